@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+
+pub mod error;
+pub mod evm;
+pub mod solana;
+pub mod types;
+pub mod wallet;
+
+pub use error::{Error, Result};
+pub use types::ChainKind;

@@ -91,6 +91,17 @@ pub enum Error {
     /// A Solana message or transaction that cannot be built or decoded.
     #[error("invalid Solana message: {0}")]
     InvalidSolanaMessage(String),
+    /// Seeds that cannot derive a Solana program address (too many, too long, no bump works).
+    #[error("cannot derive a Solana program address: {0}")]
+    InvalidSeeds(String),
+    /// The signers given for a Solana transaction do not match the signers it requires.
+    #[error("Solana signer {pubkey}: {reason}")]
+    SolanaSignerMismatch {
+        /// The signer's address, base58.
+        pubkey: String,
+        /// What is wrong (missing, or not required by the message).
+        reason: String,
+    },
 
     // ---- keystores ----
     /// The keystore's MAC does not match: the password is wrong (or the file was altered).
@@ -100,8 +111,71 @@ pub enum Error {
     #[error("invalid keystore: {0}")]
     InvalidKeystore(String),
 
+    // ---- chains (RPC) ----
+    /// An RPC call failed: the endpoint is unreachable, answered with an error, or timed out.
+    #[error("RPC error from {endpoint}: {reason}")]
+    Rpc {
+        /// The endpoint (URL without credentials) or chain name.
+        endpoint: String,
+        /// What went wrong.
+        reason: String,
+        /// Whether trying again (later, or on another endpoint) can help.
+        retryable: bool,
+    },
+    /// An RPC answer that does not have the expected shape.
+    #[error("malformed RPC answer from {endpoint}: {reason}")]
+    MalformedResponse {
+        /// The endpoint or chain name.
+        endpoint: String,
+        /// What was wrong with the answer.
+        reason: String,
+    },
+    /// A wait that ran out of time.
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long it waited.
+        after: std::time::Duration,
+    },
+    /// A transaction was included but failed.
+    #[error("transaction {tx} failed: {reason}")]
+    TransactionFailed {
+        /// The transaction id.
+        tx: String,
+        /// Revert reason, instruction error or program logs.
+        reason: String,
+    },
+    /// The node rejected a transaction before inclusion (nonce too low, underpriced,
+    /// simulation failure, ...).
+    #[error("transaction rejected by {endpoint}: {reason}")]
+    TransactionRejected {
+        /// The endpoint or chain name.
+        endpoint: String,
+        /// The node's reason (with program logs on Solana).
+        reason: String,
+        /// Whether resubmitting (with a new nonce, fee or blockhash) can help.
+        retryable: bool,
+    },
+    /// An optional capability this implementation does not have.
+    #[error("unsupported operation: {0}")]
+    Unsupported(&'static str),
+
     // ---- environment ----
     /// The operating system's random number generator failed.
     #[error("the OS random number generator failed: {0}")]
     Rng(String),
+}
+
+impl Error {
+    /// Whether trying the same operation again (later, or on another endpoint) can succeed.
+    /// Input errors and failed transactions are final; unreachable endpoints, timeouts and
+    /// transient rejections are not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Rpc { retryable, .. } | Error::TransactionRejected { retryable, .. } => *retryable,
+            Error::Timeout { .. } | Error::MalformedResponse { .. } => true,
+            _ => false,
+        }
+    }
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod chain;
 pub mod error;
 pub mod evm;
 pub mod solana;

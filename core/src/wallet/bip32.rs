@@ -186,25 +186,17 @@ impl ExtendedPrivateKey {
         self.chain_code.clone()
     }
 
-    /// The SEC1 compressed public key (33 bytes, `02`/`03` prefix). Costs one multiplication.
+    /// The SEC1 compressed public key (33 bytes, `02`/`03` prefix). Costs one multiplication
+    /// by the generator (precomputed tables).
     pub fn public_key_sec1_compressed(&self) -> [u8; 33] {
-        let encoded = self.key.public_key().to_encoded_point(true);
-        let mut out = [0u8; 33];
-        for (o, b) in out.iter_mut().zip(encoded.as_bytes()) {
-            *o = *b;
-        }
-        out
+        encode_public::<33>(&self.key, true)
     }
 
     /// The SEC1 uncompressed public key (65 bytes, `04` prefix); an EVM address is the last 20
-    /// bytes of Keccak-256 over the 64 bytes after the prefix. Costs one multiplication.
+    /// bytes of Keccak-256 over the 64 bytes after the prefix. Costs one multiplication by the
+    /// generator (precomputed tables).
     pub fn public_key_uncompressed(&self) -> [u8; 65] {
-        let encoded = self.key.public_key().to_encoded_point(false);
-        let mut out = [0u8; 65];
-        for (o, b) in out.iter_mut().zip(encoded.as_bytes()) {
-            *o = *b;
-        }
-        out
+        encode_public::<65>(&self.key, false)
     }
 
     /// The depth in the tree: 0 for a master key.
@@ -417,6 +409,19 @@ fn secret_key(scalar: &Scalar, child: ChildNumber) -> Result<SecretKey> {
 /// `parse256(bytes)` if it is below the curve order.
 fn scalar_from_bytes(bytes: &[u8; 32]) -> Option<Scalar> {
     Scalar::from_repr(FieldBytes::from(*bytes)).into()
+}
+
+/// The SEC1 encoding of `point(k)`, `N` = 33 (compressed) or 65 (uncompressed) bytes.
+fn encode_public<const N: usize>(key: &SecretKey, compress: bool) -> [u8; N] {
+    let scalar = Zeroizing::new(*key.to_nonzero_scalar());
+    let encoded = ProjectivePoint::mul_by_generator(&*scalar)
+        .to_affine()
+        .to_encoded_point(compress);
+    let mut out = [0u8; N];
+    for (o, b) in out.iter_mut().zip(encoded.as_bytes()) {
+        *o = *b;
+    }
+    out
 }
 
 /// The compressed public key `point(k)`.

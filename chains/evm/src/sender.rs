@@ -1,0 +1,390 @@
+//! [`EvmSender`]: builds, signs (with core's [`EvmSigner`]) and broadcasts transactions of
+//! one signer, with its nonce manager, fee-bump replacement and dropped-transaction recovery.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use trestle_core::Error as CoreError;
+use trestle_core::chain::{TxId, U256};
+use trestle_core::evm::transaction::{Eip1559Transaction, LegacyTransaction};
+use trestle_core::evm::{EvmAddress, EvmSigner, TypedTransaction};
+
+use crate::chain::{EvmChain, Receipt};
+use crate::error::{Error, Result};
+use crate::fees::{self, Fees};
+use crate::nonce::NonceManager;
+use crate::rpc::{Rejection, rejection_of};
+
+/// What to send: recipient (none to deploy), value, calldata and optionally a gas limit
+/// (estimated with `eth_estimateGas` and the configured margin when absent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TxRequest {
+    /// Recipient; `None` deploys `data` as init code.
+    pub to: Option<EvmAddress>,
+    /// Wei to transfer.
+    pub value: U256,
+    /// Calldata or init code.
+    pub data: Vec<u8>,
+    /// Gas limit; estimated when `None`.
+    pub gas_limit: Option<u64>,
+}
+
+impl TxRequest {
+    /// A plain value transfer.
+    pub fn transfer(to: EvmAddress, value: U256) -> Self {
+        Self {
+            to: Some(to),
+            value,
+            data: Vec::new(),
+            gas_limit: Some(21_000),
+        }
+    }
+
+    /// A contract call.
+    pub fn call(to: EvmAddress, data: Vec<u8>) -> Self {
+        Self {
+            to: Some(to),
+            data,
+            ..Self::default()
+        }
+    }
+
+    /// A contract deployment.
+    pub fn deploy(init_code: Vec<u8>) -> Self {
+        Self {
+            data: init_code,
+            ..Self::default()
+        }
+    }
+
+    /// The same request with a fixed gas limit.
+    pub fn with_gas_limit(mut self, gas_limit: u64) -> Self {
+        self.gas_limit = Some(gas_limit);
+        self
+    }
+
+    /// The same request with a value.
+    pub fn with_value(mut self, value: U256) -> Self {
+        self.value = value;
+        self
+    }
+}
+
+/// A broadcast transaction: what was signed, its raw bytes and hash, and its fees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingTx {
+    /// The transaction hash.
+    pub hash: [u8; 32],
+    /// The signed transaction.
+    pub transaction: TypedTransaction,
+    /// The raw signed bytes (for rebroadcast).
+    pub raw: Vec<u8>,
+    /// Its fees.
+    pub fees: Fees,
+    /// When it was broadcast.
+    pub sent_at: Instant,
+}
+
+impl PendingTx {
+    /// The chain-neutral id.
+    pub fn id(&self) -> TxId {
+        TxId::Evm(self.hash)
+    }
+
+    /// The nonce.
+    pub fn nonce(&self) -> u64 {
+        self.transaction.nonce()
+    }
+}
+
+/// When [`EvmSender::land`] replaces a transaction and when it gives up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LandingPolicy {
+    /// Replace with a fee bump when not included this long after the last broadcast.
+    pub stuck_after: Duration,
+    /// Give up (with [`CoreError::Timeout`]) after this long.
+    pub timeout: Duration,
+}
+
+/// Sends transactions of one signer on one chain.
+#[derive(Debug)]
+pub struct EvmSender {
+    chain: Arc<EvmChain>,
+    signer: EvmSigner,
+    nonces: NonceManager,
+}
+
+impl EvmSender {
+    /// A sender for `signer` on `chain`, with its own nonce manager. Use one sender per
+    /// signer and chain (share it with `Arc`): two managers for one key would hand out the
+    /// same nonces.
+    pub fn new(chain: Arc<EvmChain>, signer: EvmSigner) -> Self {
+        let nonces = NonceManager::new(signer.address());
+        Self {
+            chain,
+            signer,
+            nonces,
+        }
+    }
+
+    /// The signer's address.
+    pub fn address(&self) -> EvmAddress {
+        self.signer.address()
+    }
+
+    /// The chain.
+    pub fn chain(&self) -> &Arc<EvmChain> {
+        &self.chain
+    }
+
+    /// The nonce manager.
+    pub fn nonces(&self) -> &NonceManager {
+        &self.nonces
+    }
+
+    /// Estimates fees and gas, takes the next nonce, signs and broadcasts. Concurrent calls
+    /// get distinct consecutive nonces. A "nonce too low" answer resyncs the nonce from the
+    /// chain and retries (up to three times); any other refusal leaves the nonce unused.
+    pub async fn send(&self, request: TxRequest) -> Result<PendingTx> {
+        let gas_limit = match request.gas_limit {
+            Some(g) => g,
+            None => {
+                let estimate = self
+                    .chain
+                    .estimate_gas(self.address(), request.to, request.value, &request.data)
+                    .await?;
+                let margin = self.chain.config().fees.gas_limit_multiplier_percent;
+                u64::try_from(fees::percent_of(u128::from(estimate), margin)).unwrap_or(u64::MAX)
+            }
+        };
+        let (fees, _) = self.chain.estimate_fees().await?;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let guard = self.nonces.lock(&self.chain).await?;
+            let tx = self.build(&request, guard.nonce(), gas_limit, fees);
+            let signed = self.signer.sign_transaction(&tx)?;
+            match self.chain.send_raw(&signed.raw).await {
+                Ok(hash) => {
+                    guard.commit();
+                    tracing::debug!(chain = %self.chain.config().name, tx = %TxId::Evm(hash), nonce = tx.nonce(), "transaction sent");
+                    return Ok(PendingTx {
+                        hash,
+                        transaction: tx,
+                        raw: signed.raw,
+                        fees,
+                        sent_at: Instant::now(),
+                    });
+                }
+                Err(e) if rejection_of(&e) == Some(Rejection::NonceTooLow) && attempts < 3 => {
+                    tracing::info!(chain = %self.chain.config().name, nonce = tx.nonce(), "nonce too low; resyncing");
+                    guard.invalidate();
+                }
+                Err(
+                    e @ (CoreError::Rpc { .. }
+                    | CoreError::MalformedResponse { .. }
+                    | CoreError::Timeout { .. }),
+                ) => {
+                    // The node may have it even though we got no answer: re-read next time.
+                    guard.invalidate();
+                    return Err(e.into());
+                }
+                Err(e) => {
+                    if rejection_of(&e) == Some(Rejection::NonceTooLow) {
+                        guard.invalidate();
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+
+    fn build(
+        &self,
+        request: &TxRequest,
+        nonce: u64,
+        gas_limit: u64,
+        fees: Fees,
+    ) -> TypedTransaction {
+        let chain_id = self.chain.config().chain_id;
+        match fees {
+            Fees::Legacy { gas_price } => TypedTransaction::Legacy(LegacyTransaction {
+                chain_id,
+                nonce,
+                gas_price: U256::from(gas_price),
+                gas_limit,
+                to: request.to,
+                value: request.value,
+                data: request.data.clone(),
+            }),
+            Fees::Eip1559 {
+                max_fee_per_gas,
+                max_priority_fee_per_gas,
+            } => TypedTransaction::Eip1559(Eip1559Transaction {
+                chain_id,
+                nonce,
+                max_priority_fee_per_gas: U256::from(max_priority_fee_per_gas),
+                max_fee_per_gas: U256::from(max_fee_per_gas),
+                gas_limit,
+                to: request.to,
+                value: request.value,
+                data: request.data.clone(),
+                access_list: Vec::new(),
+            }),
+        }
+    }
+
+    /// Replaces a pending transaction by the same nonce with fees bumped by at least
+    /// [`crate::FeeConfig::replacement_bump_percent`] (10% minimum) on both `maxFeePerGas`
+    /// and `maxPriorityFeePerGas` (or `gasPrice`), or to the current estimate when higher.
+    /// Refuses with [`Error::FeeCeiling`] above the ceiling. The node answering "nonce too
+    /// low" means a transaction of that nonce was mined already.
+    pub async fn replace(&self, pending: &PendingTx) -> Result<PendingTx> {
+        let current = self.chain.estimate_fees().await.ok().map(|(f, _)| f);
+        let config = self.chain.config();
+        let fees = fees::replacement_fees(&config.name, pending.fees, current, &config.fees)?;
+        let tx = match (&pending.transaction, fees) {
+            (TypedTransaction::Legacy(t), Fees::Legacy { gas_price }) => {
+                TypedTransaction::Legacy(LegacyTransaction {
+                    gas_price: U256::from(gas_price),
+                    ..t.clone()
+                })
+            }
+            (
+                TypedTransaction::Eip1559(t),
+                Fees::Eip1559 {
+                    max_fee_per_gas,
+                    max_priority_fee_per_gas,
+                },
+            ) => TypedTransaction::Eip1559(Eip1559Transaction {
+                max_fee_per_gas: U256::from(max_fee_per_gas),
+                max_priority_fee_per_gas: U256::from(max_priority_fee_per_gas),
+                ..t.clone()
+            }),
+            _ => {
+                return Err(CoreError::InvalidTransaction {
+                    field: "type".into(),
+                    reason:
+                        "only legacy and EIP-1559 transactions sent by this sender can be replaced"
+                            .into(),
+                }
+                .into());
+            }
+        };
+        let signed = self.signer.sign_transaction(&tx)?;
+        let hash = self.chain.send_raw(&signed.raw).await?;
+        tracing::info!(
+            chain = %config.name,
+            nonce = tx.nonce(),
+            old = %TxId::Evm(pending.hash),
+            new = %TxId::Evm(hash),
+            max_fee_per_gas = fees.max_per_gas(),
+            "transaction replaced with a fee bump"
+        );
+        Ok(PendingTx {
+            hash,
+            transaction: tx,
+            raw: signed.raw,
+            fees,
+            sent_at: Instant::now(),
+        })
+    }
+
+    /// Broadcasts the same signed bytes again (after a node dropped them).
+    pub async fn rebroadcast(&self, pending: &PendingTx) -> Result<()> {
+        self.chain.send_raw(&pending.raw).await?;
+        Ok(())
+    }
+
+    /// Waits for the receipt of `pending`; a revert is [`CoreError::TransactionFailed`].
+    pub async fn wait(&self, pending: &PendingTx, timeout: Duration) -> Result<Receipt> {
+        let receipt = self.chain.wait_for_receipt(pending.hash, timeout).await?;
+        if !receipt.success {
+            return Err(CoreError::TransactionFailed {
+                tx: pending.id().to_string(),
+                reason: "execution reverted".into(),
+            }
+            .into());
+        }
+        Ok(receipt)
+    }
+
+    /// [`EvmSender::send`] then [`EvmSender::wait`].
+    pub async fn send_and_wait(
+        &self,
+        request: TxRequest,
+        timeout: Duration,
+    ) -> Result<(PendingTx, Receipt)> {
+        let pending = self.send(request).await?;
+        let receipt = self.wait(&pending, timeout).await?;
+        Ok((pending, receipt))
+    }
+
+    /// Sends and sees the transaction through: replaces it with a fee bump whenever it has not
+    /// been included `stuck_after` its last broadcast, rebroadcasts it when the node forgot it
+    /// (dropped from the mempool) or when the next bump would cross the fee ceiling, and returns
+    /// the receipt of whichever version landed. A revert is [`CoreError::TransactionFailed`].
+    pub async fn land(
+        &self,
+        request: TxRequest,
+        policy: LandingPolicy,
+    ) -> Result<(PendingTx, Receipt)> {
+        let first = self.send(request).await?;
+        let deadline = Instant::now() + policy.timeout;
+        let mut versions = vec![first];
+        let mut last_broadcast = Instant::now();
+        loop {
+            for version in versions.iter().rev() {
+                if let Some(r) = self.chain.receipt(version.hash).await? {
+                    if !r.success {
+                        return Err(CoreError::TransactionFailed {
+                            tx: version.id().to_string(),
+                            reason: "execution reverted".into(),
+                        }
+                        .into());
+                    }
+                    return Ok((version.clone(), r));
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(CoreError::Timeout {
+                    what: format!(
+                        "landing of nonce {}",
+                        versions.first().map(|v| v.nonce()).unwrap_or_default()
+                    ),
+                    after: policy.timeout,
+                }
+                .into());
+            }
+            if last_broadcast.elapsed() >= policy.stuck_after
+                && let Some(latest) = versions.last().cloned()
+            {
+                last_broadcast = Instant::now();
+                if !self
+                    .chain
+                    .knows_transaction(latest.hash)
+                    .await
+                    .unwrap_or(true)
+                {
+                    tracing::warn!(tx = %latest.id(), "transaction dropped by the node; rebroadcasting");
+                    if let Err(e) = self.rebroadcast(&latest).await {
+                        tracing::warn!(tx = %latest.id(), error = %e, "rebroadcast failed");
+                    }
+                    continue;
+                }
+                match self.replace(&latest).await {
+                    Ok(next) => versions.push(next),
+                    Err(Error::FeeCeiling { .. }) => {
+                        tracing::warn!(tx = %latest.id(), "at the fee ceiling; waiting without a bump");
+                    }
+                    Err(Error::Core(e)) if rejection_of(&e) == Some(Rejection::NonceTooLow) => {
+                        // A version was mined between our receipt check and the replacement.
+                        tracing::debug!(tx = %latest.id(), "nonce used meanwhile; checking receipts");
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            tokio::time::sleep(self.chain.poll_interval()).await;
+        }
+    }
+}

@@ -4,4 +4,7 @@ pub mod mnemonic;
 pub mod path;
 pub mod bip32;
 pub mod slip10;
-// pub mod keystore;
+pub mod keystore;
+pub mod hd_wallet;
+
+pub use hd_wallet::HdWallet;

@@ -1,0 +1,351 @@
+//! `trestle wallet ...`: mnemonics, addresses and signing.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+use trestle_core::evm::{EvmAddress, TransactionRequest, TypedData};
+use trestle_core::solana::{self, SolanaAddress};
+use trestle_core::wallet::HdWallet;
+use trestle_core::wallet::mnemonic::{Language, Mnemonic};
+use trestle_core::wallet::path::{DerivationPath, SolanaPathStyle};
+
+use super::Outcome;
+use super::secrets::{read_mnemonic, read_passphrase};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Chain {
+    /// Ethereum and EVM chains.
+    Evm,
+    /// Solana.
+    Solana,
+}
+
+/// Which account of the mnemonic to use.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// Account index: m/44'/60'/0'/0/I on EVM, m/44'/501'/I'/0' on Solana (see
+    /// --solana-path-style).
+    #[arg(long, default_value_t = 0, conflicts_with = "path")]
+    index: u32,
+    /// Full derivation path instead of an index, e.g. "m/44'/60'/0'/0/7" (hardened markers
+    /// ' or h).
+    #[arg(long)]
+    path: Option<String>,
+    /// Solana path style for --index: bip44-change = m/44'/501'/I'/0' (Phantom, Solflare,
+    /// solana-keygen), bip44 = m/44'/501'/I' (Ledger Live, Trust Wallet).
+    #[arg(long, default_value = "bip44-change")]
+    solana_path_style: String,
+    /// Wordlist of the mnemonic (english, japanese, spanish, ...).
+    #[arg(long, default_value = "english")]
+    language: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Generate a fresh mnemonic from the operating system's random number generator.
+    New {
+        /// Number of words: 12, 15, 18, 21 or 24.
+        #[arg(long, default_value_t = 24)]
+        words: usize,
+        /// Wordlist (english, japanese, korean, spanish, chinese-simplified,
+        /// chinese-traditional, french, italian, czech, portuguese).
+        #[arg(long, default_value = "english")]
+        language: String,
+    },
+    /// Print the address of an account of the mnemonic.
+    Address {
+        /// Chain family.
+        #[arg(long, value_enum)]
+        chain: Chain,
+        #[command(flatten)]
+        account: AccountArgs,
+    },
+    /// Check an address: exit 0 if valid, else exit 1 and say why.
+    ValidateAddress {
+        /// Chain family.
+        #[arg(long, value_enum)]
+        chain: Chain,
+        /// The address to check.
+        address: String,
+    },
+    /// Sign a transaction: an eth_signTransaction JSON file on EVM, a SOL transfer on Solana.
+    SignTx {
+        /// Chain family.
+        #[arg(long, value_enum)]
+        chain: Chain,
+        /// EVM: file holding the transaction as eth_signTransaction JSON ("-" for stdin when
+        /// the mnemonic comes from TRESTLE_MNEMONIC).
+        #[arg(long)]
+        tx: Option<PathBuf>,
+        /// Solana: build and sign a SOL transfer.
+        #[arg(long)]
+        transfer: bool,
+        /// Solana: recipient address.
+        #[arg(long)]
+        to: Option<String>,
+        /// Solana: lamports to send.
+        #[arg(long)]
+        lamports: Option<u64>,
+        /// Solana: recent blockhash (base58).
+        #[arg(long)]
+        blockhash: Option<String>,
+        #[command(flatten)]
+        account: AccountArgs,
+    },
+    /// Sign a message: EIP-191 personal message on EVM (0x-hex), ed25519 on Solana (base58).
+    SignMessage {
+        /// Chain family.
+        #[arg(long, value_enum)]
+        chain: Chain,
+        /// The message text (signed as UTF-8 bytes).
+        #[arg(long)]
+        message: String,
+        /// Solana: sign the message wrapped in the Solana off-chain message format (as
+        /// `solana sign-offchain-message` does) instead of the raw bytes (as wallets'
+        /// signMessage does).
+        #[arg(long)]
+        offchain: bool,
+        #[command(flatten)]
+        account: AccountArgs,
+    },
+    /// Sign EIP-712 typed data given as eth_signTypedData_v4 JSON.
+    SignTypedData {
+        /// File holding the typed data JSON.
+        #[arg(long)]
+        file: PathBuf,
+        #[command(flatten)]
+        account: AccountArgs,
+    },
+}
+
+pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
+    match command {
+        WalletCommand::New { words, language } => {
+            let language: Language = language.parse()?;
+            let mnemonic = Mnemonic::generate(words, language)?;
+            Ok(Outcome::ok(
+                mnemonic.phrase(),
+                json!({ "mnemonic": mnemonic.phrase(), "words": words, "language": language.name() }),
+            ))
+        }
+        WalletCommand::Address { chain, account } => {
+            let (wallet, path) = open_account(chain, &account)?;
+            let address = match chain {
+                Chain::Evm => wallet.evm_signer(&path)?.address().to_string(),
+                Chain::Solana => wallet.solana_signer(&path)?.pubkey().to_string(),
+            };
+            Ok(Outcome::ok(
+                address.clone(),
+                json!({ "chain": chain_name(chain), "path": path.to_string(), "address": address }),
+            ))
+        }
+        WalletCommand::ValidateAddress { chain, address } => Ok(validate_address(chain, &address)),
+        WalletCommand::SignTx {
+            chain,
+            tx,
+            transfer,
+            to,
+            lamports,
+            blockhash,
+            account,
+        } => match chain {
+            Chain::Evm => {
+                if transfer || to.is_some() || lamports.is_some() || blockhash.is_some() {
+                    bail!(
+                        "--transfer, --to, --lamports and --blockhash are for --chain solana; \
+                         an EVM transaction comes from --tx FILE"
+                    );
+                }
+                let file = tx.context("--chain evm needs --tx FILE (eth_signTransaction JSON)")?;
+                let text = read_input_file(&file)?;
+                let request = TransactionRequest::from_json(&text)
+                    .with_context(|| format!("transaction file {}", file.display()))?;
+                let (wallet, path) = open_account(chain, &account)?;
+                let signer = wallet.evm_signer(&path)?;
+                let signed = signer.sign_request(&request)?;
+                let raw = format!("0x{}", hex::encode(&signed.raw));
+                Ok(Outcome::ok(
+                    raw.clone(),
+                    json!({
+                        "chain": "evm",
+                        "from": signer.address().to_string(),
+                        "raw": raw,
+                        "hash": format!("0x{}", hex::encode(signed.hash)),
+                    }),
+                ))
+            }
+            Chain::Solana => {
+                if tx.is_some() {
+                    bail!("--tx is for --chain evm; a Solana transfer uses --transfer --to --lamports --blockhash");
+                }
+                if !transfer {
+                    bail!("--chain solana signs a SOL transfer: pass --transfer --to ADDRESS --lamports N --blockhash HASH");
+                }
+                let to = to.context("--transfer needs --to ADDRESS")?;
+                let to = SolanaAddress::parse(&to).context("--to")?;
+                let lamports = lamports.context("--transfer needs --lamports N")?;
+                let blockhash = blockhash.context("--transfer needs --blockhash HASH")?;
+                let blockhash = parse_blockhash(&blockhash)?;
+                let (wallet, path) = open_account(chain, &account)?;
+                let signer = wallet.solana_signer(&path)?;
+                let from = signer.pubkey();
+                let transfer = solana::instruction::system_transfer(&from, &to, lamports);
+                let message = solana::Message::try_compile(&[transfer], Some(&from), blockhash)?;
+                let mut tx = solana::Transaction::new_unsigned(message);
+                tx.sign(&[&signer])?;
+                let wire = tx.to_base64()?;
+                Ok(Outcome::ok(
+                    wire.clone(),
+                    json!({
+                        "chain": "solana",
+                        "from": signer.pubkey().to_string(),
+                        "transaction": wire,
+                        "signature": tx.id(),
+                    }),
+                ))
+            }
+        },
+        WalletCommand::SignMessage {
+            chain,
+            message,
+            offchain,
+            account,
+        } => {
+            let (wallet, path) = open_account(chain, &account)?;
+            match chain {
+                Chain::Evm => {
+                    if offchain {
+                        bail!("--offchain is for --chain solana");
+                    }
+                    let signer = wallet.evm_signer(&path)?;
+                    let signature = format!("0x{}", hex::encode(signer.sign_message(message.as_bytes())?.to_bytes()));
+                    Ok(Outcome::ok(
+                        signature.clone(),
+                        json!({ "chain": "evm", "address": signer.address().to_string(), "signature": signature }),
+                    ))
+                }
+                Chain::Solana => {
+                    let signer = wallet.solana_signer(&path)?;
+                    let signature = if offchain {
+                        signer.sign_offchain_message(&message)?
+                    } else {
+                        signer.sign_message(message.as_bytes())
+                    };
+                    let signature = bs58::encode(signature).into_string();
+                    Ok(Outcome::ok(
+                        signature.clone(),
+                        json!({
+                            "chain": "solana",
+                            "address": signer.pubkey().to_string(),
+                            "signature": signature,
+                            "format": if offchain { "offchain" } else { "raw" },
+                        }),
+                    ))
+                }
+            }
+        }
+        WalletCommand::SignTypedData { file, account } => {
+            let text = read_input_file(&file)?;
+            let typed = TypedData::from_json(&text)
+                .with_context(|| format!("typed data file {}", file.display()))?;
+            let (wallet, path) = open_account(Chain::Evm, &account)?;
+            let signer = wallet.evm_signer(&path)?;
+            let signature = signer.sign_typed_data(&typed)?;
+            let signature = format!("0x{}", hex::encode(signature.to_bytes()));
+            Ok(Outcome::ok(
+                signature.clone(),
+                json!({
+                    "chain": "evm",
+                    "address": signer.address().to_string(),
+                    "digest": format!("0x{}", hex::encode(typed.signing_hash())),
+                    "signature": signature,
+                }),
+            ))
+        }
+    }
+}
+
+fn chain_name(chain: Chain) -> &'static str {
+    match chain {
+        Chain::Evm => "evm",
+        Chain::Solana => "solana",
+    }
+}
+
+/// Reads the mnemonic and passphrase and resolves the account's derivation path.
+fn open_account(chain: Chain, account: &AccountArgs) -> anyhow::Result<(HdWallet, DerivationPath)> {
+    let path = match (&account.path, chain) {
+        (Some(p), _) => DerivationPath::parse(p).context("--path")?,
+        (None, Chain::Evm) => DerivationPath::evm(account.index)?,
+        (None, Chain::Solana) => {
+            let style: SolanaPathStyle = account
+                .solana_path_style
+                .parse()
+                .context("--solana-path-style")?;
+            DerivationPath::solana(account.index, style).context("--index")?
+        }
+    };
+    let language: Language = account.language.parse().context("--language")?;
+    let mnemonic = read_mnemonic(language)?;
+    let passphrase = read_passphrase()?;
+    Ok((HdWallet::from_mnemonic(&mnemonic, &passphrase), path))
+}
+
+fn validate_address(chain: Chain, input: &str) -> Outcome {
+    match chain {
+        Chain::Evm => match EvmAddress::parse(input) {
+            Ok(address) => Outcome::ok(
+                format!("valid EVM address {address}"),
+                json!({ "valid": true, "chain": "evm", "address": address.to_string() }),
+            ),
+            Err(e) => Outcome::failed(
+                format!("invalid: {e}"),
+                json!({ "valid": false, "chain": "evm", "error": e.to_string() }),
+            ),
+        },
+        Chain::Solana => match SolanaAddress::parse(input) {
+            Ok(address) => {
+                let on_curve = address.is_on_curve();
+                let kind = if on_curve {
+                    "on the ed25519 curve: a wallet (keypair) address"
+                } else {
+                    "off the ed25519 curve: a program-derived address, no private key can sign for it"
+                };
+                Outcome::ok(
+                    format!("valid Solana address {address} ({kind})"),
+                    json!({ "valid": true, "chain": "solana", "address": address.to_string(), "on_curve": on_curve }),
+                )
+            }
+            Err(e) => Outcome::failed(
+                format!("invalid: {e}"),
+                json!({ "valid": false, "chain": "solana", "error": e.to_string() }),
+            ),
+        },
+    }
+}
+
+/// A base58 blockhash: exactly 32 bytes.
+fn parse_blockhash(text: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = bs58::decode(text.trim())
+        .into_vec()
+        .map_err(|e| anyhow::anyhow!("--blockhash {text:?} is not base58: {e}"))?;
+    let len = bytes.len();
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("--blockhash {text:?} decodes to {len} bytes, expected 32"))
+}
+
+fn read_input_file(file: &std::path::Path) -> anyhow::Result<String> {
+    if file.as_os_str() == "-" {
+        if std::env::var_os(super::secrets::MNEMONIC_ENV).is_none() {
+            bail!("reading the file from stdin (\"-\") needs the mnemonic in TRESTLE_MNEMONIC, since stdin would otherwise carry the mnemonic");
+        }
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("cannot read standard input")?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test of Trestle: formatting, lints, unit/integration/end-to-end tests, doc tests
+# and a short run of every fuzz target. Installs what it needs first (scripts/setup.sh).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$TRESTLE_REPO"
+
+"$TRESTLE_REPO/scripts/setup.sh"
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (-D warnings)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Tests (cargo nextest)"
+cargo nextest run --workspace --locked --no-fail-fast
+
+step "Doc tests"
+cargo test --workspace --doc --locked
+
+step "Fuzz targets (short smoke run each)"
+"$TRESTLE_REPO/scripts/fuzz.sh" "${TRESTLE_FUZZ_SECONDS:-10}"
+
+step "All tests passed"

@@ -91,26 +91,30 @@ impl FromStr for ChildNumber {
     /// Parses one path component: decimal digits without sign or leading zeros, optionally
     /// followed by one hardened marker (`'`, `h` or `H`). Refuses indexes of `2^31` or more.
     fn from_str(s: &str) -> Result<Self> {
-        parse_component(s).map_err(|reason| Error::InvalidPath {
+        let reason = if s.is_empty() {
+            "a child number cannot be empty".to_owned()
+        } else {
+            match parse_component(s) {
+                Ok(child) => return Ok(child),
+                Err(reason) => format!("{s:?} {reason}"),
+            }
+        };
+        Err(Error::InvalidPath {
             path: s.to_owned(),
             reason,
         })
     }
 }
 
-/// Parses one component, returning the reason on failure (the caller adds the context).
+/// Parses one non-empty component, returning the reason on failure; the caller names the
+/// component (the reasons read as "<component> <reason>").
 fn parse_component(s: &str) -> std::result::Result<ChildNumber, String> {
-    if s.is_empty() {
-        return Err("empty component".to_owned());
-    }
     let (digits, hardened) = match s.strip_suffix(['\'', 'h', 'H']) {
         Some(rest) => (rest, true),
         None => (s, false),
     };
     if digits.is_empty() {
-        return Err(format!(
-            "component {s:?} has a hardened marker but no index"
-        ));
+        return Err("has a hardened marker but no index".to_owned());
     }
     if let Some(bad) = digits.chars().find(|c| !c.is_ascii_digit()) {
         let what = match bad {
@@ -120,21 +124,20 @@ fn parse_component(s: &str) -> std::result::Result<ChildNumber, String> {
             _ => "a character that is not a decimal digit",
         };
         return Err(format!(
-            "component {s:?} contains {what} ({bad:?}); expected digits and an optional ' h or H"
+            "contains {what} ({bad:?}); a component is a decimal index and an optional ', h or H"
         ));
     }
     if digits.len() > 1 && digits.starts_with('0') {
-        return Err(format!("component {s:?} has a leading zero"));
+        return Err("has a leading zero".to_owned());
     }
-    let index: u32 = match digits.parse() {
-        Ok(i) if i < HARDENED_BIT => i,
-        _ => {
-            return Err(format!(
-                "component {s:?} is out of range: the index must be below 2^31 (2147483648)"
-            ));
-        }
-    };
-    Ok(ChildNumber { index, hardened })
+    match digits.parse::<u32>() {
+        Ok(index) if index < HARDENED_BIT => Ok(ChildNumber { index, hardened }),
+        _ => Err(
+            "is out of range: the index must be below 2^31 (2147483648); \
+                  mark a hardened index with ' instead of adding 2^31"
+                .to_owned(),
+        ),
+    }
 }
 
 /// A BIP32 derivation path: the children to derive, in order, from the master key `m`.
@@ -185,8 +188,13 @@ impl DerivationPath {
                     "more than {MAX_DEPTH} components: BIP32 depth is a single byte"
                 )));
             }
+            if part.is_empty() {
+                return Err(invalid(format!(
+                    "component {position} is empty (a doubled or trailing '/')"
+                )));
+            }
             let child = parse_component(part)
-                .map_err(|reason| invalid(format!("component {position}: {reason}")))?;
+                .map_err(|reason| invalid(format!("component {position} ({part:?}) {reason}")))?;
             children.push(child);
         }
         Ok(DerivationPath { children })

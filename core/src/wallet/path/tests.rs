@@ -46,13 +46,13 @@ fn refuses_malformed_paths_naming_the_component() {
         ("mm/0", "starts with"),
         (" m/0", "whitespace"),
         ("m /0", "whitespace"),
-        ("m/ 0", "component 1"),
+        ("m/ 0", "component 1 (\" 0\") contains whitespace"),
         ("m/0 ", "whitespace"),
         ("m/0/\t1", "whitespace"),
-        ("m/", "component 1: empty component"),
-        ("m//0", "component 1: empty component"),
-        ("m/0/", "component 2: empty component"),
-        ("m/44'/+1", "component 2: component \"+1\" contains a sign"),
+        ("m/", "component 1 is empty"),
+        ("m//0", "component 1 is empty"),
+        ("m/0/", "component 2 is empty"),
+        ("m/44'/+1", "component 2 (\"+1\") contains a sign"),
         ("m/-1", "a sign"),
         ("m/1''", "more than one hardened marker"),
         ("m/1h'", "more than one hardened marker"),
@@ -114,6 +114,12 @@ fn child_numbers() {
         ChildNumber::normal(7).unwrap()
     );
     assert!("7 ".parse::<ChildNumber>().is_err());
+    assert!("".parse::<ChildNumber>().is_err());
+    let e = "2147483648h".parse::<ChildNumber>().unwrap_err();
+    assert!(
+        e.to_string().contains("\"2147483648h\" is out of range"),
+        "{e}"
+    );
 }
 
 #[test]

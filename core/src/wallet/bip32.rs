@@ -252,7 +252,8 @@ impl ExtendedPrivateKey {
     ///
     /// Refuses input that is not Base58Check, is not 78 bytes, has another version (an `xpub`,
     /// a testnet `tprv`, ...), a key byte that is not `00`, a key outside `1..n-1`, or a depth-0
-    /// key with a non-zero parent fingerprint or child number. Errors never repeat the input.
+    /// key with a non-zero parent fingerprint or child number. Surrounding whitespace is
+    /// ignored. Errors never repeat the input.
     pub fn from_xprv(xprv: &str) -> Result<Self> {
         let invalid = |why: &str| Error::InvalidKey(format!("invalid xprv: {why}"));
         let decoded = Zeroizing::new(

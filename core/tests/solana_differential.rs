@@ -105,18 +105,20 @@ proptest! {
         n in 2usize..10,
         specs in prop::collection::vec(ix_spec(), 1..6),
         payer in any::<Index>(),
+        no_payer in any::<bool>(),
         nonce in any::<bool>(),
         blockhash in any::<[u8; 32]>(),
     ) {
         let keys = signers(n);
         let pool: Vec<SolanaAddress> = keys.iter().map(SolanaSigner::pubkey).collect();
-        let payer = *payer.get(&pool);
+        let payer = (!no_payer).then(|| *payer.get(&pool));
         let ixs = build(&pool, &specs, nonce);
         let their_ixs: Vec<_> = ixs.iter().map(theirs_ix).collect();
 
-        let ours = Message::try_compile(&ixs, Some(&payer), blockhash).unwrap();
+        let ours = Message::try_compile(&ixs, payer.as_ref(), blockhash).unwrap();
+        let their_payer = payer.as_ref().map(p);
         let theirs = solana_message::Message::new_with_blockhash(
-            &their_ixs, Some(&p(&payer)), &Hash::new_from_array(blockhash));
+            &their_ixs, their_payer.as_ref(), &Hash::new_from_array(blockhash));
         let bytes = ours.serialize().unwrap();
         prop_assert_eq!(&bytes, &theirs.serialize());
 
@@ -156,7 +158,11 @@ proptest! {
                 prop_assert_eq!(&back, &tx);
                 prop_assert_eq!(Transaction::from_base64(&tx.to_base64().unwrap()).unwrap(), back);
             }
-            prop_assert_eq!(tx.id().unwrap(), their_tx.signatures[0].to_string());
+            if let Some(id) = tx.id() {
+                prop_assert_eq!(id, their_tx.signatures[0].to_string());
+            }
+            let text = Hash::new_from_array(blockhash).to_string();
+            prop_assert_eq!(trestle_core::solana::message::parse_blockhash(&text).unwrap(), blockhash);
         } else {
             prop_assert!(tx.serialize().is_err());
         }

@@ -222,6 +222,29 @@ mod tests {
         assert!(transfer_checked(&a, &a, &b, &a, &b, 5, 6).is_err());
     }
 
+    // Published answers: Solana.Swift's ATA test (mainnet USDC) and a @solana/spl-token
+    // example's output (devnet USDC).
+    #[test]
+    fn associated_token_address_known_answers() {
+        for (wallet, mint, ata) in [
+            (
+                "3h1zGmCwsRJnVk5BuRNMLsPaQu1y2aqXqXDWYCgrp5UG",
+                "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",
+                "3uetDDizgTtadDHZzyy9BqxrjQcozMEkxzbKhfZF4tG3",
+            ),
+            (
+                "5waJka9MrCgPFoLo3SQSjLDTGnkoDcwYYPnpk4YNJS6i",
+                "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU",
+                "HmBpVD6N1vuGvQpS8KrwWH6Tr8rSwXQBEDKn5VXW6yyw",
+            ),
+        ] {
+            let wallet = SolanaAddress::parse(wallet).unwrap();
+            let mint = SolanaAddress::parse(mint).unwrap();
+            let got = get_associated_token_address(&wallet, &mint, &TOKEN_PROGRAM_ID).unwrap();
+            assert_eq!(got.to_string(), ata);
+        }
+    }
+
     #[test]
     fn spl_transfer_creates_the_recipient_account_first() {
         let from = SolanaAddress([1; 32]);

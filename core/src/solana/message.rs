@@ -15,6 +15,15 @@ pub const MESSAGE_VERSION_PREFIX: u8 = 0x80;
 /// The most accounts a message may reference (static and looked-up): indexes are one byte.
 pub const MAX_ACCOUNTS: usize = 256;
 
+/// Parses a base58 blockhash (as `getLatestBlockhash` returns it). Refuses text that is not
+/// base58 of exactly 32 bytes.
+pub fn parse_blockhash(text: &str) -> Result<[u8; 32]> {
+    crate::solana::address::decode_base58_32(text).map_err(|reason| {
+        let shown: String = text.chars().take(64).collect();
+        Error::InvalidSolanaMessage(format!("blockhash {shown:?}: {reason}"))
+    })
+}
+
 /// Counts that split a message's static account keys into signer / writable groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct MessageHeader {

@@ -52,6 +52,47 @@ impl SolanaSigner {
         Ok(signer)
     }
 
+    /// A signer from the base58 text of the 64-byte `secret || public` keypair (Phantom's and
+    /// Solflare's "export private key"). Refuses text that is not base58 of 64 bytes or whose
+    /// public half does not match. The error never repeats the text.
+    pub fn from_base58_keypair(text: &str) -> Result<Self> {
+        // 64 bytes take at most 88 base58 characters; refuse longer text before decoding.
+        if text.trim().len() > 88 {
+            return Err(Error::InvalidKey(
+                "base58 keypair is longer than 88 characters; expected 64 bytes".to_owned(),
+            ));
+        }
+        let mut bytes = Zeroizing::new([0u8; 64]);
+        let len = bs58::decode(text.trim())
+            .onto(bytes.as_mut_slice())
+            .map_err(|_| Error::InvalidKey("keypair text is not base58 of 64 bytes".to_owned()))?;
+        if len != 64 {
+            return Err(Error::InvalidKey(format!(
+                "base58 keypair decodes to {len} bytes, expected 64"
+            )));
+        }
+        Self::from_keypair_bytes(&bytes)
+    }
+
+    /// A signer from a solana-keygen JSON keypair file's contents: an array of 64 numbers,
+    /// `secret || public`. Refuses anything else without repeating the contents.
+    pub fn from_keypair_json(json: &str) -> Result<Self> {
+        let numbers: Zeroizing<Vec<u8>> =
+            Zeroizing::new(serde_json::from_str(json).map_err(|_| {
+                Error::InvalidKey(
+                    "keypair JSON is not an array of numbers from 0 to 255".to_owned(),
+                )
+            })?);
+        let bytes: Zeroizing<[u8; 64]> =
+            Zeroizing::new(numbers.as_slice().try_into().map_err(|_| {
+                Error::InvalidKey(format!(
+                    "keypair JSON has {} numbers, expected 64",
+                    numbers.len()
+                ))
+            })?);
+        Self::from_keypair_bytes(&bytes)
+    }
+
     /// A new random signer from the operating system's random number generator.
     pub fn generate() -> Result<Self> {
         let mut seed = Zeroizing::new([0u8; 32]);
@@ -132,6 +173,30 @@ mod tests {
         bad[40] ^= 1;
         let err = SolanaSigner::from_keypair_bytes(&bad).unwrap_err();
         assert!(err.to_string().contains("is not the public key"), "{err}");
+    }
+
+    #[test]
+    fn keypair_text_formats() {
+        let signer = SolanaSigner::from_secret_key(&[5; 32]);
+        let bytes = signer.to_keypair_bytes();
+        let b58 = bs58::encode(bytes.as_slice()).into_string();
+        assert_eq!(
+            SolanaSigner::from_base58_keypair(&b58).unwrap().pubkey(),
+            signer.pubkey()
+        );
+        let json = serde_json::to_string(&bytes.to_vec()).unwrap();
+        assert_eq!(
+            SolanaSigner::from_keypair_json(&json).unwrap().pubkey(),
+            signer.pubkey()
+        );
+        assert!(SolanaSigner::from_keypair_json("[1,2,3]").is_err());
+        assert!(SolanaSigner::from_keypair_json("[1,2,300]").is_err());
+        assert!(SolanaSigner::from_base58_keypair("0OIl").is_err());
+        assert!(SolanaSigner::from_base58_keypair(&b58[..80]).is_err());
+        let err = SolanaSigner::from_base58_keypair(&b58[..80])
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains(&b58[..20]), "{err}");
     }
 
     #[test]

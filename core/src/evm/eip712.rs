@@ -29,6 +29,9 @@ pub const DOMAIN_TYPE: &str = "EIP712Domain";
 
 /// Most struct types a document may define.
 const MAX_TYPES: usize = 256;
+/// Longest `encodeType` string accepted (real-world ones are a few KiB); bounds the work a
+/// hostile document can cause by referencing one huge struct from many others.
+const MAX_ENCODED_TYPE_LEN: usize = 256 * 1024;
 /// Deepest nesting of structs and arrays a value may have.
 const MAX_DEPTH: usize = 128;
 /// Largest integer a JSON number carries exactly (2^53).
@@ -161,6 +164,8 @@ impl FieldType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TypedData {
     types: BTreeMap<String, Vec<Field>>,
+    /// For each type, the distinct struct types its fields reference.
+    refs: BTreeMap<String, BTreeSet<String>>,
     primary_type: String,
     domain: Value,
     message: Value,
@@ -182,7 +187,9 @@ impl TypedData {
     /// Refuses unknown types, cyclic type definitions, malformed type or field names, duplicate
     /// fields, a `primaryType` that is not defined, domain fields that are not atomic types,
     /// missing atomic values and values that do not fit their type, naming the path of the bad
-    /// value (`message.from.wallet`).
+    /// value (`message.from.wallet`). Also refuses documents past the resource limits: more
+    /// than 256 struct types, an `encodeType` string over 256 KiB, or values nested more than
+    /// 128 levels.
     pub fn from_value(value: &Value) -> Result<Self> {
         let Value::Object(top) = value else {
             return Err(Error::InvalidTypedData(format!(
@@ -191,6 +198,17 @@ impl TypedData {
             )));
         };
         let types = parse_types(top.get("types"))?;
+        let refs = types
+            .iter()
+            .map(|(name, fields)| {
+                let direct = fields
+                    .iter()
+                    .filter_map(|f| f.ty.struct_name())
+                    .map(str::to_owned)
+                    .collect();
+                (name.clone(), direct)
+            })
+            .collect();
         let primary_type = match top.get("primaryType") {
             Some(Value::String(s)) => s.clone(),
             Some(other) => {
@@ -220,6 +238,7 @@ impl TypedData {
         let message = top.get("message").cloned().unwrap_or(Value::Null);
         let mut data = Self {
             types,
+            refs,
             primary_type,
             domain,
             message,
@@ -268,17 +287,18 @@ impl TypedData {
     /// `encodeType(name)`: `Name(type1 field1,...)` followed by every struct it references,
     /// sorted by name. Refuses names that are not defined.
     pub fn encode_type(&self, name: &str) -> Result<String> {
-        let fields = self.types.get(name).ok_or_else(|| {
-            Error::InvalidTypedData(format!("type {} is not defined", short(name)))
-        })?;
+        if !self.types.contains_key(name) {
+            return Err(Error::InvalidTypedData(format!(
+                "type {} is not defined",
+                short(name)
+            )));
+        }
         let mut deps = BTreeSet::new();
-        let mut stack: Vec<&str> = fields.iter().filter_map(|f| f.ty.struct_name()).collect();
+        let direct = |ty: &str| self.refs.get(ty).into_iter().flatten().map(String::as_str);
+        let mut stack: Vec<&str> = direct(name).collect();
         while let Some(dep) = stack.pop() {
-            if dep != name
-                && deps.insert(dep)
-                && let Some(fields) = self.types.get(dep)
-            {
-                stack.extend(fields.iter().filter_map(|f| f.ty.struct_name()));
+            if dep != name && deps.insert(dep) {
+                stack.extend(direct(dep));
             }
         }
         let mut out = String::new();
@@ -295,6 +315,11 @@ impl TypedData {
                 out.push_str(&f.name);
             }
             out.push(')');
+            if out.len() > MAX_ENCODED_TYPE_LEN {
+                return Err(Error::InvalidTypedData(format!(
+                    "encodeType of {name} is longer than {MAX_ENCODED_TYPE_LEN} bytes"
+                )));
+            }
         }
         Ok(out)
     }
@@ -613,6 +638,7 @@ fn parse_types(value: Option<&Value>) -> Result<BTreeMap<String, Vec<Field>>> {
             ));
         };
         let mut fields: Vec<Field> = Vec::with_capacity(members.len());
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
         for (i, member) in members.iter().enumerate() {
             let mpath = format!("{path}[{i}]");
             let Value::Object(m) = member else {
@@ -632,7 +658,7 @@ fn parse_types(value: Option<&Value>) -> Result<BTreeMap<String, Vec<Field>>> {
                     format!("field name {} is not an identifier", short(fname)),
                 ));
             }
-            if fields.iter().any(|f| f.name == *fname) {
+            if !seen.insert(fname.as_str()) {
                 return Err(err(&mpath, format!("duplicate field name {fname}")));
             }
             let ty =

@@ -260,6 +260,17 @@ fn rejects_bad_documents_with_paths() {
     assert!(error_of(&doc).contains("cyclic"));
 
     let mut doc = mail();
+    doc["types"]["Person"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "name", "type": "uint8"}));
+    assert!(error_of(&doc).contains("duplicate field name name"));
+
+    let mut doc = mail();
+    doc["types"]["Person"][0]["name"] = json!("na,me");
+    assert!(error_of(&doc).contains("not an identifier"));
+
+    let mut doc = mail();
     doc["primaryType"] = json!("Nope");
     assert!(error_of(&doc).contains("primaryType"));
 
@@ -348,4 +359,43 @@ fn atomic_values_and_ranges() {
     inner.extend_from_slice(&keccak256([]));
     assert_eq!(nested, keccak256(inner));
     assert!(one_field("uint8[]", json!("0x01")).is_err());
+}
+
+#[test]
+fn resource_limits() {
+    let big: Vec<Value> = (0..20_000)
+        .map(|i| json!({"name": format!("field{i}"), "type": "uint256"}))
+        .collect();
+    let doc = json!({
+        "types": {"Big": big, "T": [{"name": "b", "type": "Big"}]},
+        "primaryType": "T",
+        "domain": {},
+        "message": {}
+    });
+    let e = error_of(&doc);
+    assert!(e.contains("encodeType"), "{e}");
+
+    let mut types = serde_json::Map::new();
+    for i in 0..300 {
+        types.insert(format!("T{i}"), json!([]));
+    }
+    let doc = json!({"types": types, "primaryType": "T0", "domain": {}, "message": {}});
+    assert!(error_of(&doc).contains("at most 256"));
+
+    // A long chain of struct types with deeply nested values is refused, not a stack overflow.
+    let mut types = serde_json::Map::new();
+    for i in 0..200 {
+        types.insert(
+            format!("T{i}"),
+            json!([{"name": "n", "type": format!("T{}", i + 1)}]),
+        );
+    }
+    types.insert("T200".into(), json!([{"name": "x", "type": "uint8"}]));
+    let mut message = json!({"x": 1});
+    for _ in 0..200 {
+        message = json!({ "n": message });
+    }
+    let doc = json!({"types": types, "primaryType": "T0", "domain": {}, "message": message});
+    let e = error_of(&doc);
+    assert!(e.contains("nested deeper"), "{e}");
 }

@@ -30,7 +30,8 @@
 //! - scrypt work, `128·n·r·p` bytes mixed: at most [`MAX_SCRYPT_WORK`] (1 GiB, four times geth's
 //!   standard; a few seconds in a release build);
 //! - PBKDF2 iterations `c`: at most [`MAX_PBKDF2_ITERATIONS`] (10 million);
-//! - `dklen` between [`MIN_DKLEN`] and [`MAX_DKLEN`]; a salt of at most [`MAX_SALT_LEN`] bytes.
+//! - `dklen` between [`MIN_DKLEN`] and [`MAX_DKLEN`]; a salt of at most [`MAX_SALT_LEN`] bytes;
+//!   a file of at most [`MAX_JSON_LEN`] bytes.
 //!
 //! # Passwords
 //!
@@ -41,6 +42,7 @@
 //! Errors never contain the password or key material. A wrong password and a file whose
 //! ciphertext or MAC was altered look the same: [`Error::KeystoreWrongPassword`].
 
+mod kdf;
 mod scrypt;
 
 use std::fmt;
@@ -53,32 +55,28 @@ use k256::elliptic_curve::subtle::ConstantTimeEq;
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
-use sha2::Sha256;
 use sha3::{Digest, Keccak256};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
+pub use kdf::{
+    KdfParams, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_WORK, PBKDF2_DEFAULT_ITERATIONS,
+};
+
+use kdf::{FieldError, Kdf, check_pbkdf2, check_scrypt};
+
 /// The only format version this module reads and writes.
 pub const VERSION: u64 = 3;
-
-/// Largest scrypt memory (`128·n·r` bytes) a keystore may ask for: 256 MiB.
-pub const MAX_SCRYPT_MEMORY: u64 = 256 * 1024 * 1024;
-
-/// Largest total scrypt work (`128·n·r·p` bytes mixed) a keystore may ask for: 1 GiB.
-pub const MAX_SCRYPT_WORK: u64 = 1024 * 1024 * 1024;
-
-/// Largest PBKDF2 iteration count a keystore may ask for.
-pub const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
-
-/// The PBKDF2 iteration count of the specification's example and of geth-era PBKDF2 files.
-pub const PBKDF2_DEFAULT_ITERATIONS: u32 = 262_144;
 
 /// Smallest `dklen`: the cipher key is bytes 0..16 and the MAC key bytes 16..32.
 pub const MIN_DKLEN: u64 = 32;
 
 /// Largest `dklen` accepted (ethers asks for 64 bytes internally and writes 32).
 pub const MAX_DKLEN: u64 = 64;
+
+/// Largest keystore file accepted, in bytes (real ones are under 1 KiB).
+pub const MAX_JSON_LEN: usize = 64 * 1024;
 
 /// Longest salt accepted, in bytes (geth and ethers write 32).
 pub const MAX_SALT_LEN: usize = 1024;
@@ -87,158 +85,6 @@ pub const MAX_SALT_LEN: usize = 1024;
 const SALT_LEN: usize = 32;
 
 type Aes128Ctr = ctr::Ctr128BE<Aes128>;
-
-/// Key-derivation parameters: which KDF turns the password into the file's key, and how
-/// expensive it is.
-///
-/// Every value within the [module limits](self#work-factor-limits) can be built; the
-/// constructors refuse the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KdfParams(Kdf);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Kdf {
-    Scrypt { log_n: u8, r: u32, p: u32 },
-    Pbkdf2 { c: u32 },
-}
-
-impl KdfParams {
-    /// geth's standard scrypt parameters: `n = 2^18`, `r = 8`, `p = 1` (256 MiB, about a second
-    /// in a release build). The default.
-    pub fn scrypt_standard() -> Self {
-        KdfParams(Kdf::Scrypt {
-            log_n: 18,
-            r: 8,
-            p: 1,
-        })
-    }
-
-    /// geth's light scrypt parameters (`--lightkdf`): `n = 2^12`, `r = 8`, `p = 6` (4 MiB).
-    pub fn scrypt_light() -> Self {
-        KdfParams(Kdf::Scrypt {
-            log_n: 12,
-            r: 8,
-            p: 6,
-        })
-    }
-
-    /// scrypt with the given parameters. Refuses an `n` that is not a power of two greater than
-    /// 1, a zero `r` or `p`, and parameters above [`MAX_SCRYPT_MEMORY`] or [`MAX_SCRYPT_WORK`].
-    pub fn scrypt(n: u64, r: u32, p: u32) -> Result<Self> {
-        check_scrypt(n, u64::from(r), u64::from(p))
-            .map_err(|(field, reason)| Error::InvalidKeystore(format!("scrypt {field}: {reason}")))
-    }
-
-    /// PBKDF2-HMAC-SHA256 with `c` iterations ([`PBKDF2_DEFAULT_ITERATIONS`] is the usual
-    /// choice). Refuses 0 and more than [`MAX_PBKDF2_ITERATIONS`].
-    pub fn pbkdf2(c: u32) -> Result<Self> {
-        check_pbkdf2(u64::from(c))
-            .map_err(|(field, reason)| Error::InvalidKeystore(format!("pbkdf2 {field}: {reason}")))
-    }
-
-    /// The KDF's name as written in the file: `scrypt` or `pbkdf2`.
-    pub fn kdf_name(&self) -> &'static str {
-        match self.0 {
-            Kdf::Scrypt { .. } => "scrypt",
-            Kdf::Pbkdf2 { .. } => "pbkdf2",
-        }
-    }
-
-    /// `(n, r, p)` if this is scrypt.
-    pub fn scrypt_params(&self) -> Option<(u64, u32, u32)> {
-        match self.0 {
-            Kdf::Scrypt { log_n, r, p } => Some((1u64 << log_n, r, p)),
-            Kdf::Pbkdf2 { .. } => None,
-        }
-    }
-
-    /// The iteration count `c` if this is PBKDF2.
-    pub fn pbkdf2_iterations(&self) -> Option<u32> {
-        match self.0 {
-            Kdf::Pbkdf2 { c } => Some(c),
-            Kdf::Scrypt { .. } => None,
-        }
-    }
-
-    /// Derives the 32 bytes the format uses (cipher key, then MAC key).
-    ///
-    /// A longer `dklen` changes nothing here: both KDFs end in PBKDF2-HMAC-SHA256, whose output
-    /// blocks do not depend on the requested length, so the first 32 bytes are the same.
-    fn derive(&self, password: &[u8], salt: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
-        let mut key = Zeroizing::new([0u8; 32]);
-        match self.0 {
-            Kdf::Scrypt { log_n, r, p } => scrypt::scrypt(password, salt, log_n, r, p, &mut *key)?,
-            Kdf::Pbkdf2 { c } => pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, c, &mut *key),
-        }
-        Ok(key)
-    }
-}
-
-impl Default for KdfParams {
-    /// [`KdfParams::scrypt_standard`].
-    fn default() -> Self {
-        Self::scrypt_standard()
-    }
-}
-
-/// A field name and what is wrong with it.
-type FieldError = (&'static str, String);
-
-fn check_scrypt(n: u64, r: u64, p: u64) -> std::result::Result<KdfParams, FieldError> {
-    if n < 2 || !n.is_power_of_two() {
-        return Err(("n", format!("{n} is not a power of two greater than 1")));
-    }
-    if r == 0 {
-        return Err(("r", "must be at least 1".into()));
-    }
-    if p == 0 {
-        return Err(("p", "must be at least 1".into()));
-    }
-    let memory = 128u128 * u128::from(n) * u128::from(r);
-    if memory > u128::from(MAX_SCRYPT_MEMORY) {
-        // Blame `r` when it is too large on its own (with the smallest n).
-        let field = if 256 * u128::from(r) > u128::from(MAX_SCRYPT_MEMORY) {
-            "r"
-        } else {
-            "n"
-        };
-        return Err((
-            field,
-            format!(
-                "n = {n} with r = {r} needs {} MiB of memory; the limit is {} MiB",
-                memory >> 20,
-                MAX_SCRYPT_MEMORY >> 20
-            ),
-        ));
-    }
-    if memory * u128::from(p) > u128::from(MAX_SCRYPT_WORK) {
-        return Err((
-            "p",
-            format!(
-                "n = {n}, r = {r}, p = {p} is more than {} GiB of scrypt work",
-                MAX_SCRYPT_WORK >> 30
-            ),
-        ));
-    }
-    // The memory bound keeps n <= 2^21 and the work bound keeps r, p <= 2^22.
-    let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| ("n", "too large".to_string()))?;
-    let r = u32::try_from(r).map_err(|_| ("r", "too large".to_string()))?;
-    let p = u32::try_from(p).map_err(|_| ("p", "too large".to_string()))?;
-    Ok(KdfParams(Kdf::Scrypt { log_n, r, p }))
-}
-
-fn check_pbkdf2(c: u64) -> std::result::Result<KdfParams, FieldError> {
-    if c == 0 {
-        return Err(("c", "must be at least 1".into()));
-    }
-    match u32::try_from(c) {
-        Ok(c) if c <= MAX_PBKDF2_ITERATIONS => Ok(KdfParams(Kdf::Pbkdf2 { c })),
-        _ => Err((
-            "c",
-            format!("{c} iterations is more than the limit of {MAX_PBKDF2_ITERATIONS}"),
-        )),
-    }
-}
 
 /// A parsed Web3 Secret Storage v3 file: everything in it has been checked except the password.
 ///
@@ -259,11 +105,18 @@ pub struct Keystore {
 impl Keystore {
     /// Parses and checks a keystore file without decrypting it.
     ///
-    /// Refuses, with [`Error::InvalidKeystore`] naming the field: JSON that does not parse, a
+    /// Refuses, with [`Error::InvalidKeystore`] naming the field: more than [`MAX_JSON_LEN`]
+    /// bytes, JSON that does not parse, a
     /// missing or mistyped field, a version other than 3, an unknown cipher, KDF or PRF, hex that
     /// does not decode or has the wrong length, and KDF parameters outside the
     /// [module limits](self#work-factor-limits).
     pub fn parse(json: &str) -> Result<Self> {
+        if json.len() > MAX_JSON_LEN {
+            return Err(Error::InvalidKeystore(format!(
+                "{} bytes is longer than the limit of {MAX_JSON_LEN}",
+                json.len()
+            )));
+        }
         let value: Value = serde_json::from_str(json)
             .map_err(|e| Error::InvalidKeystore(format!("not JSON: {e}")))?;
         Self::from_value(&value)
@@ -292,8 +145,9 @@ impl Keystore {
 
         let derived = params.derive(password, &salt)?;
         let (cipher_key, mac_key) = derived.split_at(16);
-        let mut ciphertext = *private_key;
-        apply_cipher(cipher_key, &iv, &mut ciphertext)?;
+        let mut buffer = Zeroizing::new(*private_key);
+        apply_cipher(cipher_key, &iv, &mut *buffer)?;
+        let ciphertext = *buffer;
         let mac = mac(mac_key, &ciphertext);
 
         Ok(Keystore {

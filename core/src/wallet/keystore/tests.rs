@@ -569,6 +569,10 @@ fn not_a_keystore() {
         ("[]", "(top level): expected a JSON object"),
         ("{}", "version: missing"),
         ("[".repeat(10_000).as_str(), "not JSON"),
+        (
+            " ".repeat(MAX_JSON_LEN + 1).as_str(),
+            "65537 bytes is longer than the limit",
+        ),
     ] {
         let message = invalid_message(decrypt(json, b"pw"));
         assert!(message.starts_with(expected), "{message:?}");

@@ -1,5 +1,5 @@
 //! Encrypted key files in the Web3 Secret Storage format, version 3: the `UTC--…` files of geth,
-//! ethers, MetaMask exports and most EVM wallets.
+//! ethers, MyEtherWallet and most EVM wallets.
 //!
 //! [`decrypt`] reads a file and returns the 32-byte secp256k1 private key; [`encrypt`] writes one
 //! that geth and ethers read. [`Keystore`] is the parsed file, for reading its address or KDF
@@ -7,8 +7,8 @@
 //!
 //! # What is accepted
 //!
-//! - `version` must be the number 3. The encrypted section may be called `crypto` or, as geth
-//!   once wrote and ethers still writes, `Crypto` (not both).
+//! - `version` must be the number 3. The encrypted section may be called `crypto` or, as ethers
+//!   and some older tools write it, `Crypto` (not both).
 //! - `kdf` is `scrypt` (`n`, `r`, `p`, `dklen`, `salt`) or `pbkdf2` (`c`, `dklen`,
 //!   `prf: "hmac-sha256"`, `salt`); `cipher` is `aes-128-ctr` with a 16-byte `iv`; the
 //!   `ciphertext` and `mac` are 32 bytes each. Hex may be upper or lower case, with or without
@@ -106,10 +106,9 @@ impl Keystore {
     /// Parses and checks a keystore file without decrypting it.
     ///
     /// Refuses, with [`Error::InvalidKeystore`] naming the field: more than [`MAX_JSON_LEN`]
-    /// bytes, JSON that does not parse, a
-    /// missing or mistyped field, a version other than 3, an unknown cipher, KDF or PRF, hex that
-    /// does not decode or has the wrong length, and KDF parameters outside the
-    /// [module limits](self#work-factor-limits).
+    /// bytes, JSON that does not parse, a missing or mistyped field, a version other than 3, an
+    /// unknown cipher, KDF or PRF, hex that does not decode or has the wrong length, and KDF
+    /// parameters outside the [module limits](self#work-factor-limits).
     pub fn parse(json: &str) -> Result<Self> {
         if json.len() > MAX_JSON_LEN {
             return Err(Error::InvalidKeystore(format!(

@@ -1,0 +1,399 @@
+//! Reading a program's transactions in a slot range (`getSignaturesForAddress`, paged with
+//! `before`/`until`), decoding their instructions (top-level and inner) for that program and
+//! their `Program data:` events; the [`EventSource`] implementation.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use serde_json::{Map, Value, json};
+use solana_rpc_client_api::request::RpcRequest;
+use solana_rpc_client_api::response::RpcConfirmedTransactionStatusWithSignature;
+use solana_transaction_status_client_types::{
+    EncodedConfirmedTransactionWithStatusMeta, EncodedTransaction, TransactionBinaryEncoding,
+    UiCompiledInstruction, UiConfirmedBlock, UiInstruction, UiLoadedAddresses,
+};
+use trestle_core::chain::{ChainEvent, EventSource, TxId, UniversalAddress};
+use trestle_core::solana::{SolanaAddress, Transaction};
+
+use crate::client::SolanaClient;
+use crate::config::Commitment;
+use crate::error::{self, Error, Result};
+use crate::logs::{ProgramData, parse_logs};
+
+/// Signatures per `getSignaturesForAddress` page (the RPC maximum).
+const PAGE: usize = 1_000;
+
+/// One instruction executed by the program of interest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramInstruction {
+    /// The program that ran it.
+    pub program_id: SolanaAddress,
+    /// The accounts it was given, resolved through lookup tables.
+    pub accounts: Vec<SolanaAddress>,
+    /// Its data.
+    pub data: Vec<u8>,
+    /// Index of the top-level instruction it is (or runs inside).
+    pub top_level_index: usize,
+    /// `None` for a top-level instruction; its position among the inner instructions of
+    /// `top_level_index` for a cross-program invocation.
+    pub inner_index: Option<usize>,
+    /// Invocation depth as the node reports it (1 = top level); `None` on old nodes.
+    pub stack_height: Option<u32>,
+}
+
+/// A transaction that involved a program, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramTransaction {
+    /// Its id (first signature).
+    pub id: TxId,
+    /// The slot it landed in.
+    pub slot: u64,
+    /// Its position in the block, when the node reports it.
+    pub transaction_index: Option<u32>,
+    /// Unix time of the block, when known.
+    pub block_time: Option<i64>,
+    /// `Some(error)` when it failed (its effects and events did not happen).
+    pub error: Option<String>,
+    /// The instructions the program ran (top-level and inner), in execution order.
+    pub instructions: Vec<ProgramInstruction>,
+    /// The full log messages.
+    pub logs: Vec<String>,
+    /// The `Program data:` records the program emitted (not those of other programs).
+    pub events: Vec<ProgramData>,
+}
+
+impl SolanaClient {
+    fn events_commitment(&self) -> Commitment {
+        // getSignaturesForAddress and getTransaction accept only confirmed and finalized.
+        self.config.commitments.events.max(Commitment::Confirmed)
+    }
+
+    /// Signatures of transactions that mention `program`, landed in slots `from..=to`,
+    /// oldest first. Pages backwards from the newest with `before`, stopping at the first
+    /// signature older than `from` or at `until` (exclusive) when given.
+    pub async fn program_signatures(
+        &self,
+        program: &SolanaAddress,
+        from: u64,
+        to: u64,
+        until: Option<&TxId>,
+    ) -> Result<Vec<RpcConfirmedTransactionStatusWithSignature>> {
+        let commitment = self.events_commitment();
+        let mut found = Vec::new();
+        let mut before: Option<String> = None;
+        loop {
+            let mut config = Map::new();
+            config.insert("limit".into(), json!(PAGE));
+            config.insert("commitment".into(), json!(commitment.as_str()));
+            if let Some(before) = &before {
+                config.insert("before".into(), json!(before));
+            }
+            if let Some(until) = until {
+                config.insert("until".into(), json!(until.to_string()));
+            }
+            let page: Vec<RpcConfirmedTransactionStatusWithSignature> = self
+                .call(
+                    RpcRequest::GetSignaturesForAddress,
+                    json!([program.to_string(), Value::Object(config)]),
+                )
+                .await?;
+            let full = page.len() >= PAGE;
+            let mut reached_start = false;
+            before = page.last().map(|s| s.signature.clone());
+            for entry in page {
+                if entry.slot < from {
+                    reached_start = true;
+                    break;
+                }
+                if entry.slot <= to {
+                    found.push(entry);
+                }
+            }
+            if reached_start || !full || before.is_none() {
+                break;
+            }
+        }
+        // Newest first from the node; chain order is slot, then position in the block.
+        found.reverse();
+        found.sort_by_key(|s| (s.slot, s.transaction_index));
+        Ok(found)
+    }
+
+    /// The transaction `id` decoded for `program`, at the events commitment; `None` when the
+    /// node does not have it.
+    pub async fn program_transaction(
+        &self,
+        id: &TxId,
+        program: &SolanaAddress,
+    ) -> Result<Option<ProgramTransaction>> {
+        let tx: Option<EncodedConfirmedTransactionWithStatusMeta> = self
+            .call(
+                RpcRequest::GetTransaction,
+                json!([id.to_string(), {
+                    "encoding": "base64",
+                    "commitment": self.events_commitment().as_str(),
+                    "maxSupportedTransactionVersion": 0,
+                }]),
+            )
+            .await?;
+        tx.map(|tx| self.decode_program_transaction(tx, program))
+            .transpose()
+    }
+
+    /// The transaction `id` as signed (decoded by `trestle-core`), at the events commitment;
+    /// `None` when the node does not have it.
+    pub async fn transaction(&self, id: &TxId) -> Result<Option<Transaction>> {
+        let tx: Option<EncodedConfirmedTransactionWithStatusMeta> = self
+            .call(
+                RpcRequest::GetTransaction,
+                json!([id.to_string(), {
+                    "encoding": "base64",
+                    "commitment": self.events_commitment().as_str(),
+                    "maxSupportedTransactionVersion": 0,
+                }]),
+            )
+            .await?;
+        tx.map(|tx| self.decode_wire(&tx.transaction.transaction))
+            .transpose()
+    }
+
+    fn decode_wire(&self, encoded: &EncodedTransaction) -> Result<Transaction> {
+        let wire = match encoded {
+            EncodedTransaction::Binary(text, TransactionBinaryEncoding::Base64) => {
+                self.decode_base64(text, "transaction")?
+            }
+            _ => {
+                return Err(error::malformed(
+                    &self.endpoint,
+                    "getTransaction did not answer in the base64 encoding asked for",
+                ));
+            }
+        };
+        Transaction::deserialize(&wire).map_err(|e| {
+            error::malformed(&self.endpoint, format!("transaction does not decode: {e}"))
+        })
+    }
+
+    /// The transactions involving `program` in slots `from..=to`, decoded, oldest first
+    /// (failed ones included, with [`ProgramTransaction::error`] set).
+    pub async fn program_transactions(
+        &self,
+        program: &SolanaAddress,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<ProgramTransaction>> {
+        let signatures = self.program_signatures(program, from, to, None).await?;
+        let mut out = Vec::with_capacity(signatures.len());
+        for entry in signatures {
+            let id = TxId::Solana(self.decode_signature(&entry.signature)?);
+            let mut tx = self
+                .program_transaction(&id, program)
+                .await?
+                .ok_or_else(|| Error::Rpc {
+                    endpoint: self.endpoint.clone(),
+                    reason: format!(
+                        "transaction {id} is listed for {program} but the node does not return it"
+                    ),
+                    retryable: true,
+                })?;
+            if tx.transaction_index.is_none() {
+                tx.transaction_index = entry.transaction_index;
+            }
+            out.push(tx);
+        }
+        Ok(out)
+    }
+
+    fn decode_program_transaction(
+        &self,
+        tx: EncodedConfirmedTransactionWithStatusMeta,
+        program: &SolanaAddress,
+    ) -> Result<ProgramTransaction> {
+        let decoded = self.decode_wire(&tx.transaction.transaction)?;
+        let id =
+            TxId::Solana(*decoded.signature().ok_or_else(|| {
+                error::malformed(&self.endpoint, "transaction without signatures")
+            })?);
+        let meta = tx.transaction.meta.ok_or_else(|| {
+            error::malformed(
+                &self.endpoint,
+                format!("transaction {id} has no status meta"),
+            )
+        })?;
+
+        // Account keys: static keys, then loaded writable, then loaded read-only.
+        let mut keys: Vec<SolanaAddress> = decoded.message.static_account_keys().to_vec();
+        if let Some(loaded) = Option::<UiLoadedAddresses>::from(meta.loaded_addresses) {
+            for text in loaded.writable.iter().chain(&loaded.readonly) {
+                keys.push(self.parse_address(text, "loaded address")?);
+            }
+        }
+        let resolve = |index: u8| -> Result<SolanaAddress> {
+            keys.get(usize::from(index)).copied().ok_or_else(|| {
+                error::malformed(
+                    &self.endpoint,
+                    format!(
+                        "transaction {id}: account index {index} out of range ({} keys)",
+                        keys.len()
+                    ),
+                )
+            })
+        };
+
+        let mut inner_by_index: HashMap<usize, Vec<UiCompiledInstruction>> = HashMap::new();
+        if let Some(inner) = Option::<Vec<_>>::from(meta.inner_instructions) {
+            for group in inner {
+                let list = inner_by_index.entry(usize::from(group.index)).or_default();
+                for ix in group.instructions {
+                    match ix {
+                        UiInstruction::Compiled(c) => list.push(c),
+                        UiInstruction::Parsed(_) => {
+                            return Err(error::malformed(
+                                &self.endpoint,
+                                "inner instruction in parsed form; asked for raw",
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+
+        let mut instructions = Vec::new();
+        for (top, ix) in decoded.message.instructions().iter().enumerate() {
+            let program_id = resolve(ix.program_id_index)?;
+            if program_id == *program {
+                instructions.push(ProgramInstruction {
+                    program_id,
+                    accounts: ix
+                        .accounts
+                        .iter()
+                        .map(|i| resolve(*i))
+                        .collect::<Result<_>>()?,
+                    data: ix.data.clone(),
+                    top_level_index: top,
+                    inner_index: None,
+                    stack_height: Some(1),
+                });
+            }
+            for (n, inner) in inner_by_index.get(&top).into_iter().flatten().enumerate() {
+                let inner_program = resolve(inner.program_id_index)?;
+                if inner_program != *program {
+                    continue;
+                }
+                let data = bs58::decode(&inner.data).into_vec().map_err(|e| {
+                    error::malformed(&self.endpoint, format!("inner instruction data: {e}"))
+                })?;
+                instructions.push(ProgramInstruction {
+                    program_id: inner_program,
+                    accounts: inner
+                        .accounts
+                        .iter()
+                        .map(|i| resolve(*i))
+                        .collect::<Result<_>>()?,
+                    data,
+                    top_level_index: top,
+                    inner_index: Some(n),
+                    stack_height: inner.stack_height,
+                });
+            }
+        }
+
+        let logs = Option::<Vec<String>>::from(meta.log_messages).unwrap_or_default();
+        let parsed = parse_logs(&logs).map_err(|reason| {
+            error::malformed(&self.endpoint, format!("transaction {id} logs: {reason}"))
+        })?;
+        if parsed.truncated {
+            tracing::warn!(%id, "program logs truncated by the node; events may be missing");
+        }
+        let events = parsed
+            .data
+            .into_iter()
+            .filter(|d| d.program == *program)
+            .collect();
+        Ok(ProgramTransaction {
+            id,
+            slot: tx.slot,
+            transaction_index: tx.transaction_index,
+            block_time: tx.block_time,
+            error: meta.err.map(|e| e.to_string()),
+            instructions,
+            logs,
+            events,
+        })
+    }
+
+    /// The blockhash of the block in `slot`, at the events commitment. A skipped slot is an
+    /// [`Error::Rpc`] (not retryable).
+    pub async fn slot_blockhash(&self, slot: u64) -> Result<[u8; 32]> {
+        let block: UiConfirmedBlock = self
+            .call(
+                RpcRequest::GetBlock,
+                json!([slot, {
+                    "encoding": "base64",
+                    "transactionDetails": "none",
+                    "rewards": false,
+                    "commitment": self.events_commitment().as_str(),
+                    "maxSupportedTransactionVersion": 0,
+                }]),
+            )
+            .await?;
+        self.decode_hash(&block.blockhash, "blockhash")
+    }
+}
+
+#[async_trait]
+impl EventSource for SolanaClient {
+    /// The `Program data:` events `emitter` (a program) logged in successful transactions
+    /// of slots `from..=to`, at the events commitment, in chain order; `index` is the
+    /// event's position among the program's events in its transaction. Refuses truncated
+    /// logs (events could be missing).
+    async fn events(
+        &self,
+        emitter: &UniversalAddress,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<ChainEvent>> {
+        let program = SolanaAddress(emitter.0);
+        let mut hashes: HashMap<u64, [u8; 32]> = HashMap::new();
+        let mut out = Vec::new();
+        for tx in self.program_transactions(&program, from, to).await? {
+            if tx.error.is_some() || tx.events.is_empty() {
+                continue;
+            }
+            if tx.logs.iter().any(|l| l == "Log truncated") {
+                return Err(Error::Rpc {
+                    endpoint: self.endpoint.clone(),
+                    reason: format!(
+                        "the logs of {} are truncated; its events cannot be read completely",
+                        tx.id
+                    ),
+                    retryable: false,
+                });
+            }
+            let block_hash = match hashes.get(&tx.slot) {
+                Some(hash) => *hash,
+                None => {
+                    let hash = self.slot_blockhash(tx.slot).await?;
+                    hashes.insert(tx.slot, hash);
+                    hash
+                }
+            };
+            for (index, event) in tx.events.into_iter().enumerate() {
+                out.push(ChainEvent {
+                    height: tx.slot,
+                    block_hash,
+                    tx_id: tx.id.clone(),
+                    index: index as u64,
+                    emitter: *emitter,
+                    topics: Vec::new(),
+                    data: event.data,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn block_hash(&self, height: u64) -> Result<[u8; 32]> {
+        self.slot_blockhash(height).await
+    }
+}

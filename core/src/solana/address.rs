@@ -251,6 +251,26 @@ impl FromStr for SolanaAddress {
     }
 }
 
+/// Serializes as base58 text, the form configs and JSON-RPC use.
+impl serde::Serialize for SolanaAddress {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Deserializes from base58 text with the checks of [`SolanaAddress::parse`].
+impl<'de> serde::Deserialize<'de> for SolanaAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl From<[u8; 32]> for SolanaAddress {
     fn from(bytes: [u8; 32]) -> Self {
         Self(bytes)
@@ -358,6 +378,16 @@ mod tests {
         assert!(SolanaAddress(key.verifying_key().to_bytes()).is_on_curve());
         let (pda, _) = SolanaAddress::find_program_address(&[b"seed"], &TOKEN_PROGRAM_ID).unwrap();
         assert!(!pda.is_on_curve());
+    }
+
+    #[test]
+    fn serde_uses_base58() {
+        let json = serde_json::to_string(&TOKEN_PROGRAM_ID).unwrap();
+        assert_eq!(json, "\"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA\"");
+        let back: SolanaAddress = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, TOKEN_PROGRAM_ID);
+        let err = serde_json::from_str::<SolanaAddress>("\"111\"").unwrap_err();
+        assert!(err.to_string().contains("decodes to 3 bytes"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,282 @@
+//! The error type of `trestle-bridge`: one variant per way a message, a validator set, a
+//! signature set or a rate-limit/timelock rule can be refused.
+
+use trestle_core::evm::EvmAddress;
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything the protocol refuses.
+///
+/// [`Error::code`] gives a stable snake-case code per variant; the shared test vectors
+/// (`bridge/vectors/v1.json`) name expected rejections by these codes, and the Solidity bridge
+/// reverts with the custom error of the same name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- messages and bodies ----
+    /// The encoding is shorter than the 81-byte header.
+    #[error("message is {len} bytes; the header alone is 81")]
+    MessageTooShort {
+        /// Length of the input.
+        len: usize,
+    },
+    /// The version byte is not 1.
+    #[error("message version {version} is not supported (expected 1)")]
+    UnsupportedVersion {
+        /// The version byte found.
+        version: u8,
+    },
+    /// The body is longer than 16 KiB.
+    #[error("message body is {len} bytes; at most {max} are allowed")]
+    BodyTooLarge {
+        /// Body length.
+        len: usize,
+        /// The cap, [`crate::MAX_BODY_LEN`].
+        max: usize,
+    },
+    /// A domain field is zero.
+    #[error("{field} domain is 0, which is never a valid domain")]
+    ZeroDomain {
+        /// `"origin"` or `"destination"`.
+        field: &'static str,
+    },
+    /// The body is empty (it has no kind byte).
+    #[error("message body is empty: the first byte must be the body kind")]
+    EmptyBody,
+    /// The body kind byte is not a known kind.
+    #[error("unknown body kind 0x{kind:02x} (0x00 message, 0x01 token transfer)")]
+    UnknownBodyKind {
+        /// The kind byte found.
+        kind: u8,
+    },
+    /// A token-transfer body is not exactly 97 bytes.
+    #[error("token transfer body is {got} bytes; it must be exactly {expected}")]
+    TokenTransferLength {
+        /// Bytes found.
+        got: usize,
+        /// Always 97.
+        expected: usize,
+    },
+
+    // ---- validator sets ----
+    /// Validator-set epoch 0.
+    #[error("validator-set epoch 0 is invalid: epochs start at 1")]
+    ZeroEpoch,
+    /// No validators.
+    #[error("validator set is empty")]
+    EmptyValidatorSet,
+    /// More validators than the protocol allows.
+    #[error("validator set has {len} validators; at most {max} are allowed")]
+    TooManyValidators {
+        /// Number given.
+        len: usize,
+        /// [`crate::MAX_VALIDATORS`].
+        max: usize,
+    },
+    /// The zero address in a validator set.
+    #[error("validator {index} is the zero address")]
+    ZeroValidator {
+        /// Position in the list.
+        index: usize,
+    },
+    /// Validators not strictly ascending (unsorted or repeated).
+    #[error(
+        "validator {index} ({validator}) is not above the previous one: validators must be strictly ascending"
+    )]
+    ValidatorsNotAscending {
+        /// Position in the list.
+        index: usize,
+        /// The offending validator.
+        validator: EvmAddress,
+    },
+    /// Threshold zero or above the number of validators.
+    #[error("threshold {threshold} is invalid for {len} validators (1 <= threshold <= len)")]
+    InvalidThreshold {
+        /// The threshold given.
+        threshold: usize,
+        /// Number of validators.
+        len: usize,
+    },
+    /// Threshold below `ceil(2n/3)` (refused when configuring a set of 3 or more).
+    #[error("threshold {threshold} of {len} is below two thirds; at least {min} is required")]
+    ThresholdBelowTwoThirds {
+        /// The threshold given.
+        threshold: usize,
+        /// Number of validators.
+        len: usize,
+        /// `ceil(2 * len / 3)`.
+        min: usize,
+    },
+
+    // ---- signature sets ----
+    /// The signature set is not a whole number of 65-byte signatures.
+    #[error("signature set is {len} bytes, not a multiple of 65")]
+    BadLength {
+        /// Length of the set.
+        len: usize,
+    },
+    /// `v` is not 27 or 28.
+    #[error("signature {index}: v = {v}, expected 27 or 28")]
+    BadV {
+        /// Position in the set.
+        index: usize,
+        /// The `v` byte found.
+        v: u8,
+    },
+    /// `s` in the upper half of the curve order (malleable).
+    #[error("signature {index}: s is above secp256k1n/2 (malleable signature)")]
+    HighS {
+        /// Position in the set.
+        index: usize,
+    },
+    /// No signer recovers (`r`/`s` zero or out of range, no point) or it is the zero address.
+    #[error(
+        "signature {index}: no signer recovers (r or s zero or out of range, or no curve point)"
+    )]
+    RecoveryFailed {
+        /// Position in the set.
+        index: usize,
+    },
+    /// A signer below the previous one.
+    #[error(
+        "signature {index}: signer {signer} is below the previous signer {previous}; signers must be strictly ascending"
+    )]
+    Unsorted {
+        /// Position in the set.
+        index: usize,
+        /// The signer recovered.
+        signer: EvmAddress,
+        /// The signer of the signature before it.
+        previous: EvmAddress,
+    },
+    /// The same signer twice in a row.
+    #[error("signature {index}: signer {signer} signed twice")]
+    Duplicate {
+        /// Position in the set.
+        index: usize,
+        /// The signer recovered.
+        signer: EvmAddress,
+    },
+    /// A signer outside the validator set.
+    #[error("signature {index}: signer {signer} is not in validator set epoch {epoch}")]
+    NotMember {
+        /// Position in the set.
+        index: usize,
+        /// The signer recovered.
+        signer: EvmAddress,
+        /// Epoch of the set checked against.
+        epoch: u64,
+    },
+    /// Fewer valid signatures than the threshold.
+    #[error("{got} signatures; the threshold is {threshold}")]
+    BelowThreshold {
+        /// Signatures present.
+        got: usize,
+        /// The set's threshold.
+        threshold: usize,
+    },
+    /// The attestation names a different epoch than the current set's.
+    #[error("attestation is for validator-set epoch {got}; the current epoch is {expected}")]
+    WrongEpoch {
+        /// The current set's epoch.
+        expected: u64,
+        /// The attestation's epoch.
+        got: u64,
+    },
+
+    // ---- rate limits and timelocks ----
+    /// A token bucket with zero capacity, or a level above capacity.
+    #[error("invalid token bucket: {reason}")]
+    InvalidBucket {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// More than the bucket holds right now.
+    #[error("rate limited: {requested} requested, {available} available")]
+    RateLimited {
+        /// Amount asked for.
+        requested: u128,
+        /// Amount available now.
+        available: u128,
+    },
+    /// The clock went backwards relative to the bucket's last update.
+    #[error("time {now} is before the bucket's last update {last_update}")]
+    ClockBackwards {
+        /// The time given.
+        now: u64,
+        /// The bucket's last update.
+        last_update: u64,
+    },
+    /// A queued item executed before its time.
+    #[error("not executable before {ready_at} (now {now})")]
+    TimelockPending {
+        /// The time given.
+        now: u64,
+        /// When it becomes executable.
+        ready_at: u64,
+    },
+    /// A cancel after the delay has passed.
+    #[error("the delay ended at {ready_at} (now {now}); it can no longer be cancelled")]
+    TimelockElapsed {
+        /// The time given.
+        now: u64,
+        /// When the delay ended.
+        ready_at: u64,
+    },
+    /// `queued at + delay` does not fit in a `u64`.
+    #[error("queued at {queued_at} + delay {delay} overflows")]
+    TimeOverflow {
+        /// When the item was queued.
+        queued_at: u64,
+        /// The delay.
+        delay: u64,
+    },
+}
+
+impl Error {
+    /// The stable snake-case code of this error, as used in the shared vectors and as the
+    /// name (in camel case) of the Solidity bridge's custom error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::MessageTooShort { .. } => "message_too_short",
+            Error::UnsupportedVersion { .. } => "unsupported_version",
+            Error::BodyTooLarge { .. } => "body_too_large",
+            Error::ZeroDomain { .. } => "zero_domain",
+            Error::EmptyBody => "empty_body",
+            Error::UnknownBodyKind { .. } => "unknown_body_kind",
+            Error::TokenTransferLength { .. } => "token_transfer_length",
+            Error::ZeroEpoch => "zero_epoch",
+            Error::EmptyValidatorSet => "empty_validator_set",
+            Error::TooManyValidators { .. } => "too_many_validators",
+            Error::ZeroValidator { .. } => "zero_validator",
+            Error::ValidatorsNotAscending { .. } => "validators_not_ascending",
+            Error::InvalidThreshold { .. } => "invalid_threshold",
+            Error::ThresholdBelowTwoThirds { .. } => "threshold_below_two_thirds",
+            Error::BadLength { .. } => "bad_length",
+            Error::BadV { .. } => "bad_v",
+            Error::HighS { .. } => "high_s",
+            Error::RecoveryFailed { .. } => "recovery_failed",
+            Error::Unsorted { .. } => "unsorted",
+            Error::Duplicate { .. } => "duplicate",
+            Error::NotMember { .. } => "not_member",
+            Error::BelowThreshold { .. } => "below_threshold",
+            Error::WrongEpoch { .. } => "wrong_epoch",
+            Error::InvalidBucket { .. } => "invalid_bucket",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::ClockBackwards { .. } => "clock_backwards",
+            Error::TimelockPending { .. } => "timelock_pending",
+            Error::TimelockElapsed { .. } => "timelock_elapsed",
+            Error::TimeOverflow { .. } => "time_overflow",
+        }
+    }
+
+    /// Whether the same input may succeed later without change: a rate-limited amount once the
+    /// bucket refills, a queued item once its delay has passed. Everything else is final.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::RateLimited { .. } | Error::TimelockPending { .. }
+        )
+    }
+}

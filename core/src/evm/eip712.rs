@@ -445,6 +445,18 @@ impl TypedData {
     }
 }
 
+/// Deserializes from the `eth_signTypedData_v4` object, or from a JSON string holding it (the
+/// form many dapps pass as the RPC parameter).
+impl<'de> serde::Deserialize<'de> for TypedData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::String(json) => Self::from_json(&json),
+            other => Self::from_value(&other),
+        }
+        .map_err(serde::de::Error::custom)
+    }
+}
+
 /// Encodes one atomic value into its 32-byte word.
 fn encode_atomic(ty: Atomic, value: &Value) -> std::result::Result<[u8; 32], String> {
     match ty {

@@ -399,3 +399,15 @@ fn resource_limits() {
     let e = error_of(&doc);
     assert!(e.contains("nested deeper"), "{e}");
 }
+
+#[test]
+fn deserializes_from_object_or_string() {
+    let direct: TypedData = serde_json::from_value(mail()).unwrap();
+    let as_string: TypedData = serde_json::from_value(Value::String(mail().to_string())).unwrap();
+    assert_eq!(direct, as_string);
+    assert_eq!(
+        direct.signing_hash(),
+        TypedData::from_value(&mail()).unwrap().signing_hash()
+    );
+    assert!(serde_json::from_value::<TypedData>(json!(5)).is_err());
+}

@@ -5,14 +5,17 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
-use trestle_core::evm::{EvmAddress, TransactionRequest, TypedData};
+use trestle_core::evm::{EvmAddress, EvmSigner, TransactionRequest, TypedData};
 use trestle_core::solana::{self, SolanaAddress};
 use trestle_core::wallet::HdWallet;
+use trestle_core::wallet::keystore::{self, KdfParams, Keystore};
 use trestle_core::wallet::mnemonic::{Language, Mnemonic};
 use trestle_core::wallet::path::{DerivationPath, SolanaPathStyle};
 
 use super::Outcome;
-use super::secrets::{read_mnemonic, read_passphrase};
+use super::secrets::{
+    read_keystore_password, read_mnemonic, read_passphrase, write_new_private_file,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Chain {
@@ -110,6 +113,27 @@ pub enum WalletCommand {
         #[command(flatten)]
         account: AccountArgs,
     },
+    /// Write the EVM account's private key as an encrypted Web3 Secret Storage v3 keystore
+    /// (readable by geth, ethers, MetaMask and `trestle relayer`). The password comes from
+    /// TRESTLE_KEYSTORE_PASSWORD, or is asked twice at a terminal.
+    ExportKeystore {
+        /// File to create (never overwritten; created with mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Key derivation: scrypt (n=2^18, geth's standard), scrypt-light (n=2^12, p=6) or
+        /// pbkdf2 (262,144 iterations).
+        #[arg(long, value_enum, default_value = "scrypt")]
+        kdf: KdfChoice,
+        #[command(flatten)]
+        account: AccountArgs,
+    },
+    /// Decrypt a keystore with TRESTLE_KEYSTORE_PASSWORD (or a prompt) and print its address;
+    /// the key itself is never printed.
+    InspectKeystore {
+        /// The keystore file.
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Sign EIP-712 typed data given as eth_signTypedData_v4 JSON.
     SignTypedData {
         /// File holding the typed data JSON.
@@ -118,6 +142,17 @@ pub enum WalletCommand {
         #[command(flatten)]
         account: AccountArgs,
     },
+}
+
+/// Key-derivation function for new keystores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KdfChoice {
+    /// scrypt n=2^18 r=8 p=1 (geth's standard).
+    Scrypt,
+    /// scrypt n=2^12 r=8 p=6 (geth's light).
+    ScryptLight,
+    /// PBKDF2-HMAC-SHA256, 262,144 iterations.
+    Pbkdf2,
 }
 
 pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
@@ -178,10 +213,14 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
             }
             Chain::Solana => {
                 if tx.is_some() {
-                    bail!("--tx is for --chain evm; a Solana transfer uses --transfer --to --lamports --blockhash");
+                    bail!(
+                        "--tx is for --chain evm; a Solana transfer uses --transfer --to --lamports --blockhash"
+                    );
                 }
                 if !transfer {
-                    bail!("--chain solana signs a SOL transfer: pass --transfer --to ADDRESS --lamports N --blockhash HASH");
+                    bail!(
+                        "--chain solana signs a SOL transfer: pass --transfer --to ADDRESS --lamports N --blockhash HASH"
+                    );
                 }
                 let to = to.context("--transfer needs --to ADDRESS")?;
                 let to = SolanaAddress::parse(&to).context("--to")?;
@@ -220,7 +259,10 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
                         bail!("--offchain is for --chain solana");
                     }
                     let signer = wallet.evm_signer(&path)?;
-                    let signature = format!("0x{}", hex::encode(signer.sign_message(message.as_bytes())?.to_bytes()));
+                    let signature = format!(
+                        "0x{}",
+                        hex::encode(signer.sign_message(message.as_bytes())?.to_bytes())
+                    );
                     Ok(Outcome::ok(
                         signature.clone(),
                         json!({ "chain": "evm", "address": signer.address().to_string(), "signature": signature }),
@@ -245,6 +287,44 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
                     ))
                 }
             }
+        }
+        WalletCommand::ExportKeystore { out, kdf, account } => {
+            if out.exists() {
+                bail!(
+                    "--out {}: the file exists; refusing to overwrite a keystore",
+                    out.display()
+                );
+            }
+            let (wallet, path) = open_account(Chain::Evm, &account)?;
+            let password = read_keystore_password(true)?;
+            let params = match kdf {
+                KdfChoice::Scrypt => KdfParams::scrypt_standard(),
+                KdfChoice::ScryptLight => KdfParams::scrypt_light(),
+                KdfChoice::Pbkdf2 => KdfParams::pbkdf2(keystore::PBKDF2_DEFAULT_ITERATIONS)?,
+            };
+            let key = wallet.evm_private_key(&path)?;
+            let address = EvmSigner::from_private_key(&key)?.address();
+            let json = keystore::encrypt(&key, password.as_bytes(), params)?;
+            write_new_private_file(&out, json.as_bytes())?;
+            Ok(Outcome::ok(
+                format!("wrote {} for {address} ({})", out.display(), path),
+                json!({ "file": out.display().to_string(), "address": address.to_string(), "path": path.to_string() }),
+            ))
+        }
+        WalletCommand::InspectKeystore { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let store =
+                Keystore::parse(&text).with_context(|| format!("keystore {}", file.display()))?;
+            let password = read_keystore_password(false)?;
+            let key = store
+                .decrypt(password.as_bytes())
+                .with_context(|| format!("keystore {}", file.display()))?;
+            let address = EvmSigner::from_private_key(&key)?.address();
+            Ok(Outcome::ok(
+                address.to_string(),
+                json!({ "file": file.display().to_string(), "address": address.to_string(), "kdf": store.kdf_params().kdf_name() }),
+            ))
         }
         WalletCommand::SignTypedData { file, account } => {
             let text = read_input_file(&file)?;
@@ -340,7 +420,9 @@ fn parse_blockhash(text: &str) -> anyhow::Result<[u8; 32]> {
 fn read_input_file(file: &std::path::Path) -> anyhow::Result<String> {
     if file.as_os_str() == "-" {
         if std::env::var_os(super::secrets::MNEMONIC_ENV).is_none() {
-            bail!("reading the file from stdin (\"-\") needs the mnemonic in TRESTLE_MNEMONIC, since stdin would otherwise carry the mnemonic");
+            bail!(
+                "reading the file from stdin (\"-\") needs the mnemonic in TRESTLE_MNEMONIC, since stdin would otherwise carry the mnemonic"
+            );
         }
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)

@@ -6,12 +6,13 @@
 #   ROUNDS=3 SAMPLES=5 benches/wallet/run.sh   # quicker, noisier
 #   CHECK_ONLY=1 benches/wallet/run.sh    # only check that every implementation agrees
 #
-# Steps: install the pinned npm packages (npm ci, skipped when package-lock.json has not changed
-# since the last install; node_modules/ is git-ignored), build the Rust side with the release
-# profile (the `wallet-bench` binary of benches/wallet-rs), then run ROUNDS rounds; each round runs every implementation
-# once, in a rotated order, each process taking SAMPLES interleaved samples per operation. The
-# report checks that all implementations produced the same addresses and signature bytes, then
-# prints medians, ratios and the targets. Results land in target/wallet-bench/.
+# Steps: install the pinned npm packages (npm ci, skipped when package-lock.json has not
+# changed since the last install; node_modules/ is git-ignored); build the Rust side, the
+# `wallet-bench` binary of benches/wallet-rs, with the release profile; then run ROUNDS rounds.
+# Each round runs every implementation once, in a rotated order, each process taking SAMPLES
+# interleaved samples per operation. The report checks that all implementations produced the
+# same addresses and signature bytes, then prints medians, ratios and the targets. Raw samples
+# and a Markdown copy of the tables land in ${TRESTLE_CACHE:-~/.cache/trestle}/wallet-bench/.
 #
 # Run it by hand on a quiet machine; it is not part of CI.
 set -euo pipefail
@@ -22,7 +23,10 @@ ROUNDS="${ROUNDS:-7}"
 SAMPLES="${SAMPLES:-9}"
 SAMPLE_MS="${SAMPLE_MS:-20}"
 CHECK_ONLY="${CHECK_ONLY:-}"
-out="$root/target/wallet-bench"
+# The same cache and build directory as scripts/test.sh (outside the repository).
+cache="${TRESTLE_CACHE:-$HOME/.cache/trestle}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$cache/target}"
+out="$cache/wallet-bench"
 mkdir -p "$out"
 
 # --- 1. JavaScript dependencies (exact versions from package-lock.json) ----------------------

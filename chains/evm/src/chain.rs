@@ -148,30 +148,38 @@ impl EvmChain {
         Ok(Self { config, info, pool })
     }
 
-    /// Builds the chain and checks that the endpoints serve the configured chain id. An
-    /// endpoint that does not answer is only logged (it may come back); one that serves another
-    /// chain is an error ([`Error::ChainIdMismatch`]), and so is no endpoint answering.
+    /// Builds the chain and asks every endpoint for its chain id. One that serves another
+    /// chain is an error ([`Error::ChainIdMismatch`]): reading events from the wrong chain is
+    /// worse than not reading. One that does not answer is demoted and logged (it may come
+    /// back); no endpoint answering is an error.
     pub async fn connect(config: EvmChainConfig) -> Result<Self> {
         let chain = Self::new(config)?;
-        let id = chain
+        let answers = chain
             .pool
-            .call("eth_chainId", |p| async move { p.get_chain_id().await })
-            .await?;
-        if id != chain.config.chain_id {
-            let endpoint = chain
-                .pool
-                .endpoints()
-                .into_iter()
-                .find(|e| !e.demoted)
-                .map(|e| e.endpoint)
-                .unwrap_or_else(|| chain.config.name.clone());
-            return Err(Error::ChainIdMismatch {
-                endpoint,
-                expected: chain.config.chain_id,
-                actual: id,
-            });
+            .call_each("eth_chainId", |p| async move { p.get_chain_id().await })
+            .await;
+        let mut last_error = None;
+        let mut answered = false;
+        for (endpoint, answer) in answers {
+            match answer {
+                Ok(id) if id == chain.config.chain_id => answered = true,
+                Ok(actual) => {
+                    return Err(Error::ChainIdMismatch {
+                        endpoint,
+                        expected: chain.config.chain_id,
+                        actual,
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(chain = %chain.config.name, %endpoint, error = %e, "endpoint not reachable at connect");
+                    last_error = Some(e);
+                }
+            }
         }
-        Ok(chain)
+        match (answered, last_error) {
+            (false, Some(e)) => Err(e.into()),
+            _ => Ok(chain),
+        }
     }
 
     /// The configuration.

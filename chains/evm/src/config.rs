@@ -18,7 +18,8 @@ const GWEI: u128 = 1_000_000_000;
 pub struct EvmChainConfig {
     /// Human-readable name, used in logs and errors ("ethereum", "anvil-a").
     pub name: String,
-    /// The EIP-155 chain id. [`crate::EvmChain::connect`] checks that every endpoint serves it.
+    /// The EIP-155 chain id. [`crate::EvmChain::connect`] checks it against the first endpoint
+    /// that answers, and every signed transaction carries it.
     pub chain_id: u64,
     /// JSON-RPC endpoints (`http://` or `https://`), in order of preference. A failing endpoint
     /// is demoted for a backoff period and the next one is tried.

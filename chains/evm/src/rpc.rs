@@ -153,6 +153,43 @@ impl RpcPool {
         keyed.into_iter().map(|(_, i)| i).collect()
     }
 
+    /// Runs `op` on every endpoint (no failover), in configuration order, each with the
+    /// request timeout; endpoint faults demote as in [`RpcPool::call`]. Returns each
+    /// endpoint's label and outcome.
+    pub async fn call_each<T, F, Fut>(
+        &self,
+        method: &'static str,
+        op: F,
+    ) -> Vec<(String, Result<T, CoreError>)>
+    where
+        F: Fn(RootProvider) -> Fut,
+        Fut: Future<Output = Result<T, TransportError>>,
+    {
+        let mut out = Vec::with_capacity(self.endpoints.len());
+        for endpoint in &self.endpoints {
+            let outcome = tokio::time::timeout(self.timeout, op(endpoint.provider.clone())).await;
+            let result = match outcome {
+                Ok(Ok(value)) => {
+                    endpoint.mark_ok();
+                    Ok(value)
+                }
+                Ok(Err(e)) => Err(map_transport_error(&endpoint.label, method, e)),
+                Err(_) => Err(CoreError::Rpc {
+                    endpoint: endpoint.label.clone(),
+                    reason: format!("{method} timed out after {:?}", self.timeout),
+                    retryable: true,
+                }),
+            };
+            if let Err(err) = &result
+                && is_endpoint_fault(err)
+            {
+                endpoint.demote(self.demotion_base, self.demotion_max, &err.to_string());
+            }
+            out.push((endpoint.label.clone(), result));
+        }
+        out
+    }
+
     /// Runs `op` on the healthiest endpoint, failing over to the next on endpoint faults.
     /// `method` names the call in errors and logs.
     pub async fn call<T, F, Fut>(&self, method: &'static str, op: F) -> Result<T, CoreError>

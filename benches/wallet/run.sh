@@ -47,7 +47,7 @@ if [[ -z "$rust_bin" ]]; then
   echo "==> cargo build --release -p trestle-benches --bin wallet-bench" >&2
   rust_bin="$(
     cd "$root" &&
-      cargo build --release --locked -p trestle-benches --bin wallet-bench --message-format=json |
+      cargo build --release -p trestle-benches --bin wallet-bench --message-format=json-render-diagnostics |
       node -e '
         let exe = "";
         for (const line of require("fs").readFileSync(0, "utf8").split("\n")) {
@@ -92,8 +92,12 @@ for ((r = 0; r < ROUNDS; r++)); do
   done
 done
 
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+  commit="$commit (with uncommitted changes)"
+fi
 model="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)"
-machine="Run $(date -u '+%Y-%m-%d %H:%M UTC') on ${model:-unknown CPU}, $(nproc) cores, \
+machine="Run $(date -u '+%Y-%m-%d %H:%M UTC') at commit $commit on ${model:-unknown CPU}, $(nproc) cores, \
 $(uname -sr); $(cd "$root" && rustc -V); Node $(node -v); ROUNDS=$ROUNDS SAMPLES=$SAMPLES \
 SAMPLE_MS=$SAMPLE_MS; load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after."
 echo "$machine"

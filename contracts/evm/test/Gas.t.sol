@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Fixture} from "./utils/Fixture.sol";
+import {Bridge} from "../src/Bridge.sol";
+import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
+
+/// @notice Gas of `deliver` for a token transfer (mint of a bridged token to a fresh holder)
+/// at several validator sets, as a whole transaction would pay it:
+/// `21000 + calldata (4/zero byte, 16/non-zero byte) + execution`.
+/// Each set is configured in `setUp` (a separate transaction), so storage and accounts are
+/// cold in the measured call as in a real transaction; the bridge account is warmed first,
+/// as a transaction's `to` is.
+contract GasTest is Fixture {
+    uint32 internal constant O_1_OF_1 = 11;
+    uint32 internal constant O_3_OF_5 = 12;
+    uint32 internal constant O_13_OF_19 = 13;
+    uint32 internal constant O_3_OF_19 = 14;
+    uint256[] internal keys19;
+
+    function setUp() public override {
+        super.setUp();
+        keys19 = sortedKeys(19, 1000);
+        uint256[] memory one = sortedKeys(1, 2000);
+        bytes[] memory calls = new bytes[](5);
+        calls[0] = abi.encodeCall(Bridge.setRemote, (O_1_OF_1, REMOTE_BRIDGE));
+        calls[1] = abi.encodeCall(Bridge.setRemote, (O_3_OF_5, REMOTE_BRIDGE));
+        calls[2] = abi.encodeCall(Bridge.setRemote, (O_13_OF_19, REMOTE_BRIDGE));
+        calls[3] = abi.encodeCall(Bridge.setRemote, (O_3_OF_19, REMOTE_BRIDGE));
+        calls[4] = abi.encodeCall(Bridge.setValidatorSet, (O_1_OF_1, 1, addrs(one), 1));
+        adminCalls(calls);
+        calls = new bytes[](1);
+        calls[0] = abi.encodeCall(Bridge.setValidatorSet, (O_13_OF_19, 1, addrs(keys19), 13));
+        adminCalls(calls);
+        // Sets below two thirds cannot be configured; the harness installs them to measure.
+        bridge.forceValidatorSet(O_3_OF_5, 1, addrs(keys), 3);
+        bridge.forceValidatorSet(O_3_OF_19, 1, addrs(keys19), 3);
+        // A holder that already has a balance, and nonce 0 of origin O_3_OF_5 delivered (so
+        // that nonce 1 shares a delivered-bitmap word that is already non-zero).
+        bytes memory m = _msg(O_3_OF_5, 0, address(0xF00D));
+        bridge.deliver(m, _sigs(O_3_OF_5, m, keys, 3));
+    }
+
+    function _msg(uint32 origin, uint64 nonce, address to) internal view returns (bytes memory) {
+        P.Header memory h = header(nonce, b32(address(bridge)));
+        h.origin = origin;
+        return P.encode(h, P.encodeTransfer(wrappedId, 1e18, b32(to)));
+    }
+
+    function _sigs(uint32 origin, bytes memory m, uint256[] memory ks, uint256 m_)
+        internal
+        pure
+        returns (bytes memory s)
+    {
+        bytes32 d = P.digest(origin, REMOTE_BRIDGE, 1, keccak256(m));
+        for (uint256 i; i < m_; ++i) {
+            s = bytes.concat(s, sigOf(ks[i], d));
+        }
+    }
+
+    function _calldataGas(bytes memory data) internal pure returns (uint256 g) {
+        for (uint256 i; i < data.length; ++i) {
+            g += data[i] == 0 ? 4 : 16;
+        }
+    }
+
+    /// @dev Returns (execution gas, transaction gas) of one delivery. The delivery runs inside
+    /// `measureAndRevert` (rolled back), so the number is the same with and without forge's
+    /// call isolation (which `--gas-report` turns on).
+    function _measure(string memory label, bytes memory m, bytes memory s)
+        internal
+        returns (uint256 exec, uint256 txGas)
+    {
+        bytes memory data = abi.encodeCall(Bridge.deliver, (m, s));
+        exec = _executionGas(data);
+        txGas = 21_000 + _calldataGas(data) + exec;
+        log(string.concat(label, " execution gas"), exec);
+        log(string.concat(label, " transaction gas"), txGas);
+    }
+
+    function test_gas_deliver_1_of_1() public {
+        uint256[] memory one = sortedKeys(1, 2000);
+        bytes memory m = _msg(O_1_OF_1, 0, address(0xBEEF));
+        _measure("deliver 1-of-1 (new bitmap word, new holder)", m, _sigs(O_1_OF_1, m, one, 1));
+    }
+
+    /// @dev Worst case: the first nonce of a fresh 256-nonce bitmap word, a holder with no
+    /// balance (two zero-to-non-zero stores).
+    function test_gas_deliver_3_of_5_worst_case() public {
+        bytes memory m = _msg(O_3_OF_5, 256, address(0xBEEF));
+        (, uint256 txGas) = _measure("deliver 3-of-5 (new bitmap word, new holder)", m, _sigs(O_3_OF_5, m, keys, 3));
+        assertLe(txGas, 120_000, "3-of-5 target");
+    }
+
+    /// @dev The common case: a bitmap word already in use, a holder with no balance.
+    function test_gas_deliver_3_of_5() public {
+        bytes memory m = _msg(O_3_OF_5, 1, address(0xBEEF));
+        (, uint256 txGas) = _measure("deliver 3-of-5 (new holder)", m, _sigs(O_3_OF_5, m, keys, 3));
+        assertLe(txGas, 120_000, "3-of-5 target");
+    }
+
+    function test_gas_deliver_3_of_5_existing_holder() public {
+        bytes memory m = _msg(O_3_OF_5, 1, address(0xF00D));
+        _measure("deliver 3-of-5 (holder has a balance)", m, _sigs(O_3_OF_5, m, keys, 3));
+    }
+
+    function test_gas_deliver_4_of_5() public {
+        bytes memory m = _msg(ORIGIN, 0, address(0xBEEF));
+        _measure("deliver 4-of-5 (new bitmap word, new holder)", m, sign(m, 4));
+    }
+
+    function test_gas_deliver_13_of_19() public {
+        bytes memory m = _msg(O_13_OF_19, 0, address(0xBEEF));
+        _measure("deliver 13-of-19 (new bitmap word, new holder)", m, _sigs(O_13_OF_19, m, keys19, 13));
+    }
+
+    /// @dev The marginal signature on one set (19 validators): 13 vs 3 signatures.
+    function test_gas_marginal_signature() public {
+        bytes memory m = _msg(O_3_OF_19, 0, address(0xBEEF));
+        bytes memory s3 = _sigs(O_3_OF_19, m, keys19, 3);
+        bytes memory s13 = _sigs(O_3_OF_19, m, keys19, 13);
+        bytes memory d3 = abi.encodeCall(Bridge.deliver, (m, s3));
+        bytes memory d13 = abi.encodeCall(Bridge.deliver, (m, s13));
+        uint256 exec3 = _executionGas(d3);
+        uint256 exec13 = _executionGas(d13);
+        uint256 perSig = (exec13 + _calldataGas(d13) - exec3 - _calldataGas(d3)) / 10;
+        uint256 calldataPerSig = (_calldataGas(d13) - _calldataGas(d3)) / 10;
+        log("per extra signature: total gas", perSig);
+        log("per extra signature: calldata gas", calldataPerSig);
+        log("per extra signature: floor (3000 ecrecover + calldata)", 3000 + calldataPerSig);
+        assertLe(perSig * 100, (3000 + calldataPerSig) * 125, "per-signature cost within 1.25x of its floor");
+    }
+
+    /// @dev Execution gas of a delivery, rolled back so that measurements see the same state.
+    function _executionGas(bytes memory data) internal returns (uint256 exec) {
+        try this.measureAndRevert(data) {}
+        catch (bytes memory ret) {
+            if (ret.length != 36) revert("unexpected revert");
+            assembly ("memory-safe") {
+                exec := mload(add(ret, 36))
+            }
+        }
+    }
+
+    error Measured(uint256 gas);
+
+    function measureAndRevert(bytes memory data) external {
+        bridge.localDomain(); // warm the account (a transaction's `to` is warm)
+        uint256 g = gasleft();
+        (bool ok,) = address(bridge).call(data);
+        uint256 used = g - gasleft();
+        require(ok, "delivery failed");
+        revert Measured(used);
+    }
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {IMessageRecipient} from "../../src/IMessageRecipient.sol";
+
+/// @notice A plain ERC-20 anyone can mint (test only).
+contract MockERC20 {
+    event Transfer(address indexed from, address indexed to, uint256 value);
+
+    mapping(address => uint256) public balanceOf;
+    mapping(address => mapping(address => uint256)) public allowance;
+    uint256 public totalSupply;
+    uint256 public feeBps; // non-zero: behaves like a fee-on-transfer token
+
+    function mint(address to, uint256 value) external {
+        balanceOf[to] += value;
+        totalSupply += value;
+    }
+
+    function setFee(uint256 bps) external {
+        feeBps = bps;
+    }
+
+    function approve(address spender, uint256 value) external returns (bool) {
+        allowance[msg.sender][spender] = value;
+        return true;
+    }
+
+    function transfer(address to, uint256 value) external returns (bool) {
+        _move(msg.sender, to, value);
+        return true;
+    }
+
+    function transferFrom(address from, address to, uint256 value) external returns (bool) {
+        allowance[from][msg.sender] -= value;
+        _move(from, to, value);
+        return true;
+    }
+
+    function _move(address from, address to, uint256 value) private {
+        balanceOf[from] -= value;
+        uint256 fee = value * feeBps / 10_000;
+        balanceOf[to] += value - fee;
+        totalSupply -= fee;
+        emit Transfer(from, to, value);
+    }
+}
+
+/// @notice Records what the bridge delivered; can be told to fail.
+contract MockRecipient is IMessageRecipient {
+    address public immutable bridge;
+    bool public failing;
+    uint256 public calls;
+    uint32 public lastOrigin;
+    bytes32 public lastSender;
+    bytes public lastPayload;
+
+    constructor(address bridge_) {
+        bridge = bridge_;
+    }
+
+    function setFailing(bool f) external {
+        failing = f;
+    }
+
+    function handle(uint32 origin, bytes32 sender, bytes calldata payload) external {
+        require(msg.sender == bridge, "not the bridge");
+        require(!failing, "recipient failing");
+        calls += 1;
+        lastOrigin = origin;
+        lastSender = sender;
+        lastPayload = payload;
+    }
+}

@@ -43,7 +43,6 @@
 //! ciphertext or MAC was altered look the same: [`Error::KeystoreWrongPassword`].
 
 mod kdf;
-mod scrypt;
 
 use std::fmt;
 use std::str::FromStr;

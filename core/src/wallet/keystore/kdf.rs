@@ -98,7 +98,17 @@ impl KdfParams {
         let mut key = Zeroizing::new([0u8; 32]);
         match self.0 {
             Kdf::Scrypt { log_n, r, p } => {
-                super::scrypt::scrypt(password, salt, log_n, r, p, &mut *key)?
+                // scrypt 0.12: unlike 0.11 it no longer applies RFC 7914's erroneous
+                // `log_n < 16 r` bound (RFC errata 5971), which the Web3 Secret Storage test
+                // vector itself (n = 2^18, r = 1) breaks and geth and ethers do not apply.
+                let params = scrypt::Params::new(log_n, r, p).map_err(|_| {
+                    Error::InvalidKeystore(format!(
+                        "scrypt parameters n=2^{log_n}, r={r}, p={p} are invalid"
+                    ))
+                })?;
+                scrypt::scrypt(password, salt, &params, &mut *key).map_err(|_| {
+                    Error::InvalidKeystore("scrypt output length is invalid".into())
+                })?
             }
             Kdf::Pbkdf2 { c } => pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, c, &mut *key),
         }

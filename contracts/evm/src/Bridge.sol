@@ -273,15 +273,12 @@ contract Bridge {
 
     /// @notice `deliver` for several messages; an item that fails is reported with
     /// `BatchItemFailed` and does not stop the others. Returns which items were delivered.
-    function deliverBatch(bytes[] calldata messages, bytes[] calldata signatures)
-        external
-        returns (bool[] memory delivered)
-    {
+    function deliverBatch(bytes[] calldata messages, bytes[] calldata signatures) external returns (bool[] memory ok) {
         if (messages.length != signatures.length) revert LengthMismatch();
-        delivered = new bool[](messages.length);
+        ok = new bool[](messages.length);
         for (uint256 i; i < messages.length; ++i) {
             try this.deliver(messages[i], signatures[i]) {
-                delivered[i] = true;
+                ok[i] = true;
             } catch (bytes memory reason) {
                 emit BatchItemFailed(i, reason);
             }

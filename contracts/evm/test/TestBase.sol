@@ -44,9 +44,10 @@ abstract contract TestBase {
         if (a > b) revert(string.concat(message, ": ", vm.toString(a), " > ", vm.toString(b)));
     }
 
-    /// @dev `x` mapped into `[lo, hi]`.
+    /// @dev `x` if it is in `[lo, hi]`, else `x` mapped into it.
     function bound(uint256 x, uint256 lo, uint256 hi) internal pure returns (uint256) {
         if (hi <= lo) return lo;
+        if (x >= lo && x <= hi) return x;
         return lo + (x % (hi - lo + 1));
     }
 

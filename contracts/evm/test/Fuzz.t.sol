@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Fixture} from "./utils/Fixture.sol";
+import {Bridge} from "../src/Bridge.sol";
+import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
+
+/// @notice Fuzz tests: signature subsets and orders, tampered signatures, amounts against the
+/// timelock and bucket rules, outbound bucket sequences, delivery orders, garbage input.
+contract FuzzTest is Fixture {
+    function _deliverOk(bytes memory m, bytes memory s) internal returns (bool ok, bytes4 sel) {
+        bytes memory ret;
+        (ok, ret) = address(bridge).call(abi.encodeCall(Bridge.deliver, (m, s)));
+        sel = selectorOf(ret);
+    }
+
+    /// Any subset of the 5 validators in ascending order passes iff it has >= 4 members; a
+    /// reversed subset of two or more is refused as unsorted.
+    function testFuzz_signature_subsets(uint8 mask, bool reversed) public {
+        mask = mask & 31;
+        uint256 count;
+        for (uint256 i; i < 5; ++i) {
+            if (mask & (1 << i) != 0) ++count;
+        }
+        uint256[] memory ks = new uint256[](count);
+        uint256 j;
+        for (uint256 i; i < 5; ++i) {
+            if (mask & (1 << i) != 0) ks[reversed ? count - 1 - j++ : j++] = keys[i];
+        }
+        bytes memory m = transferMsg(mask, wrappedId, 1, BOB);
+        (bool ok, bytes4 sel) = _deliverOk(m, signWith(ks, m, 1));
+        if (reversed && count >= 2) {
+            assertTrue(!ok && sel == P.Unsorted.selector, "reversed must be unsorted");
+        } else if (count >= 4) {
+            assertTrue(ok, "threshold met");
+            assertEq(wrapped.balanceOf(BOB), 1, "minted once");
+        } else {
+            assertTrue(!ok && sel == P.BelowThreshold.selector, "below threshold");
+        }
+    }
+
+    /// Changing any single byte of a valid signature set never yields an accepted delivery.
+    function testFuzz_tampered_signatures_are_refused(uint256 pos, uint8 xor) public {
+        vm.assume(xor != 0);
+        bytes memory m = transferMsg(0, wrappedId, 1, BOB);
+        bytes memory s = sign(m, 4);
+        pos = pos % s.length;
+        s[pos] = bytes1(uint8(s[pos]) ^ xor);
+        (bool ok,) = _deliverOk(m, s);
+        assertTrue(!ok, "tampered set accepted");
+        assertEq(wrapped.totalSupply(), 0, "nothing minted");
+    }
+
+    /// Changing any single byte of a signed message never yields an accepted delivery.
+    function testFuzz_tampered_messages_are_refused(uint256 pos, uint8 xor) public {
+        vm.assume(xor != 0);
+        bytes memory m = transferMsg(0, wrappedId, 1, BOB);
+        bytes memory s = sign(m, 4);
+        pos = pos % m.length;
+        m[pos] = bytes1(uint8(m[pos]) ^ xor);
+        (bool ok,) = _deliverOk(m, s);
+        assertTrue(!ok, "tampered message accepted");
+    }
+
+    /// Inbound amounts: executed at once iff 0 < amount < timelock threshold and amount <=
+    /// available; otherwise queued (never lost); zero is refused.
+    function testFuzz_inbound_amounts(uint256 first, uint256 amount, uint32 wait) public {
+        first = bound(first, 1, TIMELOCK_THRESHOLD - 1);
+        bytes memory m0 = transferMsg(0, wrappedId, first, BOB);
+        bridge.deliver(m0, sign(m0, 4));
+        vm.warp(block.timestamp + bound(wait, 0, 10_000));
+        uint256 avail = bridge.availableFor(wrappedId, true);
+        assertLe(avail, CAPACITY, "bucket within capacity");
+        amount = bound(amount, 0, 3 * CAPACITY);
+        bytes memory m = transferMsg(1, wrappedId, amount, BOB);
+        (bool ok, bytes4 sel) = _deliverOk(m, sign(m, 4));
+        if (amount == 0) {
+            assertTrue(!ok && sel == Bridge.InvalidAmount.selector, "zero refused");
+            return;
+        }
+        assertTrue(ok, "delivered");
+        Bridge.Status st = bridge.statusOf(m);
+        if (amount < TIMELOCK_THRESHOLD && amount <= avail) {
+            assertTrue(st == Bridge.Status.Executed, "executed");
+            assertEq(wrapped.balanceOf(BOB), first + amount, "minted");
+            assertEq(bridge.availableFor(wrappedId, true), avail - amount, "consumed");
+        } else {
+            assertTrue(st == Bridge.Status.Queued, "queued");
+            assertEq(wrapped.balanceOf(BOB), first, "not yet");
+            assertEq(bridge.availableFor(wrappedId, true), avail, "not consumed");
+        }
+    }
+
+    /// Outbound sends over time: each succeeds iff amount <= available; the bucket never
+    /// exceeds its capacity and refills monotonically.
+    function testFuzz_outbound_bucket(uint256[8] memory amounts, uint32[8] memory waits) public {
+        vm.deal(USER, type(uint128).max);
+        for (uint256 i; i < 8; ++i) {
+            uint256 before = bridge.availableFor(nativeId, false);
+            vm.warp(block.timestamp + bound(waits[i], 0, 5_000));
+            uint256 avail = bridge.availableFor(nativeId, false);
+            assertTrue(avail >= before, "refill is monotone");
+            assertLe(avail, CAPACITY, "within capacity");
+            uint256 amount = bound(amounts[i], 1, CAPACITY + 1e18);
+            vm.prank(USER);
+            (bool ok,) = address(bridge).call{value: amount}(
+                abi.encodeCall(Bridge.sendToken, (ORIGIN, nativeId, amount, b32(BOB)))
+            );
+            assertTrue(ok == (amount <= avail), "send iff within the bucket");
+            if (ok) assertEq(bridge.availableFor(nativeId, false), avail - amount, "consumed");
+        }
+    }
+
+    /// Messages delivered in any order each execute exactly once.
+    function testFuzz_delivery_order(uint256 seed) public {
+        uint256 n = 8;
+        uint64[] memory order = new uint64[](n);
+        for (uint256 i; i < n; ++i) {
+            order[i] = uint64(i);
+        }
+        for (uint256 i = n - 1; i > 0; --i) {
+            uint256 j = uint256(keccak256(abi.encode(seed, i))) % (i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        uint256 total;
+        for (uint256 i; i < n; ++i) {
+            uint256 amount = 1 + order[i];
+            bytes memory m = transferMsg(order[i] * 97, wrappedId, amount, BOB);
+            bridge.deliver(m, sign(m, 4));
+            total += amount;
+            (bool ok, bytes4 sel) = _deliverOk(m, sign(m, 5));
+            assertTrue(!ok && sel == Bridge.AlreadyDelivered.selector, "replay");
+        }
+        assertEq(wrapped.balanceOf(BOB), total, "each once");
+    }
+
+    /// Arbitrary bytes as a message, with a structurally valid signature set, are refused and
+    /// change nothing.
+    function testFuzz_garbage_is_refused(bytes calldata junk) public {
+        bytes memory s = sign(junk, 4);
+        (bool ok,) = _deliverOk(junk, s);
+        assertTrue(!ok, "garbage accepted");
+        assertEq(wrapped.totalSupply(), 0, "nothing minted");
+    }
+}

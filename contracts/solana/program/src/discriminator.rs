@@ -1,0 +1,38 @@
+//! Anchor wire conventions: the first 8 bytes of an instruction are
+//! `sha256("global:<snake_case_name>")[..8]`, the first 8 bytes of an account are
+//! `sha256("account:<CamelCaseName>")[..8]`. The IDL (`idl/trestle_bridge.json`) carries the same
+//! bytes; the tests recompute both from the names.
+
+/// `initialize`
+pub const INITIALIZE: [u8; 8] = [175, 175, 109, 31, 13, 152, 155, 237];
+/// `send`
+pub const SEND: [u8; 8] = [102, 251, 20, 187, 65, 75, 12, 69];
+/// `deliver`
+pub const DELIVER: [u8; 8] = [250, 131, 222, 57, 211, 229, 209, 147];
+/// `post_signatures`
+pub const POST_SIGNATURES: [u8; 8] = [138, 2, 53, 166, 45, 77, 137, 51];
+/// `execute_queued`
+pub const EXECUTE_QUEUED: [u8; 8] = [46, 222, 101, 163, 190, 174, 15, 137];
+/// `cancel_queued`
+pub const CANCEL_QUEUED: [u8; 8] = [160, 77, 212, 172, 218, 230, 205, 84];
+/// `pause`
+pub const PAUSE: [u8; 8] = [211, 22, 221, 251, 74, 121, 193, 47];
+/// `propose`
+pub const PROPOSE: [u8; 8] = [93, 253, 82, 168, 118, 33, 102, 90];
+/// `execute_proposal`
+pub const EXECUTE_PROPOSAL: [u8; 8] = [186, 60, 116, 133, 108, 128, 111, 28];
+/// `cancel_proposal`
+pub const CANCEL_PROPOSAL: [u8; 8] = [106, 74, 128, 146, 19, 65, 39, 23];
+
+/// Account `Config`
+pub const CONFIG_ACCOUNT: [u8; 8] = [155, 12, 170, 224, 30, 250, 204, 130];
+/// Account `Remote`
+pub const REMOTE_ACCOUNT: [u8; 8] = [142, 141, 61, 250, 205, 173, 146, 34];
+/// Account `TokenConfig`
+pub const TOKEN_CONFIG_ACCOUNT: [u8; 8] = [92, 73, 255, 43, 107, 51, 117, 101];
+/// Account `Receipt`
+pub const RECEIPT_ACCOUNT: [u8; 8] = [39, 154, 73, 106, 80, 102, 145, 153];
+/// Account `SignatureSet`
+pub const SIGNATURE_SET_ACCOUNT: [u8; 8] = [17, 212, 246, 114, 183, 159, 65, 246];
+/// Account `Proposal`
+pub const PROPOSAL_ACCOUNT: [u8; 8] = [26, 94, 189, 187, 116, 136, 53, 33];

@@ -1,0 +1,94 @@
+//! `initialize(domain, admin, guardian, admin_delay, epoch, threshold, validators)`: creates the
+//! config PDA. Nothing zero or default is accepted; admin and guardian are different keys.
+//!
+//! Accounts: `payer` (signer, writable), `config` (writable, PDA `["config"]`, must not exist),
+//! `system_program`.
+
+use pinocchio::{AccountView, Address, cpi::Seed};
+
+use crate::accounts::get;
+use crate::bytes::{self, Reader};
+use crate::checks;
+use crate::discriminator as disc;
+use crate::error::BridgeError;
+use crate::state::{self, config};
+use crate::validators::validate_set;
+
+/// Runs `initialize`.
+pub fn process(
+    program_id: &Address,
+    accounts: &[AccountView],
+    args: &[u8],
+) -> Result<(), BridgeError> {
+    let mut r = Reader::new(args);
+    let domain = r.u32()?;
+    let admin: [u8; 32] = r.array()?;
+    let guardian: [u8; 32] = r.array()?;
+    let admin_delay = r.i64()?;
+    let epoch = r.u64()?;
+    let threshold = r.u8()?;
+    let validators = r.vec_of::<20>()?;
+    r.finish()?;
+
+    let payer = get(accounts, 0)?;
+    let config_account = get(accounts, 1)?;
+    let system_program = get(accounts, 2)?;
+    checks::signer(payer)?;
+    checks::writable(payer)?;
+    checks::writable(config_account)?;
+    checks::system_program(system_program)?;
+    let (expected, bump) = checks::find_pda(&[state::SEED_CONFIG], program_id)?;
+    checks::address(config_account, &expected)?;
+    if !config_account.is_data_empty() || !config_account.owned_by(&checks::SYSTEM_PROGRAM_ID) {
+        return Err(BridgeError::AlreadyInitialized);
+    }
+
+    if domain == 0 || admin == [0u8; 32] || guardian == [0u8; 32] || admin_delay <= 0 {
+        return Err(BridgeError::ZeroValue);
+    }
+    if admin == guardian {
+        return Err(BridgeError::SameAdminAndGuardian);
+    }
+    validate_set(epoch, threshold, validators)?;
+
+    let bump_seed = [bump];
+    let seeds = [Seed::from(state::SEED_CONFIG), Seed::from(&bump_seed)];
+    checks::create_pda_account(
+        payer,
+        config_account,
+        system_program,
+        &seeds,
+        config::LEN,
+        program_id,
+    )?;
+
+    let mut account = config_account.clone();
+    let mut data = account
+        .try_borrow_mut()
+        .map_err(|_| BridgeError::WrongAccountData)?;
+    bytes::write(&mut data, 0, &disc::CONFIG_ACCOUNT)?;
+    bytes::write(&mut data, config::BUMP, &[bump])?;
+    bytes::write(&mut data, config::DOMAIN, &domain.to_le_bytes())?;
+    bytes::write(&mut data, config::ADMIN, &admin)?;
+    bytes::write(&mut data, config::GUARDIAN, &guardian)?;
+    bytes::write(&mut data, config::PAUSED, &[0])?;
+    bytes::write(&mut data, config::OUTBOUND_NONCE, &0u64.to_le_bytes())?;
+    bytes::write(&mut data, config::ADMIN_DELAY, &admin_delay.to_le_bytes())?;
+    bytes::write(&mut data, config::NEXT_PROPOSAL, &0u64.to_le_bytes())?;
+    write_validator_set(&mut data, epoch, threshold, validators)
+}
+
+/// Writes epoch, threshold and validators into config data (already validated).
+#[inline(always)]
+pub fn write_validator_set(
+    data: &mut [u8],
+    epoch: u64,
+    threshold: u8,
+    validators: &[u8],
+) -> Result<(), BridgeError> {
+    bytes::write(data, config::EPOCH, &epoch.to_le_bytes())?;
+    bytes::write(data, config::THRESHOLD, &[threshold])?;
+    let n = (validators.len() / 20) as u32;
+    bytes::write(data, config::VALIDATORS_LEN, &n.to_le_bytes())?;
+    bytes::write(data, config::VALIDATORS, validators)
+}

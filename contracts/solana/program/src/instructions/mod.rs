@@ -1,0 +1,8 @@
+//! One module per instruction (or per small family of instructions).
+
+pub mod deliver;
+pub mod governance;
+pub mod initialize;
+pub mod post_signatures;
+pub mod queued;
+pub mod send;

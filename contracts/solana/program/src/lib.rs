@@ -1,0 +1,77 @@
+//! The Trestle bridge program for Solana: the same bridge as `docs/protocol.md`, written
+//! `no_std` on pinocchio, with Anchor wire conventions (8-byte discriminators, Borsh arguments)
+//! and an Anchor IDL (`idl/trestle_bridge.json`). See `contracts/solana/README.md`.
+#![no_std]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod accounts;
+pub mod bytes;
+pub mod checks;
+pub mod cpi;
+pub mod crypto;
+pub mod discriminator;
+pub mod error;
+pub mod instructions;
+pub mod message;
+pub mod payout;
+pub mod state;
+pub mod token;
+pub mod validators;
+
+use pinocchio::{AccountView, Address, ProgramResult, error::ProgramError};
+
+use crate::error::BridgeError;
+
+// Off chain the crate is only type-checked (cargo check/clippy); std supplies a panic handler.
+#[cfg(not(target_arch = "bpf"))]
+extern crate std;
+
+#[cfg(target_arch = "bpf")]
+mod entry {
+    pinocchio::program_entrypoint!(crate::process_instruction);
+    pinocchio::no_allocator!();
+    pinocchio::nostd_panic_handler!();
+}
+
+/// Logs `fields` as one "Program data:" line (base64 of each field, space separated).
+pub fn log_data(fields: &[&[u8]]) {
+    #[cfg(target_arch = "bpf")]
+    // SAFETY: `fields` is a slice of (pointer, length) pairs, the layout the syscall reads.
+    unsafe {
+        solana_define_syscall::definitions::sol_log_data(
+            fields.as_ptr() as *const u8,
+            fields.len() as u64,
+        );
+    }
+    #[cfg(not(target_arch = "bpf"))]
+    let _ = fields;
+}
+
+/// Dispatches on the 8-byte Anchor discriminator.
+#[inline(always)]
+pub fn process_instruction(
+    program_id: &Address,
+    accounts: &mut [AccountView],
+    data: &[u8],
+) -> ProgramResult {
+    use crate::discriminator as d;
+    use crate::instructions::*;
+    let Some((tag, args)) = data.split_first_chunk::<8>() else {
+        return Err(BridgeError::InvalidInstructionData.into());
+    };
+    let accounts: &[AccountView] = accounts;
+    let result = match *tag {
+        d::INITIALIZE => initialize::process(program_id, accounts, args),
+        d::SEND => send::process(program_id, accounts, args),
+        d::DELIVER => deliver::process(program_id, accounts, args),
+        d::POST_SIGNATURES => post_signatures::process(program_id, accounts, args),
+        d::EXECUTE_QUEUED => queued::execute(program_id, accounts, args),
+        d::CANCEL_QUEUED => queued::cancel(program_id, accounts, args),
+        d::PAUSE => queued::pause(program_id, accounts, args),
+        d::PROPOSE => governance::propose(program_id, accounts, args),
+        d::EXECUTE_PROPOSAL => governance::execute(program_id, accounts, args),
+        d::CANCEL_PROPOSAL => governance::cancel(program_id, accounts, args),
+        _ => Err(BridgeError::InvalidInstructionData),
+    };
+    result.map_err(ProgramError::from)
+}

@@ -68,7 +68,7 @@ pub struct SignedEvmTransaction {
     /// The transaction hash, `0x`-prefixed hex.
     pub hash: String,
     /// The signer's address (EIP-55).
-    pub from: String,
+    pub sender: String,
     /// The envelope type: 0, 1 or 2.
     pub tx_type: u8,
 }
@@ -78,7 +78,7 @@ impl From<SignedTransaction> for SignedEvmTransaction {
         Self {
             raw_hex: s.raw_hex(),
             hash: s.hash_hex(),
-            from: s.from.to_checksum(),
+            sender: s.from.to_checksum(),
             tx_type: s.transaction.tx_type(),
             raw: s.raw,
         }
@@ -148,7 +148,8 @@ impl EvmTransaction {
                 self.max_priority_fee_per_gas.as_ref(),
             )?,
             data: Some(self.data.clone()),
-            access_list: Some(access_list),
+            // Legacy transactions refuse an access list, even an empty one.
+            access_list: (!access_list.is_empty()).then_some(access_list),
         })
     }
 }

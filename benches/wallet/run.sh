@@ -5,6 +5,8 @@
 #   benches/wallet/run.sh                 # full run (about 2-3 minutes after the first build)
 #   ROUNDS=3 SAMPLES=5 benches/wallet/run.sh   # quicker, noisier
 #   CHECK_ONLY=1 benches/wallet/run.sh    # only check that every implementation agrees
+#   NICE=-10 benches/wallet/run.sh        # raise the benchmark's CPU priority (needs root) on
+#                                         # a machine that cannot be made quiet
 #
 # Steps: install the pinned npm packages (npm ci, skipped when package-lock.json has not
 # changed since the last install; node_modules/ is git-ignored); build the Rust side, the
@@ -23,6 +25,7 @@ ROUNDS="${ROUNDS:-7}"
 SAMPLES="${SAMPLES:-9}"
 SAMPLE_MS="${SAMPLE_MS:-20}"
 CHECK_ONLY="${CHECK_ONLY:-}"
+NICE="${NICE:-}"
 # The same cache and build directory as scripts/test.sh (outside the repository).
 cache="${TRESTLE_CACHE:-$HOME/.cache/trestle}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$cache/target}"
@@ -66,13 +69,15 @@ results="$out/results.jsonl"
 : >"$results"
 impls=(trestle ethers ethers-rn solana-web3 wallet-core node-crypto noble)
 
+prio=()
+[[ -n "$NICE" ]] && prio=(nice -n "$NICE")
 run_impl() {
   local impl="$1"
   shift
   if [[ "$impl" == trestle ]]; then
-    "$rust_bin" --inputs "$inputs" "$@"
+    "${prio[@]}" "$rust_bin" --inputs "$inputs" "$@"
   else
-    node "$here/bench.mjs" --impl "$impl" --inputs "$inputs" "$@"
+    "${prio[@]}" node "$here/bench.mjs" --impl "$impl" --inputs "$inputs" "$@"
   fi
 }
 
@@ -99,7 +104,7 @@ fi
 model="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)"
 machine="Run $(date -u '+%Y-%m-%d %H:%M UTC') at commit $commit on ${model:-unknown CPU}, $(nproc) cores, \
 $(uname -sr); $(cd "$root" && rustc -V); Node $(node -v); ROUNDS=$ROUNDS SAMPLES=$SAMPLES \
-SAMPLE_MS=$SAMPLE_MS; load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after."
+SAMPLE_MS=$SAMPLE_MS NICE=${NICE:-0}; load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after."
 echo "$machine"
 node "$here/report.mjs" --markdown "$out/report.md" --machine "$machine" "$results"
 echo "(Markdown tables written to $out/report.md; raw samples in $results)" >&2

@@ -3,6 +3,7 @@
 pub mod attestation;
 pub mod body;
 pub mod error;
+pub mod evm_bindings;
 pub mod message;
 pub mod rate_limit;
 pub mod signatures;

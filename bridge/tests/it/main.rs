@@ -9,5 +9,6 @@
     clippy::indexing_slicing
 )]
 
+mod bindings;
 mod props;
 mod vectors;

@@ -67,6 +67,7 @@ fn handle(request: &Value) -> Answer {
         "sol_sign" => sol_sign(request),
         "sol_offchain" => sol_offchain(request),
         "sol_ata" => sol_ata(request),
+        "sol_parse_address" => sol_parse_address(request),
         "keystore_encrypt" => keystore_encrypt(request),
         "keystore_decrypt" => keystore_decrypt(request),
         other => Err(format!("unknown op {other:?}")),
@@ -335,6 +336,13 @@ fn sol_offchain(r: &Value) -> Answer {
         "serialized": hex::encode(serialized),
         "signature": hex::encode(signature),
     }))
+}
+
+/// Parses a base58 address; answers its 32 bytes, or an error if the input is refused.
+fn sol_parse_address(r: &Value) -> Answer {
+    Ok(Value::String(hex::encode(
+        sol_field(r, "input")?.to_bytes(),
+    )))
 }
 
 fn sol_ata(r: &Value) -> Answer {

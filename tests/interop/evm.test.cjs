@@ -108,7 +108,7 @@ function request(rng, tx) {
 
 test('signed transactions: raw bytes equal ethers Wallet.signTransaction', async () => {
   const rng = new Rng('transactions');
-  await forCases('transactions', cases(150), async () => {
+  await forCases('transactions', cases(250), async () => {
     const key = privateKey(rng);
     const wallet = new ethers.Wallet(`0x${hex(key)}`);
     const tx = randomTx(rng);

@@ -66,7 +66,7 @@ test('mnemonics, seeds, EVM and Solana addresses', async () => {
   const driver = new Driver();
   const SOLANA_COUNT = 3;
   try {
-    await forCases('mnemonic', cases(24), async (i) => {
+    await forCases('mnemonic', cases(32), async (i) => {
       // Every fifth case uses another wordlist; all word counts come up.
       const lang = i % 5 === 4 ? rng.pick(Object.keys(LANGUAGES).slice(1)) : 'english';
       const entropy = rng.bytes(rng.pick([16, 20, 24, 28, 32]));

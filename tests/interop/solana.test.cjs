@@ -138,7 +138,7 @@ function randomTables(rng, ixs) {
 test('SOL and SPL transfers: instructions, wire bytes and signatures in web3.js', async (t) => {
   const rng = new Rng('solana-transfers');
   let sameLegacyBytes = 0;
-  await forCases('Solana transfers', cases(120), async () => {
+  await forCases('Solana transfers', cases(200), async () => {
     const c = randomCase(rng);
     const ixs = theirInstructions(c);
     const tables = c.version === 'v0' ? randomTables(rng, ixs) : [];
@@ -230,6 +230,42 @@ test('associated token addresses equal getAssociatedTokenAddressSync', async () 
     const ours = await driver.ok('sol_ata', { wallet: wallet.toBase58(), mint: mint.toBase58(), token_program: program });
     const theirs = spl.getAssociatedTokenAddressSync(mint, wallet, true, TOKEN_PROGRAMS[program]).toBase58();
     assert.equal(ours, theirs, `ATA of wallet ${wallet.toBase58()}, mint ${mint.toBase58()}, ${program}`);
+  });
+});
+
+test('base58 addresses: same acceptance and bytes as web3.js PublicKey', async () => {
+  const rng = new Rng('solana-base58');
+  const ALPHABET = [...'123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'];
+  await forCases('base58 addresses', cases(300), async () => {
+    let input;
+    const key = rng.bytes(32);
+    key.fill(0, 0, rng.pick([0, 0, 1, 2, rng.int(0, 32)]));
+    const canonical = new web3.PublicKey(key).toBase58();
+    switch (rng.int(0, 4)) {
+      case 0:
+        input = canonical;
+        break;
+      case 1: // an extra or missing leading zero digit, or a truncation
+        input = rng.pick([`1${canonical}`, canonical.slice(1), canonical.slice(0, rng.int(0, canonical.length - 1))]);
+        break;
+      case 2: // one character replaced, possibly by one outside the alphabet
+        {
+          const at = rng.int(0, canonical.length - 1);
+          input = canonical.slice(0, at) + rng.pick([...ALPHABET, '0', 'O', 'I', 'l', ' ', '+']) + canonical.slice(at + 1);
+        }
+        break;
+      default:
+        input = Array.from({ length: rng.int(0, 46) }, () => rng.pick(ALPHABET)).join('');
+    }
+    let theirs;
+    try {
+      theirs = hex(new web3.PublicKey(input).toBytes());
+    } catch {
+      theirs = null;
+    }
+    const r = await driver.call('sol_parse_address', { input });
+    const ours = r.err === undefined ? r.ok : null;
+    assert.equal(ours, theirs, `${JSON.stringify(input)}: ours ${r.err ?? r.ok}, web3.js ${theirs ?? 'refuses'}`);
   });
 });
 

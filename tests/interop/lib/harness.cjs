@@ -119,9 +119,12 @@ class Driver {
     this.exited = null;
     readline.createInterface({ input: this.proc.stdout }).on('line', (line) => {
       const msg = JSON.parse(line);
-      const w = this.waiting.get(msg.id);
+      // Answers come in request order; one without an id (a request the driver could not
+      // read as JSON) answers the oldest request still waiting.
+      const id = msg.id === null || msg.id === undefined ? Math.min(...this.waiting.keys()) : msg.id;
+      const w = this.waiting.get(id);
       if (!w) return;
-      this.waiting.delete(msg.id);
+      this.waiting.delete(id);
       w(msg);
     });
     this.proc.on('exit', (code, signal) => {
@@ -167,6 +170,10 @@ async function forCases(label, count, body) {
     }
   }
   if (failures.length > 0) {
+    if (process.env.TRESTLE_INTEROP_DUMP) {
+      // The full text of every failure (the summary below keeps five), for reducing them.
+      require('node:fs').appendFileSync(process.env.TRESTLE_INTEROP_DUMP, `${label} (seed ${SEED})\n${failures.join('\n')}\n`);
+    }
     throw new Error(
       `${label}: ${failures.length} of ${count} random cases disagree ` +
         `(seed ${JSON.stringify(SEED)}; rerun with TRESTLE_INTEROP_SEED=${JSON.stringify(SEED)})\n` +

@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use solana_commitment_config::CommitmentConfig;
 
+/// The most signatures one `getSignaturesForAddress` call returns.
+pub const MAX_SIGNATURE_PAGE: usize = 1_000;
+
 /// How settled the state an RPC call reads (or waits for) must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Commitment {
@@ -135,6 +138,9 @@ pub struct SolanaConfig {
     pub commitments: Commitments,
     /// The transaction-landing policy.
     pub landing: LandingConfig,
+    /// Signatures per `getSignaturesForAddress` page when reading a program's transactions
+    /// (1 to 1,000, the RPC maximum). Default 1,000.
+    pub signature_page_size: usize,
 }
 
 impl SolanaConfig {
@@ -146,6 +152,7 @@ impl SolanaConfig {
             request_timeout: Duration::from_secs(30),
             commitments: Commitments::default(),
             landing: LandingConfig::default(),
+            signature_page_size: MAX_SIGNATURE_PAGE,
         }
     }
 

@@ -209,3 +209,102 @@ pub(crate) fn malformed(endpoint: &str, reason: impl Into<String>) -> Error {
         reason: reason.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn preflight(sim: serde_json::Value) -> ClientError {
+        ErrorKind::RpcError(RpcError::RpcResponseError {
+            code: -32002,
+            message: "Transaction simulation failed".into(),
+            data: RpcResponseErrorData::SendTransactionPreflightFailure(
+                serde_json::from_value(sim).unwrap(),
+            ),
+        })
+        .into()
+    }
+
+    #[test]
+    fn preflight_failures_carry_error_and_logs() {
+        let err = from_client(
+            "http://node",
+            preflight(serde_json::json!({
+                "err": {"InstructionError": [1, {"Custom": 1}]},
+                "logs": ["Program log: Error: insufficient funds"],
+            })),
+        );
+        match err {
+            Error::TransactionRejected {
+                endpoint,
+                reason,
+                retryable,
+            } => {
+                assert_eq!(endpoint, "http://node");
+                assert!(!retryable);
+                assert!(reason.contains("custom program error: 0x1"), "{reason}");
+                assert!(reason.contains("insufficient funds"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = from_client(
+            "n",
+            preflight(serde_json::json!({ "err": "BlockhashNotFound" })),
+        );
+        assert!(matches!(
+            err,
+            Error::TransactionRejected {
+                retryable: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn json_rpc_codes_decide_retrying() {
+        let code = |code| {
+            from_client(
+                "n",
+                ErrorKind::RpcError(RpcError::RpcResponseError {
+                    code,
+                    message: "m".into(),
+                    data: RpcResponseErrorData::Empty,
+                })
+                .into(),
+            )
+        };
+        assert!(code(-32005).is_retryable());
+        assert!(code(-32004).is_retryable());
+        assert!(!code(-32602).is_retryable());
+        assert!(!code(-32007).is_retryable());
+        let unhealthy = from_client(
+            "n",
+            ErrorKind::RpcError(RpcError::RpcResponseError {
+                code: -32005,
+                message: "behind".into(),
+                data: RpcResponseErrorData::NodeUnhealthy {
+                    num_slots_behind: Some(12),
+                },
+            })
+            .into(),
+        );
+        assert!(unhealthy.is_retryable());
+        assert!(unhealthy.to_string().contains("12 slots behind"));
+    }
+
+    #[test]
+    fn shapes_and_parse_errors_are_malformed() {
+        let serde = serde_json::from_str::<u64>("\"x\"").unwrap_err();
+        assert!(matches!(
+            from_client("n", ErrorKind::SerdeJson(serde).into()),
+            Error::MalformedResponse { .. }
+        ));
+        assert!(matches!(
+            from_client(
+                "n",
+                ErrorKind::RpcError(RpcError::RpcRequestError("not an object".into())).into()
+            ),
+            Error::MalformedResponse { .. }
+        ));
+    }
+}

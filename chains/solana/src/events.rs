@@ -16,12 +16,9 @@ use trestle_core::chain::{ChainEvent, EventSource, TxId, UniversalAddress};
 use trestle_core::solana::{SolanaAddress, Transaction};
 
 use crate::client::SolanaClient;
-use crate::config::Commitment;
+use crate::config::{Commitment, MAX_SIGNATURE_PAGE};
 use crate::error::{self, Error, Result};
 use crate::logs::{ProgramData, parse_logs};
-
-/// Signatures per `getSignaturesForAddress` page (the RPC maximum).
-const PAGE: usize = 1_000;
 
 /// One instruction executed by the program of interest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,11 +76,12 @@ impl SolanaClient {
         until: Option<&TxId>,
     ) -> Result<Vec<RpcConfirmedTransactionStatusWithSignature>> {
         let commitment = self.events_commitment();
+        let page_size = self.config.signature_page_size.clamp(1, MAX_SIGNATURE_PAGE);
         let mut found = Vec::new();
         let mut before: Option<String> = None;
         loop {
             let mut config = Map::new();
-            config.insert("limit".into(), json!(PAGE));
+            config.insert("limit".into(), json!(page_size));
             config.insert("commitment".into(), json!(commitment.as_str()));
             if let Some(before) = &before {
                 config.insert("before".into(), json!(before));
@@ -97,7 +95,7 @@ impl SolanaClient {
                     json!([program.to_string(), Value::Object(config)]),
                 )
                 .await?;
-            let full = page.len() >= PAGE;
+            let full = page.len() >= page_size;
             let mut reached_start = false;
             before = page.last().map(|s| s.signature.clone());
             for entry in page {

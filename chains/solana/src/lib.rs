@@ -12,7 +12,7 @@ mod submit;
 mod token;
 
 pub use client::{AccountInfo, Blockhash, SOL_DECIMALS, SolanaClient};
-pub use config::{Commitment, Commitments, LandingConfig, SolanaConfig};
+pub use config::{Commitment, Commitments, LandingConfig, MAX_SIGNATURE_PAGE, SolanaConfig};
 pub use error::{Error, Result};
 pub use events::{ProgramInstruction, ProgramTransaction};
 pub use fees::{MAX_COMPUTE_UNIT_LIMIT, compute_unit_limit, percentile_fee};

@@ -24,8 +24,11 @@ async fn solana_expired_blockhash_is_rebuilt_and_lands() {
     };
     let landed = client
         .land(
-            TransactionRequest::new(&payer, vec![system_transfer(&payer.pubkey(), &to, 2_000_000)])
-                .blockhash(stale),
+            TransactionRequest::new(
+                &payer,
+                vec![system_transfer(&payer.pubkey(), &to, 2_000_000)],
+            )
+            .blockhash(stale),
         )
         .await
         .unwrap();

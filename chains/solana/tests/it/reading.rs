@@ -4,7 +4,7 @@ use trestle_core::chain::{EventSource, UniversalAddress};
 use trestle_core::solana::SolanaSigner;
 use trestle_core::solana::address::{MEMO_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use trestle_core::solana::instruction::memo;
-use trestle_solana::{Commitment, TransactionRequest};
+use trestle_solana::{Commitment, SolanaClient, TransactionRequest};
 
 use crate::common::{funded, start};
 
@@ -51,6 +51,15 @@ async fn solana_reads_memo_transactions_in_a_slot_range() {
         assert!(tx.logs.contains(&expected), "{:?}", tx.logs);
         assert!(tx.events.is_empty());
     }
+
+    // The same range read two signatures per page: paging with `before` finds all three.
+    let mut config = client.config().clone();
+    config.signature_page_size = 2;
+    let paged = SolanaClient::new(config)
+        .program_transactions(&MEMO_PROGRAM_ID, from, to)
+        .await
+        .unwrap();
+    assert_eq!(paged, txs);
 
     // A range holding only the second transaction's slot.
     let middle = client

@@ -29,8 +29,8 @@ forge="$cache/bin/forge"
 export FOUNDRY_SOLC="$cache/bin/solc"
 cd "$here"
 
-echo "==> forge build"
-"$forge" build --offline
+echo "==> forge build (with contract sizes; forge fails on a contract over the EIP-170 limit)"
+"$forge" build --offline --sizes
 
 echo "==> forge test (unit, fuzz, invariant, shared vectors)"
 "$forge" test --offline

@@ -45,6 +45,7 @@ contract Bridge {
     error NotFailed(bytes32 id);
     error RetryFailed(bytes32 id);
     error UnknownProposal(bytes32 id);
+    error NotAnAdminCall(bytes4 selector);
     error ProposalExists(bytes32 id);
     error TransferFailed();
     error LengthMismatch();
@@ -511,6 +512,7 @@ contract Bridge {
     /// self-only setters), executable by anyone after `adminDelay`.
     function propose(bytes calldata call, bytes32 salt) external returns (bytes32 id) {
         if (msg.sender != admin) revert OnlyAdmin();
+        _checkAdminCall(call);
         id = keccak256(abi.encode(call, salt));
         if (proposals[id] != 0) revert ProposalExists(id);
         uint64 readyAt = uint64(block.timestamp) + adminDelay;
@@ -532,6 +534,17 @@ contract Bridge {
             }
         }
         emit ProposalExecuted(id);
+    }
+
+    /// @dev Proposals may only call the self-only setters: never `sendMessage`/`sendToken` (a
+    /// message "from the bridge"), `deliver` or anything else with the bridge as caller.
+    function _checkAdminCall(bytes calldata call) private pure {
+        bytes4 sel = call.length >= 4 ? bytes4(call[:4]) : bytes4(0);
+        if (
+            sel != this.setRemote.selector && sel != this.setValidatorSet.selector && sel != this.setToken.selector
+                && sel != this.setRoute.selector && sel != this.setLimits.selector && sel != this.setAdminDelay.selector
+                && sel != this.setRoles.selector && sel != this.unpause.selector
+        ) revert NotAnAdminCall(sel);
     }
 
     /// @notice Admin or guardian: drops a pending proposal.

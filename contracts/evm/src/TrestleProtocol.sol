@@ -107,9 +107,25 @@ library TrestleProtocol {
     }
 
     /// @notice The EIP-191 digest validators sign: `keccak256("\x19Ethereum Signed Message:\n32" || inner)`.
-    function digest(uint32 origin, bytes32 originBridge, uint64 epoch, bytes32 id) internal pure returns (bytes32) {
-        return
-            keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", innerHash(origin, originBridge, epoch, id)));
+    /// @dev Built in scratch memory (no allocation); `innerHash` is the plain-Solidity
+    /// reference and the shared vectors check both.
+    function digest(uint32 originDomain, bytes32 originBridge, uint64 epoch, bytes32 id)
+        internal
+        pure
+        returns (bytes32 d)
+    {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            // "TRESTLE" || 0x01 || origin, left-aligned; then bridge, epoch, id (84 bytes)
+            mstore(p, or(shl(192, 0x54524553544c4501), shl(160, and(originDomain, 0xffffffff))))
+            mstore(add(p, 12), originBridge)
+            mstore(add(p, 44), shl(192, and(epoch, 0xffffffffffffffff)))
+            mstore(add(p, 52), id)
+            let inner := keccak256(p, 84)
+            mstore(0, "\x19Ethereum Signed Message:\n32")
+            mstore(28, inner)
+            d := keccak256(0, 60)
+        }
     }
 
     /// @notice `ceil(2n/3)` for n >= 3, else 1.
@@ -154,7 +170,7 @@ library TrestleProtocol {
     /// ascending, membership; then the threshold. Returns the number of signatures.
     function verify(bytes32 hash, bytes calldata sigs, bytes memory validators, uint256 threshold)
         internal
-        pure
+        view
         returns (uint256 count)
     {
         if (sigs.length % 65 != 0) revert BadLength(sigs.length);
@@ -174,7 +190,19 @@ library TrestleProtocol {
             }
             if (v != 27 && v != 28) revert BadV(i, v);
             if (uint256(s) > HALF_N) revert HighS(i);
-            address signer = ecrecover(hash, v, r, s);
+            address signer;
+            assembly ("memory-safe") {
+                // ecrecover precompile on scratch memory past the free pointer; an invalid
+                // signature returns no data, leaving the zeroed output word at 0.
+                let p := mload(0x40)
+                mstore(p, hash)
+                mstore(add(p, 32), v)
+                mstore(add(p, 64), r)
+                mstore(add(p, 96), s)
+                mstore(0, 0)
+                pop(staticcall(gas(), 1, p, 128, 0, 32))
+                signer := mload(0)
+            }
             if (signer == address(0)) revert RecoveryFailed(i);
             if (signer <= previous) {
                 if (signer == previous) revert Duplicate(i, signer);

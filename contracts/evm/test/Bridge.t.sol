@@ -502,6 +502,17 @@ contract BridgeTest is Fixture {
         expectError(abi.encodeCall(Bridge.execute, (call, bytes32(uint256(1)))), Bridge.UnknownProposal.selector);
     }
 
+    function test_proposals_only_call_admin_setters() public {
+        bytes[3] memory bad = [
+            abi.encodeCall(Bridge.sendMessage, (ORIGIN, b32(BOB), "from the bridge")),
+            abi.encodeCall(Bridge.deliver, ("", "")),
+            bytes("")
+        ];
+        for (uint256 i; i < bad.length; ++i) {
+            expectErrorFrom(ADMIN, abi.encodeCall(Bridge.propose, (bad[i], 0)), 0, Bridge.NotAnAdminCall.selector);
+        }
+    }
+
     function test_config_refuses_zero_values_and_shared_roles() public {
         bytes4 sel = _rejectCall(abi.encodeCall(Bridge.setRoles, (ADMIN, ADMIN)));
         assertEq(bytes32(sel), bytes32(Bridge.InvalidConfig.selector), "same key");

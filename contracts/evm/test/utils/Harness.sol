@@ -36,7 +36,7 @@ contract ProtocolHarness {
 
     function verify(bytes32 hash, bytes calldata sigs, address[] memory validators, uint256 threshold)
         external
-        pure
+        view
         returns (uint256)
     {
         bytes memory packed = P.checkValidatorSet(1, validators, threshold, false);

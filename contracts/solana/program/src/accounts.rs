@@ -23,7 +23,10 @@ pub fn config(account: &AccountView, program_id: &Address) -> Result<(), BridgeE
             .map_err(|_| BridgeError::WrongAccountData)?;
         bytes::read_u8(&data, config::BUMP)?
     };
-    checks::pda(account, &[state::SEED_CONFIG], bump, program_id)
+    // A `let` array, not `&[CONST]`: a promoted constant slice-of-slices would hold pointers
+    // inside read-only data, which sbpf-linker does not relocate (only code is).
+    let seeds: [&[u8]; 1] = [state::SEED_CONFIG];
+    checks::pda(account, &seeds, bump, program_id)
 }
 
 /// Checks a remote PDA for `domain` and returns its bridge address. A missing remote (no
@@ -76,7 +79,8 @@ pub fn token_config(
 
 /// The authority PDA (`["authority"]`) and its bump; refuses another account.
 pub fn authority(account: &AccountView, program_id: &Address) -> Result<u8, BridgeError> {
-    let (expected, bump) = checks::find_pda(&[state::SEED_AUTHORITY], program_id)?;
+    let seeds: [&[u8]; 1] = [state::SEED_AUTHORITY];
+    let (expected, bump) = checks::find_pda(&seeds, program_id)?;
     checks::address(account, &expected)?;
     Ok(bump)
 }
@@ -91,5 +95,6 @@ pub fn not_paused(config_data: &[u8]) -> Result<(), BridgeError> {
 
 /// The authority PDA's address (`["authority"]`).
 pub fn authority_address(program_id: &Address) -> Result<Address, BridgeError> {
-    Ok(checks::find_pda(&[state::SEED_AUTHORITY], program_id)?.0)
+    let seeds: [&[u8]; 1] = [state::SEED_AUTHORITY];
+    Ok(checks::find_pda(&seeds, program_id)?.0)
 }

@@ -86,7 +86,7 @@ pub fn process(
         if !signatures.is_empty() {
             return Err(BridgeError::InvalidInstructionData);
         }
-        consume_signature_set(
+        check_signature_set(
             program_id,
             set_account,
             payer,
@@ -190,14 +190,19 @@ pub fn process(
     if let Some((accounts_out, info)) = payout {
         accounts_out.pay(&info, amount)?;
     }
+    // Close a staged set last: moving lamports before a CPI would unbalance the instruction at
+    // the CPI boundary (the runtime syncs only the accounts passed to the callee).
+    if set_account.address() != program_id {
+        close(set_account, payer)?;
+    }
     crate::log_data(&[b"delivered", &id, &[status]]);
     Ok(())
 }
 
-/// Checks a staged signature set for this message, epoch, payer and digest, that it holds at
-/// least `threshold` signers, and closes it (rent back to the payer).
+/// Checks a staged signature set for this message, epoch, payer and digest, and that it holds
+/// at least `threshold` signers. The caller closes it after the CPIs.
 #[inline(always)]
-fn consume_signature_set(
+fn check_signature_set(
     program_id: &Address,
     set_account: &AccountView,
     payer: &AccountView,
@@ -240,7 +245,7 @@ fn consume_signature_set(
             return Err(BridgeError::BelowThreshold);
         }
     }
-    close(set_account, payer)
+    Ok(())
 }
 
 /// Closes a program account: lamports to `to`, data zeroed.

@@ -37,7 +37,9 @@ pub fn process(
     checks::writable(payer)?;
     checks::writable(config_account)?;
     checks::system_program(system_program)?;
-    let (expected, bump) = checks::find_pda(&[state::SEED_CONFIG], program_id)?;
+    // Not `&[CONST]` (see accounts::config).
+    let seeds: [&[u8]; 1] = [state::SEED_CONFIG];
+    let (expected, bump) = checks::find_pda(&seeds, program_id)?;
     checks::address(config_account, &expected)?;
     if !config_account.is_data_empty() || !config_account.owned_by(&checks::SYSTEM_PROGRAM_ID) {
         return Err(BridgeError::AlreadyInitialized);

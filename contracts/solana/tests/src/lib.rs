@@ -1,0 +1,1 @@
+//! Helpers for the Solana bridge program tests: see `tests/it`.

@@ -1,0 +1,925 @@
+//! Shared fixtures: the built program in a LiteSVM, instruction builders (Anchor discriminators
+//! and Borsh arguments, written by hand so the tests check the wire format rather than reuse the
+//! program's code), SPL accounts, validator keys and signatures.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use k256::ecdsa::SigningKey;
+use litesvm::LiteSVM;
+use litesvm::types::{FailedTransactionMetadata, TransactionMetadata};
+use serde_json::Value;
+use sha2::Digest as _;
+use sha3::Keccak256;
+use solana_account::Account;
+use solana_clock::Clock;
+use solana_instruction::error::InstructionError;
+use solana_instruction::{AccountMeta, Instruction};
+use solana_keypair::Keypair;
+use solana_pubkey::Pubkey;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+/// SPL Token.
+pub const TOKEN_PROGRAM: Pubkey =
+    Pubkey::from_str_const("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+/// System program.
+pub const SYSTEM_PROGRAM: Pubkey = Pubkey::new_from_array([0; 32]);
+/// Clock sysvar.
+pub const CLOCK: Pubkey = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
+/// The id the tests load the program at.
+pub const PROGRAM_ID: Pubkey =
+    Pubkey::from_str_const("TRESTLEbridge111111111111111111111111111111");
+
+/// The bridge's domain in most tests (the vectors' `destination`).
+pub const DOMAIN: u32 = 2;
+/// The remote origin in most tests (the vectors' `origin`).
+pub const ORIGIN: u32 = 1;
+/// Admin timelock delay.
+pub const ADMIN_DELAY: i64 = 3600;
+/// Start time of the SVM clock.
+pub const T0: i64 = 1_700_000_000;
+
+/// Path of the built program: `$TRESTLE_SOLANA_PROGRAM_SO`, else
+/// `${TRESTLE_CACHE:-$HOME/.cache/trestle}/sbf/trestle_bridge.so` (what `build.sh` writes).
+pub fn program_so() -> PathBuf {
+    if let Some(path) = std::env::var_os("TRESTLE_SOLANA_PROGRAM_SO") {
+        return PathBuf::from(path);
+    }
+    let cache = std::env::var_os("TRESTLE_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME or TRESTLE_CACHE"))
+                .join(".cache/trestle")
+        });
+    let path = cache.join("sbf/trestle_bridge.so");
+    assert!(
+        path.is_file(),
+        "the Solana bridge program is not built: {} is missing; run contracts/solana/build.sh \
+         (after scripts/setup-sbf.sh), or contracts/solana/test.sh which does both",
+        path.display()
+    );
+    path
+}
+
+/// The shared protocol vectors, `bridge/vectors/v1.json`.
+pub fn vectors() -> &'static Value {
+    static V: OnceLock<Value> = OnceLock::new();
+    V.get_or_init(|| {
+        let path =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../bridge/vectors/v1.json");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        serde_json::from_str(&text).unwrap()
+    })
+}
+
+/// The program's error codes, read from its source (`program/src/error.rs`): `Name = code,`.
+pub fn error_codes() -> &'static Vec<(String, u32)> {
+    static C: OnceLock<Vec<(String, u32)>> = OnceLock::new();
+    C.get_or_init(|| {
+        include_str!("../../../program/src/error.rs")
+            .lines()
+            .filter_map(|line| {
+                let (name, rest) = line.trim().split_once(" = ")?;
+                let code = rest.strip_suffix(',')?.parse().ok()?;
+                name.chars()
+                    .all(char::is_alphanumeric)
+                    .then(|| (name.to_owned(), code))
+            })
+            .collect()
+    })
+}
+
+/// The code of error `name`, CamelCase (`AlreadyDelivered`) or snake_case (`bad_length`).
+pub fn code(name: &str) -> u32 {
+    let camel: String = name
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    error_codes()
+        .iter()
+        .find(|(n, _)| *n == camel || n == name)
+        .unwrap_or_else(|| panic!("no error named {name} in program/src/error.rs"))
+        .1
+}
+
+pub fn hex32(s: &str) -> [u8; 32] {
+    hex::decode(s.trim_start_matches("0x"))
+        .unwrap()
+        .try_into()
+        .unwrap()
+}
+
+pub fn hexv(s: &str) -> Vec<u8> {
+    hex::decode(s.trim_start_matches("0x")).unwrap()
+}
+
+pub fn keccak(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = Keccak256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// The Anchor instruction discriminator.
+pub fn ix_disc(name: &str) -> [u8; 8] {
+    sha2::Sha256::digest(format!("global:{name}").as_bytes())[..8]
+        .try_into()
+        .unwrap()
+}
+
+/// The Anchor account discriminator.
+pub fn account_disc(name: &str) -> [u8; 8] {
+    sha2::Sha256::digest(format!("account:{name}").as_bytes())[..8]
+        .try_into()
+        .unwrap()
+}
+
+/// A Borsh encoder for arguments.
+#[derive(Default)]
+pub struct Borsh(pub Vec<u8>);
+
+impl Borsh {
+    pub fn ix(name: &str) -> Self {
+        Self(ix_disc(name).to_vec())
+    }
+    pub fn u8(mut self, v: u8) -> Self {
+        self.0.push(v);
+        self
+    }
+    pub fn u32(mut self, v: u32) -> Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    pub fn u64(mut self, v: u64) -> Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    pub fn i64(mut self, v: i64) -> Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    pub fn raw(mut self, v: &[u8]) -> Self {
+        self.0.extend_from_slice(v);
+        self
+    }
+    pub fn bytes(self, v: &[u8]) -> Self {
+        self.u32(v.len() as u32).raw(v)
+    }
+    pub fn addrs(self, v: &[[u8; 20]]) -> Self {
+        let flat: Vec<u8> = v.iter().flatten().copied().collect();
+        self.u32(v.len() as u32).raw(&flat)
+    }
+}
+
+pub fn pda(seeds: &[&[u8]]) -> Pubkey {
+    Pubkey::find_program_address(seeds, &PROGRAM_ID).0
+}
+pub fn config_pda() -> Pubkey {
+    pda(&[b"config"])
+}
+pub fn authority_pda() -> Pubkey {
+    pda(&[b"authority"])
+}
+pub fn remote_pda(domain: u32) -> Pubkey {
+    pda(&[b"remote", &domain.to_be_bytes()])
+}
+pub fn token_pda(token_id: &[u8; 32]) -> Pubkey {
+    pda(&[b"token", token_id])
+}
+pub fn vault_pda(mint: &Pubkey) -> Pubkey {
+    pda(&[b"vault", mint.as_ref()])
+}
+pub fn receipt_pda(id: &[u8; 32]) -> Pubkey {
+    pda(&[b"receipt", id])
+}
+pub fn proposal_pda(id: u64) -> Pubkey {
+    pda(&[b"proposal", &id.to_be_bytes()])
+}
+pub fn signatures_pda(id: &[u8; 32], epoch: u64, payer: &Pubkey) -> Pubkey {
+    pda(&[b"signatures", id, &epoch.to_be_bytes(), payer.as_ref()])
+}
+
+pub fn token_id(home_domain: u32, home_token: &[u8; 32]) -> [u8; 32] {
+    keccak(&[&home_domain.to_be_bytes(), home_token])
+}
+
+/// Encodes a protocol message (big-endian header, then body).
+pub fn encode_message(
+    nonce: u64,
+    origin: u32,
+    sender: &[u8; 32],
+    destination: u32,
+    recipient: &[u8; 32],
+    body: &[u8],
+) -> Vec<u8> {
+    let mut m = vec![1u8];
+    m.extend_from_slice(&nonce.to_be_bytes());
+    m.extend_from_slice(&origin.to_be_bytes());
+    m.extend_from_slice(sender);
+    m.extend_from_slice(&destination.to_be_bytes());
+    m.extend_from_slice(recipient);
+    m.extend_from_slice(body);
+    m
+}
+
+pub fn transfer_body(token_id: &[u8; 32], amount: u128, beneficiary: &Pubkey) -> Vec<u8> {
+    let mut b = vec![1u8];
+    b.extend_from_slice(token_id);
+    b.extend_from_slice(&[0u8; 16]);
+    b.extend_from_slice(&amount.to_be_bytes());
+    b.extend_from_slice(beneficiary.as_ref());
+    b
+}
+
+pub fn digest(origin: u32, bridge: &[u8; 32], epoch: u64, id: &[u8; 32]) -> [u8; 32] {
+    let inner = keccak(&[
+        b"TRESTLE",
+        &[1],
+        &origin.to_be_bytes(),
+        bridge,
+        &epoch.to_be_bytes(),
+        id,
+    ]);
+    keccak(&[b"\x19Ethereum Signed Message:\n32", &inner])
+}
+
+/// A validator key and its Ethereum address.
+#[derive(Clone)]
+pub struct Validator {
+    pub key: SigningKey,
+    pub address: [u8; 20],
+}
+
+/// The vectors' validator keys, sorted by address.
+pub fn validators(n: usize) -> Vec<Validator> {
+    let mut all: Vec<Validator> = vectors()["validator_keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(n)
+        .map(|k| Validator {
+            key: SigningKey::from_slice(&hexv(k["private_key"].as_str().unwrap())).unwrap(),
+            address: hexv(k["address"].as_str().unwrap()).try_into().unwrap(),
+        })
+        .collect();
+    assert_eq!(
+        all.len(),
+        n,
+        "the vectors hold fewer than {n} validator keys"
+    );
+    all.sort_by_key(|v| v.address);
+    all
+}
+
+/// 65-byte `r || s || v` signatures of `digest` by `signers`, in the given order.
+pub fn sign(digest: &[u8; 32], signers: &[&Validator]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for v in signers {
+        let (sig, rec) = v.key.sign_prehash_recoverable(digest).unwrap();
+        let (sig, rec) = match sig.normalize_s() {
+            Some(low) => (low, rec.to_byte() ^ 1),
+            None => (sig, rec.to_byte()),
+        };
+        out.extend_from_slice(&sig.to_bytes());
+        out.push(27 + rec);
+    }
+    out
+}
+
+/// Token limits for registration (`TokenLimits`).
+#[derive(Clone, Copy)]
+pub struct Limits {
+    pub timelock_threshold: u64,
+    pub timelock_delay: i64,
+    pub inbound_capacity: u64,
+    pub inbound_refill: u64,
+    pub outbound_capacity: u64,
+    pub outbound_refill: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timelock_threshold: 1_000_000_000,
+            timelock_delay: 600,
+            inbound_capacity: 100_000_000,
+            inbound_refill: 1_000,
+            outbound_capacity: 100_000_000,
+            outbound_refill: 1_000,
+        }
+    }
+}
+
+impl Limits {
+    pub fn encode(&self, b: Borsh) -> Borsh {
+        b.u64(self.timelock_threshold)
+            .i64(self.timelock_delay)
+            .u64(self.inbound_capacity)
+            .u64(self.inbound_refill)
+            .u64(self.outbound_capacity)
+            .u64(self.outbound_refill)
+    }
+}
+
+/// Outcome of a transaction: the metadata, or the custom error code (if any) and the failure.
+pub type Outcome = Result<TransactionMetadata, Box<FailedTransactionMetadata>>;
+
+/// The custom error code of a failed transaction.
+pub fn custom_code(outcome: &Outcome) -> Option<u32> {
+    match outcome {
+        Ok(_) => None,
+        Err(f) => match &f.err {
+            TransactionError::InstructionError(_, InstructionError::Custom(c)) => Some(*c),
+            _ => None,
+        },
+    }
+}
+
+/// Asserts that `outcome` failed with error `name`.
+#[track_caller]
+pub fn expect_err(outcome: Outcome, name: &str) {
+    let expected = code(name);
+    match &outcome {
+        Ok(meta) => panic!(
+            "expected {name} ({expected}); the transaction succeeded: {:#?}",
+            meta.logs
+        ),
+        Err(f) => assert_eq!(
+            custom_code(&outcome),
+            Some(expected),
+            "expected {name} ({expected}), got {:?}; logs: {:#?}",
+            f.err,
+            f.meta.logs
+        ),
+    }
+}
+
+/// Asserts success and returns the metadata.
+#[track_caller]
+pub fn expect_ok(outcome: Outcome) -> TransactionMetadata {
+    match outcome {
+        Ok(meta) => meta,
+        Err(f) => panic!("transaction failed: {:?}; logs: {:#?}", f.err, f.meta.logs),
+    }
+}
+
+/// A bridge program in a LiteSVM, initialized, with one remote (ORIGIN) configured.
+pub struct Env {
+    pub svm: LiteSVM,
+    pub payer: Keypair,
+    pub admin: Keypair,
+    pub guardian: Keypair,
+    pub validators: Vec<Validator>,
+    pub threshold: u8,
+    pub epoch: u64,
+    pub now: i64,
+    pub origin_bridge: [u8; 32],
+    next_proposal: u64,
+}
+
+impl Env {
+    /// A fresh SVM with the program loaded and the payer funded; not initialized.
+    pub fn bare() -> Self {
+        let mut svm = LiteSVM::new();
+        svm.add_program_from_file(PROGRAM_ID, program_so()).unwrap();
+        let payer = Keypair::new();
+        let admin = Keypair::new();
+        let guardian = Keypair::new();
+        for k in [&payer, &admin, &guardian] {
+            svm.airdrop(&k.pubkey(), 100_000_000_000).unwrap();
+        }
+        let mut env = Self {
+            svm,
+            payer,
+            admin,
+            guardian,
+            validators: Vec::new(),
+            threshold: 0,
+            epoch: 1,
+            now: T0,
+            origin_bridge: hex32(vectors()["origin_bridge"].as_str().unwrap()),
+            next_proposal: 0,
+        };
+        env.set_time(T0);
+        env
+    }
+
+    /// Initialized with `n` validators and `threshold`, the remote ORIGIN configured.
+    pub fn new(n: usize, threshold: u8) -> Self {
+        let mut env = Self::bare();
+        env.validators = validators(n);
+        env.threshold = threshold;
+        let addrs: Vec<[u8; 20]> = env.validators.iter().map(|v| v.address).collect();
+        let ix = env.initialize_ix(DOMAIN, 1, threshold, &addrs);
+        expect_ok(env.send(&[ix], &[]));
+        let bridge = env.origin_bridge;
+        env.set_remote(ORIGIN, bridge);
+        env
+    }
+
+    pub fn set_time(&mut self, t: i64) {
+        self.now = t;
+        let mut clock: Clock = self.svm.get_sysvar();
+        clock.unix_timestamp = t;
+        self.svm.set_sysvar(&clock);
+    }
+
+    pub fn advance(&mut self, seconds: i64) {
+        let t = self.now + seconds;
+        self.set_time(t);
+    }
+
+    /// Sends `ixs` paid by `payer`, also signed by `extra`.
+    pub fn send(&mut self, ixs: &[Instruction], extra: &[&Keypair]) -> Outcome {
+        let mut signers: Vec<&Keypair> = vec![&self.payer];
+        signers.extend_from_slice(extra);
+        let tx = Transaction::new_signed_with_payer(
+            ixs,
+            Some(&self.payer.pubkey()),
+            &signers,
+            self.svm.latest_blockhash(),
+        );
+        let out = self.svm.send_transaction(tx).map_err(Box::new);
+        self.svm.expire_blockhash();
+        out
+    }
+
+    pub fn initialize_ix(
+        &self,
+        domain: u32,
+        epoch: u64,
+        threshold: u8,
+        validators: &[[u8; 20]],
+    ) -> Instruction {
+        let data = Borsh::ix("initialize")
+            .u32(domain)
+            .raw(self.admin.pubkey().as_ref())
+            .raw(self.guardian.pubkey().as_ref())
+            .i64(ADMIN_DELAY)
+            .u64(epoch)
+            .u8(threshold)
+            .addrs(validators)
+            .0;
+        Instruction::new_with_bytes(
+            PROGRAM_ID,
+            &data,
+            vec![
+                AccountMeta::new(self.payer.pubkey(), true),
+                AccountMeta::new(config_pda(), false),
+                AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+            ],
+        )
+    }
+
+    pub fn propose_ix(&self, id: u64, action: &[u8]) -> Instruction {
+        Instruction::new_with_bytes(
+            PROGRAM_ID,
+            &Borsh::ix("propose").raw(action).0,
+            vec![
+                AccountMeta::new(self.admin.pubkey(), true),
+                AccountMeta::new(config_pda(), false),
+                AccountMeta::new(proposal_pda(id), false),
+                AccountMeta::new_readonly(CLOCK, false),
+                AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+            ],
+        )
+    }
+
+    pub fn execute_proposal_ix(&self, id: u64, extra: Vec<AccountMeta>) -> Instruction {
+        let mut accounts = vec![
+            AccountMeta::new(self.payer.pubkey(), true),
+            AccountMeta::new(config_pda(), false),
+            AccountMeta::new(proposal_pda(id), false),
+            AccountMeta::new_readonly(CLOCK, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+        ];
+        accounts.extend(extra);
+        Instruction::new_with_bytes(
+            PROGRAM_ID,
+            &Borsh::ix("execute_proposal").u64(id).0,
+            accounts,
+        )
+    }
+
+    /// Proposes `action`, waits out the delay and executes it with `extra` accounts.
+    pub fn govern(&mut self, action: &[u8], extra: Vec<AccountMeta>) -> Outcome {
+        let id = self.next_proposal;
+        let admin = self.admin.insecure_clone();
+        self.send(&[self.propose_ix(id, action)], &[&admin])?;
+        self.next_proposal += 1;
+        self.advance(ADMIN_DELAY);
+        let ix = self.execute_proposal_ix(id, extra);
+        self.send(&[ix], &[])
+    }
+
+    /// The id the next proposal gets.
+    pub fn next_proposal(&self) -> u64 {
+        self.next_proposal
+    }
+
+    /// Records a proposal created outside `govern`.
+    pub fn bump_proposal(&mut self) {
+        self.next_proposal += 1;
+    }
+
+    pub fn set_remote(&mut self, domain: u32, bridge: [u8; 32]) {
+        let action = Borsh::default().u8(1).u32(domain).raw(&bridge).0;
+        expect_ok(self.govern(&action, vec![AccountMeta::new(remote_pda(domain), false)]));
+    }
+
+    pub fn rotate(&mut self, epoch: u64, threshold: u8, validators: &[[u8; 20]]) -> Outcome {
+        let action = Borsh::default()
+            .u8(0)
+            .u64(epoch)
+            .u8(threshold)
+            .addrs(validators)
+            .0;
+        self.govern(&action, vec![])
+    }
+
+    /// Writes an SPL mint with `authority` as mint authority.
+    pub fn create_mint(&mut self, authority: &Pubkey, decimals: u8) -> Pubkey {
+        let mint = Pubkey::new_unique();
+        let mut data = vec![0u8; 82];
+        data[0..4].copy_from_slice(&1u32.to_le_bytes());
+        data[4..36].copy_from_slice(authority.as_ref());
+        data[44] = decimals;
+        data[45] = 1;
+        self.put(mint, TOKEN_PROGRAM, data);
+        mint
+    }
+
+    /// Writes an SPL token account of `mint` owned by `owner` holding `amount`.
+    pub fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Pubkey {
+        let account = Pubkey::new_unique();
+        self.put(
+            account,
+            TOKEN_PROGRAM,
+            token_account_data(mint, owner, amount),
+        );
+        account
+    }
+
+    /// Writes an account with `data` owned by `owner`, rent exempt.
+    pub fn put(&mut self, address: Pubkey, owner: Pubkey, data: Vec<u8>) {
+        let lamports = self.svm.minimum_balance_for_rent_exemption(data.len());
+        self.svm
+            .set_account(
+                address,
+                Account {
+                    lamports,
+                    data,
+                    owner,
+                    executable: false,
+                    rent_epoch: 0,
+                },
+            )
+            .unwrap();
+    }
+
+    pub fn data(&self, address: &Pubkey) -> Vec<u8> {
+        self.svm
+            .get_account(address)
+            .map(|a| a.data)
+            .unwrap_or_default()
+    }
+
+    pub fn token_balance(&self, account: &Pubkey) -> u64 {
+        u64::from_le_bytes(self.data(account)[64..72].try_into().unwrap())
+    }
+
+    pub fn mint_supply(&self, mint: &Pubkey) -> u64 {
+        u64::from_le_bytes(self.data(mint)[36..44].try_into().unwrap())
+    }
+
+    pub fn register_token_ix_accounts(
+        &self,
+        token_id: &[u8; 32],
+        mint: &Pubkey,
+        vault: Pubkey,
+    ) -> Vec<AccountMeta> {
+        vec![
+            AccountMeta::new(token_pda(token_id), false),
+            AccountMeta::new_readonly(*mint, false),
+            AccountMeta::new(vault, false),
+            AccountMeta::new_readonly(authority_pda(), false),
+            AccountMeta::new_readonly(TOKEN_PROGRAM, false),
+        ]
+    }
+
+    /// Registers an SPL mint whose home is this bridge (locked in a vault). Returns the token id.
+    pub fn register_home_token(&mut self, mint: &Pubkey, limits: Limits) -> [u8; 32] {
+        let id = token_id(DOMAIN, &mint.to_bytes());
+        let action = limits
+            .encode(
+                Borsh::default()
+                    .u8(2)
+                    .u32(DOMAIN)
+                    .raw(mint.as_ref())
+                    .raw(mint.as_ref())
+                    .u8(0),
+            )
+            .0;
+        let accounts = self.register_token_ix_accounts(&id, mint, vault_pda(mint));
+        expect_ok(self.govern(&action, accounts));
+        id
+    }
+
+    /// Registers a bridged mint (home elsewhere, minted here). Returns the token id.
+    pub fn register_bridged_token(
+        &mut self,
+        home_domain: u32,
+        home_token: &[u8; 32],
+        mint: &Pubkey,
+        scale_exp: u8,
+        limits: Limits,
+    ) -> [u8; 32] {
+        let id = token_id(home_domain, home_token);
+        let action = limits
+            .encode(
+                Borsh::default()
+                    .u8(2)
+                    .u32(home_domain)
+                    .raw(home_token)
+                    .raw(mint.as_ref())
+                    .u8(scale_exp),
+            )
+            .0;
+        let accounts = self.register_token_ix_accounts(&id, mint, PROGRAM_ID);
+        expect_ok(self.govern(&action, accounts));
+        id
+    }
+
+    /// `deliver` with inline signatures (or a staged set when `set` is given).
+    #[allow(clippy::too_many_arguments)]
+    pub fn deliver_ix(
+        &self,
+        message: &[u8],
+        signatures: &[u8],
+        set: Option<Pubkey>,
+        token: Option<&TokenAccounts>,
+    ) -> Instruction {
+        let origin = message
+            .get(9..13)
+            .map_or(ORIGIN, |b| u32::from_be_bytes(b.try_into().unwrap()));
+        let id = keccak(&[message]);
+        let mut accounts = vec![
+            AccountMeta::new(self.payer.pubkey(), true),
+            AccountMeta::new_readonly(config_pda(), false),
+            AccountMeta::new_readonly(remote_pda(origin), false),
+            AccountMeta::new(receipt_pda(&id), false),
+            match set {
+                Some(s) => AccountMeta::new(s, false),
+                None => AccountMeta::new_readonly(PROGRAM_ID, false),
+            },
+            AccountMeta::new_readonly(CLOCK, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+        ];
+        if let Some(t) = token {
+            accounts.extend(t.metas());
+        }
+        Instruction::new_with_bytes(
+            PROGRAM_ID,
+            &Borsh::ix("deliver").bytes(message).bytes(signatures).0,
+            accounts,
+        )
+    }
+
+    pub fn post_signatures_ix(&self, id: &[u8; 32], origin: u32, signatures: &[u8]) -> Instruction {
+        Instruction::new_with_bytes(
+            PROGRAM_ID,
+            &Borsh::ix("post_signatures")
+                .raw(id)
+                .u32(origin)
+                .bytes(signatures)
+                .0,
+            vec![
+                AccountMeta::new(self.payer.pubkey(), true),
+                AccountMeta::new_readonly(config_pda(), false),
+                AccountMeta::new_readonly(remote_pda(origin), false),
+                AccountMeta::new(signatures_pda(id, self.epoch, &self.payer.pubkey()), false),
+                AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+            ],
+        )
+    }
+
+    /// Signatures of the first `threshold` validators over `message` for this bridge.
+    pub fn attest(&self, message: &[u8], count: usize) -> Vec<u8> {
+        let origin = message
+            .get(9..13)
+            .map_or(ORIGIN, |b| u32::from_be_bytes(b.try_into().unwrap()));
+        let d = digest(origin, &self.origin_bridge, self.epoch, &keccak(&[message]));
+        let signers: Vec<&Validator> = self.validators.iter().take(count).collect();
+        sign(&d, &signers)
+    }
+
+    pub fn pause_ix(&self, guardian: &Pubkey) -> Instruction {
+        Instruction::new_with_bytes(
+            PROGRAM_ID,
+            &Borsh::ix("pause").0,
+            vec![
+                AccountMeta::new_readonly(*guardian, true),
+                AccountMeta::new(config_pda(), false),
+            ],
+        )
+    }
+}
+
+/// SPL token account bytes.
+pub fn token_account_data(mint: &Pubkey, owner: &Pubkey, amount: u64) -> Vec<u8> {
+    let mut data = vec![0u8; 165];
+    data[0..32].copy_from_slice(mint.as_ref());
+    data[32..64].copy_from_slice(owner.as_ref());
+    data[64..72].copy_from_slice(&amount.to_le_bytes());
+    data[108] = 1;
+    data
+}
+
+/// The token accounts of `deliver` / `execute_queued`.
+#[derive(Clone)]
+pub struct TokenAccounts {
+    pub token_config: Pubkey,
+    pub mint: Pubkey,
+    pub vault: Pubkey,
+    pub beneficiary_token: Pubkey,
+    pub authority: Pubkey,
+    pub token_program: Pubkey,
+}
+
+impl TokenAccounts {
+    pub fn home(token_id: &[u8; 32], mint: &Pubkey, beneficiary_token: &Pubkey) -> Self {
+        Self {
+            token_config: token_pda(token_id),
+            mint: *mint,
+            vault: vault_pda(mint),
+            beneficiary_token: *beneficiary_token,
+            authority: authority_pda(),
+            token_program: TOKEN_PROGRAM,
+        }
+    }
+
+    pub fn bridged(token_id: &[u8; 32], mint: &Pubkey, beneficiary_token: &Pubkey) -> Self {
+        Self {
+            vault: PROGRAM_ID,
+            ..Self::home(token_id, mint, beneficiary_token)
+        }
+    }
+
+    pub fn metas(&self) -> Vec<AccountMeta> {
+        vec![
+            AccountMeta::new(self.token_config, false),
+            AccountMeta::new(self.mint, false),
+            AccountMeta::new(self.vault, false),
+            AccountMeta::new(self.beneficiary_token, false),
+            AccountMeta::new_readonly(self.authority, false),
+            AccountMeta::new_readonly(self.token_program, false),
+        ]
+    }
+}
+
+/// `execute_queued` instruction.
+pub fn execute_queued_ix(id: &[u8; 32], t: &TokenAccounts) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new_readonly(config_pda(), false),
+        AccountMeta::new(receipt_pda(id), false),
+        AccountMeta::new_readonly(CLOCK, false),
+    ];
+    accounts.extend(t.metas());
+    Instruction::new_with_bytes(PROGRAM_ID, &Borsh::ix("execute_queued").raw(id).0, accounts)
+}
+
+/// `cancel_queued` instruction.
+pub fn cancel_queued_ix(guardian: &Pubkey, id: &[u8; 32]) -> Instruction {
+    Instruction::new_with_bytes(
+        PROGRAM_ID,
+        &Borsh::ix("cancel_queued").raw(id).0,
+        vec![
+            AccountMeta::new_readonly(*guardian, true),
+            AccountMeta::new_readonly(config_pda(), false),
+            AccountMeta::new(receipt_pda(id), false),
+        ],
+    )
+}
+
+/// `send` instruction.
+#[allow(clippy::too_many_arguments)]
+pub fn send_ix(
+    sender: &Pubkey,
+    destination: u32,
+    beneficiary: &[u8; 32],
+    amount: u64,
+    token_id: &[u8; 32],
+    sender_token: &Pubkey,
+    mint: &Pubkey,
+    vault: &Pubkey,
+) -> Instruction {
+    Instruction::new_with_bytes(
+        PROGRAM_ID,
+        &Borsh::ix("send")
+            .u32(destination)
+            .raw(beneficiary)
+            .u64(amount)
+            .0,
+        vec![
+            AccountMeta::new_readonly(*sender, true),
+            AccountMeta::new(config_pda(), false),
+            AccountMeta::new_readonly(remote_pda(destination), false),
+            AccountMeta::new(token_pda(token_id), false),
+            AccountMeta::new(*sender_token, false),
+            AccountMeta::new(*mint, false),
+            AccountMeta::new(*vault, false),
+            AccountMeta::new_readonly(TOKEN_PROGRAM, false),
+            AccountMeta::new_readonly(CLOCK, false),
+        ],
+    )
+}
+
+/// The "Program data:" fields logged by the program (base64-decoded).
+pub fn program_data(logs: &[String]) -> Vec<Vec<Vec<u8>>> {
+    use base64::Engine as _;
+    logs.iter()
+        .filter_map(|l| l.strip_prefix("Program data: "))
+        .map(|rest| {
+            rest.split(' ')
+                .map(|f| base64::engine::general_purpose::STANDARD.decode(f).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+impl Env {
+    /// Tries to register a bridged mint; `None` when the program refuses (e.g. its mint
+    /// authority is not the bridge's authority PDA: `WrongMintAuthority`).
+    pub fn register_bridged_token_unchecked(
+        &mut self,
+        home_domain: u32,
+        home_token: &[u8; 32],
+        mint: &Pubkey,
+    ) -> Option<[u8; 32]> {
+        let id = token_id(home_domain, home_token);
+        let action = Limits::default()
+            .encode(
+                Borsh::default()
+                    .u8(2)
+                    .u32(home_domain)
+                    .raw(home_token)
+                    .raw(mint.as_ref())
+                    .u8(9),
+            )
+            .0;
+        let accounts = self.register_token_ix_accounts(&id, mint, PROGRAM_ID);
+        let out = self.govern(&action, accounts);
+        match custom_code(&out) {
+            None if out.is_ok() => Some(id),
+            Some(c) => {
+                assert_eq!(c, code("WrongMintAuthority"));
+                None
+            }
+            None => panic!("unexpected failure {:?}", out.err().map(|e| e.err)),
+        }
+    }
+}
+
+/// The smallest threshold configuration accepts for `n` validators: `ceil(2n/3)` for n >= 3.
+pub fn min_threshold(n: usize) -> u8 {
+    if n >= 3 { (2 * n).div_ceil(3) as u8 } else { 1 }
+}
+
+impl Env {
+    /// Like [`Env::new`], then writes `threshold` straight into the config account. For
+    /// verification tests with sets the configuration rule refuses (3-of-5 is below two
+    /// thirds): the program's signature check is exercised with the vectors' thresholds.
+    pub fn with_written_threshold(n: usize, threshold: u8) -> Self {
+        let mut env = Self::new(n, min_threshold(n).max(threshold));
+        env.write_threshold(threshold);
+        env
+    }
+
+    /// Overwrites the config's threshold byte (test-only state injection).
+    pub fn write_threshold(&mut self, threshold: u8) {
+        let mut account = self.svm.get_account(&config_pda()).unwrap();
+        account.data[110] = threshold;
+        self.svm.set_account(config_pda(), account).unwrap();
+        self.threshold = threshold;
+    }
+
+    /// Serialized size of a transaction with `ixs` paid by the payer.
+    pub fn tx_size(&self, ixs: &[Instruction]) -> usize {
+        let tx = Transaction::new_signed_with_payer(
+            ixs,
+            Some(&self.payer.pubkey()),
+            &[&self.payer],
+            self.svm.latest_blockhash(),
+        );
+        wincode::serialize(&tx).unwrap().len()
+    }
+}

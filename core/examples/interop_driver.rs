@@ -21,7 +21,7 @@ use trestle_core::solana::instruction::{
 use trestle_core::solana::message::parse_blockhash;
 use trestle_core::solana::{
     AddressLookupTableAccount, Instruction, Message, OffchainMessage, SolanaAddress, SolanaSigner,
-    Transaction, V0Message,
+    Transaction, V0Message, VersionedMessage,
 };
 use trestle_core::wallet::HdWallet;
 use trestle_core::wallet::keystore::{self, KdfParams};
@@ -64,6 +64,7 @@ fn handle(request: &Value) -> Answer {
         "evm_sign_message" => evm_sign_message(request),
         "eip712" => eip712(request),
         "sol_tx" => sol_tx(request),
+        "sol_decode" => sol_decode(request),
         "sol_sign" => sol_sign(request),
         "sol_offchain" => sol_offchain(request),
         "sol_ata" => sol_ata(request),
@@ -310,6 +311,22 @@ fn sol_tx(r: &Value) -> Answer {
         "message": hex::encode(tx.message.serialize().map_err(str_err)?),
         "wire": hex::encode(wire),
         "signature": tx.id(),
+    }))
+}
+
+/// `{wire}` -> `{wire (re-serialised), version, signers, verify: null | error}` of a
+/// transaction another library wrote.
+fn sol_decode(r: &Value) -> Answer {
+    let tx = Transaction::deserialize(&hex_field(r, "wire")?).map_err(str_err)?;
+    let version = match tx.message {
+        VersionedMessage::Legacy(_) => "legacy",
+        VersionedMessage::V0(_) => "v0",
+    };
+    Ok(json!({
+        "wire": hex::encode(tx.serialize().map_err(str_err)?),
+        "version": version,
+        "signers": tx.message.signers().iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "verify": tx.verify().err().map(|e| e.to_string()),
     }))
 }
 

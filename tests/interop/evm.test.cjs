@@ -145,3 +145,64 @@ test('EIP-191 personal_sign: equal to ethers signMessage and eth-sig-util person
     assert.equal(ethers.verifyMessage(bytes, ours), wallet.address, `ethers verifyMessage (${what})`);
   });
 });
+
+// Raw signed transactions from ethers with one random corruption (a flipped bit, a truncation,
+// trailing bytes): we decode what ethers decodes, to the same sender and signing hash, and
+// refuse what it refuses, except where we are stricter on purpose or ethers is limited:
+// - high-s signatures, invalid since EIP-2 (ethers still recovers a sender);
+// - integers with leading zero bytes, non-canonical RLP (geth refuses them too; ethers reads
+//   them, and its canonical re-encoding then differs from the input);
+// - nonces above 2^53-1: valid (EIP-2681 allows up to 2^64-1), ethers cannot hold them;
+// - maxPriorityFeePerGas above maxFeePerGas: ethers refuses to parse it, we decode it as geth's
+//   decoder does (the transaction is invalid for execution, not malformed).
+test('corrupted raw transactions: decoded and refused as ethers does', async (t) => {
+  const rng = new Rng('tx-decode');
+  const known = { highS: 0, nonCanonical: 0, bigNonce: 0, feeOrder: 0 };
+  await forCases('raw transaction decoding', cases(200), async () => {
+    const key = privateKey(rng);
+    const wallet = new ethers.Wallet(`0x${hex(key)}`);
+    const tx = randomTx(rng);
+    tx.data = `0x${hex(rng.bytes(rng.int(0, 40)))}`;
+    const raw = Buffer.from((await wallet.signTransaction(tx)).slice(2), 'hex');
+    let bad = Buffer.from(raw);
+    const how = rng.int(0, 2);
+    if (how === 0) bad[rng.int(0, bad.length - 1)] ^= 1 << rng.int(0, 7);
+    else if (how === 1) bad = bad.subarray(0, rng.int(0, bad.length - 1));
+    else bad = Buffer.concat([bad, rng.bytes(rng.int(1, 3))]);
+    let theirs = null; // null when ethers refuses the bytes or recovers no sender from them
+    let theirError = null;
+    try {
+      theirs = ethers.Transaction.from(`0x${hex(bad)}`);
+      if (theirs.signature === null || !theirs.from) theirs = null;
+    } catch (e) {
+      theirError = e;
+      theirs = null;
+    }
+    const r = await driver.call('evm_decode_tx', { raw: hex(bad) });
+    const what = `raw 0x${hex(bad)} (corrupted from 0x${hex(raw)})`;
+    if (theirs === null) {
+      if (r.err === undefined && theirError && theirError.argument === 'nonce' && /overflow/.test(theirError.shortMessage)) {
+        known.bigNonce++;
+        return;
+      }
+      if (r.err === undefined && theirError && /priorityFee cannot be more than maxFee/.test(theirError.shortMessage)) {
+        known.feeOrder++;
+        return;
+      }
+      assert.ok(r.err !== undefined, `we decode what ethers refuses: ${theirError && theirError.shortMessage} (${what})`);
+      return;
+    }
+    if (r.err !== undefined && BigInt(theirs.signature._s) > ethers.N / 2n) {
+      known.highS++;
+      return;
+    }
+    if (r.err !== undefined && /non-canonical/.test(r.err) && theirs.serialized !== `0x${hex(bad)}`) {
+      known.nonCanonical++;
+      return;
+    }
+    assert.equal(r.err, undefined, `we refuse what ethers decodes (${what})`);
+    assert.equal(r.ok.from, theirs.from, `sender (${what})`);
+    assert.equal(`0x${r.ok.signing_hash}`, theirs.unsignedHash, `signing hash (${what})`);
+  });
+  t.diagnostic(`refused by us only, high-s: ${known.highS}, non-canonical RLP: ${known.nonCanonical}; decoded by us only, nonce > 2^53: ${known.bigNonce}, tip above fee cap: ${known.feeOrder}`);
+});

@@ -313,7 +313,8 @@ contract Bridge {
             revert NoValidatorSet(h.origin);
         }
         uint256 word = _delivered[h.origin][h.nonce >> 8];
-        uint256 bit = 1 << (h.nonce & 0xff);
+        // forge-lint: disable-next-line(incorrect-shift)
+        uint256 bit = 1 << (h.nonce & 0xff); // bit (nonce mod 256) of word (nonce / 256)
         if (word & bit != 0) revert AlreadyDelivered(id);
         (bytes32 originBridge, bytes memory validators) = _loadSet(r);
         P.verify(P.digest(h.origin, originBridge, r.epoch, id), signatures, validators, r.threshold);
@@ -339,6 +340,7 @@ contract Bridge {
 
     /// @notice Whether `(origin, nonce)` was delivered (executed, queued or failed).
     function delivered(uint32 origin, uint64 nonce) public view returns (bool) {
+        // forge-lint: disable-next-line(incorrect-shift)
         return _delivered[origin][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }
 
@@ -431,19 +433,19 @@ contract Bridge {
 
     // ================================================================== rate limits
     /// @notice What the bucket allows now: `min(capacity, level + elapsed * refill)`.
-    function available(Bucket memory b) public view returns (uint256) {
+    function _available(Bucket memory b) private view returns (uint256) {
         uint256 level = uint256(b.level) + (block.timestamp - b.lastUpdate) * b.refill;
         return level < b.capacity ? level : b.capacity;
     }
 
     /// @notice What the inbound (`inbound`) or outbound bucket of `tokenId` allows now.
     function availableFor(bytes32 tokenId, bool inbound) external view returns (uint256) {
-        return available(inbound ? inboundBuckets[tokenId] : outboundBuckets[tokenId]);
+        return _available(inbound ? inboundBuckets[tokenId] : outboundBuckets[tokenId]);
     }
 
     /// @dev Takes `amount` from the bucket; if it lacks it, reverts (`strict`) or returns false.
     function _consume(Bucket storage b, uint256 amount, bool strict) private returns (bool) {
-        uint256 avail = available(b);
+        uint256 avail = _available(b);
         if (amount > avail) {
             if (strict) revert RateLimited(amount, avail);
             return false;
@@ -645,11 +647,12 @@ contract Bridge {
     }
 
     function _reconfigure(Bucket storage b, uint128 capacity, uint128 refill) private {
-        uint256 level = b.capacity == 0 ? capacity : available(b);
+        uint256 level = b.capacity == 0 ? capacity : _available(b);
         // forge-lint: disable-next-line(unsafe-typecast)
         b.level = uint128(level < capacity ? level : capacity); // at most capacity, a uint128
         b.capacity = capacity;
-        b.refill = uint88(refill); // checked by the caller
+        // forge-lint: disable-next-line(unsafe-typecast)
+        b.refill = uint88(refill); // setLimits refuses a refill above type(uint88).max
         b.lastUpdate = uint40(block.timestamp);
     }
 

@@ -21,4 +21,5 @@ mod initialize;
 mod queued;
 mod send;
 mod staged;
+mod tokens;
 mod vectors;

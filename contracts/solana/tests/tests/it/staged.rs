@@ -46,7 +46,9 @@ fn thirteen_of_nineteen_in_steps() {
     );
     assert!(wincode::serialize(&tx).unwrap().len() > 1232);
 
-    let steps = post(&mut s.env, &m, &sigs, 7);
+    // 6 signatures per transaction stay well under the default 200k CU limit (about 25k CU
+    // per recovery); 7 fit too (~185k) but leave little headroom.
+    let steps = post(&mut s.env, &m, &sigs, 6);
     let set = signatures_pda(&id, 1, &s.env.payer.pubkey());
     let data = s.env.data(&set);
     assert_eq!(&data[..8], &account_disc("SignatureSet"));
@@ -58,8 +60,9 @@ fn thirteen_of_nineteen_in_steps() {
     let meta = expect_ok(s.env.send(&[ix], &[]));
     for (i, cu) in steps.iter().enumerate() {
         println!(
-            "CU 13-of-19 post_signatures step {} (7 max per tx): {cu} CU",
-            i + 1
+            "CU 13-of-19 post_signatures step {} ({} signatures): {cu} CU",
+            i + 1,
+            if i < 2 { 6 } else { 1 }
         );
     }
     println!(
@@ -196,4 +199,49 @@ fn three_of_five_fits_one_transaction() {
     let size = wincode::serialize(&tx).unwrap().len();
     assert!(size <= 1232, "3-of-5 deliver is {size} bytes");
     expect_ok(s.env.svm.send_transaction(tx).map_err(Box::new));
+}
+
+#[test]
+fn twelve_signatures_in_one_post_with_a_compute_budget() {
+    // By size, one post_signatures transaction carries up to 12 signatures next to a
+    // SetComputeUnitLimit instruction (13 are 4 bytes over 1,232): 13-of-19 in two posts.
+    let mut s = Setup::new(19, 13, Limits::default());
+    let m = s.transfer(&s.bridged_id.clone(), 1_000_000_000);
+    let id = keccak(&[&m]);
+    let sigs = s.env.attest(&m, 13);
+    let budget = solana_instruction::Instruction::new_with_bytes(
+        solana_pubkey::Pubkey::from_str_const("ComputeBudget111111111111111111111111111111"),
+        &[&[2u8][..], &400_000u32.to_le_bytes()].concat(),
+        vec![],
+    );
+    let over = [budget.clone(), s.env.post_signatures_ix(&id, ORIGIN, &sigs)];
+    assert!(s.env.tx_size(&over) > 1232);
+    let ixs = [
+        budget,
+        s.env.post_signatures_ix(&id, ORIGIN, &sigs[..65 * 12]),
+    ];
+    let size = s.env.tx_size(&ixs);
+    assert!(
+        size <= 1232,
+        "12 signatures and a compute budget: {size} bytes"
+    );
+    let meta = expect_ok(s.env.send(&ixs, &[]));
+    println!(
+        "CU 13-of-19 post_signatures of 12 in one transaction (limit raised to 400k): {} CU, tx {size} bytes",
+        meta.compute_units_consumed
+    );
+    let last = expect_ok(s.env.send(
+        &[s.env.post_signatures_ix(&id, ORIGIN, &sigs[65 * 12..])],
+        &[],
+    ));
+    println!(
+        "CU 13-of-19 post_signatures of the 13th: {} CU",
+        last.compute_units_consumed
+    );
+    let set = signatures_pda(&id, 1, &s.env.payer.pubkey());
+    let ix = s
+        .env
+        .deliver_ix(&m, &[], Some(set), Some(&s.bridged_accounts()));
+    expect_ok(s.env.send(&[ix], &[]));
+    assert_eq!(s.env.token_balance(&s.bridged_token), 1);
 }

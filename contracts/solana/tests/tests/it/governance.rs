@@ -242,3 +242,40 @@ fn substituted_accounts_are_refused() {
     expect_err(env.send(&[ix], &[]), "NotWritable");
     expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
 }
+
+#[test]
+fn cancel_proposal_checks_its_accounts() {
+    let mut env = Env::new(1, 1);
+    let addrs: Vec<[u8; 20]> = validators(1).iter().map(|v| v.address).collect();
+    let id = env.next_proposal();
+    let admin = env.admin.insecure_clone();
+    expect_ok(env.send(
+        &[env.propose_ix(id, &rotate_action(2, 1, &addrs))],
+        &[&admin],
+    ));
+    env.bump_proposal();
+    let forged = Pubkey::new_unique();
+    let bytes = env.data(&proposal_pda(id));
+    env.put(forged, PROGRAM_ID, bytes);
+    let fake_config = Pubkey::new_unique();
+    let bytes = env.data(&config_pda());
+    env.put(fake_config, PROGRAM_ID, bytes);
+    let mut ix = cancel_proposal_ix(&admin.pubkey(), id);
+    ix.accounts[2] = AccountMeta::new(forged, false);
+    expect_err(env.send(&[ix], &[&admin]), "WrongAccountAddress");
+    let mut ix = cancel_proposal_ix(&admin.pubkey(), id);
+    ix.accounts[1] = AccountMeta::new_readonly(fake_config, false);
+    expect_err(env.send(&[ix], &[&admin]), "WrongAccountAddress");
+    let mut ix = cancel_proposal_ix(&admin.pubkey(), id);
+    ix.accounts[0] = AccountMeta::new_readonly(admin.pubkey(), false);
+    expect_err(env.send(&[ix], &[]), "MissingSignature");
+    // Another id than the account's.
+    let mut ix = cancel_proposal_ix(&admin.pubkey(), id + 1);
+    ix.accounts[2] = AccountMeta::new(proposal_pda(id), false);
+    expect_err(env.send(&[ix], &[&admin]), "WrongAccountAddress");
+    expect_ok(env.send(&[cancel_proposal_ix(&admin.pubkey(), id)], &[&admin]));
+    expect_err(
+        env.send(&[cancel_proposal_ix(&admin.pubkey(), id)], &[&admin]),
+        "ProposalNotPending",
+    );
+}

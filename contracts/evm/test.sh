@@ -2,7 +2,8 @@
 # Builds and tests the Solidity bridge: forge build + forge test (unit, fuzz, invariant, shared
 # vectors) --offline with the solcjs shim, the gas report of `deliver`, and a check that the
 # committed artifacts in abi/ (ABI + bytecode, read by bridge/src/evm_bindings.rs) match a fresh
-# compile. Idempotent; run it from anywhere.
+# compile; script/anvil-gas.sh cross-checks the gas on a local anvil with real transactions.
+# Idempotent; run it from anywhere.
 #
 #   contracts/evm/test.sh           build, test, gas report, artifact check
 #   contracts/evm/test.sh --bless   ... and rewrite abi/*.json instead of checking them
@@ -37,6 +38,8 @@ echo "==> forge test (unit, fuzz, invariant, shared vectors)"
 
 echo "==> gas of deliver (token transfer; transaction gas = 21000 + calldata + execution)"
 "$forge" test --offline --match-contract GasTest -vv | grep -E '^\s+(deliver|per extra)' | sed 's/^ */    /'
+echo "==> gas of deliver as real transactions on anvil (cross-check; receipts' gasUsed)"
+"$here/script/anvil-gas.sh"
 
 echo "==> artifacts (abi/*.json)"
 if ((bless)); then

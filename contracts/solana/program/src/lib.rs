@@ -2,7 +2,12 @@
 //! `no_std` on pinocchio, with Anchor wire conventions (8-byte discriminators, Borsh arguments)
 //! and an Anchor IDL (`idl/trestle_bridge.json`). See `contracts/solana/README.md`.
 #![no_std]
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 pub mod accounts;
 pub mod bytes;

@@ -125,11 +125,11 @@ pub fn to_local_amount(amount: &[u8; 32], exp: u8) -> Result<u64, BridgeError> {
             return Err(BridgeError::BadAmount);
         }
     }
-    let (high, low) = limbs.split_at(6);
-    if high.iter().any(|l| *l != 0) {
+    let [h0, h1, h2, h3, h4, h5, l0, l1] = limbs;
+    if [h0, h1, h2, h3, h4, h5].iter().any(|l| *l != 0) {
         return Err(BridgeError::BadAmount);
     }
-    let value = (u64::from(low[0]) << 32) | u64::from(low[1]);
+    let value = (u64::from(l0) << 32) | u64::from(l1);
     if value == 0 {
         return Err(BridgeError::BadAmount);
     }

@@ -1,6 +1,7 @@
 //! The error type of `trestle-bridge`: one variant per way a message, a validator set, a
 //! signature set or a rate-limit/timelock rule can be refused.
 
+use trestle_core::chain::U256;
 use trestle_core::evm::EvmAddress;
 
 /// `Result` with [`Error`] as the default error type.
@@ -10,7 +11,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// [`Error::code`] gives a stable snake-case code per variant; the shared test vectors
 /// (`bridge/vectors/v1.json`) name expected rejections by these codes, and the Solidity bridge
-/// reverts with the custom error of the same name.
+/// reverts with the custom error of the same name in CamelCase for every code the vectors use
+/// (the amount errors are all `InvalidAmount` there).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -185,6 +187,33 @@ pub enum Error {
         got: u64,
     },
 
+    // ---- amounts ----
+    /// A zero amount (nothing is accepted on zero).
+    #[error("amount is 0")]
+    ZeroAmount,
+    /// An amount that is not a multiple of the scale `10^exp` (it would leave dust).
+    #[error("amount {amount} is not a multiple of 10^{exp}")]
+    InexactAmount {
+        /// The amount in home units.
+        amount: U256,
+        /// The scale's exponent.
+        exp: u8,
+    },
+    /// An amount above what the (destination's) integer type holds.
+    #[error("amount {amount} is above the maximum {max}")]
+    AmountTooLarge {
+        /// The amount (in the units `max` is in).
+        amount: U256,
+        /// The largest representable amount.
+        max: U256,
+    },
+    /// A scale exponent above 77 (`10^78` does not fit a `U256`).
+    #[error("scale exponent {exp} is above 77")]
+    InvalidScale {
+        /// The exponent given.
+        exp: u8,
+    },
+
     // ---- rate limits and timelocks ----
     /// A token bucket with zero capacity, or a level above capacity.
     #[error("invalid token bucket: {reason}")]
@@ -262,6 +291,10 @@ impl Error {
             Error::NotMember { .. } => "not_member",
             Error::BelowThreshold { .. } => "below_threshold",
             Error::WrongEpoch { .. } => "wrong_epoch",
+            Error::ZeroAmount => "zero_amount",
+            Error::InexactAmount { .. } => "inexact_amount",
+            Error::AmountTooLarge { .. } => "amount_too_large",
+            Error::InvalidScale { .. } => "invalid_scale",
             Error::InvalidBucket { .. } => "invalid_bucket",
             Error::RateLimited { .. } => "rate_limited",
             Error::ClockBackwards { .. } => "clock_backwards",

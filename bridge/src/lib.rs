@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod amount;
 pub mod attestation;
 pub mod body;
 pub mod error;

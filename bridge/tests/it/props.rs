@@ -268,3 +268,18 @@ fn max_body_boundary() {
         "body_too_large"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn amount_scaling_round_trips_exactly(local in 1u128.., exp in 0u8..=30) {
+        use trestle_bridge::amount::{home_to_local, local_to_home};
+        let local = U256::from(local);
+        let home = local_to_home(local, exp).unwrap();
+        prop_assert_eq!(home_to_local(home, exp).unwrap(), local);
+        if exp > 0 {
+            prop_assert_eq!(home_to_local(home + U256::from(1u8), exp).unwrap_err().code(), "inexact_amount");
+        }
+    }
+}

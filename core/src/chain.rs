@@ -41,8 +41,9 @@ impl UniversalAddress {
             return Err(Error::InvalidAddress {
                 chain: ChainKind::Evm,
                 input: self.to_string(),
-                reason: "the high 12 bytes of a 32-byte address holding an EVM address must be zero"
-                    .into(),
+                reason:
+                    "the high 12 bytes of a 32-byte address holding an EVM address must be zero"
+                        .into(),
             });
         }
         let mut out = [0u8; 20];
@@ -229,8 +230,11 @@ pub trait Chain: Send + Sync {
 
     /// The balance of `token` (ERC-20 contract, SPL mint) held by `owner` (for SPL: in the
     /// owner's associated token account; zero when it does not exist).
-    async fn token_balance(&self, token: &UniversalAddress, owner: &UniversalAddress)
-    -> Result<U256>;
+    async fn token_balance(
+        &self,
+        token: &UniversalAddress,
+        owner: &UniversalAddress,
+    ) -> Result<U256>;
 
     /// What `signer` needs to build its next transaction (nonce or recent blockhash).
     async fn tx_context(&self, signer: &UniversalAddress) -> Result<TxContext>;
@@ -257,8 +261,12 @@ pub trait Submitter: Send + Sync {
 #[async_trait]
 pub trait EventSource: Send + Sync {
     /// Events emitted by `emitter` in heights `from..=to`, in chain order.
-    async fn events(&self, emitter: &UniversalAddress, from: u64, to: u64)
-    -> Result<Vec<ChainEvent>>;
+    async fn events(
+        &self,
+        emitter: &UniversalAddress,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<ChainEvent>>;
 
     /// The hash of the block at `height`, for reorg detection by hash continuity. Chains
     /// without a notion of it return [`Error::Unsupported`].

@@ -173,7 +173,9 @@ impl Error {
     /// transient rejections are not.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Rpc { retryable, .. } | Error::TransactionRejected { retryable, .. } => *retryable,
+            Error::Rpc { retryable, .. } | Error::TransactionRejected { retryable, .. } => {
+                *retryable
+            }
             Error::Timeout { .. } | Error::MalformedResponse { .. } => true,
             _ => false,
         }

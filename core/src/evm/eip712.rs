@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::evm::keccak256;
-use crate::evm::quantity::{kind, parse_u256_str, short};
+use crate::evm::quantity::{json_safe_integer, kind, parse_u256_str, short};
 
 /// The name of the domain struct type.
 pub const DOMAIN_TYPE: &str = "EIP712Domain";
@@ -34,8 +34,6 @@ const MAX_TYPES: usize = 256;
 const MAX_ENCODED_TYPE_LEN: usize = 256 * 1024;
 /// Deepest nesting of structs and arrays a value may have.
 const MAX_DEPTH: usize = 128;
-/// Largest integer a JSON number carries exactly (2^53).
-const MAX_SAFE_JSON_INT: f64 = 9_007_199_254_740_992.0;
 
 fn err(path: &str, reason: impl std::fmt::Display) -> Error {
     Error::InvalidTypedData(format!("{path}: {reason}"))
@@ -569,24 +567,8 @@ fn number_to_bytes(value: &Value) -> std::result::Result<Vec<u8>, String> {
 fn parse_integer(value: &Value) -> std::result::Result<(bool, U256), String> {
     match value {
         Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                Ok((false, U256::from(u)))
-            } else if let Some(i) = n.as_i64() {
-                Ok((i < 0, U256::from(i.unsigned_abs())))
-            } else {
-                match n.as_f64() {
-                    Some(f) if f.fract() == 0.0 && f.abs() <= MAX_SAFE_JSON_INT => {
-                        // Exact: integral and below 2^53.
-                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                        let magnitude = f.abs() as u64;
-                        Ok((f < 0.0, U256::from(magnitude)))
-                    }
-                    _ => Err(format!(
-                        "{n} is not an integer a JSON number carries exactly; pass a decimal or \
-                         0x-hex string"
-                    )),
-                }
-            }
+            let (negative, magnitude) = json_safe_integer(n)?;
+            Ok((negative, U256::from(magnitude)))
         }
         Value::String(s) => {
             let (negative, digits) = match s.strip_prefix('-') {

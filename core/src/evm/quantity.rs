@@ -22,21 +22,46 @@ pub(crate) fn kind(value: &Value) -> &'static str {
 pub(crate) fn parse_u256(value: &Value) -> Result<U256, String> {
     match value {
         Value::String(s) => parse_u256_str(s),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                Ok(U256::from(u))
-            } else if n.as_i64().is_some() || n.as_f64().is_some_and(|f| f < 0.0) {
+        Value::Number(n) => match json_safe_integer(n)? {
+            (true, magnitude) if magnitude != 0 => {
                 Err(format!("negative value {n} for an unsigned quantity"))
-            } else {
-                Err(format!(
-                    "{n} is not an integer that a JSON number can carry exactly; pass a 0x-hex or \
-                     decimal string"
-                ))
             }
-        }
+            (_, magnitude) => Ok(U256::from(magnitude)),
+        },
         other => Err(format!(
             "expected a 0x-hex string, decimal string or integer, got {}",
             kind(other)
+        )),
+    }
+}
+
+/// The largest integer every JSON reader carries exactly: JavaScript's
+/// `Number.MAX_SAFE_INTEGER`, `2^53 - 1`.
+pub(crate) const MAX_SAFE_JSON_INT: u64 = (1 << 53) - 1;
+
+/// A JSON number as `(negative, magnitude)`, refusing anything a JavaScript reader (MetaMask,
+/// ethers, the dapp) would not read as the same integer: fractions, and magnitudes above
+/// [`MAX_SAFE_JSON_INT`], which `JSON.parse` rounds to another number.
+pub(crate) fn json_safe_integer(n: &serde_json::Number) -> Result<(bool, u64), String> {
+    let parsed = if let Some(u) = n.as_u64() {
+        Some((false, u))
+    } else if let Some(i) = n.as_i64() {
+        Some((i < 0, i.unsigned_abs()))
+    } else {
+        match n.as_f64() {
+            // Exact below 2^53, so the cast is exact too.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Some(f) if f.fract() == 0.0 && f.abs() <= MAX_SAFE_JSON_INT as f64 => {
+                Some((f < 0.0, f.abs() as u64))
+            }
+            _ => None,
+        }
+    };
+    match parsed {
+        Some((negative, magnitude)) if magnitude <= MAX_SAFE_JSON_INT => Ok((negative, magnitude)),
+        _ => Err(format!(
+            "{n} is not an integer a JSON number carries exactly (JavaScript reads numbers above \
+             2^53 - 1 as a different value); pass a 0x-hex or decimal string"
         )),
     }
 }

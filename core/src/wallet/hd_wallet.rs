@@ -105,15 +105,22 @@ mod tests {
             with.evm_account(0).unwrap().address()
         );
         assert_ne!(
-            plain.solana_account(0, SolanaPathStyle::Bip44Change).unwrap().pubkey(),
-            with.solana_account(0, SolanaPathStyle::Bip44Change).unwrap().pubkey()
+            plain
+                .solana_account(0, SolanaPathStyle::Bip44Change)
+                .unwrap()
+                .pubkey(),
+            with.solana_account(0, SolanaPathStyle::Bip44Change)
+                .unwrap()
+                .pubkey()
         );
     }
 
     #[test]
     fn solana_path_styles_differ_and_reject_soft_paths() {
         let wallet = HdWallet::from_mnemonic(&Mnemonic::parse(ANVIL).unwrap(), "");
-        let a = wallet.solana_account(0, SolanaPathStyle::Bip44Change).unwrap();
+        let a = wallet
+            .solana_account(0, SolanaPathStyle::Bip44Change)
+            .unwrap();
         let b = wallet.solana_account(0, SolanaPathStyle::Bip44).unwrap();
         assert_ne!(a.pubkey(), b.pubkey());
         let soft: DerivationPath = "m/44'/501'/0'/0".parse().unwrap();

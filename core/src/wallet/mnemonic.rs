@@ -157,11 +157,13 @@ impl Mnemonic {
 
     /// Builds the mnemonic that encodes `entropy` (16, 20, 24, 28 or 32 bytes).
     pub fn from_entropy(entropy: &[u8], language: Language) -> Result<Self> {
-        let mut inner = bip39::Mnemonic::from_entropy_in(language.to_bip39(), entropy)
-            .map_err(|_| Error::InvalidKey(format!(
-                "BIP39 entropy must be 16, 20, 24, 28 or 32 bytes, got {}",
-                entropy.len()
-            )))?;
+        let mut inner =
+            bip39::Mnemonic::from_entropy_in(language.to_bip39(), entropy).map_err(|_| {
+                Error::InvalidKey(format!(
+                    "BIP39 entropy must be 16, 20, 24, 28 or 32 bytes, got {}",
+                    entropy.len()
+                ))
+            })?;
         let m = Self::from_bip39(&inner, language);
         inner.zeroize();
         Ok(m)
@@ -185,15 +187,16 @@ impl Mnemonic {
             return Err(Error::MnemonicWordCount { got: words.len() });
         }
         let joined: Zeroizing<String> = Zeroizing::new(words.join(" "));
-        let mut inner = bip39::Mnemonic::parse_in(language.to_bip39(), joined.as_str())
-            .map_err(|e| match e {
+        let mut inner = bip39::Mnemonic::parse_in(language.to_bip39(), joined.as_str()).map_err(
+            |e| match e {
                 bip39::Error::BadWordCount(n) => Error::MnemonicWordCount { got: n },
                 bip39::Error::UnknownWord(i) => Error::MnemonicUnknownWord {
                     position: i + 1,
                     language,
                 },
                 _ => Error::MnemonicChecksum,
-            })?;
+            },
+        )?;
         let m = Self::from_bip39(&inner, language);
         inner.zeroize();
         Ok(m)

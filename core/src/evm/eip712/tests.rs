@@ -411,3 +411,20 @@ fn deserializes_from_object_or_string() {
     );
     assert!(serde_json::from_value::<TypedData>(json!(5)).is_err());
 }
+
+/// JSON numbers above 2^53 - 1 mean a different (rounded) number to MetaMask and to the dapp
+/// that wrote them: refuse them instead of signing a value the user never saw.
+#[test]
+fn unsafe_json_integers_are_refused() {
+    let doc = |v: &str| {
+        format!(
+            r#"{{"types":{{"EIP712Domain":[],"M":[{{"name":"v","type":"uint256"}}]}},"primaryType":"M","domain":{{}},"message":{{"v":{v}}}}}"#
+        )
+    };
+    assert!(TypedData::from_json(&doc("9007199254740991")).is_ok());
+    assert!(TypedData::from_json(&doc("\"9007199254740993\"")).is_ok());
+    for v in ["9007199254740993", "18446744073709551615", "1e300"] {
+        let e = TypedData::from_json(&doc(v)).unwrap_err().to_string();
+        assert!(e.contains("message.v") && e.contains("2^53"), "{v}: {e}");
+    }
+}

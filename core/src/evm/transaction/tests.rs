@@ -224,3 +224,31 @@ fn decode_rejects_pre_eip155() {
     let err = decode_signed(&raw).unwrap_err().to_string();
     assert!(err.contains("EIP-155"), "{err}");
 }
+
+/// A JSON number above 2^53 - 1 is a different number to a JavaScript caller: refused, with
+/// the field named, rather than signed as the digits.
+#[test]
+fn unsafe_json_quantities_are_refused() {
+    let tx = |value: &str| {
+        format!(
+            r#"{{"chainId":1,"nonce":0,"gas":21000,"gasPrice":1,"to":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed","value":{value}}}"#
+        )
+    };
+    assert!(
+        TransactionRequest::from_json(&tx("9007199254740991"))
+            .unwrap()
+            .to_transaction()
+            .is_ok()
+    );
+    assert!(
+        TransactionRequest::from_json(&tx("\"0x20000000000001\""))
+            .unwrap()
+            .to_transaction()
+            .is_ok()
+    );
+    let e = TransactionRequest::from_json(&tx("9007199254740993"))
+        .and_then(|r| r.to_transaction())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("value") && e.contains("2^53"), "{e}");
+}

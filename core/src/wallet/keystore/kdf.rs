@@ -106,9 +106,8 @@ impl KdfParams {
                         "scrypt parameters n=2^{log_n}, r={r}, p={p} are invalid"
                     ))
                 })?;
-                scrypt::scrypt(password, salt, &params, &mut *key).map_err(|_| {
-                    Error::InvalidKeystore("scrypt output length is invalid".into())
-                })?
+                scrypt::scrypt(password, salt, &params, &mut *key)
+                    .map_err(|_| Error::InvalidKeystore("scrypt output length is invalid".into()))?
             }
             Kdf::Pbkdf2 { c } => pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, c, &mut *key),
         }

@@ -19,6 +19,9 @@ cargo nextest run --workspace --locked --no-fail-fast
 step "Doc tests"
 cargo test --workspace --doc --locked
 
+step "Interop tests (ethers, eth-sig-util, web3.js, spl-token, tweetnacl on random inputs)"
+"$TRESTLE_REPO/scripts/interop.sh"
+
 step "Fuzz targets (short smoke run each)"
 "$TRESTLE_REPO/scripts/fuzz.sh" "${TRESTLE_FUZZ_SECONDS:-10}"
 

@@ -6,7 +6,8 @@
 # Needs scripts/setup-sbf.sh first (Debian rustc-web/cargo-web/rust-web-src/llvm-22-dev and
 # sbpf-linker in $TRESTLE_CACHE/bin).
 #
-# Output: $TRESTLE_CACHE/sbf/trestle_bridge.so (printed on the last line). The cargo target
+# Output: $TRESTLE_CACHE/sbf/trestle_bridge.so (printed on the last line), and next to it
+# trestle_example_recipient.so (a minimal message recipient for the tests). The cargo target
 # directory is $TRESTLE_CACHE/sbf/target, outside the repository.
 set -Eeuo pipefail
 
@@ -35,7 +36,7 @@ log "$(/usr/bin/rustc --version), $(sbpf-linker --version 2>/dev/null || echo sb
 log "cargo build -Z build-std=core,alloc --release --target bpfel-unknown-none (in $HERE)"
 started=$(date +%s.%N)
 (cd "$HERE" && /usr/bin/cargo build --locked -Z build-std=core,alloc --release \
-  --target bpfel-unknown-none -p trestle-solana-program) \
+  --target bpfel-unknown-none -p trestle-solana-program -p trestle-example-recipient) \
   || die "cargo build for bpfel-unknown-none failed"
 
 built=""
@@ -45,6 +46,11 @@ for cand in "$CARGO_TARGET_DIR/bpfel-unknown-none/release/trestle_solana_program
 done
 [[ -n "$built" ]] || die "no .so under $CARGO_TARGET_DIR/bpfel-unknown-none/release"
 cp -f "$built" "$OUT.tmp" && mv -f "$OUT.tmp" "$OUT"
+# The example message recipient the tests call through execute_message.
+recipient="$CARGO_TARGET_DIR/bpfel-unknown-none/release/trestle_example_recipient.so"
+[[ -f "$recipient" ]] || recipient="$CARGO_TARGET_DIR/bpfel-unknown-none/release/libtrestle_example_recipient.so"
+[[ -f "$recipient" ]] || die "the example recipient was not built"
+cp -f "$recipient" "$OUT_DIR/trestle_example_recipient.so"
 elapsed="$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"
 log "built in ${elapsed}s: $(stat -c %s "$OUT") bytes"
 echo "$OUT"

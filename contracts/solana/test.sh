@@ -25,8 +25,8 @@ step "rustfmt --check (program and tests)"
 (cd "$HERE" && cargo fmt --all --check)
 (cd "$REPO" && cargo fmt -p trestle-solana-program-tests --check)
 
-step "cargo check + clippy of the program crate on the host (-D warnings)"
-(cd "$HERE" && CARGO_TARGET_DIR="$TRESTLE_CACHE/sbf/host-target" cargo clippy --locked -- -D warnings)
+step "clippy of the program and the example recipient on the host (-D warnings)"
+(cd "$HERE" && CARGO_TARGET_DIR="$TRESTLE_CACHE/sbf/host-target" cargo clippy --locked --workspace -- -D warnings)
 
 step "clippy of the tests crate (-D warnings)"
 (cd "$REPO" && cargo clippy -p trestle-solana-program-tests --all-targets --locked -- -D warnings)

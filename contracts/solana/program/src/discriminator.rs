@@ -21,6 +21,8 @@ pub const PAUSE: [u8; 8] = [211, 22, 221, 251, 74, 121, 193, 47];
 pub const PROPOSE: [u8; 8] = [93, 253, 82, 168, 118, 33, 102, 90];
 /// `execute_proposal`
 pub const EXECUTE_PROPOSAL: [u8; 8] = [186, 60, 116, 133, 108, 128, 111, 28];
+/// `execute_message`
+pub const EXECUTE_MESSAGE: [u8; 8] = [252, 138, 50, 12, 225, 130, 152, 6];
 /// `cancel_proposal`
 pub const CANCEL_PROPOSAL: [u8; 8] = [106, 74, 128, 146, 19, 65, 39, 23];
 

@@ -76,7 +76,8 @@ pub enum BridgeError {
     RateLimited = 6037,
     /// A queued transfer whose time has not come (`timelock_pending`).
     TimelockPending = 6038,
-    /// The receipt is not a queued transfer.
+    /// The receipt is not in the state the instruction needs (a queued transfer for
+    /// `execute_queued`/`cancel_queued`, a received message for `execute_message`).
     NotQueued = 6039,
     /// Arithmetic overflow on amounts or times (`time_overflow`).
     Overflow = 6040,
@@ -84,6 +85,8 @@ pub enum BridgeError {
     ClockBackwards = 6041,
     /// A staged signature set for another digest (origin, bridge, epoch or message).
     SignatureSetMismatch = 6042,
+    /// The recipient program of an arbitrary message failed (the receipt stays `received`).
+    RecipientFailed = 6043,
     // ---- accounts (the Wormhole 2022 lesson: every account is checked) ----
     /// An account's address is not the expected PDA / id.
     WrongAccountAddress = 6050,

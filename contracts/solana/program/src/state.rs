@@ -12,6 +12,8 @@ pub const SEED_TOKEN: &[u8] = b"token";
 pub const SEED_VAULT: &[u8] = b"vault";
 /// Seeds of the authority PDA (vault owner, bridged mints' mint authority): `["authority"]`.
 pub const SEED_AUTHORITY: &[u8] = b"authority";
+/// Seeds of the messenger PDA, which signs the calls to message recipients: `["messenger"]`.
+pub const SEED_MESSENGER: &[u8] = b"messenger";
 /// Seeds of a receipt PDA: `["receipt", message id]`.
 pub const SEED_RECEIPT: &[u8] = b"receipt";
 /// Seeds of a staged signature set: `["signatures", message id, epoch (u64 BE), payer]`.
@@ -146,6 +148,8 @@ pub mod receipt {
     pub const STATUS_CANCELLED: u8 = 3;
     /// An arbitrary message, recorded for its recipient program to read.
     pub const STATUS_RECEIVED: u8 = 4;
+    /// An arbitrary message whose recipient was called (`execute_message`).
+    pub const STATUS_MESSAGE_EXECUTED: u8 = 5;
     /// Not queued.
     pub const REASON_NONE: u8 = 0;
     /// Amount at or above the token's timelock threshold.

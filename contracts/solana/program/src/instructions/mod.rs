@@ -1,6 +1,7 @@
 //! One module per instruction (or per small family of instructions).
 
 pub mod deliver;
+pub mod execute_message;
 pub mod governance;
 pub mod initialize;
 pub mod post_signatures;

@@ -18,6 +18,7 @@ mod e2e;
 mod governance;
 mod idl;
 mod initialize;
+mod messages;
 mod queued;
 mod send;
 mod staged;

@@ -19,6 +19,9 @@ cargo nextest run --workspace --locked --no-fail-fast
 step "Doc tests"
 cargo test --workspace --doc --locked
 
+step "Solidity bridge (forge build/test --offline, gas, ABI artifacts)"
+"$TRESTLE_REPO/contracts/evm/test.sh"
+
 step "Interop tests (ethers, eth-sig-util, web3.js, spl-token, tweetnacl on random inputs)"
 "$TRESTLE_REPO/scripts/interop.sh"
 

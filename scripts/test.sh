@@ -13,6 +13,9 @@ cargo fmt --all --check
 step "cargo clippy (-D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "Solana bridge program: SBF toolchain, build and lints (its tests run under nextest)"
+"$TRESTLE_REPO/contracts/solana/test.sh" --build-only
+
 step "Tests (cargo nextest)"
 cargo nextest run --workspace --locked --no-fail-fast
 

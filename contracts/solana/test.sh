@@ -5,8 +5,13 @@
 # scripts/setup-chains.sh provides). Also rustfmt and clippy of the tests crate, and a host
 # `cargo check` of the program crate.
 #
+# `--build-only` stops after the program's own build and lints: scripts/test.sh uses it, since
+# its workspace-wide fmt, clippy and nextest already cover the tests crate.
+#
 # Environment: TRESTLE_CACHE (default $HOME/.cache/trestle); CARGO_TARGET_DIR as scripts/common.sh.
 set -Eeuo pipefail
+build_only=false
+[ "${1:-}" = "--build-only" ] && build_only=true
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -21,12 +26,18 @@ so="$("$HERE/build.sh" | tail -n 1)"
 export TRESTLE_SOLANA_PROGRAM_SO="$so"
 info "program: $so"
 
-step "rustfmt --check (program and tests)"
+step "rustfmt --check (program)"
 (cd "$HERE" && cargo fmt --all --check)
-(cd "$REPO" && cargo fmt -p trestle-solana-program-tests --check)
 
 step "clippy of the program and the example recipient on the host (-D warnings)"
 (cd "$HERE" && CARGO_TARGET_DIR="$TRESTLE_CACHE/sbf/host-target" cargo clippy --locked --workspace -- -D warnings)
+
+if $build_only; then
+    exit 0
+fi
+
+step "rustfmt --check (tests crate)"
+(cd "$REPO" && cargo fmt -p trestle-solana-program-tests --check)
 
 step "clippy of the tests crate (-D warnings)"
 (cd "$REPO" && cargo clippy -p trestle-solana-program-tests --all-targets --locked -- -D warnings)

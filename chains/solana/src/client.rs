@@ -119,6 +119,16 @@ impl SolanaClient {
         &self.endpoint
     }
 
+    /// The bank transactions are simulated against: the configured simulation commitment,
+    /// but never later than the inclusion commitment, so a transaction that depends on one
+    /// just landed (at `processed`, say) is not simulated against a bank without it.
+    pub(crate) fn simulation_commitment(&self) -> Commitment {
+        self.config
+            .commitments
+            .simulation
+            .min(self.config.commitments.inclusion)
+    }
+
     /// One JSON-RPC call through the solana RPC client, errors mapped to core errors.
     pub(crate) async fn call<T: DeserializeOwned>(
         &self,

@@ -56,7 +56,9 @@ pub struct Commitments {
     /// measured against). Default `confirmed`: a `processed` blockhash can belong to a fork
     /// that is abandoned, and the transaction would then never land.
     pub blockhash: Commitment,
-    /// The bank a transaction is simulated against. Default `confirmed`.
+    /// The bank a transaction is simulated against. Default `confirmed`. Landing uses the
+    /// earlier of this and `inclusion`, so a transaction that depends on one just landed is
+    /// simulated against a bank that has it.
     pub simulation: Commitment,
     /// When landing (and [`trestle_core::chain::Submitter::wait`] with
     /// `until_final = false`) counts a transaction as included. Default `confirmed`.

@@ -210,7 +210,7 @@ impl SolanaClient {
                     "encoding": "base64",
                     "sigVerify": false,
                     "replaceRecentBlockhash": true,
-                    "commitment": self.config.commitments.simulation.as_str(),
+                    "commitment": self.simulation_commitment().as_str(),
                 }]),
             )
             .await?;

@@ -215,7 +215,7 @@ impl SolanaClient {
             last_slot = Some(landed.slot);
         }
         if let Some(slot) = last_slot {
-            self.wait_for_slot_after(slot, self.config.commitments.simulation)
+            self.wait_for_slot_after(slot, self.simulation_commitment())
                 .await?;
         }
         Ok(())

@@ -43,7 +43,7 @@ impl SolanaClient {
         let mut config = json!({
             "encoding": "base64",
             "skipPreflight": skip_preflight,
-            "preflightCommitment": self.config.commitments.simulation.as_str(),
+            "preflightCommitment": self.simulation_commitment().as_str(),
         });
         if let (Some(n), Some(map)) = (max_retries, config.as_object_mut()) {
             map.insert("maxRetries".into(), json!(n));

@@ -3,8 +3,9 @@
 #   1. builds the library (`cargo build --locked -p trestle-ffi`, honouring CARGO_TARGET_DIR);
 #   2. generates the Python bindings into a temporary directory and runs ffi/tests/python
 #      (every export, every error path, anvil and solana-test-validator on free ports);
-#   3. checks that the committed React Native sources are what the generator produces now, and
-#      type-checks them with the README example (`tsc --noEmit`);
+#   3. checks that the committed React Native sources are what the generator produces now,
+#      type-checks them with the README example (`tsc --noEmit`) and the JSI C++ with
+#      `g++ -fsyntax-only`;
 #   4. generates the Node.js (napi) flavour of the TypeScript API and runs ffi/tests/node with
 #      node:test on @ubjs/node, including the README example.
 # Tools are installed once into $TRESTLE_CACHE (ffi/scripts/setup-tools.sh).
@@ -50,6 +51,16 @@ cat >"$WORK/tsconfig.json" <<JSON
 }
 JSON
 "$TOOLS_DIR/node_modules/.bin/tsc" -p "$WORK/tsconfig.json"
+
+step "JSI C++: g++ -fsyntax-only against react-native 0.88.1 and ubrn headers"
+if command -v g++ >/dev/null; then
+    RN="$TOOLS_DIR/node_modules/react-native/ReactCommon"
+    (cd "$FFI_DIR/react-native" && g++ -std=c++20 -fsyntax-only -I"$RN" -I"$RN/jsi" \
+        -I"$RN/callinvoker" -I"$UBRN_DIR/cpp/includes" -Icpp/generated -Icpp \
+        cpp/generated/trestle_ffi.cpp cpp/trestle.cpp)
+else
+    info "g++ not found: skipped"
+fi
 
 step "Node.js: napi bindings, the README example, node:test"
 gen_napi "$NAPI"

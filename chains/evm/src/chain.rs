@@ -313,7 +313,9 @@ impl EvmChain {
         let mut req = json!({
             "from": format!("0x{}", hex_of(&from.0)),
             "value": format!("{value:#x}"),
+            // Both names: older nodes read only `data`; geth accepts both when they agree.
             "input": format!("0x{}", hex_of(data)),
+            "data": format!("0x{}", hex_of(data)),
         });
         if let (Some(to), Some(obj)) = (to, req.as_object_mut()) {
             obj.insert("to".into(), json!(format!("0x{}", hex_of(&to.0))));
@@ -332,7 +334,9 @@ impl EvmChain {
     pub async fn call(&self, to: EvmAddress, data: &[u8]) -> Result<Vec<u8>, CoreError> {
         let req = json!({
             "to": format!("0x{}", hex_of(&to.0)),
+            // Both names: older nodes read only `data`; geth accepts both when they agree.
             "input": format!("0x{}", hex_of(data)),
+            "data": format!("0x{}", hex_of(data)),
         });
         let out: Bytes = self
             .pool

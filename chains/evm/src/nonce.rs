@@ -67,6 +67,29 @@ impl NonceManager {
         *self.next.lock().await = None;
     }
 
+    /// Recovers from dropped transactions: when the chain's pending nonce is below the cached
+    /// one, transactions this manager handed nonces to have left the mempool without being
+    /// mined, and every later transaction of the signer waits behind the gap. The cache is
+    /// then moved back to the chain's count so the next send fills the gap. Returns the nonce
+    /// the next send will use when it moved back, `None` when nothing was dropped.
+    pub async fn reconcile(&self, chain: &EvmChain) -> Result<Option<u64>, CoreError> {
+        let mut guard = self.next.lock().await;
+        let on_chain = chain.pending_nonce(self.address).await?;
+        match *guard {
+            Some(cached) if on_chain < cached => {
+                tracing::warn!(
+                    address = %self.address,
+                    cached,
+                    on_chain,
+                    "transactions dropped from the mempool; nonce moved back to fill the gap"
+                );
+                *guard = Some(on_chain);
+                Ok(Some(on_chain))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// The cached next nonce, if known.
     pub async fn peek(&self) -> Option<u64> {
         *self.next.lock().await

@@ -120,3 +120,41 @@ async fn anvil_land_bumps_until_mined() {
         landed.nonce() + 1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_dropped_transaction_gap_is_refilled() {
+    let anvil = manual_anvil();
+    let chain = chain(&anvil).await;
+    let sender = EvmSender::new(chain.clone(), dev_signer(&anvil, 9));
+    let dropped = sender
+        .send(TxRequest::transfer(
+            EvmAddress([0x77; 20]),
+            U256::from(1u64),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(sender.nonces().reconcile(&chain).await.unwrap(), None);
+    // The node forgets it (as a mempool evicting it would).
+    anvil_rpc(
+        &anvil,
+        "anvil_dropTransaction",
+        json!([format!("{}", dropped.id())]),
+    )
+    .await;
+    assert!(!chain.knows_transaction(dropped.hash).await.unwrap());
+    assert_eq!(
+        sender.nonces().reconcile(&chain).await.unwrap(),
+        Some(dropped.nonce())
+    );
+    let refill = sender
+        .send(TxRequest::transfer(
+            EvmAddress([0x78; 20]),
+            U256::from(2u64),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refill.nonce(), dropped.nonce());
+    anvil_rpc(&anvil, "evm_mine", json!([])).await;
+    assert!(sender.wait(&refill, WAIT).await.unwrap().success);
+    assert!(chain.receipt(dropped.hash).await.unwrap().is_none());
+}

@@ -43,6 +43,9 @@ async fn solana_v0_transaction_with_lookup_table() {
         .land(TransactionRequest::new(&payer, instructions).lookup_tables(vec![table.clone()]))
         .await
         .unwrap();
+    // The table was ready when create_lookup_table returned: the first signed bytes land.
+    assert_eq!(landed.rebuilds, 0);
+    assert!(landed.sends <= 2, "sends {}", landed.sends);
     for (i, to) in recipients.iter().enumerate() {
         assert_eq!(client.balance(to).await.unwrap(), 1_000_000 + i as u64);
     }

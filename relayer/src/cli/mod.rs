@@ -1,5 +1,6 @@
 //! Command-line parsing and output.
 
+mod relayer;
 mod secrets;
 mod wallet;
 
@@ -28,12 +29,18 @@ enum Command {
         #[command(subcommand)]
         command: wallet::WalletCommand,
     },
+    /// The bridge daemon (validator and relayer roles) and its operator commands.
+    Relayer {
+        #[command(subcommand)]
+        command: relayer::RelayerCommand,
+    },
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Wallet { command } => wallet::run(command),
+        Command::Relayer { command } => relayer::run(command),
     }
 }
 

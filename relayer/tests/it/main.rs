@@ -1,4 +1,5 @@
-//! End-to-end tests of the `trestle` command line: the real binary, real processes.
+//! Integration tests of trestle-relayer: the `trestle` command line (the real binary, real
+//! processes) and the store on SQLite and on a real PostgreSQL server.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -7,4 +8,7 @@
     reason = "tests: a failed unwrap is a failed test"
 )]
 
+mod config;
+mod store;
+mod support;
 mod wallet;

@@ -1,0 +1,215 @@
+//! `trestle relayer ...`: the daemon and its operator commands. A thin layer over the
+//! `trestle_relayer` library.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde_json::json;
+use trestle_relayer::Config;
+use trestle_relayer::store::{ListFilter, MessageRecord, MessageState, Store};
+
+use super::Outcome;
+
+/// The configuration file argument shared by every relayer command.
+#[derive(Debug, Args)]
+pub struct ConfigArg {
+    /// The TOML configuration file.
+    #[arg(long, short = 'c', env = "TRESTLE_RELAYER_CONFIG")]
+    config: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RelayerCommand {
+    /// Parse and validate the configuration file; print a summary (exit 1 on the first
+    /// error, which names the key).
+    CheckConfig {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Inspect and steer the messages in the store.
+    Messages {
+        #[command(subcommand)]
+        command: MessagesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MessagesCommand {
+    /// List messages (newest nonces first), optionally by state, sender or domains.
+    List {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Only this state (pending, ready, submitted, queued, delivered, failed, skipped,
+        /// orphaned).
+        #[arg(long)]
+        state: Option<String>,
+        /// Only this sender (0x-prefixed 32 bytes, or a 20-byte EVM address).
+        #[arg(long)]
+        sender: Option<String>,
+        /// Only this origin domain.
+        #[arg(long)]
+        origin: Option<u32>,
+        /// Only this destination domain.
+        #[arg(long)]
+        destination: Option<u32>,
+        /// At most this many (1..=1000).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Put a message back at the start of the pipeline with a fresh attempt budget.
+    Retry {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The message id (0x-prefixed hex).
+        id: String,
+    },
+    /// Take a message out of the pipeline (until `retry`).
+    Skip {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The message id (0x-prefixed hex).
+        id: String,
+    },
+}
+
+/// Runs a relayer command.
+pub fn run(command: RelayerCommand) -> anyhow::Result<Outcome> {
+    match command {
+        RelayerCommand::CheckConfig { config } => check_config(&config.config),
+        RelayerCommand::Messages { command } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            runtime.block_on(messages(command))
+        }
+    }
+}
+
+fn check_config(path: &std::path::Path) -> anyhow::Result<Outcome> {
+    match Config::load(path) {
+        Ok(config) => Ok(Outcome::ok(
+            format!("{}: ok\n{}", path.display(), config.summary()),
+            json!({
+                "ok": true,
+                "roles": {
+                    "validator": config.validator.is_some(),
+                    "relayer": config.relayer.is_some(),
+                },
+                "chains": config.chains.iter().map(|c| json!({"name": c.name, "domain": c.domain})).collect::<Vec<_>>(),
+                "routes": config.routes.iter().map(|r| json!({"from": r.from, "to": r.to, "epoch": r.epoch, "threshold": r.threshold})).collect::<Vec<_>>(),
+            }),
+        )),
+        Err(e) => Ok(Outcome::failed(
+            format!("{}: {e}", path.display()),
+            json!({ "ok": false, "error": e.to_string() }),
+        )),
+    }
+}
+
+async fn open_store(path: &std::path::Path) -> anyhow::Result<Store> {
+    let config = Config::load(path)?;
+    let store = Store::connect(&config.store.url, 2)
+        .await
+        .with_context(|| {
+            format!(
+                "opening the store {}",
+                trestle_relayer::config::redact_url(&config.store.url)
+            )
+        })?;
+    Ok(store)
+}
+
+async fn messages(command: MessagesCommand) -> anyhow::Result<Outcome> {
+    match command {
+        MessagesCommand::List {
+            config,
+            state,
+            sender,
+            origin,
+            destination,
+            limit,
+        } => {
+            let state = state
+                .map(|s| MessageState::parse(&s))
+                .transpose()
+                .context("--state")?;
+            let sender = sender.map(|s| parse_sender(&s)).transpose()?;
+            let store = open_store(&config.config).await?;
+            let records = store
+                .list(&ListFilter {
+                    state,
+                    sender,
+                    origin,
+                    destination,
+                    limit: Some(limit),
+                })
+                .await?;
+            store.close().await;
+            let text = if records.is_empty() {
+                "no messages".to_owned()
+            } else {
+                records.iter().map(line).collect::<Vec<_>>().join("\n")
+            };
+            Ok(Outcome::ok(text, json!({ "messages": records })))
+        }
+        MessagesCommand::Retry { config, id } => {
+            let id = parse_id(&id)?;
+            let store = open_store(&config.config).await?;
+            let record = store.retry(&id).await;
+            store.close().await;
+            let record = record?;
+            Ok(Outcome::ok(line(&record), json!({ "message": record })))
+        }
+        MessagesCommand::Skip { config, id } => {
+            let id = parse_id(&id)?;
+            let store = open_store(&config.config).await?;
+            let record = store.skip(&id).await;
+            store.close().await;
+            let record = record?;
+            Ok(Outcome::ok(line(&record), json!({ "message": record })))
+        }
+    }
+}
+
+fn line(r: &MessageRecord) -> String {
+    let error = r
+        .last_error
+        .as_deref()
+        .map(|e| format!(" error: {e}"))
+        .unwrap_or_default();
+    format!(
+        "0x{} {} -> {} nonce {} {} attempts {}{error}",
+        hex::encode(r.id),
+        r.origin,
+        r.destination,
+        r.nonce,
+        r.state,
+        r.attempts
+    )
+}
+
+fn parse_id(text: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = hex::decode(text.strip_prefix("0x").unwrap_or(text))
+        .with_context(|| format!("message id `{text}` is not hex"))?;
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| anyhow::anyhow!("message id `{text}` is not 32 bytes"))
+}
+
+fn parse_sender(text: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = hex::decode(text.strip_prefix("0x").unwrap_or(text))
+        .with_context(|| format!("sender `{text}` is not hex"))?;
+    let mut out = [0u8; 32];
+    match bytes.len() {
+        32 => out.copy_from_slice(&bytes),
+        20 => {
+            if let Some(tail) = out.get_mut(12..) {
+                tail.copy_from_slice(&bytes);
+            }
+        }
+        n => anyhow::bail!("sender `{text}` is {n} bytes, not 20 or 32"),
+    }
+    Ok(out)
+}

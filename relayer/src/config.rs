@@ -1,0 +1,646 @@
+//! The daemon's TOML configuration: which chains, which routes between them, which roles
+//! (validator, relayer or both), the store, the HTTP API and the logs.
+//!
+//! [`Config::parse`] refuses unknown keys (every table is `deny_unknown_fields`), then
+//! [`Config::validate`] checks every value and names the first bad key
+//! (`chains[1].domain`, `routes[0].threshold`, ...). Secrets are never in the file: keystores
+//! are encrypted files, their passwords come from the environment variable the file names.
+//!
+//! ```toml
+//! [store]
+//! url = "sqlite:///var/lib/trestle/relayer.db"
+//!
+//! [api]
+//! listen = "127.0.0.1:9090"
+//!
+//! [[chains]]
+//! name = "anvil-a"
+//! domain = 1
+//! chain_id = 31337
+//! rpc_urls = ["http://127.0.0.1:8545"]
+//! bridge = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+//! finality = { confirmations = 2 }
+//!
+//! [[chains]]
+//! name = "anvil-b"
+//! domain = 2
+//! chain_id = 31338
+//! rpc_urls = ["http://127.0.0.1:8546"]
+//! bridge = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+//!
+//! [[routes]]
+//! from = "anvil-a"
+//! to = "anvil-b"
+//! epoch = 1
+//! threshold = 2
+//! validators = [
+//!   { address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", url = "http://127.0.0.1:7001" },
+//!   { address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", url = "http://127.0.0.1:7002" },
+//!   { address = "0x90F79bf6EB2c4f870365E785982E1f101E93b906", url = "http://127.0.0.1:7003" },
+//! ]
+//!
+//! [validator]
+//! keystore = "/etc/trestle/validator.json"
+//! password_env = "TRESTLE_VALIDATOR_PASSWORD"
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use trestle_core::evm::EvmAddress;
+use trestle_evm::{EvmChainConfig, Finality, Preset};
+
+use crate::error::{Error, Result};
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where state lives.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// The HTTP server (attestations, status API, health, metrics).
+    #[serde(default)]
+    pub api: ApiConfig,
+    /// Logging.
+    #[serde(default)]
+    pub log: LogConfig,
+    /// The chains the daemon talks to (origins and destinations).
+    #[serde(default)]
+    pub chains: Vec<ChainConfig>,
+    /// Which origin delivers to which destination, and who attests it.
+    #[serde(default)]
+    pub routes: Vec<RouteConfig>,
+    /// The validator role: present means enabled.
+    #[serde(default)]
+    pub validator: Option<ValidatorConfig>,
+    /// The relayer role: present means enabled.
+    #[serde(default)]
+    pub relayer: Option<RelayerConfig>,
+}
+
+/// The store: a `sqlite://` path (the default, WAL mode) or a `postgres://` URL (several
+/// relayer instances sharing work).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// `sqlite://PATH` (created if missing) or `postgres://user@host:port/db`. Default
+    /// `sqlite://trestle-relayer.db`.
+    pub url: String,
+    /// Connection pool size. 1..=100, default 8.
+    pub max_connections: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://trestle-relayer.db".into(),
+            max_connections: 8,
+        }
+    }
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Listen address, default `127.0.0.1:9090`.
+    pub listen: String,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9090".into(),
+        }
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `human` (default) or `json`.
+    pub format: LogFormat,
+    /// A `tracing` filter directive such as `info` or `trestle_relayer=debug,info`. The
+    /// `RUST_LOG` environment variable overrides it.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Human,
+            level: "info".into(),
+        }
+    }
+}
+
+/// Log format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One readable line per event.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The kind of a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainKind {
+    /// An EVM chain (the only kind this version runs).
+    #[default]
+    Evm,
+    /// Solana: recognised, refused by validation until the Solana adapter is wired in.
+    Solana,
+}
+
+/// One chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    /// Unique name used in routes, logs and metrics.
+    pub name: String,
+    /// Its protocol domain (never 0, unique).
+    pub domain: u32,
+    /// `evm` (default) or `solana`.
+    #[serde(default)]
+    pub kind: ChainKind,
+    /// EIP-155 chain id (checked against the node at start).
+    pub chain_id: u64,
+    /// JSON-RPC endpoints in order of preference (failover).
+    pub rpc_urls: Vec<String>,
+    /// The bridge contract on this chain.
+    pub bridge: EvmAddress,
+    /// Fee model, fees, poll interval and log range of a known chain; default: the preset of
+    /// the chain id if there is one, else Ethereum-like defaults.
+    #[serde(default)]
+    pub preset: Option<Preset>,
+    /// When a block is final: `{ confirmations = N }` or `"finalized"`. Default: the preset's.
+    #[serde(default)]
+    pub finality: Option<Finality>,
+    /// The indexer starts after this block when it has no cursor yet. Default 0.
+    #[serde(default)]
+    pub start_block: u64,
+    /// Blocks read per indexer step. 1..=100,000, default 1,000.
+    #[serde(default = "default_index_batch")]
+    pub index_batch_blocks: u64,
+    /// Poll interval of the indexer and receipt waits, in milliseconds. Default: preset's.
+    #[serde(default)]
+    pub poll_interval_ms: Option<u64>,
+}
+
+fn default_index_batch() -> u64 {
+    1_000
+}
+
+impl ChainConfig {
+    /// The EVM adapter's configuration of this chain.
+    pub fn evm_config(&self) -> EvmChainConfig {
+        let preset = self
+            .preset
+            .or_else(|| Preset::from_chain_id(self.chain_id))
+            .unwrap_or(Preset::Ethereum);
+        let mut config = EvmChainConfig::preset(preset, self.rpc_urls.clone());
+        config.name = self.name.clone();
+        config.chain_id = self.chain_id;
+        if let Some(finality) = self.finality {
+            config.finality = finality;
+        }
+        if let Some(ms) = self.poll_interval_ms {
+            config.poll_interval_ms = ms;
+        }
+        config
+    }
+}
+
+/// A route: messages from `from` to `to`, attested by `validators` (the destination bridge's
+/// current set for the origin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// Origin chain name.
+    pub from: String,
+    /// Destination chain name.
+    pub to: String,
+    /// Epoch of the destination's validator set for the origin (>= 1).
+    pub epoch: u64,
+    /// Signatures needed (1..=len, and at least ceil(2n/3) for n >= 3 like the contracts).
+    pub threshold: usize,
+    /// The set, in any order (the relayer sorts signatures by signer).
+    pub validators: Vec<ValidatorEndpoint>,
+}
+
+/// One validator of a route: its address and where it serves attestations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorEndpoint {
+    /// The validator's signing address.
+    pub address: EvmAddress,
+    /// Base URL of its HTTP API (`GET {url}/v1/attestations/{id}`).
+    pub url: String,
+}
+
+/// An encrypted key: a Web3 Secret Storage v3 file and the environment variable that holds
+/// its password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyConfig {
+    /// The keystore file.
+    pub keystore: PathBuf,
+    /// The environment variable holding the password.
+    pub password_env: String,
+}
+
+/// The validator role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorConfig {
+    /// The signing key: a Web3 Secret Storage v3 file.
+    pub keystore: PathBuf,
+    /// The environment variable holding its password. Default `TRESTLE_VALIDATOR_PASSWORD`.
+    #[serde(default = "default_validator_password_env")]
+    pub password_env: String,
+}
+
+fn default_validator_password_env() -> String {
+    "TRESTLE_VALIDATOR_PASSWORD".into()
+}
+
+fn default_relayer_password_env() -> String {
+    "TRESTLE_RELAYER_PASSWORD".into()
+}
+
+impl ValidatorConfig {
+    /// The signing key.
+    pub fn key(&self) -> KeyConfig {
+        KeyConfig {
+            keystore: self.keystore.clone(),
+            password_env: self.password_env.clone(),
+        }
+    }
+}
+
+impl RelayerConfig {
+    /// The sending key.
+    pub fn key(&self) -> KeyConfig {
+        KeyConfig {
+            keystore: self.keystore.clone(),
+            password_env: self.password_env.clone(),
+        }
+    }
+}
+
+/// The relayer role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayerConfig {
+    /// The key that pays for and sends `deliver` transactions on every destination: a Web3
+    /// Secret Storage v3 file.
+    pub keystore: PathBuf,
+    /// The environment variable holding its password. Default `TRESTLE_RELAYER_PASSWORD`.
+    #[serde(default = "default_relayer_password_env")]
+    pub password_env: String,
+    /// Most messages in one `deliverBatch`. 1..=64, default 8 (1 sends plain `deliver`).
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Attempts before a message is parked as failed (an operator may retry it). Default 8.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// First retry delay in milliseconds, doubled per attempt with jitter. Default 2,000.
+    #[serde(default = "default_backoff_initial_ms")]
+    pub backoff_initial_ms: u64,
+    /// Longest retry delay in milliseconds. Default 300,000.
+    #[serde(default = "default_backoff_max_ms")]
+    pub backoff_max_ms: u64,
+    /// How often the queues are worked, in milliseconds. Default 1,000.
+    #[serde(default = "default_tick_ms")]
+    pub poll_interval_ms: u64,
+}
+
+fn default_batch_size() -> usize {
+    8
+}
+fn default_max_attempts() -> u32 {
+    8
+}
+fn default_backoff_initial_ms() -> u64 {
+    2_000
+}
+fn default_backoff_max_ms() -> u64 {
+    300_000
+}
+fn default_tick_ms() -> u64 {
+    1_000
+}
+
+impl Config {
+    /// Parses TOML (unknown keys refused) and validates it.
+    pub fn parse(text: &str) -> Result<Self> {
+        let config: Config = toml::from_str(text).map_err(|e| Error::ConfigParse {
+            reason: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads, parses and validates a file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::ConfigRead {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::parse(&text)
+    }
+
+    /// Checks every value; the error names the first bad key.
+    pub fn validate(&self) -> Result<()> {
+        self.validate_store()?;
+        self.api_listen()?;
+        self.validate_chains()?;
+        self.validate_routes()?;
+        if self.validator.is_none() && self.relayer.is_none() {
+            return Err(Error::config(
+                "validator",
+                "no role enabled: add a [validator] table, a [relayer] table, or both",
+            ));
+        }
+        if let Some(v) = &self.validator {
+            validate_key("validator", &v.key())?;
+        }
+        if let Some(r) = &self.relayer {
+            validate_key("relayer", &r.key())?;
+            if !(1..=64).contains(&r.batch_size) {
+                return Err(Error::config("relayer.batch_size", "must be 1..=64"));
+            }
+            if r.max_attempts == 0 {
+                return Err(Error::config("relayer.max_attempts", "must be at least 1"));
+            }
+            if r.backoff_initial_ms == 0 {
+                return Err(Error::config(
+                    "relayer.backoff_initial_ms",
+                    "must not be zero",
+                ));
+            }
+            if r.backoff_max_ms < r.backoff_initial_ms {
+                return Err(Error::config(
+                    "relayer.backoff_max_ms",
+                    "must be at least relayer.backoff_initial_ms",
+                ));
+            }
+            if r.poll_interval_ms == 0 {
+                return Err(Error::config(
+                    "relayer.poll_interval_ms",
+                    "must not be zero",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The API listen address.
+    pub fn api_listen(&self) -> Result<SocketAddr> {
+        self.api.listen.parse().map_err(|e| {
+            Error::config(
+                "api.listen",
+                format!("`{}` is not an IP:port address: {e}", self.api.listen),
+            )
+        })
+    }
+
+    /// The chain with this name.
+    pub fn chain(&self, name: &str) -> Option<&ChainConfig> {
+        self.chains.iter().find(|c| c.name == name)
+    }
+
+    /// The chain with this domain.
+    pub fn chain_by_domain(&self, domain: u32) -> Option<&ChainConfig> {
+        self.chains.iter().find(|c| c.domain == domain)
+    }
+
+    /// A one-paragraph summary for `check-config`.
+    pub fn summary(&self) -> String {
+        let mut roles = Vec::new();
+        if self.validator.is_some() {
+            roles.push("validator");
+        }
+        if self.relayer.is_some() {
+            roles.push("relayer");
+        }
+        let chains: Vec<String> = self
+            .chains
+            .iter()
+            .map(|c| format!("{} (domain {})", c.name, c.domain))
+            .collect();
+        let routes: Vec<String> = self
+            .routes
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} -> {} ({}-of-{}, epoch {})",
+                    r.from,
+                    r.to,
+                    r.threshold,
+                    r.validators.len(),
+                    r.epoch
+                )
+            })
+            .collect();
+        format!(
+            "roles: {}\nchains: {}\nroutes: {}\nstore: {}\napi: {}",
+            roles.join(", "),
+            chains.join(", "),
+            routes.join(", "),
+            redact_url(&self.store.url),
+            self.api.listen
+        )
+    }
+
+    fn validate_store(&self) -> Result<()> {
+        let url = &self.store.url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(Error::config(
+                "store.url",
+                format!(
+                    "`{}` is neither sqlite://PATH nor postgres://...",
+                    redact_url(url)
+                ),
+            ));
+        }
+        if !(1..=100).contains(&self.store.max_connections) {
+            return Err(Error::config("store.max_connections", "must be 1..=100"));
+        }
+        Ok(())
+    }
+
+    fn validate_chains(&self) -> Result<()> {
+        if self.chains.is_empty() {
+            return Err(Error::config("chains", "at least one chain is needed"));
+        }
+        let mut names = BTreeSet::new();
+        let mut domains = BTreeMap::new();
+        for (i, c) in self.chains.iter().enumerate() {
+            let key = |field: &str| format!("chains[{i}].{field}");
+            if c.name.trim().is_empty() || c.name.chars().any(|ch| ch.is_whitespace()) {
+                return Err(Error::config(
+                    key("name"),
+                    "must be non-empty without whitespace",
+                ));
+            }
+            if !names.insert(c.name.as_str()) {
+                return Err(Error::config(
+                    key("name"),
+                    format!("`{}` is used by another chain", c.name),
+                ));
+            }
+            if c.domain == 0 {
+                return Err(Error::config(key("domain"), "domain 0 is invalid"));
+            }
+            if let Some(other) = domains.insert(c.domain, c.name.as_str()) {
+                return Err(Error::config(
+                    key("domain"),
+                    format!("domain {} is also chain `{other}`", c.domain),
+                ));
+            }
+            if c.kind == ChainKind::Solana {
+                return Err(Error::config(
+                    key("kind"),
+                    "solana chains are not supported by this version of the daemon yet",
+                ));
+            }
+            if c.bridge.0 == [0u8; 20] {
+                return Err(Error::config(
+                    key("bridge"),
+                    "the zero address is not a bridge",
+                ));
+            }
+            if !(1..=100_000).contains(&c.index_batch_blocks) {
+                return Err(Error::config(
+                    key("index_batch_blocks"),
+                    "must be 1..=100000",
+                ));
+            }
+            if c.poll_interval_ms == Some(0) {
+                return Err(Error::config(key("poll_interval_ms"), "must not be zero"));
+            }
+            c.evm_config().validate().map_err(|e| match e {
+                trestle_evm::Error::Config { field, reason } => Error::config(key(&field), reason),
+                other => Error::config(key("rpc_urls"), other.to_string()),
+            })?;
+        }
+        Ok(())
+    }
+
+    fn validate_routes(&self) -> Result<()> {
+        let mut seen = BTreeSet::new();
+        for (i, r) in self.routes.iter().enumerate() {
+            let key = |field: &str| format!("routes[{i}].{field}");
+            if self.chain(&r.from).is_none() {
+                return Err(Error::config(
+                    key("from"),
+                    format!("no chain is named `{}`", r.from),
+                ));
+            }
+            if self.chain(&r.to).is_none() {
+                return Err(Error::config(
+                    key("to"),
+                    format!("no chain is named `{}`", r.to),
+                ));
+            }
+            if r.from == r.to {
+                return Err(Error::config(
+                    key("to"),
+                    "a route needs two different chains",
+                ));
+            }
+            if !seen.insert((r.from.as_str(), r.to.as_str())) {
+                return Err(Error::config(
+                    key("to"),
+                    format!("route {} -> {} is configured twice", r.from, r.to),
+                ));
+            }
+            let mut addresses: Vec<EvmAddress> = Vec::with_capacity(r.validators.len());
+            for (j, v) in r.validators.iter().enumerate() {
+                if addresses.contains(&v.address) {
+                    return Err(Error::config(
+                        format!("routes[{i}].validators[{j}].address"),
+                        format!("{} is listed twice", v.address),
+                    ));
+                }
+                if !(v.url.starts_with("http://") || v.url.starts_with("https://")) {
+                    return Err(Error::config(
+                        format!("routes[{i}].validators[{j}].url"),
+                        "must be an http:// or https:// URL",
+                    ));
+                }
+                addresses.push(v.address);
+            }
+            self.validator_set(r).map_err(|e| {
+                let field = match &e {
+                    trestle_bridge::Error::ZeroEpoch => "epoch",
+                    trestle_bridge::Error::EmptyValidatorSet
+                    | trestle_bridge::Error::TooManyValidators { .. }
+                    | trestle_bridge::Error::ZeroValidator { .. } => "validators",
+                    _ => "threshold",
+                };
+                Error::config(key(field), e.to_string())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The validator set of a route, sorted, with the contracts' configuration rule on the
+    /// threshold (at least two thirds for three or more validators).
+    pub fn validator_set(
+        &self,
+        route: &RouteConfig,
+    ) -> std::result::Result<trestle_bridge::ValidatorSet, trestle_bridge::Error> {
+        let mut addresses: Vec<EvmAddress> = route.validators.iter().map(|v| v.address).collect();
+        addresses.sort();
+        trestle_bridge::ValidatorSet::new_for_configuration(route.epoch, addresses, route.threshold)
+    }
+}
+
+fn validate_key(table: &str, key: &KeyConfig) -> Result<()> {
+    if key.keystore.as_os_str().is_empty() {
+        return Err(Error::config(
+            format!("{table}.keystore"),
+            "must not be empty",
+        ));
+    }
+    let env_ok = !key.password_env.is_empty()
+        && key
+            .password_env
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !env_ok {
+        return Err(Error::config(
+            format!("{table}.password_env"),
+            "must be the name of an environment variable (A-Z, 0-9, _)",
+        ));
+    }
+    Ok(())
+}
+
+/// The URL with any password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

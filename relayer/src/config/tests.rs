@@ -1,0 +1,244 @@
+use super::*;
+
+const VALID: &str = r#"
+[store]
+url = "sqlite:///tmp/trestle-test.db"
+
+[api]
+listen = "127.0.0.1:9090"
+
+[log]
+format = "json"
+
+[[chains]]
+name = "anvil-a"
+domain = 1
+chain_id = 31337
+rpc_urls = ["http://127.0.0.1:8545"]
+bridge = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+finality = { confirmations = 2 }
+
+[[chains]]
+name = "anvil-b"
+domain = 2
+chain_id = 31338
+rpc_urls = ["http://127.0.0.1:8546", "http://127.0.0.1:8547"]
+bridge = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+finality = "finalized"
+
+[[routes]]
+from = "anvil-a"
+to = "anvil-b"
+epoch = 1
+threshold = 2
+validators = [
+  { address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", url = "http://127.0.0.1:7001" },
+  { address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", url = "http://127.0.0.1:7002" },
+  { address = "0x90F79bf6EB2c4f870365E785982E1f101E93b906", url = "http://127.0.0.1:7003" },
+]
+
+[validator]
+keystore = "/etc/trestle/validator.json"
+
+[relayer]
+keystore = "/etc/trestle/relayer.json"
+password_env = "RELAYER_PW"
+batch_size = 4
+"#;
+
+fn with(replace: &str, by: &str) -> String {
+    assert!(VALID.contains(replace), "fixture lacks {replace}");
+    VALID.replacen(replace, by, 1)
+}
+
+fn key_of(text: &str) -> String {
+    match Config::parse(text) {
+        Err(Error::Config { key, .. }) => key,
+        other => panic!("expected a config error, got {other:?}"),
+    }
+}
+
+fn parse_reason(text: &str) -> String {
+    match Config::parse(text) {
+        Err(Error::ConfigParse { reason }) => reason,
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+}
+
+#[test]
+fn valid_config_parses_with_defaults() {
+    let c = Config::parse(VALID).unwrap();
+    assert_eq!(c.chains.len(), 2);
+    assert_eq!(c.log.format, LogFormat::Json);
+    assert_eq!(c.log.level, "info");
+    assert_eq!(c.store.max_connections, 8);
+    let v = c.validator.as_ref().unwrap();
+    assert_eq!(v.password_env, "TRESTLE_VALIDATOR_PASSWORD");
+    let r = c.relayer.as_ref().unwrap();
+    assert_eq!(r.password_env, "RELAYER_PW");
+    assert_eq!(r.batch_size, 4);
+    assert_eq!(r.max_attempts, 8);
+    let a = c.chain("anvil-a").unwrap();
+    let evm = a.evm_config();
+    assert_eq!(evm.name, "anvil-a");
+    assert_eq!(evm.finality, Finality::Confirmations(2));
+    // chain id 31338 has no preset: Ethereum-like defaults, with the configured finality.
+    let b = c.chain_by_domain(2).unwrap().evm_config();
+    assert_eq!(b.finality, Finality::Finalized);
+    assert_eq!(b.rpc_urls.len(), 2);
+    let set = c.validator_set(&c.routes[0]).unwrap();
+    assert_eq!(set.threshold(), 2);
+    assert!(set.validators().windows(2).all(|w| w[0] < w[1]));
+    let summary = c.summary();
+    assert!(summary.contains("validator, relayer"), "{summary}");
+    assert!(
+        summary.contains("anvil-a -> anvil-b (2-of-3, epoch 1)"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn unknown_keys_are_refused_everywhere_with_their_name() {
+    for (replace, by, name) in [
+        ("[store]\n", "[store]\ncolour = 1\n", "colour"),
+        ("[api]\n", "[api]\nport = 1\n", "port"),
+        ("domain = 1\n", "domain = 1\nrpc = 3\n", "rpc"),
+        ("epoch = 1\n", "epoch = 1\nquorum = 2\n", "quorum"),
+        ("batch_size = 4\n", "batch_size = 4\nbatch = 4\n", "batch"),
+        (
+            "keystore = \"/etc/trestle/validator.json\"\n",
+            "keystore = \"/etc/trestle/validator.json\"\npassword = \"x\"\n",
+            "password",
+        ),
+        ("[log]\n", "[log]\nlvl = 1\n", "lvl"),
+    ] {
+        let reason = parse_reason(&with(replace, by));
+        assert!(
+            reason.contains(&format!("unknown field `{name}`")),
+            "{reason}"
+        );
+    }
+    let reason = parse_reason(&format!("{VALID}\n[metrics]\nx = 1\n"));
+    assert!(reason.contains("unknown field `metrics`"), "{reason}");
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "url = \"sqlite:///tmp/trestle-test.db\"",
+            "url = \"mysql://x\"",
+            "store.url",
+        ),
+        (
+            "[store]\n",
+            "[store]\nmax_connections = 0\n",
+            "store.max_connections",
+        ),
+        (
+            "listen = \"127.0.0.1:9090\"",
+            "listen = \"localhost\"",
+            "api.listen",
+        ),
+        ("domain = 2", "domain = 0", "chains[1].domain"),
+        ("domain = 2", "domain = 1", "chains[1].domain"),
+        ("name = \"anvil-b\"", "name = \"anvil-a\"", "chains[1].name"),
+        ("name = \"anvil-b\"", "name = \"anvil b\"", "chains[1].name"),
+        ("chain_id = 31338", "chain_id = 0", "chains[1].chain_id"),
+        (
+            "rpc_urls = [\"http://127.0.0.1:8545\"]",
+            "rpc_urls = []",
+            "chains[0].rpc_urls",
+        ),
+        (
+            "rpc_urls = [\"http://127.0.0.1:8545\"]",
+            "rpc_urls = [\"ftp://x\"]",
+            "chains[0].rpc_urls[0]",
+        ),
+        (
+            "bridge = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\nfinality = { confirmations = 2 }",
+            "bridge = \"0x0000000000000000000000000000000000000000\"\nfinality = { confirmations = 2 }",
+            "chains[0].bridge",
+        ),
+        (
+            "domain = 1\n",
+            "domain = 1\nkind = \"solana\"\n",
+            "chains[0].kind",
+        ),
+        (
+            "domain = 1\n",
+            "domain = 1\nindex_batch_blocks = 0\n",
+            "chains[0].index_batch_blocks",
+        ),
+        (
+            "domain = 1\n",
+            "domain = 1\npoll_interval_ms = 0\n",
+            "chains[0].poll_interval_ms",
+        ),
+        ("from = \"anvil-a\"", "from = \"nowhere\"", "routes[0].from"),
+        ("to = \"anvil-b\"", "to = \"anvil-a\"", "routes[0].to"),
+        ("epoch = 1", "epoch = 0", "routes[0].epoch"),
+        ("threshold = 2", "threshold = 1", "routes[0].threshold"),
+        ("threshold = 2", "threshold = 4", "routes[0].threshold"),
+        (
+            "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            "routes[0].validators[1].address",
+        ),
+        (
+            "http://127.0.0.1:7003",
+            "127.0.0.1:7003",
+            "routes[0].validators[2].url",
+        ),
+        (
+            "password_env = \"RELAYER_PW\"",
+            "password_env = \"A B\"",
+            "relayer.password_env",
+        ),
+        ("batch_size = 4", "batch_size = 0", "relayer.batch_size"),
+        ("batch_size = 4", "max_attempts = 0", "relayer.max_attempts"),
+        (
+            "batch_size = 4",
+            "backoff_initial_ms = 10\nbackoff_max_ms = 5",
+            "relayer.backoff_max_ms",
+        ),
+    ];
+    for (replace, by, key) in cases {
+        assert_eq!(key_of(&with(replace, by)), *key, "{replace} -> {by}");
+    }
+}
+
+#[test]
+fn a_role_is_required() {
+    let text = VALID.split("[validator]").next().unwrap().to_owned();
+    assert_eq!(key_of(&text), "validator");
+}
+
+#[test]
+fn wrong_types_and_bad_addresses_do_not_parse() {
+    let reason = parse_reason(&with("domain = 1", "domain = \"one\""));
+    assert!(reason.contains("domain"), "{reason}");
+    let reason = parse_reason(&with(
+        "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        "0x5fbdb2315678afecb367f032d93F642f64180aa3",
+    ));
+    assert!(reason.contains("bridge"), "{reason}");
+    let reason = parse_reason(&with("format = \"json\"", "format = \"xml\""));
+    assert!(reason.contains("format"), "{reason}");
+}
+
+#[test]
+fn passwords_in_store_urls_are_redacted() {
+    assert_eq!(
+        redact_url("postgres://u:secret@h:5432/db"),
+        "postgres://u:***@h:5432/db"
+    );
+    assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+    assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    let c = Config::parse(&with(
+        "url = \"sqlite:///tmp/trestle-test.db\"",
+        "url = \"postgres://u:hunter2@127.0.0.1/db\"",
+    ))
+    .unwrap();
+    assert!(!c.summary().contains("hunter2"));
+}

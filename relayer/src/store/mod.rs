@@ -1,0 +1,651 @@
+//! Persisted state: indexer cursors, messages and their pipeline state, collected signatures,
+//! and the validator's own attestations.
+//!
+//! One [`Store`] over SQLite (the embedded default, WAL journal) or PostgreSQL (several relayer
+//! instances share one database and split work by row claims with `FOR UPDATE SKIP LOCKED`).
+//! Both run the same SQL (`$1` placeholders, `ON CONFLICT`, `RETURNING`) except for the claim,
+//! and the migrations in `relayer/migrations/{sqlite,postgres}` create the same tables.
+//!
+//! Every method that changes state commits before it returns, so the caller's next step
+//! acts on persisted state: a crash at any point resumes without loss and without a second
+//! delivery.
+
+mod records;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::error::{Error, Result};
+
+pub use records::{
+    AttestOutcome, AttestationRecord, ListFilter, MessageRecord, MessageState, NewMessage,
+    SignatureRecord, StateCount,
+};
+use records::{AttestationRow, MessageRow, SignatureRow};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The columns of `messages`, in [`MessageRow`] order.
+const MESSAGE_COLUMNS: &str = "id, origin, nonce, destination, sender, recipient, encoded, \
+     origin_height, origin_block_hash, origin_tx, state, attempts, next_attempt_at, last_error, \
+     tx_hash, claimed_by, claimed_until, created_at, updated_at, delivered_at";
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$p` bound to the pool of either backend (the body is compiled once for
+/// each, so it may use backend-generic sqlx calls).
+macro_rules! dispatch {
+    ($self:expr, $p:ident => $body:expr) => {
+        match &$self.pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// The relayer's store. Cheap to clone (a connection pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn i64_of(value: u64, what: &str) -> Result<i64> {
+    i64::try_from(value).map_err(|_| Error::CorruptRow(format!("{what} {value} is above 2^63 - 1")))
+}
+
+impl Store {
+    /// Opens the store at `url` (`sqlite://PATH`, created if missing, WAL journal; or
+    /// `postgres://...`) with at most `max_connections` connections, and applies the
+    /// migrations this version has that the database has not.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        let pool = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .connect_with(options)
+                .await?;
+            SQLITE_MIGRATIONS.run(&pool).await?;
+            Pool::Sqlite(pool)
+        } else {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            POSTGRES_MIGRATIONS.run(&pool).await?;
+            Pool::Postgres(pool)
+        };
+        Ok(Self { pool })
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        dispatch!(self, p => p.close().await)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        dispatch!(self, p => {
+            sqlx::query("SELECT 1").execute(p).await?;
+        });
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ cursors
+
+    /// The indexer cursor of `chain`: `(height, block hash)`, if one was saved.
+    pub async fn cursor(&self, chain: &str) -> Result<Option<(u64, [u8; 32])>> {
+        let row: Option<(i64, Vec<u8>)> = dispatch!(self, p => {
+            sqlx::query_as("SELECT height, hash FROM cursors WHERE chain = $1")
+                .bind(chain)
+                .fetch_optional(p)
+                .await?
+        });
+        row.map(|(height, hash)| {
+            Ok((
+                records::u64_of(height, "cursors.height")?,
+                records::hash_of(&hash, "cursors.hash")?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Records what the indexer of `chain` read up to `(height, hash)`: inserts the new
+    /// messages (a message already known is left as it is) and moves the cursor, in one
+    /// transaction. Returns how many messages were new.
+    pub async fn record_indexed(
+        &self,
+        chain: &str,
+        height: u64,
+        hash: [u8; 32],
+        messages: &[NewMessage],
+    ) -> Result<usize> {
+        let now = now_ms();
+        let height = i64_of(height, "height")?;
+        let rows: Vec<records::NewRow> = messages
+            .iter()
+            .map(records::NewRow::of)
+            .collect::<Result<_>>()?;
+        dispatch!(self, p => {
+            let mut tx = p.begin().await?;
+            let mut inserted = 0usize;
+            for m in &rows {
+                let done = sqlx::query(
+                    "INSERT INTO messages (id, origin, nonce, destination, sender, recipient, \
+                     encoded, origin_height, origin_block_hash, origin_tx, state, attempts, \
+                     next_attempt_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $12) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&m.id)
+                .bind(m.origin)
+                .bind(m.nonce)
+                .bind(m.destination)
+                .bind(&m.sender)
+                .bind(&m.recipient)
+                .bind(&m.encoded)
+                .bind(m.origin_height)
+                .bind(&m.origin_block_hash)
+                .bind(&m.origin_tx)
+                .bind(MessageState::Pending.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
+            }
+            sqlx::query(
+                "INSERT INTO cursors (chain, height, hash, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (chain) DO UPDATE SET height = $2, hash = $3, updated_at = $4",
+            )
+            .bind(chain)
+            .bind(height)
+            .bind(hash.as_slice())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(inserted)
+        })
+    }
+
+    /// A reorg on chain `chain` (domain `origin`) voided the blocks above `height`: messages
+    /// from those blocks that were not submitted yet become [`MessageState::Orphaned`] (the
+    /// indexer reads the canonical blocks again and records what is really there), and the
+    /// cursor moves to `(height, hash)`, in one transaction. Returns how many were orphaned.
+    pub async fn rollback(
+        &self,
+        chain: &str,
+        origin: u32,
+        height: u64,
+        hash: [u8; 32],
+    ) -> Result<u64> {
+        let now = now_ms();
+        let height = i64_of(height, "height")?;
+        dispatch!(self, p => {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(
+                "UPDATE messages SET state = $1, updated_at = $2, claimed_by = NULL, \
+                 claimed_until = NULL \
+                 WHERE origin = $3 AND origin_height > $4 AND state IN ($5, $6)",
+            )
+            .bind(MessageState::Orphaned.as_str())
+            .bind(now)
+            .bind(i64::from(origin))
+            .bind(height)
+            .bind(MessageState::Pending.as_str())
+            .bind(MessageState::Ready.as_str())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO cursors (chain, height, hash, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (chain) DO UPDATE SET height = $2, hash = $3, updated_at = $4",
+            )
+            .bind(chain)
+            .bind(height)
+            .bind(hash.as_slice())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(done.rows_affected())
+        })
+    }
+
+    // ------------------------------------------------------------------ messages
+
+    /// The message with this id.
+    pub async fn message(&self, id: &[u8; 32]) -> Result<Option<MessageRecord>> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
+        let row: Option<MessageRow> = dispatch!(self, p => {
+            sqlx::query_as(&sql).bind(id.as_slice()).fetch_optional(p).await?
+        });
+        row.map(MessageRow::into_record).transpose()
+    }
+
+    /// Messages matching `filter`, newest first (by origin and nonce), at most
+    /// `filter.limit` (default 100, at most 1,000).
+    pub async fn list(&self, filter: &ListFilter) -> Result<Vec<MessageRecord>> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if filter.state.is_some() {
+            clauses.push(format!("state = {}", next()));
+        }
+        if filter.sender.is_some() {
+            clauses.push(format!("sender = {}", next()));
+        }
+        if filter.origin.is_some() {
+            clauses.push(format!("origin = {}", next()));
+        }
+        if filter.destination.is_some() {
+            clauses.push(format!("destination = {}", next()));
+        }
+        let limit_param = next();
+        let where_clause = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages {where_clause} \
+             ORDER BY origin, nonce DESC LIMIT {limit_param}"
+        );
+        let limit = i64::from(filter.limit.unwrap_or(100).clamp(1, 1_000));
+        let rows: Vec<MessageRow> = dispatch!(self, p => {
+            let mut q = sqlx::query_as(&sql);
+            if let Some(state) = filter.state {
+                q = q.bind(state.as_str());
+            }
+            if let Some(sender) = &filter.sender {
+                q = q.bind(sender.to_vec());
+            }
+            if let Some(origin) = filter.origin {
+                q = q.bind(i64::from(origin));
+            }
+            if let Some(destination) = filter.destination {
+                q = q.bind(i64::from(destination));
+            }
+            q.bind(limit).fetch_all(p).await?
+        });
+        rows.into_iter().map(MessageRow::into_record).collect()
+    }
+
+    /// Claims up to `limit` messages for `destination` in `state` whose next attempt is due
+    /// and that no live claim holds, for `worker`, until `lease` from now. On PostgreSQL the
+    /// rows are picked with `FOR UPDATE SKIP LOCKED`, so instances sharing the database never
+    /// claim the same message; on SQLite the single writer serialises claims. Ordered by
+    /// origin and nonce.
+    pub async fn claim(
+        &self,
+        destination: u32,
+        state: MessageState,
+        worker: &str,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<MessageRecord>> {
+        let now = now_ms();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let lock = match self.pool {
+            Pool::Sqlite(_) => "",
+            Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE messages SET claimed_by = $1, claimed_until = $2, updated_at = $3 \
+             WHERE id IN (SELECT id FROM messages \
+               WHERE destination = $4 AND state = $5 AND next_attempt_at <= $3 \
+               AND (claimed_until IS NULL OR claimed_until < $3) \
+               ORDER BY origin, nonce LIMIT $6 {lock}) \
+             RETURNING {MESSAGE_COLUMNS}"
+        );
+        let rows: Vec<MessageRow> = dispatch!(self, p => {
+            sqlx::query_as(&sql)
+                .bind(worker)
+                .bind(until)
+                .bind(now)
+                .bind(i64::from(destination))
+                .bind(state.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(p)
+                .await?
+        });
+        let mut records: Vec<MessageRecord> = rows
+            .into_iter()
+            .map(MessageRow::into_record)
+            .collect::<Result<_>>()?;
+        records.sort_by_key(|r| (r.origin, r.nonce));
+        Ok(records)
+    }
+
+    /// Moves a message from `from` to `to` and releases any claim, if it is still in `from`
+    /// (and, when `worker` is given, still claimed by it). Sets the transaction hash when
+    /// given; entering [`MessageState::Delivered`] stamps the delivery time. Returns whether
+    /// the row changed (false: someone else moved it first).
+    pub async fn transition(
+        &self,
+        id: &[u8; 32],
+        from: MessageState,
+        to: MessageState,
+        worker: Option<&str>,
+        tx_hash: Option<[u8; 32]>,
+    ) -> Result<bool> {
+        let now = now_ms();
+        let delivered_at = (to == MessageState::Delivered).then_some(now);
+        let done = dispatch!(self, p => {
+            sqlx::query(
+                "UPDATE messages SET state = $1, updated_at = $2, claimed_by = NULL, \
+                 claimed_until = NULL, tx_hash = COALESCE($3, tx_hash), \
+                 delivered_at = COALESCE($4, delivered_at), next_attempt_at = $2, \
+                 last_error = CASE WHEN $1 = $5 THEN NULL ELSE last_error END \
+                 WHERE id = $6 AND state = $7 AND ($8 IS NULL OR claimed_by = $8)",
+            )
+            .bind(to.as_str())
+            .bind(now)
+            .bind(tx_hash.map(|h| h.to_vec()))
+            .bind(delivered_at)
+            .bind(MessageState::Delivered.as_str())
+            .bind(id.as_slice())
+            .bind(from.as_str())
+            .bind(worker)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Records a failed attempt on a message in `state`: counts it, keeps the error, and
+    /// either schedules the next attempt after `backoff` or, once `max_attempts` are used,
+    /// parks it as [`MessageState::Failed`] (an operator can `retry` it). Releases the claim.
+    /// Returns the message's state afterwards, or `None` if it was no longer in `state`.
+    pub async fn record_failure(
+        &self,
+        id: &[u8; 32],
+        state: MessageState,
+        error: &str,
+        backoff: Duration,
+        max_attempts: u32,
+    ) -> Result<Option<MessageState>> {
+        let now = now_ms();
+        let next = now.saturating_add(i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX));
+        let row: Option<(String,)> = dispatch!(self, p => {
+            sqlx::query_as(
+                "UPDATE messages SET attempts = attempts + 1, last_error = $1, updated_at = $2, \
+                 claimed_by = NULL, claimed_until = NULL, next_attempt_at = $3, \
+                 state = CASE WHEN attempts + 1 >= $4 THEN $5 ELSE state END \
+                 WHERE id = $6 AND state = $7 RETURNING state",
+            )
+            .bind(error)
+            .bind(now)
+            .bind(next)
+            .bind(i64::from(max_attempts))
+            .bind(MessageState::Failed.as_str())
+            .bind(id.as_slice())
+            .bind(state.as_str())
+            .fetch_optional(p)
+            .await?
+        });
+        row.map(|(s,)| MessageState::parse(&s)).transpose()
+    }
+
+    /// Releases a claim without recording anything (the work was not attempted).
+    pub async fn release(&self, id: &[u8; 32], worker: &str) -> Result<()> {
+        dispatch!(self, p => {
+            sqlx::query(
+                "UPDATE messages SET claimed_by = NULL, claimed_until = NULL \
+                 WHERE id = $1 AND claimed_by = $2",
+            )
+            .bind(id.as_slice())
+            .bind(worker)
+            .execute(p)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Operator: puts a failed, skipped or stuck message back at the start of the pipeline
+    /// with a fresh attempt budget. Refuses delivered messages.
+    pub async fn retry(&self, id: &[u8; 32]) -> Result<MessageRecord> {
+        self.operator_move(id, MessageState::Pending, |s| {
+            !matches!(s, MessageState::Delivered)
+        })
+        .await
+    }
+
+    /// Operator: takes a message out of the pipeline for good (until `retry`). Refuses
+    /// delivered messages.
+    pub async fn skip(&self, id: &[u8; 32]) -> Result<MessageRecord> {
+        self.operator_move(id, MessageState::Skipped, |s| {
+            !matches!(s, MessageState::Delivered | MessageState::Skipped)
+        })
+        .await
+    }
+
+    async fn operator_move(
+        &self,
+        id: &[u8; 32],
+        to: MessageState,
+        allowed: impl Fn(MessageState) -> bool,
+    ) -> Result<MessageRecord> {
+        let current = self
+            .message(id)
+            .await?
+            .ok_or_else(|| Error::UnknownMessage(hex::encode(id)))?;
+        if !allowed(current.state) {
+            return Err(Error::InvalidTransition {
+                id: hex::encode(id),
+                state: current.state.as_str().into(),
+                reason: format!("it cannot become {}", to.as_str()),
+            });
+        }
+        let now = now_ms();
+        let done = dispatch!(self, p => {
+            sqlx::query(
+                "UPDATE messages SET state = $1, attempts = 0, next_attempt_at = $2, \
+                 updated_at = $2, claimed_by = NULL, claimed_until = NULL \
+                 WHERE id = $3 AND state = $4",
+            )
+            .bind(to.as_str())
+            .bind(now)
+            .bind(id.as_slice())
+            .bind(current.state.as_str())
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        if done != 1 {
+            return Err(Error::InvalidTransition {
+                id: hex::encode(id),
+                state: current.state.as_str().into(),
+                reason: "it changed state meanwhile; try again".into(),
+            });
+        }
+        self.message(id)
+            .await?
+            .ok_or_else(|| Error::UnknownMessage(hex::encode(id)))
+    }
+
+    /// How many messages each destination has in each state.
+    pub async fn counts(&self) -> Result<Vec<StateCount>> {
+        let rows: Vec<(i64, String, i64)> = dispatch!(self, p => {
+            sqlx::query_as(
+                "SELECT destination, state, COUNT(*) FROM messages \
+                 GROUP BY destination, state ORDER BY destination, state",
+            )
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(destination, state, count)| {
+                Ok(StateCount {
+                    destination: records::u32_of(destination, "messages.destination")?,
+                    state: MessageState::parse(&state)?,
+                    count: records::u64_of(count, "count")?,
+                })
+            })
+            .collect()
+    }
+
+    // ------------------------------------------------------------------ signatures
+
+    /// Keeps a signature the relayer collected (idempotent).
+    pub async fn add_signature(&self, record: &SignatureRecord) -> Result<()> {
+        let epoch = i64_of(record.epoch, "epoch")?;
+        dispatch!(self, p => {
+            sqlx::query(
+                "INSERT INTO signatures (message_id, epoch, signer, signature, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id, epoch, signer) DO NOTHING",
+            )
+            .bind(record.message_id.as_slice())
+            .bind(epoch)
+            .bind(record.signer.as_slice())
+            .bind(record.signature.as_slice())
+            .bind(now_ms())
+            .execute(p)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The signatures collected for a message under `epoch`, ascending by signer.
+    pub async fn signatures(
+        &self,
+        message_id: &[u8; 32],
+        epoch: u64,
+    ) -> Result<Vec<SignatureRecord>> {
+        let epoch = i64_of(epoch, "epoch")?;
+        let rows: Vec<SignatureRow> = dispatch!(self, p => {
+            sqlx::query_as(
+                "SELECT message_id, epoch, signer, signature FROM signatures \
+                 WHERE message_id = $1 AND epoch = $2 ORDER BY signer",
+            )
+            .bind(message_id.as_slice())
+            .bind(epoch)
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter().map(SignatureRow::into_record).collect()
+    }
+
+    // ------------------------------------------------------------------ attestations
+
+    /// Records the validator's attestation, refusing equivocation: the first message
+    /// attested for `(origin, nonce)` by a signer is the only one it will ever attest for that
+    /// pair. Call this *before* publishing a signature; publish only on
+    /// [`AttestOutcome::Stored`] or [`AttestOutcome::AlreadyStored`].
+    pub async fn attest(&self, record: &AttestationRecord) -> Result<AttestOutcome> {
+        let now = now_ms();
+        let nonce = i64_of(record.nonce, "nonce")?;
+        let epoch = i64_of(record.epoch, "epoch")?;
+        let signed: Vec<u8> = dispatch!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO attested_nonces (origin, nonce, signer, message_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (origin, nonce, signer) DO NOTHING",
+            )
+            .bind(i64::from(record.origin))
+            .bind(nonce)
+            .bind(record.signer.as_slice())
+            .bind(record.message_id.as_slice())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let (signed,): (Vec<u8>,) = sqlx::query_as(
+                "SELECT message_id FROM attested_nonces \
+                 WHERE origin = $1 AND nonce = $2 AND signer = $3",
+            )
+            .bind(i64::from(record.origin))
+            .bind(nonce)
+            .bind(record.signer.as_slice())
+            .fetch_one(&mut *tx)
+            .await?;
+            if signed.as_slice() != record.message_id.as_slice() {
+                tx.rollback().await?;
+                signed
+            } else {
+                let done = sqlx::query(
+                    "INSERT INTO attestations (message_id, epoch, signer, origin, nonce, \
+                     destination, signature, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (message_id, epoch, signer) DO NOTHING",
+                )
+                .bind(record.message_id.as_slice())
+                .bind(epoch)
+                .bind(record.signer.as_slice())
+                .bind(i64::from(record.origin))
+                .bind(nonce)
+                .bind(i64::from(record.destination))
+                .bind(record.signature.as_slice())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                if done.rows_affected() == 0 {
+                    return Ok(AttestOutcome::AlreadyStored);
+                }
+                return Ok(AttestOutcome::Stored);
+            }
+        });
+        Err(Error::Equivocation {
+            origin: record.origin,
+            nonce: record.nonce,
+            signed: hex::encode(signed),
+            new: hex::encode(record.message_id),
+        })
+    }
+
+    /// The attestations this validator signed for a message (one per epoch and signer).
+    pub async fn attestations(&self, message_id: &[u8; 32]) -> Result<Vec<AttestationRecord>> {
+        let rows: Vec<AttestationRow> = dispatch!(self, p => {
+            sqlx::query_as(
+                "SELECT message_id, epoch, signer, origin, nonce, destination, signature \
+                 FROM attestations WHERE message_id = $1 ORDER BY epoch, signer",
+            )
+            .bind(message_id.as_slice())
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter().map(AttestationRow::into_record).collect()
+    }
+
+    /// How many attestations this store holds.
+    pub async fn attestation_count(&self) -> Result<u64> {
+        let (n,): (i64,) = dispatch!(self, p => {
+            sqlx::query_as("SELECT COUNT(*) FROM attestations").fetch_one(p).await?
+        });
+        records::u64_of(n, "count")
+    }
+}

@@ -1,0 +1,618 @@
+//! The store's test suite, run against SQLite and against a real PostgreSQL server started
+//! for each test (see `support::postgres`).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use trestle_bridge::Message;
+use trestle_core::chain::UniversalAddress;
+use trestle_relayer::Error;
+use trestle_relayer::store::{
+    AttestOutcome, AttestationRecord, ListFilter, MessageState, NewMessage, SignatureRecord, Store,
+};
+
+use crate::support::postgres::Postgres;
+
+/// Keeps the backing database alive for the test.
+#[allow(dead_code, reason = "held for its Drop")]
+pub enum Guard {
+    Sqlite(tempfile::TempDir),
+    Postgres(Postgres),
+}
+
+pub async fn sqlite_store() -> (Guard, Store, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("store.db").display());
+    let store = Store::connect(&url, 4).await.unwrap();
+    assert_eq!(store.backend(), "sqlite");
+    (Guard::Sqlite(dir), store, url)
+}
+
+pub async fn postgres_store() -> (Guard, Store, String) {
+    let pg = Postgres::start();
+    let url = pg.url();
+    let store = Store::connect(&url, 4).await.unwrap();
+    assert_eq!(store.backend(), "postgres");
+    (Guard::Postgres(pg), store, url)
+}
+
+macro_rules! store_suite {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let (_guard, store, url) = super::sqlite_store().await;
+                    super::$case(store, url).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let (_guard, store, url) = super::postgres_store().await;
+                    super::$case(store, url).await;
+                }
+            )*
+        }
+    };
+}
+
+store_suite!(
+    migrations_apply_once_and_reopen,
+    indexing_is_idempotent_and_moves_the_cursor,
+    list_filters_by_state_sender_and_domain,
+    claims_are_exclusive_and_expire,
+    concurrent_claims_never_share_a_message,
+    transitions_failures_and_the_retry_cap,
+    operator_retry_and_skip,
+    reorg_rollback_orphans_unsubmitted_messages,
+    attestations_refuse_equivocation,
+    signatures_are_kept_once_in_signer_order,
+);
+
+fn message(nonce: u64, origin: u32, destination: u32, sender: u8) -> Message {
+    Message::new(
+        nonce,
+        origin,
+        UniversalAddress([sender; 32]),
+        destination,
+        UniversalAddress([0xbb; 32]),
+        vec![0, 1, 2, u8::try_from(nonce % 256).unwrap()],
+    )
+    .unwrap()
+}
+
+fn found(message: Message, height: u64) -> NewMessage {
+    NewMessage {
+        message,
+        origin_height: height,
+        origin_block_hash: [u8::try_from(height % 256).unwrap(); 32],
+        origin_tx: vec![0x77; 32],
+    }
+}
+
+async fn seed(store: &Store, count: u64) -> Vec<[u8; 32]> {
+    let msgs: Vec<NewMessage> = (0..count)
+        .map(|n| found(message(n, 1, 2, 0x5e), 10 + n))
+        .collect();
+    let ids = msgs.iter().map(|m| m.message.id()).collect();
+    store
+        .record_indexed("a", 10 + count, [9; 32], &msgs)
+        .await
+        .unwrap();
+    ids
+}
+
+async fn migrations_apply_once_and_reopen(store: Store, url: String) {
+    seed(&store, 2).await;
+    store.ping().await.unwrap();
+    store.close().await;
+    // Reopening runs the migrator again: nothing to apply, the data is still there.
+    let again = Store::connect(&url, 2).await.unwrap();
+    assert_eq!(again.list(&ListFilter::default()).await.unwrap().len(), 2);
+    assert_eq!(again.cursor("a").await.unwrap(), Some((12, [9; 32])));
+}
+
+async fn indexing_is_idempotent_and_moves_the_cursor(store: Store, _url: String) {
+    assert_eq!(store.cursor("a").await.unwrap(), None);
+    let m = found(message(0, 1, 2, 0x5e), 7);
+    let n = store
+        .record_indexed("a", 7, [7; 32], std::slice::from_ref(&m))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(store.cursor("a").await.unwrap(), Some((7, [7; 32])));
+    // The same message again (a re-read after a restart): not new, cursor moves on.
+    let n = store
+        .record_indexed("a", 9, [8; 32], std::slice::from_ref(&m))
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    assert_eq!(store.cursor("a").await.unwrap(), Some((9, [8; 32])));
+    // A batch without messages moves the cursor too.
+    store.record_indexed("a", 11, [1; 32], &[]).await.unwrap();
+    assert_eq!(store.cursor("a").await.unwrap(), Some((11, [1; 32])));
+    assert_eq!(store.cursor("b").await.unwrap(), None);
+
+    let r = store.message(&m.message.id()).await.unwrap().unwrap();
+    assert_eq!(r.state, MessageState::Pending);
+    assert_eq!(r.message().unwrap(), m.message);
+    assert_eq!(r.encoded, m.message.encode());
+    assert_eq!((r.origin, r.nonce, r.destination), (1, 0, 2));
+    assert_eq!(r.origin_height, 7);
+    assert_eq!(r.origin_block_hash, [7; 32]);
+    assert_eq!(r.origin_tx, vec![0x77; 32]);
+    assert_eq!(r.attempts, 0);
+    assert!(store.message(&[0; 32]).await.unwrap().is_none());
+}
+
+async fn list_filters_by_state_sender_and_domain(store: Store, _url: String) {
+    let msgs = vec![
+        found(message(0, 1, 2, 0x01), 1),
+        found(message(1, 1, 2, 0x02), 1),
+        found(message(2, 1, 3, 0x01), 2),
+        found(message(0, 4, 2, 0x01), 2),
+    ];
+    store.record_indexed("a", 2, [2; 32], &msgs).await.unwrap();
+    let first = msgs[0].message.id();
+    assert!(
+        store
+            .transition(
+                &first,
+                MessageState::Pending,
+                MessageState::Ready,
+                None,
+                None
+            )
+            .await
+            .unwrap()
+    );
+    let list = |f: ListFilter| {
+        let store = store.clone();
+        async move { store.list(&f).await.unwrap() }
+    };
+    assert_eq!(list(ListFilter::default()).await.len(), 4);
+    let by_sender = list(ListFilter {
+        sender: Some([0x01; 32]),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_sender.len(), 3);
+    let ready = list(ListFilter {
+        state: Some(MessageState::Ready),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ready.len(), 1);
+    assert_eq!(ready[0].id, first);
+    let to_2_from_1 = list(ListFilter {
+        origin: Some(1),
+        destination: Some(2),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(to_2_from_1.len(), 2);
+    let limited = list(ListFilter {
+        limit: Some(1),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(limited.len(), 1);
+    let combined = list(ListFilter {
+        state: Some(MessageState::Pending),
+        sender: Some([0x01; 32]),
+        origin: Some(1),
+        destination: Some(3),
+        limit: Some(10),
+    })
+    .await;
+    assert_eq!(combined.len(), 1);
+    assert_eq!(combined[0].nonce, 2);
+
+    let counts = store.counts().await.unwrap();
+    let count = |d: u32, s: MessageState| {
+        counts
+            .iter()
+            .find(|c| c.destination == d && c.state == s)
+            .map_or(0, |c| c.count)
+    };
+    assert_eq!(count(2, MessageState::Pending), 2);
+    assert_eq!(count(2, MessageState::Ready), 1);
+    assert_eq!(count(3, MessageState::Pending), 1);
+}
+
+async fn claims_are_exclusive_and_expire(store: Store, _url: String) {
+    let ids = seed(&store, 5).await;
+    let lease = Duration::from_secs(60);
+    let a = store
+        .claim(2, MessageState::Pending, "a", lease, 3)
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 3);
+    // Lowest nonces first.
+    assert_eq!(a.iter().map(|r| r.nonce).collect::<Vec<_>>(), vec![0, 1, 2]);
+    assert!(a.iter().all(|r| r.claimed_by.as_deref() == Some("a")));
+    let b = store
+        .claim(2, MessageState::Pending, "b", lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(b.iter().map(|r| r.nonce).collect::<Vec<_>>(), vec![3, 4]);
+    assert!(
+        store
+            .claim(2, MessageState::Pending, "c", lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Other destinations and states are not touched.
+    assert!(
+        store
+            .claim(3, MessageState::Pending, "c", lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .claim(2, MessageState::Ready, "c", lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A transition by a worker that does not hold the claim does nothing.
+    assert!(
+        !store
+            .transition(
+                &ids[0],
+                MessageState::Pending,
+                MessageState::Ready,
+                Some("b"),
+                None
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .transition(
+                &ids[0],
+                MessageState::Pending,
+                MessageState::Ready,
+                Some("a"),
+                None
+            )
+            .await
+            .unwrap()
+    );
+    // Released claims can be taken again; expired ones too.
+    store.release(&ids[1], "a").await.unwrap();
+    let c = store
+        .claim(2, MessageState::Pending, "c", Duration::ZERO, 10)
+        .await
+        .unwrap();
+    assert_eq!(c.iter().map(|r| r.nonce).collect::<Vec<_>>(), vec![1]);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let d = store
+        .claim(2, MessageState::Pending, "d", lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(d.iter().map(|r| r.nonce).collect::<Vec<_>>(), vec![1]);
+}
+
+async fn concurrent_claims_never_share_a_message(store: Store, _url: String) {
+    seed(&store, 40).await;
+    let mut tasks = Vec::new();
+    for worker in 0..6 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = store
+                    .claim(
+                        2,
+                        MessageState::Pending,
+                        &format!("w{worker}"),
+                        Duration::from_secs(60),
+                        3,
+                    )
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|r| r.id));
+            }
+        }));
+    }
+    let mut seen = HashSet::new();
+    let mut total = 0;
+    for t in tasks {
+        for id in t.await.unwrap() {
+            total += 1;
+            assert!(seen.insert(id), "a message was claimed twice");
+        }
+    }
+    assert_eq!(total, 40);
+}
+
+async fn transitions_failures_and_the_retry_cap(store: Store, _url: String) {
+    let ids = seed(&store, 2).await;
+    let id = ids[0];
+    assert!(
+        store
+            .transition(&id, MessageState::Pending, MessageState::Ready, None, None)
+            .await
+            .unwrap()
+    );
+    // From the wrong state: no change.
+    assert!(
+        !store
+            .transition(&id, MessageState::Pending, MessageState::Ready, None, None)
+            .await
+            .unwrap()
+    );
+    // Failures count and push the next attempt out; the cap parks the message.
+    let state = store
+        .record_failure(
+            &id,
+            MessageState::Ready,
+            "rpc down",
+            Duration::from_secs(60),
+            3,
+        )
+        .await
+        .unwrap();
+    assert_eq!(state, Some(MessageState::Ready));
+    let r = store.message(&id).await.unwrap().unwrap();
+    assert_eq!(r.attempts, 1);
+    assert_eq!(r.last_error.as_deref(), Some("rpc down"));
+    assert!(r.next_attempt_at > trestle_relayer::store::now_ms() + 50_000);
+    // Not due: not claimable.
+    assert!(
+        store
+            .claim(2, MessageState::Ready, "w", Duration::from_secs(5), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .record_failure(&id, MessageState::Ready, "again", Duration::ZERO, 3)
+        .await
+        .unwrap();
+    let state = store
+        .record_failure(&id, MessageState::Ready, "third", Duration::ZERO, 3)
+        .await
+        .unwrap();
+    assert_eq!(state, Some(MessageState::Failed));
+    let r = store.message(&id).await.unwrap().unwrap();
+    assert_eq!((r.state, r.attempts), (MessageState::Failed, 3));
+    // A failure recorded against the wrong state changes nothing.
+    assert_eq!(
+        store
+            .record_failure(&id, MessageState::Ready, "late", Duration::ZERO, 3)
+            .await
+            .unwrap(),
+        None
+    );
+    // The other message is not blocked by this one.
+    let other = store
+        .claim(2, MessageState::Pending, "w", Duration::from_secs(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0].id, ids[1]);
+    // Submit and deliver the other one: the tx hash and delivery time are kept.
+    assert!(
+        store
+            .transition(
+                &ids[1],
+                MessageState::Pending,
+                MessageState::Submitted,
+                Some("w"),
+                Some([0xaa; 32])
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .transition(
+                &ids[1],
+                MessageState::Submitted,
+                MessageState::Delivered,
+                None,
+                None
+            )
+            .await
+            .unwrap()
+    );
+    let r = store.message(&ids[1]).await.unwrap().unwrap();
+    assert_eq!(r.state, MessageState::Delivered);
+    assert_eq!(r.tx_hash, Some([0xaa; 32]));
+    assert!(r.delivered_at.is_some());
+    assert!(r.claimed_by.is_none());
+}
+
+async fn operator_retry_and_skip(store: Store, _url: String) {
+    let ids = seed(&store, 2).await;
+    let id = ids[0];
+    for _ in 0..2 {
+        store
+            .record_failure(&id, MessageState::Pending, "boom", Duration::ZERO, 2)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.message(&id).await.unwrap().unwrap().state,
+        MessageState::Failed
+    );
+    let r = store.retry(&id).await.unwrap();
+    assert_eq!((r.state, r.attempts), (MessageState::Pending, 0));
+    let r = store.skip(&id).await.unwrap();
+    assert_eq!(r.state, MessageState::Skipped);
+    assert!(matches!(
+        store.skip(&id).await,
+        Err(Error::InvalidTransition { .. })
+    ));
+    let skipped = store
+        .claim(2, MessageState::Pending, "w", Duration::from_secs(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(skipped.len(), 1, "the skipped message is not worked on");
+    assert_eq!(store.retry(&id).await.unwrap().state, MessageState::Pending);
+    // Delivered messages are final.
+    assert!(
+        store
+            .transition(
+                &ids[1],
+                MessageState::Pending,
+                MessageState::Delivered,
+                Some("w"),
+                None
+            )
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        store.retry(&ids[1]).await,
+        Err(Error::InvalidTransition { .. })
+    ));
+    assert!(matches!(
+        store.skip(&ids[1]).await,
+        Err(Error::InvalidTransition { .. })
+    ));
+    assert!(matches!(
+        store.retry(&[3; 32]).await,
+        Err(Error::UnknownMessage(_))
+    ));
+}
+
+async fn reorg_rollback_orphans_unsubmitted_messages(store: Store, _url: String) {
+    let msgs: Vec<NewMessage> = (0..4)
+        .map(|n| found(message(n, 1, 2, 0x5e), 5 + n))
+        .collect();
+    store.record_indexed("a", 8, [8; 32], &msgs).await.unwrap();
+    // nonce 2 (height 7) was already submitted: a reorg does not take it back.
+    let submitted = msgs[2].message.id();
+    assert!(
+        store
+            .transition(
+                &submitted,
+                MessageState::Pending,
+                MessageState::Submitted,
+                None,
+                None
+            )
+            .await
+            .unwrap()
+    );
+    // Another origin at the same heights is untouched.
+    let other = found(message(0, 9, 2, 0x5e), 8);
+    store
+        .record_indexed("z", 8, [8; 32], std::slice::from_ref(&other))
+        .await
+        .unwrap();
+    let n = store.rollback("a", 1, 5, [5; 32]).await.unwrap();
+    assert_eq!(n, 2, "heights 6 and 8 are orphaned");
+    assert_eq!(store.cursor("a").await.unwrap(), Some((5, [5; 32])));
+    let state = |i: usize| {
+        let store = store.clone();
+        let id = msgs[i].message.id();
+        async move { store.message(&id).await.unwrap().unwrap().state }
+    };
+    assert_eq!(state(0).await, MessageState::Pending);
+    assert_eq!(state(1).await, MessageState::Orphaned);
+    assert_eq!(state(2).await, MessageState::Submitted);
+    assert_eq!(state(3).await, MessageState::Orphaned);
+    assert_eq!(
+        store
+            .message(&other.message.id())
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        MessageState::Pending
+    );
+    assert_eq!(store.cursor("z").await.unwrap(), Some((8, [8; 32])));
+}
+
+async fn attestations_refuse_equivocation(store: Store, _url: String) {
+    let m1 = message(7, 1, 2, 0x01);
+    let m2 = message(7, 1, 2, 0x02);
+    assert_ne!(m1.id(), m2.id());
+    let att = |m: &Message, signer: u8, epoch: u64| AttestationRecord {
+        message_id: m.id(),
+        epoch,
+        signer: [signer; 20],
+        origin: m.origin,
+        nonce: m.nonce,
+        destination: m.destination,
+        signature: [signer; 65],
+    };
+    assert_eq!(
+        store.attest(&att(&m1, 1, 1)).await.unwrap(),
+        AttestOutcome::Stored
+    );
+    assert_eq!(
+        store.attest(&att(&m1, 1, 1)).await.unwrap(),
+        AttestOutcome::AlreadyStored
+    );
+    // The same message under a new epoch is fine.
+    assert_eq!(
+        store.attest(&att(&m1, 1, 2)).await.unwrap(),
+        AttestOutcome::Stored
+    );
+    // Another message for the same (origin, nonce) by the same signer: refused, whatever
+    // the epoch.
+    for epoch in [1, 2, 3] {
+        match store.attest(&att(&m2, 1, epoch)).await {
+            Err(Error::Equivocation {
+                origin: 1,
+                nonce: 7,
+                signed,
+                new,
+            }) => {
+                assert_eq!(signed, hex::encode(m1.id()));
+                assert_eq!(new, hex::encode(m2.id()));
+            }
+            other => panic!("expected equivocation, got {other:?}"),
+        }
+    }
+    // A different signer (another validator sharing the database) is its own history.
+    assert_eq!(
+        store.attest(&att(&m2, 2, 1)).await.unwrap(),
+        AttestOutcome::Stored
+    );
+    let stored = store.attestations(&m1.id()).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0], att(&m1, 1, 1));
+    assert_eq!(stored[1].epoch, 2);
+    assert!(
+        store
+            .attestations(&m2.id())
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.signer == [2; 20])
+    );
+    assert_eq!(store.attestation_count().await.unwrap(), 3);
+}
+
+async fn signatures_are_kept_once_in_signer_order(store: Store, _url: String) {
+    let id = [4u8; 32];
+    let sig = |signer: u8, epoch: u64| SignatureRecord {
+        message_id: id,
+        epoch,
+        signer: [signer; 20],
+        signature: [signer; 65],
+    };
+    for s in [sig(9, 1), sig(3, 1), sig(9, 1), sig(5, 1), sig(3, 2)] {
+        store.add_signature(&s).await.unwrap();
+    }
+    let got = store.signatures(&id, 1).await.unwrap();
+    assert_eq!(got, vec![sig(3, 1), sig(5, 1), sig(9, 1)]);
+    assert_eq!(store.signatures(&id, 2).await.unwrap(), vec![sig(3, 2)]);
+    assert!(store.signatures(&[0; 32], 1).await.unwrap().is_empty());
+}

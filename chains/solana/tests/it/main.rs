@@ -13,6 +13,7 @@
 
 mod common;
 mod errors;
+mod events;
 mod landing;
 mod lookup;
 mod reading;

@@ -3,11 +3,20 @@
 import json
 import os
 import platform
+import statistics
 import sys
 
-work = sys.argv[1]
+work, rounds = sys.argv[1], int(sys.argv[2])
 cols = ["rust", "python", "trestle-node", "ethers", "solana-web3"]
-data = {c: json.load(open(os.path.join(work, f"{c}.json"))) for c in cols}
+
+
+def load(col):
+    """Per operation, the median over rounds of each round's median."""
+    runs = [json.load(open(os.path.join(work, f"{col}.{r}.json"))) for r in range(1, rounds + 1)]
+    return {op: statistics.median(run[op] for run in runs) for op in runs[0]}
+
+
+data = {c: load(c) for c in cols}
 ops = list(data["rust"])
 
 
@@ -20,7 +29,8 @@ def ratio(a, b):
 
 
 print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, load average "
-      f"{os.getloadavg()[0]:.1f}; Python {platform.python_version()}; medians of 7 samples.\n")
+      f"{os.getloadavg()[0]:.1f} at the end; Python {platform.python_version()}; "
+      f"median over {rounds} rounds of the median of 7 samples of about 20 ms.\n")
 print("| operation | Rust direct (µs) | Python binding (µs) | Node binding (µs) | ethers v6 (µs) "
       "| web3.js (µs) | Python / Rust | Node / Rust | ethers / Node binding "
       "| web3.js / Node binding |")

@@ -4,6 +4,9 @@
 //   ethers        ethers v6 for the EVM operations
 //   solana-web3   @solana/web3.js 1.x + @scure/bip39 + micro-ed25519-hdkey for the Solana ones
 // Prints {"op": median_ns_per_call}; ops an implementation does not have are left out.
+// Plain JavaScript run by plain `node`: a TypeScript loader such as tsx transpiles everything
+// it loads, node_modules included, and measurably slows the JavaScript libraries (about 30x for
+// @scure/bip39 + micro-ed25519-hdkey). The Trestle bindings are bundled with esbuild first.
 // As in benches/wallet, JavaScript signers get their keys derived once, outside the timing
 // (how those libraries are used); Trestle's Wallet derives the key from the seed in every call.
 import { createRequire } from 'node:module';
@@ -12,11 +15,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const impl = process.argv[2];
-const inputs = JSON.parse(readFileSync(process.env.TRESTLE_BENCH_INPUTS!, 'utf8'));
-const require = createRequire(join(process.env.TRESTLE_FFI_NODE_DIR!, 'package.json'));
+const inputs = JSON.parse(readFileSync(process.env.TRESTLE_BENCH_INPUTS, 'utf8'));
+const require = createRequire(join(process.env.TRESTLE_FFI_NODE_DIR, 'package.json'));
 const EVM_ADDRESS = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
-const SOLANA_ADDRESS: string = inputs.solana_transfer.to;
-const BLOCKHASH: string = inputs.solana_transfer.recent_blockhash;
+const SOLANA_ADDRESS = inputs.solana_transfer.to;
+const BLOCKHASH = inputs.solana_transfer.recent_blockhash;
 const TYPED = JSON.stringify(inputs.eip712);
 const EIP1559 = {
   type: '0x2', chainId: '0x1', nonce: '0x7', maxPriorityFeePerGas: '0x3b9aca00',
@@ -26,7 +29,7 @@ const EIP1559 = {
 const SAMPLES = 7;
 const SAMPLE_NS = 20_000_000n;
 
-function measure(f: () => unknown): number {
+function measure(f) {
   f();
   let batch = 1;
   for (;;) {
@@ -36,19 +39,19 @@ function measure(f: () => unknown): number {
     batch *= 2;
   }
   batch *= 4;
-  const samples: number[] = [];
+  const samples = [];
   for (let s = 0; s < SAMPLES; s++) {
     const start = process.hrtime.bigint();
     for (let i = 0; i < batch; i++) f();
     samples.push(Number(process.hrtime.bigint() - start) / batch);
   }
   samples.sort((a, b) => a - b);
-  return samples[SAMPLES >> 1]!;
+  return samples[SAMPLES >> 1];
 }
 
-const ops: Record<string, () => unknown> = {};
+const ops = {};
 if (impl === 'trestle-node') {
-  const t = await import(pathToFileURL(process.env.TRESTLE_FFI_NAPI!).href);
+  const t = await import(pathToFileURL(process.env.TRESTLE_FFI_NAPI).href);
   const wallet = t.Wallet.fromMnemonic(inputs.mnemonic, '', t.Language.English);
   const evmPath = wallet.evmAccount(0).path;
   const solPath = wallet.solanaAccount(0, t.SolanaPathStyle.Bip44Change).path;
@@ -125,6 +128,6 @@ if (impl === 'trestle-node') {
 } else {
   throw new Error(`unknown --impl ${impl}`);
 }
-const out: Record<string, number> = {};
+const out = {};
 for (const [name, f] of Object.entries(ops)) out[name] = measure(f);
 console.log(JSON.stringify(out));

@@ -13,6 +13,7 @@ mod common;
 
 mod artifact;
 mod endpoints;
+mod finality;
 mod indexer;
 mod nonces;
 mod replacement;

@@ -21,6 +21,13 @@ pub struct ConfigArg {
 
 #[derive(Debug, Subcommand)]
 pub enum RelayerCommand {
+    /// Run the daemon: the validator and/or relayer roles the configuration enables, the
+    /// HTTP API, until SIGTERM or SIGINT. Keystore passwords come from the environment
+    /// variables the configuration names.
+    Run {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
     /// Parse and validate the configuration file; print a summary (exit 1 on the first
     /// error, which names the key).
     CheckConfig {
@@ -76,6 +83,24 @@ pub enum MessagesCommand {
 /// Runs a relayer command.
 pub fn run(command: RelayerCommand) -> anyhow::Result<Outcome> {
     match command {
+        RelayerCommand::Run { config } => {
+            let config = Config::load(&config.config)?;
+            trestle_relayer::logging::init(&config.log);
+            let keys = trestle_relayer::Keys::load(&config)?;
+            let worker = format!(
+                "{}-{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "trestle".into()),
+                std::process::id()
+            );
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            runtime.block_on(trestle_relayer::daemon::run_until_signal(
+                config, keys, &worker,
+            ))?;
+            Ok(Outcome::ok("stopped", json!({ "stopped": true })))
+        }
         RelayerCommand::CheckConfig { config } => check_config(&config.config),
         RelayerCommand::Messages { command } => {
             let runtime = tokio::runtime::Builder::new_multi_thread()

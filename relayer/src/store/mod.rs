@@ -422,6 +422,50 @@ impl Store {
         row.map(|(s,)| MessageState::parse(&s)).transpose()
     }
 
+    /// Puts a claimed message in `state` back for `delay` without counting a failure (it is
+    /// waiting for something: attestations, finality, a timelock). Releases the claim.
+    pub async fn defer(&self, id: &[u8; 32], state: MessageState, delay: Duration) -> Result<()> {
+        let now = now_ms();
+        let next = now.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+        dispatch!(self, p => {
+            sqlx::query(
+                "UPDATE messages SET next_attempt_at = $1, claimed_by = NULL, \
+                 claimed_until = NULL WHERE id = $2 AND state = $3",
+            )
+            .bind(next)
+            .bind(id.as_slice())
+            .bind(state.as_str())
+            .execute(p)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Messages from `origin` for which `signer` has attested nothing at their `(origin,
+    /// nonce)` yet, lowest nonce first, skipping orphaned ones.
+    pub async fn unattested(
+        &self,
+        origin: u32,
+        signer: &[u8; 20],
+        limit: u32,
+    ) -> Result<Vec<MessageRecord>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.origin = $1 AND m.state <> $2 \
+             AND NOT EXISTS (SELECT 1 FROM attested_nonces a WHERE a.origin = m.origin \
+             AND a.nonce = m.nonce AND a.signer = $3) ORDER BY m.nonce LIMIT $4"
+        );
+        let rows: Vec<MessageRow> = dispatch!(self, p => {
+            sqlx::query_as(&sql)
+                .bind(i64::from(origin))
+                .bind(MessageState::Orphaned.as_str())
+                .bind(signer.as_slice())
+                .bind(i64::from(limit))
+                .fetch_all(p)
+                .await?
+        });
+        rows.into_iter().map(MessageRow::into_record).collect()
+    }
+
     /// Releases a claim without recording anything (the work was not attempted).
     pub async fn release(&self, id: &[u8; 32], worker: &str) -> Result<()> {
         dispatch!(self, p => {

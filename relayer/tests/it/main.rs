@@ -9,6 +9,7 @@
 )]
 
 mod config;
+mod e2e;
 mod store;
 mod support;
 mod wallet;

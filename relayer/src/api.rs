@@ -1,0 +1,188 @@
+//! The HTTP API: validator attestations, a read-only status API of messages, health and
+//! readiness probes, and Prometheus metrics.
+//!
+//! - `GET /v1/attestations/{message_id}`: the attestations this validator signed for a
+//!   message (404 when none);
+//! - `GET /v1/messages/{id}` and `GET /v1/messages?state=&sender=&origin=&destination=&limit=`;
+//! - `GET /healthz` (the process runs), `GET /readyz` (the store answers);
+//! - `GET /metrics`: Prometheus text format.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::Metrics;
+use crate::store::{AttestationRecord, ListFilter, MessageState, Store};
+
+/// What the handlers share.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    /// The store.
+    pub store: Store,
+    /// The metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+/// The body of `GET /v1/attestations/{message_id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttestationsResponse {
+    /// `0x`-hex message id.
+    pub message_id: String,
+    /// One per epoch and signer.
+    pub attestations: Vec<AttestationItem>,
+}
+
+/// One attestation in [`AttestationsResponse`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttestationItem {
+    /// Validator-set epoch signed for.
+    pub epoch: u64,
+    /// `0x`-hex signer address.
+    pub signer: String,
+    /// `0x`-hex 65-byte `r || s || v`.
+    pub signature: String,
+}
+
+impl From<&AttestationRecord> for AttestationItem {
+    fn from(a: &AttestationRecord) -> Self {
+        Self {
+            epoch: a.epoch,
+            signer: format!("0x{}", hex::encode(a.signer)),
+            signature: format!("0x{}", hex::encode(a.signature)),
+        }
+    }
+}
+
+/// The router.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/v1/attestations/{id}", get(attestations))
+        .route("/v1/messages/{id}", get(message))
+        .route("/v1/messages", get(messages))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+fn parse_hex<const N: usize>(text: &str, what: &str) -> Result<[u8; N], Box<Response>> {
+    let bad = |reason: String| Box::new(error(StatusCode::BAD_REQUEST, reason));
+    let bytes = hex::decode(text.strip_prefix("0x").unwrap_or(text))
+        .map_err(|_| bad(format!("{what} is not hex")))?;
+    <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| bad(format!("{what} is not {N} bytes")))
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<ApiState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
+
+async fn metrics(State(state): State<ApiState>) -> Response {
+    let body = state.metrics.render(&state.store).await;
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+async fn attestations(State(state): State<ApiState>, Path(id): Path<String>) -> Response {
+    let id: [u8; 32] = match parse_hex(&id, "message id") {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    match state.store.attestations(&id).await {
+        Ok(list) if list.is_empty() => {
+            error(StatusCode::NOT_FOUND, "no attestation for this message")
+        }
+        Ok(list) => Json(AttestationsResponse {
+            message_id: format!("0x{}", hex::encode(id)),
+            attestations: list.iter().map(AttestationItem::from).collect(),
+        })
+        .into_response(),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
+
+async fn message(State(state): State<ApiState>, Path(id): Path<String>) -> Response {
+    let id: [u8; 32] = match parse_hex(&id, "message id") {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    match state.store.message(&id).await {
+        Ok(Some(m)) => Json(m).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "no such message"),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
+
+/// Query of `GET /v1/messages`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessagesQuery {
+    state: Option<String>,
+    sender: Option<String>,
+    origin: Option<u32>,
+    destination: Option<u32>,
+    limit: Option<u32>,
+}
+
+async fn messages(State(state): State<ApiState>, Query(q): Query<MessagesQuery>) -> Response {
+    let message_state = match q.state.as_deref().map(MessageState::parse).transpose() {
+        Ok(s) => s,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let sender = match q.sender.as_deref() {
+        None => None,
+        Some(s) => {
+            let text = s.strip_prefix("0x").unwrap_or(s);
+            if text.len() == 40 {
+                match parse_hex::<20>(s, "sender") {
+                    Ok(a) => {
+                        let mut out = [0u8; 32];
+                        if let Some(tail) = out.get_mut(12..) {
+                            tail.copy_from_slice(&a);
+                        }
+                        Some(out)
+                    }
+                    Err(r) => return *r,
+                }
+            } else {
+                match parse_hex::<32>(s, "sender") {
+                    Ok(a) => Some(a),
+                    Err(r) => return *r,
+                }
+            }
+        }
+    };
+    let filter = ListFilter {
+        state: message_state,
+        sender,
+        origin: q.origin,
+        destination: q.destination,
+        limit: q.limit,
+    };
+    match state.store.list(&filter).await {
+        Ok(list) => Json(serde_json::json!({ "messages": list })).into_response(),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}

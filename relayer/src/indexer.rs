@@ -1,0 +1,171 @@
+//! One indexer per origin chain: reads `MessageSent` logs of final blocks in batches from its
+//! persisted cursor, records the messages idempotently, and rolls back on a reorg.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use trestle_evm::{Cursor, EvmChain, Indexer, IndexerStep};
+
+use crate::bridge::{decode_message_sent, message_sent_filter};
+use crate::config::ChainConfig;
+use crate::error::Result;
+use crate::metrics::Metrics;
+use crate::store::{NewMessage, Store};
+
+/// Sleeps for `d` or until shutdown; returns whether shutdown was asked.
+pub(crate) async fn pause(shutdown: &mut watch::Receiver<bool>, d: Duration) -> bool {
+    if *shutdown.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(d) => *shutdown.borrow(),
+        _ = shutdown.changed() => true,
+    }
+}
+
+/// Runs the indexer of `config`'s chain until shutdown. Errors are logged and retried after
+/// the poll interval; a reorg deeper than the remembered window restarts from the cursor.
+pub async fn run(
+    chain: Arc<EvmChain>,
+    config: ChainConfig,
+    store: Store,
+    metrics: Arc<Metrics>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let poll = chain.poll_interval();
+    let labels = vec![("chain", config.name.clone())];
+    let mut indexer: Option<Indexer> = None;
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let current = match indexer.take() {
+            Some(i) => i,
+            None => match open(&chain, &config, &store).await {
+                Ok(i) => i,
+                Err(e) => {
+                    tracing::warn!(chain = %config.name, error = %e, "indexer cannot start yet");
+                    metrics.failure("index", "retryable");
+                    if pause(&mut shutdown, poll).await {
+                        return;
+                    }
+                    continue;
+                }
+            },
+        };
+        let mut current = current;
+        let idle = match current.poll().await {
+            Ok(IndexerStep::Advanced {
+                from,
+                to,
+                events,
+                cursor,
+            }) => {
+                let mut found = Vec::new();
+                for event in &events {
+                    match decode_message_sent(event, config.bridge, config.domain) {
+                        Ok(Some(message)) => found.push(NewMessage {
+                            message,
+                            origin_height: event.height,
+                            origin_block_hash: event.block_hash,
+                            origin_tx: match &event.tx_id {
+                                trestle_core::chain::TxId::Evm(h) => h.to_vec(),
+                                trestle_core::chain::TxId::Solana(s) => s.to_vec(),
+                            },
+                        }),
+                        Ok(None) => {}
+                        Err(e) => {
+                            metrics.failure("index", "malformed_log");
+                            tracing::error!(chain = %config.name, height = event.height, error = %e, "ignoring a malformed MessageSent log");
+                        }
+                    }
+                }
+                match store
+                    .record_indexed(&config.name, cursor.height, cursor.hash, &found)
+                    .await
+                {
+                    Ok(new) => {
+                        tracing::debug!(chain = %config.name, from, to, new, "indexed");
+                        metrics
+                            .indexed_height
+                            .get_or_create(&labels)
+                            .set(i64::try_from(to).unwrap_or(i64::MAX));
+                        indexer = Some(current);
+                        false
+                    }
+                    Err(e) => {
+                        // Not persisted: read the batch again from the persisted cursor.
+                        tracing::warn!(chain = %config.name, error = %e, "cannot record indexed batch");
+                        metrics.failure("index", "store");
+                        true
+                    }
+                }
+            }
+            Ok(IndexerStep::Reorg { rolled_back_to, .. }) => {
+                match store
+                    .rollback(
+                        &config.name,
+                        config.domain,
+                        rolled_back_to.height,
+                        rolled_back_to.hash,
+                    )
+                    .await
+                {
+                    Ok(orphaned) => {
+                        tracing::warn!(chain = %config.name, height = rolled_back_to.height, orphaned, "reorg: rolled back");
+                        indexer = Some(current);
+                    }
+                    Err(e) => {
+                        tracing::warn!(chain = %config.name, error = %e, "cannot record rollback");
+                    }
+                }
+                false
+            }
+            Ok(IndexerStep::Idle { cursor }) => {
+                if let Ok(safe) = chain.safe_height().await {
+                    metrics
+                        .indexer_lag
+                        .get_or_create(&labels)
+                        .set(i64::try_from(safe.saturating_sub(cursor.height)).unwrap_or(0));
+                }
+                indexer = Some(current);
+                true
+            }
+            Err(trestle_evm::Error::ReorgTooDeep { .. }) => {
+                // The persisted cursor's block is gone and no older checkpoint is remembered:
+                // step back a batch from the persisted cursor and read forward again.
+                metrics.failure("index", "deep_reorg");
+                if let Ok(Some((height, _))) = store.cursor(&config.name).await {
+                    let back = height.saturating_sub(config.index_batch_blocks);
+                    if let Ok(Some(h)) = chain.header(back).await
+                        && let Err(e) = store
+                            .rollback(&config.name, config.domain, back, h.hash)
+                            .await
+                    {
+                        tracing::warn!(chain = %config.name, error = %e, "cannot record rollback");
+                    }
+                }
+                true
+            }
+            Err(e) => {
+                tracing::warn!(chain = %config.name, error = %e, "indexer poll failed");
+                metrics.failure("index", "retryable");
+                indexer = Some(current);
+                true
+            }
+        };
+        if idle && pause(&mut shutdown, poll).await {
+            return;
+        }
+    }
+}
+
+async fn open(chain: &Arc<EvmChain>, config: &ChainConfig, store: &Store) -> Result<Indexer> {
+    let filter = message_sent_filter(config.bridge);
+    let indexer = match store.cursor(&config.name).await? {
+        Some((height, hash)) => Indexer::resume(chain.clone(), filter, Cursor { height, hash }),
+        None => Indexer::start_after(chain.clone(), filter, config.start_block).await?,
+    };
+    Ok(indexer.with_batch(config.index_batch_blocks))
+}

@@ -1,0 +1,143 @@
+//! Prometheus metrics of the daemon, with bounded label sets (chain, destination, state,
+//! reason).
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+
+use crate::store::{MessageState, Store};
+
+type Labels = Vec<(&'static str, String)>;
+
+/// Every metric the daemon exports.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Indexer cursor height, by chain.
+    pub indexed_height: Family<Labels, Gauge>,
+    /// Final height minus cursor height, by chain.
+    pub indexer_lag: Family<Labels, Gauge>,
+    /// Messages by destination and state (refreshed from the store at each scrape).
+    pub queue_depth: Family<Labels, Gauge>,
+    /// Attestations this validator signed.
+    pub attestations_signed: Counter,
+    /// Signatures collected from validators, by origin chain.
+    pub signatures_collected: Family<Labels, Counter>,
+    /// Messages delivered, by destination chain.
+    pub deliveries: Family<Labels, Counter>,
+    /// Failures, by stage and reason.
+    pub failures: Family<Labels, Counter>,
+    /// Seconds from first seen to delivered.
+    pub delivery_latency: Histogram,
+    /// Native balance of the relayer's wallet on each destination, in ether.
+    pub wallet_balance: Family<Labels, Gauge<f64, AtomicU64>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A registry with every metric registered under the `trestle_` prefix.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("trestle");
+        let indexed_height = Family::<Labels, Gauge>::default();
+        let indexer_lag = Family::<Labels, Gauge>::default();
+        let queue_depth = Family::<Labels, Gauge>::default();
+        let attestations_signed = Counter::default();
+        let signatures_collected = Family::<Labels, Counter>::default();
+        let deliveries = Family::<Labels, Counter>::default();
+        let failures = Family::<Labels, Counter>::default();
+        let delivery_latency = Histogram::new(exponential_buckets(1.0, 2.0, 14));
+        let wallet_balance = Family::<Labels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "indexed_height",
+            "Indexer cursor height",
+            indexed_height.clone(),
+        );
+        registry.register(
+            "indexer_lag_blocks",
+            "Final height minus indexer cursor height",
+            indexer_lag.clone(),
+        );
+        registry.register(
+            "queue_depth",
+            "Messages by destination and state",
+            queue_depth.clone(),
+        );
+        registry.register(
+            "attestations_signed",
+            "Attestations this validator signed",
+            attestations_signed.clone(),
+        );
+        registry.register(
+            "signatures_collected",
+            "Validator signatures collected by the relayer",
+            signatures_collected.clone(),
+        );
+        registry.register("deliveries", "Messages delivered", deliveries.clone());
+        registry.register("failures", "Failures by stage and reason", failures.clone());
+        registry.register(
+            "delivery_latency_seconds",
+            "Seconds from first seen to delivered",
+            delivery_latency.clone(),
+        );
+        registry.register(
+            "wallet_balance_ether",
+            "Native balance of the relayer wallet",
+            wallet_balance.clone(),
+        );
+        Self {
+            registry,
+            indexed_height,
+            indexer_lag,
+            queue_depth,
+            attestations_signed,
+            signatures_collected,
+            deliveries,
+            failures,
+            delivery_latency,
+            wallet_balance,
+        }
+    }
+
+    /// Counts a failure at `stage` (index, attest, collect, submit, confirm, execute) for a
+    /// bounded `reason` (retryable, permanent, equivocation, not_found, reverted, ...).
+    pub fn failure(&self, stage: &'static str, reason: &'static str) {
+        self.failures
+            .get_or_create(&vec![
+                ("stage", stage.to_owned()),
+                ("reason", reason.to_owned()),
+            ])
+            .inc();
+    }
+
+    /// The text exposition, after refreshing the queue depths from the store.
+    pub async fn render(&self, store: &Store) -> String {
+        if let Ok(counts) = store.counts().await {
+            self.queue_depth.clear();
+            for c in counts {
+                if matches!(c.state, MessageState::Delivered) {
+                    continue;
+                }
+                self.queue_depth
+                    .get_or_create(&vec![
+                        ("destination", c.destination.to_string()),
+                        ("state", c.state.as_str().to_owned()),
+                    ])
+                    .set(i64::try_from(c.count).unwrap_or(i64::MAX));
+            }
+        }
+        let mut out = String::new();
+        if encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

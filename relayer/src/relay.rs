@@ -1,0 +1,618 @@
+//! The relayer role: one worker per destination chain moves messages through
+//! `pending` (collect attestations until the route's threshold) -> `ready` (submit `deliver`,
+//! or `deliverBatch` for several) -> `submitted` (confirm on the destination) -> `delivered`,
+//! or `queued` (timelock or rate limit) -> execute when executable -> `delivered`.
+//!
+//! Work is claimed from the store (so several instances on one PostgreSQL share it), every
+//! state change is persisted before the next step acts, a failing message is retried with
+//! exponential backoff and jitter up to the retry cap and never blocks the others.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use trestle_bridge::signatures::recover_strict;
+use trestle_bridge::{Attestation, ValidatorSet, verify_attestation};
+use trestle_core::chain::{Chain, UniversalAddress};
+use trestle_core::evm::EvmAddress;
+use trestle_evm::{EvmChain, EvmSender, TxRequest};
+
+use crate::api::AttestationsResponse;
+use crate::bridge::{self, DeliveryStatus};
+use crate::config::{Config, RelayerConfig, RouteConfig};
+use crate::error::{Error, Result};
+use crate::indexer::pause;
+use crate::metrics::Metrics;
+use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
+
+/// A route as the relayer uses it.
+#[derive(Debug, Clone)]
+struct Route {
+    origin_bridge: UniversalAddress,
+    origin_name: String,
+    set: ValidatorSet,
+    config: RouteConfig,
+}
+
+/// The worker of one destination chain.
+#[derive(Debug)]
+pub struct Destination {
+    worker: String,
+    domain: u32,
+    name: String,
+    bridge: EvmAddress,
+    chain: Arc<EvmChain>,
+    sender: Arc<EvmSender>,
+    routes: BTreeMap<u32, Route>,
+    settings: RelayerConfig,
+    store: Store,
+    metrics: Arc<Metrics>,
+    http: reqwest::Client,
+}
+
+const CLAIM_LEASE: Duration = Duration::from_secs(120);
+
+impl Destination {
+    /// One worker per destination chain that some route ends at. `senders` holds the
+    /// relayer's sender on each chain (by name).
+    pub fn for_config(
+        config: &Config,
+        settings: &RelayerConfig,
+        senders: &BTreeMap<String, Arc<EvmSender>>,
+        store: &Store,
+        metrics: &Arc<Metrics>,
+        worker: &str,
+    ) -> Result<Vec<Destination>> {
+        let mut out = Vec::new();
+        for dest in &config.chains {
+            let mut routes = BTreeMap::new();
+            for r in config.routes.iter().filter(|r| r.to == dest.name) {
+                let Some(origin) = config.chain(&r.from) else {
+                    continue;
+                };
+                let set = config.validator_set(r).map_err(|e| {
+                    Error::config(format!("routes ({} -> {})", r.from, r.to), e.to_string())
+                })?;
+                routes.insert(
+                    origin.domain,
+                    Route {
+                        origin_bridge: UniversalAddress::from_evm(origin.bridge.0),
+                        origin_name: origin.name.clone(),
+                        set,
+                        config: r.clone(),
+                    },
+                );
+            }
+            if routes.is_empty() {
+                continue;
+            }
+            let Some(sender) = senders.get(&dest.name) else {
+                continue;
+            };
+            out.push(Destination {
+                worker: format!("{worker}/{}", dest.name),
+                domain: dest.domain,
+                name: dest.name.clone(),
+                bridge: dest.bridge,
+                chain: sender.chain().clone(),
+                sender: sender.clone(),
+                routes,
+                settings: settings.clone(),
+                store: store.clone(),
+                metrics: metrics.clone(),
+                http: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .map_err(|e| Error::Io {
+                        what: "building the HTTP client".into(),
+                        source: std::io::Error::other(e),
+                    })?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Works the queues until shutdown.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let tick = Duration::from_millis(self.settings.poll_interval_ms);
+        let mut ticks: u64 = 0;
+        loop {
+            let worked = self.step().await;
+            if ticks.is_multiple_of(30) {
+                self.refresh_balance().await;
+            }
+            ticks = ticks.wrapping_add(1);
+            if (!worked || *shutdown.borrow()) && pause(&mut shutdown, tick).await {
+                return;
+            }
+        }
+    }
+
+    /// One pass over every stage; returns whether anything moved.
+    pub async fn step(&self) -> bool {
+        let mut worked = false;
+        worked |= self.stage_collect().await;
+        worked |= self.stage_submit().await;
+        worked |= self.stage_confirm().await;
+        worked |= self.stage_execute().await;
+        worked
+    }
+
+    async fn claim(&self, state: MessageState, limit: u32) -> Vec<MessageRecord> {
+        match self
+            .store
+            .claim(self.domain, state, &self.worker, CLAIM_LEASE, limit)
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(destination = %self.name, error = %e, "cannot claim work");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Records a failed attempt with backoff; logs and counts it.
+    async fn fail(
+        &self,
+        record: &MessageRecord,
+        state: MessageState,
+        stage: &'static str,
+        e: &Error,
+    ) {
+        let reason = if e.is_retryable() {
+            "retryable"
+        } else {
+            "permanent"
+        };
+        self.metrics.failure(stage, reason);
+        let delay = backoff(
+            record.attempts,
+            self.settings.backoff_initial_ms,
+            self.settings.backoff_max_ms,
+            &record.id,
+        );
+        tracing::warn!(destination = %self.name, nonce = record.nonce, origin = record.origin, stage, error = %e, retry_in_ms = delay.as_millis() as u64, "message attempt failed");
+        match self
+            .store
+            .record_failure(
+                &record.id,
+                state,
+                &e.to_string(),
+                delay,
+                self.settings.max_attempts,
+            )
+            .await
+        {
+            Ok(Some(MessageState::Failed)) => {
+                tracing::error!(destination = %self.name, id = %hex::encode(record.id), "retry cap reached; message parked as failed");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot record failure"),
+        }
+    }
+
+    async fn defer(&self, record: &MessageRecord, state: MessageState, delay: Duration) {
+        if let Err(e) = self.store.defer(&record.id, state, delay).await {
+            tracing::warn!(error = %e, "cannot defer message");
+        }
+    }
+
+    fn tick(&self) -> Duration {
+        Duration::from_millis(self.settings.poll_interval_ms)
+    }
+
+    // ------------------------------------------------------------------ collect
+
+    async fn stage_collect(&self) -> bool {
+        let records = self.claim(MessageState::Pending, 32).await;
+        let mut moved = false;
+        for record in records {
+            match self.collect(&record).await {
+                Ok(true) => moved = true,
+                Ok(false) => {
+                    self.defer(&record, MessageState::Pending, self.tick())
+                        .await
+                }
+                Err(e) => {
+                    self.fail(&record, MessageState::Pending, "collect", &e)
+                        .await
+                }
+            }
+        }
+        moved
+    }
+
+    /// Fetches missing attestations; moves the message to `ready` at the threshold.
+    async fn collect(&self, record: &MessageRecord) -> Result<bool> {
+        let route = self.routes.get(&record.origin).ok_or_else(|| {
+            Error::config(
+                "routes",
+                format!("no route from domain {} to {}", record.origin, self.name),
+            )
+        })?;
+        let attestation = Attestation {
+            origin: record.origin,
+            origin_bridge: route.origin_bridge,
+            epoch: route.set.epoch(),
+            message_id: record.id,
+        };
+        let digest = attestation.digest();
+        let have = self.store.signatures(&record.id, route.set.epoch()).await?;
+        let threshold = route.set.threshold();
+        let mut count = have.len();
+        for v in &route.config.validators {
+            if count >= threshold {
+                break;
+            }
+            if have.iter().any(|s| s.signer == v.address.0) {
+                continue;
+            }
+            let url = format!(
+                "{}/v1/attestations/0x{}",
+                v.url.trim_end_matches('/'),
+                hex::encode(record.id)
+            );
+            let body = match self.http.get(&url).send().await {
+                Ok(r) if r.status().is_success() => match r.bytes().await {
+                    Ok(b) => b,
+                    Err(_) => continue,
+                },
+                Ok(_) | Err(_) => continue,
+            };
+            let Ok(response) = serde_json::from_slice::<AttestationsResponse>(&body) else {
+                tracing::warn!(validator = %v.address, "malformed attestation response");
+                continue;
+            };
+            for item in response
+                .attestations
+                .iter()
+                .filter(|a| a.epoch == route.set.epoch())
+            {
+                let Ok(sig) = hex::decode(item.signature.trim_start_matches("0x")) else {
+                    continue;
+                };
+                let Ok(signature) = <[u8; 65]>::try_from(sig.as_slice()) else {
+                    continue;
+                };
+                match recover_strict(0, &signature, &digest) {
+                    Ok(signer) if signer == v.address && route.set.contains(&signer) => {
+                        self.store
+                            .add_signature(&SignatureRecord {
+                                message_id: record.id,
+                                epoch: route.set.epoch(),
+                                signer: signer.0,
+                                signature,
+                            })
+                            .await?;
+                        self.metrics
+                            .signatures_collected
+                            .get_or_create(&vec![("origin", route.origin_name.clone())])
+                            .inc();
+                        count += 1;
+                    }
+                    _ => {
+                        self.metrics.failure("collect", "bad_signature");
+                        tracing::warn!(validator = %v.address, id = %hex::encode(record.id), "attestation does not recover to the validator; ignored");
+                    }
+                }
+            }
+        }
+        if count >= threshold {
+            let moved = self
+                .store
+                .transition(
+                    &record.id,
+                    MessageState::Pending,
+                    MessageState::Ready,
+                    Some(&self.worker),
+                    None,
+                )
+                .await?;
+            return Ok(moved);
+        }
+        Ok(false)
+    }
+
+    // ------------------------------------------------------------------ submit
+
+    async fn stage_submit(&self) -> bool {
+        let limit = u32::try_from(self.settings.batch_size).unwrap_or(1);
+        let records = self.claim(MessageState::Ready, limit).await;
+        if records.is_empty() {
+            return false;
+        }
+        let mut items: Vec<(MessageRecord, Vec<u8>)> = Vec::new();
+        for record in records {
+            match self.prepare(&record).await {
+                Ok(Some(signatures)) => items.push((record, signatures)),
+                Ok(None) => {}
+                Err(e) => self.fail(&record, MessageState::Ready, "prepare", &e).await,
+            }
+        }
+        if items.is_empty() {
+            return true;
+        }
+        let data = match items.as_slice() {
+            [(record, signatures)] => bridge::deliver_calldata(&record.encoded, signatures),
+            _ => bridge::deliver_batch_calldata(
+                &items
+                    .iter()
+                    .map(|(r, s)| (r.encoded.clone(), s.clone()))
+                    .collect::<Vec<_>>(),
+            ),
+        };
+        match self.sender.send(TxRequest::call(self.bridge, data)).await {
+            Ok(pending) => {
+                tracing::info!(destination = %self.name, tx = %pending.id(), messages = items.len(), "deliver sent");
+                for (record, _) in &items {
+                    if let Err(e) = self
+                        .store
+                        .transition(
+                            &record.id,
+                            MessageState::Ready,
+                            MessageState::Submitted,
+                            Some(&self.worker),
+                            Some(pending.hash),
+                        )
+                        .await
+                    {
+                        tracing::error!(error = %e, "cannot record submission; the confirm step will find it delivered");
+                    }
+                }
+            }
+            Err(e) => {
+                let e = Error::from(e);
+                for (record, _) in &items {
+                    self.fail(record, MessageState::Ready, "submit", &e).await;
+                }
+            }
+        }
+        true
+    }
+
+    /// Checks the destination first (a crash after a send may have delivered it already),
+    /// then builds the signature set. `None`: nothing to send (state moved).
+    async fn prepare(&self, record: &MessageRecord) -> Result<Option<Vec<u8>>> {
+        if bridge::delivered(&self.chain, self.bridge, record.origin, record.nonce).await? {
+            let status = bridge::status_of(&self.chain, self.bridge, &record.encoded).await?;
+            let to = match status {
+                DeliveryStatus::Queued => MessageState::Queued,
+                _ => MessageState::Delivered,
+            };
+            self.store
+                .transition(
+                    &record.id,
+                    MessageState::Ready,
+                    to,
+                    Some(&self.worker),
+                    None,
+                )
+                .await?;
+            if to == MessageState::Delivered {
+                self.delivered(record);
+            }
+            return Ok(None);
+        }
+        let route = self.routes.get(&record.origin).ok_or_else(|| {
+            Error::config("routes", format!("no route from domain {}", record.origin))
+        })?;
+        let sigs = self.store.signatures(&record.id, route.set.epoch()).await?;
+        let mut set: Vec<u8> = Vec::with_capacity(65 * route.set.threshold());
+        for s in sigs.iter().take(route.set.threshold()) {
+            set.extend_from_slice(&s.signature);
+        }
+        let attestation = Attestation {
+            origin: record.origin,
+            origin_bridge: route.origin_bridge,
+            epoch: route.set.epoch(),
+            message_id: record.id,
+        };
+        verify_attestation(&route.set, &attestation, &set)?;
+        Ok(Some(set))
+    }
+
+    fn delivered(&self, record: &MessageRecord) {
+        self.metrics
+            .deliveries
+            .get_or_create(&vec![("destination", self.name.clone())])
+            .inc();
+        let seconds = (now_ms().saturating_sub(record.created_at)) as f64 / 1000.0;
+        self.metrics.delivery_latency.observe(seconds.max(0.0));
+    }
+
+    // ------------------------------------------------------------------ confirm
+
+    async fn stage_confirm(&self) -> bool {
+        let records = self.claim(MessageState::Submitted, 32).await;
+        let mut moved = false;
+        for record in records {
+            match self.confirm(&record).await {
+                Ok(true) => moved = true,
+                Ok(false) => {
+                    self.defer(&record, MessageState::Submitted, self.tick())
+                        .await
+                }
+                Err(e) => {
+                    // Back to ready: prepare checks the chain before sending again.
+                    if let Ok(true) = self
+                        .store
+                        .transition(
+                            &record.id,
+                            MessageState::Submitted,
+                            MessageState::Ready,
+                            Some(&self.worker),
+                            None,
+                        )
+                        .await
+                    {
+                        self.fail(&record, MessageState::Ready, "confirm", &e).await;
+                    }
+                }
+            }
+        }
+        moved
+    }
+
+    async fn confirm(&self, record: &MessageRecord) -> Result<bool> {
+        let Some(hash) = record.tx_hash else {
+            return Err(Error::CorruptRow(
+                "submitted message without tx hash".into(),
+            ));
+        };
+        let Some(receipt) = self.chain.receipt(hash).await? else {
+            let age_ms = now_ms().saturating_sub(record.updated_at);
+            if age_ms > 300_000 {
+                return Err(Error::Chain(trestle_core::Error::Timeout {
+                    what: format!("receipt of 0x{}", hex::encode(hash)),
+                    after: Duration::from_millis(u64::try_from(age_ms).unwrap_or(0)),
+                }));
+            }
+            return Ok(false);
+        };
+        if receipt.block_number > self.chain.safe_height().await? {
+            return Ok(false);
+        }
+        let status = bridge::status_of(&self.chain, self.bridge, &record.encoded).await?;
+        let to = match status {
+            DeliveryStatus::None => {
+                return Err(Error::Chain(trestle_core::Error::TransactionFailed {
+                    tx: format!("0x{}", hex::encode(hash)),
+                    reason: if receipt.success {
+                        "the batch item was not delivered".into()
+                    } else {
+                        "execution reverted".into()
+                    },
+                }));
+            }
+            DeliveryStatus::Queued => MessageState::Queued,
+            DeliveryStatus::Executed | DeliveryStatus::Failed | DeliveryStatus::Cancelled => {
+                MessageState::Delivered
+            }
+        };
+        let moved = self
+            .store
+            .transition(
+                &record.id,
+                MessageState::Submitted,
+                to,
+                Some(&self.worker),
+                None,
+            )
+            .await?;
+        if moved && to == MessageState::Delivered {
+            self.delivered(record);
+            tracing::info!(destination = %self.name, id = %hex::encode(record.id), "delivered");
+        }
+        Ok(moved)
+    }
+
+    // ------------------------------------------------------------------ execute queued
+
+    async fn stage_execute(&self) -> bool {
+        let records = self.claim(MessageState::Queued, 8).await;
+        let mut moved = false;
+        for record in records {
+            match self.execute(&record).await {
+                Ok(true) => moved = true,
+                Ok(false) => {
+                    self.defer(&record, MessageState::Queued, self.tick() * 5)
+                        .await
+                }
+                Err(e) => {
+                    self.fail(&record, MessageState::Queued, "execute", &e)
+                        .await
+                }
+            }
+        }
+        moved
+    }
+
+    async fn execute(&self, record: &MessageRecord) -> Result<bool> {
+        if bridge::status_of(&self.chain, self.bridge, &record.encoded).await?
+            == DeliveryStatus::Queued
+        {
+            let data = bridge::execute_queued_calldata(&record.encoded);
+            // Not executable yet (timelock pending, bucket empty): the call reverts; wait.
+            if self.chain.call(self.bridge, &data).await.is_err() {
+                return Ok(false);
+            }
+            let (pending, _receipt) = self
+                .sender
+                .send_and_wait(TxRequest::call(self.bridge, data), Duration::from_secs(120))
+                .await?;
+            tracing::info!(destination = %self.name, tx = %pending.id(), id = %hex::encode(record.id), "queued transfer executed");
+        }
+        match bridge::status_of(&self.chain, self.bridge, &record.encoded).await? {
+            DeliveryStatus::Queued => Ok(false),
+            _ => {
+                let moved = self
+                    .store
+                    .transition(
+                        &record.id,
+                        MessageState::Queued,
+                        MessageState::Delivered,
+                        Some(&self.worker),
+                        None,
+                    )
+                    .await?;
+                if moved {
+                    self.delivered(record);
+                }
+                Ok(moved)
+            }
+        }
+    }
+
+    async fn refresh_balance(&self) {
+        let account = UniversalAddress::from_evm(self.sender.address().0);
+        if let Ok(balance) = self.chain.native_balance(&account).await {
+            let ether = balance.to_string().parse::<f64>().unwrap_or(0.0) / 1e18;
+            self.metrics
+                .wallet_balance
+                .get_or_create(&vec![("chain", self.name.clone())])
+                .set(ether);
+        }
+    }
+}
+
+/// `initial * 2^attempts`, capped at `max`, with ±25% jitter derived from the message id and
+/// the clock (so that messages failing together do not retry together).
+pub fn backoff(attempts: u64, initial_ms: u64, max_ms: u64, id: &[u8; 32]) -> Duration {
+    let exp = u32::try_from(attempts.min(32)).unwrap_or(32);
+    let base = initial_ms.saturating_mul(1u64 << exp).min(max_ms).max(1);
+    let mut seed = u64::from_le_bytes(id.first_chunk::<8>().copied().unwrap_or([0; 8]));
+    seed ^= u64::try_from(now_ms())
+        .unwrap_or(0)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    seed ^= seed >> 33;
+    seed = seed.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    seed ^= seed >> 33;
+    let quarter = base / 4;
+    let jitter = if quarter == 0 {
+        0
+    } else {
+        seed % (2 * quarter + 1)
+    };
+    Duration::from_millis(base - quarter + jitter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_within_jitter_and_caps() {
+        for attempts in 0..6u64 {
+            let base = 1_000u64 << attempts;
+            for i in 0..20u8 {
+                let d = backoff(attempts, 1_000, 1_000_000, &[i; 32]).as_millis() as u64;
+                assert!(d >= base * 3 / 4 && d <= base * 5 / 4, "{attempts}: {d}");
+            }
+        }
+        let d = backoff(40, 1_000, 60_000, &[1; 32]).as_millis() as u64;
+        assert!((45_000..=75_000).contains(&d));
+        assert!(backoff(0, 1, 1, &[0; 32]) >= Duration::from_millis(1));
+    }
+}

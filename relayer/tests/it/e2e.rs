@@ -1,0 +1,422 @@
+//! End to end on two anvil chains with the Solidity bridge deployed: three validator daemons
+//! (2-of-3) and one relayer daemon, in-process, each with its own SQLite store. Ether sent on
+//! chain A arrives as the bridged token on chain B, exactly once.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{Address, B256, FixedBytes};
+use alloy_sol_types::{SolCall, SolConstructor};
+use serde_json::json;
+use trestle_bridge::evm_bindings::{Bridge, BridgedToken};
+use trestle_bridge::{Attestation, NATIVE_TOKEN, token_id};
+use trestle_core::chain::{U256, UniversalAddress};
+use trestle_core::evm::{EvmAddress, EvmSigner};
+use trestle_evm::{EvmChain, EvmSender, LogFilter, Preset, TxRequest};
+use trestle_relayer::config::{
+    ApiConfig, ChainConfig, ChainKind, Config, LogConfig, RelayerConfig, RouteConfig, StoreConfig,
+    ValidatorConfig, ValidatorEndpoint,
+};
+use trestle_relayer::store::MessageState;
+use trestle_relayer::{Daemon, Keys};
+use trestle_tests::{Anvil, DEV_ACCOUNTS};
+
+const DOMAIN_A: u32 = 1;
+const DOMAIN_B: u32 = 2;
+
+fn signer(i: usize) -> EvmSigner {
+    let key = hex::decode(DEV_ACCOUNTS[i].private_key.trim_start_matches("0x")).unwrap();
+    EvmSigner::from_private_key(&key.try_into().unwrap()).unwrap()
+}
+
+fn addr(a: EvmAddress) -> Address {
+    Address::from(a.0)
+}
+
+fn pad(a: EvmAddress) -> B256 {
+    B256::from(UniversalAddress::from_evm(a.0).0)
+}
+
+async fn connect(anvil: &Anvil, name: &str) -> Arc<EvmChain> {
+    let mut config = trestle_evm::EvmChainConfig::preset(Preset::Anvil, vec![anvil.url().into()]);
+    config.name = name.into();
+    config.chain_id = anvil.chain_id();
+    Arc::new(EvmChain::connect(config).await.unwrap())
+}
+
+async fn send(sender: &EvmSender, request: TxRequest) -> trestle_evm::Receipt {
+    sender
+        .send_and_wait(request, Duration::from_secs(30))
+        .await
+        .unwrap()
+        .1
+}
+
+async fn deploy(sender: &EvmSender, code: &[u8], args: Vec<u8>) -> EvmAddress {
+    let mut init = code.to_vec();
+    init.extend(args);
+    send(sender, TxRequest::deploy(init))
+        .await
+        .contract_address
+        .unwrap()
+}
+
+/// Proposes every call through the admin timelock, lets the delay pass, executes them.
+async fn configure(anvil: &Anvil, admin: &EvmSender, bridge: EvmAddress, calls: Vec<Vec<u8>>) {
+    for (i, call) in calls.iter().enumerate() {
+        let salt = B256::from(U256::from(i).to_be_bytes::<32>());
+        let data = Bridge::proposeCall::new((call.clone().into(), salt)).abi_encode();
+        send(admin, TxRequest::call(bridge, data)).await;
+    }
+    anvil.rpc("evm_increaseTime", json!([5])).unwrap();
+    anvil.rpc("evm_mine", json!([])).unwrap();
+    for (i, call) in calls.iter().enumerate() {
+        let salt = B256::from(U256::from(i).to_be_bytes::<32>());
+        let data = Bridge::executeCall::new((call.clone().into(), salt)).abi_encode();
+        send(admin, TxRequest::call(bridge, data)).await;
+    }
+}
+
+struct Deployment {
+    bridge_a: EvmAddress,
+    bridge_b: EvmAddress,
+    wrapped: EvmAddress,
+    token: B256,
+}
+
+async fn deploy_bridges(
+    anvil_a: &Anvil,
+    anvil_b: &Anvil,
+    chain_a: &Arc<EvmChain>,
+    chain_b: &Arc<EvmChain>,
+    validators: &[EvmAddress],
+) -> Deployment {
+    let admin = signer(0);
+    let guardian = signer(1).address();
+    let admin_a = EvmSender::new(chain_a.clone(), admin.clone());
+    let admin_b = EvmSender::new(chain_b.clone(), admin.clone());
+    let ctor = |domain: u32| {
+        Bridge::constructorCall::new((domain, addr(admin.address()), addr(guardian), 1u64))
+            .abi_encode()
+    };
+    let bridge_a = deploy(&admin_a, &Bridge::BYTECODE, ctor(DOMAIN_A)).await;
+    let bridge_b = deploy(&admin_b, &Bridge::BYTECODE, ctor(DOMAIN_B)).await;
+    let wrapped = deploy(
+        &admin_b,
+        &BridgedToken::BYTECODE,
+        BridgedToken::constructorCall::new((
+            addr(bridge_b),
+            "Wrapped Ether".to_owned(),
+            "WETH".to_owned(),
+            18u8,
+        ))
+        .abi_encode(),
+    )
+    .await;
+    let token = B256::from(token_id(DOMAIN_A, &NATIVE_TOKEN));
+    let native = Address::from_slice(&NATIVE_TOKEN.0[12..]);
+    let big: u128 = 1_000_000 * 10u128.pow(18);
+    configure(
+        anvil_a,
+        &admin_a,
+        bridge_a,
+        vec![
+            Bridge::setRemoteCall::new((DOMAIN_B, pad(bridge_b))).abi_encode(),
+            Bridge::setTokenCall::new((token, native, true, 0u8, big, 3_600u64)).abi_encode(),
+            Bridge::setRouteCall::new((token, DOMAIN_B, 0u8, u128::MAX)).abi_encode(),
+            Bridge::setLimitsCall::new((token, big, big, big, big)).abi_encode(),
+        ],
+    )
+    .await;
+    let mut sorted = validators.to_vec();
+    sorted.sort();
+    configure(
+        anvil_b,
+        &admin_b,
+        bridge_b,
+        vec![
+            Bridge::setRemoteCall::new((DOMAIN_A, pad(bridge_a))).abi_encode(),
+            Bridge::setValidatorSetCall::new((
+                DOMAIN_A,
+                1u64,
+                sorted.iter().map(|v| addr(*v)).collect(),
+                2u8,
+            ))
+            .abi_encode(),
+            Bridge::setTokenCall::new((token, addr(wrapped), false, 0u8, big, 3_600u64))
+                .abi_encode(),
+            Bridge::setLimitsCall::new((token, big, big, big, big)).abi_encode(),
+        ],
+    )
+    .await;
+    Deployment {
+        bridge_a,
+        bridge_b,
+        wrapped,
+        token,
+    }
+}
+
+fn chain_config(name: &str, domain: u32, anvil: &Anvil, bridge: EvmAddress) -> ChainConfig {
+    ChainConfig {
+        name: name.into(),
+        domain,
+        kind: ChainKind::Evm,
+        chain_id: anvil.chain_id(),
+        rpc_urls: vec![anvil.url().into()],
+        bridge,
+        preset: Some(Preset::Anvil),
+        finality: None,
+        start_block: 0,
+        index_batch_blocks: 50,
+        poll_interval_ms: Some(100),
+    }
+}
+
+fn config(
+    dir: &std::path::Path,
+    chains: Vec<ChainConfig>,
+    validators: Vec<ValidatorEndpoint>,
+    validator: bool,
+    relayer: bool,
+) -> Config {
+    Config {
+        store: StoreConfig {
+            url: format!("sqlite://{}", dir.join("store.db").display()),
+            max_connections: 4,
+        },
+        api: ApiConfig {
+            listen: "127.0.0.1:0".into(),
+        },
+        log: LogConfig::default(),
+        routes: vec![RouteConfig {
+            from: chains[0].name.clone(),
+            to: chains[1].name.clone(),
+            epoch: 1,
+            threshold: 2,
+            validators,
+        }],
+        chains,
+        validator: validator.then(|| ValidatorConfig {
+            keystore: "unused.json".into(),
+            password_env: "UNUSED".into(),
+        }),
+        relayer: relayer.then(|| RelayerConfig {
+            keystore: "unused.json".into(),
+            password_env: "UNUSED".into(),
+            batch_size: 8,
+            max_attempts: 8,
+            backoff_initial_ms: 200,
+            backoff_max_ms: 2_000,
+            poll_interval_ms: 100,
+        }),
+    }
+}
+
+async fn balance_of(chain: &EvmChain, token: EvmAddress, owner: Address) -> U256 {
+    let data = BridgedToken::balanceOfCall::new((owner,)).abi_encode();
+    let out = chain.call(token, &data).await.unwrap();
+    U256::from_be_slice(&out)
+}
+
+async fn http_get(url: &str) -> (u16, String) {
+    let r = reqwest::get(url).await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ether_from_a_arrives_on_b_exactly_once() {
+    let anvil_a = Anvil::builder().chain_id(31_337).spawn().unwrap();
+    let anvil_b = Anvil::builder().chain_id(31_338).spawn().unwrap();
+    let chain_a = connect(&anvil_a, "a").await;
+    let chain_b = connect(&anvil_b, "b").await;
+    let validator_keys: Vec<EvmSigner> = (5..8).map(signer).collect();
+    let validator_addrs: Vec<EvmAddress> = validator_keys.iter().map(|k| k.address()).collect();
+    let d = deploy_bridges(&anvil_a, &anvil_b, &chain_a, &chain_b, &validator_addrs).await;
+    let chains = || {
+        vec![
+            chain_config("a", DOMAIN_A, &anvil_a, d.bridge_a),
+            chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
+        ]
+    };
+    let placeholder: Vec<ValidatorEndpoint> = validator_addrs
+        .iter()
+        .map(|a| ValidatorEndpoint {
+            address: *a,
+            url: "http://127.0.0.1:1".into(),
+        })
+        .collect();
+
+    // Three validators, each its own store and API.
+    let mut dirs = Vec::new();
+    let mut validators = Vec::new();
+    for key in &validator_keys {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path(), chains(), placeholder.clone(), true, false);
+        let keys = Keys {
+            validator: Some(key.clone()),
+            relayer: None,
+        };
+        validators.push(Daemon::start(cfg, keys, "v").await.unwrap());
+        dirs.push(dir);
+    }
+    let endpoints: Vec<ValidatorEndpoint> = validators
+        .iter()
+        .zip(&validator_addrs)
+        .map(|(v, a)| ValidatorEndpoint {
+            address: *a,
+            url: format!("http://{}", v.api_addr()),
+        })
+        .collect();
+    let relayer_dir = tempfile::tempdir().unwrap();
+    let relayer = Daemon::start(
+        config(relayer_dir.path(), chains(), endpoints.clone(), false, true),
+        Keys {
+            validator: None,
+            relayer: Some(signer(2)),
+        },
+        "r1",
+    )
+    .await
+    .unwrap();
+
+    // A user sends 1.5 and 2 ether from A to a fresh beneficiary on B.
+    let user = EvmSender::new(chain_a.clone(), signer(3));
+    let beneficiary = Address::from([0x42; 20]);
+    let amounts = [15u128 * 10u128.pow(17), 2 * 10u128.pow(18)];
+    for amount in amounts {
+        let data = Bridge::sendTokenCall::new((
+            DOMAIN_B,
+            d.token,
+            U256::from(amount),
+            FixedBytes::<32>::left_padding_from(beneficiary.as_slice()),
+        ))
+        .abi_encode();
+        let r = send(
+            &user,
+            TxRequest::call(d.bridge_a, data).with_value(U256::from(amount)),
+        )
+        .await;
+        assert!(r.success);
+    }
+    let total = U256::from(amounts.iter().sum::<u128>());
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let balance = balance_of(&chain_b, d.wrapped, beneficiary).await;
+        if balance == total {
+            break;
+        }
+        assert!(balance < total, "more arrived than was sent: {balance}");
+        assert!(
+            Instant::now() < deadline,
+            "tokens did not arrive: balance {balance}, relayer messages {:?}",
+            relayer
+                .store()
+                .list(&Default::default())
+                .await
+                .unwrap()
+                .iter()
+                .map(|m| (m.nonce, m.state, m.last_error.clone()))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Every message is delivered in the relayer's store.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let msgs = relayer.store().list(&Default::default()).await.unwrap();
+        if msgs.len() == 2 && msgs.iter().all(|m| m.state == MessageState::Delivered) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not all delivered: {msgs:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Exactly once: after more pipeline passes, still the total and two deliveries on B.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(balance_of(&chain_b, d.wrapped, beneficiary).await, total);
+    let head = chain_b.block_number().await.unwrap();
+    let delivered_logs = chain_b
+        .logs(
+            &LogFilter::contract(d.bridge_b).with_event(
+                <Bridge::MessageDelivered as alloy_sol_types::SolEvent>::SIGNATURE_HASH.0,
+            ),
+            0,
+            head,
+        )
+        .await
+        .unwrap();
+    assert_eq!(delivered_logs.len(), 2);
+
+    // Each validator serves its attestations, which recover to it.
+    let msgs = relayer.store().list(&Default::default()).await.unwrap();
+    for m in &msgs {
+        let digest = Attestation {
+            origin: DOMAIN_A,
+            origin_bridge: UniversalAddress::from_evm(d.bridge_a.0),
+            epoch: 1,
+            message_id: m.id,
+        }
+        .digest();
+        for (endpoint, address) in endpoints.iter().zip(&validator_addrs) {
+            let (status, body) = http_get(&format!(
+                "{}/v1/attestations/0x{}",
+                endpoint.url,
+                hex::encode(m.id)
+            ))
+            .await;
+            assert_eq!(status, 200, "{body}");
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let sig = hex::decode(
+                v["attestations"][0]["signature"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("0x"),
+            )
+            .unwrap();
+            let signer = trestle_bridge::signatures::recover_strict(0, &sig, &digest).unwrap();
+            assert_eq!(signer, *address);
+        }
+    }
+    let (status, _) = http_get(&format!(
+        "{}/v1/attestations/0x{}",
+        endpoints[0].url,
+        "ab".repeat(32)
+    ))
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = http_get(&format!("{}/v1/attestations/0x12", endpoints[0].url)).await;
+    assert_eq!(status, 400);
+
+    // Operations endpoints of the relayer.
+    let base = format!("http://{}", relayer.api_addr());
+    assert_eq!(http_get(&format!("{base}/healthz")).await.0, 200);
+    assert_eq!(http_get(&format!("{base}/readyz")).await.0, 200);
+    let (status, body) = http_get(&format!("{base}/v1/messages?state=delivered")).await;
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["messages"].as_array().unwrap().len(), 2);
+    let (status, body) =
+        http_get(&format!("{base}/v1/messages/0x{}", hex::encode(msgs[0].id))).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"delivered\""));
+    let (_, metrics) = http_get(&format!("{base}/metrics")).await;
+    assert!(
+        metrics.contains("trestle_deliveries_total{destination=\"b\"} 2"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("trestle_indexed_height"), "{metrics}");
+    let (_, vmetrics) = http_get(&format!("http://{}/metrics", validators[0].api_addr())).await;
+    assert!(
+        vmetrics.contains("trestle_attestations_signed_total 2"),
+        "{vmetrics}"
+    );
+
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}

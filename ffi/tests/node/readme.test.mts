@@ -161,6 +161,24 @@ describe('TypeScript layer', () => {
     assert.equal(t.wordlist(t.Language.English).length, 2048);
   });
 
+  test('memory levels off over many calls (the 0.31.0-3 runtime leaked ~1.2 KB per call)', async () => {
+    // Returned buffers are released by finalizers when the event loop turns, as it does in an
+    // app; a synchronous loop that never yields would hold them until it does.
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    const batch = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        t.parseSolanaAddress('4cWak4GAri1LGNQaMtpy7mD4jRAZrzwW6Z1T25TGENwR');
+        if (i % 1000 === 0) await tick();
+      }
+      await tick();
+    };
+    await batch(50_000);
+    const warm = process.memoryUsage().rss;
+    await batch(150_000);
+    const growth = process.memoryUsage().rss - warm;
+    assert.ok(growth < 24 * 1024 * 1024, `RSS grew ${(growth / 1048576).toFixed(1)} MiB over 150k calls`);
+  });
+
   test('many calls in a row stay correct', () => {
     for (let i = 0; i < 2000; i++) {
       assert.equal(t.isValidEvmAddress(DEV_ADDRESS_0), true);

@@ -27,7 +27,8 @@ const SEED_LEN: usize = 64;
 /// Trestle calls [`SecureKeyStore::load_seed`] at the start of every operation that needs the
 /// keys (deriving an account, signing, exporting), uses the seed, and zeroizes its copy before
 /// the call returns. It never stores the seed. The store decides whether to ask the user
-/// (biometrics) before answering.
+/// (biometrics) before answering. It is called synchronously on the thread that called the
+/// [`Wallet`] method, never from the network runtime.
 #[uniffi::export(with_foreign)]
 pub trait SecureKeyStore: Send + Sync {
     /// The 64-byte BIP39 seed stored under `key_id` (see [`crate::mnemonic_to_seed`]).

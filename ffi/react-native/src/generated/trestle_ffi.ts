@@ -3459,7 +3459,8 @@ const FfiConverterTypeEvmChain = new FfiConverterObject(uniffiTypeEvmChainObject
  * Trestle calls [`SecureKeyStore::load_seed`] at the start of every operation that needs the
  * keys (deriving an account, signing, exporting), uses the seed, and zeroizes its copy before
  * the call returns. It never stores the seed. The store decides whether to ask the user
- * (biometrics) before answering.
+ * (biometrics) before answering. It is called synchronously on the thread that called the
+ * [`Wallet`] method, never from the network runtime.
  */
 export interface SecureKeyStore {
     
@@ -3477,7 +3478,8 @@ export interface SecureKeyStore {
  * Trestle calls [`SecureKeyStore::load_seed`] at the start of every operation that needs the
  * keys (deriving an account, signing, exporting), uses the seed, and zeroizes its copy before
  * the call returns. It never stores the seed. The store decides whether to ask the user
- * (biometrics) before answering.
+ * (biometrics) before answering. It is called synchronously on the thread that called the
+ * [`Wallet`] method, never from the network runtime.
  */
 export class SecureKeyStoreImpl extends UniffiAbstractObject implements SecureKeyStore {
 

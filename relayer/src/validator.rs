@@ -99,9 +99,10 @@ impl Validator {
     /// One pass over the messages not attested yet. Returns how many were signed.
     pub async fn step(&self) -> Result<usize> {
         let signer = self.signer.address().0;
+        let destinations: Vec<u32> = self.routes.iter().map(|r| r.destination).collect();
         let todo = self
             .store
-            .unattested(self.origin.domain, &signer, 100)
+            .unattested(self.origin.domain, &destinations, &signer, 100)
             .await?;
         if todo.is_empty() {
             return Ok(0);

@@ -441,18 +441,26 @@ impl Store {
         Ok(())
     }
 
-    /// Messages from `origin` for which `signer` has attested nothing at their `(origin,
-    /// nonce)` yet, lowest nonce first, skipping orphaned ones.
+    /// Messages from `origin` to one of `destinations` for which `signer` has attested
+    /// nothing at their `(origin, nonce)` yet, lowest nonce first, skipping orphaned ones.
     pub async fn unattested(
         &self,
         origin: u32,
+        destinations: &[u32],
         signer: &[u8; 20],
         limit: u32,
     ) -> Result<Vec<MessageRecord>> {
+        if destinations.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Domains are integers, so they are inlined rather than bound (no injection).
+        let list: Vec<String> = destinations.iter().map(u32::to_string).collect();
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.origin = $1 AND m.state <> $2 \
+             AND m.destination IN ({}) \
              AND NOT EXISTS (SELECT 1 FROM attested_nonces a WHERE a.origin = m.origin \
-             AND a.nonce = m.nonce AND a.signer = $3) ORDER BY m.nonce LIMIT $4"
+             AND a.nonce = m.nonce AND a.signer = $3) ORDER BY m.nonce LIMIT $4",
+            list.join(", ")
         );
         let rows: Vec<MessageRow> = dispatch!(self, p => {
             sqlx::query_as(&sql)

@@ -21,10 +21,10 @@ use trestle_relayer::store::MessageState;
 use trestle_relayer::{Daemon, Keys};
 use trestle_tests::{Anvil, DEV_ACCOUNTS};
 
-const DOMAIN_A: u32 = 1;
-const DOMAIN_B: u32 = 2;
+pub(crate) const DOMAIN_A: u32 = 1;
+pub(crate) const DOMAIN_B: u32 = 2;
 
-fn signer(i: usize) -> EvmSigner {
+pub(crate) fn signer(i: usize) -> EvmSigner {
     let key = hex::decode(DEV_ACCOUNTS[i].private_key.trim_start_matches("0x")).unwrap();
     EvmSigner::from_private_key(&key.try_into().unwrap()).unwrap()
 }
@@ -37,14 +37,14 @@ fn pad(a: EvmAddress) -> B256 {
     B256::from(UniversalAddress::from_evm(a.0).0)
 }
 
-async fn connect(anvil: &Anvil, name: &str) -> Arc<EvmChain> {
+pub(crate) async fn connect(anvil: &Anvil, name: &str) -> Arc<EvmChain> {
     let mut config = trestle_evm::EvmChainConfig::preset(Preset::Anvil, vec![anvil.url().into()]);
     config.name = name.into();
     config.chain_id = anvil.chain_id();
     Arc::new(EvmChain::connect(config).await.unwrap())
 }
 
-async fn send(sender: &EvmSender, request: TxRequest) -> trestle_evm::Receipt {
+pub(crate) async fn send(sender: &EvmSender, request: TxRequest) -> trestle_evm::Receipt {
     sender
         .send_and_wait(request, Duration::from_secs(30))
         .await
@@ -77,19 +77,20 @@ async fn configure(anvil: &Anvil, admin: &EvmSender, bridge: EvmAddress, calls: 
     }
 }
 
-struct Deployment {
-    bridge_a: EvmAddress,
-    bridge_b: EvmAddress,
-    wrapped: EvmAddress,
-    token: B256,
+pub(crate) struct Deployment {
+    pub(crate) bridge_a: EvmAddress,
+    pub(crate) bridge_b: EvmAddress,
+    pub(crate) wrapped: EvmAddress,
+    pub(crate) token: B256,
 }
 
-async fn deploy_bridges(
+pub(crate) async fn deploy_bridges(
     anvil_a: &Anvil,
     anvil_b: &Anvil,
     chain_a: &Arc<EvmChain>,
     chain_b: &Arc<EvmChain>,
     validators: &[EvmAddress],
+    timelock_threshold_b: u128,
 ) -> Deployment {
     let admin = signer(0);
     let guardian = signer(1).address();
@@ -143,8 +144,15 @@ async fn deploy_bridges(
                 2u8,
             ))
             .abi_encode(),
-            Bridge::setTokenCall::new((token, addr(wrapped), false, 0u8, big, 3_600u64))
-                .abi_encode(),
+            Bridge::setTokenCall::new((
+                token,
+                addr(wrapped),
+                false,
+                0u8,
+                timelock_threshold_b,
+                3_600u64,
+            ))
+            .abi_encode(),
             Bridge::setLimitsCall::new((token, big, big, big, big)).abi_encode(),
         ],
     )
@@ -157,7 +165,12 @@ async fn deploy_bridges(
     }
 }
 
-fn chain_config(name: &str, domain: u32, anvil: &Anvil, bridge: EvmAddress) -> ChainConfig {
+pub(crate) fn chain_config(
+    name: &str,
+    domain: u32,
+    anvil: &Anvil,
+    bridge: EvmAddress,
+) -> ChainConfig {
     ChainConfig {
         name: name.into(),
         domain,
@@ -173,7 +186,7 @@ fn chain_config(name: &str, domain: u32, anvil: &Anvil, bridge: EvmAddress) -> C
     }
 }
 
-fn config(
+pub(crate) fn config(
     dir: &std::path::Path,
     chains: Vec<ChainConfig>,
     validators: Vec<ValidatorEndpoint>,
@@ -213,13 +226,13 @@ fn config(
     }
 }
 
-async fn balance_of(chain: &EvmChain, token: EvmAddress, owner: Address) -> U256 {
+pub(crate) async fn balance_of(chain: &EvmChain, token: EvmAddress, owner: Address) -> U256 {
     let data = BridgedToken::balanceOfCall::new((owner,)).abi_encode();
     let out = chain.call(token, &data).await.unwrap();
     U256::from_be_slice(&out)
 }
 
-async fn http_get(url: &str) -> (u16, String) {
+pub(crate) async fn http_get(url: &str) -> (u16, String) {
     let r = reqwest::get(url).await.unwrap();
     let status = r.status().as_u16();
     (status, r.text().await.unwrap())
@@ -233,7 +246,15 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
     let chain_b = connect(&anvil_b, "b").await;
     let validator_keys: Vec<EvmSigner> = (5..8).map(signer).collect();
     let validator_addrs: Vec<EvmAddress> = validator_keys.iter().map(|k| k.address()).collect();
-    let d = deploy_bridges(&anvil_a, &anvil_b, &chain_a, &chain_b, &validator_addrs).await;
+    let d = deploy_bridges(
+        &anvil_a,
+        &anvil_b,
+        &chain_a,
+        &chain_b,
+        &validator_addrs,
+        1_000_000 * 10u128.pow(18),
+    )
+    .await;
     let chains = || {
         vec![
             chain_config("a", DOMAIN_A, &anvil_a, d.bridge_a),

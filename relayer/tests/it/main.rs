@@ -10,6 +10,7 @@
 
 mod config;
 mod e2e;
+mod roles;
 mod store;
 mod support;
 mod wallet;

@@ -70,6 +70,7 @@ store_suite!(
     reorg_rollback_orphans_unsubmitted_messages,
     attestations_refuse_equivocation,
     signatures_are_kept_once_in_signer_order,
+    unattested_lists_what_the_signer_has_not_signed,
 );
 
 fn message(nonce: u64, origin: u32, destination: u32, sender: u8) -> Message {
@@ -615,4 +616,62 @@ async fn signatures_are_kept_once_in_signer_order(store: Store, _url: String) {
     assert_eq!(got, vec![sig(3, 1), sig(5, 1), sig(9, 1)]);
     assert_eq!(store.signatures(&id, 2).await.unwrap(), vec![sig(3, 2)]);
     assert!(store.signatures(&[0; 32], 1).await.unwrap().is_empty());
+}
+
+async fn unattested_lists_what_the_signer_has_not_signed(store: Store, _url: String) {
+    let msgs = vec![
+        found(message(0, 1, 2, 0x01), 1),
+        found(message(1, 1, 2, 0x01), 1),
+        found(message(2, 1, 3, 0x01), 2),
+        found(message(3, 1, 2, 0x01), 9),
+        found(message(0, 4, 2, 0x01), 2),
+    ];
+    store.record_indexed("a", 9, [9; 32], &msgs).await.unwrap();
+    let nonces = |v: Vec<trestle_relayer::store::MessageRecord>| {
+        v.iter().map(|r| r.nonce).collect::<Vec<_>>()
+    };
+    let signer = [1u8; 20];
+    assert_eq!(
+        nonces(store.unattested(1, &[2], &signer, 10).await.unwrap()),
+        vec![0, 1, 3]
+    );
+    assert_eq!(
+        nonces(store.unattested(1, &[2, 3], &signer, 2).await.unwrap()),
+        vec![0, 1]
+    );
+    assert!(
+        store
+            .unattested(1, &[], &signer, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Attested nonces drop out for that signer only, whichever message was attested.
+    let m = &msgs[0].message;
+    store
+        .attest(&AttestationRecord {
+            message_id: m.id(),
+            epoch: 1,
+            signer,
+            origin: 1,
+            nonce: 0,
+            destination: 2,
+            signature: [1; 65],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        nonces(store.unattested(1, &[2], &signer, 10).await.unwrap()),
+        vec![1, 3]
+    );
+    assert_eq!(
+        nonces(store.unattested(1, &[2], &[2u8; 20], 10).await.unwrap()),
+        vec![0, 1, 3]
+    );
+    // Orphaned messages are never attested.
+    store.rollback("a", 1, 5, [5; 32]).await.unwrap();
+    assert_eq!(
+        nonces(store.unattested(1, &[2], &signer, 10).await.unwrap()),
+        vec![1]
+    );
 }

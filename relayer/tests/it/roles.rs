@@ -1,0 +1,347 @@
+//! The validator's refusals and the relayer's execution of timelocked transfers, on anvil
+//! chains with the Solidity bridge deployed (helpers in `e2e`).
+
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{Address, FixedBytes};
+use alloy_sol_types::SolCall;
+use serde_json::json;
+use trestle_bridge::Message;
+use trestle_bridge::evm_bindings::Bridge;
+use trestle_core::chain::{U256, UniversalAddress};
+use trestle_core::evm::{EvmAddress, EvmSigner};
+use trestle_evm::{EvmSender, TxRequest};
+use trestle_relayer::config::ValidatorEndpoint;
+use trestle_relayer::store::{ListFilter, MessageState, NewMessage, Store};
+use trestle_relayer::{Daemon, Keys};
+use trestle_tests::Anvil;
+
+use crate::e2e::{
+    DOMAIN_A, DOMAIN_B, balance_of, chain_config, config, connect, deploy_bridges, http_get, send,
+    signer,
+};
+
+async fn send_token(
+    user: &EvmSender,
+    bridge: EvmAddress,
+    token: alloy_primitives::B256,
+    amount: u128,
+    beneficiary: Address,
+) {
+    let data = Bridge::sendTokenCall::new((
+        DOMAIN_B,
+        token,
+        U256::from(amount),
+        FixedBytes::<32>::left_padding_from(beneficiary.as_slice()),
+    ))
+    .abi_encode();
+    let r = send(
+        user,
+        TxRequest::call(bridge, data).with_value(U256::from(amount)),
+    )
+    .await;
+    assert!(r.success);
+}
+
+async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validator_signs_only_messages_it_finds_final_on_chain() {
+    let anvil_a = Anvil::builder().chain_id(31_337).spawn().unwrap();
+    let anvil_b = Anvil::builder().chain_id(31_338).spawn().unwrap();
+    let chain_a = connect(&anvil_a, "a").await;
+    let chain_b = connect(&anvil_b, "b").await;
+    let keys: Vec<EvmSigner> = (5..8).map(signer).collect();
+    let addrs: Vec<EvmAddress> = keys.iter().map(|k| k.address()).collect();
+    let d = deploy_bridges(&anvil_a, &anvil_b, &chain_a, &chain_b, &addrs, u128::MAX).await;
+    let endpoints: Vec<ValidatorEndpoint> = addrs
+        .iter()
+        .map(|a| ValidatorEndpoint {
+            address: *a,
+            url: "http://127.0.0.1:1".into(),
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        vec![
+            chain_config("a", DOMAIN_A, &anvil_a, d.bridge_a),
+            chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
+        ],
+        endpoints,
+        true,
+        false,
+    );
+    let store_url = cfg.store.url.clone();
+    let validator = Daemon::start(
+        cfg,
+        Keys {
+            validator: Some(keys[0].clone()),
+            relayer: None,
+        },
+        "v",
+    )
+    .await
+    .unwrap();
+    let base = format!("http://{}", validator.api_addr());
+
+    let user = EvmSender::new(chain_a.clone(), signer(3));
+    send_token(
+        &user,
+        d.bridge_a,
+        d.token,
+        10u128.pow(18),
+        Address::from([7; 20]),
+    )
+    .await;
+    // The indexer records it and the validator signs it.
+    let store = Store::connect(&store_url, 2).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let real = loop {
+        if let Some(m) = store
+            .list(&ListFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+        {
+            break m;
+        }
+        assert!(Instant::now() < deadline, "the message was not indexed");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    };
+    wait_until("the attestation", Duration::from_secs(30), || {
+        let url = format!("{base}/v1/attestations/0x{}", hex::encode(real.id));
+        async move { http_get(&url).await.0 == 200 }
+    })
+    .await;
+
+    // Messages that are not on chain as recorded, put straight into the validator's store:
+    // another message under the signed nonce, a message no log holds, the real message under
+    // a wrong block hash, and one above the chain head.
+    let real_message = real.message().unwrap();
+    let other = |nonce: u64, sender: u8| {
+        Message::new(
+            nonce,
+            DOMAIN_A,
+            UniversalAddress([sender; 32]),
+            DOMAIN_B,
+            real_message.recipient,
+            real_message.body.clone(),
+        )
+        .unwrap()
+    };
+    let head = chain_a.block_number().await.unwrap();
+    let fakes = [
+        (other(0, 0x99), real.origin_height, real.origin_block_hash),
+        (other(1, 0x98), real.origin_height, real.origin_block_hash),
+        (other(2, 0x97), real.origin_height, [0xee; 32]),
+        (other(3, 0x96), head + 1_000, [0xdd; 32]),
+    ];
+    let (cursor_height, cursor_hash) = store.cursor("a").await.unwrap().unwrap();
+    for (message, height, hash) in &fakes {
+        store
+            .record_indexed(
+                "a",
+                cursor_height,
+                cursor_hash,
+                &[NewMessage {
+                    message: message.clone(),
+                    origin_height: *height,
+                    origin_block_hash: *hash,
+                    origin_tx: vec![0; 32],
+                }],
+            )
+            .await
+            .unwrap();
+    }
+    // A later real message is still signed (the fakes block nothing) ...
+    send_token(
+        &user,
+        d.bridge_a,
+        d.token,
+        10u128.pow(18),
+        Address::from([7; 20]),
+    )
+    .await;
+    wait_until(
+        "the second real attestation",
+        Duration::from_secs(30),
+        || {
+            let store = store.clone();
+            async move {
+                let list = store
+                    .list(&ListFilter {
+                        state: Some(MessageState::Pending),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap();
+                let mut signed = 0;
+                for m in list {
+                    if !store.attestations(&m.id).await.unwrap().is_empty() {
+                        signed += 1;
+                    }
+                }
+                signed == 2
+            }
+        },
+    )
+    .await;
+    // ... and none of the fakes ever is.
+    for (message, _, _) in &fakes {
+        let (status, _) = http_get(&format!(
+            "{base}/v1/attestations/0x{}",
+            hex::encode(message.id())
+        ))
+        .await;
+        assert_eq!(status, 404, "a message not on chain was signed");
+    }
+    assert_eq!(store.attestation_count().await.unwrap(), 2);
+    let (_, metrics) = http_get(&format!("{base}/metrics")).await;
+    assert!(
+        metrics.contains("trestle_failures_total{stage=\"attest\""),
+        "{metrics}"
+    );
+    store.close().await;
+    validator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timelocked_transfer_is_executed_when_its_delay_has_passed() {
+    let anvil_a = Anvil::builder().chain_id(31_337).spawn().unwrap();
+    let anvil_b = Anvil::builder().chain_id(31_338).spawn().unwrap();
+    let chain_a = connect(&anvil_a, "a").await;
+    let chain_b = connect(&anvil_b, "b").await;
+    let keys: Vec<EvmSigner> = (5..8).map(signer).collect();
+    let addrs: Vec<EvmAddress> = keys.iter().map(|k| k.address()).collect();
+    // Transfers of 1 ether or more wait an hour on B.
+    let d = deploy_bridges(
+        &anvil_a,
+        &anvil_b,
+        &chain_a,
+        &chain_b,
+        &addrs,
+        10u128.pow(18),
+    )
+    .await;
+    let chains = || {
+        vec![
+            chain_config("a", DOMAIN_A, &anvil_a, d.bridge_a),
+            chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
+        ]
+    };
+    let placeholder: Vec<ValidatorEndpoint> = addrs
+        .iter()
+        .map(|a| ValidatorEndpoint {
+            address: *a,
+            url: "http://127.0.0.1:1".into(),
+        })
+        .collect();
+    let mut dirs = Vec::new();
+    let mut validators = Vec::new();
+    // Two of the three validators run: exactly the threshold.
+    for key in keys.iter().take(2) {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path(), chains(), placeholder.clone(), true, false);
+        validators.push(
+            Daemon::start(
+                cfg,
+                Keys {
+                    validator: Some(key.clone()),
+                    relayer: None,
+                },
+                "v",
+            )
+            .await
+            .unwrap(),
+        );
+        dirs.push(dir);
+    }
+    let mut endpoints = placeholder.clone();
+    for (endpoint, v) in endpoints.iter_mut().zip(&validators) {
+        endpoint.url = format!("http://{}", v.api_addr());
+    }
+    let relayer_dir = tempfile::tempdir().unwrap();
+    let relayer = Daemon::start(
+        config(relayer_dir.path(), chains(), endpoints, false, true),
+        Keys {
+            validator: None,
+            relayer: Some(signer(2)),
+        },
+        "r",
+    )
+    .await
+    .unwrap();
+
+    let user = EvmSender::new(chain_a.clone(), signer(3));
+    let beneficiary = Address::from([0x31; 20]);
+    let amount = 3 * 10u128.pow(18);
+    send_token(&user, d.bridge_a, d.token, amount, beneficiary).await;
+
+    wait_until(
+        "the transfer to be queued on B",
+        Duration::from_secs(60),
+        || {
+            let store = relayer.store().clone();
+            async move {
+                store
+                    .list(&ListFilter {
+                        state: Some(MessageState::Queued),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .len()
+                    == 1
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        balance_of(&chain_b, d.wrapped, beneficiary).await,
+        U256::ZERO
+    );
+    // The delay passes on B: the relayer executes it.
+    anvil_b.rpc("evm_increaseTime", json!([3_601])).unwrap();
+    anvil_b.rpc("evm_mine", json!([])).unwrap();
+    wait_until(
+        "the queued transfer to execute",
+        Duration::from_secs(60),
+        || {
+            let chain_b = chain_b.clone();
+            async move { balance_of(&chain_b, d.wrapped, beneficiary).await == U256::from(amount) }
+        },
+    )
+    .await;
+    wait_until(
+        "the message to be delivered",
+        Duration::from_secs(30),
+        || {
+            let store = relayer.store().clone();
+            async move {
+                store
+                    .list(&ListFilter::default())
+                    .await
+                    .unwrap()
+                    .iter()
+                    .all(|m| m.state == MessageState::Delivered)
+            }
+        },
+    )
+    .await;
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}

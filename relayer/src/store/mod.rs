@@ -143,8 +143,9 @@ impl Store {
     }
 
     /// Records what the indexer of `chain` read up to `(height, hash)`: inserts the new
-    /// messages (a message already known is left as it is) and moves the cursor, in one
-    /// transaction. Returns how many messages were new.
+    /// messages and moves the cursor, in one transaction. A message already known is left as
+    /// it is, unless a reorg orphaned it: then it is pending again at its new block. Returns
+    /// how many messages were new or revived.
     pub async fn record_indexed(
         &self,
         chain: &str,
@@ -167,7 +168,9 @@ impl Store {
                      encoded, origin_height, origin_block_hash, origin_tx, state, attempts, \
                      next_attempt_at, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $12) \
-                     ON CONFLICT (id) DO NOTHING",
+                     ON CONFLICT (id) DO UPDATE SET state = $11, origin_height = $8, \
+                     origin_block_hash = $9, origin_tx = $10, attempts = 0, next_attempt_at = $12, \
+                     updated_at = $12 WHERE messages.state = $13",
                 )
                 .bind(&m.id)
                 .bind(m.origin)
@@ -181,6 +184,7 @@ impl Store {
                 .bind(&m.origin_tx)
                 .bind(MessageState::Pending.as_str())
                 .bind(now)
+                .bind(MessageState::Orphaned.as_str())
                 .execute(&mut *tx)
                 .await?;
                 inserted += usize::try_from(done.rows_affected()).unwrap_or(0);

@@ -345,3 +345,133 @@ async fn timelocked_transfer_is_executed_when_its_delay_has_passed() {
         v.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reorg_orphans_a_message_and_the_validator_never_signs_its_nonce_again() {
+    let anvil_a = Anvil::builder().chain_id(31_337).spawn().unwrap();
+    let anvil_b = Anvil::builder().chain_id(31_338).spawn().unwrap();
+    let chain_a = connect(&anvil_a, "a").await;
+    let chain_b = connect(&anvil_b, "b").await;
+    let keys: Vec<EvmSigner> = (5..8).map(signer).collect();
+    let addrs: Vec<EvmAddress> = keys.iter().map(|k| k.address()).collect();
+    let d = deploy_bridges(&anvil_a, &anvil_b, &chain_a, &chain_b, &addrs, u128::MAX).await;
+    let endpoints: Vec<ValidatorEndpoint> = addrs
+        .iter()
+        .map(|a| ValidatorEndpoint {
+            address: *a,
+            url: "http://127.0.0.1:1".into(),
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        vec![
+            chain_config("a", DOMAIN_A, &anvil_a, d.bridge_a),
+            chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
+        ],
+        endpoints,
+        true,
+        false,
+    );
+    let store_url = cfg.store.url.clone();
+    let validator = Daemon::start(
+        cfg,
+        Keys {
+            validator: Some(keys[1].clone()),
+            relayer: None,
+        },
+        "v",
+    )
+    .await
+    .unwrap();
+    let base = format!("http://{}", validator.api_addr());
+    let store = Store::connect(&store_url, 2).await.unwrap();
+
+    let snapshot = anvil_a.rpc("evm_snapshot", json!([])).unwrap();
+    let user = EvmSender::new(chain_a.clone(), signer(3));
+    send_token(
+        &user,
+        d.bridge_a,
+        d.token,
+        10u128.pow(18),
+        Address::from([7; 20]),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        if let Some(m) = store
+            .list(&ListFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+        {
+            break m;
+        }
+        assert!(Instant::now() < deadline, "the message was not indexed");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    };
+    wait_until("the first attestation", Duration::from_secs(30), || {
+        let url = format!("{base}/v1/attestations/0x{}", hex::encode(first.id));
+        async move { http_get(&url).await.0 == 200 }
+    })
+    .await;
+
+    // The block with the message is reorganised away (deeper than this chain's zero
+    // confirmations), and another message takes nonce 0.
+    assert_eq!(
+        anvil_a.rpc("evm_revert", json!([snapshot])).unwrap(),
+        json!(true)
+    );
+    user.nonces().resync().await;
+    for _ in 0..3 {
+        anvil_a.rpc("evm_mine", json!([])).unwrap();
+    }
+    wait_until("the message to be orphaned", Duration::from_secs(30), || {
+        let store = store.clone();
+        let id = first.id;
+        async move {
+            store.message(&id).await.unwrap().unwrap().state == MessageState::Orphaned
+        }
+    })
+    .await;
+    send_token(
+        &user,
+        d.bridge_a,
+        d.token,
+        2 * 10u128.pow(18),
+        Address::from([7; 20]),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let second = loop {
+        let pending = store
+            .list(&ListFilter {
+                state: Some(MessageState::Pending),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if let Some(m) = pending.into_iter().next() {
+            break m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the second message was not indexed"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    };
+    assert_eq!(second.nonce, first.nonce);
+    assert_ne!(second.id, first.id);
+    // Several validator passes later, nonce 0 is still signed for the first message only.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (status, _) = http_get(&format!(
+        "{base}/v1/attestations/0x{}",
+        hex::encode(second.id)
+    ))
+    .await;
+    assert_eq!(status, 404, "two messages signed for one (origin, nonce)");
+    assert_eq!(store.attestation_count().await.unwrap(), 1);
+    store.close().await;
+    validator.shutdown().await;
+}

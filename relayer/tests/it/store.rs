@@ -537,6 +537,25 @@ async fn reorg_rollback_orphans_unsubmitted_messages(store: Store, _url: String)
         MessageState::Pending
     );
     assert_eq!(store.cursor("z").await.unwrap(), Some((8, [8; 32])));
+    // The canonical chain includes nonce 1 again, in another block: pending again there.
+    let again = found(msgs[1].message.clone(), 9);
+    let n = store
+        .record_indexed("a", 9, [9; 32], std::slice::from_ref(&again))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let r = store.message(&again.message.id()).await.unwrap().unwrap();
+    assert_eq!(
+        (r.state, r.origin_height, r.origin_block_hash),
+        (MessageState::Pending, 9, [9; 32])
+    );
+    // Re-reading a live message changes nothing.
+    let n = store
+        .record_indexed("a", 9, [9; 32], std::slice::from_ref(&msgs[0]))
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    assert_eq!(state(3).await, MessageState::Orphaned);
 }
 
 async fn attestations_refuse_equivocation(store: Store, _url: String) {

@@ -123,6 +123,10 @@ pub async fn run(
                 false
             }
             Ok(IndexerStep::Idle { cursor }) => {
+                metrics
+                    .indexed_height
+                    .get_or_create(&labels)
+                    .set(i64::try_from(cursor.height).unwrap_or(i64::MAX));
                 if let Ok(safe) = chain.safe_height().await {
                     metrics
                         .indexer_lag

@@ -9,6 +9,7 @@
 )]
 
 mod config;
+mod daemon;
 mod e2e;
 mod roles;
 mod store;

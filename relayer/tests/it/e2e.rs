@@ -441,3 +441,123 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
         v.shutdown().await;
     }
 }
+
+/// Two relayer instances (different keys) share one PostgreSQL store: row claims keep them
+/// from working one message at once, and every transfer arrives exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_relayers_on_one_postgres_store_deliver_each_message_once() {
+    let pg = crate::support::postgres::Postgres::start();
+    let anvil_a = Anvil::builder().chain_id(31_337).spawn().unwrap();
+    let anvil_b = Anvil::builder().chain_id(31_338).spawn().unwrap();
+    let chain_a = connect(&anvil_a, "a").await;
+    let chain_b = connect(&anvil_b, "b").await;
+    let validator_keys: Vec<EvmSigner> = (5..8).map(signer).collect();
+    let validator_addrs: Vec<EvmAddress> = validator_keys.iter().map(|k| k.address()).collect();
+    let d = deploy_bridges(
+        &anvil_a,
+        &anvil_b,
+        &chain_a,
+        &chain_b,
+        &validator_addrs,
+        u128::MAX,
+    )
+    .await;
+    let chains = || {
+        vec![
+            chain_config("a", DOMAIN_A, &anvil_a, d.bridge_a),
+            chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
+        ]
+    };
+    let placeholder: Vec<ValidatorEndpoint> = validator_addrs
+        .iter()
+        .map(|a| ValidatorEndpoint {
+            address: *a,
+            url: "http://127.0.0.1:1".into(),
+        })
+        .collect();
+    let mut dirs = Vec::new();
+    let mut validators = Vec::new();
+    for key in &validator_keys {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path(), chains(), placeholder.clone(), true, false);
+        let keys = Keys {
+            validator: Some(key.clone()),
+            relayer: None,
+        };
+        validators.push(Daemon::start(cfg, keys, "v").await.unwrap());
+        dirs.push(dir);
+    }
+    let endpoints: Vec<ValidatorEndpoint> = validators
+        .iter()
+        .zip(&validator_addrs)
+        .map(|(v, a)| ValidatorEndpoint {
+            address: *a,
+            url: format!("http://{}", v.api_addr()),
+        })
+        .collect();
+    let mut relayers = Vec::new();
+    for (i, key) in [2usize, 4].into_iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = config(dir.path(), chains(), endpoints.clone(), false, true);
+        cfg.store.url = pg.url();
+        if let Some(r) = cfg.relayer.as_mut() {
+            r.batch_size = 2;
+        }
+        let keys = Keys {
+            validator: None,
+            relayer: Some(signer(key)),
+        };
+        relayers.push(Daemon::start(cfg, keys, &format!("r{i}")).await.unwrap());
+        dirs.push(dir);
+    }
+    assert_eq!(relayers[0].store().backend(), "postgres");
+
+    let user = EvmSender::new(chain_a.clone(), signer(3));
+    let beneficiary = Address::from([0x77; 20]);
+    let amount = 10u128.pow(17);
+    let count = 6u128;
+    for _ in 0..count {
+        let data = Bridge::sendTokenCall::new((
+            DOMAIN_B,
+            d.token,
+            U256::from(amount),
+            FixedBytes::<32>::left_padding_from(beneficiary.as_slice()),
+        ))
+        .abi_encode();
+        send(
+            &user,
+            TxRequest::call(d.bridge_a, data).with_value(U256::from(amount)),
+        )
+        .await;
+    }
+    let total = U256::from(amount * count);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let msgs = relayers[0].store().list(&Default::default()).await.unwrap();
+        if msgs.len() == 6 && msgs.iter().all(|m| m.state == MessageState::Delivered) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not all delivered: {msgs:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(balance_of(&chain_b, d.wrapped, beneficiary).await, total);
+    let head = chain_b.block_number().await.unwrap();
+    let delivered_logs = chain_b
+        .logs(
+            &LogFilter::contract(d.bridge_b).with_event(
+                <Bridge::MessageDelivered as alloy_sol_types::SolEvent>::SIGNATURE_HASH.0,
+            ),
+            0,
+            head,
+        )
+        .await
+        .unwrap();
+    assert_eq!(delivered_logs.len(), 6);
+    for r in relayers {
+        r.shutdown().await;
+    }
+    for v in validators {
+        v.shutdown().await;
+    }
+}

@@ -290,18 +290,6 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
             url: format!("http://{}", v.api_addr()),
         })
         .collect();
-    let relayer_dir = tempfile::tempdir().unwrap();
-    let relayer = Daemon::start(
-        config(relayer_dir.path(), chains(), endpoints.clone(), false, true),
-        Keys {
-            validator: None,
-            relayer: Some(signer(2)),
-        },
-        "r1",
-    )
-    .await
-    .unwrap();
-
     // A user sends 1.5 and 2 ether from A to a fresh beneficiary on B.
     let user = EvmSender::new(chain_a.clone(), signer(3));
     let beneficiary = Address::from([0x42; 20]);
@@ -321,6 +309,30 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
         .await;
         assert!(r.success);
     }
+    // Every validator has attested both before the relayer starts, so that its first pass
+    // finds both ready and delivers them in one deliverBatch.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for v in &validators {
+        loop {
+            if v.store().attestation_count().await.unwrap() == 2 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "validators did not attest");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let relayer_dir = tempfile::tempdir().unwrap();
+    let relayer = Daemon::start(
+        config(relayer_dir.path(), chains(), endpoints.clone(), false, true),
+        Keys {
+            validator: None,
+            relayer: Some(signer(2)),
+        },
+        "r1",
+    )
+    .await
+    .unwrap();
+
     let total = U256::from(amounts.iter().sum::<u128>());
 
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -371,6 +383,10 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
         .await
         .unwrap();
     assert_eq!(delivered_logs.len(), 2);
+    assert_eq!(
+        delivered_logs[0].tx_id, delivered_logs[1].tx_id,
+        "both were delivered by one deliverBatch"
+    );
 
     // Each validator serves its attestations, which recover to it.
     let msgs = relayer.store().list(&Default::default()).await.unwrap();

@@ -347,13 +347,27 @@ impl Config {
         Ok(config)
     }
 
-    /// Reads, parses and validates a file.
+    /// Reads, parses and validates a file. Relative keystore paths are taken relative to the
+    /// file's directory.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::ConfigRead {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        Self::parse(&text)
+        let mut config = Self::parse(&text)?;
+        if let Some(dir) = path.parent() {
+            if let Some(v) = config.validator.as_mut()
+                && v.keystore.is_relative()
+            {
+                v.keystore = dir.join(&v.keystore);
+            }
+            if let Some(r) = config.relayer.as_mut()
+                && r.keystore.is_relative()
+            {
+                r.keystore = dir.join(&r.keystore);
+            }
+        }
+        Ok(config)
     }
 
     /// Checks every value; the error names the first bad key.

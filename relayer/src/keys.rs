@@ -1,7 +1,7 @@
 //! Signing keys of the daemon: Web3 Secret Storage files whose password is read from the
 //! environment variable the configuration names (never from the file itself).
 
-use trestle_core::evm::EvmSigner;
+use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_core::wallet::keystore;
 use zeroize::Zeroizing;
 
@@ -34,4 +34,20 @@ pub fn load_signer(what: &str, key: &KeyConfig) -> Result<EvmSigner> {
         ))
     })?;
     Ok(EvmSigner::from_private_key(&private)?)
+}
+
+/// Checks that the keystore of `key` exists and is a well-formed Web3 Secret Storage file,
+/// without decrypting it (for `check-config`). Returns the address it declares, if any.
+/// Errors name the config key `{what}.keystore`.
+pub fn check_keystore(what: &str, key: &KeyConfig) -> Result<Option<EvmAddress>> {
+    let field = format!("{what}.keystore");
+    let json = std::fs::read_to_string(&key.keystore).map_err(|e| {
+        Error::config(
+            &field,
+            format!("cannot read {}: {e}", key.keystore.display()),
+        )
+    })?;
+    let parsed = keystore::Keystore::parse(&json)
+        .map_err(|e| Error::config(&field, format!("{}: {e}", key.keystore.display())))?;
+    Ok(parsed.address().map(EvmAddress))
 }

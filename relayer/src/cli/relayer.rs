@@ -114,24 +114,66 @@ pub fn run(command: RelayerCommand) -> anyhow::Result<Outcome> {
 }
 
 fn check_config(path: &std::path::Path) -> anyhow::Result<Outcome> {
-    match Config::load(path) {
-        Ok(config) => Ok(Outcome::ok(
-            format!("{}: ok\n{}", path.display(), config.summary()),
-            json!({
-                "ok": true,
-                "roles": {
-                    "validator": config.validator.is_some(),
-                    "relayer": config.relayer.is_some(),
-                },
-                "chains": config.chains.iter().map(|c| json!({"name": c.name, "domain": c.domain})).collect::<Vec<_>>(),
-                "routes": config.routes.iter().map(|r| json!({"from": r.from, "to": r.to, "epoch": r.epoch, "threshold": r.threshold})).collect::<Vec<_>>(),
-            }),
-        )),
-        Err(e) => Ok(Outcome::failed(
+    let failed = |e: trestle_relayer::Error| {
+        Ok(Outcome::failed(
             format!("{}: {e}", path.display()),
             json!({ "ok": false, "error": e.to_string() }),
-        )),
+        ))
+    };
+    let config = match Config::load(path) {
+        Ok(config) => config,
+        Err(e) => return failed(e),
+    };
+    // The keystores must exist and parse (they are not decrypted here); a validator key
+    // should be in some route's set.
+    let mut notes = Vec::new();
+    let mut keys = serde_json::Map::new();
+    let roles = [
+        ("validator", config.validator.as_ref().map(|v| v.key())),
+        ("relayer", config.relayer.as_ref().map(|r| r.key())),
+    ];
+    for (role, key) in roles {
+        let Some(key) = key else { continue };
+        let address = match trestle_relayer::keys::check_keystore(role, &key) {
+            Ok(a) => a,
+            Err(e) => return failed(e),
+        };
+        match address {
+            Some(a) => {
+                notes.push(format!("{role} key: {a}"));
+                keys.insert(role.into(), json!(a.to_string()));
+                if role == "validator"
+                    && !config
+                        .routes
+                        .iter()
+                        .any(|r| r.validators.iter().any(|v| v.address == a))
+                {
+                    notes.push(format!(
+                        "warning: validator key {a} is in no route's validator set"
+                    ));
+                }
+            }
+            None => notes.push(format!("{role} key: keystore declares no address")),
+        }
     }
+    Ok(Outcome::ok(
+        format!(
+            "{}: ok\n{}\n{}",
+            path.display(),
+            config.summary(),
+            notes.join("\n")
+        ),
+        json!({
+            "ok": true,
+            "roles": {
+                "validator": config.validator.is_some(),
+                "relayer": config.relayer.is_some(),
+            },
+            "keys": keys,
+            "chains": config.chains.iter().map(|c| json!({"name": c.name, "domain": c.domain})).collect::<Vec<_>>(),
+            "routes": config.routes.iter().map(|r| json!({"from": r.from, "to": r.to, "epoch": r.epoch, "threshold": r.threshold})).collect::<Vec<_>>(),
+        }),
+    ))
 }
 
 async fn open_store(path: &std::path::Path) -> anyhow::Result<Store> {

@@ -45,7 +45,20 @@ keystore = "relayer.json"
     )
 }
 
+/// Writes the config and, beside it, the relayer keystore it names (account 2 of anvil).
 fn write(dir: &Path, text: &str) -> std::path::PathBuf {
+    let key: [u8; 32] =
+        hex::decode("5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a")
+            .unwrap()
+            .try_into()
+            .unwrap();
+    let json = trestle_core::wallet::keystore::encrypt(
+        &key,
+        b"pw",
+        trestle_core::wallet::keystore::KdfParams::scrypt_light(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("relayer.json"), json).unwrap();
     let path = dir.join("trestle.toml");
     std::fs::write(&path, text).unwrap();
     path
@@ -75,6 +88,10 @@ fn check_config_accepts_a_valid_file_and_summarises_it() {
     assert!(text.contains(": ok"), "{text}");
     assert!(text.contains("roles: relayer"), "{text}");
     assert!(text.contains("a -> b (2-of-3, epoch 1)"), "{text}");
+    assert!(
+        text.contains("relayer key: 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"),
+        "{text}"
+    );
 
     let out = trestle()
         .args(["--json", "relayer", "check-config", "-c"])
@@ -87,6 +104,29 @@ fn check_config_accepts_a_valid_file_and_summarises_it() {
     assert_eq!(v["roles"]["relayer"], true);
     assert_eq!(v["roles"]["validator"], false);
     assert_eq!(v["chains"][1]["domain"], 2);
+    assert_eq!(
+        v["keys"]["relayer"],
+        "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+    );
+
+    // A missing or malformed keystore is named by its key.
+    std::fs::write(dir.path().join("relayer.json"), "{}").unwrap();
+    let out = trestle()
+        .args(["relayer", "check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("relayer.keystore"), "{err}");
+    std::fs::remove_file(dir.path().join("relayer.json")).unwrap();
+    let out = trestle()
+        .args(["relayer", "check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("relayer.keystore"));
 }
 
 #[test]

@@ -136,3 +136,105 @@ pub fn execute_queued_calldata(message: &[u8]) -> Vec<u8> {
     }
     .abi_encode()
 }
+
+/// What a destination bridge holds for an origin domain (`remote(origin)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteSet {
+    /// The origin bridge it accepts (32 bytes).
+    pub bridge: [u8; 32],
+    /// Epoch of the validator set.
+    pub epoch: u64,
+    /// Threshold.
+    pub threshold: u8,
+    /// Validators, ascending.
+    pub validators: Vec<EvmAddress>,
+}
+
+/// Reads `remote(origin)` from the destination bridge.
+pub async fn remote(chain: &EvmChain, bridge: EvmAddress, origin: u32) -> Result<RemoteSet> {
+    use alloy_sol_types::sol_data;
+    let data = Bridge::remoteCall { domain: origin }.abi_encode();
+    let out = chain.call(bridge, &data).await?;
+    type Returns = (
+        sol_data::FixedBytes<32>,
+        sol_data::Uint<64>,
+        sol_data::Uint<8>,
+        sol_data::Array<sol_data::Address>,
+    );
+    let (remote_bridge, epoch, threshold, validators) =
+        <Returns as SolType>::abi_decode_params(&out).map_err(|e| {
+            Error::Chain(trestle_core::Error::MalformedResponse {
+                endpoint: chain.config().name.clone(),
+                reason: format!("remote({origin}) does not decode: {e}"),
+            })
+        })?;
+    Ok(RemoteSet {
+        bridge: remote_bridge.0,
+        epoch,
+        threshold,
+        validators: validators.into_iter().map(|a| EvmAddress(a.0.0)).collect(),
+    })
+}
+
+/// How a route's configuration differs from what the destination bridge holds; empty when
+/// they agree. The relayer's signatures are useless (and the validator's too) when they
+/// differ.
+pub fn route_mismatches(
+    origin_bridge: EvmAddress,
+    set: &trestle_bridge::ValidatorSet,
+    remote: &RemoteSet,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if remote.bridge != UniversalAddress::from_evm(origin_bridge.0).0 {
+        out.push(format!(
+            "the destination accepts origin bridge 0x{}, the config says {origin_bridge}",
+            hex::encode(remote.bridge)
+        ));
+    }
+    if remote.epoch != set.epoch() {
+        out.push(format!(
+            "the destination's validator-set epoch is {}, the config says {}",
+            remote.epoch,
+            set.epoch()
+        ));
+    }
+    if usize::from(remote.threshold) != set.threshold() {
+        out.push(format!(
+            "the destination's threshold is {}, the config says {}",
+            remote.threshold,
+            set.threshold()
+        ));
+    }
+    if remote.validators.as_slice() != set.validators() {
+        out.push("the destination's validators differ from the config's".to_owned());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_mismatches_names_each_difference() {
+        let v = |b: u8| EvmAddress([b; 20]);
+        let set = trestle_bridge::ValidatorSet::new(3, vec![v(1), v(2), v(3)], 2).unwrap();
+        let bridge = v(9);
+        let same = RemoteSet {
+            bridge: UniversalAddress::from_evm(bridge.0).0,
+            epoch: 3,
+            threshold: 2,
+            validators: vec![v(1), v(2), v(3)],
+        };
+        assert!(route_mismatches(bridge, &set, &same).is_empty());
+        let other = RemoteSet {
+            bridge: [0; 32],
+            epoch: 4,
+            threshold: 3,
+            validators: vec![v(1), v(2)],
+        };
+        let diffs = route_mismatches(bridge, &set, &other);
+        assert_eq!(diffs.len(), 4, "{diffs:?}");
+        assert!(diffs[1].contains("epoch is 4"));
+    }
+}

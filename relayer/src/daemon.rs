@@ -73,6 +73,8 @@ impl Daemon {
             chains.insert(c.name.clone(), Arc::new(chain));
         }
 
+        check_routes(&config, &chains).await;
+
         let mut tasks = Vec::new();
         for c in &config.chains {
             let is_origin = config.routes.iter().any(|r| r.from == c.name);
@@ -196,4 +198,32 @@ async fn wait_for_signal() -> Result<()> {
         tokio::signal::ctrl_c().await.map_err(io)?;
     }
     Ok(())
+}
+
+/// Compares every route with what its destination bridge holds (`remote(origin)`) and logs
+/// each difference as an error: signatures made for another epoch, set or origin bridge are
+/// refused on chain. Does not stop the daemon (a rotation may be under way).
+async fn check_routes(config: &Config, chains: &BTreeMap<String, Arc<EvmChain>>) {
+    for route in &config.routes {
+        let (Some(origin), Some(destination), Some(chain)) = (
+            config.chain(&route.from),
+            config.chain(&route.to),
+            chains.get(&route.to),
+        ) else {
+            continue;
+        };
+        let Ok(set) = config.validator_set(route) else {
+            continue;
+        };
+        match crate::bridge::remote(chain, destination.bridge, origin.domain).await {
+            Ok(remote) => {
+                for problem in crate::bridge::route_mismatches(origin.bridge, &set, &remote) {
+                    tracing::error!(from = %route.from, to = %route.to, "route does not match the destination bridge: {problem}");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(from = %route.from, to = %route.to, error = %e, "cannot read the destination bridge's validator set");
+            }
+        }
+    }
 }

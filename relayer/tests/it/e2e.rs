@@ -268,6 +268,25 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
             url: "http://127.0.0.1:1".into(),
         })
         .collect();
+    // The route agrees with what bridge B holds for origin A; a wrong epoch is named.
+    let cfg = config(
+        std::path::Path::new("/unused"),
+        chains(),
+        placeholder.clone(),
+        true,
+        false,
+    );
+    let set = cfg.validator_set(&cfg.routes[0]).unwrap();
+    let remote = trestle_relayer::bridge::remote(&chain_b, d.bridge_b, DOMAIN_A)
+        .await
+        .unwrap();
+    assert_eq!(remote.epoch, 1);
+    assert!(trestle_relayer::bridge::route_mismatches(d.bridge_a, &set, &remote).is_empty());
+    let wrong = trestle_bridge::ValidatorSet::new(2, set.validators().to_vec(), 2).unwrap();
+    assert_eq!(
+        trestle_relayer::bridge::route_mismatches(d.bridge_a, &wrong, &remote).len(),
+        1
+    );
 
     // Three validators, each its own store and API.
     let mut dirs = Vec::new();

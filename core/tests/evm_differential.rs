@@ -360,7 +360,9 @@ fn typed_document() -> impl Strategy<Value = Value> {
         prop::collection::vec(field(), 1..5),
         prop::collection::vec(prop::collection::vec(field(), 1..4), 1..2),
         0usize..3,
-        any::<u64>(),
+        // A JSON number, so within what every JSON reader carries exactly (2^53 - 1); larger
+        // numbers are refused (see eip712 tests) and reach the domain as strings.
+        0u64..(1 << 53),
         address(),
     )
         .prop_flat_map(|(outer, inner_sets, inner_count, chain_id, contract)| {

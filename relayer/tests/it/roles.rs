@@ -475,3 +475,133 @@ async fn reorg_orphans_a_message_and_the_validator_never_signs_its_nonce_again()
     store.close().await;
     validator.shutdown().await;
 }
+
+/// A validator endpoint that answers with a signature by another key: the relayer ignores it
+/// (and counts it), and delivers with the two honest validators.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relayer_ignores_attestations_that_do_not_recover_to_the_validator() {
+    use axum::extract::Path;
+    use trestle_bridge::Attestation;
+
+    let anvil_a = Anvil::builder().chain_id(31_337).spawn().unwrap();
+    let anvil_b = Anvil::builder().chain_id(31_338).spawn().unwrap();
+    let chain_a = connect(&anvil_a, "a").await;
+    let chain_b = connect(&anvil_b, "b").await;
+    let keys: Vec<EvmSigner> = (5..8).map(signer).collect();
+    let addrs: Vec<EvmAddress> = keys.iter().map(|k| k.address()).collect();
+    let d = deploy_bridges(&anvil_a, &anvil_b, &chain_a, &chain_b, &addrs, u128::MAX).await;
+
+    // The impostor claims to be validator 7 but signs with key 9.
+    let impostor = signer(9);
+    let origin_bridge = UniversalAddress::from_evm(d.bridge_a.0);
+    let app = axum::Router::new().route(
+        "/v1/attestations/{id}",
+        axum::routing::get(move |Path(id): Path<String>| {
+            let impostor = impostor.clone();
+            async move {
+                let id: [u8; 32] = hex::decode(id.trim_start_matches("0x"))
+                    .unwrap()
+                    .try_into()
+                    .unwrap();
+                let digest = Attestation {
+                    origin: DOMAIN_A,
+                    origin_bridge,
+                    epoch: 1,
+                    message_id: id,
+                }
+                .digest();
+                let sig = impostor.sign_hash(&digest).unwrap().to_bytes();
+                axum::Json(json!({
+                    "message_id": format!("0x{}", hex::encode(id)),
+                    "attestations": [{
+                        "epoch": 1,
+                        "signer": impostor.address().to_string(),
+                        "signature": format!("0x{}", hex::encode(sig)),
+                    }],
+                }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let chains = || {
+        vec![
+            chain_config("a", DOMAIN_A, &anvil_a, d.bridge_a),
+            chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
+        ]
+    };
+    let placeholder: Vec<ValidatorEndpoint> = addrs
+        .iter()
+        .map(|a| ValidatorEndpoint {
+            address: *a,
+            url: "http://127.0.0.1:1".into(),
+        })
+        .collect();
+    let mut dirs = Vec::new();
+    let mut validators = Vec::new();
+    for key in keys.iter().take(2) {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path(), chains(), placeholder.clone(), true, false);
+        validators.push(
+            Daemon::start(
+                cfg,
+                Keys {
+                    validator: Some(key.clone()),
+                    relayer: None,
+                },
+                "v",
+            )
+            .await
+            .unwrap(),
+        );
+        dirs.push(dir);
+    }
+    // The impostor is asked first.
+    let mut endpoints = vec![ValidatorEndpoint {
+        address: addrs[2],
+        url: fake_url,
+    }];
+    for (a, v) in addrs.iter().zip(&validators) {
+        endpoints.push(ValidatorEndpoint {
+            address: *a,
+            url: format!("http://{}", v.api_addr()),
+        });
+    }
+    let relayer_dir = tempfile::tempdir().unwrap();
+    let relayer = Daemon::start(
+        config(relayer_dir.path(), chains(), endpoints, false, true),
+        Keys {
+            validator: None,
+            relayer: Some(signer(2)),
+        },
+        "r",
+    )
+    .await
+    .unwrap();
+
+    let user = EvmSender::new(chain_a.clone(), signer(3));
+    let beneficiary = Address::from([0x55; 20]);
+    send_token(&user, d.bridge_a, d.token, 10u128.pow(18), beneficiary).await;
+    wait_until("delivery", Duration::from_secs(60), || {
+        let chain_b = chain_b.clone();
+        async move {
+            balance_of(&chain_b, d.wrapped, beneficiary).await == U256::from(10u128.pow(18))
+        }
+    })
+    .await;
+    let msgs = relayer.store().list(&ListFilter::default()).await.unwrap();
+    let sigs = relayer.store().signatures(&msgs[0].id, 1).await.unwrap();
+    assert_eq!(sigs.len(), 2);
+    assert!(sigs.iter().all(|s| s.signer != addrs[2].0));
+    let (_, metrics) = http_get(&format!("http://{}/metrics", relayer.api_addr())).await;
+    assert!(
+        metrics.contains("trestle_failures_total{stage=\"collect\",reason=\"bad_signature\"}"),
+        "{metrics}"
+    );
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}

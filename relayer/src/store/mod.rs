@@ -22,11 +22,11 @@ use sqlx::sqlite::{
 
 use crate::error::{Error, Result};
 
+use records::MessageRow;
 pub use records::{
     AttestOutcome, AttestationRecord, ListFilter, MessageRecord, MessageState, NewMessage,
     SignatureRecord, StateCount,
 };
-use records::{AttestationRow, MessageRow, SignatureRow};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -52,6 +52,8 @@ macro_rules! dispatch {
         }
     };
 }
+
+mod attestations;
 
 /// The relayer's store. Cheap to clone (a connection pool).
 #[derive(Debug, Clone)]
@@ -445,39 +447,6 @@ impl Store {
         Ok(())
     }
 
-    /// Messages from `origin` to one of `destinations` for which `signer` has attested
-    /// nothing at their `(origin, nonce)` yet, lowest nonce first, skipping orphaned ones.
-    pub async fn unattested(
-        &self,
-        origin: u32,
-        destinations: &[u32],
-        signer: &[u8; 20],
-        limit: u32,
-    ) -> Result<Vec<MessageRecord>> {
-        if destinations.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Domains are integers, so they are inlined rather than bound (no injection).
-        let list: Vec<String> = destinations.iter().map(u32::to_string).collect();
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.origin = $1 AND m.state <> $2 \
-             AND m.destination IN ({}) \
-             AND NOT EXISTS (SELECT 1 FROM attested_nonces a WHERE a.origin = m.origin \
-             AND a.nonce = m.nonce AND a.signer = $3) ORDER BY m.nonce LIMIT $4",
-            list.join(", ")
-        );
-        let rows: Vec<MessageRow> = dispatch!(self, p => {
-            sqlx::query_as(&sql)
-                .bind(i64::from(origin))
-                .bind(MessageState::Orphaned.as_str())
-                .bind(signer.as_slice())
-                .bind(i64::from(limit))
-                .fetch_all(p)
-                .await?
-        });
-        rows.into_iter().map(MessageRow::into_record).collect()
-    }
-
     /// Releases a claim without recording anything (the work was not attempted).
     pub async fn release(&self, id: &[u8; 32], worker: &str) -> Result<()> {
         dispatch!(self, p => {
@@ -574,134 +543,5 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    // ------------------------------------------------------------------ signatures
-
-    /// Keeps a signature the relayer collected (idempotent).
-    pub async fn add_signature(&self, record: &SignatureRecord) -> Result<()> {
-        let epoch = i64_of(record.epoch, "epoch")?;
-        dispatch!(self, p => {
-            sqlx::query(
-                "INSERT INTO signatures (message_id, epoch, signer, signature, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id, epoch, signer) DO NOTHING",
-            )
-            .bind(record.message_id.as_slice())
-            .bind(epoch)
-            .bind(record.signer.as_slice())
-            .bind(record.signature.as_slice())
-            .bind(now_ms())
-            .execute(p)
-            .await?;
-        });
-        Ok(())
-    }
-
-    /// The signatures collected for a message under `epoch`, ascending by signer.
-    pub async fn signatures(
-        &self,
-        message_id: &[u8; 32],
-        epoch: u64,
-    ) -> Result<Vec<SignatureRecord>> {
-        let epoch = i64_of(epoch, "epoch")?;
-        let rows: Vec<SignatureRow> = dispatch!(self, p => {
-            sqlx::query_as(
-                "SELECT message_id, epoch, signer, signature FROM signatures \
-                 WHERE message_id = $1 AND epoch = $2 ORDER BY signer",
-            )
-            .bind(message_id.as_slice())
-            .bind(epoch)
-            .fetch_all(p)
-            .await?
-        });
-        rows.into_iter().map(SignatureRow::into_record).collect()
-    }
-
-    // ------------------------------------------------------------------ attestations
-
-    /// Records the validator's attestation, refusing equivocation: the first message
-    /// attested for `(origin, nonce)` by a signer is the only one it will ever attest for that
-    /// pair. Call this *before* publishing a signature; publish only on
-    /// [`AttestOutcome::Stored`] or [`AttestOutcome::AlreadyStored`].
-    pub async fn attest(&self, record: &AttestationRecord) -> Result<AttestOutcome> {
-        let now = now_ms();
-        let nonce = i64_of(record.nonce, "nonce")?;
-        let epoch = i64_of(record.epoch, "epoch")?;
-        let signed: Vec<u8> = dispatch!(self, p => {
-            let mut tx = p.begin().await?;
-            sqlx::query(
-                "INSERT INTO attested_nonces (origin, nonce, signer, message_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (origin, nonce, signer) DO NOTHING",
-            )
-            .bind(i64::from(record.origin))
-            .bind(nonce)
-            .bind(record.signer.as_slice())
-            .bind(record.message_id.as_slice())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            let (signed,): (Vec<u8>,) = sqlx::query_as(
-                "SELECT message_id FROM attested_nonces \
-                 WHERE origin = $1 AND nonce = $2 AND signer = $3",
-            )
-            .bind(i64::from(record.origin))
-            .bind(nonce)
-            .bind(record.signer.as_slice())
-            .fetch_one(&mut *tx)
-            .await?;
-            if signed.as_slice() != record.message_id.as_slice() {
-                tx.rollback().await?;
-                signed
-            } else {
-                let done = sqlx::query(
-                    "INSERT INTO attestations (message_id, epoch, signer, origin, nonce, \
-                     destination, signature, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                     ON CONFLICT (message_id, epoch, signer) DO NOTHING",
-                )
-                .bind(record.message_id.as_slice())
-                .bind(epoch)
-                .bind(record.signer.as_slice())
-                .bind(i64::from(record.origin))
-                .bind(nonce)
-                .bind(i64::from(record.destination))
-                .bind(record.signature.as_slice())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                if done.rows_affected() == 0 {
-                    return Ok(AttestOutcome::AlreadyStored);
-                }
-                return Ok(AttestOutcome::Stored);
-            }
-        });
-        Err(Error::Equivocation {
-            origin: record.origin,
-            nonce: record.nonce,
-            signed: hex::encode(signed),
-            new: hex::encode(record.message_id),
-        })
-    }
-
-    /// The attestations this validator signed for a message (one per epoch and signer).
-    pub async fn attestations(&self, message_id: &[u8; 32]) -> Result<Vec<AttestationRecord>> {
-        let rows: Vec<AttestationRow> = dispatch!(self, p => {
-            sqlx::query_as(
-                "SELECT message_id, epoch, signer, origin, nonce, destination, signature \
-                 FROM attestations WHERE message_id = $1 ORDER BY epoch, signer",
-            )
-            .bind(message_id.as_slice())
-            .fetch_all(p)
-            .await?
-        });
-        rows.into_iter().map(AttestationRow::into_record).collect()
-    }
-
-    /// How many attestations this store holds.
-    pub async fn attestation_count(&self) -> Result<u64> {
-        let (n,): (i64,) = dispatch!(self, p => {
-            sqlx::query_as("SELECT COUNT(*) FROM attestations").fetch_one(p).await?
-        });
-        records::u64_of(n, "count")
     }
 }

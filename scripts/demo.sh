@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job. Today: the wallet demo — a fresh mnemonic, EVM and Solana accounts, and every
-# kind of signature the wallet makes, each checked. (The local bridge demo replaces it once the
+# kind of signature the wallet makes. (The local bridge demo replaces it once the
 # bridge and relayer exist.) Installs what it needs first (scripts/setup.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"

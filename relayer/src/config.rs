@@ -319,6 +319,14 @@ pub struct RelayerConfig {
     /// How often the queues are worked, in milliseconds. Default 1,000.
     #[serde(default = "default_tick_ms")]
     pub poll_interval_ms: u64,
+    /// A `deliver` transaction not mined this long after its last broadcast is replaced with
+    /// a fee bump (same nonce), in milliseconds. Default 60,000.
+    #[serde(default = "default_replace_after_ms")]
+    pub replace_after_ms: u64,
+}
+
+fn default_replace_after_ms() -> u64 {
+    60_000
 }
 
 fn default_batch_size() -> usize {
@@ -408,6 +416,12 @@ impl Config {
             if r.poll_interval_ms == 0 {
                 return Err(Error::config(
                     "relayer.poll_interval_ms",
+                    "must not be zero",
+                ));
+            }
+            if r.replace_after_ms == 0 {
+                return Err(Error::config(
+                    "relayer.replace_after_ms",
                     "must not be zero",
                 ));
             }

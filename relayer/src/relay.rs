@@ -16,7 +16,8 @@ use trestle_bridge::signatures::recover_strict;
 use trestle_bridge::{Attestation, ValidatorSet, verify_attestation};
 use trestle_core::chain::{Chain, UniversalAddress};
 use trestle_core::evm::EvmAddress;
-use trestle_evm::{EvmChain, EvmSender, TxRequest};
+use trestle_core::evm::TypedTransaction;
+use trestle_evm::{EvmChain, EvmSender, Fees, PendingTx, TxRequest};
 
 use crate::api::AttestationsResponse;
 use crate::bridge::{self, DeliveryStatus};
@@ -24,7 +25,7 @@ use crate::config::{Config, RelayerConfig, RouteConfig};
 use crate::error::{Error, Result};
 use crate::indexer::pause;
 use crate::metrics::Metrics;
-use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
+use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, Submission, now_ms};
 
 /// A route as the relayer uses it.
 #[derive(Debug, Clone)]
@@ -346,6 +347,13 @@ impl Destination {
         match self.sender.send(TxRequest::call(self.bridge, data)).await {
             Ok(pending) => {
                 tracing::info!(destination = %self.name, tx = %pending.id(), messages = items.len(), "deliver sent");
+                if let Err(e) = self
+                    .store
+                    .record_submission(&pending.hash, &pending.hash, self.domain, &pending.raw)
+                    .await
+                {
+                    tracing::warn!(error = %e, "cannot record the transaction (it will not be replaced if stuck)");
+                }
                 for (record, _) in &items {
                     if let Err(e) = self
                         .store
@@ -461,7 +469,27 @@ impl Destination {
                 "submitted message without tx hash".into(),
             ));
         };
-        let Some(receipt) = self.chain.receipt(hash).await? else {
+        // Every version (the first and its fee-bump replacements), newest first.
+        let versions = self.store.submissions(&hash).await?;
+        let mut found = None;
+        for version in versions.iter().rev() {
+            if let Some(r) = self.chain.receipt(version.tx_hash).await? {
+                found = Some(r);
+                break;
+            }
+        }
+        if versions.is_empty() {
+            found = self.chain.receipt(hash).await?;
+        }
+        let Some(receipt) = found else {
+            if let Some(latest) = versions.last() {
+                let waited = now_ms().saturating_sub(latest.created_at);
+                let replace_after =
+                    i64::try_from(self.settings.replace_after_ms).unwrap_or(i64::MAX);
+                if waited >= replace_after {
+                    self.replace(&hash, latest).await;
+                }
+            }
             let age_ms = now_ms().saturating_sub(record.updated_at);
             if age_ms > 300_000 {
                 return Err(Error::Chain(trestle_core::Error::Timeout {
@@ -471,6 +499,7 @@ impl Destination {
             }
             return Ok(false);
         };
+        let hash = receipt.transaction_hash;
         if receipt.block_number > self.chain.safe_height().await? {
             return Ok(false);
         }
@@ -506,6 +535,64 @@ impl Destination {
             tracing::info!(destination = %self.name, id = %hex::encode(record.id), "delivered");
         }
         Ok(moved)
+    }
+
+    /// Replaces the stuck `latest` version of the transaction first sent as `root` with a fee
+    /// bump (same nonce) and records the new version; at the fee ceiling, broadcasts it
+    /// again instead.
+    async fn replace(&self, root: &[u8; 32], latest: &Submission) {
+        let transaction = match trestle_core::evm::transaction::decode_signed(&latest.raw) {
+            Ok((tx, _, _)) => tx,
+            Err(e) => {
+                tracing::error!(error = %e, "stored transaction does not decode; not replacing");
+                return;
+            }
+        };
+        let fees = match &transaction {
+            TypedTransaction::Eip1559(t) => Fees::Eip1559 {
+                max_fee_per_gas: t.max_fee_per_gas.try_into().unwrap_or(u128::MAX),
+                max_priority_fee_per_gas: t
+                    .max_priority_fee_per_gas
+                    .try_into()
+                    .unwrap_or(u128::MAX),
+            },
+            TypedTransaction::Legacy(t) => Fees::Legacy {
+                gas_price: t.gas_price.try_into().unwrap_or(u128::MAX),
+            },
+            _ => {
+                tracing::warn!("only legacy and EIP-1559 transactions are replaced");
+                return;
+            }
+        };
+        let pending = PendingTx {
+            hash: latest.tx_hash,
+            transaction,
+            raw: latest.raw.clone(),
+            fees,
+            sent_at: std::time::Instant::now(),
+        };
+        match self.sender.replace(&pending).await {
+            Ok(next) => {
+                tracing::info!(destination = %self.name, old = %pending.id(), new = %next.id(), "stuck deliver replaced with a fee bump");
+                self.metrics.failure("submit", "stuck");
+                if let Err(e) = self
+                    .store
+                    .record_submission(root, &next.hash, self.domain, &next.raw)
+                    .await
+                {
+                    tracing::warn!(error = %e, "cannot record the replacement");
+                }
+            }
+            Err(trestle_evm::Error::FeeCeiling { .. }) => {
+                if let Err(e) = self.sender.rebroadcast(&pending).await {
+                    tracing::warn!(error = %e, "rebroadcast failed");
+                }
+            }
+            Err(e) => {
+                // "nonce too low": a version was mined meanwhile; the next pass finds it.
+                tracing::info!(destination = %self.name, error = %e, "replacement not sent");
+            }
+        }
     }
 
     // ------------------------------------------------------------------ execute queued

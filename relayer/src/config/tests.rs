@@ -78,6 +78,7 @@ fn valid_config_parses_with_defaults() {
     assert_eq!(r.password_env, "RELAYER_PW");
     assert_eq!(r.batch_size, 4);
     assert_eq!(r.max_attempts, 8);
+    assert_eq!(r.replace_after_ms, 60_000);
     let a = c.chain("anvil-a").unwrap();
     let evm = a.evm_config();
     assert_eq!(evm.name, "anvil-a");
@@ -197,6 +198,11 @@ fn bad_values_name_their_key() {
         ),
         ("batch_size = 4", "batch_size = 0", "relayer.batch_size"),
         ("batch_size = 4", "max_attempts = 0", "relayer.max_attempts"),
+        (
+            "batch_size = 4",
+            "replace_after_ms = 0",
+            "relayer.replace_after_ms",
+        ),
         (
             "batch_size = 4",
             "backoff_initial_ms = 10\nbackoff_max_ms = 5",

@@ -27,6 +27,7 @@ pub use records::{
     AttestOutcome, AttestationRecord, ListFilter, MessageRecord, MessageState, NewMessage,
     SignatureRecord, StateCount,
 };
+pub use submissions::Submission;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -54,6 +55,7 @@ macro_rules! dispatch {
 }
 
 mod attestations;
+mod submissions;
 
 /// The relayer's store. Cheap to clone (a connection pool).
 #[derive(Debug, Clone)]

@@ -222,6 +222,7 @@ pub(crate) fn config(
             backoff_initial_ms: 200,
             backoff_max_ms: 2_000,
             poll_interval_ms: 100,
+            replace_after_ms: 60_000,
         }),
     }
 }

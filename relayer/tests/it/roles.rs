@@ -605,3 +605,118 @@ async fn relayer_ignores_attestations_that_do_not_recover_to_the_validator() {
         v.shutdown().await;
     }
 }
+
+/// The destination stops mining: the relayer replaces its stuck `deliver` with a fee bump
+/// (same nonce), and once a block is mined, whichever version landed is confirmed; the
+/// transfer arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stuck_deliver_is_replaced_with_a_fee_bump_and_confirmed() {
+    let anvil_a = Anvil::builder().chain_id(31_337).spawn().unwrap();
+    let anvil_b = Anvil::builder().chain_id(31_338).spawn().unwrap();
+    let chain_a = connect(&anvil_a, "a").await;
+    let chain_b = connect(&anvil_b, "b").await;
+    let keys: Vec<EvmSigner> = (5..8).map(signer).collect();
+    let addrs: Vec<EvmAddress> = keys.iter().map(|k| k.address()).collect();
+    let d = deploy_bridges(&anvil_a, &anvil_b, &chain_a, &chain_b, &addrs, u128::MAX).await;
+    let chains = || {
+        vec![
+            chain_config("a", DOMAIN_A, &anvil_a, d.bridge_a),
+            chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
+        ]
+    };
+    let placeholder: Vec<ValidatorEndpoint> = addrs
+        .iter()
+        .map(|a| ValidatorEndpoint {
+            address: *a,
+            url: "http://127.0.0.1:1".into(),
+        })
+        .collect();
+    let mut dirs = Vec::new();
+    let mut validators = Vec::new();
+    for key in keys.iter().take(2) {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path(), chains(), placeholder.clone(), true, false);
+        validators.push(
+            Daemon::start(
+                cfg,
+                Keys {
+                    validator: Some(key.clone()),
+                    relayer: None,
+                },
+                "v",
+            )
+            .await
+            .unwrap(),
+        );
+        dirs.push(dir);
+    }
+    let mut endpoints = placeholder.clone();
+    for (endpoint, v) in endpoints.iter_mut().zip(&validators) {
+        endpoint.url = format!("http://{}", v.api_addr());
+    }
+    let relayer_dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(relayer_dir.path(), chains(), endpoints, false, true);
+    if let Some(r) = cfg.relayer.as_mut() {
+        r.replace_after_ms = 300;
+    }
+    let relayer = Daemon::start(
+        cfg,
+        Keys {
+            validator: None,
+            relayer: Some(signer(2)),
+        },
+        "r",
+    )
+    .await
+    .unwrap();
+
+    anvil_b.rpc("evm_setAutomine", json!([false])).unwrap();
+    let user = EvmSender::new(chain_a.clone(), signer(3));
+    let beneficiary = Address::from([0x66; 20]);
+    send_token(&user, d.bridge_a, d.token, 10u128.pow(18), beneficiary).await;
+
+    // Submitted, and replaced at least once while B mines nothing.
+    let store = relayer.store().clone();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let root = loop {
+        let msgs = store.list(&ListFilter::default()).await.unwrap();
+        if let Some(root) = msgs.first().and_then(|m| m.tx_hash)
+            && store.submissions(&root).await.unwrap().len() >= 2
+        {
+            break root;
+        }
+        assert!(Instant::now() < deadline, "no replacement: {msgs:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        balance_of(&chain_b, d.wrapped, beneficiary).await,
+        U256::ZERO
+    );
+    let versions = store.submissions(&root).await.unwrap();
+    assert_eq!(versions[0].tx_hash, root);
+
+    anvil_b.rpc("evm_mine", json!([])).unwrap();
+    anvil_b.rpc("evm_setAutomine", json!([true])).unwrap();
+    wait_until("delivery", Duration::from_secs(60), || {
+        let store = store.clone();
+        async move {
+            store
+                .list(&ListFilter::default())
+                .await
+                .unwrap()
+                .iter()
+                .all(|m| m.state == MessageState::Delivered)
+        }
+    })
+    .await;
+    assert_eq!(
+        balance_of(&chain_b, d.wrapped, beneficiary).await,
+        U256::from(10u128.pow(18))
+    );
+    // The version that landed is a replacement, not the first one.
+    assert!(chain_b.receipt(root).await.unwrap().is_none());
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}

@@ -71,6 +71,7 @@ store_suite!(
     attestations_refuse_equivocation,
     signatures_are_kept_once_in_signer_order,
     unattested_lists_what_the_signer_has_not_signed,
+    submissions_keep_every_version_of_a_transaction,
 );
 
 fn message(nonce: u64, origin: u32, destination: u32, sender: u8) -> Message {
@@ -693,4 +694,32 @@ async fn unattested_lists_what_the_signer_has_not_signed(store: Store, _url: Str
         nonces(store.unattested(1, &[2], &signer, 10).await.unwrap()),
         vec![1]
     );
+}
+
+async fn submissions_keep_every_version_of_a_transaction(store: Store, _url: String) {
+    let root = [1u8; 32];
+    store
+        .record_submission(&root, &root, 2, &[0xaa; 100])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(3)).await;
+    store
+        .record_submission(&root, &[2; 32], 2, &[0xbb; 100])
+        .await
+        .unwrap();
+    store
+        .record_submission(&root, &[2; 32], 2, &[0xbb; 100])
+        .await
+        .unwrap();
+    store
+        .record_submission(&[9; 32], &[9; 32], 2, &[0xcc; 1])
+        .await
+        .unwrap();
+    let versions = store.submissions(&root).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].tx_hash, root);
+    assert_eq!(versions[1].tx_hash, [2; 32]);
+    assert_eq!(versions[1].raw, vec![0xbb; 100]);
+    assert!(versions.iter().all(|v| v.root == root));
+    assert!(store.submissions(&[5; 32]).await.unwrap().is_empty());
 }

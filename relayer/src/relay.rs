@@ -102,8 +102,10 @@ impl Destination {
                 settings: settings.clone(),
                 store: store.clone(),
                 metrics: metrics.clone(),
+                // Short timeouts: an unreachable validator must not hold up the queue.
                 http: reqwest::Client::builder()
-                    .timeout(Duration::from_secs(10))
+                    .connect_timeout(Duration::from_secs(2))
+                    .timeout(Duration::from_secs(5))
                     .build()
                     .map_err(|e| Error::Io {
                         what: "building the HTTP client".into(),

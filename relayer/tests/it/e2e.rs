@@ -456,6 +456,18 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
     assert_eq!(status, 200);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["messages"].as_array().unwrap().len(), 2);
+    let sender = signer(3).address();
+    let (status, body) = http_get(&format!("{base}/v1/messages?sender={sender}&origin=1")).await;
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["messages"].as_array().unwrap().len(), 2);
+    let (_, body) = http_get(&format!("{base}/v1/messages?sender=0x{}", "11".repeat(20))).await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(v["messages"].as_array().unwrap().is_empty());
+    assert_eq!(
+        http_get(&format!("{base}/v1/messages?state=lost")).await.0,
+        400
+    );
     let (status, body) =
         http_get(&format!("{base}/v1/messages/0x{}", hex::encode(msgs[0].id))).await;
     assert_eq!(status, 200, "{body}");

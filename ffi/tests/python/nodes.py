@@ -140,7 +140,7 @@ class Anvil(Node):
 class SolanaValidator(Node):
     """solana-test-validator on a claimed port block, with its faucet."""
 
-    def __init__(self):
+    def __init__(self, extra_args=()):
         self.ports = PortBlock()
         b = self.ports.base
         ledger = tempfile.mkdtemp(prefix="trestle-ffi-ledger-")
@@ -148,7 +148,8 @@ class SolanaValidator(Node):
         super().__init__(
             [binary("solana-test-validator"), "--ledger", ledger, "--reset", "--quiet",
              "--bind-address", "127.0.0.1", "--rpc-port", str(b), "--faucet-port", str(b + 2),
-             "--gossip-port", str(b + 3), "--dynamic-port-range", f"{b + 10}-{b + WIDTH - 1}"],
+             "--gossip-port", str(b + 3), "--dynamic-port-range", f"{b + 10}-{b + WIDTH - 1}",
+             *extra_args],
             "solana",
         )
         self.url = f"http://127.0.0.1:{b}"
@@ -166,6 +167,57 @@ class SolanaValidator(Node):
         super().stop()
         shutil.rmtree(self._ledger, ignore_errors=True)
         self.ports.close()
+
+
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def b58encode(data):
+    n = int.from_bytes(data, "big")
+    out = ""
+    while n:
+        n, r = divmod(n, 58)
+        out = B58[r] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+def b58decode(text):
+    n = 0
+    for ch in text:
+        n = n * 58 + B58.index(ch)
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
+    return b"\0" * (len(text) - len(text.lstrip("1"))) + body
+
+
+def account_file(directory, address, owner, data, lamports=10_000_000):
+    """A `--account ADDRESS FILE` JSON file for solana-test-validator: an account in genesis."""
+    import base64
+
+    path = os.path.join(directory, f"{address}.json")
+    with open(path, "w") as f:
+        json.dump({
+            "pubkey": address,
+            "account": {
+                "lamports": lamports,
+                "data": [base64.b64encode(data).decode(), "base64"],
+                "owner": owner,
+                "executable": False,
+                "rentEpoch": 0,
+                "space": len(data),
+            },
+        }, f)
+    return path
+
+
+def spl_mint(supply, decimals):
+    """SPL Token mint layout (82 bytes), no mint or freeze authority."""
+    return (bytes(4 + 32) + supply.to_bytes(8, "little") + bytes([decimals, 1]) + bytes(4 + 32))
+
+
+def spl_token_account(mint, owner, amount):
+    """SPL Token account layout (165 bytes), initialized, no delegate or close authority."""
+    return (b58decode(mint) + b58decode(owner) + amount.to_bytes(8, "little") + bytes(4 + 32)
+            + bytes([1]) + bytes(4 + 8) + bytes(8) + bytes(4 + 32))
 
 
 def run(coro):

@@ -2,7 +2,20 @@
 
 import unittest
 
-from nodes import Anvil, SolanaValidator, run
+import json
+import shutil
+import tempfile
+import urllib.request
+
+from nodes import (
+    Anvil,
+    SolanaValidator,
+    account_file,
+    b58encode,
+    run,
+    spl_mint,
+    spl_token_account,
+)
 from support import EVM_ADDRESS_0, EVM_ADDRESS_1, EVM_PATH_0, SOLANA_PATH_0, t, wallet
 
 TEN_THOUSAND_ETH = str(10_000 * 10**18)
@@ -53,6 +66,15 @@ class EvmNetworkTest(unittest.TestCase):
             run(chain.send_raw_transaction(signed.raw))
         self.assertTrue(str(cm.exception))
 
+    def test_erc20_balance(self):
+        # A contract whose code answers every call with the word 42: enough for balanceOf.
+        token = "0x00000000000000000000000000000000000e2c20"
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "anvil_setCode",
+                           "params": [token, "0x602a60005260206000f3"]}).encode()
+        req = urllib.request.Request(self.node.url, body, {"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=5).read()
+        self.assertEqual(run(self.chain.token_balance(token, EVM_ADDRESS_0)), "42")
+
     def test_token_balance_of_a_non_contract_is_an_error(self):
         with self.assertRaises(t.TrestleError) as cm:
             run(self.chain.token_balance(EVM_ADDRESS_1, EVM_ADDRESS_0))
@@ -88,15 +110,58 @@ class EvmNetworkTest(unittest.TestCase):
         self.assertIn("127.0.0.1:9", str(cm.exception))
 
 
+# A mint in genesis (6 decimals) and a token account of account 2 holding 500000 of it.
+MINT = b58encode(bytes(range(1, 33)))
+SPL_OWNER_PATH = t.solana_derivation_path(2, t.SolanaPathStyle.BIP44_CHANGE)
+
+
 class SolanaNetworkTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.node = SolanaValidator()
+        cls.accounts_dir = tempfile.mkdtemp(prefix="trestle-ffi-accounts-")
+        program = t.spl_token_program_id()
+        owner = wallet().solana_account_at(SPL_OWNER_PATH).address
+        ata = t.associated_token_address(owner, MINT, program)
+        args = []
+        for address, data in (
+            (MINT, spl_mint(1_000_000, 6)),
+            (ata, spl_token_account(MINT, owner, 500_000)),
+        ):
+            args += ["--account", address, account_file(cls.accounts_dir, address, program, data)]
+        try:
+            cls.node = SolanaValidator(args)
+        finally:
+            shutil.rmtree(cls.accounts_dir, ignore_errors=True)
         cls.client = t.SolanaClient(cls.node.url)
 
     @classmethod
     def tearDownClass(cls):
         cls.node.stop()
+
+    def test_spl_transfer_creates_the_recipient_account(self):
+        client = self.client
+        w = wallet()
+        owner = w.solana_account_at(SPL_OWNER_PATH).address
+        recipient = w.solana_account(3, t.SolanaPathStyle.BIP44_CHANGE).address
+        self.assertEqual(run(client.token_balance(MINT, owner)), 500_000)
+        self.assertEqual(run(client.token_balance(MINT, recipient)), 0)  # no account yet
+        drop = run(client.request_airdrop(owner, 1_000_000_000))
+        run(client.wait_for_transaction(drop, False, 60_000))
+        signed = w.sign_spl_transfer(
+            SPL_OWNER_PATH, recipient, MINT, 200_000, 6, t.spl_token_program_id(),
+            run(client.latest_blockhash()), 0,
+        )
+        sig = run(client.send_transaction(signed.wire))
+        run(client.wait_for_transaction(sig, False, 60_000))
+        self.assertEqual(run(client.token_balance(MINT, recipient)), 200_000)
+        self.assertEqual(run(client.token_balance(MINT, owner)), 300_000)
+        # Again: the recipient's account exists now, and the idempotent create still succeeds.
+        again = w.sign_spl_transfer(
+            SPL_OWNER_PATH, recipient, MINT, 1, 6, t.spl_token_program_id(),
+            run(client.latest_blockhash()), 1,
+        )
+        run(client.wait_for_transaction(run(client.send_transaction(again.wire)), False, 60_000))
+        self.assertEqual(run(client.token_balance(MINT, recipient)), 200_001)
 
     def test_airdrop_transfer_and_balances(self):
         client = self.client

@@ -7,6 +7,9 @@ cd "$TRESTLE_REPO"
 
 "$TRESTLE_REPO/scripts/setup.sh"
 
+step "PostgreSQL for the relayer's store tests"
+"$TRESTLE_REPO/scripts/setup-postgres.sh"
+
 step "cargo fmt --check"
 cargo fmt --all --check
 

@@ -20,7 +20,10 @@ step "Solana bridge program: SBF toolchain, build and lints (its tests run under
 "$TRESTLE_REPO/contracts/solana/test.sh" --build-only
 
 step "Tests (cargo nextest)"
-cargo nextest run --workspace --locked --no-fail-fast
+nextest_log="$(mktemp)"
+trap 'rm -f "$nextest_log"' EXIT
+cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$nextest_log"
+summary="$(grep -E '^ +Summary .* tests run: ' "$nextest_log" | tail -n 1)"
 
 step "Doc tests"
 cargo test --workspace --doc --locked
@@ -35,3 +38,7 @@ step "Fuzz targets (short smoke run each)"
 "$TRESTLE_REPO/scripts/fuzz.sh" "${TRESTLE_FUZZ_SECONDS:-10}"
 
 step "All tests passed"
+echo "$summary"
+# The Rust tests' count, as one closing line (Foundry, interop and fuzz runs are reported above).
+passed="$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$summary")"
+echo "nextest: $passed passed, 0 failed"

@@ -84,7 +84,13 @@ fn two_anvils_and_a_solana_validator_side_by_side() {
         json!([{ "from": DEV_ACCOUNTS[0].address, "to": DEV_ACCOUNTS[1].address, "value": "0x1" }]),
     )
     .unwrap();
-    assert_eq!(hex_u64(&a.rpc("eth_blockNumber", json!([])).unwrap()), 1);
+    // Automine seals the block just after eth_sendTransaction answers: wait for it.
+    assert!(
+        eventually(Duration::from_secs(10), || {
+            hex_u64(&a.rpc("eth_blockNumber", json!([])).unwrap()) == 1
+        }),
+        "chain a never mined the transaction"
+    );
     assert_eq!(hex_u64(&b.rpc("eth_blockNumber", json!([])).unwrap()), 0);
 
     assert_eq!(validator.rpc("getHealth", json!([])).unwrap(), "ok");

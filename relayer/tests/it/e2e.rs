@@ -227,6 +227,52 @@ pub(crate) fn config(
     }
 }
 
+/// Route members with an address nobody answers on: validators need the route's members in
+/// their configuration but never call each other.
+pub(crate) fn placeholder_endpoints(addrs: &[EvmAddress]) -> Vec<ValidatorEndpoint> {
+    addrs
+        .iter()
+        .map(|a| ValidatorEndpoint {
+            address: *a,
+            url: "http://127.0.0.1:1".into(),
+        })
+        .collect()
+}
+
+/// Starts one validator daemon per key, each with its own store directory (returned, to be
+/// kept alive as long as the daemons).
+pub(crate) async fn start_validators(
+    keys: &[EvmSigner],
+    chains: impl Fn() -> Vec<ChainConfig>,
+    endpoints: &[ValidatorEndpoint],
+) -> (Vec<Daemon>, Vec<tempfile::TempDir>) {
+    let mut dirs = Vec::new();
+    let mut validators = Vec::new();
+    for key in keys {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path(), chains(), endpoints.to_vec(), true, false);
+        let keys = Keys {
+            validator: Some(key.clone()),
+            relayer: None,
+        };
+        validators.push(Daemon::start(cfg, keys, "v").await.unwrap());
+        dirs.push(dir);
+    }
+    (validators, dirs)
+}
+
+/// `endpoints` with the first ones pointed at the running `validators`, in order.
+pub(crate) fn live_endpoints(
+    endpoints: &[ValidatorEndpoint],
+    validators: &[Daemon],
+) -> Vec<ValidatorEndpoint> {
+    let mut endpoints = endpoints.to_vec();
+    for (endpoint, v) in endpoints.iter_mut().zip(validators) {
+        endpoint.url = format!("http://{}", v.api_addr());
+    }
+    endpoints
+}
+
 pub(crate) async fn balance_of(chain: &EvmChain, token: EvmAddress, owner: Address) -> U256 {
     let data = BridgedToken::balanceOfCall::new((owner,)).abi_encode();
     let out = chain.call(token, &data).await.unwrap();
@@ -262,13 +308,7 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
             chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
         ]
     };
-    let placeholder: Vec<ValidatorEndpoint> = validator_addrs
-        .iter()
-        .map(|a| ValidatorEndpoint {
-            address: *a,
-            url: "http://127.0.0.1:1".into(),
-        })
-        .collect();
+    let placeholder = placeholder_endpoints(&validator_addrs);
     // The route agrees with what bridge B holds for origin A; a wrong epoch is named.
     let cfg = config(
         std::path::Path::new("/unused"),
@@ -290,26 +330,8 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
     );
 
     // Three validators, each its own store and API.
-    let mut dirs = Vec::new();
-    let mut validators = Vec::new();
-    for key in &validator_keys {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(dir.path(), chains(), placeholder.clone(), true, false);
-        let keys = Keys {
-            validator: Some(key.clone()),
-            relayer: None,
-        };
-        validators.push(Daemon::start(cfg, keys, "v").await.unwrap());
-        dirs.push(dir);
-    }
-    let endpoints: Vec<ValidatorEndpoint> = validators
-        .iter()
-        .zip(&validator_addrs)
-        .map(|(v, a)| ValidatorEndpoint {
-            address: *a,
-            url: format!("http://{}", v.api_addr()),
-        })
-        .collect();
+    let (validators, _dirs) = start_validators(&validator_keys, chains, &placeholder).await;
+    let endpoints = live_endpoints(&placeholder, &validators);
     // A user sends 1.5 and 2 ether from A to a fresh beneficiary on B.
     let user = EvmSender::new(chain_a.clone(), signer(3));
     let beneficiary = Address::from([0x42; 20]);
@@ -516,33 +538,9 @@ async fn two_relayers_on_one_postgres_store_deliver_each_message_once() {
             chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
         ]
     };
-    let placeholder: Vec<ValidatorEndpoint> = validator_addrs
-        .iter()
-        .map(|a| ValidatorEndpoint {
-            address: *a,
-            url: "http://127.0.0.1:1".into(),
-        })
-        .collect();
-    let mut dirs = Vec::new();
-    let mut validators = Vec::new();
-    for key in &validator_keys {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(dir.path(), chains(), placeholder.clone(), true, false);
-        let keys = Keys {
-            validator: Some(key.clone()),
-            relayer: None,
-        };
-        validators.push(Daemon::start(cfg, keys, "v").await.unwrap());
-        dirs.push(dir);
-    }
-    let endpoints: Vec<ValidatorEndpoint> = validators
-        .iter()
-        .zip(&validator_addrs)
-        .map(|(v, a)| ValidatorEndpoint {
-            address: *a,
-            url: format!("http://{}", v.api_addr()),
-        })
-        .collect();
+    let placeholder = placeholder_endpoints(&validator_addrs);
+    let (validators, mut dirs) = start_validators(&validator_keys, chains, &placeholder).await;
+    let endpoints = live_endpoints(&placeholder, &validators);
     let mut relayers = Vec::new();
     for (i, key) in [2usize, 4].into_iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();

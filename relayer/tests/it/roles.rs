@@ -17,8 +17,8 @@ use trestle_relayer::{Daemon, Keys};
 use trestle_tests::Anvil;
 
 use crate::e2e::{
-    DOMAIN_A, DOMAIN_B, balance_of, chain_config, config, connect, deploy_bridges, http_get, send,
-    signer,
+    DOMAIN_A, DOMAIN_B, balance_of, chain_config, config, connect, deploy_bridges, http_get,
+    live_endpoints, placeholder_endpoints, send, signer, start_validators,
 };
 
 async fn send_token(
@@ -241,37 +241,10 @@ async fn timelocked_transfer_is_executed_when_its_delay_has_passed() {
             chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
         ]
     };
-    let placeholder: Vec<ValidatorEndpoint> = addrs
-        .iter()
-        .map(|a| ValidatorEndpoint {
-            address: *a,
-            url: "http://127.0.0.1:1".into(),
-        })
-        .collect();
-    let mut dirs = Vec::new();
-    let mut validators = Vec::new();
+    let placeholder = placeholder_endpoints(&addrs);
     // Two of the three validators run: exactly the threshold.
-    for key in keys.iter().take(2) {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(dir.path(), chains(), placeholder.clone(), true, false);
-        validators.push(
-            Daemon::start(
-                cfg,
-                Keys {
-                    validator: Some(key.clone()),
-                    relayer: None,
-                },
-                "v",
-            )
-            .await
-            .unwrap(),
-        );
-        dirs.push(dir);
-    }
-    let mut endpoints = placeholder.clone();
-    for (endpoint, v) in endpoints.iter_mut().zip(&validators) {
-        endpoint.url = format!("http://{}", v.api_addr());
-    }
+    let (validators, _dirs) = start_validators(&keys[..2], chains, &placeholder).await;
+    let endpoints = live_endpoints(&placeholder, &validators);
     let relayer_dir = tempfile::tempdir().unwrap();
     let relayer = Daemon::start(
         config(relayer_dir.path(), chains(), endpoints, false, true),
@@ -532,32 +505,8 @@ async fn relayer_ignores_attestations_that_do_not_recover_to_the_validator() {
             chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
         ]
     };
-    let placeholder: Vec<ValidatorEndpoint> = addrs
-        .iter()
-        .map(|a| ValidatorEndpoint {
-            address: *a,
-            url: "http://127.0.0.1:1".into(),
-        })
-        .collect();
-    let mut dirs = Vec::new();
-    let mut validators = Vec::new();
-    for key in keys.iter().take(2) {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(dir.path(), chains(), placeholder.clone(), true, false);
-        validators.push(
-            Daemon::start(
-                cfg,
-                Keys {
-                    validator: Some(key.clone()),
-                    relayer: None,
-                },
-                "v",
-            )
-            .await
-            .unwrap(),
-        );
-        dirs.push(dir);
-    }
+    let placeholder = placeholder_endpoints(&addrs);
+    let (validators, _dirs) = start_validators(&keys[..2], chains, &placeholder).await;
     // The impostor is asked first.
     let mut endpoints = vec![ValidatorEndpoint {
         address: addrs[2],
@@ -624,36 +573,9 @@ async fn stuck_deliver_is_replaced_with_a_fee_bump_and_confirmed() {
             chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
         ]
     };
-    let placeholder: Vec<ValidatorEndpoint> = addrs
-        .iter()
-        .map(|a| ValidatorEndpoint {
-            address: *a,
-            url: "http://127.0.0.1:1".into(),
-        })
-        .collect();
-    let mut dirs = Vec::new();
-    let mut validators = Vec::new();
-    for key in keys.iter().take(2) {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(dir.path(), chains(), placeholder.clone(), true, false);
-        validators.push(
-            Daemon::start(
-                cfg,
-                Keys {
-                    validator: Some(key.clone()),
-                    relayer: None,
-                },
-                "v",
-            )
-            .await
-            .unwrap(),
-        );
-        dirs.push(dir);
-    }
-    let mut endpoints = placeholder.clone();
-    for (endpoint, v) in endpoints.iter_mut().zip(&validators) {
-        endpoint.url = format!("http://{}", v.api_addr());
-    }
+    let placeholder = placeholder_endpoints(&addrs);
+    let (validators, _dirs) = start_validators(&keys[..2], chains, &placeholder).await;
+    let endpoints = live_endpoints(&placeholder, &validators);
     let relayer_dir = tempfile::tempdir().unwrap();
     let mut cfg = config(relayer_dir.path(), chains(), endpoints, false, true);
     if let Some(r) = cfg.relayer.as_mut() {

@@ -8,6 +8,7 @@ pub mod evm_bindings;
 pub mod message;
 pub mod rate_limit;
 pub mod signatures;
+pub mod solana;
 pub mod timelock;
 pub mod token;
 pub mod validator_set;

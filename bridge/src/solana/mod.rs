@@ -9,6 +9,7 @@ use sha2::{Digest as _, Sha256};
 use trestle_core::solana::SolanaAddress;
 
 pub mod admin;
+pub mod send;
 
 /// The id the program's tests and the local network load it at.
 pub const LOCAL_PROGRAM_ID: &str = "TRESTLEbridge111111111111111111111111111111";

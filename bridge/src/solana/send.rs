@@ -1,0 +1,173 @@
+//! The builder of the program's `send` instruction: lock (home token, into its vault) or burn
+//! (bridged mint) `amount` local units of a registered token and emit a token-transfer message
+//! to `destination` for `beneficiary`.
+//!
+//! Accounts, in the IDL's order: `sender` (signer), `config` (writable), `remote`
+//! (`["remote", destination]`), `token_config` (writable, `["token", token id]`), `sender_token`
+//! (writable), `mint` (writable), `vault` (writable `["vault", mint]` for a home token; the
+//! program id, read-only, for a bridged mint), `token_program` (SPL Token), `clock` (sysvar).
+//! Arguments: `destination: u32`, `beneficiary: [u8; 32]`, `amount: u64`.
+
+use trestle_core::solana::SolanaAddress;
+use trestle_core::solana::address::{SYSVAR_CLOCK_ID, TOKEN_PROGRAM_ID};
+use trestle_core::solana::instruction::{AccountMeta, Instruction};
+
+use super::{Args, BridgeProgram};
+
+/// How the program moves the sender's tokens: decided by the token's registration, which the
+/// program checks (a `send` built with the wrong kind is refused on chain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// A token whose home is this Solana deployment: locked into the vault `["vault", mint]`.
+    Home,
+    /// A token bridged in from another chain: the program's mint, burnt from the sender.
+    Bridged,
+}
+
+/// What a `send` moves and where: the inputs of [`send`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SendParams {
+    /// The owner of `sender_token`; signs the transaction.
+    pub sender: SolanaAddress,
+    /// The bridge token id (`keccak256(home domain || home token)`, see [`crate::token`]).
+    pub token_id: [u8; 32],
+    /// The SPL mint of the token on this chain.
+    pub mint: SolanaAddress,
+    /// The sender's token account of `mint` (usually its associated token account).
+    pub sender_token: SolanaAddress,
+    /// Home (lock into the vault) or bridged (burn).
+    pub kind: TokenKind,
+    /// The destination domain.
+    pub destination: u32,
+    /// The recipient on the destination chain, as a 32-byte universal address.
+    pub beneficiary: [u8; 32],
+    /// The amount in the mint's base units.
+    pub amount: u64,
+}
+
+/// The program's instruction name (its Anchor discriminator is `sha256("global:send")[..8]`).
+pub const NAME: &str = "send";
+
+/// The `send` instruction for `params` on `program`.
+///
+/// Builds what the program expects and nothing more: it does not check that the token is
+/// registered, that `destination` is a known remote, or that the amounts are non-zero; the
+/// program refuses those (`ZeroValue`, `UnknownRemote`, `TokenNotRegistered`, ...).
+pub fn send(program: &BridgeProgram, params: &SendParams) -> Instruction {
+    let vault = match params.kind {
+        TokenKind::Home => AccountMeta::new(program.vault(&params.mint), false),
+        TokenKind::Bridged => AccountMeta::new_readonly(program.id, false),
+    };
+    let accounts = vec![
+        AccountMeta::new_readonly(params.sender, true),
+        AccountMeta::new(program.config(), false),
+        AccountMeta::new_readonly(program.remote(params.destination), false),
+        AccountMeta::new(program.token(&params.token_id), false),
+        AccountMeta::new(params.sender_token, false),
+        AccountMeta::new(params.mint, false),
+        vault,
+        AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+        AccountMeta::new_readonly(SYSVAR_CLOCK_ID, false),
+    ];
+    let data = Args::instruction(NAME)
+        .u32(params.destination)
+        .fixed(&params.beneficiary)
+        .u64(params.amount)
+        .into_data();
+    Instruction {
+        program_id: program.id,
+        accounts,
+        data,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solana::LOCAL_PROGRAM_ID;
+
+    fn program() -> BridgeProgram {
+        BridgeProgram::new(SolanaAddress::parse(LOCAL_PROGRAM_ID).unwrap())
+    }
+
+    fn params(kind: TokenKind) -> SendParams {
+        SendParams {
+            sender: SolanaAddress([1; 32]),
+            token_id: [2; 32],
+            mint: SolanaAddress([3; 32]),
+            sender_token: SolanaAddress([4; 32]),
+            kind,
+            destination: 0x0102_0304,
+            beneficiary: [5; 32],
+            amount: 0x1122_3344_5566_7788,
+        }
+    }
+
+    #[test]
+    fn data_is_discriminator_then_borsh_args() {
+        let ix = send(&program(), &params(TokenKind::Home));
+        // The IDL's discriminator of `send`.
+        let disc = [102u8, 251, 20, 187, 65, 75, 12, 69];
+        assert_eq!(&ix.data[..8], &disc);
+        assert_eq!(&ix.data[8..12], &[4, 3, 2, 1]);
+        assert_eq!(&ix.data[12..44], &[5; 32]);
+        assert_eq!(
+            &ix.data[44..],
+            &[0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]
+        );
+        assert_eq!(ix.data.len(), 8 + 4 + 32 + 8);
+        assert_eq!(ix.program_id, program().id);
+    }
+
+    #[test]
+    fn accounts_follow_the_idl_for_a_home_token() {
+        let p = program();
+        let ix = send(&p, &params(TokenKind::Home));
+        let expected = [
+            (SolanaAddress([1; 32]), true, false),
+            (p.config(), false, true),
+            (p.remote(0x0102_0304), false, false),
+            (p.token(&[2; 32]), false, true),
+            (SolanaAddress([4; 32]), false, true),
+            (SolanaAddress([3; 32]), false, true),
+            (p.vault(&SolanaAddress([3; 32])), false, true),
+            (TOKEN_PROGRAM_ID, false, false),
+            (SYSVAR_CLOCK_ID, false, false),
+        ];
+        let got: Vec<_> = ix
+            .accounts
+            .iter()
+            .map(|m| (m.pubkey, m.is_signer, m.is_writable))
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn a_bridged_mint_passes_the_program_id_as_vault() {
+        let p = program();
+        let ix = send(&p, &params(TokenKind::Bridged));
+        assert_eq!(ix.accounts.len(), 9);
+        assert_eq!(ix.accounts[6], AccountMeta::new_readonly(p.id, false));
+        // Everything else is as for a home token.
+        let home = send(&p, &params(TokenKind::Home));
+        for i in (0..9).filter(|i| *i != 6) {
+            assert_eq!(ix.accounts[i], home.accounts[i]);
+        }
+        assert_eq!(ix.data, home.data);
+    }
+
+    #[test]
+    fn pdas_depend_on_destination_token_and_mint() {
+        let p = program();
+        let a = send(&p, &params(TokenKind::Home));
+        let mut other = params(TokenKind::Home);
+        other.destination = 7;
+        other.token_id = [9; 32];
+        other.mint = SolanaAddress([8; 32]);
+        let b = send(&p, &other);
+        assert_ne!(a.accounts[2].pubkey, b.accounts[2].pubkey);
+        assert_ne!(a.accounts[3].pubkey, b.accounts[3].pubkey);
+        assert_ne!(a.accounts[6].pubkey, b.accounts[6].pubkey);
+        assert_eq!(a.accounts[1].pubkey, b.accounts[1].pubkey);
+    }
+}

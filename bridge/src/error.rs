@@ -261,6 +261,25 @@ pub enum Error {
         /// The delay.
         delay: u64,
     },
+
+    // ---- Solana program accounts ----
+    /// An account of the Solana bridge program does not decode (wrong discriminator, length
+    /// or field value).
+    #[error("{account} account: {reason}")]
+    InvalidAccount {
+        /// The account type (`Config`, `Remote`, ...).
+        account: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// An instruction argument for the Solana bridge program that cannot be encoded or decoded.
+    #[error("{what}: {reason}")]
+    InvalidInstruction {
+        /// The instruction or action.
+        what: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -301,6 +320,8 @@ impl Error {
             Error::TimelockPending { .. } => "timelock_pending",
             Error::TimelockElapsed { .. } => "timelock_elapsed",
             Error::TimeOverflow { .. } => "time_overflow",
+            Error::InvalidAccount { .. } => "invalid_account",
+            Error::InvalidInstruction { .. } => "invalid_instruction",
         }
     }
 

@@ -10,6 +10,7 @@ use trestle_core::solana::SolanaAddress;
 
 pub mod admin;
 pub mod send;
+pub mod state;
 
 /// The id the program's tests and the local network load it at.
 pub const LOCAL_PROGRAM_ID: &str = "TRESTLEbridge111111111111111111111111111111";

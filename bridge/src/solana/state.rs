@@ -1,0 +1,658 @@
+//! Decoders of the Solana bridge program's accounts. Each account is its Anchor discriminator
+//! (`sha256("account:<Name>")[..8]`) followed by the Borsh encoding of its fields in the
+//! IDL's order; every decoder checks the discriminator and the length and names the account in
+//! its error ([`Error::InvalidAccount`]).
+
+use trestle_core::solana::SolanaAddress;
+
+use crate::error::{Error, Result};
+use crate::solana::account_discriminator;
+use crate::solana::admin::Action;
+
+/// Most validators in a remote's set (the protocol cap); a `Remote` is sized for it.
+pub const MAX_VALIDATORS: usize = 255;
+
+/// A cursor over account data that names the account in its errors.
+struct Fields<'a> {
+    account: &'static str,
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Fields<'a> {
+    /// Checks the discriminator of `account` and that `data` is at least `min_len` bytes.
+    fn open(account: &'static str, data: &'a [u8], min_len: usize) -> Result<Self> {
+        if data.len() < min_len {
+            return Err(invalid(
+                account,
+                format!("{} bytes; at least {min_len} expected", data.len()),
+            ));
+        }
+        if data.get(..8) != Some(account_discriminator(account).as_slice()) {
+            return Err(invalid(
+                account,
+                "the discriminator is not this account type's".to_owned(),
+            ));
+        }
+        Ok(Self {
+            account,
+            data,
+            pos: 8,
+        })
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self.pos.saturating_add(n);
+        let out = self.data.get(self.pos..end).ok_or_else(|| {
+            invalid(
+                self.account,
+                format!("{} bytes end before offset {end}", self.data.len()),
+            )
+        })?;
+        self.pos = end;
+        Ok(out)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> Result<u8> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    fn bool(&mut self, field: &str) -> Result<bool> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            other => Err(invalid(
+                self.account,
+                format!("{field} is {other}, not a bool"),
+            )),
+        }
+    }
+
+    fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+
+    fn i64(&mut self) -> Result<i64> {
+        Ok(i64::from_le_bytes(self.array()?))
+    }
+
+    fn address(&mut self) -> Result<SolanaAddress> {
+        Ok(SolanaAddress(self.array()?))
+    }
+
+    /// A `Vec<[u8; 20]>` of at most `max` entries.
+    fn addresses20(&mut self, field: &str, max: usize) -> Result<Vec<[u8; 20]>> {
+        let n = self.u32()? as usize;
+        if n > max {
+            return Err(invalid(
+                self.account,
+                format!("{field} holds {n} entries; at most {max} fit"),
+            ));
+        }
+        let flat = self.take(n * 20)?;
+        Ok(flat
+            .chunks_exact(20)
+            .map(|c| {
+                let mut a = [0u8; 20];
+                a.copy_from_slice(c);
+                a
+            })
+            .collect())
+    }
+
+    /// Refuses bytes after the last field (for accounts allocated to their exact size).
+    fn finish(&self) -> Result<()> {
+        if self.pos == self.data.len() {
+            Ok(())
+        } else {
+            Err(invalid(
+                self.account,
+                format!("{} bytes; the fields end at {}", self.data.len(), self.pos),
+            ))
+        }
+    }
+}
+
+fn invalid(account: &'static str, reason: String) -> Error {
+    Error::InvalidAccount { account, reason }
+}
+
+/// `Config` (PDA `["config"]`): the bridge's own settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// PDA bump.
+    pub bump: u8,
+    /// This bridge's domain.
+    pub domain: u32,
+    /// Proposes timelocked actions.
+    pub admin: SolanaAddress,
+    /// Pauses, cancels queued transfers and proposals.
+    pub guardian: SolanaAddress,
+    /// Whether `send`/`deliver`/`execute_*` are refused.
+    pub paused: bool,
+    /// The nonce the next `send` uses.
+    pub outbound_nonce: u64,
+    /// Seconds between `propose` and `execute_proposal`.
+    pub admin_delay: i64,
+    /// The id the next proposal gets.
+    pub next_proposal: u64,
+}
+
+impl Config {
+    /// Account size.
+    pub const LEN: usize = 102;
+
+    /// Decodes a `Config` account's data.
+    pub fn decode(data: &[u8]) -> Result<Self> {
+        let mut f = Fields::open("Config", data, Self::LEN)?;
+        let config = Self {
+            bump: f.u8()?,
+            domain: f.u32()?,
+            admin: f.address()?,
+            guardian: f.address()?,
+            paused: f.bool("paused")?,
+            outbound_nonce: f.u64()?,
+            admin_delay: f.i64()?,
+            next_proposal: f.u64()?,
+        };
+        f.finish()?;
+        Ok(config)
+    }
+}
+
+/// `Remote` (PDA `["remote", domain (u32 BE)]`): another domain's bridge and the validator set
+/// that attests messages from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remote {
+    /// PDA bump.
+    pub bump: u8,
+    /// The remote domain.
+    pub domain: u32,
+    /// Its bridge (an EVM address left-padded to 32 bytes, or a program id).
+    pub bridge: [u8; 32],
+    /// Validator-set epoch (signed into every attestation digest).
+    pub epoch: u64,
+    /// Signatures needed.
+    pub threshold: u8,
+    /// Validator addresses, strictly ascending.
+    pub validators: Vec<[u8; 20]>,
+}
+
+impl Remote {
+    /// Bytes before the first validator.
+    pub const VALIDATORS_OFFSET: usize = 58;
+    /// Account size: room for [`MAX_VALIDATORS`].
+    pub const LEN: usize = Self::VALIDATORS_OFFSET + 20 * MAX_VALIDATORS;
+
+    /// Decodes a `Remote` account's data (the space after the validators is unused).
+    pub fn decode(data: &[u8]) -> Result<Self> {
+        let mut f = Fields::open("Remote", data, Self::VALIDATORS_OFFSET)?;
+        Ok(Self {
+            bump: f.u8()?,
+            domain: f.u32()?,
+            bridge: f.array()?,
+            epoch: f.u64()?,
+            threshold: f.u8()?,
+            validators: f.addresses20("validators", MAX_VALIDATORS)?,
+        })
+    }
+}
+
+/// A token bucket (rate limit) inside a [`TokenConfig`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bucket {
+    /// Most it holds (local units).
+    pub capacity: u64,
+    /// Refill per second.
+    pub refill_per_second: u64,
+    /// Level at `last_update`.
+    pub level: u64,
+    /// Unix time of the last update.
+    pub last_update: i64,
+}
+
+/// `TokenConfig` (PDA `["token", token id]`): a registered token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenConfig {
+    /// PDA bump.
+    pub bump: u8,
+    /// `keccak256(home_domain BE || home_token)`.
+    pub token_id: [u8; 32],
+    /// The SPL mint here.
+    pub mint: SolanaAddress,
+    /// True: locked in the vault here; false: a bridged mint, burned and minted.
+    pub is_home: bool,
+    /// The token's home domain.
+    pub home_domain: u32,
+    /// The token's address at home.
+    pub home_token: [u8; 32],
+    /// Message amount = local amount * 10^scale_exp.
+    pub scale_exp: u8,
+    /// The vault PDA (home tokens); the program id for bridged ones.
+    pub vault: SolanaAddress,
+    /// The vault's bump.
+    pub vault_bump: u8,
+    /// Inbound transfers at or above it (local units) are queued.
+    pub timelock_threshold: u64,
+    /// Seconds a queued transfer waits.
+    pub timelock_delay: i64,
+    /// Inbound rate limit.
+    pub inbound: Bucket,
+    /// Outbound rate limit.
+    pub outbound: Bucket,
+}
+
+impl TokenConfig {
+    /// Account size.
+    pub const LEN: usize = 224;
+
+    /// Decodes a `TokenConfig` account's data.
+    pub fn decode(data: &[u8]) -> Result<Self> {
+        let mut f = Fields::open("TokenConfig", data, Self::LEN)?;
+        let bucket = |f: &mut Fields| -> Result<Bucket> {
+            Ok(Bucket {
+                capacity: f.u64()?,
+                refill_per_second: f.u64()?,
+                level: f.u64()?,
+                last_update: f.i64()?,
+            })
+        };
+        let token = Self {
+            bump: f.u8()?,
+            token_id: f.array()?,
+            mint: f.address()?,
+            is_home: f.bool("is_home")?,
+            home_domain: f.u32()?,
+            home_token: f.array()?,
+            scale_exp: f.u8()?,
+            vault: f.address()?,
+            vault_bump: f.u8()?,
+            timelock_threshold: f.u64()?,
+            timelock_delay: f.i64()?,
+            inbound: bucket(&mut f)?,
+            outbound: bucket(&mut f)?,
+        };
+        f.finish()?;
+        Ok(token)
+    }
+}
+
+/// What became of a delivered message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReceiptStatus {
+    /// A token transfer paid out.
+    Executed,
+    /// A token transfer waiting (see [`QueueReason`]).
+    Queued,
+    /// A queued transfer the guardian cancelled.
+    Cancelled,
+    /// An arbitrary message, recorded; its recipient is not called yet.
+    Received,
+    /// An arbitrary message whose recipient was called (`execute_message`).
+    MessageExecuted,
+}
+
+impl ReceiptStatus {
+    /// The status byte.
+    pub fn to_u8(self) -> u8 {
+        match self {
+            Self::Executed => 1,
+            Self::Queued => 2,
+            Self::Cancelled => 3,
+            Self::Received => 4,
+            Self::MessageExecuted => 5,
+        }
+    }
+
+    /// The status of byte `b`.
+    pub fn from_u8(b: u8) -> Option<Self> {
+        Some(match b {
+            1 => Self::Executed,
+            2 => Self::Queued,
+            3 => Self::Cancelled,
+            4 => Self::Received,
+            5 => Self::MessageExecuted,
+            _ => return None,
+        })
+    }
+}
+
+/// Why a transfer was queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueueReason {
+    /// Not queued.
+    None,
+    /// At or above the token's timelock threshold.
+    Timelock,
+    /// Above what the inbound bucket held.
+    RateLimit,
+}
+
+impl QueueReason {
+    /// The reason of byte `b`.
+    pub fn from_u8(b: u8) -> Option<Self> {
+        Some(match b {
+            0 => Self::None,
+            1 => Self::Timelock,
+            2 => Self::RateLimit,
+            _ => return None,
+        })
+    }
+}
+
+/// `Receipt` (PDA `["receipt", message id]`): its existence means the message was delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// PDA bump.
+    pub bump: u8,
+    /// Status.
+    pub status: ReceiptStatus,
+    /// Why it is queued ([`QueueReason::None`] otherwise).
+    pub queue_reason: QueueReason,
+    /// The message id.
+    pub message_id: [u8; 32],
+    /// Origin domain.
+    pub origin: u32,
+    /// The origin's nonce.
+    pub nonce: u64,
+    /// Sender at the origin.
+    pub sender: [u8; 32],
+    /// Body kind (0 message, 1 token transfer).
+    pub kind: u8,
+    /// Token id (token transfers).
+    pub token_id: [u8; 32],
+    /// Amount in local units (token transfers).
+    pub amount: u64,
+    /// Beneficiary (token transfers) or recipient program (messages).
+    pub beneficiary: SolanaAddress,
+    /// Unix time of delivery.
+    pub delivered_at: i64,
+    /// When a queued transfer becomes executable.
+    pub release_at: i64,
+    /// keccak256 of an arbitrary message's body.
+    pub payload_hash: [u8; 32],
+}
+
+impl Receipt {
+    /// Account size.
+    pub const LEN: usize = 208;
+
+    /// Decodes a `Receipt` account's data.
+    pub fn decode(data: &[u8]) -> Result<Self> {
+        let mut f = Fields::open("Receipt", data, Self::LEN)?;
+        let bump = f.u8()?;
+        let status_byte = f.u8()?;
+        let status = ReceiptStatus::from_u8(status_byte)
+            .ok_or_else(|| invalid("Receipt", format!("unknown status {status_byte}")))?;
+        let reason_byte = f.u8()?;
+        let queue_reason = QueueReason::from_u8(reason_byte)
+            .ok_or_else(|| invalid("Receipt", format!("unknown queue reason {reason_byte}")))?;
+        let receipt = Self {
+            bump,
+            status,
+            queue_reason,
+            message_id: f.array()?,
+            origin: f.u32()?,
+            nonce: f.u64()?,
+            sender: f.array()?,
+            kind: f.u8()?,
+            token_id: f.array()?,
+            amount: f.u64()?,
+            beneficiary: f.address()?,
+            delivered_at: f.i64()?,
+            release_at: f.i64()?,
+            payload_hash: f.array()?,
+        };
+        f.finish()?;
+        Ok(receipt)
+    }
+}
+
+/// `SignatureSet` (PDA `["signatures", message id, epoch (u64 BE), payer]`): signers staged
+/// by `post_signatures` for one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureSet {
+    /// PDA bump.
+    pub bump: u8,
+    /// Validator-set epoch of the digest.
+    pub epoch: u64,
+    /// The message id.
+    pub message_id: [u8; 32],
+    /// The attestation digest the signers signed.
+    pub digest: [u8; 32],
+    /// Who staged it (and gets its rent back).
+    pub payer: SolanaAddress,
+    /// Verified signers, strictly ascending.
+    pub signers: Vec<[u8; 20]>,
+}
+
+impl SignatureSet {
+    /// Bytes before the first signer.
+    pub const SIGNERS_OFFSET: usize = 117;
+
+    /// Decodes a `SignatureSet` account's data (sized for the remote's set when created).
+    pub fn decode(data: &[u8]) -> Result<Self> {
+        let mut f = Fields::open("SignatureSet", data, Self::SIGNERS_OFFSET)?;
+        Ok(Self {
+            bump: f.u8()?,
+            epoch: f.u64()?,
+            message_id: f.array()?,
+            digest: f.array()?,
+            payer: f.address()?,
+            signers: f.addresses20("signers", MAX_VALIDATORS)?,
+        })
+    }
+}
+
+/// Where a proposal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProposalStatus {
+    /// Waiting for its delay, or executable.
+    Pending,
+    /// Applied.
+    Executed,
+    /// Dropped by the admin or the guardian.
+    Cancelled,
+}
+
+/// `Proposal` (PDA `["proposal", id (u64 BE)]`): a timelocked admin action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    /// PDA bump.
+    pub bump: u8,
+    /// Proposal id.
+    pub id: u64,
+    /// Status.
+    pub status: ProposalStatus,
+    /// Executable at or after this unix time.
+    pub eta: i64,
+    /// The action.
+    pub action: Action,
+}
+
+impl Proposal {
+    /// Bytes before the action.
+    pub const ACTION_OFFSET: usize = 30;
+
+    /// Decodes a `Proposal` account's data.
+    pub fn decode(data: &[u8]) -> Result<Self> {
+        let mut f = Fields::open("Proposal", data, Self::ACTION_OFFSET)?;
+        let bump = f.u8()?;
+        let id = f.u64()?;
+        let status = match f.u8()? {
+            0 => ProposalStatus::Pending,
+            1 => ProposalStatus::Executed,
+            2 => ProposalStatus::Cancelled,
+            other => return Err(invalid("Proposal", format!("unknown status {other}"))),
+        };
+        let eta = f.i64()?;
+        let len = f.u32()? as usize;
+        let bytes = f.take(len)?;
+        f.finish()?;
+        let action = Action::decode(bytes).map_err(|e| invalid("Proposal", e.to_string()))?;
+        Ok(Self {
+            bump,
+            id,
+            status,
+            eta,
+            action,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_bytes() -> Vec<u8> {
+        let mut d = account_discriminator("Config").to_vec();
+        d.push(254); // bump
+        d.extend_from_slice(&2u32.to_le_bytes());
+        d.extend_from_slice(&[1; 32]);
+        d.extend_from_slice(&[2; 32]);
+        d.push(1); // paused
+        d.extend_from_slice(&7u64.to_le_bytes());
+        d.extend_from_slice(&3600i64.to_le_bytes());
+        d.extend_from_slice(&3u64.to_le_bytes());
+        d
+    }
+
+    #[test]
+    fn config_decodes_and_bad_data_names_the_account() {
+        let data = config_bytes();
+        assert_eq!(data.len(), Config::LEN);
+        let c = Config::decode(&data).unwrap();
+        assert_eq!(
+            (c.bump, c.domain, c.paused, c.outbound_nonce, c.admin_delay),
+            (254, 2, true, 7, 3600)
+        );
+        assert_eq!(
+            (c.admin.0, c.guardian.0, c.next_proposal),
+            ([1; 32], [2; 32], 3)
+        );
+
+        let short = Config::decode(&data[..50]).unwrap_err();
+        assert_eq!(short.code(), "invalid_account");
+        assert!(
+            short.to_string().starts_with("Config account: 50 bytes"),
+            "{short}"
+        );
+        let mut other = data.clone();
+        other[..8].copy_from_slice(&account_discriminator("Remote"));
+        assert!(
+            Config::decode(&other)
+                .unwrap_err()
+                .to_string()
+                .contains("discriminator")
+        );
+        let mut bad_bool = data.clone();
+        bad_bool[77] = 2;
+        assert!(
+            Config::decode(&bad_bool)
+                .unwrap_err()
+                .to_string()
+                .contains("paused")
+        );
+        let mut long = data;
+        long.push(0);
+        assert!(Config::decode(&long).is_err());
+    }
+
+    #[test]
+    fn remote_decodes_its_set_and_refuses_an_impossible_count() {
+        let mut d = account_discriminator("Remote").to_vec();
+        d.push(1);
+        d.extend_from_slice(&5u32.to_le_bytes());
+        d.extend_from_slice(&[0xab; 32]);
+        d.extend_from_slice(&9u64.to_le_bytes());
+        d.push(2);
+        d.extend_from_slice(&2u32.to_le_bytes());
+        d.extend_from_slice(&[1; 20]);
+        d.extend_from_slice(&[2; 20]);
+        assert_eq!(Remote::VALIDATORS_OFFSET + 40, d.len());
+        d.resize(Remote::LEN, 0);
+        let r = Remote::decode(&d).unwrap();
+        assert_eq!(
+            (r.domain, r.bridge, r.epoch, r.threshold),
+            (5, [0xab; 32], 9, 2)
+        );
+        assert_eq!(r.validators, vec![[1; 20], [2; 20]]);
+        d[54..58].copy_from_slice(&256u32.to_le_bytes());
+        let e = Remote::decode(&d).unwrap_err().to_string();
+        assert!(e.starts_with("Remote account: validators holds 256"), "{e}");
+        d[54..58].copy_from_slice(&255u32.to_le_bytes());
+        assert!(Remote::decode(&d[..Remote::LEN - 1]).is_err());
+    }
+
+    #[test]
+    fn receipt_refuses_an_unknown_status() {
+        let mut d = account_discriminator("Receipt").to_vec();
+        d.resize(Receipt::LEN, 0);
+        d[9] = 2;
+        d[10] = 1;
+        let r = Receipt::decode(&d).unwrap();
+        assert_eq!(
+            (r.status, r.queue_reason),
+            (ReceiptStatus::Queued, QueueReason::Timelock)
+        );
+        d[9] = 0;
+        let e = Receipt::decode(&d).unwrap_err().to_string();
+        assert_eq!(e, "Receipt account: unknown status 0");
+        d[9] = 1;
+        d[10] = 3;
+        assert!(Receipt::decode(&d).is_err());
+    }
+
+    #[test]
+    fn proposal_decodes_its_action() {
+        let action = Action::Unpause;
+        let bytes = action.encode();
+        let mut d = account_discriminator("Proposal").to_vec();
+        d.push(3);
+        d.extend_from_slice(&4u64.to_le_bytes());
+        d.push(0);
+        d.extend_from_slice(&99i64.to_le_bytes());
+        d.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        d.extend_from_slice(&bytes);
+        let p = Proposal::decode(&d).unwrap();
+        assert_eq!(
+            (p.id, p.status, p.eta, p.action),
+            (4, ProposalStatus::Pending, 99, action)
+        );
+        d[17] = 3;
+        assert!(Proposal::decode(&d).is_err());
+        d[17] = 0;
+        *d.last_mut().unwrap() = 9;
+        let e = Proposal::decode(&d).unwrap_err().to_string();
+        assert!(
+            e.starts_with("Proposal account: Action: unknown action tag 9"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn signature_set_and_token_config_check_their_discriminators() {
+        let mut d = account_discriminator("SignatureSet").to_vec();
+        d.resize(SignatureSet::SIGNERS_OFFSET + 20, 0);
+        d[113..117].copy_from_slice(&1u32.to_le_bytes());
+        d[117..].fill(7);
+        assert_eq!(SignatureSet::decode(&d).unwrap().signers, vec![[7; 20]]);
+        d[113..117].copy_from_slice(&2u32.to_le_bytes());
+        assert!(SignatureSet::decode(&d).is_err());
+        let mut t = account_discriminator("TokenConfig").to_vec();
+        t.resize(TokenConfig::LEN, 0);
+        assert!(TokenConfig::decode(&t).is_ok());
+        t[..8].copy_from_slice(&account_discriminator("Receipt"));
+        assert!(TokenConfig::decode(&t).is_err());
+    }
+}

@@ -54,6 +54,9 @@ use trestle_evm::{EvmChainConfig, Finality, Preset};
 
 use crate::error::{Error, Result};
 
+mod solana;
+pub use solana::{ChainToml, SolanaChainConfig, SolanaCommitment, SolanaKeyConfig};
+
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -152,16 +155,16 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChainKind {
-    /// An EVM chain (the only kind this version runs).
+    /// An EVM chain.
     #[default]
     Evm,
-    /// Solana: recognised, refused by validation until the Solana adapter is wired in.
+    /// Solana: `bridge` is the program id, see [`SolanaChainConfig`].
     Solana,
 }
 
-/// One chain.
+/// One chain. Read from TOML through [`ChainToml`], which checks the keys against the kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "ChainToml", into = "ChainToml")]
 pub struct ChainConfig {
     /// Unique name used in routes, logs and metrics.
     pub name: String,
@@ -192,6 +195,10 @@ pub struct ChainConfig {
     /// Poll interval of the indexer and receipt waits, in milliseconds. Default: preset's.
     #[serde(default)]
     pub poll_interval_ms: Option<u64>,
+    /// Solana chains (`kind = "solana"`): the program id (written as `bridge`) and the
+    /// commitment; `None` for EVM chains. `bridge` and `chain_id` are unused (zero) then.
+    #[serde(skip)]
+    pub solana: Option<SolanaChainConfig>,
 }
 
 fn default_index_batch() -> u64 {
@@ -199,6 +206,15 @@ fn default_index_batch() -> u64 {
 }
 
 impl ChainConfig {
+    /// The bridge as a 32-byte universal address (the origin bridge of attestation digests):
+    /// the EVM contract left-padded, or the Solana program id.
+    pub fn bridge_address(&self) -> trestle_core::chain::UniversalAddress {
+        match &self.solana {
+            Some(s) => trestle_core::chain::UniversalAddress(s.program.0),
+            None => trestle_core::chain::UniversalAddress::from_evm(self.bridge.0),
+        }
+    }
+
     /// The EVM adapter's configuration of this chain.
     pub fn evm_config(&self) -> EvmChainConfig {
         let preset = self
@@ -323,6 +339,10 @@ pub struct RelayerConfig {
     /// a fee bump (same nonce), in milliseconds. Default 60,000.
     #[serde(default = "default_replace_after_ms")]
     pub replace_after_ms: u64,
+    /// The fee payer of `deliver` transactions on Solana destinations (`[relayer.solana]`);
+    /// required when a route ends at a Solana chain.
+    #[serde(default)]
+    pub solana: Option<SolanaKeyConfig>,
 }
 
 fn default_replace_after_ms() -> u64 {
@@ -374,6 +394,11 @@ impl Config {
             {
                 r.keystore = dir.join(&r.keystore);
             }
+            if let Some(k) = config.relayer.as_mut().and_then(|r| r.solana.as_mut())
+                && k.keystore.is_relative()
+            {
+                k.keystore = dir.join(&k.keystore);
+            }
         }
         Ok(config)
     }
@@ -395,6 +420,23 @@ impl Config {
         }
         if let Some(r) = &self.relayer {
             validate_key("relayer", &r.key())?;
+            match &r.solana {
+                Some(k) => validate_key("relayer.solana", &k.key())?,
+                None => {
+                    if let Some(route) = self.routes.iter().find(|route| {
+                        self.chain(&route.to)
+                            .is_some_and(|c| c.kind == ChainKind::Solana)
+                    }) {
+                        return Err(Error::config(
+                            "relayer.solana",
+                            format!(
+                                "route {} -> {} ends at a solana chain: add [relayer.solana] with the keystore of the fee payer there",
+                                route.from, route.to
+                            ),
+                        ));
+                    }
+                }
+            }
             if !(1..=64).contains(&r.batch_size) {
                 return Err(Error::config("relayer.batch_size", "must be 1..=64"));
             }
@@ -536,11 +578,9 @@ impl Config {
                     format!("domain {} is also chain `{other}`", c.domain),
                 ));
             }
-            if c.kind == ChainKind::Solana {
-                return Err(Error::config(
-                    key("kind"),
-                    "solana chains are not supported by this version of the daemon yet",
-                ));
+            if c.kind == ChainKind::Solana || c.solana.is_some() {
+                validate_solana_chain(c, &key)?;
+                continue;
             }
             if c.bridge.0 == [0u8; 20] {
                 return Err(Error::config(
@@ -633,6 +673,54 @@ impl Config {
         addresses.sort();
         trestle_bridge::ValidatorSet::new_for_configuration(route.epoch, addresses, route.threshold)
     }
+}
+
+/// The checks of a Solana chain (`key` names a field of this chain).
+fn validate_solana_chain(c: &ChainConfig, key: &dyn Fn(&str) -> String) -> Result<()> {
+    let Some(solana) = &c.solana else {
+        return Err(Error::config(
+            key("bridge"),
+            "a solana chain needs its program id as `bridge`",
+        ));
+    };
+    if c.kind != ChainKind::Solana {
+        return Err(Error::config(
+            key("kind"),
+            "a chain with Solana settings must have kind = \"solana\"",
+        ));
+    }
+    if solana.program.0 == [0u8; 32] {
+        return Err(Error::config(
+            key("bridge"),
+            "the system program id (all zeros) is not a bridge",
+        ));
+    }
+    match c.rpc_urls.as_slice() {
+        [url] => {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(Error::config(
+                    key("rpc_urls[0]"),
+                    "must be an http:// or https:// URL",
+                ));
+            }
+        }
+        _ => {
+            return Err(Error::config(
+                key("rpc_urls"),
+                "a solana chain takes exactly one RPC endpoint in this version",
+            ));
+        }
+    }
+    if !(1..=100_000).contains(&c.index_batch_blocks) {
+        return Err(Error::config(
+            key("index_batch_blocks"),
+            "must be 1..=100000",
+        ));
+    }
+    if c.poll_interval_ms == Some(0) {
+        return Err(Error::config(key("poll_interval_ms"), "must not be zero"));
+    }
+    Ok(())
 }
 
 fn validate_key(table: &str, key: &KeyConfig) -> Result<()> {

@@ -163,11 +163,6 @@ fn bad_values_name_their_key() {
         ),
         (
             "domain = 1\n",
-            "domain = 1\nkind = \"solana\"\n",
-            "chains[0].kind",
-        ),
-        (
-            "domain = 1\n",
             "domain = 1\nindex_batch_blocks = 0\n",
             "chains[0].index_batch_blocks",
         ),

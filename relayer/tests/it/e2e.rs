@@ -183,6 +183,7 @@ pub(crate) fn chain_config(
         start_block: 0,
         index_batch_blocks: 50,
         poll_interval_ms: Some(100),
+        solana: None,
     }
 }
 
@@ -223,6 +224,7 @@ pub(crate) fn config(
             backoff_max_ms: 2_000,
             poll_interval_ms: 100,
             replace_after_ms: 60_000,
+            solana: None,
         }),
     }
 }

@@ -9,6 +9,8 @@ use sha2::{Digest as _, Sha256};
 use trestle_core::solana::SolanaAddress;
 
 pub mod admin;
+pub mod events;
+pub mod relay;
 pub mod send;
 pub mod state;
 

@@ -1,0 +1,686 @@
+//! The relayer's worker of a Solana destination, with the states of the EVM worker:
+//! `pending` (collect attestations until the threshold of the set the program holds for the
+//! origin, read from its `Remote` account) -> `ready` (land `deliver`: inline signatures when
+//! the transaction fits a packet, else `post_signatures` in chunks then `deliver` with the
+//! staged set; the beneficiary's associated token account is created in the same transaction
+//! when missing) -> `submitted` (the `Receipt` account at the chain's commitment says what
+//! happened) -> `delivered`, or `queued` -> `execute_queued` once its time has come ->
+//! `delivered`.
+//!
+//! Every step is persisted before the next, and every step first reads the receipt PDA: its
+//! existence is the program's replay protection, so a crash between landing and recording
+//! never delivers twice (a second `deliver` fails with `AlreadyDelivered`, and the receipt
+//! moves the message on). `messages.tx_hash` holds the first 32 bytes of the landed
+//! transaction's signature (the column is 32 bytes); the full signature is in the logs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use trestle_bridge::signatures::recover_strict;
+use trestle_bridge::solana::BridgeProgram;
+use trestle_bridge::solana::relay::{self as ix, Signatures};
+use trestle_bridge::solana::state::{ReceiptStatus, SignatureSet};
+use trestle_bridge::{Attestation, ValidatorSet, verify_attestation};
+use trestle_core::chain::UniversalAddress;
+use trestle_core::solana::SolanaSigner;
+use trestle_core::solana::instruction::Instruction;
+use trestle_solana::{Commitment, Landed, SolanaClient, TransactionRequest};
+
+use super::onchain;
+use crate::api::AttestationsResponse;
+use crate::config::{ChainConfig, Config, RelayerConfig, RouteConfig};
+use crate::error::{Error, Result};
+use crate::indexer::pause;
+use crate::metrics::Metrics;
+use crate::relay::backoff;
+use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
+
+/// Signatures per `post_signatures` transaction (6 x ~25,000 CU of recovery, ~400 bytes).
+pub const STAGE_CHUNK: usize = 6;
+/// A submitted message whose receipt is not visible at the commitment this long after this
+/// process first looked goes back to `ready` (where the receipt is checked first).
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(300);
+const CLAIM_LEASE: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone)]
+struct Route {
+    origin_bridge: UniversalAddress,
+    origin_name: String,
+    config: RouteConfig,
+}
+
+/// The worker of one Solana destination.
+#[derive(Debug)]
+pub struct SolanaDestination {
+    worker: String,
+    domain: u32,
+    name: String,
+    commitment: Commitment,
+    program: BridgeProgram,
+    client: Arc<SolanaClient>,
+    payer: SolanaSigner,
+    routes: BTreeMap<u32, Route>,
+    settings: RelayerConfig,
+    store: Store,
+    metrics: Arc<Metrics>,
+    http: reqwest::Client,
+    waiting: Mutex<HashMap<[u8; 32], Instant>>,
+}
+
+impl SolanaDestination {
+    /// The worker of `chain` (a Solana chain some route ends at), paying with `payer`.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the daemon's shared handles, passed once"
+    )]
+    pub fn new(
+        config: &Config,
+        chain: &ChainConfig,
+        settings: &RelayerConfig,
+        client: Arc<SolanaClient>,
+        payer: SolanaSigner,
+        store: &Store,
+        metrics: &Arc<Metrics>,
+        worker: &str,
+    ) -> Result<Self> {
+        let solana = super::settings(chain)?;
+        let mut routes = BTreeMap::new();
+        for r in config.routes.iter().filter(|r| r.to == chain.name) {
+            if let Some(origin) = config.chain(&r.from) {
+                routes.insert(
+                    origin.domain,
+                    Route {
+                        origin_bridge: origin.bridge_address(),
+                        origin_name: origin.name.clone(),
+                        config: r.clone(),
+                    },
+                );
+            }
+        }
+        Ok(Self {
+            worker: format!("{worker}/{}", chain.name),
+            domain: chain.domain,
+            name: chain.name.clone(),
+            commitment: solana.commitment.to_commitment(),
+            program: BridgeProgram::new(solana.program),
+            client,
+            payer,
+            routes,
+            settings: settings.clone(),
+            store: store.clone(),
+            metrics: metrics.clone(),
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .timeout(Duration::from_secs(5))
+                .build()
+                .map_err(|e| Error::Io {
+                    what: "building the HTTP client".into(),
+                    source: std::io::Error::other(e),
+                })?,
+            waiting: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Works the queues until shutdown.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(destination = %self.name, payer = %self.payer.pubkey(), program = %self.program.id, "solana destination worker started");
+        let tick = Duration::from_millis(self.settings.poll_interval_ms);
+        let mut ticks: u64 = 0;
+        loop {
+            let worked = self.step().await;
+            if ticks.is_multiple_of(30) {
+                self.refresh_balance().await;
+            }
+            ticks = ticks.wrapping_add(1);
+            if (!worked || *shutdown.borrow()) && pause(&mut shutdown, tick).await {
+                return;
+            }
+        }
+    }
+
+    /// One pass over every stage; returns whether anything moved.
+    pub async fn step(&self) -> bool {
+        let mut worked = false;
+        for (state, limit) in [
+            (MessageState::Pending, 32),
+            (MessageState::Ready, 4),
+            (MessageState::Submitted, 32),
+            (MessageState::Queued, 8),
+        ] {
+            let records = match self
+                .store
+                .claim(self.domain, state, &self.worker, CLAIM_LEASE, limit)
+                .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(destination = %self.name, error = %e, "cannot claim work");
+                    continue;
+                }
+            };
+            for record in records {
+                let (stage, outcome) = match state {
+                    MessageState::Pending => ("collect", self.collect(&record).await),
+                    MessageState::Ready => ("submit", self.submit(&record).await),
+                    MessageState::Submitted => ("confirm", self.confirm(&record).await),
+                    _ => ("execute", self.execute(&record).await),
+                };
+                match outcome {
+                    Ok(true) => worked = true,
+                    Ok(false) => {
+                        let delay = if state == MessageState::Queued { 5 } else { 1 };
+                        let delay = Duration::from_millis(self.settings.poll_interval_ms) * delay;
+                        if let Err(e) = self.store.defer(&record.id, state, delay).await {
+                            tracing::warn!(error = %e, "cannot defer message");
+                        }
+                    }
+                    Err(e) => self.fail(&record, state, stage, &e).await,
+                }
+            }
+        }
+        worked
+    }
+
+    async fn fail(
+        &self,
+        record: &MessageRecord,
+        state: MessageState,
+        stage: &'static str,
+        e: &Error,
+    ) {
+        let mut state = state;
+        if state == MessageState::Submitted {
+            // Back to ready: submit reads the receipt before sending anything.
+            match self
+                .store
+                .transition(
+                    &record.id,
+                    state,
+                    MessageState::Ready,
+                    Some(&self.worker),
+                    None,
+                )
+                .await
+            {
+                Ok(true) => state = MessageState::Ready,
+                _ => return,
+            }
+        }
+        self.metrics.failure(
+            stage,
+            if e.is_retryable() {
+                "retryable"
+            } else {
+                "permanent"
+            },
+        );
+        let delay = backoff(
+            record.attempts,
+            self.settings.backoff_initial_ms,
+            self.settings.backoff_max_ms,
+            &record.id,
+        );
+        tracing::warn!(destination = %self.name, nonce = record.nonce, origin = record.origin, stage, error = %e, retry_in_ms = delay.as_millis() as u64, "message attempt failed");
+        match self
+            .store
+            .record_failure(
+                &record.id,
+                state,
+                &e.to_string(),
+                delay,
+                self.settings.max_attempts,
+            )
+            .await
+        {
+            Ok(Some(MessageState::Failed)) => {
+                tracing::error!(destination = %self.name, id = %hex::encode(record.id), "retry cap reached; message parked as failed");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot record failure"),
+        }
+    }
+
+    fn route(&self, origin: u32) -> Result<&Route> {
+        self.routes.get(&origin).ok_or_else(|| {
+            Error::config(
+                "routes",
+                format!("no route from domain {origin} to {}", self.name),
+            )
+        })
+    }
+
+    async fn set(&self, route: &Route, origin: u32) -> Result<ValidatorSet> {
+        onchain::remote_set(&self.client, &self.program, origin, &route.origin_bridge).await
+    }
+
+    fn attestation(route: &Route, record: &MessageRecord, set: &ValidatorSet) -> Attestation {
+        Attestation {
+            origin: record.origin,
+            origin_bridge: route.origin_bridge,
+            epoch: set.epoch(),
+            message_id: record.id,
+        }
+    }
+
+    // ------------------------------------------------------------------ collect
+
+    /// Fetches attestations from the members of the program's current set until its
+    /// threshold; then `pending` -> `ready`.
+    async fn collect(&self, record: &MessageRecord) -> Result<bool> {
+        let route = self.route(record.origin)?;
+        let set = self.set(route, record.origin).await?;
+        let digest = Self::attestation(route, record, &set).digest();
+        let have = self.store.signatures(&record.id, set.epoch()).await?;
+        let mut count = have
+            .iter()
+            .filter(|s| set.contains(&trestle_core::evm::EvmAddress(s.signer)))
+            .count();
+        for member in set.validators() {
+            if count >= set.threshold() {
+                break;
+            }
+            if have.iter().any(|s| s.signer == member.0) {
+                continue;
+            }
+            let Some(endpoint) = route
+                .config
+                .validators
+                .iter()
+                .find(|v| v.address == *member)
+            else {
+                continue;
+            };
+            let url = format!(
+                "{}/v1/attestations/0x{}",
+                endpoint.url.trim_end_matches('/'),
+                hex::encode(record.id)
+            );
+            let Ok(response) = self.http.get(&url).send().await else {
+                continue;
+            };
+            if !response.status().is_success() {
+                continue;
+            }
+            let Ok(body) = response.json::<AttestationsResponse>().await else {
+                tracing::warn!(validator = %member, "malformed attestation response");
+                continue;
+            };
+            for item in body.attestations.iter().filter(|a| a.epoch == set.epoch()) {
+                let Ok(bytes) = hex::decode(item.signature.trim_start_matches("0x")) else {
+                    continue;
+                };
+                let Ok(signature) = <[u8; 65]>::try_from(bytes.as_slice()) else {
+                    continue;
+                };
+                match recover_strict(0, &signature, &digest) {
+                    Ok(signer) if signer == *member => {
+                        self.store
+                            .add_signature(&SignatureRecord {
+                                message_id: record.id,
+                                epoch: set.epoch(),
+                                signer: signer.0,
+                                signature,
+                            })
+                            .await?;
+                        self.metrics
+                            .signatures_collected
+                            .get_or_create(&vec![("origin", route.origin_name.clone())])
+                            .inc();
+                        count += 1;
+                    }
+                    _ => {
+                        self.metrics.failure("collect", "bad_signature");
+                        tracing::warn!(validator = %member, id = %hex::encode(record.id), "attestation does not recover to the validator; ignored");
+                    }
+                }
+            }
+        }
+        if count < set.threshold() {
+            return Ok(false);
+        }
+        self.store
+            .transition(
+                &record.id,
+                MessageState::Pending,
+                MessageState::Ready,
+                Some(&self.worker),
+                None,
+            )
+            .await
+    }
+
+    // ------------------------------------------------------------------ submit
+
+    /// The collected signatures of members of `set`, ascending by signer, `threshold` of them.
+    async fn signatures(
+        &self,
+        record: &MessageRecord,
+        set: &ValidatorSet,
+    ) -> Result<Vec<SignatureRecord>> {
+        let mut sigs: Vec<SignatureRecord> = self
+            .store
+            .signatures(&record.id, set.epoch())
+            .await?
+            .into_iter()
+            .filter(|s| set.contains(&trestle_core::evm::EvmAddress(s.signer)))
+            .collect();
+        sigs.sort_by_key(|s| s.signer);
+        sigs.dedup_by_key(|s| s.signer);
+        sigs.truncate(set.threshold());
+        Ok(sigs)
+    }
+
+    /// Lands `deliver` (staging the signatures first when they do not fit), unless the receipt
+    /// shows the message delivered already; then `ready` -> `submitted`.
+    async fn submit(&self, record: &MessageRecord) -> Result<bool> {
+        let found = onchain::receipt(
+            &self.client,
+            &self.program,
+            &record.id,
+            Commitment::Confirmed,
+        )
+        .await?;
+        if found.is_some() {
+            return self.submitted(record, None).await;
+        }
+        let route = self.route(record.origin)?;
+        let set = self.set(route, record.origin).await?;
+        let sigs = self.signatures(record, &set).await?;
+        let inline: Vec<u8> = sigs.iter().flat_map(|s| s.signature).collect();
+        if sigs.len() < set.threshold() {
+            // The set changed since collection (rotation): collect again for the new one.
+            return self
+                .store
+                .transition(
+                    &record.id,
+                    MessageState::Ready,
+                    MessageState::Pending,
+                    Some(&self.worker),
+                    None,
+                )
+                .await;
+        }
+        verify_attestation(&set, &Self::attestation(route, record, &set), &inline)?;
+        let message = record.message()?;
+        let payout = onchain::payout_of(&self.client, &self.program, &message).await?;
+        let payer = self.payer.pubkey();
+        let mut prefix: Vec<Instruction> = Vec::new();
+        if let Some(p) = &payout {
+            prefix.push(p.create_beneficiary_token(&payer)?);
+        }
+        let mut instructions = prefix.clone();
+        instructions.push(ix::deliver(
+            &self.program,
+            &payer,
+            &message,
+            &Signatures::Inline(inline),
+            payout.as_ref(),
+        )?);
+        let result = if onchain::fits(&payer, &instructions) {
+            self.land(instructions, "deliver").await
+        } else {
+            self.stage(record, &set, &sigs).await?;
+            let mut instructions = prefix;
+            instructions.push(ix::deliver(
+                &self.program,
+                &payer,
+                &message,
+                &Signatures::Staged { epoch: set.epoch() },
+                payout.as_ref(),
+            )?);
+            self.land(instructions, "deliver (staged)").await
+        };
+        match result {
+            Ok(landed) => {
+                let trestle_core::chain::TxId::Solana(signature) = landed.id else {
+                    return Err(Error::CorruptRow("landed a non-Solana transaction".into()));
+                };
+                tracing::info!(destination = %self.name, tx = %landed.id, slot = landed.slot, id = %hex::encode(record.id), "deliver landed");
+                let mut root = [0u8; 32];
+                root.copy_from_slice(signature.get(..32).unwrap_or(&[0; 32]));
+                self.submitted(record, Some(root)).await
+            }
+            Err(e) => {
+                // Someone (another instance, an earlier attempt) may have delivered it.
+                if onchain::receipt(
+                    &self.client,
+                    &self.program,
+                    &record.id,
+                    Commitment::Confirmed,
+                )
+                .await?
+                .is_some()
+                {
+                    return self.submitted(record, None).await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn submitted(&self, record: &MessageRecord, tx: Option<[u8; 32]>) -> Result<bool> {
+        self.store
+            .transition(
+                &record.id,
+                MessageState::Ready,
+                MessageState::Submitted,
+                Some(&self.worker),
+                tx,
+            )
+            .await
+    }
+
+    /// Stages the signatures above those already in this payer's signature set for the
+    /// message, `STAGE_CHUNK` per transaction.
+    async fn stage(
+        &self,
+        record: &MessageRecord,
+        set: &ValidatorSet,
+        sigs: &[SignatureRecord],
+    ) -> Result<()> {
+        let payer = self.payer.pubkey();
+        let address = self.program.signature_set(&record.id, set.epoch(), &payer);
+        let staged = match self.client.account(&address).await? {
+            Some(a) if a.owner == self.program.id => SignatureSet::decode(&a.data)?.signers,
+            _ => Vec::new(),
+        };
+        let last = staged.last().copied();
+        let todo: Vec<&SignatureRecord> = sigs
+            .iter()
+            .filter(|s| last.is_none_or(|l| s.signer > l))
+            .collect();
+        for chunk in todo.chunks(STAGE_CHUNK) {
+            let bytes: Vec<u8> = chunk.iter().flat_map(|s| s.signature).collect();
+            let post = ix::post_signatures(
+                &self.program,
+                &payer,
+                &record.id,
+                record.origin,
+                set.epoch(),
+                &bytes,
+            );
+            self.land(vec![post], "post_signatures").await?;
+        }
+        Ok(())
+    }
+
+    async fn land(&self, instructions: Vec<Instruction>, what: &'static str) -> Result<Landed> {
+        let landed = self
+            .client
+            .land(TransactionRequest::new(&self.payer, instructions))
+            .await?;
+        tracing::debug!(destination = %self.name, what, tx = %landed.id, compute_unit_limit = ?landed.compute_unit_limit, sends = landed.sends, "landed");
+        Ok(landed)
+    }
+
+    // ------------------------------------------------------------------ confirm
+
+    /// Reads the receipt at the chain's commitment: `submitted` -> `delivered` or `queued`.
+    async fn confirm(&self, record: &MessageRecord) -> Result<bool> {
+        let found =
+            onchain::receipt(&self.client, &self.program, &record.id, self.commitment).await?;
+        let Some(receipt) = found else {
+            let first = *self
+                .waiting
+                .lock()
+                .map_err(|_| Error::CorruptRow("poisoned lock".into()))?
+                .entry(record.id)
+                .or_insert_with(Instant::now);
+            if first.elapsed() > CONFIRM_TIMEOUT {
+                self.forget(&record.id);
+                return Err(Error::Chain(trestle_core::Error::Timeout {
+                    what: format!(
+                        "receipt of message 0x{} at {} commitment",
+                        hex::encode(record.id),
+                        self.commitment
+                    ),
+                    after: CONFIRM_TIMEOUT,
+                }));
+            }
+            return Ok(false);
+        };
+        self.forget(&record.id);
+        if receipt.status == ReceiptStatus::Received {
+            self.execute_message(record).await;
+        }
+        let to = match receipt.status {
+            ReceiptStatus::Queued => MessageState::Queued,
+            _ => MessageState::Delivered,
+        };
+        let moved = self
+            .store
+            .transition(
+                &record.id,
+                MessageState::Submitted,
+                to,
+                Some(&self.worker),
+                None,
+            )
+            .await?;
+        if moved {
+            tracing::info!(destination = %self.name, id = %hex::encode(record.id), status = ?receipt.status, "confirmed on solana");
+            if to == MessageState::Delivered {
+                self.delivered(record);
+            }
+        }
+        Ok(moved)
+    }
+
+    fn forget(&self, id: &[u8; 32]) {
+        if let Ok(mut w) = self.waiting.lock() {
+            w.remove(id);
+        }
+    }
+
+    /// Hands a delivered arbitrary message to its recipient program (best effort: a recipient
+    /// that needs accounts of its own is called by its application with them).
+    async fn execute_message(&self, record: &MessageRecord) {
+        let Ok(message) = record.message() else {
+            return;
+        };
+        let call = ix::execute_message(&self.program, &message, &[]);
+        match self.land(vec![call], "execute_message").await {
+            Ok(landed) => {
+                tracing::info!(destination = %self.name, tx = %landed.id, id = %hex::encode(record.id), "message handed to its recipient")
+            }
+            Err(e) => {
+                tracing::info!(destination = %self.name, id = %hex::encode(record.id), error = %e, "recipient not called (it may need its own accounts); the message is delivered")
+            }
+        }
+    }
+
+    fn delivered(&self, record: &MessageRecord) {
+        self.metrics
+            .deliveries
+            .get_or_create(&vec![("destination", self.name.clone())])
+            .inc();
+        let seconds = (now_ms().saturating_sub(record.created_at)) as f64 / 1000.0;
+        self.metrics.delivery_latency.observe(seconds.max(0.0));
+    }
+
+    // ------------------------------------------------------------------ execute queued
+
+    /// Executes a queued transfer once its release time has passed (a transfer queued by
+    /// the rate limit is tried until the bucket has refilled); `queued` -> `delivered` once
+    /// the receipt is no longer queued.
+    async fn execute(&self, record: &MessageRecord) -> Result<bool> {
+        let Some(receipt) = onchain::receipt(
+            &self.client,
+            &self.program,
+            &record.id,
+            Commitment::Confirmed,
+        )
+        .await?
+        else {
+            return Err(Error::Chain(trestle_core::Error::MalformedResponse {
+                endpoint: self.name.clone(),
+                reason: format!("queued message 0x{} has no receipt", hex::encode(record.id)),
+            }));
+        };
+        if receipt.status == ReceiptStatus::Queued {
+            let now = now_ms() / 1000;
+            if now < receipt.release_at {
+                return Ok(false);
+            }
+            let payout = onchain::payout(
+                &self.client,
+                &self.program,
+                receipt.token_id,
+                receipt.beneficiary,
+            )
+            .await?;
+            let instructions = vec![
+                payout.create_beneficiary_token(&self.payer.pubkey())?,
+                ix::execute_queued(&self.program, &record.id, &payout)?,
+            ];
+            match self.land(instructions, "execute_queued").await {
+                Ok(landed) => {
+                    tracing::info!(destination = %self.name, tx = %landed.id, id = %hex::encode(record.id), "queued transfer executed");
+                }
+                Err(Error::Chain(trestle_core::Error::TransactionRejected { reason, .. })) => {
+                    // Not executable yet (the chain's clock, or the inbound bucket).
+                    tracing::debug!(destination = %self.name, id = %hex::encode(record.id), %reason, "queued transfer not executable yet");
+                    return Ok(false);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match onchain::receipt(
+            &self.client,
+            &self.program,
+            &record.id,
+            Commitment::Confirmed,
+        )
+        .await?
+        {
+            Some(r) if r.status != ReceiptStatus::Queued => {
+                let moved = self
+                    .store
+                    .transition(
+                        &record.id,
+                        MessageState::Queued,
+                        MessageState::Delivered,
+                        Some(&self.worker),
+                        None,
+                    )
+                    .await?;
+                if moved {
+                    self.delivered(record);
+                }
+                Ok(moved)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn refresh_balance(&self) {
+        if let Ok(lamports) = self.client.balance(&self.payer.pubkey()).await {
+            self.metrics
+                .wallet_balance
+                .get_or_create(&vec![("chain", self.name.clone())])
+                .set(lamports as f64 / 1e9);
+        }
+    }
+}

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Fixture} from "./utils/Fixture.sol";
 import {Bridge} from "../src/Bridge.sol";
+import {BridgeConfig} from "../src/BridgeConfig.sol";
 import {BridgedToken} from "../src/BridgedToken.sol";
 import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
 import {MockRecipient} from "./utils/Mocks.sol";
@@ -77,7 +78,7 @@ contract BridgeTest is Fixture {
         P.Header memory h = header(0, b32(address(bridge)));
         h.origin = 9;
         bytes memory m = P.encode(h, P.encodeTransfer(wrappedId, 1, b32(BOB)));
-        expectError(deliverCall(m, sign(m, 4)), Bridge.UnknownRemote.selector);
+        expectError(deliverCall(m, sign(m, 4)), BridgeConfig.UnknownRemote.selector);
     }
 
     function test_malformed_messages() public {
@@ -164,7 +165,7 @@ contract BridgeTest is Fixture {
         expectError(deliverCall(m, sign(m, 4)), Bridge.WrongRecipient.selector);
         // unknown token
         m = transferMsg(0, bytes32(uint256(123)), 1, BOB);
-        expectError(deliverCall(m, sign(m, 4)), Bridge.UnknownToken.selector);
+        expectError(deliverCall(m, sign(m, 4)), BridgeConfig.UnknownToken.selector);
         // beneficiary not an EVM address, or zero
         m = P.encode(header(0, b32(address(bridge))), P.encodeTransfer(wrappedId, 1, bytes32(type(uint256).max)));
         expectError(deliverCall(m, sign(m, 4)), Bridge.InvalidBeneficiary.selector);
@@ -176,17 +177,19 @@ contract BridgeTest is Fixture {
     }
 
     function test_paused_refuses_everything_and_only_timelock_unpauses() public {
-        expectErrorFrom(ADMIN, abi.encodeCall(Bridge.pause, ()), 0, Bridge.OnlyGuardian.selector);
+        expectErrorFrom(ADMIN, abi.encodeCall(BridgeConfig.pause, ()), 0, BridgeConfig.OnlyGuardian.selector);
         vm.prank(GUARDIAN);
         bridge.pause();
         bytes memory m = transferMsg(0, wrappedId, 1, BOB);
-        expectError(deliverCall(m, sign(m, 4)), Bridge.Paused.selector);
-        expectErrorFrom(USER, abi.encodeCall(Bridge.sendMessage, (ORIGIN, b32(BOB), "x")), 0, Bridge.Paused.selector);
-        expectError(abi.encodeCall(Bridge.executeQueued, (m)), Bridge.Paused.selector);
-        expectError(abi.encodeCall(Bridge.retryMessage, (m)), Bridge.Paused.selector);
-        expectErrorFrom(GUARDIAN, abi.encodeCall(Bridge.unpause, ()), 0, Bridge.OnlySelf.selector);
-        expectErrorFrom(ADMIN, abi.encodeCall(Bridge.unpause, ()), 0, Bridge.OnlySelf.selector);
-        adminCall(abi.encodeCall(Bridge.unpause, ()));
+        expectError(deliverCall(m, sign(m, 4)), BridgeConfig.Paused.selector);
+        expectErrorFrom(
+            USER, abi.encodeCall(Bridge.sendMessage, (ORIGIN, b32(BOB), "x")), 0, BridgeConfig.Paused.selector
+        );
+        expectError(abi.encodeCall(Bridge.executeQueued, (m)), BridgeConfig.Paused.selector);
+        expectError(abi.encodeCall(Bridge.retryMessage, (m)), BridgeConfig.Paused.selector);
+        expectErrorFrom(GUARDIAN, abi.encodeCall(BridgeConfig.unpause, ()), 0, BridgeConfig.OnlySelf.selector);
+        expectErrorFrom(ADMIN, abi.encodeCall(BridgeConfig.unpause, ()), 0, BridgeConfig.OnlySelf.selector);
+        adminCall(abi.encodeCall(BridgeConfig.unpause, ()));
         bridge.deliver(m, sign(m, 4));
         assertEq(wrapped.balanceOf(BOB), 1, "delivered after unpause");
     }
@@ -195,7 +198,7 @@ contract BridgeTest is Fixture {
 
     function test_rotation_to_a_new_epoch() public {
         uint256[] memory next = sortedKeys(4, 50);
-        adminCall(abi.encodeCall(Bridge.setValidatorSet, (ORIGIN, 2, addrs(next), 3)));
+        adminCall(abi.encodeCall(BridgeConfig.setValidatorSet, (ORIGIN, 2, addrs(next), 3)));
         bytes memory m = transferMsg(0, wrappedId, 1, BOB);
         // the old set, even signing for the new epoch, is refused
         expectError(deliverCall(m, signWith(keys, m, 2)), P.NotMember.selector);
@@ -216,7 +219,7 @@ contract BridgeTest is Fixture {
         sel = _rejectSet(2, five, 3); // 3 < ceil(10/3) = 4
         assertEq(bytes32(sel), bytes32(P.ThresholdBelowTwoThirds.selector), "two thirds");
         sel = _rejectSet(1, five, 4); // epoch must increase
-        assertEq(bytes32(sel), bytes32(Bridge.EpochNotIncreasing.selector), "epoch");
+        assertEq(bytes32(sel), bytes32(BridgeConfig.EpochNotIncreasing.selector), "epoch");
         sel = _rejectSet(2, five, 0);
         assertEq(bytes32(sel), bytes32(P.InvalidThreshold.selector), "zero threshold");
         sel = _rejectSet(2, five, 6);
@@ -238,12 +241,12 @@ contract BridgeTest is Fixture {
     }
 
     function _rejectSet(uint64 ep, address[] memory vals, uint8 th) internal returns (bytes4) {
-        bytes memory call = abi.encodeCall(Bridge.setValidatorSet, (ORIGIN, ep, vals, th));
+        bytes memory call = abi.encodeCall(BridgeConfig.setValidatorSet, (ORIGIN, ep, vals, th));
         bytes32 salt = keccak256(abi.encode(call, block.timestamp));
         vm.prank(ADMIN);
         bridge.propose(call, salt);
         vm.warp(block.timestamp + ADMIN_DELAY);
-        (bool ok, bytes memory ret) = address(bridge).call(abi.encodeCall(Bridge.execute, (call, salt)));
+        (bool ok, bytes memory ret) = address(bridge).call(abi.encodeCall(BridgeConfig.execute, (call, salt)));
         assertTrue(!ok, "bad set accepted");
         return selectorOf(ret);
     }
@@ -255,9 +258,9 @@ contract BridgeTest is Fixture {
         bridge.deliver(m, sign(m, 4));
         assertTrue(status(m) == Bridge.Status.Queued, "queued");
         assertEq(wrapped.balanceOf(BOB), 0, "not yet");
-        expectError(abi.encodeCall(Bridge.executeQueued, (m)), Bridge.TimelockPending.selector);
+        expectError(abi.encodeCall(Bridge.executeQueued, (m)), BridgeConfig.TimelockPending.selector);
         vm.warp(block.timestamp + TRANSFER_DELAY - 1);
-        expectError(abi.encodeCall(Bridge.executeQueued, (m)), Bridge.TimelockPending.selector);
+        expectError(abi.encodeCall(Bridge.executeQueued, (m)), BridgeConfig.TimelockPending.selector);
         vm.warp(block.timestamp + 1);
         vm.prank(address(0xCAFE));
         bridge.executeQueued(m);
@@ -272,7 +275,7 @@ contract BridgeTest is Fixture {
         bridge.deliver(m, sign(m, 4));
         bridge.deliver(m2, sign(m2, 4));
         bytes32 id = keccak256(m);
-        expectErrorFrom(ADMIN, abi.encodeCall(Bridge.cancelQueued, (id)), 0, Bridge.OnlyGuardian.selector);
+        expectErrorFrom(ADMIN, abi.encodeCall(Bridge.cancelQueued, (id)), 0, BridgeConfig.OnlyGuardian.selector);
         vm.prank(GUARDIAN);
         bridge.cancelQueued(id);
         assertTrue(status(m) == Bridge.Status.Cancelled, "cancelled");
@@ -297,9 +300,9 @@ contract BridgeTest is Fixture {
         bytes memory m = transferMsg(5, wrappedId, 999e18, BOB);
         bridge.deliver(m, sign(m, 4));
         assertTrue(status(m) == Bridge.Status.Queued, "queued by the limit");
-        expectError(abi.encodeCall(Bridge.executeQueued, (m)), Bridge.RateLimited.selector);
+        expectError(abi.encodeCall(Bridge.executeQueued, (m)), BridgeConfig.RateLimited.selector);
         vm.warp(block.timestamp + 993); // 5 + 993 * 1 = 998 < 999
-        expectError(abi.encodeCall(Bridge.executeQueued, (m)), Bridge.RateLimited.selector);
+        expectError(abi.encodeCall(Bridge.executeQueued, (m)), BridgeConfig.RateLimited.selector);
         vm.warp(block.timestamp + 1);
         bridge.executeQueued(m);
         assertEq(wrapped.balanceOf(BOB), 5994e18, "executed after refill");
@@ -318,7 +321,10 @@ contract BridgeTest is Fixture {
         vm.prank(USER);
         bridge.sendToken(ORIGIN, homeId, CAPACITY, b32(BOB));
         expectErrorFrom(
-            USER, abi.encodeCall(Bridge.sendToken, (ORIGIN, homeId, 1e18, b32(BOB))), 0, Bridge.RateLimited.selector
+            USER,
+            abi.encodeCall(Bridge.sendToken, (ORIGIN, homeId, 1e18, b32(BOB))),
+            0,
+            BridgeConfig.RateLimited.selector
         );
         vm.warp(block.timestamp + 1);
         vm.prank(USER);
@@ -403,23 +409,26 @@ contract BridgeTest is Fixture {
             USER, abi.encodeCall(Bridge.sendToken, (3, homeId, 1e18, b32(BOB))), 0, Bridge.RouteDisabled.selector
         );
         expectErrorFrom(
-            USER, abi.encodeCall(Bridge.sendToken, (ORIGIN, nativeId, 0, b32(BOB))), 0, Bridge.ZeroValue.selector
+            USER, abi.encodeCall(Bridge.sendToken, (ORIGIN, nativeId, 0, b32(BOB))), 0, BridgeConfig.ZeroValue.selector
         );
         expectErrorFrom(
             USER,
             abi.encodeCall(Bridge.sendToken, (ORIGIN, bytes32(uint256(5)), 1, b32(BOB))),
             0,
-            Bridge.UnknownToken.selector
+            BridgeConfig.UnknownToken.selector
         );
-        expectErrorFrom(USER, abi.encodeCall(Bridge.sendMessage, (77, b32(BOB), "x")), 0, Bridge.UnknownRemote.selector);
+        expectErrorFrom(
+            USER, abi.encodeCall(Bridge.sendMessage, (77, b32(BOB), "x")), 0, BridgeConfig.UnknownRemote.selector
+        );
     }
 
     /// @dev A Solana-like remote (domain 3): 9 decimals there (scale 10^9), and a cap of 10
     /// whole tokens per message standing in for the u64 bound.
     function _solanaRoute() internal pure returns (bytes[] memory calls) {
         calls = new bytes[](2);
-        calls[0] = abi.encodeCall(Bridge.setRemote, (3, keccak256("solana program")));
-        calls[1] = abi.encodeCall(Bridge.setRoute, (P.tokenId(LOCAL, bytes32(uint256(uint160(NATIVE)))), 3, 9, 10e9));
+        calls[0] = abi.encodeCall(BridgeConfig.setRemote, (3, keccak256("solana program")));
+        calls[1] =
+            abi.encodeCall(BridgeConfig.setRoute, (P.tokenId(LOCAL, bytes32(uint256(uint160(NATIVE)))), 3, 9, 10e9));
     }
 
     // ================================================================ arbitrary messages
@@ -480,26 +489,32 @@ contract BridgeTest is Fixture {
     // ================================================================ admin and roles
 
     function test_admin_changes_only_through_the_timelock() public {
-        expectErrorFrom(ADMIN, abi.encodeCall(Bridge.setRemote, (5, bytes32(uint256(1)))), 0, Bridge.OnlySelf.selector);
-        bytes memory call = abi.encodeCall(Bridge.setRemote, (5, bytes32(uint256(1))));
-        expectErrorFrom(GUARDIAN, abi.encodeCall(Bridge.propose, (call, 0)), 0, Bridge.OnlyAdmin.selector);
+        expectErrorFrom(
+            ADMIN, abi.encodeCall(BridgeConfig.setRemote, (5, bytes32(uint256(1)))), 0, BridgeConfig.OnlySelf.selector
+        );
+        bytes memory call = abi.encodeCall(BridgeConfig.setRemote, (5, bytes32(uint256(1))));
+        expectErrorFrom(GUARDIAN, abi.encodeCall(BridgeConfig.propose, (call, 0)), 0, BridgeConfig.OnlyAdmin.selector);
         vm.prank(ADMIN);
         bytes32 id = bridge.propose(call, 0);
-        expectErrorFrom(ADMIN, abi.encodeCall(Bridge.propose, (call, 0)), 0, Bridge.ProposalExists.selector);
-        expectError(abi.encodeCall(Bridge.execute, (call, 0)), Bridge.TimelockPending.selector);
+        expectErrorFrom(ADMIN, abi.encodeCall(BridgeConfig.propose, (call, 0)), 0, BridgeConfig.ProposalExists.selector);
+        expectError(abi.encodeCall(BridgeConfig.execute, (call, 0)), BridgeConfig.TimelockPending.selector);
         vm.warp(block.timestamp + ADMIN_DELAY);
         bridge.execute(call, 0); // anyone
         (bytes32 rb,,,) = bridge.remote(5);
         assertEq(rb, bytes32(uint256(1)), "remote set");
-        expectError(abi.encodeCall(Bridge.execute, (call, 0)), Bridge.UnknownProposal.selector);
+        expectError(abi.encodeCall(BridgeConfig.execute, (call, 0)), BridgeConfig.UnknownProposal.selector);
         // the guardian can veto a pending proposal
         vm.prank(ADMIN);
         id = bridge.propose(call, bytes32(uint256(1)));
-        expectErrorFrom(USER, abi.encodeCall(Bridge.cancelProposal, (id)), 0, Bridge.OnlyGuardianOrAdmin.selector);
+        expectErrorFrom(
+            USER, abi.encodeCall(BridgeConfig.cancelProposal, (id)), 0, BridgeConfig.OnlyGuardianOrAdmin.selector
+        );
         vm.prank(GUARDIAN);
         bridge.cancelProposal(id);
         vm.warp(block.timestamp + ADMIN_DELAY);
-        expectError(abi.encodeCall(Bridge.execute, (call, bytes32(uint256(1)))), Bridge.UnknownProposal.selector);
+        expectError(
+            abi.encodeCall(BridgeConfig.execute, (call, bytes32(uint256(1)))), BridgeConfig.UnknownProposal.selector
+        );
     }
 
     function test_proposals_only_call_admin_setters() public {
@@ -509,37 +524,39 @@ contract BridgeTest is Fixture {
             bytes("")
         ];
         for (uint256 i; i < bad.length; ++i) {
-            expectErrorFrom(ADMIN, abi.encodeCall(Bridge.propose, (bad[i], 0)), 0, Bridge.NotAnAdminCall.selector);
+            expectErrorFrom(
+                ADMIN, abi.encodeCall(BridgeConfig.propose, (bad[i], 0)), 0, BridgeConfig.NotAnAdminCall.selector
+            );
         }
     }
 
     function test_config_refuses_zero_values_and_shared_roles() public {
-        bytes4 sel = _rejectCall(abi.encodeCall(Bridge.setRoles, (ADMIN, ADMIN)));
-        assertEq(bytes32(sel), bytes32(Bridge.InvalidConfig.selector), "same key");
-        sel = _rejectCall(abi.encodeCall(Bridge.setRoles, (address(0), GUARDIAN)));
-        assertEq(bytes32(sel), bytes32(Bridge.ZeroValue.selector), "zero admin");
-        sel = _rejectCall(abi.encodeCall(Bridge.setRemote, (LOCAL, bytes32(uint256(1)))));
-        assertEq(bytes32(sel), bytes32(Bridge.InvalidConfig.selector), "self remote");
-        sel = _rejectCall(abi.encodeCall(Bridge.setRemote, (7, bytes32(0))));
-        assertEq(bytes32(sel), bytes32(Bridge.ZeroValue.selector), "zero remote");
-        sel = _rejectCall(abi.encodeCall(Bridge.setLimits, (wrappedId, 0, 1, 1, 1)));
-        assertEq(bytes32(sel), bytes32(Bridge.ZeroValue.selector), "zero capacity");
-        sel = _rejectCall(abi.encodeCall(Bridge.setToken, (wrappedId, address(wrapped), false, 0, 0, 1)));
-        assertEq(bytes32(sel), bytes32(Bridge.ZeroValue.selector), "zero threshold");
-        sel = _rejectCall(abi.encodeCall(Bridge.setAdminDelay, (0)));
-        assertEq(bytes32(sel), bytes32(Bridge.ZeroValue.selector), "zero delay");
-        sel = _rejectCall(abi.encodeCall(Bridge.unpause, ()));
-        assertEq(bytes32(sel), bytes32(Bridge.NotPaused.selector), "not paused");
-        vm.expectRevert(Bridge.InvalidConfig.selector);
+        bytes4 sel = _rejectCall(abi.encodeCall(BridgeConfig.setRoles, (ADMIN, ADMIN)));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.InvalidConfig.selector), "same key");
+        sel = _rejectCall(abi.encodeCall(BridgeConfig.setRoles, (address(0), GUARDIAN)));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.ZeroValue.selector), "zero admin");
+        sel = _rejectCall(abi.encodeCall(BridgeConfig.setRemote, (LOCAL, bytes32(uint256(1)))));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.InvalidConfig.selector), "self remote");
+        sel = _rejectCall(abi.encodeCall(BridgeConfig.setRemote, (7, bytes32(0))));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.ZeroValue.selector), "zero remote");
+        sel = _rejectCall(abi.encodeCall(BridgeConfig.setLimits, (wrappedId, 0, 1, 1, 1)));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.ZeroValue.selector), "zero capacity");
+        sel = _rejectCall(abi.encodeCall(BridgeConfig.setToken, (wrappedId, address(wrapped), false, 0, 0, 1)));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.ZeroValue.selector), "zero threshold");
+        sel = _rejectCall(abi.encodeCall(BridgeConfig.setAdminDelay, (0)));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.ZeroValue.selector), "zero delay");
+        sel = _rejectCall(abi.encodeCall(BridgeConfig.unpause, ()));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.NotPaused.selector), "not paused");
+        vm.expectRevert(BridgeConfig.InvalidConfig.selector);
         new Bridge(LOCAL, ADMIN, ADMIN, 1);
-        vm.expectRevert(Bridge.ZeroValue.selector);
+        vm.expectRevert(BridgeConfig.ZeroValue.selector);
         new Bridge(0, ADMIN, GUARDIAN, 1);
-        vm.expectRevert(Bridge.ZeroValue.selector);
+        vm.expectRevert(BridgeConfig.ZeroValue.selector);
         new Bridge(LOCAL, ADMIN, GUARDIAN, 0);
     }
 
     function test_no_validator_set_means_no_delivery() public {
-        adminCall(abi.encodeCall(Bridge.setRemote, (8, REMOTE_BRIDGE)));
+        adminCall(abi.encodeCall(BridgeConfig.setRemote, (8, REMOTE_BRIDGE)));
         P.Header memory h = header(0, b32(address(bridge)));
         h.origin = 8;
         bytes memory m = P.encode(h, P.encodeTransfer(wrappedId, 1, b32(BOB)));
@@ -551,7 +568,7 @@ contract BridgeTest is Fixture {
         vm.prank(ADMIN);
         bridge.propose(call, salt);
         vm.warp(block.timestamp + ADMIN_DELAY);
-        (bool ok, bytes memory ret) = address(bridge).call(abi.encodeCall(Bridge.execute, (call, salt)));
+        (bool ok, bytes memory ret) = address(bridge).call(abi.encodeCall(BridgeConfig.execute, (call, salt)));
         assertTrue(!ok, "bad config accepted");
         return selectorOf(ret);
     }

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Fixture} from "./utils/Fixture.sol";
 import {Bridge} from "../src/Bridge.sol";
+import {BridgeConfig} from "../src/BridgeConfig.sol";
 import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
 
 /// @notice Fuzz tests: signature subsets and orders, tampered signatures, amounts against the
@@ -141,5 +142,33 @@ contract FuzzTest is Fixture {
         (bool ok,) = _deliverOk(junk, s);
         assertTrue(!ok, "garbage accepted");
         assertEq(wrapped.totalSupply(), 0, "nothing minted");
+    }
+
+    /// The configuration rule through the admin timelock: a set of n validators is accepted
+    /// with threshold t iff 1 <= t <= n and (n < 3 or t >= ceil(2n/3)); so 3-of-5 never is.
+    function testFuzz_threshold_rule_on_rotation(uint8 n, uint8 t) public {
+        n = uint8(bound(n, 1, 40));
+        t = uint8(bound(t, 0, uint256(n) + 1));
+        address[] memory vals = new address[](n);
+        for (uint256 i; i < n; ++i) {
+            vals[i] = address(uint160(0x1000 + i));
+        }
+        bytes memory call = abi.encodeCall(BridgeConfig.setValidatorSet, (ORIGIN, 2, vals, t));
+        vm.prank(ADMIN);
+        bridge.propose(call, bytes32(uint256(0xfeed)));
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        (bool ok, bytes memory ret) =
+            address(bridge).call(abi.encodeCall(BridgeConfig.execute, (call, bytes32(uint256(0xfeed)))));
+        bool legal = t >= 1 && t <= n && (n < 3 || 3 * uint256(t) >= 2 * uint256(n));
+        assertTrue(ok == legal, "accepted iff legal");
+        if (!legal) {
+            bytes4 sel = selectorOf(ret);
+            bytes4 expected = t == 0 || t > n ? P.InvalidThreshold.selector : P.ThresholdBelowTwoThirds.selector;
+            assertEq(bytes32(sel), bytes32(expected), "error");
+        } else {
+            (, uint64 ep, uint8 th,) = bridge.remote(ORIGIN);
+            assertEq(ep, 2, "epoch");
+            assertEq(th, t, "threshold");
+        }
     }
 }

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Fixture} from "./utils/Fixture.sol";
 import {Bridge} from "../src/Bridge.sol";
+import {BridgeConfig} from "../src/BridgeConfig.sol";
 import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
 
 /// @notice Gas of `deliver` for a token transfer (mint of a bridged token to a fresh holder)
@@ -23,14 +24,14 @@ contract GasTest is Fixture {
         keys19 = sortedKeys(19, 1000);
         uint256[] memory one = sortedKeys(1, 2000);
         bytes[] memory calls = new bytes[](5);
-        calls[0] = abi.encodeCall(Bridge.setRemote, (O_1_OF_1, REMOTE_BRIDGE));
-        calls[1] = abi.encodeCall(Bridge.setRemote, (O_3_OF_5, REMOTE_BRIDGE));
-        calls[2] = abi.encodeCall(Bridge.setRemote, (O_13_OF_19, REMOTE_BRIDGE));
-        calls[3] = abi.encodeCall(Bridge.setRemote, (O_3_OF_19, REMOTE_BRIDGE));
-        calls[4] = abi.encodeCall(Bridge.setValidatorSet, (O_1_OF_1, 1, addrs(one), 1));
+        calls[0] = abi.encodeCall(BridgeConfig.setRemote, (O_1_OF_1, REMOTE_BRIDGE));
+        calls[1] = abi.encodeCall(BridgeConfig.setRemote, (O_3_OF_5, REMOTE_BRIDGE));
+        calls[2] = abi.encodeCall(BridgeConfig.setRemote, (O_13_OF_19, REMOTE_BRIDGE));
+        calls[3] = abi.encodeCall(BridgeConfig.setRemote, (O_3_OF_19, REMOTE_BRIDGE));
+        calls[4] = abi.encodeCall(BridgeConfig.setValidatorSet, (O_1_OF_1, 1, addrs(one), 1));
         adminCalls(calls);
         calls = new bytes[](1);
-        calls[0] = abi.encodeCall(Bridge.setValidatorSet, (O_13_OF_19, 1, addrs(keys19), 13));
+        calls[0] = abi.encodeCall(BridgeConfig.setValidatorSet, (O_13_OF_19, 1, addrs(keys19), 13));
         adminCalls(calls);
         // Sets below two thirds cannot be configured; the harness installs them to measure.
         bridge.forceValidatorSet(O_3_OF_5, 1, addrs(keys), 3);

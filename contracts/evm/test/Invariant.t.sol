@@ -3,13 +3,16 @@ pragma solidity ^0.8.28;
 
 import {TestBase} from "./TestBase.sol";
 import {Bridge} from "../src/Bridge.sol";
+import {BridgeConfig} from "../src/BridgeConfig.sol";
 import {BridgedToken} from "../src/BridgedToken.sol";
 import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
 import {MockERC20} from "./utils/Mocks.sol";
 
 /// @notice Drives two bridges in one EVM: A (domain 1) is the home of token T; B (domain 2)
 /// mints its representation W. Users send both ways, a relayer delivers, replays, executes
-/// queued transfers, and time passes. A ghost ledger records what moved.
+/// queued transfers, T refuses payouts to some users (owed, withdrawn later), the guardian
+/// cancels queued transfers and governance refunds them, and time passes. A ghost ledger
+/// records what moved.
 contract Handler is TestBase {
     Bridge public immutable a;
     Bridge public immutable b;
@@ -17,6 +20,9 @@ contract Handler is TestBase {
     BridgedToken public immutable w;
     bytes32 public immutable tokenId;
     uint256[] internal keys;
+    address internal immutable admin;
+    address internal constant GUARDIAN = address(0x6A2D);
+    uint256 internal salt;
 
     bytes[] internal toB;
     bytes[] internal toA;
@@ -29,13 +35,22 @@ contract Handler is TestBase {
     uint256 public burned; // W burned on B by sends
     bool public doubleExecution;
     bool public replayAccepted;
+    uint256 public refunded; // cancelled transfers sent back to their origin
 
     constructor(Bridge a_, Bridge b_, MockERC20 t_, BridgedToken w_, bytes32 tokenId_, uint256[] memory keys_) {
         (a, b, t, w, tokenId, keys) = (a_, b_, t_, w_, tokenId_, keys_);
+        admin = msg.sender;
     }
 
     function _actor(uint256 seed) internal pure returns (address) {
         return address(uint160(0x1000 + (seed % 4)));
+    }
+
+    /// @notice T owed by A to the actors (payouts T refused).
+    function owedTotal() external view returns (uint256 sum) {
+        for (uint256 i; i < 4; ++i) {
+            sum += a.owed(address(t), _actor(i));
+        }
     }
 
     function _sigs(Bridge from, bytes memory m) internal view returns (bytes memory s) {
@@ -141,6 +156,48 @@ contract Handler is TestBase {
         } catch {}
     }
 
+    /// @dev T refuses transfers to an actor: 0 no, 1 returns false, 2 reverts.
+    function blockActor(uint256 actorSeed, uint8 mode) external {
+        t.setBlocked(_actor(actorSeed), mode % 3);
+    }
+
+    /// @dev An actor withdraws the T A owes it, to itself or to another address.
+    function withdrawOwed(uint256 actorSeed, bool elsewhere) external {
+        address actor = _actor(actorSeed);
+        vm.prank(actor);
+        try a.withdraw(address(t), elsewhere ? address(0x2000) : actor) {} catch {}
+    }
+
+    /// @dev The guardian cancels a queued transfer (on B if `onB`, else on A) and governance
+    /// returns it to its sender: the refund is a new message back to the origin.
+    function cancelAndRefund(uint256 i, bool onB) external {
+        bytes[] storage list = onB ? toB : toA;
+        if (list.length == 0) return;
+        bytes memory m = list[i % list.length];
+        Bridge to = onB ? b : a;
+        Bridge back = onB ? a : b;
+        bytes32 id = keccak256(m);
+        (Bridge.Status st, uint64 readyAt) = to.records(id);
+        if (st != Bridge.Status.Queued || block.timestamp >= readyAt) return;
+        vm.prank(GUARDIAN);
+        to.cancelQueued(id);
+        (P.Header memory h, bytes memory body) = this.decodeHeader(m);
+        uint256 amount;
+        assembly ("memory-safe") {
+            amount := mload(add(body, 65))
+        }
+        bytes memory call = abi.encodeCall(Bridge.refundCancelled, (m));
+        vm.prank(admin);
+        to.propose(call, bytes32(++salt));
+        vm.warp(block.timestamp + 1);
+        uint64 nonce = to.outboundNonce();
+        to.execute(call, bytes32(salt));
+        bytes memory refund = _message(to, back, nonce, address(to), amount, address(uint160(uint256(h.sender))));
+        assertEq(to.refunds(id), keccak256(refund), "refund id");
+        (onB ? toA : toB).push(refund);
+        refunded += 1;
+    }
+
     function warp(uint256 secs) external {
         vm.warp(block.timestamp + bound(secs, 1, 2 days));
     }
@@ -190,11 +247,11 @@ abstract contract TwoBridges is TestBase {
         bool home
     ) internal {
         bytes[] memory calls = new bytes[](5);
-        calls[0] = abi.encodeCall(Bridge.setRemote, (remoteDomain, bytes32(uint256(uint160(remoteBridge)))));
-        calls[1] = abi.encodeCall(Bridge.setValidatorSet, (remoteDomain, 1, vals, 2));
-        calls[2] = abi.encodeCall(Bridge.setToken, (tokenId, local, home, 0, 1_500e18, 1 days));
-        calls[3] = abi.encodeCall(Bridge.setLimits, (tokenId, 4_000e18, 1e17, 6_000e18, 1e17));
-        calls[4] = abi.encodeCall(Bridge.setRoute, (tokenId, remoteDomain, 0, type(uint128).max));
+        calls[0] = abi.encodeCall(BridgeConfig.setRemote, (remoteDomain, bytes32(uint256(uint160(remoteBridge)))));
+        calls[1] = abi.encodeCall(BridgeConfig.setValidatorSet, (remoteDomain, 1, vals, 2));
+        calls[2] = abi.encodeCall(BridgeConfig.setToken, (tokenId, local, home, 0, 1_500e18, 1 days));
+        calls[3] = abi.encodeCall(BridgeConfig.setLimits, (tokenId, 4_000e18, 1e17, 6_000e18, 1e17));
+        calls[4] = abi.encodeCall(BridgeConfig.setRoute, (tokenId, remoteDomain, 0, type(uint128).max));
         for (uint256 i; i < calls.length; ++i) {
             br.propose(calls[i], bytes32(i));
         }
@@ -210,12 +267,13 @@ abstract contract TwoBridges is TestBase {
         out[0] = address(handler);
     }
 
+    /// W in circulation is backed by T held by A and owed to no one.
     function checkMintedNeverExceedsLocked() internal view {
-        assertLe(w.totalSupply(), t.balanceOf(address(a)), "W supply > T locked");
+        assertLe(w.totalSupply() + handler.owedTotal(), t.balanceOf(address(a)), "W supply > T locked");
     }
 
     function checkLedger() internal view {
-        assertEq(t.balanceOf(address(a)), handler.locked() - handler.released(), "T locked");
+        assertEq(t.balanceOf(address(a)) - handler.owedTotal(), handler.locked() - handler.released(), "T locked");
         assertEq(w.totalSupply(), handler.minted() - handler.burned(), "W supply");
     }
 
@@ -266,6 +324,34 @@ contract HandlerSanityTest is TwoBridges {
         handler.warp(2 days);
         handler.executeQueued(1, true);
         assertEq(handler.minted(), sent + large, "executed after the delay");
+        checkMintedNeverExceedsLocked();
+        checkLedger();
+        checkAtMostOnce();
+    }
+
+    function test_handler_owes_withdraws_and_refunds() public {
+        handler.sendAtoB(0, 10e18);
+        handler.deliverToB(0);
+        handler.sendBtoA(0, 4e18);
+        handler.blockActor(0, 1); // T returns false for 0x1000
+        handler.deliverToA(0);
+        assertEq(handler.released(), 4e18, "executed");
+        assertEq(handler.owedTotal(), 4e18, "owed, not paid");
+        handler.withdrawOwed(0, false); // still blocked: fails, stays owed
+        assertEq(handler.owedTotal(), 4e18, "still owed");
+        handler.withdrawOwed(0, true);
+        assertEq(handler.owedTotal(), 0, "withdrawn");
+        assertEq(t.balanceOf(address(0x2000)), 4e18, "to the named address");
+        // a large transfer to B is cancelled there and refunded: it comes back to its sender
+        handler.sendAtoB(1, 1_600e18);
+        handler.deliverToB(1);
+        handler.cancelAndRefund(1, true);
+        assertEq(handler.refunded(), 1, "refunded");
+        handler.deliverToA(1); // the refund, over A's timelock threshold: queued there
+        handler.warp(2 days);
+        handler.executeQueued(1, false);
+        assertEq(t.balanceOf(address(0x1001)), 1_600e18, "back to the sender");
+        assertEq(w.totalSupply(), 6e18, "never minted on B");
         checkMintedNeverExceedsLocked();
         checkLedger();
         checkAtMostOnce();

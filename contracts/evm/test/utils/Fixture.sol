@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {TestBase} from "../TestBase.sol";
 import {Bridge} from "../../src/Bridge.sol";
+import {BridgeConfig} from "../../src/BridgeConfig.sol";
 import {BridgedToken} from "../../src/BridgedToken.sol";
 import {TrestleProtocol as P} from "../../src/TrestleProtocol.sol";
 import {MockERC20} from "./Mocks.sol";
@@ -48,20 +49,22 @@ abstract contract Fixture is TestBase {
         nativeId = P.tokenId(LOCAL, bytes32(uint256(uint160(NATIVE))));
 
         bytes[] memory calls = new bytes[](11);
-        calls[0] = abi.encodeCall(Bridge.setRemote, (ORIGIN, REMOTE_BRIDGE));
-        calls[1] = abi.encodeCall(Bridge.setValidatorSet, (ORIGIN, 1, addrs(keys), 4));
+        calls[0] = abi.encodeCall(BridgeConfig.setRemote, (ORIGIN, REMOTE_BRIDGE));
+        calls[1] = abi.encodeCall(BridgeConfig.setValidatorSet, (ORIGIN, 1, addrs(keys), 4));
         calls[2] = abi.encodeCall(
-            Bridge.setToken, (wrappedId, address(wrapped), false, 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY)
+            BridgeConfig.setToken, (wrappedId, address(wrapped), false, 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY)
         );
-        calls[3] =
-            abi.encodeCall(Bridge.setToken, (homeId, address(homeToken), true, 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY));
-        calls[4] = abi.encodeCall(Bridge.setToken, (nativeId, NATIVE, true, 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY));
-        calls[5] = abi.encodeCall(Bridge.setLimits, (wrappedId, CAPACITY, REFILL, CAPACITY, REFILL));
-        calls[6] = abi.encodeCall(Bridge.setLimits, (homeId, CAPACITY, REFILL, CAPACITY, REFILL));
-        calls[7] = abi.encodeCall(Bridge.setLimits, (nativeId, CAPACITY, REFILL, CAPACITY, REFILL));
-        calls[8] = abi.encodeCall(Bridge.setRoute, (wrappedId, ORIGIN, 0, type(uint128).max));
-        calls[9] = abi.encodeCall(Bridge.setRoute, (homeId, ORIGIN, 0, type(uint128).max));
-        calls[10] = abi.encodeCall(Bridge.setRoute, (nativeId, ORIGIN, 0, type(uint128).max));
+        calls[3] = abi.encodeCall(
+            BridgeConfig.setToken, (homeId, address(homeToken), true, 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY)
+        );
+        calls[4] =
+            abi.encodeCall(BridgeConfig.setToken, (nativeId, NATIVE, true, 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY));
+        calls[5] = abi.encodeCall(BridgeConfig.setLimits, (wrappedId, CAPACITY, REFILL, CAPACITY, REFILL));
+        calls[6] = abi.encodeCall(BridgeConfig.setLimits, (homeId, CAPACITY, REFILL, CAPACITY, REFILL));
+        calls[7] = abi.encodeCall(BridgeConfig.setLimits, (nativeId, CAPACITY, REFILL, CAPACITY, REFILL));
+        calls[8] = abi.encodeCall(BridgeConfig.setRoute, (wrappedId, ORIGIN, 0, type(uint128).max));
+        calls[9] = abi.encodeCall(BridgeConfig.setRoute, (homeId, ORIGIN, 0, type(uint128).max));
+        calls[10] = abi.encodeCall(BridgeConfig.setRoute, (nativeId, ORIGIN, 0, type(uint128).max));
         adminCalls(calls);
 
         homeToken.mint(address(bridge), 1_000_000e18);

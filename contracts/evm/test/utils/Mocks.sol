@@ -11,6 +11,9 @@ contract MockERC20 {
     mapping(address => mapping(address => uint256)) public allowance;
     uint256 public totalSupply;
     uint256 public feeBps; // non-zero: behaves like a fee-on-transfer token
+    /// @dev How `transfer` treats a recipient: 0 normal, 1 returns false, 2 reverts (a
+    /// blocklist, a paused token).
+    mapping(address => uint8) public blocked;
 
     function mint(address to, uint256 value) external {
         balanceOf[to] += value;
@@ -21,12 +24,18 @@ contract MockERC20 {
         feeBps = bps;
     }
 
+    function setBlocked(address account, uint8 mode) external {
+        blocked[account] = mode;
+    }
+
     function approve(address spender, uint256 value) external returns (bool) {
         allowance[msg.sender][spender] = value;
         return true;
     }
 
     function transfer(address to, uint256 value) external returns (bool) {
+        if (blocked[to] == 1) return false;
+        require(blocked[to] != 2, "recipient blocked");
         _move(msg.sender, to, value);
         return true;
     }
@@ -70,5 +79,32 @@ contract MockRecipient is IMessageRecipient {
         lastOrigin = origin;
         lastSender = sender;
         lastPayload = payload;
+    }
+}
+
+/// @notice A beneficiary contract whose `receive` accepts ether, refuses it, or burns all the
+/// gas it is given; it can withdraw what the bridge owes it.
+contract EtherReceiver {
+    /// @dev 0 accepts, 1 reverts, 2 loops until out of gas.
+    uint8 public mode;
+
+    function setMode(uint8 m) external {
+        mode = m;
+    }
+
+    function withdrawFrom(address bridge, address token, address to) external {
+        (bool ok, bytes memory ret) = bridge.call(abi.encodeWithSignature("withdraw(address,address)", token, to));
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
+    }
+
+    receive() external payable {
+        if (mode == 1) revert("no ether");
+        if (mode == 2) {
+            while (true) {}
+        }
     }
 }

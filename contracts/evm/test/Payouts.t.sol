@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Fixture} from "./utils/Fixture.sol";
+import {Bridge} from "../src/Bridge.sol";
+import {BridgeConfig} from "../src/BridgeConfig.sol";
+import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
+import {EtherReceiver} from "./utils/Mocks.sol";
+import {Vm} from "./Vm.sol";
+
+/// @notice Payouts a beneficiary or its token refuses become owed balances (pull pattern), the
+/// timelocked refund of a cancelled transfer, and the per-destination body cap.
+contract PayoutsTest is Fixture {
+    bytes32 internal constant PAYOUT_OWED = keccak256("PayoutOwed(bytes32,address,address,uint256)");
+    bytes32 internal constant MESSAGE_SENT = keccak256("MessageSent(bytes32,uint32,uint64,bytes)");
+
+    function deliverCall(bytes memory m, bytes memory s) internal pure returns (bytes memory) {
+        return abi.encodeCall(Bridge.deliver, (m, s));
+    }
+
+    /// @dev The data of the only log with `topic0` among the recorded ones (and its topics).
+    function _onlyLog(bytes32 topic0) internal returns (bytes32[] memory topics, bytes memory data) {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 found;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics.length > 0 && logs[i].topics[0] == topic0) {
+                (topics, data) = (logs[i].topics, logs[i].data);
+                ++found;
+            }
+        }
+        assertEq(found, 1, "one such event");
+    }
+
+    // ================================================================ native payouts
+
+    function test_beneficiary_refusing_ether_does_not_block_delivery() public {
+        EtherReceiver refuser = new EtherReceiver();
+        refuser.setMode(1);
+        bytes memory m = transferMsg(0, nativeId, 3 ether, address(refuser));
+        uint256 before = address(bridge).balance;
+        vm.recordLogs();
+        bridge.deliver(m, sign(m, 4));
+        (bytes32[] memory topics, bytes memory data) = _onlyLog(PAYOUT_OWED);
+        assertEq(topics[1], keccak256(m), "event id");
+        assertEq(topics[2], b32(address(refuser)), "event beneficiary");
+        (address token, uint256 amount) = abi.decode(data, (address, uint256));
+        assertEq(token, NATIVE, "event token");
+        assertEq(amount, 3 ether, "event amount");
+        assertTrue(bridge.statusOf(m) == Bridge.Status.Executed, "executed");
+        assertEq(bridge.owed(NATIVE, address(refuser)), 3 ether, "owed");
+        assertEq(address(bridge).balance, before, "ether stays in the bridge");
+        // executed exactly once: the message cannot be delivered again
+        expectError(deliverCall(m, sign(m, 4)), Bridge.AlreadyDelivered.selector);
+        // later messages go through
+        bytes memory m1 = transferMsg(1, nativeId, 1 ether, BOB);
+        bridge.deliver(m1, sign(m1, 4));
+        assertEq(BOB.balance, 1 ether, "later message");
+        // the refuser withdraws to an address it names; a second withdrawal finds nothing
+        refuser.withdrawFrom(address(bridge), NATIVE, USER);
+        assertEq(USER.balance, 3 ether, "withdrawn to the named address");
+        assertEq(bridge.owed(NATIVE, address(refuser)), 0, "nothing owed");
+        vm.expectRevert(abi.encodeWithSelector(Bridge.NothingOwed.selector, NATIVE, address(refuser)));
+        refuser.withdrawFrom(address(bridge), NATIVE, USER);
+    }
+
+    function test_withdraw_that_fails_keeps_the_balance_and_claim_retries() public {
+        EtherReceiver refuser = new EtherReceiver();
+        refuser.setMode(1);
+        bytes memory m = transferMsg(0, nativeId, 2 ether, address(refuser));
+        bridge.deliver(m, sign(m, 4));
+        // paying itself still fails: the withdrawal reverts and the balance stays owed
+        vm.expectRevert(Bridge.TransferFailed.selector);
+        refuser.withdrawFrom(address(bridge), NATIVE, address(refuser));
+        vm.expectRevert(Bridge.TransferFailed.selector);
+        bridge.claim(NATIVE, address(refuser));
+        assertEq(bridge.owed(NATIVE, address(refuser)), 2 ether, "still owed");
+        expectErrorFrom(
+            address(refuser), abi.encodeCall(Bridge.withdraw, (NATIVE, address(0))), 0, BridgeConfig.ZeroValue.selector
+        );
+        // once it accepts ether, anyone may push the payout to it
+        refuser.setMode(0);
+        vm.prank(address(0xCAFE));
+        bridge.claim(NATIVE, address(refuser));
+        assertEq(address(refuser).balance, 2 ether, "claimed");
+        expectError(abi.encodeCall(Bridge.claim, (NATIVE, address(refuser))), Bridge.NothingOwed.selector);
+    }
+
+    function test_gas_burning_beneficiary_costs_a_bounded_amount() public {
+        EtherReceiver burner = new EtherReceiver();
+        burner.setMode(2);
+        bytes memory m = transferMsg(0, nativeId, 1 ether, address(burner));
+        bytes memory data = deliverCall(m, sign(m, 4));
+        // with a modest gas limit the delivery still succeeds: the payout call gets
+        // NATIVE_PAYOUT_GAS, not all the gas left
+        (bool ok,) = address(bridge).call{gas: 300_000}(data);
+        assertTrue(ok, "delivery with 300k gas");
+        assertEq(bridge.owed(NATIVE, address(burner)), 1 ether, "owed");
+        assertEq(bridge.NATIVE_PAYOUT_GAS(), 100_000, "payout gas");
+    }
+
+    function test_queued_native_payout_to_a_refuser_is_owed_on_execution() public {
+        EtherReceiver refuser = new EtherReceiver();
+        refuser.setMode(1);
+        bytes memory m = transferMsg(0, nativeId, TIMELOCK_THRESHOLD, address(refuser));
+        bridge.deliver(m, sign(m, 4));
+        assertTrue(bridge.statusOf(m) == Bridge.Status.Queued, "queued");
+        vm.warp(block.timestamp + TRANSFER_DELAY);
+        bridge.executeQueued(m);
+        assertTrue(bridge.statusOf(m) == Bridge.Status.Executed, "executed");
+        assertEq(bridge.owed(NATIVE, address(refuser)), TIMELOCK_THRESHOLD, "owed");
+        expectError(abi.encodeCall(Bridge.executeQueued, (m)), Bridge.NotQueued.selector);
+    }
+
+    function test_withdraw_is_paused_with_the_bridge() public {
+        EtherReceiver refuser = new EtherReceiver();
+        refuser.setMode(1);
+        bytes memory m = transferMsg(0, nativeId, 1 ether, address(refuser));
+        bridge.deliver(m, sign(m, 4));
+        vm.prank(GUARDIAN);
+        bridge.pause();
+        vm.expectRevert(BridgeConfig.Paused.selector);
+        refuser.withdrawFrom(address(bridge), NATIVE, USER);
+        expectError(abi.encodeCall(Bridge.claim, (NATIVE, address(refuser))), BridgeConfig.Paused.selector);
+    }
+
+    // ================================================================ ERC-20 payouts
+
+    function test_erc20_refusing_the_transfer_is_owed_and_claimable() public {
+        homeToken.setBlocked(BOB, 1); // returns false
+        homeToken.setBlocked(USER, 2); // reverts
+        bytes memory m0 = transferMsg(0, homeId, 5e18, BOB);
+        bytes memory m1 = transferMsg(1, homeId, 7e18, USER);
+        bytes memory m2 = transferMsg(2, homeId, 1e18, address(0xCAFE));
+        bridge.deliver(m0, sign(m0, 4));
+        bridge.deliver(m1, sign(m1, 4));
+        bridge.deliver(m2, sign(m2, 4));
+        assertEq(bridge.owed(address(homeToken), BOB), 5e18, "false is a failure");
+        assertEq(bridge.owed(address(homeToken), USER), 7e18, "revert is a failure");
+        assertEq(homeToken.balanceOf(address(0xCAFE)), 1e18, "later transfer paid");
+        assertTrue(bridge.statusOf(m0) == Bridge.Status.Executed, "m0 executed");
+        assertTrue(bridge.statusOf(m1) == Bridge.Status.Executed, "m1 executed");
+        // BOB is still blocked: it withdraws to another address of its own
+        expectError(abi.encodeCall(Bridge.claim, (address(homeToken), BOB)), Bridge.TransferFailed.selector);
+        vm.prank(BOB);
+        bridge.withdraw(address(homeToken), address(0xB0B2));
+        assertEq(homeToken.balanceOf(address(0xB0B2)), 5e18, "withdrawn elsewhere");
+        // USER is unblocked: anyone retries the payout to USER itself
+        homeToken.setBlocked(USER, 0);
+        bridge.claim(address(homeToken), USER);
+        assertEq(homeToken.balanceOf(USER), 7e18, "claimed");
+        assertEq(bridge.owed(address(homeToken), USER), 0, "settled");
+        // the owed balances of one token are not another's
+        expectErrorFrom(BOB, abi.encodeCall(Bridge.withdraw, (NATIVE, BOB)), 0, Bridge.NothingOwed.selector);
+    }
+
+    // ================================================================ refunds of cancelled transfers
+
+    function _cancelled(uint64 nonce, bytes32 token, uint256 amount) internal returns (bytes memory m) {
+        m = transferMsg(nonce, token, amount, BOB);
+        bridge.deliver(m, sign(m, 4));
+        vm.prank(GUARDIAN);
+        bridge.cancelQueued(keccak256(m));
+    }
+
+    function test_refund_sends_a_cancelled_transfer_back_to_its_sender() public {
+        bytes memory m = _cancelled(0, wrappedId, TIMELOCK_THRESHOLD * 3);
+        bytes memory call = abi.encodeCall(Bridge.refundCancelled, (m));
+        // only through the timelock
+        expectErrorFrom(ADMIN, call, 0, BridgeConfig.OnlySelf.selector);
+        expectErrorFrom(GUARDIAN, call, 0, BridgeConfig.OnlySelf.selector);
+        uint64 nonce = bridge.outboundNonce();
+        vm.recordLogs();
+        adminCall(call);
+        (bytes32[] memory topics, bytes memory data) = _onlyLog(MESSAGE_SENT);
+        bytes memory refund = abi.decode(data, (bytes));
+        bytes memory expected = P.encode(
+            P.Header({
+                nonce: nonce, origin: LOCAL, sender: b32(address(bridge)), destination: ORIGIN, recipient: REMOTE_BRIDGE
+            }),
+            P.encodeTransfer(wrappedId, TIMELOCK_THRESHOLD * 3, b32(USER))
+        );
+        assertEq(refund, expected, "refund message: same token and amount, to the original sender");
+        assertEq(topics[1], keccak256(expected), "refund id");
+        assertEq(bridge.refunds(keccak256(m)), keccak256(expected), "recorded");
+        assertTrue(bridge.statusOf(m) == Bridge.Status.Cancelled, "still cancelled");
+        assertEq(wrapped.totalSupply(), 0, "nothing minted here");
+        // once only
+        bytes4 sel = _rejectCall(call);
+        assertEq(bytes32(sel), bytes32(Bridge.AlreadyRefunded.selector), "second refund");
+    }
+
+    function test_refund_only_of_cancelled_transfers() public {
+        bytes memory queued = transferMsg(0, wrappedId, TIMELOCK_THRESHOLD, BOB);
+        bridge.deliver(queued, sign(queued, 4));
+        bytes memory done = transferMsg(1, wrappedId, 1e18, BOB);
+        bridge.deliver(done, sign(done, 4));
+        bytes memory never = transferMsg(2, wrappedId, 1e18, BOB);
+        bytes4 sel = _rejectCall(abi.encodeCall(Bridge.refundCancelled, (queued)));
+        assertEq(bytes32(sel), bytes32(Bridge.NotCancelled.selector), "queued");
+        sel = _rejectCall(abi.encodeCall(Bridge.refundCancelled, (done)));
+        assertEq(bytes32(sel), bytes32(Bridge.NotCancelled.selector), "executed");
+        sel = _rejectCall(abi.encodeCall(Bridge.refundCancelled, (never)));
+        assertEq(bytes32(sel), bytes32(Bridge.NotCancelled.selector), "never delivered");
+    }
+
+    function test_guardian_can_veto_a_refund() public {
+        bytes memory m = _cancelled(0, homeId, TIMELOCK_THRESHOLD);
+        bytes memory call = abi.encodeCall(Bridge.refundCancelled, (m));
+        vm.prank(ADMIN);
+        bytes32 id = bridge.propose(call, bytes32(uint256(77)));
+        vm.prank(GUARDIAN);
+        bridge.cancelProposal(id);
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        expectError(
+            abi.encodeCall(BridgeConfig.execute, (call, bytes32(uint256(77)))), BridgeConfig.UnknownProposal.selector
+        );
+        assertEq(bridge.refunds(keccak256(m)), bytes32(0), "not refunded");
+    }
+
+    function _rejectCall(bytes memory call) internal returns (bytes4) {
+        bytes32 salt = keccak256(abi.encode(call, block.timestamp, "reject"));
+        vm.prank(ADMIN);
+        bridge.propose(call, salt);
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        (bool ok, bytes memory ret) = address(bridge).call(abi.encodeCall(BridgeConfig.execute, (call, salt)));
+        assertTrue(!ok, "call accepted");
+        return selectorOf(ret);
+    }
+
+    // ================================================================ body cap per destination
+
+    function test_max_body_per_destination_is_timelocked_and_enforced() public {
+        adminCall(abi.encodeCall(BridgeConfig.setRemote, (3, keccak256("solana program"))));
+        assertEq(bridge.maxBody(3), 0, "no cap by default");
+        expectErrorFrom(ADMIN, abi.encodeCall(BridgeConfig.setMaxBody, (3, 681)), 0, BridgeConfig.OnlySelf.selector);
+        adminCall(abi.encodeCall(BridgeConfig.setMaxBody, (3, 681)));
+        assertEq(bridge.maxBody(3), 681, "cap");
+        vm.prank(USER);
+        bridge.sendMessage(3, b32(BOB), new bytes(680)); // body = 1 + 680 = the cap
+        expectErrorFrom(
+            USER, abi.encodeCall(Bridge.sendMessage, (3, b32(BOB), new bytes(681))), 0, P.BodyTooLarge.selector
+        );
+        // other destinations keep the protocol's 16 KiB
+        vm.prank(USER);
+        bridge.sendMessage(ORIGIN, b32(BOB), new bytes(16 * 1024 - 1));
+        expectErrorFrom(
+            USER,
+            abi.encodeCall(Bridge.sendMessage, (ORIGIN, b32(BOB), new bytes(16 * 1024))),
+            0,
+            P.BodyTooLarge.selector
+        );
+        // token transfers (97-byte bodies) are not affected
+        adminCall(abi.encodeCall(BridgeConfig.setRoute, (nativeId, 3, 9, type(uint64).max)));
+        vm.deal(USER, 1 ether);
+        vm.prank(USER);
+        bridge.sendToken{value: 1 ether}(3, nativeId, 1 ether, b32(BOB));
+    }
+
+    function test_max_body_config_rules() public {
+        bytes4 sel = _rejectCall(abi.encodeCall(BridgeConfig.setMaxBody, (9, 681)));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.UnknownRemote.selector), "unknown remote");
+        sel = _rejectCall(abi.encodeCall(BridgeConfig.setMaxBody, (ORIGIN, 96)));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.InvalidConfig.selector), "below a token transfer");
+        sel = _rejectCall(abi.encodeCall(BridgeConfig.setMaxBody, (ORIGIN, 16 * 1024 + 1)));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.InvalidConfig.selector), "above the protocol cap");
+        sel = _rejectCall(abi.encodeCall(BridgeConfig.setMaxBody, (ORIGIN, 0)));
+        assertEq(bytes32(sel), bytes32(BridgeConfig.InvalidConfig.selector), "zero");
+        adminCall(abi.encodeCall(BridgeConfig.setMaxBody, (ORIGIN, 97)));
+        expectErrorFrom(
+            USER, abi.encodeCall(Bridge.sendMessage, (ORIGIN, b32(BOB), new bytes(97))), 0, P.BodyTooLarge.selector
+        );
+        adminCall(abi.encodeCall(BridgeConfig.setMaxBody, (ORIGIN, 16 * 1024))); // lifts the cap
+        vm.prank(USER);
+        bridge.sendMessage(ORIGIN, b32(BOB), new bytes(16 * 1024 - 1));
+    }
+}

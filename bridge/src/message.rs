@@ -13,6 +13,12 @@ pub const HEADER_LEN: usize = 81;
 pub const MAX_BODY_LEN: usize = 16 * 1024;
 /// The largest encoded message.
 pub const MAX_MESSAGE_LEN: usize = HEADER_LEN + MAX_BODY_LEN;
+/// The largest body a Solana destination takes: `deliver` of an arbitrary message must fit one
+/// 1,232-byte legacy transaction with its 7 accounts, 1-of-1 inline signatures and the two
+/// compute-budget instructions a relayer adds (`499 + 52 + body` bytes). A staged signature
+/// set (any threshold) leaves 33 bytes more. Token transfers (97 bytes) always fit. An EVM
+/// bridge caps `sendMessage` to a Solana domain at this with `setMaxBody` (docs/protocol.md).
+pub const SOLANA_MAX_BODY_LEN: usize = 681;
 
 /// A 32-byte message id: `keccak256` of the encoded message.
 pub type MessageId = [u8; 32];

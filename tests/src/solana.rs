@@ -30,6 +30,8 @@ const DYNAMIC_OFFSET: u16 = 10;
 pub struct SolanaValidatorBuilder {
     binary: Option<PathBuf>,
     programs: Vec<(String, PathBuf)>,
+    /// (program id, .so, upgrade authority) loaded with `--upgradeable-program`.
+    upgradeable: Vec<(String, PathBuf, String)>,
     startup_timeout: Duration,
     args: Vec<String>,
 }
@@ -39,6 +41,7 @@ impl Default for SolanaValidatorBuilder {
         Self {
             binary: None,
             programs: Vec::new(),
+            upgradeable: Vec::new(),
             startup_timeout: Duration::from_secs(90),
             args: Vec::new(),
         }
@@ -54,6 +57,21 @@ impl SolanaValidatorBuilder {
         so_path: impl Into<PathBuf>,
     ) -> Self {
         self.programs.push((program_id.into(), so_path.into()));
+        self
+    }
+
+    /// Deploys the program `so_path` at `program_id` in genesis under the upgradeable loader
+    /// (`--upgradeable-program`), with `upgrade_authority` (a base58 address, a keypair file, or
+    /// `none` for an immutable program) as its upgrade authority: the program account and its
+    /// program-data account exist as after `solana program deploy`.
+    pub fn upgradeable_program(
+        mut self,
+        program_id: impl Into<String>,
+        so_path: impl Into<PathBuf>,
+        upgrade_authority: impl Into<String>,
+    ) -> Self {
+        self.upgradeable
+            .push((program_id.into(), so_path.into(), upgrade_authority.into()));
         self
     }
 
@@ -85,7 +103,12 @@ impl SolanaValidatorBuilder {
     /// [`Error::Startup`] (with the validator's output) when it exits or is not ready in time.
     pub fn spawn(self) -> Result<SolanaValidator> {
         let tool = Tool::SolanaTestValidator;
-        for (id, path) in &self.programs {
+        let all_programs = self
+            .programs
+            .iter()
+            .map(|(id, path)| (id, path))
+            .chain(self.upgradeable.iter().map(|(id, path, _)| (id, path)));
+        for (id, path) in all_programs {
             if !path.is_file() {
                 return Err(Error::InvalidOptions {
                     tool: tool.binary_name(),
@@ -126,6 +149,13 @@ impl SolanaValidatorBuilder {
             ]);
         for (id, path) in &self.programs {
             command.arg("--bpf-program").arg(id).arg(path);
+        }
+        for (id, path, authority) in &self.upgradeable {
+            command
+                .arg("--upgradeable-program")
+                .arg(id)
+                .arg(path)
+                .arg(authority);
         }
         command.args(&self.args);
 

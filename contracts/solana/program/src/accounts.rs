@@ -55,6 +55,37 @@ pub fn remote(
     bytes::read(&data, remote::BRIDGE)
 }
 
+/// The validator set in a remote's data (checked by [`remote`]): its epoch, threshold and the
+/// flat 20-byte validator list.
+#[inline(always)]
+pub fn remote_set(data: &[u8]) -> Result<(u64, usize, &[u8]), BridgeError> {
+    let epoch = bytes::read_u64(data, remote::EPOCH)?;
+    let threshold = usize::from(bytes::read_u8(data, remote::THRESHOLD)?);
+    let n = bytes::read_u32(data, remote::VALIDATORS_LEN)? as usize;
+    if n > crate::validators::MAX_VALIDATORS {
+        return Err(BridgeError::WrongAccountData);
+    }
+    let validators = data
+        .get(remote::VALIDATORS..remote::VALIDATORS + 20 * n)
+        .ok_or(BridgeError::WrongAccountData)?;
+    Ok((epoch, threshold, validators))
+}
+
+/// Writes a (validated) validator set into a remote's data.
+#[inline(always)]
+pub fn write_remote_set(
+    data: &mut [u8],
+    epoch: u64,
+    threshold: u8,
+    validators: &[u8],
+) -> Result<(), BridgeError> {
+    bytes::write(data, remote::EPOCH, &epoch.to_le_bytes())?;
+    bytes::write(data, remote::THRESHOLD, &[threshold])?;
+    let n = (validators.len() / 20) as u32;
+    bytes::write(data, remote::VALIDATORS_LEN, &n.to_le_bytes())?;
+    bytes::write(data, remote::VALIDATORS, validators)
+}
+
 /// Checks a token config PDA (optionally for `token_id`) and returns its token id. A missing
 /// one is `TokenNotRegistered`.
 pub fn token_config(

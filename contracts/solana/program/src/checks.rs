@@ -17,6 +17,52 @@ pub const TOKEN_PROGRAM_ID: Address = Address::new_from_array([
     95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169,
 ]);
 
+/// The upgradeable BPF loader (`BPFLoaderUpgradeab1e11111111111111111111111`).
+pub const BPF_LOADER_UPGRADEABLE_ID: Address = Address::new_from_array([
+    2, 168, 246, 145, 78, 136, 161, 176, 226, 16, 21, 62, 247, 99, 174, 43, 0, 194, 185, 61, 22,
+    193, 36, 210, 192, 83, 122, 16, 4, 128, 0, 0,
+]);
+
+/// Refuses `signer` unless it signed and is the upgrade authority of this program: `program` is
+/// this program's account (owned by the upgradeable loader, state `Program { programdata_address
+/// }`: u32 LE tag 2, then the address) naming `program_data`, which is owned by the same loader
+/// with state `ProgramData { slot, upgrade_authority_address }` (tag 3, u64, then
+/// `Option<Pubkey>`: 1 byte and 32) whose authority is `Some(signer)`. An immutable program
+/// (no authority) cannot be initialized.
+pub fn upgrade_authority(
+    program_id: &Address,
+    program: &AccountView,
+    program_data: &AccountView,
+    signer_account: &AccountView,
+) -> Result<(), BridgeError> {
+    signer(signer_account)?;
+    address(program, program_id)?;
+    owner(program, &BPF_LOADER_UPGRADEABLE_ID)?;
+    {
+        let data = program
+            .try_borrow()
+            .map_err(|_| BridgeError::WrongAccountData)?;
+        if bytes::read_u32(&data, 0)? != 2 {
+            return Err(BridgeError::WrongAccountData);
+        }
+        if bytes::read::<32>(&data, 4)? != *program_data.address().as_array() {
+            return Err(BridgeError::WrongAccountAddress);
+        }
+    }
+    owner(program_data, &BPF_LOADER_UPGRADEABLE_ID)?;
+    let data = program_data
+        .try_borrow()
+        .map_err(|_| BridgeError::WrongAccountData)?;
+    if bytes::read_u32(&data, 0)? != 3 {
+        return Err(BridgeError::WrongAccountData);
+    }
+    match bytes::read_u8(&data, 12)? {
+        1 if bytes::read::<32>(&data, 13)? == *signer_account.address().as_array() => Ok(()),
+        0 | 1 => Err(BridgeError::NotUpgradeAuthority),
+        _ => Err(BridgeError::WrongAccountData),
+    }
+}
+
 /// Refuses a missing signature.
 #[inline(always)]
 pub fn signer(account: &AccountView) -> Result<(), BridgeError> {

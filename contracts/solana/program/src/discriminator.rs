@@ -25,6 +25,8 @@ pub const EXECUTE_PROPOSAL: [u8; 8] = [186, 60, 116, 133, 108, 128, 111, 28];
 pub const EXECUTE_MESSAGE: [u8; 8] = [252, 138, 50, 12, 225, 130, 152, 6];
 /// `cancel_proposal`
 pub const CANCEL_PROPOSAL: [u8; 8] = [106, 74, 128, 146, 19, 65, 39, 23];
+/// `close_signatures`
+pub const CLOSE_SIGNATURES: [u8; 8] = [192, 65, 63, 117, 213, 138, 179, 190];
 
 /// Account `Config`
 pub const CONFIG_ACCOUNT: [u8; 8] = [155, 12, 170, 224, 30, 250, 204, 130];

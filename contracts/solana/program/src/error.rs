@@ -114,6 +114,10 @@ pub enum BridgeError {
     NotEnoughAccounts = 6061,
     /// The config account exists already.
     AlreadyInitialized = 6062,
+    /// `initialize` not signed by the program's upgrade authority (or the program is immutable).
+    NotUpgradeAuthority = 6063,
+    /// The signer is not the payer who staged the signature set.
+    NotSignatureSetPayer = 6064,
     // ---- arguments ----
     /// Instruction data does not decode (unknown discriminator, short or trailing bytes).
     InvalidInstructionData = 6070,

@@ -76,6 +76,7 @@ pub fn process_instruction(
         d::PROPOSE => governance::propose(program_id, accounts, args),
         d::EXECUTE_PROPOSAL => governance::execute(program_id, accounts, args),
         d::CANCEL_PROPOSAL => governance::cancel(program_id, accounts, args),
+        d::CLOSE_SIGNATURES => close_signatures::process(program_id, accounts, args),
         d::EXECUTE_MESSAGE => execute_message::process(program_id, accounts, args),
         _ => Err(BridgeError::InvalidInstructionData),
     };

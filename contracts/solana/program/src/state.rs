@@ -39,19 +39,12 @@ pub mod config {
     pub const ADMIN_DELAY: usize = 86;
     /// `next_proposal: u64`
     pub const NEXT_PROPOSAL: usize = 94;
-    /// `epoch: u64`
-    pub const EPOCH: usize = 102;
-    /// `threshold: u8`
-    pub const THRESHOLD: usize = 110;
-    /// `validators: Vec<[u8; 20]>` (length)
-    pub const VALIDATORS_LEN: usize = 111;
-    /// first validator
-    pub const VALIDATORS: usize = 115;
-    /// Allocated size: room for 255 validators.
-    pub const LEN: usize = VALIDATORS + 20 * crate::validators::MAX_VALIDATORS;
+    /// Size.
+    pub const LEN: usize = 102;
 }
 
-/// `Remote` (PDA `["remote", domain BE]`): the bridge of another domain.
+/// `Remote` (PDA `["remote", domain BE]`): the bridge of another domain and the validator set
+/// that attests the messages from it (one set per origin, as the EVM bridge's `remote(origin)`).
 pub mod remote {
     /// `bump: u8`
     pub const BUMP: usize = 8;
@@ -59,8 +52,16 @@ pub mod remote {
     pub const DOMAIN: usize = 9;
     /// `bridge: [u8; 32]`
     pub const BRIDGE: usize = 13;
-    /// Size.
-    pub const LEN: usize = 45;
+    /// `epoch: u64` (of the validator set that attests messages from this domain)
+    pub const EPOCH: usize = 45;
+    /// `threshold: u8`
+    pub const THRESHOLD: usize = 53;
+    /// `validators: Vec<[u8; 20]>` (length)
+    pub const VALIDATORS_LEN: usize = 54;
+    /// first validator
+    pub const VALIDATORS: usize = 58;
+    /// Allocated size: room for 255 validators.
+    pub const LEN: usize = VALIDATORS + 20 * crate::validators::MAX_VALIDATORS;
 }
 
 /// `TokenConfig` (PDA `["token", token id]`).

@@ -4,7 +4,7 @@
 //! (timelock threshold, inbound bucket). Arbitrary messages are recorded in the receipt
 //! (status `received`) for the recipient program to read.
 //!
-//! Accounts: `payer` (signer, writable), `config`, `remote` (PDA of the origin domain),
+//! Accounts: `payer` (signer, writable), `config`, `remote` (PDA of the origin domain: its bridge and validator set),
 //! `receipt` (writable, PDA `["receipt", id]`), `signature_set` (writable staged set, or this
 //! program id), `clock`, `system_program`; token transfers also: `token_config` (writable),
 //! `mint` (writable), `vault` (writable, or this program id for bridged tokens),
@@ -69,13 +69,11 @@ pub fn process(
         return Err(BridgeError::AlreadyDelivered);
     }
 
-    // Signatures, built over this bridge's current epoch.
-    let epoch = bytes::read_u64(&config_data, config::EPOCH)?;
-    let threshold = usize::from(bytes::read_u8(&config_data, config::THRESHOLD)?);
-    let n = bytes::read_u32(&config_data, config::VALIDATORS_LEN)? as usize;
-    let validators = config_data
-        .get(config::VALIDATORS..config::VALIDATORS + 20 * n)
-        .ok_or(BridgeError::WrongAccountData)?;
+    // Signatures, against the origin's validator set and epoch.
+    let remote_data = remote_account
+        .try_borrow()
+        .map_err(|_| BridgeError::WrongAccountData)?;
+    let (epoch, threshold, validators) = accounts::remote_set(&remote_data)?;
     let digest = attestation_digest(message.origin, &origin_bridge, epoch, &id);
     if set_account.address() == program_id {
         let count = verify_signatures(&digest, signatures, validators, None, |_| Ok(()))?;
@@ -96,6 +94,7 @@ pub fn process(
             threshold,
         )?;
     }
+    drop(remote_data);
     drop(config_data);
 
     // What happens to the message.

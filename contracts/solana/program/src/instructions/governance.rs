@@ -4,8 +4,10 @@
 //! Validator-set rotation, remotes, token registration and limits, roles and unpausing all go
 //! through here; pausing is immediate (`pause`, guardian).
 //!
-//! `Action` (Borsh enum): 0 `SetValidatorSet { epoch: u64, threshold: u8, validators:
-//! Vec<[u8; 20]> }`, 1 `SetRemote { domain: u32, bridge: [u8; 32] }`, 2 `RegisterToken {
+//! `Action` (Borsh enum): 0 `SetValidatorSet { domain: u32, epoch: u64, threshold: u8,
+//! validators: Vec<[u8; 20]> }` (rotates an existing remote's set; the epoch must increase),
+//! 1 `SetRemote { domain: u32, bridge: [u8; 32], epoch: u64, threshold: u8, validators:
+//! Vec<[u8; 20]> }` (creates a remote, or replaces one with a higher epoch), 2 `RegisterToken {
 //! home_domain: u32, home_token: [u8; 32], mint: Pubkey, scale_exp: u8, limits: TokenLimits }`,
 //! 3 `SetTokenLimits { token_id: [u8; 32], limits: TokenLimits }`, 4 `Unpause`, 5 `SetRoles {
 //! admin: Pubkey, guardian: Pubkey }`. `TokenLimits { timelock_threshold: u64, timelock_delay:
@@ -15,7 +17,8 @@
 //! `propose` accounts: `admin` (signer, writable), `config` (writable), `proposal` (writable),
 //! `clock`, `system_program`.
 //! `execute_proposal` accounts: `payer` (signer, writable), `config` (writable), `proposal`
-//! (writable), `clock`, `system_program`, then per action: `SetRemote`: `remote` (writable);
+//! (writable), `clock`, `system_program`, then per action: `SetValidatorSet` and `SetRemote`:
+//! `remote` (writable);
 //! `RegisterToken`: `token_config` (writable), `mint`, `vault` (writable; this program id for a
 //! bridged token), `authority`, `token_program`; `SetTokenLimits`: `token_config` (writable).
 //! `cancel_proposal` accounts: `authority` (signer: admin or guardian), `config`, `proposal`
@@ -29,9 +32,9 @@ use crate::checks::{self, TOKEN_PROGRAM_ID};
 use crate::cpi;
 use crate::discriminator as disc;
 use crate::error::BridgeError;
-use crate::instructions::initialize::write_validator_set;
+use crate::instructions::remotes::{self, RemoteUpdate};
 use crate::message::token_id;
-use crate::state::{self, config, proposal, remote, token};
+use crate::state::{self, config, proposal, token};
 use crate::token::{Bucket, TOKEN_ACCOUNT_LEN, check_mint, pow10};
 use crate::validators::validate_set;
 
@@ -47,6 +50,7 @@ struct Limits {
 
 enum Action<'a> {
     SetValidatorSet {
+        domain: u32,
         epoch: u64,
         threshold: u8,
         validators: &'a [u8],
@@ -54,6 +58,9 @@ enum Action<'a> {
     SetRemote {
         domain: u32,
         bridge: [u8; 32],
+        epoch: u64,
+        threshold: u8,
+        validators: &'a [u8],
     },
     RegisterToken {
         home_domain: u32,
@@ -94,20 +101,31 @@ fn read_limits(r: &mut Reader) -> Result<Limits, BridgeError> {
     Ok(limits)
 }
 
+/// A remote domain: not 0, not this bridge's own.
+fn check_remote_domain(remote: u32, own: u32) -> Result<(), BridgeError> {
+    if remote == 0 {
+        return Err(BridgeError::ZeroValue);
+    }
+    if remote == own {
+        return Err(BridgeError::UnknownRemote);
+    }
+    Ok(())
+}
+
 /// Decodes and validates an action against the current config.
 fn parse<'a>(bytes_in: &'a [u8], config_data: &[u8]) -> Result<Action<'a>, BridgeError> {
     let mut r = Reader::new(bytes_in);
     let domain = bytes::read_u32(config_data, config::DOMAIN)?;
     let action = match r.u8()? {
         0 => {
+            let d = r.u32()?;
             let epoch = r.u64()?;
             let threshold = r.u8()?;
             let validators = r.vec_of::<20>()?;
+            check_remote_domain(d, domain)?;
             validate_set(epoch, threshold, validators)?;
-            if epoch <= bytes::read_u64(config_data, config::EPOCH)? {
-                return Err(BridgeError::EpochNotIncreasing);
-            }
             Action::SetValidatorSet {
+                domain: d,
                 epoch,
                 threshold,
                 validators,
@@ -116,13 +134,21 @@ fn parse<'a>(bytes_in: &'a [u8], config_data: &[u8]) -> Result<Action<'a>, Bridg
         1 => {
             let d = r.u32()?;
             let bridge: [u8; 32] = r.array()?;
-            if d == 0 || bridge == [0u8; 32] {
+            let epoch = r.u64()?;
+            let threshold = r.u8()?;
+            let validators = r.vec_of::<20>()?;
+            check_remote_domain(d, domain)?;
+            if bridge == [0u8; 32] {
                 return Err(BridgeError::ZeroValue);
             }
-            if d == domain {
-                return Err(BridgeError::UnknownRemote);
+            validate_set(epoch, threshold, validators)?;
+            Action::SetRemote {
+                domain: d,
+                bridge,
+                epoch,
+                threshold,
+                validators,
             }
-            Action::SetRemote { domain: d, bridge }
         }
         2 => {
             let home_domain = r.u32()?;
@@ -343,54 +369,40 @@ pub fn execute(
     let domain = bytes::read_u32(&config_data, config::DOMAIN)?;
     match parse(action_bytes, &config_data)? {
         Action::SetValidatorSet {
+            domain: d,
             epoch,
             threshold,
             validators,
         } => {
-            write_validator_set(&mut config_data, epoch, threshold, validators)?;
+            let update = RemoteUpdate {
+                domain: d,
+                bridge: None,
+                epoch,
+                threshold,
+                validators,
+            };
+            remotes::apply(program_id, accounts, payer, system_program, &update)?;
         }
         Action::Unpause => bytes::write(&mut config_data, config::PAUSED, &[0])?,
         Action::SetRoles { admin, guardian } => {
             bytes::write(&mut config_data, config::ADMIN, &admin)?;
             bytes::write(&mut config_data, config::GUARDIAN, &guardian)?;
         }
-        Action::SetRemote { domain: d, bridge } => {
-            let remote_account = get(accounts, 5)?;
-            checks::writable(remote_account)?;
-            let d_be = d.to_be_bytes();
-            let (expected, bump) = checks::find_pda(&[state::SEED_REMOTE, &d_be], program_id)?;
-            checks::address(remote_account, &expected)?;
-            if remote_account.is_data_empty() {
-                let bump_seed = [bump];
-                let seeds = [
-                    Seed::from(state::SEED_REMOTE),
-                    Seed::from(&d_be),
-                    Seed::from(&bump_seed),
-                ];
-                checks::create_pda_account(
-                    payer,
-                    remote_account,
-                    system_program,
-                    &seeds,
-                    remote::LEN,
-                    program_id,
-                )?;
-            } else {
-                checks::program_account(
-                    remote_account,
-                    program_id,
-                    &disc::REMOTE_ACCOUNT,
-                    remote::LEN,
-                )?;
-            }
-            let mut view = remote_account.clone();
-            let mut data = view
-                .try_borrow_mut()
-                .map_err(|_| BridgeError::WrongAccountData)?;
-            bytes::write(&mut data, 0, &disc::REMOTE_ACCOUNT)?;
-            bytes::write(&mut data, remote::BUMP, &[bump])?;
-            bytes::write(&mut data, remote::DOMAIN, &d.to_le_bytes())?;
-            bytes::write(&mut data, remote::BRIDGE, &bridge)?;
+        Action::SetRemote {
+            domain: d,
+            bridge,
+            epoch,
+            threshold,
+            validators,
+        } => {
+            let update = RemoteUpdate {
+                domain: d,
+                bridge: Some(bridge),
+                epoch,
+                threshold,
+                validators,
+            };
+            remotes::apply(program_id, accounts, payer, system_program, &update)?;
         }
         Action::SetTokenLimits {
             token_id: id,

@@ -1,8 +1,11 @@
-//! `initialize(domain, admin, guardian, admin_delay, epoch, threshold, validators)`: creates the
-//! config PDA. Nothing zero or default is accepted; admin and guardian are different keys.
+//! `initialize(domain, admin, guardian, admin_delay)`: creates the config PDA. Only the program's
+//! upgrade authority may call it (no one can initialize a freshly deployed program first).
+//! Nothing zero or default is accepted; admin and guardian are different keys. Validator sets
+//! are per remote (`SetRemote` through the timelock).
 //!
-//! Accounts: `payer` (signer, writable), `config` (writable, PDA `["config"]`, must not exist),
-//! `system_program`.
+//! Accounts: `payer` (signer, writable; the upgrade authority), `config` (writable, PDA
+//! `["config"]`, must not exist), `system_program`, `program` (this program's account, owned by
+//! the upgradeable loader), `program_data` (its program-data account).
 
 use pinocchio::{AccountView, Address, cpi::Seed};
 
@@ -12,7 +15,6 @@ use crate::checks;
 use crate::discriminator as disc;
 use crate::error::BridgeError;
 use crate::state::{self, config};
-use crate::validators::validate_set;
 
 /// Runs `initialize`.
 pub fn process(
@@ -25,9 +27,6 @@ pub fn process(
     let admin: [u8; 32] = r.array()?;
     let guardian: [u8; 32] = r.array()?;
     let admin_delay = r.i64()?;
-    let epoch = r.u64()?;
-    let threshold = r.u8()?;
-    let validators = r.vec_of::<20>()?;
     r.finish()?;
 
     let payer = get(accounts, 0)?;
@@ -37,6 +36,7 @@ pub fn process(
     checks::writable(payer)?;
     checks::writable(config_account)?;
     checks::system_program(system_program)?;
+    checks::upgrade_authority(program_id, get(accounts, 3)?, get(accounts, 4)?, payer)?;
     // Not `&[CONST]` (see accounts::config).
     let seeds: [&[u8]; 1] = [state::SEED_CONFIG];
     let (expected, bump) = checks::find_pda(&seeds, program_id)?;
@@ -51,7 +51,6 @@ pub fn process(
     if admin == guardian {
         return Err(BridgeError::SameAdminAndGuardian);
     }
-    validate_set(epoch, threshold, validators)?;
 
     let bump_seed = [bump];
     let seeds = [Seed::from(state::SEED_CONFIG), Seed::from(&bump_seed)];
@@ -76,21 +75,5 @@ pub fn process(
     bytes::write(&mut data, config::PAUSED, &[0])?;
     bytes::write(&mut data, config::OUTBOUND_NONCE, &0u64.to_le_bytes())?;
     bytes::write(&mut data, config::ADMIN_DELAY, &admin_delay.to_le_bytes())?;
-    bytes::write(&mut data, config::NEXT_PROPOSAL, &0u64.to_le_bytes())?;
-    write_validator_set(&mut data, epoch, threshold, validators)
-}
-
-/// Writes epoch, threshold and validators into config data (already validated).
-#[inline(always)]
-pub fn write_validator_set(
-    data: &mut [u8],
-    epoch: u64,
-    threshold: u8,
-    validators: &[u8],
-) -> Result<(), BridgeError> {
-    bytes::write(data, config::EPOCH, &epoch.to_le_bytes())?;
-    bytes::write(data, config::THRESHOLD, &[threshold])?;
-    let n = (validators.len() / 20) as u32;
-    bytes::write(data, config::VALIDATORS_LEN, &n.to_le_bytes())?;
-    bytes::write(data, config::VALIDATORS, validators)
+    bytes::write(&mut data, config::NEXT_PROPOSAL, &0u64.to_le_bytes())
 }

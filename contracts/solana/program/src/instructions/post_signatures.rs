@@ -4,7 +4,7 @@
 //! PDA `["signatures", message id, epoch (u64 BE), payer]`, created on the first call. `deliver`
 //! then consumes the set.
 //!
-//! Accounts: `payer` (signer, writable), `config`, `remote` (PDA of `origin`),
+//! Accounts: `payer` (signer, writable), `config`, `remote` (PDA of `origin`: its bridge and validator set),
 //! `signature_set` (writable), `system_program`.
 
 use pinocchio::{AccountView, Address, cpi::Seed};
@@ -15,7 +15,7 @@ use crate::checks;
 use crate::discriminator as disc;
 use crate::error::BridgeError;
 use crate::message::attestation_digest;
-use crate::state::{self, config, signature_set};
+use crate::state::{self, signature_set};
 use crate::validators::verify_signatures;
 
 /// Runs `post_signatures`.
@@ -45,11 +45,12 @@ pub fn process(
         .map_err(|_| BridgeError::WrongAccountData)?;
     accounts::not_paused(&config_data)?;
     let origin_bridge = accounts::remote(remote_account, program_id, origin)?;
-    let epoch = bytes::read_u64(&config_data, config::EPOCH)?;
-    let n = bytes::read_u32(&config_data, config::VALIDATORS_LEN)? as usize;
-    let validators = config_data
-        .get(config::VALIDATORS..config::VALIDATORS + 20 * n)
-        .ok_or(BridgeError::WrongAccountData)?;
+    drop(config_data);
+    let remote_data = remote_account
+        .try_borrow()
+        .map_err(|_| BridgeError::WrongAccountData)?;
+    let (epoch, _, validators) = accounts::remote_set(&remote_data)?;
+    let n = validators.len() / 20;
     let digest = attestation_digest(origin, &origin_bridge, epoch, &id);
     let epoch_be = epoch.to_be_bytes();
     let seeds: [&[u8]; 4] = [

@@ -28,6 +28,8 @@ pub const TOKEN_PROGRAM: Pubkey =
 pub const SYSTEM_PROGRAM: Pubkey = Pubkey::new_from_array([0; 32]);
 /// Clock sysvar.
 pub const CLOCK: Pubkey = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
+/// The upgradeable BPF loader, owner of the program and its program-data account.
+pub const LOADER_V3: Pubkey = Pubkey::from_str_const("BPFLoaderUpgradeab1e11111111111111111111111");
 /// The id the tests load the program at.
 pub const PROGRAM_ID: Pubkey =
     Pubkey::from_str_const("TRESTLEbridge111111111111111111111111111111");
@@ -182,6 +184,10 @@ impl Borsh {
 
 pub fn pda(seeds: &[&[u8]]) -> Pubkey {
     Pubkey::find_program_address(seeds, &PROGRAM_ID).0
+}
+/// The program-data account of the program (upgradeable loader).
+pub fn program_data_address() -> Pubkey {
+    Pubkey::find_program_address(&[PROGRAM_ID.as_ref()], &LOADER_V3).0
 }
 pub fn config_pda() -> Pubkey {
     pda(&[b"config"])
@@ -410,19 +416,42 @@ impl Env {
             next_proposal: 0,
         };
         env.set_time(T0);
+        let payer = env.payer.pubkey();
+        env.set_upgrade_authority(Some(&payer));
         env
     }
 
-    /// Initialized with `n` validators and `threshold`, the remote ORIGIN configured.
+    /// Rewrites the program-data account's upgrade authority (LiteSVM loads programs as
+    /// upgradeable with none): `None` makes the program immutable.
+    pub fn set_upgrade_authority(&mut self, authority: Option<&Pubkey>) {
+        let mut account = self.svm.get_account(&program_data_address()).unwrap();
+        assert_eq!(account.owner, LOADER_V3);
+        assert_eq!(account.data[..4], 3u32.to_le_bytes());
+        match authority {
+            Some(a) => {
+                account.data[12] = 1;
+                account.data[13..45].copy_from_slice(a.as_ref());
+            }
+            None => {
+                account.data[12] = 0;
+                account.data[13..45].fill(0);
+            }
+        }
+        self.svm
+            .set_account(program_data_address(), account)
+            .unwrap();
+    }
+
+    /// Initialized with `n` validators and `threshold` as the set of the remote ORIGIN.
     pub fn new(n: usize, threshold: u8) -> Self {
         let mut env = Self::bare();
         env.validators = validators(n);
         env.threshold = threshold;
         let addrs: Vec<[u8; 20]> = env.validators.iter().map(|v| v.address).collect();
-        let ix = env.initialize_ix(DOMAIN, 1, threshold, &addrs);
+        let ix = env.initialize_ix(DOMAIN);
         expect_ok(env.send(&[ix], &[]));
         let bridge = env.origin_bridge;
-        env.set_remote(ORIGIN, bridge);
+        expect_ok(env.set_remote(ORIGIN, bridge, 1, threshold, &addrs));
         env
     }
 
@@ -453,21 +482,13 @@ impl Env {
         out
     }
 
-    pub fn initialize_ix(
-        &self,
-        domain: u32,
-        epoch: u64,
-        threshold: u8,
-        validators: &[[u8; 20]],
-    ) -> Instruction {
+    /// `initialize` by the payer (the program's upgrade authority in `bare`).
+    pub fn initialize_ix(&self, domain: u32) -> Instruction {
         let data = Borsh::ix("initialize")
             .u32(domain)
             .raw(self.admin.pubkey().as_ref())
             .raw(self.guardian.pubkey().as_ref())
             .i64(ADMIN_DELAY)
-            .u64(epoch)
-            .u8(threshold)
-            .addrs(validators)
             .0;
         Instruction::new_with_bytes(
             PROGRAM_ID,
@@ -476,6 +497,8 @@ impl Env {
                 AccountMeta::new(self.payer.pubkey(), true),
                 AccountMeta::new(config_pda(), false),
                 AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+                AccountMeta::new_readonly(PROGRAM_ID, false),
+                AccountMeta::new_readonly(program_data_address(), false),
             ],
         )
     }
@@ -531,19 +554,23 @@ impl Env {
         self.next_proposal += 1;
     }
 
-    pub fn set_remote(&mut self, domain: u32, bridge: [u8; 32]) {
-        let action = Borsh::default().u8(1).u32(domain).raw(&bridge).0;
-        expect_ok(self.govern(&action, vec![AccountMeta::new(remote_pda(domain), false)]));
+    /// `SetRemote` through the timelock: the bridge and validator set of remote `domain`.
+    pub fn set_remote(
+        &mut self,
+        domain: u32,
+        bridge: [u8; 32],
+        epoch: u64,
+        threshold: u8,
+        validators: &[[u8; 20]],
+    ) -> Outcome {
+        let action = set_remote_action(domain, &bridge, epoch, threshold, validators);
+        self.govern(&action, vec![AccountMeta::new(remote_pda(domain), false)])
     }
 
+    /// `SetValidatorSet` of the remote ORIGIN through the timelock.
     pub fn rotate(&mut self, epoch: u64, threshold: u8, validators: &[[u8; 20]]) -> Outcome {
-        let action = Borsh::default()
-            .u8(0)
-            .u64(epoch)
-            .u8(threshold)
-            .addrs(validators)
-            .0;
-        self.govern(&action, vec![])
+        let action = rotate_action(ORIGIN, epoch, threshold, validators);
+        self.govern(&action, vec![AccountMeta::new(remote_pda(ORIGIN), false)])
     }
 
     /// Writes an SPL mint with `authority` as mint authority.
@@ -797,6 +824,18 @@ pub fn execute_queued_ix(id: &[u8; 32], t: &TokenAccounts) -> Instruction {
     Instruction::new_with_bytes(PROGRAM_ID, &Borsh::ix("execute_queued").raw(id).0, accounts)
 }
 
+/// `close_signatures` instruction: `payer` closes the staged set at `set`.
+pub fn close_signatures_ix(payer: &Pubkey, set: &Pubkey) -> Instruction {
+    Instruction::new_with_bytes(
+        PROGRAM_ID,
+        &Borsh::ix("close_signatures").0,
+        vec![
+            AccountMeta::new(*payer, true),
+            AccountMeta::new(*set, false),
+        ],
+    )
+}
+
 /// `cancel_queued` instruction.
 pub fn cancel_queued_ix(guardian: &Pubkey, id: &[u8; 32]) -> Instruction {
     Instruction::new_with_bytes(
@@ -889,13 +928,42 @@ impl Env {
     }
 }
 
+/// The `SetRemote` action (tag 1).
+pub fn set_remote_action(
+    domain: u32,
+    bridge: &[u8; 32],
+    epoch: u64,
+    threshold: u8,
+    validators: &[[u8; 20]],
+) -> Vec<u8> {
+    Borsh::default()
+        .u8(1)
+        .u32(domain)
+        .raw(bridge)
+        .u64(epoch)
+        .u8(threshold)
+        .addrs(validators)
+        .0
+}
+
+/// The `SetValidatorSet` action (tag 0) for remote `domain`.
+pub fn rotate_action(domain: u32, epoch: u64, threshold: u8, validators: &[[u8; 20]]) -> Vec<u8> {
+    Borsh::default()
+        .u8(0)
+        .u32(domain)
+        .u64(epoch)
+        .u8(threshold)
+        .addrs(validators)
+        .0
+}
+
 /// The smallest threshold configuration accepts for `n` validators: `ceil(2n/3)` for n >= 3.
 pub fn min_threshold(n: usize) -> u8 {
     if n >= 3 { (2 * n).div_ceil(3) as u8 } else { 1 }
 }
 
 impl Env {
-    /// Like [`Env::new`], then writes `threshold` straight into the config account. For
+    /// Like [`Env::new`], then writes `threshold` straight into the remote account. For
     /// verification tests with sets the configuration rule refuses (3-of-5 is below two
     /// thirds): the program's signature check is exercised with the vectors' thresholds.
     pub fn with_written_threshold(n: usize, threshold: u8) -> Self {
@@ -904,11 +972,11 @@ impl Env {
         env
     }
 
-    /// Overwrites the config's threshold byte (test-only state injection).
+    /// Overwrites the remote ORIGIN's threshold byte (test-only state injection).
     pub fn write_threshold(&mut self, threshold: u8) {
-        let mut account = self.svm.get_account(&config_pda()).unwrap();
-        account.data[110] = threshold;
-        self.svm.set_account(config_pda(), account).unwrap();
+        let mut account = self.svm.get_account(&remote_pda(ORIGIN)).unwrap();
+        account.data[53] = threshold;
+        self.svm.set_account(remote_pda(ORIGIN), account).unwrap();
         self.threshold = threshold;
     }
 

@@ -1,6 +1,8 @@
-//! End to end on solana-test-validator with the program loaded at genesis (`--bpf-program`):
-//! set up (initialize, a remote and a home token through the timelock), one `send` read back
-//! from the "Program data:" log, and one `deliver` paying out to the beneficiary.
+//! End to end on solana-test-validator with the program loaded at genesis as an upgradeable
+//! program (`--upgradeable-program`, the payer its upgrade authority): set up (initialize by the
+//! upgrade authority only, a remote with its validator set and a home token through the
+//! timelock), one `send` read back from the "Program data:" log, and one `deliver` paying out
+//! to the beneficiary.
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};
@@ -129,11 +131,16 @@ fn logs(tx: &Value) -> Vec<String> {
 
 #[test]
 fn send_and_deliver_on_solana_test_validator() {
+    // Deployed as after `solana program deploy`: upgradeable, the payer its upgrade authority.
+    let payer = Keypair::new();
     let node = SolanaValidator::builder()
-        .bpf_program(PROGRAM_ID.to_string(), program_so())
+        .upgradeable_program(
+            PROGRAM_ID.to_string(),
+            program_so(),
+            payer.pubkey().to_string(),
+        )
         .spawn()
         .unwrap();
-    let payer = Keypair::new();
     node.airdrop(&payer.pubkey().to_string(), 50_000_000_000)
         .unwrap();
     let chain = Chain { node, payer };
@@ -191,29 +198,36 @@ fn send_and_deliver_on_solana_test_validator() {
         )
         .unwrap();
 
-    // initialize (1-of-1, admin delay 1 s), then a remote and the token through the timelock.
+    // initialize (admin delay 1 s) by the upgrade authority only; then the remote ORIGIN with a
+    // 1-of-1 set and the token through the timelock.
     let init = Borsh::ix("initialize")
         .u32(DOMAIN)
         .raw(admin.pubkey().as_ref())
         .raw(guardian.pubkey().as_ref())
         .i64(1)
-        .u64(1)
-        .u8(1)
-        .addrs(&[validator.address])
         .0;
-    chain
-        .submit(
-            &[Instruction::new_with_bytes(
-                PROGRAM_ID,
-                &init,
-                vec![
-                    AccountMeta::new(chain.payer.pubkey(), true),
-                    AccountMeta::new(config_pda(), false),
-                    AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
-                ],
-            )],
-            &[],
+    let init_by = |signer: &Pubkey| {
+        Instruction::new_with_bytes(
+            PROGRAM_ID,
+            &init,
+            vec![
+                AccountMeta::new(*signer, true),
+                AccountMeta::new(config_pda(), false),
+                AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+                AccountMeta::new_readonly(PROGRAM_ID, false),
+                AccountMeta::new_readonly(program_data_address(), false),
+            ],
         )
+    };
+    let refused = chain
+        .submit(&[init_by(&admin.pubkey())], &[&admin])
+        .unwrap_err();
+    assert!(
+        refused.contains(&format!("0x{:x}", code("NotUpgradeAuthority"))),
+        "{refused}"
+    );
+    chain
+        .submit(&[init_by(&chain.payer.pubkey())], &[])
         .unwrap();
     let govern = |id: u64, action: Vec<u8>, extra: Vec<AccountMeta>| {
         let propose = Instruction::new_with_bytes(
@@ -245,7 +259,7 @@ fn send_and_deliver_on_solana_test_validator() {
     };
     govern(
         0,
-        Borsh::default().u8(1).u32(ORIGIN).raw(&bridge).0,
+        set_remote_action(ORIGIN, &bridge, 1, 1, &[validator.address]),
         vec![AccountMeta::new(remote_pda(ORIGIN), false)],
     );
     let token_id = token_id(DOMAIN, &mint.pubkey().to_bytes());

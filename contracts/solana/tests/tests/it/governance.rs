@@ -20,13 +20,9 @@ fn cancel_proposal_ix(authority: &Pubkey, id: u64) -> Instruction {
     )
 }
 
-fn rotate_action(epoch: u64, threshold: u8, validators: &[[u8; 20]]) -> Vec<u8> {
-    Borsh::default()
-        .u8(0)
-        .u64(epoch)
-        .u8(threshold)
-        .addrs(validators)
-        .0
+/// The extra account of `SetValidatorSet` / `SetRemote` of ORIGIN.
+fn origin_remote() -> Vec<AccountMeta> {
+    vec![AccountMeta::new(remote_pda(ORIGIN), false)]
 }
 
 #[test]
@@ -37,26 +33,28 @@ fn rotation_waits_for_the_timelock_and_changes_the_signers() {
     let id = env.next_proposal();
     let admin = env.admin.insecure_clone();
     expect_ok(env.send(
-        &[env.propose_ix(id, &rotate_action(2, 4, &addrs))],
+        &[env.propose_ix(id, &rotate_action(ORIGIN, 2, 4, &addrs))],
         &[&admin],
     ));
     env.bump_proposal();
     // Too early.
     env.advance(ADMIN_DELAY - 1);
     expect_err(
-        env.send(&[env.execute_proposal_ix(id, vec![])], &[]),
+        env.send(&[env.execute_proposal_ix(id, origin_remote())], &[]),
         "ProposalPending",
     );
     env.advance(1);
-    expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
+    expect_ok(env.send(&[env.execute_proposal_ix(id, origin_remote())], &[]));
     // Executed once only.
     expect_err(
-        env.send(&[env.execute_proposal_ix(id, vec![])], &[]),
+        env.send(&[env.execute_proposal_ix(id, origin_remote())], &[]),
         "ProposalNotPending",
     );
-    let data = env.data(&config_pda());
-    assert_eq!(u64::from_le_bytes(data[102..110].try_into().unwrap()), 2);
-    assert_eq!(data[110], 4);
+    let data = env.data(&remote_pda(ORIGIN));
+    assert_eq!(u64::from_le_bytes(data[45..53].try_into().unwrap()), 2);
+    assert_eq!(data[53], 4);
+    assert_eq!(u32::from_le_bytes(data[54..58].try_into().unwrap()), 5);
+    assert_eq!(data[58..58 + 100], addrs.concat());
 
     // A message signed for epoch 1 no longer verifies; one for epoch 2 does.
     let message = encode_message(0, ORIGIN, &[7; 32], DOMAIN, &[9; 32], &[0, 1, 2]);
@@ -90,7 +88,7 @@ fn only_the_admin_proposes_and_admin_or_guardian_cancel() {
     let stranger = Keypair::new();
     env.svm.airdrop(&stranger.pubkey(), 1_000_000_000).unwrap();
     let addrs: Vec<[u8; 20]> = validators(1).iter().map(|v| v.address).collect();
-    let action = rotate_action(2, 1, &addrs);
+    let action = rotate_action(ORIGIN, 2, 1, &addrs);
     let mut ix = env.propose_ix(env.next_proposal(), &action);
     ix.accounts[0] = AccountMeta::new(stranger.pubkey(), true);
     expect_err(env.send(&[ix], &[&stranger]), "NotAdmin");
@@ -111,7 +109,7 @@ fn only_the_admin_proposes_and_admin_or_guardian_cancel() {
     expect_ok(env.send(&[cancel_proposal_ix(&guardian.pubkey(), id)], &[&guardian]));
     env.advance(ADMIN_DELAY);
     expect_err(
-        env.send(&[env.execute_proposal_ix(id, vec![])], &[]),
+        env.send(&[env.execute_proposal_ix(id, origin_remote())], &[]),
         "ProposalNotPending",
     );
 }
@@ -172,31 +170,153 @@ fn roles_change_through_the_timelock() {
 #[test]
 fn remotes_refuse_zero_and_own_domain() {
     let mut env = Env::new(1, 1);
-    let zero_bridge = Borsh::default().u8(1).u32(5).raw(&[0; 32]).0;
+    let set: Vec<[u8; 20]> = validators(1).iter().map(|v| v.address).collect();
+    let zero_bridge = set_remote_action(5, &[0; 32], 1, 1, &set);
     expect_err(
         env.govern(&zero_bridge, vec![AccountMeta::new(remote_pda(5), false)]),
         "ZeroValue",
     );
-    let own = Borsh::default().u8(1).u32(DOMAIN).raw(&[1; 32]).0;
+    let zero_domain = set_remote_action(0, &[1; 32], 1, 1, &set);
+    expect_err(
+        env.govern(&zero_domain, vec![AccountMeta::new(remote_pda(0), false)]),
+        "ZeroValue",
+    );
+    let own = set_remote_action(DOMAIN, &[1; 32], 1, 1, &set);
     expect_err(
         env.govern(&own, vec![AccountMeta::new(remote_pda(DOMAIN), false)]),
         "UnknownRemote",
     );
+    // The initial set follows the configuration rules.
+    let bad_sets: [(Vec<u8>, &str); 4] = [
+        (set_remote_action(5, &[1; 32], 0, 1, &set), "ZeroEpoch"),
+        (
+            set_remote_action(5, &[1; 32], 1, 1, &[]),
+            "EmptyValidatorSet",
+        ),
+        (
+            set_remote_action(5, &[1; 32], 1, 2, &set),
+            "InvalidThreshold",
+        ),
+        (
+            set_remote_action(5, &[1; 32], 1, 1, &[[2; 20], [1; 20]]),
+            "ValidatorsNotAscending",
+        ),
+    ];
+    for (action, err) in bad_sets {
+        expect_err(
+            env.govern(&action, vec![AccountMeta::new(remote_pda(5), false)]),
+            err,
+        );
+    }
     // Wrong remote PDA for the domain.
-    let ok = Borsh::default().u8(1).u32(5).raw(&[1; 32]).0;
+    let ok = set_remote_action(5, &[1; 32], 1, 1, &set);
     expect_err(
         env.govern(&ok, vec![AccountMeta::new(remote_pda(6), false)]),
         "WrongAccountAddress",
     );
+    // Missing remote account.
+    expect_err(env.govern(&ok, vec![]), "NotEnoughAccounts");
     // Unknown action tag.
     expect_err(env.govern(&[9], vec![]), "InvalidInstructionData");
+}
+
+/// Each origin is verified against its own remote's set and epoch (the EVM bridge's
+/// `remote(origin)`): a message from one origin signed by another origin's validators is refused.
+#[test]
+fn each_origin_has_its_own_validator_set() {
+    let mut env = Env::new(3, 2);
+    // Remote 7: five other keys, epoch 4, threshold 4; another bridge.
+    let origin_addrs: Vec<[u8; 20]> = env.validators.iter().map(|v| v.address).collect();
+    let other: Vec<Validator> = validators(8)
+        .into_iter()
+        .filter(|v| !origin_addrs.contains(&v.address))
+        .collect();
+    assert_eq!(other.len(), 5);
+    let other_addrs: Vec<[u8; 20]> = other.iter().map(|v| v.address).collect();
+    let other_bridge = [0x77; 32];
+    expect_ok(env.set_remote(7, other_bridge, 4, 4, &other_addrs));
+    let data = env.data(&remote_pda(7));
+    assert_eq!(data.len(), 58 + 20 * 255);
+    assert_eq!(&data[..8], &account_disc("Remote"));
+    assert_eq!(u32::from_le_bytes(data[9..13].try_into().unwrap()), 7);
+    assert_eq!(&data[13..45], &other_bridge);
+    assert_eq!(u64::from_le_bytes(data[45..53].try_into().unwrap()), 4);
+    assert_eq!(data[53], 4);
+    assert_eq!(u32::from_le_bytes(data[54..58].try_into().unwrap()), 5);
+
+    let from_7 = encode_message(0, 7, &[7; 32], DOMAIN, &[9; 32], &[0, 1]);
+    let id = keccak(&[&from_7]);
+    // ORIGIN's validators (and epoch) do not attest messages from 7...
+    let origin_sigs = env.attest(&from_7, 3);
+    let origin_refs: Vec<&Validator> = env.validators.iter().collect();
+    let by_origin_set = sign(&digest(7, &other_bridge, 4, &id), &origin_refs);
+    for sigs in [origin_sigs, by_origin_set] {
+        expect_err(
+            env.send(&[env.deliver_ix(&from_7, &sigs, None, None)], &[]),
+            "NotMember",
+        );
+    }
+    // ...nor does remote 7's set at ORIGIN's epoch (1) verify.
+    let refs: Vec<&Validator> = other.iter().take(4).collect();
+    let stale = sign(&digest(7, &other_bridge, 1, &id), &refs);
+    expect_err(
+        env.send(&[env.deliver_ix(&from_7, &stale, None, None)], &[]),
+        "NotMember",
+    );
+    // 7's set at epoch 4 does; 3 of 5 is below its threshold.
+    let three = sign(&digest(7, &other_bridge, 4, &id), &refs[..3]);
+    expect_err(
+        env.send(&[env.deliver_ix(&from_7, &three, None, None)], &[]),
+        "BelowThreshold",
+    );
+    let good = sign(&digest(7, &other_bridge, 4, &id), &refs);
+    expect_ok(env.send(&[env.deliver_ix(&from_7, &good, None, None)], &[]));
+    // ORIGIN still verifies with its own set.
+    let from_origin = encode_message(0, ORIGIN, &[7; 32], DOMAIN, &[9; 32], &[0, 1]);
+    let sigs = env.attest(&from_origin, 2);
+    expect_ok(env.send(&[env.deliver_ix(&from_origin, &sigs, None, None)], &[]));
+    // Rotating remote 7 leaves ORIGIN's set alone.
+    let rotate_7 = rotate_action(7, 5, 1, &other_addrs[..1]);
+    expect_ok(env.govern(&rotate_7, vec![AccountMeta::new(remote_pda(7), false)]));
+    let origin = env.data(&remote_pda(ORIGIN));
+    assert_eq!(u64::from_le_bytes(origin[45..53].try_into().unwrap()), 1);
+    assert_eq!(origin[53], 2);
+}
+
+#[test]
+fn set_validator_set_needs_an_existing_remote_and_set_remote_a_higher_epoch() {
+    let mut env = Env::new(1, 1);
+    let set: Vec<[u8; 20]> = validators(1).iter().map(|v| v.address).collect();
+    // No remote 9 yet: the address is not a program account.
+    let rotate_9 = rotate_action(9, 2, 1, &set);
+    expect_err(
+        env.govern(&rotate_9, vec![AccountMeta::new(remote_pda(9), false)]),
+        "UnknownRemote",
+    );
+    // Rotating ORIGIN with remote 9's PDA.
+    expect_ok(env.set_remote(9, [9; 32], 1, 1, &set));
+    let rotate = rotate_action(ORIGIN, 2, 1, &set);
+    expect_err(
+        env.govern(&rotate, vec![AccountMeta::new(remote_pda(9), false)]),
+        "UnknownRemote",
+    );
+    // Replacing an existing remote: the epoch must increase; then bridge and set change.
+    expect_err(env.set_remote(9, [8; 32], 1, 1, &set), "EpochNotIncreasing");
+    let two: Vec<[u8; 20]> = validators(2).iter().map(|v| v.address).collect();
+    expect_ok(env.set_remote(9, [8; 32], 3, 2, &two));
+    let data = env.data(&remote_pda(9));
+    assert_eq!(&data[13..45], &[8; 32]);
+    assert_eq!(u64::from_le_bytes(data[45..53].try_into().unwrap()), 3);
+    assert_eq!(data[53], 2);
+    assert_eq!(u32::from_le_bytes(data[54..58].try_into().unwrap()), 2);
+    expect_err(env.rotate(1, 1, &set), "EpochNotIncreasing");
 }
 
 #[test]
 fn substituted_accounts_are_refused() {
     let mut env = Env::new(1, 1);
     let addrs: Vec<[u8; 20]> = validators(1).iter().map(|v| v.address).collect();
-    let action = rotate_action(2, 1, &addrs);
+    let action = rotate_action(ORIGIN, 2, 1, &addrs);
     let admin = env.admin.insecure_clone();
     let id = env.next_proposal();
 
@@ -231,16 +351,16 @@ fn substituted_accounts_are_refused() {
     let forged = Pubkey::new_unique();
     let proposal_bytes = env.data(&proposal_pda(id));
     env.put(forged, PROGRAM_ID, proposal_bytes);
-    let mut ix = env.execute_proposal_ix(id, vec![]);
+    let mut ix = env.execute_proposal_ix(id, origin_remote());
     ix.accounts[2] = AccountMeta::new(forged, false);
     expect_err(env.send(&[ix], &[]), "WrongAccountAddress");
-    let mut ix = env.execute_proposal_ix(id, vec![]);
+    let mut ix = env.execute_proposal_ix(id, origin_remote());
     ix.accounts[4] = AccountMeta::new_readonly(TOKEN_PROGRAM, false);
     expect_err(env.send(&[ix], &[]), "WrongAccountAddress");
-    let mut ix = env.execute_proposal_ix(id, vec![]);
+    let mut ix = env.execute_proposal_ix(id, origin_remote());
     ix.accounts[1] = AccountMeta::new_readonly(config_pda(), false);
     expect_err(env.send(&[ix], &[]), "NotWritable");
-    expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
+    expect_ok(env.send(&[env.execute_proposal_ix(id, origin_remote())], &[]));
 }
 
 #[test]
@@ -250,7 +370,7 @@ fn cancel_proposal_checks_its_accounts() {
     let id = env.next_proposal();
     let admin = env.admin.insecure_clone();
     expect_ok(env.send(
-        &[env.propose_ix(id, &rotate_action(2, 1, &addrs))],
+        &[env.propose_ix(id, &rotate_action(ORIGIN, 2, 1, &addrs))],
         &[&admin],
     ));
     env.bump_proposal();
@@ -278,4 +398,64 @@ fn cancel_proposal_checks_its_accounts() {
         env.send(&[cancel_proposal_ix(&admin.pubkey(), id)], &[&admin]),
         "ProposalNotPending",
     );
+}
+
+/// Every validator set of the shared vectors as a remote's initial set (`SetRemote`): accepted
+/// iff `config_error` is null, else refused with that code (the configuration-time rules).
+#[test]
+fn validator_set_vectors() {
+    let sets = vectors()["validator_sets"].as_array().unwrap();
+    assert!(!sets.is_empty());
+    let mut env = Env::new(1, 1);
+    for (i, set) in sets.iter().enumerate() {
+        let name = set["name"].as_str().unwrap();
+        let validators: Vec<[u8; 20]> = set["validators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| hexv(v.as_str().unwrap()).try_into().unwrap())
+            .collect();
+        let domain = 100 + i as u32;
+        let out = env.set_remote(
+            domain,
+            [1; 32],
+            set["epoch"].as_u64().unwrap(),
+            set["threshold"].as_u64().unwrap() as u8,
+            &validators,
+        );
+        match set["config_error"].as_str() {
+            None => {
+                expect_ok(out);
+                let data = env.data(&remote_pda(domain));
+                assert_eq!(
+                    data[53] as u64,
+                    set["threshold"].as_u64().unwrap(),
+                    "{name}"
+                );
+            }
+            Some(err) => {
+                assert_eq!(
+                    custom_code(&out),
+                    Some(code(err)),
+                    "vector {name}: expected {err}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn refuses_too_many_validators() {
+    // 256 ascending non-zero addresses: too large for one transaction anyway, so refused either
+    // by the program or by the transaction size limit, never accepted.
+    let many: Vec<[u8; 20]> = (1..=256u32)
+        .map(|i| {
+            let mut a = [0u8; 20];
+            a[16..].copy_from_slice(&i.to_be_bytes());
+            a
+        })
+        .collect();
+    let mut env = Env::new(1, 1);
+    assert!(env.set_remote(5, [1; 32], 1, 200, &many).is_err());
+    assert!(env.svm.get_account(&remote_pda(5)).is_none());
 }

@@ -22,7 +22,7 @@ fn message_by_id(id: &str) -> &'static Value {
         .unwrap()
 }
 
-/// An env whose config holds exactly the vector set's validators, epoch and threshold.
+/// An env whose remote ORIGIN holds exactly the vector set's validators, epoch and threshold.
 fn env_for(set: &Value) -> Env {
     let validators: Vec<[u8; 20]> = set["validators"]
         .as_array()
@@ -35,16 +35,17 @@ fn env_for(set: &Value) -> Env {
     let mut env = Env::bare();
     env.epoch = epoch;
     env.origin_bridge = hex32(set["origin_bridge"].as_str().unwrap());
-    let ix = env.initialize_ix(
-        DOMAIN,
-        epoch,
-        min_threshold(validators.len()).max(threshold),
-        &validators,
-    );
+    let ix = env.initialize_ix(DOMAIN);
     expect_ok(env.send(&[ix], &[]));
-    env.write_threshold(threshold);
     let bridge = env.origin_bridge;
-    env.set_remote(set["origin"].as_u64().unwrap() as u32, bridge);
+    let origin = set["origin"].as_u64().unwrap() as u32;
+    assert_eq!(
+        origin, ORIGIN,
+        "the vectors' sets attest messages from ORIGIN"
+    );
+    let configurable = min_threshold(validators.len()).max(threshold);
+    expect_ok(env.set_remote(origin, bridge, epoch, configurable, &validators));
+    env.write_threshold(threshold);
     env
 }
 
@@ -126,10 +127,11 @@ fn messages_decode_and_ids_match() {
         let destination = m["destination"].as_u64().unwrap() as u32;
         let mut env = Env::bare();
         env.validators = keys.clone();
-        let ix = env.initialize_ix(destination, 1, 1, &[keys[0].address]);
+        let ix = env.initialize_ix(destination);
         expect_ok(env.send(&[ix], &[]));
         let bridge = env.origin_bridge;
-        env.set_remote(m["origin"].as_u64().unwrap() as u32, bridge);
+        let origin = m["origin"].as_u64().unwrap() as u32;
+        expect_ok(env.set_remote(origin, bridge, 1, 1, &[keys[0].address]));
         let sigs = env.attest(&encoded, 1);
         let ix = env.deliver_ix(&encoded, &sigs, None, None);
         if env.tx_size(std::slice::from_ref(&ix)) > 1232 {

@@ -4,7 +4,8 @@
 //! - `GET /v1/attestations/{message_id}`: the attestations this validator signed for a
 //!   message (404 when none);
 //! - `GET /v1/messages/{id}` and `GET /v1/messages?state=&sender=&origin=&destination=&limit=`;
-//! - `GET /healthz` (the process runs), `GET /readyz` (the store answers);
+//! - `GET /healthz` (the process runs), `GET /readyz` (the chains are connected and the store
+//!   answers);
 //! - `GET /metrics`: Prometheus text format.
 
 use std::sync::Arc;
@@ -27,6 +28,9 @@ pub struct ApiState {
     pub store: Store,
     /// The metrics.
     pub metrics: Arc<Metrics>,
+    /// Whether the daemon has connected its chains and started its roles (`/readyz` fails
+    /// until then).
+    pub ready: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The body of `GET /v1/attestations/{message_id}`.
@@ -87,6 +91,12 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<ApiState>) -> Response {
+    if !state.ready.load(std::sync::atomic::Ordering::Acquire) {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "starting: waiting for the chains' RPC endpoints",
+        );
+    }
     match state.store.ping().await {
         Ok(()) => "ready".into_response(),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),

@@ -235,7 +235,14 @@ impl ChainConfig {
 }
 
 /// A route: messages from `from` to `to`, attested by `validators` (the destination bridge's
-/// current set for the origin).
+/// set for the origin when the daemon starts).
+///
+/// The daemon follows the destination bridge: it reads `remote(origin)` there and uses the
+/// epoch, threshold and members it holds, so a rotation through the admin timelock takes
+/// effect without a restart. `epoch`, `threshold` and `validators` are the set expected at
+/// start (a difference is logged, and they are used while the destination cannot be read);
+/// the endpoints of `validators` and `standby` are where the members of the current set are
+/// asked for attestations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteConfig {
@@ -249,6 +256,21 @@ pub struct RouteConfig {
     pub threshold: usize,
     /// The set, in any order (the relayer sorts signatures by signer).
     pub validators: Vec<ValidatorEndpoint>,
+    /// Validators not in the set above that a later set may hold (the next set of a planned
+    /// rotation): asked for attestations once the destination's set contains them. A
+    /// validator key listed here attests once the destination's set holds it. Default none.
+    #[serde(default)]
+    pub standby: Vec<ValidatorEndpoint>,
+}
+
+impl RouteConfig {
+    /// The endpoint of a validator of this route (in `validators` or `standby`).
+    pub fn endpoint(&self, address: &EvmAddress) -> Option<&ValidatorEndpoint> {
+        self.validators
+            .iter()
+            .chain(&self.standby)
+            .find(|v| v.address == *address)
+    }
 }
 
 /// One validator of a route: its address and where it serves attestations.
@@ -634,16 +656,22 @@ impl Config {
                 ));
             }
             let mut addresses: Vec<EvmAddress> = Vec::with_capacity(r.validators.len());
-            for (j, v) in r.validators.iter().enumerate() {
+            let listed = r
+                .validators
+                .iter()
+                .enumerate()
+                .map(|(j, v)| ("validators", j, v))
+                .chain(r.standby.iter().enumerate().map(|(j, v)| ("standby", j, v)));
+            for (list, j, v) in listed {
                 if addresses.contains(&v.address) {
                     return Err(Error::config(
-                        format!("routes[{i}].validators[{j}].address"),
+                        format!("routes[{i}].{list}[{j}].address"),
                         format!("{} is listed twice", v.address),
                     ));
                 }
                 if !(v.url.starts_with("http://") || v.url.starts_with("https://")) {
                     return Err(Error::config(
-                        format!("routes[{i}].validators[{j}].url"),
+                        format!("routes[{i}].{list}[{j}].url"),
                         "must be an http:// or https:// URL",
                     ));
                 }

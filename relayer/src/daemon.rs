@@ -1,11 +1,14 @@
-//! Starting and stopping the daemon: connects the chains, opens the store, starts the
-//! indexers, the validator and relayer roles the configuration enables, and the HTTP API;
-//! stops them all on [`Daemon::shutdown`] (the `trestle relayer run` command calls it on
-//! SIGTERM or SIGINT).
+//! Starting and stopping the daemon: opens the store, starts the HTTP API, connects the
+//! chains (retrying with backoff while no RPC endpoint of a chain answers; `/readyz` fails
+//! until then), starts the indexers, the validator and relayer roles the configuration
+//! enables; stops them all on [`Daemon::shutdown`] (the `trestle relayer run` command calls
+//! it on SIGTERM or SIGINT).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -13,7 +16,7 @@ use trestle_core::evm::EvmSigner;
 use trestle_evm::{EvmChain, EvmSender};
 
 use crate::api::{ApiState, router};
-use crate::config::Config;
+use crate::config::{ChainConfig, Config};
 use crate::error::{Error, Result};
 use crate::keys::load_signer;
 use crate::metrics::Metrics;
@@ -61,21 +64,39 @@ pub struct Daemon {
 impl Daemon {
     /// Starts everything `config` enables with `keys`. `worker` names this instance in row
     /// claims (unique per instance sharing a PostgreSQL store).
+    ///
+    /// The API listens first (`/healthz` answers, `/readyz` fails); then every chain is
+    /// connected, retrying with backoff while none of its endpoints answers (a node that
+    /// is down or still starting), so this returns once they all answered. A chain that
+    /// answers with another chain id is an error.
     pub async fn start(config: Config, keys: Keys, worker: &str) -> Result<Self> {
         config.validate()?;
         let store = Store::connect(&config.store.url, config.store.max_connections).await?;
         let metrics = Arc::new(Metrics::new());
         let (shutdown, rx) = watch::channel(false);
+        let ready = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        let api_addr = serve_api(&config, &store, &metrics, &ready, &rx, &mut tasks).await?;
 
         let mut chains: BTreeMap<String, Arc<EvmChain>> = BTreeMap::new();
         for c in &config.chains {
-            let chain = EvmChain::connect(c.evm_config()).await?;
-            chains.insert(c.name.clone(), Arc::new(chain));
+            match connect_chain(c).await {
+                Ok(chain) => {
+                    chains.insert(c.name.clone(), Arc::new(chain));
+                }
+                Err(e) => {
+                    let _ = shutdown.send(true);
+                    for t in tasks {
+                        let _ = t.await;
+                    }
+                    store.close().await;
+                    return Err(e);
+                }
+            }
         }
 
         check_routes(&config, &chains).await;
 
-        let mut tasks = Vec::new();
         for c in &config.chains {
             let is_origin = config.routes.iter().any(|r| r.from == c.name);
             if let (true, Some(chain)) = (is_origin, chains.get(&c.name)) {
@@ -113,32 +134,7 @@ impl Daemon {
             }
         }
 
-        let listener = tokio::net::TcpListener::bind(config.api_listen()?)
-            .await
-            .map_err(|source| Error::Io {
-                what: format!("binding the API to {}", config.api.listen),
-                source,
-            })?;
-        let api_addr = listener.local_addr().map_err(|source| Error::Io {
-            what: "reading the API address".into(),
-            source,
-        })?;
-        let app = router(ApiState {
-            store: store.clone(),
-            metrics,
-        });
-        let mut api_rx = rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let stop = async move {
-                let _ = api_rx.wait_for(|stop| *stop).await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await
-            {
-                tracing::error!(error = %e, "API server failed");
-            }
-        }));
+        ready.store(true, Ordering::Release);
         tracing::info!(api = %api_addr, store = store.backend(), "daemon started");
         Ok(Self {
             shutdown,
@@ -169,10 +165,81 @@ impl Daemon {
     }
 }
 
-/// Runs the daemon until SIGTERM or SIGINT, then shuts it down gracefully.
+/// Binds the API and serves it until shutdown; returns its address.
+async fn serve_api(
+    config: &Config,
+    store: &Store,
+    metrics: &Arc<Metrics>,
+    ready: &Arc<AtomicBool>,
+    rx: &watch::Receiver<bool>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(config.api_listen()?)
+        .await
+        .map_err(|source| Error::Io {
+            what: format!("binding the API to {}", config.api.listen),
+            source,
+        })?;
+    let api_addr = listener.local_addr().map_err(|source| Error::Io {
+        what: "reading the API address".into(),
+        source,
+    })?;
+    let app = router(ApiState {
+        store: store.clone(),
+        metrics: metrics.clone(),
+        ready: ready.clone(),
+    });
+    let mut api_rx = rx.clone();
+    tasks.push(tokio::spawn(async move {
+        let stop = async move {
+            let _ = api_rx.wait_for(|stop| *stop).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
+            tracing::error!(error = %e, "API server failed");
+        }
+    }));
+    Ok(api_addr)
+}
+
+/// First retry delay when no endpoint of a chain answers at start; doubled up to
+/// [`CONNECT_RETRY_MAX`].
+const CONNECT_RETRY_FIRST: Duration = Duration::from_millis(250);
+const CONNECT_RETRY_MAX: Duration = Duration::from_secs(15);
+
+/// Connects a chain, retrying with backoff while the failure is retryable (no endpoint
+/// answers); a permanent error (another chain id, a bad config) is returned at once.
+async fn connect_chain(c: &ChainConfig) -> Result<EvmChain> {
+    let mut delay = CONNECT_RETRY_FIRST;
+    loop {
+        match EvmChain::connect(c.evm_config()).await {
+            Ok(chain) => return Ok(chain),
+            Err(e) if e.is_retryable() => {
+                tracing::warn!(chain = %c.name, error = %e, retry_in_ms = delay.as_millis() as u64, "no RPC endpoint of the chain answers; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(CONNECT_RETRY_MAX);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Runs the daemon until SIGTERM or SIGINT, then shuts it down gracefully. A signal while
+/// the daemon is still connecting its chains stops it at once.
 pub async fn run_until_signal(config: Config, keys: Keys, worker: &str) -> Result<()> {
-    let daemon = Daemon::start(config, keys, worker).await?;
-    wait_for_signal().await?;
+    let signal = wait_for_signal();
+    tokio::pin!(signal);
+    let daemon = tokio::select! {
+        daemon = Daemon::start(config, keys, worker) => daemon?,
+        received = &mut signal => {
+            received?;
+            tracing::info!("shutdown signal received while starting");
+            return Ok(());
+        }
+    };
+    signal.await?;
     tracing::info!("shutdown signal received");
     daemon.shutdown().await;
     Ok(())

@@ -123,7 +123,7 @@ impl Metrics {
         if let Ok(counts) = store.counts().await {
             self.queue_depth.clear();
             for c in counts {
-                if matches!(c.state, MessageState::Delivered) {
+                if matches!(c.state, MessageState::Delivered | MessageState::Cancelled) {
                     continue;
                 }
                 self.queue_depth

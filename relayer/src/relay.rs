@@ -8,8 +8,8 @@
 //! exponential backoff and jitter up to the retry cap and never blocks the others.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use trestle_bridge::signatures::recover_strict;
@@ -45,7 +45,8 @@ pub struct Destination {
     bridge: EvmAddress,
     chain: Arc<EvmChain>,
     sender: Arc<EvmSender>,
-    routes: BTreeMap<u32, Route>,
+    /// By origin domain; the sets follow the destination bridge ([`Destination::refresh_sets`]).
+    routes: RwLock<BTreeMap<u32, Route>>,
     settings: RelayerConfig,
     store: Store,
     metrics: Arc<Metrics>,
@@ -98,7 +99,7 @@ impl Destination {
                 bridge: dest.bridge,
                 chain: sender.chain().clone(),
                 sender: sender.clone(),
-                routes,
+                routes: RwLock::new(routes),
                 settings: settings.clone(),
                 store: store.clone(),
                 metrics: metrics.clone(),
@@ -120,7 +121,12 @@ impl Destination {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let tick = Duration::from_millis(self.settings.poll_interval_ms);
         let mut ticks: u64 = 0;
+        let mut refreshed: Option<Instant> = None;
         loop {
+            if refreshed.is_none_or(|at| at.elapsed() >= tick) {
+                self.refresh_sets().await;
+                refreshed = Some(Instant::now());
+            }
             let worked = self.step().await;
             if ticks.is_multiple_of(30) {
                 self.refresh_balance().await;
@@ -140,6 +146,65 @@ impl Destination {
         worked |= self.stage_confirm().await;
         worked |= self.stage_execute().await;
         worked
+    }
+
+    /// Reads `remote(origin)` of every route from the destination bridge and adopts the set
+    /// it holds when it differs (a rotation through the admin timelock): attestations are
+    /// then collected for its epoch from its members. Kept as it was when the bridge cannot
+    /// be read.
+    pub async fn refresh_sets(&self) {
+        let origins: Vec<u32> = self.read_routes().keys().copied().collect();
+        for origin in origins {
+            let remote = match bridge::remote(&self.chain, self.bridge, origin).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::debug!(destination = %self.name, origin, error = %e, "cannot read the destination's validator set");
+                    continue;
+                }
+            };
+            let mut routes = self.routes.write().unwrap_or_else(|e| e.into_inner());
+            let Some(route) = routes.get_mut(&origin) else {
+                continue;
+            };
+            if remote.epoch == route.set.epoch()
+                && usize::from(remote.threshold) == route.set.threshold()
+                && remote.validators.as_slice() == route.set.validators()
+            {
+                continue;
+            }
+            match ValidatorSet::new(
+                remote.epoch,
+                remote.validators.clone(),
+                usize::from(remote.threshold),
+            ) {
+                Ok(set) => {
+                    tracing::info!(destination = %self.name, origin = %route.origin_name, from_epoch = route.set.epoch(), epoch = set.epoch(), threshold = set.threshold(), validators = set.validators().len(), "following the destination's validator set");
+                    for v in set.validators() {
+                        if route.config.endpoint(v).is_none() {
+                            tracing::warn!(destination = %self.name, origin = %route.origin_name, validator = %v, "a validator of the destination's set has no endpoint in the route's validators or standby");
+                        }
+                    }
+                    route.set = set;
+                }
+                Err(e) => {
+                    tracing::warn!(destination = %self.name, origin, error = %e, "the destination's validator set is not usable; keeping the previous one");
+                }
+            }
+        }
+    }
+
+    fn read_routes(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<u32, Route>> {
+        self.routes.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The route from `origin` as it is now.
+    fn route(&self, origin: u32) -> Result<Route> {
+        self.read_routes().get(&origin).cloned().ok_or_else(|| {
+            Error::config(
+                "routes",
+                format!("no route from domain {origin} to {}", self.name),
+            )
+        })
     }
 
     async fn claim(&self, state: MessageState, limit: u32) -> Vec<MessageRecord> {
@@ -229,12 +294,7 @@ impl Destination {
 
     /// Fetches missing attestations; moves the message to `ready` at the threshold.
     async fn collect(&self, record: &MessageRecord) -> Result<bool> {
-        let route = self.routes.get(&record.origin).ok_or_else(|| {
-            Error::config(
-                "routes",
-                format!("no route from domain {} to {}", record.origin, self.name),
-            )
-        })?;
+        let route = self.route(record.origin)?;
         let attestation = Attestation {
             origin: record.origin,
             origin_bridge: route.origin_bridge,
@@ -245,7 +305,13 @@ impl Destination {
         let have = self.store.signatures(&record.id, route.set.epoch()).await?;
         let threshold = route.set.threshold();
         let mut count = have.len();
-        for v in &route.config.validators {
+        // The members of the destination's current set that have an endpoint.
+        let members = route
+            .set
+            .validators()
+            .iter()
+            .filter_map(|a| route.config.endpoint(a));
+        for v in members {
             if count >= threshold {
                 break;
             }
@@ -389,6 +455,7 @@ impl Destination {
             let status = bridge::status_of(&self.chain, self.bridge, &record.encoded).await?;
             let to = match status {
                 DeliveryStatus::Queued => MessageState::Queued,
+                DeliveryStatus::Cancelled => MessageState::Cancelled,
                 _ => MessageState::Delivered,
             };
             self.store
@@ -405,9 +472,7 @@ impl Destination {
             }
             return Ok(None);
         }
-        let route = self.routes.get(&record.origin).ok_or_else(|| {
-            Error::config("routes", format!("no route from domain {}", record.origin))
-        })?;
+        let route = self.route(record.origin)?;
         let sigs = self.store.signatures(&record.id, route.set.epoch()).await?;
         let mut set: Vec<u8> = Vec::with_capacity(65 * route.set.threshold());
         for s in sigs.iter().take(route.set.threshold()) {
@@ -518,9 +583,8 @@ impl Destination {
                 }));
             }
             DeliveryStatus::Queued => MessageState::Queued,
-            DeliveryStatus::Executed | DeliveryStatus::Failed | DeliveryStatus::Cancelled => {
-                MessageState::Delivered
-            }
+            DeliveryStatus::Cancelled => MessageState::Cancelled,
+            DeliveryStatus::Executed | DeliveryStatus::Failed => MessageState::Delivered,
         };
         let moved = self
             .store
@@ -635,6 +699,23 @@ impl Destination {
         }
         match bridge::status_of(&self.chain, self.bridge, &record.encoded).await? {
             DeliveryStatus::Queued => Ok(false),
+            DeliveryStatus::Cancelled => {
+                // The guardian cancelled it: it will never execute; stop trying.
+                let moved = self
+                    .store
+                    .transition(
+                        &record.id,
+                        MessageState::Queued,
+                        MessageState::Cancelled,
+                        Some(&self.worker),
+                        None,
+                    )
+                    .await?;
+                if moved {
+                    tracing::warn!(destination = %self.name, id = %hex::encode(record.id), "queued transfer cancelled by the destination's guardian");
+                }
+                Ok(moved)
+            }
             _ => {
                 let moved = self
                     .store

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use trestle_bridge::Attestation;
 use trestle_core::chain::UniversalAddress;
-use trestle_core::evm::EvmSigner;
+use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_evm::EvmChain;
 
 use crate::bridge::{decode_message_sent, message_sent_filter};
@@ -22,11 +22,14 @@ use crate::indexer::pause;
 use crate::metrics::Metrics;
 use crate::store::{AttestOutcome, AttestationRecord, MessageRecord, Store};
 
-/// A route this validator signs for: destination domain and epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A route this validator may sign for: the destination domain, and where to read the set
+/// the destination bridge holds for the origin (`remote(origin)`), whose epoch it signs for
+/// while it is a member.
+#[derive(Debug, Clone)]
 struct SignedRoute {
     destination: u32,
-    epoch: u64,
+    chain: Arc<EvmChain>,
+    bridge: EvmAddress,
 }
 
 /// The validator of one origin chain.
@@ -41,8 +44,9 @@ pub struct Validator {
 }
 
 impl Validator {
-    /// The validators to run: one per origin chain that has a route whose set contains the
-    /// signer's address.
+    /// The validators to run: one per origin chain that has a route whose validators or
+    /// standby list the signer's address. Whether it signs, and for which epoch, follows the
+    /// destination bridge's set at each step.
     pub fn for_config(
         config: &Config,
         signer: &EvmSigner,
@@ -56,11 +60,13 @@ impl Validator {
                 .routes
                 .iter()
                 .filter(|r| r.from == origin.name)
-                .filter(|r| r.validators.iter().any(|v| v.address == signer.address()))
+                .filter(|r| r.endpoint(&signer.address()).is_some())
                 .filter_map(|r| {
-                    config.chain(&r.to).map(|d| SignedRoute {
+                    let d = config.chain(&r.to)?;
+                    Some(SignedRoute {
                         destination: d.domain,
-                        epoch: r.epoch,
+                        chain: chains.get(&d.name)?.clone(),
+                        bridge: d.bridge,
                     })
                 })
                 .collect();
@@ -99,7 +105,8 @@ impl Validator {
     /// One pass over the messages not attested yet. Returns how many were signed.
     pub async fn step(&self) -> Result<usize> {
         let signer = self.signer.address().0;
-        let destinations: Vec<u32> = self.routes.iter().map(|r| r.destination).collect();
+        let active = self.active_routes().await;
+        let destinations: Vec<u32> = active.iter().map(|(d, _)| *d).collect();
         let todo = self
             .store
             .unattested(self.origin.domain, &destinations, &signer, 100)
@@ -113,7 +120,7 @@ impl Validator {
             if record.origin_height > safe {
                 break;
             }
-            match self.attest(&record).await {
+            match self.attest(&record, &active).await {
                 Ok(n) => signed += n,
                 Err(e @ Error::Equivocation { .. }) => {
                     self.metrics.failure("attest", "equivocation");
@@ -128,20 +135,42 @@ impl Validator {
         Ok(signed)
     }
 
-    async fn attest(&self, record: &MessageRecord) -> Result<usize> {
+    /// `(destination, epoch)` of each route whose destination's current set for this origin
+    /// holds the signer. A destination that cannot be read is left out of this step: signing
+    /// for a stale epoch would use up the message's nonce for nothing.
+    async fn active_routes(&self) -> Vec<(u32, u64)> {
+        let me = self.signer.address();
+        let mut out = Vec::new();
+        for route in &self.routes {
+            match crate::bridge::remote(&route.chain, route.bridge, self.origin.domain).await {
+                Ok(remote) if remote.validators.contains(&me) => {
+                    out.push((route.destination, remote.epoch));
+                }
+                Ok(remote) => {
+                    tracing::debug!(chain = %self.origin.name, destination = route.destination, epoch = remote.epoch, "not in the destination's validator set; not signing for it");
+                }
+                Err(e) => {
+                    tracing::warn!(chain = %self.origin.name, destination = route.destination, error = %e, "cannot read the destination's validator set; not signing for it now");
+                    self.metrics.failure("attest", "retryable");
+                }
+            }
+        }
+        out
+    }
+
+    async fn attest(&self, record: &MessageRecord, active: &[(u32, u64)]) -> Result<usize> {
         let message = record.message()?;
         self.check_on_chain(record, &message).await?;
         let origin_bridge = UniversalAddress::from_evm(self.origin.bridge.0);
         let mut signed = 0;
-        for route in self
-            .routes
+        for &(_, epoch) in active
             .iter()
-            .filter(|r| r.destination == message.destination)
+            .filter(|(destination, _)| *destination == message.destination)
         {
             let attestation = Attestation {
                 origin: message.origin,
                 origin_bridge,
-                epoch: route.epoch,
+                epoch,
                 message_id: record.id,
             };
             let signature = self.signer.sign_hash(&attestation.digest())?.to_bytes();
@@ -149,7 +178,7 @@ impl Validator {
                 .store
                 .attest(&AttestationRecord {
                     message_id: record.id,
-                    epoch: route.epoch,
+                    epoch,
                     signer: self.signer.address().0,
                     origin: message.origin,
                     nonce: message.nonce,
@@ -160,7 +189,7 @@ impl Validator {
             if outcome == AttestOutcome::Stored {
                 signed += 1;
                 self.metrics.attestations_signed.inc();
-                tracing::info!(chain = %self.origin.name, nonce = message.nonce, id = %hex::encode(record.id), epoch = route.epoch, "attested");
+                tracing::info!(chain = %self.origin.name, nonce = message.nonce, id = %hex::encode(record.id), epoch, "attested");
             }
         }
         Ok(signed)

@@ -142,14 +142,9 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<Outcome> {
             Some(a) => {
                 notes.push(format!("{role} key: {a}"));
                 keys.insert(role.into(), json!(a.to_string()));
-                if role == "validator"
-                    && !config
-                        .routes
-                        .iter()
-                        .any(|r| r.validators.iter().any(|v| v.address == a))
-                {
+                if role == "validator" && !config.routes.iter().any(|r| r.endpoint(&a).is_some()) {
                     notes.push(format!(
-                        "warning: validator key {a} is in no route's validator set"
+                        "warning: validator key {a} is in no route's validators or standby"
                     ));
                 }
             }

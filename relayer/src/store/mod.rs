@@ -465,19 +465,23 @@ impl Store {
     }
 
     /// Operator: puts a failed, skipped or stuck message back at the start of the pipeline
-    /// with a fresh attempt budget. Refuses delivered messages.
+    /// with a fresh attempt budget. Refuses delivered messages and those the destination
+    /// cancelled (final on chain).
     pub async fn retry(&self, id: &[u8; 32]) -> Result<MessageRecord> {
         self.operator_move(id, MessageState::Pending, |s| {
-            !matches!(s, MessageState::Delivered)
+            !matches!(s, MessageState::Delivered | MessageState::Cancelled)
         })
         .await
     }
 
     /// Operator: takes a message out of the pipeline for good (until `retry`). Refuses
-    /// delivered messages.
+    /// delivered, cancelled and skipped messages.
     pub async fn skip(&self, id: &[u8; 32]) -> Result<MessageRecord> {
         self.operator_move(id, MessageState::Skipped, |s| {
-            !matches!(s, MessageState::Delivered | MessageState::Skipped)
+            !matches!(
+                s,
+                MessageState::Delivered | MessageState::Skipped | MessageState::Cancelled
+            )
         })
         .await
     }

@@ -8,8 +8,9 @@ use crate::error::{Error, Result};
 ///
 /// `pending` (indexed; attestations being collected) -> `ready` (threshold met; to submit)
 /// -> `submitted` (transaction sent; to confirm) -> `delivered`, or `queued` (the destination
-/// holds it behind a timelock or rate limit; to execute) -> `delivered`. `failed` after the
-/// retry cap, `skipped` by an operator, `orphaned` when a reorg removed its origin block.
+/// holds it behind a timelock or rate limit; to execute) -> `delivered`, or `cancelled` when
+/// the destination's guardian cancelled it while queued. `failed` after the retry cap,
+/// `skipped` by an operator, `orphaned` when a reorg removed its origin block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageState {
@@ -29,11 +30,14 @@ pub enum MessageState {
     Skipped,
     /// Its origin block was reorganised away.
     Orphaned,
+    /// Queued on the destination, then cancelled there by the guardian: never executed, and
+    /// never tried again.
+    Cancelled,
 }
 
 impl MessageState {
     /// Every state.
-    pub const ALL: [MessageState; 8] = [
+    pub const ALL: [MessageState; 9] = [
         MessageState::Pending,
         MessageState::Ready,
         MessageState::Submitted,
@@ -42,6 +46,7 @@ impl MessageState {
         MessageState::Failed,
         MessageState::Skipped,
         MessageState::Orphaned,
+        MessageState::Cancelled,
     ];
 
     /// The stored (and displayed) name.
@@ -55,6 +60,7 @@ impl MessageState {
             MessageState::Failed => "failed",
             MessageState::Skipped => "skipped",
             MessageState::Orphaned => "orphaned",
+            MessageState::Cancelled => "cancelled",
         }
     }
 

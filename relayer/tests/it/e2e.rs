@@ -29,7 +29,7 @@ pub(crate) fn signer(i: usize) -> EvmSigner {
     EvmSigner::from_private_key(&key.try_into().unwrap()).unwrap()
 }
 
-fn addr(a: EvmAddress) -> Address {
+pub(crate) fn addr(a: EvmAddress) -> Address {
     Address::from(a.0)
 }
 
@@ -62,7 +62,12 @@ async fn deploy(sender: &EvmSender, code: &[u8], args: Vec<u8>) -> EvmAddress {
 }
 
 /// Proposes every call through the admin timelock, lets the delay pass, executes them.
-async fn configure(anvil: &Anvil, admin: &EvmSender, bridge: EvmAddress, calls: Vec<Vec<u8>>) {
+pub(crate) async fn configure(
+    anvil: &Anvil,
+    admin: &EvmSender,
+    bridge: EvmAddress,
+    calls: Vec<Vec<u8>>,
+) {
     for (i, call) in calls.iter().enumerate() {
         let salt = B256::from(U256::from(i).to_be_bytes::<32>());
         let data = Bridge::proposeCall::new((call.clone().into(), salt)).abi_encode();
@@ -209,6 +214,7 @@ pub(crate) fn config(
             epoch: 1,
             threshold: 2,
             validators,
+            standby: Vec::new(),
         }],
         chains,
         validator: validator.then(|| ValidatorConfig {

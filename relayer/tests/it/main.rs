@@ -12,6 +12,7 @@ mod config;
 mod daemon;
 mod e2e;
 mod roles;
+mod scenarios;
 mod store;
 mod support;
 mod wallet;

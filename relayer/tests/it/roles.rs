@@ -21,7 +21,7 @@ use crate::e2e::{
     live_endpoints, placeholder_endpoints, send, signer, start_validators,
 };
 
-async fn send_token(
+pub(crate) async fn send_token(
     user: &EvmSender,
     bridge: EvmAddress,
     token: alloy_primitives::B256,
@@ -43,7 +43,7 @@ async fn send_token(
     assert!(r.success);
 }
 
-async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F)
+pub(crate) async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,

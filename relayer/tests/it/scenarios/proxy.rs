@@ -1,0 +1,96 @@
+//! A TCP forwarder in front of an RPC endpoint, to make the endpoint "die" (every
+//! connection closed, new ones refused) and "come back" on the same address.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// Forwards `127.0.0.1:port` to `target` while started.
+pub(crate) struct Proxy {
+    port: u16,
+    target: SocketAddr,
+    accept: Option<JoinHandle<()>>,
+    connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    /// A stopped proxy to `target_url` (`http://127.0.0.1:PORT`) on a free port.
+    pub(crate) fn new(target_url: &str) -> Proxy {
+        let target: SocketAddr = target_url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Proxy {
+            port,
+            target,
+            accept: None,
+            connections: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// Its URL.
+    pub(crate) fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts listening and forwarding.
+    pub(crate) async fn start(&mut self) {
+        assert!(self.accept.is_none(), "proxy already started");
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(("127.0.0.1", self.port)).await {
+                Ok(l) => break l,
+                Err(e) => {
+                    tries += 1;
+                    assert!(tries < 50, "cannot bind the proxy port again: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        };
+        let target = self.target;
+        let connections = self.connections.clone();
+        self.accept = Some(tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let handle = tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                connections.lock().unwrap().push(handle);
+            }
+        }));
+    }
+
+    /// Closes the listener and every open connection.
+    pub(crate) async fn stop(&mut self) {
+        if let Some(accept) = self.accept.take() {
+            accept.abort();
+            let _ = accept.await;
+        }
+        let connections: Vec<JoinHandle<()>> = self.connections.lock().unwrap().drain(..).collect();
+        for c in connections {
+            c.abort();
+            let _ = c.await;
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if let Some(accept) = self.accept.take() {
+            accept.abort();
+        }
+        for c in self.connections.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! B's validator set for origin A is rotated through the admin timelock to three new keys at
+//! epoch 2, while every daemon keeps its configuration (which says epoch 1, the old set, and
+//! lists the new validators as standby): the new validators start attesting, for epoch 2, and
+//! the relayer delivers with their signatures; the old validators stop.
+
+use std::time::Duration;
+
+use alloy_primitives::Address;
+use alloy_sol_types::SolCall;
+use trestle_bridge::Attestation;
+use trestle_bridge::evm_bindings::Bridge;
+use trestle_core::chain::{U256, UniversalAddress};
+use trestle_core::evm::{EvmAddress, EvmSigner};
+use trestle_relayer::config::ValidatorEndpoint;
+use trestle_relayer::store::MessageState;
+
+use super::{
+    ETHER, Net, free_listen, relayer_config, start_relayer, start_validator, wait_for_state,
+};
+use crate::e2e::{DOMAIN_A, addr, http_get};
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotated_validator_set_is_followed_by_validators_and_relayer() {
+    let net = Net::start(u128::MAX).await;
+    // The next set: keys that are no dev account, ascending by address for the contract.
+    let next: Vec<EvmSigner> = [0x51u8, 0x52, 0x53]
+        .iter()
+        .map(|b| EvmSigner::from_private_key(&[*b; 32]).unwrap())
+        .collect();
+    let mut next_addrs: Vec<EvmAddress> = next.iter().map(|k| k.address()).collect();
+    next_addrs.sort();
+
+    // Every daemon: route epoch 1 with the old set, the new validators as standby.
+    let old_listen: Vec<String> = (0..3).map(|_| free_listen()).collect();
+    let new_listen: Vec<String> = (0..3).map(|_| free_listen()).collect();
+    let current: Vec<ValidatorEndpoint> = net
+        .addrs
+        .iter()
+        .zip(&old_listen)
+        .map(|(a, l)| ValidatorEndpoint {
+            address: *a,
+            url: format!("http://{l}"),
+        })
+        .collect();
+    let standby: Vec<ValidatorEndpoint> = next
+        .iter()
+        .zip(&new_listen)
+        .map(|(k, l)| ValidatorEndpoint {
+            address: k.address(),
+            url: format!("http://{l}"),
+        })
+        .collect();
+    let mut dirs = Vec::new();
+    let mut old = Vec::new();
+    let mut new = Vec::new();
+    for (keys, listens, out) in [
+        (&net.keys, &old_listen, &mut old),
+        (&next, &new_listen, &mut new),
+    ] {
+        for (key, listen) in keys.iter().zip(listens) {
+            let dir = tempfile::tempdir().unwrap();
+            out.push(
+                start_validator(
+                    &net,
+                    key,
+                    dir.path(),
+                    current.clone(),
+                    standby.clone(),
+                    listen,
+                )
+                .await,
+            );
+            dirs.push(dir);
+        }
+    }
+    let relayer_dir = tempfile::tempdir().unwrap();
+    let mut cfg = relayer_config(&net, relayer_dir.path(), current.clone());
+    cfg.routes[0].standby = standby.clone();
+    let relayer = start_relayer(cfg).await;
+    let store = relayer.store().clone();
+
+    // Before the rotation: delivered with epoch-1 signatures; the standby keys sign nothing.
+    let to = Address::from([0x2b; 20]);
+    net.send(ETHER, to).await;
+    let first = wait_for_state(&store, 0, MessageState::Delivered, MINUTE).await;
+    assert_eq!(store.signatures(&first.id, 1).await.unwrap().len(), 2);
+    for v in &new {
+        assert_eq!(v.store().attestation_count().await.unwrap(), 0);
+    }
+
+    net.admin_b(vec![
+        Bridge::setValidatorSetCall::new((
+            DOMAIN_A,
+            2u64,
+            next_addrs.iter().map(|a| addr(*a)).collect(),
+            2u8,
+        ))
+        .abi_encode(),
+    ])
+    .await;
+    let remote = trestle_relayer::bridge::remote(&net.chain_b, net.d.bridge_b, DOMAIN_A)
+        .await
+        .unwrap();
+    assert_eq!(remote.epoch, 2);
+    assert_eq!(remote.validators, next_addrs);
+
+    // After it: attested by the new keys for epoch 2, delivered.
+    net.send(2 * ETHER, to).await;
+    let second = wait_for_state(&store, 1, MessageState::Delivered, MINUTE).await;
+    assert_eq!(net.balance(to).await, U256::from(3 * ETHER));
+    let sigs = store.signatures(&second.id, 2).await.unwrap();
+    assert_eq!(sigs.len(), 2);
+    assert!(
+        sigs.iter()
+            .all(|s| next_addrs.contains(&EvmAddress(s.signer)))
+    );
+    assert!(store.signatures(&second.id, 1).await.unwrap().is_empty());
+    let digest = Attestation {
+        origin: DOMAIN_A,
+        origin_bridge: UniversalAddress::from_evm(net.d.bridge_a.0),
+        epoch: 2,
+        message_id: second.id,
+    }
+    .digest();
+    for (v, key) in new.iter().zip(&next) {
+        let (status, body) = http_get(&format!(
+            "http://{}/v1/attestations/0x{}",
+            v.api_addr(),
+            hex::encode(second.id)
+        ))
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["attestations"][0]["epoch"], 2, "{body}");
+        let sig = hex::decode(
+            body["attestations"][0]["signature"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("0x"),
+        )
+        .unwrap();
+        assert_eq!(
+            trestle_bridge::signatures::recover_strict(0, &sig, &digest).unwrap(),
+            key.address()
+        );
+    }
+    // The old validators, out of the set, did not sign it.
+    for v in &old {
+        let (status, _) = http_get(&format!(
+            "http://{}/v1/attestations/0x{}",
+            v.api_addr(),
+            hex::encode(second.id)
+        ))
+        .await;
+        assert_eq!(status, 404);
+    }
+    assert_eq!(net.deliveries_on_b().await, 2);
+
+    relayer.shutdown().await;
+    for v in old.into_iter().chain(new) {
+        v.shutdown().await;
+    }
+}

@@ -1,0 +1,130 @@
+//! RPC endpoints of the destination failing: the first of two dies mid-run (the relayer
+//! fails over to the second), the only one is down (the relayer retries until it returns),
+//! and a daemon is started while its only endpoint is down (it waits, not ready, and becomes
+//! ready when the endpoint comes up).
+
+use std::time::{Duration, Instant};
+
+use alloy_primitives::Address;
+use trestle_core::chain::U256;
+use trestle_relayer::store::MessageState;
+use trestle_relayer::{Daemon, Keys};
+
+use super::proxy::Proxy;
+use super::{ETHER, Net, free_listen, messages, relayer_config, start_relayer, wait_for_state};
+use crate::e2e::{http_get, live_endpoints, signer, start_validators};
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destination_first_rpc_endpoint_dies_and_the_relayer_fails_over_to_the_second() {
+    let net = Net::start(u128::MAX).await;
+    let (validators, _dirs) =
+        start_validators(&net.keys, || net.chains(), &net.placeholders()).await;
+    let endpoints = live_endpoints(&net.placeholders(), &validators);
+    let mut proxy = Proxy::new(net.anvil_b.url());
+    proxy.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = relayer_config(&net, dir.path(), endpoints);
+    cfg.chains[1].rpc_urls = vec![proxy.url(), net.anvil_b.url().to_owned()];
+    let relayer = start_relayer(cfg).await;
+    let store = relayer.store().clone();
+    let to = Address::from([0x5e; 20]);
+
+    net.send(ETHER, to).await;
+    wait_for_state(&store, 0, MessageState::Delivered, MINUTE).await;
+
+    // The first endpoint dies: connections cut, new ones refused.
+    proxy.stop().await;
+    net.send(2 * ETHER, to).await;
+    net.send(3 * ETHER, to).await;
+    wait_for_state(&store, 1, MessageState::Delivered, MINUTE).await;
+    wait_for_state(&store, 2, MessageState::Delivered, MINUTE).await;
+    assert_eq!(net.balance(to).await, U256::from(6 * ETHER));
+    assert_eq!(net.deliveries_on_b().await, 3);
+
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daemon_started_while_its_only_rpc_is_down_waits_then_delivers_and_outlasts_an_outage() {
+    let net = Net::start(u128::MAX).await;
+    let (validators, _dirs) =
+        start_validators(&net.keys, || net.chains(), &net.placeholders()).await;
+    let endpoints = live_endpoints(&net.placeholders(), &validators);
+    // B's only endpoint for the relayer, down at first.
+    let mut proxy = Proxy::new(net.anvil_b.url());
+    let dir = tempfile::tempdir().unwrap();
+    let listen = free_listen();
+    let mut cfg = relayer_config(&net, dir.path(), endpoints);
+    cfg.chains[1].rpc_urls = vec![proxy.url()];
+    cfg.api.listen = listen.clone();
+    let starting = tokio::spawn(Daemon::start(
+        cfg,
+        Keys {
+            validator: None,
+            relayer: Some(signer(2)),
+        },
+        "r",
+    ));
+
+    // It keeps trying: alive, not ready, still starting seconds later.
+    let deadline = Instant::now() + MINUTE;
+    while http_get_status(&format!("http://{listen}/healthz")).await != Some(200) {
+        assert!(
+            Instant::now() < deadline,
+            "no health endpoint while starting"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !starting.is_finished(),
+        "the daemon gave up: {:?}",
+        starting.await
+    );
+    assert_eq!(
+        http_get_status(&format!("http://{listen}/readyz")).await,
+        Some(503)
+    );
+
+    // The endpoint comes up: the daemon finishes starting and is ready.
+    proxy.start().await;
+    let relayer = tokio::time::timeout(MINUTE, starting)
+        .await
+        .expect("the daemon did not start once the endpoint was up")
+        .unwrap()
+        .unwrap();
+    assert_eq!(http_get(&format!("http://{listen}/readyz")).await.0, 200);
+    let store = relayer.store().clone();
+    let to = Address::from([0x6f; 20]);
+    net.send(ETHER, to).await;
+    wait_for_state(&store, 0, MessageState::Delivered, MINUTE).await;
+
+    // An outage mid-run: nothing can be delivered, nothing is lost; delivered once it ends.
+    proxy.stop().await;
+    net.send(2 * ETHER, to).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let list = messages(&store).await;
+    assert_eq!(list.len(), 2);
+    assert_ne!(list[1].state, MessageState::Delivered);
+    assert_ne!(list[1].state, MessageState::Failed);
+    assert_eq!(net.balance(to).await, U256::from(ETHER));
+    proxy.start().await;
+    wait_for_state(&store, 1, MessageState::Delivered, MINUTE).await;
+    assert_eq!(net.balance(to).await, U256::from(3 * ETHER));
+    assert_eq!(net.deliveries_on_b().await, 2);
+
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}
+
+/// The status code of a GET, `None` when nothing answers.
+async fn http_get_status(url: &str) -> Option<u16> {
+    reqwest::get(url).await.ok().map(|r| r.status().as_u16())
+}

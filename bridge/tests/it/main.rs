@@ -11,4 +11,5 @@
 
 mod bindings;
 mod props;
+mod solana_body_cap;
 mod vectors;

@@ -1,0 +1,3 @@
+//! End-to-end tests of the local bridge network (one binary).
+
+mod demo;

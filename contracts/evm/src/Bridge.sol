@@ -39,6 +39,7 @@ contract Bridge is BridgeConfig {
     error NothingOwed(address token, address account);
     error NotCancelled(bytes32 id);
     error AlreadyRefunded(bytes32 id);
+    error InsufficientGas(uint256 left, uint256 needed);
 
     // ------------------------------------------------------------------ events
     /// @notice A message left for `destination`; `message` is its full encoding.
@@ -77,10 +78,15 @@ contract Bridge is BridgeConfig {
         uint64 readyAt;
     }
 
-    /// @notice Gas given to a native-ether beneficiary's code: enough for any wallet's
-    /// `receive`, and a bound on what a beneficiary that burns gas costs the relayer. A
-    /// beneficiary that needs more gets the ether as an owed balance (`withdraw`).
-    uint256 public constant NATIVE_PAYOUT_GAS = 100_000;
+    /// @notice Gas given to a payout call (ether to the beneficiary's code, or the token's
+    /// `transfer`): enough for any wallet's `receive` and any ordinary ERC-20, and a bound on
+    /// what a beneficiary that burns gas costs the relayer. A payout that fails with it is
+    /// owed (`withdraw`). A payout never starts with less (`InsufficientGas`), so a low gas
+    /// limit (e.g. from `eth_estimateGas`) reverts instead of turning a payout into a debt.
+    uint256 public constant PAYOUT_GAS = 100_000;
+    /// @dev What the payout call itself may cost the caller before the callee runs (cold
+    /// account, value transfer, new account, memory): at most ~37k.
+    uint256 private constant CALL_RESERVE = 40_000;
 
     // ------------------------------------------------------------------ state
     /// @dev Delivered nonces, per origin, 256 to a word: `(origin, nonce)` is unique per origin
@@ -148,7 +154,9 @@ contract Bridge is BridgeConfig {
             if (msg.value != 0) revert InvalidAmount(msg.value);
             if (t.home) {
                 uint256 before = IERC20(t.local).balanceOf(address(this));
-                if (!_tryCall(t.local, abi.encodeCall(IERC20.transferFrom, (msg.sender, address(this), amount)))) {
+                if (!_tryCall(
+                        t.local, abi.encodeCall(IERC20.transferFrom, (msg.sender, address(this), amount)), gasleft()
+                    )) {
                     revert TransferFailed();
                 }
                 // Fee-on-transfer and rebasing tokens would lock less than the message says.
@@ -349,22 +357,26 @@ contract Bridge is BridgeConfig {
 
     // ================================================================== payouts
     /// @dev Mints a bridged token, or pays a home token out of the lock. A native payout the
-    /// beneficiary refuses (or that needs more than `NATIVE_PAYOUT_GAS`) and an ERC-20
-    /// transfer that reverts or returns false are owed to the beneficiary instead: the
-    /// message stays executed (once) and later messages are not held up.
+    /// beneficiary refuses (or that needs more than `PAYOUT_GAS`) and an ERC-20 transfer that
+    /// reverts, returns false or needs more than `PAYOUT_GAS` are owed to the beneficiary
+    /// instead: the message stays executed (once) and later messages are not held up.
     function _release(bytes32 id, Token memory t, address to, uint256 amount) private {
         if (!t.home) {
             IBridgedToken(t.local).mint(to, amount);
             return;
         }
+        // The callee must get all of PAYOUT_GAS (EIP-150 keeps 1/64 back): its failure is then
+        // its own, never the transaction's gas limit.
+        uint256 needed = PAYOUT_GAS + PAYOUT_GAS / 63 + CALL_RESERVE;
+        if (gasleft() < needed) revert InsufficientGas(gasleft(), needed);
         bool ok;
         if (t.local == NATIVE) {
             assembly ("memory-safe") {
                 // No return data is copied (a beneficiary cannot make the bridge pay for it).
-                ok := call(NATIVE_PAYOUT_GAS, to, amount, 0, 0, 0, 0)
+                ok := call(PAYOUT_GAS, to, amount, 0, 0, 0, 0)
             }
         } else {
-            ok = _tryCall(t.local, abi.encodeCall(IERC20.transfer, (to, amount)));
+            ok = _tryCall(t.local, abi.encodeCall(IERC20.transfer, (to, amount)), PAYOUT_GAS);
         }
         if (!ok) {
             owed[t.local][to] += amount;
@@ -396,20 +408,21 @@ contract Bridge is BridgeConfig {
                 ok := call(gas(), to, amount, 0, 0, 0, 0)
             }
         } else {
-            ok = _tryCall(token, abi.encodeCall(IERC20.transfer, (to, amount)));
+            ok = _tryCall(token, abi.encodeCall(IERC20.transfer, (to, amount)), gasleft());
         }
         if (!ok) revert TransferFailed();
         emit Withdrawn(account, token, to, amount);
     }
 
-    /// @dev Calls an ERC-20; true iff it has code, did not revert, and returned nothing or
-    /// exactly `true` (tokens that return nothing are accepted). Copies at most 32 bytes back.
-    function _tryCall(address token, bytes memory data) private returns (bool ok) {
+    /// @dev Calls an ERC-20 with `gasLimit`; true iff it has code, did not revert, and returned
+    /// nothing or exactly `true` (tokens that return nothing are accepted). Copies at most 32
+    /// bytes back.
+    function _tryCall(address token, bytes memory data, uint256 gasLimit) private returns (bool ok) {
         if (token.code.length == 0) return false;
         uint256 size;
         uint256 word;
         assembly ("memory-safe") {
-            ok := call(gas(), token, 0, add(data, 32), mload(data), 0, 32)
+            ok := call(gasLimit, token, 0, add(data, 32), mload(data), 0, 32)
             size := returndatasize()
             word := mload(0)
         }

@@ -91,11 +91,58 @@ contract PayoutsTest is Fixture {
         bytes memory m = transferMsg(0, nativeId, 1 ether, address(burner));
         bytes memory data = deliverCall(m, sign(m, 4));
         // with a modest gas limit the delivery still succeeds: the payout call gets
-        // NATIVE_PAYOUT_GAS, not all the gas left
+        // PAYOUT_GAS, not all the gas left
         (bool ok,) = address(bridge).call{gas: 300_000}(data);
         assertTrue(ok, "delivery with 300k gas");
         assertEq(bridge.owed(NATIVE, address(burner)), 1 ether, "owed");
-        assertEq(bridge.NATIVE_PAYOUT_GAS(), 100_000, "payout gas");
+        assertEq(bridge.PAYOUT_GAS(), 100_000, "payout gas");
+    }
+
+    error Outcome(bool ok, uint256 owed, uint256 paid);
+
+    /// @dev Delivers with `gasLimit` and reverts with what happened (rolled back, so every
+    /// attempt starts from the same state).
+    function attempt(bytes calldata data, uint256 gasLimit, address token, address who) external {
+        (bool ok,) = address(bridge).call{gas: gasLimit}(data);
+        uint256 paid = token == NATIVE ? who.balance : homeToken.balanceOf(who);
+        revert Outcome(ok, bridge.owed(token, who), paid);
+    }
+
+    /// @dev Every gas limit from 100k to 400k either reverts or pays in full: none turns the
+    /// payout into an owed balance (what `eth_estimateGas` would otherwise find).
+    function _sweep(bytes memory data, address token, address who, uint256 amount) internal {
+        uint256 delivered;
+        for (uint256 g = 100_000; g <= 400_000; g += 1_000) {
+            try this.attempt(data, g, token, who) {}
+            catch (bytes memory ret) {
+                assertEq(bytes32(selectorOf(ret)), bytes32(Outcome.selector), "outcome");
+                (bool ok, uint256 owedAmount, uint256 paid) = (false, 0, 0);
+                assembly ("memory-safe") {
+                    ok := mload(add(ret, 36))
+                    owedAmount := mload(add(ret, 68))
+                    paid := mload(add(ret, 100))
+                }
+                if (ok) {
+                    ++delivered;
+                    assertEq(owedAmount, 0, "a gas limit turned the payout into a debt");
+                    assertEq(paid, amount, "paid in full");
+                }
+            }
+        }
+        assertTrue(delivered > 0, "some gas limit delivers");
+    }
+
+    function test_no_gas_limit_turns_a_payout_into_a_debt() public {
+        EtherReceiver costly = new EtherReceiver();
+        costly.setMode(3); // its receive needs ~45k gas
+        bytes memory m = transferMsg(0, nativeId, 1 ether, address(costly));
+        _sweep(deliverCall(m, sign(m, 4)), NATIVE, address(costly), 1 ether);
+        bytes memory m2 = transferMsg(0, homeId, 1e18, address(0xF2E5));
+        _sweep(deliverCall(m2, sign(m2, 4)), address(homeToken), address(0xF2E5), 1e18);
+        // too little gas for a full PAYOUT_GAS: the delivery reverts (and can be retried)
+        (bool ok, bytes memory ret) = address(bridge).call{gas: 200_000}(deliverCall(m, sign(m, 4)));
+        assertTrue(!ok && selectorOf(ret) == Bridge.InsufficientGas.selector, "insufficient gas");
+        assertTrue(bridge.statusOf(m) == Bridge.Status.None, "not delivered");
     }
 
     function test_queued_native_payout_to_a_refuser_is_owed_on_execution() public {

@@ -82,11 +82,14 @@ contract MockRecipient is IMessageRecipient {
     }
 }
 
-/// @notice A beneficiary contract whose `receive` accepts ether, refuses it, or burns all the
-/// gas it is given; it can withdraw what the bridge owes it.
+/// @notice A beneficiary contract whose `receive` accepts ether, refuses it, burns all the
+/// gas it is given, or accepts it at a cost (two new storage slots, ~45k gas); it can
+/// withdraw what the bridge owes it.
 contract EtherReceiver {
-    /// @dev 0 accepts, 1 reverts, 2 loops until out of gas.
+    /// @dev 0 accepts, 1 reverts, 2 loops until out of gas, 3 accepts and writes two slots.
     uint8 public mode;
+    uint256 public received;
+    uint256 public lastAt;
 
     function setMode(uint8 m) external {
         mode = m;
@@ -105,6 +108,10 @@ contract EtherReceiver {
         if (mode == 1) revert("no ether");
         if (mode == 2) {
             while (true) {}
+        }
+        if (mode == 3) {
+            received += msg.value;
+            lastAt = block.timestamp;
         }
     }
 }

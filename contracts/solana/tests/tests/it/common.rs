@@ -805,11 +805,21 @@ impl TokenAccounts {
         vec![
             AccountMeta::new(self.token_config, false),
             AccountMeta::new(self.mint, false),
-            AccountMeta::new(self.vault, false),
+            vault_meta(&self.vault),
             AccountMeta::new(self.beneficiary_token, false),
             AccountMeta::new_readonly(self.authority, false),
             AccountMeta::new_readonly(self.token_program, false),
         ]
+    }
+}
+
+/// The vault account of `send`/`deliver`/`execute_queued`: writable for a home token's vault;
+/// this program's id, read-only, for a bridged mint (nothing is written there).
+pub fn vault_meta(vault: &Pubkey) -> AccountMeta {
+    if *vault == PROGRAM_ID {
+        AccountMeta::new_readonly(PROGRAM_ID, false)
+    } else {
+        AccountMeta::new(*vault, false)
     }
 }
 
@@ -875,7 +885,7 @@ pub fn send_ix(
             AccountMeta::new(token_pda(token_id), false),
             AccountMeta::new(*sender_token, false),
             AccountMeta::new(*mint, false),
-            AccountMeta::new(*vault, false),
+            vault_meta(vault),
             AccountMeta::new_readonly(TOKEN_PROGRAM, false),
             AccountMeta::new_readonly(CLOCK, false),
         ],

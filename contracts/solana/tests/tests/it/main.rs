@@ -12,6 +12,7 @@
     clippy::indexing_slicing
 )]
 
+mod client;
 mod close_signatures;
 mod common;
 mod deliver;

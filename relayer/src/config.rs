@@ -531,8 +531,13 @@ impl Config {
             .routes
             .iter()
             .map(|r| {
+                let standby = if r.standby.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} standby", r.standby.len())
+                };
                 format!(
-                    "{} -> {} ({}-of-{}, epoch {})",
+                    "{} -> {} ({}-of-{}, epoch {}{standby})",
                     r.from,
                     r.to,
                     r.threshold,

@@ -243,3 +243,58 @@ fn passwords_in_store_urls_are_redacted() {
     .unwrap();
     assert!(!c.summary().contains("hunter2"));
 }
+
+#[test]
+fn standby_validators_are_endpoints_outside_the_expected_set() {
+    let validators_end = "  { address = \"0x90F79bf6EB2c4f870365E785982E1f101E93b906\", url = \"http://127.0.0.1:7003\" },\n]\n";
+    let standby = |address: &str, url: &str| {
+        with(
+            validators_end,
+            &format!(
+                "{validators_end}standby = [{{ address = \"{address}\", url = \"{url}\" }}]\n"
+            ),
+        )
+    };
+    let c = Config::parse(&standby(
+        "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+        "http://127.0.0.1:7004",
+    ))
+    .unwrap();
+    let route = &c.routes[0];
+    assert_eq!(route.standby.len(), 1);
+    // Not part of the expected set (still 2-of-3) ...
+    assert_eq!(c.validator_set(route).unwrap().validators().len(), 3);
+    assert!(
+        c.summary().contains("(2-of-3, epoch 1, 1 standby)"),
+        "{}",
+        c.summary()
+    );
+    // ... but an endpoint the daemon may ask.
+    let next: EvmAddress = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
+        .parse()
+        .unwrap();
+    assert_eq!(route.endpoint(&next).unwrap().url, "http://127.0.0.1:7004");
+    let member: EvmAddress = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+        .parse()
+        .unwrap();
+    assert_eq!(
+        route.endpoint(&member).unwrap().url,
+        "http://127.0.0.1:7001"
+    );
+    assert!(route.endpoint(&EvmAddress([9; 20])).is_none());
+    // A standby address already in the set, or a bad URL, is named.
+    assert_eq!(
+        key_of(&standby(
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            "http://127.0.0.1:7004"
+        )),
+        "routes[0].standby[0].address"
+    );
+    assert_eq!(
+        key_of(&standby(
+            "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+            "ftp://x"
+        )),
+        "routes[0].standby[0].url"
+    );
+}

@@ -2,6 +2,7 @@
 //! connection closed, new ones refused) and "come back" on the same address.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ pub(crate) struct Proxy {
     target: SocketAddr,
     accept: Option<JoinHandle<()>>,
     connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    accepted: Arc<AtomicUsize>,
 }
 
 impl Proxy {
@@ -34,7 +36,13 @@ impl Proxy {
             target,
             accept: None,
             connections: Arc::new(Mutex::new(Vec::new())),
+            accepted: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// How many connections it has accepted so far.
+    pub(crate) fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
     }
 
     /// Its URL.
@@ -58,8 +66,10 @@ impl Proxy {
         };
         let target = self.target;
         let connections = self.connections.clone();
+        let accepted = self.accepted.clone();
         self.accept = Some(tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                accepted.fetch_add(1, Ordering::SeqCst);
                 let handle = tokio::spawn(async move {
                     if let Ok(mut outbound) = TcpStream::connect(target).await {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;

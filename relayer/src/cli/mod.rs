@@ -1,5 +1,6 @@
 //! Command-line parsing and output.
 
+mod bridge;
 mod relayer;
 mod secrets;
 mod wallet;
@@ -29,6 +30,13 @@ enum Command {
         #[command(subcommand)]
         command: wallet::WalletCommand,
     },
+    /// Send tokens and messages across the bridge and follow them to delivery. Chains come
+    /// from a relayer configuration file's [[chains]]; keys from the mnemonic
+    /// (TRESTLE_MNEMONIC or standard input) or an EVM keystore.
+    Bridge {
+        #[command(subcommand)]
+        command: bridge::BridgeCommand,
+    },
     /// The bridge daemon (validator and relayer roles) and its operator commands.
     Relayer {
         #[command(subcommand)]
@@ -40,6 +48,7 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Wallet { command } => wallet::run(command),
+        Command::Bridge { command } => bridge::run(command, cli.json),
         Command::Relayer { command } => relayer::run(command),
     }
 }

@@ -8,6 +8,7 @@
     reason = "tests: a failed unwrap is a failed test"
 )]
 
+mod bridge_cli;
 mod config;
 mod daemon;
 mod e2e;

@@ -1,0 +1,405 @@
+//! A typed client of the relayer's read-only status API (`relayer/src/api.rs`):
+//! `GET {base}/v1/messages/{id}`, and of a validator's `GET {base}/v1/attestations/{id}`.
+//!
+//! The JSON shape is the contract: every field is checked (hex lengths, known states), the
+//! encoded message must hash to the id, and the errors name the field. A 404 is
+//! [`Error::NotFound`], other error statuses [`Error::Api`] with the server's `error` text.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+use trestle_bridge::{Message, MessageId};
+
+use crate::error::{Error, Result};
+use crate::status::{Stage, StatusSource, TransferStatus};
+
+/// The relayer's pipeline state of a message (`state` in the API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RelayerState {
+    /// Indexed; attestations are being collected.
+    Pending,
+    /// Enough attestations; waiting to be submitted.
+    Ready,
+    /// A `deliver` transaction was sent.
+    Submitted,
+    /// Delivered and held by the destination; to be executed.
+    Queued,
+    /// Executed on the destination.
+    Delivered,
+    /// Parked after the retry cap.
+    Failed,
+    /// Taken out by an operator.
+    Skipped,
+    /// Its origin block was reorganised away.
+    Orphaned,
+}
+
+impl RelayerState {
+    /// Parses the API's name of a state.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "pending" => Self::Pending,
+            "ready" => Self::Ready,
+            "submitted" => Self::Submitted,
+            "queued" => Self::Queued,
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            "skipped" => Self::Skipped,
+            "orphaned" => Self::Orphaned,
+            _ => return None,
+        })
+    }
+}
+
+/// One message as the relayer's `GET /v1/messages/{id}` describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayerMessage {
+    /// The message id.
+    pub id: MessageId,
+    /// The message (decoded from `encoded`; it hashes to `id`).
+    pub message: Message,
+    /// Origin block number or slot.
+    pub origin_height: u64,
+    /// Origin transaction (32-byte hash on EVM, 64-byte signature on Solana).
+    pub origin_tx: Vec<u8>,
+    /// Pipeline state.
+    pub state: RelayerState,
+    /// Failed attempts in the current state.
+    pub attempts: u64,
+    /// The last error.
+    pub last_error: Option<String>,
+    /// The last destination transaction.
+    pub tx_hash: Option<[u8; 32]>,
+    /// Not worked on before this time (Unix ms).
+    pub next_attempt_at: i64,
+    /// First seen (Unix ms).
+    pub created_at: i64,
+    /// Delivered (Unix ms).
+    pub delivered_at: Option<i64>,
+}
+
+impl RelayerMessage {
+    /// The user-facing status: the relayer's state as a [`Stage`]. `signatures`/`threshold`
+    /// fill in the attestation progress of a pending message when known.
+    pub fn status(&self, signatures: Option<usize>, threshold: Option<usize>) -> TransferStatus {
+        let stage = match self.state {
+            RelayerState::Pending => Stage::Attesting {
+                signatures,
+                threshold,
+            },
+            RelayerState::Ready => Stage::Ready,
+            RelayerState::Submitted => Stage::Submitted {
+                tx: self.tx_hash.map(|h| format!("0x{}", hex::encode(h))),
+            },
+            RelayerState::Queued => Stage::Queued { release_at: None },
+            RelayerState::Delivered => Stage::Delivered,
+            RelayerState::Failed => Stage::Failed {
+                reason: self.last_error.clone(),
+            },
+            RelayerState::Skipped => Stage::Skipped,
+            RelayerState::Orphaned => Stage::Orphaned,
+        };
+        TransferStatus {
+            id: self.id,
+            stage,
+            source: StatusSource::Relayer,
+            origin: Some(self.message.origin),
+            destination: Some(self.message.destination),
+            nonce: Some(self.message.nonce),
+            last_error: self.last_error.clone(),
+        }
+    }
+}
+
+/// The wire shape; every field is required and checked in [`RelayerMessage::from_wire`].
+#[derive(Debug, Deserialize)]
+struct Wire {
+    id: String,
+    origin: u32,
+    nonce: u64,
+    destination: u32,
+    encoded: String,
+    origin_height: u64,
+    origin_tx: String,
+    state: String,
+    attempts: u64,
+    next_attempt_at: i64,
+    last_error: Option<String>,
+    tx_hash: Option<String>,
+    created_at: i64,
+    delivered_at: Option<i64>,
+}
+
+fn hex_field(field: &str, text: &str) -> std::result::Result<Vec<u8>, String> {
+    let digits = text
+        .strip_prefix("0x")
+        .ok_or_else(|| format!("`{field}` is not 0x-prefixed hex"))?;
+    hex::decode(digits).map_err(|e| format!("`{field}` is not hex: {e}"))
+}
+
+fn hex32(field: &str, text: &str) -> std::result::Result<[u8; 32], String> {
+    let bytes = hex_field(field, text)?;
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| format!("`{field}` is {} bytes, expected 32", bytes.len()))
+}
+
+impl RelayerMessage {
+    fn from_wire(w: Wire) -> std::result::Result<Self, String> {
+        let id = hex32("id", &w.id)?;
+        let encoded = hex_field("encoded", &w.encoded)?;
+        let message =
+            Message::decode(&encoded).map_err(|e| format!("`encoded` does not decode: {e}"))?;
+        if message.id() != id {
+            return Err("`encoded` does not hash to `id`".to_owned());
+        }
+        if message.origin != w.origin || message.nonce != w.nonce {
+            return Err("`origin`/`nonce` differ from the encoded message's".to_owned());
+        }
+        if message.destination != w.destination {
+            return Err("`destination` differs from the encoded message's".to_owned());
+        }
+        let state = RelayerState::parse(&w.state)
+            .ok_or_else(|| format!("`state` `{}` is not a known state", w.state))?;
+        let tx_hash = w
+            .tx_hash
+            .as_deref()
+            .map(|t| hex32("tx_hash", t))
+            .transpose()?;
+        Ok(Self {
+            id,
+            message,
+            origin_height: w.origin_height,
+            origin_tx: hex_field("origin_tx", &w.origin_tx)?,
+            state,
+            attempts: w.attempts,
+            last_error: w.last_error,
+            tx_hash,
+            next_attempt_at: w.next_attempt_at,
+            created_at: w.created_at,
+            delivered_at: w.delivered_at,
+        })
+    }
+}
+
+/// A client of one relayer's (or validator's) HTTP API.
+#[derive(Debug, Clone)]
+pub struct RelayerApi {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl RelayerApi {
+    /// A client of the API at `base_url` (`http://host:port`, a trailing `/` is ignored), with
+    /// a 10 s timeout per request. Makes no request. Refuses a URL that is not `http://` or
+    /// `https://`.
+    pub fn new(base_url: &str) -> Result<Self> {
+        let base = base_url.trim().trim_end_matches('/').to_owned();
+        let rest = base
+            .strip_prefix("http://")
+            .or_else(|| base.strip_prefix("https://"));
+        if rest.is_none_or(|host| host.is_empty()) {
+            return Err(Error::input(
+                "relayer API URL",
+                format!("`{base_url}` is not an http:// or https:// URL"),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| Error::input("relayer API URL", e))?;
+        Ok(Self { base, http })
+    }
+
+    /// The base URL.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    async fn get(&self, path: &str) -> Result<(u16, String)> {
+        let url = format!("{}{path}", self.base);
+        let unreachable = |e: reqwest::Error| Error::Unreachable {
+            url: self.base.clone(),
+            reason: e.to_string(),
+        };
+        let response = self.http.get(&url).send().await.map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let body = response.text().await.map_err(unreachable)?;
+        Ok((status, body))
+    }
+
+    fn error_text(body: &str) -> String {
+        serde_json::from_str::<Value>(body)
+            .ok()
+            .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_else(|| body.chars().take(200).collect())
+    }
+
+    /// `GET /v1/messages/{id}`: the relayer's record of a message.
+    pub async fn message(&self, id: &MessageId) -> Result<RelayerMessage> {
+        let id_hex = hex::encode(id);
+        let (status, body) = self.get(&format!("/v1/messages/0x{id_hex}")).await?;
+        match status {
+            200 => {}
+            404 => {
+                return Err(Error::NotFound {
+                    url: self.base.clone(),
+                    id: id_hex,
+                });
+            }
+            _ => {
+                return Err(Error::Api {
+                    url: self.base.clone(),
+                    status,
+                    reason: Self::error_text(&body),
+                });
+            }
+        }
+        let malformed = |reason: String| Error::MalformedApi {
+            url: self.base.clone(),
+            reason,
+        };
+        let wire: Wire = serde_json::from_str(&body).map_err(|e| malformed(e.to_string()))?;
+        let message = RelayerMessage::from_wire(wire).map_err(malformed)?;
+        if message.id != *id {
+            return Err(malformed(format!(
+                "asked for 0x{id_hex}, answered 0x{}",
+                hex::encode(message.id)
+            )));
+        }
+        Ok(message)
+    }
+
+    /// `GET /v1/attestations/{id}` of a validator: how many attestations it serves for the
+    /// message (0 when it answers 404: it has not signed it yet).
+    pub async fn attestation_count(&self, id: &MessageId) -> Result<usize> {
+        let id_hex = hex::encode(id);
+        let (status, body) = self.get(&format!("/v1/attestations/0x{id_hex}")).await?;
+        match status {
+            200 => {}
+            404 => return Ok(0),
+            _ => {
+                return Err(Error::Api {
+                    url: self.base.clone(),
+                    status,
+                    reason: Self::error_text(&body),
+                });
+            }
+        }
+        let v: Value = serde_json::from_str(&body).map_err(|e| Error::MalformedApi {
+            url: self.base.clone(),
+            reason: e.to_string(),
+        })?;
+        v.get("attestations")
+            .and_then(Value::as_array)
+            .map(Vec::len)
+            .ok_or_else(|| Error::MalformedApi {
+                url: self.base.clone(),
+                reason: "`attestations` is missing or not an array".to_owned(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trestle_core::chain::UniversalAddress;
+
+    fn sample() -> (Message, serde_json::Value) {
+        let m = Message::new(
+            7,
+            1,
+            UniversalAddress([1; 32]),
+            2,
+            UniversalAddress([2; 32]),
+            vec![0, 1, 2],
+        )
+        .unwrap();
+        let json = serde_json::json!({
+            "id": format!("0x{}", hex::encode(m.id())),
+            "origin": 1, "nonce": 7, "destination": 2,
+            "sender": format!("0x{}", hex::encode([1u8; 32])),
+            "recipient": format!("0x{}", hex::encode([2u8; 32])),
+            "encoded": format!("0x{}", hex::encode(m.encode())),
+            "origin_height": 10,
+            "origin_block_hash": format!("0x{}", hex::encode([3u8; 32])),
+            "origin_tx": format!("0x{}", hex::encode([4u8; 32])),
+            "state": "submitted", "attempts": 0, "next_attempt_at": 0,
+            "last_error": null, "tx_hash": format!("0x{}", hex::encode([5u8; 32])),
+            "claimed_by": null, "claimed_until": null,
+            "created_at": 1, "updated_at": 2, "delivered_at": null
+        });
+        (m, json)
+    }
+
+    fn parse(v: &serde_json::Value) -> std::result::Result<RelayerMessage, String> {
+        let wire: Wire = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+        RelayerMessage::from_wire(wire)
+    }
+
+    #[test]
+    fn the_relayer_shape_parses_and_maps_to_a_stage() {
+        let (m, json) = sample();
+        let r = parse(&json).unwrap();
+        assert_eq!(r.message, m);
+        assert_eq!(r.state, RelayerState::Submitted);
+        let s = r.status(None, None);
+        assert_eq!(
+            s.stage,
+            Stage::Submitted {
+                tx: Some(format!("0x{}", "05".repeat(32)))
+            }
+        );
+        assert_eq!(
+            (s.origin, s.destination, s.nonce),
+            (Some(1), Some(2), Some(7))
+        );
+    }
+
+    #[test]
+    fn malformed_answers_name_the_field() {
+        let (_, json) = sample();
+        let cases = [
+            ("state", serde_json::json!("lost"), "`state` `lost`"),
+            ("id", serde_json::json!("0x12"), "`id` is 1 bytes"),
+            (
+                "encoded",
+                serde_json::json!("0x00"),
+                "`encoded` does not decode",
+            ),
+            (
+                "tx_hash",
+                serde_json::json!("zz"),
+                "`tx_hash` is not 0x-prefixed",
+            ),
+            ("nonce", serde_json::json!(8), "`origin`/`nonce` differ"),
+            (
+                "id",
+                serde_json::json!(format!("0x{}", "00".repeat(32))),
+                "does not hash",
+            ),
+        ];
+        for (field, value, expected) in cases {
+            let mut bad = json.clone();
+            bad[field] = value;
+            let e = parse(&bad).unwrap_err();
+            assert!(e.contains(expected), "{field}: {e}");
+        }
+        let mut missing = json.clone();
+        missing.as_object_mut().unwrap().remove("state");
+        assert!(parse(&missing).unwrap_err().contains("state"));
+    }
+
+    #[test]
+    fn urls_must_be_http() {
+        assert!(RelayerApi::new("http://127.0.0.1:9090/").is_ok());
+        assert_eq!(
+            RelayerApi::new("http://127.0.0.1:9090/").unwrap().url(),
+            "http://127.0.0.1:9090"
+        );
+        for bad in ["127.0.0.1:9090", "ftp://x", "http://"] {
+            let e = RelayerApi::new(bad).unwrap_err().to_string();
+            assert!(e.contains("not an http:// or https:// URL"), "{bad}: {e}");
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! The EVM bridge contract from a user's side: send a token (native ether, a home ERC-20
+//! after an approval, or a bridged token that is burnt) or a message, read the `MessageSent`
+//! log back from the receipt, and ask a destination bridge what became of a message.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy_primitives::{Address, B256};
+use alloy_sol_types::{SolCall, SolEvent, SolType};
+use trestle_bridge::evm_bindings::Bridge;
+use trestle_bridge::{Message, MessageId};
+use trestle_core::chain::{Chain as _, ChainEvent, TxId, U256, UniversalAddress};
+use trestle_core::evm::EvmAddress;
+use trestle_evm::{Erc20, EvmChain, EvmSender, LandingPolicy, LogFilter, TxRequest};
+
+use crate::error::{Error, Result};
+use crate::sent::SentMessage;
+use crate::status::Stage;
+
+/// The local-token sentinel of native ether in `Bridge.tokens`.
+pub const NATIVE: EvmAddress = EvmAddress([0xee; 20]);
+
+/// A token as the bridge registered it (`tokens(id)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvmToken {
+    /// The local contract, or [`NATIVE`] for ether.
+    pub local: EvmAddress,
+    /// Whether this chain is the token's home (locked here) or it is a bridged token (burnt
+    /// here).
+    pub home: bool,
+    /// `local = home units / 10^local_exp`.
+    pub local_exp: u8,
+    /// Timelock of large inbound transfers, seconds.
+    pub delay: u64,
+}
+
+impl EvmToken {
+    /// Whether the token is native ether.
+    pub fn is_native(&self) -> bool {
+        self.local == NATIVE
+    }
+}
+
+/// What to send: `amount` local base units of `token_id` to `beneficiary` on `destination`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSend {
+    /// The destination domain.
+    pub destination: u32,
+    /// The bridge token id.
+    pub token_id: [u8; 32],
+    /// Local base units (wei for ether).
+    pub amount: U256,
+    /// The recipient on the destination, as a universal address.
+    pub beneficiary: UniversalAddress,
+}
+
+/// A Trestle bridge contract on one EVM chain.
+#[derive(Debug, Clone)]
+pub struct EvmBridge {
+    chain: Arc<EvmChain>,
+    address: EvmAddress,
+}
+
+fn malformed(chain: &EvmChain, what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Chain(trestle_core::Error::MalformedResponse {
+        endpoint: chain.config().name.clone(),
+        reason: format!("{what} does not decode: {e}"),
+    })
+}
+
+impl EvmBridge {
+    /// The bridge at `address` on `chain`. Makes no request.
+    pub fn new(chain: Arc<EvmChain>, address: EvmAddress) -> Self {
+        Self { chain, address }
+    }
+
+    /// The chain.
+    pub fn chain(&self) -> &Arc<EvmChain> {
+        &self.chain
+    }
+
+    /// The contract address.
+    pub fn address(&self) -> EvmAddress {
+        self.address
+    }
+
+    fn name(&self) -> &str {
+        &self.chain.config().name
+    }
+
+    async fn view<C: SolCall>(&self, call: C, what: &str) -> Result<C::Return> {
+        let out = self.chain.call(self.address, &call.abi_encode()).await?;
+        if out.is_empty() {
+            return Err(Error::Chain(trestle_core::Error::MalformedResponse {
+                endpoint: self.name().to_owned(),
+                reason: format!(
+                    "{what}: empty answer; is {} a Trestle bridge?",
+                    self.address
+                ),
+            }));
+        }
+        C::abi_decode_returns(&out).map_err(|e| malformed(&self.chain, what, e))
+    }
+
+    /// `localDomain()`.
+    pub async fn domain(&self) -> Result<u32> {
+        self.view(Bridge::localDomainCall {}, "localDomain()").await
+    }
+
+    /// `tokens(id)`; [`Error::UnknownToken`] when the bridge does not know it.
+    pub async fn token(&self, token_id: &[u8; 32]) -> Result<EvmToken> {
+        let t = self
+            .view(Bridge::tokensCall(B256::from(*token_id)), "tokens(id)")
+            .await?;
+        if t.local == Address::ZERO {
+            return Err(Error::UnknownToken {
+                chain: self.name().to_owned(),
+                token_id: hex::encode(token_id),
+            });
+        }
+        Ok(EvmToken {
+            local: EvmAddress(t.local.0.0),
+            home: t.home,
+            local_exp: t.localExp,
+            delay: t.delay,
+        })
+    }
+
+    /// The attestation threshold this bridge requires for messages from `origin`
+    /// (`remote(origin).threshold`); `None` when it has no validator set for it.
+    pub async fn threshold(&self, origin: u32) -> Result<Option<usize>> {
+        let r = self
+            .view(Bridge::remoteCall { domain: origin }, "remote(domain)")
+            .await?;
+        Ok((r.threshold > 0).then_some(usize::from(r.threshold)))
+    }
+
+    /// Checks a token send against what the bridge would refuse, with errors that say why:
+    /// zero amount or beneficiary, unknown token, disabled route, an amount the destination
+    /// cannot represent, the outbound rate limit, and the sender's balance.
+    async fn check_send(&self, from: EvmAddress, send: &TokenSend) -> Result<EvmToken> {
+        if send.amount.is_zero() {
+            return Err(Error::input("amount", "must not be zero"));
+        }
+        if send.beneficiary.0 == [0u8; 32] {
+            return Err(Error::input("beneficiary", "must not be the zero address"));
+        }
+        let token = self.token(&send.token_id).await?;
+        let route = self
+            .view(
+                Bridge::routesCall {
+                    _0: B256::from(send.token_id),
+                    _1: send.destination,
+                },
+                "routes(id, destination)",
+            )
+            .await?;
+        if route.remoteMax == 0 {
+            return Err(Error::input(
+                "destination",
+                format!(
+                    "the bridge on {} has no route for this token to domain {}",
+                    self.name(),
+                    send.destination
+                ),
+            ));
+        }
+        let home = trestle_bridge::amount::local_to_home(send.amount, token.local_exp)?;
+        trestle_bridge::amount::check_outbound(home, route.remoteExp, U256::from(route.remoteMax))
+            .map_err(|e| {
+                Error::input(
+                    "amount",
+                    format!(
+                        "{} cannot be sent to domain {}: {e}",
+                        send.amount, send.destination
+                    ),
+                )
+            })?;
+        let available = self
+            .view(
+                Bridge::availableForCall {
+                    tokenId: B256::from(send.token_id),
+                    inbound: false,
+                },
+                "availableFor(id, false)",
+            )
+            .await?;
+        if send.amount > available {
+            return Err(Error::input(
+                "amount",
+                format!(
+                    "{} is over the outbound rate limit of the bridge on {} (available now: {available})",
+                    send.amount,
+                    self.name()
+                ),
+            ));
+        }
+        let balance = if token.is_native() {
+            self.chain
+                .native_balance(&UniversalAddress::from_evm(from.0))
+                .await?
+        } else {
+            Erc20::new(token.local)
+                .balance_of(&self.chain, from)
+                .await?
+        };
+        if balance < send.amount {
+            return Err(Error::input(
+                "amount",
+                format!(
+                    "{} is more than the balance {balance} of {from}",
+                    send.amount
+                ),
+            ));
+        }
+        Ok(token)
+    }
+
+    /// Sends a token with `sender`'s key: ether as `msg.value`, a home ERC-20 after an
+    /// `approve` of exactly the missing allowance (when the current allowance is short), a
+    /// bridged token by burning it. Waits for the receipt (fee bumps when stuck, at most
+    /// `timeout`) and returns the message read from its `MessageSent` log.
+    pub async fn send_token(
+        &self,
+        sender: &EvmSender,
+        send: &TokenSend,
+        timeout: Duration,
+    ) -> Result<SentMessage> {
+        let token = self.check_send(sender.address(), send).await?;
+        let policy = LandingPolicy {
+            stuck_after: (timeout / 3).max(Duration::from_secs(1)),
+            timeout,
+        };
+        if token.home && !token.is_native() {
+            let erc20 = Erc20::new(token.local);
+            let allowance = erc20
+                .allowance(&self.chain, sender.address(), self.address)
+                .await?;
+            if allowance < send.amount {
+                tracing::info!(chain = %self.name(), token = %token.local, "approving the bridge");
+                sender
+                    .land(erc20.approve_request(self.address, send.amount), policy)
+                    .await?;
+            }
+        }
+        let data = Bridge::sendTokenCall {
+            destination: send.destination,
+            tokenId: B256::from(send.token_id),
+            amount: send.amount,
+            beneficiary: B256::from(send.beneficiary.0),
+        }
+        .abi_encode();
+        let mut request = TxRequest::call(self.address, data);
+        if token.is_native() {
+            request = request.with_value(send.amount);
+        }
+        let (pending, receipt) = sender.land(request, policy).await?;
+        self.sent_in(pending.hash, receipt.block_number).await
+    }
+
+    /// Sends `payload` to `recipient` on `destination` (`sendMessage`) and returns the
+    /// message read from the receipt.
+    pub async fn send_message(
+        &self,
+        sender: &EvmSender,
+        destination: u32,
+        recipient: UniversalAddress,
+        payload: &[u8],
+        timeout: Duration,
+    ) -> Result<SentMessage> {
+        if recipient.0 == [0u8; 32] {
+            return Err(Error::input("recipient", "must not be the zero address"));
+        }
+        if payload.len() > trestle_bridge::body::MAX_PAYLOAD_LEN {
+            return Err(Error::input(
+                "payload",
+                format!(
+                    "{} bytes; at most {} fit in a message",
+                    payload.len(),
+                    trestle_bridge::body::MAX_PAYLOAD_LEN
+                ),
+            ));
+        }
+        let data = Bridge::sendMessageCall {
+            destination,
+            recipient: B256::from(recipient.0),
+            payload: payload.to_vec().into(),
+        }
+        .abi_encode();
+        let policy = LandingPolicy {
+            stuck_after: (timeout / 3).max(Duration::from_secs(1)),
+            timeout,
+        };
+        let (pending, receipt) = sender
+            .land(TxRequest::call(self.address, data), policy)
+            .await?;
+        self.sent_in(pending.hash, receipt.block_number).await
+    }
+
+    fn message_sent_filter(&self) -> LogFilter {
+        LogFilter::contract(self.address).with_event(Bridge::MessageSent::SIGNATURE_HASH.0)
+    }
+
+    /// Decodes a `MessageSent` log: the data is the message, whose id is the first indexed
+    /// topic.
+    fn decode_sent(&self, event: &ChainEvent) -> Result<Message> {
+        let bytes = <alloy_sol_types::sol_data::Bytes as SolType>::abi_decode(&event.data)
+            .map_err(|e| malformed(&self.chain, "a MessageSent log", e))?;
+        let message = Message::decode(&bytes)?;
+        if event.topics.get(1) != Some(&message.id()) {
+            return Err(malformed(
+                &self.chain,
+                "a MessageSent log",
+                "the indexed id is not the message's id",
+            ));
+        }
+        Ok(message)
+    }
+
+    /// The message that transaction `tx` (mined in `block`) sent through this bridge.
+    pub async fn sent_in(&self, tx: [u8; 32], block: u64) -> Result<SentMessage> {
+        let logs = self
+            .chain
+            .logs(&self.message_sent_filter(), block, block)
+            .await?;
+        let event = logs
+            .iter()
+            .find(|e| e.tx_id == TxId::Evm(tx))
+            .ok_or_else(|| Error::NoMessage {
+                chain: self.name().to_owned(),
+                tx: TxId::Evm(tx).to_string(),
+            })?;
+        Ok(SentMessage::new(
+            self.decode_sent(event)?,
+            event.tx_id.clone(),
+            event.height,
+        ))
+    }
+
+    /// Finds the message with `id` among this bridge's `MessageSent` logs from block
+    /// `from_block` to the head (`None` if it is not there).
+    pub async fn find_sent(&self, id: &MessageId, from_block: u64) -> Result<Option<SentMessage>> {
+        let head = self.chain.block_number().await?;
+        let logs = self
+            .chain
+            .logs(&self.message_sent_filter(), from_block, head)
+            .await?;
+        match logs.iter().find(|e| e.topics.get(1) == Some(id)) {
+            Some(event) => Ok(Some(SentMessage::new(
+                self.decode_sent(event)?,
+                event.tx_id.clone(),
+                event.height,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// What this (destination) bridge did with message `id`: its record (`records(id)`:
+    /// queued with the release time, failed recipient call, cancelled, executed after a
+    /// queue), else whether `(origin, nonce)` was delivered when `origin_nonce` is known, else
+    /// whether a `MessageDelivered` log with the id exists from block `search_from`.
+    /// [`Stage::Unknown`] when none of these shows it.
+    pub async fn delivery(
+        &self,
+        id: &MessageId,
+        origin_nonce: Option<(u32, u64)>,
+        search_from: u64,
+    ) -> Result<Stage> {
+        let record = self
+            .view(Bridge::recordsCall(B256::from(*id)), "records(id)")
+            .await?;
+        match record.status {
+            1 => return Ok(Stage::Delivered),
+            2 => {
+                return Ok(Stage::Queued {
+                    release_at: Some(record.readyAt),
+                });
+            }
+            3 => return Ok(Stage::RecipientFailed),
+            4 => return Ok(Stage::Cancelled),
+            _ => {}
+        }
+        let delivered = match origin_nonce {
+            Some((origin, nonce)) => {
+                self.view(
+                    Bridge::deliveredCall { origin, nonce },
+                    "delivered(origin, nonce)",
+                )
+                .await?
+            }
+            None => {
+                let head = self.chain.block_number().await?;
+                let filter = LogFilter::contract(self.address)
+                    .with_event(Bridge::MessageDelivered::SIGNATURE_HASH.0);
+                self.chain
+                    .logs(&filter, search_from, head)
+                    .await?
+                    .iter()
+                    .any(|e| e.topics.get(1) == Some(id))
+            }
+        };
+        Ok(if delivered {
+            Stage::Delivered
+        } else {
+            Stage::Unknown
+        })
+    }
+}

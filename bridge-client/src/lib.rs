@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+
+pub mod api;
+mod error;
+pub mod evm;
+mod sent;
+pub mod solana;
+pub mod status;
+pub mod tracker;
+pub mod units;
+
+pub use api::{RelayerApi, RelayerMessage, RelayerState};
+pub use error::{Error, Result};
+pub use evm::{EvmBridge, EvmToken, TokenSend};
+pub use sent::SentMessage;
+pub use solana::SolanaBridge;
+pub use status::{Stage, StatusSource, TransferStatus, parse_message_id};
+pub use tracker::{Destination, FollowUntil, Tracker};
+pub use units::{parse_base_units, parse_units};

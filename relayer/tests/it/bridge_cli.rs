@@ -1,0 +1,454 @@
+//! `trestle bridge send` / `trestle bridge status`: the real binary against two anvil chains
+//! with the Solidity bridge deployed, three validator daemons (2-of-3) and a relayer daemon
+//! serving its status API. Ether and an ERC-20 go from A to B; a large transfer is queued by B's
+//! timelock; the status comes from the relayer API and from the destination chain; bad input
+//! is refused with an error that names it.
+
+use alloy_primitives::{Address, B256};
+use alloy_sol_types::{SolCall, SolConstructor};
+use assert_cmd::Command;
+use serde_json::Value;
+use trestle_bridge::evm_bindings::{Bridge, BridgedToken};
+use trestle_bridge::token_id;
+use trestle_core::chain::{U256, UniversalAddress};
+use trestle_core::evm::EvmAddress;
+use trestle_evm::{EvmSender, TxRequest};
+use trestle_relayer::{Daemon, Keys};
+use trestle_tests::Anvil;
+
+use crate::e2e::{
+    DOMAIN_A, DOMAIN_B, addr, balance_of, chain_config, config, configure, connect, deploy_bridges,
+    live_endpoints, placeholder_endpoints, send, signer, start_validators,
+};
+
+const MNEMONIC: &str = "test test test test test test test test test test test junk";
+/// Dev account 3 sends (index 3 of the mnemonic).
+const USER_INDEX: &str = "3";
+const E18: u128 = 1_000_000_000_000_000_000;
+
+fn trestle() -> Command {
+    let mut cmd = Command::cargo_bin("trestle").unwrap();
+    cmd.env_remove("TRESTLE_MNEMONIC")
+        .env_remove("TRESTLE_PASSPHRASE")
+        .env_remove("TRESTLE_API_URL")
+        .env_remove("TRESTLE_RELAYER_CONFIG");
+    cmd
+}
+
+/// Runs `trestle --json bridge ARGS` off the async runtime; returns (success, stdout JSON or
+/// Null, stderr).
+async fn run(args: Vec<String>, mnemonic: bool) -> (bool, Value, String) {
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = trestle();
+        if mnemonic {
+            cmd.env("TRESTLE_MNEMONIC", MNEMONIC);
+        }
+        let out = cmd
+            .arg("--json")
+            .arg("bridge")
+            .args(&args)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+        (out.status.success(), json, stderr)
+    })
+    .await
+    .unwrap()
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+async fn deploy(sender: &EvmSender, code: &[u8], args: Vec<u8>) -> EvmAddress {
+    let mut init = code.to_vec();
+    init.extend(args);
+    send(sender, TxRequest::deploy(init))
+        .await
+        .contract_address
+        .unwrap()
+}
+
+fn chains_file(
+    dir: &std::path::Path,
+    anvil_a: &Anvil,
+    anvil_b: &Anvil,
+    bridges: (EvmAddress, EvmAddress),
+    validators: &[String],
+) -> String {
+    let urls: Vec<String> = validators
+        .iter()
+        .map(|u| format!("{{ address = \"0x{}\", url = \"{u}\" }}", "11".repeat(20)))
+        .collect();
+    let text = format!(
+        r#"
+[[chains]]
+name = "a"
+domain = {DOMAIN_A}
+chain_id = {}
+rpc_urls = ["{}"]
+bridge = "{}"
+preset = "anvil"
+poll_interval_ms = 100
+
+[[chains]]
+name = "b"
+domain = {DOMAIN_B}
+chain_id = {}
+rpc_urls = ["{}"]
+bridge = "{}"
+preset = "anvil"
+poll_interval_ms = 100
+
+[[routes]]
+from = "a"
+to = "b"
+epoch = 1
+threshold = 2
+validators = [{}]
+"#,
+        anvil_a.chain_id(),
+        anvil_a.url(),
+        bridges.0,
+        anvil_b.chain_id(),
+        anvil_b.url(),
+        bridges.1,
+        urls.join(", ")
+    );
+    let path = dir.join("chains.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bridge_send_and_status_through_a_running_relayer() {
+    let anvil_a = Anvil::builder().chain_id(31_337).spawn().unwrap();
+    let anvil_b = Anvil::builder().chain_id(31_338).spawn().unwrap();
+    let chain_a = connect(&anvil_a, "a").await;
+    let chain_b = connect(&anvil_b, "b").await;
+    let validator_keys: Vec<_> = (5..8).map(signer).collect();
+    let validator_addrs: Vec<EvmAddress> = validator_keys.iter().map(|k| k.address()).collect();
+    // B queues inbound transfers of 3 ether or more behind its one-hour timelock.
+    let d = deploy_bridges(
+        &anvil_a,
+        &anvil_b,
+        &chain_a,
+        &chain_b,
+        &validator_addrs,
+        3 * E18,
+    )
+    .await;
+
+    // An ERC-20 whose home is A ("TKN", minted by dev account 0), bridged to B as "bTKN".
+    let admin = signer(0);
+    let admin_a = EvmSender::new(chain_a.clone(), admin.clone());
+    let admin_b = EvmSender::new(chain_b.clone(), admin.clone());
+    let ctor = |minter: EvmAddress, name: &str| {
+        BridgedToken::constructorCall::new((addr(minter), name.to_owned(), name.to_owned(), 18u8))
+            .abi_encode()
+    };
+    let tkn = deploy(
+        &admin_a,
+        &BridgedToken::BYTECODE,
+        ctor(admin.address(), "TKN"),
+    )
+    .await;
+    let btkn = deploy(&admin_b, &BridgedToken::BYTECODE, ctor(d.bridge_b, "bTKN")).await;
+    let user = signer(3);
+    let mint =
+        BridgedToken::mintCall::new((addr(user.address()), U256::from(10 * E18))).abi_encode();
+    send(&admin_a, TxRequest::call(tkn, mint)).await;
+    let tkn_id = B256::from(token_id(DOMAIN_A, &UniversalAddress::from_evm(tkn.0)));
+    let big = 1_000_000 * E18;
+    configure(
+        &anvil_a,
+        &admin_a,
+        d.bridge_a,
+        vec![
+            Bridge::setTokenCall::new((tkn_id, addr(tkn), true, 0u8, big, 3_600u64)).abi_encode(),
+            Bridge::setRouteCall::new((tkn_id, DOMAIN_B, 0u8, u128::MAX)).abi_encode(),
+            Bridge::setLimitsCall::new((tkn_id, big, big, big, big)).abi_encode(),
+        ],
+    )
+    .await;
+    configure(
+        &anvil_b,
+        &admin_b,
+        d.bridge_b,
+        vec![
+            Bridge::setTokenCall::new((tkn_id, addr(btkn), false, 0u8, big, 3_600u64)).abi_encode(),
+            Bridge::setLimitsCall::new((tkn_id, big, big, big, big)).abi_encode(),
+        ],
+    )
+    .await;
+
+    // Validators and a relayer with its status API.
+    let chains = || {
+        vec![
+            chain_config("a", DOMAIN_A, &anvil_a, d.bridge_a),
+            chain_config("b", DOMAIN_B, &anvil_b, d.bridge_b),
+        ]
+    };
+    let placeholder = placeholder_endpoints(&validator_addrs);
+    let (validators, _dirs) = start_validators(&validator_keys, chains, &placeholder).await;
+    let endpoints = live_endpoints(&placeholder, &validators);
+    let relayer_dir = tempfile::tempdir().unwrap();
+    let relayer = Daemon::start(
+        config(relayer_dir.path(), chains(), endpoints.clone(), false, true),
+        Keys {
+            validator: None,
+            relayer: Some(signer(2)),
+        },
+        "r1",
+    )
+    .await
+    .unwrap();
+    let api = format!("http://{}", relayer.api_addr());
+    let dir = tempfile::tempdir().unwrap();
+    let validator_urls: Vec<String> = endpoints.iter().map(|e| e.url.clone()).collect();
+    let file = chains_file(
+        dir.path(),
+        &anvil_a,
+        &anvil_b,
+        (d.bridge_a, d.bridge_b),
+        &validator_urls,
+    );
+    let beneficiary = "0x4242424242424242424242424242424242424242";
+    let beneficiary_addr = Address::from([0x42; 20]);
+    let common = |extra: &[&str]| {
+        let mut v = args(&[
+            "send", "--config", &file, "--api", &api, "--from", "a", "--to", "b",
+        ]);
+        v.extend(args(&[
+            "--index",
+            USER_INDEX,
+            "--recipient",
+            beneficiary,
+            "--timeout",
+            "120",
+        ]));
+        v.extend(args(extra));
+        v
+    };
+
+    // 1. Ether, followed to delivery.
+    let (ok, out, err) = run(
+        common(&["--token", "native", "--amount", "1.5", "--wait"]),
+        true,
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out["nonce"], 0);
+    assert_eq!(out["origin"], DOMAIN_A);
+    assert_eq!(out["destination"], DOMAIN_B);
+    assert_eq!(out["status"]["stage"], "delivered", "{out}");
+    let ether_id = out["id"].as_str().unwrap().to_owned();
+    assert_eq!(ether_id.len(), 66);
+    assert_eq!(
+        balance_of(&chain_b, d.wrapped, beneficiary_addr).await,
+        U256::from(15 * E18 / 10)
+    );
+    // Progress lines went to stderr, one JSON object per change, ending delivered.
+    let stages: Vec<Value> = err
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(!stages.is_empty(), "{err}");
+    assert_eq!(stages.last().unwrap()["stage"], "delivered");
+
+    // 2. The ERC-20: approved and locked on A, minted on B.
+    let before = balance_of(&chain_a, tkn, addr(user.address())).await;
+    let (ok, out, err) = run(
+        common(&["--token", &tkn.to_string(), "--amount", "2.5", "--wait"]),
+        true,
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out["nonce"], 1);
+    assert_eq!(out["status"]["stage"], "delivered", "{out}");
+    assert_eq!(
+        balance_of(&chain_b, btkn, beneficiary_addr).await,
+        U256::from(25 * E18 / 10)
+    );
+    assert_eq!(
+        before - balance_of(&chain_a, tkn, addr(user.address())).await,
+        U256::from(25 * E18 / 10)
+    );
+    assert_eq!(
+        balance_of(&chain_a, tkn, addr(d.bridge_a)).await,
+        U256::from(25 * E18 / 10)
+    );
+
+    // 3. 5 ether is over B's timelock threshold: queued there with its release time.
+    let (ok, out, err) = run(
+        common(&["--token", "native", "--amount", "5", "--wait"]),
+        true,
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out["status"]["stage"], "queued", "{out}");
+    let release_at = out["status"]["release_at"].as_u64().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        release_at > now + 3_000 && release_at < now + 4_000,
+        "{release_at} vs {now}"
+    );
+    let queued_id = out["id"].as_str().unwrap().to_owned();
+
+    // 4. Status by id: from the relayer API (which names the destination), and from the
+    //    destination chain alone (no API).
+    let (ok, out, err) = run(
+        args(&["status", &ether_id, "--config", &file, "--api", &api]),
+        false,
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out["stage"], "delivered");
+    assert_eq!(out["nonce"], 0);
+    let (ok, out, err) = run(
+        args(&["status", &ether_id, "--config", &file, "--to", "b"]),
+        false,
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out["stage"], "delivered");
+    assert_eq!(out["source"], "destination");
+    let (ok, out, err) = run(
+        args(&["status", &queued_id, "--config", &file, "--to", "b"]),
+        false,
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out["stage"], "queued");
+    assert_eq!(out["release_at"].as_u64(), Some(release_at));
+
+    // 5. A message sent without --wait, then followed by id until it reaches B.
+    let recipient = format!("{}", d.bridge_b);
+    let mut message_args = args(&["send", "--config", &file, "--from", "a", "--to", "b"]);
+    message_args.extend(args(&[
+        "--recipient",
+        &recipient,
+        "--payload",
+        "0x68656c6c6f",
+        "--index",
+        USER_INDEX,
+    ]));
+    let (ok, out, err) = run(message_args, true).await;
+    assert!(ok, "{err}");
+    assert_eq!(out["nonce"], 3);
+    assert!(out.get("status").is_none());
+    let message_id = out["id"].as_str().unwrap().to_owned();
+    let (ok, out, err) = run(
+        args(&[
+            "status",
+            &message_id,
+            "--config",
+            &file,
+            "--api",
+            &api,
+            "--follow",
+            "--timeout",
+            "120",
+        ]),
+        false,
+    )
+    .await;
+    assert!(ok, "{err}");
+    let stage = out["stage"].as_str().unwrap();
+    assert!(
+        stage == "delivered" || stage == "recipient_failed",
+        "the message reached B: {out}"
+    );
+
+    // 6. Errors name what is wrong.
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--from", "nope"],
+            "no chain is named `nope` (configured: a, b)",
+        ),
+        (
+            vec!["--recipient", "0x1234"],
+            "--recipient `0x1234` is not an EVM address of b",
+        ),
+        (vec!["--amount", "1.2.3"], "invalid amount: `1.2.3`"),
+        (
+            vec!["--amount", "0.0000000000000000001"],
+            "more than 18 decimal places",
+        ),
+        (vec!["--amount", "0"], "must not be zero"),
+        (vec!["--amount", "100000"], "is more than the balance"),
+    ];
+    for (overrides, expected) in cases {
+        let mut v = args(&[
+            "send", "--config", &file, "--to", "b", "--index", USER_INDEX, "--token", "native",
+        ]);
+        let mut base = vec![
+            ("--from", "a"),
+            ("--recipient", beneficiary),
+            ("--amount", "1"),
+        ];
+        for pair in overrides.chunks(2) {
+            base.retain(|(k, _)| *k != pair[0]);
+            base.push((pair[0], pair[1]));
+        }
+        for (k, val) in base {
+            v.push(k.to_owned());
+            v.push(val.to_owned());
+        }
+        let (ok, _, err) = run(v, true).await;
+        assert!(!ok, "{expected}: succeeded");
+        assert!(err.contains(expected), "expected `{expected}` in {err}");
+    }
+    let unknown_token = format!("0x{}", "77".repeat(20));
+    let (ok, _, err) = run(common(&["--token", &unknown_token, "--amount", "1"]), true).await;
+    assert!(!ok);
+    assert!(
+        err.contains("is not registered on the bridge of a"),
+        "{err}"
+    );
+    let unknown = format!("0x{}", "ab".repeat(32));
+    let (ok, out, err) = run(
+        args(&[
+            "status", &unknown, "--config", &file, "--api", &api, "--to", "b",
+        ]),
+        false,
+    )
+    .await;
+    assert!(!ok);
+    assert_eq!(out, Value::Null);
+    assert!(err.contains("is unknown to the relayer at"), "{err}");
+    let (ok, _, err) = run(
+        args(&["status", "0x1234", "--config", &file, "--api", &api]),
+        false,
+    )
+    .await;
+    assert!(!ok);
+    assert!(
+        err.contains("invalid message id: `0x1234` is 2 bytes, expected 32"),
+        "{err}"
+    );
+    let (ok, _, err) = run(
+        args(&["status", &unknown, "--config", &file, "--api", &api]),
+        false,
+    )
+    .await;
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("does not know message {unknown}")),
+        "{err}"
+    );
+    // No mnemonic: refused before anything is sent.
+    let (ok, _, err) = run(common(&["--token", "native", "--amount", "1"]), false).await;
+    assert!(!ok);
+    assert!(err.contains("no mnemonic"), "{err}");
+
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}

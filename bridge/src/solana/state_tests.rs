@@ -1,0 +1,145 @@
+//! Tests of the account decoders on hand-built account data.
+
+use super::*;
+
+fn config_bytes() -> Vec<u8> {
+    let mut d = account_discriminator("Config").to_vec();
+    d.push(254); // bump
+    d.extend_from_slice(&2u32.to_le_bytes());
+    d.extend_from_slice(&[1; 32]);
+    d.extend_from_slice(&[2; 32]);
+    d.push(1); // paused
+    d.extend_from_slice(&7u64.to_le_bytes());
+    d.extend_from_slice(&3600i64.to_le_bytes());
+    d.extend_from_slice(&3u64.to_le_bytes());
+    d
+}
+
+#[test]
+fn config_decodes_and_bad_data_names_the_account() {
+    let data = config_bytes();
+    assert_eq!(data.len(), Config::LEN);
+    let c = Config::decode(&data).unwrap();
+    assert_eq!(
+        (c.bump, c.domain, c.paused, c.outbound_nonce, c.admin_delay),
+        (254, 2, true, 7, 3600)
+    );
+    assert_eq!(
+        (c.admin.0, c.guardian.0, c.next_proposal),
+        ([1; 32], [2; 32], 3)
+    );
+
+    let short = Config::decode(&data[..50]).unwrap_err();
+    assert_eq!(short.code(), "invalid_account");
+    assert!(
+        short.to_string().starts_with("Config account: 50 bytes"),
+        "{short}"
+    );
+    let mut other = data.clone();
+    other[..8].copy_from_slice(&account_discriminator("Remote"));
+    assert!(
+        Config::decode(&other)
+            .unwrap_err()
+            .to_string()
+            .contains("discriminator")
+    );
+    let mut bad_bool = data.clone();
+    bad_bool[77] = 2;
+    assert!(
+        Config::decode(&bad_bool)
+            .unwrap_err()
+            .to_string()
+            .contains("paused")
+    );
+    let mut long = data;
+    long.push(0);
+    assert!(Config::decode(&long).is_err());
+}
+
+#[test]
+fn remote_decodes_its_set_and_refuses_an_impossible_count() {
+    let mut d = account_discriminator("Remote").to_vec();
+    d.push(1);
+    d.extend_from_slice(&5u32.to_le_bytes());
+    d.extend_from_slice(&[0xab; 32]);
+    d.extend_from_slice(&9u64.to_le_bytes());
+    d.push(2);
+    d.extend_from_slice(&2u32.to_le_bytes());
+    d.extend_from_slice(&[1; 20]);
+    d.extend_from_slice(&[2; 20]);
+    assert_eq!(Remote::VALIDATORS_OFFSET + 40, d.len());
+    d.resize(Remote::LEN, 0);
+    let r = Remote::decode(&d).unwrap();
+    assert_eq!(
+        (r.domain, r.bridge, r.epoch, r.threshold),
+        (5, [0xab; 32], 9, 2)
+    );
+    assert_eq!(r.validators, vec![[1; 20], [2; 20]]);
+    d[54..58].copy_from_slice(&256u32.to_le_bytes());
+    let e = Remote::decode(&d).unwrap_err().to_string();
+    assert!(e.starts_with("Remote account: validators holds 256"), "{e}");
+    d[54..58].copy_from_slice(&255u32.to_le_bytes());
+    assert!(Remote::decode(&d[..Remote::LEN - 1]).is_err());
+}
+
+#[test]
+fn receipt_refuses_an_unknown_status() {
+    let mut d = account_discriminator("Receipt").to_vec();
+    d.resize(Receipt::LEN, 0);
+    d[9] = 2;
+    d[10] = 1;
+    let r = Receipt::decode(&d).unwrap();
+    assert_eq!(
+        (r.status, r.queue_reason),
+        (ReceiptStatus::Queued, QueueReason::Timelock)
+    );
+    d[9] = 0;
+    let e = Receipt::decode(&d).unwrap_err().to_string();
+    assert_eq!(e, "Receipt account: unknown status 0");
+    d[9] = 1;
+    d[10] = 3;
+    assert!(Receipt::decode(&d).is_err());
+}
+
+#[test]
+fn proposal_decodes_its_action() {
+    let action = Action::Unpause;
+    let bytes = action.encode();
+    let mut d = account_discriminator("Proposal").to_vec();
+    d.push(3);
+    d.extend_from_slice(&4u64.to_le_bytes());
+    d.push(0);
+    d.extend_from_slice(&99i64.to_le_bytes());
+    d.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    d.extend_from_slice(&bytes);
+    let p = Proposal::decode(&d).unwrap();
+    assert_eq!(
+        (p.id, p.status, p.eta, p.action),
+        (4, ProposalStatus::Pending, 99, action)
+    );
+    d[17] = 3;
+    assert!(Proposal::decode(&d).is_err());
+    d[17] = 0;
+    *d.last_mut().unwrap() = 9;
+    let e = Proposal::decode(&d).unwrap_err().to_string();
+    assert!(
+        e.starts_with("Proposal account: Action: unknown action tag 9"),
+        "{e}"
+    );
+}
+
+#[test]
+fn signature_set_and_token_config_check_their_discriminators() {
+    let mut d = account_discriminator("SignatureSet").to_vec();
+    d.resize(SignatureSet::SIGNERS_OFFSET + 20, 0);
+    d[113..117].copy_from_slice(&1u32.to_le_bytes());
+    d[117..].fill(7);
+    assert_eq!(SignatureSet::decode(&d).unwrap().signers, vec![[7; 20]]);
+    d[113..117].copy_from_slice(&2u32.to_le_bytes());
+    assert!(SignatureSet::decode(&d).is_err());
+    let mut t = account_discriminator("TokenConfig").to_vec();
+    t.resize(TokenConfig::LEN, 0);
+    assert!(TokenConfig::decode(&t).is_ok());
+    t[..8].copy_from_slice(&account_discriminator("Receipt"));
+    assert!(TokenConfig::decode(&t).is_err());
+}

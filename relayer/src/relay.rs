@@ -474,6 +474,20 @@ impl Destination {
         }
         let route = self.route(record.origin)?;
         let sigs = self.store.signatures(&record.id, route.set.epoch()).await?;
+        if sigs.len() < route.set.threshold() {
+            // Collected for an older set: the destination rotated since. Collect again.
+            tracing::info!(destination = %self.name, id = %hex::encode(record.id), epoch = route.set.epoch(), "the validator set changed; collecting attestations again");
+            self.store
+                .transition(
+                    &record.id,
+                    MessageState::Ready,
+                    MessageState::Pending,
+                    Some(&self.worker),
+                    None,
+                )
+                .await?;
+            return Ok(None);
+        }
         let mut set: Vec<u8> = Vec::with_capacity(65 * route.set.threshold());
         for s in sigs.iter().take(route.set.threshold()) {
             set.extend_from_slice(&s.signature);

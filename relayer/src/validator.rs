@@ -6,7 +6,7 @@
 //! refuses; see [`crate::Store::attest`]).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -41,6 +41,8 @@ pub struct Validator {
     routes: Vec<SignedRoute>,
     store: Store,
     metrics: Arc<Metrics>,
+    /// `(destination, epoch)` -> the lowest nonce [`Validator::resign`] has not settled yet.
+    resign_from: Mutex<BTreeMap<(u32, u64), u64>>,
 }
 
 impl Validator {
@@ -83,6 +85,7 @@ impl Validator {
                 routes,
                 store: store.clone(),
                 metrics: metrics.clone(),
+                resign_from: Mutex::new(BTreeMap::new()),
             });
         }
         out
@@ -111,11 +114,20 @@ impl Validator {
             .store
             .unattested(self.origin.domain, &destinations, &signer, 100)
             .await?;
+        let mut signed = 0;
+        for &(destination, epoch) in &active {
+            match self.resign(destination, epoch).await {
+                Ok(n) => signed += n,
+                Err(e) => {
+                    tracing::warn!(chain = %self.origin.name, destination, error = %e, "cannot sign again for the new epoch now");
+                    self.metrics.failure("attest", "retryable");
+                }
+            }
+        }
         if todo.is_empty() {
-            return Ok(0);
+            return Ok(signed);
         }
         let safe = self.chain.safe_height().await?;
-        let mut signed = 0;
         for record in todo {
             if record.origin_height > safe {
                 break;
@@ -132,6 +144,61 @@ impl Validator {
                 }
             }
         }
+        Ok(signed)
+    }
+
+    /// After a rotation that kept this validator: signs again, for the new `epoch`, the
+    /// messages to `destination` it signed under an older one and that the destination has
+    /// not delivered yet (else they would wait for signatures of the new members only).
+    /// Delivered ones are passed over; each message is looked at once per epoch.
+    async fn resign(&self, destination: u32, epoch: u64) -> Result<usize> {
+        let Some(route) = self.routes.iter().find(|r| r.destination == destination) else {
+            return Ok(0);
+        };
+        let from = self
+            .resign_from
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(destination, epoch))
+            .copied()
+            .unwrap_or(0);
+        let todo = self
+            .store
+            .attested_before_epoch(
+                self.origin.domain,
+                destination,
+                epoch,
+                &self.signer.address().0,
+                from,
+                100,
+            )
+            .await?;
+        let mut settled = from;
+        let mut signed = 0;
+        for record in todo {
+            let delivered =
+                crate::bridge::delivered(&route.chain, route.bridge, record.origin, record.nonce)
+                    .await?;
+            if !delivered {
+                match self.attest(&record, &[(destination, epoch)]).await {
+                    Ok(n) => {
+                        if n > 0 {
+                            tracing::info!(chain = %self.origin.name, nonce = record.nonce, epoch, "signed again for the destination's new epoch");
+                        }
+                        signed += n;
+                    }
+                    Err(e) => {
+                        tracing::warn!(chain = %self.origin.name, nonce = record.nonce, error = %e, "not signed again for the new epoch");
+                        break;
+                    }
+                }
+            }
+            settled = record.nonce.saturating_add(1);
+        }
+        self.resign_from
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((destination, epoch), settled);
         Ok(signed)
     }
 

@@ -42,6 +42,42 @@ impl Store {
         rows.into_iter().map(MessageRow::into_record).collect()
     }
 
+    /// Messages from `origin` to `destination` that `signer` attested (under some epoch) but
+    /// not under `epoch`, from nonce `from_nonce` up, lowest first, skipping orphaned ones: after
+    /// a rotation that kept the signer, what it may sign again for the new epoch (the same
+    /// message, so no equivocation).
+    pub async fn attested_before_epoch(
+        &self,
+        origin: u32,
+        destination: u32,
+        epoch: u64,
+        signer: &[u8; 20],
+        from_nonce: u64,
+        limit: u32,
+    ) -> Result<Vec<MessageRecord>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.origin = $2 AND m.destination = $3 \
+             AND m.state <> $4 AND m.nonce >= $5 \
+             AND EXISTS (SELECT 1 FROM attested_nonces n WHERE n.origin = m.origin \
+             AND n.nonce = m.nonce AND n.signer = $1 AND n.message_id = m.id) \
+             AND NOT EXISTS (SELECT 1 FROM attestations a WHERE a.message_id = m.id \
+             AND a.epoch = $6 AND a.signer = $1) ORDER BY m.nonce LIMIT $7"
+        );
+        let rows: Vec<MessageRow> = dispatch!(self, p => {
+            sqlx::query_as(&sql)
+                .bind(signer.as_slice())
+                .bind(i64::from(origin))
+                .bind(i64::from(destination))
+                .bind(MessageState::Orphaned.as_str())
+                .bind(i64_of(from_nonce, "nonce")?)
+                .bind(i64_of(epoch, "epoch")?)
+                .bind(i64::from(limit))
+                .fetch_all(p)
+                .await?
+        });
+        rows.into_iter().map(MessageRow::into_record).collect()
+    }
+
     // ------------------------------------------------------------------ signatures
 
     /// Keeps a signature the relayer collected (idempotent).

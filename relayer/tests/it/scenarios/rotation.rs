@@ -163,3 +163,95 @@ async fn rotated_validator_set_is_followed_by_validators_and_relayer() {
         v.shutdown().await;
     }
 }
+
+/// B is paused while a message waits (attested for epoch 1, not deliverable), and the set is
+/// rotated to epoch 2 keeping two of the old validators plus a new key that stays offline. The
+/// two kept validators sign the waiting message again for epoch 2, the relayer collects those
+/// (its epoch-1 signatures no longer count) and, after the unpause, delivers it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_waiting_across_a_rotation_is_signed_again_by_the_validators_kept() {
+    let net = Net::start(u128::MAX).await;
+    let offline = EvmSigner::from_private_key(&[0x61; 32]).unwrap();
+    let listens: Vec<String> = (0..3).map(|_| free_listen()).collect();
+    let current: Vec<ValidatorEndpoint> = net
+        .addrs
+        .iter()
+        .zip(&listens)
+        .map(|(a, l)| ValidatorEndpoint {
+            address: *a,
+            url: format!("http://{l}"),
+        })
+        .collect();
+    let standby = vec![ValidatorEndpoint {
+        address: offline.address(),
+        url: format!("http://{}", free_listen()),
+    }];
+    let mut dirs = Vec::new();
+    let mut validators = Vec::new();
+    for (key, listen) in net.keys.iter().zip(&listens) {
+        let dir = tempfile::tempdir().unwrap();
+        validators.push(
+            start_validator(
+                &net,
+                key,
+                dir.path(),
+                current.clone(),
+                standby.clone(),
+                listen,
+            )
+            .await,
+        );
+        dirs.push(dir);
+    }
+    let relayer_dir = tempfile::tempdir().unwrap();
+    let mut cfg = relayer_config(&net, relayer_dir.path(), current.clone());
+    cfg.routes[0].standby = standby.clone();
+    let relayer = start_relayer(cfg).await;
+    let store = relayer.store().clone();
+
+    net.guardian_b(Bridge::pauseCall {}.abi_encode()).await;
+    let to = Address::from([0x7c; 20]);
+    net.send(ETHER, to).await;
+    crate::roles::wait_until("epoch-1 signatures and a failed delivery", MINUTE, || {
+        let store = store.clone();
+        async move {
+            let list = super::messages(&store).await;
+            match list.first() {
+                Some(m) => m.attempts >= 1 && store.signatures(&m.id, 1).await.unwrap().len() >= 2,
+                None => false,
+            }
+        }
+    })
+    .await;
+
+    let mut next = [net.addrs[1], net.addrs[2], offline.address()];
+    next.sort();
+    net.admin_b(vec![
+        Bridge::setValidatorSetCall::new((
+            DOMAIN_A,
+            2u64,
+            next.iter().map(|a| addr(*a)).collect(),
+            2u8,
+        ))
+        .abi_encode(),
+        Bridge::unpauseCall {}.abi_encode(),
+    ])
+    .await;
+    let m = wait_for_state(&store, 0, MessageState::Delivered, MINUTE).await;
+    assert_eq!(net.balance(to).await, U256::from(ETHER));
+    let sigs = store.signatures(&m.id, 2).await.unwrap();
+    let signers: Vec<EvmAddress> = sigs.iter().map(|s| EvmAddress(s.signer)).collect();
+    let mut kept = vec![net.addrs[1], net.addrs[2]];
+    kept.sort();
+    assert_eq!(signers, kept);
+    // The validator rotated out did not sign for epoch 2.
+    let dropped = validators[0].store().attestations(&m.id).await.unwrap();
+    assert!(dropped.iter().all(|a| a.epoch == 1), "{dropped:?}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(net.deliveries_on_b().await, 1);
+
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}

@@ -220,6 +220,12 @@ fn remotes_refuse_zero_and_own_domain() {
     expect_err(env.govern(&[9], vec![]), "InvalidInstructionData");
 }
 
+/// ORIGIN's validators signing the right digest for remote 7.
+fn by_origin_set_again(env: &Env, bridge: &[u8; 32], id: &[u8; 32]) -> Vec<u8> {
+    let refs: Vec<&Validator> = env.validators.iter().collect();
+    sign(&digest(7, bridge, 4, id), &refs)
+}
+
 /// Each origin is verified against its own remote's set and epoch (the EVM bridge's
 /// `remote(origin)`): a message from one origin signed by another origin's validators is refused.
 #[test]
@@ -270,7 +276,22 @@ fn each_origin_has_its_own_validator_set() {
         "BelowThreshold",
     );
     let good = sign(&digest(7, &other_bridge, 4, &id), &refs);
-    expect_ok(env.send(&[env.deliver_ix(&from_7, &good, None, None)], &[]));
+    // post_signatures stages against remote 7 too: its set address carries epoch 4, and
+    // ORIGIN's validators are not members.
+    let mut post = env.post_signatures_ix(&id, 7, &by_origin_set_again(&env, &other_bridge, &id));
+    let staged_at = signatures_pda(&id, 4, &env.payer.pubkey());
+    post.accounts[3] = AccountMeta::new(staged_at, false);
+    expect_err(env.send(&[post], &[]), "NotMember");
+    let mut post = env.post_signatures_ix(&id, 7, &good[..65 * 2]);
+    post.accounts[3] = AccountMeta::new(staged_at, false);
+    expect_ok(env.send(&[post], &[]));
+    let staged = env.data(&staged_at);
+    assert_eq!(u64::from_le_bytes(staged[9..17].try_into().unwrap()), 4);
+    assert_eq!(&staged[49..81], &digest(7, &other_bridge, 4, &id));
+    let mut post = env.post_signatures_ix(&id, 7, &good[65 * 2..]);
+    post.accounts[3] = AccountMeta::new(staged_at, false);
+    expect_ok(env.send(&[post], &[]));
+    expect_ok(env.send(&[env.deliver_ix(&from_7, &[], Some(staged_at), None)], &[]));
     // ORIGIN still verifies with its own set.
     let from_origin = encode_message(0, ORIGIN, &[7; 32], DOMAIN, &[9; 32], &[0, 1]);
     let sigs = env.attest(&from_origin, 2);

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::keys::load_signer;
 use crate::metrics::Metrics;
 use crate::relay::Destination;
+use crate::solana::SolanaKeys;
 use crate::store::Store;
 use crate::validator::Validator;
 
@@ -70,6 +71,17 @@ impl Daemon {
     /// is down or still starting), so this returns once they all answered. A chain that
     /// answers with another chain id is an error.
     pub async fn start(config: Config, keys: Keys, worker: &str) -> Result<Self> {
+        Self::start_with_solana(config, keys, SolanaKeys::default(), worker).await
+    }
+
+    /// [`Daemon::start`] with the Solana keys too: the relayer's fee payer on Solana
+    /// destinations (refused at start when a route ends at a Solana chain and it is missing).
+    pub async fn start_with_solana(
+        config: Config,
+        keys: Keys,
+        solana: SolanaKeys,
+        worker: &str,
+    ) -> Result<Self> {
         config.validate()?;
         let store = Store::connect(&config.store.url, config.store.max_connections).await?;
         let metrics = Arc::new(Metrics::new());
@@ -80,6 +92,9 @@ impl Daemon {
 
         let mut chains: BTreeMap<String, Arc<EvmChain>> = BTreeMap::new();
         for c in &config.chains {
+            if c.solana.is_some() {
+                continue; // crate::solana runs Solana chains
+            }
             match connect_chain(c).await {
                 Ok(chain) => {
                     chains.insert(c.name.clone(), Arc::new(chain));
@@ -132,6 +147,24 @@ impl Daemon {
             {
                 tasks.push(tokio::spawn(d.run(rx.clone())));
             }
+        }
+
+        if let Err(e) = crate::solana::start(
+            &config,
+            keys.validator.as_ref(),
+            &solana,
+            &store,
+            &metrics,
+            &rx,
+            worker,
+            &mut tasks,
+        ) {
+            let _ = shutdown.send(true);
+            for t in tasks {
+                let _ = t.await;
+            }
+            store.close().await;
+            return Err(e);
         }
 
         ready.store(true, Ordering::Release);
@@ -229,10 +262,11 @@ async fn connect_chain(c: &ChainConfig) -> Result<EvmChain> {
 /// Runs the daemon until SIGTERM or SIGINT, then shuts it down gracefully. A signal while
 /// the daemon is still connecting its chains stops it at once.
 pub async fn run_until_signal(config: Config, keys: Keys, worker: &str) -> Result<()> {
+    let solana = SolanaKeys::load(&config)?;
     let signal = wait_for_signal();
     tokio::pin!(signal);
     let daemon = tokio::select! {
-        daemon = Daemon::start(config, keys, worker) => daemon?,
+        daemon = Daemon::start_with_solana(config, keys, solana, worker) => daemon?,
         received = &mut signal => {
             received?;
             tracing::info!("shutdown signal received while starting");
@@ -284,7 +318,19 @@ async fn check_routes(config: &Config, chains: &BTreeMap<String, Arc<EvmChain>>)
         };
         match crate::bridge::remote(chain, destination.bridge, origin.domain).await {
             Ok(remote) => {
-                for problem in crate::bridge::route_mismatches(origin.bridge, &set, &remote) {
+                let mut problems = crate::bridge::route_mismatches(origin.bridge, &set, &remote);
+                if origin.solana.is_some() {
+                    // A program id, not a padded EVM address: compare all 32 bytes.
+                    problems.retain(|p| !p.starts_with("the destination accepts origin bridge"));
+                    if remote.bridge != origin.bridge_address().0 {
+                        problems.push(format!(
+                            "the destination accepts origin bridge 0x{}, the config says program {}",
+                            hex::encode(remote.bridge),
+                            origin.bridge_address()
+                        ));
+                    }
+                }
+                for problem in problems {
                     tracing::error!(from = %route.from, to = %route.to, "route does not match the destination bridge: {problem}");
                 }
             }

@@ -79,7 +79,7 @@ impl Destination {
                 routes.insert(
                     origin.domain,
                     Route {
-                        origin_bridge: UniversalAddress::from_evm(origin.bridge.0),
+                        origin_bridge: origin.bridge_address(),
                         origin_name: origin.name.clone(),
                         set,
                         config: r.clone(),

@@ -9,11 +9,14 @@
 )]
 
 mod bridge_cli;
+mod bridge_cli_solana;
 mod config;
 mod daemon;
 mod e2e;
 mod roles;
 mod scenarios;
+mod solana_e2e;
+mod solana_support;
 mod store;
 mod support;
 mod wallet;

@@ -1,0 +1,652 @@
+//! End to end between anvil and solana-test-validator with both bridges deployed, in-process
+//! validator and relayer daemons (each with its own SQLite store):
+//! - EVM -> Solana: ether locked on the EVM bridge arrives as the bridged SPL mint (9
+//!   decimals: the message's wei are divided by 10^9), the beneficiary's token account created
+//!   by the relayer; a transfer above the timelock threshold is queued, then executed.
+//! - Solana -> EVM: an SPL token locked in the program's vault arrives as the bridged ERC-20.
+//! - The Solana validator refuses what is not final or not on chain.
+//!
+//! These start solana-test-validator: run them one at a time (nextest group
+//! `solana-validator`, filter `test(/^solana_e2e::/)`).
+
+use std::time::Duration;
+
+use alloy_primitives::{Address, B256, FixedBytes};
+use alloy_sol_types::{SolCall, SolConstructor};
+use serde_json::json;
+use trestle_bridge::evm_bindings::{Bridge, BridgedToken};
+use trestle_bridge::solana::admin::Action;
+use trestle_bridge::solana::relay::{Payout, Signatures, deliver};
+use trestle_bridge::solana::send::{SendParams, TokenKind, send as send_ix};
+use trestle_bridge::solana::state::{Receipt, ReceiptStatus};
+use trestle_bridge::{Body, Message, NATIVE_TOKEN, TokenTransfer, token_id};
+use trestle_core::chain::{U256, UniversalAddress};
+use trestle_core::evm::{EvmAddress, EvmSigner};
+use trestle_core::solana::address::TOKEN_PROGRAM_ID;
+use trestle_core::solana::instruction::get_associated_token_address;
+use trestle_core::solana::{SolanaAddress, SolanaSigner};
+use trestle_evm::{EvmChain, EvmSender, TxRequest};
+use trestle_relayer::config::{Config, SolanaCommitment, SolanaKeyConfig, ValidatorEndpoint};
+use trestle_relayer::solana::SolanaKeys;
+use trestle_relayer::solana::onchain::{fits, transaction_size};
+use trestle_relayer::store::{MessageState, NewMessage, Store};
+use trestle_relayer::{Daemon, Keys};
+use trestle_tests::Anvil;
+
+use crate::e2e::{
+    balance_of, config, connect, live_endpoints, placeholder_endpoints, send, signer,
+};
+use crate::solana_support::{DOMAIN_SOL, SolanaNet, eventually, limits, set_remote};
+
+const DOMAIN_EVM: u32 = 1;
+
+fn addr(a: EvmAddress) -> Address {
+    Address::from(a.0)
+}
+
+async fn deploy(sender: &EvmSender, code: &[u8], args: Vec<u8>) -> EvmAddress {
+    let mut init = code.to_vec();
+    init.extend(args);
+    send(sender, TxRequest::deploy(init))
+        .await
+        .contract_address
+        .unwrap()
+}
+
+/// Deploys the Solidity bridge for `DOMAIN_EVM` (admin `signer(0)`, guardian `signer(1)`,
+/// delay 1 s).
+async fn evm_bridge(chain: &std::sync::Arc<EvmChain>) -> EvmAddress {
+    let admin = EvmSender::new(chain.clone(), signer(0));
+    let ctor = Bridge::constructorCall::new((
+        DOMAIN_EVM,
+        addr(signer(0).address()),
+        addr(signer(1).address()),
+        1u64,
+    ))
+    .abi_encode();
+    deploy(&admin, &Bridge::BYTECODE, ctor).await
+}
+
+/// Runs `calls` through the EVM bridge's admin timelock.
+async fn govern_evm(
+    anvil: &Anvil,
+    chain: &std::sync::Arc<EvmChain>,
+    bridge: EvmAddress,
+    calls: &[Vec<u8>],
+) {
+    let admin = EvmSender::new(chain.clone(), signer(0));
+    for (i, call) in calls.iter().enumerate() {
+        let salt = B256::from(U256::from(i).to_be_bytes::<32>());
+        let data = Bridge::proposeCall::new((call.clone().into(), salt)).abi_encode();
+        send(&admin, TxRequest::call(bridge, data)).await;
+    }
+    anvil.rpc("evm_increaseTime", json!([5])).unwrap();
+    anvil.rpc("evm_mine", json!([])).unwrap();
+    for (i, call) in calls.iter().enumerate() {
+        let salt = B256::from(U256::from(i).to_be_bytes::<32>());
+        let data = Bridge::executeCall::new((call.clone().into(), salt)).abi_encode();
+        assert!(send(&admin, TxRequest::call(bridge, data)).await.success);
+    }
+}
+
+fn validator_keys() -> (Vec<EvmSigner>, Vec<EvmAddress>) {
+    let keys: Vec<EvmSigner> = (5..8).map(signer).collect();
+    let addrs = keys.iter().map(|k| k.address()).collect();
+    (keys, addrs)
+}
+
+/// Starts one validator daemon per key on `chains` (route `chains[0] -> chains[1]`).
+async fn start_validators(
+    keys: &[EvmSigner],
+    chains: &dyn Fn() -> Vec<trestle_relayer::config::ChainConfig>,
+    endpoints: &[ValidatorEndpoint],
+) -> (Vec<Daemon>, Vec<tempfile::TempDir>) {
+    let mut daemons = Vec::new();
+    let mut dirs = Vec::new();
+    for key in keys {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path(), chains(), endpoints.to_vec(), true, false);
+        let keys = Keys {
+            validator: Some(key.clone()),
+            relayer: None,
+        };
+        daemons.push(Daemon::start(cfg, keys, "v").await.unwrap());
+        dirs.push(dir);
+    }
+    (daemons, dirs)
+}
+
+fn with_solana_key(mut cfg: Config) -> Config {
+    if let Some(r) = cfg.relayer.as_mut() {
+        r.solana = Some(SolanaKeyConfig {
+            keystore: "unused-solana.json".into(),
+            password_env: "UNUSED".into(),
+        });
+    }
+    cfg
+}
+
+async fn states(store: &Store) -> Vec<(u64, MessageState, Option<String>)> {
+    store
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| (m.nonce, m.state, m.last_error.clone()))
+        .collect()
+}
+
+/// Ether from the EVM bridge to a fresh Solana beneficiary, with the Solana bridge's ether
+/// mint (9 decimals, scale 10^9) registered with `timelock_threshold` / `timelock_delay`.
+/// Returns after the relayer's store says every message is delivered, with the beneficiary's
+/// balance and the receipts.
+async fn ether_to_solana(
+    amounts_wei: &[u128],
+    timelock_threshold: u64,
+    timelock_delay: i64,
+) -> (u64, Vec<Receipt>) {
+    let sol = SolanaNet::start().await;
+    let anvil = Anvil::builder().chain_id(31_337).spawn().unwrap();
+    let chain = connect(&anvil, "evm").await;
+    let (keys, validator_addrs) = validator_keys();
+    let token = token_id(DOMAIN_EVM, &NATIVE_TOKEN);
+    let program = sol.program.id;
+    let big: u128 = 1_000_000 * 10u128.pow(18);
+    let bridge = evm_bridge(&chain).await;
+    let native = Address::from_slice(&NATIVE_TOKEN.0[12..]);
+    let t = B256::from(token);
+    let calls = vec![
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(program.0))).abi_encode(),
+        Bridge::setTokenCall::new((t, native, true, 0u8, big, 3_600u64)).abi_encode(),
+        // Solana amounts are wei / 10^9 and must fit a u64.
+        Bridge::setRouteCall::new((t, DOMAIN_SOL, 9u8, u128::from(u64::MAX))).abi_encode(),
+        Bridge::setLimitsCall::new((t, big, big, big, big)).abi_encode(),
+    ];
+    govern_evm(&anvil, &chain, bridge, &calls).await;
+    let mint = sol.create_mint(&sol.program.authority(), 9).await;
+    sol.govern(&[
+        set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2),
+        Action::RegisterToken {
+            home_domain: DOMAIN_EVM,
+            home_token: NATIVE_TOKEN.0,
+            mint,
+            scale_exp: 9,
+            limits: crate::solana_support::limits(timelock_threshold, timelock_delay),
+        },
+    ])
+    .await;
+
+    let chains = || {
+        vec![
+            crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+            sol.chain_config("sol", SolanaCommitment::Confirmed),
+        ]
+    };
+    let placeholder = placeholder_endpoints(&validator_addrs);
+    let (validators, _dirs) = start_validators(&keys, &chains, &placeholder).await;
+    let endpoints = live_endpoints(&placeholder, &validators);
+    let payer = SolanaSigner::generate().unwrap();
+    sol.fund(&payer.pubkey()).await;
+    let relayer_dir = tempfile::tempdir().unwrap();
+    let relayer = Daemon::start_with_solana(
+        with_solana_key(config(relayer_dir.path(), chains(), endpoints, false, true)),
+        Keys {
+            validator: None,
+            relayer: None,
+        },
+        SolanaKeys {
+            relayer: Some(payer.clone()),
+        },
+        "r1",
+    )
+    .await
+    .unwrap();
+
+    let beneficiary = SolanaSigner::generate().unwrap().pubkey();
+    let user = EvmSender::new(chain.clone(), signer(3));
+    for amount in amounts_wei {
+        let data = Bridge::sendTokenCall::new((
+            DOMAIN_SOL,
+            B256::from(token),
+            U256::from(*amount),
+            FixedBytes::<32>::from(beneficiary.0),
+        ))
+        .abi_encode();
+        let r = send(
+            &user,
+            TxRequest::call(bridge, data).with_value(U256::from(*amount)),
+        )
+        .await;
+        assert!(r.success);
+    }
+    let n = amounts_wei.len();
+    eventually(240, "every message delivered on Solana", || async {
+        let s = states(relayer.store()).await;
+        (s.len() == n && s.iter().all(|m| m.1 == MessageState::Delivered)).then_some(())
+    })
+    .await;
+    let balance = sol
+        .client
+        .token_balance_of(&mint, &beneficiary)
+        .await
+        .unwrap();
+    let mut receipts = Vec::new();
+    for m in relayer.store().list(&Default::default()).await.unwrap() {
+        let account = sol
+            .client
+            .account(&sol.program.receipt(&m.id))
+            .await
+            .unwrap()
+            .unwrap();
+        receipts.push(Receipt::decode(&account.data).unwrap());
+    }
+    // The payer paid for deliveries and the beneficiary's token account.
+    assert!(sol.client.balance(&payer.pubkey()).await.unwrap() < 100_000_000_000);
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+    (balance, receipts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ether_from_evm_arrives_on_solana_as_the_bridged_mint() {
+    // 1.5 and 0.25 ether: 1.5e9 and 0.25e9 units of the 9-decimal mint.
+    let amounts = [15 * 10u128.pow(17), 25 * 10u128.pow(16)];
+    let (balance, receipts) = ether_to_solana(&amounts, u64::MAX / 4, 3_600).await;
+    assert_eq!(balance, 1_750_000_000);
+    assert_eq!(receipts.len(), 2);
+    for r in &receipts {
+        assert_eq!(r.status, ReceiptStatus::Executed);
+        assert_eq!(r.origin, DOMAIN_EVM);
+    }
+    let mut local: Vec<u64> = receipts.iter().map(|r| r.amount).collect();
+    local.sort();
+    assert_eq!(local, vec![250_000_000, 1_500_000_000]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_transfer_to_solana_is_queued_by_the_timelock_then_executed() {
+    // Threshold 2 (local units of 10^9): 3 ether waits 4 s on the validator's clock.
+    let amounts = [3 * 10u128.pow(18)];
+    let (balance, receipts) = ether_to_solana(&amounts, 2_000_000_000, 4).await;
+    assert_eq!(balance, 3_000_000_000);
+    let r = &receipts[0];
+    assert_eq!(
+        r.status,
+        ReceiptStatus::Executed,
+        "executed after the delay"
+    );
+    assert_eq!(
+        r.release_at - r.delivered_at,
+        4,
+        "it was queued for the delay"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
+    let sol = SolanaNet::start().await;
+    let anvil = Anvil::builder().chain_id(31_338).spawn().unwrap();
+    let chain = connect(&anvil, "evm").await;
+    let (keys, validator_addrs) = validator_keys();
+    // A home SPL token on Solana (6 decimals) held by a user.
+    let user = SolanaSigner::generate().unwrap();
+    sol.fund(&user.pubkey()).await;
+    let mint = sol.create_mint(&sol.payer.pubkey(), 6).await;
+    sol.client
+        .mint_to(&sol.payer, &mint, &sol.payer, &user.pubkey(), 10_000_000)
+        .await
+        .unwrap();
+    let token = token_id(DOMAIN_SOL, &UniversalAddress(mint.0));
+    let program = sol.program.id;
+    let big: u128 = 1_000_000 * 10u128.pow(18);
+    let admin = EvmSender::new(chain.clone(), signer(0));
+    let bridge = evm_bridge(&chain).await;
+    let wrapped = deploy(
+        &admin,
+        &BridgedToken::BYTECODE,
+        BridgedToken::constructorCall::new((
+            addr(bridge),
+            "Bridged SPL".to_owned(),
+            "bSPL".to_owned(),
+            6u8,
+        ))
+        .abi_encode(),
+    )
+    .await;
+    let mut sorted: Vec<EvmAddress> = validator_addrs.clone();
+    sorted.sort();
+    let calls = vec![
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(program.0))).abi_encode(),
+        Bridge::setValidatorSetCall::new((
+            DOMAIN_SOL,
+            1u64,
+            sorted.iter().map(|v| addr(*v)).collect(),
+            2u8,
+        ))
+        .abi_encode(),
+        Bridge::setTokenCall::new((B256::from(token), addr(wrapped), false, 0u8, big, 3_600u64))
+            .abi_encode(),
+        Bridge::setLimitsCall::new((B256::from(token), big, big, big, big)).abi_encode(),
+    ];
+    govern_evm(&anvil, &chain, bridge, &calls).await;
+    sol.govern(&[
+        set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2),
+        Action::RegisterToken {
+            home_domain: DOMAIN_SOL,
+            home_token: mint.0,
+            mint,
+            scale_exp: 0,
+            limits: limits(u64::MAX / 4, 3_600),
+        },
+    ])
+    .await;
+
+    // Validators attest at `finalized` (the default).
+    let chains = || {
+        vec![
+            sol.chain_config("sol", SolanaCommitment::Finalized),
+            crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+        ]
+    };
+    let placeholder = placeholder_endpoints(&validator_addrs);
+    let (validators, _dirs) = start_validators(&keys, &chains, &placeholder).await;
+    let endpoints = live_endpoints(&placeholder, &validators);
+    let relayer_dir = tempfile::tempdir().unwrap();
+    let relayer = Daemon::start(
+        config(relayer_dir.path(), chains(), endpoints, false, true),
+        Keys {
+            validator: None,
+            relayer: Some(signer(2)),
+        },
+        "r1",
+    )
+    .await
+    .unwrap();
+
+    let beneficiary = Address::from([0x42; 20]);
+    let mut padded = [0u8; 32];
+    padded[12..].copy_from_slice(beneficiary.as_slice());
+    let amount = 2_500_000u64;
+    let sent = sol
+        .land(
+            &user,
+            vec![send_ix(
+                &sol.program,
+                &SendParams {
+                    sender: user.pubkey(),
+                    token_id: token,
+                    mint,
+                    sender_token: get_associated_token_address(
+                        &user.pubkey(),
+                        &mint,
+                        &TOKEN_PROGRAM_ID,
+                    )
+                    .unwrap(),
+                    kind: TokenKind::Home,
+                    destination: DOMAIN_EVM,
+                    beneficiary: padded,
+                    amount,
+                },
+            )],
+        )
+        .await;
+    assert_eq!(
+        sol.client
+            .token_balance_of(&mint, &user.pubkey())
+            .await
+            .unwrap(),
+        7_500_000
+    );
+    eventually(240, "the bridged ERC-20 minted on EVM", || async {
+        (balance_of(&chain, wrapped, beneficiary).await == U256::from(amount)).then_some(())
+    })
+    .await;
+    let msgs = relayer.store().list(&Default::default()).await.unwrap();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].origin, DOMAIN_SOL);
+    assert_eq!(
+        msgs[0].origin_tx,
+        match sent.id {
+            trestle_core::chain::TxId::Solana(s) => s.to_vec(),
+            _ => unreachable!(),
+        }
+    );
+    // The vault holds what left the user.
+    let vault = sol
+        .client
+        .account(&sol.program.vault(&mint))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        u64::from_le_bytes(vault.data[64..72].try_into().unwrap()),
+        amount
+    );
+    // Exactly once, after more passes.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        balance_of(&chain, wrapped, beneficiary).await,
+        U256::from(amount)
+    );
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
+    let sol = SolanaNet::start().await;
+    let (_, validator_addrs) = validator_keys();
+    let user = SolanaSigner::generate().unwrap();
+    sol.fund(&user.pubkey()).await;
+    let mint = sol.create_mint(&sol.payer.pubkey(), 6).await;
+    sol.client
+        .mint_to(&sol.payer, &mint, &sol.payer, &user.pubkey(), 1_000)
+        .await
+        .unwrap();
+    let evm_bridge_address = EvmAddress([0x77; 20]);
+    sol.govern(&[
+        set_remote(DOMAIN_EVM, evm_bridge_address, &validator_addrs, 2),
+        Action::RegisterToken {
+            home_domain: DOMAIN_SOL,
+            home_token: mint.0,
+            mint,
+            scale_exp: 0,
+            limits: limits(u64::MAX / 4, 3_600),
+        },
+    ])
+    .await;
+    let token = token_id(DOMAIN_SOL, &UniversalAddress(mint.0));
+    // Index at `confirmed` into the validator's store, then attest at `finalized`.
+    let confirmed = sol.chain_config("sol", SolanaCommitment::Confirmed);
+    let finalized = sol.chain_config("sol", SolanaCommitment::Finalized);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(
+        &format!("sqlite://{}", dir.path().join("v.db").display()),
+        2,
+    )
+    .await
+    .unwrap();
+    sol.land(
+        &user,
+        vec![send_ix(
+            &sol.program,
+            &SendParams {
+                sender: user.pubkey(),
+                token_id: token,
+                mint,
+                sender_token: get_associated_token_address(
+                    &user.pubkey(),
+                    &mint,
+                    &TOKEN_PROGRAM_ID,
+                )
+                .unwrap(),
+                kind: TokenKind::Home,
+                destination: DOMAIN_EVM,
+                beneficiary: [9; 32],
+                amount: 700,
+            },
+        )],
+    )
+    .await;
+    let confirmed_client = trestle_relayer::solana::client(&confirmed).unwrap();
+    eventually(60, "the send indexed at confirmed", || async {
+        trestle_relayer::solana::indexer::step(&confirmed_client, &confirmed, &store)
+            .await
+            .unwrap();
+        (store.list(&Default::default()).await.unwrap().len() == 1).then_some(())
+    })
+    .await;
+    let real = store.list(&Default::default()).await.unwrap().remove(0);
+    // An absent message: another nonce claimed to be in the same transaction, and one in a
+    // transaction that does not exist.
+    let mut fake = real.message().unwrap();
+    fake.nonce = 41;
+    let mut ghost = real.message().unwrap();
+    ghost.nonce = 42;
+    store
+        .record_indexed(
+            "sol",
+            real.origin_height,
+            [0; 32],
+            &[
+                NewMessage {
+                    message: fake,
+                    origin_height: real.origin_height,
+                    origin_block_hash: [0; 32],
+                    origin_tx: real.origin_tx.clone(),
+                },
+                NewMessage {
+                    message: ghost,
+                    origin_height: real.origin_height,
+                    origin_block_hash: [0; 32],
+                    origin_tx: vec![7; 64],
+                },
+            ],
+        )
+        .await
+        .unwrap();
+
+    // The EVM destination is only named (this validator signs; nobody delivers).
+    let evm = trestle_relayer::config::ChainConfig {
+        name: "evm".into(),
+        domain: DOMAIN_EVM,
+        kind: trestle_relayer::config::ChainKind::Evm,
+        chain_id: 31_337,
+        rpc_urls: vec!["http://127.0.0.1:1".into()],
+        bridge: evm_bridge_address,
+        preset: None,
+        finality: None,
+        start_block: 0,
+        index_batch_blocks: 100,
+        poll_interval_ms: None,
+        solana: None,
+    };
+    let cfg = config(
+        dir.path(),
+        vec![finalized.clone(), evm],
+        placeholder_endpoints(&validator_addrs),
+        true,
+        false,
+    );
+    let key = signer(5);
+    let finalized_client = trestle_relayer::solana::client(&finalized).unwrap();
+    let validator = trestle_relayer::solana::validator::SolanaValidator::for_chain(
+        &cfg,
+        &finalized,
+        &key,
+        &finalized_client,
+        &store,
+        &std::sync::Arc::new(trestle_relayer::metrics::Metrics::new()),
+    )
+    .unwrap()
+    .unwrap();
+    // Not final yet: nothing signed (a fresh validator finalizes ~30 slots behind).
+    assert_eq!(validator.step().await.unwrap(), 0);
+    assert_eq!(store.attestation_count().await.unwrap(), 0);
+    // Once final, the real message is signed, the absent ones never.
+    eventually(90, "the real message attested once final", || async {
+        validator.step().await.unwrap();
+        (store.attestation_count().await.unwrap() == 1).then_some(())
+    })
+    .await;
+    let signed = store.attestations(&real.id).await.unwrap();
+    assert_eq!(signed.len(), 1);
+    assert_eq!(signed[0].signer, key.address().0);
+    // The same digest as for an EVM origin, with the program id as the origin bridge.
+    let digest = trestle_bridge::Attestation {
+        origin: DOMAIN_SOL,
+        origin_bridge: UniversalAddress(sol.program.id.0),
+        epoch: 1,
+        message_id: real.id,
+    }
+    .digest();
+    let signer_of =
+        trestle_bridge::signatures::recover_strict(0, &signed[0].signature, &digest).unwrap();
+    assert_eq!(signer_of, key.address());
+    for _ in 0..3 {
+        validator.step().await.unwrap();
+    }
+    assert_eq!(store.attestation_count().await.unwrap(), 1);
+    store.close().await;
+}
+
+#[test]
+fn a_three_of_five_deliver_fits_one_transaction_and_thirteen_do_not() {
+    let program = trestle_bridge::solana::BridgeProgram::new(
+        SolanaAddress::parse(trestle_bridge::solana::LOCAL_PROGRAM_ID).unwrap(),
+    );
+    let payer = SolanaAddress([4; 32]);
+    let message = Message::new(
+        7,
+        DOMAIN_EVM,
+        UniversalAddress([1; 32]),
+        DOMAIN_SOL,
+        UniversalAddress(program.id.0),
+        Body::TokenTransfer(TokenTransfer {
+            token_id: [2; 32],
+            amount: U256::from(10u64.pow(18)),
+            beneficiary: UniversalAddress([5; 32]),
+        })
+        .encode(),
+    )
+    .unwrap();
+    let payout = Payout {
+        token_id: [2; 32],
+        mint: SolanaAddress([6; 32]),
+        kind: TokenKind::Bridged,
+        beneficiary: SolanaAddress([5; 32]),
+    };
+    let build = |n: usize| {
+        vec![
+            payout.create_beneficiary_token(&payer).unwrap(),
+            deliver(
+                &program,
+                &payer,
+                &message,
+                &Signatures::Inline(vec![1; 65 * n]),
+                Some(&payout),
+            )
+            .unwrap(),
+        ]
+    };
+    let three = transaction_size(&payer, &build(3)).unwrap();
+    println!("deliver 3-of-5 inline with the ATA instruction: {three} bytes");
+    assert!(fits(&payer, &build(3)));
+    assert!(!fits(&payer, &build(13)));
+    let staged = vec![
+        payout.create_beneficiary_token(&payer).unwrap(),
+        deliver(
+            &program,
+            &payer,
+            &message,
+            &Signatures::Staged { epoch: 1 },
+            Some(&payout),
+        )
+        .unwrap(),
+    ];
+    assert!(fits(&payer, &staged));
+}

@@ -1,0 +1,226 @@
+//! Test support for the Solana end-to-end tests: solana-test-validator with the bridge program
+//! loaded upgradeable (its upgrade authority initializes it), governance through the admin
+//! timelock, mints, and the Solana chain's relayer configuration.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use trestle_bridge::solana::admin::{Action, TokenLimits};
+use trestle_bridge::solana::state::Config as BridgeConfig;
+use trestle_bridge::solana::{BridgeProgram, LOCAL_PROGRAM_ID};
+use trestle_core::evm::EvmAddress;
+use trestle_core::solana::address::TOKEN_PROGRAM_ID;
+use trestle_core::solana::instruction::Instruction;
+use trestle_core::solana::{SolanaAddress, SolanaSigner};
+use trestle_relayer::config::{ChainConfig, ChainKind, SolanaChainConfig, SolanaCommitment};
+use trestle_solana::{Commitment, Landed, SolanaClient, SolanaConfig, TransactionRequest};
+use trestle_tests::SolanaValidator;
+
+/// The Solana domain of these tests.
+pub(crate) const DOMAIN_SOL: u32 = 3;
+/// Seconds between `propose` and `execute_proposal`.
+const ADMIN_DELAY: i64 = 1;
+
+/// The program built by `contracts/solana/build.sh`.
+pub(crate) fn program_so() -> PathBuf {
+    if let Some(path) = std::env::var_os("TRESTLE_SOLANA_PROGRAM_SO") {
+        return PathBuf::from(path);
+    }
+    let cache = std::env::var_os("TRESTLE_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/trestle"));
+    let path = cache.join("sbf/trestle_bridge.so");
+    assert!(
+        path.is_file(),
+        "{} is missing: run contracts/solana/build.sh",
+        path.display()
+    );
+    path
+}
+
+/// A local Solana chain with the bridge initialized for [`DOMAIN_SOL`].
+pub(crate) struct SolanaNet {
+    pub(crate) node: SolanaValidator,
+    /// Reads and events at `confirmed`.
+    pub(crate) client: Arc<SolanaClient>,
+    pub(crate) program: BridgeProgram,
+    /// Upgrade authority and fee payer of the setup.
+    pub(crate) payer: SolanaSigner,
+    pub(crate) admin: SolanaSigner,
+}
+
+impl SolanaNet {
+    pub(crate) async fn start() -> Self {
+        let so = program_so();
+        let payer = SolanaSigner::generate().unwrap();
+        let authority = payer.pubkey().to_string();
+        let node = tokio::task::spawn_blocking(move || {
+            SolanaValidator::builder()
+                .upgradeable_program(LOCAL_PROGRAM_ID, so, authority)
+                .spawn()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let client = Arc::new(SolanaClient::new(
+            SolanaConfig::new("sol", node.rpc_url()).with_events_commitment(Commitment::Confirmed),
+        ));
+        let program = BridgeProgram::new(SolanaAddress::parse(LOCAL_PROGRAM_ID).unwrap());
+        let net = Self {
+            node,
+            client,
+            program,
+            payer,
+            admin: SolanaSigner::generate().unwrap(),
+        };
+        net.fund(&net.payer.pubkey()).await;
+        net.fund(&net.admin.pubkey()).await;
+        let guardian = SolanaSigner::generate().unwrap().pubkey();
+        let init = net.program.initialize(
+            &net.payer.pubkey(),
+            DOMAIN_SOL,
+            &net.admin.pubkey(),
+            &guardian,
+            ADMIN_DELAY,
+        );
+        net.land(&net.payer, vec![init]).await;
+        net
+    }
+
+    pub(crate) async fn fund(&self, to: &SolanaAddress) {
+        self.client.airdrop(to, 100_000_000_000).await.unwrap();
+    }
+
+    pub(crate) async fn land(
+        &self,
+        payer: &SolanaSigner,
+        instructions: Vec<Instruction>,
+    ) -> Landed {
+        self.client
+            .land(TransactionRequest::new(payer, instructions))
+            .await
+            .unwrap()
+    }
+
+    /// Proposes every action, waits out the delay on the validator's clock, executes them.
+    pub(crate) async fn govern(&self, actions: &[Action]) {
+        let account = self
+            .client
+            .account(&self.program.config())
+            .await
+            .unwrap()
+            .unwrap();
+        let first = BridgeConfig::decode(&account.data).unwrap().next_proposal;
+        for (i, action) in actions.iter().enumerate() {
+            let ix = self
+                .program
+                .propose(&self.admin.pubkey(), first + i as u64, action);
+            self.land(&self.admin, vec![ix]).await;
+        }
+        for (i, action) in actions.iter().enumerate() {
+            let id = first + i as u64;
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let ix =
+                    self.program
+                        .execute_proposal(&self.payer.pubkey(), id, action, DOMAIN_SOL);
+                match self
+                    .client
+                    .land(TransactionRequest::new(&self.payer, vec![ix]))
+                    .await
+                {
+                    Ok(_) => break,
+                    // The delay runs on the validator's clock: retry until it has passed.
+                    Err(_) if Instant::now() < deadline => {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    Err(e) => panic!("execute_proposal {id}: {e}"),
+                }
+            }
+        }
+    }
+
+    /// A new SPL mint with `decimals` whose mint authority is `authority`.
+    pub(crate) async fn create_mint(
+        &self,
+        authority: &SolanaAddress,
+        decimals: u8,
+    ) -> SolanaAddress {
+        let mint = SolanaSigner::generate().unwrap();
+        self.client
+            .create_mint(&self.payer, &mint, authority, decimals, &TOKEN_PROGRAM_ID)
+            .await
+            .unwrap();
+        mint.pubkey()
+    }
+
+    /// The chain as the daemon's configuration names it.
+    pub(crate) fn chain_config(&self, name: &str, commitment: SolanaCommitment) -> ChainConfig {
+        ChainConfig {
+            name: name.into(),
+            domain: DOMAIN_SOL,
+            kind: ChainKind::Solana,
+            chain_id: 0,
+            rpc_urls: vec![self.node.rpc_url().into()],
+            bridge: EvmAddress([0; 20]),
+            preset: None,
+            finality: None,
+            start_block: 0,
+            index_batch_blocks: 1_000,
+            poll_interval_ms: Some(200),
+            solana: Some(SolanaChainConfig {
+                program: self.program.id,
+                commitment,
+            }),
+        }
+    }
+}
+
+/// Generous limits: nothing is queued below `timelock_threshold`.
+pub(crate) fn limits(timelock_threshold: u64, timelock_delay: i64) -> TokenLimits {
+    TokenLimits {
+        timelock_threshold,
+        timelock_delay,
+        inbound_capacity: u64::MAX / 2,
+        inbound_refill: 1_000_000_000_000,
+        outbound_capacity: u64::MAX / 2,
+        outbound_refill: 1_000_000_000_000,
+    }
+}
+
+/// The remote of an EVM bridge on the Solana bridge, with its validator set (sorted here).
+pub(crate) fn set_remote(
+    domain: u32,
+    bridge: EvmAddress,
+    validators: &[EvmAddress],
+    threshold: u8,
+) -> Action {
+    let mut sorted: Vec<[u8; 20]> = validators.iter().map(|v| v.0).collect();
+    sorted.sort();
+    let mut padded = [0u8; 32];
+    padded[12..].copy_from_slice(&bridge.0);
+    Action::SetRemote {
+        domain,
+        bridge: padded,
+        epoch: 1,
+        threshold,
+        validators: sorted,
+    }
+}
+
+/// Polls `check` every 200 ms until it returns `Some`, failing with `what` after `secs`.
+pub(crate) async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -156,6 +156,7 @@ async fn paused_destination_scenario(store_url: Option<String>) {
     assert!(net.paused_b().await);
     let to = Address::from([0x9a; 20]);
     let amounts = [ETHER / 10, 2 * ETHER / 10, 3 * ETHER / 10];
+    let sent = std::time::Instant::now();
     for amount in amounts {
         net.send(amount, to).await;
     }
@@ -165,12 +166,19 @@ async fn paused_destination_scenario(store_url: Option<String>) {
         list.len() == 3 && list.iter().all(|m| m.attempts >= 2)
     })
     .await;
+    // Backoff, not a retry per 100 ms tick: 200 ms doubling to 2 s (+-25%) allows at most
+    // 6 attempts in the first 4 s, one more per 1.5 s after; a retry per tick would make
+    // about 10 per second.
+    let four = Duration::from_secs(4);
+    tokio::time::sleep(four.saturating_sub(sent.elapsed())).await;
+    let bound = 3 + sent.elapsed().as_secs();
     for m in messages(&store).await {
         assert!(
             matches!(m.state, MessageState::Ready | MessageState::Submitted),
             "{m:?}"
         );
         assert!(m.last_error.is_some(), "{m:?}");
+        assert!(m.attempts <= bound, "retried without backoff: {m:?}");
     }
     assert_eq!(net.deliveries_on_b().await, 0);
     assert_eq!(net.balance(to).await, U256::ZERO);

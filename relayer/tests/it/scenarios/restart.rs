@@ -22,7 +22,7 @@ const MINUTE: Duration = Duration::from_secs(60);
 const PASSWORD_ENV: &str = "TEST_RELAYER_PASSWORD";
 
 /// Writes the relayer's encrypted keystore (dev account 2) and `cfg` as TOML into `dir`.
-fn write_config(dir: &Path, mut cfg: Config) -> PathBuf {
+pub(super) fn write_config(dir: &Path, mut cfg: Config) -> PathBuf {
     let key = hex::decode(DEV_ACCOUNTS[2].private_key.trim_start_matches("0x")).unwrap();
     let json = keystore::encrypt(
         &key.try_into().unwrap(),
@@ -40,9 +40,9 @@ fn write_config(dir: &Path, mut cfg: Config) -> PathBuf {
     path
 }
 
-/// Starts `trestle relayer run --config PATH`, logs to `log`; waits for `/readyz`.
-async fn spawn(config: &Path, log: &Path, listen: &str) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trestle"))
+/// Starts `trestle relayer run --config PATH` with its password, logs to `log`.
+pub(super) fn spawn_process(config: &Path, log: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_trestle"))
         .args(["relayer", "run", "--config"])
         .arg(config)
         .env(PASSWORD_ENV, "kill nine")
@@ -50,7 +50,12 @@ async fn spawn(config: &Path, log: &Path, listen: &str) -> Child {
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// [`spawn_process`], then waits for `/readyz`.
+async fn spawn(config: &Path, log: &Path, listen: &str) -> Child {
+    let mut child = spawn_process(config, log);
     let deadline = Instant::now() + MINUTE;
     loop {
         if let Ok(r) = reqwest::get(format!("http://{listen}/readyz")).await

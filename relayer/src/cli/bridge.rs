@@ -7,6 +7,7 @@
 //! from an encrypted keystore whose password is in `TRESTLE_KEYSTORE_PASSWORD`.
 
 mod chains;
+mod output;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -14,10 +15,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
+use serde_json::json;
 use trestle_bridge::{NATIVE_TOKEN, token_id};
 use trestle_bridge_client::{
-    FollowUntil, RelayerApi, SentMessage, Stage, StatusSource, TokenSend, Tracker, TransferStatus,
+    FollowUntil, RelayerApi, SentMessage, Stage, TokenSend, Tracker, TransferStatus,
     parse_base_units, parse_message_id, parse_units,
 };
 use trestle_core::chain::U256;
@@ -30,6 +31,7 @@ use trestle_core::wallet::path::{DerivationPath, SolanaPathStyle};
 use trestle_evm::{Erc20, EvmSender};
 
 use self::chains::{Bridge, ChainEntry, ChainsFile};
+use self::output::{sent_json, status_json};
 use super::Outcome;
 use super::secrets::{read_keystore_password, read_mnemonic, read_passphrase};
 
@@ -375,22 +377,6 @@ async fn send(
     Ok(Outcome::ok(text, out))
 }
 
-fn sent_json(sent: &SentMessage, from: &str, to: &str) -> Value {
-    json!({
-        "id": sent.id_hex(),
-        "nonce": sent.nonce(),
-        "from": from,
-        "to": to,
-        "origin": sent.message.origin,
-        "destination": sent.message.destination,
-        "sender": format!("0x{}", hex::encode(sent.message.sender.0)),
-        "recipient": format!("0x{}", hex::encode(sent.message.recipient.0)),
-        "origin_tx": sent.origin_tx.to_string(),
-        "origin_height": sent.origin_height,
-        "message": format!("0x{}", hex::encode(sent.encoded())),
-    })
-}
-
 /// A tracker with the relayer API, the route's validators and the destination chain.
 async fn tracker(
     source: &SourceArgs,
@@ -446,41 +432,6 @@ async fn follow(
         )
         .await?;
     Ok(status)
-}
-
-fn status_json(s: &TransferStatus) -> Value {
-    let mut v = json!({
-        "id": s.id_hex(),
-        "stage": s.stage.name(),
-        "detail": s.stage.to_string(),
-        "source": match s.source {
-            StatusSource::Relayer => "relayer",
-            StatusSource::Destination => "destination",
-        },
-        "origin": s.origin,
-        "destination": s.destination,
-        "nonce": s.nonce,
-        "last_error": s.last_error,
-    });
-    if let Some(obj) = v.as_object_mut() {
-        match &s.stage {
-            Stage::Attesting {
-                signatures,
-                threshold,
-            } => {
-                obj.insert("signatures".into(), json!(signatures));
-                obj.insert("threshold".into(), json!(threshold));
-            }
-            Stage::Queued { release_at } => {
-                obj.insert("release_at".into(), json!(release_at));
-            }
-            Stage::Submitted { tx } => {
-                obj.insert("tx".into(), json!(tx));
-            }
-            _ => {}
-        }
-    }
-    v
 }
 
 async fn status(

@@ -9,6 +9,7 @@
 )]
 
 mod bridge_cli;
+mod bridge_cli_solana;
 mod config;
 mod daemon;
 mod e2e;

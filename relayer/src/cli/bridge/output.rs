@@ -1,0 +1,58 @@
+//! What `trestle bridge` prints with `--json`: one object per sent message and per status.
+
+use serde_json::{Value, json};
+use trestle_bridge_client::{SentMessage, Stage, StatusSource, TransferStatus};
+
+/// A sent message: its id, nonce, domains, parties, origin transaction and encoding.
+pub fn sent_json(sent: &SentMessage, from: &str, to: &str) -> Value {
+    json!({
+        "id": sent.id_hex(),
+        "nonce": sent.nonce(),
+        "from": from,
+        "to": to,
+        "origin": sent.message.origin,
+        "destination": sent.message.destination,
+        "sender": format!("0x{}", hex::encode(sent.message.sender.0)),
+        "recipient": format!("0x{}", hex::encode(sent.message.recipient.0)),
+        "origin_tx": sent.origin_tx.to_string(),
+        "origin_height": sent.origin_height,
+        "message": format!("0x{}", hex::encode(sent.encoded())),
+    })
+}
+
+/// A status: `stage` (machine name), `detail` (words), `source`, the known facts, and the
+/// stage's own fields (`signatures`/`threshold`, `release_at`, `tx`).
+pub fn status_json(s: &TransferStatus) -> Value {
+    let mut v = json!({
+        "id": s.id_hex(),
+        "stage": s.stage.name(),
+        "detail": s.stage.to_string(),
+        "source": match s.source {
+            StatusSource::Relayer => "relayer",
+            StatusSource::Destination => "destination",
+        },
+        "origin": s.origin,
+        "destination": s.destination,
+        "nonce": s.nonce,
+        "last_error": s.last_error,
+    });
+    if let Some(obj) = v.as_object_mut() {
+        match &s.stage {
+            Stage::Attesting {
+                signatures,
+                threshold,
+            } => {
+                obj.insert("signatures".into(), json!(signatures));
+                obj.insert("threshold".into(), json!(threshold));
+            }
+            Stage::Queued { release_at } => {
+                obj.insert("release_at".into(), json!(release_at));
+            }
+            Stage::Submitted { tx } => {
+                obj.insert("tx".into(), json!(tx));
+            }
+            _ => {}
+        }
+    }
+    v
+}

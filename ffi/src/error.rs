@@ -87,6 +87,12 @@ pub enum TrestleError {
     /// An operation this build or chain does not support.
     #[error("{0}")]
     Unsupported(String),
+    /// The bridge does not know the token id (not registered there).
+    #[error("{0}")]
+    UnknownToken(String),
+    /// The relayer's status API does not know the message (not indexed yet, or another id).
+    #[error("{0}")]
+    NotFound(String),
     /// A failure inside the library (random number generator, async runtime, a task that
     /// panicked). Not caused by the input; please report it.
     #[error("{0}")]
@@ -136,6 +142,24 @@ impl From<trestle_evm::Error> for TrestleError {
             }
             // Fee ceilings, reorgs and anything added later: report the text.
             _ => Self::Rpc(e.to_string()),
+        }
+    }
+}
+
+impl From<trestle_bridge_client::Error> for TrestleError {
+    fn from(e: trestle_bridge_client::Error) -> Self {
+        use trestle_bridge_client::Error as E;
+        let message = e.to_string();
+        match e {
+            E::Chain(core) => core.into(),
+            E::Evm(evm) => evm.into(),
+            E::InvalidInput { .. } | E::Protocol(_) => Self::InvalidArgument(message),
+            E::UnknownToken { .. } => Self::UnknownToken(message),
+            E::NotFound { .. } => Self::NotFound(message),
+            E::Unreachable { .. } | E::Api { .. } => Self::Rpc(message),
+            E::MalformedApi { .. } | E::NoMessage { .. } => Self::MalformedResponse(message),
+            E::FollowTimeout { .. } => Self::Timeout(message),
+            _ => Self::Internal(message),
         }
     }
 }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod address;
+mod bridge;
 mod error;
 mod evm;
 mod keystore;
@@ -13,6 +14,9 @@ pub use address::{
     SolanaAddressInfo, SolanaPathStyle, associated_token_address, evm_derivation_path,
     is_valid_evm_address, is_valid_solana_address, parse_derivation_path, parse_evm_address,
     parse_solana_address, solana_derivation_path, spl_token_program_id, token_2022_program_id,
+};
+pub use bridge::{
+    EvmBridge, RelayerApi, SentMessage, SolanaBridge, TransferStage, TransferStatus, token_id,
 };
 pub use error::{KeyStoreError, Result, TrestleError};
 pub use evm::{

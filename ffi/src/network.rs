@@ -35,7 +35,7 @@ fn runtime() -> Result<&'static Runtime> {
 }
 
 /// Runs `fut` on the library's runtime and waits for it from any executor.
-async fn on_runtime<T, F>(fut: F) -> Result<T>
+pub(crate) async fn on_runtime<T, F>(fut: F) -> Result<T>
 where
     T: Send + 'static,
     F: Future<Output = Result<T>> + Send + 'static,
@@ -209,6 +209,13 @@ pub struct EvmChain {
     chain: Arc<trestle_evm::EvmChain>,
 }
 
+impl EvmChain {
+    /// The adapter, for the bridge wrappers.
+    pub(crate) fn inner(&self) -> Arc<trestle_evm::EvmChain> {
+        Arc::clone(&self.chain)
+    }
+}
+
 #[uniffi::export]
 impl EvmChain {
     /// A chain with the EIP-155 `chain_id`, reached at `rpc_urls` (`http://` or `https://`, in
@@ -298,6 +305,13 @@ impl EvmChain {
 #[derive(Debug, uniffi::Object)]
 pub struct SolanaClient {
     client: Arc<trestle_solana::SolanaClient>,
+}
+
+impl SolanaClient {
+    /// The adapter, for the bridge wrappers.
+    pub(crate) fn inner(&self) -> Arc<trestle_solana::SolanaClient> {
+        Arc::clone(&self.client)
+    }
 }
 
 #[uniffi::export]

@@ -144,6 +144,17 @@ impl Wallet {
         let path = parse_path(path)?;
         self.with_hd(|hd| f(&hd.solana_signer(&path)?))
     }
+
+    /// The EVM signing key at `path`, for a bridge send (the seed is zeroized on return; the
+    /// key zeroizes on drop).
+    pub(crate) fn evm_signer_at(&self, path: &str) -> Result<EvmSigner> {
+        self.with_evm(path, |s| Ok(s.clone()))
+    }
+
+    /// The Solana signing key at `path`, for a bridge send.
+    pub(crate) fn solana_signer_at(&self, path: &str) -> Result<SolanaSigner> {
+        self.with_solana(path, |s| Ok(s.clone()))
+    }
 }
 
 #[uniffi::export]

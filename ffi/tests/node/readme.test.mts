@@ -103,6 +103,24 @@ describe('README example', () => {
         return true;
       });
     });
+
+    test('bridgeEther: an address with no bridge behind it is refused before signing', async () => {
+      // The full send and delivery run in the Python tests (ffi/tests/python/test_bridge.py),
+      // which deploy the bridge; here the example's calls reach anvil and report the reason.
+      const wallet = t.Wallet.fromMnemonic(DEV_MNEMONIC, '', t.Language.English);
+      const chain = new t.EvmChain(31337n, [url]);
+      const nobody = '0x4242424242424242424242424242424242424242';
+      const before = await chain.nextNonce(wallet.evmAccount(3).address);
+      await assert.rejects(
+        example.bridgeEther(wallet, wallet.evmAccount(3).path, chain, nobody, chain, nobody, '1000', nobody),
+        (e: any) => {
+          assert.ok(t.TrestleError.MalformedResponse.instanceOf(e));
+          assert.match(e.message, /tokens\(id\): empty answer; is 0x4242424242424242424242424242424242424242 a Trestle bridge\?/);
+          return true;
+        },
+      );
+      assert.equal(await chain.nextNonce(wallet.evmAccount(3).address), before);
+    });
   });
 });
 

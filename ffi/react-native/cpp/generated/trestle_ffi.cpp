@@ -139,6 +139,92 @@ extern "C" {
         UniffiCallbackInterfaceClone uniffi_clone;
         UniffiCallbackInterfaceSecureKeyStoreMethod0 load_seed;
     } UniffiVTableCallbackInterfaceSecureKeyStore;
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_clone_evmbridge(
+        /*handle*/ uint64_t handle, 
+        RustCallStatus *uniffi_out_err
+    );
+    void uniffi_trestle_ffi_fn_free_evmbridge(
+        /*handle*/ uint64_t handle, 
+        RustCallStatus *uniffi_out_err
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_constructor_evmbridge_new(
+        /*handle*/ uint64_t chain, 
+        RustBuffer address, 
+        RustCallStatus *uniffi_out_err
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_evmbridge_delivery(
+        /*handle*/ uint64_t ptr, 
+        RustBuffer message_id, 
+        RustBuffer origin, 
+        RustBuffer nonce, 
+        uint64_t search_from
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_evmbridge_send_message(
+        /*handle*/ uint64_t ptr, 
+        /*handle*/ uint64_t wallet, 
+        RustBuffer path, 
+        uint32_t destination, 
+        RustBuffer recipient, 
+        RustBuffer payload, 
+        uint64_t timeout_ms
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_evmbridge_send_token(
+        /*handle*/ uint64_t ptr, 
+        /*handle*/ uint64_t wallet, 
+        RustBuffer path, 
+        uint32_t destination, 
+        RustBuffer token_id, 
+        RustBuffer amount, 
+        RustBuffer beneficiary, 
+        uint64_t timeout_ms
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_evmbridge_sent_in(
+        /*handle*/ uint64_t ptr, 
+        RustBuffer tx_hash, 
+        uint64_t block
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_clone_relayerapi(
+        /*handle*/ uint64_t handle, 
+        RustCallStatus *uniffi_out_err
+    );
+    void uniffi_trestle_ffi_fn_free_relayerapi(
+        /*handle*/ uint64_t handle, 
+        RustCallStatus *uniffi_out_err
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_constructor_relayerapi_new(
+        RustBuffer url, 
+        RustCallStatus *uniffi_out_err
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_relayerapi_status(
+        /*handle*/ uint64_t ptr, 
+        RustBuffer message_id
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_clone_solanabridge(
+        /*handle*/ uint64_t handle, 
+        RustCallStatus *uniffi_out_err
+    );
+    void uniffi_trestle_ffi_fn_free_solanabridge(
+        /*handle*/ uint64_t handle, 
+        RustCallStatus *uniffi_out_err
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_constructor_solanabridge_new(
+        /*handle*/ uint64_t client, 
+        RustBuffer program_id, 
+        RustCallStatus *uniffi_out_err
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_solanabridge_delivery(
+        /*handle*/ uint64_t ptr, 
+        RustBuffer message_id
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_solanabridge_send_token(
+        /*handle*/ uint64_t ptr, 
+        /*handle*/ uint64_t wallet, 
+        RustBuffer path, 
+        uint32_t destination, 
+        RustBuffer token_id, 
+        uint64_t amount, 
+        RustBuffer beneficiary
+    );
     /*handle*/ uint64_t uniffi_trestle_ffi_fn_clone_evmchain(
         /*handle*/ uint64_t handle, 
         RustCallStatus *uniffi_out_err
@@ -397,6 +483,11 @@ extern "C" {
     RustBuffer uniffi_trestle_ffi_fn_func_spl_token_program_id(RustCallStatus *uniffi_out_err
     );
     RustBuffer uniffi_trestle_ffi_fn_func_token_2022_program_id(RustCallStatus *uniffi_out_err
+    );
+    RustBuffer uniffi_trestle_ffi_fn_func_token_id(
+        uint32_t home_domain, 
+        RustBuffer home_token, 
+        RustCallStatus *uniffi_out_err
     );
     RustBuffer uniffi_trestle_ffi_fn_func_recover_message_signer(
         RustBuffer message, 
@@ -682,6 +773,8 @@ extern "C" {
     );
     uint16_t uniffi_trestle_ffi_checksum_func_token_2022_program_id(
     );
+    uint16_t uniffi_trestle_ffi_checksum_func_token_id(
+    );
     uint16_t uniffi_trestle_ffi_checksum_func_recover_message_signer(
     );
     uint16_t uniffi_trestle_ffi_checksum_func_recover_typed_data_signer(
@@ -709,6 +802,20 @@ extern "C" {
     uint16_t uniffi_trestle_ffi_checksum_func_verify_solana_offchain_message(
     );
     uint16_t uniffi_trestle_ffi_checksum_func_verify_solana_signature(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_method_evmbridge_delivery(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_method_evmbridge_send_message(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_method_evmbridge_send_token(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_method_evmbridge_sent_in(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_method_relayerapi_status(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_method_solanabridge_delivery(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_method_solanabridge_send_token(
     );
     uint16_t uniffi_trestle_ffi_checksum_method_evmchain_chain_id(
     );
@@ -771,6 +878,12 @@ extern "C" {
     uint16_t uniffi_trestle_ffi_checksum_method_wallet_solana_account(
     );
     uint16_t uniffi_trestle_ffi_checksum_method_wallet_solana_account_at(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_constructor_evmbridge_new(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_constructor_relayerapi_new(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_constructor_solanabridge_new(
     );
     uint16_t uniffi_trestle_ffi_checksum_constructor_evmchain_new(
     );
@@ -2698,6 +2811,134 @@ NativeTrestleFfi::NativeTrestleFfi(
             return this->cpp_uniffi_internal_fn_func_ffi__read_string_from_buffer(rt, thisVal, args, count);
         }
     );
+    props["ubrn_uniffi_trestle_ffi_fn_clone_evmbridge"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_clone_evmbridge"),
+        1,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_clone_evmbridge(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_free_evmbridge"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_free_evmbridge"),
+        1,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_free_evmbridge(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_constructor_evmbridge_new"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_constructor_evmbridge_new"),
+        2,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_constructor_evmbridge_new(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_method_evmbridge_delivery"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_evmbridge_delivery"),
+        5,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_method_evmbridge_delivery(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message"),
+        7,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_method_evmbridge_send_message(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_token"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_token"),
+        8,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_method_evmbridge_send_token(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_method_evmbridge_sent_in"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_evmbridge_sent_in"),
+        3,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_method_evmbridge_sent_in(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_clone_relayerapi"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_clone_relayerapi"),
+        1,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_clone_relayerapi(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_free_relayerapi"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_free_relayerapi"),
+        1,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_free_relayerapi(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_constructor_relayerapi_new"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_constructor_relayerapi_new"),
+        1,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_constructor_relayerapi_new(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_method_relayerapi_status"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_relayerapi_status"),
+        2,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_method_relayerapi_status(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_clone_solanabridge"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_clone_solanabridge"),
+        1,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_clone_solanabridge(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_free_solanabridge"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_free_solanabridge"),
+        1,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_free_solanabridge(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_constructor_solanabridge_new"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_constructor_solanabridge_new"),
+        2,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_constructor_solanabridge_new(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_method_solanabridge_delivery"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_solanabridge_delivery"),
+        2,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_method_solanabridge_delivery(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_method_solanabridge_send_token"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_solanabridge_send_token"),
+        7,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_method_solanabridge_send_token(rt, thisVal, args, count);
+        }
+    );
     props["ubrn_uniffi_trestle_ffi_fn_clone_evmchain"] = jsi::Function::createFromHostFunction(
         rt,
         jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_clone_evmchain"),
@@ -3136,6 +3377,14 @@ NativeTrestleFfi::NativeTrestleFfi(
         0,
         [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
             return this->cpp_uniffi_trestle_ffi_fn_func_token_2022_program_id(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_func_token_id"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_func_token_id"),
+        2,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_func_token_id(rt, thisVal, args, count);
         }
     );
     props["ubrn_uniffi_trestle_ffi_fn_func_recover_message_signer"] = jsi::Function::createFromHostFunction(
@@ -3714,6 +3963,14 @@ NativeTrestleFfi::NativeTrestleFfi(
             return this->cpp_uniffi_trestle_ffi_checksum_func_token_2022_program_id(rt, thisVal, args, count);
         }
     );
+    props["ubrn_uniffi_trestle_ffi_checksum_func_token_id"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_func_token_id"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_func_token_id(rt, thisVal, args, count);
+        }
+    );
     props["ubrn_uniffi_trestle_ffi_checksum_func_recover_message_signer"] = jsi::Function::createFromHostFunction(
         rt,
         jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_func_recover_message_signer"),
@@ -3824,6 +4081,62 @@ NativeTrestleFfi::NativeTrestleFfi(
         0,
         [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
             return this->cpp_uniffi_trestle_ffi_checksum_func_verify_solana_signature(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_delivery"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_delivery"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_method_evmbridge_delivery(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_message"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_message"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_method_evmbridge_send_message(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_token"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_token"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_method_evmbridge_send_token(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_sent_in"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_sent_in"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_method_evmbridge_sent_in(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_checksum_method_relayerapi_status"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_method_relayerapi_status"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_method_relayerapi_status(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_delivery"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_delivery"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_method_solanabridge_delivery(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_send_token"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_send_token"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_method_solanabridge_send_token(rt, thisVal, args, count);
         }
     );
     props["ubrn_uniffi_trestle_ffi_checksum_method_evmchain_chain_id"] = jsi::Function::createFromHostFunction(
@@ -4074,6 +4387,30 @@ NativeTrestleFfi::NativeTrestleFfi(
             return this->cpp_uniffi_trestle_ffi_checksum_method_wallet_solana_account_at(rt, thisVal, args, count);
         }
     );
+    props["ubrn_uniffi_trestle_ffi_checksum_constructor_evmbridge_new"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_constructor_evmbridge_new"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_constructor_evmbridge_new(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_checksum_constructor_relayerapi_new"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_constructor_relayerapi_new"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_constructor_relayerapi_new(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_checksum_constructor_solanabridge_new"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_constructor_solanabridge_new"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_constructor_solanabridge_new(rt, thisVal, args, count);
+        }
+    );
     props["ubrn_uniffi_trestle_ffi_checksum_constructor_evmchain_new"] = jsi::Function::createFromHostFunction(
         rt,
         jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_constructor_evmchain_new"),
@@ -4120,6 +4457,30 @@ NativeTrestleFfi::NativeTrestleFfi(
         0,
         [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
             return this->cpp_ffi_trestle_ffi_uniffi_contract_version(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_internal_fn_method_evmbridge_ffi__bless_pointer"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_internal_fn_method_evmbridge_ffi__bless_pointer"),
+        1,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_internal_fn_method_evmbridge_ffi__bless_pointer(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_internal_fn_method_relayerapi_ffi__bless_pointer"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_internal_fn_method_relayerapi_ffi__bless_pointer"),
+        1,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_internal_fn_method_relayerapi_ffi__bless_pointer(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_internal_fn_method_solanabridge_ffi__bless_pointer"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_internal_fn_method_solanabridge_ffi__bless_pointer"),
+        1,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_internal_fn_method_solanabridge_ffi__bless_pointer(rt, thisVal, args, count);
         }
     );
     props["ubrn_uniffi_internal_fn_method_evmchain_ffi__bless_pointer"] = jsi::Function::createFromHostFunction(
@@ -4309,6 +4670,33 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_internal_fn_func_ffi__string_from_buffer
 
 jsi::Value NativeTrestleFfi::cpp_uniffi_internal_fn_func_ffi__read_string_from_buffer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
     return uniffi_jsi::Bridging<std::string>::read_string_from_buffer(rt, args[0], args[1], args[2]);
+}jsi::Value NativeTrestleFfi::cpp_uniffi_internal_fn_method_evmbridge_ffi__bless_pointer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+    auto pointer = uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[0]);
+    auto static destructor = [](uint64_t p) {
+        RustCallStatus status = {0};
+        uniffi_trestle_ffi_fn_free_evmbridge(p, &status);
+    };
+    auto ptrObj = std::make_shared<uniffi_jsi::DestructibleObject>(pointer, destructor);
+    auto obj = jsi::Object::createFromHostObject(rt, ptrObj);
+    return jsi::Value(rt, obj);
+}jsi::Value NativeTrestleFfi::cpp_uniffi_internal_fn_method_relayerapi_ffi__bless_pointer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+    auto pointer = uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[0]);
+    auto static destructor = [](uint64_t p) {
+        RustCallStatus status = {0};
+        uniffi_trestle_ffi_fn_free_relayerapi(p, &status);
+    };
+    auto ptrObj = std::make_shared<uniffi_jsi::DestructibleObject>(pointer, destructor);
+    auto obj = jsi::Object::createFromHostObject(rt, ptrObj);
+    return jsi::Value(rt, obj);
+}jsi::Value NativeTrestleFfi::cpp_uniffi_internal_fn_method_solanabridge_ffi__bless_pointer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+    auto pointer = uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[0]);
+    auto static destructor = [](uint64_t p) {
+        RustCallStatus status = {0};
+        uniffi_trestle_ffi_fn_free_solanabridge(p, &status);
+    };
+    auto ptrObj = std::make_shared<uniffi_jsi::DestructibleObject>(pointer, destructor);
+    auto obj = jsi::Object::createFromHostObject(rt, ptrObj);
+    return jsi::Value(rt, obj);
 }jsi::Value NativeTrestleFfi::cpp_uniffi_internal_fn_method_evmchain_ffi__bless_pointer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
     auto pointer = uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[0]);
     auto static destructor = [](uint64_t p) {
@@ -4348,6 +4736,145 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_internal_fn_func_ffi__read_string_from_b
 }
 
 // Methods calling directly into the uniffi generated C API of the Rust crate.
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_clone_evmbridge(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
+        auto value = uniffi_trestle_ffi_fn_clone_evmbridge(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), 
+            &status
+        );
+        uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_free_evmbridge(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
+        uniffi_trestle_ffi_fn_free_evmbridge(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), 
+            &status
+        );
+        uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
+
+        
+        return jsi::Value::undefined();
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_constructor_evmbridge_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
+        auto value = uniffi_trestle_ffi_fn_constructor_evmbridge_new(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[1]), 
+            &status
+        );
+        uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_evmbridge_delivery(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_fn_method_evmbridge_delivery(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[1]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[2]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[3]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[4])
+        );
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_evmbridge_send_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_fn_method_evmbridge_send_message(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[1]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[2]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[3]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[4]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[5]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[6])
+        );
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_evmbridge_send_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_fn_method_evmbridge_send_token(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[1]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[2]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[3]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[4]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[5]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[6]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[7])
+        );
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_evmbridge_sent_in(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_fn_method_evmbridge_sent_in(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[1]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[2])
+        );
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_clone_relayerapi(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
+        auto value = uniffi_trestle_ffi_fn_clone_relayerapi(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), 
+            &status
+        );
+        uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_free_relayerapi(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
+        uniffi_trestle_ffi_fn_free_relayerapi(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), 
+            &status
+        );
+        uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
+
+        
+        return jsi::Value::undefined();
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_constructor_relayerapi_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
+        auto value = uniffi_trestle_ffi_fn_constructor_relayerapi_new(uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[0]), 
+            &status
+        );
+        uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_relayerapi_status(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_fn_method_relayerapi_status(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[1])
+        );
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_clone_solanabridge(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
+        auto value = uniffi_trestle_ffi_fn_clone_solanabridge(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), 
+            &status
+        );
+        uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_free_solanabridge(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
+        uniffi_trestle_ffi_fn_free_solanabridge(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), 
+            &status
+        );
+        uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
+
+        
+        return jsi::Value::undefined();
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_constructor_solanabridge_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
+        auto value = uniffi_trestle_ffi_fn_constructor_solanabridge_new(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[1]), 
+            &status
+        );
+        uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_solanabridge_delivery(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_fn_method_solanabridge_delivery(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[1])
+        );
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_solanabridge_send_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_fn_method_solanabridge_send_token(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[1]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[2]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[3]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[4]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[5]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[6])
+        );
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_clone_evmchain(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
         RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
         auto value = uniffi_trestle_ffi_fn_clone_evmchain(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), 
@@ -4852,6 +5379,16 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_func_spl_token_program_id
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_func_token_2022_program_id(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
         RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
         auto value = uniffi_trestle_ffi_fn_func_token_2022_program_id(&status
+        );
+        uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
+
+        
+        return uniffi::trestle_ffi::Bridging<RustBuffer>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_func_token_id(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
+        auto value = uniffi_trestle_ffi_fn_func_token_id(uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[0]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[1]), 
+            &status
         );
         uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
 
@@ -5439,6 +5976,13 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_func_token_2022_pro
         
         return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
 }
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_func_token_id(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_func_token_id(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_func_recover_message_signer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
         auto value = uniffi_trestle_ffi_checksum_func_recover_message_signer(
         );
@@ -5532,6 +6076,55 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_func_verify_solana_
 }
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_func_verify_solana_signature(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
         auto value = uniffi_trestle_ffi_checksum_func_verify_solana_signature(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_evmbridge_delivery(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_method_evmbridge_delivery(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_evmbridge_send_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_method_evmbridge_send_message(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_evmbridge_send_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_method_evmbridge_send_token(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_evmbridge_sent_in(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_method_evmbridge_sent_in(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_relayerapi_status(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_method_relayerapi_status(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_solanabridge_delivery(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_method_solanabridge_delivery(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_solanabridge_send_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_method_solanabridge_send_token(
         );
 
         
@@ -5749,6 +6342,27 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_wallet_solan
 }
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_wallet_solana_account_at(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
         auto value = uniffi_trestle_ffi_checksum_method_wallet_solana_account_at(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_constructor_evmbridge_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_constructor_evmbridge_new(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_constructor_relayerapi_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_constructor_relayerapi_new(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_constructor_solanabridge_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_constructor_solanabridge_new(
         );
 
         

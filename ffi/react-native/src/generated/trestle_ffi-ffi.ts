@@ -67,10 +67,16 @@ interface NativeModuleInterface {
     ubrn_ffi_trestle_ffi_rust_future_cancel_void(handle: bigint): void;
     ubrn_ffi_trestle_ffi_rust_future_complete_void(handle: bigint, uniffi_out_err: UniffiRustCallStatus): void;
     ubrn_ffi_trestle_ffi_rust_future_free_void(handle: bigint): void;
+    ubrn_uniffi_trestle_ffi_fn_clone_evmbridge(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): bigint;
+    ubrn_uniffi_trestle_ffi_fn_free_evmbridge(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): void;
     ubrn_uniffi_trestle_ffi_fn_clone_evmchain(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_free_evmchain(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): void;
+    ubrn_uniffi_trestle_ffi_fn_clone_relayerapi(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): bigint;
+    ubrn_uniffi_trestle_ffi_fn_free_relayerapi(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): void;
     ubrn_uniffi_trestle_ffi_fn_clone_securekeystore(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_free_securekeystore(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): void;
+    ubrn_uniffi_trestle_ffi_fn_clone_solanabridge(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): bigint;
+    ubrn_uniffi_trestle_ffi_fn_free_solanabridge(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): void;
     ubrn_uniffi_trestle_ffi_fn_clone_solanaclient(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_free_solanaclient(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): void;
     ubrn_uniffi_trestle_ffi_fn_clone_wallet(ptr: bigint, uniffi_out_err: UniffiRustCallStatus): bigint;
@@ -95,11 +101,17 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_fn_func_solana_derivation_path(index: number, style: Uint8Array, uniffi_out_err: UniffiRustCallStatus): Uint8Array;
     ubrn_uniffi_trestle_ffi_fn_func_spl_token_program_id(uniffi_out_err: UniffiRustCallStatus): Uint8Array;
     ubrn_uniffi_trestle_ffi_fn_func_token_2022_program_id(uniffi_out_err: UniffiRustCallStatus): Uint8Array;
+    ubrn_uniffi_trestle_ffi_fn_func_token_id(homeDomain: number, homeToken: Uint8Array, uniffi_out_err: UniffiRustCallStatus): Uint8Array;
     ubrn_uniffi_trestle_ffi_fn_func_typed_data_hash(typedDataJson: Uint8Array, uniffi_out_err: UniffiRustCallStatus): Uint8Array;
     ubrn_uniffi_trestle_ffi_fn_func_validate_mnemonic(phrase: Uint8Array, language: Uint8Array, uniffi_out_err: UniffiRustCallStatus): Uint8Array;
     ubrn_uniffi_trestle_ffi_fn_func_verify_solana_offchain_message(address: Uint8Array, message: Uint8Array, signature: Uint8Array, uniffi_out_err: UniffiRustCallStatus): void;
     ubrn_uniffi_trestle_ffi_fn_func_verify_solana_signature(address: Uint8Array, message: Uint8Array, signature: Uint8Array, uniffi_out_err: UniffiRustCallStatus): void;
     ubrn_uniffi_trestle_ffi_fn_func_wordlist(language: Uint8Array, uniffi_out_err: UniffiRustCallStatus): Uint8Array;
+    ubrn_uniffi_trestle_ffi_fn_constructor_evmbridge_new(chain: bigint, address: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_evmbridge_delivery(uniffiSelf: bigint, messageId: Uint8Array, origin: Uint8Array, nonce: Uint8Array, searchFrom: bigint): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message(uniffiSelf: bigint, wallet: bigint, path: Uint8Array, destination: number, recipient: Uint8Array, payload: Uint8Array, timeoutMs: bigint): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_token(uniffiSelf: bigint, wallet: bigint, path: Uint8Array, destination: number, tokenId: Uint8Array, amount: Uint8Array, beneficiary: Uint8Array, timeoutMs: bigint): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_evmbridge_sent_in(uniffiSelf: bigint, txHash: Uint8Array, block: bigint): bigint;
     ubrn_uniffi_trestle_ffi_fn_constructor_evmchain_new(chainId: bigint, rpcUrls: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmchain_chain_id(uniffiSelf: bigint, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmchain_native_balance(uniffiSelf: bigint, address: Uint8Array): bigint;
@@ -109,7 +121,12 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_fn_method_evmchain_token_balance(uniffiSelf: bigint, token: Uint8Array, owner: Uint8Array): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmchain_transaction_status(uniffiSelf: bigint, txHash: Uint8Array): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmchain_wait_for_transaction(uniffiSelf: bigint, txHash: Uint8Array, untilFinal: number, timeoutMs: bigint): bigint;
+    ubrn_uniffi_trestle_ffi_fn_constructor_relayerapi_new(url: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_relayerapi_status(uniffiSelf: bigint, messageId: Uint8Array): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_securekeystore_load_seed(uniffiSelf: bigint, keyId: Uint8Array, uniffi_out_err: UniffiRustCallStatus): Uint8Array;
+    ubrn_uniffi_trestle_ffi_fn_constructor_solanabridge_new(client: bigint, programId: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_solanabridge_delivery(uniffiSelf: bigint, messageId: Uint8Array): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_solanabridge_send_token(uniffiSelf: bigint, wallet: bigint, path: Uint8Array, destination: number, tokenId: Uint8Array, amount: bigint, beneficiary: Uint8Array): bigint;
     ubrn_uniffi_trestle_ffi_fn_constructor_solanaclient_new(rpcUrl: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_solanaclient_balance(uniffiSelf: bigint, address: Uint8Array): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_solanaclient_latest_blockhash(uniffiSelf: bigint): bigint;
@@ -156,11 +173,17 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_checksum_func_solana_derivation_path(): number;
     ubrn_uniffi_trestle_ffi_checksum_func_spl_token_program_id(): number;
     ubrn_uniffi_trestle_ffi_checksum_func_token_2022_program_id(): number;
+    ubrn_uniffi_trestle_ffi_checksum_func_token_id(): number;
     ubrn_uniffi_trestle_ffi_checksum_func_typed_data_hash(): number;
     ubrn_uniffi_trestle_ffi_checksum_func_validate_mnemonic(): number;
     ubrn_uniffi_trestle_ffi_checksum_func_verify_solana_offchain_message(): number;
     ubrn_uniffi_trestle_ffi_checksum_func_verify_solana_signature(): number;
     ubrn_uniffi_trestle_ffi_checksum_func_wordlist(): number;
+    ubrn_uniffi_trestle_ffi_checksum_constructor_evmbridge_new(): number;
+    ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_delivery(): number;
+    ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_message(): number;
+    ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_token(): number;
+    ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_sent_in(): number;
     ubrn_uniffi_trestle_ffi_checksum_constructor_evmchain_new(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_evmchain_chain_id(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_evmchain_native_balance(): number;
@@ -170,7 +193,12 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_checksum_method_evmchain_token_balance(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_evmchain_transaction_status(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_evmchain_wait_for_transaction(): number;
+    ubrn_uniffi_trestle_ffi_checksum_constructor_relayerapi_new(): number;
+    ubrn_uniffi_trestle_ffi_checksum_method_relayerapi_status(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_securekeystore_load_seed(): number;
+    ubrn_uniffi_trestle_ffi_checksum_constructor_solanabridge_new(): number;
+    ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_delivery(): number;
+    ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_send_token(): number;
     ubrn_uniffi_trestle_ffi_checksum_constructor_solanaclient_new(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_solanaclient_balance(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_solanaclient_latest_blockhash(): number;
@@ -197,10 +225,13 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_checksum_method_wallet_sign_typed_data(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_wallet_solana_account(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_wallet_solana_account_at(): number;
-    ubrn_uniffi_internal_fn_method_evmchain_ffi__bless_pointer(pointer: bigint, uniffi_out_err: UniffiRustCallStatus): UniffiGcObject;
-    ubrn_uniffi_internal_fn_method_securekeystore_ffi__bless_pointer(pointer: bigint, uniffi_out_err: UniffiRustCallStatus): UniffiGcObject;
-    ubrn_uniffi_internal_fn_method_solanaclient_ffi__bless_pointer(pointer: bigint, uniffi_out_err: UniffiRustCallStatus): UniffiGcObject;
     ubrn_uniffi_internal_fn_method_wallet_ffi__bless_pointer(pointer: bigint, uniffi_out_err: UniffiRustCallStatus): UniffiGcObject;
+    ubrn_uniffi_internal_fn_method_evmbridge_ffi__bless_pointer(pointer: bigint, uniffi_out_err: UniffiRustCallStatus): UniffiGcObject;
+    ubrn_uniffi_internal_fn_method_evmchain_ffi__bless_pointer(pointer: bigint, uniffi_out_err: UniffiRustCallStatus): UniffiGcObject;
+    ubrn_uniffi_internal_fn_method_relayerapi_ffi__bless_pointer(pointer: bigint, uniffi_out_err: UniffiRustCallStatus): UniffiGcObject;
+    ubrn_uniffi_internal_fn_method_securekeystore_ffi__bless_pointer(pointer: bigint, uniffi_out_err: UniffiRustCallStatus): UniffiGcObject;
+    ubrn_uniffi_internal_fn_method_solanabridge_ffi__bless_pointer(pointer: bigint, uniffi_out_err: UniffiRustCallStatus): UniffiGcObject;
+    ubrn_uniffi_internal_fn_method_solanaclient_ffi__bless_pointer(pointer: bigint, uniffi_out_err: UniffiRustCallStatus): UniffiGcObject;
     // Codegen call sites use these via `nativeModule().rustbuffer_alloc(...)`
     // and `nativeModule().rustbuffer_free(...)`. The JSI host object exposes
     // them as properties; see `props["rustbuffer_alloc"]` / `props["rustbuffer_free"]`

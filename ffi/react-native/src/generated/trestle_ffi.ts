@@ -422,6 +422,28 @@ export function token2022ProgramId(): string {
     }
 
 /**
+ * The bridge token id of a token whose home is `home_domain`: `home_token` is an EVM
+ * address, a Solana mint (base58) or `native` (ether). Returns `0x` hex.
+ */
+export function tokenId(homeDomain: number, homeToken: string): string /*throws*/ {
+    const __rb: Uint8Array = uniffiCaller.rustCallWithError(
+            /*liftError:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError),
+            /*caller:*/ (callStatus) => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_func_token_id(
+        FfiConverterUInt32.lower(homeDomain, nativeModule().rustbuffer_alloc),
+        FfiConverterString.lower(homeToken, nativeModule().rustbuffer_alloc),
+                callStatus);
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+    );
+    try {
+        return FfiConverterString.lift(__rb);
+    } finally {
+        nativeModule().rustbuffer_free(__rb);
+    }
+    }
+
+/**
  * The EIP-712 signing hash (`0x` hex) of typed data, for display or for comparison with
  * another implementation. Refuses malformed typed data (`InvalidTypedData`).
  */
@@ -847,6 +869,108 @@ const FfiConverterTypeEvmTransaction = (() => {
 })();
 
 /**
+ * A message the origin bridge emitted, read back from the chain.
+ */
+export type SentMessage = {
+    /**
+     * The message id (`0x` + 64 hex digits): what [`EvmBridge::delivery`],
+     * [`SolanaBridge::delivery`] and [`RelayerApi::status`] take.
+     */
+    id: string,
+    /**
+     * The origin's outbound nonce.
+     */
+    nonce: bigint,
+    /**
+     * Origin domain.
+     */
+    origin: number,
+    /**
+     * Destination domain.
+     */
+    destination: number,
+    /**
+     * The sender, as a 32-byte universal address (`0x` hex).
+     */
+    sender: string,
+    /**
+     * The recipient on the destination (the destination bridge for a token transfer).
+     */
+    recipient: string,
+    /**
+     * The encoded message.
+     */
+    message: ArrayBuffer,
+    /**
+     * The origin transaction (`0x` hash on EVM, base58 signature on Solana).
+     */
+    originTx: string,
+    /**
+     * Its block number or slot.
+     */
+    originHeight: bigint
+}
+
+/**
+ * Generated factory for {@link SentMessage} record objects.
+ */
+export const SentMessage = (() => {
+    const defaults = () => ({
+    });
+    const create = (() => {
+        return uniffiCreateRecord<SentMessage, ReturnType<typeof defaults>>(defaults);
+    })();
+    return Object.freeze({
+        create,
+        new: create,
+        defaults: () => Object.freeze(defaults()) as Partial<SentMessage>,
+    });
+})();
+
+const FfiConverterTypeSentMessage = (() => {
+    type TypeName = SentMessage;
+    class FFIConverter extends AbstractFfiConverterByteArray<TypeName> {
+        readFromCursor(c: Cursor): TypeName {
+            return {
+                id: FfiConverterString.readFromCursor(c), 
+                nonce: FfiConverterUInt64.readFromCursor(c), 
+                origin: FfiConverterUInt32.readFromCursor(c), 
+                destination: FfiConverterUInt32.readFromCursor(c), 
+                sender: FfiConverterString.readFromCursor(c), 
+                recipient: FfiConverterString.readFromCursor(c), 
+                message: FfiConverterArrayBuffer.readFromCursor(c), 
+                originTx: FfiConverterString.readFromCursor(c), 
+                originHeight: FfiConverterUInt64.readFromCursor(c)
+            };
+        }
+        writeIntoCursor(value: TypeName, c: Cursor): void {
+            FfiConverterString.writeIntoCursor(value.id, c);
+            FfiConverterUInt64.writeIntoCursor(value.nonce, c);
+            FfiConverterUInt32.writeIntoCursor(value.origin, c);
+            FfiConverterUInt32.writeIntoCursor(value.destination, c);
+            FfiConverterString.writeIntoCursor(value.sender, c);
+            FfiConverterString.writeIntoCursor(value.recipient, c);
+            FfiConverterArrayBuffer.writeIntoCursor(value.message, c);
+            FfiConverterString.writeIntoCursor(value.originTx, c);
+            FfiConverterUInt64.writeIntoCursor(value.originHeight, c);
+        }
+        allocationSize(value: TypeName): number {
+            return FfiConverterString.allocationSize(value.id) +
+             FfiConverterUInt64.allocationSize(value.nonce) +
+             FfiConverterUInt32.allocationSize(value.origin) +
+             FfiConverterUInt32.allocationSize(value.destination) +
+             FfiConverterString.allocationSize(value.sender) +
+             FfiConverterString.allocationSize(value.recipient) +
+             FfiConverterArrayBuffer.allocationSize(value.message) +
+             FfiConverterString.allocationSize(value.originTx) +
+             FfiConverterUInt64.allocationSize(value.originHeight);
+            
+        }
+    };
+    return new FFIConverter();
+})();
+
+/**
  * A signed EVM transaction, ready for `eth_sendRawTransaction`.
  */
 export type SignedEvmTransaction = {
@@ -1085,6 +1209,644 @@ const FfiConverterTypeSolanaAddressInfo = (() => {
         allocationSize(value: TypeName): number {
             return FfiConverterString.allocationSize(value.address) +
              FfiConverterBool.allocationSize(value.onCurve);
+            
+        }
+    };
+    return new FFIConverter();
+})();
+
+
+// Enum: TransferStage
+export enum TransferStage_Tags {
+    Unknown = "Unknown",
+    Attesting = "Attesting",
+    Ready = "Ready",
+    Submitted = "Submitted",
+    Queued = "Queued",
+    Delivered = "Delivered",
+    Received = "Received",
+    RecipientFailed = "RecipientFailed",
+    Cancelled = "Cancelled",
+    Failed = "Failed",
+    Skipped = "Skipped",
+    Orphaned = "Orphaned"
+}
+/**
+ * How far a transfer has come.
+ */
+export const TransferStage = (() => {
+
+    type Unknown__interface = {
+        tag: TransferStage_Tags.Unknown
+    };
+    /**
+     * Not seen yet by the relayer nor the destination.
+     */
+    class Unknown_ extends UniffiEnum implements Unknown__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Unknown;
+        constructor() {
+            super("TransferStage", "Unknown");
+        }
+
+        static new(): Unknown_ {
+            return new Unknown_();
+        }
+
+        static instanceOf(obj: any): obj is Unknown_ {
+            return obj.tag === TransferStage_Tags.Unknown;
+        }
+
+    }
+
+    type Attesting__interface = {
+        tag: TransferStage_Tags.Attesting;
+        inner: 
+Readonly<{signatures?: number; threshold?: number}>
+    };
+    /**
+     * Validators are attesting: `signatures` of `threshold`, when known.
+     */
+    class Attesting_ extends UniffiEnum implements Attesting__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Attesting;
+        readonly inner: 
+Readonly<{signatures?: number; threshold?: number}>;
+        constructor(
+inner: {signatures?: number; threshold?: number }) {
+            super("TransferStage", "Attesting");
+
+            this.inner = Object.freeze(inner);
+        }
+        static new(
+inner: {signatures?: number; threshold?: number }): Attesting_ {
+            return new Attesting_(inner);
+        }
+
+        static instanceOf(obj: any): obj is Attesting_ {
+            return obj.tag === TransferStage_Tags.Attesting;
+        }
+
+    }
+
+    type Ready__interface = {
+        tag: TransferStage_Tags.Ready
+    };
+    /**
+     * Attested; waiting for the relayer to submit it.
+     */
+    class Ready_ extends UniffiEnum implements Ready__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Ready;
+        constructor() {
+            super("TransferStage", "Ready");
+        }
+
+        static new(): Ready_ {
+            return new Ready_();
+        }
+
+        static instanceOf(obj: any): obj is Ready_ {
+            return obj.tag === TransferStage_Tags.Ready;
+        }
+
+    }
+
+    type Submitted__interface = {
+        tag: TransferStage_Tags.Submitted;
+        inner: 
+Readonly<{tx?: string}>
+    };
+    /**
+     * Submitted to the destination in `tx`.
+     */
+    class Submitted_ extends UniffiEnum implements Submitted__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Submitted;
+        readonly inner: 
+Readonly<{tx?: string}>;
+        constructor(
+inner: {tx?: string }) {
+            super("TransferStage", "Submitted");
+
+            this.inner = Object.freeze(inner);
+        }
+        static new(
+inner: {tx?: string }): Submitted_ {
+            return new Submitted_(inner);
+        }
+
+        static instanceOf(obj: any): obj is Submitted_ {
+            return obj.tag === TransferStage_Tags.Submitted;
+        }
+
+    }
+
+    type Queued__interface = {
+        tag: TransferStage_Tags.Queued;
+        inner: 
+Readonly<{releaseAt?: bigint}>
+    };
+    /**
+     * Held by the destination (timelock or rate limit) until `release_at` (Unix seconds).
+     */
+    class Queued_ extends UniffiEnum implements Queued__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Queued;
+        readonly inner: 
+Readonly<{releaseAt?: bigint}>;
+        constructor(
+inner: {releaseAt?: bigint }) {
+            super("TransferStage", "Queued");
+
+            this.inner = Object.freeze(inner);
+        }
+        static new(
+inner: {releaseAt?: bigint }): Queued_ {
+            return new Queued_(inner);
+        }
+
+        static instanceOf(obj: any): obj is Queued_ {
+            return obj.tag === TransferStage_Tags.Queued;
+        }
+
+    }
+
+    type Delivered__interface = {
+        tag: TransferStage_Tags.Delivered
+    };
+    /**
+     * Executed on the destination.
+     */
+    class Delivered_ extends UniffiEnum implements Delivered__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Delivered;
+        constructor() {
+            super("TransferStage", "Delivered");
+        }
+
+        static new(): Delivered_ {
+            return new Delivered_();
+        }
+
+        static instanceOf(obj: any): obj is Delivered_ {
+            return obj.tag === TransferStage_Tags.Delivered;
+        }
+
+    }
+
+    type Received__interface = {
+        tag: TransferStage_Tags.Received
+    };
+    /**
+     * Recorded on a Solana destination, waiting for `execute_message`.
+     */
+    class Received_ extends UniffiEnum implements Received__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Received;
+        constructor() {
+            super("TransferStage", "Received");
+        }
+
+        static new(): Received_ {
+            return new Received_();
+        }
+
+        static instanceOf(obj: any): obj is Received_ {
+            return obj.tag === TransferStage_Tags.Received;
+        }
+
+    }
+
+    type RecipientFailed__interface = {
+        tag: TransferStage_Tags.RecipientFailed
+    };
+    /**
+     * Delivered, but the recipient's call failed (retryable on chain).
+     */
+    class RecipientFailed_ extends UniffiEnum implements RecipientFailed__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.RecipientFailed;
+        constructor() {
+            super("TransferStage", "RecipientFailed");
+        }
+
+        static new(): RecipientFailed_ {
+            return new RecipientFailed_();
+        }
+
+        static instanceOf(obj: any): obj is RecipientFailed_ {
+            return obj.tag === TransferStage_Tags.RecipientFailed;
+        }
+
+    }
+
+    type Cancelled__interface = {
+        tag: TransferStage_Tags.Cancelled
+    };
+    /**
+     * Cancelled by the guardian.
+     */
+    class Cancelled_ extends UniffiEnum implements Cancelled__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Cancelled;
+        constructor() {
+            super("TransferStage", "Cancelled");
+        }
+
+        static new(): Cancelled_ {
+            return new Cancelled_();
+        }
+
+        static instanceOf(obj: any): obj is Cancelled_ {
+            return obj.tag === TransferStage_Tags.Cancelled;
+        }
+
+    }
+
+    type Failed__interface = {
+        tag: TransferStage_Tags.Failed;
+        inner: 
+Readonly<{reason?: string}>
+    };
+    /**
+     * The relayer gave up after its retries.
+     */
+    class Failed_ extends UniffiEnum implements Failed__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Failed;
+        readonly inner: 
+Readonly<{reason?: string}>;
+        constructor(
+inner: {reason?: string }) {
+            super("TransferStage", "Failed");
+
+            this.inner = Object.freeze(inner);
+        }
+        static new(
+inner: {reason?: string }): Failed_ {
+            return new Failed_(inner);
+        }
+
+        static instanceOf(obj: any): obj is Failed_ {
+            return obj.tag === TransferStage_Tags.Failed;
+        }
+
+    }
+
+    type Skipped__interface = {
+        tag: TransferStage_Tags.Skipped
+    };
+    /**
+     * Taken out of the relayer's pipeline by an operator.
+     */
+    class Skipped_ extends UniffiEnum implements Skipped__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Skipped;
+        constructor() {
+            super("TransferStage", "Skipped");
+        }
+
+        static new(): Skipped_ {
+            return new Skipped_();
+        }
+
+        static instanceOf(obj: any): obj is Skipped_ {
+            return obj.tag === TransferStage_Tags.Skipped;
+        }
+
+    }
+
+    type Orphaned__interface = {
+        tag: TransferStage_Tags.Orphaned
+    };
+    /**
+     * Its origin block was reorganised away.
+     */
+    class Orphaned_ extends UniffiEnum implements Orphaned__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Orphaned;
+        constructor() {
+            super("TransferStage", "Orphaned");
+        }
+
+        static new(): Orphaned_ {
+            return new Orphaned_();
+        }
+
+        static instanceOf(obj: any): obj is Orphaned_ {
+            return obj.tag === TransferStage_Tags.Orphaned;
+        }
+
+    }
+
+    function instanceOf(obj: any): obj is TransferStage {
+        return obj[uniffiTypeNameSymbol] === "TransferStage";
+    }
+
+    return Object.freeze({
+        instanceOf,
+  Unknown: Unknown_, 
+  Attesting: Attesting_, 
+  Ready: Ready_, 
+  Submitted: Submitted_, 
+  Queued: Queued_, 
+  Delivered: Delivered_, 
+  Received: Received_, 
+  RecipientFailed: RecipientFailed_, 
+  Cancelled: Cancelled_, 
+  Failed: Failed_, 
+  Skipped: Skipped_, 
+  Orphaned: Orphaned_
+    });
+
+})();
+/**
+ * How far a transfer has come.
+ */
+export type TransferStage = InstanceType<
+    typeof TransferStage['Unknown' | 'Attesting' | 'Ready' | 'Submitted' | 'Queued' | 'Delivered' | 'Received' | 'RecipientFailed' | 'Cancelled' | 'Failed' | 'Skipped' | 'Orphaned']
+>;
+
+// FfiConverter for enum TransferStage
+const FfiConverterTypeTransferStage = (() => {
+    type TypeName = TransferStage;
+    class FFIConverter extends AbstractFfiConverterByteArray<TypeName> {
+        readFromCursor(c: Cursor): TypeName {
+            switch (c.readI32()) {
+                case 1: return new TransferStage.Unknown();
+                case 2: return new TransferStage.Attesting({signatures: FfiConverterOptionalUInt32.readFromCursor(c), threshold: FfiConverterOptionalUInt32.readFromCursor(c) });
+                case 3: return new TransferStage.Ready();
+                case 4: return new TransferStage.Submitted({tx: FfiConverterOptionalString.readFromCursor(c) });
+                case 5: return new TransferStage.Queued({releaseAt: FfiConverterOptionalUInt64.readFromCursor(c) });
+                case 6: return new TransferStage.Delivered();
+                case 7: return new TransferStage.Received();
+                case 8: return new TransferStage.RecipientFailed();
+                case 9: return new TransferStage.Cancelled();
+                case 10: return new TransferStage.Failed({reason: FfiConverterOptionalString.readFromCursor(c) });
+                case 11: return new TransferStage.Skipped();
+                case 12: return new TransferStage.Orphaned();
+                default: throw new UniffiInternalError.UnexpectedEnumCase();
+            }
+        }
+        writeIntoCursor(value: TypeName, c: Cursor): void {
+            switch (value.tag) {
+                case TransferStage_Tags.Unknown: {
+                    c.writeI32(1);
+                    return;
+                }
+                case TransferStage_Tags.Attesting: {
+                    c.writeI32(2);
+                    const inner = value.inner;
+                    FfiConverterOptionalUInt32.writeIntoCursor(inner.signatures, c);
+                    FfiConverterOptionalUInt32.writeIntoCursor(inner.threshold, c);
+                    return;
+                }
+                case TransferStage_Tags.Ready: {
+                    c.writeI32(3);
+                    return;
+                }
+                case TransferStage_Tags.Submitted: {
+                    c.writeI32(4);
+                    const inner = value.inner;
+                    FfiConverterOptionalString.writeIntoCursor(inner.tx, c);
+                    return;
+                }
+                case TransferStage_Tags.Queued: {
+                    c.writeI32(5);
+                    const inner = value.inner;
+                    FfiConverterOptionalUInt64.writeIntoCursor(inner.releaseAt, c);
+                    return;
+                }
+                case TransferStage_Tags.Delivered: {
+                    c.writeI32(6);
+                    return;
+                }
+                case TransferStage_Tags.Received: {
+                    c.writeI32(7);
+                    return;
+                }
+                case TransferStage_Tags.RecipientFailed: {
+                    c.writeI32(8);
+                    return;
+                }
+                case TransferStage_Tags.Cancelled: {
+                    c.writeI32(9);
+                    return;
+                }
+                case TransferStage_Tags.Failed: {
+                    c.writeI32(10);
+                    const inner = value.inner;
+                    FfiConverterOptionalString.writeIntoCursor(inner.reason, c);
+                    return;
+                }
+                case TransferStage_Tags.Skipped: {
+                    c.writeI32(11);
+                    return;
+                }
+                case TransferStage_Tags.Orphaned: {
+                    c.writeI32(12);
+                    return;
+                }
+                default:
+                    // Throwing from here means that TransferStage_Tags hasn't matched an ordinal.
+                    throw new UniffiInternalError.UnexpectedEnumCase();
+            }
+        }
+        allocationSize(value: TypeName): number {
+            switch (value.tag) {
+                case TransferStage_Tags.Unknown: {
+                    return 4;
+                }
+                case TransferStage_Tags.Attesting: {
+                    const inner = value.inner;
+                    let size = 4;
+                    size += FfiConverterOptionalUInt32.allocationSize(inner.signatures);
+                    size += FfiConverterOptionalUInt32.allocationSize(inner.threshold);
+                    return size;
+                }
+                case TransferStage_Tags.Ready: {
+                    return 4;
+                }
+                case TransferStage_Tags.Submitted: {
+                    const inner = value.inner;
+                    let size = 4;
+                    size += FfiConverterOptionalString.allocationSize(inner.tx);
+                    return size;
+                }
+                case TransferStage_Tags.Queued: {
+                    const inner = value.inner;
+                    let size = 4;
+                    size += FfiConverterOptionalUInt64.allocationSize(inner.releaseAt);
+                    return size;
+                }
+                case TransferStage_Tags.Delivered: {
+                    return 4;
+                }
+                case TransferStage_Tags.Received: {
+                    return 4;
+                }
+                case TransferStage_Tags.RecipientFailed: {
+                    return 4;
+                }
+                case TransferStage_Tags.Cancelled: {
+                    return 4;
+                }
+                case TransferStage_Tags.Failed: {
+                    const inner = value.inner;
+                    let size = 4;
+                    size += FfiConverterOptionalString.allocationSize(inner.reason);
+                    return size;
+                }
+                case TransferStage_Tags.Skipped: {
+                    return 4;
+                }
+                case TransferStage_Tags.Orphaned: {
+                    return 4;
+                }
+                default: throw new UniffiInternalError.UnexpectedEnumCase();
+            }
+        }
+    }
+    return new FFIConverter();
+})();
+
+/**
+ * The status of a transfer.
+ */
+export type TransferStatus = {
+    /**
+     * The message id (`0x` hex).
+     */
+    id: string,
+    /**
+     * Where it stands.
+     */
+    stage: TransferStage,
+    /**
+     * The stage in words (`attested 1/2`, `queued until ...`), for display.
+     */
+    description: string,
+    /**
+     * `relayer` or `destination`: who answered.
+     */
+    source: string,
+    /**
+     * Origin domain, if known.
+     */
+    origin?: number,
+    /**
+     * Destination domain, if known.
+     */
+    destination?: number,
+    /**
+     * Origin nonce, if known.
+     */
+    nonce?: bigint,
+    /**
+     * The relayer's last error on it (retries in progress), if any.
+     */
+    lastError?: string
+}
+
+/**
+ * Generated factory for {@link TransferStatus} record objects.
+ */
+export const TransferStatus = (() => {
+    const defaults = () => ({
+    });
+    const create = (() => {
+        return uniffiCreateRecord<TransferStatus, ReturnType<typeof defaults>>(defaults);
+    })();
+    return Object.freeze({
+        create,
+        new: create,
+        defaults: () => Object.freeze(defaults()) as Partial<TransferStatus>,
+    });
+})();
+
+const FfiConverterTypeTransferStatus = (() => {
+    type TypeName = TransferStatus;
+    class FFIConverter extends AbstractFfiConverterByteArray<TypeName> {
+        readFromCursor(c: Cursor): TypeName {
+            return {
+                id: FfiConverterString.readFromCursor(c), 
+                stage: FfiConverterTypeTransferStage.readFromCursor(c), 
+                description: FfiConverterString.readFromCursor(c), 
+                source: FfiConverterString.readFromCursor(c), 
+                origin: FfiConverterOptionalUInt32.readFromCursor(c), 
+                destination: FfiConverterOptionalUInt32.readFromCursor(c), 
+                nonce: FfiConverterOptionalUInt64.readFromCursor(c), 
+                lastError: FfiConverterOptionalString.readFromCursor(c)
+            };
+        }
+        writeIntoCursor(value: TypeName, c: Cursor): void {
+            FfiConverterString.writeIntoCursor(value.id, c);
+            FfiConverterTypeTransferStage.writeIntoCursor(value.stage, c);
+            FfiConverterString.writeIntoCursor(value.description, c);
+            FfiConverterString.writeIntoCursor(value.source, c);
+            FfiConverterOptionalUInt32.writeIntoCursor(value.origin, c);
+            FfiConverterOptionalUInt32.writeIntoCursor(value.destination, c);
+            FfiConverterOptionalUInt64.writeIntoCursor(value.nonce, c);
+            FfiConverterOptionalString.writeIntoCursor(value.lastError, c);
+        }
+        allocationSize(value: TypeName): number {
+            return FfiConverterString.allocationSize(value.id) +
+             FfiConverterTypeTransferStage.allocationSize(value.stage) +
+             FfiConverterString.allocationSize(value.description) +
+             FfiConverterString.allocationSize(value.source) +
+             FfiConverterOptionalUInt32.allocationSize(value.origin) +
+             FfiConverterOptionalUInt32.allocationSize(value.destination) +
+             FfiConverterOptionalUInt64.allocationSize(value.nonce) +
+             FfiConverterOptionalString.allocationSize(value.lastError);
             
         }
     };
@@ -1954,6 +2716,8 @@ export enum TrestleError_Tags {
     TransactionFailed = "TransactionFailed",
     InvalidConfig = "InvalidConfig",
     Unsupported = "Unsupported",
+    UnknownToken = "UnknownToken",
+    NotFound = "NotFound",
     Internal = "Internal"
 }
 /**
@@ -2559,6 +3323,60 @@ export const TrestleError = (() => {
         }
     }
     /**
+     * The bridge does not know the token id (not registered there).
+     */
+    class UnknownToken extends UniffiError {
+        /**
+         * @private
+         * This field is private and should not be used.
+         */
+        readonly [uniffiTypeNameSymbol]: string = "TrestleError";
+        /**
+         * @private
+         * This field is private and should not be used.
+         */
+        readonly [variantOrdinalSymbol] = 23;
+
+        readonly tag = TrestleError_Tags.UnknownToken;
+
+        constructor(message: string) {
+            super("TrestleError", "UnknownToken", message);
+        }
+
+        static instanceOf(e: any): e is UnknownToken {
+            return (
+                instanceOf(e) && (e as any)[variantOrdinalSymbol] === 23
+            );
+        }
+    }
+    /**
+     * The relayer's status API does not know the message (not indexed yet, or another id).
+     */
+    class NotFound extends UniffiError {
+        /**
+         * @private
+         * This field is private and should not be used.
+         */
+        readonly [uniffiTypeNameSymbol]: string = "TrestleError";
+        /**
+         * @private
+         * This field is private and should not be used.
+         */
+        readonly [variantOrdinalSymbol] = 24;
+
+        readonly tag = TrestleError_Tags.NotFound;
+
+        constructor(message: string) {
+            super("TrestleError", "NotFound", message);
+        }
+
+        static instanceOf(e: any): e is NotFound {
+            return (
+                instanceOf(e) && (e as any)[variantOrdinalSymbol] === 24
+            );
+        }
+    }
+    /**
      * A failure inside the library (random number generator, async runtime, a task that
      * panicked). Not caused by the input; please report it.
      */
@@ -2572,7 +3390,7 @@ export const TrestleError = (() => {
          * @private
          * This field is private and should not be used.
          */
-        readonly [variantOrdinalSymbol] = 23;
+        readonly [variantOrdinalSymbol] = 25;
 
         readonly tag = TrestleError_Tags.Internal;
 
@@ -2582,7 +3400,7 @@ export const TrestleError = (() => {
 
         static instanceOf(e: any): e is Internal {
             return (
-                instanceOf(e) && (e as any)[variantOrdinalSymbol] === 23
+                instanceOf(e) && (e as any)[variantOrdinalSymbol] === 25
             );
         }
     }
@@ -2614,6 +3432,8 @@ export const TrestleError = (() => {
         TransactionFailed,
         InvalidConfig,
         Unsupported,
+        UnknownToken,
+        NotFound,
         Internal,
         instanceOf,
     };
@@ -2628,7 +3448,7 @@ export const TrestleError = (() => {
  * `TransactionRejected`) may succeed when tried again; input variants never do.
  */
 export type TrestleError = InstanceType<
-    typeof TrestleError['MnemonicWordCount' | 'MnemonicUnknownWord' | 'MnemonicChecksum' | 'UnsupportedWordCount' | 'InvalidPath' | 'InvalidKey' | 'InvalidAddress' | 'InvalidArgument' | 'InvalidTransaction' | 'InvalidTypedData' | 'InvalidSignature' | 'InvalidSolanaMessage' | 'KeystoreWrongPassword' | 'InvalidKeystore' | 'KeyStore' | 'Rpc' | 'MalformedResponse' | 'Timeout' | 'TransactionRejected' | 'TransactionFailed' | 'InvalidConfig' | 'Unsupported' | 'Internal']
+    typeof TrestleError['MnemonicWordCount' | 'MnemonicUnknownWord' | 'MnemonicChecksum' | 'UnsupportedWordCount' | 'InvalidPath' | 'InvalidKey' | 'InvalidAddress' | 'InvalidArgument' | 'InvalidTransaction' | 'InvalidTypedData' | 'InvalidSignature' | 'InvalidSolanaMessage' | 'KeystoreWrongPassword' | 'InvalidKeystore' | 'KeyStore' | 'Rpc' | 'MalformedResponse' | 'Timeout' | 'TransactionRejected' | 'TransactionFailed' | 'InvalidConfig' | 'Unsupported' | 'UnknownToken' | 'NotFound' | 'Internal']
 >;
 
 const FfiConverterTypeTrestleError = (() => {
@@ -2724,7 +3544,15 @@ const FfiConverterTypeTrestleError = (() => {
                     FfiConverterString.readFromCursor(c)
                 );
             
-                case 23: return new TrestleError.Internal(
+                case 23: return new TrestleError.UnknownToken(
+                    FfiConverterString.readFromCursor(c)
+                );
+            
+                case 24: return new TrestleError.NotFound(
+                    FfiConverterString.readFromCursor(c)
+                );
+            
+                case 25: return new TrestleError.Internal(
                     FfiConverterString.readFromCursor(c)
                 );
             
@@ -2978,1154 +3806,6 @@ const FfiConverterTypeTxStatus = (() => {
     }
     return new FFIConverter();
 })();
-
-/**
- * An EVM chain reached over JSON-RPC (one or more endpoints with failover), through
- * `trestle-evm`.
- */
-export interface EvmChainLike {
-    
-/**
- * The EIP-155 chain id.
- */
-    chainId(): bigint;
-/**
- * The balance of `address` in wei, as a decimal string. Refuses a malformed address
- * (`InvalidAddress`); network failures are `Rpc`, `MalformedResponse` or `Timeout`.
- */
-    nativeBalance(address: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
-/**
- * The next nonce of `address`, counting its pending transactions.
- */
-    nextNonce(address: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<bigint>;
-/**
- * Broadcasts a signed raw transaction (`SignedEvmTransaction.raw`) and returns its hash.
- * A node's refusal (nonce too low, underpriced, ...) is `TransactionRejected`.
- */
-    sendRawTransaction(raw: ArrayBuffer, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
-/**
- * A fee suggestion for the next transaction (EIP-1559 from the fee history, or a legacy
- * gas price), within the chain's configured ceiling.
- */
-    suggestFees(asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<FeeSuggestion>;
-/**
- * The ERC-20 balance (base units, decimal string) of `owner` in the token contract `token`.
- */
-    tokenBalance(token: string, owner: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
-/**
- * The status of the transaction with hash `tx_hash` (`0x` hex).
- */
-    transactionStatus(txHash: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TxStatus>;
-/**
- * Waits until the transaction is included (or final, with `until_final`), at most
- * `timeout_ms`. A reverted transaction is `TransactionFailed`, a wait that runs out
- * `Timeout`.
- */
-    waitForTransaction(txHash: string, untilFinal: boolean, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TxStatus>;
-}
-/**
- * @deprecated Use `EvmChainLike` instead.
- */
-export type EvmChainInterface = EvmChainLike;
-
-
-/**
- * An EVM chain reached over JSON-RPC (one or more endpoints with failover), through
- * `trestle-evm`.
- */
-export class EvmChain extends UniffiAbstractObject implements EvmChainLike {
-
-    readonly [uniffiTypeNameSymbol] = "EvmChain";
-    readonly [destructorGuardSymbol]: UniffiGcObject;
-    readonly [pointerLiteralSymbol]: UniffiHandle;
-/**
- * A chain with the EIP-155 `chain_id`, reached at `rpc_urls` (`http://` or `https://`, in
- * order of preference). Known chain ids (1, 10, 56, 137, 42161, 31337) use that chain's
- * recommended fee and finality settings; others the Ethereum ones. Makes no request.
- * Refuses a zero chain id, no URL or a malformed URL (`InvalidConfig`).
- */
-    constructor(chainId: bigint, rpcUrls: Array<string>) /*throws*/ {
-        super();
-        const pointer =
-            uniffiCaller.rustCallWithError(
-            /*liftError:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError),
-            /*caller:*/ (callStatus) => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_constructor_evmchain_new(
-        FfiConverterUInt64.lower(chainId, nativeModule().rustbuffer_alloc),
-        FfiConverterSequenceString.lower(rpcUrls, nativeModule().rustbuffer_alloc),
-                callStatus);
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-    );
-        this[pointerLiteralSymbol] = pointer;
-        this[destructorGuardSymbol] = uniffiTypeEvmChainObjectFactory.bless(pointer);
-    }
-
-    
-
-    
-/**
- * The EIP-155 chain id.
- */
-    chainId(): bigint {
-    return FfiConverterUInt64.lift(uniffiCaller.rustCall(
-            /*caller:*/ (callStatus) => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_chain_id(
-                uniffiTypeEvmChainObjectFactory.clonePointer(this),
-                callStatus);
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-    ));
-    }
-    
-/**
- * The balance of `address` in wei, as a decimal string. Refuses a malformed address
- * (`InvalidAddress`); network failures are `Rpc`, `MalformedResponse` or `Timeout`.
- */
-    async nativeBalance(address: string, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_native_balance(
-                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterString.lower(address, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterString.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * The next nonce of `address`, counting its pending transactions.
- */
-    async nextNonce(address: string, asyncOpts_?: { signal: AbortSignal }): Promise<bigint> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_next_nonce(
-                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterString.lower(address, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_u64,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_u64,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_u64,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_u64,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            /*liftFunc:*/ FfiConverterUInt64.lift.bind(FfiConverterUInt64),
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * Broadcasts a signed raw transaction (`SignedEvmTransaction.raw`) and returns its hash.
- * A node's refusal (nonce too low, underpriced, ...) is `TransactionRejected`.
- */
-    async sendRawTransaction(raw: ArrayBuffer, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_send_raw_transaction(
-                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterArrayBuffer.lower(raw, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterString.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * A fee suggestion for the next transaction (EIP-1559 from the fee history, or a legacy
- * gas price), within the chain's configured ceiling.
- */
-    async suggestFees(asyncOpts_?: { signal: AbortSignal }): Promise<FeeSuggestion> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_suggest_fees(
-                    uniffiTypeEvmChainObjectFactory.clonePointer(this)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterTypeFeeSuggestion.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * The ERC-20 balance (base units, decimal string) of `owner` in the token contract `token`.
- */
-    async tokenBalance(token: string, owner: string, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_token_balance(
-                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterString.lower(token, nativeModule().rustbuffer_alloc),FfiConverterString.lower(owner, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterString.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * The status of the transaction with hash `tx_hash` (`0x` hex).
- */
-    async transactionStatus(txHash: string, asyncOpts_?: { signal: AbortSignal }): Promise<TxStatus> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_transaction_status(
-                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterString.lower(txHash, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterTypeTxStatus.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * Waits until the transaction is included (or final, with `until_final`), at most
- * `timeout_ms`. A reverted transaction is `TransactionFailed`, a wait that runs out
- * `Timeout`.
- */
-    async waitForTransaction(txHash: string, untilFinal: boolean, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<TxStatus> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_wait_for_transaction(
-                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterString.lower(txHash, nativeModule().rustbuffer_alloc),FfiConverterBool.lower(untilFinal, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(timeoutMs, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterTypeTxStatus.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-
-    uniffiDestroy(): void {
-        const ptr = (this as any)[destructorGuardSymbol];
-        if (ptr !== undefined) {
-            const pointer = uniffiTypeEvmChainObjectFactory.pointer(this);
-            uniffiTypeEvmChainObjectFactory.freePointer(pointer);
-            uniffiTypeEvmChainObjectFactory.unbless(ptr);
-            delete (this as any)[destructorGuardSymbol];
-        }
-    }
-
-    static instanceOf(obj_: any): obj_ is EvmChain {
-        return uniffiTypeEvmChainObjectFactory.isConcreteType(obj_);
-    }
-
-    
-}
-
-const uniffiTypeEvmChainObjectFactory: UniffiObjectFactory<EvmChainLike> = (() => {
-    
-    return {
-    create(pointer: UniffiHandle): EvmChainLike {
-        const instance = Object.create(EvmChain.prototype);
-        instance[pointerLiteralSymbol] = pointer;
-        instance[destructorGuardSymbol] = this.bless(pointer);
-        instance[uniffiTypeNameSymbol] = "EvmChain";
-        return instance;
-    },
-
-    
-    bless(p: UniffiHandle): UniffiGcObject {
-        return uniffiCaller.rustCall(
-            /*caller:*/ (status) =>
-                nativeModule().ubrn_uniffi_internal_fn_method_evmchain_ffi__bless_pointer(p, status),
-            /*liftString:*/ FfiConverterString.lift
-        );
-    },
-
-    unbless(ptr_: UniffiGcObject) {
-        ptr_.markDestroyed();
-    },
-
-    pointer(obj_: EvmChainLike): UniffiHandle {
-        if ((obj_ as any)[destructorGuardSymbol] === undefined) {
-            throw new UniffiInternalError.UnexpectedNullPointer();
-        }
-        return (obj_ as any)[pointerLiteralSymbol];
-    },
-
-    clonePointer(obj_: EvmChainLike): UniffiHandle {
-        const pointer = this.pointer(obj_);
-        return uniffiCaller.rustCall(
-            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_clone_evmchain(pointer, callStatus),
-            /*liftString:*/ FfiConverterString.lift
-        );
-    },
-
-    freePointer(pointer: UniffiHandle): void {
-        uniffiCaller.rustCall(
-            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_free_evmchain(pointer, callStatus),
-            /*liftString:*/ FfiConverterString.lift
-        );
-    },
-
-    isConcreteType(obj_: any): obj_ is EvmChainLike {
-        return obj_[destructorGuardSymbol] && obj_[uniffiTypeNameSymbol] === "EvmChain";
-    },
-}})();
-const FfiConverterTypeEvmChain = new FfiConverterObject(uniffiTypeEvmChainObjectFactory);
-
-/**
- * The app's secure storage for wallet seeds, implemented by the host: iOS Keychain, Android
- * Keystore-backed storage, or anything else that keeps secrets.
- *
- * Trestle calls [`SecureKeyStore::load_seed`] at the start of every operation that needs the
- * keys (deriving an account, signing, exporting), uses the seed, and zeroizes its copy before
- * the call returns. It never stores the seed. The store decides whether to ask the user
- * (biometrics) before answering. It is called synchronously on the thread that called the
- * [`Wallet`] method, never from the network runtime.
- */
-export interface SecureKeyStore {
-    
-/**
- * The 64-byte BIP39 seed stored under `key_id` (see [`crate::mnemonic_to_seed`]).
- */
-    loadSeed(keyId: string) /*throws*/: ArrayBuffer;
-}
-
-
-/**
- * The app's secure storage for wallet seeds, implemented by the host: iOS Keychain, Android
- * Keystore-backed storage, or anything else that keeps secrets.
- *
- * Trestle calls [`SecureKeyStore::load_seed`] at the start of every operation that needs the
- * keys (deriving an account, signing, exporting), uses the seed, and zeroizes its copy before
- * the call returns. It never stores the seed. The store decides whether to ask the user
- * (biometrics) before answering. It is called synchronously on the thread that called the
- * [`Wallet`] method, never from the network runtime.
- */
-export class SecureKeyStoreImpl extends UniffiAbstractObject implements SecureKeyStore {
-
-    readonly [uniffiTypeNameSymbol] = "SecureKeyStoreImpl";
-    readonly [destructorGuardSymbol]: UniffiGcObject;
-    readonly [pointerLiteralSymbol]: UniffiHandle;
-    // No primary constructor declared for this class.
-private constructor(pointer: UniffiHandle) {
-    super();
-    this[pointerLiteralSymbol] = pointer;
-    this[destructorGuardSymbol] = uniffiTypeSecureKeyStoreImplObjectFactory.bless(pointer);
-}
-
-    
-
-    
-/**
- * The 64-byte BIP39 seed stored under `key_id` (see [`crate::mnemonic_to_seed`]).
- */
-    loadSeed(keyId: string): ArrayBuffer /*throws*/ {
-    const __rb: Uint8Array = uniffiCaller.rustCallWithError(
-            /*liftError:*/ FfiConverterTypeKeyStoreError.lift.bind(FfiConverterTypeKeyStoreError),
-            /*caller:*/ (callStatus) => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_securekeystore_load_seed(
-                uniffiTypeSecureKeyStoreImplObjectFactory.clonePointer(this),
-        FfiConverterString.lower(keyId, nativeModule().rustbuffer_alloc),
-                callStatus);
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-    );
-    try {
-        return FfiConverterArrayBuffer.lift(__rb);
-    } finally {
-        nativeModule().rustbuffer_free(__rb);
-    }
-    }
-    
-
-    uniffiDestroy(): void {
-        const ptr = (this as any)[destructorGuardSymbol];
-        if (ptr !== undefined) {
-            const pointer = uniffiTypeSecureKeyStoreImplObjectFactory.pointer(this);
-            uniffiTypeSecureKeyStoreImplObjectFactory.freePointer(pointer);
-            uniffiTypeSecureKeyStoreImplObjectFactory.unbless(ptr);
-            delete (this as any)[destructorGuardSymbol];
-        }
-    }
-
-    static instanceOf(obj_: any): obj_ is SecureKeyStoreImpl {
-        return uniffiTypeSecureKeyStoreImplObjectFactory.isConcreteType(obj_);
-    }
-
-    
-}
-
-const uniffiTypeSecureKeyStoreImplObjectFactory: UniffiObjectFactory<SecureKeyStore> = (() => {
-    
-    return {
-    create(pointer: UniffiHandle): SecureKeyStore {
-        const instance = Object.create(SecureKeyStoreImpl.prototype);
-        instance[pointerLiteralSymbol] = pointer;
-        instance[destructorGuardSymbol] = this.bless(pointer);
-        instance[uniffiTypeNameSymbol] = "SecureKeyStoreImpl";
-        return instance;
-    },
-
-    
-    bless(p: UniffiHandle): UniffiGcObject {
-        return uniffiCaller.rustCall(
-            /*caller:*/ (status) =>
-                nativeModule().ubrn_uniffi_internal_fn_method_securekeystore_ffi__bless_pointer(p, status),
-            /*liftString:*/ FfiConverterString.lift
-        );
-    },
-
-    unbless(ptr_: UniffiGcObject) {
-        ptr_.markDestroyed();
-    },
-
-    pointer(obj_: SecureKeyStore): UniffiHandle {
-        if ((obj_ as any)[destructorGuardSymbol] === undefined) {
-            throw new UniffiInternalError.UnexpectedNullPointer();
-        }
-        return (obj_ as any)[pointerLiteralSymbol];
-    },
-
-    clonePointer(obj_: SecureKeyStore): UniffiHandle {
-        const pointer = this.pointer(obj_);
-        return uniffiCaller.rustCall(
-            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_clone_securekeystore(pointer, callStatus),
-            /*liftString:*/ FfiConverterString.lift
-        );
-    },
-
-    freePointer(pointer: UniffiHandle): void {
-        uniffiCaller.rustCall(
-            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_free_securekeystore(pointer, callStatus),
-            /*liftString:*/ FfiConverterString.lift
-        );
-    },
-
-    isConcreteType(obj_: any): obj_ is SecureKeyStore {
-        return obj_[destructorGuardSymbol] && obj_[uniffiTypeNameSymbol] === "SecureKeyStoreImpl";
-    },
-}})();
-const FfiConverterTypeSecureKeyStore = new FfiConverterObjectWithCallbacks(uniffiTypeSecureKeyStoreImplObjectFactory);
-
-// Add a vtable for the callbacks that go in SecureKeyStore.
-
-// Put the implementation in a struct so we don't pollute the top-level namespace
-const uniffiCallbackInterfaceSecureKeyStore: { vtable: any; register: () => void; } = {
-    // Create the VTable using a series of closures.
-    // ts automatically converts these into C callback functions.
-    vtable: {
-        load_seed: (
-            uniffiHandle: bigint,
-            keyId: Uint8Array,) => {
-            const uniffiMakeCall = 
-            ()
-            : ArrayBuffer => {
-                const jsCallback = FfiConverterTypeSecureKeyStore.lift(uniffiHandle);
-                return jsCallback.loadSeed(
-                    FfiConverterString.lift(keyId)
-                )
-            };
-            const uniffiResult = UniffiResult.ready<Uint8Array>();
-            const uniffiHandleSuccess = (obj: any) => {
-                UniffiResult.writeSuccess(uniffiResult, FfiConverterArrayBuffer.lower(obj, nativeModule().rustbuffer_alloc));
-            };
-            const uniffiHandleError = (code: number, errBuf: UniffiByteArray) => {
-                UniffiResult.writeError(uniffiResult, code, errBuf);
-            };
-            uniffiTraitInterfaceCallWithError(
-                /*makeCall:*/ uniffiMakeCall,
-                /*handleSuccess:*/ uniffiHandleSuccess,
-                /*handleError:*/ uniffiHandleError,
-                /*isErrorType:*/ KeyStoreError.instanceOf,
-                /*lowerError:*/ FfiConverterTypeKeyStoreError.lower.bind(FfiConverterTypeKeyStoreError),
-                /*lowerString:*/ FfiConverterString.lower.bind(FfiConverterString),
-                /*alloc:*/ nativeModule().rustbuffer_alloc,
-            );
-            return uniffiResult;
-        },
-        uniffi_free: (uniffiHandle: UniffiHandle): void => {
-            // this will throw a stale handle error if the handle isn't found.
-            FfiConverterTypeSecureKeyStore.drop(uniffiHandle);
-        },
-        uniffi_clone: (uniffiHandle: UniffiHandle): UniffiHandle => {
-            return FfiConverterTypeSecureKeyStore.clone(uniffiHandle);
-        }
-    },
-    register: () => {nativeModule().ubrn_uniffi_trestle_ffi_fn_init_callback_vtable_securekeystore(
-            uniffiCallbackInterfaceSecureKeyStore.vtable
-        );
-    },
-};
-
-/**
- * A Solana cluster reached over JSON-RPC, through `trestle-solana`.
- */
-export interface SolanaClientLike {
-    
-/**
- * The balance of `address` in lamports. Refuses a malformed address (`InvalidAddress`).
- */
-    balance(address: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<bigint>;
-/**
- * A recent blockhash (base58), for the `recent_blockhash` argument of the signing methods.
- */
-    latestBlockhash(asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
-/**
- * Asks the cluster's faucet for `lamports` (local validator, devnet, testnet only) and
- * returns the airdrop transaction's signature.
- */
-    requestAirdrop(address: string, lamports: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
-/**
- * Broadcasts a signed transaction (`SignedSolanaTransaction.wire`) and returns its
- * signature (base58). A failed preflight simulation is `TransactionRejected` with the
- * program logs.
- */
-    sendTransaction(wire: ArrayBuffer, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
-/**
- * The base fee per signature and a suggested compute-unit price.
- */
-    suggestFees(asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<FeeSuggestion>;
-/**
- * The SPL balance (base units) `owner` holds of `mint` in its associated token account;
- * zero when that account does not exist.
- */
-    tokenBalance(mint: string, owner: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<bigint>;
-/**
- * The status of the transaction with `signature` (base58).
- */
-    transactionStatus(signature: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TxStatus>;
-/**
- * Waits until the transaction is confirmed (or finalized, with `until_final`), at most
- * `timeout_ms`.
- */
-    waitForTransaction(signature: string, untilFinal: boolean, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TxStatus>;
-}
-/**
- * @deprecated Use `SolanaClientLike` instead.
- */
-export type SolanaClientInterface = SolanaClientLike;
-
-
-/**
- * A Solana cluster reached over JSON-RPC, through `trestle-solana`.
- */
-export class SolanaClient extends UniffiAbstractObject implements SolanaClientLike {
-
-    readonly [uniffiTypeNameSymbol] = "SolanaClient";
-    readonly [destructorGuardSymbol]: UniffiGcObject;
-    readonly [pointerLiteralSymbol]: UniffiHandle;
-/**
- * A client for the JSON-RPC endpoint `rpc_url`, with the default commitments (reads at
- * `confirmed`). Makes no request. Refuses a URL that is not `http://` or `https://`
- * (`InvalidConfig`).
- */
-    constructor(rpcUrl: string) /*throws*/ {
-        super();
-        const pointer =
-            uniffiCaller.rustCallWithError(
-            /*liftError:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError),
-            /*caller:*/ (callStatus) => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_constructor_solanaclient_new(
-        FfiConverterString.lower(rpcUrl, nativeModule().rustbuffer_alloc),
-                callStatus);
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-    );
-        this[pointerLiteralSymbol] = pointer;
-        this[destructorGuardSymbol] = uniffiTypeSolanaClientObjectFactory.bless(pointer);
-    }
-
-    
-
-    
-/**
- * The balance of `address` in lamports. Refuses a malformed address (`InvalidAddress`).
- */
-    async balance(address: string, asyncOpts_?: { signal: AbortSignal }): Promise<bigint> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_balance(
-                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterString.lower(address, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_u64,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_u64,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_u64,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_u64,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            /*liftFunc:*/ FfiConverterUInt64.lift.bind(FfiConverterUInt64),
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * A recent blockhash (base58), for the `recent_blockhash` argument of the signing methods.
- */
-    async latestBlockhash(asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_latest_blockhash(
-                    uniffiTypeSolanaClientObjectFactory.clonePointer(this)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterString.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * Asks the cluster's faucet for `lamports` (local validator, devnet, testnet only) and
- * returns the airdrop transaction's signature.
- */
-    async requestAirdrop(address: string, lamports: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_request_airdrop(
-                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterString.lower(address, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(lamports, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterString.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * Broadcasts a signed transaction (`SignedSolanaTransaction.wire`) and returns its
- * signature (base58). A failed preflight simulation is `TransactionRejected` with the
- * program logs.
- */
-    async sendTransaction(wire: ArrayBuffer, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_send_transaction(
-                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterArrayBuffer.lower(wire, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterString.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * The base fee per signature and a suggested compute-unit price.
- */
-    async suggestFees(asyncOpts_?: { signal: AbortSignal }): Promise<FeeSuggestion> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_suggest_fees(
-                    uniffiTypeSolanaClientObjectFactory.clonePointer(this)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterTypeFeeSuggestion.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * The SPL balance (base units) `owner` holds of `mint` in its associated token account;
- * zero when that account does not exist.
- */
-    async tokenBalance(mint: string, owner: string, asyncOpts_?: { signal: AbortSignal }): Promise<bigint> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_token_balance(
-                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterString.lower(mint, nativeModule().rustbuffer_alloc),FfiConverterString.lower(owner, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_u64,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_u64,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_u64,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_u64,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            /*liftFunc:*/ FfiConverterUInt64.lift.bind(FfiConverterUInt64),
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * The status of the transaction with `signature` (base58).
- */
-    async transactionStatus(signature: string, asyncOpts_?: { signal: AbortSignal }): Promise<TxStatus> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_transaction_status(
-                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterString.lower(signature, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterTypeTxStatus.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-/**
- * Waits until the transaction is confirmed (or finalized, with `until_final`), at most
- * `timeout_ms`.
- */
-    async waitForTransaction(signature: string, untilFinal: boolean, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<TxStatus> /*throws*/ {
-    const __stack = uniffiIsDebug ? new Error().stack : undefined;
-    try {
-        return await uniffiRustCallAsync(
-            /*rustCaller:*/ uniffiCaller,
-            /*rustFutureFunc:*/ () => {
-                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_wait_for_transaction(
-                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterString.lower(signature, nativeModule().rustbuffer_alloc),FfiConverterBool.lower(untilFinal, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(timeoutMs, nativeModule().rustbuffer_alloc)
-                );
-            },
-            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
-            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
-            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
-            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
-            // Async returns always go through the JS-side converter: the
-            // FFI symbol returns the future handle (u64), and the user-level
-            // RustBuffer comes back via the shared `rust_future_complete_*`
-            // export. The bytes the runtime hands back must be deserialized
-            // here using the per-callable return-type converter.
-            // Borrowed view over foreign memory: the call site owns the free,
-            // as on the sync paths. Unconditional — a no-op where buffers are
-            // already JS-owned.
-            /*liftFunc:*/ (__rb) => {
-                try {
-                    return FfiConverterTypeTxStatus.lift(__rb);
-                } finally {
-                    nativeModule().rustbuffer_free(__rb);
-                }
-            },
-            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
-            /*asyncOpts:*/ asyncOpts_,
-            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
-        );
-    } catch (__error: any) {
-        if (uniffiIsDebug && __error instanceof Error) {
-            __error.stack = __stack;
-        }
-        throw __error;
-    }
-    }
-    
-
-    uniffiDestroy(): void {
-        const ptr = (this as any)[destructorGuardSymbol];
-        if (ptr !== undefined) {
-            const pointer = uniffiTypeSolanaClientObjectFactory.pointer(this);
-            uniffiTypeSolanaClientObjectFactory.freePointer(pointer);
-            uniffiTypeSolanaClientObjectFactory.unbless(ptr);
-            delete (this as any)[destructorGuardSymbol];
-        }
-    }
-
-    static instanceOf(obj_: any): obj_ is SolanaClient {
-        return uniffiTypeSolanaClientObjectFactory.isConcreteType(obj_);
-    }
-
-    
-}
-
-const uniffiTypeSolanaClientObjectFactory: UniffiObjectFactory<SolanaClientLike> = (() => {
-    
-    return {
-    create(pointer: UniffiHandle): SolanaClientLike {
-        const instance = Object.create(SolanaClient.prototype);
-        instance[pointerLiteralSymbol] = pointer;
-        instance[destructorGuardSymbol] = this.bless(pointer);
-        instance[uniffiTypeNameSymbol] = "SolanaClient";
-        return instance;
-    },
-
-    
-    bless(p: UniffiHandle): UniffiGcObject {
-        return uniffiCaller.rustCall(
-            /*caller:*/ (status) =>
-                nativeModule().ubrn_uniffi_internal_fn_method_solanaclient_ffi__bless_pointer(p, status),
-            /*liftString:*/ FfiConverterString.lift
-        );
-    },
-
-    unbless(ptr_: UniffiGcObject) {
-        ptr_.markDestroyed();
-    },
-
-    pointer(obj_: SolanaClientLike): UniffiHandle {
-        if ((obj_ as any)[destructorGuardSymbol] === undefined) {
-            throw new UniffiInternalError.UnexpectedNullPointer();
-        }
-        return (obj_ as any)[pointerLiteralSymbol];
-    },
-
-    clonePointer(obj_: SolanaClientLike): UniffiHandle {
-        const pointer = this.pointer(obj_);
-        return uniffiCaller.rustCall(
-            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_clone_solanaclient(pointer, callStatus),
-            /*liftString:*/ FfiConverterString.lift
-        );
-    },
-
-    freePointer(pointer: UniffiHandle): void {
-        uniffiCaller.rustCall(
-            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_free_solanaclient(pointer, callStatus),
-            /*liftString:*/ FfiConverterString.lift
-        );
-    },
-
-    isConcreteType(obj_: any): obj_ is SolanaClientLike {
-        return obj_[destructorGuardSymbol] && obj_[uniffiTypeNameSymbol] === "SolanaClient";
-    },
-}})();
-const FfiConverterTypeSolanaClient = new FfiConverterObject(uniffiTypeSolanaClientObjectFactory);
 
 /**
  * An HD wallet: EVM accounts (BIP32/BIP44 secp256k1) and Solana accounts (SLIP-10 ed25519)
@@ -4712,6 +4392,1863 @@ const uniffiTypeWalletObjectFactory: UniffiObjectFactory<WalletLike> = (() => {
 }})();
 const FfiConverterTypeWallet = new FfiConverterObject(uniffiTypeWalletObjectFactory);
 
+/**
+ * A Trestle bridge contract on an EVM chain.
+ */
+export interface EvmBridgeLike {
+    
+/**
+ * What this (destination) bridge did with message `message_id`: its record (queued with
+ * the release time, failed recipient call, cancelled), else `delivered(origin, nonce)`
+ * when both are given, else a search of its `MessageDelivered` logs from block
+ * `search_from`. `Unknown` when none shows it.
+ */
+    delivery(messageId: string, origin: number | undefined, nonce: bigint | undefined, searchFrom: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TransferStatus>;
+/**
+ * Sends `payload` to `recipient` (the receiving contract or program, EVM or Solana
+ * address) on domain `destination` from the EVM account at `path`, and returns the
+ * message read from the receipt.
+ */
+    sendMessage(wallet: WalletLike, path: string, destination: number, recipient: string, payload: ArrayBuffer, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<SentMessage>;
+/**
+ * Sends `amount` base units (decimal string; wei for ether) of the token `token_id`
+ * (see [`token_id`]) from the EVM account at `path` of `wallet` to `beneficiary` (an EVM
+ * or Solana address) on domain `destination`: ether as value, a home ERC-20 after an
+ * `approve` when the allowance is short, a bridged token by burning it. Waits for the
+ * receipt at most `timeout_ms` and returns the message read from it. Refuses an unknown
+ * token, a disabled route, an amount the destination cannot represent or over the rate
+ * limit or the balance, before signing anything (`InvalidArgument`, `UnknownToken`).
+ */
+    sendToken(wallet: WalletLike, path: string, destination: number, tokenId: string, amount: string, beneficiary: string, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<SentMessage>;
+/**
+ * The message this (origin) bridge sent in transaction `tx_hash`.
+ */
+    sentIn(txHash: string, block: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<SentMessage>;
+}
+/**
+ * @deprecated Use `EvmBridgeLike` instead.
+ */
+export type EvmBridgeInterface = EvmBridgeLike;
+
+
+/**
+ * A Trestle bridge contract on an EVM chain.
+ */
+export class EvmBridge extends UniffiAbstractObject implements EvmBridgeLike {
+
+    readonly [uniffiTypeNameSymbol] = "EvmBridge";
+    readonly [destructorGuardSymbol]: UniffiGcObject;
+    readonly [pointerLiteralSymbol]: UniffiHandle;
+/**
+ * The bridge at `address` on `chain`. Makes no request. Refuses a malformed address.
+ */
+    constructor(chain: EvmChainLike, address: string) /*throws*/ {
+        super();
+        const pointer =
+            uniffiCaller.rustCallWithError(
+            /*liftError:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError),
+            /*caller:*/ (callStatus) => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_constructor_evmbridge_new(
+        FfiConverterTypeEvmChain.lower(chain, nativeModule().rustbuffer_alloc),
+        FfiConverterString.lower(address, nativeModule().rustbuffer_alloc),
+                callStatus);
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+    );
+        this[pointerLiteralSymbol] = pointer;
+        this[destructorGuardSymbol] = uniffiTypeEvmBridgeObjectFactory.bless(pointer);
+    }
+
+    
+
+    
+/**
+ * What this (destination) bridge did with message `message_id`: its record (queued with
+ * the release time, failed recipient call, cancelled), else `delivered(origin, nonce)`
+ * when both are given, else a search of its `MessageDelivered` logs from block
+ * `search_from`. `Unknown` when none shows it.
+ */
+    async delivery(messageId: string, origin: number | undefined, nonce: bigint | undefined, searchFrom: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<TransferStatus> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmbridge_delivery(
+                    uniffiTypeEvmBridgeObjectFactory.clonePointer(this),FfiConverterString.lower(messageId, nativeModule().rustbuffer_alloc),FfiConverterOptionalUInt32.lower(origin, nativeModule().rustbuffer_alloc),FfiConverterOptionalUInt64.lower(nonce, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(searchFrom, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeTransferStatus.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * Sends `payload` to `recipient` (the receiving contract or program, EVM or Solana
+ * address) on domain `destination` from the EVM account at `path`, and returns the
+ * message read from the receipt.
+ */
+    async sendMessage(wallet: WalletLike, path: string, destination: number, recipient: string, payload: ArrayBuffer, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<SentMessage> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message(
+                    uniffiTypeEvmBridgeObjectFactory.clonePointer(this),FfiConverterTypeWallet.lower(wallet, nativeModule().rustbuffer_alloc),FfiConverterString.lower(path, nativeModule().rustbuffer_alloc),FfiConverterUInt32.lower(destination, nativeModule().rustbuffer_alloc),FfiConverterString.lower(recipient, nativeModule().rustbuffer_alloc),FfiConverterArrayBuffer.lower(payload, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(timeoutMs, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeSentMessage.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * Sends `amount` base units (decimal string; wei for ether) of the token `token_id`
+ * (see [`token_id`]) from the EVM account at `path` of `wallet` to `beneficiary` (an EVM
+ * or Solana address) on domain `destination`: ether as value, a home ERC-20 after an
+ * `approve` when the allowance is short, a bridged token by burning it. Waits for the
+ * receipt at most `timeout_ms` and returns the message read from it. Refuses an unknown
+ * token, a disabled route, an amount the destination cannot represent or over the rate
+ * limit or the balance, before signing anything (`InvalidArgument`, `UnknownToken`).
+ */
+    async sendToken(wallet: WalletLike, path: string, destination: number, tokenId: string, amount: string, beneficiary: string, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<SentMessage> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_token(
+                    uniffiTypeEvmBridgeObjectFactory.clonePointer(this),FfiConverterTypeWallet.lower(wallet, nativeModule().rustbuffer_alloc),FfiConverterString.lower(path, nativeModule().rustbuffer_alloc),FfiConverterUInt32.lower(destination, nativeModule().rustbuffer_alloc),FfiConverterString.lower(tokenId, nativeModule().rustbuffer_alloc),FfiConverterString.lower(amount, nativeModule().rustbuffer_alloc),FfiConverterString.lower(beneficiary, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(timeoutMs, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeSentMessage.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * The message this (origin) bridge sent in transaction `tx_hash`.
+ */
+    async sentIn(txHash: string, block: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<SentMessage> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmbridge_sent_in(
+                    uniffiTypeEvmBridgeObjectFactory.clonePointer(this),FfiConverterString.lower(txHash, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(block, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeSentMessage.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+
+    uniffiDestroy(): void {
+        const ptr = (this as any)[destructorGuardSymbol];
+        if (ptr !== undefined) {
+            const pointer = uniffiTypeEvmBridgeObjectFactory.pointer(this);
+            uniffiTypeEvmBridgeObjectFactory.freePointer(pointer);
+            uniffiTypeEvmBridgeObjectFactory.unbless(ptr);
+            delete (this as any)[destructorGuardSymbol];
+        }
+    }
+
+    static instanceOf(obj_: any): obj_ is EvmBridge {
+        return uniffiTypeEvmBridgeObjectFactory.isConcreteType(obj_);
+    }
+
+    
+}
+
+const uniffiTypeEvmBridgeObjectFactory: UniffiObjectFactory<EvmBridgeLike> = (() => {
+    
+    return {
+    create(pointer: UniffiHandle): EvmBridgeLike {
+        const instance = Object.create(EvmBridge.prototype);
+        instance[pointerLiteralSymbol] = pointer;
+        instance[destructorGuardSymbol] = this.bless(pointer);
+        instance[uniffiTypeNameSymbol] = "EvmBridge";
+        return instance;
+    },
+
+    
+    bless(p: UniffiHandle): UniffiGcObject {
+        return uniffiCaller.rustCall(
+            /*caller:*/ (status) =>
+                nativeModule().ubrn_uniffi_internal_fn_method_evmbridge_ffi__bless_pointer(p, status),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    unbless(ptr_: UniffiGcObject) {
+        ptr_.markDestroyed();
+    },
+
+    pointer(obj_: EvmBridgeLike): UniffiHandle {
+        if ((obj_ as any)[destructorGuardSymbol] === undefined) {
+            throw new UniffiInternalError.UnexpectedNullPointer();
+        }
+        return (obj_ as any)[pointerLiteralSymbol];
+    },
+
+    clonePointer(obj_: EvmBridgeLike): UniffiHandle {
+        const pointer = this.pointer(obj_);
+        return uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_clone_evmbridge(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    freePointer(pointer: UniffiHandle): void {
+        uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_free_evmbridge(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    isConcreteType(obj_: any): obj_ is EvmBridgeLike {
+        return obj_[destructorGuardSymbol] && obj_[uniffiTypeNameSymbol] === "EvmBridge";
+    },
+}})();
+const FfiConverterTypeEvmBridge = new FfiConverterObject(uniffiTypeEvmBridgeObjectFactory);
+
+/**
+ * An EVM chain reached over JSON-RPC (one or more endpoints with failover), through
+ * `trestle-evm`.
+ */
+export interface EvmChainLike {
+    
+/**
+ * The EIP-155 chain id.
+ */
+    chainId(): bigint;
+/**
+ * The balance of `address` in wei, as a decimal string. Refuses a malformed address
+ * (`InvalidAddress`); network failures are `Rpc`, `MalformedResponse` or `Timeout`.
+ */
+    nativeBalance(address: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
+/**
+ * The next nonce of `address`, counting its pending transactions.
+ */
+    nextNonce(address: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<bigint>;
+/**
+ * Broadcasts a signed raw transaction (`SignedEvmTransaction.raw`) and returns its hash.
+ * A node's refusal (nonce too low, underpriced, ...) is `TransactionRejected`.
+ */
+    sendRawTransaction(raw: ArrayBuffer, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
+/**
+ * A fee suggestion for the next transaction (EIP-1559 from the fee history, or a legacy
+ * gas price), within the chain's configured ceiling.
+ */
+    suggestFees(asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<FeeSuggestion>;
+/**
+ * The ERC-20 balance (base units, decimal string) of `owner` in the token contract `token`.
+ */
+    tokenBalance(token: string, owner: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
+/**
+ * The status of the transaction with hash `tx_hash` (`0x` hex).
+ */
+    transactionStatus(txHash: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TxStatus>;
+/**
+ * Waits until the transaction is included (or final, with `until_final`), at most
+ * `timeout_ms`. A reverted transaction is `TransactionFailed`, a wait that runs out
+ * `Timeout`.
+ */
+    waitForTransaction(txHash: string, untilFinal: boolean, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TxStatus>;
+}
+/**
+ * @deprecated Use `EvmChainLike` instead.
+ */
+export type EvmChainInterface = EvmChainLike;
+
+
+/**
+ * An EVM chain reached over JSON-RPC (one or more endpoints with failover), through
+ * `trestle-evm`.
+ */
+export class EvmChain extends UniffiAbstractObject implements EvmChainLike {
+
+    readonly [uniffiTypeNameSymbol] = "EvmChain";
+    readonly [destructorGuardSymbol]: UniffiGcObject;
+    readonly [pointerLiteralSymbol]: UniffiHandle;
+/**
+ * A chain with the EIP-155 `chain_id`, reached at `rpc_urls` (`http://` or `https://`, in
+ * order of preference). Known chain ids (1, 10, 56, 137, 42161, 31337) use that chain's
+ * recommended fee and finality settings; others the Ethereum ones. Makes no request.
+ * Refuses a zero chain id, no URL or a malformed URL (`InvalidConfig`).
+ */
+    constructor(chainId: bigint, rpcUrls: Array<string>) /*throws*/ {
+        super();
+        const pointer =
+            uniffiCaller.rustCallWithError(
+            /*liftError:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError),
+            /*caller:*/ (callStatus) => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_constructor_evmchain_new(
+        FfiConverterUInt64.lower(chainId, nativeModule().rustbuffer_alloc),
+        FfiConverterSequenceString.lower(rpcUrls, nativeModule().rustbuffer_alloc),
+                callStatus);
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+    );
+        this[pointerLiteralSymbol] = pointer;
+        this[destructorGuardSymbol] = uniffiTypeEvmChainObjectFactory.bless(pointer);
+    }
+
+    
+
+    
+/**
+ * The EIP-155 chain id.
+ */
+    chainId(): bigint {
+    return FfiConverterUInt64.lift(uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_chain_id(
+                uniffiTypeEvmChainObjectFactory.clonePointer(this),
+                callStatus);
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+    ));
+    }
+    
+/**
+ * The balance of `address` in wei, as a decimal string. Refuses a malformed address
+ * (`InvalidAddress`); network failures are `Rpc`, `MalformedResponse` or `Timeout`.
+ */
+    async nativeBalance(address: string, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_native_balance(
+                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterString.lower(address, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterString.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * The next nonce of `address`, counting its pending transactions.
+ */
+    async nextNonce(address: string, asyncOpts_?: { signal: AbortSignal }): Promise<bigint> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_next_nonce(
+                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterString.lower(address, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_u64,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_u64,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_u64,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_u64,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            /*liftFunc:*/ FfiConverterUInt64.lift.bind(FfiConverterUInt64),
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * Broadcasts a signed raw transaction (`SignedEvmTransaction.raw`) and returns its hash.
+ * A node's refusal (nonce too low, underpriced, ...) is `TransactionRejected`.
+ */
+    async sendRawTransaction(raw: ArrayBuffer, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_send_raw_transaction(
+                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterArrayBuffer.lower(raw, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterString.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * A fee suggestion for the next transaction (EIP-1559 from the fee history, or a legacy
+ * gas price), within the chain's configured ceiling.
+ */
+    async suggestFees(asyncOpts_?: { signal: AbortSignal }): Promise<FeeSuggestion> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_suggest_fees(
+                    uniffiTypeEvmChainObjectFactory.clonePointer(this)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeFeeSuggestion.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * The ERC-20 balance (base units, decimal string) of `owner` in the token contract `token`.
+ */
+    async tokenBalance(token: string, owner: string, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_token_balance(
+                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterString.lower(token, nativeModule().rustbuffer_alloc),FfiConverterString.lower(owner, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterString.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * The status of the transaction with hash `tx_hash` (`0x` hex).
+ */
+    async transactionStatus(txHash: string, asyncOpts_?: { signal: AbortSignal }): Promise<TxStatus> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_transaction_status(
+                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterString.lower(txHash, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeTxStatus.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * Waits until the transaction is included (or final, with `until_final`), at most
+ * `timeout_ms`. A reverted transaction is `TransactionFailed`, a wait that runs out
+ * `Timeout`.
+ */
+    async waitForTransaction(txHash: string, untilFinal: boolean, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<TxStatus> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmchain_wait_for_transaction(
+                    uniffiTypeEvmChainObjectFactory.clonePointer(this),FfiConverterString.lower(txHash, nativeModule().rustbuffer_alloc),FfiConverterBool.lower(untilFinal, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(timeoutMs, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeTxStatus.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+
+    uniffiDestroy(): void {
+        const ptr = (this as any)[destructorGuardSymbol];
+        if (ptr !== undefined) {
+            const pointer = uniffiTypeEvmChainObjectFactory.pointer(this);
+            uniffiTypeEvmChainObjectFactory.freePointer(pointer);
+            uniffiTypeEvmChainObjectFactory.unbless(ptr);
+            delete (this as any)[destructorGuardSymbol];
+        }
+    }
+
+    static instanceOf(obj_: any): obj_ is EvmChain {
+        return uniffiTypeEvmChainObjectFactory.isConcreteType(obj_);
+    }
+
+    
+}
+
+const uniffiTypeEvmChainObjectFactory: UniffiObjectFactory<EvmChainLike> = (() => {
+    
+    return {
+    create(pointer: UniffiHandle): EvmChainLike {
+        const instance = Object.create(EvmChain.prototype);
+        instance[pointerLiteralSymbol] = pointer;
+        instance[destructorGuardSymbol] = this.bless(pointer);
+        instance[uniffiTypeNameSymbol] = "EvmChain";
+        return instance;
+    },
+
+    
+    bless(p: UniffiHandle): UniffiGcObject {
+        return uniffiCaller.rustCall(
+            /*caller:*/ (status) =>
+                nativeModule().ubrn_uniffi_internal_fn_method_evmchain_ffi__bless_pointer(p, status),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    unbless(ptr_: UniffiGcObject) {
+        ptr_.markDestroyed();
+    },
+
+    pointer(obj_: EvmChainLike): UniffiHandle {
+        if ((obj_ as any)[destructorGuardSymbol] === undefined) {
+            throw new UniffiInternalError.UnexpectedNullPointer();
+        }
+        return (obj_ as any)[pointerLiteralSymbol];
+    },
+
+    clonePointer(obj_: EvmChainLike): UniffiHandle {
+        const pointer = this.pointer(obj_);
+        return uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_clone_evmchain(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    freePointer(pointer: UniffiHandle): void {
+        uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_free_evmchain(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    isConcreteType(obj_: any): obj_ is EvmChainLike {
+        return obj_[destructorGuardSymbol] && obj_[uniffiTypeNameSymbol] === "EvmChain";
+    },
+}})();
+const FfiConverterTypeEvmChain = new FfiConverterObject(uniffiTypeEvmChainObjectFactory);
+
+/**
+ * A relayer's read-only status API.
+ */
+export interface RelayerApiLike {
+    
+/**
+ * The status of message `message_id` as the relayer reports it
+ * (`GET /v1/messages/{id}`). A message it does not know is `NotFound`; an answer of the
+ * wrong shape `MalformedResponse`; an unreachable relayer `Rpc`.
+ */
+    status(messageId: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TransferStatus>;
+}
+/**
+ * @deprecated Use `RelayerApiLike` instead.
+ */
+export type RelayerApiInterface = RelayerApiLike;
+
+
+/**
+ * A relayer's read-only status API.
+ */
+export class RelayerApi extends UniffiAbstractObject implements RelayerApiLike {
+
+    readonly [uniffiTypeNameSymbol] = "RelayerApi";
+    readonly [destructorGuardSymbol]: UniffiGcObject;
+    readonly [pointerLiteralSymbol]: UniffiHandle;
+/**
+ * The API at `url` (`http://host:port`). Makes no request. Refuses other schemes
+ * (`InvalidArgument`).
+ */
+    constructor(url: string) /*throws*/ {
+        super();
+        const pointer =
+            uniffiCaller.rustCallWithError(
+            /*liftError:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError),
+            /*caller:*/ (callStatus) => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_constructor_relayerapi_new(
+        FfiConverterString.lower(url, nativeModule().rustbuffer_alloc),
+                callStatus);
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+    );
+        this[pointerLiteralSymbol] = pointer;
+        this[destructorGuardSymbol] = uniffiTypeRelayerApiObjectFactory.bless(pointer);
+    }
+
+    
+
+    
+/**
+ * The status of message `message_id` as the relayer reports it
+ * (`GET /v1/messages/{id}`). A message it does not know is `NotFound`; an answer of the
+ * wrong shape `MalformedResponse`; an unreachable relayer `Rpc`.
+ */
+    async status(messageId: string, asyncOpts_?: { signal: AbortSignal }): Promise<TransferStatus> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_relayerapi_status(
+                    uniffiTypeRelayerApiObjectFactory.clonePointer(this),FfiConverterString.lower(messageId, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeTransferStatus.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+
+    uniffiDestroy(): void {
+        const ptr = (this as any)[destructorGuardSymbol];
+        if (ptr !== undefined) {
+            const pointer = uniffiTypeRelayerApiObjectFactory.pointer(this);
+            uniffiTypeRelayerApiObjectFactory.freePointer(pointer);
+            uniffiTypeRelayerApiObjectFactory.unbless(ptr);
+            delete (this as any)[destructorGuardSymbol];
+        }
+    }
+
+    static instanceOf(obj_: any): obj_ is RelayerApi {
+        return uniffiTypeRelayerApiObjectFactory.isConcreteType(obj_);
+    }
+
+    
+}
+
+const uniffiTypeRelayerApiObjectFactory: UniffiObjectFactory<RelayerApiLike> = (() => {
+    
+    return {
+    create(pointer: UniffiHandle): RelayerApiLike {
+        const instance = Object.create(RelayerApi.prototype);
+        instance[pointerLiteralSymbol] = pointer;
+        instance[destructorGuardSymbol] = this.bless(pointer);
+        instance[uniffiTypeNameSymbol] = "RelayerApi";
+        return instance;
+    },
+
+    
+    bless(p: UniffiHandle): UniffiGcObject {
+        return uniffiCaller.rustCall(
+            /*caller:*/ (status) =>
+                nativeModule().ubrn_uniffi_internal_fn_method_relayerapi_ffi__bless_pointer(p, status),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    unbless(ptr_: UniffiGcObject) {
+        ptr_.markDestroyed();
+    },
+
+    pointer(obj_: RelayerApiLike): UniffiHandle {
+        if ((obj_ as any)[destructorGuardSymbol] === undefined) {
+            throw new UniffiInternalError.UnexpectedNullPointer();
+        }
+        return (obj_ as any)[pointerLiteralSymbol];
+    },
+
+    clonePointer(obj_: RelayerApiLike): UniffiHandle {
+        const pointer = this.pointer(obj_);
+        return uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_clone_relayerapi(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    freePointer(pointer: UniffiHandle): void {
+        uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_free_relayerapi(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    isConcreteType(obj_: any): obj_ is RelayerApiLike {
+        return obj_[destructorGuardSymbol] && obj_[uniffiTypeNameSymbol] === "RelayerApi";
+    },
+}})();
+const FfiConverterTypeRelayerApi = new FfiConverterObject(uniffiTypeRelayerApiObjectFactory);
+
+/**
+ * The app's secure storage for wallet seeds, implemented by the host: iOS Keychain, Android
+ * Keystore-backed storage, or anything else that keeps secrets.
+ *
+ * Trestle calls [`SecureKeyStore::load_seed`] at the start of every operation that needs the
+ * keys (deriving an account, signing, exporting), uses the seed, and zeroizes its copy before
+ * the call returns. It never stores the seed. The store decides whether to ask the user
+ * (biometrics) before answering. It is called synchronously on the thread that called the
+ * [`Wallet`] method, never from the network runtime.
+ */
+export interface SecureKeyStore {
+    
+/**
+ * The 64-byte BIP39 seed stored under `key_id` (see [`crate::mnemonic_to_seed`]).
+ */
+    loadSeed(keyId: string) /*throws*/: ArrayBuffer;
+}
+
+
+/**
+ * The app's secure storage for wallet seeds, implemented by the host: iOS Keychain, Android
+ * Keystore-backed storage, or anything else that keeps secrets.
+ *
+ * Trestle calls [`SecureKeyStore::load_seed`] at the start of every operation that needs the
+ * keys (deriving an account, signing, exporting), uses the seed, and zeroizes its copy before
+ * the call returns. It never stores the seed. The store decides whether to ask the user
+ * (biometrics) before answering. It is called synchronously on the thread that called the
+ * [`Wallet`] method, never from the network runtime.
+ */
+export class SecureKeyStoreImpl extends UniffiAbstractObject implements SecureKeyStore {
+
+    readonly [uniffiTypeNameSymbol] = "SecureKeyStoreImpl";
+    readonly [destructorGuardSymbol]: UniffiGcObject;
+    readonly [pointerLiteralSymbol]: UniffiHandle;
+    // No primary constructor declared for this class.
+private constructor(pointer: UniffiHandle) {
+    super();
+    this[pointerLiteralSymbol] = pointer;
+    this[destructorGuardSymbol] = uniffiTypeSecureKeyStoreImplObjectFactory.bless(pointer);
+}
+
+    
+
+    
+/**
+ * The 64-byte BIP39 seed stored under `key_id` (see [`crate::mnemonic_to_seed`]).
+ */
+    loadSeed(keyId: string): ArrayBuffer /*throws*/ {
+    const __rb: Uint8Array = uniffiCaller.rustCallWithError(
+            /*liftError:*/ FfiConverterTypeKeyStoreError.lift.bind(FfiConverterTypeKeyStoreError),
+            /*caller:*/ (callStatus) => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_securekeystore_load_seed(
+                uniffiTypeSecureKeyStoreImplObjectFactory.clonePointer(this),
+        FfiConverterString.lower(keyId, nativeModule().rustbuffer_alloc),
+                callStatus);
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+    );
+    try {
+        return FfiConverterArrayBuffer.lift(__rb);
+    } finally {
+        nativeModule().rustbuffer_free(__rb);
+    }
+    }
+    
+
+    uniffiDestroy(): void {
+        const ptr = (this as any)[destructorGuardSymbol];
+        if (ptr !== undefined) {
+            const pointer = uniffiTypeSecureKeyStoreImplObjectFactory.pointer(this);
+            uniffiTypeSecureKeyStoreImplObjectFactory.freePointer(pointer);
+            uniffiTypeSecureKeyStoreImplObjectFactory.unbless(ptr);
+            delete (this as any)[destructorGuardSymbol];
+        }
+    }
+
+    static instanceOf(obj_: any): obj_ is SecureKeyStoreImpl {
+        return uniffiTypeSecureKeyStoreImplObjectFactory.isConcreteType(obj_);
+    }
+
+    
+}
+
+const uniffiTypeSecureKeyStoreImplObjectFactory: UniffiObjectFactory<SecureKeyStore> = (() => {
+    
+    return {
+    create(pointer: UniffiHandle): SecureKeyStore {
+        const instance = Object.create(SecureKeyStoreImpl.prototype);
+        instance[pointerLiteralSymbol] = pointer;
+        instance[destructorGuardSymbol] = this.bless(pointer);
+        instance[uniffiTypeNameSymbol] = "SecureKeyStoreImpl";
+        return instance;
+    },
+
+    
+    bless(p: UniffiHandle): UniffiGcObject {
+        return uniffiCaller.rustCall(
+            /*caller:*/ (status) =>
+                nativeModule().ubrn_uniffi_internal_fn_method_securekeystore_ffi__bless_pointer(p, status),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    unbless(ptr_: UniffiGcObject) {
+        ptr_.markDestroyed();
+    },
+
+    pointer(obj_: SecureKeyStore): UniffiHandle {
+        if ((obj_ as any)[destructorGuardSymbol] === undefined) {
+            throw new UniffiInternalError.UnexpectedNullPointer();
+        }
+        return (obj_ as any)[pointerLiteralSymbol];
+    },
+
+    clonePointer(obj_: SecureKeyStore): UniffiHandle {
+        const pointer = this.pointer(obj_);
+        return uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_clone_securekeystore(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    freePointer(pointer: UniffiHandle): void {
+        uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_free_securekeystore(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    isConcreteType(obj_: any): obj_ is SecureKeyStore {
+        return obj_[destructorGuardSymbol] && obj_[uniffiTypeNameSymbol] === "SecureKeyStoreImpl";
+    },
+}})();
+const FfiConverterTypeSecureKeyStore = new FfiConverterObjectWithCallbacks(uniffiTypeSecureKeyStoreImplObjectFactory);
+
+// Add a vtable for the callbacks that go in SecureKeyStore.
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+const uniffiCallbackInterfaceSecureKeyStore: { vtable: any; register: () => void; } = {
+    // Create the VTable using a series of closures.
+    // ts automatically converts these into C callback functions.
+    vtable: {
+        load_seed: (
+            uniffiHandle: bigint,
+            keyId: Uint8Array,) => {
+            const uniffiMakeCall = 
+            ()
+            : ArrayBuffer => {
+                const jsCallback = FfiConverterTypeSecureKeyStore.lift(uniffiHandle);
+                return jsCallback.loadSeed(
+                    FfiConverterString.lift(keyId)
+                )
+            };
+            const uniffiResult = UniffiResult.ready<Uint8Array>();
+            const uniffiHandleSuccess = (obj: any) => {
+                UniffiResult.writeSuccess(uniffiResult, FfiConverterArrayBuffer.lower(obj, nativeModule().rustbuffer_alloc));
+            };
+            const uniffiHandleError = (code: number, errBuf: UniffiByteArray) => {
+                UniffiResult.writeError(uniffiResult, code, errBuf);
+            };
+            uniffiTraitInterfaceCallWithError(
+                /*makeCall:*/ uniffiMakeCall,
+                /*handleSuccess:*/ uniffiHandleSuccess,
+                /*handleError:*/ uniffiHandleError,
+                /*isErrorType:*/ KeyStoreError.instanceOf,
+                /*lowerError:*/ FfiConverterTypeKeyStoreError.lower.bind(FfiConverterTypeKeyStoreError),
+                /*lowerString:*/ FfiConverterString.lower.bind(FfiConverterString),
+                /*alloc:*/ nativeModule().rustbuffer_alloc,
+            );
+            return uniffiResult;
+        },
+        uniffi_free: (uniffiHandle: UniffiHandle): void => {
+            // this will throw a stale handle error if the handle isn't found.
+            FfiConverterTypeSecureKeyStore.drop(uniffiHandle);
+        },
+        uniffi_clone: (uniffiHandle: UniffiHandle): UniffiHandle => {
+            return FfiConverterTypeSecureKeyStore.clone(uniffiHandle);
+        }
+    },
+    register: () => {nativeModule().ubrn_uniffi_trestle_ffi_fn_init_callback_vtable_securekeystore(
+            uniffiCallbackInterfaceSecureKeyStore.vtable
+        );
+    },
+};
+
+/**
+ * The Trestle bridge program on Solana.
+ */
+export interface SolanaBridgeLike {
+    
+/**
+ * What the program did with message `message_id` (its receipt account).
+ */
+    delivery(messageId: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TransferStatus>;
+/**
+ * Sends `amount` base units of the registered token `token_id` from the associated token
+ * account of the Solana account at `path` to `beneficiary` (EVM or Solana address) on
+ * domain `destination`, lands the transaction and returns the message the program
+ * logged. Refuses a zero amount, an unknown token or destination and an amount over the
+ * balance before signing.
+ */
+    sendToken(wallet: WalletLike, path: string, destination: number, tokenId: string, amount: bigint, beneficiary: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<SentMessage>;
+}
+/**
+ * @deprecated Use `SolanaBridgeLike` instead.
+ */
+export type SolanaBridgeInterface = SolanaBridgeLike;
+
+
+/**
+ * The Trestle bridge program on Solana.
+ */
+export class SolanaBridge extends UniffiAbstractObject implements SolanaBridgeLike {
+
+    readonly [uniffiTypeNameSymbol] = "SolanaBridge";
+    readonly [destructorGuardSymbol]: UniffiGcObject;
+    readonly [pointerLiteralSymbol]: UniffiHandle;
+/**
+ * The program `program_id` (base58) on the cluster `client` talks to. Makes no request.
+ */
+    constructor(client: SolanaClientLike, programId: string) /*throws*/ {
+        super();
+        const pointer =
+            uniffiCaller.rustCallWithError(
+            /*liftError:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError),
+            /*caller:*/ (callStatus) => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_constructor_solanabridge_new(
+        FfiConverterTypeSolanaClient.lower(client, nativeModule().rustbuffer_alloc),
+        FfiConverterString.lower(programId, nativeModule().rustbuffer_alloc),
+                callStatus);
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+    );
+        this[pointerLiteralSymbol] = pointer;
+        this[destructorGuardSymbol] = uniffiTypeSolanaBridgeObjectFactory.bless(pointer);
+    }
+
+    
+
+    
+/**
+ * What the program did with message `message_id` (its receipt account).
+ */
+    async delivery(messageId: string, asyncOpts_?: { signal: AbortSignal }): Promise<TransferStatus> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanabridge_delivery(
+                    uniffiTypeSolanaBridgeObjectFactory.clonePointer(this),FfiConverterString.lower(messageId, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeTransferStatus.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * Sends `amount` base units of the registered token `token_id` from the associated token
+ * account of the Solana account at `path` to `beneficiary` (EVM or Solana address) on
+ * domain `destination`, lands the transaction and returns the message the program
+ * logged. Refuses a zero amount, an unknown token or destination and an amount over the
+ * balance before signing.
+ */
+    async sendToken(wallet: WalletLike, path: string, destination: number, tokenId: string, amount: bigint, beneficiary: string, asyncOpts_?: { signal: AbortSignal }): Promise<SentMessage> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanabridge_send_token(
+                    uniffiTypeSolanaBridgeObjectFactory.clonePointer(this),FfiConverterTypeWallet.lower(wallet, nativeModule().rustbuffer_alloc),FfiConverterString.lower(path, nativeModule().rustbuffer_alloc),FfiConverterUInt32.lower(destination, nativeModule().rustbuffer_alloc),FfiConverterString.lower(tokenId, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(amount, nativeModule().rustbuffer_alloc),FfiConverterString.lower(beneficiary, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeSentMessage.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+
+    uniffiDestroy(): void {
+        const ptr = (this as any)[destructorGuardSymbol];
+        if (ptr !== undefined) {
+            const pointer = uniffiTypeSolanaBridgeObjectFactory.pointer(this);
+            uniffiTypeSolanaBridgeObjectFactory.freePointer(pointer);
+            uniffiTypeSolanaBridgeObjectFactory.unbless(ptr);
+            delete (this as any)[destructorGuardSymbol];
+        }
+    }
+
+    static instanceOf(obj_: any): obj_ is SolanaBridge {
+        return uniffiTypeSolanaBridgeObjectFactory.isConcreteType(obj_);
+    }
+
+    
+}
+
+const uniffiTypeSolanaBridgeObjectFactory: UniffiObjectFactory<SolanaBridgeLike> = (() => {
+    
+    return {
+    create(pointer: UniffiHandle): SolanaBridgeLike {
+        const instance = Object.create(SolanaBridge.prototype);
+        instance[pointerLiteralSymbol] = pointer;
+        instance[destructorGuardSymbol] = this.bless(pointer);
+        instance[uniffiTypeNameSymbol] = "SolanaBridge";
+        return instance;
+    },
+
+    
+    bless(p: UniffiHandle): UniffiGcObject {
+        return uniffiCaller.rustCall(
+            /*caller:*/ (status) =>
+                nativeModule().ubrn_uniffi_internal_fn_method_solanabridge_ffi__bless_pointer(p, status),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    unbless(ptr_: UniffiGcObject) {
+        ptr_.markDestroyed();
+    },
+
+    pointer(obj_: SolanaBridgeLike): UniffiHandle {
+        if ((obj_ as any)[destructorGuardSymbol] === undefined) {
+            throw new UniffiInternalError.UnexpectedNullPointer();
+        }
+        return (obj_ as any)[pointerLiteralSymbol];
+    },
+
+    clonePointer(obj_: SolanaBridgeLike): UniffiHandle {
+        const pointer = this.pointer(obj_);
+        return uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_clone_solanabridge(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    freePointer(pointer: UniffiHandle): void {
+        uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_free_solanabridge(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    isConcreteType(obj_: any): obj_ is SolanaBridgeLike {
+        return obj_[destructorGuardSymbol] && obj_[uniffiTypeNameSymbol] === "SolanaBridge";
+    },
+}})();
+const FfiConverterTypeSolanaBridge = new FfiConverterObject(uniffiTypeSolanaBridgeObjectFactory);
+
+/**
+ * A Solana cluster reached over JSON-RPC, through `trestle-solana`.
+ */
+export interface SolanaClientLike {
+    
+/**
+ * The balance of `address` in lamports. Refuses a malformed address (`InvalidAddress`).
+ */
+    balance(address: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<bigint>;
+/**
+ * A recent blockhash (base58), for the `recent_blockhash` argument of the signing methods.
+ */
+    latestBlockhash(asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
+/**
+ * Asks the cluster's faucet for `lamports` (local validator, devnet, testnet only) and
+ * returns the airdrop transaction's signature.
+ */
+    requestAirdrop(address: string, lamports: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
+/**
+ * Broadcasts a signed transaction (`SignedSolanaTransaction.wire`) and returns its
+ * signature (base58). A failed preflight simulation is `TransactionRejected` with the
+ * program logs.
+ */
+    sendTransaction(wire: ArrayBuffer, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
+/**
+ * The base fee per signature and a suggested compute-unit price.
+ */
+    suggestFees(asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<FeeSuggestion>;
+/**
+ * The SPL balance (base units) `owner` holds of `mint` in its associated token account;
+ * zero when that account does not exist.
+ */
+    tokenBalance(mint: string, owner: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<bigint>;
+/**
+ * The status of the transaction with `signature` (base58).
+ */
+    transactionStatus(signature: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TxStatus>;
+/**
+ * Waits until the transaction is confirmed (or finalized, with `until_final`), at most
+ * `timeout_ms`.
+ */
+    waitForTransaction(signature: string, untilFinal: boolean, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TxStatus>;
+}
+/**
+ * @deprecated Use `SolanaClientLike` instead.
+ */
+export type SolanaClientInterface = SolanaClientLike;
+
+
+/**
+ * A Solana cluster reached over JSON-RPC, through `trestle-solana`.
+ */
+export class SolanaClient extends UniffiAbstractObject implements SolanaClientLike {
+
+    readonly [uniffiTypeNameSymbol] = "SolanaClient";
+    readonly [destructorGuardSymbol]: UniffiGcObject;
+    readonly [pointerLiteralSymbol]: UniffiHandle;
+/**
+ * A client for the JSON-RPC endpoint `rpc_url`, with the default commitments (reads at
+ * `confirmed`). Makes no request. Refuses a URL that is not `http://` or `https://`
+ * (`InvalidConfig`).
+ */
+    constructor(rpcUrl: string) /*throws*/ {
+        super();
+        const pointer =
+            uniffiCaller.rustCallWithError(
+            /*liftError:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError),
+            /*caller:*/ (callStatus) => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_constructor_solanaclient_new(
+        FfiConverterString.lower(rpcUrl, nativeModule().rustbuffer_alloc),
+                callStatus);
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+    );
+        this[pointerLiteralSymbol] = pointer;
+        this[destructorGuardSymbol] = uniffiTypeSolanaClientObjectFactory.bless(pointer);
+    }
+
+    
+
+    
+/**
+ * The balance of `address` in lamports. Refuses a malformed address (`InvalidAddress`).
+ */
+    async balance(address: string, asyncOpts_?: { signal: AbortSignal }): Promise<bigint> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_balance(
+                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterString.lower(address, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_u64,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_u64,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_u64,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_u64,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            /*liftFunc:*/ FfiConverterUInt64.lift.bind(FfiConverterUInt64),
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * A recent blockhash (base58), for the `recent_blockhash` argument of the signing methods.
+ */
+    async latestBlockhash(asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_latest_blockhash(
+                    uniffiTypeSolanaClientObjectFactory.clonePointer(this)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterString.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * Asks the cluster's faucet for `lamports` (local validator, devnet, testnet only) and
+ * returns the airdrop transaction's signature.
+ */
+    async requestAirdrop(address: string, lamports: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_request_airdrop(
+                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterString.lower(address, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(lamports, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterString.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * Broadcasts a signed transaction (`SignedSolanaTransaction.wire`) and returns its
+ * signature (base58). A failed preflight simulation is `TransactionRejected` with the
+ * program logs.
+ */
+    async sendTransaction(wire: ArrayBuffer, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_send_transaction(
+                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterArrayBuffer.lower(wire, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterString.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * The base fee per signature and a suggested compute-unit price.
+ */
+    async suggestFees(asyncOpts_?: { signal: AbortSignal }): Promise<FeeSuggestion> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_suggest_fees(
+                    uniffiTypeSolanaClientObjectFactory.clonePointer(this)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeFeeSuggestion.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * The SPL balance (base units) `owner` holds of `mint` in its associated token account;
+ * zero when that account does not exist.
+ */
+    async tokenBalance(mint: string, owner: string, asyncOpts_?: { signal: AbortSignal }): Promise<bigint> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_token_balance(
+                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterString.lower(mint, nativeModule().rustbuffer_alloc),FfiConverterString.lower(owner, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_u64,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_u64,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_u64,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_u64,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            /*liftFunc:*/ FfiConverterUInt64.lift.bind(FfiConverterUInt64),
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * The status of the transaction with `signature` (base58).
+ */
+    async transactionStatus(signature: string, asyncOpts_?: { signal: AbortSignal }): Promise<TxStatus> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_transaction_status(
+                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterString.lower(signature, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeTxStatus.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * Waits until the transaction is confirmed (or finalized, with `until_final`), at most
+ * `timeout_ms`.
+ */
+    async waitForTransaction(signature: string, untilFinal: boolean, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<TxStatus> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanaclient_wait_for_transaction(
+                    uniffiTypeSolanaClientObjectFactory.clonePointer(this),FfiConverterString.lower(signature, nativeModule().rustbuffer_alloc),FfiConverterBool.lower(untilFinal, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(timeoutMs, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterTypeTxStatus.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+
+    uniffiDestroy(): void {
+        const ptr = (this as any)[destructorGuardSymbol];
+        if (ptr !== undefined) {
+            const pointer = uniffiTypeSolanaClientObjectFactory.pointer(this);
+            uniffiTypeSolanaClientObjectFactory.freePointer(pointer);
+            uniffiTypeSolanaClientObjectFactory.unbless(ptr);
+            delete (this as any)[destructorGuardSymbol];
+        }
+    }
+
+    static instanceOf(obj_: any): obj_ is SolanaClient {
+        return uniffiTypeSolanaClientObjectFactory.isConcreteType(obj_);
+    }
+
+    
+}
+
+const uniffiTypeSolanaClientObjectFactory: UniffiObjectFactory<SolanaClientLike> = (() => {
+    
+    return {
+    create(pointer: UniffiHandle): SolanaClientLike {
+        const instance = Object.create(SolanaClient.prototype);
+        instance[pointerLiteralSymbol] = pointer;
+        instance[destructorGuardSymbol] = this.bless(pointer);
+        instance[uniffiTypeNameSymbol] = "SolanaClient";
+        return instance;
+    },
+
+    
+    bless(p: UniffiHandle): UniffiGcObject {
+        return uniffiCaller.rustCall(
+            /*caller:*/ (status) =>
+                nativeModule().ubrn_uniffi_internal_fn_method_solanaclient_ffi__bless_pointer(p, status),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    unbless(ptr_: UniffiGcObject) {
+        ptr_.markDestroyed();
+    },
+
+    pointer(obj_: SolanaClientLike): UniffiHandle {
+        if ((obj_ as any)[destructorGuardSymbol] === undefined) {
+            throw new UniffiInternalError.UnexpectedNullPointer();
+        }
+        return (obj_ as any)[pointerLiteralSymbol];
+    },
+
+    clonePointer(obj_: SolanaClientLike): UniffiHandle {
+        const pointer = this.pointer(obj_);
+        return uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_clone_solanaclient(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    freePointer(pointer: UniffiHandle): void {
+        uniffiCaller.rustCall(
+            /*caller:*/ (callStatus) => nativeModule().ubrn_uniffi_trestle_ffi_fn_free_solanaclient(pointer, callStatus),
+            /*liftString:*/ FfiConverterString.lift
+        );
+    },
+
+    isConcreteType(obj_: any): obj_ is SolanaClientLike {
+        return obj_[destructorGuardSymbol] && obj_[uniffiTypeNameSymbol] === "SolanaClient";
+    },
+}})();
+const FfiConverterTypeSolanaClient = new FfiConverterObject(uniffiTypeSolanaClientObjectFactory);
+
 // FfiConverter for Array<string>
 const FfiConverterSequenceString = new FfiConverterArray(FfiConverterString);
 
@@ -4720,6 +6257,12 @@ const FfiConverterOptionalString = new FfiConverterOptional(FfiConverterString);
 
 // FfiConverter for Array<AccessListEntry>
 const FfiConverterSequenceTypeAccessListEntry = new FfiConverterArray(FfiConverterTypeAccessListEntry);
+
+// FfiConverter for number | undefined
+const FfiConverterOptionalUInt32 = new FfiConverterOptional(FfiConverterUInt32);
+
+// FfiConverter for bigint | undefined
+const FfiConverterOptionalUInt64 = new FfiConverterOptional(FfiConverterUInt64);
 
 // FfiConverter for Array<Language>
 const FfiConverterSequenceTypeLanguage = new FfiConverterArray(FfiConverterTypeLanguage);
@@ -4800,6 +6343,9 @@ function uniffiEnsureInitialized() {
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_func_token_2022_program_id() !== 5740) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_func_token_2022_program_id");
     }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_func_token_id() !== 9979) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_func_token_id");
+    }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_func_typed_data_hash() !== 29500) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_func_typed_data_hash");
     }
@@ -4814,6 +6360,21 @@ function uniffiEnsureInitialized() {
     }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_func_wordlist() !== 29897) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_func_wordlist");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_constructor_evmbridge_new() !== 21181) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_constructor_evmbridge_new");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_delivery() !== 18695) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmbridge_delivery");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_message() !== 12641) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmbridge_send_message");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_token() !== 30546) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmbridge_send_token");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_sent_in() !== 51394) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmbridge_sent_in");
     }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_constructor_evmchain_new() !== 40074) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_constructor_evmchain_new");
@@ -4842,8 +6403,23 @@ function uniffiEnsureInitialized() {
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmchain_wait_for_transaction() !== 20556) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmchain_wait_for_transaction");
     }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_constructor_relayerapi_new() !== 41104) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_constructor_relayerapi_new");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_relayerapi_status() !== 51550) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_relayerapi_status");
+    }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_securekeystore_load_seed() !== 61228) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_securekeystore_load_seed");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_constructor_solanabridge_new() !== 19587) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_constructor_solanabridge_new");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_delivery() !== 40039) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_solanabridge_delivery");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_send_token() !== 46726) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_solanabridge_send_token");
     }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_constructor_solanaclient_new() !== 23196) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_constructor_solanaclient_new");
@@ -4932,6 +6508,7 @@ export default Object.freeze({
   converters: {
     FfiConverterTypeAccessListEntry,
     FfiConverterTypeEvmAccount,
+    FfiConverterTypeEvmBridge,
     FfiConverterTypeEvmChain,
     FfiConverterTypeEvmTransaction,
     FfiConverterTypeEvmTransactionType,
@@ -4939,13 +6516,18 @@ export default Object.freeze({
     FfiConverterTypeKeyStoreError,
     FfiConverterTypeKeystoreKdf,
     FfiConverterTypeLanguage,
+    FfiConverterTypeRelayerApi,
     FfiConverterTypeSecureKeyStore,
+    FfiConverterTypeSentMessage,
     FfiConverterTypeSignedEvmTransaction,
     FfiConverterTypeSignedSolanaTransaction,
     FfiConverterTypeSolanaAccount,
     FfiConverterTypeSolanaAddressInfo,
+    FfiConverterTypeSolanaBridge,
     FfiConverterTypeSolanaClient,
     FfiConverterTypeSolanaPathStyle,
+    FfiConverterTypeTransferStage,
+    FfiConverterTypeTransferStatus,
     FfiConverterTypeTrestleError,
     FfiConverterTypeTxStatus,
     FfiConverterTypeWallet,

@@ -1,0 +1,274 @@
+"""The bridge through the bindings: two anvil chains with the Solidity bridge deployed (by
+`cast`, from the committed artifacts), a send of ether and of a message from A, the message
+read back from the receipt, its delivery on B with validator signatures made by the same
+bindings, and the transfer status from the destination chain; error paths."""
+
+import json
+import os
+import subprocess
+import unittest
+
+from nodes import Anvil, binary, run
+from support import t, wallet
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ABI = os.path.join(HERE, "..", "..", "..", "contracts", "evm", "abi")
+DOMAIN_A, DOMAIN_B = 1, 2
+ADMIN_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+GUARDIAN = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+USER_PATH = "m/44'/60'/0'/0/3"
+USER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+VALIDATOR_PATHS = [f"m/44'/60'/0'/0/{i}" for i in (5, 6, 7)]
+BENEFICIARY = "0x4242424242424242424242424242424242424242"
+E18 = 10**18
+BIG = 1_000_000 * E18
+TIMEOUT_MS = 60_000
+
+
+def cast(*args):
+    out = subprocess.run([binary("cast"), *map(str, args)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"cast {args[0]}: {out.stderr.strip()}")
+    return out.stdout.strip()
+
+
+def bytecode(name):
+    with open(os.path.join(ABI, f"{name}.json")) as f:
+        return json.load(f)["bytecode"]
+
+
+def pad(address):
+    return "0x" + "00" * 12 + address[2:].lower()
+
+
+class Chain:
+    """An anvil with a bridge of `domain` deployed and administered by dev account 0."""
+
+    def __init__(self, domain):
+        self.node = Anvil()
+        self.url = self.node.url
+        self.salt = 0
+        args = cast("abi-encode", "f(uint32,address,address,uint64)", domain,
+                    "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", GUARDIAN, 1)
+        self.bridge = self.deploy(bytecode("Bridge") + args[2:])
+
+    def send(self, *args):
+        return json.loads(cast("send", "--json", "--rpc-url", self.url, "--private-key",
+                               ADMIN_KEY, *args))
+
+    def deploy(self, code):
+        receipt = self.send("--create", code)
+        return cast("to-check-sum-address", receipt["contractAddress"])
+
+    def rpc(self, method, *params):
+        return cast("rpc", "--rpc-url", self.url, method, *params)
+
+    def configure(self, calls):
+        """Proposes each admin call, lets the one-second delay pass, executes them."""
+        salts = []
+        for call in calls:
+            self.salt += 1
+            salt = "0x" + f"{self.salt:064x}"
+            salts.append(salt)
+            self.send(self.bridge, "propose(bytes,bytes32)", call, salt)
+        self.rpc("evm_increaseTime", "5")
+        self.rpc("evm_mine")
+        for call, salt in zip(calls, salts):
+            self.send(self.bridge, "execute(bytes,bytes32)", call, salt)
+
+
+def calldata(signature, *args):
+    return cast("calldata", signature, *args)
+
+
+class EvmBridgeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.a = Chain(DOMAIN_A)
+        cls.b = Chain(DOMAIN_B)
+        a, b = cls.a, cls.b
+        cls.ether = t.token_id(DOMAIN_A, "native")
+        wrapped_args = cast("abi-encode", "f(address,string,string,uint8)", b.bridge,
+                            "Wrapped Ether", "WETH", 18)
+        cls.wrapped = b.deploy(bytecode("BridgedToken") + wrapped_args[2:])
+        a.configure([
+            calldata("setRemote(uint32,bytes32)", DOMAIN_B, pad(b.bridge)),
+            calldata("setToken(bytes32,address,bool,uint8,uint128,uint64)", cls.ether,
+                     "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE", "true", 0, BIG, 3600),
+            calldata("setRoute(bytes32,uint32,uint8,uint128)", cls.ether, DOMAIN_B, 0,
+                     2**128 - 1),
+            calldata("setLimits(bytes32,uint128,uint128,uint128,uint128)", cls.ether, BIG,
+                     BIG, BIG, BIG),
+        ])
+        cls.validators = sorted(
+            (wallet().evm_account_at(p).address, p) for p in VALIDATOR_PATHS
+        )
+        members = "[" + ",".join(v for v, _ in cls.validators) + "]"
+        b.configure([
+            calldata("setRemote(uint32,bytes32)", DOMAIN_A, pad(a.bridge)),
+            calldata("setValidatorSet(uint32,uint64,address[],uint8)", DOMAIN_A, 1, members, 2),
+            # Transfers of 3 ether or more wait an hour on B.
+            calldata("setToken(bytes32,address,bool,uint8,uint128,uint64)", cls.ether,
+                     cls.wrapped, "false", 0, 3 * E18, 3600),
+            calldata("setLimits(bytes32,uint128,uint128,uint128,uint128)", cls.ether, BIG,
+                     BIG, BIG, BIG),
+        ])
+        cls.chain_a = t.EvmChain(Anvil.CHAIN_ID, [a.url])
+        cls.chain_b = t.EvmChain(Anvil.CHAIN_ID, [b.url])
+        cls.bridge_a = t.EvmBridge(cls.chain_a, a.bridge)
+        cls.bridge_b = t.EvmBridge(cls.chain_b, b.bridge)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.a.node.stop()
+        cls.b.node.stop()
+
+    def deliver(self, sent):
+        """Delivers `sent` on B with the signatures of the first two validators (ascending),
+        each made by `Wallet.sign_evm_message` over the attestation's inner hash."""
+        preimage = (b"TRESTLE" + bytes([1]) + DOMAIN_A.to_bytes(4, "big")
+                    + bytes.fromhex(pad(self.a.bridge)[2:]) + (1).to_bytes(8, "big")
+                    + bytes.fromhex(sent.id[2:]))
+        inner = bytes.fromhex(cast("keccak", "0x" + preimage.hex())[2:])
+        w = wallet()
+        signatures = "0x" + "".join(
+            w.sign_evm_message(path, inner)[2:] for _, path in self.validators[:2]
+        )
+        self.b.send(self.b.bridge, "deliver(bytes,bytes)", "0x" + sent.message.hex(),
+                    signatures)
+
+    def test_send_ether_then_status_on_the_destination(self):
+        before = int(run(self.chain_a.native_balance(self.a.bridge)))
+        amount = 15 * E18 // 10
+        sent = run(self.bridge_a.send_token(wallet(), USER_PATH, DOMAIN_B, self.ether,
+                                            str(amount), BENEFICIARY, TIMEOUT_MS))
+        self.assertEqual((sent.origin, sent.destination), (DOMAIN_A, DOMAIN_B))
+        self.assertEqual(sent.sender, pad(USER))
+        self.assertEqual(sent.recipient, pad(self.b.bridge))
+        self.assertEqual(len(sent.message), 81 + 97)
+        self.assertEqual(int(run(self.chain_a.native_balance(self.a.bridge))), before + amount)
+        # The id is the keccak256 of the message, as the chain logged it.
+        self.assertEqual(cast("keccak", "0x" + sent.message.hex()), sent.id)
+        again = run(self.bridge_a.sent_in(sent.origin_tx, sent.origin_height))
+        self.assertEqual(again, sent)
+
+        # Not delivered yet: the destination knows nothing of it.
+        status = run(self.bridge_b.delivery(sent.id, DOMAIN_A, sent.nonce, 0))
+        self.assertEqual(status.stage, t.TransferStage.UNKNOWN())
+        self.assertEqual(status.source, "destination")
+        self.deliver(sent)
+        for origin, nonce in ((DOMAIN_A, sent.nonce), (None, None)):
+            status = run(self.bridge_b.delivery(sent.id, origin, nonce, 0))
+            self.assertEqual(status.stage, t.TransferStage.DELIVERED(), (origin, nonce))
+            self.assertEqual(status.description, "delivered")
+        self.assertEqual(int(run(self.chain_b.token_balance(self.wrapped, BENEFICIARY)))
+                         >= amount, True)
+
+    def test_a_large_transfer_is_queued_with_its_release_time(self):
+        sent = run(self.bridge_a.send_token(wallet(), USER_PATH, DOMAIN_B, self.ether,
+                                            str(5 * E18), BENEFICIARY, TIMEOUT_MS))
+        self.deliver(sent)
+        status = run(self.bridge_b.delivery(sent.id, None, None, 0))
+        self.assertTrue(status.stage.is_QUEUED(), status)
+        now = int(json.loads(self.b.rpc("eth_getBlockByNumber", "latest", "false"))["timestamp"],
+                  16)
+        self.assertTrue(now + 3500 <= status.stage.release_at <= now + 3700, status)
+        self.assertIn("queued until", status.description)
+
+    def test_send_message(self):
+        sent = run(self.bridge_a.send_message(wallet(), USER_PATH, DOMAIN_B, self.b.bridge,
+                                              b"hello", TIMEOUT_MS))
+        self.assertEqual(sent.message[81:], b"\x00hello")
+        self.assertEqual(sent.recipient, pad(self.b.bridge))
+
+    def test_refusals_name_the_problem(self):
+        w = wallet()
+        send = lambda **kw: run(self.bridge_a.send_token(
+            w, kw.get("path", USER_PATH), kw.get("dest", DOMAIN_B), kw.get("token", self.ether),
+            kw.get("amount", "1000"), kw.get("to", BENEFICIARY), TIMEOUT_MS))
+        with self.assertRaises(t.TrestleError.UnknownToken) as cm:
+            send(token="0x" + "77" * 32)
+        self.assertIn("is not registered on the bridge", str(cm.exception))
+        with self.assertRaises(t.TrestleError.InvalidArgument) as cm:
+            send(amount="0")
+        self.assertIn("must not be zero", str(cm.exception))
+        with self.assertRaises(t.TrestleError.InvalidArgument) as cm:
+            send(amount="1.5")
+        self.assertIn("not an integer of base units", str(cm.exception))
+        with self.assertRaises(t.TrestleError.InvalidArgument) as cm:
+            send(amount=str(10**23))
+        self.assertIn("is more than the balance", str(cm.exception))
+        with self.assertRaises(t.TrestleError.InvalidArgument) as cm:
+            send(dest=9)
+        self.assertIn("has no route for this token to domain 9", str(cm.exception))
+        with self.assertRaises(t.TrestleError.InvalidAddress):
+            send(to="0x1234")
+        with self.assertRaises(t.TrestleError.InvalidArgument):
+            send(token="0x12")
+        with self.assertRaises(t.TrestleError.InvalidPath):
+            send(path="m/oops")
+        with self.assertRaises(t.TrestleError.InvalidArgument) as cm:
+            run(self.bridge_b.delivery("0x1234", None, None, 0))
+        self.assertIn("2 bytes, expected 32", str(cm.exception))
+        with self.assertRaises(t.TrestleError.InvalidAddress):
+            t.EvmBridge(self.chain_a, "0x12")
+        with self.assertRaises(t.TrestleError.InvalidAddress):
+            t.token_id(1, "not an address")
+        # A bridge address with no contract behind it.
+        nobody = t.EvmBridge(self.chain_a, BENEFICIARY)
+        with self.assertRaises(t.TrestleError.MalformedResponse) as cm:
+            send_nobody = nobody.send_token(w, USER_PATH, DOMAIN_B, self.ether, "1",
+                                            BENEFICIARY, TIMEOUT_MS)
+            run(send_nobody)
+        self.assertIn(f"{BENEFICIARY} a Trestle bridge?", str(cm.exception))
+
+
+class TokenIdTest(unittest.TestCase):
+    def test_token_ids(self):
+        # keccak256(uint32 1 || the native sentinel left-padded), as the Rust tests compute it.
+        native = t.token_id(1, "native")
+        self.assertEqual(
+            native,
+            cast("keccak", "0x00000001" + "00" * 12 + "ee" * 20),
+        )
+        erc20 = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+        self.assertEqual(t.token_id(7, erc20),
+                         cast("keccak", "0x00000007" + pad(erc20)[2:]))
+        mint = "EPjFWJd5AufqzSSFLxvWwvzPbBDJZHmcCgVmHKfwxzL4"
+        self.assertEqual(len(t.token_id(3, mint)), 66)
+        self.assertNotEqual(t.token_id(3, mint), t.token_id(4, mint))
+
+
+class RelayerApiTest(unittest.TestCase):
+    def test_input_and_network_errors(self):
+        with self.assertRaises(t.TrestleError.InvalidArgument):
+            t.RelayerApi("127.0.0.1:9090")
+        api = t.RelayerApi("http://127.0.0.1:1")
+        with self.assertRaises(t.TrestleError.InvalidArgument):
+            run(api.status("0x12"))
+        with self.assertRaises(t.TrestleError.Rpc) as cm:
+            run(api.status("0x" + "ab" * 32))
+        self.assertIn("cannot reach the relayer at http://127.0.0.1:1", str(cm.exception))
+
+
+class SolanaBridgeTest(unittest.TestCase):
+    def test_input_errors_before_any_request(self):
+        client = t.SolanaClient("http://127.0.0.1:1")
+        with self.assertRaises(t.TrestleError.InvalidAddress):
+            t.SolanaBridge(client, "not base58!")
+        bridge = t.SolanaBridge(client, "TRESTLEbridge111111111111111111111111111111")
+        with self.assertRaises(t.TrestleError.InvalidArgument):
+            run(bridge.send_token(wallet(), "m/44'/501'/0'/0'", DOMAIN_A, "0x12", 1,
+                                  BENEFICIARY))
+        with self.assertRaises(t.TrestleError.InvalidAddress):
+            run(bridge.send_token(wallet(), "m/44'/501'/0'/0'", DOMAIN_A, "0x" + "11" * 32, 1,
+                                  "0x12"))
+        with self.assertRaises(t.TrestleError.InvalidArgument):
+            run(bridge.delivery("zz"))
+        # The cluster is unreachable: an RPC error, after the inputs were accepted.
+        with self.assertRaises(t.TrestleError.Rpc):
+            run(bridge.delivery("0x" + "ab" * 32))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,17 +1,23 @@
 """The bridge through the bindings: two anvil chains with the Solidity bridge deployed (by
 `cast`, from the committed artifacts), a send of ether and of a message from A, the message
 read back from the receipt, its delivery on B with validator signatures made by the same
-bindings, and the transfer status from the destination chain; error paths."""
+bindings, the transfer status from the destination chain and from a running relayer's status
+API (`trestle relayer run`); error paths."""
 
 import json
 import os
+import socket
 import subprocess
+import tempfile
+import time
 import unittest
+import urllib.request
 
 from nodes import Anvil, binary, run
-from support import t, wallet
+from support import MNEMONIC, t, wallet
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.join(HERE, "..", "..", "..")
 ABI = os.path.join(HERE, "..", "..", "..", "contracts", "evm", "abi")
 DOMAIN_A, DOMAIN_B = 1, 2
 ADMIN_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -75,6 +81,99 @@ class Chain:
         self.rpc("evm_mine")
         for call, salt in zip(calls, salts):
             self.send(self.bridge, "execute(bytes,bytes32)", call, salt)
+
+
+def trestle_binary():
+    """The `trestle` command line (the relayer daemon), built once if it is not there yet."""
+    if os.environ.get("TRESTLE_BIN"):
+        return os.environ["TRESTLE_BIN"]
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
+    path = os.path.join(target, "debug", "trestle")
+    if not os.access(path, os.X_OK):
+        subprocess.run(["cargo", "build", "--locked", "-p", "trestle-relayer", "--bin", "trestle"],
+                       cwd=REPO, check=True)
+    return path
+
+
+class Relayer:
+    """`trestle relayer run` with the relayer role only (no validator answers, so messages stay
+    pending), its SQLite store and status API on a free loopback port."""
+
+    def __init__(self, a, b, validators):
+        self.dir = tempfile.mkdtemp(prefix="trestle-ffi-relayer-")
+        binary = trestle_binary()
+        env = dict(os.environ, TRESTLE_MNEMONIC=MNEMONIC,
+                   TRESTLE_KEYSTORE_PASSWORD="relayer password",
+                   TRESTLE_RELAYER_PASSWORD="relayer password")
+        keystore = os.path.join(self.dir, "relayer.json")
+        subprocess.run([binary, "wallet", "export-keystore", "--out", keystore, "--kdf",
+                        "scrypt-light", "--index", "2"], env=env, check=True,
+                       capture_output=True)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        members = ", ".join(f'{{ address = "{v}", url = "http://127.0.0.1:1" }}' for v in validators)
+        chains = "".join(
+            f"""
+[[chains]]
+name = "{name}"
+domain = {domain}
+chain_id = {Anvil.CHAIN_ID}
+rpc_urls = ["{chain.url}"]
+bridge = "{chain.bridge}"
+preset = "anvil"
+poll_interval_ms = 100
+""" for name, domain, chain in (("a", DOMAIN_A, a), ("b", DOMAIN_B, b)))
+        config = os.path.join(self.dir, "relayer.toml")
+        with open(config, "w") as f:
+            f.write(f"""
+[store]
+url = "sqlite://{self.dir}/store.db"
+
+[api]
+listen = "127.0.0.1:{port}"
+{chains}
+[[routes]]
+from = "a"
+to = "b"
+epoch = 1
+threshold = 2
+validators = [{members}]
+
+[relayer]
+keystore = "{keystore}"
+password_env = "TRESTLE_RELAYER_PASSWORD"
+poll_interval_ms = 100
+""")
+        self.log = open(os.path.join(self.dir, "relayer.log"), "w+")
+        self.process = subprocess.Popen([binary, "relayer", "run", "--config", config], env=env,
+                                        stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.time() > deadline:
+                self.log.seek(0)
+                log = self.log.read()
+                self.stop()
+                raise RuntimeError(f"the relayer did not become ready: {log[-2000:]}")
+            time.sleep(0.2)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
 
 
 def calldata(signature, *args):
@@ -174,6 +273,32 @@ class EvmBridgeTest(unittest.TestCase):
                   16)
         self.assertTrue(now + 3500 <= status.stage.release_at <= now + 3700, status)
         self.assertIn("queued until", status.description)
+
+    def test_status_from_a_running_relayer(self):
+        relayer = Relayer(self.a, self.b, [v for v, _ in self.validators])
+        try:
+            api = t.RelayerApi(relayer.url)
+            with self.assertRaises(t.TrestleError.NotFound) as cm:
+                run(api.status("0x" + "ab" * 32))
+            self.assertIn("does not know message 0x" + "ab" * 32, str(cm.exception))
+            sent = run(self.bridge_a.send_token(wallet(), USER_PATH, DOMAIN_B, self.ether,
+                                                "1000", BENEFICIARY, TIMEOUT_MS))
+            deadline = time.time() + 30
+            while True:
+                try:
+                    status = run(api.status(sent.id))
+                    break
+                except t.TrestleError.NotFound:
+                    self.assertLess(time.time(), deadline, "the relayer never indexed it")
+                    time.sleep(0.2)
+            # Indexed; no validator answers, so it waits for attestations.
+            self.assertTrue(status.stage.is_ATTESTING(), status)
+            self.assertEqual(status.source, "relayer")
+            self.assertEqual((status.origin, status.destination, status.nonce),
+                             (DOMAIN_A, DOMAIN_B, sent.nonce))
+            self.assertEqual(status.id, sent.id)
+        finally:
+            relayer.stop()
 
     def test_send_message(self):
         sent = run(self.bridge_a.send_message(wallet(), USER_PATH, DOMAIN_B, self.b.bridge,

@@ -310,6 +310,21 @@ async fn bridge_send_and_status_through_a_running_relayer() {
     assert!(ok, "{err}");
     assert_eq!(out["stage"], "delivered");
     assert_eq!(out["nonce"], 0);
+    // The same in text, as a person reads it.
+    let text = {
+        let (file, id) = (file.clone(), ether_id.clone());
+        tokio::task::spawn_blocking(move || {
+            let out = trestle()
+                .args(["bridge", "status", &id, "--config", &file, "--to", "b"])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(text.trim(), format!("{ether_id} delivered"));
     let (ok, out, err) = run(
         args(&["status", &ether_id, "--config", &file, "--to", "b"]),
         false,

@@ -380,7 +380,90 @@ async fn bridge_send_and_status_through_a_running_relayer() {
         "the message reached B: {out}"
     );
 
-    // 6. Errors name what is wrong.
+    // 6. An encrypted keystore instead of the mnemonic (password from the environment), and
+    //    following without the relayer API: the destination chain and the route's validators.
+    let keystore = dir.path().join("user4.json");
+    let export = {
+        let keystore = keystore.clone();
+        tokio::task::spawn_blocking(move || {
+            trestle()
+                .env("TRESTLE_MNEMONIC", MNEMONIC)
+                .env("TRESTLE_KEYSTORE_PASSWORD", "user password")
+                .args([
+                    "wallet",
+                    "export-keystore",
+                    "--kdf",
+                    "scrypt-light",
+                    "--index",
+                    "4",
+                ])
+                .arg("--out")
+                .arg(&keystore)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let (ok, out, err) = tokio::task::spawn_blocking({
+        let mut v = args(&[
+            "send", "--config", &file, "--from", "a", "--to", "b", "--token",
+        ]);
+        v.extend(args(&[
+            "native",
+            "--amount",
+            "0.25",
+            "--recipient",
+            beneficiary,
+            "--wait",
+        ]));
+        v.extend(args(&[
+            "--keystore",
+            &keystore.display().to_string(),
+            "--timeout",
+            "120",
+        ]));
+        move || {
+            let out = trestle()
+                .env("TRESTLE_KEYSTORE_PASSWORD", "user password")
+                .arg("--json")
+                .arg("bridge")
+                .args(&v)
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            (
+                out.status.success(),
+                serde_json::from_str::<Value>(stdout.trim()).unwrap_or(Value::Null),
+                String::from_utf8(out.stderr).unwrap(),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    assert_eq!(out["nonce"], 4);
+    assert_eq!(
+        out["sender"],
+        format!(
+            "0x{}{}",
+            "00".repeat(12),
+            hex::encode(signer(4).address().0)
+        )
+    );
+    assert_eq!(out["status"]["stage"], "delivered", "{out}");
+    assert_eq!(out["status"]["source"], "destination");
+    assert_eq!(
+        balance_of(&chain_b, d.wrapped, beneficiary_addr).await,
+        U256::from(175 * E18 / 100)
+    );
+
+    // 7. Errors name what is wrong.
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["--from", "nope"],

@@ -28,8 +28,13 @@ use crate::store::{AttestOutcome, AttestationRecord, MessageRecord, Store};
 #[derive(Debug, Clone)]
 struct SignedRoute {
     destination: u32,
-    chain: Arc<EvmChain>,
-    bridge: EvmAddress,
+    /// The destination's EVM chain and bridge; `None` for a destination this daemon does not
+    /// read as an EVM chain (Solana): the configured `epoch` and membership are used then.
+    evm: Option<(Arc<EvmChain>, EvmAddress)>,
+    /// The route's configured epoch.
+    epoch: u64,
+    /// Whether the route's configured set holds the signer.
+    member: bool,
 }
 
 /// The validator of one origin chain.
@@ -67,8 +72,9 @@ impl Validator {
                     let d = config.chain(&r.to)?;
                     Some(SignedRoute {
                         destination: d.domain,
-                        chain: chains.get(&d.name)?.clone(),
-                        bridge: d.bridge,
+                        evm: chains.get(&d.name).map(|c| (c.clone(), d.bridge)),
+                        epoch: r.epoch,
+                        member: r.validators.iter().any(|v| v.address == signer.address()),
                     })
                 })
                 .collect();
@@ -152,7 +158,12 @@ impl Validator {
     /// not delivered yet (else they would wait for signatures of the new members only).
     /// Delivered ones are passed over; each message is looked at once per epoch.
     async fn resign(&self, destination: u32, epoch: u64) -> Result<usize> {
-        let Some(route) = self.routes.iter().find(|r| r.destination == destination) else {
+        let Some((chain, bridge)) = self
+            .routes
+            .iter()
+            .find(|r| r.destination == destination)
+            .and_then(|r| r.evm.as_ref())
+        else {
             return Ok(0);
         };
         let from = self
@@ -177,8 +188,7 @@ impl Validator {
         let mut signed = 0;
         for record in todo {
             let delivered =
-                crate::bridge::delivered(&route.chain, route.bridge, record.origin, record.nonce)
-                    .await?;
+                crate::bridge::delivered(chain, *bridge, record.origin, record.nonce).await?;
             if !delivered {
                 match self.attest(&record, &[(destination, epoch)]).await {
                     Ok(n) => {
@@ -209,7 +219,13 @@ impl Validator {
         let me = self.signer.address();
         let mut out = Vec::new();
         for route in &self.routes {
-            match crate::bridge::remote(&route.chain, route.bridge, self.origin.domain).await {
+            let Some((chain, bridge)) = &route.evm else {
+                if route.member {
+                    out.push((route.destination, route.epoch));
+                }
+                continue;
+            };
+            match crate::bridge::remote(chain, *bridge, self.origin.domain).await {
                 Ok(remote) if remote.validators.contains(&me) => {
                     out.push((route.destination, remote.epoch));
                 }

@@ -119,8 +119,9 @@ async fn run_serves_health_and_metrics_and_stops_on_sigterm() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(60);
+    // Ready once the chains are connected (health answers from the start).
     loop {
-        if let Ok(r) = reqwest::get(format!("{base}/healthz")).await
+        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
             && r.status().is_success()
         {
             break;
@@ -138,7 +139,7 @@ async fn run_serves_health_and_metrics_and_stops_on_sigterm() {
         assert!(Instant::now() < deadline, "the daemon did not come up");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(http_get(&format!("{base}/readyz")).await.0, 200);
+    assert_eq!(http_get(&format!("{base}/healthz")).await.0, 200);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, metrics) = http_get(&format!("{base}/metrics")).await;

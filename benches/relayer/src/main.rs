@@ -1,0 +1,188 @@
+//! `relayer-bench`: the relayer's delivery latency against the chains' floor, its sustained
+//! throughput with batching against the destination's block-gas bound, and its memory with
+//! many pending messages. Runs real `trestle relayer run` processes against anvil chains
+//! started by `trestle-localnet`; see `benches/relayer/run.sh` and docs/benchmarks.md.
+//! The daemons run the `trestle` binary found by `trestle-localnet`: `$TRESTLE_BIN`, else
+//! next to this executable (build both with `--release`).
+
+mod load;
+mod net;
+mod report;
+mod rpc;
+mod rss;
+mod scenario;
+mod setup;
+mod stats;
+mod watch;
+
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{Parser, ValueEnum};
+use scenario::throughput::Mode;
+
+/// Which measurement to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    /// All three, each on its own fresh network.
+    All,
+    /// Delivery latency minus the floor.
+    Latency,
+    /// Sustained throughput against the block-gas bound.
+    Throughput,
+    /// RSS with many pending messages.
+    Memory,
+}
+
+/// Which throughput runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ThroughputModes {
+    /// Pipeline then backlog.
+    Both,
+    /// Validators and relayer live, flood at once.
+    Pipeline,
+    /// The relayer drains a backlog the validators attested while it slept.
+    Backlog,
+}
+
+/// Relayer benchmark on local anvil chains.
+#[derive(Debug, Parser)]
+#[command(name = "relayer-bench")]
+struct Args {
+    /// Which measurement.
+    #[arg(long, value_enum, default_value_t = Scenario::All)]
+    scenario: Scenario,
+    /// Indexer and receipt poll interval of both chains (chains[].poll_interval_ms).
+    #[arg(long, default_value_t = 100)]
+    chain_poll_ms: u64,
+    /// Block time of both anvil chains, seconds.
+    #[arg(long, default_value_t = 1)]
+    block_time: u64,
+    /// Confirmation depth of the origin chain.
+    #[arg(long, default_value_t = 2)]
+    confirmations: u64,
+    /// How often the relayer works its queues when idle (relayer.poll_interval_ms).
+    #[arg(long, default_value_t = 100)]
+    relayer_tick_ms: u64,
+    /// Most messages per deliverBatch (relayer.batch_size, 1..=64).
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
+    /// Latency: transfers.
+    #[arg(long, default_value_t = 500)]
+    transfers: usize,
+    /// Latency: transfers sent per second (steady pace).
+    #[arg(long, default_value_t = 4.0)]
+    rate: f64,
+    /// Latency: poll period of the block and pool observers, milliseconds.
+    #[arg(long, default_value_t = 10)]
+    observe_ms: u64,
+    /// Throughput: messages flooded.
+    #[arg(long, default_value_t = 3000)]
+    flood: usize,
+    /// Throughput: which runs (pipeline: all live; backlog: relayer drains a pre-attested
+    /// backlog).
+    #[arg(long, value_enum, default_value_t = ThroughputModes::Both)]
+    throughput_mode: ThroughputModes,
+    /// Throughput, backlog run: transfers sent per second while the relayer sleeps.
+    #[arg(long, default_value_t = 200.0)]
+    backlog_rate: f64,
+    /// Throughput, backlog run: the relayer's idle tick (it sleeps this long after its first,
+    /// empty pass), seconds. Must cover sending and attesting the whole flood.
+    #[arg(long, default_value_t = 120)]
+    backlog_sleep: u64,
+    /// Memory: pending messages.
+    #[arg(long, default_value_t = 10_000)]
+    pending: usize,
+    /// Keep each network's daemon directory (configs, SQLite stores, daemon logs) and print
+    /// its path.
+    #[arg(long)]
+    keep_dir: bool,
+    /// Memory: seconds to keep sampling once all are pending.
+    #[arg(long, default_value_t = 15)]
+    hold: u64,
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let want = |s: Scenario| args.scenario == Scenario::All || args.scenario == s;
+    let mut report = report::Report::new(&args_summary(&args));
+    if want(Scenario::Latency) {
+        let net = setup::start(&args.setup(true)).await?;
+        let interval = Duration::from_secs_f64(1.0 / args.rate.max(0.01));
+        eprintln!(
+            "==> latency: {} transfers, {} per second",
+            args.transfers, args.rate
+        );
+        let l = scenario::latency::run(
+            &net,
+            args.transfers,
+            interval,
+            Duration::from_millis(args.observe_ms),
+        )
+        .await?;
+        report.latency(&net, &l);
+        drop(net);
+    }
+    if want(Scenario::Throughput) && args.throughput_mode != ThroughputModes::Backlog {
+        let net = setup::start(&args.setup(true)).await?;
+        eprintln!(
+            "==> throughput (pipeline): {} transfers flooded",
+            args.flood
+        );
+        let t = scenario::throughput::run(&net, args.flood, Mode::Pipeline).await?;
+        report.throughput(&net, &t);
+        drop(net);
+    }
+    if want(Scenario::Throughput) && args.throughput_mode != ThroughputModes::Pipeline {
+        let mut options = args.setup(true);
+        options.relayer_tick_ms = args.backlog_sleep * 1000;
+        let net = setup::start(&options).await?;
+        eprintln!(
+            "==> throughput (backlog): {} transfers at {}/s while the relayer sleeps {} s",
+            args.flood, args.backlog_rate, args.backlog_sleep
+        );
+        let t =
+            scenario::throughput::run(&net, args.flood, Mode::Backlog(args.backlog_rate)).await?;
+        report.throughput(&net, &t);
+        drop(net);
+    }
+    if want(Scenario::Memory) {
+        let net = setup::start(&args.setup(false)).await?;
+        eprintln!("==> memory: {} pending messages", args.pending);
+        let m = scenario::memory::run(&net, args.pending, Duration::from_secs(args.hold)).await?;
+        report.memory(&m);
+        drop(net);
+    }
+    report.print();
+    Ok(())
+}
+
+impl Args {
+    fn setup(&self, validators: bool) -> setup::Options {
+        setup::Options {
+            chain_poll_ms: self.chain_poll_ms,
+            block_time: self.block_time,
+            confirmations: self.confirmations,
+            relayer_tick_ms: self.relayer_tick_ms,
+            batch_size: self.batch_size,
+            validators,
+            keep_dir: self.keep_dir,
+        }
+    }
+}
+
+fn args_summary(a: &Args) -> String {
+    format!(
+        "block time {} s, confirmations {}, chain poll {} ms, relayer tick {} ms, batch size {}, transfers {} at {}/s, flood {}, pending {}",
+        a.block_time,
+        a.confirmations,
+        a.chain_poll_ms,
+        a.relayer_tick_ms,
+        a.batch_size,
+        a.transfers,
+        a.rate,
+        a.flood,
+        a.pending
+    )
+}

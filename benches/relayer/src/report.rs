@@ -1,0 +1,213 @@
+//! The printed result: one Markdown table per measurement with its floor or bound, the
+//! target and the verdict side by side, ready for docs/benchmarks.md.
+
+use std::fmt::Write as _;
+
+use crate::net::Net;
+use crate::rss::mib;
+use crate::scenario::latency::Latency;
+use crate::scenario::memory::Memory;
+use crate::scenario::throughput::{Mode, Throughput};
+use crate::stats::{ms, percentile, verdict};
+
+/// Target: p50 of the relayer's overhead over the floor, ms.
+pub const LATENCY_TARGET_MS: f64 = 100.0;
+/// Target: share of the block-gas bound.
+pub const THROUGHPUT_TARGET: f64 = 0.80;
+/// Target: RSS with 10,000 pending messages, MiB.
+pub const MEMORY_TARGET_MIB: f64 = 150.0;
+
+/// Collected sections.
+#[derive(Debug, Default)]
+pub struct Report {
+    text: String,
+}
+
+impl Report {
+    /// A report whose header names the run's settings.
+    pub fn new(settings: &str) -> Self {
+        let mut text = String::new();
+        let _ = writeln!(text, "\n# Relayer benchmark\n\nSettings: {settings}");
+        Self { text }
+    }
+
+    /// The latency section.
+    pub fn latency(&mut self, net: &Net, l: &Latency) {
+        let t = &mut self.text;
+        let p = |v: &[f64]| {
+            (
+                percentile(v, 50.0),
+                percentile(v, 99.0),
+                percentile(v, 100.0),
+            )
+        };
+        let _ = writeln!(
+            t,
+            "\n## Latency ({} transfers in {:.0} s; floor = {} confirmations x {} ms + one destination block = {:.0} ms; destination blocks observed every {:.0} ms on average)\n",
+            l.sent,
+            l.elapsed.as_secs_f64(),
+            net.confirmations,
+            net.block_time.as_millis(),
+            l.floor_ms,
+            l.dest_block_interval_ms,
+        );
+        let _ = writeln!(t, "| series | n | p50 | p99 | max |");
+        let _ = writeln!(t, "| --- | ---: | ---: | ---: | ---: |");
+        for (name, v) in [
+            ("latency: origin block -> destination block", &l.latency),
+            ("latency - floor (the issue's measure)", &l.over_floor),
+            (
+                "delivery block - first destination block after finality",
+                &l.over_next_block,
+            ),
+            (
+                "reaction: finalizing origin block -> deliver tx in destination pool",
+                &l.reaction,
+            ),
+        ] {
+            let (a, b, c) = p(v);
+            let _ = writeln!(
+                t,
+                "| {name} | {} | {} | {} | {} |",
+                v.len(),
+                ms(a),
+                ms(b),
+                ms(c)
+            );
+        }
+        if l.unseen_in_pool > 0 {
+            let _ = writeln!(
+                t,
+                "\n{} deliver transactions were mined before the pool observer saw them (no reaction figure for those messages).",
+                l.unseen_in_pool
+            );
+        }
+        let over = percentile(&l.over_floor, 50.0);
+        let reaction = percentile(&l.reaction, 50.0);
+        let _ = writeln!(
+            t,
+            "\n| claim | measured p50 | target | verdict |\n| --- | ---: | ---: | --- |\n| latency - floor | {} | < {LATENCY_TARGET_MS:.0} ms | {} |\n| relayer-side reaction (finality -> tx sent) | {} | < {LATENCY_TARGET_MS:.0} ms | {} |",
+            ms(over),
+            verdict(over.is_some_and(|v| v < LATENCY_TARGET_MS)),
+            ms(reaction),
+            verdict(reaction.is_some_and(|v| v < LATENCY_TARGET_MS)),
+        );
+    }
+
+    /// The throughput section.
+    pub fn throughput(&mut self, net: &Net, r: &Throughput) {
+        let t = &mut self.text;
+        let ratio = if r.bound > 0.0 {
+            r.sustained / r.bound
+        } else {
+            0.0
+        };
+        let how = match r.mode {
+            Some(Mode::Backlog(rate)) => format!(
+                "backlog: {} transfers sent at {rate:.0}/s in {:.1} s and attested while the relayer slept; it then drained them",
+                r.sent,
+                r.flood_time.as_secs_f64()
+            ),
+            _ => format!(
+                "pipeline: {} transfers flooded into the origin in {:.1} s, validators and relayer live",
+                r.sent,
+                r.flood_time.as_secs_f64()
+            ),
+        };
+        let _ = writeln!(t, "\n## Throughput ({how})\n");
+        let _ = writeln!(t, "| figure | value |\n| --- | ---: |");
+        let _ = writeln!(
+            t,
+            "| largest batch (messages per deliverBatch) | {} |",
+            r.batch
+        );
+        let _ = writeln!(
+            t,
+            "| gas per message at that batch size (receipts, median) | {:.0} |",
+            r.gas_per_message
+        );
+        let _ = writeln!(t, "| destination block gas limit | {} |", r.gas_limit);
+        let _ = writeln!(
+            t,
+            "| bound: gas limit / gas per message / block time ({} s) | {:.1} msg/s |",
+            net.block_time.as_secs(),
+            r.bound
+        );
+        let _ = writeln!(
+            t,
+            "| sustained: steady blocks ({}), first and last excluded | {:.1} msg/s |",
+            r.steady_blocks, r.sustained
+        );
+        let _ = writeln!(
+            t,
+            "| whole window ({} blocks, first to last delivery) | {:.1} msg/s |",
+            r.window_blocks, r.window
+        );
+        let _ = writeln!(
+            t,
+            "| steady blocks: gas used / gas limit | {:.0}% |",
+            r.steady_gas_share * 100.0
+        );
+        let _ = writeln!(
+            t,
+            "| steady blocks: transactions per block | {:.1} |",
+            r.tx_per_block
+        );
+        let _ = writeln!(
+            t,
+            "| delivery transactions (batches) | {} |",
+            r.transactions.len()
+        );
+        let rates: Vec<String> = r
+            .validator_rates
+            .iter()
+            .map(|v| format!("{v:.0}"))
+            .collect();
+        let _ = writeln!(
+            t,
+            "| validators' attestation rates, fastest first (2 of 3 needed) | {} msg/s |",
+            if rates.is_empty() {
+                "n/a".into()
+            } else {
+                rates.join(" / ")
+            }
+        );
+        let _ = writeln!(
+            t,
+            "\n| claim | measured | target | verdict |\n| --- | ---: | ---: | --- |\n| sustained / bound | {:.0}% | >= {:.0}% | {} |",
+            ratio * 100.0,
+            THROUGHPUT_TARGET * 100.0,
+            verdict(ratio >= THROUGHPUT_TARGET)
+        );
+    }
+
+    /// The memory section.
+    pub fn memory(&mut self, m: &Memory) {
+        let t = &mut self.text;
+        let end_mib = m.end.rss_kib as f64 / 1024.0;
+        let _ = writeln!(
+            t,
+            "\n## Memory ({} transfers, no validators running: all stay pending; {:.0} s until the relayer reported them all)\n",
+            m.sent,
+            m.to_all_pending.as_secs_f64()
+        );
+        let _ = writeln!(t, "| figure | value |\n| --- | ---: |");
+        let _ = writeln!(t, "| pending messages (relayer /metrics) | {} |", m.pending);
+        let _ = writeln!(t, "| RSS before the flood | {} |", mib(m.baseline.rss_kib));
+        let _ = writeln!(t, "| RSS at the end (VmRSS) | {} |", mib(m.end.rss_kib));
+        let _ = writeln!(t, "| largest RSS sampled | {} |", mib(m.max_rss_kib));
+        let _ = writeln!(t, "| high-water mark (VmHWM) | {} |", mib(m.end.hwm_kib));
+        let hwm_mib = m.end.hwm_kib as f64 / 1024.0;
+        let _ = writeln!(
+            t,
+            "\n| claim | measured | target | verdict |\n| --- | ---: | ---: | --- |\n| RSS at {} pending | {end_mib:.1} MiB (peak {hwm_mib:.1}) | < {MEMORY_TARGET_MIB:.0} MiB | {} |",
+            m.pending,
+            verdict(end_mib < MEMORY_TARGET_MIB && hwm_mib < MEMORY_TARGET_MIB)
+        );
+    }
+
+    /// Prints everything to stdout.
+    pub fn print(&self) {
+        println!("{}", self.text);
+    }
+}

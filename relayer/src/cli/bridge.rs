@@ -18,8 +18,8 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use trestle_bridge::{NATIVE_TOKEN, token_id};
 use trestle_bridge_client::{
-    FollowUntil, RelayerApi, SentMessage, Stage, TokenSend, Tracker, TransferStatus,
-    parse_base_units, parse_message_id, parse_units,
+    FollowUntil, RelayerApi, Stage, TokenSend, Tracker, TransferStatus, parse_base_units,
+    parse_message_id, parse_units,
 };
 use trestle_core::chain::U256;
 use trestle_core::evm::EvmSigner;
@@ -131,7 +131,8 @@ pub enum BridgeCommand {
         /// The destination chain, to ask it directly.
         #[arg(long)]
         to: Option<String>,
-        /// The origin chain, for the attestation count of its route.
+        /// The origin chain: for the attestation count of its route and, on EVM, to find the
+        /// message in its logs when neither --to nor the relayer names the destination.
         #[arg(long)]
         from: Option<String>,
         /// Follow until delivered (or queued at the destination), or --timeout.
@@ -368,7 +369,7 @@ async fn send(
             Some(&dest.name),
         )
         .await?;
-        let status = follow(source, &tracker, &sent.id, Some(&sent), json_output).await?;
+        let status = follow(source, &tracker, &sent.id, Some(&sent.message), json_output).await?;
         text.push_str(&format!("\n{}", status.stage));
         if let Some(obj) = out.as_object_mut() {
             obj.insert("status".into(), status_json(&status));
@@ -404,7 +405,7 @@ async fn follow(
     source: &SourceArgs,
     tracker: &Tracker,
     id: &[u8; 32],
-    sent: Option<&SentMessage>,
+    known: Option<&trestle_bridge::Message>,
     json_output: bool,
 ) -> anyhow::Result<TransferStatus> {
     let until = if source.until_final {
@@ -416,7 +417,7 @@ async fn follow(
     let status = tracker
         .follow(
             id,
-            sent.map(|s| &s.message),
+            known,
             until,
             Duration::from_secs(source.timeout),
             Duration::from_millis(source.poll_ms.max(50)),
@@ -468,6 +469,26 @@ async fn status(
             Err(e) => return Err(e.into()),
         }
     }
+    // Without a destination yet, an EVM origin's MessageSent logs give the message (and so
+    // its destination, origin and nonce).
+    let mut known = None;
+    if let (None, Some(name)) = (dest, &from)
+        && let Bridge::Evm(origin) = file.chain(name)?.connect().await?
+    {
+        match origin.find_sent(&id, 0).await? {
+            Some(sent) => {
+                dest = file.chain_by_domain(sent.message.destination);
+                known = Some(sent.message);
+            }
+            None if api.is_none() => {
+                bail!(
+                    "message 0x{} was not sent by the bridge of `{name}`",
+                    hex::encode(id)
+                )
+            }
+            None => {}
+        }
+    }
     if api.is_none() && dest.is_none() {
         bail!(
             "no status source: give --api URL (or set {API_ENV}, or [api] in the file), or --to CHAIN"
@@ -483,9 +504,9 @@ async fn status(
     )
     .await?;
     let status = if follow_it {
-        follow(source, &tracker, &id, None, json_output).await?
+        follow(source, &tracker, &id, known.as_ref(), json_output).await?
     } else {
-        tracker.status(&id, None).await?
+        tracker.status(&id, known.as_ref()).await?
     };
     if status.stage == Stage::Unknown && !follow_it {
         let mut asked = Vec::new();

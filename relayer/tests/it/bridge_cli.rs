@@ -310,6 +310,32 @@ async fn bridge_send_and_status_through_a_running_relayer() {
     assert!(ok, "{err}");
     assert_eq!(out["stage"], "delivered");
     assert_eq!(out["nonce"], 0);
+    // From the origin alone: its MessageSent log names the destination, which is asked.
+    let (ok, out, err) = run(
+        args(&["status", &ether_id, "--config", &file, "--from", "a"]),
+        false,
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out["stage"], "delivered");
+    assert_eq!(
+        (out["origin"].clone(), out["nonce"].clone()),
+        (DOMAIN_A.into(), 0.into())
+    );
+    let (ok, _, err) = run(
+        args(&[
+            "status",
+            &format!("0x{}", "cd".repeat(32)),
+            "--config",
+            &file,
+            "--from",
+            "a",
+        ]),
+        false,
+    )
+    .await;
+    assert!(!ok);
+    assert!(err.contains("was not sent by the bridge of `a`"), "{err}");
     // The same in text, as a person reads it.
     let text = {
         let (file, id) = (file.clone(), ether_id.clone());

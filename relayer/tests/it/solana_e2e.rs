@@ -220,11 +220,21 @@ async fn ether_to_solana(
         assert!(r.success);
     }
     let n = amounts_wei.len();
-    eventually(240, "every message delivered on Solana", || async {
+    let deadline = std::time::Instant::now() + Duration::from_secs(240);
+    loop {
         let s = states(relayer.store()).await;
-        (s.len() == n && s.iter().all(|m| m.1 == MessageState::Delivered)).then_some(())
-    })
-    .await;
+        if s.len() == n && s.iter().all(|m| m.1 == MessageState::Delivered) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let mut signed = Vec::new();
+            for v in &validators {
+                signed.push(v.store().attestation_count().await.unwrap());
+            }
+            panic!("not delivered on Solana: relayer {s:?}, validators signed {signed:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     let balance = sol
         .client
         .token_balance_of(&mint, &beneficiary)

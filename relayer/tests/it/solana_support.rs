@@ -50,8 +50,20 @@ pub(crate) struct SolanaNet {
     pub(crate) admin: SolanaSigner,
 }
 
+/// Logs of the daemons in the test's output, filtered by `RUST_LOG` (default: warnings and
+/// the relayer's info).
+pub(crate) fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,trestle_relayer=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
 impl SolanaNet {
     pub(crate) async fn start() -> Self {
+        init_logs();
         let so = program_so();
         let payer = SolanaSigner::generate().unwrap();
         let authority = payer.pubkey().to_string();

@@ -2,7 +2,8 @@
 //! process with its own TOML config, encrypted keystore, SQLite store, HTTP port and log file.
 //!
 //! Keystore passwords are random per run and reach each process through its environment
-//! (`TRESTLE_VALIDATOR_PASSWORD`, `TRESTLE_RELAYER_PASSWORD`), never its argv. Dropping a
+//! (`TRESTLE_VALIDATOR_PASSWORD`, `TRESTLE_RELAYER_PASSWORD`,
+//! `TRESTLE_RELAYER_SOLANA_PASSWORD`), never its argv. Dropping a
 //! [`Daemons`] kills every process.
 
 use std::io::{BufRead, BufReader};
@@ -25,6 +26,8 @@ use crate::status::StatusClient;
 pub const VALIDATOR_PASSWORD_ENV: &str = "TRESTLE_VALIDATOR_PASSWORD";
 /// Environment variable holding the relayer keystore's password.
 pub const RELAYER_PASSWORD_ENV: &str = "TRESTLE_RELAYER_PASSWORD";
+/// Environment variable holding the password of the relayer's Solana keystore.
+pub const RELAYER_SOLANA_PASSWORD_ENV: &str = "TRESTLE_RELAYER_SOLANA_PASSWORD";
 /// Environment variable that points at the `trestle` binary to run.
 pub const BIN_ENV: &str = "TRESTLE_BIN";
 /// How long a daemon may take to answer `/readyz`.
@@ -117,8 +120,9 @@ pub struct DaemonsConfig {
     /// Extra keys of the `[relayer]` table (a Solana payer keystore, batch size, ...); they
     /// override the defaults written here.
     pub relayer_extra: Table,
-    /// Files written in the relayer's directory (name, bytes), e.g. a Solana keystore.
-    pub relayer_files: Vec<(String, Zeroizing<Vec<u8>>)>,
+    /// The relayer's fee payer on Solana destinations (its 32-byte ed25519 seed), written to
+    /// an encrypted keystore named in `[relayer.solana]`.
+    pub relayer_solana_key: Option<Zeroizing<[u8; 32]>>,
 }
 
 /// One `trestle relayer run` process. Killed on drop.
@@ -333,9 +337,6 @@ impl Daemons {
             .as_ref()
             .ok_or_else(|| Error::Unsupported("the network needs a relayer key".into()))?;
         write_keystore(&home.join("relayer.json"), key, &password)?;
-        for (file, bytes) in &config.relayer_files {
-            write_private(&home.join(file), bytes)?;
-        }
         let mut doc = base("relayer", relayer_port);
         let mut role = Table::new();
         role.insert("keystore".into(), "relayer.json".into());
@@ -343,11 +344,20 @@ impl Daemons {
         role.insert("poll_interval_ms".into(), 200.into());
         role.insert("backoff_initial_ms".into(), 200.into());
         role.insert("backoff_max_ms".into(), 2_000.into());
+        let mut env = vec![(RELAYER_PASSWORD_ENV, password)];
+        if let Some(seed) = &config.relayer_solana_key {
+            let password = random_password();
+            write_keystore(&home.join("relayer-solana.json"), seed, &password)?;
+            let mut solana = Table::new();
+            solana.insert("keystore".into(), "relayer-solana.json".into());
+            solana.insert("password_env".into(), RELAYER_SOLANA_PASSWORD_ENV.into());
+            role.insert("solana".into(), Value::Table(solana));
+            env.push((RELAYER_SOLANA_PASSWORD_ENV, password));
+        }
         for (k, v) in &config.relayer_extra {
             role.insert(k.clone(), v.clone());
         }
         doc.insert("relayer".into(), Value::Table(role));
-        let env = [(RELAYER_PASSWORD_ENV, password)];
         let relayer = spawn(&bin, "relayer", &home, &doc, relayer_port, &env)?;
         let mut daemons = Self {
             validators,

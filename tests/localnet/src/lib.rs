@@ -5,6 +5,7 @@ mod error;
 pub mod evm;
 pub mod keys;
 pub mod scenario;
+pub mod solana;
 pub mod status;
 
 pub use daemons::{DaemonProcess, Daemons, DaemonsConfig, Route};

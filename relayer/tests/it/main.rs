@@ -15,6 +15,7 @@ mod daemon;
 mod e2e;
 mod roles;
 mod scenarios;
+mod solana_cli;
 mod solana_e2e;
 mod solana_support;
 mod store;

@@ -284,12 +284,8 @@ impl SolanaDestination {
             if have.iter().any(|s| s.signer == member.0) {
                 continue;
             }
-            let Some(endpoint) = route
-                .config
-                .validators
-                .iter()
-                .find(|v| v.address == *member)
-            else {
+            // Members of a rotated set may be listed as `standby` in the route.
+            let Some(endpoint) = route.config.endpoint(member) else {
                 continue;
             };
             let url = format!(

@@ -321,6 +321,33 @@ impl SolanaNode {
             })
     }
 
+    /// The transactions that touched the delivery receipt of message `id` (base58
+    /// signatures, oldest first): the `deliver` that created it, then an `execute_queued` or
+    /// `cancel_queued` if it was queued. Empty when the message was never delivered.
+    pub fn receipt_transactions(&self, id: &[u8; 32]) -> Result<Vec<String>> {
+        let receipt = self.program.receipt(id).to_string();
+        let what = "reading the transactions of a delivery receipt";
+        let answer = tokio::task::block_in_place(|| {
+            self.validator.rpc(
+                "getSignaturesForAddress",
+                serde_json::json!([receipt, { "commitment": "confirmed" }]),
+            )
+        })
+        .map_err(Error::node(what))?;
+        let list = answer.as_array().ok_or_else(|| Error::Solana {
+            what: what.into(),
+            reason: format!("getSignaturesForAddress answered {answer}"),
+        })?;
+        let mut out: Vec<String> = list
+            .iter()
+            .filter(|s| s.get("err").is_none_or(serde_json::Value::is_null))
+            .filter_map(|s| s.get("signature").and_then(serde_json::Value::as_str))
+            .map(str::to_owned)
+            .collect();
+        out.reverse();
+        Ok(out)
+    }
+
     /// The `[[chains]]` entry of this chain for the daemons (indexed at `confirmed`).
     pub fn chain_table(&self) -> toml::Table {
         let mut t = toml::Table::new();

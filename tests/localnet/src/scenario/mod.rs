@@ -1,7 +1,7 @@
 //! The local bridge demo as a reusable scenario: two anvil chains and Solana, three
 //! validators and a relayer (each its own `trestle relayer run` process), then transfers
-//! a -> b, Solana -> a, a -> Solana and one large transfer that waits in the
-//! destination's timelock. Every transfer is followed through the relayer's status API and
+//! a -> b, Solana -> a, one large transfer that waits in the destination's timelock, and
+//! a -> Solana. Every transfer is followed through the relayer's status API and
 //! checked on chain: the beneficiary's balance grows by exactly the amount, and the
 //! destination recorded exactly one delivery of the message.
 
@@ -210,28 +210,38 @@ impl Demo {
         })
     }
 
-    /// Runs every transfer of the demo in order and returns their reports.
+    /// Runs every transfer of the demo in order and returns their reports: a -> b, then
+    /// (with Solana) solana -> a, then the large a -> b that waits in b's timelock, then
+    /// (with Solana) a -> solana.
     pub async fn run(&mut self) -> Result<Vec<TransferReport>> {
         let mut reports = Vec::new();
-        self.progress
-            .step("Transfer 1: 1.5 ETH from chain a to chain b");
+        let mut n = 0;
+        let mut step = |p: &Progress, title: String| {
+            n += 1;
+            p.step(&format!("Transfer {n}: {title}"));
+        };
+        step(&self.progress, "1.5 ETH from chain a to chain b".into());
         reports.push(self.evm_ether_transfer("a", "b", 15 * ETHER / 10).await?);
         if self.solana.is_some() {
-            self.progress
-                .step("Transfer 2: 25 DEMO from solana to chain a");
+            step(&self.progress, "25 DEMO from solana to chain a".into());
             reports.push(self.solana_to_evm("a", 25 * 1_000_000_000).await?);
-            self.progress.step(
-                "Transfer 3: 2 ETH from chain a to solana (18 decimals -> a 9-decimal SPL mint)",
+        }
+        step(
+            &self.progress,
+            format!(
+                "150 ETH from chain a to chain b (at least {}: held in b's timelock for {} s)",
+                format_ether(TIMELOCK_THRESHOLD),
+                self.options.timelock_delay
+            ),
+        );
+        reports.push(self.evm_ether_transfer("a", "b", 150 * ETHER).await?);
+        if self.solana.is_some() {
+            step(
+                &self.progress,
+                "2 ETH from chain a to solana (18 decimals onto a 9-decimal SPL mint)".into(),
             );
             reports.push(self.evm_to_solana("a", 2 * ETHER).await?);
         }
-        self.progress.step(&format!(
-            "Transfer {}: 150 ETH from chain a to chain b (at least {}: held in b's timelock for {} s)",
-            reports.len() + 1,
-            format_ether(TIMELOCK_THRESHOLD),
-            self.options.timelock_delay
-        ));
-        reports.push(self.evm_ether_transfer("a", "b", 150 * ETHER).await?);
         self.daemons.check_running()?;
         Ok(reports)
     }

@@ -236,6 +236,34 @@ impl Demo {
                 ),
             });
         }
+        // Exactly once: one successful transaction wrote the receipt (the deliver), and the
+        // relayer recorded that one (its store keeps the signature's first 32 bytes).
+        let delivery_tx = match link.node.receipt_transactions(&sent.id)?.as_slice() {
+            [tx] => tx.clone(),
+            other => {
+                return Err(Error::Transfer {
+                    route,
+                    reason: format!(
+                        "{} transactions wrote the delivery receipt: {other:?}",
+                        other.len()
+                    ),
+                });
+            }
+        };
+        let recorded = done.tx_hash.unwrap_or_default();
+        let prefix = bs58::decode(&delivery_tx)
+            .into_vec()
+            .ok()
+            .and_then(|b| b.get(..32).map(hex::encode));
+        if prefix.as_deref() != Some(recorded.trim_start_matches("0x")) {
+            return Err(Error::Transfer {
+                route,
+                reason: format!(
+                    "the relayer recorded delivery {recorded}, but the receipt was written by {delivery_tx}"
+                ),
+            });
+        }
+        p.info(&format!("deliver on {}: tx {delivery_tx}", link.node.name));
         let attested = self.attested_by(&sent.id).await;
         p.info(&format!(
             "arrived: {wallet} holds {} more bridged {from}/ETH ({local} base units of mint {}, 9 decimals); one receipt, executed; attested by {}; latency {:.1} s",
@@ -251,7 +279,7 @@ impl Demo {
             amount: format_ether(amount),
             id: sent.id,
             origin_tx: hex0x(&sent.tx),
-            delivery_tx: done.tx_hash.unwrap_or_default(),
+            delivery_tx,
             executed_tx: None,
             latency,
         })

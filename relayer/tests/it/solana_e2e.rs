@@ -31,6 +31,7 @@ use trestle_relayer::solana::SolanaKeys;
 use trestle_relayer::solana::onchain::{fits, transaction_size};
 use trestle_relayer::store::{MessageState, NewMessage, Store};
 use trestle_relayer::{Daemon, Keys};
+use trestle_solana::Commitment;
 use trestle_tests::Anvil;
 
 use crate::e2e::{
@@ -90,7 +91,18 @@ async fn govern_evm(
 }
 
 fn validator_keys() -> (Vec<EvmSigner>, Vec<EvmAddress>) {
-    let keys: Vec<EvmSigner> = (5..8).map(signer).collect();
+    many_validator_keys(3)
+}
+
+/// `n` validator keys: anvil accounts 5, 6, 7 for three, else keys of their own.
+fn many_validator_keys(n: usize) -> (Vec<EvmSigner>, Vec<EvmAddress>) {
+    let keys: Vec<EvmSigner> = if n == 3 {
+        (5..8).map(signer).collect()
+    } else {
+        (0..n)
+            .map(|i| EvmSigner::from_private_key(&[0x21 + i as u8; 32]).unwrap())
+            .collect()
+    };
     let addrs = keys.iter().map(|k| k.address()).collect();
     (keys, addrs)
 }
@@ -100,12 +112,14 @@ async fn start_validators(
     keys: &[EvmSigner],
     chains: &dyn Fn() -> Vec<trestle_relayer::config::ChainConfig>,
     endpoints: &[ValidatorEndpoint],
+    threshold: usize,
 ) -> (Vec<Daemon>, Vec<tempfile::TempDir>) {
     let mut daemons = Vec::new();
     let mut dirs = Vec::new();
     for key in keys {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = config(dir.path(), chains(), endpoints.to_vec(), true, false);
+        let mut cfg = config(dir.path(), chains(), endpoints.to_vec(), true, false);
+        cfg.routes[0].threshold = threshold;
         let keys = Keys {
             validator: Some(key.clone()),
             relayer: None,
@@ -145,10 +159,23 @@ async fn ether_to_solana(
     timelock_threshold: u64,
     timelock_delay: i64,
 ) -> (u64, Vec<Receipt>) {
+    let (balance, receipts, _) =
+        ether_to_solana_with(amounts_wei, timelock_threshold, timelock_delay, (3, 2, 3)).await;
+    (balance, receipts)
+}
+
+/// [`ether_to_solana`] with `(n, threshold, running)`: a set of `n` validators on both
+/// bridges, `running` of them started. Also says whether `post_signatures` was used.
+async fn ether_to_solana_with(
+    amounts_wei: &[u128],
+    timelock_threshold: u64,
+    timelock_delay: i64,
+    (n, threshold, running): (usize, usize, usize),
+) -> (u64, Vec<Receipt>, bool) {
     let sol = SolanaNet::start().await;
     let anvil = Anvil::builder().chain_id(31_337).spawn().unwrap();
     let chain = connect(&anvil, "evm").await;
-    let (keys, validator_addrs) = validator_keys();
+    let (keys, validator_addrs) = many_validator_keys(n);
     let token = token_id(DOMAIN_EVM, &NATIVE_TOKEN);
     let program = sol.program.id;
     let big: u128 = 1_000_000 * 10u128.pow(18);
@@ -165,7 +192,12 @@ async fn ether_to_solana(
     govern_evm(&anvil, &chain, bridge, &calls).await;
     let mint = sol.create_mint(&sol.program.authority(), 9).await;
     sol.govern(&[
-        set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2),
+        set_remote(
+            DOMAIN_EVM,
+            bridge,
+            &validator_addrs,
+            u8::try_from(threshold).unwrap(),
+        ),
         Action::RegisterToken {
             home_domain: DOMAIN_EVM,
             home_token: NATIVE_TOKEN.0,
@@ -183,13 +215,16 @@ async fn ether_to_solana(
         ]
     };
     let placeholder = placeholder_endpoints(&validator_addrs);
-    let (validators, _dirs) = start_validators(&keys, &chains, &placeholder).await;
+    let (validators, _dirs) =
+        start_validators(&keys[..running], &chains, &placeholder, threshold).await;
     let endpoints = live_endpoints(&placeholder, &validators);
     let payer = SolanaSigner::generate().unwrap();
     sol.fund(&payer.pubkey()).await;
     let relayer_dir = tempfile::tempdir().unwrap();
+    let mut relayer_config = config(relayer_dir.path(), chains(), endpoints, false, true);
+    relayer_config.routes[0].threshold = threshold;
     let relayer = Daemon::start_with_solana(
-        with_solana_key(config(relayer_dir.path(), chains(), endpoints, false, true)),
+        with_solana_key(relayer_config),
         Keys {
             validator: None,
             relayer: None,
@@ -252,18 +287,32 @@ async fn ether_to_solana(
     }
     // The payer paid for deliveries and the beneficiary's token account.
     assert!(sol.client.balance(&payer.pubkey()).await.unwrap() < 100_000_000_000);
+    // Whether signatures were staged: a post_signatures instruction of the program landed.
+    let tip = sol.client.slot(Commitment::Confirmed).await.unwrap();
+    let post = trestle_bridge::solana::instruction_discriminator("post_signatures");
+    let staged = sol
+        .client
+        .program_transactions(&sol.program.id, 0, tip)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|tx| tx.error.is_none())
+        .flat_map(|tx| &tx.instructions)
+        .any(|ix| ix.data.starts_with(&post));
     relayer.shutdown().await;
     for v in validators {
         v.shutdown().await;
     }
-    (balance, receipts)
+    (balance, receipts, staged)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ether_from_evm_arrives_on_solana_as_the_bridged_mint() {
     // 1.5 and 0.25 ether: 1.5e9 and 0.25e9 units of the 9-decimal mint.
     let amounts = [15 * 10u128.pow(17), 25 * 10u128.pow(16)];
-    let (balance, receipts) = ether_to_solana(&amounts, u64::MAX / 4, 3_600).await;
+    let (balance, receipts, staged) =
+        ether_to_solana_with(&amounts, u64::MAX / 4, 3_600, (3, 2, 3)).await;
+    assert!(!staged, "2-of-3 fits one transaction");
     assert_eq!(balance, 1_750_000_000);
     assert_eq!(receipts.len(), 2);
     for r in &receipts {
@@ -273,6 +322,17 @@ async fn ether_from_evm_arrives_on_solana_as_the_bridged_mint() {
     let mut local: Vec<u64> = receipts.iter().map(|r| r.amount).collect();
     local.sort();
     assert_eq!(local, vec![250_000_000, 1_500_000_000]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seven_of_ten_attestation_is_staged_with_post_signatures_then_delivered() {
+    // 7 signatures and the ATA instruction do not fit one 1,232-byte transaction.
+    let amounts = [10u128.pow(18)];
+    let (balance, receipts, staged) =
+        ether_to_solana_with(&amounts, u64::MAX / 4, 3_600, (10, 7, 7)).await;
+    assert!(staged, "post_signatures was not used");
+    assert_eq!(balance, 1_000_000_000);
+    assert_eq!(receipts[0].status, ReceiptStatus::Executed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -361,7 +421,7 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
         ]
     };
     let placeholder = placeholder_endpoints(&validator_addrs);
-    let (validators, _dirs) = start_validators(&keys, &chains, &placeholder).await;
+    let (validators, _dirs) = start_validators(&keys, &chains, &placeholder, 2).await;
     let endpoints = live_endpoints(&placeholder, &validators);
     let relayer_dir = tempfile::tempdir().unwrap();
     let relayer = Daemon::start(

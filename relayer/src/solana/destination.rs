@@ -18,7 +18,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
-use trestle_bridge::signatures::recover_strict;
 use trestle_bridge::solana::BridgeProgram;
 use trestle_bridge::solana::relay::{self as ix, Signatures};
 use trestle_bridge::solana::state::{ReceiptStatus, SignatureSet};
@@ -29,7 +28,8 @@ use trestle_core::solana::instruction::Instruction;
 use trestle_solana::{Commitment, Landed, SolanaClient, TransactionRequest};
 
 use super::onchain;
-use crate::api::AttestationsResponse;
+
+mod collect;
 use crate::config::{ChainConfig, Config, RelayerConfig, RouteConfig};
 use crate::error::{Error, Result};
 use crate::indexer::pause;
@@ -126,6 +126,7 @@ impl SolanaDestination {
     /// Works the queues until shutdown.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(destination = %self.name, payer = %self.payer.pubkey(), program = %self.program.id, "solana destination worker started");
+        self.check_routes().await;
         let tick = Duration::from_millis(self.settings.poll_interval_ms);
         let mut ticks: u64 = 0;
         loop {
@@ -262,89 +263,6 @@ impl SolanaDestination {
             epoch: set.epoch(),
             message_id: record.id,
         }
-    }
-
-    // ------------------------------------------------------------------ collect
-
-    /// Fetches attestations from the members of the program's current set until its
-    /// threshold; then `pending` -> `ready`.
-    async fn collect(&self, record: &MessageRecord) -> Result<bool> {
-        let route = self.route(record.origin)?;
-        let set = self.set(route, record.origin).await?;
-        let digest = Self::attestation(route, record, &set).digest();
-        let have = self.store.signatures(&record.id, set.epoch()).await?;
-        let mut count = have
-            .iter()
-            .filter(|s| set.contains(&trestle_core::evm::EvmAddress(s.signer)))
-            .count();
-        for member in set.validators() {
-            if count >= set.threshold() {
-                break;
-            }
-            if have.iter().any(|s| s.signer == member.0) {
-                continue;
-            }
-            // Members of a rotated set may be listed as `standby` in the route.
-            let Some(endpoint) = route.config.endpoint(member) else {
-                continue;
-            };
-            let url = format!(
-                "{}/v1/attestations/0x{}",
-                endpoint.url.trim_end_matches('/'),
-                hex::encode(record.id)
-            );
-            let Ok(response) = self.http.get(&url).send().await else {
-                continue;
-            };
-            if !response.status().is_success() {
-                continue;
-            }
-            let Ok(body) = response.json::<AttestationsResponse>().await else {
-                tracing::warn!(validator = %member, "malformed attestation response");
-                continue;
-            };
-            for item in body.attestations.iter().filter(|a| a.epoch == set.epoch()) {
-                let Ok(bytes) = hex::decode(item.signature.trim_start_matches("0x")) else {
-                    continue;
-                };
-                let Ok(signature) = <[u8; 65]>::try_from(bytes.as_slice()) else {
-                    continue;
-                };
-                match recover_strict(0, &signature, &digest) {
-                    Ok(signer) if signer == *member => {
-                        self.store
-                            .add_signature(&SignatureRecord {
-                                message_id: record.id,
-                                epoch: set.epoch(),
-                                signer: signer.0,
-                                signature,
-                            })
-                            .await?;
-                        self.metrics
-                            .signatures_collected
-                            .get_or_create(&vec![("origin", route.origin_name.clone())])
-                            .inc();
-                        count += 1;
-                    }
-                    _ => {
-                        self.metrics.failure("collect", "bad_signature");
-                        tracing::warn!(validator = %member, id = %hex::encode(record.id), "attestation does not recover to the validator; ignored");
-                    }
-                }
-            }
-        }
-        if count < set.threshold() {
-            return Ok(false);
-        }
-        self.store
-            .transition(
-                &record.id,
-                MessageState::Pending,
-                MessageState::Ready,
-                Some(&self.worker),
-                None,
-            )
-            .await
     }
 
     // ------------------------------------------------------------------ submit

@@ -100,7 +100,7 @@ pub enum Error {
         /// Number of validators.
         len: usize,
     },
-    /// Threshold below `ceil(2n/3)` (refused when configuring a set of 3 or more).
+    /// Threshold below `ceil(2n/3)` (refused when configuring a set).
     #[error("threshold {threshold} of {len} is below two thirds; at least {min} is required")]
     ThresholdBelowTwoThirds {
         /// The threshold given.

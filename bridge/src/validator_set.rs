@@ -12,7 +12,7 @@ pub const MAX_VALIDATORS: usize = 255;
 /// Invariants (checked by [`ValidatorSet::new`]): `epoch >= 1`; `1 <= len <= 255`; validators
 /// strictly ascending as 20-byte numbers, none zero; `1 <= threshold <= len`.
 /// [`ValidatorSet::new_for_configuration`] also applies the configuration rule
-/// `threshold >= ceil(2n/3)` for `n >= 3`.
+/// `threshold >= ceil(2n/3)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidatorSet {
     epoch: u64,
@@ -63,7 +63,7 @@ impl ValidatorSet {
     }
 
     /// Like [`ValidatorSet::new`], plus the rule bridges apply when a set is configured:
-    /// for 3 or more validators the threshold is at least [`min_config_threshold`].
+    /// the threshold is at least [`min_config_threshold`] (`ceil(2n/3)`).
     pub fn new_for_configuration(
         epoch: u64,
         validators: Vec<EvmAddress>,
@@ -103,10 +103,11 @@ impl ValidatorSet {
     }
 }
 
-/// The smallest threshold a bridge accepts when configuring `n` validators: `ceil(2n/3)` for
-/// `n >= 3`, and 1 below that (a 2-validator set may use 1 or 2).
+/// The smallest threshold a bridge accepts when configuring `n` validators: `ceil(2n/3)`, for
+/// every `n` (1-of-1, 2-of-2, 2-of-3, 3-of-4, 4-of-5, ...; never a set where a third of the
+/// keys or fewer moves funds).
 pub fn min_config_threshold(n: usize) -> usize {
-    if n >= 3 { (2 * n).div_ceil(3) } else { 1 }
+    (2 * n).div_ceil(3)
 }
 
 #[cfg(test)]
@@ -165,7 +166,7 @@ mod tests {
     #[test]
     fn two_thirds_rule() {
         assert_eq!(min_config_threshold(1), 1);
-        assert_eq!(min_config_threshold(2), 1);
+        assert_eq!(min_config_threshold(2), 2);
         assert_eq!(min_config_threshold(3), 2);
         assert_eq!(min_config_threshold(4), 3);
         assert_eq!(min_config_threshold(5), 4);

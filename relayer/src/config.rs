@@ -252,7 +252,7 @@ pub struct RouteConfig {
     pub to: String,
     /// Epoch of the destination's validator set for the origin (>= 1).
     pub epoch: u64,
-    /// Signatures needed (1..=len, and at least ceil(2n/3) for n >= 3 like the contracts).
+    /// Signatures needed (1..=len, and at least ceil(2n/3) like the contracts).
     pub threshold: usize,
     /// The set, in any order (the relayer sorts signatures by signer).
     pub validators: Vec<ValidatorEndpoint>,

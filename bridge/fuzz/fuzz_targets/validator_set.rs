@@ -1,5 +1,5 @@
 //! Validator-set construction from arbitrary bytes never panics, keeps its invariants, and
-//! the configuration rule is exactly `ceil(2n/3) <= threshold <= n` for n >= 3.
+//! the configuration rule is exactly `ceil(2n/3) <= threshold <= n`.
 //! Input: epoch (8 bytes BE), threshold (1 byte), then 20 bytes per validator.
 #![no_main]
 
@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
-    let min = if n >= 3 { (2 * n).div_ceil(3) } else { 1 };
+    let min = (2 * n).div_ceil(3);
     assert_eq!(min_config_threshold(n), min);
     let configured = ValidatorSet::new_for_configuration(epoch, validators, threshold);
     match (&plain, &configured) {

@@ -128,9 +128,9 @@ library TrestleProtocol {
         }
     }
 
-    /// @notice `ceil(2n/3)` for n >= 3, else 1.
+    /// @notice `ceil(2n/3)`, for every n (1-of-1, 2-of-2, 2-of-3, 3-of-4, 4-of-5, ...).
     function minConfigThreshold(uint256 n) internal pure returns (uint256) {
-        return n >= 3 ? (2 * n + 2) / 3 : 1;
+        return (2 * n + 2) / 3;
     }
 
     /// @notice Checks a validator set (epoch >= 1, 1..255 strictly ascending non-zero

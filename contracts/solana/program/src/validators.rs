@@ -9,7 +9,7 @@ pub const MAX_VALIDATORS: usize = 255;
 pub const SIGNATURE_LEN: usize = 65;
 
 /// Checks a validator set for configuration: epoch >= 1, non-empty, at most 255, no zero
-/// address, strictly ascending, `1 <= threshold <= n`, and `threshold >= ceil(2n/3)` for n >= 3.
+/// address, strictly ascending, `1 <= threshold <= n`, and `threshold >= ceil(2n/3)`.
 /// `validators` is the flat 20-byte list.
 pub fn validate_set(epoch: u64, threshold: u8, validators: &[u8]) -> Result<(), BridgeError> {
     if epoch == 0 {
@@ -39,7 +39,7 @@ pub fn validate_set(epoch: u64, threshold: u8, validators: &[u8]) -> Result<(), 
     if t == 0 || t > n {
         return Err(BridgeError::InvalidThreshold);
     }
-    if n >= 3 && t * 3 < 2 * n {
+    if t * 3 < 2 * n {
         return Err(BridgeError::ThresholdBelowTwoThirds);
     }
     Ok(())

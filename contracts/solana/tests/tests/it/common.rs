@@ -797,9 +797,9 @@ impl Env {
     }
 }
 
-/// The smallest threshold configuration accepts for `n` validators: `ceil(2n/3)` for n >= 3.
+/// The smallest threshold configuration accepts for `n` validators: `ceil(2n/3)`.
 pub fn min_threshold(n: usize) -> u8 {
-    if n >= 3 { (2 * n).div_ceil(3) as u8 } else { 1 }
+    (2 * n).div_ceil(3) as u8
 }
 
 impl Env {

@@ -7,25 +7,27 @@
 //! state change is persisted before the next step acts, a failing message is retried with
 //! exponential backoff and jitter up to the retry cap and never blocks the others.
 
+mod collect;
+mod concurrent;
+mod confirm;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
-use trestle_bridge::signatures::recover_strict;
 use trestle_bridge::{Attestation, ValidatorSet, verify_attestation};
 use trestle_core::chain::{Chain, UniversalAddress};
 use trestle_core::evm::EvmAddress;
 use trestle_core::evm::TypedTransaction;
 use trestle_evm::{EvmChain, EvmSender, Fees, PendingTx, TxRequest};
 
-use crate::api::AttestationsResponse;
 use crate::bridge::{self, DeliveryStatus};
 use crate::config::{Config, RelayerConfig, RouteConfig};
 use crate::error::{Error, Result};
 use crate::indexer::pause;
 use crate::metrics::Metrics;
-use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, Submission, now_ms};
+use crate::store::{MessageRecord, MessageState, Store, Submission, now_ms};
 
 /// A route as the relayer uses it.
 #[derive(Debug, Clone)]
@@ -271,119 +273,6 @@ impl Destination {
         Duration::from_millis(self.settings.poll_interval_ms)
     }
 
-    // ------------------------------------------------------------------ collect
-
-    async fn stage_collect(&self) -> bool {
-        let records = self.claim(MessageState::Pending, 32).await;
-        let mut moved = false;
-        for record in records {
-            match self.collect(&record).await {
-                Ok(true) => moved = true,
-                Ok(false) => {
-                    self.defer(&record, MessageState::Pending, self.tick())
-                        .await
-                }
-                Err(e) => {
-                    self.fail(&record, MessageState::Pending, "collect", &e)
-                        .await
-                }
-            }
-        }
-        moved
-    }
-
-    /// Fetches missing attestations; moves the message to `ready` at the threshold.
-    async fn collect(&self, record: &MessageRecord) -> Result<bool> {
-        let route = self.route(record.origin)?;
-        let attestation = Attestation {
-            origin: record.origin,
-            origin_bridge: route.origin_bridge,
-            epoch: route.set.epoch(),
-            message_id: record.id,
-        };
-        let digest = attestation.digest();
-        let have = self.store.signatures(&record.id, route.set.epoch()).await?;
-        let threshold = route.set.threshold();
-        let mut count = have.len();
-        // The members of the destination's current set that have an endpoint.
-        let members = route
-            .set
-            .validators()
-            .iter()
-            .filter_map(|a| route.config.endpoint(a));
-        for v in members {
-            if count >= threshold {
-                break;
-            }
-            if have.iter().any(|s| s.signer == v.address.0) {
-                continue;
-            }
-            let url = format!(
-                "{}/v1/attestations/0x{}",
-                v.url.trim_end_matches('/'),
-                hex::encode(record.id)
-            );
-            let body = match self.http.get(&url).send().await {
-                Ok(r) if r.status().is_success() => match r.bytes().await {
-                    Ok(b) => b,
-                    Err(_) => continue,
-                },
-                Ok(_) | Err(_) => continue,
-            };
-            let Ok(response) = serde_json::from_slice::<AttestationsResponse>(&body) else {
-                tracing::warn!(validator = %v.address, "malformed attestation response");
-                continue;
-            };
-            for item in response
-                .attestations
-                .iter()
-                .filter(|a| a.epoch == route.set.epoch())
-            {
-                let Ok(sig) = hex::decode(item.signature.trim_start_matches("0x")) else {
-                    continue;
-                };
-                let Ok(signature) = <[u8; 65]>::try_from(sig.as_slice()) else {
-                    continue;
-                };
-                match recover_strict(0, &signature, &digest) {
-                    Ok(signer) if signer == v.address && route.set.contains(&signer) => {
-                        self.store
-                            .add_signature(&SignatureRecord {
-                                message_id: record.id,
-                                epoch: route.set.epoch(),
-                                signer: signer.0,
-                                signature,
-                            })
-                            .await?;
-                        self.metrics
-                            .signatures_collected
-                            .get_or_create(&vec![("origin", route.origin_name.clone())])
-                            .inc();
-                        count += 1;
-                    }
-                    _ => {
-                        self.metrics.failure("collect", "bad_signature");
-                        tracing::warn!(validator = %v.address, id = %hex::encode(record.id), "attestation does not recover to the validator; ignored");
-                    }
-                }
-            }
-        }
-        if count >= threshold {
-            let moved = self
-                .store
-                .transition(
-                    &record.id,
-                    MessageState::Pending,
-                    MessageState::Ready,
-                    Some(&self.worker),
-                    None,
-                )
-                .await?;
-            return Ok(moved);
-        }
-        Ok(false)
-    }
-
     // ------------------------------------------------------------------ submit
 
     async fn stage_submit(&self) -> bool {
@@ -392,9 +281,23 @@ impl Destination {
         if records.is_empty() {
             return false;
         }
+        // Whether each is delivered already, asked of the destination all at once.
+        let checks = concurrent::bounded(
+            records
+                .iter()
+                .map(|r| {
+                    let (chain, bridge, origin, nonce) =
+                        (self.chain.clone(), self.bridge, r.origin, r.nonce);
+                    async move { bridge::delivered(&chain, bridge, origin, nonce).await }
+                })
+                .collect(),
+            concurrent::IN_FLIGHT,
+        )
+        .await;
         let mut items: Vec<(MessageRecord, Vec<u8>)> = Vec::new();
-        for record in records {
-            match self.prepare(&record).await {
+        for (record, delivered) in records.into_iter().zip(checks) {
+            let delivered = delivered.unwrap_or_else(|| Err(task_ended("delivered")));
+            match self.prepare(&record, delivered).await {
                 Ok(Some(signatures)) => items.push((record, signatures)),
                 Ok(None) => {}
                 Err(e) => self.fail(&record, MessageState::Ready, "prepare", &e).await,
@@ -422,20 +325,19 @@ impl Destination {
                 {
                     tracing::warn!(error = %e, "cannot record the transaction (it will not be replaced if stuck)");
                 }
-                for (record, _) in &items {
-                    if let Err(e) = self
-                        .store
-                        .transition(
-                            &record.id,
-                            MessageState::Ready,
-                            MessageState::Submitted,
-                            Some(&self.worker),
-                            Some(pending.hash),
-                        )
-                        .await
-                    {
-                        tracing::error!(error = %e, "cannot record submission; the confirm step will find it delivered");
-                    }
+                let ids: Vec<[u8; 32]> = items.iter().map(|(r, _)| r.id).collect();
+                if let Err(e) = self
+                    .store
+                    .transition_many(
+                        &ids,
+                        MessageState::Ready,
+                        MessageState::Submitted,
+                        Some(&self.worker),
+                        Some(pending.hash),
+                    )
+                    .await
+                {
+                    tracing::error!(error = %e, "cannot record submission; the confirm step will find it delivered");
                 }
             }
             Err(e) => {
@@ -448,10 +350,15 @@ impl Destination {
         true
     }
 
-    /// Checks the destination first (a crash after a send may have delivered it already),
-    /// then builds the signature set. `None`: nothing to send (state moved).
-    async fn prepare(&self, record: &MessageRecord) -> Result<Option<Vec<u8>>> {
-        if bridge::delivered(&self.chain, self.bridge, record.origin, record.nonce).await? {
+    /// Checks the destination first (a crash after a send may have delivered it already:
+    /// `delivered` is the destination's answer, read in this pass), then builds the signature
+    /// set. `None`: nothing to send (state moved).
+    async fn prepare(
+        &self,
+        record: &MessageRecord,
+        delivered: Result<bool>,
+    ) -> Result<Option<Vec<u8>>> {
+        if delivered? {
             let status = bridge::status_of(&self.chain, self.bridge, &record.encoded).await?;
             let to = match status {
                 DeliveryStatus::Queued => MessageState::Queued,
@@ -509,112 +416,6 @@ impl Destination {
             .inc();
         let seconds = (now_ms().saturating_sub(record.created_at)) as f64 / 1000.0;
         self.metrics.delivery_latency.observe(seconds.max(0.0));
-    }
-
-    // ------------------------------------------------------------------ confirm
-
-    async fn stage_confirm(&self) -> bool {
-        let records = self.claim(MessageState::Submitted, 32).await;
-        let mut moved = false;
-        for record in records {
-            match self.confirm(&record).await {
-                Ok(true) => moved = true,
-                Ok(false) => {
-                    self.defer(&record, MessageState::Submitted, self.tick())
-                        .await
-                }
-                Err(e) => {
-                    // Back to ready: prepare checks the chain before sending again.
-                    if let Ok(true) = self
-                        .store
-                        .transition(
-                            &record.id,
-                            MessageState::Submitted,
-                            MessageState::Ready,
-                            Some(&self.worker),
-                            None,
-                        )
-                        .await
-                    {
-                        self.fail(&record, MessageState::Ready, "confirm", &e).await;
-                    }
-                }
-            }
-        }
-        moved
-    }
-
-    async fn confirm(&self, record: &MessageRecord) -> Result<bool> {
-        let Some(hash) = record.tx_hash else {
-            return Err(Error::CorruptRow(
-                "submitted message without tx hash".into(),
-            ));
-        };
-        // Every version (the first and its fee-bump replacements), newest first.
-        let versions = self.store.submissions(&hash).await?;
-        let mut found = None;
-        for version in versions.iter().rev() {
-            if let Some(r) = self.chain.receipt(version.tx_hash).await? {
-                found = Some(r);
-                break;
-            }
-        }
-        if versions.is_empty() {
-            found = self.chain.receipt(hash).await?;
-        }
-        let Some(receipt) = found else {
-            if let Some(latest) = versions.last() {
-                let waited = now_ms().saturating_sub(latest.created_at);
-                let replace_after =
-                    i64::try_from(self.settings.replace_after_ms).unwrap_or(i64::MAX);
-                if waited >= replace_after {
-                    self.replace(&hash, latest).await;
-                }
-            }
-            let age_ms = now_ms().saturating_sub(record.updated_at);
-            if age_ms > 300_000 {
-                return Err(Error::Chain(trestle_core::Error::Timeout {
-                    what: format!("receipt of 0x{}", hex::encode(hash)),
-                    after: Duration::from_millis(u64::try_from(age_ms).unwrap_or(0)),
-                }));
-            }
-            return Ok(false);
-        };
-        let hash = receipt.transaction_hash;
-        if receipt.block_number > self.chain.safe_height().await? {
-            return Ok(false);
-        }
-        let status = bridge::status_of(&self.chain, self.bridge, &record.encoded).await?;
-        let to = match status {
-            DeliveryStatus::None => {
-                return Err(Error::Chain(trestle_core::Error::TransactionFailed {
-                    tx: format!("0x{}", hex::encode(hash)),
-                    reason: if receipt.success {
-                        "the batch item was not delivered".into()
-                    } else {
-                        "execution reverted".into()
-                    },
-                }));
-            }
-            DeliveryStatus::Queued => MessageState::Queued,
-            DeliveryStatus::Cancelled => MessageState::Cancelled,
-            DeliveryStatus::Executed | DeliveryStatus::Failed => MessageState::Delivered,
-        };
-        let moved = self
-            .store
-            .transition(
-                &record.id,
-                MessageState::Submitted,
-                to,
-                Some(&self.worker),
-                None,
-            )
-            .await?;
-        if moved && to == MessageState::Delivered {
-            self.delivered(record);
-            tracing::info!(destination = %self.name, id = %hex::encode(record.id), "delivered");
-        }
-        Ok(moved)
     }
 
     /// Replaces the stuck `latest` version of the transaction first sent as `root` with a fee
@@ -758,6 +559,14 @@ impl Destination {
                 .get_or_create(&vec![("chain", self.name.clone())])
                 .set(ether);
         }
+    }
+}
+
+/// The error for a concurrent request whose task ended without an answer.
+fn task_ended(what: &str) -> Error {
+    Error::Io {
+        what: format!("the {what} request"),
+        source: std::io::Error::other("its task ended without an answer"),
     }
 }
 

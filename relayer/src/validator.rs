@@ -6,19 +6,18 @@
 //! refuses; see [`crate::Store::attest`]).
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use tokio::sync::watch;
 use trestle_bridge::Attestation;
-use trestle_core::chain::UniversalAddress;
+use trestle_core::chain::{ChainEvent, UniversalAddress};
 use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_evm::EvmChain;
 
 use crate::bridge::{decode_message_sent, message_sent_filter};
 use crate::config::{ChainConfig, Config};
 use crate::error::{Error, Result};
-use crate::indexer::pause;
 use crate::metrics::Metrics;
 use crate::store::{AttestOutcome, AttestationRecord, MessageRecord, Store};
 
@@ -97,16 +96,31 @@ impl Validator {
         out
     }
 
-    /// Attests until shutdown.
+    /// Attests until shutdown. After a pass that signed something the next one starts at
+    /// once (more may be waiting); otherwise it waits the origin chain's poll interval
+    /// (`chains[].poll_interval_ms`, the same cadence its indexer reads new blocks at), or
+    /// until this process's indexer records new messages, whichever comes first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let poll = self.chain.poll_interval().max(Duration::from_millis(100));
+        let poll = self.chain.poll_interval();
+        let mut indexed = self.store.indexed_signal();
         loop {
-            if let Err(e) = self.step().await {
-                tracing::warn!(chain = %self.origin.name, error = %e, "validator step failed");
-                self.metrics.failure("attest", "retryable");
-            }
-            if pause(&mut shutdown, poll).await {
+            let signed = match self.step().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(chain = %self.origin.name, error = %e, "validator step failed");
+                    self.metrics.failure("attest", "retryable");
+                    0
+                }
+            };
+            if *shutdown.borrow() {
                 return;
+            }
+            if signed == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(poll) => {}
+                    Ok(()) = indexed.changed() => {}
+                    _ = shutdown.changed() => return,
+                }
             }
         }
     }
@@ -121,8 +135,9 @@ impl Validator {
             .unattested(self.origin.domain, &destinations, &signer, 100)
             .await?;
         let mut signed = 0;
+        let mut pass = Pass::default();
         for &(destination, epoch) in &active {
-            match self.resign(destination, epoch).await {
+            match self.resign(destination, epoch, &mut pass).await {
                 Ok(n) => signed += n,
                 Err(e) => {
                     tracing::warn!(chain = %self.origin.name, destination, error = %e, "cannot sign again for the new epoch now");
@@ -134,11 +149,12 @@ impl Validator {
             return Ok(signed);
         }
         let safe = self.chain.safe_height().await?;
+        pass.safe = Some(safe);
         for record in todo {
             if record.origin_height > safe {
                 break;
             }
-            match self.attest(&record, &active).await {
+            match self.attest(&record, &active, &mut pass).await {
                 Ok(n) => signed += n,
                 Err(e @ Error::Equivocation { .. }) => {
                     self.metrics.failure("attest", "equivocation");
@@ -157,7 +173,7 @@ impl Validator {
     /// messages to `destination` it signed under an older one and that the destination has
     /// not delivered yet (else they would wait for signatures of the new members only).
     /// Delivered ones are passed over; each message is looked at once per epoch.
-    async fn resign(&self, destination: u32, epoch: u64) -> Result<usize> {
+    async fn resign(&self, destination: u32, epoch: u64, pass: &mut Pass) -> Result<usize> {
         let Some((chain, bridge)) = self
             .routes
             .iter()
@@ -190,7 +206,7 @@ impl Validator {
             let delivered =
                 crate::bridge::delivered(chain, *bridge, record.origin, record.nonce).await?;
             if !delivered {
-                match self.attest(&record, &[(destination, epoch)]).await {
+                match self.attest(&record, &[(destination, epoch)], pass).await {
                     Ok(n) => {
                         if n > 0 {
                             tracing::info!(chain = %self.origin.name, nonce = record.nonce, epoch, "signed again for the destination's new epoch");
@@ -241,9 +257,14 @@ impl Validator {
         out
     }
 
-    async fn attest(&self, record: &MessageRecord, active: &[(u32, u64)]) -> Result<usize> {
+    async fn attest(
+        &self,
+        record: &MessageRecord,
+        active: &[(u32, u64)],
+        pass: &mut Pass,
+    ) -> Result<usize> {
         let message = record.message()?;
-        self.check_on_chain(record, &message).await?;
+        self.check_on_chain(record, &message, pass).await?;
         let origin_bridge = UniversalAddress::from_evm(self.origin.bridge.0);
         let mut signed = 0;
         for &(_, epoch) in active
@@ -280,10 +301,16 @@ impl Validator {
 
     /// The message must be in a `MessageSent` log of the origin bridge in the block (number
     /// and hash) the indexer recorded, and that block must be final and canonical.
+    ///
+    /// The safe height and each block's `MessageSent` logs are read from the chain once per
+    /// pass (`pass`), not once per message: a block with n messages costs one `eth_getLogs`,
+    /// not n downloads of all n logs. Both are read during this pass, after the messages were
+    /// loaded from the store, so the check is as strict as a read per message.
     async fn check_on_chain(
         &self,
         record: &MessageRecord,
         message: &trestle_bridge::Message,
+        pass: &mut Pass,
     ) -> Result<()> {
         let height = record.origin_height;
         let not_found = |reason: &str| {
@@ -296,14 +323,25 @@ impl Validator {
                 ),
             })
         };
-        let safe = self.chain.safe_height().await?;
+        let safe = match pass.safe {
+            Some(safe) => safe,
+            None => {
+                let safe = self.chain.safe_height().await?;
+                pass.safe = Some(safe);
+                safe
+            }
+        };
         if height > safe {
             return Err(not_found("is not final yet"));
         }
-        let logs = self
-            .chain
-            .logs(&message_sent_filter(self.origin.bridge), height, height)
-            .await?;
+        let logs = match pass.logs.entry(height) {
+            Entry::Occupied(read) => read.into_mut(),
+            Entry::Vacant(unread) => unread.insert(
+                self.chain
+                    .logs(&message_sent_filter(self.origin.bridge), height, height)
+                    .await?,
+            ),
+        };
         let found = logs.iter().any(|event| {
             event.block_hash == record.origin_block_hash
                 && matches!(
@@ -318,4 +356,14 @@ impl Validator {
         }
         Ok(())
     }
+}
+
+/// What one validator pass read from the origin chain, so that the messages of one block are
+/// checked against one read of its logs.
+#[derive(Debug, Default)]
+struct Pass {
+    /// The origin's safe height, read at the first check of the pass.
+    safe: Option<u64>,
+    /// The bridge's `MessageSent` logs of each block checked in this pass, by height.
+    logs: BTreeMap<u64, Vec<ChainEvent>>,
 }

@@ -99,6 +99,35 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::add_signature`] for several signatures in one database transaction (one
+    /// commit; all or none).
+    pub async fn add_signatures(&self, records: &[SignatureRecord]) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms();
+        dispatch!(self, p => {
+            let mut tx = p.begin().await?;
+            for record in records {
+                let epoch = i64_of(record.epoch, "epoch")?;
+                sqlx::query(
+                    "INSERT INTO signatures (message_id, epoch, signer, signature, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (message_id, epoch, signer) DO NOTHING",
+                )
+                .bind(record.message_id.as_slice())
+                .bind(epoch)
+                .bind(record.signer.as_slice())
+                .bind(record.signature.as_slice())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// The signatures collected for a message under `epoch`, ascending by signer.
     pub async fn signatures(
         &self,

@@ -61,6 +61,10 @@ mod submissions;
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    /// Bumped after every committed [`Store::record_indexed`] that added messages, so that a
+    /// consumer in the same process (the validator) starts at once instead of at its next
+    /// poll.
+    indexed: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// Milliseconds since the Unix epoch, now.
@@ -103,7 +107,16 @@ impl Store {
             POSTGRES_MIGRATIONS.run(&pool).await?;
             Pool::Postgres(pool)
         };
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            indexed: std::sync::Arc::new(tokio::sync::watch::Sender::new(0)),
+        })
+    }
+
+    /// Changes after each committed [`Store::record_indexed`] of this process (through any
+    /// clone of this store) that added or revived messages.
+    pub fn indexed_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.indexed.subscribe()
     }
 
     /// `"sqlite"` or `"postgres"`.
@@ -204,6 +217,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+            if inserted > 0 {
+                self.indexed.send_modify(|n| *n = n.wrapping_add(1));
+            }
             Ok(inserted)
         })
     }
@@ -396,6 +412,52 @@ impl Store {
         Ok(done == 1)
     }
 
+    /// [`Store::transition`] for several messages in one database transaction (one commit):
+    /// each moves from `from` to `to` if it is still in `from` (and claimed by `worker` when
+    /// given). Returns, in order, whether each row changed. Nothing is changed if the
+    /// transaction fails.
+    pub async fn transition_many(
+        &self,
+        ids: &[[u8; 32]],
+        from: MessageState,
+        to: MessageState,
+        worker: Option<&str>,
+        tx_hash: Option<[u8; 32]>,
+    ) -> Result<Vec<bool>> {
+        let now = now_ms();
+        let delivered_at = (to == MessageState::Delivered).then_some(now);
+        let mut moved = Vec::with_capacity(ids.len());
+        if ids.is_empty() {
+            return Ok(moved);
+        }
+        dispatch!(self, p => {
+            let mut tx = p.begin().await?;
+            for id in ids {
+                let done = sqlx::query(
+                    "UPDATE messages SET state = $1, updated_at = $2, claimed_by = NULL, \
+                     claimed_until = NULL, tx_hash = COALESCE($3, tx_hash), \
+                     delivered_at = COALESCE($4, delivered_at), next_attempt_at = $2, \
+                     last_error = CASE WHEN $1 = $5 THEN NULL ELSE last_error END \
+                     WHERE id = $6 AND state = $7 AND ($8 IS NULL OR claimed_by = $8)",
+                )
+                .bind(to.as_str())
+                .bind(now)
+                .bind(tx_hash.map(|h| h.to_vec()))
+                .bind(delivered_at)
+                .bind(MessageState::Delivered.as_str())
+                .bind(id.as_slice())
+                .bind(from.as_str())
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                moved.push(done == 1);
+            }
+            tx.commit().await?;
+        });
+        Ok(moved)
+    }
+
     /// Records a failed attempt on a message in `state`: counts it, keeps the error, and
     /// either schedules the next attempt after `backoff` or, once `max_attempts` are used,
     /// parks it as [`MessageState::Failed`] (an operator can `retry` it). Releases the claim.
@@ -445,6 +507,36 @@ impl Store {
             .bind(state.as_str())
             .execute(p)
             .await?;
+        });
+        Ok(())
+    }
+
+    /// [`Store::defer`] for several messages in one database transaction (one commit).
+    pub async fn defer_many(
+        &self,
+        ids: &[[u8; 32]],
+        state: MessageState,
+        delay: Duration,
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms();
+        let next = now.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+        dispatch!(self, p => {
+            let mut tx = p.begin().await?;
+            for id in ids {
+                sqlx::query(
+                    "UPDATE messages SET next_attempt_at = $1, claimed_by = NULL, \
+                     claimed_until = NULL WHERE id = $2 AND state = $3",
+                )
+                .bind(next)
+                .bind(id.as_slice())
+                .bind(state.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

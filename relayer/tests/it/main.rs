@@ -19,5 +19,6 @@ mod solana_cli;
 mod solana_e2e;
 mod solana_support;
 mod store;
+mod store_batch;
 mod support;
 mod wallet;

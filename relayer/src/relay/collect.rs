@@ -1,0 +1,237 @@
+//! The collect stage: fetch the attestations of pending messages from the validators of the
+//! destination's current set, and move each message to `ready` at the route's threshold.
+//!
+//! One pass claims at least `batch_size` messages (so that a full batch can become ready at
+//! once) and asks the validators for all of them at the same time, at most
+//! [`concurrent::IN_FLIGHT`] requests in flight: first, per message, as many members as
+//! signatures are missing; then the other members, for the messages still short. Every
+//! signature is checked (it must recover to the member asked, for the set's epoch) before it
+//! is kept. The pass persists in two commits: the new signatures, then the moves to `ready`
+//! (a message is never `ready` without its stored signatures).
+
+use trestle_bridge::Attestation;
+use trestle_bridge::signatures::recover_strict;
+
+use super::concurrent::{self, IN_FLIGHT};
+use super::{Destination, Route};
+use crate::api::AttestationsResponse;
+use crate::config::ValidatorEndpoint;
+use crate::error::Result;
+use crate::store::{MessageRecord, MessageState, SignatureRecord};
+
+/// The fewest pending messages one collect pass claims (more when `batch_size` is larger).
+const COLLECT_CLAIM: usize = 32;
+
+/// One claimed message during a collect pass.
+struct Job {
+    record: MessageRecord,
+    route: Route,
+    digest: [u8; 32],
+    /// Signers whose signature for the set's epoch is stored or was collected in this pass.
+    signers: Vec<[u8; 20]>,
+    /// Members asked in this pass.
+    asked: Vec<[u8; 20]>,
+    /// Signatures collected in this pass, not stored yet.
+    new: Vec<SignatureRecord>,
+}
+
+impl Job {
+    fn missing(&self) -> usize {
+        self.route
+            .set
+            .threshold()
+            .saturating_sub(self.signers.len())
+    }
+
+    /// The members of the destination's current set that have an endpoint, hold no
+    /// signature here and were not asked in this pass, in the set's order.
+    fn candidates(&self) -> Vec<ValidatorEndpoint> {
+        self.route
+            .set
+            .validators()
+            .iter()
+            .filter_map(|a| self.route.config.endpoint(a))
+            .filter(|v| !self.signers.contains(&v.address.0) && !self.asked.contains(&v.address.0))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Destination {
+    pub(super) async fn stage_collect(&self) -> bool {
+        let limit = self.settings.batch_size.max(COLLECT_CLAIM);
+        let records = self
+            .claim(
+                MessageState::Pending,
+                u32::try_from(limit).unwrap_or(u32::MAX),
+            )
+            .await;
+        if records.is_empty() {
+            return false;
+        }
+        let mut jobs = Vec::with_capacity(records.len());
+        for record in records {
+            match self.collect_job(&record).await {
+                Ok(job) => jobs.push(job),
+                Err(e) => {
+                    self.fail(&record, MessageState::Pending, "collect", &e)
+                        .await
+                }
+            }
+        }
+        for round in 0..2 {
+            let mut asks: Vec<(usize, ValidatorEndpoint)> = Vec::new();
+            for (index, job) in jobs.iter_mut().enumerate() {
+                let missing = job.missing();
+                if missing == 0 {
+                    continue;
+                }
+                let candidates = job.candidates();
+                let take = if round == 0 {
+                    missing
+                } else {
+                    candidates.len()
+                };
+                for v in candidates.into_iter().take(take) {
+                    job.asked.push(v.address.0);
+                    asks.push((index, v));
+                }
+            }
+            if asks.is_empty() {
+                break;
+            }
+            let requests = asks
+                .iter()
+                .map(|(index, v)| {
+                    let http = self.http.clone();
+                    let id = jobs.get(*index).map(|j| j.record.id).unwrap_or_default();
+                    let url = format!(
+                        "{}/v1/attestations/0x{}",
+                        v.url.trim_end_matches('/'),
+                        hex::encode(id)
+                    );
+                    async move {
+                        match http.get(&url).send().await {
+                            Ok(r) if r.status().is_success() => r.bytes().await.ok(),
+                            Ok(_) | Err(_) => None,
+                        }
+                    }
+                })
+                .collect();
+            let bodies = concurrent::bounded(requests, IN_FLIGHT).await;
+            for ((index, v), body) in asks.into_iter().zip(bodies) {
+                if let (Some(job), Some(Some(body))) = (jobs.get_mut(index), body) {
+                    self.accept(job, &v, &body);
+                }
+            }
+        }
+        self.persist_collected(jobs).await
+    }
+
+    /// Reads what is stored for the message under the route's current epoch.
+    async fn collect_job(&self, record: &MessageRecord) -> Result<Job> {
+        let route = self.route(record.origin)?;
+        let digest = Attestation {
+            origin: record.origin,
+            origin_bridge: route.origin_bridge,
+            epoch: route.set.epoch(),
+            message_id: record.id,
+        }
+        .digest();
+        let have = self.store.signatures(&record.id, route.set.epoch()).await?;
+        Ok(Job {
+            record: record.clone(),
+            route,
+            digest,
+            signers: have.iter().map(|s| s.signer).collect(),
+            asked: Vec::new(),
+            new: Vec::new(),
+        })
+    }
+
+    /// Keeps the signatures of validator `v`'s answer that recover to `v` for the set's epoch.
+    fn accept(&self, job: &mut Job, v: &ValidatorEndpoint, body: &[u8]) {
+        let Ok(response) = serde_json::from_slice::<AttestationsResponse>(body) else {
+            tracing::warn!(validator = %v.address, "malformed attestation response");
+            return;
+        };
+        let epoch = job.route.set.epoch();
+        for item in response.attestations.iter().filter(|a| a.epoch == epoch) {
+            let Ok(sig) = hex::decode(item.signature.trim_start_matches("0x")) else {
+                continue;
+            };
+            let Ok(signature) = <[u8; 65]>::try_from(sig.as_slice()) else {
+                continue;
+            };
+            match recover_strict(0, &signature, &job.digest) {
+                Ok(signer) if signer == v.address && job.route.set.contains(&signer) => {
+                    if !job.signers.contains(&signer.0) {
+                        job.signers.push(signer.0);
+                        job.new.push(SignatureRecord {
+                            message_id: job.record.id,
+                            epoch,
+                            signer: signer.0,
+                            signature,
+                        });
+                    }
+                }
+                _ => {
+                    self.metrics.failure("collect", "bad_signature");
+                    tracing::warn!(validator = %v.address, id = %hex::encode(job.record.id), "attestation does not recover to the validator; ignored");
+                }
+            }
+        }
+    }
+
+    /// Stores the pass's signatures (one commit), then moves the messages at the threshold to
+    /// `ready` (one commit) and puts the others back for a tick. Returns whether any moved.
+    async fn persist_collected(&self, jobs: Vec<Job>) -> bool {
+        let new: Vec<SignatureRecord> = jobs.iter().flat_map(|j| j.new.iter().cloned()).collect();
+        if let Err(e) = self.store.add_signatures(&new).await {
+            for job in &jobs {
+                self.fail(&job.record, MessageState::Pending, "collect", &e)
+                    .await;
+            }
+            return false;
+        }
+        for job in &jobs {
+            if !job.new.is_empty() {
+                self.metrics
+                    .signatures_collected
+                    .get_or_create(&vec![("origin", job.route.origin_name.clone())])
+                    .inc_by(job.new.len() as u64);
+            }
+        }
+        let (ready, waiting): (Vec<&Job>, Vec<&Job>) = jobs.iter().partition(|j| j.missing() == 0);
+        let mut moved = false;
+        let ids: Vec<[u8; 32]> = ready.iter().map(|j| j.record.id).collect();
+        match self
+            .store
+            .transition_many(
+                &ids,
+                MessageState::Pending,
+                MessageState::Ready,
+                Some(&self.worker),
+                None,
+            )
+            .await
+        {
+            Ok(done) => moved = done.contains(&true),
+            Err(e) => {
+                for job in &ready {
+                    self.fail(&job.record, MessageState::Pending, "collect", &e)
+                        .await;
+                }
+            }
+        }
+        let ids: Vec<[u8; 32]> = waiting.iter().map(|j| j.record.id).collect();
+        if let Err(e) = self
+            .store
+            .defer_many(&ids, MessageState::Pending, self.tick())
+            .await
+        {
+            tracing::warn!(error = %e, "cannot defer messages");
+        }
+        moved
+    }
+}

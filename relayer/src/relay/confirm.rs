@@ -1,0 +1,214 @@
+//! The confirm stage: a submitted message is settled once its transaction (or a fee-bump
+//! replacement of it) is in a final destination block, by the destination's `statusOf` of
+//! that message: `delivered`, `queued` or `cancelled`; back to `ready` (with a counted
+//! failure) when the transaction left it undelivered.
+//!
+//! A `deliverBatch` transaction carries many messages: its receipt is looked up once per
+//! pass, not once per message, and a stuck transaction is replaced once. The safe height is
+//! read once per pass, the statuses are asked all at once, and the moves of one pass are
+//! committed together per target state.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use trestle_evm::Receipt;
+
+use super::concurrent::{self, IN_FLIGHT};
+use super::{Destination, task_ended};
+use crate::bridge::{self, DeliveryStatus};
+use crate::error::{Error, Result};
+use crate::store::{MessageRecord, MessageState, now_ms};
+
+/// The fewest submitted messages one confirm pass claims (more when `batch_size` is larger).
+const CONFIRM_CLAIM: usize = 32;
+
+/// What one confirm pass read from the destination.
+#[derive(Debug, Default)]
+struct Pass {
+    /// The destination's safe height, read once.
+    safe: Option<u64>,
+    /// By first-sent transaction hash: the receipt of whichever version was mined, or `None`.
+    receipts: BTreeMap<[u8; 32], Option<Receipt>>,
+}
+
+impl Destination {
+    pub(super) async fn stage_confirm(&self) -> bool {
+        let limit = self.settings.batch_size.max(CONFIRM_CLAIM);
+        let records = self
+            .claim(
+                MessageState::Submitted,
+                u32::try_from(limit).unwrap_or(u32::MAX),
+            )
+            .await;
+        if records.is_empty() {
+            return false;
+        }
+        let mut pass = Pass::default();
+        let mut landed: Vec<(MessageRecord, Receipt)> = Vec::new();
+        let mut waiting: Vec<[u8; 32]> = Vec::new();
+        for record in records {
+            match self.final_receipt(&record, &mut pass).await {
+                Ok(Some(receipt)) => landed.push((record, receipt)),
+                Ok(None) => waiting.push(record.id),
+                Err(e) => self.unconfirmed(&record, &e).await,
+            }
+        }
+        if let Err(e) = self
+            .store
+            .defer_many(&waiting, MessageState::Submitted, self.tick())
+            .await
+        {
+            tracing::warn!(error = %e, "cannot defer messages");
+        }
+        let statuses = concurrent::bounded(
+            landed
+                .iter()
+                .map(|(r, _)| {
+                    let (chain, bridge, encoded) =
+                        (self.chain.clone(), self.bridge, r.encoded.clone());
+                    async move { bridge::status_of(&chain, bridge, &encoded).await }
+                })
+                .collect(),
+            IN_FLIGHT,
+        )
+        .await;
+        let mut moves: Vec<(MessageState, Vec<MessageRecord>)> = Vec::new();
+        for ((record, receipt), status) in landed.into_iter().zip(statuses) {
+            let status = status.unwrap_or_else(|| Err(task_ended("statusOf")));
+            match status.and_then(|s| settled_state(s, &receipt)) {
+                Ok(to) => match moves.iter_mut().find(|(state, _)| *state == to) {
+                    Some((_, group)) => group.push(record),
+                    None => moves.push((to, vec![record])),
+                },
+                Err(e) => self.unconfirmed(&record, &e).await,
+            }
+        }
+        let mut moved = false;
+        for (to, group) in moves {
+            let ids: Vec<[u8; 32]> = group.iter().map(|r| r.id).collect();
+            match self
+                .store
+                .transition_many(&ids, MessageState::Submitted, to, Some(&self.worker), None)
+                .await
+            {
+                Ok(done) => {
+                    for (record, _) in group.iter().zip(done).filter(|(_, d)| *d) {
+                        moved = true;
+                        if to == MessageState::Delivered {
+                            self.delivered(record);
+                            tracing::info!(destination = %self.name, id = %hex::encode(record.id), "delivered");
+                        }
+                    }
+                }
+                Err(e) => {
+                    for record in &group {
+                        self.unconfirmed(record, &e).await;
+                    }
+                }
+            }
+        }
+        moved
+    }
+
+    /// Back to `ready` with a counted failure: prepare checks the chain before sending again.
+    async fn unconfirmed(&self, record: &MessageRecord, e: &Error) {
+        if let Ok(true) = self
+            .store
+            .transition(
+                &record.id,
+                MessageState::Submitted,
+                MessageState::Ready,
+                Some(&self.worker),
+                None,
+            )
+            .await
+        {
+            self.fail(record, MessageState::Ready, "confirm", e).await;
+        }
+    }
+
+    /// The receipt of the message's transaction once it is in a final block; `None` while it
+    /// is not mined or not final yet (a stuck one is replaced with a fee bump here).
+    async fn final_receipt(
+        &self,
+        record: &MessageRecord,
+        pass: &mut Pass,
+    ) -> Result<Option<Receipt>> {
+        let Some(hash) = record.tx_hash else {
+            return Err(Error::CorruptRow(
+                "submitted message without tx hash".into(),
+            ));
+        };
+        let found = match pass.receipts.get(&hash) {
+            Some(found) => *found,
+            None => {
+                let found = self.lookup(&hash).await?;
+                pass.receipts.insert(hash, found);
+                found
+            }
+        };
+        let Some(receipt) = found else {
+            let age_ms = now_ms().saturating_sub(record.updated_at);
+            if age_ms > 300_000 {
+                return Err(Error::Chain(trestle_core::Error::Timeout {
+                    what: format!("receipt of 0x{}", hex::encode(hash)),
+                    after: Duration::from_millis(u64::try_from(age_ms).unwrap_or(0)),
+                }));
+            }
+            return Ok(None);
+        };
+        let safe = match pass.safe {
+            Some(safe) => safe,
+            None => {
+                let safe = self.chain.safe_height().await?;
+                pass.safe = Some(safe);
+                safe
+            }
+        };
+        if receipt.block_number > safe {
+            return Ok(None);
+        }
+        Ok(Some(receipt))
+    }
+
+    /// The receipt of whichever version of the transaction first sent as `root` was mined
+    /// (the first and its fee-bump replacements, newest first). When none is and the latest
+    /// has waited `replace_after_ms`, replaces it.
+    async fn lookup(&self, root: &[u8; 32]) -> Result<Option<Receipt>> {
+        let versions = self.store.submissions(root).await?;
+        if versions.is_empty() {
+            return Ok(self.chain.receipt(*root).await?);
+        }
+        for version in versions.iter().rev() {
+            if let Some(r) = self.chain.receipt(version.tx_hash).await? {
+                return Ok(Some(r));
+            }
+        }
+        if let Some(latest) = versions.last() {
+            let waited = now_ms().saturating_sub(latest.created_at);
+            let replace_after = i64::try_from(self.settings.replace_after_ms).unwrap_or(i64::MAX);
+            if waited >= replace_after {
+                self.replace(root, latest).await;
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The state a message settles in given the destination's status of it after its
+/// transaction is final; an error when that transaction left it undelivered.
+fn settled_state(status: DeliveryStatus, receipt: &Receipt) -> Result<MessageState> {
+    match status {
+        DeliveryStatus::None => Err(Error::Chain(trestle_core::Error::TransactionFailed {
+            tx: format!("0x{}", hex::encode(receipt.transaction_hash)),
+            reason: if receipt.success {
+                "the batch item was not delivered".into()
+            } else {
+                "execution reverted".into()
+            },
+        })),
+        DeliveryStatus::Queued => Ok(MessageState::Queued),
+        DeliveryStatus::Cancelled => Ok(MessageState::Cancelled),
+        DeliveryStatus::Executed | DeliveryStatus::Failed => Ok(MessageState::Delivered),
+    }
+}

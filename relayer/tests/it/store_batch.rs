@@ -1,0 +1,200 @@
+//! The store's batched writes (several state changes in one commit), on SQLite and on a real
+//! PostgreSQL server: each row behaves as the single-row call would, in one transaction.
+
+use std::time::Duration;
+
+use trestle_bridge::Message;
+use trestle_core::chain::UniversalAddress;
+use trestle_relayer::store::{MessageState, NewMessage, SignatureRecord, Store};
+
+macro_rules! batch_suite {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let (_guard, store, _url) = crate::store::sqlite_store().await;
+                    super::$case(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let (_guard, store, _url) = crate::store::postgres_store().await;
+                    super::$case(store).await;
+                }
+            )*
+        }
+    };
+}
+
+batch_suite!(
+    transition_many_moves_each_row_like_transition,
+    defer_many_releases_and_delays,
+    add_signatures_keeps_each_once,
+);
+
+async fn seed(store: &Store, count: u64) -> Vec<[u8; 32]> {
+    let msgs: Vec<NewMessage> = (0..count)
+        .map(|n| NewMessage {
+            message: Message::new(
+                n,
+                1,
+                UniversalAddress([0x5e; 32]),
+                2,
+                UniversalAddress([0xbb; 32]),
+                vec![1, 2, 3],
+            )
+            .unwrap(),
+            origin_height: 10 + n,
+            origin_block_hash: [7; 32],
+            origin_tx: vec![0x77; 32],
+        })
+        .collect();
+    store
+        .record_indexed("a", 10 + count, [9; 32], &msgs)
+        .await
+        .unwrap();
+    msgs.iter().map(|m| m.message.id()).collect()
+}
+
+async fn state_of(store: &Store, id: &[u8; 32]) -> MessageState {
+    store.message(id).await.unwrap().unwrap().state
+}
+
+async fn transition_many_moves_each_row_like_transition(store: Store) {
+    let ids = seed(&store, 4).await;
+    let lease = Duration::from_secs(60);
+    let claimed = store
+        .claim(2, MessageState::Pending, "w1", lease, 3)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    // ids[3] is not claimed by w1: a worker-bound move must leave it alone.
+    let hash = [0xab; 32];
+    let moved = store
+        .transition_many(
+            &ids,
+            MessageState::Pending,
+            MessageState::Submitted,
+            Some("w1"),
+            Some(hash),
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, vec![true, true, true, false]);
+    for id in &ids[..3] {
+        let r = store.message(id).await.unwrap().unwrap();
+        assert_eq!(r.state, MessageState::Submitted);
+        assert_eq!(r.tx_hash, Some(hash));
+        assert_eq!(r.claimed_by, None);
+    }
+    assert_eq!(state_of(&store, &ids[3]).await, MessageState::Pending);
+    // A row no longer in `from` is reported unchanged; the others still move.
+    let moved = store
+        .transition_many(
+            &[ids[0], ids[3], ids[1]],
+            MessageState::Submitted,
+            MessageState::Delivered,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, vec![true, false, true]);
+    let delivered = store.message(&ids[0]).await.unwrap().unwrap();
+    assert_eq!(delivered.state, MessageState::Delivered);
+    assert!(delivered.delivered_at.is_some());
+    assert_eq!(
+        delivered.tx_hash,
+        Some(hash),
+        "the hash is kept when none is given"
+    );
+    assert_eq!(state_of(&store, &ids[2]).await, MessageState::Submitted);
+    assert!(
+        store
+            .transition_many(&[], MessageState::Pending, MessageState::Ready, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn defer_many_releases_and_delays(store: Store) {
+    let ids = seed(&store, 3).await;
+    let lease = Duration::from_secs(60);
+    let claimed = store
+        .claim(2, MessageState::Pending, "w1", lease, 3)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    store
+        .defer_many(&ids[..2], MessageState::Pending, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    for id in &ids[..2] {
+        let r = store.message(id).await.unwrap().unwrap();
+        assert_eq!(r.claimed_by, None, "the claim is released");
+        assert_eq!(r.state, MessageState::Pending);
+    }
+    // ids[2] is still claimed by w1 and the other two are not due for an hour.
+    assert!(
+        store
+            .claim(2, MessageState::Pending, "w2", lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A zero delay makes them due again at once; a row in another state is not touched.
+    store
+        .defer_many(&ids[..2], MessageState::Pending, Duration::ZERO)
+        .await
+        .unwrap();
+    store
+        .defer_many(&ids[2..], MessageState::Ready, Duration::ZERO)
+        .await
+        .unwrap();
+    let again = store
+        .claim(2, MessageState::Pending, "w2", lease, 10)
+        .await
+        .unwrap();
+    let mut got: Vec<[u8; 32]> = again.iter().map(|r| r.id).collect();
+    got.sort();
+    let mut want = ids[..2].to_vec();
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(
+        store
+            .message(&ids[2])
+            .await
+            .unwrap()
+            .unwrap()
+            .claimed_by
+            .as_deref(),
+        Some("w1")
+    );
+}
+
+async fn add_signatures_keeps_each_once(store: Store) {
+    let id = [4u8; 32];
+    let sig = |signer: u8, epoch: u64| SignatureRecord {
+        message_id: id,
+        epoch,
+        signer: [signer; 20],
+        signature: [signer; 65],
+    };
+    store
+        .add_signatures(&[sig(9, 1), sig(3, 1), sig(3, 2)])
+        .await
+        .unwrap();
+    // Already-held signatures are skipped, new ones in the same call kept.
+    store.add_signatures(&[sig(9, 1), sig(5, 1)]).await.unwrap();
+    store.add_signatures(&[]).await.unwrap();
+    assert_eq!(
+        store.signatures(&id, 1).await.unwrap(),
+        vec![sig(3, 1), sig(5, 1), sig(9, 1)]
+    );
+    assert_eq!(store.signatures(&id, 2).await.unwrap(), vec![sig(3, 2)]);
+}

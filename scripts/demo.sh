@@ -2,8 +2,8 @@
 # The main job: the local bridge demo. Two anvil chains and solana-test-validator, the Solidity
 # bridge on both anvils and the Solana program (upgradeable), three validators (2-of-3) and one
 # relayer, each its own `trestle relayer run` process with its own SQLite store; then tokens
-# bridged a -> b, solana -> a, a -> solana, and one transfer large enough to wait in the
-# destination's timelock. Prints each step and a summary; exits non-zero if a step fails.
+# bridged a -> b, solana -> a, a -> b large enough to wait in b's timelock (queued, then
+# executed), and a -> solana. Prints each step and a summary; exits non-zero if a step fails.
 #
 #   scripts/demo.sh [bridge] [--evm-only] [--timeout SECONDS] [--keep]   the bridge demo
 #   scripts/demo.sh wallet                                                the wallet demo

@@ -254,7 +254,7 @@ fn write_keystore(path: &Path, key: &[u8; 32], password: &str) -> Result<()> {
 fn address_of(key: &[u8; 32]) -> Result<EvmAddress> {
     EvmSigner::from_private_key(key)
         .map(|s| s.address())
-        .map_err(|e| Error::Unsupported(format!("a daemon key is not a secp256k1 key: {e}")))
+        .map_err(|e| Error::Setup(format!("a daemon key is not a secp256k1 key: {e}")))
 }
 
 impl Daemons {
@@ -335,7 +335,7 @@ impl Daemons {
         let key = config
             .relayer_key
             .as_ref()
-            .ok_or_else(|| Error::Unsupported("the network needs a relayer key".into()))?;
+            .ok_or_else(|| Error::Setup("the network needs a relayer key".into()))?;
         write_keystore(&home.join("relayer.json"), key, &password)?;
         let mut doc = base("relayer", relayer_port);
         let mut role = Table::new();

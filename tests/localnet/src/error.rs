@@ -88,9 +88,13 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
-    /// A route that this network cannot run yet.
-    #[error("not yet supported: {0}")]
-    Unsupported(String),
+    /// The run was interrupted (Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
+    /// The network was asked for something it does not have or cannot be built with (a chain
+    /// that does not exist, a missing key).
+    #[error("network setup: {0}")]
+    Setup(String),
 }
 
 /// `Result` with [`Error`].

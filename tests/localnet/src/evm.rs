@@ -545,9 +545,10 @@ impl EvmNetwork {
 
     /// The chain named `name`.
     pub fn node(&self, name: &str) -> Result<&EvmNode> {
-        self.nodes.iter().find(|n| n.name == name).ok_or_else(|| {
-            Error::Unsupported(format!("no EVM chain named `{name}` in this network"))
-        })
+        self.nodes
+            .iter()
+            .find(|n| n.name == name)
+            .ok_or_else(|| Error::Setup(format!("no EVM chain named `{name}` in this network")))
     }
 
     /// The [`BridgedToken`] on chain `on` that stands for the ether of chain `home`.

@@ -49,7 +49,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let result = tokio::select! {
         r = demo.run() => r,
         _ = tokio::signal::ctrl_c() => {
-            Err(trestle_localnet::Error::Unsupported("interrupted".into()))
+            Err(trestle_localnet::Error::Interrupted)
         }
     };
     if result.is_err() || args.keep {

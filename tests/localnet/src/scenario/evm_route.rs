@@ -29,7 +29,7 @@ impl Demo {
         let token = self
             .evm
             .wrapped_ether(origin.domain, destination.domain)
-            .ok_or_else(|| Error::Unsupported(format!("no bridged ether of {from} on {to}")))?;
+            .ok_or_else(|| Error::Setup(format!("no bridged ether of {from} on {to}")))?;
         let user = keys::user();
         let beneficiary: EvmAddress = user.address();
         let before = destination.balance(Some(token), beneficiary).await?;

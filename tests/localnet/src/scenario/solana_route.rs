@@ -160,7 +160,7 @@ impl Demo {
     fn link(&self) -> Result<&SolanaLink> {
         self.solana
             .as_ref()
-            .ok_or_else(|| Error::Unsupported("this demo runs without Solana".into()))
+            .ok_or_else(|| Error::Setup("this demo runs without Solana".into()))
     }
 
     /// Sends `amount` wei of `from`'s ether to the user's Solana key, where it arrives as

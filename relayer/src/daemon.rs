@@ -153,6 +153,7 @@ impl Daemon {
             &config,
             keys.validator.as_ref(),
             &solana,
+            &chains,
             &store,
             &metrics,
             &rx,

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod logging;
 pub mod metrics;
 pub mod relay;
+pub mod remote_set;
 pub mod solana;
 pub mod store;
 pub mod validator;

@@ -12,11 +12,13 @@ pub mod keys;
 pub mod onchain;
 pub mod validator;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use trestle_core::evm::EvmSigner;
+use trestle_evm::EvmChain;
 use trestle_solana::{SolanaClient, SolanaConfig};
 
 use crate::config::{ChainConfig, Config, SolanaChainConfig};
@@ -53,7 +55,8 @@ pub fn client(chain: &ChainConfig) -> Result<Arc<SolanaClient>> {
 
 /// Everything the daemon runs for its Solana chains, with the handles to join on shutdown:
 /// an indexer per Solana origin, a validator per Solana origin whose routes list the
-/// validator key, and (relayer role) a worker per Solana destination.
+/// validator key (reading EVM destinations' sets on `chains`), and (relayer role) a worker
+/// per Solana destination.
 #[allow(
     clippy::too_many_arguments,
     reason = "the daemon's shared handles, passed once"
@@ -62,6 +65,7 @@ pub fn start(
     config: &Config,
     validator_key: Option<&EvmSigner>,
     keys: &SolanaKeys,
+    chains: &BTreeMap<String, Arc<EvmChain>>,
     store: &Store,
     metrics: &Arc<Metrics>,
     shutdown: &watch::Receiver<bool>,
@@ -85,7 +89,7 @@ pub fn start(
             )));
             if let Some(signer) = validator_key
                 && let Some(v) = validator::SolanaValidator::for_chain(
-                    config, chain, signer, &client, store, metrics,
+                    config, chain, signer, &client, chains, store, metrics,
                 )?
             {
                 tasks.push(tokio::spawn(v.run(shutdown.clone())));

@@ -4,28 +4,37 @@
 //! this message in it; then sign the same attestation digest as for EVM origins (the origin
 //! bridge is the program id as 32 bytes) and persist the signature before anyone can fetch it.
 //! The store refuses a second message for one `(origin, nonce)`.
+//!
+//! Like the EVM validator it follows the destination's current set for this origin
+//! ([`crate::remote_set`]): it signs a route's messages only while that set holds its key, and
+//! for that set's epoch; a destination it cannot read is left out of the pass.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 use trestle_bridge::Attestation;
+use trestle_bridge::solana::BridgeProgram;
 use trestle_bridge::solana::events::sent_messages;
 use trestle_core::chain::{TxId, UniversalAddress};
 use trestle_core::evm::EvmSigner;
+use trestle_evm::EvmChain;
 use trestle_solana::SolanaClient;
 
 use crate::config::{ChainConfig, Config, SolanaChainConfig};
 use crate::error::{Error, Result};
 use crate::indexer::pause;
 use crate::metrics::Metrics;
+use crate::remote_set::DestinationSet;
 use crate::store::{AttestOutcome, AttestationRecord, MessageRecord, Store};
 
-/// A route this validator signs for: destination domain and epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A route this validator may sign for: the destination domain and where to read the set it
+/// holds for this origin.
+#[derive(Debug, Clone)]
 struct SignedRoute {
     destination: u32,
-    epoch: u64,
+    set: DestinationSet,
 }
 
 /// The validator of one Solana origin.
@@ -41,27 +50,49 @@ pub struct SolanaValidator {
 }
 
 impl SolanaValidator {
-    /// The validator of `origin` if some route from it lists the signer's address.
+    /// The validator of `origin` if some route from it lists the signer's address among its
+    /// validators or standby. Whether it signs, and for which epoch, follows the destination's
+    /// set at each step; `chains` are the daemon's EVM chains (where EVM destinations are
+    /// read).
     pub fn for_chain(
         config: &Config,
         origin: &ChainConfig,
         signer: &EvmSigner,
         client: &Arc<SolanaClient>,
+        chains: &BTreeMap<String, Arc<EvmChain>>,
         store: &Store,
         metrics: &Arc<Metrics>,
     ) -> Result<Option<Self>> {
-        let routes: Vec<SignedRoute> = config
+        let mut routes = Vec::new();
+        for r in config
             .routes
             .iter()
             .filter(|r| r.from == origin.name)
-            .filter(|r| r.validators.iter().any(|v| v.address == signer.address()))
-            .filter_map(|r| {
-                config.chain(&r.to).map(|d| SignedRoute {
-                    destination: d.domain,
-                    epoch: r.epoch,
-                })
-            })
-            .collect();
+            .filter(|r| r.endpoint(&signer.address()).is_some())
+        {
+            let Some(d) = config.chain(&r.to) else {
+                continue;
+            };
+            let set = match &d.solana {
+                Some(s) => DestinationSet::Solana {
+                    client: super::client(d)?,
+                    program: BridgeProgram::new(s.program),
+                },
+                None => DestinationSet::Evm {
+                    chain: chains.get(&d.name).cloned().ok_or_else(|| {
+                        Error::config(
+                            format!("routes ({} -> {})", r.from, r.to),
+                            format!("the EVM chain {} is not connected", d.name),
+                        )
+                    })?,
+                    bridge: d.bridge,
+                },
+            };
+            routes.push(SignedRoute {
+                destination: d.domain,
+                set,
+            });
+        }
         if routes.is_empty() {
             return Ok(None);
         }
@@ -98,14 +129,18 @@ impl SolanaValidator {
     /// signed.
     pub async fn step(&self) -> Result<usize> {
         let signer = self.signer.address().0;
-        let destinations: Vec<u32> = self.routes.iter().map(|r| r.destination).collect();
+        let active = self.active_routes().await;
+        let destinations: Vec<u32> = active.iter().map(|(d, _)| *d).collect();
+        if destinations.is_empty() {
+            return Ok(0);
+        }
         let todo = self
             .store
             .unattested(self.origin.domain, &destinations, &signer, 100)
             .await?;
         let mut signed = 0;
         for record in todo {
-            match self.attest(&record).await {
+            match self.attest(&record, &active).await {
                 Ok(n) => signed += n,
                 Err(e @ Error::Equivocation { .. }) => {
                     self.metrics.failure("attest", "equivocation");
@@ -120,20 +155,45 @@ impl SolanaValidator {
         Ok(signed)
     }
 
-    async fn attest(&self, record: &MessageRecord) -> Result<usize> {
+    /// `(destination, epoch)` of each route whose destination's current set for this origin
+    /// holds the signer. A destination that cannot be read is left out of this pass: signing
+    /// for a stale epoch would use up the message for nothing.
+    async fn active_routes(&self) -> Vec<(u32, u64)> {
+        let me = self.signer.address();
+        let origin_bridge = UniversalAddress(self.settings.program.0);
+        let mut out = Vec::new();
+        for route in &self.routes {
+            match route
+                .set
+                .signing_epoch(self.origin.domain, &origin_bridge, &me)
+                .await
+            {
+                Ok(Some(epoch)) => out.push((route.destination, epoch)),
+                Ok(None) => {
+                    tracing::debug!(chain = %self.origin.name, destination = route.destination, "not in the destination's validator set; not signing for it");
+                }
+                Err(e) => {
+                    tracing::warn!(chain = %self.origin.name, destination = route.destination, error = %e, "cannot read the destination's validator set; not signing for it now");
+                    self.metrics.failure("attest", "retryable");
+                }
+            }
+        }
+        out
+    }
+
+    async fn attest(&self, record: &MessageRecord, active: &[(u32, u64)]) -> Result<usize> {
         let message = record.message()?;
         check_on_chain(&self.client, &self.origin, &self.settings, record, &message).await?;
         let origin_bridge = UniversalAddress(self.settings.program.0);
         let mut signed = 0;
-        for route in self
-            .routes
+        for &(_, epoch) in active
             .iter()
-            .filter(|r| r.destination == message.destination)
+            .filter(|(destination, _)| *destination == message.destination)
         {
             let attestation = Attestation {
                 origin: message.origin,
                 origin_bridge,
-                epoch: route.epoch,
+                epoch,
                 message_id: record.id,
             };
             let signature = self.signer.sign_hash(&attestation.digest())?.to_bytes();
@@ -141,7 +201,7 @@ impl SolanaValidator {
                 .store
                 .attest(&AttestationRecord {
                     message_id: record.id,
-                    epoch: route.epoch,
+                    epoch,
                     signer: self.signer.address().0,
                     origin: message.origin,
                     nonce: message.nonce,
@@ -152,7 +212,7 @@ impl SolanaValidator {
             if outcome == AttestOutcome::Stored {
                 signed += 1;
                 self.metrics.attestations_signed.inc();
-                tracing::info!(chain = %self.origin.name, nonce = message.nonce, id = %hex::encode(record.id), epoch = route.epoch, "attested");
+                tracing::info!(chain = %self.origin.name, nonce = message.nonce, id = %hex::encode(record.id), epoch, "attested");
             }
         }
         Ok(signed)

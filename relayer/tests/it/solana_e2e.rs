@@ -4,7 +4,9 @@
 //!   decimals: the message's wei are divided by 10^9), the beneficiary's token account created
 //!   by the relayer; a transfer above the timelock threshold is queued, then executed.
 //! - Solana -> EVM: an SPL token locked in the program's vault arrives as the bridged ERC-20.
-//! - The Solana validator refuses what is not final or not on chain.
+//! - The Solana validator refuses what is not final or not on chain, and signs for the
+//!   destination's current set (epoch and membership), not the route's configured one.
+//! - A message whose body no Solana `deliver` transaction holds is failed at once.
 //!
 //! These start solana-test-validator: run them one at a time (nextest group
 //! `solana-validator`, filter `test(/^solana_e2e::/)`).
@@ -506,10 +508,30 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
     }
 }
 
+/// Also: the validator follows the EVM destination's current set for the Solana origin
+/// (`remote(origin)`), not the route's configured one: the destination holds epoch 2 with
+/// signers 5 and 7 while the route still says epoch 1 with 5, 6 and 7, so signer 5 signs for
+/// epoch 2 and signer 6 (no longer a member) signs nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
     let sol = SolanaNet::start().await;
     let (_, validator_addrs) = validator_keys();
+    let anvil = Anvil::builder().chain_id(31_339).spawn().unwrap();
+    let chain = connect(&anvil, "evm").await;
+    let evm_bridge_address = evm_bridge(&chain).await;
+    let mut rotated = [signer(5).address(), signer(7).address()];
+    rotated.sort();
+    let calls = vec![
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0))).abi_encode(),
+        Bridge::setValidatorSetCall::new((
+            DOMAIN_SOL,
+            2u64,
+            rotated.iter().map(|v| addr(*v)).collect(),
+            2u8,
+        ))
+        .abi_encode(),
+    ];
+    govern_evm(&anvil, &chain, evm_bridge_address, &calls).await;
     let user = SolanaSigner::generate().unwrap();
     sol.fund(&user.pubkey()).await;
     let mint = sol.create_mint(&sol.payer.pubkey(), 6).await;
@@ -517,7 +539,6 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
         .mint_to(&sol.payer, &mint, &sol.payer, &user.pubkey(), 1_000)
         .await
         .unwrap();
-    let evm_bridge_address = EvmAddress([0x77; 20]);
     sol.govern(&[
         set_remote(DOMAIN_EVM, evm_bridge_address, &validator_addrs, 2),
         Action::RegisterToken {
@@ -600,21 +621,9 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
         .await
         .unwrap();
 
-    // The EVM destination is only named (this validator signs; nobody delivers).
-    let evm = trestle_relayer::config::ChainConfig {
-        name: "evm".into(),
-        domain: DOMAIN_EVM,
-        kind: trestle_relayer::config::ChainKind::Evm,
-        chain_id: 31_337,
-        rpc_urls: vec!["http://127.0.0.1:1".into()],
-        bridge: evm_bridge_address,
-        preset: None,
-        finality: None,
-        start_block: 0,
-        index_batch_blocks: 100,
-        poll_interval_ms: None,
-        solana: None,
-    };
+    // The EVM destination: the validator reads its set; nobody delivers.
+    let evm = crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, evm_bridge_address);
+    let chains = std::collections::BTreeMap::from([("evm".to_owned(), chain.clone())]);
     let cfg = config(
         dir.path(),
         vec![finalized.clone(), evm],
@@ -629,6 +638,7 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
         &finalized,
         &key,
         &finalized_client,
+        &chains,
         &store,
         &std::sync::Arc::new(trestle_relayer::metrics::Metrics::new()),
     )
@@ -650,10 +660,11 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
     let digest = trestle_bridge::Attestation {
         origin: DOMAIN_SOL,
         origin_bridge: UniversalAddress(sol.program.id.0),
-        epoch: 1,
+        epoch: 2,
         message_id: real.id,
     }
     .digest();
+    assert_eq!(signed[0].epoch, 2, "signed for the destination's epoch");
     let signer_of =
         trestle_bridge::signatures::recover_strict(0, &signed[0].signature, &digest).unwrap();
     assert_eq!(signer_of, key.address());
@@ -661,7 +672,101 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
         validator.step().await.unwrap();
     }
     assert_eq!(store.attestation_count().await.unwrap(), 1);
+    // Signer 6 is in the route's configured set but not in the destination's: it signs
+    // nothing, though the message is final.
+    let dropped = trestle_relayer::solana::validator::SolanaValidator::for_chain(
+        &cfg,
+        &finalized,
+        &signer(6),
+        &finalized_client,
+        &chains,
+        &store,
+        &std::sync::Arc::new(trestle_relayer::metrics::Metrics::new()),
+    )
+    .unwrap()
+    .unwrap();
+    for _ in 0..3 {
+        assert_eq!(dropped.step().await.unwrap(), 0);
+    }
+    assert_eq!(store.attestation_count().await.unwrap(), 1);
     store.close().await;
+}
+
+/// A 700-byte body (an arbitrary message: `0x00 || 699 bytes`) is over what one Solana
+/// `deliver` transaction holds: the EVM bridge emits it (no `setMaxBody` cap configured), and
+/// the relayer's Solana worker parks it as failed at once with the reason, never submitting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_too_large_for_solana_is_failed_at_once_and_never_submitted() {
+    let sol = SolanaNet::start().await;
+    let anvil = Anvil::builder().chain_id(31_340).spawn().unwrap();
+    let chain = connect(&anvil, "evm").await;
+    let (_, validator_addrs) = validator_keys();
+    let bridge = evm_bridge(&chain).await;
+    let calls =
+        vec![Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0))).abi_encode()];
+    govern_evm(&anvil, &chain, bridge, &calls).await;
+    sol.govern(&[set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2)])
+        .await;
+    let chains = vec![
+        crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+        sol.chain_config("sol", SolanaCommitment::Confirmed),
+    ];
+    let payer = SolanaSigner::generate().unwrap();
+    sol.fund(&payer.pubkey()).await;
+    let funded = sol.client.balance(&payer.pubkey()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let relayer = Daemon::start_with_solana(
+        with_solana_key(config(
+            dir.path(),
+            chains,
+            placeholder_endpoints(&validator_addrs),
+            false,
+            true,
+        )),
+        Keys {
+            validator: None,
+            relayer: None,
+        },
+        SolanaKeys {
+            relayer: Some(payer.clone()),
+        },
+        "r1",
+    )
+    .await
+    .unwrap();
+
+    let user = EvmSender::new(chain.clone(), signer(3));
+    let data =
+        Bridge::sendMessageCall::new((DOMAIN_SOL, B256::from([0x55; 32]), vec![0xab; 699].into()))
+            .abi_encode();
+    assert!(send(&user, TxRequest::call(bridge, data)).await.success);
+
+    let failed = eventually(60, "the oversized message parked as failed", || async {
+        let all = relayer.store().list(&Default::default()).await.unwrap();
+        all.into_iter().find(|m| m.state == MessageState::Failed)
+    })
+    .await;
+    assert_eq!(failed.message().unwrap().body.len(), 700);
+    let reason = failed.last_error.clone().unwrap();
+    assert!(
+        reason.contains("700 bytes") && reason.contains("681"),
+        "unclear reason: {reason}"
+    );
+    assert_eq!(failed.tx_hash, None);
+    // It stays failed, and nothing was ever landed for it: no receipt, no fee paid.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let again = relayer.store().message(&failed.id).await.unwrap().unwrap();
+    assert_eq!(again.state, MessageState::Failed);
+    assert_eq!(again.attempts, 1);
+    assert!(
+        sol.client
+            .account(&sol.program.receipt(&failed.id))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(sol.client.balance(&payer.pubkey()).await.unwrap(), funded);
+    relayer.shutdown().await;
 }
 
 #[test]

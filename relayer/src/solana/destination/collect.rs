@@ -1,6 +1,10 @@
 //! The `pending` stage of the Solana destination worker (attestations up to the program's
 //! threshold) and its start-up check of the routes against the program's remote accounts.
+//! A message whose body no `deliver` transaction can hold is parked as `failed` here, at once.
 
+use std::time::Duration;
+
+use trestle_bridge::message::SOLANA_MAX_BODY_LEN;
 use trestle_bridge::signatures::recover_strict;
 use trestle_core::evm::EvmAddress;
 
@@ -34,8 +38,12 @@ impl SolanaDestination {
     }
 
     /// Fetches attestations from the members of the program's current set until its
-    /// threshold; then `pending` -> `ready`.
+    /// threshold; then `pending` -> `ready`. A message whose body is over
+    /// [`SOLANA_MAX_BODY_LEN`] goes to `failed` instead.
     pub(super) async fn collect(&self, record: &MessageRecord) -> Result<bool> {
+        if let Some(parked) = self.park_oversized(record).await? {
+            return Ok(parked);
+        }
         let route = self.route(record.origin)?;
         let set = self.set(route, record.origin).await?;
         let digest = Self::attestation(route, record, &set).digest();
@@ -112,5 +120,34 @@ impl SolanaDestination {
                 None,
             )
             .await
+    }
+
+    /// A body over [`SOLANA_MAX_BODY_LEN`] can never land (one `deliver` transaction holds at
+    /// most that much), so retrying it would only spend fees and time: `pending` -> `failed`
+    /// at once with the reason, never submitted. `None` when the body fits.
+    async fn park_oversized(&self, record: &MessageRecord) -> Result<Option<bool>> {
+        let len = record.message()?.body.len();
+        if len <= SOLANA_MAX_BODY_LEN {
+            return Ok(None);
+        }
+        let reason = format!(
+            "body of {len} bytes is over {SOLANA_MAX_BODY_LEN}, the most one Solana deliver \
+             transaction holds: it can never be delivered to {}",
+            self.name
+        );
+        self.metrics.failure("collect", "permanent");
+        tracing::error!(destination = %self.name, id = %hex::encode(record.id), nonce = record.nonce, origin = record.origin, %reason, "message parked as failed");
+        // No attempts left: the store parks it as failed with the reason.
+        let parked = self
+            .store
+            .record_failure(
+                &record.id,
+                MessageState::Pending,
+                &reason,
+                Duration::ZERO,
+                0,
+            )
+            .await?;
+        Ok(Some(parked == Some(MessageState::Failed)))
     }
 }

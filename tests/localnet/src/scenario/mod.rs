@@ -75,6 +75,11 @@ impl Demo {
     /// Starts the chains, deploys and configures the bridges, and starts three validators and
     /// a relayer, printing each step.
     pub async fn start(options: DemoOptions, progress: Progress) -> Result<Self> {
+        // What the later steps need, checked before anything starts.
+        crate::daemons::trestle_binary()?;
+        if options.solana {
+            crate::solana::program_so()?;
+        }
         progress.step("Starting two anvil chains and deploying the Solidity bridge");
         let evm = EvmNetwork::builder()
             .chain("a", DOMAIN_A, 31_337)

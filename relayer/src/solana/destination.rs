@@ -30,6 +30,7 @@ use trestle_solana::{Commitment, Landed, SolanaClient, TransactionRequest};
 use super::onchain;
 
 mod collect;
+mod message;
 use crate::config::{ChainConfig, Config, RelayerConfig, RouteConfig};
 use crate::error::{Error, Result};
 use crate::indexer::pause;
@@ -457,7 +458,7 @@ impl SolanaDestination {
         };
         self.forget(&record.id);
         if receipt.status == ReceiptStatus::Received {
-            self.execute_message(record).await;
+            self.execute_message(record).await?;
         }
         let to = match receipt.status {
             ReceiptStatus::Queued => MessageState::Queued,
@@ -485,23 +486,6 @@ impl SolanaDestination {
     fn forget(&self, id: &[u8; 32]) {
         if let Ok(mut w) = self.waiting.lock() {
             w.remove(id);
-        }
-    }
-
-    /// Hands a delivered arbitrary message to its recipient program (best effort: a recipient
-    /// that needs accounts of its own is called by its application with them).
-    async fn execute_message(&self, record: &MessageRecord) {
-        let Ok(message) = record.message() else {
-            return;
-        };
-        let call = ix::execute_message(&self.program, &message, &[]);
-        match self.land(vec![call], "execute_message").await {
-            Ok(landed) => {
-                tracing::info!(destination = %self.name, tx = %landed.id, id = %hex::encode(record.id), "message handed to its recipient")
-            }
-            Err(e) => {
-                tracing::info!(destination = %self.name, id = %hex::encode(record.id), error = %e, "recipient not called (it may need its own accounts); the message is delivered")
-            }
         }
     }
 

@@ -61,16 +61,44 @@ pub(crate) fn init_logs() {
         .try_init();
 }
 
+/// The example message recipient built by `contracts/solana/build.sh` next to the bridge
+/// (`trestle_example_recipient.so`), loaded at [`RECIPIENT_ID`] by
+/// [`SolanaNet::start_with_recipient`].
+pub(crate) fn recipient_so() -> PathBuf {
+    let path = program_so().with_file_name("trestle_example_recipient.so");
+    assert!(
+        path.is_file(),
+        "{} is missing: run contracts/solana/build.sh",
+        path.display()
+    );
+    path
+}
+
+/// Where the example recipient is loaded.
+pub(crate) const RECIPIENT_ID: [u8; 32] = [0x77; 32];
+
 impl SolanaNet {
     pub(crate) async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// [`SolanaNet::start`] with the example message recipient loaded at [`RECIPIENT_ID`].
+    pub(crate) async fn start_with_recipient() -> Self {
+        Self::start_with(Some(recipient_so())).await
+    }
+
+    async fn start_with(recipient: Option<PathBuf>) -> Self {
         init_logs();
         let so = program_so();
         let payer = SolanaSigner::generate().unwrap();
         let authority = payer.pubkey().to_string();
         let node = tokio::task::spawn_blocking(move || {
-            SolanaValidator::builder()
-                .upgradeable_program(LOCAL_PROGRAM_ID, so, authority)
-                .spawn()
+            let mut builder =
+                SolanaValidator::builder().upgradeable_program(LOCAL_PROGRAM_ID, so, authority);
+            if let Some(recipient) = recipient {
+                builder = builder.bpf_program(SolanaAddress(RECIPIENT_ID).to_string(), recipient);
+            }
+            builder.spawn()
         })
         .await
         .unwrap()

@@ -1,0 +1,37 @@
+//! Arbitrary messages on a Solana destination: `deliver` only records them (receipt
+//! `received`); the worker then lands `execute_message`, which calls the recipient program
+//! signed by the bridge's messenger PDA (receipt `message_executed`).
+
+use trestle_bridge::solana::relay as ix;
+
+use super::SolanaDestination;
+use crate::error::Result;
+use crate::store::MessageRecord;
+
+impl SolanaDestination {
+    /// Hands a delivered arbitrary message to its recipient program, with no accounts of the
+    /// recipient's own (a recipient that needs some is called by its application, with them).
+    ///
+    /// A call the node or the program refuses (the recipient fails, or needs accounts) leaves
+    /// the message delivered, as a failed recipient call on an EVM destination does: the
+    /// receipt stays `received` and anyone may call `execute_message` again; it is logged and
+    /// counted. A call that could not be sent or confirmed (RPC error, timeout, expired
+    /// blockhash) is an error: the confirm stage is retried with backoff and reads the
+    /// receipt again first, so the recipient is never called twice.
+    pub(super) async fn execute_message(&self, record: &MessageRecord) -> Result<()> {
+        let message = record.message()?;
+        let call = ix::execute_message(&self.program, &message, &[]);
+        match self.land(vec![call], "execute_message").await {
+            Ok(landed) => {
+                tracing::info!(destination = %self.name, tx = %landed.id, id = %hex::encode(record.id), "message handed to its recipient");
+                Ok(())
+            }
+            Err(e) if e.is_retryable() => Err(e),
+            Err(e) => {
+                self.metrics.failure("execute_message", "permanent");
+                tracing::warn!(destination = %self.name, id = %hex::encode(record.id), recipient = %hex::encode(message.recipient.0), error = %e, "the recipient program refused the message; it is delivered and anyone may call execute_message again (with the accounts the recipient needs)");
+                Ok(())
+            }
+        }
+    }
+}

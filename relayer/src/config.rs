@@ -357,6 +357,11 @@ pub struct RelayerConfig {
     /// How often the queues are worked, in milliseconds. Default 1,000.
     #[serde(default = "default_tick_ms")]
     pub poll_interval_ms: u64,
+    /// How soon a message indexed in the last 10 s whose attestations are not all there yet
+    /// is asked for them again (validators usually sign within a poll of finality), in
+    /// milliseconds; older ones wait `poll_interval_ms`. Default 25.
+    #[serde(default = "default_attestation_poll_ms")]
+    pub attestation_poll_ms: u64,
     /// A `deliver` transaction not mined this long after its last broadcast is replaced with
     /// a fee bump (same nonce), in milliseconds. Default 60,000.
     #[serde(default = "default_replace_after_ms")]
@@ -365,6 +370,10 @@ pub struct RelayerConfig {
     /// required when a route ends at a Solana chain.
     #[serde(default)]
     pub solana: Option<SolanaKeyConfig>,
+}
+
+fn default_attestation_poll_ms() -> u64 {
+    25
 }
 
 fn default_replace_after_ms() -> u64 {
@@ -480,6 +489,12 @@ impl Config {
             if r.poll_interval_ms == 0 {
                 return Err(Error::config(
                     "relayer.poll_interval_ms",
+                    "must not be zero",
+                ));
+            }
+            if r.attestation_poll_ms == 0 {
+                return Err(Error::config(
+                    "relayer.attestation_poll_ms",
                     "must not be zero",
                 ));
             }

@@ -12,6 +12,7 @@ mod concurrent;
 mod confirm;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,6 @@ use trestle_evm::{EvmChain, EvmSender, Fees, PendingTx, TxRequest};
 use crate::bridge::{self, DeliveryStatus};
 use crate::config::{Config, RelayerConfig, RouteConfig};
 use crate::error::{Error, Result};
-use crate::indexer::pause;
 use crate::metrics::Metrics;
 use crate::store::{MessageRecord, MessageState, Store, Submission, now_ms};
 
@@ -53,6 +53,9 @@ pub struct Destination {
     store: Store,
     metrics: Arc<Metrics>,
     http: reqwest::Client,
+    /// Set by a collect pass that left recently indexed messages waiting for attestations:
+    /// the worker then pauses `attestation_poll_ms` instead of a whole tick.
+    waiting: AtomicBool,
 }
 
 const CLAIM_LEASE: Duration = Duration::from_secs(120);
@@ -114,14 +117,19 @@ impl Destination {
                         what: "building the HTTP client".into(),
                         source: std::io::Error::other(e),
                     })?,
+                waiting: AtomicBool::new(false),
             });
         }
         Ok(out)
     }
 
-    /// Works the queues until shutdown.
+    /// Works the queues until shutdown: again at once while work moves; when idle after one
+    /// tick (`poll_interval_ms`), or `attestation_poll_ms` while recently indexed messages
+    /// wait for attestations, or as soon as this process's indexer records new messages.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let tick = Duration::from_millis(self.settings.poll_interval_ms);
+        let soon = Duration::from_millis(self.settings.attestation_poll_ms).min(tick);
+        let mut indexed = self.store.indexed_signal();
         let mut ticks: u64 = 0;
         let mut refreshed: Option<Instant> = None;
         loop {
@@ -134,8 +142,20 @@ impl Destination {
                 self.refresh_balance().await;
             }
             ticks = ticks.wrapping_add(1);
-            if (!worked || *shutdown.borrow()) && pause(&mut shutdown, tick).await {
+            if *shutdown.borrow() {
                 return;
+            }
+            if !worked {
+                let idle = if self.waiting.swap(false, Ordering::Relaxed) {
+                    soon
+                } else {
+                    tick
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(idle) => {}
+                    Ok(()) = indexed.changed() => {}
+                    _ = shutdown.changed() => return,
+                }
             }
         }
     }

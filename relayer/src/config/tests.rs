@@ -79,6 +79,7 @@ fn valid_config_parses_with_defaults() {
     assert_eq!(r.batch_size, 4);
     assert_eq!(r.max_attempts, 8);
     assert_eq!(r.replace_after_ms, 60_000);
+    assert_eq!(r.attestation_poll_ms, 25);
     let a = c.chain("anvil-a").unwrap();
     let evm = a.evm_config();
     assert_eq!(evm.name, "anvil-a");
@@ -197,6 +198,11 @@ fn bad_values_name_their_key() {
             "batch_size = 4",
             "replace_after_ms = 0",
             "relayer.replace_after_ms",
+        ),
+        (
+            "batch_size = 4",
+            "attestation_poll_ms = 0",
+            "relayer.attestation_poll_ms",
         ),
         (
             "batch_size = 4",

@@ -9,6 +9,9 @@
 //! is kept. The pass persists in two commits: the new signatures, then the moves to `ready`
 //! (a message is never `ready` without its stored signatures).
 
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
 use trestle_bridge::Attestation;
 use trestle_bridge::signatures::recover_strict;
 
@@ -17,10 +20,14 @@ use super::{Destination, Route};
 use crate::api::AttestationsResponse;
 use crate::config::ValidatorEndpoint;
 use crate::error::Result;
-use crate::store::{MessageRecord, MessageState, SignatureRecord};
+use crate::store::{MessageRecord, MessageState, SignatureRecord, now_ms};
 
 /// The fewest pending messages one collect pass claims (more when `batch_size` is larger).
 const COLLECT_CLAIM: usize = 32;
+
+/// How long after indexing a message waiting for attestations is asked again after
+/// `attestation_poll_ms` rather than after a tick.
+const RECENT_MS: i64 = 10_000;
 
 /// One claimed message during a collect pass.
 struct Job {
@@ -224,13 +231,23 @@ impl Destination {
                 }
             }
         }
-        let ids: Vec<[u8; 32]> = waiting.iter().map(|j| j.record.id).collect();
-        if let Err(e) = self
-            .store
-            .defer_many(&ids, MessageState::Pending, self.tick())
-            .await
-        {
-            tracing::warn!(error = %e, "cannot defer messages");
+        // Recently indexed messages are asked again soon (their validators are likely just
+        // behind); the others, whose validators may be down, a tick later.
+        let (young, old): (Vec<&Job>, Vec<&Job>) = waiting
+            .iter()
+            .partition(|j| now_ms().saturating_sub(j.record.created_at) < RECENT_MS);
+        let soon = Duration::from_millis(self.settings.attestation_poll_ms);
+        for (group, delay) in [(young, soon), (old, self.tick())] {
+            let ids: Vec<[u8; 32]> = group.iter().map(|j| j.record.id).collect();
+            if let Err(e) = self
+                .store
+                .defer_many(&ids, MessageState::Pending, delay)
+                .await
+            {
+                tracing::warn!(error = %e, "cannot defer messages");
+            } else if !ids.is_empty() && delay == soon {
+                self.waiting.store(true, Ordering::Relaxed);
+            }
         }
         moved
     }

@@ -229,6 +229,7 @@ pub(crate) fn config(
             backoff_initial_ms: 200,
             backoff_max_ms: 2_000,
             poll_interval_ms: 100,
+            attestation_poll_ms: 25,
             replace_after_ms: 60_000,
             solana: None,
         }),

@@ -91,4 +91,22 @@ impl DestinationSet {
         let set = self.read(origin, origin_bridge).await?;
         Ok(set.validators.contains(signer).then_some(set.epoch))
     }
+
+    /// Whether the destination has delivered the message `id` (`origin`, `nonce`): EVM
+    /// `delivered(origin, nonce)`, Solana the message's `Receipt` account at `confirmed`.
+    pub async fn delivered(&self, origin: u32, nonce: u64, id: &[u8; 32]) -> Result<bool> {
+        match self {
+            DestinationSet::Evm { chain, bridge } => {
+                crate::bridge::delivered(chain, *bridge, origin, nonce).await
+            }
+            DestinationSet::Solana { client, program } => Ok(crate::solana::onchain::receipt(
+                client,
+                program,
+                id,
+                trestle_solana::Commitment::Confirmed,
+            )
+            .await?
+            .is_some()),
+        }
+    }
 }

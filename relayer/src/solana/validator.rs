@@ -7,10 +7,12 @@
 //!
 //! Like the EVM validator it follows the destination's current set for this origin
 //! ([`crate::remote_set`]): it signs a route's messages only while that set holds its key, and
-//! for that set's epoch; a destination it cannot read is left out of the pass.
+//! for that set's epoch; a destination it cannot read is left out of the pass. After a
+//! rotation that kept it, it signs again, for the new epoch, what it signed under an older one
+//! and the destination has not delivered yet.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -47,6 +49,8 @@ pub struct SolanaValidator {
     routes: Vec<SignedRoute>,
     store: Store,
     metrics: Arc<Metrics>,
+    /// `(destination, epoch)` -> the lowest nonce [`SolanaValidator::resign`] has not settled.
+    resign_from: Mutex<BTreeMap<(u32, u64), u64>>,
 }
 
 impl SolanaValidator {
@@ -104,6 +108,7 @@ impl SolanaValidator {
             routes,
             store: store.clone(),
             metrics: metrics.clone(),
+            resign_from: Mutex::new(BTreeMap::new()),
         }))
     }
 
@@ -134,11 +139,20 @@ impl SolanaValidator {
         if destinations.is_empty() {
             return Ok(0);
         }
+        let mut signed = 0;
+        for &(destination, epoch) in &active {
+            match self.resign(destination, epoch).await {
+                Ok(n) => signed += n,
+                Err(e) => {
+                    tracing::warn!(chain = %self.origin.name, destination, error = %e, "cannot sign again for the new epoch now");
+                    self.metrics.failure("attest", "retryable");
+                }
+            }
+        }
         let todo = self
             .store
             .unattested(self.origin.domain, &destinations, &signer, 100)
             .await?;
-        let mut signed = 0;
         for record in todo {
             match self.attest(&record, &active).await {
                 Ok(n) => signed += n,
@@ -152,6 +166,62 @@ impl SolanaValidator {
                 }
             }
         }
+        Ok(signed)
+    }
+
+    /// After a rotation that kept this validator: signs again, for the new `epoch`, the
+    /// messages to `destination` it signed under an older one and that the destination has
+    /// not delivered yet (else they would wait for signatures of the new members only).
+    /// Delivered ones are passed over; each message is looked at once per epoch.
+    async fn resign(&self, destination: u32, epoch: u64) -> Result<usize> {
+        let Some(route) = self.routes.iter().find(|r| r.destination == destination) else {
+            return Ok(0);
+        };
+        let from = self
+            .resign_from
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(destination, epoch))
+            .copied()
+            .unwrap_or(0);
+        let todo = self
+            .store
+            .attested_before_epoch(
+                self.origin.domain,
+                destination,
+                epoch,
+                &self.signer.address().0,
+                from,
+                100,
+            )
+            .await?;
+        let mut settled = from;
+        let mut signed = 0;
+        for record in todo {
+            if !route
+                .set
+                .delivered(record.origin, record.nonce, &record.id)
+                .await?
+            {
+                match self.attest(&record, &[(destination, epoch)]).await {
+                    Ok(n) => {
+                        if n > 0 {
+                            tracing::info!(chain = %self.origin.name, nonce = record.nonce, epoch, "signed again for the destination's new epoch");
+                        }
+                        signed += n;
+                    }
+                    Err(e) => {
+                        tracing::warn!(chain = %self.origin.name, nonce = record.nonce, error = %e, "not signed again for the new epoch");
+                        break;
+                    }
+                }
+            }
+            settled = record.nonce.saturating_add(1);
+        }
+        self.resign_from
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((destination, epoch), settled);
         Ok(signed)
     }
 

@@ -512,7 +512,8 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
 /// Also: the validator follows the EVM destination's current set for the Solana origin
 /// (`remote(origin)`), not the route's configured one: the destination holds epoch 2 with
 /// signers 5 and 7 while the route still says epoch 1 with 5, 6 and 7, so signer 5 signs for
-/// epoch 2 and signer 6 (no longer a member) signs nothing.
+/// epoch 2 and signer 6 (no longer a member) signs nothing; after a rotation to epoch 3 that
+/// keeps signer 5, it signs the undelivered message again for epoch 3.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
     let sol = SolanaNet::start().await;
@@ -690,6 +691,29 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
         assert_eq!(dropped.step().await.unwrap(), 0);
     }
     assert_eq!(store.attestation_count().await.unwrap(), 1);
+    // A rotation to epoch 3 that keeps signer 5: the undelivered message is signed again, for
+    // epoch 3, once.
+    let rotate = vec![
+        Bridge::setValidatorSetCall::new((
+            DOMAIN_SOL,
+            3u64,
+            rotated.iter().map(|v| addr(*v)).collect(),
+            2u8,
+        ))
+        .abi_encode(),
+    ];
+    govern_evm(&anvil, &chain, evm_bridge_address, &rotate).await;
+    assert_eq!(validator.step().await.unwrap(), 1);
+    assert_eq!(validator.step().await.unwrap(), 0);
+    let mut epochs: Vec<u64> = store
+        .attestations(&real.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.epoch)
+        .collect();
+    epochs.sort();
+    assert_eq!(epochs, vec![2, 3]);
     store.close().await;
 }
 

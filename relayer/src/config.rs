@@ -54,7 +54,9 @@ use trestle_evm::{EvmChainConfig, Finality, Preset};
 
 use crate::error::{Error, Result};
 
+mod low_balance;
 mod solana;
+pub use low_balance::parse_amount;
 pub use solana::{ChainToml, SolanaChainConfig, SolanaCommitment, SolanaKeyConfig};
 
 /// The whole configuration file.
@@ -195,6 +197,11 @@ pub struct ChainConfig {
     /// Poll interval of the indexer and receipt waits, in milliseconds. Default: preset's.
     #[serde(default)]
     pub poll_interval_ms: Option<u64>,
+    /// Warn (log and `trestle_wallet_balance_low{chain} 1`) while the relayer's submitting
+    /// key on this destination holds less than this, in the chain's native unit as a decimal
+    /// string: ether on EVM chains, SOL on Solana (`"0.5"`). Default: no warning.
+    #[serde(default)]
+    pub low_balance: Option<String>,
     /// Solana chains (`kind = "solana"`): the program id (written as `bridge`) and the
     /// commitment; `None` for EVM chains. `bridge` and `chain_id` are unused (zero) then.
     #[serde(skip)]
@@ -206,6 +213,17 @@ fn default_index_batch() -> u64 {
 }
 
 impl ChainConfig {
+    /// `low_balance` in base units (wei, lamports); `None` when unset or not a valid amount
+    /// (which [`Config::validate`] refuses).
+    pub fn low_balance_units(&self) -> Option<u128> {
+        let decimals = if self.solana.is_some() {
+            low_balance::SOLANA_DECIMALS
+        } else {
+            low_balance::EVM_DECIMALS
+        };
+        parse_amount(self.low_balance.as_deref()?, decimals).ok()
+    }
+
     /// The bridge as a 32-byte universal address (the origin bridge of attestation digests):
     /// the EVM contract left-padded, or the Solana program id.
     pub fn bridge_address(&self) -> trestle_core::chain::UniversalAddress {
@@ -540,7 +558,15 @@ impl Config {
         let chains: Vec<String> = self
             .chains
             .iter()
-            .map(|c| format!("{} (domain {})", c.name, c.domain))
+            .map(|c| match &c.low_balance {
+                Some(low) => format!(
+                    "{} (domain {}, low_balance {low} {})",
+                    c.name,
+                    c.domain,
+                    if c.solana.is_some() { "SOL" } else { "ether" }
+                ),
+                None => format!("{} (domain {})", c.name, c.domain),
+            })
             .collect();
         let routes: Vec<String> = self
             .routes
@@ -619,6 +645,14 @@ impl Config {
                     key("domain"),
                     format!("domain {} is also chain `{other}`", c.domain),
                 ));
+            }
+            if let Some(text) = &c.low_balance {
+                let decimals = if c.kind == ChainKind::Solana || c.solana.is_some() {
+                    low_balance::SOLANA_DECIMALS
+                } else {
+                    low_balance::EVM_DECIMALS
+                };
+                parse_amount(text, decimals).map_err(|e| Error::config(key("low_balance"), e))?;
             }
             if c.kind == ChainKind::Solana || c.solana.is_some() {
                 validate_solana_chain(c, &key)?;

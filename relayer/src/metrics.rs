@@ -35,6 +35,9 @@ pub struct Metrics {
     pub delivery_latency: Histogram,
     /// Native balance of the relayer's wallet on each destination, in ether.
     pub wallet_balance: Family<Labels, Gauge<f64, AtomicU64>>,
+    /// 1 while the relayer's wallet on a destination holds less than the chain's
+    /// `low_balance`, else 0 (only for chains with `low_balance` set).
+    pub wallet_balance_low: Family<Labels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -56,6 +59,7 @@ impl Metrics {
         let failures = Family::<Labels, Counter>::default();
         let delivery_latency = Histogram::new(exponential_buckets(1.0, 2.0, 14));
         let wallet_balance = Family::<Labels, Gauge<f64, AtomicU64>>::default();
+        let wallet_balance_low = Family::<Labels, Gauge>::default();
         registry.register(
             "indexed_height",
             "Indexer cursor height",
@@ -93,6 +97,11 @@ impl Metrics {
             "Native balance of the relayer wallet",
             wallet_balance.clone(),
         );
+        registry.register(
+            "wallet_balance_low",
+            "1 while the relayer wallet holds less than the chain's low_balance",
+            wallet_balance_low.clone(),
+        );
         Self {
             registry,
             indexed_height,
@@ -104,6 +113,42 @@ impl Metrics {
             failures,
             delivery_latency,
             wallet_balance,
+            wallet_balance_low,
+        }
+    }
+
+    /// Records the relayer wallet's balance on `chain`: `units` base units (wei, lamports) of
+    /// a native unit with `decimals` decimals. With a `low` threshold (base units), sets
+    /// `wallet_balance_low` and logs once per crossing: a warning when the balance drops
+    /// below it, an info when it is back at or above it.
+    pub fn wallet_balance(&self, chain: &str, units: u128, decimals: u32, low: Option<u128>) {
+        let scale = 10f64.powi(i32::try_from(decimals).unwrap_or(0));
+        let label = vec![("chain", chain.to_owned())];
+        self.wallet_balance
+            .get_or_create(&label)
+            .set(units as f64 / scale);
+        let Some(low) = low else { return };
+        let is_low = units < low;
+        let was_low = self
+            .wallet_balance_low
+            .get_or_create(&label)
+            .set(i64::from(is_low))
+            == 1;
+        let (balance, threshold) = (units as f64 / scale, low as f64 / scale);
+        if is_low && !was_low {
+            tracing::warn!(
+                chain,
+                balance,
+                low_balance = threshold,
+                "relayer wallet balance is below low_balance; top it up"
+            );
+        } else if was_low && !is_low {
+            tracing::info!(
+                chain,
+                balance,
+                low_balance = threshold,
+                "relayer wallet balance is back above low_balance"
+            );
         }
     }
 

@@ -56,9 +56,17 @@ pub struct Destination {
     /// Set by a collect pass that left recently indexed messages waiting for attestations:
     /// the worker then pauses `attestation_poll_ms` instead of a whole tick.
     waiting: AtomicBool,
+    /// The chain's `low_balance`, in wei.
+    low_balance: Option<u128>,
 }
 
 const CLAIM_LEASE: Duration = Duration::from_secs(120);
+
+/// The most `deliver`/`deliverBatch` transactions one submit pass sends (of `batch_size`
+/// messages each), concurrently and without waiting for earlier ones to be mined: the
+/// sender's nonce manager gives each its own nonce, and each is recorded as soon as it is
+/// sent. The confirm step claims as many messages per pass.
+pub(super) const BATCHES_PER_PASS: usize = 4;
 
 impl Destination {
     /// One worker per destination chain that some route ends at. `senders` holds the
@@ -118,6 +126,7 @@ impl Destination {
                         source: std::io::Error::other(e),
                     })?,
                 waiting: AtomicBool::new(false),
+                low_balance: dest.low_balance_units(),
             });
         }
         Ok(out)
@@ -296,7 +305,8 @@ impl Destination {
     // ------------------------------------------------------------------ submit
 
     async fn stage_submit(&self) -> bool {
-        let limit = u32::try_from(self.settings.batch_size).unwrap_or(1);
+        let batch_size = self.settings.batch_size.max(1);
+        let limit = u32::try_from(batch_size.saturating_mul(BATCHES_PER_PASS)).unwrap_or(u32::MAX);
         let records = self.claim(MessageState::Ready, limit).await;
         if records.is_empty() {
             return false;
@@ -326,16 +336,48 @@ impl Destination {
         if items.is_empty() {
             return true;
         }
-        let data = match items.as_slice() {
-            [(record, signatures)] => bridge::deliver_calldata(&record.encoded, signatures),
-            _ => bridge::deliver_batch_calldata(
-                &items
-                    .iter()
-                    .map(|(r, s)| (r.encoded.clone(), s.clone()))
-                    .collect::<Vec<_>>(),
-            ),
-        };
-        match self.sender.send(TxRequest::call(self.bridge, data)).await {
+        let mut batches: Vec<Vec<(MessageRecord, Vec<u8>)>> = Vec::new();
+        let mut rest = items.into_iter().peekable();
+        while rest.peek().is_some() {
+            batches.push(rest.by_ref().take(batch_size).collect());
+        }
+        // Sent at once (each gets its own nonce); each is recorded once its send returns.
+        let sent = concurrent::bounded(
+            batches
+                .iter()
+                .map(|batch| {
+                    let data = match batch.as_slice() {
+                        [(record, signatures)] => {
+                            bridge::deliver_calldata(&record.encoded, signatures)
+                        }
+                        _ => bridge::deliver_batch_calldata(
+                            &batch
+                                .iter()
+                                .map(|(r, s)| (r.encoded.clone(), s.clone()))
+                                .collect::<Vec<_>>(),
+                        ),
+                    };
+                    let (sender, bridge) = (self.sender.clone(), self.bridge);
+                    async move { sender.send(TxRequest::call(bridge, data)).await }
+                })
+                .collect(),
+            BATCHES_PER_PASS,
+        )
+        .await;
+        for (batch, sent) in batches.iter().zip(sent) {
+            let sent = match sent {
+                Some(sent) => sent.map_err(Error::from),
+                None => Err(task_ended("deliver")),
+            };
+            self.record_sent(batch, sent).await;
+        }
+        true
+    }
+
+    /// Records a sent delivery transaction (for replacement) and moves its messages to
+    /// `submitted`, or counts a failed send against each.
+    async fn record_sent(&self, items: &[(MessageRecord, Vec<u8>)], sent: Result<PendingTx>) {
+        match sent {
             Ok(pending) => {
                 tracing::info!(destination = %self.name, tx = %pending.id(), messages = items.len(), "deliver sent");
                 if let Err(e) = self
@@ -361,13 +403,11 @@ impl Destination {
                 }
             }
             Err(e) => {
-                let e = Error::from(e);
-                for (record, _) in &items {
+                for (record, _) in items {
                     self.fail(record, MessageState::Ready, "submit", &e).await;
                 }
             }
         }
-        true
     }
 
     /// Checks the destination first (a crash after a send may have delivered it already:
@@ -573,11 +613,9 @@ impl Destination {
     async fn refresh_balance(&self) {
         let account = UniversalAddress::from_evm(self.sender.address().0);
         if let Ok(balance) = self.chain.native_balance(&account).await {
-            let ether = balance.to_string().parse::<f64>().unwrap_or(0.0) / 1e18;
+            let wei = u128::try_from(balance).unwrap_or(u128::MAX);
             self.metrics
-                .wallet_balance
-                .get_or_create(&vec![("chain", self.name.clone())])
-                .set(ether);
+                .wallet_balance(&self.name, wei, 18, self.low_balance);
         }
     }
 }

@@ -181,7 +181,7 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<Outcome> {
                 "relayer": config.relayer.is_some(),
             },
             "keys": keys,
-            "chains": config.chains.iter().map(|c| json!({"name": c.name, "domain": c.domain})).collect::<Vec<_>>(),
+            "chains": config.chains.iter().map(|c| json!({"name": c.name, "domain": c.domain, "low_balance": c.low_balance})).collect::<Vec<_>>(),
             "routes": config.routes.iter().map(|r| json!({"from": r.from, "to": r.to, "epoch": r.epoch, "threshold": r.threshold})).collect::<Vec<_>>(),
         }),
     ))

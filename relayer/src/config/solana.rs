@@ -111,6 +111,8 @@ pub struct ChainToml {
     index_batch_blocks: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     poll_interval_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    low_balance: Option<String>,
 }
 
 impl TryFrom<ChainToml> for ChainConfig {
@@ -178,6 +180,7 @@ impl TryFrom<ChainToml> for ChainConfig {
             start_block: t.start_block,
             index_batch_blocks: t.index_batch_blocks,
             poll_interval_ms: t.poll_interval_ms,
+            low_balance: t.low_balance,
             solana,
         })
     }
@@ -202,6 +205,7 @@ impl From<ChainConfig> for ChainToml {
             start_block: c.start_block,
             index_batch_blocks: c.index_batch_blocks,
             poll_interval_ms: c.poll_interval_ms,
+            low_balance: c.low_balance,
         }
     }
 }
@@ -350,6 +354,19 @@ keystore = "relayer.json"
             "[relayer.solana]\nkeystore = \"s.json\"\nprivate_key = \"x\"\n",
         ));
         assert!(reason.contains("unknown field `private_key`"), "{reason}");
+    }
+
+    #[test]
+    fn solana_low_balance_is_in_sol() {
+        let c = Config::parse(&text(&sol("low_balance = \"0.25\""), SOLANA_KEY)).unwrap();
+        assert_eq!(
+            c.chain("sol").unwrap().low_balance_units(),
+            Some(250_000_000)
+        );
+        assert!(c.summary().contains("low_balance 0.25 SOL"));
+        // Lamports have 9 decimals: a 10th is refused, naming the key.
+        let bad = text(&sol("low_balance = \"0.0000000001\""), SOLANA_KEY);
+        assert_eq!(key_of(&bad), "chains[1].low_balance");
     }
 
     #[test]

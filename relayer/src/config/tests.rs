@@ -304,3 +304,39 @@ fn standby_validators_are_endpoints_outside_the_expected_set() {
         "routes[0].standby[0].url"
     );
 }
+
+#[test]
+fn low_balance_is_parsed_exactly_and_bad_values_name_the_key() {
+    let c = Config::parse(&with(
+        "finality = \"finalized\"",
+        "finality = \"finalized\"\nlow_balance = \"0.5\"",
+    ))
+    .unwrap();
+    assert_eq!(c.chains[0].low_balance_units(), None);
+    assert_eq!(
+        c.chains[1].low_balance_units(),
+        Some(500_000_000_000_000_000)
+    );
+    assert!(
+        c.summary()
+            .contains("anvil-b (domain 2, low_balance 0.5 ether)")
+    );
+    for bad in [
+        "\"-1\"",
+        "\"0.5 ether\"",
+        "\"1e18\"",
+        "\"0.0000000000000000001\"",
+    ] {
+        let text = with(
+            "finality = \"finalized\"",
+            &format!("finality = \"finalized\"\nlow_balance = {bad}"),
+        );
+        assert_eq!(key_of(&text), "chains[1].low_balance", "{bad}");
+    }
+    // A number instead of a decimal string is a parse error naming the key.
+    let text = with(
+        "finality = \"finalized\"",
+        "finality = \"finalized\"\nlow_balance = 0.5",
+    );
+    assert!(parse_reason(&text).contains("low_balance"));
+}

@@ -68,6 +68,8 @@ pub struct SolanaDestination {
     metrics: Arc<Metrics>,
     http: reqwest::Client,
     waiting: Mutex<HashMap<[u8; 32], Instant>>,
+    /// The chain's `low_balance`, in lamports.
+    low_balance: Option<u128>,
 }
 
 impl SolanaDestination {
@@ -121,6 +123,7 @@ impl SolanaDestination {
                     source: std::io::Error::other(e),
                 })?,
             waiting: Mutex::new(HashMap::new()),
+            low_balance: chain.low_balance_units(),
         })
     }
 
@@ -576,9 +579,7 @@ impl SolanaDestination {
     async fn refresh_balance(&self) {
         if let Ok(lamports) = self.client.balance(&self.payer.pubkey()).await {
             self.metrics
-                .wallet_balance
-                .get_or_create(&vec![("chain", self.name.clone())])
-                .set(lamports as f64 / 1e9);
+                .wallet_balance(&self.name, u128::from(lamports), 9, self.low_balance);
         }
     }
 }

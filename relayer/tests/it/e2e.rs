@@ -187,6 +187,7 @@ pub(crate) fn chain_config(
         finality: None,
         start_block: 0,
         index_batch_blocks: 50,
+        low_balance: None,
         poll_interval_ms: Some(100),
         solana: None,
     }

@@ -208,6 +208,7 @@ impl SolanaNet {
             finality: None,
             start_block: 0,
             index_batch_blocks: 1_000,
+            low_balance: None,
             poll_interval_ms: Some(200),
             solana: Some(SolanaChainConfig {
                 program: self.program.id,

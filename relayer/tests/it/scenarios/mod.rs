@@ -4,6 +4,7 @@
 //! mid-flight. Validators and relayers are the real daemons (in-process, or the `trestle`
 //! binary), every store SQLite unless the test says PostgreSQL.
 
+mod balance;
 mod failures;
 mod guardian;
 mod proxy;

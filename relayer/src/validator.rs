@@ -11,29 +11,25 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 use trestle_bridge::Attestation;
+use trestle_bridge::solana::BridgeProgram;
 use trestle_core::chain::{ChainEvent, UniversalAddress};
-use trestle_core::evm::{EvmAddress, EvmSigner};
+use trestle_core::evm::EvmSigner;
 use trestle_evm::EvmChain;
 
 use crate::bridge::{decode_message_sent, message_sent_filter};
 use crate::config::{ChainConfig, Config};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
+use crate::remote_set::DestinationSet;
 use crate::store::{AttestOutcome, AttestationRecord, MessageRecord, Store};
 
 /// A route this validator may sign for: the destination domain, and where to read the set
-/// the destination bridge holds for the origin (`remote(origin)`), whose epoch it signs for
-/// while it is a member.
+/// the destination holds for the origin (EVM `remote(origin)`, or the Solana program's
+/// `Remote` account), whose epoch it signs for while it is a member.
 #[derive(Debug, Clone)]
 struct SignedRoute {
     destination: u32,
-    /// The destination's EVM chain and bridge; `None` for a destination this daemon does not
-    /// read as an EVM chain (Solana): the configured `epoch` and membership are used then.
-    evm: Option<(Arc<EvmChain>, EvmAddress)>,
-    /// The route's configured epoch.
-    epoch: u64,
-    /// Whether the route's configured set holds the signer.
-    member: bool,
+    set: DestinationSet,
 }
 
 /// The validator of one origin chain.
@@ -69,11 +65,25 @@ impl Validator {
                 .filter(|r| r.endpoint(&signer.address()).is_some())
                 .filter_map(|r| {
                     let d = config.chain(&r.to)?;
+                    let set = match &d.solana {
+                        Some(settings) => match crate::solana::client(d) {
+                            Ok(client) => DestinationSet::Solana {
+                                client,
+                                program: BridgeProgram::new(settings.program),
+                            },
+                            Err(e) => {
+                                tracing::warn!(route = %format!("{} -> {}", r.from, r.to), error = %e, "cannot read the destination's validator set; not signing for it");
+                                return None;
+                            }
+                        },
+                        None => DestinationSet::Evm {
+                            chain: chains.get(&d.name)?.clone(),
+                            bridge: d.bridge,
+                        },
+                    };
                     Some(SignedRoute {
                         destination: d.domain,
-                        evm: chains.get(&d.name).map(|c| (c.clone(), d.bridge)),
-                        epoch: r.epoch,
-                        member: r.validators.iter().any(|v| v.address == signer.address()),
+                        set,
                     })
                 })
                 .collect();
@@ -174,11 +184,11 @@ impl Validator {
     /// not delivered yet (else they would wait for signatures of the new members only).
     /// Delivered ones are passed over; each message is looked at once per epoch.
     async fn resign(&self, destination: u32, epoch: u64, pass: &mut Pass) -> Result<usize> {
-        let Some((chain, bridge)) = self
+        let Some(set) = self
             .routes
             .iter()
             .find(|r| r.destination == destination)
-            .and_then(|r| r.evm.as_ref())
+            .map(|r| &r.set)
         else {
             return Ok(0);
         };
@@ -203,8 +213,9 @@ impl Validator {
         let mut settled = from;
         let mut signed = 0;
         for record in todo {
-            let delivered =
-                crate::bridge::delivered(chain, *bridge, record.origin, record.nonce).await?;
+            let delivered = set
+                .delivered(record.origin, record.nonce, &record.id)
+                .await?;
             if !delivered {
                 match self.attest(&record, &[(destination, epoch)], pass).await {
                     Ok(n) => {
@@ -234,19 +245,14 @@ impl Validator {
     async fn active_routes(&self) -> Vec<(u32, u64)> {
         let me = self.signer.address();
         let mut out = Vec::new();
+        let origin_bridge = UniversalAddress::from_evm(self.origin.bridge.0);
         for route in &self.routes {
-            let Some((chain, bridge)) = &route.evm else {
-                if route.member {
-                    out.push((route.destination, route.epoch));
+            match route.set.read(self.origin.domain, &origin_bridge).await {
+                Ok(set) if set.validators.contains(&me) => {
+                    out.push((route.destination, set.epoch));
                 }
-                continue;
-            };
-            match crate::bridge::remote(chain, *bridge, self.origin.domain).await {
-                Ok(remote) if remote.validators.contains(&me) => {
-                    out.push((route.destination, remote.epoch));
-                }
-                Ok(remote) => {
-                    tracing::debug!(chain = %self.origin.name, destination = route.destination, epoch = remote.epoch, "not in the destination's validator set; not signing for it");
+                Ok(set) => {
+                    tracing::debug!(chain = %self.origin.name, destination = route.destination, epoch = set.epoch, "not in the destination's validator set; not signing for it");
                 }
                 Err(e) => {
                     tracing::warn!(chain = %self.origin.name, destination = route.destination, error = %e, "cannot read the destination's validator set; not signing for it now");

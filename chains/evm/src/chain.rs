@@ -123,6 +123,8 @@ struct RpcReceipt {
     gas_used: U128,
     #[serde(default)]
     contract_address: Option<Address>,
+    #[serde(default)]
+    logs: Vec<alloy_rpc_types_eth::Log>,
 }
 
 /// One EVM chain: its configuration, finality rule and endpoint pool.
@@ -384,6 +386,16 @@ impl EvmChain {
 
     /// The receipt of a transaction, `None` while it is not included.
     pub async fn receipt(&self, hash: [u8; 32]) -> Result<Option<Receipt>, CoreError> {
+        Ok(self.receipt_with_logs(hash).await?.map(|(r, _)| r))
+    }
+
+    /// The receipt of a mined transaction and the logs it emitted (in log-index order, as
+    /// chain events), `None` while it is not mined. One `eth_getTransactionReceipt`: a caller
+    /// that needs the events of its own transaction reads them here instead of `eth_getLogs`.
+    pub async fn receipt_with_logs(
+        &self,
+        hash: [u8; 32],
+    ) -> Result<Option<(Receipt, Vec<ChainEvent>)>, CoreError> {
         let h = B256::from(hash);
         let raw: Option<RpcReceipt> = self
             .pool
@@ -397,7 +409,7 @@ impl EvmChain {
         let (Some(number), Some(block_hash)) = (r.block_number, r.block_hash) else {
             return Ok(None);
         };
-        Ok(Some(Receipt {
+        let receipt = Receipt {
             transaction_hash: r.transaction_hash.0,
             block_number: number.to::<u64>(),
             block_hash: block_hash.0,
@@ -405,7 +417,16 @@ impl EvmChain {
             success: r.status.is_none_or(|s| s == U64::from(1)),
             gas_used: u64::try_from(r.gas_used.to::<u128>()).unwrap_or(u64::MAX),
             contract_address: r.contract_address.map(|a| EvmAddress(a.0.0)),
-        }))
+        };
+        let mut logs = Vec::with_capacity(r.logs.len());
+        for log in r.logs {
+            if log.removed {
+                continue;
+            }
+            logs.push(self.to_event(log)?);
+        }
+        logs.sort_by_key(|e| e.index);
+        Ok(Some((receipt, logs)))
     }
 
     /// Whether the node knows the transaction at all (pending or mined).

@@ -163,3 +163,47 @@ async fn anvil_reorg_rolls_the_indexer_back() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_receipt_with_logs_gives_the_transactions_own_events() {
+    let anvil = anvil();
+    let chain = chain(&anvil).await;
+    let sender = EvmSender::new(chain.clone(), dev_signer(&anvil, 0));
+    let (token_address, _) = deploy_token(&sender, ether(100)).await;
+    let token = Erc20::new(token_address);
+    let bob = dev_address(&anvil, 1);
+    let p = token
+        .transfer(&sender, bob, U256::from(7u64))
+        .await
+        .unwrap();
+    let receipt = sender.wait(&p, WAIT).await.unwrap();
+
+    let (again, logs) = chain.receipt_with_logs(p.hash).await.unwrap().unwrap();
+    assert_eq!(again, receipt);
+    assert_eq!(chain.receipt(p.hash).await.unwrap(), Some(receipt));
+    // The same events `eth_getLogs` returns for that block and contract, nothing else.
+    let block = receipt.block_number;
+    let listed = chain
+        .logs(&LogFilter::contract(token_address), block, block)
+        .await
+        .unwrap();
+    assert_eq!(logs, listed);
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let transfer = Erc20::decode_transfer(&logs[0]).unwrap();
+    assert_eq!(
+        (transfer.from, transfer.to, transfer.value),
+        (sender.address(), bob, U256::from(7u64))
+    );
+    assert_eq!(logs[0].tx_id, trestle_core::chain::TxId::Evm(p.hash));
+
+    // A transaction without events (ether transfer) has a receipt and no logs; an unknown
+    // hash has neither.
+    let p = sender
+        .send(trestle_evm::TxRequest::transfer(bob, U256::from(1u64)))
+        .await
+        .unwrap();
+    sender.wait(&p, WAIT).await.unwrap();
+    let (_, none) = chain.receipt_with_logs(p.hash).await.unwrap().unwrap();
+    assert!(none.is_empty());
+    assert!(chain.receipt_with_logs([9; 32]).await.unwrap().is_none());
+}

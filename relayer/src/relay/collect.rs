@@ -66,7 +66,11 @@ impl Job {
 
 impl Destination {
     pub(super) async fn stage_collect(&self) -> bool {
-        let limit = self.settings.batch_size.max(COLLECT_CLAIM);
+        let limit = self
+            .settings
+            .batch_size
+            .saturating_mul(super::BATCHES_PER_PASS)
+            .max(COLLECT_CLAIM);
         let records = self
             .claim(
                 MessageState::Pending,

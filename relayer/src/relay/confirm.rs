@@ -4,17 +4,25 @@
 //! failure) when the transaction left it undelivered.
 //!
 //! A `deliverBatch` transaction carries many messages: its receipt is looked up once per
-//! pass, not once per message, and a stuck transaction is replaced once. The safe height is
-//! read once per pass, the statuses are asked all at once, and the moves of one pass are
-//! committed together per target state.
+//! pass, not once per message, and a stuck transaction is replaced once. The receipt's
+//! `MessageDelivered` logs of the destination bridge settle the messages they name (the
+//! status the bridge recorded in that very transaction); only the others (a batch item that
+//! failed, a message delivered by someone else) are asked with `statusOf`, all at once. The
+//! safe height is read once per pass, and the moves of one pass are committed together per
+//! target state.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::time::Duration;
 
+use alloy_sol_types::SolEvent;
+use trestle_bridge::evm_bindings::Bridge;
+use trestle_core::chain::{ChainEvent, UniversalAddress};
+use trestle_core::evm::EvmAddress;
 use trestle_evm::Receipt;
 
 use super::concurrent::{self, IN_FLIGHT};
-use super::{Destination, task_ended};
+use super::{BATCHES_PER_PASS, Destination, task_ended};
 use crate::bridge::{self, DeliveryStatus};
 use crate::error::{Error, Result};
 use crate::store::{MessageRecord, MessageState, now_ms};
@@ -27,13 +35,26 @@ const CONFIRM_CLAIM: usize = 32;
 struct Pass {
     /// The destination's safe height, read once.
     safe: Option<u64>,
-    /// By first-sent transaction hash: the receipt of whichever version was mined, or `None`.
-    receipts: BTreeMap<[u8; 32], Option<Receipt>>,
+    /// By first-sent transaction hash: the receipt of whichever version was mined and the
+    /// status of each message its `MessageDelivered` logs name, or `None`.
+    receipts: BTreeMap<[u8; 32], Option<Landed>>,
+}
+
+/// A mined delivery transaction.
+#[derive(Debug)]
+struct Landed {
+    receipt: Receipt,
+    /// By message id: the status the bridge emitted for it in this transaction.
+    outcomes: BTreeMap<[u8; 32], DeliveryStatus>,
 }
 
 impl Destination {
     pub(super) async fn stage_confirm(&self) -> bool {
-        let limit = self.settings.batch_size.max(CONFIRM_CLAIM);
+        let limit = self
+            .settings
+            .batch_size
+            .saturating_mul(BATCHES_PER_PASS)
+            .max(CONFIRM_CLAIM);
         let records = self
             .claim(
                 MessageState::Submitted,
@@ -45,10 +66,12 @@ impl Destination {
         }
         let mut pass = Pass::default();
         let mut landed: Vec<(MessageRecord, Receipt)> = Vec::new();
+        let mut settled: Vec<(MessageRecord, Receipt, DeliveryStatus)> = Vec::new();
         let mut waiting: Vec<[u8; 32]> = Vec::new();
         for record in records {
             match self.final_receipt(&record, &mut pass).await {
-                Ok(Some(receipt)) => landed.push((record, receipt)),
+                Ok(Some((receipt, Some(status)))) => settled.push((record, receipt, status)),
+                Ok(Some((receipt, None))) => landed.push((record, receipt)),
                 Ok(None) => waiting.push(record.id),
                 Err(e) => self.unconfirmed(&record, &e).await,
             }
@@ -73,7 +96,8 @@ impl Destination {
         )
         .await;
         let mut moves: Vec<(MessageState, Vec<MessageRecord>)> = Vec::new();
-        for ((record, receipt), status) in landed.into_iter().zip(statuses) {
+        let from_logs = settled.into_iter().map(|(r, t, s)| ((r, t), Some(Ok(s))));
+        for ((record, receipt), status) in landed.into_iter().zip(statuses).chain(from_logs) {
             let status = status.unwrap_or_else(|| Err(task_ended("statusOf")));
             match status.and_then(|s| settled_state(s, &receipt)) {
                 Ok(to) => match moves.iter_mut().find(|(state, _)| *state == to) {
@@ -127,27 +151,32 @@ impl Destination {
         }
     }
 
-    /// The receipt of the message's transaction once it is in a final block; `None` while it
-    /// is not mined or not final yet (a stuck one is replaced with a fee bump here).
+    /// The receipt of the message's transaction once it is in a final block, with the
+    /// message's status if that transaction's logs name it; `None` while it is not mined or
+    /// not final yet (a stuck one is replaced with a fee bump here).
     async fn final_receipt(
         &self,
         record: &MessageRecord,
         pass: &mut Pass,
-    ) -> Result<Option<Receipt>> {
+    ) -> Result<Option<(Receipt, Option<DeliveryStatus>)>> {
         let Some(hash) = record.tx_hash else {
             return Err(Error::CorruptRow(
                 "submitted message without tx hash".into(),
             ));
         };
-        let found = match pass.receipts.get(&hash) {
-            Some(found) => *found,
-            None => {
-                let found = self.lookup(&hash).await?;
-                pass.receipts.insert(hash, found);
-                found
-            }
-        };
-        let Some(receipt) = found else {
+        if let Entry::Vacant(slot) = pass.receipts.entry(hash) {
+            let found = self.lookup(&hash).await?.map(|(receipt, logs)| Landed {
+                receipt,
+                outcomes: delivered_outcomes(self.bridge, &logs),
+            });
+            slot.insert(found);
+        }
+        let found = pass
+            .receipts
+            .get(&hash)
+            .and_then(Option::as_ref)
+            .map(|l| (l.receipt, l.outcomes.get(&record.id).copied()));
+        let Some((receipt, outcome)) = found else {
             let age_ms = now_ms().saturating_sub(record.updated_at);
             if age_ms > 300_000 {
                 return Err(Error::Chain(trestle_core::Error::Timeout {
@@ -168,19 +197,19 @@ impl Destination {
         if receipt.block_number > safe {
             return Ok(None);
         }
-        Ok(Some(receipt))
+        Ok(Some((receipt, outcome)))
     }
 
     /// The receipt of whichever version of the transaction first sent as `root` was mined
     /// (the first and its fee-bump replacements, newest first). When none is and the latest
     /// has waited `replace_after_ms`, replaces it.
-    async fn lookup(&self, root: &[u8; 32]) -> Result<Option<Receipt>> {
+    async fn lookup(&self, root: &[u8; 32]) -> Result<Option<(Receipt, Vec<ChainEvent>)>> {
         let versions = self.store.submissions(root).await?;
         if versions.is_empty() {
-            return Ok(self.chain.receipt(*root).await?);
+            return Ok(self.chain.receipt_with_logs(*root).await?);
         }
         for version in versions.iter().rev() {
-            if let Some(r) = self.chain.receipt(version.tx_hash).await? {
+            if let Some(r) = self.chain.receipt_with_logs(version.tx_hash).await? {
                 return Ok(Some(r));
             }
         }
@@ -193,6 +222,43 @@ impl Destination {
         }
         Ok(None)
     }
+}
+
+/// The status of each message a transaction's `MessageDelivered` logs from `bridge` name
+/// (other contracts' logs, other events and malformed ones are ignored: those messages are
+/// asked with `statusOf`).
+fn delivered_outcomes(
+    bridge: EvmAddress,
+    logs: &[ChainEvent],
+) -> BTreeMap<[u8; 32], DeliveryStatus> {
+    let emitter = UniversalAddress::from_evm(bridge.0);
+    let mut out = BTreeMap::new();
+    for log in logs {
+        if log.emitter != emitter
+            || log.topics.first() != Some(&Bridge::MessageDelivered::SIGNATURE_HASH.0)
+        {
+            continue;
+        }
+        // Data: `uint64 nonce`, `Status status`, one 32-byte word each.
+        let word = (log.data.len() == 64).then(|| log.data.get(32..)).flatten();
+        let (Some(id), Some((last, zeros))) =
+            (log.topics.get(1), word.and_then(<[u8]>::split_last))
+        else {
+            continue;
+        };
+        if zeros.iter().any(|b| *b != 0) {
+            continue;
+        }
+        let status = match *last {
+            1 => DeliveryStatus::Executed,
+            2 => DeliveryStatus::Queued,
+            3 => DeliveryStatus::Failed,
+            4 => DeliveryStatus::Cancelled,
+            _ => continue,
+        };
+        out.insert(*id, status);
+    }
+    out
 }
 
 /// The state a message settles in given the destination's status of it after its
@@ -210,5 +276,66 @@ fn settled_state(status: DeliveryStatus, receipt: &Receipt) -> Result<MessageSta
         DeliveryStatus::Queued => Ok(MessageState::Queued),
         DeliveryStatus::Cancelled => Ok(MessageState::Cancelled),
         DeliveryStatus::Executed | DeliveryStatus::Failed => Ok(MessageState::Delivered),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trestle_core::chain::TxId;
+
+    use super::*;
+
+    fn word(v: u8) -> [u8; 32] {
+        let mut w = [0u8; 32];
+        w[31] = v;
+        w
+    }
+
+    fn delivered_log(emitter: EvmAddress, id: [u8; 32], status: u8) -> ChainEvent {
+        let mut data = word(7).to_vec(); // nonce
+        data.extend_from_slice(&word(status));
+        ChainEvent {
+            height: 1,
+            block_hash: [1; 32],
+            tx_id: TxId::Evm([2; 32]),
+            index: 0,
+            emitter: UniversalAddress::from_evm(emitter.0),
+            topics: vec![Bridge::MessageDelivered::SIGNATURE_HASH.0, id, word(5)],
+            data,
+        }
+    }
+
+    #[test]
+    fn outcomes_come_from_the_bridges_message_delivered_logs_only() {
+        let bridge = EvmAddress([0xb0; 20]);
+        let other = EvmAddress([0xcc; 20]);
+        let mut wrong_event = delivered_log(bridge, [9; 32], 1);
+        wrong_event.topics[0] = Bridge::MessageSent::SIGNATURE_HASH.0;
+        let mut short = delivered_log(bridge, [10; 32], 1);
+        short.data.truncate(32);
+        let mut dirty = delivered_log(bridge, [11; 32], 1);
+        dirty.data[40] = 1;
+        let logs = vec![
+            delivered_log(bridge, [1; 32], 1),
+            delivered_log(bridge, [2; 32], 2),
+            delivered_log(bridge, [3; 32], 3),
+            delivered_log(bridge, [4; 32], 4),
+            delivered_log(bridge, [5; 32], 0),
+            delivered_log(bridge, [6; 32], 9),
+            delivered_log(other, [7; 32], 1),
+            wrong_event,
+            short,
+            dirty,
+        ];
+        let out = delivered_outcomes(bridge, &logs);
+        assert_eq!(
+            out.into_iter().collect::<Vec<_>>(),
+            vec![
+                ([1; 32], DeliveryStatus::Executed),
+                ([2; 32], DeliveryStatus::Queued),
+                ([3; 32], DeliveryStatus::Failed),
+                ([4; 32], DeliveryStatus::Cancelled),
+            ]
+        );
     }
 }

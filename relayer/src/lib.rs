@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod api;
+mod attest;
 pub mod bridge;
 pub mod config;
 pub mod daemon;

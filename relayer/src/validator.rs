@@ -10,27 +10,18 @@ use std::collections::btree_map::Entry;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
-use trestle_bridge::Attestation;
 use trestle_bridge::solana::BridgeProgram;
 use trestle_core::chain::{ChainEvent, UniversalAddress};
 use trestle_core::evm::EvmSigner;
 use trestle_evm::EvmChain;
 
+use crate::attest::{SignedRoute, Signing};
 use crate::bridge::{decode_message_sent, message_sent_filter};
 use crate::config::{ChainConfig, Config};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::remote_set::DestinationSet;
-use crate::store::{AttestOutcome, AttestationRecord, MessageRecord, Store};
-
-/// A route this validator may sign for: the destination domain, and where to read the set
-/// the destination holds for the origin (EVM `remote(origin)`, or the Solana program's
-/// `Remote` account), whose epoch it signs for while it is a member.
-#[derive(Debug, Clone)]
-struct SignedRoute {
-    destination: u32,
-    set: DestinationSet,
-}
+use crate::store::{MessageRecord, Store};
 
 /// The validator of one origin chain.
 #[derive(Debug)]
@@ -138,7 +129,7 @@ impl Validator {
     /// One pass over the messages not attested yet. Returns how many were signed.
     pub async fn step(&self) -> Result<usize> {
         let signer = self.signer.address().0;
-        let active = self.active_routes().await;
+        let active = self.signing().active_routes(&self.routes).await;
         let destinations: Vec<u32> = active.iter().map(|(d, _)| *d).collect();
         let todo = self
             .store
@@ -239,28 +230,16 @@ impl Validator {
         Ok(signed)
     }
 
-    /// `(destination, epoch)` of each route whose destination's current set for this origin
-    /// holds the signer. A destination that cannot be read is left out of this step: signing
-    /// for a stale epoch would use up the message's nonce for nothing.
-    async fn active_routes(&self) -> Vec<(u32, u64)> {
-        let me = self.signer.address();
-        let mut out = Vec::new();
-        let origin_bridge = UniversalAddress::from_evm(self.origin.bridge.0);
-        for route in &self.routes {
-            match route.set.read(self.origin.domain, &origin_bridge).await {
-                Ok(set) if set.validators.contains(&me) => {
-                    out.push((route.destination, set.epoch));
-                }
-                Ok(set) => {
-                    tracing::debug!(chain = %self.origin.name, destination = route.destination, epoch = set.epoch, "not in the destination's validator set; not signing for it");
-                }
-                Err(e) => {
-                    tracing::warn!(chain = %self.origin.name, destination = route.destination, error = %e, "cannot read the destination's validator set; not signing for it now");
-                    self.metrics.failure("attest", "retryable");
-                }
-            }
+    /// What signing needs of this validator.
+    fn signing(&self) -> Signing<'_> {
+        Signing {
+            signer: &self.signer,
+            store: &self.store,
+            metrics: &self.metrics,
+            origin_name: &self.origin.name,
+            origin_domain: self.origin.domain,
+            origin_bridge: UniversalAddress::from_evm(self.origin.bridge.0),
         }
-        out
     }
 
     async fn attest(
@@ -271,38 +250,7 @@ impl Validator {
     ) -> Result<usize> {
         let message = record.message()?;
         self.check_on_chain(record, &message, pass).await?;
-        let origin_bridge = UniversalAddress::from_evm(self.origin.bridge.0);
-        let mut signed = 0;
-        for &(_, epoch) in active
-            .iter()
-            .filter(|(destination, _)| *destination == message.destination)
-        {
-            let attestation = Attestation {
-                origin: message.origin,
-                origin_bridge,
-                epoch,
-                message_id: record.id,
-            };
-            let signature = self.signer.sign_hash(&attestation.digest())?.to_bytes();
-            let outcome = self
-                .store
-                .attest(&AttestationRecord {
-                    message_id: record.id,
-                    epoch,
-                    signer: self.signer.address().0,
-                    origin: message.origin,
-                    nonce: message.nonce,
-                    destination: message.destination,
-                    signature,
-                })
-                .await?;
-            if outcome == AttestOutcome::Stored {
-                signed += 1;
-                self.metrics.attestations_signed.inc();
-                tracing::info!(chain = %self.origin.name, nonce = message.nonce, id = %hex::encode(record.id), epoch, "attested");
-            }
-        }
-        Ok(signed)
+        self.signing().sign(record, &message, active).await
     }
 
     /// The message must be in a `MessageSent` log of the origin bridge in the block (number

@@ -16,7 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
-use trestle_bridge::Attestation;
 use trestle_bridge::solana::BridgeProgram;
 use trestle_bridge::solana::events::sent_messages;
 use trestle_core::chain::{TxId, UniversalAddress};
@@ -24,20 +23,13 @@ use trestle_core::evm::EvmSigner;
 use trestle_evm::EvmChain;
 use trestle_solana::SolanaClient;
 
+use crate::attest::{SignedRoute, Signing};
 use crate::config::{ChainConfig, Config, SolanaChainConfig};
 use crate::error::{Error, Result};
 use crate::indexer::pause;
 use crate::metrics::Metrics;
 use crate::remote_set::DestinationSet;
-use crate::store::{AttestOutcome, AttestationRecord, MessageRecord, Store};
-
-/// A route this validator may sign for: the destination domain and where to read the set it
-/// holds for this origin.
-#[derive(Debug, Clone)]
-struct SignedRoute {
-    destination: u32,
-    set: DestinationSet,
-}
+use crate::store::{MessageRecord, Store};
 
 /// The validator of one Solana origin.
 #[derive(Debug)]
@@ -134,7 +126,7 @@ impl SolanaValidator {
     /// signed.
     pub async fn step(&self) -> Result<usize> {
         let signer = self.signer.address().0;
-        let active = self.active_routes().await;
+        let active = self.signing().active_routes(&self.routes).await;
         let destinations: Vec<u32> = active.iter().map(|(d, _)| *d).collect();
         if destinations.is_empty() {
             return Ok(0);
@@ -225,67 +217,22 @@ impl SolanaValidator {
         Ok(signed)
     }
 
-    /// `(destination, epoch)` of each route whose destination's current set for this origin
-    /// holds the signer. A destination that cannot be read is left out of this pass: signing
-    /// for a stale epoch would use up the message for nothing.
-    async fn active_routes(&self) -> Vec<(u32, u64)> {
-        let me = self.signer.address();
-        let origin_bridge = UniversalAddress(self.settings.program.0);
-        let mut out = Vec::new();
-        for route in &self.routes {
-            match route
-                .set
-                .signing_epoch(self.origin.domain, &origin_bridge, &me)
-                .await
-            {
-                Ok(Some(epoch)) => out.push((route.destination, epoch)),
-                Ok(None) => {
-                    tracing::debug!(chain = %self.origin.name, destination = route.destination, "not in the destination's validator set; not signing for it");
-                }
-                Err(e) => {
-                    tracing::warn!(chain = %self.origin.name, destination = route.destination, error = %e, "cannot read the destination's validator set; not signing for it now");
-                    self.metrics.failure("attest", "retryable");
-                }
-            }
+    /// What signing needs of this validator.
+    fn signing(&self) -> Signing<'_> {
+        Signing {
+            signer: &self.signer,
+            store: &self.store,
+            metrics: &self.metrics,
+            origin_name: &self.origin.name,
+            origin_domain: self.origin.domain,
+            origin_bridge: UniversalAddress(self.settings.program.0),
         }
-        out
     }
 
     async fn attest(&self, record: &MessageRecord, active: &[(u32, u64)]) -> Result<usize> {
         let message = record.message()?;
         check_on_chain(&self.client, &self.origin, &self.settings, record, &message).await?;
-        let origin_bridge = UniversalAddress(self.settings.program.0);
-        let mut signed = 0;
-        for &(_, epoch) in active
-            .iter()
-            .filter(|(destination, _)| *destination == message.destination)
-        {
-            let attestation = Attestation {
-                origin: message.origin,
-                origin_bridge,
-                epoch,
-                message_id: record.id,
-            };
-            let signature = self.signer.sign_hash(&attestation.digest())?.to_bytes();
-            let outcome = self
-                .store
-                .attest(&AttestationRecord {
-                    message_id: record.id,
-                    epoch,
-                    signer: self.signer.address().0,
-                    origin: message.origin,
-                    nonce: message.nonce,
-                    destination: message.destination,
-                    signature,
-                })
-                .await?;
-            if outcome == AttestOutcome::Stored {
-                signed += 1;
-                self.metrics.attestations_signed.inc();
-                tracing::info!(chain = %self.origin.name, nonce = message.nonce, id = %hex::encode(record.id), epoch, "attested");
-            }
-        }
-        Ok(signed)
+        self.signing().sign(record, &message, active).await
     }
 }
 

@@ -260,36 +260,14 @@ impl Destination {
         stage: &'static str,
         e: &Error,
     ) {
-        let reason = if e.is_retryable() {
-            "retryable"
-        } else {
-            "permanent"
-        };
-        self.metrics.failure(stage, reason);
-        let delay = backoff(
-            record.attempts,
-            self.settings.backoff_initial_ms,
-            self.settings.backoff_max_ms,
-            &record.id,
-        );
-        tracing::warn!(destination = %self.name, nonce = record.nonce, origin = record.origin, stage, error = %e, retry_in_ms = delay.as_millis() as u64, "message attempt failed");
-        match self
-            .store
-            .record_failure(
-                &record.id,
-                state,
-                &e.to_string(),
-                delay,
-                self.settings.max_attempts,
-            )
-            .await
-        {
-            Ok(Some(MessageState::Failed)) => {
-                tracing::error!(destination = %self.name, id = %hex::encode(record.id), "retry cap reached; message parked as failed");
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot record failure"),
+        Attempts {
+            store: &self.store,
+            metrics: &self.metrics,
+            settings: &self.settings,
+            destination: &self.name,
         }
+        .failed(record, state, stage, e)
+        .await;
     }
 
     async fn defer(&self, record: &MessageRecord, state: MessageState, delay: Duration) {
@@ -625,6 +603,63 @@ fn task_ended(what: &str) -> Error {
     Error::Io {
         what: format!("the {what} request"),
         source: std::io::Error::other("its task ended without an answer"),
+    }
+}
+
+/// Where a destination worker (EVM or Solana) records its messages' failed attempts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Attempts<'a> {
+    /// The relayer's store.
+    pub(crate) store: &'a Store,
+    /// The daemon's metrics.
+    pub(crate) metrics: &'a Metrics,
+    /// Backoff and retry cap.
+    pub(crate) settings: &'a RelayerConfig,
+    /// The destination chain's name (for logs).
+    pub(crate) destination: &'a str,
+}
+
+impl Attempts<'_> {
+    /// Records a failed attempt of `record` in `state` at `stage`: counts it by reason, logs
+    /// it, and stores it with exponential backoff and jitter; at the retry cap the message is
+    /// parked as failed.
+    pub(crate) async fn failed(
+        &self,
+        record: &MessageRecord,
+        state: MessageState,
+        stage: &'static str,
+        e: &Error,
+    ) {
+        let reason = if e.is_retryable() {
+            "retryable"
+        } else {
+            "permanent"
+        };
+        self.metrics.failure(stage, reason);
+        let delay = backoff(
+            record.attempts,
+            self.settings.backoff_initial_ms,
+            self.settings.backoff_max_ms,
+            &record.id,
+        );
+        tracing::warn!(destination = %self.destination, nonce = record.nonce, origin = record.origin, stage, error = %e, retry_in_ms = delay.as_millis() as u64, "message attempt failed");
+        match self
+            .store
+            .record_failure(
+                &record.id,
+                state,
+                &e.to_string(),
+                delay,
+                self.settings.max_attempts,
+            )
+            .await
+        {
+            Ok(Some(MessageState::Failed)) => {
+                tracing::error!(destination = %self.destination, id = %hex::encode(record.id), "retry cap reached; message parked as failed");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot record failure"),
+        }
     }
 }
 

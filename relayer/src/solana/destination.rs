@@ -35,7 +35,7 @@ use crate::config::{ChainConfig, Config, RelayerConfig, RouteConfig};
 use crate::error::{Error, Result};
 use crate::indexer::pause;
 use crate::metrics::Metrics;
-use crate::relay::backoff;
+use crate::relay::Attempts;
 use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
 
 /// Signatures per `post_signatures` transaction (6 x ~25,000 CU of recovery, ~400 bytes).
@@ -213,38 +213,14 @@ impl SolanaDestination {
                 _ => return,
             }
         }
-        self.metrics.failure(
-            stage,
-            if e.is_retryable() {
-                "retryable"
-            } else {
-                "permanent"
-            },
-        );
-        let delay = backoff(
-            record.attempts,
-            self.settings.backoff_initial_ms,
-            self.settings.backoff_max_ms,
-            &record.id,
-        );
-        tracing::warn!(destination = %self.name, nonce = record.nonce, origin = record.origin, stage, error = %e, retry_in_ms = delay.as_millis() as u64, "message attempt failed");
-        match self
-            .store
-            .record_failure(
-                &record.id,
-                state,
-                &e.to_string(),
-                delay,
-                self.settings.max_attempts,
-            )
-            .await
-        {
-            Ok(Some(MessageState::Failed)) => {
-                tracing::error!(destination = %self.name, id = %hex::encode(record.id), "retry cap reached; message parked as failed");
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot record failure"),
+        Attempts {
+            store: &self.store,
+            metrics: &self.metrics,
+            settings: &self.settings,
+            destination: &self.name,
         }
+        .failed(record, state, stage, e)
+        .await;
     }
 
     fn route(&self, origin: u32) -> Result<&Route> {

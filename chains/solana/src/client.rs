@@ -8,7 +8,6 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_api::request::RpcRequest;
 use solana_rpc_client_api::response::{Response, RpcBlockhash, RpcPrioritizationFee};
 use trestle_core::ChainKind;
@@ -19,7 +18,8 @@ use trestle_core::solana::address::{TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use trestle_core::solana::instruction::get_associated_token_address;
 use trestle_core::solana::{Message, SolanaAddress};
 
-use crate::config::{Commitment, SolanaConfig, redact_url};
+use crate::config::{Commitment, SolanaConfig};
+use crate::endpoints::Endpoints;
 use crate::error::{self, Error, Result};
 use crate::fees::percentile_fee;
 
@@ -57,16 +57,24 @@ struct RpcAccount {
     executable: bool,
 }
 
-/// A connection to one Solana RPC endpoint, implementing Trestle's chain traits
-/// ([`Chain`], [`trestle_core::chain::Submitter`], [`trestle_core::chain::EventSource`])
-/// and the Solana operations the bridge and its tests need (landing transactions, SOL and
-/// SPL transfers, lookup tables, reading a program's transactions).
+/// A connection to a Solana cluster through one or more RPC endpoints, implementing
+/// Trestle's chain traits ([`Chain`], [`trestle_core::chain::Submitter`],
+/// [`trestle_core::chain::EventSource`]) and the Solana operations the bridge and its tests
+/// need (landing transactions, SOL and SPL transfers, lookup tables, reading a program's
+/// transactions).
+///
+/// With several endpoints ([`SolanaConfig::rpc_urls`]) every request goes to the one in use
+/// and fails over to the next when that one cannot answer (unreachable, timed out, HTTP
+/// 429/5xx, not JSON-RPC, node unhealthy or behind); the endpoint that answered stays in
+/// use. Answers about the request itself (a failed simulation, a missing account) do not
+/// fail over. When every endpoint fails, the error names each endpoint with its error.
+/// Landing resends the same signed transaction (same signature) through whichever endpoint
+/// is in use, and polls its status the same way.
 ///
 /// Cheap to share: wrap it in an `Arc`. Every method reports [`trestle_core::Error`].
 pub struct SolanaClient {
-    pub(crate) rpc: RpcClient,
+    endpoints: Endpoints,
     pub(crate) config: SolanaConfig,
-    pub(crate) endpoint: String,
     info: ChainInfo,
 }
 
@@ -74,21 +82,18 @@ impl std::fmt::Debug for SolanaClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SolanaClient")
             .field("name", &self.config.name)
-            .field("endpoint", &self.endpoint)
+            .field("endpoints", &self.endpoints)
             .finish_non_exhaustive()
     }
 }
 
 impl SolanaClient {
-    /// A client for `config.rpc_url`. Makes no request: an unreachable endpoint shows up as
-    /// [`Error::Rpc`] (retryable) on the first call.
+    /// A client for `config.rpc_urls`. Makes no request: an unreachable endpoint shows up as
+    /// [`Error::Rpc`] (retryable) on the first call, or as a failover to the next one. A
+    /// configuration without endpoints gives a client whose every call is a non-retryable
+    /// [`Error::Rpc`] saying so.
     pub fn new(config: SolanaConfig) -> Self {
-        let rpc = RpcClient::new_with_timeout_and_commitment(
-            config.rpc_url.clone(),
-            config.request_timeout,
-            config.commitments.read.to_config(),
-        );
-        let endpoint = redact_url(&config.rpc_url);
+        let endpoints = Endpoints::new(&config);
         let info = ChainInfo {
             name: config.name.clone(),
             kind: ChainKind::Solana,
@@ -97,9 +102,8 @@ impl SolanaClient {
             native_decimals: SOL_DECIMALS,
         };
         Self {
-            rpc,
+            endpoints,
             config,
-            endpoint,
             info,
         }
     }
@@ -114,9 +118,21 @@ impl SolanaClient {
         &self.config
     }
 
-    /// The endpoint as it appears in errors (no credentials).
+    /// The endpoint in use, as it appears in errors (no credentials); the chain name when
+    /// none is configured.
     pub fn endpoint(&self) -> &str {
-        &self.endpoint
+        self.endpoints.label()
+    }
+
+    /// Every configured endpoint as it appears in errors (no credentials), in configuration
+    /// order.
+    pub fn endpoints(&self) -> Vec<&str> {
+        self.endpoints.labels()
+    }
+
+    /// The index (in [`SolanaConfig::rpc_urls`]) of the endpoint in use.
+    pub fn current_endpoint(&self) -> usize {
+        self.endpoints.current()
     }
 
     /// The bank transactions are simulated against: the configured simulation commitment,
@@ -129,17 +145,14 @@ impl SolanaClient {
             .min(self.config.commitments.inclusion)
     }
 
-    /// One JSON-RPC call through the solana RPC client, errors mapped to core errors.
+    /// One JSON-RPC call through the solana RPC client on the endpoint in use, failing over
+    /// to the others on endpoint faults, errors mapped to core errors.
     pub(crate) async fn call<T: DeserializeOwned>(
         &self,
         request: RpcRequest,
         params: Value,
     ) -> Result<T> {
-        tracing::trace!(method = %request, "solana rpc call");
-        self.rpc
-            .send::<T>(request, params)
-            .await
-            .map_err(|e| error::from_client(&self.endpoint, e))
+        self.endpoints.call(request, params).await
     }
 
     /// The current slot at `commitment`.
@@ -212,7 +225,7 @@ impl SolanaClient {
         let (data, encoding) = account.data;
         if encoding != "base64" {
             return Err(error::malformed(
-                &self.endpoint,
+                self.endpoint(),
                 format!("account {address} data in encoding {encoding:?}, asked for base64"),
             ));
         }
@@ -268,7 +281,7 @@ impl SolanaClient {
             )
             .await?;
         answer.value.ok_or_else(|| Error::Rpc {
-            endpoint: self.endpoint.clone(),
+            endpoint: self.endpoint().to_owned(),
             reason: "getFeeForMessage did not know the blockhash it just returned".into(),
             retryable: true,
         })
@@ -299,13 +312,13 @@ impl SolanaClient {
     /// Refuses a mint that does not exist or is not owned by either token program.
     pub async fn mint_info(&self, mint: &SolanaAddress) -> Result<(SolanaAddress, u8)> {
         let account = self.account(mint).await?.ok_or_else(|| Error::Rpc {
-            endpoint: self.endpoint.clone(),
+            endpoint: self.endpoint().to_owned(),
             reason: format!("mint {mint} does not exist"),
             retryable: false,
         })?;
         if account.owner != TOKEN_PROGRAM_ID && account.owner != TOKEN_2022_PROGRAM_ID {
             return Err(Error::Rpc {
-                endpoint: self.endpoint.clone(),
+                endpoint: self.endpoint().to_owned(),
                 reason: format!(
                     "account {mint} is owned by {}, not by a token program",
                     account.owner
@@ -316,7 +329,7 @@ impl SolanaClient {
         // Mint layout: COption<authority> (36), supply (8), decimals (1), ...
         let decimals = account.data.get(44).copied().ok_or_else(|| {
             error::malformed(
-                &self.endpoint,
+                self.endpoint(),
                 format!(
                     "mint {mint} has {} bytes of data, fewer than a mint",
                     account.data.len()
@@ -345,7 +358,7 @@ impl SolanaClient {
             .and_then(|b| <[u8; 8]>::try_from(b).ok())
             .ok_or_else(|| {
                 error::malformed(
-                    &self.endpoint,
+                    self.endpoint(),
                     format!(
                         "token account {ata} has {} bytes of data",
                         account.data.len()
@@ -360,7 +373,7 @@ impl SolanaClient {
         match bs58::decode(text).onto(&mut out) {
             Ok(32) => Ok(out),
             _ => Err(error::malformed(
-                &self.endpoint,
+                self.endpoint(),
                 format!("{what} {text:?} is not 32 bytes of base58"),
             )),
         }
@@ -371,7 +384,7 @@ impl SolanaClient {
         match bs58::decode(text).onto(&mut out) {
             Ok(64) => Ok(out),
             _ => Err(error::malformed(
-                &self.endpoint,
+                self.endpoint(),
                 format!("signature {text:?} is not 64 bytes of base58"),
             )),
         }
@@ -380,7 +393,7 @@ impl SolanaClient {
     pub(crate) fn parse_address(&self, text: &str, what: &str) -> Result<SolanaAddress> {
         SolanaAddress::parse(text).map_err(|e| {
             error::malformed(
-                &self.endpoint,
+                self.endpoint(),
                 format!("{what} {text:?} is not an address: {e}"),
             )
         })
@@ -389,7 +402,7 @@ impl SolanaClient {
     pub(crate) fn decode_base64(&self, text: &str, what: &str) -> Result<Vec<u8>> {
         BASE64
             .decode(text)
-            .map_err(|e| error::malformed(&self.endpoint, format!("{what} is not base64: {e}")))
+            .map_err(|e| error::malformed(self.endpoint(), format!("{what} is not base64: {e}")))
     }
 }
 

@@ -1,4 +1,4 @@
-//! Typed configuration: the endpoint, the commitment of each kind of operation, and the
+//! Typed configuration: the endpoints, the commitment of each kind of operation, and the
 //! transaction-landing policy.
 
 use std::fmt;
@@ -131,9 +131,11 @@ impl Default for LandingConfig {
 pub struct SolanaConfig {
     /// A human-readable chain name ("solana-localnet", "solana-devnet"), used in errors.
     pub name: String,
-    /// The JSON-RPC endpoint (`http://127.0.0.1:8899`). Credentials in the query string are
-    /// never repeated in errors or logs.
-    pub rpc_url: String,
+    /// The JSON-RPC endpoints (`http://127.0.0.1:8899`), in order of preference: requests go
+    /// to the one in use (the first at start) and fail over to the next when it cannot
+    /// answer (see [`crate::SolanaClient`]). Credentials in the query string are never
+    /// repeated in errors or logs.
+    pub rpc_urls: Vec<String>,
     /// The timeout of one RPC request. Default 30 s.
     pub request_timeout: Duration,
     /// The commitment of each kind of operation.
@@ -146,11 +148,20 @@ pub struct SolanaConfig {
 }
 
 impl SolanaConfig {
-    /// A configuration with the defaults for `rpc_url`, named `name`.
+    /// A configuration with the defaults for the one endpoint `rpc_url`, named `name`.
     pub fn new(name: impl Into<String>, rpc_url: impl Into<String>) -> Self {
+        Self::with_rpc_urls(name, [rpc_url])
+    }
+
+    /// A configuration with the defaults for several endpoints of one cluster, tried in this
+    /// order (failover), named `name`.
+    pub fn with_rpc_urls<U: Into<String>>(
+        name: impl Into<String>,
+        rpc_urls: impl IntoIterator<Item = U>,
+    ) -> Self {
         Self {
             name: name.into(),
-            rpc_url: rpc_url.into(),
+            rpc_urls: rpc_urls.into_iter().map(Into::into).collect(),
             request_timeout: Duration::from_secs(30),
             commitments: Commitments::default(),
             landing: LandingConfig::default(),
@@ -165,7 +176,7 @@ impl SolanaConfig {
     }
 }
 
-/// `rpc_url` without user info, query string or fragment, for errors and logs.
+/// `url` without user info, query string or fragment, for errors and logs.
 pub(crate) fn redact_url(url: &str) -> String {
     let without_query = url.split(['?', '#']).next().unwrap_or_default();
     match without_query.split_once("://") {

@@ -162,13 +162,13 @@ impl SolanaClient {
             }
             _ => {
                 return Err(error::malformed(
-                    &self.endpoint,
+                    self.endpoint(),
                     "getTransaction did not answer in the base64 encoding asked for",
                 ));
             }
         };
         Transaction::deserialize(&wire).map_err(|e| {
-            error::malformed(&self.endpoint, format!("transaction does not decode: {e}"))
+            error::malformed(self.endpoint(), format!("transaction does not decode: {e}"))
         })
     }
 
@@ -188,7 +188,7 @@ impl SolanaClient {
                 .program_transaction(&id, program)
                 .await?
                 .ok_or_else(|| Error::Rpc {
-                    endpoint: self.endpoint.clone(),
+                    endpoint: self.endpoint().to_owned(),
                     reason: format!(
                         "transaction {id} is listed for {program} but the node does not return it"
                     ),
@@ -210,11 +210,11 @@ impl SolanaClient {
         let decoded = self.decode_wire(&tx.transaction.transaction)?;
         let id =
             TxId::Solana(*decoded.signature().ok_or_else(|| {
-                error::malformed(&self.endpoint, "transaction without signatures")
+                error::malformed(self.endpoint(), "transaction without signatures")
             })?);
         let meta = tx.transaction.meta.ok_or_else(|| {
             error::malformed(
-                &self.endpoint,
+                self.endpoint(),
                 format!("transaction {id} has no status meta"),
             )
         })?;
@@ -229,7 +229,7 @@ impl SolanaClient {
         let resolve = |index: u8| -> Result<SolanaAddress> {
             keys.get(usize::from(index)).copied().ok_or_else(|| {
                 error::malformed(
-                    &self.endpoint,
+                    self.endpoint(),
                     format!(
                         "transaction {id}: account index {index} out of range ({} keys)",
                         keys.len()
@@ -247,7 +247,7 @@ impl SolanaClient {
                         UiInstruction::Compiled(c) => list.push(c),
                         UiInstruction::Parsed(_) => {
                             return Err(error::malformed(
-                                &self.endpoint,
+                                self.endpoint(),
                                 "inner instruction in parsed form; asked for raw",
                             ));
                         }
@@ -279,7 +279,7 @@ impl SolanaClient {
                     continue;
                 }
                 let data = bs58::decode(&inner.data).into_vec().map_err(|e| {
-                    error::malformed(&self.endpoint, format!("inner instruction data: {e}"))
+                    error::malformed(self.endpoint(), format!("inner instruction data: {e}"))
                 })?;
                 instructions.push(ProgramInstruction {
                     program_id: inner_program,
@@ -298,7 +298,7 @@ impl SolanaClient {
 
         let logs = Option::<Vec<String>>::from(meta.log_messages).unwrap_or_default();
         let parsed = parse_logs(&logs).map_err(|reason| {
-            error::malformed(&self.endpoint, format!("transaction {id} logs: {reason}"))
+            error::malformed(self.endpoint(), format!("transaction {id} logs: {reason}"))
         })?;
         if parsed.truncated {
             tracing::warn!(%id, "program logs truncated by the node; events may be missing");
@@ -360,7 +360,7 @@ impl EventSource for SolanaClient {
             }
             if tx.logs.iter().any(|l| l == "Log truncated") {
                 return Err(Error::Rpc {
-                    endpoint: self.endpoint.clone(),
+                    endpoint: self.endpoint().to_owned(),
                     reason: format!(
                         "the logs of {} are truncated; its events cannot be read completely",
                         tx.id

@@ -217,7 +217,7 @@ impl SolanaClient {
         let sim = answer.value;
         if sim.err.is_some() {
             return Err(error::rejected(
-                self.endpoint.clone(),
+                self.endpoint().to_owned(),
                 "transaction simulation failed",
                 &sim,
             ));

@@ -2,6 +2,7 @@
 
 mod client;
 mod config;
+mod endpoints;
 mod error;
 mod events;
 mod fees;

@@ -157,13 +157,13 @@ impl SolanaClient {
     /// The full state of the lookup table at `address`; see [`SolanaClient::lookup_table`].
     pub async fn lookup_table_state(&self, address: &SolanaAddress) -> Result<LookupTableState> {
         let account = self.account(address).await?.ok_or_else(|| Error::Rpc {
-            endpoint: self.endpoint.clone(),
+            endpoint: self.endpoint().to_owned(),
             reason: format!("lookup table {address} does not exist"),
             retryable: false,
         })?;
         if account.owner != ADDRESS_LOOKUP_TABLE_PROGRAM_ID {
             return Err(Error::Rpc {
-                endpoint: self.endpoint.clone(),
+                endpoint: self.endpoint().to_owned(),
                 reason: format!(
                     "account {address} is owned by {}, not the lookup table program",
                     account.owner
@@ -172,7 +172,7 @@ impl SolanaClient {
             });
         }
         parse_lookup_table(&account.data).map_err(|reason| {
-            error::malformed(&self.endpoint, format!("lookup table {address}: {reason}"))
+            error::malformed(self.endpoint(), format!("lookup table {address}: {reason}"))
         })
     }
 

@@ -182,7 +182,7 @@ impl Submitter for SolanaClient {
         let signature = self.send_wire(raw, false, None).await?;
         if signature != expected {
             return Err(error::malformed(
-                &self.endpoint,
+                self.endpoint(),
                 "sendTransaction answered with a signature that is not the transaction's",
             ));
         }

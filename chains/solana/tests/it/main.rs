@@ -14,6 +14,7 @@
 mod common;
 mod errors;
 mod events;
+mod failover;
 mod landing;
 mod lookup;
 mod reading;

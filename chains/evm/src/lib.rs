@@ -5,6 +5,7 @@ pub mod config;
 pub mod erc20;
 pub mod error;
 pub mod fees;
+pub mod heads;
 pub mod indexer;
 pub mod nonce;
 pub mod rpc;
@@ -15,6 +16,7 @@ pub use config::{CapPolicy, EvmChainConfig, FeeConfig, FeeModel, Finality, Prese
 pub use erc20::{Erc20, Transfer};
 pub use error::{Error, Result};
 pub use fees::Fees;
+pub use heads::{Head, HeadWatcher, HeadWatcherConfig};
 pub use indexer::{Cursor, Indexer, IndexerStep};
 pub use nonce::{NonceGuard, NonceManager};
 pub use rpc::{EndpointStatus, Rejection, RpcPool, classify_rejection};

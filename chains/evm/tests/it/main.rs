@@ -14,6 +14,7 @@ mod common;
 mod artifact;
 mod endpoints;
 mod finality;
+mod heads;
 mod indexer;
 mod nonces;
 mod replacement;

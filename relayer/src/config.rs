@@ -777,22 +777,7 @@ fn validate_solana_chain(c: &ChainConfig, key: &dyn Fn(&str) -> String) -> Resul
             "the system program id (all zeros) is not a bridge",
         ));
     }
-    match c.rpc_urls.as_slice() {
-        [url] => {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(Error::config(
-                    key("rpc_urls[0]"),
-                    "must be an http:// or https:// URL",
-                ));
-            }
-        }
-        _ => {
-            return Err(Error::config(
-                key("rpc_urls"),
-                "a solana chain takes exactly one RPC endpoint in this version",
-            ));
-        }
-    }
+    solana::validate_rpc_urls(&c.rpc_urls, key)?;
     if !(1..=100_000).contains(&c.index_batch_blocks) {
         return Err(Error::config(
             key("index_batch_blocks"),

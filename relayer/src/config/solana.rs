@@ -6,7 +6,7 @@
 //! name = "solana"
 //! kind = "solana"
 //! domain = 3
-//! rpc_urls = ["http://127.0.0.1:8899"]
+//! rpc_urls = ["http://127.0.0.1:8899", "https://backup.example"]  # failover, in order
 //! bridge = "TRESTLEbridge111111111111111111111111111111"
 //! commitment = "finalized"      # default; "confirmed" only for local tests
 //!
@@ -14,6 +14,10 @@
 //! keystore = "relayer-solana.json"
 //! password_env = "TRESTLE_RELAYER_SOLANA_PASSWORD"
 //! ```
+//!
+//! A Solana chain takes one or more `rpc_urls` (each `http://` or `https://`, no two the same):
+//! requests go to the one in use and fail over to the next when it cannot answer
+//! (`trestle_solana::SolanaClient`).
 //!
 //! Every `[[chains]]` table is read in this module's [`ChainToml`] form first, then turned into
 //! a [`ChainConfig`]: EVM chains as before, Solana chains with [`ChainConfig::solana`] set.
@@ -26,6 +30,7 @@ use trestle_core::solana::SolanaAddress;
 use trestle_evm::{Finality, Preset};
 
 use super::{ChainConfig, ChainKind, KeyConfig, default_index_batch};
+use crate::error::{Error, Result};
 
 /// The Solana settings of a chain with `kind = "solana"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +61,38 @@ impl SolanaCommitment {
             SolanaCommitment::Finalized => trestle_solana::Commitment::Finalized,
         }
     }
+}
+
+/// The checks of a Solana chain's `rpc_urls` (`key` names a field of the chain): at least
+/// one, each an `http://` or `https://` URL with a host, no two the same. Errors name the
+/// entry (`chains[N].rpc_urls[M]`) and never repeat the URL (it may hold an API key).
+pub(super) fn validate_rpc_urls(urls: &[String], key: &dyn Fn(&str) -> String) -> Result<()> {
+    if urls.is_empty() {
+        return Err(Error::config(
+            key("rpc_urls"),
+            "at least one RPC endpoint is needed",
+        ));
+    }
+    for (i, url) in urls.iter().enumerate() {
+        let field = key(&format!("rpc_urls[{i}]"));
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| Error::config(field.clone(), format!("not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::config(field, "must be an http:// or https:// URL"));
+        }
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(Error::config(field, "the URL has no host"));
+        }
+        if let Some(first) = urls.iter().position(|u| u == url)
+            && first < i
+        {
+            return Err(Error::config(
+                field,
+                format!("the same endpoint as rpc_urls[{first}]"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The relayer's key on Solana destinations (`[relayer.solana]`): a Web3 Secret Storage v3
@@ -214,7 +251,6 @@ impl From<ChainConfig> for ChainToml {
 mod tests {
     use super::super::Config;
     use super::*;
-    use crate::error::Error;
 
     const PROGRAM: &str = "TRESTLEbridge111111111111111111111111111111";
 
@@ -291,6 +327,27 @@ keystore = "relayer.json"
     }
 
     #[test]
+    fn a_solana_chain_takes_several_rpc_urls_in_order() {
+        let chain = sol("").replace(
+            "rpc_urls = [\"http://127.0.0.1:8899\"]",
+            "rpc_urls = [\"http://127.0.0.1:8899\", \"https://user:pw@rpc.example/x?api-key=k\"]",
+        );
+        let c = Config::parse(&text(&chain, SOLANA_KEY)).unwrap();
+        assert_eq!(
+            c.chain("sol").unwrap().rpc_urls,
+            vec![
+                "http://127.0.0.1:8899".to_owned(),
+                "https://user:pw@rpc.example/x?api-key=k".to_owned()
+            ]
+        );
+        let client = crate::solana::client(c.chain("sol").unwrap()).unwrap();
+        assert_eq!(
+            client.endpoints(),
+            vec!["http://127.0.0.1:8899", "https://rpc.example/x"]
+        );
+    }
+
+    #[test]
     fn solana_keys_are_checked_against_the_kind() {
         for (extra, key) in [
             ("chain_id = 5", "chain_id"),
@@ -329,13 +386,45 @@ keystore = "relayer.json"
     fn bad_solana_values_name_their_key() {
         let zero = sol("").replace(PROGRAM, "11111111111111111111111111111111");
         assert_eq!(key_of(&text(&zero, SOLANA_KEY)), "chains[1].bridge");
-        let two = sol("").replace(
-            "rpc_urls = [\"http://127.0.0.1:8899\"]",
-            "rpc_urls = [\"http://a:1\", \"http://b:1\"]",
-        );
-        assert_eq!(key_of(&text(&two, SOLANA_KEY)), "chains[1].rpc_urls");
+        let urls = |list: &str| {
+            sol("").replace(
+                "rpc_urls = [\"http://127.0.0.1:8899\"]",
+                &format!("rpc_urls = [{list}]"),
+            )
+        };
+        assert_eq!(key_of(&text(&urls(""), SOLANA_KEY)), "chains[1].rpc_urls");
         let ftp = sol("").replace("http://127.0.0.1:8899", "ftp://x");
         assert_eq!(key_of(&text(&ftp, SOLANA_KEY)), "chains[1].rpc_urls[0]");
+        // Every entry of a failover list is checked, and named by its index; the URL (it may
+        // hold an API key) is not repeated.
+        for (list, bad) in [
+            (r#""http://a:1", "ftp://b""#, "chains[1].rpc_urls[1]"),
+            (
+                r#""http://a:1", "http://b:1", "nonsense""#,
+                "chains[1].rpc_urls[2]",
+            ),
+            (
+                r#""http://a:1", "https://?key=secret""#,
+                "chains[1].rpc_urls[1]",
+            ),
+            (
+                r#""http://a:1", "http://b:1", "http://a:1""#,
+                "chains[1].rpc_urls[2]",
+            ),
+        ] {
+            let config = text(&urls(list), SOLANA_KEY);
+            assert_eq!(key_of(&config), bad, "{list}");
+            let message = Config::parse(&config).unwrap_err().to_string();
+            assert!(!message.contains("secret"), "{message}");
+        }
+        let reason = match Config::parse(&text(
+            &urls(r#""http://a:1", "http://b:1", "http://a:1""#),
+            SOLANA_KEY,
+        )) {
+            Err(Error::Config { reason, .. }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert!(reason.contains("rpc_urls[0]"), "{reason}");
         assert_eq!(
             key_of(&text(&sol("index_batch_blocks = 0"), SOLANA_KEY)),
             "chains[1].index_batch_blocks"

@@ -38,17 +38,18 @@ pub(crate) fn settings(chain: &ChainConfig) -> Result<SolanaChainConfig> {
     })
 }
 
-/// The RPC client of a Solana chain: program transactions and events at the chain's
-/// commitment (`finalized` unless configured otherwise).
+/// The RPC client of a Solana chain over its `rpc_urls` (failing over between them, in
+/// order): program transactions and events at the chain's commitment (`finalized` unless
+/// configured otherwise).
 pub fn client(chain: &ChainConfig) -> Result<Arc<SolanaClient>> {
     let settings = settings(chain)?;
-    let url = chain.rpc_urls.first().ok_or_else(|| {
-        Error::config(
+    if chain.rpc_urls.is_empty() {
+        return Err(Error::config(
             format!("chains ({}).rpc_urls", chain.name),
             "no RPC endpoint",
-        )
-    })?;
-    let config = SolanaConfig::new(chain.name.clone(), url.clone())
+        ));
+    }
+    let config = SolanaConfig::with_rpc_urls(chain.name.clone(), chain.rpc_urls.iter().cloned())
         .with_events_commitment(settings.commitment.to_commitment());
     Ok(Arc::new(SolanaClient::new(config)))
 }

@@ -1,16 +1,22 @@
 //! What the EVM and the Solana validators share once a message has been checked on its
-//! origin chain (each does that its own way): which routes they sign for, and for which epoch
-//! (the destination's current set, [`crate::remote_set`]), and signing and persisting the
-//! attestation of each.
+//! origin chain (each does that its own way, [`crate::validator::OriginCheck`]): which routes
+//! they sign for, and for which epoch (the destination's current set, [`crate::remote_set`]),
+//! and signing the attestations of a pass and persisting them in one commit.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use trestle_bridge::{Attestation, Message};
 use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmSigner;
+use trestle_evm::EvmChain;
 
-use crate::error::Result;
+use crate::config::{ChainConfig, Config};
+use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::remote_set::DestinationSet;
 use crate::store::{AttestOutcome, AttestationRecord, MessageRecord, Store};
+use trestle_bridge::solana::BridgeProgram;
 
 /// A route a validator may sign for: the destination domain, and where to read the set the
 /// destination holds for the origin (EVM `remote(origin)`, or the Solana program's `Remote`
@@ -21,6 +27,72 @@ pub(crate) struct SignedRoute {
     pub(crate) destination: u32,
     /// Where the destination's set for the origin is read.
     pub(crate) set: DestinationSet,
+}
+
+/// The routes from `origin` whose validators or standby list `signer`, each with where its
+/// destination's set is read (`chains`: the daemon's EVM chains). A route whose destination
+/// is not configured is left out; one whose destination cannot be reached (an EVM chain not
+/// connected, a Solana RPC client that cannot be built) is an error for that route.
+pub(crate) fn signed_routes(
+    config: &Config,
+    origin: &ChainConfig,
+    signer: &EvmSigner,
+    chains: &BTreeMap<String, Arc<EvmChain>>,
+) -> Vec<Result<SignedRoute>> {
+    config
+        .routes
+        .iter()
+        .filter(|r| r.from == origin.name)
+        .filter(|r| r.endpoint(&signer.address()).is_some())
+        .filter_map(|r| {
+            let d = config.chain(&r.to)?;
+            let set = match &d.solana {
+                Some(settings) => crate::solana::client(d).map(|client| DestinationSet::Solana {
+                    client,
+                    program: BridgeProgram::new(settings.program),
+                }),
+                None => chains
+                    .get(&d.name)
+                    .map(|chain| DestinationSet::Evm {
+                        chain: chain.clone(),
+                        bridge: d.bridge,
+                    })
+                    .ok_or_else(|| {
+                        Error::config(
+                            format!("routes ({} -> {})", r.from, r.to),
+                            format!("the EVM chain {} is not connected", d.name),
+                        )
+                    }),
+            };
+            Some(set.map(|set| SignedRoute {
+                destination: d.domain,
+                set,
+            }))
+        })
+        .collect()
+}
+
+/// A message checked on its origin chain, to be signed for some routes.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    /// The message as the store holds it.
+    pub(crate) record: MessageRecord,
+    /// The message itself (decoded from `record`, found on the origin chain).
+    pub(crate) message: Message,
+    /// The `(destination, epoch)` pairs to sign it for; only its own destination's count.
+    pub(crate) routes: Vec<(u32, u64)>,
+    /// Whether this signs again, for a new epoch, a message signed under an older one.
+    pub(crate) again: bool,
+}
+
+impl Checked {
+    /// The epochs it is signed for: those of its routes to its own destination.
+    fn epochs(&self) -> impl Iterator<Item = u64> + '_ {
+        self.routes
+            .iter()
+            .filter(|(destination, _)| *destination == self.message.destination)
+            .map(|(_, epoch)| *epoch)
+    }
 }
 
 /// One validator of one origin, as far as signing goes.
@@ -40,6 +112,10 @@ pub(crate) struct Signing<'a> {
     pub(crate) origin_bridge: UniversalAddress,
 }
 
+/// From this many signatures on, a pass signs on a blocking thread (k256 signing is CPU
+/// work that would otherwise hold a runtime worker from the indexer and the API).
+const BLOCKING_SIGNATURES: usize = 16;
+
 impl Signing<'_> {
     /// `(destination, epoch)` of each route whose destination's current set for this origin
     /// holds the signer. A destination that cannot be read is left out of this step: signing
@@ -58,7 +134,7 @@ impl Signing<'_> {
                     tracing::debug!(chain = %self.origin_name, destination = route.destination, "not in the destination's validator set; not signing for it");
                 }
                 Err(e) => {
-                    tracing::warn!(chain = %self.origin_name, destination = route.destination, error = %e, "cannot read the destination's validator set; not signing for it now");
+                    tracing::warn!(chain = %self.origin_name, destination = route.destination, error = %e, "cannot read the destination's validator set; not signing for it");
                     self.metrics.failure("attest", "retryable");
                 }
             }
@@ -66,44 +142,119 @@ impl Signing<'_> {
         out
     }
 
-    /// Signs `message` (already checked on its origin chain) for each active route to its
-    /// destination and persists each signature. Returns how many were newly stored.
-    pub(crate) async fn sign(
-        &self,
-        record: &MessageRecord,
-        message: &Message,
-        active: &[(u32, u64)],
-    ) -> Result<usize> {
-        let mut signed = 0;
-        for &(_, epoch) in active
-            .iter()
-            .filter(|(destination, _)| *destination == message.destination)
-        {
-            let attestation = Attestation {
-                origin: message.origin,
-                origin_bridge: self.origin_bridge,
-                epoch,
-                message_id: record.id,
+    /// Signs each message of `batch` (already checked on its origin chain) for each of its
+    /// routes to its destination, then persists all the signatures in one commit
+    /// ([`Store::attest_many`]). A refused item (equivocation) is logged and counted and does
+    /// not hold back the others. Returns how many attestations were newly stored; an error
+    /// means nothing was stored.
+    pub(crate) async fn sign(&self, batch: Vec<Checked>) -> Result<usize> {
+        let signatures: usize = batch.iter().map(|c| c.epochs().count()).sum();
+        if signatures == 0 {
+            return Ok(0);
+        }
+        let this = Owned {
+            signer: self.signer.clone(),
+            origin_bridge: self.origin_bridge,
+        };
+        let (batch, signed) = if signatures >= BLOCKING_SIGNATURES {
+            tokio::task::spawn_blocking(move || {
+                let signed = this.sign_all(&batch);
+                (batch, signed)
+            })
+            .await
+            .map_err(|e| Error::Io {
+                what: "signing attestations".into(),
+                source: std::io::Error::other(e),
+            })?
+        } else {
+            let signed = this.sign_all(&batch);
+            (batch, signed)
+        };
+        let mut records = Vec::with_capacity(signed.len());
+        let mut of = Vec::with_capacity(signed.len());
+        for (index, result) in signed {
+            let Some(checked) = batch.get(index) else {
+                continue;
             };
-            let signature = self.signer.sign_hash(&attestation.digest())?.to_bytes();
-            let outcome = self
-                .store
-                .attest(&AttestationRecord {
-                    message_id: record.id,
-                    epoch,
-                    signer: self.signer.address().0,
-                    origin: message.origin,
-                    nonce: message.nonce,
-                    destination: message.destination,
-                    signature,
-                })
-                .await?;
-            if outcome == AttestOutcome::Stored {
-                signed += 1;
-                self.metrics.attestations_signed.inc();
-                tracing::info!(chain = %self.origin_name, nonce = message.nonce, id = %hex::encode(record.id), epoch, "attested");
+            match result {
+                Ok(record) => {
+                    records.push(record);
+                    of.push(checked);
+                }
+                Err(e) => {
+                    tracing::warn!(chain = %self.origin_name, nonce = checked.message.nonce, error = %e, "not attested: signing failed");
+                    self.metrics.failure("attest", "retryable");
+                }
             }
         }
-        Ok(signed)
+        let outcomes = self.store.attest_many(&records).await?;
+        let mut stored = 0;
+        let mut nonces = (u64::MAX, 0);
+        for ((record, checked), outcome) in records.iter().zip(of).zip(outcomes) {
+            match outcome {
+                Ok(AttestOutcome::Stored) => {
+                    stored += 1;
+                    nonces = (nonces.0.min(record.nonce), nonces.1.max(record.nonce));
+                    self.metrics.attestations_signed.inc();
+                    if checked.again {
+                        tracing::info!(chain = %self.origin_name, nonce = record.nonce, epoch = record.epoch, "signed again for the destination's new epoch");
+                    } else {
+                        tracing::debug!(chain = %self.origin_name, nonce = record.nonce, id = %hex::encode(record.message_id), epoch = record.epoch, "attested");
+                    }
+                }
+                Ok(AttestOutcome::AlreadyStored) => {}
+                Err(e @ Error::Equivocation { .. }) => {
+                    self.metrics.failure("attest", "equivocation");
+                    tracing::error!(chain = %self.origin_name, error = %e, "refused to sign");
+                }
+                Err(e) => {
+                    self.metrics.failure("attest", "retryable");
+                    tracing::warn!(chain = %self.origin_name, nonce = record.nonce, error = %e, "not attested");
+                }
+            }
+        }
+        if stored > 0 {
+            tracing::info!(chain = %self.origin_name, attestations = stored, first_nonce = nonces.0, last_nonce = nonces.1, "attested");
+        }
+        Ok(stored)
+    }
+}
+
+/// What signing needs, owned, so that it can run on a blocking thread.
+struct Owned {
+    signer: EvmSigner,
+    origin_bridge: UniversalAddress,
+}
+
+impl Owned {
+    /// Each attestation of `batch`, signed, with the index of its item.
+    fn sign_all(&self, batch: &[Checked]) -> Vec<(usize, Result<AttestationRecord>)> {
+        let mut out = Vec::new();
+        for (index, checked) in batch.iter().enumerate() {
+            for epoch in checked.epochs() {
+                out.push((index, self.sign_one(checked, epoch)));
+            }
+        }
+        out
+    }
+
+    fn sign_one(&self, checked: &Checked, epoch: u64) -> Result<AttestationRecord> {
+        let message = &checked.message;
+        let attestation = Attestation {
+            origin: message.origin,
+            origin_bridge: self.origin_bridge,
+            epoch,
+            message_id: checked.record.id,
+        };
+        let signature = self.signer.sign_hash(&attestation.digest())?.to_bytes();
+        Ok(AttestationRecord {
+            message_id: checked.record.id,
+            epoch,
+            signer: self.signer.address().0,
+            origin: message.origin,
+            nonce: message.nonce,
+            destination: message.destination,
+            signature,
+        })
     }
 }

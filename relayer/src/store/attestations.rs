@@ -153,37 +153,74 @@ impl Store {
     /// Records the validator's attestation, refusing equivocation: the first message
     /// attested for `(origin, nonce)` by a signer is the only one it will ever attest for that
     /// pair. Call this *before* publishing a signature; publish only on
-    /// [`AttestOutcome::Stored`] or [`AttestOutcome::AlreadyStored`].
+    /// [`AttestOutcome::Stored`] or [`AttestOutcome::AlreadyStored`]. A refusal is
+    /// [`Error::Equivocation`] and writes nothing.
     pub async fn attest(&self, record: &AttestationRecord) -> Result<AttestOutcome> {
+        let mut outcomes = self.attest_many(std::slice::from_ref(record)).await?;
+        outcomes.pop().ok_or_else(|| {
+            Error::CorruptRow("attest_many returned no outcome for one attestation".into())
+        })?
+    }
+
+    /// [`Store::attest`] for several attestations in one database transaction (one commit),
+    /// each judged as `attest` would judge it alone, in order: against the rows stored before
+    /// and against the earlier items of `records`. The outer error means the transaction
+    /// failed and nothing was written; otherwise one outcome per record, in order, where a
+    /// refused record is `Err(`[`Error::Equivocation`]`)` (or a nonce or epoch the database
+    /// cannot hold), writes nothing, and does not affect the others.
+    pub async fn attest_many(
+        &self,
+        records: &[AttestationRecord],
+    ) -> Result<Vec<Result<AttestOutcome>>> {
+        let mut outcomes = Vec::with_capacity(records.len());
+        if records.is_empty() {
+            return Ok(outcomes);
+        }
         let now = now_ms();
-        let nonce = i64_of(record.nonce, "nonce")?;
-        let epoch = i64_of(record.epoch, "epoch")?;
-        let signed: Vec<u8> = dispatch!(self, p => {
+        dispatch!(self, p => {
             let mut tx = p.begin().await?;
-            sqlx::query(
-                "INSERT INTO attested_nonces (origin, nonce, signer, message_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (origin, nonce, signer) DO NOTHING",
-            )
-            .bind(i64::from(record.origin))
-            .bind(nonce)
-            .bind(record.signer.as_slice())
-            .bind(record.message_id.as_slice())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            let (signed,): (Vec<u8>,) = sqlx::query_as(
-                "SELECT message_id FROM attested_nonces \
-                 WHERE origin = $1 AND nonce = $2 AND signer = $3",
-            )
-            .bind(i64::from(record.origin))
-            .bind(nonce)
-            .bind(record.signer.as_slice())
-            .fetch_one(&mut *tx)
-            .await?;
-            if signed.as_slice() != record.message_id.as_slice() {
-                tx.rollback().await?;
-                signed
-            } else {
+            for record in records {
+                let (nonce, epoch) =
+                    match (i64_of(record.nonce, "nonce"), i64_of(record.epoch, "epoch")) {
+                        (Ok(nonce), Ok(epoch)) => (nonce, epoch),
+                        (Err(e), _) | (_, Err(e)) => {
+                            outcomes.push(Err(e));
+                            continue;
+                        }
+                    };
+                let claimed = sqlx::query(
+                    "INSERT INTO attested_nonces (origin, nonce, signer, message_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (origin, nonce, signer) DO NOTHING",
+                )
+                .bind(i64::from(record.origin))
+                .bind(nonce)
+                .bind(record.signer.as_slice())
+                .bind(record.message_id.as_slice())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if claimed.rows_affected() == 0 {
+                    // The signer attested something for this (origin, nonce) before: only the
+                    // same message may be attested again (under another epoch).
+                    let (signed,): (Vec<u8>,) = sqlx::query_as(
+                        "SELECT message_id FROM attested_nonces \
+                         WHERE origin = $1 AND nonce = $2 AND signer = $3",
+                    )
+                    .bind(i64::from(record.origin))
+                    .bind(nonce)
+                    .bind(record.signer.as_slice())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if signed.as_slice() != record.message_id.as_slice() {
+                        outcomes.push(Err(Error::Equivocation {
+                            origin: record.origin,
+                            nonce: record.nonce,
+                            signed: hex::encode(signed),
+                            new: hex::encode(record.message_id),
+                        }));
+                        continue;
+                    }
+                }
                 let done = sqlx::query(
                     "INSERT INTO attestations (message_id, epoch, signer, origin, nonce, \
                      destination, signature, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -199,19 +236,15 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                tx.commit().await?;
-                if done.rows_affected() == 0 {
-                    return Ok(AttestOutcome::AlreadyStored);
-                }
-                return Ok(AttestOutcome::Stored);
+                outcomes.push(Ok(if done.rows_affected() == 0 {
+                    AttestOutcome::AlreadyStored
+                } else {
+                    AttestOutcome::Stored
+                }));
             }
+            tx.commit().await?;
         });
-        Err(Error::Equivocation {
-            origin: record.origin,
-            nonce: record.nonce,
-            signed: hex::encode(signed),
-            new: hex::encode(record.message_id),
-        })
+        Ok(outcomes)
     }
 
     /// The attestations this validator signed for a message (one per epoch and signer).

@@ -19,6 +19,7 @@ mod solana_cli;
 mod solana_e2e;
 mod solana_support;
 mod store;
+mod store_attest;
 mod store_batch;
 mod support;
 mod wallet;

@@ -197,6 +197,13 @@ pub struct ChainConfig {
     /// Poll interval of the indexer and receipt waits, in milliseconds. Default: preset's.
     #[serde(default)]
     pub poll_interval_ms: Option<u64>,
+    /// An EVM chain's WebSocket endpoint (`ws://` or `wss://`), usually the same node as
+    /// `rpc_urls`: its new-head notifications (`eth_subscribe("newHeads")`) wake the indexer
+    /// as soon as a block is announced instead of at its next poll. Polling stays the source
+    /// of truth: a socket that never connects or drops costs at most `poll_interval_ms`.
+    /// Default: none (polling only).
+    #[serde(default)]
+    pub ws_url: Option<String>,
     /// Warn (log and `trestle_wallet_balance_low{chain} 1`) while the relayer's submitting
     /// key on this destination holds less than this, in the chain's native unit as a decimal
     /// string: ether on EVM chains, SOL on Solana (`"0.5"`). Default: no warning.
@@ -558,14 +565,17 @@ impl Config {
         let chains: Vec<String> = self
             .chains
             .iter()
-            .map(|c| match &c.low_balance {
-                Some(low) => format!(
-                    "{} (domain {}, low_balance {low} {})",
-                    c.name,
-                    c.domain,
-                    if c.solana.is_some() { "SOL" } else { "ether" }
-                ),
-                None => format!("{} (domain {})", c.name, c.domain),
+            .map(|c| {
+                let mut about = format!("domain {}", c.domain);
+                if let Some(low) = &c.low_balance {
+                    let unit = if c.solana.is_some() { "SOL" } else { "ether" };
+                    about.push_str(&format!(", low_balance {low} {unit}"));
+                }
+                if let Some(url) = &c.ws_url {
+                    let shown = trestle_evm::heads::display_ws_url(url);
+                    about.push_str(&format!(", new heads from {shown}"));
+                }
+                format!("{} ({about})", c.name)
             })
             .collect();
         let routes: Vec<String> = self
@@ -653,6 +663,16 @@ impl Config {
                     low_balance::EVM_DECIMALS
                 };
                 parse_amount(text, decimals).map_err(|e| Error::config(key("low_balance"), e))?;
+            }
+            if let Some(url) = &c.ws_url {
+                if c.kind == ChainKind::Solana || c.solana.is_some() {
+                    return Err(Error::config(
+                        key("ws_url"),
+                        "is a key of evm chains only (Solana chains are polled)",
+                    ));
+                }
+                trestle_evm::heads::parse_ws_url(url)
+                    .map_err(|reason| Error::config(key("ws_url"), reason))?;
             }
             if c.kind == ChainKind::Solana || c.solana.is_some() {
                 validate_solana_chain(c, &key)?;

@@ -1,11 +1,18 @@
 //! One indexer per origin chain: reads `MessageSent` logs of final blocks in batches from its
 //! persisted cursor, records the messages idempotently, and rolls back on a reorg.
+//!
+//! Between polls it waits `chains[].poll_interval_ms`, or less when the chain has a `ws_url`:
+//! a new-head notification from that WebSocket ([`HeadWatcher`]) wakes it at once (at most one
+//! early wake per [`MIN_WAKE_GAP`]). The notification only shortens the wait; what is indexed
+//! is still read over JSON-RPC, so a socket that is down, drops or lies delays nothing beyond
+//! the poll interval and can neither skip nor invent a block.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use trestle_evm::{Cursor, EvmChain, Indexer, IndexerStep};
+use tokio::time::Instant;
+use trestle_evm::{Cursor, EvmChain, Head, HeadWatcher, HeadWatcherConfig, Indexer, IndexerStep};
 
 use crate::bridge::{decode_message_sent, message_sent_filter};
 use crate::config::ChainConfig;
@@ -24,8 +31,61 @@ pub(crate) async fn pause(shutdown: &mut watch::Receiver<bool>, d: Duration) -> 
     }
 }
 
+/// The shortest time from the start of one poll to a poll woken early by a new-head
+/// notification: bounds the polling rate a flood of notifications can cause (50 per second).
+pub const MIN_WAKE_GAP: Duration = Duration::from_millis(20);
+
+/// Waits `poll` after a poll that started at `started`, or until a new head is announced on
+/// `heads` (but not before `started + MIN_WAKE_GAP`), or until shutdown; returns whether
+/// shutdown was asked.
+async fn wait_next(
+    shutdown: &mut watch::Receiver<bool>,
+    poll: Duration,
+    heads: Option<&mut watch::Receiver<Option<Head>>>,
+    started: Instant,
+) -> bool {
+    if *shutdown.borrow() {
+        return true;
+    }
+    let announced = async {
+        let changed = match heads {
+            Some(rx) => rx.changed().await.is_ok(),
+            None => false,
+        };
+        if !changed {
+            // No watcher, or (it lives as long as this indexer) its channel closed anyway:
+            // only the timer is left.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        _ = tokio::time::sleep(poll) => *shutdown.borrow(),
+        _ = shutdown.changed() => true,
+        () = announced => {
+            tokio::select! {
+                _ = tokio::time::sleep_until(started + MIN_WAKE_GAP) => *shutdown.borrow(),
+                _ = shutdown.changed() => true,
+            }
+        }
+    }
+}
+
+/// Starts the new-head watcher of a chain with a `ws_url`; `None` (polling only) without one,
+/// or if it cannot start (logged).
+fn head_watcher(config: &ChainConfig) -> Option<HeadWatcher> {
+    let url = config.ws_url.as_deref()?;
+    match HeadWatcher::spawn(&config.name, url, HeadWatcherConfig::default()) {
+        Ok(watcher) => Some(watcher),
+        Err(e) => {
+            tracing::warn!(chain = %config.name, error = %e, "no new-head notifications: polling only");
+            None
+        }
+    }
+}
+
 /// Runs the indexer of `config`'s chain until shutdown. Errors are logged and retried after
 /// the poll interval; a reorg deeper than the remembered window restarts from the cursor.
+/// With `config.ws_url` it also wakes on new-head notifications (see the module docs).
 pub async fn run(
     chain: Arc<EvmChain>,
     config: ChainConfig,
@@ -34,6 +94,8 @@ pub async fn run(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let poll = chain.poll_interval();
+    let watcher = head_watcher(&config);
+    let mut heads = watcher.as_ref().map(HeadWatcher::subscribe);
     let labels = vec![("chain", config.name.clone())];
     let mut indexer: Option<Indexer> = None;
     loop {
@@ -55,6 +117,11 @@ pub async fn run(
             },
         };
         let mut current = current;
+        // Heads announced from here on wake the next wait: this poll may not see them.
+        if let Some(rx) = heads.as_mut() {
+            rx.borrow_and_update();
+        }
+        let started = Instant::now();
         let idle = match current.poll().await {
             Ok(IndexerStep::Advanced {
                 from,
@@ -159,7 +226,7 @@ pub async fn run(
                 true
             }
         };
-        if idle && pause(&mut shutdown, poll).await {
+        if idle && wait_next(&mut shutdown, poll, heads.as_mut(), started).await {
             return;
         }
     }
@@ -173,3 +240,6 @@ async fn open(chain: &Arc<EvmChain>, config: &ChainConfig, store: &Store) -> Res
     };
     Ok(indexer.with_batch(config.index_batch_blocks))
 }
+
+#[cfg(test)]
+mod tests;

@@ -149,6 +149,8 @@ pub struct ChainToml {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     poll_interval_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    ws_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     low_balance: Option<String>,
 }
 
@@ -217,6 +219,7 @@ impl TryFrom<ChainToml> for ChainConfig {
             start_block: t.start_block,
             index_batch_blocks: t.index_batch_blocks,
             poll_interval_ms: t.poll_interval_ms,
+            ws_url: t.ws_url,
             low_balance: t.low_balance,
             solana,
         })
@@ -242,6 +245,7 @@ impl From<ChainConfig> for ChainToml {
             start_block: c.start_block,
             index_batch_blocks: c.index_batch_blocks,
             poll_interval_ms: c.poll_interval_ms,
+            ws_url: c.ws_url,
             low_balance: c.low_balance,
         }
     }

@@ -340,3 +340,62 @@ fn low_balance_is_parsed_exactly_and_bad_values_name_the_key() {
     );
     assert!(parse_reason(&text).contains("low_balance"));
 }
+
+#[test]
+fn ws_url_is_optional_checked_and_shown_without_secrets() {
+    let chain_a = "finality = { confirmations = 2 }";
+    let ws = |url: &str| with(chain_a, &format!("{chain_a}\nws_url = \"{url}\""));
+    let c = Config::parse(&ws("ws://127.0.0.1:8545")).unwrap();
+    assert_eq!(c.chains[0].ws_url.as_deref(), Some("ws://127.0.0.1:8545"));
+    assert_eq!(c.chains[1].ws_url, None);
+    assert!(
+        c.summary()
+            .contains("anvil-a (domain 1, new heads from ws://127.0.0.1:8545)"),
+        "{}",
+        c.summary()
+    );
+    // It survives a round trip through TOML.
+    let again = Config::parse(&toml::to_string(&c).unwrap()).unwrap();
+    assert_eq!(again, c);
+    // A provider URL with the API key in its path: accepted, never shown.
+    let c = Config::parse(&ws("wss://eth.example/v2/SECRETKEY")).unwrap();
+    assert!(c.summary().contains("new heads from wss://eth.example/…"));
+    assert!(!c.summary().contains("SECRETKEY"));
+    for bad in [
+        "http://127.0.0.1:8545",
+        "https://eth.example/v2/SECRETKEY",
+        "127.0.0.1:8545",
+        "",
+        "ws://",
+    ] {
+        let text = ws(bad);
+        assert_eq!(key_of(&text), "chains[0].ws_url", "{bad:?}");
+        let message = Config::parse(&text).unwrap_err().to_string();
+        assert!(!message.contains("SECRETKEY"), "{message}");
+    }
+    let message = Config::parse(&ws("http://127.0.0.1:8545"))
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("use ws:// or wss://"), "{message}");
+    // A list or a number is a parse error naming the key.
+    let text = with(chain_a, &format!("{chain_a}\nws_url = [\"ws://a:1\"]"));
+    assert!(parse_reason(&text).contains("ws_url"));
+}
+
+#[test]
+fn ws_url_is_refused_on_solana_chains() {
+    let solana = r#"
+[[chains]]
+name = "sol"
+kind = "solana"
+domain = 3
+rpc_urls = ["http://127.0.0.1:8899"]
+bridge = "TRESTLEbridge111111111111111111111111111111"
+ws_url = "ws://127.0.0.1:8900"
+
+[[routes]]"#;
+    let text = with("\n[[routes]]", solana);
+    assert_eq!(key_of(&text), "chains[2].ws_url");
+    let message = Config::parse(&text).unwrap_err().to_string();
+    assert!(message.contains("evm chains only"), "{message}");
+}

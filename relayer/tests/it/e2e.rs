@@ -189,6 +189,7 @@ pub(crate) fn chain_config(
         index_batch_blocks: 50,
         low_balance: None,
         poll_interval_ms: Some(100),
+        ws_url: None,
         solana: None,
     }
 }

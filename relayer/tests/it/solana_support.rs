@@ -210,6 +210,7 @@ impl SolanaNet {
             index_batch_blocks: 1_000,
             low_balance: None,
             poll_interval_ms: Some(200),
+            ws_url: None,
             solana: Some(SolanaChainConfig {
                 program: self.program.id,
                 commitment,

@@ -1,0 +1,255 @@
+//! The indexer on a real anvil node with the Solidity bridge: with a `ws_url` it indexes a
+//! message long before its (deliberately long) poll interval; with a `ws_url` that never
+//! connects it still indexes by polling.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{Address, B256};
+use alloy_sol_types::{SolCall, SolConstructor};
+use serde_json::json;
+use tokio::sync::watch;
+use trestle_bridge::evm_bindings::Bridge;
+use trestle_core::chain::UniversalAddress;
+use trestle_core::evm::{EvmAddress, EvmSigner};
+use trestle_evm::{EvmChain, EvmSender, Preset, TxRequest};
+use trestle_tests::{Anvil, DEV_ACCOUNTS};
+
+use super::run;
+use crate::config::{ChainConfig, ChainKind};
+use crate::metrics::Metrics;
+use crate::store::{ListFilter, Store};
+
+const DOMAIN: u32 = 1;
+const REMOTE: u32 = 2;
+const WAIT: Duration = Duration::from_secs(30);
+
+fn signer(i: usize) -> EvmSigner {
+    let key = hex::decode(DEV_ACCOUNTS[i].private_key.trim_start_matches("0x")).unwrap();
+    EvmSigner::from_private_key(&key.try_into().unwrap()).unwrap()
+}
+
+async fn send(sender: &EvmSender, request: TxRequest) -> trestle_evm::Receipt {
+    let (_, receipt) = sender.send_and_wait(request, WAIT).await.unwrap();
+    assert!(receipt.success);
+    receipt
+}
+
+/// An anvil node with a bridge (domain 1) that knows a remote bridge on domain 2, and a
+/// sender of messages to it.
+struct Origin {
+    anvil: Anvil,
+    chain: Arc<EvmChain>,
+    bridge: EvmAddress,
+    user: EvmSender,
+}
+
+impl Origin {
+    async fn start() -> Origin {
+        let anvil = Anvil::builder().spawn().unwrap();
+        let mut config =
+            trestle_evm::EvmChainConfig::preset(Preset::Anvil, vec![anvil.url().into()]);
+        config.name = "origin".into();
+        config.chain_id = anvil.chain_id();
+        let chain = Arc::new(EvmChain::connect(config).await.unwrap());
+        let admin = EvmSender::new(chain.clone(), signer(0));
+        let mut init = Bridge::BYTECODE.to_vec();
+        init.extend(
+            Bridge::constructorCall::new((
+                DOMAIN,
+                Address::from(admin.address().0),
+                Address::from(signer(1).address().0),
+                1u64,
+            ))
+            .abi_encode(),
+        );
+        let bridge = send(&admin, TxRequest::deploy(init))
+            .await
+            .contract_address
+            .unwrap();
+        // setRemote through the admin timelock (1 s delay).
+        let remote = B256::from(UniversalAddress::from_evm([0x22; 20]).0);
+        let call: Vec<u8> = Bridge::setRemoteCall::new((REMOTE, remote)).abi_encode();
+        let propose = Bridge::proposeCall::new((call.clone().into(), B256::ZERO)).abi_encode();
+        send(&admin, TxRequest::call(bridge, propose)).await;
+        tokio::task::block_in_place(|| {
+            anvil.rpc("evm_increaseTime", json!([5])).unwrap();
+            anvil.rpc("evm_mine", json!([])).unwrap();
+        });
+        let execute = Bridge::executeCall::new((call.into(), B256::ZERO)).abi_encode();
+        send(&admin, TxRequest::call(bridge, execute)).await;
+        let user = EvmSender::new(chain.clone(), signer(3));
+        Origin {
+            anvil,
+            chain,
+            bridge,
+            user,
+        }
+    }
+
+    /// Sends one message; returns once it is mined.
+    async fn send_message(&self, payload: &[u8]) {
+        let data =
+            Bridge::sendMessageCall::new((REMOTE, B256::from([0x33; 32]), payload.to_vec().into()))
+                .abi_encode();
+        send(&self.user, TxRequest::call(self.bridge, data)).await;
+    }
+
+    fn chain_config(&self, poll_ms: u64, ws_url: Option<String>, start_block: u64) -> ChainConfig {
+        ChainConfig {
+            name: "origin".into(),
+            domain: DOMAIN,
+            kind: ChainKind::Evm,
+            chain_id: self.anvil.chain_id(),
+            rpc_urls: vec![self.anvil.url().into()],
+            bridge: self.bridge,
+            preset: Some(Preset::Anvil),
+            finality: None,
+            start_block,
+            index_batch_blocks: 50,
+            poll_interval_ms: Some(poll_ms),
+            ws_url,
+            low_balance: None,
+            solana: None,
+        }
+    }
+}
+
+/// An indexer task on its own chain handle (with `config`'s poll interval) and store.
+struct Running {
+    store: Store,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Running {
+    async fn start(config: ChainConfig) -> Running {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("store.db").display());
+        let store = Store::connect(&url, 2).await.unwrap();
+        let chain = Arc::new(EvmChain::connect(config.evm_config()).await.unwrap());
+        let (shutdown, rx) = watch::channel(false);
+        let task = tokio::spawn(run(
+            chain,
+            config,
+            store.clone(),
+            Arc::new(Metrics::new()),
+            rx,
+        ));
+        Running {
+            store,
+            shutdown,
+            task,
+            _dir: dir,
+        }
+    }
+
+    async fn messages(&self) -> usize {
+        self.store.list(&ListFilter::default()).await.unwrap().len()
+    }
+
+    async fn cursor(&self) -> u64 {
+        self.store
+            .cursor("origin")
+            .await
+            .unwrap()
+            .map_or(0, |(height, _)| height)
+    }
+
+    /// Polls the store every 5 ms until `done` holds; `false` if `timeout` passed first.
+    async fn within(&self, timeout: Duration, done: impl AsyncFn(&Running) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if done(self).await {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    async fn stop(self) {
+        self.shutdown.send(true).unwrap();
+        tokio::time::timeout(WAIT, self.task)
+            .await
+            .expect("the indexer stops on shutdown")
+            .unwrap();
+        self.store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_indexer_with_ws_url_indexes_long_before_its_poll_interval() {
+    let origin = Origin::start().await;
+    let start = origin.chain.block_number().await.unwrap();
+    // A 5 s poll: anything indexed within a second was woken by a notification.
+    let config = origin.chain_config(5_000, Some(origin.anvil.ws_url()), start - 1);
+    let running = Running::start(config).await;
+    assert!(
+        running
+            .within(WAIT, async |r| r.cursor().await == start)
+            .await,
+        "the first poll reads the first block"
+    );
+
+    // Wait for the subscription: an empty block mined is indexed within a second.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        tokio::task::block_in_place(|| origin.anvil.rpc("evm_mine", json!([])).unwrap());
+        let height = origin.chain.block_number().await.unwrap();
+        let quick = Duration::from_secs(1);
+        if running
+            .within(quick, async |r| r.cursor().await >= height)
+            .await
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no notification ever woke the indexer"
+        );
+    }
+
+    // Right after a notified poll the next timed poll is ~5 s away: a message indexed within
+    // 1.5 s of being mined was indexed because its block was announced.
+    for n in 1..=3 {
+        origin.send_message(&[n]).await;
+        let mined = Instant::now();
+        assert!(
+            running
+                .within(Duration::from_millis(1_500), async |r| r.messages().await
+                    == n as usize)
+                .await,
+            "message {n} not indexed within 1.5 s of being mined (poll interval 5 s)"
+        );
+        let took = mined.elapsed();
+        assert!(took < Duration::from_millis(1_500), "{took:?}");
+    }
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_indexer_with_a_ws_url_that_never_connects_indexes_by_polling() {
+    let origin = Origin::start().await;
+    let start = origin.chain.block_number().await.unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = origin.chain_config(200, Some(format!("ws://127.0.0.1:{closed}")), start);
+    let running = Running::start(config).await;
+    for n in 1..=2 {
+        origin.send_message(&[n]).await;
+        assert!(
+            running
+                .within(WAIT, async |r| r.messages().await == n as usize)
+                .await,
+            "message {n} not indexed by polling"
+        );
+    }
+    running.stop().await;
+}

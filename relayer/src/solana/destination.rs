@@ -7,6 +7,10 @@
 //! happened) -> `delivered`, or `queued` -> `execute_queued` once its time has come ->
 //! `delivered`.
 //!
+//! Messages are worked on concurrently, each as its own task, up to a bound per stage
+//! (`relayer.batch_size` messages landing at once in `ready`; see [`flights`]); one failing
+//! or slow message holds only its own place.
+//!
 //! Every step is persisted before the next, and every step first reads the receipt PDA: its
 //! existence is the program's replay protection, so a crash between landing and recording
 //! never delivers twice (a second `deliver` fails with `AlreadyDelivered`, and the receipt
@@ -17,7 +21,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
 use trestle_bridge::solana::BridgeProgram;
 use trestle_bridge::solana::relay::{self as ix, Signatures};
 use trestle_bridge::solana::state::{ReceiptStatus, SignatureSet};
@@ -30,10 +33,10 @@ use trestle_solana::{Commitment, Landed, SolanaClient, TransactionRequest};
 use super::onchain;
 
 mod collect;
+mod flights;
 mod message;
 use crate::config::{ChainConfig, Config, RelayerConfig, RouteConfig};
 use crate::error::{Error, Result};
-use crate::indexer::pause;
 use crate::metrics::Metrics;
 use crate::relay::Attempts;
 use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
@@ -125,67 +128,6 @@ impl SolanaDestination {
             waiting: Mutex::new(HashMap::new()),
             low_balance: chain.low_balance_units(),
         })
-    }
-
-    /// Works the queues until shutdown.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        tracing::info!(destination = %self.name, payer = %self.payer.pubkey(), program = %self.program.id, "solana destination worker started");
-        self.check_routes().await;
-        let tick = Duration::from_millis(self.settings.poll_interval_ms);
-        let mut ticks: u64 = 0;
-        loop {
-            let worked = self.step().await;
-            if ticks.is_multiple_of(30) {
-                self.refresh_balance().await;
-            }
-            ticks = ticks.wrapping_add(1);
-            if (!worked || *shutdown.borrow()) && pause(&mut shutdown, tick).await {
-                return;
-            }
-        }
-    }
-
-    /// One pass over every stage; returns whether anything moved.
-    pub async fn step(&self) -> bool {
-        let mut worked = false;
-        for (state, limit) in [
-            (MessageState::Pending, 32),
-            (MessageState::Ready, 4),
-            (MessageState::Submitted, 32),
-            (MessageState::Queued, 8),
-        ] {
-            let records = match self
-                .store
-                .claim(self.domain, state, &self.worker, CLAIM_LEASE, limit)
-                .await
-            {
-                Ok(v) => v,
-                Err(e) => {
-                    tracing::warn!(destination = %self.name, error = %e, "cannot claim work");
-                    continue;
-                }
-            };
-            for record in records {
-                let (stage, outcome) = match state {
-                    MessageState::Pending => ("collect", self.collect(&record).await),
-                    MessageState::Ready => ("submit", self.submit(&record).await),
-                    MessageState::Submitted => ("confirm", self.confirm(&record).await),
-                    _ => ("execute", self.execute(&record).await),
-                };
-                match outcome {
-                    Ok(true) => worked = true,
-                    Ok(false) => {
-                        let delay = if state == MessageState::Queued { 5 } else { 1 };
-                        let delay = Duration::from_millis(self.settings.poll_interval_ms) * delay;
-                        if let Err(e) = self.store.defer(&record.id, state, delay).await {
-                            tracing::warn!(error = %e, "cannot defer message");
-                        }
-                    }
-                    Err(e) => self.fail(&record, state, stage, &e).await,
-                }
-            }
-        }
-        worked
     }
 
     async fn fail(

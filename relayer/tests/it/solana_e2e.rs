@@ -42,6 +42,7 @@ use crate::e2e::{
 };
 use crate::solana_support::{DOMAIN_SOL, SolanaNet, eventually, limits, set_remote};
 
+mod concurrent;
 mod evm_validator;
 mod messages;
 mod validator;

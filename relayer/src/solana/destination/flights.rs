@@ -1,0 +1,230 @@
+//! How the Solana destination worker runs its stages: every claimed message is worked on as
+//! its own task, and each stage has a bound on how many of its messages are in flight at once
+//! ([`Flights`]). A pass claims only as many messages of a stage as it has free places, so a
+//! slow message (a landing that takes its whole timeout) holds one place, not the queue, and
+//! a failing one is recorded (with backoff) by its own task without touching the others.
+//!
+//! The `ready` stage lands up to `relayer.batch_size` messages at once (there is no batch
+//! transaction on Solana: the key means "messages landed concurrently" here). Each message
+//! still goes through its steps in order, each persisted before the next acts on it, and
+//! each step reads the receipt PDA first (see the parent module): concurrency is between
+//! messages, never within one. A message is in at most one task: the store's claim lease
+//! keeps other passes and instances off it, and a message this process is still working on
+//! is not started again even if its lease ran out and a pass claimed it anew.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use super::{CLAIM_LEASE, SolanaDestination};
+use crate::indexer::pause;
+use crate::store::{MessageRecord, MessageState};
+
+/// Messages of the `pending` stage (attestation collection) in flight at once.
+const COLLECT_IN_FLIGHT: usize = 32;
+/// Messages of the `submitted` stage (receipt reads; `execute_message` for arbitrary
+/// messages) in flight at once.
+const CONFIRM_IN_FLIGHT: usize = 32;
+/// Queued transfers (`execute_queued` once their time has come) in flight at once.
+const EXECUTE_IN_FLIGHT: usize = 8;
+
+/// One stage's bound.
+#[derive(Debug)]
+struct Stage {
+    state: MessageState,
+    places: Arc<Semaphore>,
+}
+
+/// The messages being worked on, each as a task, at most a bound per stage.
+#[derive(Debug)]
+pub(super) struct Flights {
+    stages: Vec<Stage>,
+    tasks: JoinSet<bool>,
+    /// The ids of the messages in `tasks`.
+    ids: Arc<Mutex<HashSet<[u8; 32]>>>,
+}
+
+impl Flights {
+    /// The bounds: `landing` messages of the `ready` stage at once, constants for the others.
+    pub(super) fn new(landing: usize) -> Self {
+        let stage = |state, bound: usize| Stage {
+            state,
+            places: Arc::new(Semaphore::new(bound.max(1))),
+        };
+        Self {
+            stages: vec![
+                stage(MessageState::Pending, COLLECT_IN_FLIGHT),
+                stage(MessageState::Ready, landing),
+                stage(MessageState::Submitted, CONFIRM_IN_FLIGHT),
+                stage(MessageState::Queued, EXECUTE_IN_FLIGHT),
+            ],
+            tasks: JoinSet::new(),
+            ids: Arc::new(Mutex::new(HashSet::new())),
+        }
+    }
+
+    /// How many messages are in flight.
+    pub(super) fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Takes the results of finished tasks; returns whether any moved its message on.
+    fn reap(&mut self) -> bool {
+        let mut moved = false;
+        while let Some(done) = self.tasks.try_join_next() {
+            moved |= Self::outcome(done);
+        }
+        moved
+    }
+
+    /// Waits for the next task to finish (never, when none is in flight); returns whether
+    /// it moved its message on.
+    async fn next(&mut self) -> bool {
+        match self.tasks.join_next().await {
+            Some(done) => Self::outcome(done),
+            None => std::future::pending().await,
+        }
+    }
+
+    fn outcome(done: std::result::Result<bool, tokio::task::JoinError>) -> bool {
+        done.unwrap_or_else(|e| {
+            // The message keeps its claim until the lease runs out, then it is retried.
+            tracing::error!(error = %e, "a Solana destination task ended abnormally");
+            false
+        })
+    }
+}
+
+/// Marks `id` in flight; false when it is already.
+fn start(ids: &Mutex<HashSet<[u8; 32]>>, id: [u8; 32]) -> bool {
+    ids.lock().map(|mut ids| ids.insert(id)).unwrap_or(false)
+}
+
+impl SolanaDestination {
+    /// Works the queues until shutdown; on shutdown, lets the messages in flight finish
+    /// their current step (as a pass did before), starting nothing new.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(destination = %self.name, payer = %self.payer.pubkey(), program = %self.program.id, in_flight = self.settings.batch_size, "solana destination worker started");
+        self.check_routes().await;
+        let this = Arc::new(self);
+        let mut flights = Flights::new(this.settings.batch_size);
+        let tick = Duration::from_millis(this.settings.poll_interval_ms);
+        let mut ticks: u64 = 0;
+        loop {
+            let worked = this.step(&mut flights).await;
+            if ticks.is_multiple_of(30) {
+                this.refresh_balance().await;
+            }
+            ticks = ticks.wrapping_add(1);
+            if worked && !*shutdown.borrow() {
+                continue;
+            }
+            // Idle: the next pass comes after a tick, or as soon as a message in flight
+            // finishes (its next stage may be claimable at once).
+            let stop = tokio::select! {
+                stop = pause(&mut shutdown, tick) => stop,
+                _ = flights.next() => false,
+            };
+            if stop {
+                if flights.len() > 0 {
+                    tracing::info!(destination = %this.name, in_flight = flights.len(), "waiting for the messages in flight to finish their step");
+                }
+                while flights.tasks.join_next().await.is_some() {}
+                return;
+            }
+        }
+    }
+
+    /// One pass: takes the results of finished messages, then claims, for every stage, as
+    /// many messages as it has free places and starts a task for each. Returns whether a
+    /// finished message moved on (so another pass may find work at once).
+    pub(super) async fn step(self: &Arc<Self>, flights: &mut Flights) -> bool {
+        let worked = flights.reap();
+        let Flights { stages, tasks, ids } = flights;
+        for stage in stages.iter() {
+            let free = stage.places.available_permits();
+            if free == 0 {
+                continue;
+            }
+            let limit = u32::try_from(free).unwrap_or(u32::MAX);
+            let records = match self
+                .store
+                .claim(self.domain, stage.state, &self.worker, CLAIM_LEASE, limit)
+                .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(destination = %self.name, error = %e, "cannot claim work");
+                    continue;
+                }
+            };
+            for record in records {
+                if !start(ids, record.id) {
+                    // Still being worked on by this process (its lease ran out): the task
+                    // in flight moves it on.
+                    continue;
+                }
+                let Ok(place) = stage.places.clone().try_acquire_owned() else {
+                    // Cannot happen (only this loop takes places); release the claim.
+                    self.release(ids, &record, stage.state).await;
+                    continue;
+                };
+                let this = self.clone();
+                let ids = ids.clone();
+                let state = stage.state;
+                tasks.spawn(async move {
+                    let moved = this.work(&record, state).await;
+                    drop(place);
+                    if let Ok(mut ids) = ids.lock() {
+                        ids.remove(&record.id);
+                    }
+                    moved
+                });
+            }
+        }
+        worked
+    }
+
+    async fn release(
+        &self,
+        ids: &Mutex<HashSet<[u8; 32]>>,
+        record: &MessageRecord,
+        state: MessageState,
+    ) {
+        if let Ok(mut ids) = ids.lock() {
+            ids.remove(&record.id);
+        }
+        if let Err(e) = self.store.defer(&record.id, state, Duration::ZERO).await {
+            tracing::warn!(error = %e, "cannot release a claimed message");
+        }
+    }
+
+    /// The step of `record` in `state`, its outcome persisted: moved on, deferred (not yet),
+    /// or a failed attempt recorded with backoff. Returns whether it moved on.
+    async fn work(&self, record: &MessageRecord, state: MessageState) -> bool {
+        let (stage, outcome) = match state {
+            MessageState::Pending => ("collect", self.collect(record).await),
+            MessageState::Ready => ("submit", self.submit(record).await),
+            MessageState::Submitted => ("confirm", self.confirm(record).await),
+            _ => ("execute", self.execute(record).await),
+        };
+        match outcome {
+            Ok(true) => true,
+            Ok(false) => {
+                let delay = if state == MessageState::Queued { 5 } else { 1 };
+                let delay = Duration::from_millis(self.settings.poll_interval_ms) * delay;
+                if let Err(e) = self.store.defer(&record.id, state, delay).await {
+                    tracing::warn!(error = %e, "cannot defer message");
+                }
+                false
+            }
+            Err(e) => {
+                self.fail(record, state, stage, &e).await;
+                false
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! Many EVM -> Solana transfers at once, through a relayer whose Solana chain lists a dead RPC
+//! endpoint first: the client fails over to the live one, and the destination worker lands
+//! several `deliver` transactions concurrently, each message exactly once.
+//!
+//! Two rounds of 8 transfers (to 16 fresh beneficiaries, distinct amounts) on one pair of
+//! chains: the first with `relayer.batch_size = 1` (one message landing at a time), the
+//! second, after a restart on the same store, with `batch_size = 8`. Each round starts the
+//! relayer once the validators have signed every message, and times it until the store says
+//! all are delivered (printed; not asserted, the machine is shared). Then every receipt,
+//! balance and the mint's supply are checked: nothing arrived twice.
+
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{Address, B256, FixedBytes};
+use alloy_sol_types::SolCall;
+use trestle_bridge::evm_bindings::Bridge;
+use trestle_bridge::solana::admin::Action;
+use trestle_bridge::solana::state::{Receipt, ReceiptStatus};
+use trestle_bridge::{NATIVE_TOKEN, token_id};
+use trestle_core::chain::U256;
+use trestle_core::solana::{SolanaAddress, SolanaSigner};
+use trestle_evm::{EvmSender, TxRequest};
+use trestle_relayer::config::SolanaCommitment;
+use trestle_relayer::solana::SolanaKeys;
+use trestle_relayer::store::{MessageState, Store};
+use trestle_relayer::{Daemon, Keys};
+use trestle_tests::Anvil;
+
+use super::{
+    DOMAIN_EVM, evm_bridge, govern_evm, many_validator_keys, start_validators, with_solana_key,
+};
+use crate::e2e::{config, connect, live_endpoints, placeholder_endpoints, send, signer};
+use crate::solana_support::{DOMAIN_SOL, SolanaNet, set_remote};
+
+/// Transfers per round.
+const ROUND: usize = 8;
+
+/// A loopback URL nothing listens on.
+fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())
+}
+
+/// Waits until `store` holds `n` messages, all delivered; panics after `secs`.
+async fn all_delivered(store: &Store, n: usize, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let list = store.list(&Default::default()).await.unwrap();
+        if list.len() == n && list.iter().all(|m| m.state == MessageState::Delivered) {
+            return;
+        }
+        let states: Vec<_> = list
+            .iter()
+            .map(|m| (m.nonce, m.state, m.last_error.clone()))
+            .collect();
+        assert!(
+            Instant::now() < deadline,
+            "not all {n} delivered: {states:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failover_endpoint() {
+    let sol = SolanaNet::start().await;
+    let anvil = Anvil::builder().chain_id(31_339).spawn().unwrap();
+    let chain = connect(&anvil, "evm").await;
+    let (keys, validator_addrs) = many_validator_keys(3);
+    let token = token_id(DOMAIN_EVM, &NATIVE_TOKEN);
+    let big: u128 = 1_000_000 * 10u128.pow(18);
+    let bridge = evm_bridge(&chain).await;
+    let native = Address::from_slice(&NATIVE_TOKEN.0[12..]);
+    let t = B256::from(token);
+    let calls = vec![
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0))).abi_encode(),
+        Bridge::setTokenCall::new((t, native, true, 0u8, big, 3_600u64)).abi_encode(),
+        Bridge::setRouteCall::new((t, DOMAIN_SOL, 9u8, u128::from(u64::MAX))).abi_encode(),
+        Bridge::setLimitsCall::new((t, big, big, big, big)).abi_encode(),
+    ];
+    govern_evm(&anvil, &chain, bridge, &calls).await;
+    let mint = sol.create_mint(&sol.program.authority(), 9).await;
+    sol.govern(&[
+        set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2),
+        Action::RegisterToken {
+            home_domain: DOMAIN_EVM,
+            home_token: NATIVE_TOKEN.0,
+            mint,
+            scale_exp: 9,
+            limits: crate::solana_support::limits(u64::MAX / 4, 3_600),
+        },
+    ])
+    .await;
+
+    let validator_chains = || {
+        vec![
+            crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+            sol.chain_config("sol", SolanaCommitment::Confirmed),
+        ]
+    };
+    let placeholder = placeholder_endpoints(&validator_addrs);
+    let (validators, _dirs) = start_validators(&keys, &validator_chains, &placeholder, 2).await;
+    let endpoints = live_endpoints(&placeholder, &validators);
+
+    // The relayer's Solana chain: a dead endpoint first, the validator second.
+    let dead = dead_url();
+    let relayer_chains = || {
+        let mut sol_chain = sol.chain_config("sol", SolanaCommitment::Confirmed);
+        sol_chain.rpc_urls = vec![dead.clone(), sol.node.rpc_url().to_owned()];
+        vec![
+            crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+            sol_chain,
+        ]
+    };
+    let payer = SolanaSigner::generate().unwrap();
+    sol.fund(&payer.pubkey()).await;
+    let relayer_dir = tempfile::tempdir().unwrap();
+
+    let user = EvmSender::new(chain.clone(), signer(3));
+    // Beneficiary i gets (i + 1) * 0.01 ether = (i + 1) * 10^7 units of the 9-decimal mint.
+    let mut expected: Vec<(SolanaAddress, u64)> = Vec::new();
+    let mut timings = Vec::new();
+    for (round, in_flight) in [(0usize, 1usize), (1, ROUND)] {
+        for i in 0..ROUND {
+            let n = round * ROUND + i;
+            let beneficiary = SolanaSigner::generate().unwrap().pubkey();
+            let wei = (n as u128 + 1) * 10u128.pow(16);
+            let data = Bridge::sendTokenCall::new((
+                DOMAIN_SOL,
+                t,
+                U256::from(wei),
+                FixedBytes::<32>::from(beneficiary.0),
+            ))
+            .abi_encode();
+            let r = send(
+                &user,
+                TxRequest::call(bridge, data).with_value(U256::from(wei)),
+            )
+            .await;
+            assert!(r.success);
+            expected.push((beneficiary, u64::try_from(wei / 10u128.pow(9)).unwrap()));
+        }
+        // Every validator has signed every message so far: the relayer alone is timed.
+        let total = expected.len();
+        crate::solana_support::eventually(120, "validators signed every message", || async {
+            for v in &validators {
+                if (v.store().attestation_count().await.unwrap() as usize) < total {
+                    return None;
+                }
+            }
+            Some(())
+        })
+        .await;
+
+        let mut relayer_config = config(
+            relayer_dir.path(),
+            relayer_chains(),
+            endpoints.clone(),
+            false,
+            true,
+        );
+        if let Some(r) = relayer_config.relayer.as_mut() {
+            r.batch_size = in_flight;
+            r.poll_interval_ms = 200;
+        }
+        let started = Instant::now();
+        let relayer = Daemon::start_with_solana(
+            with_solana_key(relayer_config),
+            Keys {
+                validator: None,
+                relayer: None,
+            },
+            SolanaKeys {
+                relayer: Some(payer.clone()),
+            },
+            "r1",
+        )
+        .await
+        .unwrap();
+        all_delivered(relayer.store(), total, 240).await;
+        let took = started.elapsed();
+        println!(
+            "round {round}: {ROUND} EVM -> Solana transfers delivered with {in_flight} in flight \
+             in {:.2} s (relayer start to all delivered, dead endpoint first)",
+            took.as_secs_f64()
+        );
+        timings.push(took);
+        // Exactly once: later passes move nothing.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let list = relayer.store().list(&Default::default()).await.unwrap();
+        assert_eq!(list.len(), total);
+        for m in &list {
+            assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+            assert!(m.delivered_at.is_some(), "{m:?}");
+            assert!(m.tx_hash.is_some(), "landed by this relayer: {m:?}");
+            assert_eq!(m.attempts, 0, "no failed attempt: {m:?}");
+        }
+        relayer.shutdown().await;
+    }
+
+    // Every transfer arrived once: receipts, balances, and the mint's supply is their sum.
+    let relayer_store_dir = relayer_dir.path();
+    let store = Store::connect(
+        &format!("sqlite://{}", relayer_store_dir.join("store.db").display()),
+        1,
+    )
+    .await
+    .unwrap();
+    let list = store.list(&Default::default()).await.unwrap();
+    assert_eq!(list.len(), 2 * ROUND);
+    let mut ids: Vec<[u8; 32]> = list.iter().map(|m| m.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 2 * ROUND, "distinct messages");
+    let first = list.iter().map(|m| m.nonce).min().unwrap();
+    for m in &list {
+        let account = sol
+            .client
+            .account(&sol.program.receipt(&m.id))
+            .await
+            .unwrap()
+            .expect("a receipt per message");
+        let receipt = Receipt::decode(&account.data).unwrap();
+        assert_eq!(receipt.status, ReceiptStatus::Executed);
+        assert_eq!(receipt.origin, DOMAIN_EVM);
+        let (beneficiary, amount) = expected[usize::try_from(m.nonce - first).unwrap()];
+        assert_eq!(receipt.beneficiary, beneficiary, "nonce {}", m.nonce);
+        assert_eq!(receipt.amount, amount, "nonce {}", m.nonce);
+    }
+    let mut sum = 0u64;
+    for (beneficiary, amount) in &expected {
+        assert_eq!(
+            sol.client
+                .token_balance_of(&mint, beneficiary)
+                .await
+                .unwrap(),
+            *amount
+        );
+        sum += amount;
+    }
+    let mint_account = sol.client.account(&mint).await.unwrap().unwrap();
+    let supply = u64::from_le_bytes(mint_account.data[36..44].try_into().unwrap());
+    assert_eq!(supply, sum, "minted exactly the sum of the transfers");
+    println!(
+        "8 transfers: {:.2} s one at a time, {:.2} s with 8 in flight",
+        timings[0].as_secs_f64(),
+        timings[1].as_secs_f64()
+    );
+    for v in validators {
+        v.shutdown().await;
+    }
+}

@@ -5,6 +5,7 @@
 #
 #   benches/relayer/run.sh                                  # all three, the counts (~15 min)
 #   benches/relayer/run.sh --scenario latency --transfers 100   # one measurement, fewer samples
+#   benches/relayer/run.sh --scenario latency --no-ws       # indexers poll only (no ws_url)
 #   benches/relayer/run.sh --help                           # every flag (block time, confirmations,
 #                                                           # relayer tick, batch size, counts)
 #

@@ -93,6 +93,10 @@ struct Args {
     /// Memory: pending messages.
     #[arg(long, default_value_t = 10_000)]
     pending: usize,
+    /// Leave chains[].ws_url out of the daemons' configs: their indexers only poll (every
+    /// --chain-poll-ms) instead of also waking on anvil's new-head notifications.
+    #[arg(long)]
+    no_ws: bool,
     /// Keep each network's daemon directory (configs, SQLite stores, daemon logs) and print
     /// its path.
     #[arg(long)]
@@ -168,16 +172,22 @@ impl Args {
             batch_size: self.batch_size,
             validators,
             keep_dir: self.keep_dir,
+            ws: !self.no_ws,
         }
     }
 }
 
 fn args_summary(a: &Args) -> String {
     format!(
-        "block time {} s, confirmations {}, chain poll {} ms, relayer tick {} ms, batch size {}, transfers {} at {}/s, flood {}, pending {}",
+        "block time {} s, confirmations {}, chain poll {} ms ({}), relayer tick {} ms, batch size {}, transfers {} at {}/s, flood {}, pending {}",
         a.block_time,
         a.confirmations,
         a.chain_poll_ms,
+        if a.no_ws {
+            "polling only"
+        } else {
+            "and new-head notifications over ws"
+        },
         a.relayer_tick_ms,
         a.batch_size,
         a.transfers,

@@ -2,7 +2,8 @@
 //! the bridges deployed and configured (route a -> b for native ether, 2-of-3 validators),
 //! then switched to interval mining (`evm_setIntervalMining`, what `anvil --block-time` sets
 //! at start; configuring first on automine keeps the set-up fast), then three validator
-//! processes and one relayer process (`trestle relayer run`) with the benchmark's settings.
+//! processes and one relayer process (`trestle relayer run`) with the benchmark's settings
+//! (with each chain's `ws_url` for new-head notifications unless `--no-ws`).
 
 use std::time::Duration;
 
@@ -42,6 +43,9 @@ pub struct Options {
     pub validators: bool,
     /// Keep the daemons' directory (configs, stores, logs) after the run instead of deleting it.
     pub keep_dir: bool,
+    /// Give the daemons each chain's WebSocket endpoint (`chains[].ws_url`), so that new-head
+    /// notifications wake their indexers; false: polling only.
+    pub ws: bool,
 }
 
 struct Keep {
@@ -79,6 +83,9 @@ pub async fn start(o: &Options) -> Result<Net> {
         finality.insert("confirmations".into(), int(o.confirmations));
         t.insert("finality".into(), Value::Table(finality));
         t.insert("poll_interval_ms".into(), int(o.chain_poll_ms));
+        if !o.ws {
+            t.remove("ws_url");
+        }
         t
     };
     let mut relayer_extra = Table::new();

@@ -60,7 +60,10 @@ pub fn trestle_binary() -> Result<PathBuf> {
     Err(Error::BinaryNotFound { looked })
 }
 
-/// The `[[chains]]` entry of an EVM chain of the network.
+/// The `[[chains]]` entry of an EVM chain of the network: its HTTP endpoint, polled every
+/// 100 ms, and its WebSocket endpoint (`ws_url`, anvil serves it on the same port), whose
+/// new-head notifications wake the daemons' indexers as soon as a block is mined. Remove
+/// `ws_url` from the table to measure polling alone.
 pub fn evm_chain_table(node: &EvmNode) -> Table {
     let mut t = Table::new();
     t.insert("name".into(), node.name.clone().into());
@@ -73,6 +76,7 @@ pub fn evm_chain_table(node: &EvmNode) -> Table {
     t.insert("bridge".into(), node.bridge.to_string().into());
     t.insert("preset".into(), "anvil".into());
     t.insert("poll_interval_ms".into(), 100.into());
+    t.insert("ws_url".into(), node.anvil.ws_url().into());
     t
 }
 

@@ -368,6 +368,7 @@ pub struct RelayerConfig {
     #[serde(default = "default_relayer_password_env")]
     pub password_env: String,
     /// Most messages in one `deliverBatch`. 1..=64, default 8 (1 sends plain `deliver`).
+    /// On a Solana destination (no batch transaction): most messages landing at once.
     #[serde(default = "default_batch_size")]
     pub batch_size: usize,
     /// Attempts before a message is parked as failed (an operator may retry it). Default 8.

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::{CLAIM_LEASE, SolanaDestination};
@@ -91,16 +91,37 @@ impl Flights {
 
     fn outcome(done: std::result::Result<bool, tokio::task::JoinError>) -> bool {
         done.unwrap_or_else(|e| {
-            // The message keeps its claim until the lease runs out, then it is retried.
+            // The message keeps its claim until the lease runs out, then it is claimed again.
             tracing::error!(error = %e, "a Solana destination task ended abnormally");
             false
         })
     }
 }
 
+/// A message in flight: its place in the stage and its id in the in-flight set, both given
+/// back when the task ends, however it ends (a panic included).
+struct InFlight {
+    ids: Arc<Mutex<HashSet<[u8; 32]>>>,
+    id: [u8; 32],
+    _place: OwnedSemaphorePermit,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock(&self.ids).remove(&self.id);
+    }
+}
+
 /// Marks `id` in flight; false when it is already.
 fn start(ids: &Mutex<HashSet<[u8; 32]>>, id: [u8; 32]) -> bool {
-    ids.lock().map(|mut ids| ids.insert(id)).unwrap_or(false)
+    lock(ids).insert(id)
+}
+
+/// The in-flight set (a panic while it was held does not stop the worker: the set is only
+/// ever inserted into and removed from).
+fn lock(ids: &Mutex<HashSet<[u8; 32]>>) -> std::sync::MutexGuard<'_, HashSet<[u8; 32]>> {
+    ids.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl SolanaDestination {
@@ -173,14 +194,15 @@ impl SolanaDestination {
                     continue;
                 };
                 let this = self.clone();
-                let ids = ids.clone();
                 let state = stage.state;
+                let flight = InFlight {
+                    ids: ids.clone(),
+                    id: record.id,
+                    _place: place,
+                };
                 tasks.spawn(async move {
                     let moved = this.work(&record, state).await;
-                    drop(place);
-                    if let Ok(mut ids) = ids.lock() {
-                        ids.remove(&record.id);
-                    }
+                    drop(flight);
                     moved
                 });
             }
@@ -194,9 +216,7 @@ impl SolanaDestination {
         record: &MessageRecord,
         state: MessageState,
     ) {
-        if let Ok(mut ids) = ids.lock() {
-            ids.remove(&record.id);
-        }
+        lock(ids).remove(&record.id);
         if let Err(e) = self.store.defer(&record.id, state, Duration::ZERO).await {
             tracing::warn!(error = %e, "cannot release a claimed message");
         }

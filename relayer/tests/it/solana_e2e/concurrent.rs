@@ -4,7 +4,9 @@
 //!
 //! Two rounds of 8 transfers (to 16 fresh beneficiaries, distinct amounts) on one pair of
 //! chains: the first with `relayer.batch_size = 1` (one message landing at a time), the
-//! second, after a restart on the same store, with `batch_size = 8`. Each round starts the
+//! second, after a restart on the same store, with `batch_size = 8` and, among the 8, a
+//! message that fails at every attempt (its recorded signatures are garbage): it is retried
+//! with backoff and never delivered, and blocks none of the others. Each round starts the
 //! relayer once the validators have signed every message, and times it until the store says
 //! all are delivered (printed; not asserted, the machine is shared). Then every receipt,
 //! balance and the mint's supply are checked: nothing arrived twice.
@@ -16,13 +18,14 @@ use alloy_sol_types::SolCall;
 use trestle_bridge::evm_bindings::Bridge;
 use trestle_bridge::solana::admin::Action;
 use trestle_bridge::solana::state::{Receipt, ReceiptStatus};
-use trestle_bridge::{NATIVE_TOKEN, token_id};
-use trestle_core::chain::U256;
+use trestle_bridge::{Body, Message, NATIVE_TOKEN, TokenTransfer, token_id};
+use trestle_core::chain::{U256, UniversalAddress};
+use trestle_core::evm::EvmAddress;
 use trestle_core::solana::{SolanaAddress, SolanaSigner};
 use trestle_evm::{EvmSender, TxRequest};
 use trestle_relayer::config::SolanaCommitment;
 use trestle_relayer::solana::SolanaKeys;
-use trestle_relayer::store::{MessageState, Store};
+use trestle_relayer::store::{MessageState, NewMessage, SignatureRecord, Store};
 use trestle_relayer::{Daemon, Keys};
 use trestle_tests::Anvil;
 
@@ -41,12 +44,16 @@ fn dead_url() -> String {
     format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())
 }
 
-/// Waits until `store` holds `n` messages, all delivered; panics after `secs`.
+/// Waits until `store` holds `n` delivered messages; panics after `secs`.
 async fn all_delivered(store: &Store, n: usize, secs: u64) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let list = store.list(&Default::default()).await.unwrap();
-        if list.len() == n && list.iter().all(|m| m.state == MessageState::Delivered) {
+        let delivered = list
+            .iter()
+            .filter(|m| m.state == MessageState::Delivered)
+            .count();
+        if delivered == n {
             return;
         }
         let states: Vec<_> = list
@@ -59,6 +66,72 @@ async fn all_delivered(store: &Store, n: usize, secs: u64) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Records in the relayer's store (at `dir`) a transfer to Solana that no origin sent, with
+/// the next nonce of the origin (the first of the next round), `ready` with two "signatures"
+/// of set members that are garbage: every attempt to submit it fails. Returns its id.
+async fn plant_failing_message(
+    dir: &std::path::Path,
+    token: [u8; 32],
+    program: SolanaAddress,
+    members: &[EvmAddress],
+) -> [u8; 32] {
+    let store = Store::connect(&format!("sqlite://{}", dir.join("store.db").display()), 1)
+        .await
+        .unwrap();
+    let nonce = store
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.nonce + 1)
+        .max()
+        .unwrap();
+    let message = Message::new(
+        nonce,
+        DOMAIN_EVM,
+        UniversalAddress([0x66; 32]),
+        DOMAIN_SOL,
+        UniversalAddress(program.0),
+        Body::TokenTransfer(TokenTransfer {
+            token_id: token,
+            amount: U256::from(10u64.pow(16)),
+            beneficiary: UniversalAddress([0x99; 32]),
+        })
+        .encode(),
+    )
+    .unwrap();
+    let id = message.id();
+    let (height, hash) = store.cursor("evm").await.unwrap().unwrap();
+    let found = NewMessage {
+        message,
+        origin_height: height,
+        origin_block_hash: hash,
+        origin_tx: vec![0x66; 32],
+    };
+    store
+        .record_indexed("evm", height, hash, &[found])
+        .await
+        .unwrap();
+    for member in &members[..2] {
+        store
+            .add_signature(&SignatureRecord {
+                message_id: id,
+                epoch: 1,
+                signer: member.0,
+                signature: [0x01; 65],
+            })
+            .await
+            .unwrap();
+    }
+    assert!(
+        store
+            .transition(&id, MessageState::Pending, MessageState::Ready, None, None)
+            .await
+            .unwrap()
+    );
+    id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -152,6 +225,16 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
         })
         .await;
 
+        // Round 2: a message that fails at every attempt, among the first claimed (its nonce
+        // is the first of the round's).
+        let failing = if round == 1 {
+            Some(
+                plant_failing_message(relayer_dir.path(), token, sol.program.id, &validator_addrs)
+                    .await,
+            )
+        } else {
+            None
+        };
         let mut relayer_config = config(
             relayer_dir.path(),
             relayer_chains(),
@@ -188,8 +271,26 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
         // Exactly once: later passes move nothing.
         tokio::time::sleep(Duration::from_secs(2)).await;
         let list = relayer.store().list(&Default::default()).await.unwrap();
-        assert_eq!(list.len(), total);
-        for m in &list {
+        assert_eq!(list.len(), total + usize::from(failing.is_some()));
+        if let Some(id) = failing {
+            let m = list.iter().find(|m| m.id == id).unwrap();
+            assert_ne!(m.state, MessageState::Delivered, "{m:?}");
+            assert!(m.attempts >= 1, "{m:?}");
+            println!(
+                "the failing message: {:?} after {} attempts: {:?}",
+                m.state, m.attempts, m.last_error
+            );
+            assert!(m.last_error.is_some(), "{m:?}");
+            assert!(
+                sol.client
+                    .account(&sol.program.receipt(&id))
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "no receipt for the failing message"
+            );
+        }
+        for m in list.iter().filter(|m| Some(m.id) != failing) {
             assert_eq!(m.state, MessageState::Delivered, "{m:?}");
             assert!(m.delivered_at.is_some(), "{m:?}");
             assert!(m.tx_hash.is_some(), "landed by this relayer: {m:?}");
@@ -206,7 +307,13 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
     )
     .await
     .unwrap();
-    let list = store.list(&Default::default()).await.unwrap();
+    let list: Vec<_> = store
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.origin_tx != vec![0x66; 32])
+        .collect();
     assert_eq!(list.len(), 2 * ROUND);
     let mut ids: Vec<[u8; 32]> = list.iter().map(|m| m.id).collect();
     ids.sort();

@@ -8,8 +8,8 @@
 //! `delivered`.
 //!
 //! Messages are worked on concurrently, each as its own task, up to a bound per stage
-//! (`relayer.batch_size` messages landing at once in `ready`; see [`flights`]); one failing
-//! or slow message holds only its own place.
+//! (`relayer.batch_size` messages landing at once in `ready`; see `destination/flights.rs`):
+//! one failing or slow message holds only its own place.
 //!
 //! Every step is persisted before the next, and every step first reads the receipt PDA: its
 //! existence is the program's replay protection, so a crash between landing and recording

@@ -27,6 +27,7 @@ use trestle_relayer::config::SolanaCommitment;
 use trestle_relayer::solana::SolanaKeys;
 use trestle_relayer::store::{MessageState, NewMessage, SignatureRecord, Store};
 use trestle_relayer::{Daemon, Keys};
+use trestle_solana::Commitment;
 use trestle_tests::Anvil;
 
 use super::{
@@ -132,6 +133,29 @@ async fn plant_failing_message(
             .unwrap()
     );
     id
+}
+
+/// The slots of the successful `deliver` transactions of the bridge program from `from` on,
+/// ascending.
+async fn deliver_slots(sol: &SolanaNet, from: u64) -> Vec<u64> {
+    let tip = sol.client.slot(Commitment::Confirmed).await.unwrap();
+    let deliver = trestle_bridge::solana::instruction_discriminator("deliver");
+    let mut slots: Vec<u64> = sol
+        .client
+        .program_transactions(&sol.program.id, from, tip)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|tx| tx.error.is_none())
+        .filter(|tx| {
+            tx.instructions
+                .iter()
+                .any(|ix| ix.data.starts_with(&deliver))
+        })
+        .map(|tx| tx.slot)
+        .collect();
+    slots.sort_unstable();
+    slots
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -246,6 +270,7 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
             r.batch_size = in_flight;
             r.poll_interval_ms = 200;
         }
+        let first_slot = sol.client.slot(Commitment::Confirmed).await.unwrap();
         let started = Instant::now();
         let relayer = Daemon::start_with_solana(
             with_solana_key(relayer_config),
@@ -268,6 +293,18 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
             took.as_secs_f64()
         );
         timings.push(took);
+        // One successful `deliver` per message of the round; one at a time, each lands in a
+        // slot of its own (the next starts once the last is confirmed); 8 in flight share.
+        let slots = deliver_slots(&sol, first_slot).await;
+        println!("round {round}: deliver transactions in slots {slots:?}");
+        assert_eq!(slots.len(), ROUND, "one deliver per message: {slots:?}");
+        let mut distinct = slots.clone();
+        distinct.dedup();
+        if in_flight == 1 {
+            assert_eq!(distinct.len(), ROUND, "one at a time: {slots:?}");
+        } else {
+            assert!(distinct.len() < ROUND, "landed concurrently: {slots:?}");
+        }
         // Exactly once: later passes move nothing.
         tokio::time::sleep(Duration::from_secs(2)).await;
         let list = relayer.store().list(&Default::default()).await.unwrap();

@@ -67,6 +67,10 @@ struct Args {
     /// Most messages per deliverBatch (relayer.batch_size, 1..=64).
     #[arg(long, default_value_t = 64)]
     batch_size: usize,
+    /// How soon the relayer asks the validators again for a fresh message still short of
+    /// attestations (relayer.attestation_poll_ms); default: the daemon's.
+    #[arg(long)]
+    attestation_poll_ms: Option<u64>,
     /// Latency: transfers.
     #[arg(long, default_value_t = 500)]
     transfers: usize,
@@ -170,6 +174,7 @@ impl Args {
             confirmations: self.confirmations,
             relayer_tick_ms: self.relayer_tick_ms,
             batch_size: self.batch_size,
+            attestation_poll_ms: self.attestation_poll_ms,
             validators,
             keep_dir: self.keep_dir,
             ws: !self.no_ws,
@@ -179,7 +184,7 @@ impl Args {
 
 fn args_summary(a: &Args) -> String {
     format!(
-        "block time {} s, confirmations {}, chain poll {} ms ({}), relayer tick {} ms, batch size {}, transfers {} at {}/s, flood {}, pending {}",
+        "block time {} s, confirmations {}, chain poll {} ms ({}), relayer tick {} ms, attestation poll {}, batch size {}, transfers {} at {}/s, flood {}, pending {}",
         a.block_time,
         a.confirmations,
         a.chain_poll_ms,
@@ -189,6 +194,8 @@ fn args_summary(a: &Args) -> String {
             "and new-head notifications over ws"
         },
         a.relayer_tick_ms,
+        a.attestation_poll_ms
+            .map_or_else(|| "default".to_owned(), |ms| format!("{ms} ms")),
         a.batch_size,
         a.transfers,
         a.rate,

@@ -39,6 +39,8 @@ pub struct Options {
     pub relayer_tick_ms: u64,
     /// `relayer.batch_size`.
     pub batch_size: usize,
+    /// `relayer.attestation_poll_ms`; `None`: the daemon's default.
+    pub attestation_poll_ms: Option<u64>,
     /// Keep the validators running (false: stopped once ready, so messages stay pending).
     pub validators: bool,
     /// Keep the daemons' directory (configs, stores, logs) after the run instead of deleting it.
@@ -91,6 +93,9 @@ pub async fn start(o: &Options) -> Result<Net> {
     let mut relayer_extra = Table::new();
     relayer_extra.insert("batch_size".into(), int(o.batch_size as u64));
     relayer_extra.insert("poll_interval_ms".into(), int(o.relayer_tick_ms));
+    if let Some(ms) = o.attestation_poll_ms {
+        relayer_extra.insert("attestation_poll_ms".into(), int(ms));
+    }
     let dir = tempfile::tempdir().context("creating the daemons' directory")?;
     eprintln!("==> starting 3 validator processes and 1 relayer process");
     let mut daemons = Daemons::start(

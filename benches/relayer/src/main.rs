@@ -41,7 +41,7 @@ enum ThroughputModes {
     Both,
     /// Validators and relayer live, flood at once.
     Pipeline,
-    /// The relayer drains a backlog the validators attested while it slept.
+    /// The relayer drains a backlog the validators attested while it was stopped.
     Backlog,
 }
 
@@ -87,13 +87,9 @@ struct Args {
     /// backlog).
     #[arg(long, value_enum, default_value_t = ThroughputModes::Both)]
     throughput_mode: ThroughputModes,
-    /// Throughput, backlog run: transfers sent per second while the relayer sleeps.
+    /// Throughput, backlog run: transfers sent per second while the relayer is stopped.
     #[arg(long, default_value_t = 200.0)]
     backlog_rate: f64,
-    /// Throughput, backlog run: the relayer's idle tick (it sleeps this long after its first,
-    /// empty pass), seconds. Must cover sending and attesting the whole flood.
-    #[arg(long, default_value_t = 120)]
-    backlog_sleep: u64,
     /// Memory: pending messages.
     #[arg(long, default_value_t = 10_000)]
     pending: usize,
@@ -143,12 +139,10 @@ async fn main() -> Result<()> {
         drop(net);
     }
     if want(Scenario::Throughput) && args.throughput_mode != ThroughputModes::Pipeline {
-        let mut options = args.setup(true);
-        options.relayer_tick_ms = args.backlog_sleep * 1000;
-        let net = setup::start(&options).await?;
+        let net = setup::start(&args.setup(true)).await?;
         eprintln!(
-            "==> throughput (backlog): {} transfers at {}/s while the relayer sleeps {} s",
-            args.flood, args.backlog_rate, args.backlog_sleep
+            "==> throughput (backlog): {} transfers at {}/s while the relayer process is stopped",
+            args.flood, args.backlog_rate
         );
         let t =
             scenario::throughput::run(&net, args.flood, Mode::Backlog(args.backlog_rate)).await?;

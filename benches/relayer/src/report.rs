@@ -104,7 +104,7 @@ impl Report {
         };
         let how = match r.mode {
             Some(Mode::Backlog(rate)) => format!(
-                "backlog: {} transfers sent at {rate:.0}/s in {:.1} s and attested while the relayer slept; it then drained them",
+                "backlog: {} transfers sent at {rate:.0}/s in {:.1} s and attested while the relayer process was stopped (SIGSTOP); it then drained them (SIGCONT)",
                 r.sent,
                 r.flood_time.as_secs_f64()
             ),

@@ -14,11 +14,12 @@
 //! Two modes, each on a fresh network:
 //! - `pipeline`: everything live; the flood lands in one or two origin blocks and the
 //!   validators' attestation rate is part of what is measured (sampled and reported);
-//! - `backlog`: the relayer process is started with a long idle tick, so that after its
-//!   first (empty) pass it sleeps while the transfers are sent (paced, so that origin blocks
-//!   hold a realistic number of messages) and every validator attests all of them; when it
-//!   wakes it finds the whole backlog and works without sleeping while work remains. This
-//!   isolates the relayer: collection from the validators' APIs, batching, submission.
+//! - `backlog`: the relayer process is stopped (`SIGSTOP`) while the transfers are sent
+//!   (paced, so that origin blocks hold a realistic number of messages) and until every
+//!   validator has attested all of them; then it is continued (`SIGCONT`) and finds the
+//!   whole backlog. This isolates the relayer: indexing, collection from the validators'
+//!   APIs, batching, submission, confirmation. (A long idle tick is no way to hold it: its
+//!   indexer wakes its queues as soon as it records messages.)
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -87,11 +88,17 @@ pub async fn run(net: &Net, n: usize, mode: Mode) -> Result<Throughput> {
     let flood_time = match mode {
         Mode::Pipeline => net.load.flood(n).await?,
         Mode::Backlog(rate) => {
+            signal(net.relayer_pid, "STOP")?;
             let started = Instant::now();
             net.load
                 .paced(n, Duration::from_secs_f64(1.0 / rate.max(1.0)))
                 .await?;
-            started.elapsed()
+            let flood_time = started.elapsed();
+            let attested =
+                all_attested(&net.validator_apis, n as f64, Duration::from_secs(600)).await;
+            signal(net.relayer_pid, "CONT")?;
+            attested?;
+            flood_time
         }
     };
     let timeout = Duration::from_secs(900);
@@ -173,6 +180,39 @@ pub async fn run(net: &Net, n: usize, mode: Mode) -> Result<Throughput> {
         tx_per_block,
         validator_rates,
     })
+}
+
+/// Sends `SIGSTOP`/`SIGCONT` (`which`) to the process `pid`.
+fn signal(pid: u32, which: &str) -> Result<()> {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{which}"))
+        .arg(pid.to_string())
+        .status()?;
+    if !status.success() {
+        bail!("kill -{which} {pid} failed: {status}");
+    }
+    Ok(())
+}
+
+/// Waits until every validator's signed-attestation counter reached `n`.
+async fn all_attested(apis: &[String], n: f64, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let mut done = true;
+        for api in apis {
+            let count = Net::counter(api, "trestle_attestations_signed_total")
+                .await
+                .unwrap_or(0.0);
+            done &= count >= n;
+        }
+        if done {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("the validators did not attest {n} messages in {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// Samples every validator's signed-attestation counter until each reached `n` (or `stop`);

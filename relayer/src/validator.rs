@@ -25,7 +25,7 @@ mod evm;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use trestle_bridge::Message;
@@ -38,6 +38,10 @@ use crate::metrics::Metrics;
 use crate::store::{MessageRecord, Store};
 
 pub use evm::{EvmOrigin, EvmPass};
+
+/// How often a pass looks at the origin's whole history for messages it has not attested
+/// (otherwise it starts at the lowest nonce the previous passes left unattested).
+const FULL_SCAN_EVERY: Duration = Duration::from_secs(10);
 
 /// The most messages one pass takes up (new ones, and per route the ones signed again after a
 /// rotation): their attestations are committed together.
@@ -91,6 +95,32 @@ pub struct Validator<O: OriginCheck = EvmOrigin> {
     metrics: std::sync::Arc<Metrics>,
     /// `(destination, epoch)` -> the lowest nonce [`Validator::resign`] has not settled yet.
     resign_from: Mutex<BTreeMap<(u32, u64), u64>>,
+    /// Where the next pass starts looking for messages not attested yet.
+    scan: Mutex<Scan>,
+}
+
+/// Where a pass starts looking for messages not attested yet: every message of `destinations`
+/// below nonce `from` was attested (or found orphaned) by an earlier pass, so a pass need not
+/// scan the validator's whole history. Another set of destinations, or `FULL_SCAN_EVERY`
+/// after the last full scan, starts again from nonce 0 (a message revived by a reorg below
+/// `from` waits at most that long).
+#[derive(Debug)]
+struct Scan {
+    destinations: Vec<u32>,
+    from: u64,
+    full_at: Instant,
+}
+
+impl Scan {
+    /// The nonce the pass over `destinations` starts at, as of `now`.
+    fn start(&mut self, destinations: &[u32], now: Instant) -> u64 {
+        if self.destinations != destinations || now >= self.full_at {
+            self.destinations = destinations.to_vec();
+            self.from = 0;
+            self.full_at = now + FULL_SCAN_EVERY;
+        }
+        self.from
+    }
 }
 
 impl<O: OriginCheck> Validator<O> {
@@ -114,6 +144,11 @@ impl<O: OriginCheck> Validator<O> {
             store: store.clone(),
             metrics: metrics.clone(),
             resign_from: Mutex::new(BTreeMap::new()),
+            scan: Mutex::new(Scan {
+                destinations: Vec::new(),
+                from: 0,
+                full_at: Instant::now(),
+            }),
         }
     }
 
@@ -169,20 +204,33 @@ impl<O: OriginCheck> Validator<O> {
             }
         }
         let destinations: Vec<u32> = active.iter().map(|(d, _)| *d).collect();
+        let from = self
+            .scan
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .start(&destinations, Instant::now());
         let todo = self
             .store
-            .unattested(
+            .unattested_from(
                 self.origin_domain,
                 &destinations,
                 &self.signer.address().0,
+                from,
                 PASS_LIMIT,
             )
             .await?;
+        // The lowest nonce this pass leaves unattested: where the next one starts.
+        let mut left = todo.last().map(|r| r.nonce.saturating_add(1));
         for record in todo {
+            let nonce = record.nonce;
             match self.checked(record, &active, &mut pass).await {
                 Ok(Some(checked)) => batch.push(checked),
-                Ok(None) => break,
+                Ok(None) => {
+                    left = left.map(|l| l.min(nonce));
+                    break;
+                }
                 Err(e) => {
+                    left = left.map(|l| l.min(nonce));
                     tracing::warn!(chain = %self.origin_name, error = %e, "not attested");
                     self.metrics.failure("attest", "not_found");
                 }
@@ -190,8 +238,16 @@ impl<O: OriginCheck> Validator<O> {
         }
         let signed = signing.sign(batch).await?;
         // Only now that what they looked at is committed.
-        let mut resign_from = self.resign_from.lock().unwrap_or_else(|e| e.into_inner());
-        resign_from.extend(settled);
+        self.resign_from
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(settled);
+        if let Some(left) = left {
+            let mut scan = self.scan.lock().unwrap_or_else(|e| e.into_inner());
+            if scan.destinations == destinations && scan.from == from {
+                scan.from = left;
+            }
+        }
         Ok(signed)
     }
 
@@ -290,5 +346,35 @@ impl<O: OriginCheck> Validator<O> {
             origin_domain: self.origin_domain,
             origin_bridge: self.check.origin_bridge(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scan_restarts_from_zero_for_other_destinations_and_after_the_full_scan_period() {
+        let t0 = Instant::now();
+        let mut scan = Scan {
+            destinations: Vec::new(),
+            from: 0,
+            full_at: t0,
+        };
+        assert_eq!(scan.start(&[2], t0), 0);
+        scan.from = 40;
+        // Same destinations within the period: from where the last pass left off.
+        assert_eq!(scan.start(&[2], t0 + Duration::from_secs(1)), 40);
+        // Another route became active: its older messages must be seen.
+        assert_eq!(scan.start(&[2, 3], t0 + Duration::from_secs(2)), 0);
+        scan.from = 50;
+        assert_eq!(scan.start(&[2, 3], t0 + Duration::from_secs(3)), 50);
+        // The periodic full scan, a period after the last one (a message revived below
+        // `from` by a reorg is found).
+        let full = t0 + Duration::from_secs(2) + FULL_SCAN_EVERY;
+        assert_eq!(scan.start(&[2, 3], full - Duration::from_millis(1)), 50);
+        assert_eq!(scan.start(&[2, 3], full), 0);
+        scan.from = 60;
+        assert_eq!(scan.start(&[2, 3], full + Duration::from_secs(1)), 60);
     }
 }

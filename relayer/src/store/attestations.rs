@@ -18,6 +18,20 @@ impl Store {
         signer: &[u8; 20],
         limit: u32,
     ) -> Result<Vec<MessageRecord>> {
+        self.unattested_from(origin, destinations, signer, 0, limit)
+            .await
+    }
+
+    /// [`Store::unattested`] from nonce `from_nonce` up: the rows below it are not looked at
+    /// (a validator that knows them attested spares itself scanning its whole history).
+    pub async fn unattested_from(
+        &self,
+        origin: u32,
+        destinations: &[u32],
+        signer: &[u8; 20],
+        from_nonce: u64,
+        limit: u32,
+    ) -> Result<Vec<MessageRecord>> {
         if destinations.is_empty() {
             return Ok(Vec::new());
         }
@@ -25,15 +39,16 @@ impl Store {
         let list: Vec<String> = destinations.iter().map(u32::to_string).collect();
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.origin = $1 AND m.state <> $2 \
-             AND m.destination IN ({}) \
+             AND m.nonce >= $3 AND m.destination IN ({}) \
              AND NOT EXISTS (SELECT 1 FROM attested_nonces a WHERE a.origin = m.origin \
-             AND a.nonce = m.nonce AND a.signer = $3) ORDER BY m.nonce LIMIT $4",
+             AND a.nonce = m.nonce AND a.signer = $4) ORDER BY m.nonce LIMIT $5",
             list.join(", ")
         );
         let rows: Vec<MessageRow> = dispatch!(self, p => {
             sqlx::query_as(&sql)
                 .bind(i64::from(origin))
                 .bind(MessageState::Orphaned.as_str())
+                .bind(i64_of(from_nonce, "nonce")?)
                 .bind(signer.as_slice())
                 .bind(i64::from(limit))
                 .fetch_all(p)

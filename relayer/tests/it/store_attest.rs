@@ -262,6 +262,49 @@ async fn a_whole_pass_is_committed_and_drops_out_of_unattested(store: Store) {
             .unwrap()
             .is_empty()
     );
+    // A scan from a nonce up sees only what is left from there.
+    store
+        .record_indexed(
+            "a",
+            11,
+            [11; 32],
+            &[NewMessage {
+                message: message(count, 1),
+                origin_height: 11,
+                origin_block_hash: [11; 32],
+                origin_tx: vec![0x78; 32],
+            }],
+        )
+        .await
+        .unwrap();
+    let nonces = |v: Vec<trestle_relayer::store::MessageRecord>| {
+        v.iter().map(|r| r.nonce).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        nonces(
+            store
+                .unattested_from(1, &[2], &signer, 250, 10)
+                .await
+                .unwrap()
+        ),
+        vec![count]
+    );
+    assert!(
+        store
+            .unattested_from(1, &[2], &signer, count + 1, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        nonces(
+            store
+                .unattested_from(1, &[2], &[2; 20], 298, 10)
+                .await
+                .unwrap()
+        ),
+        vec![298, 299, count]
+    );
     // Another signer sharing the database still has all of them to do.
     assert_eq!(
         store
@@ -269,6 +312,6 @@ async fn a_whole_pass_is_committed_and_drops_out_of_unattested(store: Store) {
             .await
             .unwrap()
             .len(),
-        300
+        301
     );
 }

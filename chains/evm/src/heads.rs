@@ -10,14 +10,15 @@
 //! The watcher runs as a tokio task: it connects, subscribes, publishes each announced head
 //! on a [`tokio::sync::watch`] channel, and when the socket drops it reconnects with an
 //! exponential backoff (from [`HeadWatcherConfig::backoff_initial`] doubling up to
-//! [`HeadWatcherConfig::backoff_max`]). It logs once when a subscription connects (info) and
+//! [`HeadWatcherConfig::backoff_max`]; a connection that held for `backoff_max` starts it
+//! afresh). It logs once when a subscription connects (info) and
 //! once when it drops (warn), the first failed connection after start once (warn), and every
 //! further failed attempt at debug level. URLs are logged without path, query or user info
 //! (providers put API keys there).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use alloy_provider::{Provider, ProviderBuilder, RootProvider, WsConnect};
 use alloy_pubsub::{ConnectionHandle, PubSubConnect};
@@ -198,25 +199,31 @@ impl Subscriber {
                 Ok((provider, subscription)) => {
                     ever_connected = true;
                     attempts = 0;
-                    delay = self.config.backoff_initial;
                     let n = self.connections.fetch_add(1, Ordering::Relaxed) + 1;
                     self.connected.send_replace(true);
                     tracing::info!(chain = %self.chain, endpoint = %self.endpoint, connection = n, "new-head subscription connected");
+                    let since = Instant::now();
                     let reason = self.forward(subscription).await;
                     self.connected.send_replace(false);
                     drop(provider);
                     tracing::warn!(chain = %self.chain, endpoint = %self.endpoint, reason, "new-head subscription dropped; reconnecting (the indexer keeps polling)");
+                    // A connection that held a while starts the backoff afresh; one dropped
+                    // soon after it was made counts as a failed attempt, so that an endpoint
+                    // that accepts and drops at once is not reconnected in a tight loop.
+                    if since.elapsed() >= self.config.backoff_max {
+                        delay = self.config.backoff_initial;
+                    }
                 }
                 Err(reason) => {
                     if !ever_connected && attempts == 1 {
                         tracing::warn!(chain = %self.chain, endpoint = %self.endpoint, error = %reason, "cannot subscribe to new heads yet; retrying in the background (the indexer polls meanwhile)");
                     } else {
-                        tracing::debug!(chain = %self.chain, endpoint = %self.endpoint, attempt = attempts, retry_in_ms = delay.as_millis() as u64, error = %reason, "new-head subscription attempt failed");
+                        tracing::debug!(chain = %self.chain, endpoint = %self.endpoint, attempt = attempts, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), error = %reason, "new-head subscription attempt failed");
                     }
-                    tokio::time::sleep(delay).await;
-                    delay = delay.saturating_mul(2).min(self.config.backoff_max);
                 }
             }
+            tokio::time::sleep(delay).await;
+            delay = delay.saturating_mul(2).min(self.config.backoff_max);
         }
     }
 

@@ -94,6 +94,11 @@ struct Forwarder {
 
 impl Forwarder {
     async fn start(target: u16) -> Forwarder {
+        Self::start_cutting(target, None).await
+    }
+
+    /// With `cut_after`, every connection is closed that long after it was accepted.
+    async fn start_cutting(target: u16, cut_after: Option<Duration>) -> Forwarder {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let target = Arc::new(Mutex::new(target));
@@ -113,7 +118,15 @@ impl Forwarder {
                     let task = tokio::spawn(async move {
                         // Node down: the client's connection is closed at once.
                         if let Ok(mut upstream) = TcpStream::connect(("127.0.0.1", to)).await {
-                            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                            let copy = tokio::io::copy_bidirectional(&mut client, &mut upstream);
+                            match cut_after {
+                                Some(after) => {
+                                    let _ = tokio::time::timeout(after, copy).await;
+                                }
+                                None => {
+                                    let _ = copy.await;
+                                }
+                            }
                         }
                     });
                     connections.lock().unwrap().push(task);
@@ -217,4 +230,26 @@ async fn anvil_head_watcher_subscribes_once_a_node_that_was_down_comes_up() {
     wait_for("the subscription", WAIT, || watcher.is_connected()).await;
     assert_eq!(watcher.connections(), 1);
     mine_and_expect_head(&node, &chain, &mut rx).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_head_watcher_backs_off_from_an_endpoint_that_drops_every_connection() {
+    let node = anvil();
+    // Every connection is cut 30 ms after it is accepted, so each subscription is made and
+    // then lost at once.
+    let forwarder = Forwarder::start_cutting(node.port(), Some(Duration::from_millis(30))).await;
+    let watcher = HeadWatcher::spawn("flapping", &forwarder.ws_url(), fast()).unwrap();
+    wait_for("a first subscription", WAIT, || watcher.connections() >= 1).await;
+    let start = Instant::now();
+    let before = forwarder.accepted();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let made = forwarder.accepted() - before;
+    // The backoff grows across short-lived connections (50, 100, 200, 400, 400, ... ms, plus
+    // 30 ms each): about 6 in 2 s. Reconnecting after every drop without backing off would
+    // make about 25.
+    assert!(
+        (2..=10).contains(&made),
+        "{made} connections in {:?}",
+        start.elapsed()
+    );
 }

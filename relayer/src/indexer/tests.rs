@@ -253,3 +253,54 @@ async fn anvil_indexer_with_a_ws_url_that_never_connects_indexes_by_polling() {
     }
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_indexer_with_a_lying_ws_url_indexes_only_the_chain() {
+    let origin = Origin::start().await;
+    let start = origin.chain.block_number().await.unwrap();
+    // The WebSocket belongs to another node, which announces blocks as fast as it can mine
+    // them: heads that do not exist on the origin, at other heights, with other hashes.
+    let liar = Arc::new(Anvil::builder().chain_id(31_338).spawn().unwrap());
+    let config = origin.chain_config(200, Some(liar.ws_url()), start);
+    let running = Running::start(config).await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let miner = std::thread::spawn({
+        let stop = stop.clone();
+        let liar = liar.clone();
+        move || {
+            let mut mined = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                liar.rpc("evm_mine", json!([])).unwrap();
+                mined += 1;
+            }
+            mined
+        }
+    });
+    for n in 1..=3u8 {
+        origin.send_message(&[n]).await;
+        assert!(
+            running
+                .within(WAIT, async |r| r.messages().await == usize::from(n))
+                .await,
+            "message {n} not indexed"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mined = miner.join().unwrap();
+    assert!(mined > 20, "the liar announced only {mined} blocks");
+
+    // Exactly the origin's messages, from the origin's blocks; the cursor is an origin block.
+    let records = running.store.list(&ListFilter::default()).await.unwrap();
+    assert_eq!(records.len(), 3);
+    for r in &records {
+        let header = origin.chain.header(r.origin_height).await.unwrap().unwrap();
+        assert_eq!(r.origin_block_hash, header.hash);
+    }
+    let (height, hash) = running.store.cursor("origin").await.unwrap().unwrap();
+    assert!(height <= origin.chain.block_number().await.unwrap());
+    assert_eq!(
+        origin.chain.header(height).await.unwrap().unwrap().hash,
+        hash
+    );
+    running.stop().await;
+}

@@ -201,6 +201,7 @@ pub struct ChainConfig {
     /// `rpc_urls`: its new-head notifications (`eth_subscribe("newHeads")`) wake the indexer
     /// as soon as a block is announced instead of at its next poll. Polling stays the source
     /// of truth: a socket that never connects or drops costs at most `poll_interval_ms`.
+    /// Only origin chains (those a route starts from) have an indexer; elsewhere it is unused.
     /// Default: none (polling only).
     #[serde(default)]
     pub ws_url: Option<String>,

@@ -273,6 +273,13 @@ impl<O: OriginCheck> Validator<O> {
             .get(&(destination, epoch))
             .copied()
             .unwrap_or(0);
+        // Read before the scan: every message attested up to this nonce is seen by the scan,
+        // so a scan that reaches its end settles up to here, not only up to its last row (an
+        // idle validator would otherwise rescan all it attested since `from` on every pass).
+        let attested_up_to = self
+            .store
+            .max_attested_nonce(self.origin_domain, &self.signer.address().0)
+            .await?;
         let todo = self
             .store
             .attested_before_epoch(
@@ -284,6 +291,7 @@ impl<O: OriginCheck> Validator<O> {
                 PASS_LIMIT,
             )
             .await?;
+        let mut complete = todo.len() < PASS_LIMIT as usize;
         let mut settled = from;
         for record in todo {
             let nonce = record.nonce;
@@ -297,14 +305,21 @@ impl<O: OriginCheck> Validator<O> {
                         checked.again = true;
                         batch.push(checked);
                     }
-                    Ok(None) => break,
+                    Ok(None) => {
+                        complete = false;
+                        break;
+                    }
                     Err(e) => {
                         tracing::warn!(chain = %self.origin_name, nonce, error = %e, "not signed again for the new epoch");
+                        complete = false;
                         break;
                     }
                 }
             }
             settled = nonce.saturating_add(1);
+        }
+        if complete && let Some(up_to) = attested_up_to {
+            settled = settled.max(up_to.saturating_add(1));
         }
         Ok(Some(settled))
     }

@@ -93,6 +93,23 @@ impl Store {
         rows.into_iter().map(MessageRow::into_record).collect()
     }
 
+    /// The highest nonce from `origin` that `signer` has attested a message for, if any.
+    pub async fn max_attested_nonce(&self, origin: u32, signer: &[u8; 20]) -> Result<Option<u64>> {
+        // Walks the (origin, nonce, signer) key down from the top, rather than MAX() over
+        // every row of the origin.
+        let row: Option<(i64,)> = dispatch!(self, p => {
+            sqlx::query_as(
+                "SELECT nonce FROM attested_nonces WHERE origin = $1 AND signer = $2 \
+                 ORDER BY nonce DESC LIMIT 1",
+            )
+            .bind(i64::from(origin))
+            .bind(signer.as_slice())
+            .fetch_optional(p)
+            .await?
+        });
+        row.map(|(n,)| records::u64_of(n, "nonce")).transpose()
+    }
+
     // ------------------------------------------------------------------ signatures
 
     /// Keeps a signature the relayer collected (idempotent).

@@ -37,6 +37,7 @@ attest_suite!(
     a_repeated_batch_changes_nothing,
     an_item_the_database_cannot_hold_does_not_stop_the_others,
     a_whole_pass_is_committed_and_drops_out_of_unattested,
+    max_attested_nonce_is_per_origin_and_signer,
 );
 
 /// Message `nonce` from domain 1 to domain 2; `variant` makes different messages with one
@@ -314,4 +315,30 @@ async fn a_whole_pass_is_committed_and_drops_out_of_unattested(store: Store) {
             .len(),
         301
     );
+}
+
+async fn max_attested_nonce_is_per_origin_and_signer(store: Store) {
+    assert_eq!(store.max_attested_nonce(1, &[1; 20]).await.unwrap(), None);
+    let outcomes = store
+        .attest_many(&[
+            att(&message(9, 1), 1, 1),
+            att(&message(3, 1), 1, 1),
+            att(&message(20, 1), 2, 1),
+            // Refused: writes no nonce.
+            att(&message(30, 1), 1, 1),
+            att(&message(30, 2), 1, 1),
+        ])
+        .await
+        .unwrap();
+    assert!(outcomes[4].is_err());
+    assert_eq!(
+        store.max_attested_nonce(1, &[1; 20]).await.unwrap(),
+        Some(30)
+    );
+    assert_eq!(
+        store.max_attested_nonce(1, &[2; 20]).await.unwrap(),
+        Some(20)
+    );
+    assert_eq!(store.max_attested_nonce(1, &[3; 20]).await.unwrap(), None);
+    assert_eq!(store.max_attested_nonce(4, &[1; 20]).await.unwrap(), None);
 }

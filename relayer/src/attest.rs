@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use trestle_bridge::solana::BridgeProgram;
 use trestle_bridge::{Attestation, Message};
 use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmSigner;
@@ -16,7 +17,6 @@ use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::remote_set::DestinationSet;
 use crate::store::{AttestOutcome, AttestationRecord, MessageRecord, Store};
-use trestle_bridge::solana::BridgeProgram;
 
 /// A route a validator may sign for: the destination domain, and where to read the set the
 /// destination holds for the origin (EVM `remote(origin)`, or the Solana program's `Remote`
@@ -152,7 +152,7 @@ impl Signing<'_> {
         if signatures == 0 {
             return Ok(0);
         }
-        let this = Owned {
+        let this = OwnedSigner {
             signer: self.signer.clone(),
             origin_bridge: self.origin_bridge,
         };
@@ -221,12 +221,12 @@ impl Signing<'_> {
 }
 
 /// What signing needs, owned, so that it can run on a blocking thread.
-struct Owned {
+struct OwnedSigner {
     signer: EvmSigner,
     origin_bridge: UniversalAddress,
 }
 
-impl Owned {
+impl OwnedSigner {
     /// Each attestation of `batch`, signed, with the index of its item.
     fn sign_all(&self, batch: &[Checked]) -> Vec<(usize, Result<AttestationRecord>)> {
         let mut out = Vec::new();

@@ -123,6 +123,15 @@ impl TypedTransaction {
         }
     }
 
+    /// The gas limit.
+    pub fn gas_limit(&self) -> u64 {
+        match self {
+            Self::Legacy(t) => t.gas_limit,
+            Self::Eip2930(t) => t.gas_limit,
+            Self::Eip1559(t) => t.gas_limit,
+        }
+    }
+
     /// The recipient, `None` for contract creation.
     pub fn to(&self) -> Option<EvmAddress> {
         match self {

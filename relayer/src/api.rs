@@ -3,6 +3,9 @@
 //!
 //! - `GET /v1/attestations/{message_id}`: the attestations this validator signed for a
 //!   message (404 when none);
+//! - `POST /v1/attestations` with `{"ids": ["0x..", ...]}` (at most [`MAX_BATCH_IDS`]): the
+//!   attestations of several messages in one request, `{"messages": [...]}` holding one
+//!   `GET` body per message that has any (the relayer's collect step asks this way);
 //! - `GET /v1/messages/{id}` and `GET /v1/messages?state=&sender=&origin=&destination=&limit=`;
 //! - `GET /healthz` (the process runs), `GET /readyz` (the chains are connected and the store
 //!   answers);
@@ -15,7 +18,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::Metrics;
@@ -40,6 +43,24 @@ pub struct AttestationsResponse {
     pub message_id: String,
     /// One per epoch and signer.
     pub attestations: Vec<AttestationItem>,
+}
+
+/// The most message ids one `POST /v1/attestations` may ask for.
+pub const MAX_BATCH_IDS: usize = 1024;
+
+/// The body of `POST /v1/attestations`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationsQuery {
+    /// `0x`-hex message ids.
+    pub ids: Vec<String>,
+}
+
+/// The answer to `POST /v1/attestations`: the messages asked for that have attestations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttestationsBatch {
+    /// One per message with at least one attestation, in the order asked.
+    pub messages: Vec<AttestationsResponse>,
 }
 
 /// One attestation in [`AttestationsResponse`].
@@ -69,6 +90,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/v1/attestations", post(attestations_batch))
         .route("/v1/attestations/{id}", get(attestations))
         .route("/v1/messages/{id}", get(message))
         .route("/v1/messages", get(messages))
@@ -129,6 +151,43 @@ async fn attestations(State(state): State<ApiState>, Path(id): Path<String>) -> 
             attestations: list.iter().map(AttestationItem::from).collect(),
         })
         .into_response(),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
+
+async fn attestations_batch(
+    State(state): State<ApiState>,
+    Json(query): Json<AttestationsQuery>,
+) -> Response {
+    if query.ids.len() > MAX_BATCH_IDS {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "{} ids asked; at most {MAX_BATCH_IDS} per request",
+                query.ids.len()
+            ),
+        );
+    }
+    let mut ids: Vec<[u8; 32]> = Vec::with_capacity(query.ids.len());
+    for (index, text) in query.ids.iter().enumerate() {
+        match parse_hex(text, &format!("ids[{index}]")) {
+            Ok(id) => ids.push(id),
+            Err(r) => return *r,
+        }
+    }
+    match state.store.attestations_many(&ids).await {
+        Ok(found) => {
+            let messages = ids
+                .iter()
+                .filter_map(|id| {
+                    found.get(id).map(|list| AttestationsResponse {
+                        message_id: format!("0x{}", hex::encode(id)),
+                        attestations: list.iter().map(AttestationItem::from).collect(),
+                    })
+                })
+                .collect();
+            Json(AttestationsBatch { messages }).into_response()
+        }
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     }
 }

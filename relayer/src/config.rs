@@ -393,10 +393,27 @@ pub struct RelayerConfig {
     /// a fee bump (same nonce), in milliseconds. Default 60,000.
     #[serde(default = "default_replace_after_ms")]
     pub replace_after_ms: u64,
+    /// How an EVM destination's `deliverBatch` of token transfers gets its gas limit:
+    /// `"learned"` (default) from the gas recent delivery transactions used per message, with
+    /// a margin, or `"estimate"`: `eth_estimateGas` for every batch. Batches holding an
+    /// arbitrary message, retries, and the first batches of a run are always estimated.
+    #[serde(default)]
+    pub batch_gas: BatchGas,
     /// The fee payer of `deliver` transactions on Solana destinations (`[relayer.solana]`);
     /// required when a route ends at a Solana chain.
     #[serde(default)]
     pub solana: Option<SolanaKeyConfig>,
+}
+
+/// `relayer.batch_gas`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchGas {
+    /// From recent receipts (see `relay::gas`).
+    #[default]
+    Learned,
+    /// `eth_estimateGas` for every batch.
+    Estimate,
 }
 
 fn default_attestation_poll_ms() -> u64 {

@@ -9,12 +9,14 @@
 //! is kept. The pass persists in two commits: the new signatures, then the moves to `ready`
 //! (a message is never `ready` without its stored signatures).
 
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use trestle_bridge::Attestation;
 use trestle_bridge::signatures::recover_strict;
 
+use super::ask;
 use super::concurrent::{self, IN_FLIGHT};
 use super::{Destination, Route};
 use crate::api::AttestationsResponse;
@@ -80,9 +82,21 @@ impl Destination {
         if records.is_empty() {
             return false;
         }
+        let ids: Vec<[u8; 32]> = records.iter().map(|r| r.id).collect();
+        let stored = match self.store.signatures_many(&ids).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                for record in &records {
+                    self.fail(record, MessageState::Pending, "collect", &e)
+                        .await;
+                }
+                return false;
+            }
+        };
         let mut jobs = Vec::with_capacity(records.len());
         for record in records {
-            match self.collect_job(&record).await {
+            let have = stored.get(&record.id).map_or(&[][..], Vec::as_slice);
+            match self.collect_job(&record, have) {
                 Ok(job) => jobs.push(job),
                 Err(e) => {
                     self.fail(&record, MessageState::Pending, "collect", &e)
@@ -91,7 +105,8 @@ impl Destination {
             }
         }
         for round in 0..2 {
-            let mut asks: Vec<(usize, ValidatorEndpoint)> = Vec::new();
+            // By validator: its endpoint and the jobs to ask it about.
+            let mut asks: BTreeMap<[u8; 20], (ValidatorEndpoint, Vec<usize>)> = BTreeMap::new();
             for (index, job) in jobs.iter_mut().enumerate() {
                 let missing = job.missing();
                 if missing == 0 {
@@ -105,42 +120,43 @@ impl Destination {
                 };
                 for v in candidates.into_iter().take(take) {
                     job.asked.push(v.address.0);
-                    asks.push((index, v));
+                    asks.entry(v.address.0)
+                        .or_insert_with(|| (v, Vec::new()))
+                        .1
+                        .push(index);
                 }
             }
             if asks.is_empty() {
                 break;
             }
             let requests = asks
-                .iter()
-                .map(|(index, v)| {
-                    let http = self.http.clone();
-                    let id = jobs.get(*index).map(|j| j.record.id).unwrap_or_default();
-                    let url = format!(
-                        "{}/v1/attestations/0x{}",
-                        v.url.trim_end_matches('/'),
-                        hex::encode(id)
-                    );
-                    async move {
-                        match http.get(&url).send().await {
-                            Ok(r) if r.status().is_success() => r.bytes().await.ok(),
-                            Ok(_) | Err(_) => None,
-                        }
-                    }
+                .values()
+                .map(|(v, indexes)| {
+                    let (http, url) = (self.http.clone(), v.url.clone());
+                    let ids: Vec<[u8; 32]> = indexes
+                        .iter()
+                        .filter_map(|i| jobs.get(*i).map(|j| j.record.id))
+                        .collect();
+                    async move { ask::attestations(&http, &url, &ids).await }
                 })
                 .collect();
-            let bodies = concurrent::bounded(requests, IN_FLIGHT).await;
-            for ((index, v), body) in asks.into_iter().zip(bodies) {
-                if let (Some(job), Some(Some(body))) = (jobs.get_mut(index), body) {
-                    self.accept(job, &v, &body);
+            let answers = concurrent::bounded(requests, IN_FLIGHT).await;
+            for ((v, indexes), answers) in asks.into_values().zip(answers) {
+                let Some(answers) = answers else { continue };
+                for index in indexes {
+                    if let Some(job) = jobs.get_mut(index)
+                        && let Some(answer) = answers.get(&job.record.id)
+                    {
+                        self.accept(job, &v, answer);
+                    }
                 }
             }
         }
         self.persist_collected(jobs).await
     }
 
-    /// Reads what is stored for the message under the route's current epoch.
-    async fn collect_job(&self, record: &MessageRecord) -> Result<Job> {
+    /// The job of a claimed message, with `have`, the signatures stored for it (any epoch).
+    fn collect_job(&self, record: &MessageRecord, have: &[SignatureRecord]) -> Result<Job> {
         let route = self.route(record.origin)?;
         let digest = Attestation {
             origin: record.origin,
@@ -149,23 +165,23 @@ impl Destination {
             message_id: record.id,
         }
         .digest();
-        let have = self.store.signatures(&record.id, route.set.epoch()).await?;
+        let epoch = route.set.epoch();
         Ok(Job {
             record: record.clone(),
-            route,
             digest,
-            signers: have.iter().map(|s| s.signer).collect(),
+            signers: have
+                .iter()
+                .filter(|s| s.epoch == epoch)
+                .map(|s| s.signer)
+                .collect(),
+            route,
             asked: Vec::new(),
             new: Vec::new(),
         })
     }
 
     /// Keeps the signatures of validator `v`'s answer that recover to `v` for the set's epoch.
-    fn accept(&self, job: &mut Job, v: &ValidatorEndpoint, body: &[u8]) {
-        let Ok(response) = serde_json::from_slice::<AttestationsResponse>(body) else {
-            tracing::warn!(validator = %v.address, "malformed attestation response");
-            return;
-        };
+    fn accept(&self, job: &mut Job, v: &ValidatorEndpoint, response: &AttestationsResponse) {
         let epoch = job.route.set.epoch();
         for item in response.attestations.iter().filter(|a| a.epoch == epoch) {
             let Ok(sig) = hex::decode(item.signature.trim_start_matches("0x")) else {

@@ -116,12 +116,17 @@ impl Destination {
                 .await
             {
                 Ok(done) => {
+                    let mut count = 0usize;
                     for (record, _) in group.iter().zip(done).filter(|(_, d)| *d) {
                         moved = true;
+                        count += 1;
                         if to == MessageState::Delivered {
                             self.delivered(record);
-                            tracing::info!(destination = %self.name, id = %hex::encode(record.id), "delivered");
+                            tracing::debug!(destination = %self.name, id = %hex::encode(record.id), "delivered");
                         }
+                    }
+                    if count > 0 {
+                        tracing::info!(destination = %self.name, messages = count, state = to.as_str(), "confirmed on the destination");
                     }
                 }
                 Err(e) => {
@@ -169,6 +174,14 @@ impl Destination {
                 receipt,
                 outcomes: delivered_outcomes(self.bridge, &logs),
             });
+            if let Some(landed) = &found
+                && landed.receipt.success
+            {
+                self.learned
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .record(landed.receipt.gas_used, landed.outcomes.len());
+            }
             slot.insert(found);
         }
         let found = pass

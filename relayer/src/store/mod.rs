@@ -55,6 +55,7 @@ macro_rules! dispatch {
 }
 
 mod attestations;
+mod lookups;
 mod submissions;
 
 /// The relayer's store. Cheap to clone (a connection pool).

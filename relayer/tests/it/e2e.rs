@@ -14,8 +14,8 @@ use trestle_core::chain::{U256, UniversalAddress};
 use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_evm::{EvmChain, EvmSender, LogFilter, Preset, TxRequest};
 use trestle_relayer::config::{
-    ApiConfig, ChainConfig, ChainKind, Config, LogConfig, RelayerConfig, RouteConfig, StoreConfig,
-    ValidatorConfig, ValidatorEndpoint,
+    ApiConfig, BatchGas, ChainConfig, ChainKind, Config, LogConfig, RelayerConfig, RouteConfig,
+    StoreConfig, ValidatorConfig, ValidatorEndpoint,
 };
 use trestle_relayer::store::MessageState;
 use trestle_relayer::{Daemon, Keys};
@@ -233,6 +233,7 @@ pub(crate) fn config(
             poll_interval_ms: 100,
             attestation_poll_ms: 25,
             replace_after_ms: 60_000,
+            batch_gas: BatchGas::default(),
             solana: None,
         }),
     }
@@ -480,6 +481,49 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
     assert_eq!(status, 404);
     let (status, _) = http_get(&format!("{}/v1/attestations/0x12", endpoints[0].url)).await;
     assert_eq!(status, 400);
+
+    // The batch route answers the same, for several messages at once; unknown ids are left
+    // out, and a malformed or oversized request is refused with the reason.
+    let unknown = format!("0x{}", "ab".repeat(32));
+    let mut ids: Vec<String> = msgs
+        .iter()
+        .map(|m| format!("0x{}", hex::encode(m.id)))
+        .collect();
+    ids.insert(1, unknown.clone());
+    let post = |ids: Vec<String>| {
+        let url = format!("{}/v1/attestations", endpoints[1].url);
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .json(&serde_json::json!({ "ids": ids }))
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, body) = post(ids.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let answered = v["messages"].as_array().unwrap();
+    assert_eq!(answered.len(), msgs.len(), "{body}");
+    for (answer, m) in answered.iter().zip(&msgs) {
+        assert_eq!(answer["message_id"], format!("0x{}", hex::encode(m.id)));
+        let (_, single) = http_get(&format!(
+            "{}/v1/attestations/0x{}",
+            endpoints[1].url,
+            hex::encode(m.id)
+        ))
+        .await;
+        let single: serde_json::Value = serde_json::from_str(&single).unwrap();
+        assert_eq!(answer["attestations"], single["attestations"]);
+    }
+    let (status, body) = post(vec![unknown.clone(), "0x12".into()]).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("ids[1]"), "{body}");
+    let (status, body) = post(vec![unknown; trestle_relayer::api::MAX_BATCH_IDS + 1]).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("at most"), "{body}");
 
     // Operations endpoints of the relayer.
     let base = format!("http://{}", relayer.api_addr());

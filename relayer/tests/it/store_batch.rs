@@ -34,6 +34,7 @@ batch_suite!(
     transition_many_moves_each_row_like_transition,
     defer_many_releases_and_delays,
     add_signatures_keeps_each_once,
+    signatures_many_reads_every_message_in_one_call,
 );
 
 async fn seed(store: &Store, count: u64) -> Vec<[u8; 32]> {
@@ -197,4 +198,49 @@ async fn add_signatures_keeps_each_once(store: Store) {
         vec![sig(3, 1), sig(5, 1), sig(9, 1)]
     );
     assert_eq!(store.signatures(&id, 2).await.unwrap(), vec![sig(3, 2)]);
+}
+
+async fn signatures_many_reads_every_message_in_one_call(store: Store) {
+    let sig = |id: u8, signer: u8, epoch: u64| SignatureRecord {
+        message_id: [id; 32],
+        epoch,
+        signer: [signer; 20],
+        signature: [signer ^ id; 65],
+    };
+    // More ids than one query binds (512), so the reads are chunked.
+    let ids: Vec<[u8; 32]> = (0..600u32)
+        .map(|i| {
+            let mut id = [0u8; 32];
+            id[..4].copy_from_slice(&i.to_be_bytes());
+            id
+        })
+        .collect();
+    let last = *ids.last().unwrap();
+    store
+        .add_signatures(&[
+            sig(1, 9, 1),
+            sig(1, 3, 1),
+            sig(1, 3, 2),
+            sig(2, 7, 1),
+            SignatureRecord {
+                message_id: last,
+                epoch: 1,
+                signer: [8; 20],
+                signature: [8; 65],
+            },
+        ])
+        .await
+        .unwrap();
+    let mut asked = ids.clone();
+    asked.extend([[1u8; 32], [2u8; 32], [3u8; 32]]);
+    let found = store.signatures_many(&asked).await.unwrap();
+    assert_eq!(found.len(), 3, "only messages with signatures: {found:?}");
+    assert_eq!(
+        found[&[1u8; 32]],
+        vec![sig(1, 3, 1), sig(1, 9, 1), sig(1, 3, 2)],
+        "by epoch, then signer"
+    );
+    assert_eq!(found[&[2u8; 32]], vec![sig(2, 7, 1)]);
+    assert_eq!(found[&last].len(), 1);
+    assert!(store.signatures_many(&[]).await.unwrap().is_empty());
 }

@@ -1,0 +1,131 @@
+//! Asking one validator for the attestations of many messages: `POST /v1/attestations` with
+//! up to [`MAX_BATCH_IDS`] ids per request, so that a collect pass costs one request per
+//! validator and batch instead of one per message. A validator that does not serve the batch
+//! route (an older daemon answers 404 or 405) is asked message by message with
+//! `GET /v1/attestations/{id}` instead.
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+
+use super::concurrent::{self, IN_FLIGHT};
+use crate::api::{AttestationsBatch, AttestationsQuery, AttestationsResponse, MAX_BATCH_IDS};
+
+/// The answers of one validator, by message id: only the messages it holds attestations for.
+pub(super) type Answers = HashMap<[u8; 32], AttestationsResponse>;
+
+/// Asks the validator at `base` for the attestations of `ids`. Unreachable or failing
+/// requests leave their ids out (the caller asks again later); a malformed answer is logged
+/// and left out too.
+pub(super) async fn attestations(http: &reqwest::Client, base: &str, ids: &[[u8; 32]]) -> Answers {
+    let base = base.trim_end_matches('/').to_owned();
+    let requests = ids
+        .chunks(MAX_BATCH_IDS)
+        .map(|chunk| {
+            let (http, base) = (http.clone(), base.clone());
+            let chunk = chunk.to_vec();
+            async move { batch(&http, &base, &chunk).await }
+        })
+        .collect();
+    let mut out = Answers::new();
+    for answer in concurrent::bounded(requests, IN_FLIGHT).await {
+        match answer {
+            Some(Batch::Answered(found)) => out.extend(found),
+            Some(Batch::Unsupported) => {
+                // One GET per message; the ids of this whole call, once.
+                return one_by_one(http, &base, ids).await;
+            }
+            Some(Batch::Failed) | None => {}
+        }
+    }
+    out
+}
+
+/// What one batch request got.
+enum Batch {
+    Answered(Answers),
+    /// The validator has no batch route.
+    Unsupported,
+    Failed,
+}
+
+async fn batch(http: &reqwest::Client, base: &str, ids: &[[u8; 32]]) -> Batch {
+    let query = AttestationsQuery {
+        ids: ids
+            .iter()
+            .map(|id| format!("0x{}", hex::encode(id)))
+            .collect(),
+    };
+    let response = match http
+        .post(format!("{base}/v1/attestations"))
+        .json(&query)
+        .send()
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::debug!(validator = %base, error = %e, "attestation request failed");
+            return Batch::Failed;
+        }
+    };
+    match response.status() {
+        s if s.is_success() => {}
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => return Batch::Unsupported,
+        s => {
+            tracing::debug!(validator = %base, status = %s, "attestation request refused");
+            return Batch::Failed;
+        }
+    }
+    let Ok(body) = response.bytes().await else {
+        return Batch::Failed;
+    };
+    match serde_json::from_slice::<AttestationsBatch>(&body) {
+        Ok(answer) => Batch::Answered(
+            answer
+                .messages
+                .into_iter()
+                .filter_map(|m| Some((parse_id(&m.message_id)?, m)))
+                .filter(|(id, _)| ids.contains(id))
+                .collect(),
+        ),
+        Err(e) => {
+            tracing::warn!(validator = %base, error = %e, "malformed attestation response");
+            Batch::Failed
+        }
+    }
+}
+
+async fn one_by_one(http: &reqwest::Client, base: &str, ids: &[[u8; 32]]) -> Answers {
+    let requests = ids
+        .iter()
+        .map(|id| {
+            let http = http.clone();
+            let (id, url) = (*id, format!("{base}/v1/attestations/0x{}", hex::encode(id)));
+            async move {
+                let response = http.get(&url).send().await.ok()?;
+                if !response.status().is_success() {
+                    return None;
+                }
+                let body = response.bytes().await.ok()?;
+                match serde_json::from_slice::<AttestationsResponse>(&body) {
+                    Ok(answer) => Some((id, answer)),
+                    Err(e) => {
+                        tracing::warn!(validator = %url, error = %e, "malformed attestation response");
+                        None
+                    }
+                }
+            }
+        })
+        .collect();
+    concurrent::bounded(requests, IN_FLIGHT)
+        .await
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect()
+}
+
+fn parse_id(text: &str) -> Option<[u8; 32]> {
+    let bytes = hex::decode(text.strip_prefix("0x").unwrap_or(text)).ok()?;
+    <[u8; 32]>::try_from(bytes.as_slice()).ok()
+}

@@ -1,0 +1,95 @@
+//! Gas limits of `deliverBatch` transactions learned from the destination's receipts, so that
+//! a batch of token transfers need not be simulated before it is sent.
+//!
+//! `eth_estimateGas` executes the whole batch at least twice on the node (once at the cap,
+//! then at the candidate limit, more while it searches): with batches of 64 that is most of
+//! what a busy destination node spends on the relayer (measured on anvil: sending with a
+//! learned limit instead took the backlog from ~320 to ~750 msg/s; docs/benchmarks.md). A
+//! token transfer's delivery costs about the same every time — signature checks, the replay
+//! bit, the payout, whose gas the bridge caps at `PAYOUT_GAS` — so the limit of a batch of
+//! them is taken from what recent batches used per message, with a margin and a fixed
+//! headroom for one payout that takes all of `PAYOUT_GAS`.
+//!
+//! Estimated still: a batch holding an arbitrary message (its recipient contract may use any
+//! amount of gas), a batch holding a message that failed an attempt before, every batch
+//! until enough receipts were seen, and everything when `relayer.batch_gas = "estimate"`.
+//! A learned limit that proves too low costs one transaction: the items that ran short fail
+//! inside `deliverBatch` (or the whole transaction reverts), the confirm step sends those
+//! messages back to `ready` with a counted failure, and their next attempt is estimated.
+
+use std::collections::VecDeque;
+
+/// How many recent delivery transactions the learned figure looks at.
+const WINDOW: usize = 32;
+/// Receipts needed before limits are learned rather than estimated.
+const MIN_SAMPLES: usize = 2;
+/// The margin on the largest recent gas per message, percent.
+const MARGIN_PERCENT: u64 = 125;
+/// Added to every learned limit: room for one payout that takes all of the bridge's
+/// `PAYOUT_GAS` (100,000) plus the EIP-150 share the batch's inner call keeps back.
+pub(super) const HEADROOM: u64 = 250_000;
+
+/// Recent gas per delivered message, from the receipts of this worker's delivery
+/// transactions.
+#[derive(Debug, Default)]
+pub(super) struct LearnedGas {
+    per_message: VecDeque<u64>,
+}
+
+impl LearnedGas {
+    /// Records a mined delivery transaction that used `gas_used` and delivered `messages`.
+    pub(super) fn record(&mut self, gas_used: u64, messages: usize) {
+        let Ok(messages) = u64::try_from(messages) else {
+            return;
+        };
+        if messages == 0 {
+            return;
+        }
+        if self.per_message.len() == WINDOW {
+            self.per_message.pop_front();
+        }
+        self.per_message.push_back(gas_used.div_ceil(messages));
+    }
+
+    /// The gas limit for a batch of `messages` token transfers, or `None` while too few
+    /// receipts were seen (estimate instead).
+    pub(super) fn limit(&self, messages: usize) -> Option<u64> {
+        if self.per_message.len() < MIN_SAMPLES {
+            return None;
+        }
+        let per = self.per_message.iter().copied().max()?;
+        let messages = u64::try_from(messages).ok()?;
+        per.checked_mul(messages)?
+            .checked_mul(MARGIN_PERCENT)?
+            .checked_div(100)?
+            .checked_add(HEADROOM)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimates_until_two_receipts_then_uses_the_largest_recent_cost() {
+        let mut gas = LearnedGas::default();
+        assert_eq!(gas.limit(10), None);
+        gas.record(1_920_000, 64); // 30,000 per message
+        assert_eq!(gas.limit(10), None);
+        gas.record(700_000, 20); // 35,000 per message
+        assert_eq!(gas.limit(10), Some(35_000 * 10 * 125 / 100 + HEADROOM));
+        assert_eq!(gas.limit(64), Some(35_000 * 64 * 125 / 100 + HEADROOM));
+    }
+
+    #[test]
+    fn forgets_costs_older_than_the_window_and_ignores_empty_receipts() {
+        let mut gas = LearnedGas::default();
+        gas.record(200_000, 1);
+        gas.record(21_000, 0);
+        for _ in 0..WINDOW {
+            gas.record(30_000, 1);
+        }
+        assert_eq!(gas.limit(1), Some(30_000 * 125 / 100 + HEADROOM));
+        assert_eq!(gas.limit(usize::MAX), None, "overflow is no limit");
+    }
+}

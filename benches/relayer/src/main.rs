@@ -71,6 +71,10 @@ struct Args {
     /// attestations (relayer.attestation_poll_ms); default: the daemon's.
     #[arg(long)]
     attestation_poll_ms: Option<u64>,
+    /// How the relayer sets a deliverBatch's gas limit (relayer.batch_gas: learned or
+    /// estimate); default: the daemon's.
+    #[arg(long)]
+    batch_gas: Option<String>,
     /// Latency: transfers.
     #[arg(long, default_value_t = 500)]
     transfers: usize,
@@ -169,6 +173,7 @@ impl Args {
             relayer_tick_ms: self.relayer_tick_ms,
             batch_size: self.batch_size,
             attestation_poll_ms: self.attestation_poll_ms,
+            batch_gas: self.batch_gas.clone(),
             validators,
             keep_dir: self.keep_dir,
             ws: !self.no_ws,
@@ -178,7 +183,7 @@ impl Args {
 
 fn args_summary(a: &Args) -> String {
     format!(
-        "block time {} s, confirmations {}, chain poll {} ms ({}), relayer tick {} ms, attestation poll {}, batch size {}, transfers {} at {}/s, flood {}, pending {}",
+        "block time {} s, confirmations {}, chain poll {} ms ({}), relayer tick {} ms, attestation poll {}, batch size {}, batch gas {}, transfers {} at {}/s, flood {}, pending {}",
         a.block_time,
         a.confirmations,
         a.chain_poll_ms,
@@ -191,6 +196,7 @@ fn args_summary(a: &Args) -> String {
         a.attestation_poll_ms
             .map_or_else(|| "default".to_owned(), |ms| format!("{ms} ms")),
         a.batch_size,
+        a.batch_gas.as_deref().unwrap_or("default"),
         a.transfers,
         a.rate,
         a.flood,

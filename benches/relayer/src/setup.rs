@@ -41,6 +41,8 @@ pub struct Options {
     pub batch_size: usize,
     /// `relayer.attestation_poll_ms`; `None`: the daemon's default.
     pub attestation_poll_ms: Option<u64>,
+    /// `relayer.batch_gas`; `None`: the daemon's default.
+    pub batch_gas: Option<String>,
     /// Keep the validators running (false: stopped once ready, so messages stay pending).
     pub validators: bool,
     /// Keep the daemons' directory (configs, stores, logs) after the run instead of deleting it.
@@ -95,6 +97,9 @@ pub async fn start(o: &Options) -> Result<Net> {
     relayer_extra.insert("poll_interval_ms".into(), int(o.relayer_tick_ms));
     if let Some(ms) = o.attestation_poll_ms {
         relayer_extra.insert("attestation_poll_ms".into(), int(ms));
+    }
+    if let Some(mode) = &o.batch_gas {
+        relayer_extra.insert("batch_gas".into(), Value::String(mode.clone()));
     }
     let dir = tempfile::tempdir().context("creating the daemons' directory")?;
     eprintln!("==> starting 3 validator processes and 1 relayer process");

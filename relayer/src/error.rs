@@ -63,6 +63,9 @@ pub enum Error {
         /// Hex id of the message refused.
         new: String,
     },
+    /// A step was cut short by the process stopping (found on restart); it is done again.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
     /// No message with this id is in the store.
     #[error("no message 0x{0}")]
     UnknownMessage(String),
@@ -111,7 +114,7 @@ impl Error {
             Error::Chain(e) => e.is_retryable(),
             Error::Evm(e) => e.is_retryable(),
             Error::Protocol(e) => e.is_retryable(),
-            Error::Io { .. } => true,
+            Error::Io { .. } | Error::Interrupted(_) => true,
             _ => false,
         }
     }

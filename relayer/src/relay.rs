@@ -401,7 +401,7 @@ impl Destination {
         if items.is_empty() {
             return true;
         }
-        let batches = self.batches(items, batch_size);
+        let batches = self.mark_sending(self.batches(items, batch_size)).await;
         // Sent at once (each gets its own nonce); each is recorded once its send returns.
         let sent = concurrent::bounded(
             batches
@@ -485,22 +485,65 @@ impl Destination {
                     .store
                     .transition_many(
                         &ids,
-                        MessageState::Ready,
+                        MessageState::Submitted,
                         MessageState::Submitted,
                         Some(&self.worker),
                         Some(pending.hash),
                     )
                     .await
                 {
-                    tracing::error!(error = %e, "cannot record submission; the confirm step will find it delivered");
+                    tracing::error!(error = %e, "cannot record the transaction of sent messages; once their claim ends they are checked on the destination before any new send");
                 }
             }
             Err(e) => {
+                let ids: Vec<[u8; 32]> = items.iter().map(|(r, _)| r.id).collect();
+                if let Err(e) = self
+                    .store
+                    .transition_many(
+                        &ids,
+                        MessageState::Submitted,
+                        MessageState::Ready,
+                        Some(&self.worker),
+                        None,
+                    )
+                    .await
+                {
+                    tracing::warn!(error = %e, "cannot put unsent messages back; they are checked on the destination once their claim ends");
+                }
                 for (record, _) in items {
                     self.fail(record, MessageState::Ready, "submit", &e).await;
                 }
             }
         }
+    }
+
+    /// Persists that each batch is about to be sent ([`Store::mark_sending`]) before any is;
+    /// keeps the messages that were marked (a message another worker moved meanwhile is left
+    /// out). Batches whose messages cannot be marked are not sent this pass.
+    async fn mark_sending(&self, batches: Vec<Batch>) -> Vec<Batch> {
+        let ids: Vec<[u8; 32]> = batches
+            .iter()
+            .flat_map(|b| b.items.iter().map(|(r, _)| r.id))
+            .collect();
+        let marked = match self
+            .store
+            .mark_sending(&ids, &self.worker, CLAIM_LEASE)
+            .await
+        {
+            Ok(marked) => marked,
+            Err(e) => {
+                tracing::warn!(destination = %self.name, error = %e, "cannot record the messages about to be sent; not sending them now");
+                return Vec::new();
+            }
+        };
+        let mut marked = marked.into_iter();
+        batches
+            .into_iter()
+            .filter_map(|mut batch| {
+                batch.items.retain(|_| marked.next().unwrap_or(false));
+                (!batch.items.is_empty()).then_some(batch)
+            })
+            .collect()
     }
 
     /// Splits the pass's messages into batches of at most `batch_size`, each with the gas
@@ -538,13 +581,15 @@ impl Destination {
 
     /// The claimed `ready` messages that are to be sent, each with its signature set.
     ///
-    /// A message this relayer tried before (a failed attempt, or a transaction sent that left
-    /// it undelivered) may have been delivered meanwhile, by a transaction of ours that landed
-    /// late or by another relayer: the destination's `delivered` is asked first for those (all
-    /// at once), and a delivered one is settled instead of sent. Fresh messages are not asked:
-    /// `deliverBatch` skips an item the bridge refuses as a replay (`BatchItemFailed`), and the
-    /// confirm step settles it from `statusOf`; so the check would cost a round trip per
-    /// message for a case the contract already handles.
+    /// A message this relayer may have sent before may have been delivered meanwhile, by a
+    /// transaction of ours that landed late or by another relayer: the destination's
+    /// `delivered` is asked first for those (all at once), and a delivered one is settled
+    /// instead of sent. That is every message with a failed attempt or an earlier
+    /// transaction, which includes a send cut short by a crash: sends are written ahead
+    /// ([`Destination::mark_sending`]), and the confirm step returns such a message here with
+    /// a counted failure. A message never sent is not asked (a round trip per message, for a
+    /// case that cannot arise short of another relayer racing this one; `deliverBatch` skips
+    /// an item the bridge refuses as a replay, and confirm settles it from `statusOf`).
     ///
     /// The signature sets come from the store in one query. Their signatures were verified
     /// when collected (each recovered to the member it came from, for the set's epoch), so they

@@ -165,8 +165,11 @@ impl Destination {
         pass: &mut Pass,
     ) -> Result<Option<(Receipt, Option<DeliveryStatus>)>> {
         let Some(hash) = record.tx_hash else {
-            return Err(Error::CorruptRow(
-                "submitted message without tx hash".into(),
+            // Marked as being sent, never recorded as sent: the process stopped in between
+            // (its claim has ended). Back to `ready`, where it is checked on the destination.
+            return Err(Error::Interrupted(
+                "the relayer stopped while sending it; the destination is checked before it is sent again"
+                    .into(),
             ));
         };
         if let Entry::Vacant(slot) = pass.receipts.entry(hash) {

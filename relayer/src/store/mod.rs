@@ -459,6 +459,50 @@ impl Store {
         Ok(moved)
     }
 
+    /// Write-ahead of a delivery transaction: moves each of `ids` still `ready` and claimed by
+    /// `worker` to `submitted` with no transaction hash, keeping the claim for `lease` (so no
+    /// confirm pass touches it while it is being sent), in one commit. Once the transaction is
+    /// sent, [`Store::transition_many`] (`submitted` -> `submitted` with its hash) releases
+    /// the claim. If the process stops in between, the message is found `submitted` without
+    /// a hash once the lease ends: its send was interrupted, so it goes back to `ready` with a
+    /// counted failure and is checked on the destination before it is sent again. Returns,
+    /// per id, whether it was marked.
+    pub async fn mark_sending(
+        &self,
+        ids: &[[u8; 32]],
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Vec<bool>> {
+        let now = now_ms();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let mut marked = Vec::with_capacity(ids.len());
+        if ids.is_empty() {
+            return Ok(marked);
+        }
+        dispatch!(self, p => {
+            let mut tx = p.begin().await?;
+            for id in ids {
+                let done = sqlx::query(
+                    "UPDATE messages SET state = $1, tx_hash = NULL, updated_at = $2, \
+                     claimed_until = $3 \
+                     WHERE id = $4 AND state = $5 AND claimed_by = $6",
+                )
+                .bind(MessageState::Submitted.as_str())
+                .bind(now)
+                .bind(until)
+                .bind(id.as_slice())
+                .bind(MessageState::Ready.as_str())
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                marked.push(done == 1);
+            }
+            tx.commit().await?;
+        });
+        Ok(marked)
+    }
+
     /// Records a failed attempt on a message in `state`: counts it, keeps the error, and
     /// either schedules the next attempt after `backoff` or, once `max_attempts` are used,
     /// parks it as [`MessageState::Failed`] (an operator can `retry` it). Releases the claim.

@@ -35,6 +35,7 @@ batch_suite!(
     defer_many_releases_and_delays,
     add_signatures_keeps_each_once,
     signatures_many_reads_every_message_in_one_call,
+    mark_sending_holds_the_claim_until_the_send_is_recorded,
 );
 
 async fn seed(store: &Store, count: u64) -> Vec<[u8; 32]> {
@@ -243,4 +244,109 @@ async fn signatures_many_reads_every_message_in_one_call(store: Store) {
     assert_eq!(found[&[2u8; 32]], vec![sig(2, 7, 1)]);
     assert_eq!(found[&last].len(), 1);
     assert!(store.signatures_many(&[]).await.unwrap().is_empty());
+}
+
+async fn mark_sending_holds_the_claim_until_the_send_is_recorded(store: Store) {
+    let ids = seed(&store, 3).await;
+    let lease = Duration::from_secs(60);
+    for (from, to) in [(MessageState::Pending, MessageState::Ready)] {
+        store
+            .transition_many(&ids, from, to, None, None)
+            .await
+            .unwrap();
+    }
+    let claimed = store
+        .claim(2, MessageState::Ready, "w1", lease, 2)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    // Only rows still ready and claimed by this worker are marked: ids[2] is not claimed.
+    let marked = store.mark_sending(&ids, "w1", lease).await.unwrap();
+    assert_eq!(marked, vec![true, true, false]);
+    let m = store.message(&ids[0]).await.unwrap().unwrap();
+    assert_eq!(m.state, MessageState::Submitted);
+    assert_eq!(m.tx_hash, None);
+    assert_eq!(m.claimed_by.as_deref(), Some("w1"));
+    // While the claim holds, no confirm pass can take them.
+    let confirm = store
+        .claim(2, MessageState::Submitted, "w2", lease, 10)
+        .await
+        .unwrap();
+    assert!(confirm.is_empty(), "{confirm:?}");
+    // Recording the send sets the hash and releases the claim.
+    let hash = [0x5a; 32];
+    let moved = store
+        .transition_many(
+            &ids[..2],
+            MessageState::Submitted,
+            MessageState::Submitted,
+            Some("w1"),
+            Some(hash),
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, vec![true, true]);
+    let m = store.message(&ids[1]).await.unwrap().unwrap();
+    assert_eq!((m.tx_hash, m.claimed_by), (Some(hash), None));
+    // An interrupted send: marked with a lease that has ended, never recorded. Confirm may
+    // claim it, and finds no transaction hash.
+    let ids2 = seed_more(&store).await;
+    store
+        .transition_many(
+            &ids2,
+            MessageState::Pending,
+            MessageState::Ready,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    store
+        .claim(2, MessageState::Ready, "w1", lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .mark_sending(&ids2, "w1", Duration::from_millis(1))
+            .await
+            .unwrap(),
+        vec![true]
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let found = store
+        .claim(2, MessageState::Submitted, "w2", lease, 10)
+        .await
+        .unwrap();
+    let interrupted: Vec<_> = found.iter().filter(|m| m.tx_hash.is_none()).collect();
+    assert_eq!(interrupted.len(), 1, "{found:?}");
+    assert_eq!(interrupted[0].id, ids2[0]);
+}
+
+/// One more message, nonce 100, next to [`seed`]'s.
+async fn seed_more(store: &Store) -> Vec<[u8; 32]> {
+    let message = Message::new(
+        100,
+        1,
+        UniversalAddress([0x5e; 32]),
+        2,
+        UniversalAddress([0xbb; 32]),
+        vec![4, 5, 6],
+    )
+    .unwrap();
+    let id = message.id();
+    store
+        .record_indexed(
+            "a",
+            200,
+            [8; 32],
+            &[NewMessage {
+                message,
+                origin_height: 150,
+                origin_block_hash: [7; 32],
+                origin_tx: vec![0x78; 32],
+            }],
+        )
+        .await
+        .unwrap();
+    vec![id]
 }

@@ -467,10 +467,11 @@ impl Destination {
         }
     }
 
-    /// Records a sent delivery transaction (for replacement) and moves its messages to
-    /// `submitted`, or counts a failed send against each.
+    /// Records the outcome of a send: a sent delivery transaction (kept for replacement) and
+    /// its hash on its messages, which stay `submitted` and are released to the confirm step;
+    /// or, when the send failed, its messages back to `ready` with a counted failure.
     async fn record_sent(&self, items: &[(MessageRecord, Vec<u8>)], sent: Result<PendingTx>) {
-        match sent {
+        let (to, hash) = match &sent {
             Ok(pending) => {
                 tracing::info!(destination = %self.name, tx = %pending.id(), messages = items.len(), nonce = pending.transaction.nonce(), gas_limit = pending.transaction.gas_limit(), "deliver sent");
                 if let Err(e) = self
@@ -480,39 +481,21 @@ impl Destination {
                 {
                     tracing::warn!(error = %e, "cannot record the transaction (it will not be replaced if stuck)");
                 }
-                let ids: Vec<[u8; 32]> = items.iter().map(|(r, _)| r.id).collect();
-                if let Err(e) = self
-                    .store
-                    .transition_many(
-                        &ids,
-                        MessageState::Submitted,
-                        MessageState::Submitted,
-                        Some(&self.worker),
-                        Some(pending.hash),
-                    )
-                    .await
-                {
-                    tracing::error!(error = %e, "cannot record the transaction of sent messages; once their claim ends they are checked on the destination before any new send");
-                }
+                (MessageState::Submitted, Some(pending.hash))
             }
-            Err(e) => {
-                let ids: Vec<[u8; 32]> = items.iter().map(|(r, _)| r.id).collect();
-                if let Err(e) = self
-                    .store
-                    .transition_many(
-                        &ids,
-                        MessageState::Submitted,
-                        MessageState::Ready,
-                        Some(&self.worker),
-                        None,
-                    )
-                    .await
-                {
-                    tracing::warn!(error = %e, "cannot put unsent messages back; they are checked on the destination once their claim ends");
-                }
-                for (record, _) in items {
-                    self.fail(record, MessageState::Ready, "submit", &e).await;
-                }
+            Err(_) => (MessageState::Ready, None),
+        };
+        let ids: Vec<[u8; 32]> = items.iter().map(|(r, _)| r.id).collect();
+        if let Err(e) = self
+            .store
+            .transition_many(&ids, MessageState::Submitted, to, Some(&self.worker), hash)
+            .await
+        {
+            tracing::error!(error = %e, sent = hash.is_some(), "cannot record the outcome of a send; once their claim ends the messages are checked on the destination before any new send");
+        }
+        if let Err(e) = sent {
+            for (record, _) in items {
+                self.fail(record, MessageState::Ready, "submit", &e).await;
             }
         }
     }
@@ -565,8 +548,15 @@ impl Destination {
             let mut rest = group.into_iter().peekable();
             while rest.peek().is_some() {
                 let batch: Vec<_> = rest.by_ref().take(batch_size).collect();
+                // Every learned batch gets the limit of a full one: a later transaction of the
+                // sender never asks for less gas than an earlier one still waiting. A block
+                // builder that skips the earlier one for lack of room then skips the later one
+                // too; anvil instead tries the later, smaller one out of nonce order, finds it
+                // invalid and drops it with all that follow (measured: the last batches of a
+                // backlog dropped, the chain idle two blocks until they were replaced). Only
+                // the gas used is paid.
                 let limit = if learn {
-                    learned.limit(batch.len())
+                    learned.limit(batch_size)
                 } else {
                     None
                 };

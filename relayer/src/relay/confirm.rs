@@ -27,6 +27,10 @@ use crate::bridge::{self, DeliveryStatus};
 use crate::error::{Error, Result};
 use crate::store::{MessageRecord, MessageState, now_ms};
 
+/// How long after its (last) broadcast an unmined delivery transaction is looked for in the
+/// node's pool, milliseconds.
+const DROPPED_CHECK_MS: i64 = 1_000;
+
 /// The fewest submitted messages one confirm pass claims (more when `batch_size` is larger).
 const CONFIRM_CLAIM: usize = 32;
 
@@ -233,6 +237,15 @@ impl Destination {
             let waited = now_ms().saturating_sub(latest.created_at);
             let replace_after = i64::try_from(self.settings.replace_after_ms).unwrap_or(i64::MAX);
             if waited >= replace_after {
+                self.replace(root, latest).await;
+            } else if waited >= DROPPED_CHECK_MS
+                && !self.chain.transaction_known(latest.tx_hash).await?
+            {
+                // Gone from the node's pool unmined: priced out by a base fee that rose past
+                // its fee cap (anvil drops such transactions when it builds a block), or
+                // evicted. Waiting `replace_after_ms` would only hold its messages up; a
+                // replacement is priced at the current base fee.
+                tracing::warn!(destination = %self.name, tx = %hex::encode(latest.tx_hash), "delivery transaction left the node's pool unmined; replacing it now");
                 self.replace(root, latest).await;
             }
         }

@@ -27,26 +27,15 @@ impl Store {
         &self,
         message_ids: &[[u8; 32]],
     ) -> Result<BTreeMap<[u8; 32], Vec<SignatureRecord>>> {
-        let mut out: BTreeMap<[u8; 32], Vec<SignatureRecord>> = BTreeMap::new();
-        for chunk in message_ids.chunks(IDS_PER_QUERY) {
-            let sql = format!(
-                "SELECT message_id, epoch, signer, signature FROM signatures \
-                 WHERE message_id IN ({}) ORDER BY message_id, epoch, signer",
-                placeholders(1, chunk.len())
-            );
-            let rows: Vec<SignatureRow> = dispatch!(self, p => {
-                let mut query = sqlx::query_as(&sql);
-                for id in chunk {
-                    query = query.bind(id.as_slice());
-                }
-                query.fetch_all(p).await?
-            });
-            for row in rows {
-                let record = row.into_record()?;
-                out.entry(record.message_id).or_default().push(record);
-            }
-        }
-        Ok(out)
+        let rows: Vec<SignatureRow> = self
+            .rows_for_ids(
+                "SELECT message_id, epoch, signer, signature FROM signatures",
+                message_ids,
+            )
+            .await?;
+        by_message(rows.into_iter().map(SignatureRow::into_record), |r| {
+            r.message_id
+        })
     }
 
     /// The attestations this validator signed for each of `message_ids` (one per epoch and
@@ -56,27 +45,58 @@ impl Store {
         &self,
         message_ids: &[[u8; 32]],
     ) -> Result<BTreeMap<[u8; 32], Vec<AttestationRecord>>> {
-        let mut out: BTreeMap<[u8; 32], Vec<AttestationRecord>> = BTreeMap::new();
+        let rows: Vec<AttestationRow> = self
+            .rows_for_ids(
+                "SELECT message_id, epoch, signer, origin, nonce, destination, signature \
+                 FROM attestations",
+                message_ids,
+            )
+            .await?;
+        by_message(rows.into_iter().map(AttestationRow::into_record), |r| {
+            r.message_id
+        })
+    }
+
+    /// The rows of `select` (a `SELECT ... FROM table` of a table keyed by `message_id`,
+    /// `epoch`, `signer`) for `message_ids`, [`IDS_PER_QUERY`] ids per query, ordered by
+    /// message, epoch and signer.
+    async fn rows_for_ids<R>(&self, select: &str, message_ids: &[[u8; 32]]) -> Result<Vec<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        let mut out = Vec::new();
         for chunk in message_ids.chunks(IDS_PER_QUERY) {
             let sql = format!(
-                "SELECT message_id, epoch, signer, origin, nonce, destination, signature \
-                 FROM attestations WHERE message_id IN ({}) ORDER BY message_id, epoch, signer",
+                "{select} WHERE message_id IN ({}) ORDER BY message_id, epoch, signer",
                 placeholders(1, chunk.len())
             );
-            let rows: Vec<AttestationRow> = dispatch!(self, p => {
+            let rows: Vec<R> = dispatch!(self, p => {
                 let mut query = sqlx::query_as(&sql);
                 for id in chunk {
                     query = query.bind(id.as_slice());
                 }
                 query.fetch_all(p).await?
             });
-            for row in rows {
-                let record = row.into_record()?;
-                out.entry(record.message_id).or_default().push(record);
-            }
+            out.extend(rows);
         }
         Ok(out)
     }
+}
+
+/// Groups decoded rows by message id, keeping their order.
+fn by_message<T>(
+    records: impl Iterator<Item = Result<T>>,
+    id: impl Fn(&T) -> [u8; 32],
+) -> Result<BTreeMap<[u8; 32], Vec<T>>> {
+    let mut out: BTreeMap<[u8; 32], Vec<T>> = BTreeMap::new();
+    for record in records {
+        let record = record?;
+        out.entry(id(&record)).or_default().push(record);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

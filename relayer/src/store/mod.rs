@@ -32,6 +32,9 @@ pub use submissions::Submission;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Messages per transaction when the indexer records a range ([`Store::record_indexed`]).
+const INDEXED_PER_COMMIT: usize = 256;
+
 /// The columns of `messages`, in [`MessageRow`] order.
 const MESSAGE_COLUMNS: &str = "id, origin, nonce, destination, sender, recipient, encoded, \
      origin_height, origin_block_hash, origin_tx, state, attempts, next_attempt_at, last_error, \
@@ -161,9 +164,14 @@ impl Store {
     }
 
     /// Records what the indexer of `chain` read up to `(height, hash)`: inserts the new
-    /// messages and moves the cursor, in one transaction. A message already known is left as
-    /// it is, unless a reorg orphaned it: then it is pending again at its new block. Returns
-    /// how many messages were new or revived.
+    /// messages, [`INDEXED_PER_COMMIT`] per transaction, and moves the cursor with the last
+    /// of them. A message already known is left as it is, unless a reorg orphaned it: then it
+    /// is pending again at its new block. A crash between commits leaves some messages
+    /// recorded and the cursor where it was: the range is read again and recording is
+    /// idempotent. (One transaction for a whole catch-up of thousands of messages held
+    /// SQLite's write lock for over a second, stalling every other step of the process.)
+    /// Each commit that added messages wakes the in-process consumers. Returns how many
+    /// messages were new or revived.
     pub async fn record_indexed(
         &self,
         chain: &str,
@@ -177,10 +185,36 @@ impl Store {
             .iter()
             .map(records::NewRow::of)
             .collect::<Result<_>>()?;
+        let mut inserted = 0usize;
+        let chunks: Vec<&[records::NewRow]> = if rows.is_empty() {
+            vec![&[]]
+        } else {
+            rows.chunks(INDEXED_PER_COMMIT).collect()
+        };
+        let last = chunks.len().saturating_sub(1);
+        for (index, chunk) in chunks.into_iter().enumerate() {
+            let added = self
+                .record_chunk(chunk, (index == last).then_some((chain, height, hash)), now)
+                .await?;
+            if added > 0 {
+                self.indexed.send_modify(|n| *n = n.wrapping_add(1));
+            }
+            inserted += added;
+        }
+        Ok(inserted)
+    }
+
+    /// One transaction of [`Store::record_indexed`]: `rows`, and the cursor when given.
+    async fn record_chunk(
+        &self,
+        rows: &[records::NewRow],
+        cursor: Option<(&str, i64, [u8; 32])>,
+        now: i64,
+    ) -> Result<usize> {
         dispatch!(self, p => {
             let mut tx = p.begin().await?;
             let mut inserted = 0usize;
-            for m in &rows {
+            for m in rows {
                 let done = sqlx::query(
                     "INSERT INTO messages (id, origin, nonce, destination, sender, recipient, \
                      encoded, origin_height, origin_block_hash, origin_tx, state, attempts, \
@@ -207,20 +241,19 @@ impl Store {
                 .await?;
                 inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
             }
-            sqlx::query(
-                "INSERT INTO cursors (chain, height, hash, updated_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (chain) DO UPDATE SET height = $2, hash = $3, updated_at = $4",
-            )
-            .bind(chain)
-            .bind(height)
-            .bind(hash.as_slice())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            if inserted > 0 {
-                self.indexed.send_modify(|n| *n = n.wrapping_add(1));
+            if let Some((chain, height, hash)) = cursor {
+                sqlx::query(
+                    "INSERT INTO cursors (chain, height, hash, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (chain) DO UPDATE SET height = $2, hash = $3, updated_at = $4",
+                )
+                .bind(chain)
+                .bind(height)
+                .bind(hash.as_slice())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             }
+            tx.commit().await?;
             Ok(inserted)
         })
     }

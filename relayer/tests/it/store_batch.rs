@@ -36,6 +36,7 @@ batch_suite!(
     add_signatures_keeps_each_once,
     signatures_many_reads_every_message_in_one_call,
     mark_sending_holds_the_claim_until_the_send_is_recorded,
+    record_indexed_records_a_large_range_in_several_commits,
 );
 
 async fn seed(store: &Store, count: u64) -> Vec<[u8; 32]> {
@@ -349,4 +350,27 @@ async fn seed_more(store: &Store) -> Vec<[u8; 32]> {
         .await
         .unwrap();
     vec![id]
+}
+
+async fn record_indexed_records_a_large_range_in_several_commits(store: Store) {
+    let mut signal = store.indexed_signal();
+    let before = *signal.borrow_and_update();
+    // 600 messages: three commits of at most 256; the cursor moves with the last.
+    let ids = seed(&store, 600).await;
+    let all = trestle_relayer::store::ListFilter {
+        limit: Some(1_000),
+        ..Default::default()
+    };
+    assert_eq!(store.list(&all).await.unwrap().len(), 600);
+    assert_eq!(store.cursor("a").await.unwrap().map(|c| c.0), Some(610));
+    let after = *signal.borrow_and_update();
+    assert_eq!(
+        after.wrapping_sub(before),
+        3,
+        "each commit that added messages signals"
+    );
+    // Recording the same range again adds nothing and changes nothing.
+    assert_eq!(seed(&store, 600).await, ids);
+    assert_eq!(store.list(&all).await.unwrap().len(), 600);
+    assert_eq!(*signal.borrow_and_update(), after);
 }

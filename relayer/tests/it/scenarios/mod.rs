@@ -5,6 +5,7 @@
 //! binary), every store SQLite unless the test says PostgreSQL.
 
 mod balance;
+mod dropped;
 mod failures;
 mod guardian;
 mod proxy;

@@ -158,6 +158,12 @@ impl Report {
             "| delivery transactions (batches) | {} |",
             r.transactions.len()
         );
+        let blocks: Vec<String> = r.per_block.iter().map(|k| k.to_string()).collect();
+        let _ = writeln!(
+            t,
+            "| messages per block, first to last delivery block | {} |",
+            blocks.join(" ")
+        );
         let rates: Vec<String> = r
             .validator_rates
             .iter()

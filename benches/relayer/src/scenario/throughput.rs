@@ -62,6 +62,8 @@ pub struct Throughput {
     pub steady_gas_share: f64,
     /// Delivery transactions per block over the steady blocks, mean.
     pub tx_per_block: f64,
+    /// Messages delivered in each block from the first to the last delivery block.
+    pub per_block: Vec<usize>,
     /// Each validator's attestation rate while it worked through the flood, msg/s (from its
     /// `trestle_attestations_signed_total`, sampled every 250 ms), fastest first.
     pub validator_rates: Vec<f64>,
@@ -178,6 +180,9 @@ pub async fn run(net: &Net, n: usize, mode: Mode) -> Result<Throughput> {
         window_blocks,
         steady_gas_share,
         tx_per_block,
+        per_block: (first..=last)
+            .map(|b| per_block.get(&b).copied().unwrap_or(0))
+            .collect(),
         validator_rates,
     })
 }

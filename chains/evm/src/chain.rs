@@ -389,20 +389,6 @@ impl EvmChain {
         Ok(self.receipt_with_logs(hash).await?.map(|(r, _)| r))
     }
 
-    /// Whether the node knows the transaction `hash` (mined or in its pool):
-    /// `eth_getTransactionByHash` answers something. `false` for a transaction the node never
-    /// had or dropped from its pool unmined (priced out by a rising base fee, evicted).
-    pub async fn transaction_known(&self, hash: [u8; 32]) -> Result<bool, CoreError> {
-        let h = B256::from(hash);
-        let raw: Option<serde_json::Value> = self
-            .pool
-            .call("eth_getTransactionByHash", |p| async move {
-                p.raw_request("eth_getTransactionByHash".into(), (h,)).await
-            })
-            .await?;
-        Ok(raw.is_some_and(|v| !v.is_null()))
-    }
-
     /// The receipt of a mined transaction and the logs it emitted (in log-index order, as
     /// chain events), `None` while it is not mined. One `eth_getTransactionReceipt`: a caller
     /// that needs the events of its own transaction reads them here instead of `eth_getLogs`.

@@ -239,7 +239,7 @@ impl Destination {
             if waited >= replace_after {
                 self.replace(root, latest).await;
             } else if waited >= DROPPED_CHECK_MS
-                && !self.chain.transaction_known(latest.tx_hash).await?
+                && !self.chain.knows_transaction(latest.tx_hash).await?
             {
                 // Gone from the node's pool unmined: priced out by a base fee that rose past
                 // its fee cap (anvil drops such transactions when it builds a block), or

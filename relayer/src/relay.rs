@@ -273,16 +273,6 @@ impl Destination {
         }
     }
 
-    /// One pass over every stage; returns whether anything moved.
-    pub async fn step(&self) -> bool {
-        let mut worked = false;
-        worked |= self.stage_collect().await;
-        worked |= self.stage_submit().await;
-        worked |= self.stage_confirm().await;
-        worked |= self.stage_execute().await;
-        worked
-    }
-
     /// Reads `remote(origin)` of every route from the destination bridge and adopts the set
     /// it holds when it differs (a rotation through the admin timelock): attestations are
     /// then collected for its epoch from its members. Kept as it was when the bridge cannot

@@ -187,7 +187,11 @@ impl Destination {
                 self.learned
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .record(landed.receipt.gas_used, landed.outcomes.len());
+                    .record(
+                        landed.receipt.transaction_hash,
+                        landed.receipt.gas_used,
+                        landed.outcomes.len(),
+                    );
             }
             slot.insert(found);
         }

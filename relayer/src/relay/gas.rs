@@ -31,25 +31,29 @@ const MARGIN_PERCENT: u64 = 125;
 pub(super) const HEADROOM: u64 = 250_000;
 
 /// Recent gas per delivered message, from the receipts of this worker's delivery
-/// transactions.
+/// transactions, one sample per transaction.
 #[derive(Debug, Default)]
 pub(super) struct LearnedGas {
-    per_message: VecDeque<u64>,
+    /// `(transaction hash, gas per message)`, oldest first.
+    per_message: VecDeque<([u8; 32], u64)>,
 }
 
 impl LearnedGas {
-    /// Records a mined delivery transaction that used `gas_used` and delivered `messages`.
-    pub(super) fn record(&mut self, gas_used: u64, messages: usize) {
+    /// Records the mined delivery transaction `tx` that used `gas_used` and delivered
+    /// `messages`. The confirm step reads a receipt on every pass until it is final: a
+    /// transaction already in the window is not counted again.
+    pub(super) fn record(&mut self, tx: [u8; 32], gas_used: u64, messages: usize) {
         let Ok(messages) = u64::try_from(messages) else {
             return;
         };
-        if messages == 0 {
+        if messages == 0 || self.per_message.iter().any(|(seen, _)| *seen == tx) {
             return;
         }
         if self.per_message.len() == WINDOW {
             self.per_message.pop_front();
         }
-        self.per_message.push_back(gas_used.div_ceil(messages));
+        self.per_message
+            .push_back((tx, gas_used.div_ceil(messages)));
     }
 
     /// The gas limit for a batch of `messages` token transfers, or `None` while too few
@@ -58,7 +62,7 @@ impl LearnedGas {
         if self.per_message.len() < MIN_SAMPLES {
             return None;
         }
-        let per = self.per_message.iter().copied().max()?;
+        let per = self.per_message.iter().map(|(_, per)| *per).max()?;
         let messages = u64::try_from(messages).ok()?;
         per.checked_mul(messages)?
             .checked_mul(MARGIN_PERCENT)?
@@ -75,9 +79,15 @@ mod tests {
     fn estimates_until_two_receipts_then_uses_the_largest_recent_cost() {
         let mut gas = LearnedGas::default();
         assert_eq!(gas.limit(10), None);
-        gas.record(1_920_000, 64); // 30,000 per message
+        gas.record([1; 32], 1_920_000, 64); // 30,000 per message
         assert_eq!(gas.limit(10), None);
-        gas.record(700_000, 20); // 35,000 per message
+        gas.record([1; 32], 1_920_000, 64);
+        assert_eq!(
+            gas.limit(10),
+            None,
+            "one transaction, read twice, is one sample"
+        );
+        gas.record([2; 32], 700_000, 20); // 35,000 per message
         assert_eq!(gas.limit(10), Some(35_000 * 10 * 125 / 100 + HEADROOM));
         assert_eq!(gas.limit(64), Some(35_000 * 64 * 125 / 100 + HEADROOM));
     }
@@ -85,10 +95,10 @@ mod tests {
     #[test]
     fn forgets_costs_older_than_the_window_and_ignores_empty_receipts() {
         let mut gas = LearnedGas::default();
-        gas.record(200_000, 1);
-        gas.record(21_000, 0);
-        for _ in 0..WINDOW {
-            gas.record(30_000, 1);
+        gas.record([0xff; 32], 200_000, 1);
+        gas.record([0xfe; 32], 21_000, 0);
+        for i in 0..WINDOW {
+            gas.record([u8::try_from(i).unwrap(); 32], 30_000, 1);
         }
         assert_eq!(gas.limit(1), Some(30_000 * 125 / 100 + HEADROOM));
         assert_eq!(gas.limit(usize::MAX), None, "overflow is no limit");

@@ -32,6 +32,12 @@ pub use submissions::Submission;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Moves an indexer's cursor: `$1` chain, `$2` height, `$3` block hash, `$4` now (the indexer
+/// recording a range, and a reorg rolling it back).
+const SET_CURSOR: &str = "INSERT INTO cursors (chain, height, hash, updated_at) \
+     VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (chain) DO UPDATE SET height = $2, hash = $3, updated_at = $4";
+
 /// Messages per transaction when the indexer records a range ([`Store::record_indexed`]).
 const INDEXED_PER_COMMIT: usize = 256;
 
@@ -242,10 +248,7 @@ impl Store {
                 inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
             }
             if let Some((chain, height, hash)) = cursor {
-                sqlx::query(
-                    "INSERT INTO cursors (chain, height, hash, updated_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (chain) DO UPDATE SET height = $2, hash = $3, updated_at = $4",
-                )
+                sqlx::query(SET_CURSOR)
                 .bind(chain)
                 .bind(height)
                 .bind(hash.as_slice())
@@ -286,10 +289,7 @@ impl Store {
             .bind(MessageState::Ready.as_str())
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO cursors (chain, height, hash, updated_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (chain) DO UPDATE SET height = $2, hash = $3, updated_at = $4",
-            )
+            sqlx::query(SET_CURSOR)
             .bind(chain)
             .bind(height)
             .bind(hash.as_slice())

@@ -36,6 +36,32 @@ pub async fn postgres_store() -> (Guard, Store, String) {
     (Guard::Postgres(pg), store, url)
 }
 
+/// Runs each `case(store)` on SQLite and on PostgreSQL (one test per backend), for the suites
+/// that need only the store.
+macro_rules! backend_suite {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let (_guard, store, _url) = crate::store::sqlite_store().await;
+                    super::$case(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let (_guard, store, _url) = crate::store::postgres_store().await;
+                    super::$case(store).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use backend_suite;
+
 macro_rules! store_suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {

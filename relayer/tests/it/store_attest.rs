@@ -8,30 +8,7 @@ use trestle_core::chain::UniversalAddress;
 use trestle_relayer::Error;
 use trestle_relayer::store::{AttestOutcome, AttestationRecord, NewMessage, Store};
 
-macro_rules! attest_suite {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let (_guard, store, _url) = crate::store::sqlite_store().await;
-                    super::$case(store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let (_guard, store, _url) = crate::store::postgres_store().await;
-                    super::$case(store).await;
-                }
-            )*
-        }
-    };
-}
-
-attest_suite!(
+crate::store::backend_suite!(
     a_batch_refuses_equivocation_inside_itself_per_item,
     a_batch_refuses_equivocation_against_earlier_rows,
     a_repeated_batch_changes_nothing,

@@ -7,30 +7,7 @@ use trestle_bridge::Message;
 use trestle_core::chain::UniversalAddress;
 use trestle_relayer::store::{MessageState, NewMessage, SignatureRecord, Store};
 
-macro_rules! batch_suite {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let (_guard, store, _url) = crate::store::sqlite_store().await;
-                    super::$case(store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let (_guard, store, _url) = crate::store::postgres_store().await;
-                    super::$case(store).await;
-                }
-            )*
-        }
-    };
-}
-
-batch_suite!(
+crate::store::backend_suite!(
     transition_many_moves_each_row_like_transition,
     defer_many_releases_and_delays,
     add_signatures_keeps_each_once,

@@ -138,6 +138,24 @@ async fn start_validators(
     (daemons, dirs)
 }
 
+/// Starts a relayer-only daemon (`r1`) from `cfg` that pays for Solana deliveries with
+/// `payer`.
+async fn start_solana_relayer(cfg: Config, payer: &SolanaSigner) -> Daemon {
+    Daemon::start_with_solana(
+        with_solana_key(cfg),
+        Keys {
+            validator: None,
+            relayer: None,
+        },
+        SolanaKeys {
+            relayer: Some(payer.clone()),
+        },
+        "r1",
+    )
+    .await
+    .unwrap()
+}
+
 fn with_solana_key(mut cfg: Config) -> Config {
     if let Some(r) = cfg.relayer.as_mut() {
         r.solana = Some(SolanaKeyConfig {
@@ -231,19 +249,7 @@ async fn ether_to_solana_with(
     let relayer_dir = tempfile::tempdir().unwrap();
     let mut relayer_config = config(relayer_dir.path(), chains(), endpoints, false, true);
     relayer_config.routes[0].threshold = threshold;
-    let relayer = Daemon::start_with_solana(
-        with_solana_key(relayer_config),
-        Keys {
-            validator: None,
-            relayer: None,
-        },
-        SolanaKeys {
-            relayer: Some(payer.clone()),
-        },
-        "r1",
-    )
-    .await
-    .unwrap();
+    let relayer = start_solana_relayer(relayer_config, &payer).await;
 
     let beneficiary = SolanaSigner::generate().unwrap().pubkey();
     let user = EvmSender::new(chain.clone(), signer(3));

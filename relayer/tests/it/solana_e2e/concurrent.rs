@@ -24,15 +24,11 @@ use trestle_core::evm::EvmAddress;
 use trestle_core::solana::{SolanaAddress, SolanaSigner};
 use trestle_evm::{EvmSender, TxRequest};
 use trestle_relayer::config::SolanaCommitment;
-use trestle_relayer::solana::SolanaKeys;
 use trestle_relayer::store::{MessageState, NewMessage, SignatureRecord, Store};
-use trestle_relayer::{Daemon, Keys};
 use trestle_solana::Commitment;
 use trestle_tests::Anvil;
 
-use super::{
-    DOMAIN_EVM, evm_bridge, govern_evm, many_validator_keys, start_validators, with_solana_key,
-};
+use super::{DOMAIN_EVM, evm_bridge, govern_evm, many_validator_keys, start_validators};
 use crate::e2e::{config, connect, live_endpoints, placeholder_endpoints, send, signer};
 use crate::solana_support::{DOMAIN_SOL, SolanaNet, set_remote};
 
@@ -272,19 +268,7 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
         }
         let first_slot = sol.client.slot(Commitment::Confirmed).await.unwrap();
         let started = Instant::now();
-        let relayer = Daemon::start_with_solana(
-            with_solana_key(relayer_config),
-            Keys {
-                validator: None,
-                relayer: None,
-            },
-            SolanaKeys {
-                relayer: Some(payer.clone()),
-            },
-            "r1",
-        )
-        .await
-        .unwrap();
+        let relayer = super::start_solana_relayer(relayer_config, &payer).await;
         all_delivered(relayer.store(), total, 240).await;
         let took = started.elapsed();
         println!(

@@ -26,25 +26,17 @@ async fn a_message_too_large_for_solana_is_failed_at_once_and_never_submitted() 
     sol.fund(&payer.pubkey()).await;
     let funded = sol.client.balance(&payer.pubkey()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let relayer = Daemon::start_with_solana(
-        with_solana_key(config(
+    let relayer = super::start_solana_relayer(
+        config(
             dir.path(),
             chains,
             placeholder_endpoints(&validator_addrs),
             false,
             true,
-        )),
-        Keys {
-            validator: None,
-            relayer: None,
-        },
-        SolanaKeys {
-            relayer: Some(payer.clone()),
-        },
-        "r1",
+        ),
+        &payer,
     )
-    .await
-    .unwrap();
+    .await;
 
     let user = EvmSender::new(chain.clone(), signer(3));
     let data =
@@ -109,19 +101,9 @@ async fn an_arbitrary_message_from_evm_is_delivered_then_executed_into_the_recip
     let payer = SolanaSigner::generate().unwrap();
     sol.fund(&payer.pubkey()).await;
     let dir = tempfile::tempdir().unwrap();
-    let relayer = Daemon::start_with_solana(
-        with_solana_key(config(dir.path(), chains(), endpoints, false, true)),
-        Keys {
-            validator: None,
-            relayer: None,
-        },
-        SolanaKeys {
-            relayer: Some(payer.clone()),
-        },
-        "r1",
-    )
-    .await
-    .unwrap();
+    let relayer =
+        super::start_solana_relayer(config(dir.path(), chains(), endpoints, false, true), &payer)
+            .await;
 
     let user = EvmSender::new(chain.clone(), signer(3));
     for payload in [b"hello solana".to_vec(), b"fail".to_vec()] {

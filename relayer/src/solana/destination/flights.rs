@@ -184,8 +184,17 @@ impl SolanaDestination {
             };
             for record in records {
                 if !start(ids, record.id) {
-                    // Still being worked on by this process (its lease ran out): the task
-                    // in flight moves it on.
+                    // Still being worked on by this process: its task moved it to this state
+                    // and has not ended yet (or its lease ran out). That task moves it on;
+                    // give the claim back so that it is not held for a whole lease once the
+                    // task has ended (seen: a landed message left `submitted` for 300 s).
+                    if let Err(e) = self
+                        .store
+                        .defer(&record.id, stage.state, Duration::ZERO)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "cannot release a claimed message");
+                    }
                     continue;
                 }
                 let Ok(place) = stage.places.clone().try_acquire_owned() else {

@@ -1,4 +1,4 @@
-//! Body kinds: an arbitrary message (`0x00 || payload`) or a token transfer
+//! Body kinds: an arbitrary message (`0x00 || gas limit (u64) || payload`) or a token transfer
 //! (`0x01 || token id || amount || beneficiary`, exactly 97 bytes).
 
 use trestle_core::chain::{U256, UniversalAddress};
@@ -12,8 +12,15 @@ pub const KIND_MESSAGE: u8 = 0x00;
 pub const KIND_TOKEN_TRANSFER: u8 = 0x01;
 /// Exact length of a token-transfer body.
 pub const TOKEN_TRANSFER_LEN: usize = 97;
-/// The largest payload of an arbitrary message (the body cap less the kind byte).
-pub const MAX_PAYLOAD_LEN: usize = MAX_BODY_LEN - 1;
+/// Length of an arbitrary message's body before its payload: the kind byte and the gas limit.
+pub const MESSAGE_PREFIX_LEN: usize = 9;
+/// The largest payload of an arbitrary message (the body cap less the kind byte and the gas
+/// limit).
+pub const MAX_PAYLOAD_LEN: usize = MAX_BODY_LEN - MESSAGE_PREFIX_LEN;
+/// The largest recipient gas limit a message to a Solana destination may carry, in compute
+/// units: what one transaction (1,400,000 units) leaves after `execute_message` itself. An
+/// origin refuses more at send (docs/protocol.md, "Sending").
+pub const SOLANA_MAX_GAS_LIMIT: u64 = 1_200_000;
 
 /// A token transfer: `amount` base units (on the token's home chain) of `token_id` for
 /// `beneficiary`.
@@ -30,21 +37,37 @@ pub struct TokenTransfer {
 /// A decoded message body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
-    /// `0x00 || payload`: the destination calls the recipient with
-    /// `(origin domain, sender, payload)`.
-    Message(Vec<u8>),
+    /// `0x00 || gas limit || payload`: the destination calls the recipient with
+    /// `(origin domain, sender, payload)`, giving it exactly `gas_limit` (EVM gas, or compute
+    /// units on Solana).
+    Message {
+        /// The gas the recipient's call gets; chosen by the sender, never 0.
+        gas_limit: u64,
+        /// What the recipient receives.
+        payload: Vec<u8>,
+    },
     /// `0x01 || token id || amount || beneficiary`.
     TokenTransfer(TokenTransfer),
 }
 
 impl Body {
-    /// The body bytes. An arbitrary payload over [`MAX_PAYLOAD_LEN`] still encodes, and is
-    /// then refused by [`crate::Message::new`].
+    /// An arbitrary message of `payload` with recipient gas `gas_limit`.
+    pub fn message(gas_limit: u64, payload: impl Into<Vec<u8>>) -> Self {
+        Body::Message {
+            gas_limit,
+            payload: payload.into(),
+        }
+    }
+
+    /// The body bytes. An arbitrary payload over [`MAX_PAYLOAD_LEN`] (or a zero gas limit)
+    /// still encodes, and is then refused by [`Body::decode`] (and a body over the cap by
+    /// [`crate::Message::new`]).
     pub fn encode(&self) -> Vec<u8> {
         match self {
-            Body::Message(payload) => {
-                let mut out = Vec::with_capacity(1 + payload.len());
+            Body::Message { gas_limit, payload } => {
+                let mut out = Vec::with_capacity(MESSAGE_PREFIX_LEN + payload.len());
                 out.push(KIND_MESSAGE);
+                out.extend_from_slice(&gas_limit.to_be_bytes());
                 out.extend_from_slice(payload);
                 out
             }
@@ -59,8 +82,16 @@ impl Body {
         }
     }
 
-    /// Decodes a body strictly: refuses an empty body, an unknown kind, a token transfer that
-    /// is not exactly 97 bytes, and a body over [`MAX_BODY_LEN`].
+    /// Decodes a body strictly: refuses a body over [`MAX_BODY_LEN`], an empty body, an unknown
+    /// kind, a token transfer that is not exactly 97 bytes, a message body shorter than 9
+    /// bytes and a zero gas limit (the order of docs/protocol.md).
+    ///
+    /// ```
+    /// use trestle_bridge::Body;
+    /// let body = Body::message(50_000, b"hi".to_vec());
+    /// assert_eq!(Body::decode(&body.encode()), Ok(body));
+    /// assert_eq!(Body::decode(&[0; 9]).unwrap_err().code(), "zero_gas_limit");
+    /// ```
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_BODY_LEN {
             return Err(Error::BodyTooLarge {
@@ -70,7 +101,21 @@ impl Body {
         }
         let (&kind, rest) = bytes.split_first().ok_or(Error::EmptyBody)?;
         match kind {
-            KIND_MESSAGE => Ok(Body::Message(rest.to_vec())),
+            KIND_MESSAGE => {
+                let mut r = Reader(rest);
+                let gas_limit =
+                    u64::from_be_bytes(r.array::<8>().map_err(|_| Error::MessageBodyLength {
+                        got: bytes.len(),
+                        min: MESSAGE_PREFIX_LEN,
+                    })?);
+                if gas_limit == 0 {
+                    return Err(Error::ZeroGasLimit);
+                }
+                Ok(Body::Message {
+                    gas_limit,
+                    payload: r.0.to_vec(),
+                })
+            }
             KIND_TOKEN_TRANSFER => {
                 if bytes.len() != TOKEN_TRANSFER_LEN {
                     return Err(Error::TokenTransferLength {
@@ -128,12 +173,34 @@ mod tests {
 
     #[test]
     fn message_kinds() {
-        assert_eq!(Body::decode(&[0]), Ok(Body::Message(vec![])));
+        let empty = [0, 0, 0, 0, 0, 0, 0, 0, 1];
+        assert_eq!(Body::decode(&empty), Ok(Body::message(1, vec![])));
         assert_eq!(Body::decode(&[]), Err(Error::EmptyBody));
         assert_eq!(
             Body::decode(&[2, 0]),
             Err(Error::UnknownBodyKind { kind: 2 })
         );
-        assert_eq!(Body::Message(vec![5, 6]).encode(), vec![0, 5, 6]);
+        assert_eq!(
+            Body::message(0x0102, vec![5, 6]).encode(),
+            vec![0, 0, 0, 0, 0, 0, 0, 1, 2, 5, 6]
+        );
+    }
+
+    #[test]
+    fn message_gas_limit_is_present_and_never_zero() {
+        for short in [&[0u8][..], &[0, 0, 0, 0, 0, 0, 0, 1]] {
+            assert_eq!(
+                Body::decode(short),
+                Err(Error::MessageBodyLength {
+                    got: short.len(),
+                    min: 9
+                })
+            );
+        }
+        assert_eq!(Body::decode(&[0; 9]), Err(Error::ZeroGasLimit));
+        assert_eq!(Body::decode(&[0; 12]), Err(Error::ZeroGasLimit));
+        let max = Body::message(u64::MAX, vec![7]).encode();
+        assert_eq!(&max[1..9], &[0xff; 8]);
+        assert_eq!(Body::decode(&max), Ok(Body::message(u64::MAX, vec![7])));
     }
 }

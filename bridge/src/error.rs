@@ -10,7 +10,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything the protocol refuses.
 ///
 /// [`Error::code`] gives a stable snake-case code per variant; the shared test vectors
-/// (`bridge/vectors/v1.json`) name expected rejections by these codes, and the Solidity bridge
+/// (`bridge/vectors/v2.json`) name expected rejections by these codes, and the Solidity bridge
 /// reverts with the custom error of the same name in CamelCase for every code the vectors use
 /// (the amount errors are all `InvalidAmount` there).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,8 +23,8 @@ pub enum Error {
         /// Length of the input.
         len: usize,
     },
-    /// The version byte is not 1.
-    #[error("message version {version} is not supported (expected 1)")]
+    /// The version byte is not 2.
+    #[error("message version {version} is not supported (expected 2)")]
     UnsupportedVersion {
         /// The version byte found.
         version: u8,
@@ -60,6 +60,20 @@ pub enum Error {
         /// Always 97.
         expected: usize,
     },
+
+    /// An arbitrary-message body too short to hold its gas limit.
+    #[error(
+        "message body is {got} bytes; an arbitrary message needs at least {min} (kind byte and gas limit)"
+    )]
+    MessageBodyLength {
+        /// Bytes found.
+        got: usize,
+        /// Always 9.
+        min: usize,
+    },
+    /// An arbitrary message with a recipient gas limit of 0.
+    #[error("message gas limit is 0: the recipient would get no gas")]
+    ZeroGasLimit,
 
     // ---- validator sets ----
     /// Validator-set epoch 0.
@@ -229,6 +243,14 @@ pub enum Error {
         /// Amount available now.
         available: u128,
     },
+    /// A delivery above what the route's ledger allows for its origin.
+    #[error("ledger exceeded: {requested} requested, {available} available for this origin")]
+    LedgerExceeded {
+        /// Amount asked for (local units).
+        requested: u128,
+        /// What the route may still pay its remote.
+        available: u128,
+    },
     /// The clock went backwards relative to the bucket's last update.
     #[error("time {now} is before the bucket's last update {last_update}")]
     ClockBackwards {
@@ -245,13 +267,13 @@ pub enum Error {
         /// When it becomes executable.
         ready_at: u64,
     },
-    /// A cancel after the delay has passed.
-    #[error("the delay ended at {ready_at} (now {now}); it can no longer be cancelled")]
-    TimelockElapsed {
+    /// An admin proposal executed after its grace period.
+    #[error("the proposal expired at {expires_at} (now {now}); propose it again")]
+    ProposalExpired {
         /// The time given.
         now: u64,
-        /// When the delay ended.
-        ready_at: u64,
+        /// Its ETA plus the grace period.
+        expires_at: u64,
     },
     /// `queued at + delay` does not fit in a `u64`.
     #[error("queued at {queued_at} + delay {delay} overflows")]
@@ -294,6 +316,8 @@ impl Error {
             Error::EmptyBody => "empty_body",
             Error::UnknownBodyKind { .. } => "unknown_body_kind",
             Error::TokenTransferLength { .. } => "token_transfer_length",
+            Error::MessageBodyLength { .. } => "message_body_length",
+            Error::ZeroGasLimit => "zero_gas_limit",
             Error::ZeroEpoch => "zero_epoch",
             Error::EmptyValidatorSet => "empty_validator_set",
             Error::TooManyValidators { .. } => "too_many_validators",
@@ -316,9 +340,10 @@ impl Error {
             Error::InvalidScale { .. } => "invalid_scale",
             Error::InvalidBucket { .. } => "invalid_bucket",
             Error::RateLimited { .. } => "rate_limited",
+            Error::LedgerExceeded { .. } => "ledger_exceeded",
             Error::ClockBackwards { .. } => "clock_backwards",
             Error::TimelockPending { .. } => "timelock_pending",
-            Error::TimelockElapsed { .. } => "timelock_elapsed",
+            Error::ProposalExpired { .. } => "proposal_expired",
             Error::TimeOverflow { .. } => "time_overflow",
             Error::InvalidAccount { .. } => "invalid_account",
             Error::InvalidInstruction { .. } => "invalid_instruction",

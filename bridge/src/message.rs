@@ -5,8 +5,8 @@ use trestle_core::evm::keccak256;
 
 use crate::error::{Error, Result};
 
-/// The only protocol version: the first byte of every message.
-pub const VERSION: u8 = 1;
+/// The protocol version: the first byte of every message (docs/protocol.md, version 2).
+pub const VERSION: u8 = 2;
 /// Length of the fixed header (version, nonce, origin, sender, destination, recipient).
 pub const HEADER_LEN: usize = 81;
 /// The largest body a message may carry: 16 KiB.
@@ -23,7 +23,7 @@ pub const SOLANA_MAX_BODY_LEN: usize = 681;
 /// A 32-byte message id: `keccak256` of the encoded message.
 pub type MessageId = [u8; 32];
 
-/// A protocol message (version 1).
+/// A protocol message (version 2).
 ///
 /// Construct with [`Message::new`] (which checks domains and body size) or
 /// [`Message::decode`]; the fields are public to read.
@@ -92,7 +92,8 @@ impl Message {
     }
 
     /// Decodes the wire form strictly. Refuses input shorter than the header, a version other
-    /// than 1, a zero domain and a body over [`MAX_BODY_LEN`].
+    /// than [`VERSION`], a zero domain and a body over [`MAX_BODY_LEN`]. The body's kind is
+    /// checked by [`crate::Body::decode`] (or both at once by [`Message::decode_full`]).
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         if bytes.len() < HEADER_LEN {
             return Err(Error::MessageTooShort { len: bytes.len() });
@@ -109,6 +110,15 @@ impl Message {
         let destination = u32::from_be_bytes(r.array()?);
         let recipient = UniversalAddress(r.array()?);
         Self::new(nonce, origin, sender, destination, recipient, r.0.to_vec())
+    }
+
+    /// Decodes the message and its body, refusing in the order of docs/protocol.md: the header
+    /// rules of [`Message::decode`], then those of [`crate::Body::decode`]. This is what a
+    /// bridge accepts.
+    pub fn decode_full(bytes: &[u8]) -> Result<(Self, crate::Body)> {
+        let message = Self::decode(bytes)?;
+        let body = crate::Body::decode(&message.body)?;
+        Ok((message, body))
     }
 }
 
@@ -161,7 +171,7 @@ mod tests {
         let m = sample(vec![0, 1, 2]);
         let e = m.encode();
         assert_eq!(e.len(), 84);
-        assert_eq!(e[0], 1);
+        assert_eq!(e[0], 2);
         assert_eq!(&e[1..9], &7u64.to_be_bytes());
         assert_eq!(&e[9..13], &1u32.to_be_bytes());
         assert_eq!(&e[13..45], &[0xaa; 32]);
@@ -179,11 +189,11 @@ mod tests {
             Message::decode(&e[..80]),
             Err(Error::MessageTooShort { len: 80 })
         );
-        let mut v2 = e.clone();
-        v2[0] = 2;
+        let mut v1 = e.clone();
+        v1[0] = 1;
         assert_eq!(
-            Message::decode(&v2),
-            Err(Error::UnsupportedVersion { version: 2 })
+            Message::decode(&v1),
+            Err(Error::UnsupportedVersion { version: 1 })
         );
         let mut zero_origin = e.clone();
         zero_origin[9..13].fill(0);

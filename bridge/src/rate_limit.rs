@@ -2,6 +2,8 @@
 //!
 //! `available(now) = min(capacity, level + (now - last_update) * refill_per_second)`.
 //! Inbound (deliver) transfers above `available` are queued; outbound (send) ones are refused.
+//! Every queued transfer passes the bucket when it executes ([`TokenBucket::consume_queued`]):
+//! one larger than the capacity waits for a full bucket and empties it.
 
 use crate::error::{Error, Result};
 
@@ -60,6 +62,31 @@ impl TokenBucket {
             last_update: now,
             ..*self
         })
+    }
+
+    /// The bucket after executing a queued transfer of `amount` at `now`: as
+    /// [`TokenBucket::consume`], except that an amount above the capacity (which no bucket can
+    /// ever hold) passes once the bucket is full, and empties it. Otherwise
+    /// [`Error::RateLimited`]; the bucket itself is unchanged on error.
+    ///
+    /// ```
+    /// use trestle_bridge::TokenBucket;
+    /// let bucket = TokenBucket::full(100, 1, 0).unwrap();
+    /// let empty = bucket.consume_queued(1_000, 0).unwrap();
+    /// assert_eq!(empty.level, 0);
+    /// assert!(empty.consume_queued(1_000, 99).is_err()); // 99 of 100
+    /// assert!(empty.consume_queued(1_000, 100).is_ok()); // full again
+    /// ```
+    pub fn consume_queued(&self, amount: u128, now: u64) -> Result<Self> {
+        let available = self.available(now)?;
+        if amount > self.capacity && available == self.capacity {
+            return Ok(Self {
+                level: 0,
+                last_update: now,
+                ..*self
+            });
+        }
+        self.consume(amount, now)
     }
 
     /// The bucket with a new configuration at `now`: the level refills up to `now` under the

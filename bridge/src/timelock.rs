@@ -1,6 +1,7 @@
 //! Timelock rules, as pure functions: which transfers wait, when queued items become
-//! executable, and until when the guardian may cancel them. The same rule governs the admin's
-//! propose/execute path.
+//! executable, and when an admin proposal expires. A queued transfer stays cancellable by the
+//! guardian until it executes, whatever the time (docs/protocol.md, "Cancelling, voiding and
+//! refunding"), so no time window governs cancelling.
 
 use crate::error::{Error, Result};
 
@@ -24,10 +25,17 @@ pub fn check_executable(now: u64, ready_at: u64) -> Result<()> {
     Ok(())
 }
 
-/// The guardian may cancel strictly before `ready_at`; after it, [`Error::TimelockElapsed`].
-pub fn check_cancellable(now: u64, ready_at: u64) -> Result<()> {
-    if now >= ready_at {
-        return Err(Error::TimelockElapsed { now, ready_at });
+/// How long an admin proposal stays executable after its ETA: 14 days. After it the proposal
+/// has expired and must be proposed again.
+pub const GRACE_PERIOD: u64 = 14 * 24 * 60 * 60;
+
+/// An admin proposal executable at `eta` may run from `eta` until `eta + GRACE_PERIOD`
+/// inclusive: before, [`Error::TimelockPending`]; after, [`Error::ProposalExpired`].
+pub fn check_proposal_executable(now: u64, eta: u64) -> Result<()> {
+    check_executable(now, eta)?;
+    let expires_at = eta.saturating_add(GRACE_PERIOD);
+    if now > expires_at {
+        return Err(Error::ProposalExpired { now, expires_at });
     }
     Ok(())
 }
@@ -41,11 +49,27 @@ mod tests {
         let at = ready_at(100, 50).unwrap();
         assert_eq!(at, 150);
         assert!(check_executable(149, at).is_err());
-        assert!(check_cancellable(149, at).is_ok());
         assert!(check_executable(150, at).is_ok());
-        assert!(check_cancellable(150, at).is_err());
         assert!(ready_at(u64::MAX, 1).is_err());
         assert!(must_queue(10, 10));
         assert!(!must_queue(9, 10));
+    }
+
+    #[test]
+    fn proposals_expire_after_the_grace_period() {
+        let eta = 1_000;
+        assert_eq!(
+            check_proposal_executable(999, eta).unwrap_err().code(),
+            "timelock_pending"
+        );
+        assert!(check_proposal_executable(eta, eta).is_ok());
+        assert!(check_proposal_executable(eta + GRACE_PERIOD, eta).is_ok());
+        assert_eq!(
+            check_proposal_executable(eta + GRACE_PERIOD + 1, eta),
+            Err(Error::ProposalExpired {
+                now: eta + GRACE_PERIOD + 1,
+                expires_at: eta + GRACE_PERIOD
+            })
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use trestle_bridge::body::{
-    KIND_MESSAGE, KIND_TOKEN_TRANSFER, MAX_PAYLOAD_LEN, TOKEN_TRANSFER_LEN,
+    KIND_MESSAGE, KIND_TOKEN_TRANSFER, MAX_PAYLOAD_LEN, MESSAGE_PREFIX_LEN, TOKEN_TRANSFER_LEN,
 };
 use trestle_bridge::{Body, MAX_BODY_LEN, TokenTransfer};
 use trestle_core::chain::{U256, UniversalAddress};
@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(body.encode(), data, "decoded body re-encodes to its bytes");
             match body {
                 Body::TokenTransfer(_) => assert_eq!(data.len(), TOKEN_TRANSFER_LEN),
-                Body::Message(payload) => assert_eq!(payload, data[1..]),
+                Body::Message { gas_limit, payload } => {
+                    assert_ne!(gas_limit, 0);
+                    assert_eq!(payload, data[MESSAGE_PREFIX_LEN..]);
+                }
             }
         }
         Err(e) => {
@@ -25,11 +28,14 @@ fuzz_target!(|data: &[u8]| {
                 "empty_body"
             } else if data[0] == KIND_TOKEN_TRANSFER {
                 "token_transfer_length"
+            } else if data[0] == KIND_MESSAGE {
+                if data.len() < MESSAGE_PREFIX_LEN {
+                    "message_body_length"
+                } else {
+                    assert!(data[1..MESSAGE_PREFIX_LEN].iter().all(|b| *b == 0));
+                    "zero_gas_limit"
+                }
             } else {
-                assert_ne!(
-                    data[0], KIND_MESSAGE,
-                    "a message body never fails below the cap"
-                );
                 "unknown_body_kind"
             };
             assert_eq!(e.code(), expected, "{e}");
@@ -47,9 +53,9 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(encoded.len(), TOKEN_TRANSFER_LEN);
         assert_eq!(Body::decode(&encoded), Ok(Body::TokenTransfer(transfer)));
     }
-    // The input as a payload.
+    // The input as a payload, with a gas limit from its length.
     if data.len() <= MAX_PAYLOAD_LEN {
-        let body = Body::Message(data.to_vec());
+        let body = Body::message(data.len() as u64 + 1, data.to_vec());
         assert_eq!(Body::decode(&body.encode()), Ok(body));
     }
 });

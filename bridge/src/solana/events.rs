@@ -104,7 +104,7 @@ mod tests {
             UniversalAddress([1; 32]),
             1,
             UniversalAddress([2; 32]),
-            Body::Message(b"payload".to_vec()).encode(),
+            Body::message(1, b"payload".to_vec()).encode(),
         )
         .unwrap()
     }

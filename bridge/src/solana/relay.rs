@@ -86,7 +86,7 @@ fn ata_error(e: trestle_core::Error) -> Error {
 pub fn transfer_of(message: &Message) -> Result<Option<([u8; 32], SolanaAddress)>> {
     Ok(match Body::decode(&message.body)? {
         Body::TokenTransfer(t) => Some((t.token_id, SolanaAddress(t.beneficiary.0))),
-        Body::Message(_) => None,
+        Body::Message { .. } => None,
     })
 }
 
@@ -343,7 +343,7 @@ mod tests {
             UniversalAddress([1; 32]),
             2,
             UniversalAddress([6; 32]),
-            Body::Message(b"hi".to_vec()).encode(),
+            Body::message(1, b"hi".to_vec()).encode(),
         )
         .unwrap();
         let ix = deliver(

@@ -6,7 +6,7 @@ use alloy_sol_types::{SolCall, SolError, SolEvent, SolInterface};
 use trestle_bridge::evm_bindings::{Bridge, BridgedToken};
 use trestle_core::evm::keccak256;
 
-const VECTORS: &str = include_str!("../../vectors/v1.json");
+const VECTORS: &str = include_str!("../../vectors/v2.json");
 
 fn camel(code: &str) -> String {
     code.split('_')

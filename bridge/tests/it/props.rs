@@ -15,7 +15,8 @@ fn addr32() -> impl Strategy<Value = UniversalAddress> {
 
 fn body() -> impl Strategy<Value = Body> {
     prop_oneof![
-        proptest::collection::vec(any::<u8>(), 0..512).prop_map(Body::Message),
+        (1u64.., proptest::collection::vec(any::<u8>(), 0..512))
+            .prop_map(|(gas_limit, payload)| Body::Message { gas_limit, payload }),
         (any::<[u8; 32]>(), any::<[u8; 32]>(), addr32()).prop_map(|(t, a, b)| {
             Body::TokenTransfer(TokenTransfer {
                 token_id: t,
@@ -244,15 +245,43 @@ proptest! {
     }
 
     #[test]
-    fn timelock_windows_partition_time(queued in any::<u64>(), delay in any::<u64>(), now in any::<u64>()) {
+    fn timelock_and_grace_windows(queued in any::<u64>(), delay in any::<u64>(), now in any::<u64>()) {
         match timelock::ready_at(queued, delay) {
             Ok(at) => {
-                let exec = timelock::check_executable(now, at).is_ok();
-                let cancel = timelock::check_cancellable(now, at).is_ok();
-                prop_assert!(exec != cancel);
-                prop_assert_eq!(exec, now >= at);
+                prop_assert_eq!(timelock::check_executable(now, at).is_ok(), now >= at);
+                let proposal = timelock::check_proposal_executable(now, at);
+                prop_assert_eq!(
+                    proposal.is_ok(),
+                    now >= at && now <= at.saturating_add(timelock::GRACE_PERIOD)
+                );
             }
             Err(_) => prop_assert!(queued.checked_add(delay).is_none()),
+        }
+    }
+
+    #[test]
+    fn queued_transfers_always_pass_the_bucket(
+        capacity in 1u128..10_000,
+        refill in 0u128..100,
+        level_frac in any::<u128>(),
+        amount in 1u128..30_000,
+        elapsed in 0u64..1_000,
+    ) {
+        let bucket = TokenBucket { capacity, refill_per_second: refill, level: level_frac % (capacity + 1), last_update: 10 };
+        let now = 10 + elapsed;
+        let available = bucket.available(now).unwrap();
+        match bucket.consume_queued(amount, now) {
+            Ok(next) if amount > capacity => {
+                // Over the capacity: only from a full bucket, which it empties.
+                prop_assert_eq!(available, capacity);
+                prop_assert_eq!(next.level, 0);
+            }
+            Ok(next) => prop_assert_eq!(next.level, available - amount),
+            Err(e) => {
+                prop_assert_eq!(e.code(), "rate_limited");
+                prop_assert!(amount > available);
+                prop_assert!(amount <= capacity || available < capacity);
+            }
         }
     }
 }

@@ -22,7 +22,7 @@ fn deliver_tx_size(
 ) -> Option<usize> {
     let program = BridgeProgram::new(SolanaAddress::new([7; 32]));
     let payer = SolanaSigner::from_secret_key(&[9; 32]);
-    let body = Body::Message(vec![0xcc; body_len - 1]).encode();
+    let body = Body::message(1, vec![0xcc; body_len - 9]).encode();
     let message = Message::new(
         u64::MAX,
         0x0102_0304,

@@ -1,4 +1,4 @@
-//! The shared vectors `bridge/vectors/v1.json`: regenerated here from fixed seeds and compared
+//! The shared vectors `bridge/vectors/v2.json`: regenerated here from fixed seeds and compared
 //! with the committed file (so CI fails when the file is stale). `TRESTLE_BLESS=1` rewrites it.
 //!
 //! The Foundry tests (`contracts/evm/test/Vectors.t.sol`) and the Solana program tests read the
@@ -7,13 +7,13 @@
 use serde_json::{Value, json};
 use trestle_bridge::signatures::{HALF_CURVE_ORDER, verify_digest};
 use trestle_bridge::{
-    Attestation, Body, MAX_BODY_LEN, Message, NATIVE_TOKEN, TokenTransfer, ValidatorSet, token_id,
-    verify_attestation,
+    Attestation, Body, MAX_BODY_LEN, Message, NATIVE_TOKEN, TokenBucket, TokenTransfer,
+    ValidatorSet, token_id, verify_attestation,
 };
 use trestle_core::chain::{U256, UniversalAddress};
 use trestle_core::evm::{EvmAddress, EvmSigner, keccak256};
 
-const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/v1.json");
+const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/v2.json");
 
 const ORIGIN: u32 = 1;
 const DESTINATION: u32 = 2;
@@ -44,6 +44,16 @@ fn origin_bridge() -> UniversalAddress {
     evm32(0xb1)
 }
 
+/// The EVM destination bridge of the vectors (the address its proxy is called at).
+fn destination_bridge() -> UniversalAddress {
+    evm32(0xb2)
+}
+
+/// The Solana destination program id of the vectors.
+fn solana_program() -> UniversalAddress {
+    UniversalAddress(keccak256("solana program id"))
+}
+
 fn message_vector(name: &str, m: &Message) -> Value {
     let mut v = json!({
         "name": name,
@@ -57,8 +67,9 @@ fn message_vector(name: &str, m: &Message) -> Value {
         "id": h(m.id()),
     });
     match Body::decode(&m.body).unwrap() {
-        Body::Message(payload) => {
+        Body::Message { gas_limit, payload } => {
             v["kind"] = json!("message");
+            v["gas_limit"] = json!(gas_limit);
             v["payload"] = json!(h(payload));
         }
         Body::TokenTransfer(t) => {
@@ -84,7 +95,7 @@ fn messages() -> Vec<(String, Message)> {
     let native = token_id(ORIGIN, &NATIVE_TOKEN);
     let erc20 = token_id(ORIGIN, &evm32(0x70));
     let user = evm32(0x5e);
-    let dest_bridge = evm32(0xb2);
+    let dest_bridge = destination_bridge();
     let mk = |nonce, body: Vec<u8>, recipient| {
         Message::new(nonce, ORIGIN, user, DESTINATION, recipient, body).unwrap()
     };
@@ -108,7 +119,7 @@ fn messages() -> Vec<(String, Message)> {
                 ORIGIN,
                 user,
                 SOLANA_DOMAIN,
-                UniversalAddress(keccak256("solana program id")),
+                solana_program(),
                 transfer(
                     erc20,
                     U256::from(5_000_000_000u64),
@@ -119,13 +130,13 @@ fn messages() -> Vec<(String, Message)> {
         ),
         (
             "message_empty_payload".into(),
-            mk(2, Body::Message(vec![]).encode(), evm32(0xca)),
+            mk(2, Body::message(1, vec![]).encode(), evm32(0xca)),
         ),
         (
             "message_small_payload".into(),
             mk(
                 3,
-                Body::Message(b"hello trestle".to_vec()).encode(),
+                Body::message(200_000, b"hello trestle".to_vec()).encode(),
                 evm32(0xca),
             ),
         ),
@@ -133,17 +144,34 @@ fn messages() -> Vec<(String, Message)> {
             "message_max_body".into(),
             mk(
                 4,
-                Body::Message((0..MAX_BODY_LEN - 1).map(|i| (i % 251) as u8).collect()).encode(),
+                Body::message(
+                    u64::MAX,
+                    (0..MAX_BODY_LEN - 9)
+                        .map(|i| (i % 251) as u8)
+                        .collect::<Vec<_>>(),
+                )
+                .encode(),
                 evm32(0xca),
             ),
+        ),
+        (
+            "message_to_solana".into(),
+            Message::new(
+                5,
+                ORIGIN,
+                user,
+                SOLANA_DOMAIN,
+                UniversalAddress(keccak256("solana recipient program")),
+                Body::message(1_200_000, b"to a program".to_vec()).encode(),
+            )
+            .unwrap(),
         ),
     ]
 }
 
 /// Decodes a message and its body: the first error of either, by code.
 fn full_decode(bytes: &[u8]) -> Result<(), &'static str> {
-    let m = Message::decode(bytes).map_err(|e| e.code())?;
-    Body::decode(&m.body).map_err(|e| e.code())?;
+    Message::decode_full(bytes).map_err(|e| e.code())?;
     Ok(())
 }
 
@@ -154,9 +182,12 @@ fn invalid_messages() -> Vec<Value> {
         ("header_only_80_bytes", good[..80].to_vec()),
         ("header_without_body", good[..81].to_vec()),
     ];
-    let mut v2 = good.clone();
-    v2[0] = 2;
-    cases.push(("version_2", v2));
+    let mut v1 = good.clone();
+    v1[0] = 1;
+    cases.push(("version_1", v1));
+    let mut v3 = good.clone();
+    v3[0] = 3;
+    cases.push(("version_3", v3));
     let mut v0 = good.clone();
     v0[0] = 0;
     cases.push(("version_0", v0));
@@ -177,6 +208,15 @@ fn invalid_messages() -> Vec<Value> {
     big.push(0);
     big.extend(std::iter::repeat_n(0u8, MAX_BODY_LEN));
     cases.push(("body_over_16_kib", big));
+    let message = messages()[4].1.encode(); // message_small_payload
+    cases.push(("message_body_1_byte", message[..82].to_vec()));
+    cases.push(("message_body_8_bytes", message[..89].to_vec()));
+    let mut zero_gas = message.clone();
+    zero_gas[82..90].fill(0);
+    cases.push(("message_zero_gas_limit", zero_gas));
+    let mut zero_gas_empty = message[..90].to_vec();
+    zero_gas_empty[82..90].fill(0);
+    cases.push(("message_zero_gas_limit_empty_payload", zero_gas_empty));
     cases
         .into_iter()
         .map(|(name, bytes)| {
@@ -211,15 +251,27 @@ fn token_ids() -> Vec<Value> {
     .collect()
 }
 
+/// The bridge a message is delivered by: the EVM destination bridge or the Solana program.
+fn bridge_of(domain: u32) -> UniversalAddress {
+    if domain == SOLANA_DOMAIN {
+        solana_program()
+    } else {
+        destination_bridge()
+    }
+}
+
 fn digests() -> Vec<Value> {
-    messages()
-        .iter()
-        .take(3)
-        .zip([1u64, 7, u64::MAX])
-        .map(|((name, m), epoch)| {
+    let msgs = messages();
+    [0usize, 1, 2, 4, 6]
+        .into_iter()
+        .zip([1u64, 7, u64::MAX, 2, 3])
+        .map(|(i, epoch)| {
+            let (name, m) = &msgs[i];
             let a = Attestation {
                 origin: m.origin,
                 origin_bridge: origin_bridge(),
+                destination: m.destination,
+                destination_bridge: bridge_of(m.destination),
                 epoch,
                 message_id: m.id(),
             };
@@ -227,6 +279,8 @@ fn digests() -> Vec<Value> {
                 "name": name,
                 "origin": a.origin,
                 "origin_bridge": h(a.origin_bridge.as_bytes()),
+                "destination": a.destination,
+                "destination_bridge": h(a.destination_bridge.as_bytes()),
                 "epoch": epoch,
                 "message_id": h(a.message_id),
                 "preimage": h(a.preimage()),
@@ -311,6 +365,8 @@ fn signature_cases() -> Vec<SigCase> {
     let att = |epoch| Attestation {
         origin: ORIGIN,
         origin_bridge: origin_bridge(),
+        destination: DESTINATION,
+        destination_bridge: destination_bridge(),
         epoch,
         message_id,
     };
@@ -453,6 +509,28 @@ fn signature_cases() -> Vec<SigCase> {
         att(1),
         sign_all(&refs5[..3], &other_origin.digest()),
     );
+    // Signed for another destination deployment (same domains and keys, another bridge) and
+    // for another destination domain.
+    let other_deployment = Attestation {
+        destination_bridge: evm32(0xb8),
+        ..att(1)
+    };
+    push(
+        "wrong_destination_bridge",
+        &s5,
+        att(1),
+        sign_all(&refs5[..3], &other_deployment.digest()),
+    );
+    let other_destination = Attestation {
+        destination: 8,
+        ..att(1)
+    };
+    push(
+        "wrong_destination_domain",
+        &s5,
+        att(1),
+        sign_all(&refs5[..3], &other_destination.digest()),
+    );
     // Signed the bare inner hash (no EIP-191 prefix).
     push(
         "unprefixed_inner_hash",
@@ -485,6 +563,8 @@ fn signature_sets() -> Vec<Value> {
                 "threshold": c.set.threshold(),
                 "origin": c.attestation.origin,
                 "origin_bridge": h(c.attestation.origin_bridge.as_bytes()),
+                "destination": c.attestation.destination,
+                "destination_bridge": h(c.attestation.destination_bridge.as_bytes()),
                 "attested_epoch": c.attestation.epoch,
                 "message_id": h(c.attestation.message_id),
                 "signatures": h(&c.signatures),
@@ -492,6 +572,113 @@ fn signature_sets() -> Vec<Value> {
                 "expected": result_code(verify_attestation(&c.set, &c.attestation, &c.signatures)),
                 "onchain_digest": h(onchain.digest()),
                 "onchain_expected": result_code(verify_digest(&c.set, &onchain.digest(), &c.signatures)),
+            })
+        })
+        .collect()
+}
+
+/// Sequences of token-bucket operations with the state after each (docs/protocol.md, "Buckets
+/// and the queue"): `consume` is a send or an immediate delivery (refused above `available`),
+/// `consume_queued` the execution of a queued transfer (an amount above the capacity passes
+/// only from a full bucket, and empties it), `reconfigure` a limit change.
+fn bucket_steps() -> Vec<Value> {
+    enum Op {
+        Consume(u128),
+        ConsumeQueued(u128),
+        Reconfigure(u128, u128),
+    }
+    use Op::*;
+    /// A named sequence: the full bucket it starts from (capacity, refill, time), then the
+    /// operations with their times.
+    type Sequence = (&'static str, (u128, u128, u64), Vec<(u64, Op)>);
+    let sequences: Vec<Sequence> = vec![
+        (
+            "consume_refill_and_refuse",
+            (100, 2, 1_000),
+            vec![
+                (1_000, Consume(60)),
+                (1_005, Consume(51)),
+                (1_005, Consume(50)),
+                (1_005, Consume(1)),
+                (1_100, Consume(100)),
+                (1_101, Consume(2)),
+            ],
+        ),
+        (
+            "queued_over_capacity_waits_for_a_full_bucket",
+            (100, 1, 50),
+            vec![
+                (50, Consume(30)),
+                (50, ConsumeQueued(250)),
+                (79, ConsumeQueued(250)),
+                (80, ConsumeQueued(250)),
+                (80, ConsumeQueued(1)),
+                (81, ConsumeQueued(1)),
+                (81, Consume(101)),
+                (300, ConsumeQueued(100)),
+                (400, ConsumeQueued(101)),
+            ],
+        ),
+        (
+            "reconfigure_keeps_the_level_under_the_new_capacity",
+            (1_000, 10, 0),
+            vec![
+                (0, Consume(900)),
+                (10, Reconfigure(500, 1)),
+                (10, Consume(201)),
+                (10, Consume(200)),
+                (20, Reconfigure(50, 1)),
+                (1_000, Consume(51)),
+                (1_000, Consume(50)),
+                (1_001, Reconfigure(2_000, 5)),
+                (1_001, ConsumeQueued(1_990)),
+            ],
+        ),
+    ];
+    sequences
+        .into_iter()
+        .map(|(name, (capacity, refill, start), ops)| {
+            let mut bucket = TokenBucket::full(capacity, refill, start).unwrap();
+            let steps: Vec<Value> = ops
+                .into_iter()
+                .map(|(now, op)| {
+                    let (mut step, result) = match op {
+                        Consume(amount) => (
+                            json!({"op": "consume", "now": now, "amount": amount.to_string()}),
+                            bucket.consume(amount, now),
+                        ),
+                        ConsumeQueued(amount) => (
+                            json!({"op": "consume_queued", "now": now, "amount": amount.to_string()}),
+                            bucket.consume_queued(amount, now),
+                        ),
+                        Reconfigure(capacity, refill) => (
+                            json!({
+                                "op": "reconfigure",
+                                "now": now,
+                                "capacity": capacity.to_string(),
+                                "refill_per_second": refill.to_string(),
+                            }),
+                            bucket.reconfigure(capacity, refill, now),
+                        ),
+                    };
+                    match result {
+                        Ok(next) => {
+                            bucket = next;
+                            step["expected"] = json!("ok");
+                        }
+                        Err(e) => step["expected"] = json!(e.code()),
+                    }
+                    step["level"] = json!(bucket.level.to_string());
+                    step["available"] = json!(bucket.available(now).unwrap().to_string());
+                    step
+                })
+                .collect();
+            json!({
+                "name": name,
+                "capacity": capacity.to_string(),
+                "refill_per_second": refill.to_string(),
+                "start": start,
+                "steps": steps,
             })
         })
         .collect()
@@ -510,10 +697,12 @@ fn generate() -> String {
         .collect();
     let sig_sets = signature_sets();
     let v = json!({
-        "version": 1,
-        "description": "Trestle bridge protocol v1 shared test vectors, generated by bridge/tests/it/vectors.rs (TRESTLE_BLESS=1 cargo test -p trestle-bridge --test it vectors). Validator key i is keccak256(\"trestle-vectors/validator/\" + decimal i). Byte strings are 0x-hex, amounts are decimal strings. Signature sets: `expected` is verify_attestation(set, attestation with attested_epoch); `onchain_expected` is what a bridge answers when it builds the digest with its current epoch (`onchain_digest`). Error codes are trestle_bridge::Error::code().",
+        "version": 2,
+        "description": "Trestle bridge protocol v2 shared test vectors, generated by bridge/tests/it/vectors.rs (TRESTLE_BLESS=1 cargo test -p trestle-bridge --test it vectors). Validator key i is keccak256(\"trestle-vectors/validator/\" + decimal i). Byte strings are 0x-hex, amounts are decimal strings. Digests name the origin and destination domains and bridges (`destination_bridge`: the EVM destination bridge, or the Solana program id for the Solana domain). Signature sets: `expected` is verify_attestation(set, attestation with attested_epoch); `onchain_expected` is what a bridge answers when it builds the digest with its current epoch (`onchain_digest`). Bucket steps: each step's `expected` is ok or the error code, `level` and `available` the bucket after it (unchanged on error). Error codes are trestle_bridge::Error::code().",
         "domains": {"origin": ORIGIN, "destination": DESTINATION, "solana": SOLANA_DOMAIN},
         "origin_bridge": h(origin_bridge().as_bytes()),
+        "destination_bridge": h(destination_bridge().as_bytes()),
+        "solana_program": h(solana_program().as_bytes()),
         "native_token": h(NATIVE_TOKEN.as_bytes()),
         "validator_keys": keys,
         "message_count": msgs.len(),
@@ -527,6 +716,7 @@ fn generate() -> String {
         "validator_sets": validator_sets(),
         "signature_set_count": sig_sets.len(),
         "signature_sets": sig_sets,
+        "bucket_steps": bucket_steps(),
     });
     let mut s = serde_json::to_string_pretty(&v).unwrap();
     s.push('\n');
@@ -589,6 +779,8 @@ fn vectors_say_what_they_claim() {
     for name in [
         "wrong_origin_bridge",
         "wrong_origin_domain",
+        "wrong_destination_bridge",
+        "wrong_destination_domain",
         "unprefixed_inner_hash",
     ] {
         assert!(["not_member", "unsorted"].contains(&code(name)), "{name}");
@@ -604,9 +796,38 @@ fn vectors_say_what_they_claim() {
         sig.recover_address(&d).unwrap(),
         orig.recover_address(&d).unwrap()
     );
-    // Every valid message vector decodes.
+    // Every valid message vector decodes; every invalid one fails with its named code.
     for (_, m) in messages() {
         assert_eq!(full_decode(&m.encode()), Ok(()));
     }
+    let invalid = invalid_messages();
+    let error_of = |name: &str| {
+        invalid.iter().find(|v| v["name"] == name).unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for (name, expected) in [
+        ("version_1", "unsupported_version"),
+        ("message_body_1_byte", "message_body_length"),
+        ("message_body_8_bytes", "message_body_length"),
+        ("message_zero_gas_limit", "zero_gas_limit"),
+        ("message_zero_gas_limit_empty_payload", "zero_gas_limit"),
+        ("token_transfer_96_bytes", "token_transfer_length"),
+    ] {
+        assert_eq!(error_of(name), expected, "{name}");
+    }
+    // The bucket sequences exercise every outcome they are named for.
+    let buckets = bucket_steps();
+    let outcomes: Vec<&str> = buckets
+        .iter()
+        .flat_map(|b| b["steps"].as_array().unwrap())
+        .map(|s| s["expected"].as_str().unwrap())
+        .collect();
+    assert!(outcomes.contains(&"ok") && outcomes.contains(&"rate_limited"));
+    let over = &buckets[1]["steps"];
+    assert_eq!(over[2]["expected"], "rate_limited"); // 99 of 100 after 29 s
+    assert_eq!(over[3]["expected"], "ok"); // full: the 250 passes and empties it
+    assert_eq!(over[3]["level"], "0");
     let _ = token_id(ORIGIN, &evm32(1));
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
 import {TrestleProtocol as P} from "./TrestleProtocol.sol";
 import {IERC20} from "./IERC20.sol";
 import {IMessageRecipient} from "./IMessageRecipient.sol";
-import {BridgeConfig} from "./BridgeConfig.sol";
+import {BridgeBase} from "./BridgeBase.sol";
+import {BridgeAdmin} from "./BridgeAdmin.sol";
 
 /// @notice Mint/burn interface of a `BridgedToken`.
 interface IBridgedToken {
@@ -12,126 +14,91 @@ interface IBridgedToken {
     function burn(address from, uint256 value) external;
 }
 
-/// @title Trestle bridge (EVM side of protocol v1, docs/protocol.md).
+/// @title Trestle bridge (EVM side of protocol v2, docs/protocol.md): the implementation behind
+/// an ERC-1967 proxy (UUPS).
 /// @notice Sends messages and token transfers to remote domains, and delivers messages from
-/// them once M of N validators of the origin's current set have signed the attestation digest.
-/// Large and over-limit inbound transfers wait in a queue; the guardian pauses at once and
-/// cancels queued transfers during their delay; every admin change is timelocked
-/// (`propose` -> delay -> `execute`; see `BridgeConfig`). A payout the beneficiary (or its
-/// token) refuses is owed to it and withdrawn later (`withdraw`, `claim`): it never blocks a
-/// delivery.
-contract Bridge is BridgeConfig {
-    // ------------------------------------------------------------------ errors
-    error Reentrancy();
-    error WrongDestination(uint32 destination);
-    error NoValidatorSet(uint32 origin);
-    error AlreadyDelivered(bytes32 id);
-    error WrongRecipient(bytes32 recipient);
-    error InvalidBeneficiary(bytes32 beneficiary);
-    error InvalidAmount(uint256 amount);
-    error RouteDisabled(bytes32 tokenId, uint32 destination);
-    error NotQueued(bytes32 id);
-    error TimelockElapsed(uint256 now_, uint256 readyAt);
-    error NotFailed(bytes32 id);
-    error RetryFailed(bytes32 id);
-    error TransferFailed();
-    error LengthMismatch();
-    error NothingOwed(address token, address account);
-    error NotCancelled(bytes32 id);
-    error AlreadyRefunded(bytes32 id);
-    error InsufficientGas(uint256 left, uint256 needed);
-
-    // ------------------------------------------------------------------ events
-    /// @notice A message left for `destination`; `message` is its full encoding.
-    event MessageSent(bytes32 indexed id, uint32 indexed destination, uint64 indexed nonce, bytes message);
-    /// @notice A message was accepted; `status` is what happened to it (see `Status`).
-    event MessageDelivered(bytes32 indexed id, uint32 indexed origin, uint64 nonce, Status status);
-    /// @notice A queued transfer waits until `readyAt` (and for the inbound bucket).
-    event TransferQueued(bytes32 indexed id, uint64 readyAt, bool timelocked);
-    /// @notice A queued transfer or a failed message was executed later.
-    event MessageExecuted(bytes32 indexed id);
-    /// @notice The guardian cancelled a queued transfer.
-    event TransferCancelled(bytes32 indexed id);
-    /// @notice One item of `deliverBatch` failed; the others went on.
-    event BatchItemFailed(uint256 index, bytes reason);
-    /// @notice The payout of transfer `id` failed (the beneficiary refused ether, or the token
-    /// refused the transfer): `amount` of `token` (local units; `NATIVE` for ether) is owed to
-    /// `beneficiary`, who withdraws it with `withdraw` (or anyone retries with `claim`).
-    event PayoutOwed(bytes32 indexed id, address indexed beneficiary, address token, uint256 amount);
-    /// @notice `amount` of `token` owed to `account` was paid to `to`.
-    event Withdrawn(address indexed account, address token, address to, uint256 amount);
-    /// @notice Cancelled transfer `id` was sent back to its origin as transfer `refundId`.
-    event TransferRefunded(bytes32 indexed id, bytes32 indexed refundId);
-
-    // ------------------------------------------------------------------ types
-    /// @notice What happened to a message id on this bridge.
-    enum Status {
-        None,
-        Executed,
-        Queued,
-        Failed,
-        Cancelled
-    }
-
-    struct Record {
-        Status status;
-        uint64 readyAt;
-    }
-
+/// them once M of N validators of the origin's current set have signed the attestation digest
+/// (which names this proxy as the destination bridge). Inbound transfers need a route for
+/// (token, origin) and fit its ledger; large and over-limit ones wait in a queue, and every
+/// queued transfer passes the route's inbound bucket when it executes. A payout the
+/// beneficiary (or its token) refuses is owed to it (`withdraw`, `claim`). Configuration,
+/// governance (the admin timelock, the guardian) and the views run in `BridgeAdmin`, on this
+/// contract's storage: every selector not defined here is delegated to it. Upgrades
+/// (`upgradeToAndCall`) are admin proposals like every other change.
+contract Bridge is BridgeBase, UUPSUpgradeable {
     /// @notice Gas given to a payout call (ether to the beneficiary's code, or the token's
     /// `transfer`): enough for any wallet's `receive` and any ordinary ERC-20, and a bound on
     /// what a beneficiary that burns gas costs the relayer. A payout that fails with it is
     /// owed (`withdraw`). A payout never starts with less (`InsufficientGas`), so a low gas
     /// limit (e.g. from `eth_estimateGas`) reverts instead of turning a payout into a debt.
     uint256 public constant PAYOUT_GAS = 100_000;
+    /// @notice What the bridge keeps beyond `gasLimit + gasLimit / 63` before calling a message
+    /// recipient (`InsufficientGas` otherwise), so that the recipient surely gets all of its
+    /// `gasLimit`: the call itself (cold account, memory) costs at most ~3k of it; the rest is
+    /// margin (docs/protocol.md, "Recipient gas").
+    uint256 public constant RECIPIENT_GAS_RESERVE = 10_000;
     /// @dev What the payout call itself may cost the caller before the callee runs (cold
     /// account, value transfer, new account, memory): at most ~37k.
     uint256 private constant CALL_RESERVE = 40_000;
 
-    // ------------------------------------------------------------------ state
-    /// @dev Delivered nonces, per origin, 256 to a word: `(origin, nonce)` is unique per origin
-    /// bridge, so after the first of each 256 a delivery pays 5k, not 22k, for replay protection.
-    mapping(uint32 => mapping(uint256 => uint256)) private _delivered;
-    /// @notice Messages that did not execute at delivery: queued, failed, cancelled, and
-    /// those executed later. A message executed at delivery only sets its delivered bit.
-    mapping(bytes32 => Record) public records;
-    /// @notice Payouts that failed: local token (`NATIVE` for ether) => beneficiary => amount.
-    mapping(address => mapping(address => uint256)) public owed;
-    /// @notice Cancelled transfer id => the id of the message that returned it to its origin.
-    mapping(bytes32 => bytes32) public refunds;
+    /// @notice The configuration and governance half, run by delegatecall on this storage.
+    address public immutable ADMIN_MODULE;
 
-    bool private transient _locked;
-
-    constructor(uint32 localDomain_, address admin_, address guardian_, uint64 adminDelay_)
-        BridgeConfig(localDomain_, admin_, guardian_, adminDelay_)
-    {}
-
-    modifier nonReentrant() {
-        if (_locked) revert Reentrancy();
-        _locked = true;
-        _;
-        _locked = false;
+    /// @notice The implementation: deploys its `BridgeAdmin` and can never be initialized
+    /// itself (only a proxy's storage is).
+    constructor() {
+        _disableInitializers();
+        ADMIN_MODULE = address(new BridgeAdmin());
     }
 
+    /// @notice Every other selector (configuration, governance, views) runs in `ADMIN_MODULE`
+    /// on this storage, with this call's sender. Refuses ether.
+    fallback() external {
+        address module = ADMIN_MODULE;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
+
+    /// @dev Upgrades are self-calls: only an executed admin proposal reaches them.
+    function _authorizeUpgrade(address) internal view override onlySelf {}
+
     // ================================================================== send
-    /// @notice Sends `payload` to `recipient` on `destination`; it will be called with
-    /// `handle(localDomain, msg.sender, payload)`. Returns the message id. Refuses a body
-    /// (`0x00 || payload`) over `maxBody[destination]` (default: the protocol's 16 KiB).
-    function sendMessage(uint32 destination, bytes32 recipient, bytes calldata payload)
+    /// @notice Sends `payload` to `recipient` on `destination`, where it is called with
+    /// `handle(localDomain, msg.sender, payload)` and exactly `gasLimit` gas (compute units on
+    /// Solana). Refuses an unknown destination, a recipient the destination cannot call (zero;
+    /// on an EVM remote, not a left-padded address), a zero gas limit, more than
+    /// `SOLANA_MAX_GAS_LIMIT` to Solana, and a body (`0x00 || gasLimit || payload`) over
+    /// `maxBody(destination)` (default: the protocol's 16 KiB). Returns the message id.
+    function sendMessage(uint32 destination, bytes32 recipient, uint64 gasLimit, bytes calldata payload)
         external
         whenNotPaused
         returns (bytes32)
     {
-        if (recipient == bytes32(0)) revert ZeroValue();
-        uint256 cap = maxBody[destination];
-        if (payload.length + 1 > (cap == 0 ? P.MAX_BODY_LEN : cap)) revert P.BodyTooLarge(payload.length + 1);
-        return _send(destination, recipient, abi.encodePacked(P.KIND_MESSAGE, payload));
+        if (_remoteBridge[destination] == bytes32(0)) revert UnknownRemote(destination);
+        uint8 kind = _remotes[destination].kind;
+        if (!_payable(kind, recipient)) revert InvalidRecipient(recipient);
+        if (gasLimit == 0) revert P.ZeroGasLimit();
+        if (kind == KIND_SOLANA && gasLimit > SOLANA_MAX_GAS_LIMIT) {
+            revert GasLimitTooHigh(gasLimit, SOLANA_MAX_GAS_LIMIT);
+        }
+        uint256 len = P.MESSAGE_PREFIX_LEN + payload.length;
+        uint256 cap = _maxBody[destination];
+        if (len > (cap == 0 ? P.MAX_BODY_LEN : cap)) revert P.BodyTooLarge(len);
+        return _send(destination, bytes32(uint256(uint160(msg.sender))), recipient, P.encodeMessage(gasLimit, payload));
     }
 
     /// @notice Sends `amount` (local base units) of token `tokenId` to `beneficiary` on
     /// `destination`: locks it here if this is its home chain (native ether: exactly
-    /// `msg.value`), else burns the caller's bridged tokens. Refuses amounts the destination
-    /// cannot represent exactly and amounts over the outbound bucket. Returns the message id.
+    /// `msg.value`), else burns the caller's bridged tokens, and adds it to the route's ledger.
+    /// Refuses (before anything moves) an unknown destination or token, a disabled route, an
+    /// amount that is zero, not representable at the destination or above its maximum, an
+    /// amount over the route's outbound bucket, and a beneficiary the destination can never
+    /// pay. Returns the message id.
     function sendToken(uint32 destination, bytes32 tokenId, uint256 amount, bytes32 beneficiary)
         external
         payable
@@ -139,56 +106,62 @@ contract Bridge is BridgeConfig {
         nonReentrant
         returns (bytes32)
     {
-        if (amount == 0 || beneficiary == bytes32(0)) revert ZeroValue();
-        Token memory t = tokens[tokenId];
+        bytes32 remoteBridge = _remoteBridge[destination];
+        if (remoteBridge == bytes32(0)) revert UnknownRemote(destination);
+        Token memory t = _tokens[tokenId];
         if (t.local == address(0)) revert UnknownToken(tokenId);
-        Route memory route = routes[tokenId][destination];
-        if (route.remoteMax == 0) revert RouteDisabled(tokenId, destination);
-        uint256 home = amount * 10 ** t.localExp;
-        uint256 scale = 10 ** route.remoteExp;
-        if (home % scale != 0 || home / scale > route.remoteMax) revert InvalidAmount(amount);
-        _consume(outboundBuckets[tokenId], amount, true);
-        if (t.local == NATIVE) {
-            if (msg.value != amount) revert InvalidAmount(msg.value);
-        } else {
-            if (msg.value != 0) revert InvalidAmount(msg.value);
-            if (t.home) {
-                uint256 before = IERC20(t.local).balanceOf(address(this));
-                if (!_tryCall(
-                        t.local, abi.encodeCall(IERC20.transferFrom, (msg.sender, address(this), amount)), gasleft()
-                    )) {
-                    revert TransferFailed();
-                }
-                // Fee-on-transfer and rebasing tokens would lock less than the message says.
-                if (IERC20(t.local).balanceOf(address(this)) - before != amount) revert InvalidAmount(amount);
-            } else {
-                IBridgedToken(t.local).burn(msg.sender, amount);
-            }
-        }
-        return _send(destination, remoteBridge[destination], P.encodeTransfer(tokenId, home, beneficiary));
+        uint256 home = _takeOutbound(t, tokenId, destination, amount, beneficiary);
+        _lock(t, amount);
+        return _send(
+            destination, bytes32(uint256(uint160(msg.sender))), remoteBridge, P.encodeTransfer(tokenId, home, beneficiary)
+        );
     }
 
-    function _send(uint32 destination, bytes32 recipient, bytes memory body) private returns (bytes32 id) {
-        if (remoteBridge[destination] == bytes32(0)) revert UnknownRemote(destination);
-        uint64 nonce = outboundNonce++;
-        bytes memory message = P.encode(
-            P.Header({
-                nonce: nonce,
-                origin: localDomain,
-                sender: bytes32(uint256(uint160(msg.sender))),
-                destination: destination,
-                recipient: recipient
-            }),
-            body
-        );
-        id = keccak256(message);
-        emit MessageSent(id, destination, nonce, message);
+    /// @dev The send-side checks of a token transfer on its route (in the order of the spec),
+    /// the outbound bucket and the ledger. Returns the amount in home units.
+    function _takeOutbound(Token memory t, bytes32 tokenId, uint32 destination, uint256 amount, bytes32 beneficiary)
+        private
+        returns (uint256 home)
+    {
+        Route storage route = _routes[tokenId][destination];
+        uint256 remoteMax = route.remoteMax;
+        uint256 capacity = route.outCapacity;
+        if (remoteMax == 0 || capacity == 0) revert RouteDisabled(tokenId, destination);
+        uint256 localScale = 10 ** t.localExp;
+        if (amount == 0 || amount > type(uint256).max / localScale) revert InvalidAmount(amount);
+        home = amount * localScale;
+        uint256 scale = 10 ** route.remoteExp;
+        if (home % scale != 0 || home / scale > remoteMax) revert InvalidAmount(amount);
+        _consume(route.outbound, capacity, amount, true);
+        if (!_payable(_remotes[destination].kind, beneficiary)) revert InvalidBeneficiary(beneficiary);
+        if (_bounded(t, destination)) route.ledger += amount;
+    }
+
+    /// @dev Takes `amount` from the caller: exactly `msg.value` of ether, a home ERC-20 into the
+    /// lock (refusing fee-on-transfer tokens), or a bridged token burned.
+    function _lock(Token memory t, uint256 amount) private {
+        if (t.local == NATIVE) {
+            if (msg.value != amount) revert InvalidAmount(msg.value);
+            return;
+        }
+        if (msg.value != 0) revert InvalidAmount(msg.value);
+        if (t.home) {
+            uint256 before = IERC20(t.local).balanceOf(address(this));
+            if (!_tryCall(t.local, abi.encodeCall(IERC20.transferFrom, (msg.sender, address(this), amount)), gasleft()))
+            {
+                revert TransferFailed();
+            }
+            // Fee-on-transfer and rebasing tokens would lock less than the message says.
+            if (IERC20(t.local).balanceOf(address(this)) - before != amount) revert InvalidAmount(amount);
+        } else {
+            IBridgedToken(t.local).burn(msg.sender, amount);
+        }
     }
 
     // ================================================================== deliver
     /// @notice Verifies `message` and its validator `signatures` and executes it (token
     /// transfer: release/mint, or queue when timelocked or over the inbound bucket; message:
-    /// call the recipient, recording a failure for retry).
+    /// call the recipient with its gas limit, recording a failure for retry).
     function deliver(bytes calldata message, bytes calldata signatures) external {
         _deliver(message, signatures);
     }
@@ -209,14 +182,14 @@ contract Bridge is BridgeConfig {
 
     function _deliver(bytes calldata message, bytes calldata signatures) private whenNotPaused nonReentrant {
         (P.Header memory h, bytes calldata body) = P.decode(message);
-        if (h.destination != localDomain) revert WrongDestination(h.destination);
+        if (h.destination != _localDomain) revert WrongDestination(h.destination);
         bytes32 id = keccak256(message);
         _verifyAndMark(h, id, signatures);
         if (uint8(body[0]) == P.KIND_MESSAGE) {
-            if (_callRecipient(h, body[1:])) {
+            if (_callRecipient(h, body)) {
                 emit MessageDelivered(id, h.origin, h.nonce, Status.Executed);
             } else {
-                records[id].status = Status.Failed;
+                _records[id].status = Status.Failed;
                 emit MessageDelivered(id, h.origin, h.nonce, Status.Failed);
             }
         } else {
@@ -224,134 +197,135 @@ contract Bridge is BridgeConfig {
         }
     }
 
-    /// @dev Refuses an unknown origin or a delivered nonce, verifies the signature set over
-    /// the digest for the origin's current set, and marks the nonce delivered (before any call
-    /// out, so a reentrant delivery of it is a replay).
+    /// @dev Refuses an unknown origin or a delivered `(origin, origin bridge, nonce)`, verifies
+    /// the signature set over the digest for the origin's current set (naming this bridge's
+    /// domain and address), and marks the nonce delivered (before any call out, so a reentrant
+    /// delivery of it is a replay).
     function _verifyAndMark(P.Header memory h, bytes32 id, bytes calldata signatures) private {
         Remote memory r = _remotes[h.origin];
         if (r.validators == address(0)) {
-            if (remoteBridge[h.origin] == bytes32(0)) revert UnknownRemote(h.origin);
+            if (_remoteBridge[h.origin] == bytes32(0)) revert UnknownRemote(h.origin);
             revert NoValidatorSet(h.origin);
         }
-        uint256 word = _delivered[h.origin][h.nonce >> 8];
+        (bytes32 originBridge, bytes memory validators) = _loadSet(r);
+        mapping(uint256 => uint256) storage bits = _delivered[_originKey(h.origin, originBridge)];
+        uint256 word = bits[h.nonce >> 8];
         // forge-lint: disable-next-line(incorrect-shift)
         uint256 bit = 1 << (h.nonce & 0xff); // bit (nonce mod 256) of word (nonce / 256)
         if (word & bit != 0) revert AlreadyDelivered(id);
-        (bytes32 originBridge, bytes memory validators) = _loadSet(r);
-        P.verify(P.digest(h.origin, originBridge, r.epoch, id), signatures, validators, r.threshold);
-        _delivered[h.origin][h.nonce >> 8] = word | bit;
+        P.verify(
+            P.digest(h.origin, originBridge, h.destination, bytes32(uint256(uint160(address(this)))), r.epoch, id),
+            signatures,
+            validators,
+            r.threshold
+        );
+        bits[h.nonce >> 8] = word | bit;
     }
 
+    /// @dev Checks a token transfer in the order of the spec (recipient, token, route, amount,
+    /// beneficiary, ledger), takes it from the route's ledger, then executes it or queues it.
     function _deliverTransfer(bytes32 id, P.Header memory h, bytes calldata body) private {
         if (h.recipient != bytes32(uint256(uint160(address(this))))) revert WrongRecipient(h.recipient);
         (bytes32 tokenId, uint256 amount, bytes32 beneficiary) = P.decodeTransfer(body);
-        (Token memory t, address to, uint256 local) = _checkTransfer(tokenId, amount, beneficiary);
-        Bucket storage b = inboundBuckets[tokenId];
-        bool timelocked = local >= b.timelockThreshold;
-        if (!timelocked && _consume(b, local, false)) {
+        (Token memory t, Route storage route, uint256 local) = _takeInbound(tokenId, h.origin, amount, beneficiary);
+        bool timelocked = local >= t.timelockThreshold;
+        if (!timelocked && _consume(route.inbound, route.inCapacity, local, false)) {
             emit MessageDelivered(id, h.origin, h.nonce, Status.Executed);
-            _release(id, t, to, local);
+            _release(id, t, address(uint160(uint256(beneficiary))), local);
         } else {
             uint64 readyAt = uint64(block.timestamp) + (timelocked ? t.delay : 0);
-            records[id] = Record(Status.Queued, readyAt);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            _records[id] = Record(Status.Queued, readyAt, h.origin, uint128(local), tokenId); // local <= uint128 max
             emit MessageDelivered(id, h.origin, h.nonce, Status.Queued);
             emit TransferQueued(id, readyAt, timelocked);
         }
     }
 
-    /// @notice Whether `(origin, nonce)` was delivered (executed, queued or failed).
-    function delivered(uint32 origin, uint64 nonce) public view returns (bool) {
-        // forge-lint: disable-next-line(incorrect-shift)
-        return _delivered[origin][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
-    }
-
-    /// @notice What happened to `message` here: `None` if never delivered, else its record,
-    /// or `Executed` for a message executed at delivery.
-    function statusOf(bytes calldata message) external view returns (Status) {
-        Status st = records[keccak256(message)].status;
-        if (st != Status.None) return st;
-        (P.Header memory h,) = P.decode(message);
-        return delivered(h.origin, h.nonce) ? Status.Executed : Status.None;
-    }
-
-    // ================================================================== queue and retries
-    /// @notice Executes a queued transfer once its delay has passed and the inbound bucket
-    /// holds the amount. Anyone may call it.
-    function executeQueued(bytes calldata message) external whenNotPaused nonReentrant {
-        bytes32 id = keccak256(message);
-        Record memory rec = records[id];
-        if (rec.status != Status.Queued) revert NotQueued(id);
-        if (block.timestamp < rec.readyAt) revert TimelockPending(block.timestamp, rec.readyAt);
-        (, bytes calldata body) = P.decode(message);
-        (bytes32 tokenId, uint256 amount, bytes32 beneficiary) = P.decodeTransfer(body);
-        (Token memory t, address to, uint256 local) = _checkTransfer(tokenId, amount, beneficiary);
-        _consume(inboundBuckets[tokenId], local, true);
-        records[id].status = Status.Executed;
-        emit MessageExecuted(id);
-        _release(id, t, to, local);
-    }
-
-    /// @notice Guardian: cancels a queued transfer before its delay ends. The tokens stay
-    /// locked (or burned) on the origin until governance returns them with `refundCancelled`.
-    function cancelQueued(bytes32 id) external onlyGuardian {
-        Record memory rec = records[id];
-        if (rec.status != Status.Queued) revert NotQueued(id);
-        if (block.timestamp >= rec.readyAt) revert TimelockElapsed(block.timestamp, rec.readyAt);
-        records[id].status = Status.Cancelled;
-        emit TransferCancelled(id);
-    }
-
-    /// @notice Admin, through the timelock (guardian veto): sends cancelled transfer `message`
-    /// back to its origin as a token transfer of the same token and amount to its original
-    /// sender, from this bridge; the origin releases (or mints) it like any delivery, under
-    /// its own rate limits and timelock. Once per cancelled transfer. Governance must first
-    /// check that the origin really emitted `message` (its `MessageSent`): a cancelled forgery
-    /// must never be refunded. No outbound bucket applies (nothing leaves this chain).
-    function refundCancelled(bytes calldata message) external override onlySelf {
-        bytes32 id = keccak256(message);
-        if (records[id].status != Status.Cancelled) revert NotCancelled(id);
-        if (refunds[id] != bytes32(0)) revert AlreadyRefunded(id);
-        (P.Header memory h, bytes calldata body) = P.decode(message);
-        if (h.sender == bytes32(0)) revert ZeroValue();
-        (bytes32 tokenId, uint256 amount,) = P.decodeTransfer(body);
-        bytes32 refundId = _send(h.origin, remoteBridge[h.origin], P.encodeTransfer(tokenId, amount, h.sender));
-        refunds[id] = refundId;
-        emit TransferRefunded(id, refundId);
-    }
-
-    /// @notice Calls the recipient of a message whose call failed, again. Anyone may call it;
-    /// the message stays retryable if the call fails again.
-    function retryMessage(bytes calldata message) external whenNotPaused nonReentrant {
-        bytes32 id = keccak256(message);
-        if (records[id].status != Status.Failed) revert NotFailed(id);
-        (P.Header memory h, bytes calldata body) = P.decode(message);
-        records[id].status = Status.Executed; // before the call: a reentrant retry finds no failure
-        if (!_callRecipient(h, body[1:])) revert RetryFailed(id);
-        emit MessageExecuted(id);
-    }
-
-    function _checkTransfer(bytes32 tokenId, uint256 amount, bytes32 beneficiary)
+    /// @dev The inbound checks after the recipient, and the ledger: returns the token, the
+    /// route `(tokenId, origin)` and the amount in local units (at most `uint128` max).
+    function _takeInbound(bytes32 tokenId, uint32 origin, uint256 amount, bytes32 beneficiary)
         private
-        view
-        returns (Token memory t, address to, uint256 local)
+        returns (Token memory t, Route storage route, uint256 local)
     {
-        t = tokens[tokenId];
+        t = _tokens[tokenId];
         if (t.local == address(0)) revert UnknownToken(tokenId);
-        if (beneficiary == bytes32(0) || uint256(beneficiary) >> 160 != 0) revert InvalidBeneficiary(beneficiary);
-        to = address(uint160(uint256(beneficiary)));
+        route = _routes[tokenId][origin];
+        if (route.inCapacity == 0 || route.remoteMax == 0) revert RouteDisabled(tokenId, origin);
         uint256 scale = 10 ** t.localExp;
         if (amount == 0 || amount % scale != 0) revert InvalidAmount(amount);
         local = amount / scale;
+        if (local > type(uint128).max) revert InvalidAmount(amount);
+        if (!_payable(KIND_EVM, beneficiary)) revert InvalidBeneficiary(beneficiary);
+        if (_bounded(t, origin)) {
+            uint256 left = route.ledger;
+            if (local > left) revert LedgerExceeded(tokenId, origin, local, left);
+            route.ledger = left - local;
+        }
     }
 
-    function _callRecipient(P.Header memory h, bytes calldata payload) private returns (bool ok) {
+    /// @notice Whether `(origin, originBridge, nonce)` was delivered (executed, queued or failed).
+    function delivered(uint32 origin, bytes32 originBridge, uint64 nonce) public view returns (bool) {
+        // forge-lint: disable-next-line(incorrect-shift)
+        return _delivered[_originKey(origin, originBridge)][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    }
+
+    /// @notice What happened to `message` here: its record if it has one, else `Executed` if
+    /// its nonce was delivered from the origin's current bridge, else `None`.
+    function statusOf(bytes calldata message) external view returns (Status) {
+        Status st = _records[keccak256(message)].status;
+        if (st != Status.None) return st;
+        (P.Header memory h,) = P.decode(message);
+        return delivered(h.origin, _remoteBridge[h.origin], h.nonce) ? Status.Executed : Status.None;
+    }
+
+    // ================================================================== queue and retries
+    /// @notice Executes a queued transfer once its delay has passed and the route's inbound
+    /// bucket lets it through (`_consumeQueued`): timelocked and rate-limited transfers alike.
+    /// Anyone may call it; it refuses while paused and while the route is disabled.
+    function executeQueued(bytes calldata message) external whenNotPaused nonReentrant {
+        bytes32 id = keccak256(message);
+        Record memory rec = _records[id];
+        if (rec.status != Status.Queued) revert NotQueued(id);
+        if (block.timestamp < rec.readyAt) revert TimelockPending(block.timestamp, rec.readyAt);
+        Route storage route = _routes[rec.tokenId][rec.origin];
+        uint256 capacity = route.inCapacity;
+        if (capacity == 0 || route.remoteMax == 0) revert RouteDisabled(rec.tokenId, rec.origin);
+        _consumeQueued(route.inbound, capacity, rec.amount);
+        _records[id].status = Status.Executed;
+        emit MessageExecuted(id);
+        (, bytes calldata body) = P.decode(message);
+        (,, bytes32 beneficiary) = P.decodeTransfer(body);
+        _release(id, _tokens[rec.tokenId], address(uint160(uint256(beneficiary))), rec.amount);
+    }
+
+    /// @notice Calls the recipient of a message whose call failed, again, under the same gas
+    /// rule. Anyone may call it; the message stays retryable if the call fails again.
+    function retryMessage(bytes calldata message) external whenNotPaused nonReentrant {
+        bytes32 id = keccak256(message);
+        if (_records[id].status != Status.Failed) revert NotFailed(id);
+        (P.Header memory h, bytes calldata body) = P.decode(message);
+        _records[id].status = Status.Executed; // before the call: a reentrant retry finds no failure
+        if (!_callRecipient(h, body)) revert RetryFailed(id);
+        emit MessageExecuted(id);
+    }
+
+    /// @dev Calls `handle(origin, sender, payload)` with exactly the message's gas limit, after
+    /// making sure that much is there to give (`InsufficientGas` otherwise, so that no relayer
+    /// turns a delivery into a recipient failure by its choice of transaction gas). False for a
+    /// recipient that is not an EVM address, has no code or is this bridge, and for a call that
+    /// reverts or runs out of its gas limit.
+    function _callRecipient(P.Header memory h, bytes calldata body) private returns (bool ok) {
+        (uint64 gasLimit, bytes calldata payload) = P.decodeMessage(body);
         if (uint256(h.recipient) >> 160 != 0) return false;
         address to = address(uint160(uint256(h.recipient)));
         if (to == address(this) || to.code.length == 0) return false;
         bytes memory data = abi.encodeCall(IMessageRecipient.handle, (h.origin, h.sender, payload));
+        uint256 needed = uint256(gasLimit) + gasLimit / 63 + RECIPIENT_GAS_RESERVE;
+        if (gasleft() < needed) revert InsufficientGas(gasleft(), needed);
         assembly ("memory-safe") {
-            // No return data is copied: a recipient cannot make the bridge pay for it.
-            ok := call(gas(), to, 0, add(data, 32), mload(data), 0, 0)
+            // Exactly gasLimit; no return data is copied (a recipient cannot make the bridge
+            // pay for it).
+            ok := call(gasLimit, to, 0, add(data, 32), mload(data), 0, 0)
         }
     }
 
@@ -379,7 +353,7 @@ contract Bridge is BridgeConfig {
             ok = _tryCall(t.local, abi.encodeCall(IERC20.transfer, (to, amount)), PAYOUT_GAS);
         }
         if (!ok) {
-            owed[t.local][to] += amount;
+            _owed[t.local][to] += amount;
             emit PayoutOwed(id, to, t.local, amount);
         }
     }
@@ -399,9 +373,9 @@ contract Bridge is BridgeConfig {
 
     function _payOwed(address token, address account, address to) private {
         if (to == address(0)) revert ZeroValue();
-        uint256 amount = owed[token][account];
+        uint256 amount = _owed[token][account];
         if (amount == 0) revert NothingOwed(token, account);
-        owed[token][account] = 0;
+        _owed[token][account] = 0;
         bool ok;
         if (token == NATIVE) {
             assembly ("memory-safe") {

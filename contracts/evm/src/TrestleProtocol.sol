@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-/// @title Trestle protocol v1 (docs/protocol.md): message layout, ids, token ids, attestation
+/// @title Trestle protocol v2 (docs/protocol.md): message layout, ids, token ids, attestation
 /// digests, validator-set rules and M-of-N signature checks.
 /// @notice The Rust crate `trestle-bridge` is the source of truth; every error here has the
 /// CamelCase name of the snake_case code `trestle_bridge::Error::code()` gives, and the checks run
 /// in the same order, so both name the same first failure for the shared vectors.
 library TrestleProtocol {
-    uint8 internal constant VERSION = 1;
+    uint8 internal constant VERSION = 2;
     uint256 internal constant HEADER_LEN = 81;
     uint256 internal constant MAX_BODY_LEN = 16 * 1024;
     uint256 internal constant TOKEN_TRANSFER_LEN = 97;
+    /// @notice An arbitrary message's body before its payload: the kind byte and the gas limit.
+    uint256 internal constant MESSAGE_PREFIX_LEN = 9;
     uint8 internal constant KIND_MESSAGE = 0x00;
     uint8 internal constant KIND_TOKEN_TRANSFER = 0x01;
     uint256 internal constant MAX_VALIDATORS = 255;
@@ -25,6 +27,8 @@ library TrestleProtocol {
     error EmptyBody();
     error UnknownBodyKind(uint8 kind);
     error TokenTransferLength(uint256 len);
+    error MessageBodyLength(uint256 len);
+    error ZeroGasLimit();
     // ---- signature sets ----
     error BadLength(uint256 len);
     error BadV(uint256 index, uint8 v);
@@ -53,8 +57,9 @@ library TrestleProtocol {
     }
 
     /// @notice Decodes a message strictly, body kind included: refuses (in this order) a short
-    /// header, a version other than 1, a zero domain, a body over 16 KiB, an empty body, an
-    /// unknown kind, and a token transfer that is not exactly 97 bytes.
+    /// header, a version other than 2, a zero domain, a body over 16 KiB, an empty body, an
+    /// unknown kind, a token transfer that is not exactly 97 bytes, an arbitrary-message body
+    /// shorter than 9 bytes and a zero recipient gas limit.
     function decode(bytes calldata m) internal pure returns (Header memory h, bytes calldata body) {
         if (m.length < HEADER_LEN) revert MessageTooShort(m.length);
         if (uint8(m[0]) != VERSION) revert UnsupportedVersion(uint8(m[0]));
@@ -70,7 +75,10 @@ library TrestleProtocol {
         uint8 kind = uint8(body[0]);
         if (kind == KIND_TOKEN_TRANSFER) {
             if (body.length != TOKEN_TRANSFER_LEN) revert TokenTransferLength(body.length);
-        } else if (kind != KIND_MESSAGE) {
+        } else if (kind == KIND_MESSAGE) {
+            if (body.length < MESSAGE_PREFIX_LEN) revert MessageBodyLength(body.length);
+            if (bytes8(body[1:9]) == 0) revert ZeroGasLimit();
+        } else {
             revert UnknownBodyKind(kind);
         }
     }
@@ -78,6 +86,17 @@ library TrestleProtocol {
     /// @notice `version || nonce || origin || sender || destination || recipient || body`.
     function encode(Header memory h, bytes memory body) internal pure returns (bytes memory) {
         return abi.encodePacked(VERSION, h.nonce, h.origin, h.sender, h.destination, h.recipient, body);
+    }
+
+    /// @notice `0x00 || gas limit || payload`.
+    function encodeMessage(uint64 gasLimit, bytes memory payload) internal pure returns (bytes memory) {
+        return abi.encodePacked(KIND_MESSAGE, gasLimit, payload);
+    }
+
+    /// @notice The fields of an arbitrary-message body already checked by `decode`.
+    function decodeMessage(bytes calldata body) internal pure returns (uint64 gasLimit, bytes calldata payload) {
+        gasLimit = uint64(bytes8(body[1:9]));
+        payload = body[MESSAGE_PREFIX_LEN:];
     }
 
     /// @notice `0x01 || token id || amount || beneficiary`.
@@ -101,27 +120,45 @@ library TrestleProtocol {
         return keccak256(abi.encodePacked(homeDomain, homeToken));
     }
 
-    /// @notice `keccak256("TRESTLE" || 1 || origin || origin bridge || epoch || message id)`.
-    function innerHash(uint32 origin, bytes32 originBridge, uint64 epoch, bytes32 id) internal pure returns (bytes32) {
-        return keccak256(abi.encodePacked("TRESTLE", VERSION, origin, originBridge, epoch, id));
+    /// @notice `keccak256("TRESTLE" || 2 || origin || origin bridge || destination ||
+    /// destination bridge || epoch || message id)` (120 bytes): the plain-Solidity reference
+    /// of `digest`'s inner hash.
+    function innerHash(
+        uint32 origin,
+        bytes32 originBridge,
+        uint32 destination,
+        bytes32 destinationBridge,
+        uint64 epoch,
+        bytes32 id
+    ) internal pure returns (bytes32) {
+        return keccak256(
+            abi.encodePacked("TRESTLE", VERSION, origin, originBridge, destination, destinationBridge, epoch, id)
+        );
     }
 
     /// @notice The EIP-191 digest validators sign: `keccak256("\x19Ethereum Signed Message:\n32" || inner)`.
-    /// @dev Built in scratch memory (no allocation); `innerHash` is the plain-Solidity
-    /// reference and the shared vectors check both.
-    function digest(uint32 originDomain, bytes32 originBridge, uint64 epoch, bytes32 id)
-        internal
-        pure
-        returns (bytes32 d)
-    {
+    /// @dev Built in scratch memory past the free pointer (no allocation); `innerHash` is the
+    /// plain-Solidity reference and the shared vectors check both.
+    function digest(
+        uint32 originDomain,
+        bytes32 originBridge,
+        uint32 destination,
+        bytes32 destinationBridge,
+        uint64 epoch,
+        bytes32 id
+    ) internal pure returns (bytes32 d) {
         assembly ("memory-safe") {
             let p := mload(0x40)
-            // "TRESTLE" || 0x01 || origin, left-aligned; then bridge, epoch, id (84 bytes)
-            mstore(p, or(shl(192, 0x54524553544c4501), shl(160, and(originDomain, 0xffffffff))))
+            // Each store writes a full word at a rising offset; a later one overwrites the
+            // previous one's tail. Layout: tag+version 0..8, origin 8..12, origin bridge
+            // 12..44, destination 44..48, destination bridge 48..80, epoch 80..88, id 88..120.
+            mstore(p, or(shl(192, 0x54524553544c4502), shl(160, and(originDomain, 0xffffffff))))
             mstore(add(p, 12), originBridge)
-            mstore(add(p, 44), shl(192, and(epoch, 0xffffffffffffffff)))
-            mstore(add(p, 52), id)
-            let inner := keccak256(p, 84)
+            mstore(add(p, 44), shl(224, and(destination, 0xffffffff)))
+            mstore(add(p, 48), destinationBridge)
+            mstore(add(p, 80), shl(192, and(epoch, 0xffffffffffffffff)))
+            mstore(add(p, 88), id)
+            let inner := keccak256(p, 120)
             mstore(0, "\x19Ethereum Signed Message:\n32")
             mstore(28, inner)
             d := keccak256(0, 60)

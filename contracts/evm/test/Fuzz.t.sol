@@ -3,7 +3,8 @@ pragma solidity ^0.8.28;
 
 import {Fixture} from "./utils/Fixture.sol";
 import {Bridge} from "../src/Bridge.sol";
-import {BridgeConfig} from "../src/BridgeConfig.sol";
+import {BridgeBase} from "../src/BridgeBase.sol";
+import {BridgeAdmin} from "../src/BridgeAdmin.sol";
 import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
 
 /// @notice Fuzz tests: signature subsets and orders, tampered signatures, amounts against the
@@ -70,25 +71,25 @@ contract FuzzTest is Fixture {
         bytes memory m0 = transferMsg(0, wrappedId, first, BOB);
         bridge.deliver(m0, sign(m0, 4));
         vm.warp(block.timestamp + bound(wait, 0, 10_000));
-        uint256 avail = bridge.availableFor(wrappedId, true);
+        uint256 avail = gov.availableFor(wrappedId, ORIGIN, true);
         assertLe(avail, CAPACITY, "bucket within capacity");
         amount = bound(amount, 0, 3 * CAPACITY);
         bytes memory m = transferMsg(1, wrappedId, amount, BOB);
         (bool ok, bytes4 sel) = _deliverOk(m, sign(m, 4));
         if (amount == 0) {
-            assertTrue(!ok && sel == Bridge.InvalidAmount.selector, "zero refused");
+            assertTrue(!ok && sel == BridgeBase.InvalidAmount.selector, "zero refused");
             return;
         }
         assertTrue(ok, "delivered");
-        Bridge.Status st = bridge.statusOf(m);
+        BridgeBase.Status st = bridge.statusOf(m);
         if (amount < TIMELOCK_THRESHOLD && amount <= avail) {
-            assertTrue(st == Bridge.Status.Executed, "executed");
+            assertTrue(st == BridgeBase.Status.Executed, "executed");
             assertEq(wrapped.balanceOf(BOB), first + amount, "minted");
-            assertEq(bridge.availableFor(wrappedId, true), avail - amount, "consumed");
+            assertEq(gov.availableFor(wrappedId, ORIGIN, true), avail - amount, "consumed");
         } else {
-            assertTrue(st == Bridge.Status.Queued, "queued");
+            assertTrue(st == BridgeBase.Status.Queued, "queued");
             assertEq(wrapped.balanceOf(BOB), first, "not yet");
-            assertEq(bridge.availableFor(wrappedId, true), avail, "not consumed");
+            assertEq(gov.availableFor(wrappedId, ORIGIN, true), avail, "not consumed");
         }
     }
 
@@ -97,9 +98,9 @@ contract FuzzTest is Fixture {
     function testFuzz_outbound_bucket(uint256[8] memory amounts, uint32[8] memory waits) public {
         vm.deal(USER, type(uint128).max);
         for (uint256 i; i < 8; ++i) {
-            uint256 before = bridge.availableFor(nativeId, false);
+            uint256 before = gov.availableFor(nativeId, ORIGIN, false);
             vm.warp(block.timestamp + bound(waits[i], 0, 5_000));
-            uint256 avail = bridge.availableFor(nativeId, false);
+            uint256 avail = gov.availableFor(nativeId, ORIGIN, false);
             assertTrue(avail >= before, "refill is monotone");
             assertLe(avail, CAPACITY, "within capacity");
             uint256 amount = bound(amounts[i], 1, CAPACITY + 1e18);
@@ -108,7 +109,7 @@ contract FuzzTest is Fixture {
                 abi.encodeCall(Bridge.sendToken, (ORIGIN, nativeId, amount, b32(BOB)))
             );
             assertTrue(ok == (amount <= avail), "send iff within the bucket");
-            if (ok) assertEq(bridge.availableFor(nativeId, false), avail - amount, "consumed");
+            if (ok) assertEq(gov.availableFor(nativeId, ORIGIN, false), avail - amount, "consumed");
         }
     }
 
@@ -130,7 +131,7 @@ contract FuzzTest is Fixture {
             bridge.deliver(m, sign(m, 4));
             total += amount;
             (bool ok, bytes4 sel) = _deliverOk(m, sign(m, 5));
-            assertTrue(!ok && sel == Bridge.AlreadyDelivered.selector, "replay");
+            assertTrue(!ok && sel == BridgeBase.AlreadyDelivered.selector, "replay");
         }
         assertEq(wrapped.balanceOf(BOB), total, "each once");
     }
@@ -153,12 +154,12 @@ contract FuzzTest is Fixture {
         for (uint256 i; i < n; ++i) {
             vals[i] = address(uint160(0x1000 + i));
         }
-        bytes memory call = abi.encodeCall(BridgeConfig.setValidatorSet, (ORIGIN, 2, vals, t));
+        bytes memory call = abi.encodeCall(BridgeAdmin.setValidatorSet, (ORIGIN, 2, vals, t));
         vm.prank(ADMIN);
-        bridge.propose(call, bytes32(uint256(0xfeed)));
+        gov.propose(call, bytes32(uint256(0xfeed)));
         vm.warp(block.timestamp + ADMIN_DELAY);
         (bool ok, bytes memory ret) =
-            address(bridge).call(abi.encodeCall(BridgeConfig.execute, (call, bytes32(uint256(0xfeed)))));
+            address(bridge).call(abi.encodeCall(BridgeAdmin.execute, (call, bytes32(uint256(0xfeed)))));
         bool legal = t >= 1 && t <= n && 3 * uint256(t) >= 2 * uint256(n);
         assertTrue(ok == legal, "accepted iff legal");
         if (!legal) {
@@ -166,7 +167,7 @@ contract FuzzTest is Fixture {
             bytes4 expected = t == 0 || t > n ? P.InvalidThreshold.selector : P.ThresholdBelowTwoThirds.selector;
             assertEq(bytes32(sel), bytes32(expected), "error");
         } else {
-            (, uint64 ep, uint8 th,) = bridge.remote(ORIGIN);
+            (,, uint64 ep, uint8 th,) = gov.remote(ORIGIN);
             assertEq(ep, 2, "epoch");
             assertEq(th, t, "threshold");
         }

@@ -3,7 +3,8 @@ pragma solidity ^0.8.28;
 
 import {Fixture} from "./utils/Fixture.sol";
 import {Bridge} from "../src/Bridge.sol";
-import {BridgeConfig} from "../src/BridgeConfig.sol";
+import {BridgeBase} from "../src/BridgeBase.sol";
+import {BridgeAdmin} from "../src/BridgeAdmin.sol";
 import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
 import {EtherReceiver} from "./utils/Mocks.sol";
 import {Vm} from "./Vm.sol";
@@ -46,11 +47,11 @@ contract PayoutsTest is Fixture {
         (address token, uint256 amount) = abi.decode(data, (address, uint256));
         assertEq(token, NATIVE, "event token");
         assertEq(amount, 3 ether, "event amount");
-        assertTrue(bridge.statusOf(m) == Bridge.Status.Executed, "executed");
-        assertEq(bridge.owed(NATIVE, address(refuser)), 3 ether, "owed");
+        assertTrue(bridge.statusOf(m) == BridgeBase.Status.Executed, "executed");
+        assertEq(gov.owed(NATIVE, address(refuser)), 3 ether, "owed");
         assertEq(address(bridge).balance, before, "ether stays in the bridge");
         // executed exactly once: the message cannot be delivered again
-        expectError(deliverCall(m, sign(m, 4)), Bridge.AlreadyDelivered.selector);
+        expectError(deliverCall(m, sign(m, 4)), BridgeBase.AlreadyDelivered.selector);
         // later messages go through
         bytes memory m1 = transferMsg(1, nativeId, 1 ether, BOB);
         bridge.deliver(m1, sign(m1, 4));
@@ -58,8 +59,8 @@ contract PayoutsTest is Fixture {
         // the refuser withdraws to an address it names; a second withdrawal finds nothing
         refuser.withdrawFrom(address(bridge), NATIVE, USER);
         assertEq(USER.balance, 3 ether, "withdrawn to the named address");
-        assertEq(bridge.owed(NATIVE, address(refuser)), 0, "nothing owed");
-        vm.expectRevert(abi.encodeWithSelector(Bridge.NothingOwed.selector, NATIVE, address(refuser)));
+        assertEq(gov.owed(NATIVE, address(refuser)), 0, "nothing owed");
+        vm.expectRevert(abi.encodeWithSelector(BridgeBase.NothingOwed.selector, NATIVE, address(refuser)));
         refuser.withdrawFrom(address(bridge), NATIVE, USER);
     }
 
@@ -69,20 +70,20 @@ contract PayoutsTest is Fixture {
         bytes memory m = transferMsg(0, nativeId, 2 ether, address(refuser));
         bridge.deliver(m, sign(m, 4));
         // paying itself still fails: the withdrawal reverts and the balance stays owed
-        vm.expectRevert(Bridge.TransferFailed.selector);
+        vm.expectRevert(BridgeBase.TransferFailed.selector);
         refuser.withdrawFrom(address(bridge), NATIVE, address(refuser));
-        vm.expectRevert(Bridge.TransferFailed.selector);
+        vm.expectRevert(BridgeBase.TransferFailed.selector);
         bridge.claim(NATIVE, address(refuser));
-        assertEq(bridge.owed(NATIVE, address(refuser)), 2 ether, "still owed");
+        assertEq(gov.owed(NATIVE, address(refuser)), 2 ether, "still owed");
         expectErrorFrom(
-            address(refuser), abi.encodeCall(Bridge.withdraw, (NATIVE, address(0))), 0, BridgeConfig.ZeroValue.selector
+            address(refuser), abi.encodeCall(Bridge.withdraw, (NATIVE, address(0))), 0, BridgeBase.ZeroValue.selector
         );
         // once it accepts ether, anyone may push the payout to it
         refuser.setMode(0);
         vm.prank(address(0xCAFE));
         bridge.claim(NATIVE, address(refuser));
         assertEq(address(refuser).balance, 2 ether, "claimed");
-        expectError(abi.encodeCall(Bridge.claim, (NATIVE, address(refuser))), Bridge.NothingOwed.selector);
+        expectError(abi.encodeCall(Bridge.claim, (NATIVE, address(refuser))), BridgeBase.NothingOwed.selector);
     }
 
     function test_gas_burning_beneficiary_costs_a_bounded_amount() public {
@@ -94,7 +95,7 @@ contract PayoutsTest is Fixture {
         // PAYOUT_GAS, not all the gas left
         (bool ok,) = address(bridge).call{gas: 300_000}(data);
         assertTrue(ok, "delivery with 300k gas");
-        assertEq(bridge.owed(NATIVE, address(burner)), 1 ether, "owed");
+        assertEq(gov.owed(NATIVE, address(burner)), 1 ether, "owed");
         assertEq(bridge.PAYOUT_GAS(), 100_000, "payout gas");
     }
 
@@ -105,7 +106,7 @@ contract PayoutsTest is Fixture {
     function attempt(bytes calldata data, uint256 gasLimit, address token, address who) external {
         (bool ok,) = address(bridge).call{gas: gasLimit}(data);
         uint256 paid = token == NATIVE ? who.balance : homeToken.balanceOf(who);
-        revert Outcome(ok, bridge.owed(token, who), paid);
+        revert Outcome(ok, gov.owed(token, who), paid);
     }
 
     /// @dev Every gas limit from 100k to 400k either reverts or pays in full: none turns the
@@ -141,8 +142,8 @@ contract PayoutsTest is Fixture {
         _sweep(deliverCall(m2, sign(m2, 4)), address(homeToken), address(0xF2E5), 1e18);
         // too little gas for a full PAYOUT_GAS: the delivery reverts (and can be retried)
         (bool ok, bytes memory ret) = address(bridge).call{gas: 200_000}(deliverCall(m, sign(m, 4)));
-        assertTrue(!ok && selectorOf(ret) == Bridge.InsufficientGas.selector, "insufficient gas");
-        assertTrue(bridge.statusOf(m) == Bridge.Status.None, "not delivered");
+        assertTrue(!ok && selectorOf(ret) == BridgeBase.InsufficientGas.selector, "insufficient gas");
+        assertTrue(bridge.statusOf(m) == BridgeBase.Status.None, "not delivered");
     }
 
     function test_queued_native_payout_to_a_refuser_is_owed_on_execution() public {
@@ -150,12 +151,12 @@ contract PayoutsTest is Fixture {
         refuser.setMode(1);
         bytes memory m = transferMsg(0, nativeId, TIMELOCK_THRESHOLD, address(refuser));
         bridge.deliver(m, sign(m, 4));
-        assertTrue(bridge.statusOf(m) == Bridge.Status.Queued, "queued");
+        assertTrue(bridge.statusOf(m) == BridgeBase.Status.Queued, "queued");
         vm.warp(block.timestamp + TRANSFER_DELAY);
         bridge.executeQueued(m);
-        assertTrue(bridge.statusOf(m) == Bridge.Status.Executed, "executed");
-        assertEq(bridge.owed(NATIVE, address(refuser)), TIMELOCK_THRESHOLD, "owed");
-        expectError(abi.encodeCall(Bridge.executeQueued, (m)), Bridge.NotQueued.selector);
+        assertTrue(bridge.statusOf(m) == BridgeBase.Status.Executed, "executed");
+        assertEq(gov.owed(NATIVE, address(refuser)), TIMELOCK_THRESHOLD, "owed");
+        expectError(abi.encodeCall(Bridge.executeQueued, (m)), BridgeBase.NotQueued.selector);
     }
 
     function test_withdraw_is_paused_with_the_bridge() public {
@@ -164,10 +165,10 @@ contract PayoutsTest is Fixture {
         bytes memory m = transferMsg(0, nativeId, 1 ether, address(refuser));
         bridge.deliver(m, sign(m, 4));
         vm.prank(GUARDIAN);
-        bridge.pause();
-        vm.expectRevert(BridgeConfig.Paused.selector);
+        gov.pause();
+        vm.expectRevert(BridgeBase.Paused.selector);
         refuser.withdrawFrom(address(bridge), NATIVE, USER);
-        expectError(abi.encodeCall(Bridge.claim, (NATIVE, address(refuser))), BridgeConfig.Paused.selector);
+        expectError(abi.encodeCall(Bridge.claim, (NATIVE, address(refuser))), BridgeBase.Paused.selector);
     }
 
     // ================================================================ ERC-20 payouts
@@ -181,13 +182,13 @@ contract PayoutsTest is Fixture {
         bridge.deliver(m0, sign(m0, 4));
         bridge.deliver(m1, sign(m1, 4));
         bridge.deliver(m2, sign(m2, 4));
-        assertEq(bridge.owed(address(homeToken), BOB), 5e18, "false is a failure");
-        assertEq(bridge.owed(address(homeToken), USER), 7e18, "revert is a failure");
+        assertEq(gov.owed(address(homeToken), BOB), 5e18, "false is a failure");
+        assertEq(gov.owed(address(homeToken), USER), 7e18, "revert is a failure");
         assertEq(homeToken.balanceOf(address(0xCAFE)), 1e18, "later transfer paid");
-        assertTrue(bridge.statusOf(m0) == Bridge.Status.Executed, "m0 executed");
-        assertTrue(bridge.statusOf(m1) == Bridge.Status.Executed, "m1 executed");
+        assertTrue(bridge.statusOf(m0) == BridgeBase.Status.Executed, "m0 executed");
+        assertTrue(bridge.statusOf(m1) == BridgeBase.Status.Executed, "m1 executed");
         // BOB is still blocked: it withdraws to another address of its own
-        expectError(abi.encodeCall(Bridge.claim, (address(homeToken), BOB)), Bridge.TransferFailed.selector);
+        expectError(abi.encodeCall(Bridge.claim, (address(homeToken), BOB)), BridgeBase.TransferFailed.selector);
         vm.prank(BOB);
         bridge.withdraw(address(homeToken), address(0xB0B2));
         assertEq(homeToken.balanceOf(address(0xB0B2)), 5e18, "withdrawn elsewhere");
@@ -195,9 +196,9 @@ contract PayoutsTest is Fixture {
         homeToken.setBlocked(USER, 0);
         bridge.claim(address(homeToken), USER);
         assertEq(homeToken.balanceOf(USER), 7e18, "claimed");
-        assertEq(bridge.owed(address(homeToken), USER), 0, "settled");
+        assertEq(gov.owed(address(homeToken), USER), 0, "settled");
         // the owed balances of one token are not another's
-        expectErrorFrom(BOB, abi.encodeCall(Bridge.withdraw, (NATIVE, BOB)), 0, Bridge.NothingOwed.selector);
+        expectErrorFrom(BOB, abi.encodeCall(Bridge.withdraw, (NATIVE, BOB)), 0, BridgeBase.NothingOwed.selector);
     }
 
     // ================================================================ refunds of cancelled transfers
@@ -206,16 +207,16 @@ contract PayoutsTest is Fixture {
         m = transferMsg(nonce, token, amount, BOB);
         bridge.deliver(m, sign(m, 4));
         vm.prank(GUARDIAN);
-        bridge.cancelQueued(keccak256(m));
+        gov.cancelQueued(keccak256(m));
     }
 
     function test_refund_sends_a_cancelled_transfer_back_to_its_sender() public {
         bytes memory m = _cancelled(0, wrappedId, TIMELOCK_THRESHOLD * 3);
-        bytes memory call = abi.encodeCall(Bridge.refundCancelled, (m));
+        bytes memory call = abi.encodeCall(BridgeAdmin.refundCancelled, (m));
         // only through the timelock
-        expectErrorFrom(ADMIN, call, 0, BridgeConfig.OnlySelf.selector);
-        expectErrorFrom(GUARDIAN, call, 0, BridgeConfig.OnlySelf.selector);
-        uint64 nonce = bridge.outboundNonce();
+        expectErrorFrom(ADMIN, call, 0, BridgeBase.OnlySelf.selector);
+        expectErrorFrom(GUARDIAN, call, 0, BridgeBase.OnlySelf.selector);
+        uint64 nonce = gov.outboundNonce();
         vm.recordLogs();
         adminCall(call);
         (bytes32[] memory topics, bytes memory data) = _onlyLog(MESSAGE_SENT);
@@ -228,12 +229,12 @@ contract PayoutsTest is Fixture {
         );
         assertEq(refund, expected, "refund message: same token and amount, to the original sender");
         assertEq(topics[1], keccak256(expected), "refund id");
-        assertEq(bridge.refunds(keccak256(m)), keccak256(expected), "recorded");
-        assertTrue(bridge.statusOf(m) == Bridge.Status.Cancelled, "still cancelled");
+        assertEq(gov.refunds(keccak256(m)), keccak256(expected), "recorded");
+        assertTrue(bridge.statusOf(m) == BridgeBase.Status.Cancelled, "still cancelled");
         assertEq(wrapped.totalSupply(), 0, "nothing minted here");
         // once only
         bytes4 sel = _rejectCall(call);
-        assertEq(bytes32(sel), bytes32(Bridge.AlreadyRefunded.selector), "second refund");
+        assertEq(bytes32(sel), bytes32(BridgeBase.AlreadyRefunded.selector), "second refund");
     }
 
     function test_refund_only_of_cancelled_transfers() public {
@@ -242,34 +243,34 @@ contract PayoutsTest is Fixture {
         bytes memory done = transferMsg(1, wrappedId, 1e18, BOB);
         bridge.deliver(done, sign(done, 4));
         bytes memory never = transferMsg(2, wrappedId, 1e18, BOB);
-        bytes4 sel = _rejectCall(abi.encodeCall(Bridge.refundCancelled, (queued)));
-        assertEq(bytes32(sel), bytes32(Bridge.NotCancelled.selector), "queued");
-        sel = _rejectCall(abi.encodeCall(Bridge.refundCancelled, (done)));
-        assertEq(bytes32(sel), bytes32(Bridge.NotCancelled.selector), "executed");
-        sel = _rejectCall(abi.encodeCall(Bridge.refundCancelled, (never)));
-        assertEq(bytes32(sel), bytes32(Bridge.NotCancelled.selector), "never delivered");
+        bytes4 sel = _rejectCall(abi.encodeCall(BridgeAdmin.refundCancelled, (queued)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.NotCancelled.selector), "queued");
+        sel = _rejectCall(abi.encodeCall(BridgeAdmin.refundCancelled, (done)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.NotCancelled.selector), "executed");
+        sel = _rejectCall(abi.encodeCall(BridgeAdmin.refundCancelled, (never)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.NotCancelled.selector), "never delivered");
     }
 
     function test_guardian_can_veto_a_refund() public {
         bytes memory m = _cancelled(0, homeId, TIMELOCK_THRESHOLD);
-        bytes memory call = abi.encodeCall(Bridge.refundCancelled, (m));
+        bytes memory call = abi.encodeCall(BridgeAdmin.refundCancelled, (m));
         vm.prank(ADMIN);
-        bytes32 id = bridge.propose(call, bytes32(uint256(77)));
+        bytes32 id = gov.propose(call, bytes32(uint256(77)));
         vm.prank(GUARDIAN);
-        bridge.cancelProposal(id);
+        gov.cancelProposal(id);
         vm.warp(block.timestamp + ADMIN_DELAY);
         expectError(
-            abi.encodeCall(BridgeConfig.execute, (call, bytes32(uint256(77)))), BridgeConfig.UnknownProposal.selector
+            abi.encodeCall(BridgeAdmin.execute, (call, bytes32(uint256(77)))), BridgeBase.UnknownProposal.selector
         );
-        assertEq(bridge.refunds(keccak256(m)), bytes32(0), "not refunded");
+        assertEq(gov.refunds(keccak256(m)), bytes32(0), "not refunded");
     }
 
     function _rejectCall(bytes memory call) internal returns (bytes4) {
         bytes32 salt = keccak256(abi.encode(call, block.timestamp, "reject"));
         vm.prank(ADMIN);
-        bridge.propose(call, salt);
+        gov.propose(call, salt);
         vm.warp(block.timestamp + ADMIN_DELAY);
-        (bool ok, bytes memory ret) = address(bridge).call(abi.encodeCall(BridgeConfig.execute, (call, salt)));
+        (bool ok, bytes memory ret) = address(bridge).call(abi.encodeCall(BridgeAdmin.execute, (call, salt)));
         assertTrue(!ok, "call accepted");
         return selectorOf(ret);
     }
@@ -277,47 +278,50 @@ contract PayoutsTest is Fixture {
     // ================================================================ body cap per destination
 
     function test_max_body_per_destination_is_timelocked_and_enforced() public {
-        adminCall(abi.encodeCall(BridgeConfig.setRemote, (3, keccak256("solana program"))));
-        assertEq(bridge.maxBody(3), 0, "no cap by default");
-        expectErrorFrom(ADMIN, abi.encodeCall(BridgeConfig.setMaxBody, (3, 681)), 0, BridgeConfig.OnlySelf.selector);
-        adminCall(abi.encodeCall(BridgeConfig.setMaxBody, (3, 681)));
-        assertEq(bridge.maxBody(3), 681, "cap");
+        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (3, keccak256("solana program"), 1)));
+        assertEq(gov.maxBody(3), 0, "no cap by default");
+        expectErrorFrom(ADMIN, abi.encodeCall(BridgeAdmin.setMaxBody, (3, 681)), 0, BridgeBase.OnlySelf.selector);
+        adminCall(abi.encodeCall(BridgeAdmin.setMaxBody, (3, 681)));
+        assertEq(gov.maxBody(3), 681, "cap");
         vm.prank(USER);
-        bridge.sendMessage(3, b32(BOB), new bytes(680)); // body = 1 + 680 = the cap
+        bridge.sendMessage(3, b32(BOB), GAS_LIMIT, new bytes(672)); // body = 9 + 672 = the cap
         expectErrorFrom(
-            USER, abi.encodeCall(Bridge.sendMessage, (3, b32(BOB), new bytes(681))), 0, P.BodyTooLarge.selector
+            USER, abi.encodeCall(Bridge.sendMessage, (3, b32(BOB), GAS_LIMIT, new bytes(673))), 0, P.BodyTooLarge.selector
         );
         // other destinations keep the protocol's 16 KiB
         vm.prank(USER);
-        bridge.sendMessage(ORIGIN, b32(BOB), new bytes(16 * 1024 - 1));
+        bridge.sendMessage(ORIGIN, b32(BOB), GAS_LIMIT, new bytes(16 * 1024 - 9));
         expectErrorFrom(
             USER,
-            abi.encodeCall(Bridge.sendMessage, (ORIGIN, b32(BOB), new bytes(16 * 1024))),
+            abi.encodeCall(Bridge.sendMessage, (ORIGIN, b32(BOB), GAS_LIMIT, new bytes(16 * 1024 - 8))),
             0,
             P.BodyTooLarge.selector
         );
         // token transfers (97-byte bodies) are not affected
-        adminCall(abi.encodeCall(BridgeConfig.setRoute, (nativeId, 3, 9, type(uint64).max)));
+        adminCall(abi.encodeCall(BridgeAdmin.setRoute, (nativeId, 3, 9, type(uint64).max)));
+        adminCall(abi.encodeCall(BridgeAdmin.setLimits, (nativeId, 3, CAPACITY, REFILL, CAPACITY, REFILL)));
         vm.deal(USER, 1 ether);
         vm.prank(USER);
         bridge.sendToken{value: 1 ether}(3, nativeId, 1 ether, b32(BOB));
     }
 
     function test_max_body_config_rules() public {
-        bytes4 sel = _rejectCall(abi.encodeCall(BridgeConfig.setMaxBody, (9, 681)));
-        assertEq(bytes32(sel), bytes32(BridgeConfig.UnknownRemote.selector), "unknown remote");
-        sel = _rejectCall(abi.encodeCall(BridgeConfig.setMaxBody, (ORIGIN, 96)));
-        assertEq(bytes32(sel), bytes32(BridgeConfig.InvalidConfig.selector), "below a token transfer");
-        sel = _rejectCall(abi.encodeCall(BridgeConfig.setMaxBody, (ORIGIN, 16 * 1024 + 1)));
-        assertEq(bytes32(sel), bytes32(BridgeConfig.InvalidConfig.selector), "above the protocol cap");
-        sel = _rejectCall(abi.encodeCall(BridgeConfig.setMaxBody, (ORIGIN, 0)));
-        assertEq(bytes32(sel), bytes32(BridgeConfig.InvalidConfig.selector), "zero");
-        adminCall(abi.encodeCall(BridgeConfig.setMaxBody, (ORIGIN, 97)));
+        bytes4 sel = _rejectCall(abi.encodeCall(BridgeAdmin.setMaxBody, (9, 681)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.UnknownRemote.selector), "unknown remote");
+        sel = _rejectCall(abi.encodeCall(BridgeAdmin.setMaxBody, (ORIGIN, 96)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.InvalidConfig.selector), "below a token transfer");
+        sel = _rejectCall(abi.encodeCall(BridgeAdmin.setMaxBody, (ORIGIN, 16 * 1024 + 1)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.InvalidConfig.selector), "above the protocol cap");
+        sel = _rejectCall(abi.encodeCall(BridgeAdmin.setMaxBody, (ORIGIN, 0)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.InvalidConfig.selector), "zero");
+        adminCall(abi.encodeCall(BridgeAdmin.setMaxBody, (ORIGIN, 97)));
         expectErrorFrom(
-            USER, abi.encodeCall(Bridge.sendMessage, (ORIGIN, b32(BOB), new bytes(97))), 0, P.BodyTooLarge.selector
+            USER, abi.encodeCall(Bridge.sendMessage, (ORIGIN, b32(BOB), GAS_LIMIT, new bytes(89))), 0, P.BodyTooLarge.selector
         );
-        adminCall(abi.encodeCall(BridgeConfig.setMaxBody, (ORIGIN, 16 * 1024))); // lifts the cap
         vm.prank(USER);
-        bridge.sendMessage(ORIGIN, b32(BOB), new bytes(16 * 1024 - 1));
+        bridge.sendMessage(ORIGIN, b32(BOB), GAS_LIMIT, new bytes(88)); // 97: exactly the cap
+        adminCall(abi.encodeCall(BridgeAdmin.setMaxBody, (ORIGIN, 16 * 1024))); // lifts the cap
+        vm.prank(USER);
+        bridge.sendMessage(ORIGIN, b32(BOB), GAS_LIMIT, new bytes(16 * 1024 - 9));
     }
 }

@@ -2,16 +2,18 @@
 pragma solidity ^0.8.28;
 
 import {TestBase} from "../TestBase.sol";
+import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {Bridge} from "../../src/Bridge.sol";
-import {BridgeConfig} from "../../src/BridgeConfig.sol";
+import {BridgeAdmin} from "../../src/BridgeAdmin.sol";
 import {BridgedToken} from "../../src/BridgedToken.sol";
 import {TrestleProtocol as P} from "../../src/TrestleProtocol.sol";
 import {MockERC20} from "./Mocks.sol";
 import {BridgeHarness} from "./Harness.sol";
 
-/// @notice A destination bridge on domain 2 that accepts domain 1, with a 4-of-5 validator set,
-/// a bridged token (home on 1), a home ERC-20 and native ether; helpers to build, sign and
-/// deliver messages.
+/// @notice A destination bridge on domain 2 (a harness implementation behind an ERC-1967
+/// proxy, as deployed) that accepts domain 1 (an EVM remote), with a 4-of-5 validator set, a
+/// bridged token (home on 1), a home ERC-20 and native ether, each with a route to and from 1;
+/// helpers to build, sign and deliver messages.
 abstract contract Fixture is TestBase {
     uint32 internal constant ORIGIN = 1;
     uint32 internal constant LOCAL = 2;
@@ -26,8 +28,14 @@ abstract contract Fixture is TestBase {
     uint128 internal constant TIMELOCK_THRESHOLD = 1_000e18;
     uint128 internal constant CAPACITY = 5_000e18;
     uint128 internal constant REFILL = 1e18; // per second
+    uint64 internal constant GAS_LIMIT = 200_000; // recipient gas of plainMsg
+    /// @dev The home routes' ledgers (what domain 1 has sent here in net) in the fixture.
+    uint256 internal constant LEDGER = 1_000_000e18;
 
+    /// @dev The proxy, typed as the harness (deliver, send, queue, payouts, test hooks).
     BridgeHarness internal bridge;
+    /// @dev The same proxy, typed as the admin module (governance, configuration, views).
+    BridgeAdmin internal gov;
     BridgedToken internal wrapped;
     MockERC20 internal homeToken;
     bytes32 internal wrappedId;
@@ -40,7 +48,8 @@ abstract contract Fixture is TestBase {
 
     function setUp() public virtual {
         vm.warp(1_700_000_000);
-        bridge = new BridgeHarness(LOCAL, ADMIN, GUARDIAN, ADMIN_DELAY);
+        bridge = deployBridge(LOCAL, ADMIN, GUARDIAN, ADMIN_DELAY);
+        gov = BridgeAdmin(address(bridge));
         keys = sortedKeys(5, 0);
         wrapped = new BridgedToken(address(bridge), "Wrapped Ether", "tWETH", 18);
         homeToken = new MockERC20();
@@ -49,26 +58,41 @@ abstract contract Fixture is TestBase {
         nativeId = P.tokenId(LOCAL, bytes32(uint256(uint160(NATIVE))));
 
         bytes[] memory calls = new bytes[](11);
-        calls[0] = abi.encodeCall(BridgeConfig.setRemote, (ORIGIN, REMOTE_BRIDGE));
-        calls[1] = abi.encodeCall(BridgeConfig.setValidatorSet, (ORIGIN, 1, addrs(keys), 4));
+        calls[0] = abi.encodeCall(BridgeAdmin.setRemote, (ORIGIN, REMOTE_BRIDGE, 0));
+        calls[1] = abi.encodeCall(BridgeAdmin.setValidatorSet, (ORIGIN, 1, addrs(keys), 4));
         calls[2] = abi.encodeCall(
-            BridgeConfig.setToken, (wrappedId, address(wrapped), false, 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY)
+            BridgeAdmin.setToken,
+            (ORIGIN, bytes32(uint256(0x70)), address(wrapped), 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY)
         );
         calls[3] = abi.encodeCall(
-            BridgeConfig.setToken, (homeId, address(homeToken), true, 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY)
+            BridgeAdmin.setToken, (LOCAL, b32(address(homeToken)), address(homeToken), 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY)
         );
         calls[4] =
-            abi.encodeCall(BridgeConfig.setToken, (nativeId, NATIVE, true, 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY));
-        calls[5] = abi.encodeCall(BridgeConfig.setLimits, (wrappedId, CAPACITY, REFILL, CAPACITY, REFILL));
-        calls[6] = abi.encodeCall(BridgeConfig.setLimits, (homeId, CAPACITY, REFILL, CAPACITY, REFILL));
-        calls[7] = abi.encodeCall(BridgeConfig.setLimits, (nativeId, CAPACITY, REFILL, CAPACITY, REFILL));
-        calls[8] = abi.encodeCall(BridgeConfig.setRoute, (wrappedId, ORIGIN, 0, type(uint128).max));
-        calls[9] = abi.encodeCall(BridgeConfig.setRoute, (homeId, ORIGIN, 0, type(uint128).max));
-        calls[10] = abi.encodeCall(BridgeConfig.setRoute, (nativeId, ORIGIN, 0, type(uint128).max));
+            abi.encodeCall(BridgeAdmin.setToken, (LOCAL, b32(NATIVE), NATIVE, 0, TIMELOCK_THRESHOLD, TRANSFER_DELAY));
+        calls[5] = abi.encodeCall(BridgeAdmin.setRoute, (wrappedId, ORIGIN, 0, type(uint128).max));
+        calls[6] = abi.encodeCall(BridgeAdmin.setRoute, (homeId, ORIGIN, 0, type(uint128).max));
+        calls[7] = abi.encodeCall(BridgeAdmin.setRoute, (nativeId, ORIGIN, 0, type(uint128).max));
+        calls[8] = abi.encodeCall(BridgeAdmin.setLimits, (wrappedId, ORIGIN, CAPACITY, REFILL, CAPACITY, REFILL));
+        calls[9] = abi.encodeCall(BridgeAdmin.setLimits, (homeId, ORIGIN, CAPACITY, REFILL, CAPACITY, REFILL));
+        calls[10] = abi.encodeCall(BridgeAdmin.setLimits, (nativeId, ORIGIN, CAPACITY, REFILL, CAPACITY, REFILL));
         adminCalls(calls);
 
-        homeToken.mint(address(bridge), 1_000_000e18);
-        vm.deal(address(bridge), 1_000_000 ether);
+        // Collateral and its ledger: as if domain 1 had been sent LEDGER of each home token.
+        homeToken.mint(address(bridge), LEDGER);
+        vm.deal(address(bridge), LEDGER);
+        bridge.forceLedger(homeId, ORIGIN, LEDGER);
+        bridge.forceLedger(nativeId, ORIGIN, LEDGER);
+    }
+
+    /// @dev A harness implementation behind an ERC-1967 proxy, initialized in the proxy's
+    /// constructor (as a deployment does).
+    function deployBridge(uint32 domain, address admin_, address guardian_, uint64 delay)
+        internal
+        returns (BridgeHarness)
+    {
+        BridgeHarness impl = new BridgeHarness();
+        bytes memory init = abi.encodeCall(BridgeAdmin.initialize, (domain, admin_, guardian_, delay));
+        return BridgeHarness(address(new ERC1967Proxy(address(impl), init)));
     }
 
     // ---- keys and signatures ----
@@ -99,8 +123,8 @@ abstract contract Fixture is TestBase {
     }
 
     /// @dev Signatures of `ks` (in the given order) over the digest of `message` at `ep`.
-    function signWith(uint256[] memory ks, bytes memory message, uint64 ep) internal pure returns (bytes memory sigs) {
-        bytes32 d = P.digest(ORIGIN, REMOTE_BRIDGE, ep, keccak256(message));
+    function signWith(uint256[] memory ks, bytes memory message, uint64 ep) internal view returns (bytes memory sigs) {
+        bytes32 d = P.digest(ORIGIN, REMOTE_BRIDGE, LOCAL, b32(address(bridge)), ep, keccak256(message));
         for (uint256 i; i < ks.length; ++i) {
             sigs = bytes.concat(sigs, sigOf(ks[i], d));
         }
@@ -130,7 +154,15 @@ abstract contract Fixture is TestBase {
     }
 
     function plainMsg(uint64 nonce, address recipient, bytes memory payload) internal pure returns (bytes memory) {
-        return P.encode(header(nonce, b32(recipient)), abi.encodePacked(uint8(0), payload));
+        return gasMsg(nonce, recipient, GAS_LIMIT, payload);
+    }
+
+    function gasMsg(uint64 nonce, address recipient, uint64 gasLimit, bytes memory payload)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return P.encode(header(nonce, b32(recipient)), P.encodeMessage(gasLimit, payload));
     }
 
     // ---- calls ----
@@ -140,11 +172,11 @@ abstract contract Fixture is TestBase {
         uint256 first = _salt;
         for (uint256 i; i < calls.length; ++i) {
             vm.prank(ADMIN);
-            bridge.propose(calls[i], bytes32(_salt++));
+            gov.propose(calls[i], bytes32(_salt++));
         }
         vm.warp(block.timestamp + ADMIN_DELAY);
         for (uint256 i; i < calls.length; ++i) {
-            bridge.execute(calls[i], bytes32(first + i));
+            gov.execute(calls[i], bytes32(first + i));
         }
     }
 

@@ -18,12 +18,20 @@ contract ProtocolHarness {
         return P.tokenId(homeDomain, homeToken);
     }
 
-    function innerHash(uint32 origin, bytes32 originBridge, uint64 epoch, bytes32 id) external pure returns (bytes32) {
-        return P.innerHash(origin, originBridge, epoch, id);
+    function innerHash(uint32 origin, bytes32 originBridge, uint32 destination, bytes32 destinationBridge, uint64 epoch, bytes32 id)
+        external
+        pure
+        returns (bytes32)
+    {
+        return P.innerHash(origin, originBridge, destination, destinationBridge, epoch, id);
     }
 
-    function digest(uint32 origin, bytes32 originBridge, uint64 epoch, bytes32 id) external pure returns (bytes32) {
-        return P.digest(origin, originBridge, epoch, id);
+    function digest(uint32 origin, bytes32 originBridge, uint32 destination, bytes32 destinationBridge, uint64 epoch, bytes32 id)
+        external
+        pure
+        returns (bytes32)
+    {
+        return P.digest(origin, originBridge, destination, destinationBridge, epoch, id);
     }
 
     function checkValidatorSet(uint64 epoch, address[] memory validators, uint256 threshold, bool forConfiguration)
@@ -44,12 +52,15 @@ contract ProtocolHarness {
     }
 }
 
-/// @notice A Bridge whose test may install a validator set below two thirds (to measure
-/// 3-of-5 gas); everything else is the real contract.
+/// @notice A Bridge implementation whose test may install a validator set below two thirds
+/// (to measure 3-of-5 gas) and a route's ledger (standing for sends that funded the
+/// collateral the fixture mints into the bridge); everything else is the real contract.
 contract BridgeHarness is Bridge {
-    constructor(uint32 d, address a, address g, uint64 delay) Bridge(d, a, g, delay) {}
-
     function forceValidatorSet(uint32 origin, uint64 epoch, address[] memory validators, uint8 threshold) external {
         _setValidatorSet(origin, epoch, validators, threshold, false);
+    }
+
+    function forceLedger(bytes32 tokenId, uint32 remote, uint256 amount) external {
+        _routes[tokenId][remote].ledger = amount;
     }
 }

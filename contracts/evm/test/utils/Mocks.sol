@@ -115,3 +115,24 @@ contract EtherReceiver {
         }
     }
 }
+
+/// @notice A recipient that records the gas it was given (at entry) or burns all of it.
+contract GasRecipient is IMessageRecipient {
+    /// @dev true: loops until out of gas.
+    bool public burn;
+    uint256 public gasAtEntry;
+    uint256 public calls;
+
+    function setBurn(bool b) external {
+        burn = b;
+    }
+
+    function handle(uint32, bytes32, bytes calldata) external {
+        uint256 g = gasleft();
+        if (burn) {
+            while (true) {}
+        }
+        gasAtEntry = g;
+        calls += 1;
+    }
+}

@@ -212,15 +212,6 @@ contract BridgeAdmin is BridgeBase {
         emit LimitsSet(tokenId, remote_, inCapacity, inRefill, outCapacity, outRefill);
     }
 
-    function _reconfigure(Bucket storage b, uint256 oldCapacity, uint128 capacity, uint128 refill) private {
-        uint256 level = oldCapacity == 0 ? capacity : _available(b, oldCapacity);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        b.level = uint128(level < capacity ? level : capacity); // at most capacity, a uint128
-        // forge-lint: disable-next-line(unsafe-typecast)
-        b.refill = uint88(refill); // setLimits refuses a refill above type(uint88).max
-        b.lastUpdate = uint40(block.timestamp);
-    }
-
     /// @notice Caps the body `sendMessage` accepts for `domain` (a configured remote) at
     /// `maxLen` bytes, from a token transfer's 97 up to the protocol's 16 KiB (which lifts the
     /// cap). Token transfers (97 bytes) are never affected.

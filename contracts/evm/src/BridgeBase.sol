@@ -320,6 +320,18 @@ abstract contract BridgeBase is Initializable {
         }
     }
 
+    /// @dev A bucket's new configuration (`TokenBucket::reconfigure`): a new bucket
+    /// (`oldCapacity` 0) starts full; an existing one keeps its level, refilled to now under the
+    /// old rate and capped at the new capacity. The caller stores the new capacity.
+    function _reconfigure(Bucket storage b, uint256 oldCapacity, uint128 capacity, uint128 refill) internal {
+        uint256 level = oldCapacity == 0 ? capacity : _available(b, oldCapacity);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        b.level = uint128(level < capacity ? level : capacity); // at most capacity, a uint128
+        // forge-lint: disable-next-line(unsafe-typecast)
+        b.refill = uint88(refill); // setLimits refuses a refill above type(uint88).max
+        b.lastUpdate = uint40(block.timestamp);
+    }
+
     /// @dev Marks queued transfer `id` cancelled and gives its amount back to its route's
     /// ledger (guardian `cancelQueued`, admin `voidQueued`).
     function _cancelQueued(bytes32 id) internal {

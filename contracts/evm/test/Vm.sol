@@ -11,6 +11,7 @@ interface Vm {
     }
 
     function warp(uint256 timestamp) external;
+    function load(address target, bytes32 slot) external view returns (bytes32);
     function prank(address sender) external;
     function startPrank(address sender) external;
     function stopPrank() external;
@@ -30,6 +31,7 @@ interface Vm {
     function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
     function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
     function parseJsonAddressArray(string calldata json, string calldata key) external pure returns (address[] memory);
+    function keyExistsJson(string calldata json, string calldata key) external view returns (bool);
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory);
 }

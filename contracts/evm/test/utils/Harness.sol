@@ -3,11 +3,16 @@ pragma solidity ^0.8.28;
 
 import {TrestleProtocol as P} from "../../src/TrestleProtocol.sol";
 import {Bridge} from "../../src/Bridge.sol";
+import {BridgeBase} from "../../src/BridgeBase.sol";
 
 /// @notice Exposes the protocol library (calldata in, results out) for the vector tests.
 contract ProtocolHarness {
     function decode(bytes calldata m) external pure returns (P.Header memory h, bytes memory body) {
         return P.decode(m);
+    }
+
+    function decodeMessage(bytes calldata body) external pure returns (uint64 gasLimit, bytes memory payload) {
+        return P.decodeMessage(body);
     }
 
     function encode(P.Header memory h, bytes memory body) external pure returns (bytes memory) {
@@ -62,5 +67,37 @@ contract BridgeHarness is Bridge {
 
     function forceLedger(bytes32 tokenId, uint32 remote, uint256 amount) external {
         _routes[tokenId][remote].ledger = amount;
+    }
+}
+
+/// @notice The bridge's token-bucket code (`BridgeBase`) on one route, for the shared vectors'
+/// bucket steps: the same functions `deliver`, `executeQueued` and `setLimits` run.
+contract BucketHarness is BridgeBase {
+    bytes32 internal constant TOKEN = bytes32(uint256(1));
+    uint32 internal constant REMOTE = 1;
+
+    function reconfigure(uint128 capacity, uint128 refill) external {
+        Route storage r = _routes[TOKEN][REMOTE];
+        _reconfigure(r.inbound, r.inCapacity, capacity, refill);
+        r.inCapacity = capacity;
+    }
+
+    function consume(uint256 amount) external {
+        Route storage r = _routes[TOKEN][REMOTE];
+        _consume(r.inbound, r.inCapacity, amount, true);
+    }
+
+    function consumeQueued(uint256 amount) external {
+        Route storage r = _routes[TOKEN][REMOTE];
+        _consumeQueued(r.inbound, r.inCapacity, amount);
+    }
+
+    function available() external view returns (uint256) {
+        Route storage r = _routes[TOKEN][REMOTE];
+        return _available(r.inbound, r.inCapacity);
+    }
+
+    function level() external view returns (uint256) {
+        return _routes[TOKEN][REMOTE].inbound.level;
     }
 }

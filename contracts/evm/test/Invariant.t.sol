@@ -1,159 +1,208 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {TestBase} from "./TestBase.sol";
 import {Bridge} from "../src/Bridge.sol";
-import {BridgeConfig} from "../src/BridgeConfig.sol";
+import {BridgeAdmin} from "../src/BridgeAdmin.sol";
+import {BridgeBase} from "../src/BridgeBase.sol";
 import {BridgedToken} from "../src/BridgedToken.sol";
 import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
 import {MockERC20} from "./utils/Mocks.sol";
 
-/// @notice Drives two bridges in one EVM: A (domain 1) is the home of token T; B (domain 2)
-/// mints its representation W. Users send both ways, a relayer delivers, replays, executes
-/// queued transfers, T refuses payouts to some users (owed, withdrawn later), the guardian
-/// cancels queued transfers and governance refunds them, and time passes. A ghost ledger
-/// records what moved.
+/// @notice Drives three bridges (each an ERC-1967 proxy) in one EVM: A (domain 1) is the home
+/// of token T; B (2) and C (3) mint its representations. Every pair has a route both ways.
+/// Users send in every direction, a relayer delivers, replays and executes queued transfers, T
+/// refuses payouts to some users (owed, withdrawn later), the guardian cancels queued
+/// transfers (refunded by governance), time passes, and C's validator set is compromised:
+/// `forgeFromC` has it sign transfers from C that C never sent, to A and to B. Ghost ledgers
+/// per (destination, origin) record what moved.
 contract Handler is TestBase {
-    Bridge public immutable a;
-    Bridge public immutable b;
+    address internal constant GUARDIAN = address(0x6A2D);
+    uint64 internal constant FORGED_NONCES = 1 << 40;
+
+    Bridge[3] internal br;
+    BridgedToken[3] internal w; // w[1] on B, w[2] on C
     MockERC20 public immutable t;
-    BridgedToken public immutable w;
     bytes32 public immutable tokenId;
     uint256[] internal keys;
     address internal immutable admin;
-    address internal constant GUARDIAN = address(0x6A2D);
     uint256 internal salt;
+    uint64 internal forgedNonce = FORGED_NONCES;
 
-    bytes[] internal toB;
-    bytes[] internal toA;
+    bytes[][3] internal inbox; // messages to each bridge (genuine, refunds and forged)
     mapping(bytes32 => uint256) public executions;
+    mapping(bytes32 => bool) public forged;
 
-    // ghost ledger
-    uint256 public locked; // T locked on A by sends
-    uint256 public released; // T released on A by deliveries
-    uint256 public minted; // W minted on B by deliveries
-    uint256 public burned; // W burned on B by sends
+    /// @dev Ghosts, local units, indexed [chain][remote]: what chain sent to remote (on routes
+    /// with a ledger), what it took for deliveries from remote (executed or queued), what
+    /// cancels gave back.
+    uint256[3][3] internal sent;
+    uint256[3][3] internal taken;
+    uint256[3][3] internal givenBack;
+    uint256 public queuedAtA; // T queued on A, neither executed nor cancelled
+    uint256 public forgedTaken; // what C's forgeries got through (executed or queued)
     bool public doubleExecution;
     bool public replayAccepted;
-    uint256 public refunded; // cancelled transfers sent back to their origin
 
-    constructor(Bridge a_, Bridge b_, MockERC20 t_, BridgedToken w_, bytes32 tokenId_, uint256[] memory keys_) {
-        (a, b, t, w, tokenId, keys) = (a_, b_, t_, w_, tokenId_, keys_);
+    constructor(Bridge[3] memory br_, BridgedToken[3] memory w_, MockERC20 t_, bytes32 tokenId_, uint256[] memory keys_) {
+        (br, w, t, tokenId, keys) = (br_, w_, t_, tokenId_, keys_);
         admin = msg.sender;
     }
 
+    // ---------------------------------------------------------------- views for the invariants
+    function ledgerOf(uint256 chain, uint256 remote) public view returns (uint256 amount) {
+        (amount,) = BridgeAdmin(address(br[chain])).ledger(tokenId, uint32(remote + 1));
+    }
+
+    function ghost(uint256 chain, uint256 remote) external view returns (uint256 s, uint256 tk, uint256 g) {
+        return (sent[chain][remote], taken[chain][remote], givenBack[chain][remote]);
+    }
+
+    function owedTotal() external view returns (uint256 sum) {
+        for (uint256 i; i < 4; ++i) {
+            sum += BridgeAdmin(address(br[0])).owed(address(t), _actor(i));
+        }
+    }
+
+    function inboxLength(uint256 d) external view returns (uint256) {
+        return inbox[d].length;
+    }
+
+    // ---------------------------------------------------------------- helpers
     function _actor(uint256 seed) internal pure returns (address) {
         return address(uint160(0x1000 + (seed % 4)));
     }
 
-    /// @notice T owed by A to the actors (payouts T refused).
-    function owedTotal() external view returns (uint256 sum) {
-        for (uint256 i; i < 4; ++i) {
-            sum += a.owed(address(t), _actor(i));
-        }
+    function _b32(address a) internal pure returns (bytes32) {
+        return bytes32(uint256(uint160(a)));
     }
 
-    function _sigs(Bridge from, bytes memory m) internal view returns (bytes memory s) {
-        (P.Header memory h,) = this.decodeHeader(m);
-        bytes32 d = P.digest(h.origin, bytes32(uint256(uint160(address(from)))), 1, keccak256(m));
-        for (uint256 i; i < 2; ++i) {
-            (uint8 v, bytes32 r, bytes32 s_) = vm.sign(keys[i], d);
-            s = bytes.concat(s, abi.encodePacked(r, s_, v));
-        }
-    }
-
-    function decodeHeader(bytes calldata m) external pure returns (P.Header memory h, bytes memory body) {
-        return P.decode(m);
-    }
-
-    function _message(Bridge from, Bridge to, uint64 nonce, address sender, uint256 amount, address beneficiary)
+    function _message(uint256 o, uint256 d, uint64 nonce, bytes32 sender, uint256 amount, address beneficiary)
         internal
         view
         returns (bytes memory)
     {
         return P.encode(
             P.Header({
-                nonce: nonce,
-                origin: from.localDomain(),
-                sender: bytes32(uint256(uint160(sender))),
-                destination: to.localDomain(),
-                recipient: bytes32(uint256(uint160(address(to))))
+                nonce: nonce, origin: uint32(o + 1), sender: sender, destination: uint32(d + 1), recipient: _b32(address(br[d]))
             }),
-            P.encodeTransfer(tokenId, amount, bytes32(uint256(uint160(beneficiary))))
+            P.encodeTransfer(tokenId, amount, _b32(beneficiary))
         );
     }
 
-    function sendAtoB(uint256 actorSeed, uint256 amount) external {
-        address actor = _actor(actorSeed);
-        amount = bound(amount, 1, 2_000e18);
-        t.mint(actor, amount);
-        vm.prank(actor);
-        t.approve(address(a), amount);
-        uint64 nonce = a.outboundNonce();
-        vm.prank(actor);
-        try a.sendToken(2, tokenId, amount, bytes32(uint256(uint160(actor)))) returns (bytes32 id) {
-            bytes memory m = _message(a, b, nonce, actor, amount, actor);
-            assertEq(id, keccak256(m), "message id");
-            toB.push(m);
-            locked += amount;
-        } catch {}
-    }
-
-    function sendBtoA(uint256 actorSeed, uint256 amount) external {
-        address actor = _actor(actorSeed);
-        uint256 balance = w.balanceOf(actor);
-        if (balance == 0) return;
-        amount = bound(amount, 1, balance);
-        uint64 nonce = b.outboundNonce();
-        vm.prank(actor);
-        try b.sendToken(1, tokenId, amount, bytes32(uint256(uint160(actor)))) {
-            toA.push(_message(b, a, nonce, actor, amount, actor));
-            burned += amount;
-        } catch {}
-    }
-
-    function _deliver(Bridge from, Bridge to, bytes memory m) internal {
-        bool before = _wasDelivered(to, m);
-        try to.deliver(m, _sigs(from, m)) {
-            if (before) replayAccepted = true;
-            if (to.statusOf(m) == Bridge.Status.Executed) _executed(to, m);
-        } catch {}
-    }
-
-    function _wasDelivered(Bridge to, bytes memory m) internal view returns (bool) {
-        return to.statusOf(m) != Bridge.Status.None;
-    }
-
-    function _executed(Bridge to, bytes memory m) internal {
-        bytes32 id = keccak256(m);
-        if (++executions[id] > 1) doubleExecution = true;
-        (, bytes memory body) = this.decodeHeader(m);
-        uint256 amount;
+    /// @dev Origin index and amount of a transfer message.
+    function _parse(bytes memory m) internal pure returns (uint256 o, uint256 amount) {
+        uint32 originDomain;
         assembly ("memory-safe") {
-            amount := mload(add(body, 65))
+            originDomain := shr(224, mload(add(m, 41))) // bytes 9..13
+            amount := mload(add(m, 146)) // body bytes 33..65 = message bytes 114..146
         }
-        if (address(to) == address(b)) minted += amount;
-        else released += amount;
+        o = originDomain - 1;
     }
 
-    function deliverToB(uint256 i) external {
-        if (toB.length == 0) return;
-        _deliver(a, b, toB[i % toB.length]);
+    function _sigs(uint256 o, uint256 d, bytes memory m) internal view returns (bytes memory s) {
+        bytes32 dg = P.digest(uint32(o + 1), _b32(address(br[o])), uint32(d + 1), _b32(address(br[d])), 1, keccak256(m));
+        for (uint256 i; i < 2; ++i) {
+            (uint8 v, bytes32 r, bytes32 s_) = vm.sign(keys[i], dg);
+            s = bytes.concat(s, abi.encodePacked(r, s_, v));
+        }
     }
 
-    function deliverToA(uint256 i) external {
-        if (toA.length == 0) return;
-        _deliver(b, a, toA[i % toA.length]);
+    function _executed(bytes memory m) internal {
+        if (++executions[keccak256(m)] > 1) doubleExecution = true;
     }
 
-    function executeQueued(uint256 i, bool onB) external {
-        bytes[] storage list = onB ? toB : toA;
-        if (list.length == 0) return;
-        bytes memory m = list[i % list.length];
-        Bridge to = onB ? b : a;
-        try to.executeQueued(m) {
-            _executed(to, m);
+    // ---------------------------------------------------------------- actions
+    /// @dev A user sends from chain `fromSeed % 3` to one of the two others.
+    function send(uint256 fromSeed, uint256 toSeed, uint256 actorSeed, uint256 amount) external {
+        uint256 f = fromSeed % 3;
+        uint256 d = (f + 1 + toSeed % 2) % 3;
+        address actor = _actor(actorSeed);
+        if (f == 0) {
+            amount = bound(amount, 1, 2_000e18);
+            t.mint(actor, amount);
+            vm.prank(actor);
+            t.approve(address(br[0]), amount);
+        } else {
+            uint256 balance = w[f].balanceOf(actor);
+            if (balance == 0) return;
+            amount = bound(amount, 1, balance);
+        }
+        uint64 nonce = BridgeAdmin(address(br[f])).outboundNonce();
+        vm.prank(actor);
+        try br[f].sendToken(uint32(d + 1), tokenId, amount, _b32(actor)) returns (bytes32 id) {
+            bytes memory m = _message(f, d, nonce, _b32(actor), amount, actor);
+            assertEq(id, keccak256(m), "message id");
+            inbox[d].push(m);
+            if (f == 0 || d != 0) sent[f][d] += amount; // routes to the home domain keep no ledger
         } catch {}
+    }
+
+    /// @dev C's compromised set signs a transfer C never sent, to A or B.
+    function forgeFromC(uint256 toSeed, uint256 actorSeed, uint256 amount) external {
+        uint256 d = toSeed % 2;
+        amount = bound(amount, 1, 3_000e18);
+        bytes memory m = _message(2, d, forgedNonce++, _b32(address(0xBAD)), amount, _actor(actorSeed));
+        forged[keccak256(m)] = true;
+        inbox[d].push(m);
+    }
+
+    function deliver(uint256 dSeed, uint256 i) external {
+        uint256 d = dSeed % 3;
+        if (inbox[d].length == 0) return;
+        bytes memory m = inbox[d][i % inbox[d].length];
+        (uint256 o, uint256 amount) = _parse(m);
+        bool before = br[d].statusOf(m) != BridgeBase.Status.None;
+        try br[d].deliver(m, _sigs(o, d, m)) {
+            if (before) replayAccepted = true;
+            if (d == 0 || o != 0) taken[d][o] += amount; // the home route of B and C keeps no ledger
+            if (forged[keccak256(m)]) forgedTaken += amount;
+            BridgeBase.Status st = br[d].statusOf(m);
+            if (st == BridgeBase.Status.Executed) _executed(m);
+            else if (d == 0) queuedAtA += amount;
+        } catch {}
+    }
+
+    function executeQueued(uint256 dSeed, uint256 i) external {
+        uint256 d = dSeed % 3;
+        if (inbox[d].length == 0) return;
+        bytes memory m = inbox[d][i % inbox[d].length];
+        try br[d].executeQueued(m) {
+            _executed(m);
+            (, uint256 amount) = _parse(m);
+            if (d == 0) queuedAtA -= amount;
+        } catch {}
+    }
+
+    /// @dev The guardian cancels a queued transfer on chain `dSeed % 3` (any queued one, at any
+    /// time) and, for a genuine one, governance sends it back to its sender.
+    function cancelAndRefund(uint256 dSeed, uint256 i, bool refund) external {
+        uint256 d = dSeed % 3;
+        if (inbox[d].length == 0) return;
+        bytes memory m = inbox[d][i % inbox[d].length];
+        bytes32 id = keccak256(m);
+        if (br[d].statusOf(m) != BridgeBase.Status.Queued) return;
+        vm.prank(GUARDIAN);
+        BridgeAdmin(address(br[d])).cancelQueued(id);
+        (uint256 o, uint256 amount) = _parse(m);
+        if (d == 0 || o != 0) givenBack[d][o] += amount;
+        if (d == 0) queuedAtA -= amount;
+        if (!refund || forged[id]) return; // a forgery is never refunded
+        BridgeAdmin g = BridgeAdmin(address(br[d]));
+        bytes memory call = abi.encodeCall(BridgeAdmin.refundCancelled, (m));
+        vm.prank(admin);
+        g.propose(call, bytes32(++salt));
+        vm.warp(block.timestamp + 1);
+        uint64 nonce = g.outboundNonce();
+        g.execute(call, bytes32(salt));
+        bytes32 sender;
+        assembly ("memory-safe") {
+            sender := mload(add(m, 45)) // bytes 13..45
+        }
+        bytes memory back = _message(d, o, nonce, _b32(address(br[d])), amount, address(uint160(uint256(sender))));
+        assertEq(g.refunds(id), keccak256(back), "refund id");
+        inbox[o].push(back);
     }
 
     /// @dev T refuses transfers to an actor: 0 no, 1 returns false, 2 reverts.
@@ -161,41 +210,10 @@ contract Handler is TestBase {
         t.setBlocked(_actor(actorSeed), mode % 3);
     }
 
-    /// @dev An actor withdraws the T A owes it, to itself or to another address.
     function withdrawOwed(uint256 actorSeed, bool elsewhere) external {
         address actor = _actor(actorSeed);
         vm.prank(actor);
-        try a.withdraw(address(t), elsewhere ? address(0x2000) : actor) {} catch {}
-    }
-
-    /// @dev The guardian cancels a queued transfer (on B if `onB`, else on A) and governance
-    /// returns it to its sender: the refund is a new message back to the origin.
-    function cancelAndRefund(uint256 i, bool onB) external {
-        bytes[] storage list = onB ? toB : toA;
-        if (list.length == 0) return;
-        bytes memory m = list[i % list.length];
-        Bridge to = onB ? b : a;
-        Bridge back = onB ? a : b;
-        bytes32 id = keccak256(m);
-        (Bridge.Status st, uint64 readyAt) = to.records(id);
-        if (st != Bridge.Status.Queued || block.timestamp >= readyAt) return;
-        vm.prank(GUARDIAN);
-        to.cancelQueued(id);
-        (P.Header memory h, bytes memory body) = this.decodeHeader(m);
-        uint256 amount;
-        assembly ("memory-safe") {
-            amount := mload(add(body, 65))
-        }
-        bytes memory call = abi.encodeCall(Bridge.refundCancelled, (m));
-        vm.prank(admin);
-        to.propose(call, bytes32(++salt));
-        vm.warp(block.timestamp + 1);
-        uint64 nonce = to.outboundNonce();
-        to.execute(call, bytes32(salt));
-        bytes memory refund = _message(to, back, nonce, address(to), amount, address(uint160(uint256(h.sender))));
-        assertEq(to.refunds(id), keccak256(refund), "refund id");
-        (onB ? toA : toB).push(refund);
-        refunded += 1;
+        try br[0].withdraw(address(t), elsewhere ? address(0x2000) : actor) {} catch {}
     }
 
     function warp(uint256 secs) external {
@@ -203,22 +221,26 @@ contract Handler is TestBase {
     }
 }
 
-/// @notice Two configured bridges, a token each side, and the handler; the invariant checks.
-abstract contract TwoBridges is TestBase {
-    Bridge internal a;
-    Bridge internal b;
-    MockERC20 internal t;
-    BridgedToken internal w;
-    Handler internal handler;
+/// @notice Three configured bridges, the tokens and the handler; the invariant checks.
+abstract contract ThreeBridges is TestBase {
     address internal constant GUARDIAN = address(0x6A2D);
+    Bridge[3] internal br;
+    BridgedToken[3] internal w;
+    MockERC20 internal t;
+    bytes32 internal tokenId;
+    Handler internal handler;
 
     function setUp() public {
         vm.warp(1_700_000_000);
-        a = new Bridge(1, address(this), GUARDIAN, 1);
-        b = new Bridge(2, address(this), GUARDIAN, 1);
+        address impl = address(new Bridge());
+        for (uint256 d; d < 3; ++d) {
+            bytes memory init = abi.encodeCall(BridgeAdmin.initialize, (uint32(d + 1), address(this), GUARDIAN, 1));
+            br[d] = Bridge(payable(address(new ERC1967Proxy(impl, init))));
+        }
         t = new MockERC20();
-        w = new BridgedToken(address(b), "W", "W", 18);
-        bytes32 tokenId = P.tokenId(1, bytes32(uint256(uint160(address(t)))));
+        w[1] = new BridgedToken(address(br[1]), "WB", "WB", 18);
+        w[2] = new BridgedToken(address(br[2]), "WC", "WC", 18);
+        tokenId = P.tokenId(1, bytes32(uint256(uint160(address(t)))));
         uint256[] memory keys = new uint256[](3);
         for (uint256 i; i < 3; ++i) {
             keys[i] = uint256(keccak256(abi.encodePacked("trestle-invariant-validator", i))) % (2 ** 255);
@@ -232,32 +254,33 @@ abstract contract TwoBridges is TestBase {
         for (uint256 i; i < 3; ++i) {
             vals[i] = vm.addr(keys[i]);
         }
-        _configure(a, 2, address(b), vals, tokenId, address(t), true);
-        _configure(b, 1, address(a), vals, tokenId, address(w), false);
-        handler = new Handler(a, b, t, w, tokenId, keys);
+        for (uint256 d; d < 3; ++d) {
+            _configure(d, vals, d == 0 ? address(t) : address(w[d]));
+        }
+        handler = new Handler(br, w, t, tokenId, keys);
     }
 
-    function _configure(
-        Bridge br,
-        uint32 remoteDomain,
-        address remoteBridge,
-        address[] memory vals,
-        bytes32 tokenId,
-        address local,
-        bool home
-    ) internal {
-        bytes[] memory calls = new bytes[](5);
-        calls[0] = abi.encodeCall(BridgeConfig.setRemote, (remoteDomain, bytes32(uint256(uint160(remoteBridge)))));
-        calls[1] = abi.encodeCall(BridgeConfig.setValidatorSet, (remoteDomain, 1, vals, 2));
-        calls[2] = abi.encodeCall(BridgeConfig.setToken, (tokenId, local, home, 0, 1_500e18, 1 days));
-        calls[3] = abi.encodeCall(BridgeConfig.setLimits, (tokenId, 4_000e18, 1e17, 6_000e18, 1e17));
-        calls[4] = abi.encodeCall(BridgeConfig.setRoute, (tokenId, remoteDomain, 0, type(uint128).max));
+    function _configure(uint256 d, address[] memory vals, address local) internal {
+        bytes[] memory calls = new bytes[](9);
+        calls[0] = abi.encodeCall(
+            BridgeAdmin.setToken, (1, bytes32(uint256(uint160(address(t)))), local, 0, 1_500e18, 1 days)
+        );
+        uint256 k = 1;
+        for (uint256 o; o < 3; ++o) {
+            if (o == d) continue;
+            uint32 od = uint32(o + 1);
+            calls[k++] = abi.encodeCall(BridgeAdmin.setRemote, (od, bytes32(uint256(uint160(address(br[o])))), 0));
+            calls[k++] = abi.encodeCall(BridgeAdmin.setValidatorSet, (od, 1, vals, 2));
+            calls[k++] = abi.encodeCall(BridgeAdmin.setRoute, (tokenId, od, 0, type(uint128).max));
+            calls[k++] = abi.encodeCall(BridgeAdmin.setLimits, (tokenId, od, 4_000e18, 1e17, 6_000e18, 1e17));
+        }
+        BridgeAdmin g = BridgeAdmin(address(br[d]));
         for (uint256 i; i < calls.length; ++i) {
-            br.propose(calls[i], bytes32(i));
+            g.propose(calls[i], bytes32(i));
         }
         vm.warp(block.timestamp + 1);
         for (uint256 i; i < calls.length; ++i) {
-            br.execute(calls[i], bytes32(i));
+            g.execute(calls[i], bytes32(i));
         }
     }
 
@@ -267,14 +290,32 @@ abstract contract TwoBridges is TestBase {
         out[0] = address(handler);
     }
 
-    /// W in circulation is backed by T held by A and owed to no one.
-    function checkMintedNeverExceedsLocked() internal view {
-        assertLe(w.totalSupply() + handler.owedTotal(), t.balanceOf(address(a)), "W supply > T locked");
+    /// Per origin: what a chain took for deliveries from a remote, less what cancels gave back,
+    /// never exceeds what it sent there, and its ledger is exactly the difference. This holds
+    /// for C's forgeries too: a compromised origin releases at most its own route's ledger.
+    function checkLedgers() internal view {
+        uint256[2][4] memory bounded = [[uint256(0), 1], [uint256(0), 2], [uint256(1), 2], [uint256(2), 1]];
+        for (uint256 i; i < 4; ++i) {
+            (uint256 c, uint256 r) = (bounded[i][0], bounded[i][1]);
+            (uint256 s, uint256 tk, uint256 g) = handler.ghost(c, r);
+            assertLe(tk - g, s, "an origin released more than was sent to it");
+            assertEq(handler.ledgerOf(c, r), s + g - tk, "ledger");
+        }
     }
 
-    function checkLedger() internal view {
-        assertEq(t.balanceOf(address(a)) - handler.owedTotal(), handler.locked() - handler.released(), "T locked");
-        assertEq(w.totalSupply(), handler.minted() - handler.burned(), "W supply");
+    /// A's T is exactly its ledgers plus what it owes and what waits in its queue.
+    function checkCollateral() internal view {
+        assertEq(
+            t.balanceOf(address(br[0])),
+            handler.ledgerOf(0, 1) + handler.ledgerOf(0, 2) + handler.owedTotal() + handler.queuedAtA(),
+            "T held by A"
+        );
+    }
+
+    /// B's validators are honest: every WB in circulation is backed by T A holds for B, whatever
+    /// C's compromised set signs (to A or to B).
+    function checkHonestOriginSolvent() internal view {
+        assertLe(w[1].totalSupply(), handler.ledgerOf(0, 1), "WB supply > T locked for B");
     }
 
     function checkAtMostOnce() internal view {
@@ -283,77 +324,94 @@ abstract contract TwoBridges is TestBase {
     }
 }
 
-/// @notice Invariants over the handler's random sequences (ghost ledger).
-contract InvariantTest is TwoBridges {
-    /// Minted on the destination never exceeds what is locked on the origin.
-    function invariant_minted_never_exceeds_locked() public view {
-        checkMintedNeverExceedsLocked();
+/// @notice Invariants over the handler's random sequences.
+contract InvariantTest is ThreeBridges {
+    function invariant_per_origin_ledgers() public view {
+        checkLedgers();
     }
 
-    /// The ghost ledger matches the chains.
-    function invariant_ledger_matches_balances() public view {
-        checkLedger();
+    function invariant_home_collateral_matches_ledgers() public view {
+        checkCollateral();
     }
 
-    /// A message executes at most once, and a delivered message is never accepted again.
+    function invariant_honest_origin_stays_solvent() public view {
+        checkHonestOriginSolvent();
+    }
+
     function invariant_each_message_executes_at_most_once() public view {
         checkAtMostOnce();
     }
 }
 
-/// @notice The handler's actions really move tokens (so the invariants are not vacuous).
-contract HandlerSanityTest is TwoBridges {
-    function test_handler_moves_tokens_both_ways() public {
-        uint256 sent = bound(10e18, 1, 2_000e18); // what the handler makes of the input
-        handler.sendAtoB(0, 10e18);
-        handler.deliverToB(0);
-        assertEq(handler.minted(), sent, "minted");
-        assertEq(w.balanceOf(address(0x1000)), sent, "W balance");
-        handler.deliverToB(0); // replay attempt: refused, not counted
-        assertEq(handler.minted(), sent, "replay refused");
-        uint256 back = bound(4e18, 1, sent);
-        handler.sendBtoA(0, 4e18);
-        handler.deliverToA(0);
-        assertEq(handler.released(), back, "released");
-        uint256 large = bound(1_600e18, 1, 2_000e18); // over the 1500e18 timelock threshold
-        handler.sendAtoB(1, 1_600e18);
-        handler.deliverToB(1);
-        assertEq(handler.minted(), sent, "queued, not minted");
-        handler.executeQueued(1, true);
-        assertEq(handler.minted(), sent, "still waiting");
-        handler.warp(2 days);
-        handler.executeQueued(1, true);
-        assertEq(handler.minted(), sent + large, "executed after the delay");
-        checkMintedNeverExceedsLocked();
-        checkLedger();
+/// @notice The handler's actions really move tokens and forgeries really hit the ledger (so
+/// the invariants are not vacuous).
+contract HandlerSanityTest is ThreeBridges {
+    function _all() internal view {
+        checkLedgers();
+        checkCollateral();
+        checkHonestOriginSolvent();
         checkAtMostOnce();
     }
 
-    function test_handler_owes_withdraws_and_refunds() public {
-        handler.sendAtoB(0, 10e18);
-        handler.deliverToB(0);
-        handler.sendBtoA(0, 4e18);
-        handler.blockActor(0, 1); // T returns false for 0x1000
-        handler.deliverToA(0);
-        assertEq(handler.released(), 4e18, "executed");
+    function test_handler_moves_tokens_on_every_route() public {
+        handler.send(0, 0, 0, 10e18); // A -> B
+        handler.deliver(1, 0);
+        assertEq(w[1].balanceOf(address(0x1000)), 10e18, "minted on B");
+        handler.deliver(1, 0); // replay: refused
+        assertEq(w[1].totalSupply(), 10e18, "replay refused");
+        handler.send(0, 1, 1, 20e18); // A -> C
+        handler.deliver(2, 0);
+        assertEq(w[2].balanceOf(address(0x1001)), 20e18, "minted on C");
+        handler.send(2, 1, 1, 5e18); // C -> B: B has sent nothing to C, so its ledger refuses
+        handler.deliver(1, 1);
+        assertEq(w[1].totalSupply(), 10e18, "C -> B beyond B's ledger for C");
+        handler.send(1, 0, 0, 4e18); // B -> C
+        handler.deliver(2, 1); // C's ledger for B is 5e18
+        assertEq(w[2].balanceOf(address(0x1000)), 4e18, "B -> C within C's ledger");
+        handler.deliver(1, 1); // B's ledger for C is now 4e18: still short of 5e18
+        handler.send(1, 1, 0, 6e18); // B -> A
+        handler.deliver(0, 0);
+        assertEq(t.balanceOf(address(0x1000)), 6e18, "released on A");
+        _all();
+    }
+
+    function test_forgeries_from_c_are_bounded_by_what_was_sent_to_c() public {
+        handler.send(0, 0, 0, 100e18); // A -> B
+        handler.deliver(1, 0);
+        handler.send(0, 1, 1, 30e18); // A -> C: A holds 30e18 for C
+        handler.deliver(2, 0);
+        handler.forgeFromC(0, 2, 25e18);
+        handler.deliver(0, 0);
+        assertEq(t.balanceOf(address(0x1002)), 25e18, "within C's ledger");
+        handler.forgeFromC(0, 3, 25e18);
+        handler.deliver(0, 1);
+        assertEq(t.balanceOf(address(0x1003)), 0, "beyond C's ledger: refused");
+        assertEq(handler.ledgerOf(0, 1), 100e18, "B's collateral untouched");
+        handler.forgeFromC(1, 3, 1e18); // to B: B never sent to C
+        handler.deliver(1, 1);
+        assertEq(w[1].balanceOf(address(0x1003)), 0, "B refuses C's forgery");
+        assertEq(handler.forgedTaken(), 25e18, "forged total");
+        _all();
+    }
+
+    function test_handler_owes_withdraws_cancels_and_refunds() public {
+        handler.send(0, 0, 0, 10e18); // A -> B
+        handler.deliver(1, 0);
+        handler.send(1, 1, 0, 4e18); // B -> A
+        handler.blockActor(0, 1);
+        handler.deliver(0, 0);
         assertEq(handler.owedTotal(), 4e18, "owed, not paid");
-        handler.withdrawOwed(0, false); // still blocked: fails, stays owed
-        assertEq(handler.owedTotal(), 4e18, "still owed");
         handler.withdrawOwed(0, true);
-        assertEq(handler.owedTotal(), 0, "withdrawn");
-        assertEq(t.balanceOf(address(0x2000)), 4e18, "to the named address");
-        // a large transfer to B is cancelled there and refunded: it comes back to its sender
-        handler.sendAtoB(1, 1_600e18);
-        handler.deliverToB(1);
-        handler.cancelAndRefund(1, true);
-        assertEq(handler.refunded(), 1, "refunded");
-        handler.deliverToA(1); // the refund, over A's timelock threshold: queued there
+        assertEq(t.balanceOf(address(0x2000)), 4e18, "withdrawn");
+        handler.send(0, 0, 1, 1_600e18); // over B's timelock threshold: queued there
+        handler.deliver(1, 1);
+        handler.cancelAndRefund(1, 1, true);
+        handler.deliver(0, 1); // the refund, over A's threshold: queued on A
         handler.warp(2 days);
-        handler.executeQueued(1, false);
+        handler.executeQueued(0, 1);
         assertEq(t.balanceOf(address(0x1001)), 1_600e18, "back to the sender");
-        assertEq(w.totalSupply(), 6e18, "never minted on B");
-        checkMintedNeverExceedsLocked();
-        checkLedger();
-        checkAtMostOnce();
+        handler.forgeFromC(0, 0, 1e18); // queued? no: A holds nothing for C, refused
+        handler.deliver(0, 2);
+        _all();
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures `deliver` of a token transfer (mint of a bridged token) as real transactions on a
-# local anvil: deploys the committed artifacts (abi/*.json), configures a 4-of-5 validator set
-# through the admin timelock, signs attestations with `cast wallet sign` (EIP-191 of the inner
+# local anvil: deploys the committed artifacts (abi/*.json: the Bridge implementation behind an
+# ERC1967Proxy, as in production), configures a 4-of-5 validator set through the admin timelock, signs attestations with `cast wallet sign` (EIP-191 of the inner
 # hash, independent of the Solidity and Rust code) and prints each receipt's gasUsed. A
 # cross-check of the numbers test/Gas.t.sol computes (21000 + calldata + execution).
 set -euo pipefail
@@ -39,7 +39,9 @@ deploy() { # artifact constructor-signature args...
 }
 pad32() { printf '%064s' "${1#0x}" | tr ' ' 0; }
 
-bridge="$(deploy Bridge "constructor(uint32,address,address,uint64)" 2 "$admin" "$guardian" 1)"
+impl="$(send --create "$(jq -r .bytecode "$here/abi/Bridge.json")" | jq -r .contractAddress)"
+init="$("$cast" calldata "initialize(uint32,address,address,uint64)" 2 "$admin" "$guardian" 1)"
+bridge="$(deploy ERC1967Proxy "constructor(address,bytes)" "$impl" "$init")"
 token="$(deploy BridgedToken "constructor(address,string,string,uint8)" "$bridge" Wrapped tW 18)"
 token_id="$("$cast" keccak "0x00000001$(pad32 0x70)")"
 
@@ -52,10 +54,11 @@ done | sort)
 addrs="[$(for v in "${validators[@]}"; do echo -n "${v%% *},"; done | sed 's/,$//')]"
 
 calls=(
-  "$("$cast" calldata "setRemote(uint32,bytes32)" 1 "$origin_bridge")"
+  "$("$cast" calldata "setRemote(uint32,bytes32,uint8)" 1 "$origin_bridge" 0)"
   "$("$cast" calldata "setValidatorSet(uint32,uint64,address[],uint8)" 1 1 "$addrs" 4)"
-  "$("$cast" calldata "setToken(bytes32,address,bool,uint8,uint128,uint64)" "$token_id" "$token" false 0 1000000000000000000000 86400)"
-  "$("$cast" calldata "setLimits(bytes32,uint128,uint128,uint128,uint128)" "$token_id" 5000000000000000000000 1000000000000000000 5000000000000000000000 1000000000000000000)"
+  "$("$cast" calldata "setToken(uint32,bytes32,address,uint8,uint128,uint64)" 1 "$(pad32 0x70)" "$token" 0 1000000000000000000000 86400)"
+  "$("$cast" calldata "setRoute(bytes32,uint32,uint8,uint128)" "$token_id" 1 0 340282366920938463463374607431768211455)"
+  "$("$cast" calldata "setLimits(bytes32,uint32,uint128,uint128,uint128,uint128)" "$token_id" 1 5000000000000000000000 1000000000000000000 5000000000000000000000 1000000000000000000)"
 )
 for i in "${!calls[@]}"; do
   send "$bridge" "propose(bytes,bytes32)" "${calls[$i]}" "$(printf '0x%064x' "$i")" >/dev/null
@@ -68,10 +71,11 @@ done
 
 deliver() { # nonce beneficiary label
   local msg id inner sigs gas
-  msg="0x01$(printf '%016x' "$1")00000001$(pad32 0x5e5e)00000002$(pad32 "$bridge")01${token_id#0x}$(printf '%064x' 1000000000000000000)$(pad32 "$2")"
+  msg="0x02$(printf '%016x' "$1")00000001$(pad32 0x5e5e)00000002$(pad32 "$bridge")01${token_id#0x}$(printf '%064x' 1000000000000000000)$(pad32 "$2")"
   id="$("$cast" keccak "$msg")"
-  # "TRESTLE" || version 1 || origin 1 || origin bridge || epoch 1 || message id
-  inner="$("$cast" keccak "0x54524553544c4501""00000001""${origin_bridge#0x}""0000000000000001""${id#0x}")"
+  # "TRESTLE" || version 2 || origin 1 || origin bridge || destination 2 || destination bridge
+  # (the proxy) || epoch 1 || message id
+  inner="$("$cast" keccak "0x54524553544c4502""00000001""${origin_bridge#0x}""00000002""$(pad32 "$bridge")""0000000000000001""${id#0x}")"
   sigs=0x
   for v in "${validators[@]:0:4}"; do
     s="$("$cast" wallet sign --private-key "${v##* }" "$inner")"

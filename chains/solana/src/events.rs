@@ -55,8 +55,36 @@ pub struct ProgramTransaction {
     pub instructions: Vec<ProgramInstruction>,
     /// The full log messages.
     pub logs: Vec<String>,
-    /// The `Program data:` records the program emitted (not those of other programs).
+    /// The `Program data:` records the program emitted (not those of other programs), as far
+    /// as the logs can be read: logs are a best-effort record (the runtime truncates them past
+    /// its budget), so what a bridge must not miss is read from [`Self::instructions`].
     pub events: Vec<ProgramData>,
+    /// Why [`Self::events`] may be incomplete: the node truncated the logs, or they do not
+    /// parse (then `events` is empty). `None` when the logs were read whole.
+    pub log_problem: Option<String>,
+}
+
+/// A transaction listed for a program that could not be decoded (the node's answer is
+/// malformed): skipped by [`SolanaClient::program_transactions`] instead of failing the range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnparseableTransaction {
+    /// Its signature, as listed.
+    pub id: TxId,
+    /// The slot it is listed in.
+    pub slot: u64,
+    /// What was wrong with it.
+    pub reason: String,
+}
+
+/// What [`SolanaClient::program_transactions`] read from a slot range.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProgramTransactions {
+    /// The transactions decoded, oldest first (failed ones included, with
+    /// [`ProgramTransaction::error`] set).
+    pub transactions: Vec<ProgramTransaction>,
+    /// The transactions that could not be decoded, oldest first. A reader of a bridge counts
+    /// and reports them; one malformed transaction never stops it.
+    pub unparseable: Vec<UnparseableTransaction>,
 }
 
 impl SolanaClient {
@@ -124,18 +152,26 @@ impl SolanaClient {
         id: &TxId,
         program: &SolanaAddress,
     ) -> Result<Option<ProgramTransaction>> {
-        let tx: Option<EncodedConfirmedTransactionWithStatusMeta> = self
-            .call(
-                RpcRequest::GetTransaction,
-                json!([id.to_string(), {
-                    "encoding": "base64",
-                    "commitment": self.events_commitment().as_str(),
-                    "maxSupportedTransactionVersion": 0,
-                }]),
-            )
-            .await?;
-        tx.map(|tx| self.decode_program_transaction(tx, program))
+        self.fetch_transaction(id)
+            .await?
+            .map(|tx| self.decode_program_transaction(tx, program))
             .transpose()
+    }
+
+    /// `getTransaction` of `id` (base64, at the events commitment, v0 allowed), undecoded.
+    async fn fetch_transaction(
+        &self,
+        id: &TxId,
+    ) -> Result<Option<EncodedConfirmedTransactionWithStatusMeta>> {
+        self.call(
+            RpcRequest::GetTransaction,
+            json!([id.to_string(), {
+                "encoding": "base64",
+                "commitment": self.events_commitment().as_str(),
+                "maxSupportedTransactionVersion": 0,
+            }]),
+        )
+        .await
     }
 
     /// The transaction `id` as signed (decoded by `trestle-core`), at the events commitment;
@@ -173,31 +209,56 @@ impl SolanaClient {
     }
 
     /// The transactions involving `program` in slots `from..=to`, decoded, oldest first
-    /// (failed ones included, with [`ProgramTransaction::error`] set).
+    /// (failed ones included, with [`ProgramTransaction::error`] set). A listed transaction
+    /// whose answer does not decode (a malformed answer, not a transport failure) is put in
+    /// [`ProgramTransactions::unparseable`] and the others are still read; transport and
+    /// retryable failures fail the whole range, to be read again.
     pub async fn program_transactions(
         &self,
         program: &SolanaAddress,
         from: u64,
         to: u64,
-    ) -> Result<Vec<ProgramTransaction>> {
+    ) -> Result<ProgramTransactions> {
         let signatures = self.program_signatures(program, from, to, None).await?;
-        let mut out = Vec::with_capacity(signatures.len());
+        let mut out = ProgramTransactions::default();
         for entry in signatures {
-            let id = TxId::Solana(self.decode_signature(&entry.signature)?);
-            let mut tx = self
-                .program_transaction(&id, program)
-                .await?
-                .ok_or_else(|| Error::Rpc {
+            let id = match self.decode_signature(&entry.signature) {
+                Ok(signature) => TxId::Solana(signature),
+                Err(e) => {
+                    out.unparseable.push(UnparseableTransaction {
+                        id: TxId::Solana([0; 64]),
+                        slot: entry.slot,
+                        reason: format!("listed signature {:?}: {e}", entry.signature),
+                    });
+                    continue;
+                }
+            };
+            // A failure to fetch fails the range (read again later); a transaction fetched
+            // that does not decode is skipped.
+            let Some(raw) = self.fetch_transaction(&id).await? else {
+                return Err(Error::Rpc {
                     endpoint: self.endpoint().to_owned(),
                     reason: format!(
                         "transaction {id} is listed for {program} but the node does not return it"
                     ),
                     retryable: true,
-                })?;
+                });
+            };
+            let mut tx = match self.decode_program_transaction(raw, program) {
+                Ok(tx) => tx,
+                Err(e) => {
+                    out.unparseable.push(UnparseableTransaction {
+                        id,
+                        slot: entry.slot,
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
             if tx.transaction_index.is_none() {
                 tx.transaction_index = entry.transaction_index;
             }
-            out.push(tx);
+            out.transactions.push(tx);
         }
         Ok(out)
     }
@@ -297,17 +358,21 @@ impl SolanaClient {
         }
 
         let logs = Option::<Vec<String>>::from(meta.log_messages).unwrap_or_default();
-        let parsed = parse_logs(&logs).map_err(|reason| {
-            error::malformed(self.endpoint(), format!("transaction {id} logs: {reason}"))
-        })?;
-        if parsed.truncated {
-            tracing::warn!(%id, "program logs truncated by the node; events may be missing");
-        }
-        let events = parsed
-            .data
-            .into_iter()
-            .filter(|d| d.program == *program)
-            .collect();
+        // Logs are best effort: an unbalanced or truncated log (which any transaction can
+        // provoke) costs its events, never the transaction.
+        let (events, log_problem) = match parse_logs(&logs) {
+            Ok(parsed) => (
+                parsed
+                    .data
+                    .into_iter()
+                    .filter(|d| d.program == *program)
+                    .collect(),
+                parsed
+                    .truncated
+                    .then(|| "the node truncated the logs".to_owned()),
+            ),
+            Err(reason) => (Vec::new(), Some(format!("logs do not parse: {reason}"))),
+        };
         Ok(ProgramTransaction {
             id,
             slot: tx.slot,
@@ -317,6 +382,7 @@ impl SolanaClient {
             instructions,
             logs,
             events,
+            log_problem,
         })
     }
 
@@ -343,8 +409,11 @@ impl SolanaClient {
 impl EventSource for SolanaClient {
     /// The `Program data:` events `emitter` (a program) logged in successful transactions
     /// of slots `from..=to`, at the events commitment, in chain order; `index` is the
-    /// event's position among the program's events in its transaction. Refuses truncated
-    /// logs (events could be missing).
+    /// event's position among the program's events in its transaction. Logs are best effort:
+    /// a transaction whose logs are truncated or do not parse, or that does not decode, is
+    /// skipped with a warning (its logged events cannot be read completely), never a reason
+    /// to fail the range. Readers that must not miss an event read the program's
+    /// instructions ([`SolanaClient::program_transactions`]).
     async fn events(
         &self,
         emitter: &UniversalAddress,
@@ -354,19 +423,20 @@ impl EventSource for SolanaClient {
         let program = SolanaAddress(emitter.0);
         let mut hashes: HashMap<u64, [u8; 32]> = HashMap::new();
         let mut out = Vec::new();
-        for tx in self.program_transactions(&program, from, to).await? {
-            if tx.error.is_some() || tx.events.is_empty() {
+        let read = self.program_transactions(&program, from, to).await?;
+        for skipped in &read.unparseable {
+            tracing::warn!(tx = %skipped.id, slot = skipped.slot, reason = %skipped.reason, "skipping a transaction that does not decode");
+        }
+        for tx in read.transactions {
+            if tx.error.is_some() {
                 continue;
             }
-            if tx.logs.iter().any(|l| l == "Log truncated") {
-                return Err(Error::Rpc {
-                    endpoint: self.endpoint().to_owned(),
-                    reason: format!(
-                        "the logs of {} are truncated; its events cannot be read completely",
-                        tx.id
-                    ),
-                    retryable: false,
-                });
+            if let Some(problem) = &tx.log_problem {
+                tracing::warn!(tx = %tx.id, slot = tx.slot, %problem, "skipping the logged events of a transaction");
+                continue;
+            }
+            if tx.events.is_empty() {
+                continue;
             }
             let block_hash = match hashes.get(&tx.slot) {
                 Some(hash) => *hash,

@@ -15,7 +15,9 @@ mod token;
 pub use client::{AccountInfo, Blockhash, SOL_DECIMALS, SolanaClient};
 pub use config::{Commitment, Commitments, LandingConfig, MAX_SIGNATURE_PAGE, SolanaConfig};
 pub use error::{Error, Result};
-pub use events::{ProgramInstruction, ProgramTransaction};
+pub use events::{
+    ProgramInstruction, ProgramTransaction, ProgramTransactions, UnparseableTransaction,
+};
 pub use fees::{MAX_COMPUTE_UNIT_LIMIT, compute_unit_limit, percentile_fee};
 pub use landing::{Landed, Simulation, TransactionRequest};
 pub use logs::{ParsedLogs, ProgramData, parse_logs};

@@ -100,6 +100,7 @@ async fn solana_events_from_program_data_logs() {
     };
     let (ok_id, ok_tx) = signed(1);
     let (failed_id, failed_tx) = signed(2);
+    let (truncated_id, truncated_tx) = signed(3);
     let ok_logs: Vec<String> = vec![
         format!("Program {bridge} invoke [1]"),
         "Program log: Instruction: Send".into(),
@@ -116,6 +117,15 @@ async fn solana_events_from_program_data_logs() {
         "Program data: qg==".into(),
         format!("Program {bridge} failed: custom program error: 0x1"),
     ];
+    // Logs past the runtime's budget: the program's `invoke` has no end and a data line is
+    // cut. Anyone can send such a transaction naming the bridge.
+    let truncated_logs: Vec<String> = vec![
+        format!("Program {bridge} invoke [1]"),
+        "Program data: AQID".into(),
+        "Log truncated".into(),
+        format!("Program {other} success"),
+    ];
+    let garbage_id = bs58::encode([9u8; 64]).into_string();
     let blockhash = bs58::encode([0x42u8; 32]).into_string();
     let mut transactions = HashMap::new();
     transactions.insert(
@@ -123,10 +133,21 @@ async fn solana_events_from_program_data_logs() {
         json!({"slot": 41, "transaction": [ok_tx, "base64"], "meta": meta(Value::Null, &ok_logs), "blockTime": 1_700_000_000}),
     );
     transactions.insert(
+        truncated_id.clone(),
+        json!({"slot": 42, "transaction": [truncated_tx, "base64"], "meta": meta(Value::Null, &truncated_logs), "blockTime": 1_700_000_000}),
+    );
+    // An answer that is not a transaction at all (a broken or lying node).
+    transactions.insert(
+        garbage_id.clone(),
+        json!({"slot": 43, "transaction": [BASE64.encode([1, 2, 3]), "base64"], "meta": meta(Value::Null, &[]), "blockTime": 1_700_000_000}),
+    );
+    transactions.insert(
         failed_id.clone(),
         json!({"slot": 40, "transaction": [failed_tx, "base64"], "meta": meta(json!({"InstructionError": [0, {"Custom": 1}]}), &failed_logs), "blockTime": 1_700_000_000}),
     );
     let signatures = json!([
+        {"signature": garbage_id, "slot": 43, "err": null, "memo": null, "blockTime": 1_700_000_000, "confirmationStatus": "finalized"},
+        {"signature": truncated_id, "slot": 42, "err": null, "memo": null, "blockTime": 1_700_000_000, "confirmationStatus": "finalized"},
         {"signature": ok_id, "slot": 41, "err": null, "memo": null, "blockTime": 1_700_000_000, "confirmationStatus": "finalized"},
         {"signature": failed_id, "slot": 40, "err": {"InstructionError": [0, {"Custom": 1}]}, "memo": null, "blockTime": 1_700_000_000, "confirmationStatus": "finalized"},
         {"signature": bs58::encode([3u8; 64]).into_string(), "slot": 12, "err": null, "memo": null, "blockTime": 1_700_000_000, "confirmationStatus": "finalized"},
@@ -149,7 +170,8 @@ async fn solana_events_from_program_data_logs() {
     let emitter = UniversalAddress(bridge.0);
     let events = client.events(&emitter, 20, 50).await.unwrap();
     // The failed transaction's event did not happen; the other program's event is not the
-    // bridge's; the slot-12 transaction is outside the range (and never fetched).
+    // bridge's; the slot-12 transaction is outside the range (and never fetched); the
+    // truncated and the undecodable transactions are skipped, not a reason to fail the range.
     assert_eq!(events.len(), 2, "{events:?}");
     let ok = TxId::Solana(bs58::decode(&ok_id).into_vec().unwrap().try_into().unwrap());
     for (index, (event, data)) in events
@@ -166,9 +188,27 @@ async fn solana_events_from_program_data_logs() {
         assert_eq!(event.data, data);
     }
 
-    // The decoded transactions, failed one included, oldest first.
-    let txs = client.program_transactions(&bridge, 20, 50).await.unwrap();
-    assert_eq!(txs.len(), 2);
+    // The decoded transactions, failed one included, oldest first; the undecodable one is
+    // reported, not fatal; the truncated one keeps its instructions (what indexers read).
+    let read = client.program_transactions(&bridge, 20, 50).await.unwrap();
+    assert_eq!(read.unparseable.len(), 1, "{:?}", read.unparseable);
+    assert_eq!(read.unparseable[0].slot, 43);
+    assert_eq!(read.unparseable[0].id.to_string(), garbage_id);
+    let txs = read.transactions;
+    assert_eq!(txs.len(), 3);
+    assert_eq!(txs[2].slot, 42);
+    assert_eq!(txs[2].instructions[0].data, [3]);
+    assert!(txs[2].events.is_empty());
+    assert!(
+        txs[2]
+            .log_problem
+            .as_deref()
+            .unwrap()
+            .contains("do not parse"),
+        "{:?}",
+        txs[2].log_problem
+    );
+    assert_eq!(txs[1].log_problem, None);
     assert_eq!(txs[0].slot, 40);
     assert!(
         txs[0]

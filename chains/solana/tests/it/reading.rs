@@ -28,10 +28,12 @@ async fn solana_reads_memo_transactions_in_a_slot_range() {
     }
     let to = client.slot(Commitment::Confirmed).await.unwrap();
 
-    let txs = client
+    let read = client
         .program_transactions(&MEMO_PROGRAM_ID, from, to)
         .await
         .unwrap();
+    assert!(read.unparseable.is_empty());
+    let txs = read.transactions;
     assert_eq!(txs.len(), 3);
     for (n, (tx, landed)) in txs.iter().zip(&landed).enumerate() {
         let text = format!("trestle-{}", n + 1);
@@ -59,13 +61,14 @@ async fn solana_reads_memo_transactions_in_a_slot_range() {
         .program_transactions(&MEMO_PROGRAM_ID, from, to)
         .await
         .unwrap();
-    assert_eq!(paged, txs);
+    assert_eq!(paged.transactions, txs);
 
     // A range holding only the second transaction's slot.
     let middle = client
         .program_transactions(&MEMO_PROGRAM_ID, landed[1].slot, landed[1].slot)
         .await
-        .unwrap();
+        .unwrap()
+        .transactions;
     assert_eq!(middle.len(), 1);
     assert_eq!(middle[0].id, landed[1].id);
     // A range before any of them.
@@ -74,6 +77,7 @@ async fn solana_reads_memo_transactions_in_a_slot_range() {
             .program_transactions(&MEMO_PROGRAM_ID, 0, from.saturating_sub(1))
             .await
             .unwrap()
+            .transactions
             .is_empty()
     );
 
@@ -106,7 +110,8 @@ async fn solana_reads_inner_token_instructions() {
     let txs = client
         .program_transactions(&TOKEN_PROGRAM_ID, from, to)
         .await
-        .unwrap();
+        .unwrap()
+        .transactions;
     let ids: Vec<_> = txs.iter().map(|tx| tx.id.clone()).collect();
     assert_eq!(ids, [created.id.clone(), minted.id.clone()]);
 

@@ -19,7 +19,10 @@ const norm = (t) => t.replace(/\)\d+_/g, ')_');
 function layout(file, name) {
   const artifact = JSON.parse(fs.readFileSync(path.join(root, 'out', file, `${name}.json`), 'utf8'));
   const l = artifact.storageLayout;
-  if (!l) throw new Error(`no storageLayout in out/${file}/${name}.json (foundry.toml extra_output)`);
+  if (!l) {
+    // forge may keep an artifact compiled before extra_output asked for the layout
+    throw new Error(`no storageLayout in out/${file}/${name}.json: run forge build --force once`);
+  }
   const entry = (e) => ({ label: e.label, slot: e.slot, offset: e.offset, type: norm(e.type) });
   const types = {};
   for (const [id, t] of Object.entries(l.types || {})) {

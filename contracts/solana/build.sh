@@ -7,8 +7,9 @@
 # sbpf-linker in $TRESTLE_CACHE/bin).
 #
 # Output: $TRESTLE_CACHE/sbf/trestle_bridge.so (printed on the last line), and next to it
-# trestle_example_recipient.so (a minimal message recipient for the tests). The cargo target
-# directory is $TRESTLE_CACHE/sbf/target, outside the repository.
+# trestle_example_recipient.so (a minimal message recipient) and trestle_test_recipient.so (a
+# hostile recipient, for the tests only). The cargo target directory is $TRESTLE_CACHE/sbf/target,
+# outside the repository.
 set -Eeuo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,7 +37,7 @@ log "$(/usr/bin/rustc --version), $(sbpf-linker --version 2>/dev/null || echo sb
 log "cargo build -Z build-std=core,alloc --release --target bpfel-unknown-none (in $HERE)"
 started=$(date +%s.%N)
 (cd "$HERE" && /usr/bin/cargo build --locked -Z build-std=core,alloc --release \
-  --target bpfel-unknown-none -p trestle-solana-program -p trestle-example-recipient) \
+  --target bpfel-unknown-none -p trestle-solana-program -p trestle-example-recipient -p trestle-test-recipient) \
   || die "cargo build for bpfel-unknown-none failed"
 
 built=""
@@ -46,11 +47,13 @@ for cand in "$CARGO_TARGET_DIR/bpfel-unknown-none/release/trestle_solana_program
 done
 [[ -n "$built" ]] || die "no .so under $CARGO_TARGET_DIR/bpfel-unknown-none/release"
 cp -f "$built" "$OUT.tmp" && mv -f "$OUT.tmp" "$OUT"
-# The example message recipient the tests call through execute_message.
-recipient="$CARGO_TARGET_DIR/bpfel-unknown-none/release/trestle_example_recipient.so"
-[[ -f "$recipient" ]] || recipient="$CARGO_TARGET_DIR/bpfel-unknown-none/release/libtrestle_example_recipient.so"
-[[ -f "$recipient" ]] || die "the example recipient was not built"
-cp -f "$recipient" "$OUT_DIR/trestle_example_recipient.so"
+# The message recipients the tests call through execute_message.
+for name in trestle_example_recipient trestle_test_recipient; do
+  recipient="$CARGO_TARGET_DIR/bpfel-unknown-none/release/$name.so"
+  [[ -f "$recipient" ]] || recipient="$CARGO_TARGET_DIR/bpfel-unknown-none/release/lib$name.so"
+  [[ -f "$recipient" ]] || die "$name was not built"
+  cp -f "$recipient" "$OUT_DIR/$name.so.tmp" && mv -f "$OUT_DIR/$name.so.tmp" "$OUT_DIR/$name.so"
+done
 elapsed="$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"
 log "built in ${elapsed}s: $(stat -c %s "$OUT") bytes"
 echo "$OUT"

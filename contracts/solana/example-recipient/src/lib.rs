@@ -1,8 +1,10 @@
 //! A minimal recipient of Trestle arbitrary messages: implements
 //! `receive_message(origin: u32, sender: [u8; 32], payload: bytes)` (Anchor discriminator,
-//! Borsh arguments), accepts it only when the first account is the bridge's messenger PDA
-//! (`["messenger"]` of [`BRIDGE_ID`]) and signs, logs `["received", origin, sender, payload]`,
-//! and fails on the payload `b"fail"` (to test that a failing recipient can be retried).
+//! Borsh arguments), accepts it only when the first account signs and is **its own** messenger
+//! PDA, `["messenger", this program's id]` of [`BRIDGE_ID`] (the bridge derives one messenger per
+//! recipient, so a signer lent to another recipient proves nothing here), logs `["received",
+//! origin, sender, payload]`, and fails on the payload `b"fail"` (to test that a failing
+//! recipient can be retried).
 #![no_std]
 #![deny(
     clippy::unwrap_used,
@@ -34,7 +36,7 @@ mod entry {
 /// Handles `receive_message`.
 #[inline(always)]
 pub fn process_instruction(
-    _program_id: &Address,
+    program_id: &Address,
     accounts: &mut [AccountView],
     data: &[u8],
 ) -> ProgramResult {
@@ -57,7 +59,7 @@ pub fn process_instruction(
         return Err(ProgramError::InvalidInstructionData);
     }
     let messenger = accounts.first().ok_or(ProgramError::NotEnoughAccountKeys)?;
-    let seeds: [&[u8]; 1] = [b"messenger"];
+    let seeds: [&[u8]; 2] = [b"messenger", program_id.as_array()];
     if !messenger.is_signer() || messenger.address() != &find(&seeds)? {
         return Err(ProgramError::MissingRequiredSignature);
     }

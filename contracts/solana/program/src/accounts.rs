@@ -1,5 +1,5 @@
 //! Loading this program's own accounts: owner, discriminator, length, then the PDA address
-//! re-derived from the stored bump.
+//! re-derived from the stored bump; and the fixed PDAs (authority, event authority, messenger).
 
 use pinocchio::{AccountView, Address};
 
@@ -7,14 +7,14 @@ use crate::bytes;
 use crate::checks;
 use crate::discriminator as disc;
 use crate::error::BridgeError;
-use crate::state::{self, config, remote, token};
+use crate::state::{self, config, remote, route, token};
 
 /// The account at `index`, or `NotEnoughAccounts`.
 pub fn get(accounts: &[AccountView], index: usize) -> Result<&AccountView, BridgeError> {
     accounts.get(index).ok_or(BridgeError::NotEnoughAccounts)
 }
 
-/// Checks the config PDA and returns a copy of its data header fields the caller needs.
+/// Checks the config PDA (owner, discriminator, length, address from its stored bump).
 pub fn config(account: &AccountView, program_id: &Address) -> Result<(), BridgeError> {
     checks::program_account(account, program_id, &disc::CONFIG_ACCOUNT, config::LEN)?;
     let bump = {
@@ -29,13 +29,21 @@ pub fn config(account: &AccountView, program_id: &Address) -> Result<(), BridgeE
     checks::pda(account, &seeds, bump, program_id)
 }
 
-/// Checks a remote PDA for `domain` and returns its bridge address. A missing remote (no
+/// A remote's bridge and kind.
+pub struct RemoteInfo {
+    /// The remote's bridge (an EVM address left-padded, or a program id).
+    pub bridge: [u8; 32],
+    /// What it pays: `remote::KIND_EVM` or `remote::KIND_SOLANA`.
+    pub kind: u8,
+}
+
+/// Checks a remote PDA for `domain` and returns its bridge and kind. A missing remote (no
 /// account of this program at the address) is `UnknownRemote`.
 pub fn remote(
     account: &AccountView,
     program_id: &Address,
     domain: u32,
-) -> Result<[u8; 32], BridgeError> {
+) -> Result<RemoteInfo, BridgeError> {
     checks::program_account(account, program_id, &disc::REMOTE_ACCOUNT, remote::LEN)
         .map_err(|_| BridgeError::UnknownRemote)?;
     let data = account
@@ -47,12 +55,15 @@ pub fn remote(
     }
     checks::pda(
         account,
-        &[state::SEED_REMOTE, &domain.to_be_bytes()],
+        &[state::SEED_REMOTE, &domain.to_le_bytes()],
         bump,
         program_id,
     )
     .map_err(|_| BridgeError::UnknownRemote)?;
-    bytes::read(&data, remote::BRIDGE)
+    Ok(RemoteInfo {
+        bridge: bytes::read(&data, remote::BRIDGE)?,
+        kind: bytes::read_u8(&data, remote::KIND)?,
+    })
 }
 
 /// The validator set in a remote's data (checked by [`remote`]): its epoch, threshold and the
@@ -108,9 +119,46 @@ pub fn token_config(
     Ok(id)
 }
 
+/// Checks the route PDA of (`token_id`, `domain`) (writable: every user of a route updates a
+/// bucket or the ledger). A missing route (no account of this program there) is
+/// `RouteDisabled`.
+pub fn route(
+    account: &AccountView,
+    program_id: &Address,
+    token_id: &[u8; 32],
+    domain: u32,
+) -> Result<(), BridgeError> {
+    checks::writable(account)?;
+    checks::program_account(account, program_id, &disc::ROUTE_ACCOUNT, route::LEN)
+        .map_err(|_| BridgeError::RouteDisabled)?;
+    let data = account
+        .try_borrow()
+        .map_err(|_| BridgeError::WrongAccountData)?;
+    if bytes::read::<32>(&data, route::TOKEN_ID)? != *token_id
+        || bytes::read_u32(&data, route::DOMAIN)? != domain
+    {
+        return Err(BridgeError::RouteDisabled);
+    }
+    checks::pda(
+        account,
+        &[state::SEED_ROUTE, token_id, &domain.to_le_bytes()],
+        bytes::read_u8(&data, route::BUMP)?,
+        program_id,
+    )
+    .map_err(|_| BridgeError::RouteDisabled)
+}
+
 /// The authority PDA (`["authority"]`) and its bump; refuses another account.
 pub fn authority(account: &AccountView, program_id: &Address) -> Result<u8, BridgeError> {
     let seeds: [&[u8]; 1] = [state::SEED_AUTHORITY];
+    let (expected, bump) = checks::find_pda(&seeds, program_id)?;
+    checks::address(account, &expected)?;
+    Ok(bump)
+}
+
+/// The event authority PDA (`["__event_authority"]`) and its bump; refuses another account.
+pub fn event_authority(account: &AccountView, program_id: &Address) -> Result<u8, BridgeError> {
+    let seeds: [&[u8]; 1] = [state::SEED_EVENT_AUTHORITY];
     let (expected, bump) = checks::find_pda(&seeds, program_id)?;
     checks::address(account, &expected)?;
     Ok(bump)
@@ -128,4 +176,33 @@ pub fn not_paused(config_data: &[u8]) -> Result<(), BridgeError> {
 pub fn authority_address(program_id: &Address) -> Result<Address, BridgeError> {
     let seeds: [&[u8]; 1] = [state::SEED_AUTHORITY];
     Ok(checks::find_pda(&seeds, program_id)?.0)
+}
+
+/// Checks a receipt account (owner, discriminator, length, writable) and its address from the
+/// (origin, origin bridge, nonce) it stores and its bump; returns that key.
+pub fn receipt(
+    account: &AccountView,
+    program_id: &Address,
+) -> Result<(u32, [u8; 32], u64), BridgeError> {
+    use crate::state::receipt as r;
+    checks::writable(account)?;
+    checks::program_account(account, program_id, &disc::RECEIPT_ACCOUNT, r::LEN)?;
+    let data = account
+        .try_borrow()
+        .map_err(|_| BridgeError::WrongAccountData)?;
+    let origin = bytes::read_u32(&data, r::ORIGIN)?;
+    let origin_bridge: [u8; 32] = bytes::read(&data, r::ORIGIN_BRIDGE)?;
+    let nonce = bytes::read_u64(&data, r::NONCE)?;
+    checks::pda(
+        account,
+        &[
+            state::SEED_RECEIPT,
+            &origin.to_le_bytes(),
+            &origin_bridge,
+            &nonce.to_le_bytes(),
+        ],
+        bytes::read_u8(&data, r::BUMP)?,
+        program_id,
+    )?;
+    Ok((origin, origin_bridge, nonce))
 }

@@ -17,6 +17,47 @@ pub const TOKEN_PROGRAM_ID: Address = Address::new_from_array([
     95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169,
 ]);
 
+/// Token-2022 (`TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb`): never a message recipient.
+pub const TOKEN_2022_PROGRAM_ID: Address = Address::new_from_array([
+    6, 221, 246, 225, 238, 117, 143, 222, 24, 66, 93, 188, 228, 108, 205, 218, 182, 26, 252, 77,
+    131, 185, 13, 39, 254, 189, 249, 40, 216, 161, 139, 252,
+]);
+/// The associated token account program (`ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL`).
+pub const ASSOCIATED_TOKEN_PROGRAM_ID: Address = Address::new_from_array([
+    140, 151, 37, 143, 78, 36, 137, 241, 187, 61, 16, 41, 20, 142, 13, 131, 11, 90, 19, 153, 218,
+    255, 16, 132, 4, 142, 123, 216, 219, 233, 248, 89,
+]);
+/// The first BPF loader (`BPFLoader1111111111111111111111111111111111`).
+pub const BPF_LOADER_DEPRECATED_ID: Address = Address::new_from_array([
+    2, 168, 246, 145, 78, 136, 161, 107, 189, 35, 149, 133, 95, 100, 4, 217, 180, 244, 86, 183,
+    130, 27, 176, 20, 87, 73, 66, 140, 0, 0, 0, 0,
+]);
+/// BPF loader 2 (`BPFLoader2111111111111111111111111111111111`).
+pub const BPF_LOADER_ID: Address = Address::new_from_array([
+    2, 168, 246, 145, 78, 136, 161, 110, 57, 90, 225, 40, 148, 143, 250, 105, 86, 147, 55, 104, 24,
+    221, 71, 67, 82, 33, 243, 198, 0, 0, 0, 0,
+]);
+/// Loader v4 (`LoaderV411111111111111111111111111111111111`).
+pub const LOADER_V4_ID: Address = Address::new_from_array([
+    5, 18, 180, 17, 81, 81, 227, 122, 173, 10, 139, 197, 211, 136, 46, 123, 127, 218, 76, 243, 210,
+    192, 40, 200, 207, 131, 54, 24, 0, 0, 0, 0,
+]);
+/// The native loader (`NativeLoader1111111111111111111111111111111`).
+pub const NATIVE_LOADER_ID: Address = Address::new_from_array([
+    5, 135, 132, 191, 20, 139, 164, 40, 47, 176, 18, 87, 72, 136, 169, 241, 83, 160, 125, 173, 247,
+    101, 192, 69, 92, 154, 151, 3, 128, 0, 0, 0,
+]);
+/// The compute budget program (`ComputeBudget111111111111111111111111111111`).
+pub const COMPUTE_BUDGET_PROGRAM_ID: Address = Address::new_from_array([
+    3, 6, 70, 111, 229, 33, 23, 50, 255, 236, 173, 186, 114, 195, 155, 231, 188, 140, 229, 187,
+    197, 247, 18, 107, 44, 67, 155, 58, 64, 0, 0, 0,
+]);
+/// The Rent sysvar (`SysvarRent111111111111111111111111111111111`).
+pub const RENT_SYSVAR_ID: Address = Address::new_from_array([
+    6, 167, 213, 23, 25, 44, 92, 81, 33, 140, 201, 76, 61, 74, 241, 127, 88, 218, 238, 8, 155, 161,
+    253, 68, 227, 219, 217, 138, 0, 0, 0, 0,
+]);
+
 /// The upgradeable BPF loader (`BPFLoaderUpgradeab1e11111111111111111111111`).
 pub const BPF_LOADER_UPGRADEABLE_ID: Address = Address::new_from_array([
     2, 168, 246, 145, 78, 136, 161, 176, 226, 16, 21, 62, 247, 99, 174, 43, 0, 194, 185, 61, 22,

@@ -1,7 +1,8 @@
 //! Anchor wire conventions: the first 8 bytes of an instruction are
 //! `sha256("global:<snake_case_name>")[..8]`, the first 8 bytes of an account are
-//! `sha256("account:<CamelCaseName>")[..8]`. The IDL (`idl/trestle_bridge.json`) carries the same
-//! bytes; the tests recompute both from the names.
+//! `sha256("account:<CamelCaseName>")[..8]`, the first 8 bytes of an event
+//! `sha256("event:<CamelCaseName>")[..8]`. The IDL (`idl/trestle_bridge.json`) carries the same
+//! bytes; the tests recompute all of them from the names.
 
 /// `initialize`
 pub const INITIALIZE: [u8; 8] = [175, 175, 109, 31, 13, 152, 155, 237];
@@ -34,9 +35,36 @@ pub const CONFIG_ACCOUNT: [u8; 8] = [155, 12, 170, 224, 30, 250, 204, 130];
 pub const REMOTE_ACCOUNT: [u8; 8] = [142, 141, 61, 250, 205, 173, 146, 34];
 /// Account `TokenConfig`
 pub const TOKEN_CONFIG_ACCOUNT: [u8; 8] = [92, 73, 255, 43, 107, 51, 117, 101];
+/// Account `Route`
+pub const ROUTE_ACCOUNT: [u8; 8] = [80, 179, 58, 115, 52, 19, 146, 134];
 /// Account `Receipt`
 pub const RECEIPT_ACCOUNT: [u8; 8] = [39, 154, 73, 106, 80, 102, 145, 153];
 /// Account `SignatureSet`
 pub const SIGNATURE_SET_ACCOUNT: [u8; 8] = [17, 212, 246, 114, 183, 159, 65, 246];
 /// Account `Proposal`
 pub const PROPOSAL_ACCOUNT: [u8; 8] = [26, 94, 189, 187, 116, 136, 53, 33];
+
+/// Anchor's `EVENT_IX_TAG` (`0x1d9acb512ea545e4`, little-endian): the first 8 bytes of the
+/// self-CPI event instruction (`emit_cpi!`).
+pub const EVENT_IX_TAG_LE: [u8; 8] = [228, 69, 165, 46, 81, 203, 154, 29];
+
+/// Event `MessageSent`
+pub const MESSAGE_SENT_EVENT: [u8; 8] = [116, 70, 224, 76, 128, 28, 110, 55];
+/// Event `MessageDelivered`
+pub const MESSAGE_DELIVERED_EVENT: [u8; 8] = [206, 54, 202, 10, 22, 64, 153, 18];
+/// Event `TransferExecuted`
+pub const TRANSFER_EXECUTED_EVENT: [u8; 8] = [8, 128, 224, 132, 112, 216, 192, 35];
+/// Event `TransferCancelled`
+pub const TRANSFER_CANCELLED_EVENT: [u8; 8] = [117, 98, 70, 151, 137, 80, 144, 86];
+/// Event `TransferRefunded`
+pub const TRANSFER_REFUNDED_EVENT: [u8; 8] = [176, 166, 100, 242, 195, 130, 30, 130];
+/// Event `MessageExecuted`
+pub const MESSAGE_EXECUTED_EVENT: [u8; 8] = [214, 203, 124, 241, 94, 227, 41, 59];
+/// Event `Paused`
+pub const PAUSED_EVENT: [u8; 8] = [172, 248, 5, 253, 49, 255, 255, 232];
+/// Event `ProposalCreated`
+pub const PROPOSAL_CREATED_EVENT: [u8; 8] = [186, 8, 160, 108, 81, 13, 51, 206];
+/// Event `ProposalExecuted`
+pub const PROPOSAL_EXECUTED_EVENT: [u8; 8] = [92, 213, 189, 201, 101, 83, 111, 83];
+/// Event `ProposalCancelled`
+pub const PROPOSAL_CANCELLED_EVENT: [u8; 8] = [253, 59, 104, 46, 129, 78, 9, 14];

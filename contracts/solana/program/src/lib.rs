@@ -1,6 +1,7 @@
-//! The Trestle bridge program for Solana: the same bridge as `docs/protocol.md`, written
-//! `no_std` on pinocchio, with Anchor wire conventions (8-byte discriminators, Borsh arguments)
-//! and an Anchor IDL (`idl/trestle_bridge.json`). See `contracts/solana/README.md`.
+//! The Trestle bridge program for Solana: protocol version 2 of `docs/protocol.md`, written
+//! `no_std` on pinocchio, with Anchor's wire conventions (8-byte discriminators, Borsh
+//! arguments and accounts, events logged and emitted by self-CPI, errors logged in Anchor's
+//! format) and an Anchor IDL (`idl/trestle_bridge.json`). See `contracts/solana/README.md`.
 #![no_std]
 #![deny(
     clippy::unwrap_used,
@@ -16,9 +17,11 @@ pub mod cpi;
 pub mod crypto;
 pub mod discriminator;
 pub mod error;
+pub mod events;
 pub mod instructions;
 pub mod message;
 pub mod payout;
+pub mod route;
 pub mod state;
 pub mod token;
 pub mod validators;
@@ -52,7 +55,19 @@ pub fn log_data(fields: &[&[u8]]) {
     let _ = fields;
 }
 
-/// Dispatches on the 8-byte Anchor discriminator.
+/// Logs `message` as one `Program log:` line (`sol_log_`).
+pub fn log(message: &[u8]) {
+    #[cfg(target_arch = "bpf")]
+    // SAFETY: the syscall reads `len` bytes at the pointer.
+    unsafe {
+        solana_define_syscall::definitions::sol_log_(message.as_ptr(), message.len() as u64);
+    }
+    #[cfg(not(target_arch = "bpf"))]
+    let _ = message;
+}
+
+/// Dispatches on the 8-byte Anchor discriminator; a failure is logged in Anchor's format
+/// before it is returned as `Custom(code)`.
 #[inline(always)]
 pub fn process_instruction(
     program_id: &Address,
@@ -62,6 +77,7 @@ pub fn process_instruction(
     use crate::discriminator as d;
     use crate::instructions::*;
     let Some((tag, args)) = data.split_first_chunk::<8>() else {
+        BridgeError::InvalidInstructionData.log();
         return Err(BridgeError::InvalidInstructionData.into());
     };
     let accounts: &[AccountView] = accounts;
@@ -72,13 +88,17 @@ pub fn process_instruction(
         d::POST_SIGNATURES => post_signatures::process(program_id, accounts, args),
         d::EXECUTE_QUEUED => queued::execute(program_id, accounts, args),
         d::CANCEL_QUEUED => queued::cancel(program_id, accounts, args),
-        d::PAUSE => queued::pause(program_id, accounts, args),
+        d::PAUSE => governance::pause(program_id, accounts, args),
         d::PROPOSE => governance::propose(program_id, accounts, args),
         d::EXECUTE_PROPOSAL => governance::execute(program_id, accounts, args),
         d::CANCEL_PROPOSAL => governance::cancel(program_id, accounts, args),
         d::CLOSE_SIGNATURES => close_signatures::process(program_id, accounts, args),
         d::EXECUTE_MESSAGE => execute_message::process(program_id, accounts, args),
+        d::EVENT_IX_TAG_LE => events::process_event_instruction(program_id, accounts),
         _ => Err(BridgeError::InvalidInstructionData),
     };
-    result.map_err(ProgramError::from)
+    result.map_err(|e| {
+        e.log();
+        ProgramError::from(e)
+    })
 }

@@ -1,4 +1,5 @@
-//! The protocol v1 message (docs/protocol.md): fixed-width big-endian header, then the body.
+//! The protocol v2 message (docs/protocol.md): fixed-width big-endian header, then the body;
+//! the attestation digest that names origin and destination.
 
 use crate::crypto::keccak256;
 use crate::error::BridgeError;
@@ -15,6 +16,10 @@ pub const KIND_TOKEN_TRANSFER: u8 = 0x01;
 pub const TOKEN_TRANSFER_LEN: usize = 97;
 /// Length of an encoded token-transfer message.
 pub const TOKEN_TRANSFER_MESSAGE_LEN: usize = HEADER_LEN + TOKEN_TRANSFER_LEN;
+/// The protocol version.
+pub const VERSION: u8 = 2;
+/// Bytes of an arbitrary message's body before the payload: kind and gas limit (u64 BE).
+pub const MESSAGE_PREFIX_LEN: usize = 9;
 
 /// A decoded message, borrowing the encoding.
 pub struct Message<'a> {
@@ -51,13 +56,14 @@ fn arr<const N: usize>(data: &[u8], at: usize) -> Result<[u8; N], BridgeError> {
 
 impl<'a> Message<'a> {
     /// Decodes `data`, refusing in the spec's order: too short, version, zero domain, body too
-    /// large, empty body, unknown kind, token-transfer length.
+    /// large, empty body, unknown kind, token-transfer length, message-body length, zero gas
+    /// limit.
     pub fn decode(data: &'a [u8]) -> Result<Self, BridgeError> {
         if data.len() < HEADER_LEN {
             return Err(BridgeError::MessageTooShort);
         }
         let version = *data.first().ok_or(BridgeError::MessageTooShort)?;
-        if version != 1 {
+        if version != VERSION {
             return Err(BridgeError::UnsupportedVersion);
         }
         let nonce = u64::from_be_bytes(arr(data, 1)?);
@@ -74,7 +80,14 @@ impl<'a> Message<'a> {
         }
         match body.first() {
             None => return Err(BridgeError::EmptyBody),
-            Some(&KIND_MESSAGE) => {}
+            Some(&KIND_MESSAGE) => {
+                let gas = body
+                    .get(1..MESSAGE_PREFIX_LEN)
+                    .ok_or(BridgeError::MessageBodyLength)?;
+                if gas.iter().all(|b| *b == 0) {
+                    return Err(BridgeError::ZeroGasLimit);
+                }
+            }
             Some(&KIND_TOKEN_TRANSFER) => {
                 if body.len() != TOKEN_TRANSFER_LEN {
                     return Err(BridgeError::TokenTransferLength);
@@ -96,6 +109,16 @@ impl<'a> Message<'a> {
     #[inline(always)]
     pub fn kind(&self) -> u8 {
         self.body.first().copied().unwrap_or(0xff)
+    }
+
+    /// The gas limit and payload of an arbitrary message (checked by [`Message::decode`]).
+    pub fn arbitrary(&self) -> Option<(u64, &'a [u8])> {
+        if self.kind() != KIND_MESSAGE {
+            return None;
+        }
+        let gas = arr::<8>(self.body, 1).ok()?;
+        let payload = self.body.get(MESSAGE_PREFIX_LEN..)?;
+        Some((u64::from_be_bytes(gas), payload))
     }
 
     /// The token transfer in the body, if it is one.
@@ -126,7 +149,7 @@ pub fn encode_token_transfer(
 ) -> [u8; TOKEN_TRANSFER_MESSAGE_LEN] {
     let mut out = [0u8; TOKEN_TRANSFER_MESSAGE_LEN];
     let parts: [&[u8]; 10] = [
-        &[1u8],
+        &[VERSION],
         &nonce.to_be_bytes(),
         &origin.to_be_bytes(),
         sender,
@@ -157,22 +180,35 @@ pub fn token_id(home_domain: u32, home_token: &[u8; 32]) -> [u8; 32] {
     keccak256(&[&home_domain.to_be_bytes(), home_token])
 }
 
+/// What a validator set attests (the 120-byte preimage of docs/protocol.md).
+pub struct Attestation<'a> {
+    /// Origin domain.
+    pub origin: u32,
+    /// The origin's bridge (the remote's).
+    pub origin_bridge: &'a [u8; 32],
+    /// This bridge's domain.
+    pub destination: u32,
+    /// This program's id.
+    pub destination_bridge: &'a [u8; 32],
+    /// The remote's validator-set epoch.
+    pub epoch: u64,
+    /// The message id.
+    pub message_id: &'a [u8; 32],
+}
+
 /// The attestation digest validators sign:
-/// `keccak256("\x19Ethereum Signed Message:\n32" || keccak256("TRESTLE" || 1 || origin ||
-/// origin bridge || epoch || message id))`.
-pub fn attestation_digest(
-    origin: u32,
-    origin_bridge: &[u8; 32],
-    epoch: u64,
-    message_id: &[u8; 32],
-) -> [u8; 32] {
+/// `keccak256("\x19Ethereum Signed Message:\n32" || keccak256("TRESTLE" || 2 || origin ||
+/// origin bridge || destination || destination bridge || epoch || message id))`.
+pub fn attestation_digest(a: &Attestation) -> [u8; 32] {
     let inner = keccak256(&[
         b"TRESTLE",
-        &[1u8],
-        &origin.to_be_bytes(),
-        origin_bridge,
-        &epoch.to_be_bytes(),
-        message_id,
+        &[VERSION],
+        &a.origin.to_be_bytes(),
+        a.origin_bridge,
+        &a.destination.to_be_bytes(),
+        a.destination_bridge,
+        &a.epoch.to_be_bytes(),
+        a.message_id,
     ]);
     keccak256(&[b"\x19Ethereum Signed Message:\n32", &inner])
 }

@@ -1,25 +1,34 @@
 //! Account layouts. Each account is its Anchor discriminator followed by the Borsh encoding of
 //! its fields (little-endian integers, `u32`-prefixed vectors), in the order the IDL lists them.
-//! Offsets below are byte offsets into the account data.
+//! Offsets below are byte offsets into the account data; each constant is named after its IDL
+//! field (upper case), a vector's length prefix `<FIELD>_LEN` (the tests check both against the
+//! IDL). PDA seeds use little-endian integers, as Anchor encodes integer arguments.
 
 /// Seeds of the config PDA: `["config"]`.
 pub const SEED_CONFIG: &[u8] = b"config";
-/// Seeds of a remote PDA: `["remote", domain (u32 BE)]`.
+/// Seeds of a remote PDA: `["remote", domain (u32 LE)]`.
 pub const SEED_REMOTE: &[u8] = b"remote";
 /// Seeds of a token config PDA: `["token", token id]`.
 pub const SEED_TOKEN: &[u8] = b"token";
+/// Seeds of a route PDA: `["route", token id, domain (u32 LE)]`.
+pub const SEED_ROUTE: &[u8] = b"route";
 /// Seeds of a vault token account PDA: `["vault", mint]`.
 pub const SEED_VAULT: &[u8] = b"vault";
 /// Seeds of the authority PDA (vault owner, bridged mints' mint authority): `["authority"]`.
 pub const SEED_AUTHORITY: &[u8] = b"authority";
-/// Seeds of the messenger PDA, which signs the calls to message recipients: `["messenger"]`.
+/// Seeds of a messenger PDA, which signs the calls to one recipient program:
+/// `["messenger", recipient program id]`.
 pub const SEED_MESSENGER: &[u8] = b"messenger";
-/// Seeds of a receipt PDA: `["receipt", message id]`.
+/// Seeds of a receipt PDA: `["receipt", origin (u32 LE), origin bridge, nonce (u64 LE)]`.
 pub const SEED_RECEIPT: &[u8] = b"receipt";
-/// Seeds of a staged signature set: `["signatures", message id, epoch (u64 BE), payer]`.
+/// Seeds of a staged signature set: `["signatures", message id, epoch (u64 LE), payer]`.
 pub const SEED_SIGNATURES: &[u8] = b"signatures";
-/// Seeds of a proposal: `["proposal", id (u64 BE)]`.
+/// Seeds of a proposal: `["proposal", id (u64 LE)]`.
 pub const SEED_PROPOSAL: &[u8] = b"proposal";
+/// Seeds of the event authority PDA (Anchor's `emit_cpi!`): `["__event_authority"]`.
+pub const SEED_EVENT_AUTHORITY: &[u8] = b"__event_authority";
+/// Seeds of the PDA the program's upgrade authority is handed to: `["upgrade_authority"]`.
+pub const SEED_UPGRADE_AUTHORITY: &[u8] = b"upgrade_authority";
 
 /// `Config` (PDA `["config"]`).
 pub mod config {
@@ -33,18 +42,21 @@ pub mod config {
     pub const GUARDIAN: usize = 45;
     /// `paused: bool`
     pub const PAUSED: usize = 77;
+    /// `paused_at: i64` (when the current pause began; 0 before the first pause)
+    pub const PAUSED_AT: usize = 78;
     /// `outbound_nonce: u64`
-    pub const OUTBOUND_NONCE: usize = 78;
+    pub const OUTBOUND_NONCE: usize = 86;
     /// `admin_delay: i64` (seconds)
-    pub const ADMIN_DELAY: usize = 86;
+    pub const ADMIN_DELAY: usize = 94;
     /// `next_proposal: u64`
-    pub const NEXT_PROPOSAL: usize = 94;
+    pub const NEXT_PROPOSAL: usize = 102;
     /// Size.
-    pub const LEN: usize = 102;
+    pub const LEN: usize = 110;
 }
 
-/// `Remote` (PDA `["remote", domain BE]`): the bridge of another domain and the validator set
-/// that attests the messages from it (one set per origin, as the EVM bridge's `remote(origin)`).
+/// `Remote` (PDA `["remote", domain LE]`): the bridge of another domain, what it can pay, and
+/// the validator set that attests the messages from it (one set per origin, as the EVM
+/// bridge's `remote(origin)`).
 pub mod remote {
     /// `bump: u8`
     pub const BUMP: usize = 8;
@@ -52,19 +64,26 @@ pub mod remote {
     pub const DOMAIN: usize = 9;
     /// `bridge: [u8; 32]`
     pub const BRIDGE: usize = 13;
+    /// `kind: u8` (0 EVM, 1 Solana)
+    pub const KIND: usize = 45;
     /// `epoch: u64` (of the validator set that attests messages from this domain)
-    pub const EPOCH: usize = 45;
+    pub const EPOCH: usize = 46;
     /// `threshold: u8`
-    pub const THRESHOLD: usize = 53;
+    pub const THRESHOLD: usize = 54;
     /// `validators: Vec<[u8; 20]>` (length)
-    pub const VALIDATORS_LEN: usize = 54;
+    pub const VALIDATORS_LEN: usize = 55;
     /// first validator
-    pub const VALIDATORS: usize = 58;
+    pub const VALIDATORS: usize = 59;
     /// Allocated size: room for 255 validators.
     pub const LEN: usize = VALIDATORS + 20 * crate::validators::MAX_VALIDATORS;
+    /// An EVM chain: pays only 20-byte addresses (upper 12 bytes of a beneficiary zero).
+    pub const KIND_EVM: u8 = 0;
+    /// A Solana chain: pays any non-zero public key.
+    pub const KIND_SOLANA: u8 = 1;
 }
 
-/// `TokenConfig` (PDA `["token", token id]`).
+/// `TokenConfig` (PDA `["token", token id]`): a registered token. Its limits per remote are
+/// in its routes.
 pub mod token {
     /// `bump: u8`
     pub const BUMP: usize = 8;
@@ -84,82 +103,114 @@ pub mod token {
     pub const VAULT: usize = 111;
     /// `vault_bump: u8`
     pub const VAULT_BUMP: usize = 143;
-    /// `timelock_threshold: u64` (local units; transfers at or above it are queued)
+    /// `timelock_threshold: u64` (local units; inbound transfers at or above it are queued)
     pub const TIMELOCK_THRESHOLD: usize = 144;
     /// `timelock_delay: i64` (seconds)
     pub const TIMELOCK_DELAY: usize = 152;
-    /// `inbound: Bucket`
-    pub const INBOUND: usize = 160;
-    /// `outbound: Bucket`
-    pub const OUTBOUND: usize = 192;
     /// Size.
-    pub const LEN: usize = 224;
+    pub const LEN: usize = 160;
 }
 
-/// `Bucket` (inside `TokenConfig`): `capacity: u64, refill_per_second: u64, level: u64,
+/// `Route` (PDA `["route", token id, domain LE]`): a token's route to and from one remote: the
+/// remote's scale, both buckets, and the ledger (per-origin solvency, local units).
+pub mod route {
+    /// `bump: u8`
+    pub const BUMP: usize = 8;
+    /// `token_id: [u8; 32]`
+    pub const TOKEN_ID: usize = 9;
+    /// `domain: u32` (the remote)
+    pub const DOMAIN: usize = 41;
+    /// `remote_exp: u8` (remote local = home / 10^remote_exp)
+    pub const REMOTE_EXP: usize = 45;
+    /// `remote_max: u128` (largest remote local amount; 0 = sends disabled)
+    pub const REMOTE_MAX: usize = 46;
+    /// `ledger: u64` (local units this chain may still release or mint for the remote;
+    /// unused when `ledger_bounded` is false)
+    pub const LEDGER: usize = 62;
+    /// `ledger_bounded: bool` (false only on the route from a bridged mint's home domain, the
+    /// source of its supply; set at the route's creation)
+    pub const LEDGER_BOUNDED: usize = 70;
+    /// `inbound: Bucket`
+    pub const INBOUND: usize = 71;
+    /// `outbound: Bucket`
+    pub const OUTBOUND: usize = 103;
+    /// Size.
+    pub const LEN: usize = 135;
+}
+
+/// `Bucket` (inside `Route`): `capacity: u64, refill_per_second: u64, level: u64,
 /// last_update: i64`.
 pub mod bucket {
     /// `capacity`
     pub const CAPACITY: usize = 0;
     /// `refill_per_second`
-    pub const REFILL: usize = 8;
+    pub const REFILL_PER_SECOND: usize = 8;
     /// `level`
     pub const LEVEL: usize = 16;
     /// `last_update`
     pub const LAST_UPDATE: usize = 24;
 }
 
-/// `Receipt` (PDA `["receipt", message id]`): its existence means the message was delivered.
+/// `Receipt` (PDA `["receipt", origin LE, origin bridge, nonce LE]`): its existence means the
+/// message was delivered.
 pub mod receipt {
     /// `bump: u8`
     pub const BUMP: usize = 8;
     /// `status: u8` (see `STATUS_*`)
     pub const STATUS: usize = 9;
     /// `queue_reason: u8` (see `REASON_*`)
-    pub const REASON: usize = 10;
+    pub const QUEUE_REASON: usize = 10;
     /// `message_id: [u8; 32]`
     pub const MESSAGE_ID: usize = 11;
     /// `origin: u32`
     pub const ORIGIN: usize = 43;
+    /// `origin_bridge: [u8; 32]` (the remote's bridge at delivery)
+    pub const ORIGIN_BRIDGE: usize = 47;
     /// `nonce: u64`
-    pub const NONCE: usize = 47;
+    pub const NONCE: usize = 79;
     /// `sender: [u8; 32]`
-    pub const SENDER: usize = 55;
+    pub const SENDER: usize = 87;
     /// `kind: u8`
-    pub const KIND: usize = 87;
+    pub const KIND: usize = 119;
     /// `token_id: [u8; 32]`
-    pub const TOKEN_ID: usize = 88;
+    pub const TOKEN_ID: usize = 120;
     /// `amount: u64` (local units)
-    pub const AMOUNT: usize = 120;
-    /// `beneficiary: Pubkey` (token transfers) or the recipient (messages)
-    pub const BENEFICIARY: usize = 128;
+    pub const AMOUNT: usize = 152;
+    /// `beneficiary: Pubkey` (token transfers) or the recipient program (messages)
+    pub const BENEFICIARY: usize = 160;
     /// `delivered_at: i64`
-    pub const DELIVERED_AT: usize = 160;
+    pub const DELIVERED_AT: usize = 192;
     /// `release_at: i64`
-    pub const RELEASE_AT: usize = 168;
-    /// `payload_hash: [u8; 32]` (keccak256 of the body of an arbitrary message)
-    pub const PAYLOAD_HASH: usize = 176;
+    pub const RELEASE_AT: usize = 200;
+    /// `payload_hash: [u8; 32]` (keccak256 of an arbitrary message's payload)
+    pub const PAYLOAD_HASH: usize = 208;
+    /// `gas_limit: u64` (an arbitrary message's compute units for its recipient)
+    pub const GAS_LIMIT: usize = 240;
+    /// `refund_id: [u8; 32]` (the id of the refund message of a refunded transfer)
+    pub const REFUND_ID: usize = 248;
     /// Size.
-    pub const LEN: usize = 208;
+    pub const LEN: usize = 280;
     /// A token transfer paid out.
     pub const STATUS_EXECUTED: u8 = 1;
     /// A token transfer waiting (timelock or rate limit).
     pub const STATUS_QUEUED: u8 = 2;
-    /// A queued transfer the guardian cancelled.
+    /// A queued transfer cancelled by the guardian or voided by the admin.
     pub const STATUS_CANCELLED: u8 = 3;
-    /// An arbitrary message, recorded for its recipient program to read.
+    /// An arbitrary message, recorded for `execute_message`.
     pub const STATUS_RECEIVED: u8 = 4;
     /// An arbitrary message whose recipient was called (`execute_message`).
     pub const STATUS_MESSAGE_EXECUTED: u8 = 5;
+    /// A cancelled transfer whose refund message was sent (`RefundCancelled`).
+    pub const STATUS_REFUNDED: u8 = 6;
     /// Not queued.
     pub const REASON_NONE: u8 = 0;
     /// Amount at or above the token's timelock threshold.
     pub const REASON_TIMELOCK: u8 = 1;
-    /// Amount above the inbound bucket.
+    /// Amount above the route's inbound bucket.
     pub const REASON_RATE_LIMIT: u8 = 2;
 }
 
-/// `SignatureSet` (PDA `["signatures", message id, epoch BE, payer]`): signers verified so far.
+/// `SignatureSet` (PDA `["signatures", message id, epoch LE, payer]`): signers verified so far.
 pub mod signature_set {
     /// `bump: u8`
     pub const BUMP: usize = 8;
@@ -177,7 +228,7 @@ pub mod signature_set {
     pub const SIGNERS: usize = 117;
 }
 
-/// `Proposal` (PDA `["proposal", id BE]`): an admin action behind the timelock.
+/// `Proposal` (PDA `["proposal", id LE]`): an admin action behind the timelock.
 pub mod proposal {
     /// `bump: u8`
     pub const BUMP: usize = 8;
@@ -185,12 +236,14 @@ pub mod proposal {
     pub const ID: usize = 9;
     /// `status: u8` (0 pending, 1 executed, 2 cancelled)
     pub const STATUS: usize = 17;
-    /// `eta: i64` (executable at or after)
+    /// `eta: i64` (executable from, until `eta + GRACE_PERIOD`)
     pub const ETA: usize = 18;
+    /// `created_at: i64`
+    pub const CREATED_AT: usize = 26;
     /// `action: bytes` (Borsh `Action`; length)
-    pub const ACTION_LEN: usize = 26;
+    pub const ACTION_LEN: usize = 34;
     /// first action byte
-    pub const ACTION: usize = 30;
+    pub const ACTION: usize = 38;
     /// Pending.
     pub const PENDING: u8 = 0;
     /// Executed.
@@ -198,3 +251,9 @@ pub mod proposal {
     /// Cancelled.
     pub const CANCELLED: u8 = 2;
 }
+
+/// How long a proposal stays executable after its ETA: 14 days.
+pub const GRACE_PERIOD: i64 = 14 * 24 * 60 * 60;
+/// The longest admin delay accepted (`initialize`, `SetAdminDelay`): 30 days, so no delay can
+/// shut governance (and every unpause) out for good.
+pub const MAX_ADMIN_DELAY: i64 = 30 * 24 * 60 * 60;

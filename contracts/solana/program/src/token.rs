@@ -1,4 +1,5 @@
-//! SPL Token account/mint checks, amount scaling and the token buckets of a `TokenConfig`.
+//! SPL Token account/mint checks, amount scaling and representability, and the token buckets of
+//! a `Route`.
 
 use pinocchio::{AccountView, Address};
 
@@ -100,11 +101,11 @@ pub fn to_message_amount(local: u64, exp: u8) -> Result<[u8; 32], BridgeError> {
     Ok(out)
 }
 
-/// The local amount for a message amount: `amount / 10^exp`, refusing zero, a remainder, or a
-/// value that does not fit a u64 (never truncated). Divides by 10 `exp` times over 32-bit limbs
-/// (no 128-bit division on this target).
+/// `amount / 10^exp` of a 32-byte big-endian amount as eight big-endian 32-bit limbs, refusing
+/// zero and a remainder (never truncated). Divides by 10 `exp` times over 32-bit limbs (no
+/// 128-bit division on this target).
 #[inline(always)]
-pub fn to_local_amount(amount: &[u8; 32], exp: u8) -> Result<u64, BridgeError> {
+fn div_exact_pow10(amount: &[u8; 32], exp: u8) -> Result<[u32; 8], BridgeError> {
     let mut limbs = [0u32; 8];
     for (limb, chunk) in limbs.iter_mut().zip(amount.chunks_exact(4)) {
         let mut b = [0u8; 4];
@@ -125,7 +126,14 @@ pub fn to_local_amount(amount: &[u8; 32], exp: u8) -> Result<u64, BridgeError> {
             return Err(BridgeError::BadAmount);
         }
     }
-    let [h0, h1, h2, h3, h4, h5, l0, l1] = limbs;
+    Ok(limbs)
+}
+
+/// The local amount for a message amount: `amount / 10^exp`, refusing zero, a remainder, or a
+/// value that does not fit a u64 (never truncated).
+#[inline(always)]
+pub fn to_local_amount(amount: &[u8; 32], exp: u8) -> Result<u64, BridgeError> {
+    let [h0, h1, h2, h3, h4, h5, l0, l1] = div_exact_pow10(amount, exp)?;
     if [h0, h1, h2, h3, h4, h5].iter().any(|l| *l != 0) {
         return Err(BridgeError::BadAmount);
     }
@@ -136,7 +144,32 @@ pub fn to_local_amount(amount: &[u8; 32], exp: u8) -> Result<u64, BridgeError> {
     Ok(value)
 }
 
-/// A token bucket stored at `offset` of a `TokenConfig`.
+/// Whether the message amount `amount` (home units) is representable at a remote of scale
+/// `remote_exp` and maximum `remote_max` (u128, little-endian as stored): a non-zero exact
+/// multiple of `10^remote_exp` whose quotient is at most `remote_max`. `BadAmount` otherwise.
+#[inline(always)]
+pub fn check_representable(
+    amount: &[u8; 32],
+    remote_exp: u8,
+    remote_max_le: &[u8; 16],
+) -> Result<(), BridgeError> {
+    let limbs = div_exact_pow10(amount, remote_exp)?;
+    let mut quotient = [0u8; 32];
+    for (chunk, limb) in quotient.chunks_exact_mut(4).zip(limbs.iter()) {
+        chunk.copy_from_slice(&limb.to_be_bytes());
+    }
+    let mut max = [0u8; 32];
+    for (dst, src) in max.iter_mut().skip(16).zip(remote_max_le.iter().rev()) {
+        *dst = *src;
+    }
+    // Big-endian byte strings of equal length compare as the numbers they encode.
+    if quotient > max {
+        return Err(BridgeError::BadAmount);
+    }
+    Ok(())
+}
+
+/// A token bucket stored at `offset` of a `Route`.
 pub struct Bucket {
     /// Most the bucket holds.
     pub capacity: u64,
@@ -153,7 +186,7 @@ impl Bucket {
     pub fn read(data: &[u8], offset: usize) -> Result<Self, BridgeError> {
         Ok(Self {
             capacity: bytes::read_u64(data, offset + bucket::CAPACITY)?,
-            refill: bytes::read_u64(data, offset + bucket::REFILL)?,
+            refill: bytes::read_u64(data, offset + bucket::REFILL_PER_SECOND)?,
             level: bytes::read_u64(data, offset + bucket::LEVEL)?,
             last_update: bytes::read_i64(data, offset + bucket::LAST_UPDATE)?,
         })
@@ -166,7 +199,11 @@ impl Bucket {
             offset + bucket::CAPACITY,
             &self.capacity.to_le_bytes(),
         )?;
-        bytes::write(data, offset + bucket::REFILL, &self.refill.to_le_bytes())?;
+        bytes::write(
+            data,
+            offset + bucket::REFILL_PER_SECOND,
+            &self.refill.to_le_bytes(),
+        )?;
         bytes::write(data, offset + bucket::LEVEL, &self.level.to_le_bytes())?;
         bytes::write(
             data,
@@ -204,6 +241,20 @@ impl Bucket {
         }
     }
 
+    /// Takes a queued transfer's `amount` at `now` (`execute_queued`): as [`Bucket::try_consume`],
+    /// except that an amount above the capacity (which no bucket ever holds) passes once the
+    /// bucket is full, and empties it (`TokenBucket::consume_queued` of `bridge/`).
+    #[inline(always)]
+    pub fn try_consume_queued(&mut self, amount: u64, now: i64) -> Result<bool, BridgeError> {
+        let available = self.available(now)?;
+        if amount > self.capacity && available == self.capacity {
+            self.level = 0;
+            self.last_update = now;
+            return Ok(true);
+        }
+        self.try_consume(amount, now)
+    }
+
     /// A full bucket at `now`; refuses zero capacity.
     pub fn full(capacity: u64, refill: u64, now: i64) -> Result<Self, BridgeError> {
         if capacity == 0 {
@@ -238,6 +289,8 @@ pub struct TokenInfo {
     pub mint: Address,
     /// Whether Solana is the token's home (vault) or not (bridged mint).
     pub is_home: bool,
+    /// The token's home domain.
+    pub home_domain: u32,
     /// Message amount = local * 10^scale_exp.
     pub scale_exp: u8,
     /// The vault token account (home tokens).
@@ -248,11 +301,21 @@ pub struct TokenInfo {
     pub timelock_delay: i64,
 }
 
+impl TokenInfo {
+    /// Whether the route to/from `domain` has no ledger: the route from the home domain of a
+    /// bridged mint (the source of its supply here). Every other route is bounded.
+    #[inline(always)]
+    pub fn unbounded_route(&self, domain: u32) -> bool {
+        !self.is_home && domain == self.home_domain
+    }
+}
+
 /// Reads a `TokenConfig`.
 pub fn read_info(data: &[u8]) -> Result<TokenInfo, BridgeError> {
     Ok(TokenInfo {
         mint: Address::new_from_array(bytes::read(data, token::MINT)?),
         is_home: bytes::read_u8(data, token::IS_HOME)? == 1,
+        home_domain: bytes::read_u32(data, token::HOME_DOMAIN)?,
         scale_exp: bytes::read_u8(data, token::SCALE_EXP)?,
         vault: Address::new_from_array(bytes::read(data, token::VAULT)?),
         timelock_threshold: bytes::read_u64(data, token::TIMELOCK_THRESHOLD)?,

@@ -3,7 +3,7 @@
 //! Allowed while paused (it only returns rent).
 //!
 //! Accounts: `payer` (signer, writable; the set's stored payer), `signature_set` (writable, PDA
-//! `["signatures", message id, epoch (u64 BE), payer]`).
+//! `["signatures", message id, epoch (u64 LE), payer]`).
 
 use pinocchio::{AccountView, Address};
 
@@ -47,7 +47,7 @@ pub fn process(
             &[
                 state::SEED_SIGNATURES,
                 &id,
-                &epoch.to_be_bytes(),
+                &epoch.to_le_bytes(),
                 payer.address().as_array(),
             ],
             bytes::read_u8(&data, signature_set::BUMP)?,

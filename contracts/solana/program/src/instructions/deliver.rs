@@ -1,14 +1,18 @@
 //! `deliver(message, signatures)`: verifies an M-of-N attestation of `message` (inline, or a
-//! staged `SignatureSet` when `signatures` is empty), creates the message's receipt PDA (its
-//! existence is the replay protection), and executes a token transfer at once or queues it
-//! (timelock threshold, inbound bucket). Arbitrary messages are recorded in the receipt
-//! (status `received`) for the recipient program to read.
+//! staged `SignatureSet` when `signatures` is empty) against the origin remote's validator set
+//! and the digest naming this bridge (its domain and program id), creates the receipt PDA
+//! `["receipt", origin, origin bridge, nonce]` (its existence is the replay protection; the
+//! origin bridge is the remote's current bridge), and executes a token transfer at once or
+//! queues it (timelock threshold, the route's inbound bucket), after taking its amount from the
+//! route's ledger. Arbitrary messages are recorded in the receipt (status `received`, gas limit,
+//! payload hash) for `execute_message`. Emits `MessageDelivered`.
 //!
-//! Accounts: `payer` (signer, writable), `config`, `remote` (PDA of the origin domain: its bridge and validator set),
-//! `receipt` (writable, PDA `["receipt", id]`), `signature_set` (writable staged set, or this
-//! program id), `clock`, `system_program`; token transfers also: `token_config` (writable),
-//! `mint` (writable), `vault` (writable, or this program id for bridged tokens),
-//! `beneficiary_token` (writable), `authority`, `token_program`.
+//! Accounts: `payer` (signer, writable), `config`, `remote` (`["remote", origin]`: its bridge
+//! and validator set), `receipt` (writable), `signature_set` (writable staged set, or this
+//! program id), `clock`, `system_program`; token transfers also: `token_config`, `route`
+//! (writable, `["route", token id, origin]`), `mint` (writable), `vault` (writable, or this
+//! program id for bridged tokens), `beneficiary_token` (writable), `authority`,
+//! `token_program`.
 
 use pinocchio::{AccountView, Address, cpi::Seed};
 
@@ -18,11 +22,25 @@ use crate::checks;
 use crate::crypto::keccak256;
 use crate::discriminator as disc;
 use crate::error::BridgeError;
-use crate::message::{Message, attestation_digest, message_id};
+use crate::events;
+use crate::message::{Attestation, Message, attestation_digest, message_id};
 use crate::payout::Payout;
-use crate::state::{self, config, receipt, signature_set, token};
-use crate::token::{Bucket, read_info, to_local_amount};
+use crate::route;
+use crate::state::{self, config, receipt, route as route_layout, signature_set};
+use crate::token::{read_info, to_local_amount};
 use crate::validators::verify_signatures;
+
+/// What `deliver` records in the receipt.
+struct Outcome {
+    status: u8,
+    reason: u8,
+    release_at: i64,
+    amount: u64,
+    token_id: [u8; 32],
+    beneficiary: [u8; 32],
+    payload_hash: [u8; 32],
+    gas_limit: u64,
+}
 
 /// Runs `deliver`.
 pub fn process(
@@ -55,106 +73,139 @@ pub fn process(
 
     let message = Message::decode(encoded)?;
     let domain = bytes::read_u32(&config_data, config::DOMAIN)?;
+    drop(config_data);
     if message.destination != domain {
         return Err(BridgeError::WrongDestination);
     }
-    let origin_bridge = accounts::remote(remote_account, program_id, message.origin)?;
+    let origin_bridge = accounts::remote(remote_account, program_id, message.origin)?.bridge;
     let id = message_id(encoded);
 
-    // Replay: the receipt PDA must not exist yet.
-    let (receipt_address, receipt_bump) =
-        checks::find_pda(&[state::SEED_RECEIPT, &id], program_id)?;
+    // Replay: the receipt PDA of (origin, origin bridge, nonce) must not exist yet.
+    let origin_le = message.origin.to_le_bytes();
+    let nonce_le = message.nonce.to_le_bytes();
+    let (receipt_address, receipt_bump) = checks::find_pda(
+        &[state::SEED_RECEIPT, &origin_le, &origin_bridge, &nonce_le],
+        program_id,
+    )?;
     checks::address(receipt_account, &receipt_address)?;
     if !receipt_account.owned_by(&checks::SYSTEM_PROGRAM_ID) || !receipt_account.is_data_empty() {
         return Err(BridgeError::AlreadyDelivered);
     }
 
-    // Signatures, against the origin's validator set and epoch.
-    let remote_data = remote_account
-        .try_borrow()
-        .map_err(|_| BridgeError::WrongAccountData)?;
-    let (epoch, threshold, validators) = accounts::remote_set(&remote_data)?;
-    let digest = attestation_digest(message.origin, &origin_bridge, epoch, &id);
-    if set_account.address() == program_id {
-        let count = verify_signatures(&digest, signatures, validators, None, |_| Ok(()))?;
-        if count < threshold {
-            return Err(BridgeError::BelowThreshold);
-        }
-    } else {
-        if !signatures.is_empty() {
-            return Err(BridgeError::InvalidInstructionData);
-        }
-        check_signature_set(
-            program_id,
-            set_account,
-            payer,
-            &id,
+    // Signatures, against the origin's validator set and epoch, for this bridge.
+    {
+        let remote_data = remote_account
+            .try_borrow()
+            .map_err(|_| BridgeError::WrongAccountData)?;
+        let (epoch, threshold, validators) = accounts::remote_set(&remote_data)?;
+        let digest = attestation_digest(&Attestation {
+            origin: message.origin,
+            origin_bridge: &origin_bridge,
+            destination: domain,
+            destination_bridge: program_id.as_array(),
             epoch,
-            &digest,
-            threshold,
-        )?;
+            message_id: &id,
+        });
+        if set_account.address() == program_id {
+            let count = verify_signatures(&digest, signatures, validators, None, |_| Ok(()))?;
+            if count < threshold {
+                return Err(BridgeError::BelowThreshold);
+            }
+        } else {
+            if !signatures.is_empty() {
+                return Err(BridgeError::InvalidInstructionData);
+            }
+            let staged = Staged {
+                id: &id,
+                epoch,
+                digest: &digest,
+                threshold,
+            };
+            check_signature_set(program_id, set_account, payer, &staged)?;
+        }
     }
-    drop(remote_data);
-    drop(config_data);
 
     // What happens to the message.
-    let mut status = receipt::STATUS_RECEIVED;
-    let mut reason = receipt::REASON_NONE;
-    let mut release_at = now;
-    let mut amount = 0u64;
-    let mut token_id = [0u8; 32];
-    let mut beneficiary = message.recipient;
-    let mut payload_hash = [0u8; 32];
+    let mut outcome = Outcome {
+        status: receipt::STATUS_RECEIVED,
+        reason: receipt::REASON_NONE,
+        release_at: now,
+        amount: 0,
+        token_id: [0u8; 32],
+        beneficiary: message.recipient,
+        payload_hash: [0u8; 32],
+        gas_limit: 0,
+    };
     let mut payout = None;
     if let Some(transfer) = message.token_transfer() {
         if message.recipient != *program_id.as_array() {
             return Err(BridgeError::WrongRecipient);
         }
         let token_account = get(accounts, 7)?;
-        checks::writable(token_account)?;
+        let route_account = get(accounts, 8)?;
         accounts::token_config(token_account, program_id, Some(&transfer.token_id))?;
-        let mut token_view = token_account.clone();
-        let mut token_data = token_view
-            .try_borrow_mut()
-            .map_err(|_| BridgeError::WrongAccountData)?;
-        let info = read_info(&token_data)?;
-        amount = to_local_amount(&transfer.amount, info.scale_exp)?;
+        let info = {
+            let token_data = token_account
+                .try_borrow()
+                .map_err(|_| BridgeError::WrongAccountData)?;
+            read_info(&token_data)?
+        };
+        accounts::route(
+            route_account,
+            program_id,
+            &transfer.token_id,
+            message.origin,
+        )?;
+        let amount = to_local_amount(&transfer.amount, info.scale_exp)?;
+        if transfer.beneficiary == [0u8; 32] {
+            return Err(BridgeError::InvalidBeneficiary);
+        }
         let mut accounts_out = Payout {
-            mint: get(accounts, 8)?,
-            vault: get(accounts, 9)?,
-            beneficiary_token: get(accounts, 10)?,
-            authority: get(accounts, 11)?,
-            token_program: get(accounts, 12)?,
+            mint: get(accounts, 9)?,
+            vault: get(accounts, 10)?,
+            beneficiary_token: get(accounts, 11)?,
+            authority: get(accounts, 12)?,
+            token_program: get(accounts, 13)?,
             authority_bump: 0,
         };
         accounts_out.check(program_id, &info, &transfer.beneficiary)?;
-        token_id = transfer.token_id;
-        beneficiary = transfer.beneficiary;
+        outcome.amount = amount;
+        outcome.token_id = transfer.token_id;
+        outcome.beneficiary = transfer.beneficiary;
+
+        let mut route_view = route_account.clone();
+        let mut route_data = route_view
+            .try_borrow_mut()
+            .map_err(|_| BridgeError::WrongAccountData)?;
+        route::debit(&mut route_data, amount)?;
         if amount >= info.timelock_threshold {
-            status = receipt::STATUS_QUEUED;
-            reason = receipt::REASON_TIMELOCK;
-            release_at = now
+            outcome.status = receipt::STATUS_QUEUED;
+            outcome.reason = receipt::REASON_TIMELOCK;
+            outcome.release_at = now
                 .checked_add(info.timelock_delay)
                 .ok_or(BridgeError::Overflow)?;
         } else {
-            let mut inbound = Bucket::read(&token_data, token::INBOUND)?;
+            let mut inbound = route::inbound(&route_data)?;
             if inbound.try_consume(amount, now)? {
-                inbound.write(&mut token_data, token::INBOUND)?;
-                status = receipt::STATUS_EXECUTED;
+                inbound.write(&mut route_data, route_layout::INBOUND)?;
+                outcome.status = receipt::STATUS_EXECUTED;
                 payout = Some((accounts_out, info));
             } else {
-                status = receipt::STATUS_QUEUED;
-                reason = receipt::REASON_RATE_LIMIT;
+                outcome.status = receipt::STATUS_QUEUED;
+                outcome.reason = receipt::REASON_RATE_LIMIT;
             }
         }
-    } else {
-        payload_hash = keccak256(&[message.body]);
+    } else if let Some((gas_limit, payload)) = message.arbitrary() {
+        outcome.gas_limit = gas_limit;
+        outcome.payload_hash = keccak256(&[payload]);
     }
 
     let bump_seed = [receipt_bump];
     let seeds = [
         Seed::from(state::SEED_RECEIPT),
-        Seed::from(&id),
+        Seed::from(&origin_le),
+        Seed::from(&origin_bridge),
+        Seed::from(&nonce_le),
         Seed::from(&bump_seed),
     ];
     checks::create_pda_account(
@@ -172,30 +223,52 @@ pub fn process(
             .map_err(|_| BridgeError::WrongAccountData)?;
         bytes::write(&mut data, 0, &disc::RECEIPT_ACCOUNT)?;
         bytes::write(&mut data, receipt::BUMP, &[receipt_bump])?;
-        bytes::write(&mut data, receipt::STATUS, &[status])?;
-        bytes::write(&mut data, receipt::REASON, &[reason])?;
+        bytes::write(&mut data, receipt::STATUS, &[outcome.status])?;
+        bytes::write(&mut data, receipt::QUEUE_REASON, &[outcome.reason])?;
         bytes::write(&mut data, receipt::MESSAGE_ID, &id)?;
-        bytes::write(&mut data, receipt::ORIGIN, &message.origin.to_le_bytes())?;
-        bytes::write(&mut data, receipt::NONCE, &message.nonce.to_le_bytes())?;
+        bytes::write(&mut data, receipt::ORIGIN, &origin_le)?;
+        bytes::write(&mut data, receipt::ORIGIN_BRIDGE, &origin_bridge)?;
+        bytes::write(&mut data, receipt::NONCE, &nonce_le)?;
         bytes::write(&mut data, receipt::SENDER, &message.sender)?;
         bytes::write(&mut data, receipt::KIND, &[message.kind()])?;
-        bytes::write(&mut data, receipt::TOKEN_ID, &token_id)?;
-        bytes::write(&mut data, receipt::AMOUNT, &amount.to_le_bytes())?;
-        bytes::write(&mut data, receipt::BENEFICIARY, &beneficiary)?;
+        bytes::write(&mut data, receipt::TOKEN_ID, &outcome.token_id)?;
+        bytes::write(&mut data, receipt::AMOUNT, &outcome.amount.to_le_bytes())?;
+        bytes::write(&mut data, receipt::BENEFICIARY, &outcome.beneficiary)?;
         bytes::write(&mut data, receipt::DELIVERED_AT, &now.to_le_bytes())?;
-        bytes::write(&mut data, receipt::RELEASE_AT, &release_at.to_le_bytes())?;
-        bytes::write(&mut data, receipt::PAYLOAD_HASH, &payload_hash)?;
+        bytes::write(
+            &mut data,
+            receipt::RELEASE_AT,
+            &outcome.release_at.to_le_bytes(),
+        )?;
+        bytes::write(&mut data, receipt::PAYLOAD_HASH, &outcome.payload_hash)?;
+        bytes::write(
+            &mut data,
+            receipt::GAS_LIMIT,
+            &outcome.gas_limit.to_le_bytes(),
+        )?;
+        bytes::write(&mut data, receipt::REFUND_ID, &[0u8; 32])?;
     }
     if let Some((accounts_out, info)) = payout {
-        accounts_out.pay(&info, amount)?;
+        accounts_out.pay(&info, outcome.amount)?;
     }
     // Close a staged set last: moving lamports before a CPI would unbalance the instruction at
     // the CPI boundary (the runtime syncs only the accounts passed to the callee).
     if set_account.address() != program_id {
         close(set_account, payer)?;
     }
-    crate::log_data(&[b"delivered", &id, &[status]]);
-    Ok(())
+    events::emit(
+        &disc::MESSAGE_DELIVERED_EVENT,
+        &[&id, &origin_le, &nonce_le, &[outcome.status]],
+    )
+}
+
+/// A staged signature set's expected contents.
+#[derive(Clone, Copy)]
+struct Staged<'a> {
+    id: &'a [u8; 32],
+    epoch: u64,
+    digest: &'a [u8; 32],
+    threshold: usize,
 }
 
 /// Checks a staged signature set for this message, epoch, payer and digest, and that it holds
@@ -205,11 +278,14 @@ fn check_signature_set(
     program_id: &Address,
     set_account: &AccountView,
     payer: &AccountView,
-    id: &[u8; 32],
-    epoch: u64,
-    digest: &[u8; 32],
-    threshold: usize,
+    staged: &Staged,
 ) -> Result<(), BridgeError> {
+    let Staged {
+        id,
+        epoch,
+        digest,
+        threshold,
+    } = *staged;
     checks::writable(set_account)?;
     checks::program_account(
         set_account,
@@ -227,7 +303,7 @@ fn check_signature_set(
             &[
                 state::SEED_SIGNATURES,
                 id,
-                &epoch.to_be_bytes(),
+                &epoch.to_le_bytes(),
                 payer.address().as_array(),
             ],
             bump,

@@ -1,26 +1,34 @@
-//! Admin actions behind the timelock: `propose(action)` (admin) creates the PDA
-//! `["proposal", id (u64 BE)]` executable at `now + admin_delay`; `execute_proposal(id)`
-//! (anyone, after the delay) applies it; `cancel_proposal(id)` (admin or guardian) drops it.
-//! Validator-set rotation, remotes, token registration and limits, roles and unpausing all go
-//! through here; pausing is immediate (`pause`, guardian).
+//! Roles and the timelock (docs/protocol.md, "Roles and governance").
 //!
-//! `Action` (Borsh enum): 0 `SetValidatorSet { domain: u32, epoch: u64, threshold: u8,
-//! validators: Vec<[u8; 20]> }` (rotates an existing remote's set; the epoch must increase),
-//! 1 `SetRemote { domain: u32, bridge: [u8; 32], epoch: u64, threshold: u8, validators:
-//! Vec<[u8; 20]> }` (creates a remote, or replaces one with a higher epoch), 2 `RegisterToken {
-//! home_domain: u32, home_token: [u8; 32], mint: Pubkey, scale_exp: u8, limits: TokenLimits }`,
-//! 3 `SetTokenLimits { token_id: [u8; 32], limits: TokenLimits }`, 4 `Unpause`, 5 `SetRoles {
-//! admin: Pubkey, guardian: Pubkey }`. `TokenLimits { timelock_threshold: u64, timelock_delay:
-//! i64, inbound_capacity: u64, inbound_refill: u64, outbound_capacity: u64, outbound_refill:
-//! u64 }`, all non-zero.
+//! - `pause()` (guardian, immediate): refuses when already paused (`AlreadyPaused`), records
+//!   when the pause began (`Config.paused_at`). Emits `Paused`.
+//! - `propose(action)` (admin): creates the PDA `["proposal", id (u64 LE)]` (`id` is the
+//!   config's `next_proposal`), executable from `now + admin_delay` (its ETA) until ETA + 14
+//!   days (`GRACE_PERIOD`), recording `created_at`. An `Unpause` can only be proposed while
+//!   paused (`NotPaused`). Emits `ProposalCreated`.
+//! - `execute_proposal(proposal_id)` (anyone, from the ETA; `ProposalPending` before,
+//!   `ProposalExpired` after the grace period): applies the action (see [`super::action`]).
+//!   An `Unpause` executes only while still paused and if it was proposed at or after the
+//!   current pause began (`NotPaused`, `StaleUnpause`). Actions run while paused, except
+//!   `RefundCancelled` (it sends a message, as `send`). Emits `ProposalExecuted`.
+//! - `cancel_proposal(proposal_id)`: the admin cancels any pending proposal; the guardian any
+//!   but `SetRoles` and `Unpause` (`GuardianCannotVeto`: it cannot veto its own replacement or
+//!   every unpause). Emits `ProposalCancelled`.
 //!
+//! `pause` accounts: `guardian` (signer), `config` (writable), `clock`.
 //! `propose` accounts: `admin` (signer, writable), `config` (writable), `proposal` (writable),
 //! `clock`, `system_program`.
 //! `execute_proposal` accounts: `payer` (signer, writable), `config` (writable), `proposal`
-//! (writable), `clock`, `system_program`, then per action: `SetValidatorSet` and `SetRemote`:
-//! `remote` (writable);
-//! `RegisterToken`: `token_config` (writable), `mint`, `vault` (writable; this program id for a
-//! bridged token), `authority`, `token_program`; `SetTokenLimits`: `token_config` (writable).
+//! (writable), `clock`, `system_program`, then per action (from the sixth account on):
+//! `SetValidatorSet` / `SetRemote`: `remote` (writable); `RegisterToken`: `token_config`
+//! (writable), `mint`, `vault` (writable; this program id for a bridged token), `authority`,
+//! `token_program`; `SetTokenLimits`: `token_config` (writable); `SetRoute`: `token_config`,
+//! `route` (writable); `VoidQueued`: `receipt` (writable), `route` (writable);
+//! `RefundCancelled`: `receipt` (writable), `token_config`, `remote` (of the receipt's
+//! origin), `event_authority`, `program`; `Upgrade`: `program_data` (writable), `program`
+//! (writable), `buffer` (writable), `spill` (writable), `rent` (sysvar), `upgrade_authority`
+//! (`["upgrade_authority"]`), `bpf_loader_upgradeable`; `Unpause`, `SetRoles`,
+//! `SetAdminDelay`: none.
 //! `cancel_proposal` accounts: `authority` (signer: admin or guardian), `config`, `proposal`
 //! (writable).
 
@@ -28,170 +36,41 @@ use pinocchio::{AccountView, Address, cpi::Seed};
 
 use crate::accounts::{self, get};
 use crate::bytes::{self, Reader};
-use crate::checks::{self, TOKEN_PROGRAM_ID};
-use crate::cpi;
+use crate::checks;
 use crate::discriminator as disc;
 use crate::error::BridgeError;
+use crate::events;
+use crate::instructions::action::{self, Action};
 use crate::instructions::remotes::{self, RemoteUpdate};
-use crate::message::token_id;
-use crate::state::{self, config, proposal, token};
-use crate::token::{Bucket, TOKEN_ACCOUNT_LEN, check_mint, pow10};
-use crate::validators::validate_set;
+use crate::instructions::{queued, refund, tokens, upgrade};
+use crate::state::{self, config, proposal};
 
-/// Token limits of an action.
-struct Limits {
-    timelock_threshold: u64,
-    timelock_delay: i64,
-    inbound_capacity: u64,
-    inbound_refill: u64,
-    outbound_capacity: u64,
-    outbound_refill: u64,
-}
-
-enum Action<'a> {
-    SetValidatorSet {
-        domain: u32,
-        epoch: u64,
-        threshold: u8,
-        validators: &'a [u8],
-    },
-    SetRemote {
-        domain: u32,
-        bridge: [u8; 32],
-        epoch: u64,
-        threshold: u8,
-        validators: &'a [u8],
-    },
-    RegisterToken {
-        home_domain: u32,
-        home_token: [u8; 32],
-        mint: [u8; 32],
-        scale_exp: u8,
-        limits: Limits,
-    },
-    SetTokenLimits {
-        token_id: [u8; 32],
-        limits: Limits,
-    },
-    Unpause,
-    SetRoles {
-        admin: [u8; 32],
-        guardian: [u8; 32],
-    },
-}
-
-fn read_limits(r: &mut Reader) -> Result<Limits, BridgeError> {
-    let limits = Limits {
-        timelock_threshold: r.u64()?,
-        timelock_delay: r.i64()?,
-        inbound_capacity: r.u64()?,
-        inbound_refill: r.u64()?,
-        outbound_capacity: r.u64()?,
-        outbound_refill: r.u64()?,
-    };
-    if limits.timelock_threshold == 0
-        || limits.timelock_delay <= 0
-        || limits.inbound_capacity == 0
-        || limits.inbound_refill == 0
-        || limits.outbound_capacity == 0
-        || limits.outbound_refill == 0
-    {
-        return Err(BridgeError::ZeroValue);
+/// Runs `pause`.
+pub fn pause(
+    program_id: &Address,
+    accounts: &[AccountView],
+    args: &[u8],
+) -> Result<(), BridgeError> {
+    Reader::new(args).finish()?;
+    let guardian = get(accounts, 0)?;
+    let config_account = get(accounts, 1)?;
+    let now = checks::clock_now(get(accounts, 2)?)?;
+    checks::signer(guardian)?;
+    checks::writable(config_account)?;
+    accounts::config(config_account, program_id)?;
+    let mut view = config_account.clone();
+    let mut data = view
+        .try_borrow_mut()
+        .map_err(|_| BridgeError::WrongAccountData)?;
+    if bytes::read::<32>(&data, config::GUARDIAN)? != *guardian.address().as_array() {
+        return Err(BridgeError::NotGuardian);
     }
-    Ok(limits)
-}
-
-/// A remote domain: not 0, not this bridge's own.
-fn check_remote_domain(remote: u32, own: u32) -> Result<(), BridgeError> {
-    if remote == 0 {
-        return Err(BridgeError::ZeroValue);
+    if bytes::read_u8(&data, config::PAUSED)? != 0 {
+        return Err(BridgeError::AlreadyPaused);
     }
-    if remote == own {
-        return Err(BridgeError::UnknownRemote);
-    }
-    Ok(())
-}
-
-/// Decodes and validates an action against the current config.
-fn parse<'a>(bytes_in: &'a [u8], config_data: &[u8]) -> Result<Action<'a>, BridgeError> {
-    let mut r = Reader::new(bytes_in);
-    let domain = bytes::read_u32(config_data, config::DOMAIN)?;
-    let action = match r.u8()? {
-        0 => {
-            let d = r.u32()?;
-            let epoch = r.u64()?;
-            let threshold = r.u8()?;
-            let validators = r.vec_of::<20>()?;
-            check_remote_domain(d, domain)?;
-            validate_set(epoch, threshold, validators)?;
-            Action::SetValidatorSet {
-                domain: d,
-                epoch,
-                threshold,
-                validators,
-            }
-        }
-        1 => {
-            let d = r.u32()?;
-            let bridge: [u8; 32] = r.array()?;
-            let epoch = r.u64()?;
-            let threshold = r.u8()?;
-            let validators = r.vec_of::<20>()?;
-            check_remote_domain(d, domain)?;
-            if bridge == [0u8; 32] {
-                return Err(BridgeError::ZeroValue);
-            }
-            validate_set(epoch, threshold, validators)?;
-            Action::SetRemote {
-                domain: d,
-                bridge,
-                epoch,
-                threshold,
-                validators,
-            }
-        }
-        2 => {
-            let home_domain = r.u32()?;
-            let home_token: [u8; 32] = r.array()?;
-            let mint: [u8; 32] = r.array()?;
-            let scale_exp = r.u8()?;
-            let limits = read_limits(&mut r)?;
-            if home_domain == 0 || home_token == [0u8; 32] || mint == [0u8; 32] {
-                return Err(BridgeError::ZeroValue);
-            }
-            pow10(scale_exp)?;
-            if home_domain == domain && (home_token != mint || scale_exp != 0) {
-                return Err(BridgeError::BadTokenRegistration);
-            }
-            Action::RegisterToken {
-                home_domain,
-                home_token,
-                mint,
-                scale_exp,
-                limits,
-            }
-        }
-        3 => {
-            let token_id: [u8; 32] = r.array()?;
-            let limits = read_limits(&mut r)?;
-            Action::SetTokenLimits { token_id, limits }
-        }
-        4 => Action::Unpause,
-        5 => {
-            let admin: [u8; 32] = r.array()?;
-            let guardian: [u8; 32] = r.array()?;
-            if admin == [0u8; 32] || guardian == [0u8; 32] {
-                return Err(BridgeError::ZeroValue);
-            }
-            if admin == guardian {
-                return Err(BridgeError::SameAdminAndGuardian);
-            }
-            Action::SetRoles { admin, guardian }
-        }
-        _ => return Err(BridgeError::InvalidInstructionData),
-    };
-    r.finish()?;
-    Ok(action)
+    bytes::write(&mut data, config::PAUSED, &[1])?;
+    bytes::write(&mut data, config::PAUSED_AT, &now.to_le_bytes())?;
+    events::emit(&disc::PAUSED_EVENT, &[guardian.address().as_array()])
 }
 
 /// Runs `propose`.
@@ -219,7 +98,11 @@ pub fn propose(
     if bytes::read::<32>(&config_data, config::ADMIN)? != *admin.address().as_array() {
         return Err(BridgeError::NotAdmin);
     }
-    parse(args, &config_data)?;
+    if let Action::Unpause = action::parse(args, &config_data)?
+        && bytes::read_u8(&config_data, config::PAUSED)? == 0
+    {
+        return Err(BridgeError::NotPaused);
+    }
     let id = bytes::read_u64(&config_data, config::NEXT_PROPOSAL)?;
     let delay = bytes::read_i64(&config_data, config::ADMIN_DELAY)?;
     let eta = now.checked_add(delay).ok_or(BridgeError::Overflow)?;
@@ -227,13 +110,13 @@ pub fn propose(
     bytes::write(&mut config_data, config::NEXT_PROPOSAL, &next.to_le_bytes())?;
     drop(config_data);
 
-    let id_be = id.to_be_bytes();
-    let (expected, bump) = checks::find_pda(&[state::SEED_PROPOSAL, &id_be], program_id)?;
+    let id_le = id.to_le_bytes();
+    let (expected, bump) = checks::find_pda(&[state::SEED_PROPOSAL, &id_le], program_id)?;
     checks::address(proposal_account, &expected)?;
     let bump_seed = [bump];
     let seeds = [
         Seed::from(state::SEED_PROPOSAL),
-        Seed::from(&id_be),
+        Seed::from(&id_le),
         Seed::from(&bump_seed),
     ];
     let space = proposal::ACTION + args.len();
@@ -251,17 +134,17 @@ pub fn propose(
         .map_err(|_| BridgeError::WrongAccountData)?;
     bytes::write(&mut data, 0, &disc::PROPOSAL_ACCOUNT)?;
     bytes::write(&mut data, proposal::BUMP, &[bump])?;
-    bytes::write(&mut data, proposal::ID, &id.to_le_bytes())?;
+    bytes::write(&mut data, proposal::ID, &id_le)?;
     bytes::write(&mut data, proposal::STATUS, &[proposal::PENDING])?;
     bytes::write(&mut data, proposal::ETA, &eta.to_le_bytes())?;
+    bytes::write(&mut data, proposal::CREATED_AT, &now.to_le_bytes())?;
     bytes::write(
         &mut data,
         proposal::ACTION_LEN,
         &(args.len() as u32).to_le_bytes(),
     )?;
     bytes::write(&mut data, proposal::ACTION, args)?;
-    crate::log_data(&[b"proposed", &id.to_le_bytes()]);
-    Ok(())
+    events::emit(&disc::PROPOSAL_CREATED_EVENT, &[&id_le, &eta.to_le_bytes()])
 }
 
 /// Checks a pending proposal PDA for `id`.
@@ -282,7 +165,7 @@ fn pending_proposal(
         .map_err(|_| BridgeError::WrongAccountData)?;
     checks::pda(
         account,
-        &[state::SEED_PROPOSAL, &id.to_be_bytes()],
+        &[state::SEED_PROPOSAL, &id.to_le_bytes()],
         bytes::read_u8(&data, proposal::BUMP)?,
         program_id,
     )?;
@@ -292,6 +175,13 @@ fn pending_proposal(
         return Err(BridgeError::ProposalNotPending);
     }
     Ok(())
+}
+
+/// The action bytes of a proposal's data.
+fn action_bytes(data: &[u8]) -> Result<&[u8], BridgeError> {
+    let len = bytes::read_u32(data, proposal::ACTION_LEN)? as usize;
+    data.get(proposal::ACTION..proposal::ACTION + len)
+        .ok_or(BridgeError::WrongAccountData)
 }
 
 /// Runs `cancel_proposal`.
@@ -308,23 +198,30 @@ pub fn cancel(
     let proposal_account = get(accounts, 2)?;
     checks::signer(authority)?;
     accounts::config(config_account, program_id)?;
-    {
+    let by_admin = {
         let config_data = config_account
             .try_borrow()
             .map_err(|_| BridgeError::WrongAccountData)?;
         let key = authority.address().as_array();
-        if bytes::read::<32>(&config_data, config::ADMIN)? != *key
-            && bytes::read::<32>(&config_data, config::GUARDIAN)? != *key
-        {
+        if bytes::read::<32>(&config_data, config::ADMIN)? == *key {
+            true
+        } else if bytes::read::<32>(&config_data, config::GUARDIAN)? == *key {
+            false
+        } else {
             return Err(BridgeError::NotAdmin);
         }
-    }
+    };
     pending_proposal(proposal_account, program_id, id)?;
     let mut view = proposal_account.clone();
     let mut data = view
         .try_borrow_mut()
         .map_err(|_| BridgeError::WrongAccountData)?;
-    bytes::write(&mut data, proposal::STATUS, &[proposal::CANCELLED])
+    let tag = action::tag(action_bytes(&data)?)?;
+    if !by_admin && (tag == action::SET_ROLES || tag == action::UNPAUSE) {
+        return Err(BridgeError::GuardianCannotVeto);
+    }
+    bytes::write(&mut data, proposal::STATUS, &[proposal::CANCELLED])?;
+    events::emit(&disc::PROPOSAL_CANCELLED_EVENT, &[&id.to_le_bytes()])
 }
 
 /// Runs `execute_proposal`.
@@ -353,197 +250,143 @@ pub fn execute(
     let mut proposal_data = proposal_view
         .try_borrow_mut()
         .map_err(|_| BridgeError::WrongAccountData)?;
-    if now < bytes::read_i64(&proposal_data, proposal::ETA)? {
+    let eta = bytes::read_i64(&proposal_data, proposal::ETA)?;
+    if now < eta {
         return Err(BridgeError::ProposalPending);
     }
-    let len = bytes::read_u32(&proposal_data, proposal::ACTION_LEN)? as usize;
+    if now > eta.saturating_add(state::GRACE_PERIOD) {
+        return Err(BridgeError::ProposalExpired);
+    }
+    let created_at = bytes::read_i64(&proposal_data, proposal::CREATED_AT)?;
     bytes::write(&mut proposal_data, proposal::STATUS, &[proposal::EXECUTED])?;
-    let action_bytes = proposal_data
-        .get(proposal::ACTION..proposal::ACTION + len)
-        .ok_or(BridgeError::WrongAccountData)?;
+    let action_bytes = action_bytes(&proposal_data)?;
 
     let mut config_view = config_account.clone();
     let mut config_data = config_view
         .try_borrow_mut()
         .map_err(|_| BridgeError::WrongAccountData)?;
-    let domain = bytes::read_u32(&config_data, config::DOMAIN)?;
-    match parse(action_bytes, &config_data)? {
+    let action = action::parse(action_bytes, &config_data)?;
+    let extra = accounts.get(5..).unwrap_or(&[]);
+    match action {
         Action::SetValidatorSet {
-            domain: d,
+            domain,
             epoch,
             threshold,
             validators,
-        } => {
-            let update = RemoteUpdate {
-                domain: d,
+        } => remotes::apply(
+            program_id,
+            accounts,
+            payer,
+            system_program,
+            &RemoteUpdate {
+                domain,
                 bridge: None,
                 epoch,
                 threshold,
                 validators,
-            };
-            remotes::apply(program_id, accounts, payer, system_program, &update)?;
+            },
+        )?,
+        Action::SetRemote {
+            domain,
+            bridge,
+            kind,
+            epoch,
+            threshold,
+            validators,
+        } => remotes::apply(
+            program_id,
+            accounts,
+            payer,
+            system_program,
+            &RemoteUpdate {
+                domain,
+                bridge: Some((bridge, kind)),
+                epoch,
+                threshold,
+                validators,
+            },
+        )?,
+        Action::Unpause => {
+            if bytes::read_u8(&config_data, config::PAUSED)? == 0 {
+                return Err(BridgeError::NotPaused);
+            }
+            if created_at < bytes::read_i64(&config_data, config::PAUSED_AT)? {
+                return Err(BridgeError::StaleUnpause);
+            }
+            bytes::write(&mut config_data, config::PAUSED, &[0])?;
         }
-        Action::Unpause => bytes::write(&mut config_data, config::PAUSED, &[0])?,
         Action::SetRoles { admin, guardian } => {
             bytes::write(&mut config_data, config::ADMIN, &admin)?;
             bytes::write(&mut config_data, config::GUARDIAN, &guardian)?;
         }
-        Action::SetRemote {
-            domain: d,
-            bridge,
-            epoch,
-            threshold,
-            validators,
-        } => {
-            let update = RemoteUpdate {
-                domain: d,
-                bridge: Some(bridge),
-                epoch,
-                threshold,
-                validators,
-            };
-            remotes::apply(program_id, accounts, payer, system_program, &update)?;
-        }
-        Action::SetTokenLimits {
-            token_id: id,
-            limits,
-        } => {
-            let token_account = get(accounts, 5)?;
-            checks::writable(token_account)?;
-            accounts::token_config(token_account, program_id, Some(&id))?;
-            let mut view = token_account.clone();
-            let mut data = view
-                .try_borrow_mut()
-                .map_err(|_| BridgeError::WrongAccountData)?;
-            write_limits(&mut data, &limits, now, false)?;
+        Action::SetAdminDelay { admin_delay } => {
+            bytes::write(
+                &mut config_data,
+                config::ADMIN_DELAY,
+                &admin_delay.to_le_bytes(),
+            )?;
         }
         Action::RegisterToken {
             home_domain,
             home_token,
             mint,
             scale_exp,
-            limits,
+            timelock_threshold,
+            timelock_delay,
         } => {
-            let id = token_id(home_domain, &home_token);
-            let token_account = get(accounts, 5)?;
-            let mint_account = get(accounts, 6)?;
-            let vault = get(accounts, 7)?;
-            let authority = get(accounts, 8)?;
-            let token_program = get(accounts, 9)?;
-            checks::writable(token_account)?;
-            checks::token_program(token_program)?;
-            accounts::authority(authority, program_id)?;
-            let is_home = home_domain == domain;
-            let mint_address = Address::new_from_array(mint);
-            check_mint(
-                mint_account,
-                &mint_address,
-                if is_home {
-                    None
-                } else {
-                    Some(authority.address())
-                },
-            )?;
-            let (expected, bump) = checks::find_pda(&[state::SEED_TOKEN, &id], program_id)?;
-            checks::address(token_account, &expected)?;
-            if !token_account.is_data_empty() {
-                return Err(BridgeError::BadTokenRegistration);
-            }
-            let bump_seed = [bump];
-            let seeds = [
-                Seed::from(state::SEED_TOKEN),
-                Seed::from(&id),
-                Seed::from(&bump_seed),
-            ];
-            checks::create_pda_account(
-                payer,
-                token_account,
-                system_program,
-                &seeds,
-                token::LEN,
-                program_id,
-            )?;
-            let (vault_address, vault_bump) = if is_home {
-                checks::writable(vault)?;
-                let (expected, vbump) = checks::find_pda(&[state::SEED_VAULT, &mint], program_id)?;
-                checks::address(vault, &expected)?;
-                let vbump_seed = [vbump];
-                let vseeds = [
-                    Seed::from(state::SEED_VAULT),
-                    Seed::from(&mint),
-                    Seed::from(&vbump_seed),
-                ];
-                checks::create_pda_account(
-                    payer,
-                    vault,
-                    system_program,
-                    &vseeds,
-                    TOKEN_ACCOUNT_LEN,
-                    &TOKEN_PROGRAM_ID,
-                )?;
-                cpi::token_initialize_account3(vault, mint_account, authority.address())?;
-                (expected, vbump)
-            } else {
-                checks::address(vault, program_id)?;
-                (program_id.clone(), 0)
+            let domain = bytes::read_u32(&config_data, config::DOMAIN)?;
+            let registration = tokens::Registration {
+                home_domain,
+                home_token,
+                mint,
+                scale_exp,
+                is_home: home_domain == domain,
+                timelock_threshold,
+                timelock_delay,
             };
-            let mut view = token_account.clone();
-            let mut data = view
-                .try_borrow_mut()
-                .map_err(|_| BridgeError::WrongAccountData)?;
-            bytes::write(&mut data, 0, &disc::TOKEN_CONFIG_ACCOUNT)?;
-            bytes::write(&mut data, token::BUMP, &[bump])?;
-            bytes::write(&mut data, token::TOKEN_ID, &id)?;
-            bytes::write(&mut data, token::MINT, &mint)?;
-            bytes::write(&mut data, token::IS_HOME, &[u8::from(is_home)])?;
-            bytes::write(&mut data, token::HOME_DOMAIN, &home_domain.to_le_bytes())?;
-            bytes::write(&mut data, token::HOME_TOKEN, &home_token)?;
-            bytes::write(&mut data, token::SCALE_EXP, &[scale_exp])?;
-            bytes::write(&mut data, token::VAULT, vault_address.as_array())?;
-            bytes::write(&mut data, token::VAULT_BUMP, &[vault_bump])?;
-            write_limits(&mut data, &limits, now, true)?;
+            tokens::register(program_id, extra, payer, system_program, &registration)?;
+        }
+        Action::SetTokenLimits {
+            token_id,
+            timelock_threshold,
+            timelock_delay,
+        } => tokens::set_timelock(
+            program_id,
+            extra,
+            &token_id,
+            timelock_threshold,
+            timelock_delay,
+        )?,
+        Action::SetRoute {
+            token_id,
+            domain,
+            remote_exp,
+            remote_max,
+            inbound,
+            outbound,
+        } => {
+            let route = tokens::RouteUpdate {
+                token_id,
+                domain,
+                remote_exp,
+                remote_max,
+                inbound,
+                outbound,
+                now,
+            };
+            tokens::set_route(program_id, extra, payer, system_program, &route)?;
+        }
+        Action::VoidQueued { key } => {
+            queued::cancel_receipt(program_id, get(extra, 0)?, get(extra, 1)?, &key)?;
+        }
+        Action::RefundCancelled { key } => {
+            accounts::not_paused(&config_data)?;
+            refund::refund(program_id, extra, &mut config_data, &key)?;
+        }
+        Action::Upgrade { buffer, spill } => {
+            let target = upgrade::Target { buffer, spill };
+            upgrade::upgrade(program_id, extra, clock, &target)?;
         }
     }
-    crate::log_data(&[b"executed_proposal", &id.to_le_bytes()]);
-    Ok(())
-}
-
-/// Writes limits into a token config: fresh full buckets, or reconfigured ones.
-fn write_limits(
-    data: &mut [u8],
-    limits: &Limits,
-    now: i64,
-    fresh: bool,
-) -> Result<(), BridgeError> {
-    bytes::write(
-        data,
-        token::TIMELOCK_THRESHOLD,
-        &limits.timelock_threshold.to_le_bytes(),
-    )?;
-    bytes::write(
-        data,
-        token::TIMELOCK_DELAY,
-        &limits.timelock_delay.to_le_bytes(),
-    )?;
-    let (inbound, outbound) = if fresh {
-        (
-            Bucket::full(limits.inbound_capacity, limits.inbound_refill, now)?,
-            Bucket::full(limits.outbound_capacity, limits.outbound_refill, now)?,
-        )
-    } else {
-        (
-            Bucket::read(data, token::INBOUND)?.reconfigure(
-                limits.inbound_capacity,
-                limits.inbound_refill,
-                now,
-            )?,
-            Bucket::read(data, token::OUTBOUND)?.reconfigure(
-                limits.outbound_capacity,
-                limits.outbound_refill,
-                now,
-            )?,
-        )
-    };
-    inbound.write(data, token::INBOUND)?;
-    outbound.write(data, token::OUTBOUND)
+    events::emit(&disc::PROPOSAL_EXECUTED_EVENT, &[&id.to_le_bytes()])
 }

@@ -1,7 +1,7 @@
 //! `initialize(domain, admin, guardian, admin_delay)`: creates the config PDA. Only the program's
 //! upgrade authority may call it (no one can initialize a freshly deployed program first).
-//! Nothing zero or default is accepted; admin and guardian are different keys. Validator sets
-//! are per remote (`SetRemote` through the timelock).
+//! Nothing zero or default is accepted; admin and guardian are different keys; the admin delay
+//! is at most 30 days. Validator sets are per remote (`SetRemote` through the timelock).
 //!
 //! Accounts: `payer` (signer, writable; the upgrade authority), `config` (writable, PDA
 //! `["config"]`, must not exist), `system_program`, `program` (this program's account, owned by
@@ -48,6 +48,9 @@ pub fn process(
     if domain == 0 || admin == [0u8; 32] || guardian == [0u8; 32] || admin_delay <= 0 {
         return Err(BridgeError::ZeroValue);
     }
+    if admin_delay > state::MAX_ADMIN_DELAY {
+        return Err(BridgeError::OutOfRange);
+    }
     if admin == guardian {
         return Err(BridgeError::SameAdminAndGuardian);
     }
@@ -73,6 +76,7 @@ pub fn process(
     bytes::write(&mut data, config::ADMIN, &admin)?;
     bytes::write(&mut data, config::GUARDIAN, &guardian)?;
     bytes::write(&mut data, config::PAUSED, &[0])?;
+    bytes::write(&mut data, config::PAUSED_AT, &0i64.to_le_bytes())?;
     bytes::write(&mut data, config::OUTBOUND_NONCE, &0u64.to_le_bytes())?;
     bytes::write(&mut data, config::ADMIN_DELAY, &admin_delay.to_le_bytes())?;
     bytes::write(&mut data, config::NEXT_PROPOSAL, &0u64.to_le_bytes())

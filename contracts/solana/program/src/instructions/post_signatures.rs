@@ -1,11 +1,14 @@
 //! `post_signatures(message_id, origin, signatures)`: stages signatures for a set too large for
 //! one transaction. Each call verifies its signatures (same checks and order as `deliver`,
 //! continuing strictly above the last signer already staged) and appends the signers to the
-//! PDA `["signatures", message id, epoch (u64 BE), payer]`, created on the first call. `deliver`
+//! PDA `["signatures", message id, epoch (u64 LE), payer]`, created on the first call. `deliver`
 //! then consumes the set.
 //!
-//! Accounts: `payer` (signer, writable), `config`, `remote` (PDA of `origin`: its bridge and validator set),
-//! `signature_set` (writable), `system_program`.
+//! The digest is the one `deliver` checks: this bridge's domain and program id, the origin
+//! remote's bridge and current epoch.
+//!
+//! Accounts: `payer` (signer, writable), `config`, `remote` (`["remote", origin]`: its bridge
+//! and validator set), `signature_set` (writable), `system_program`.
 
 use pinocchio::{AccountView, Address, cpi::Seed};
 
@@ -14,8 +17,8 @@ use crate::bytes::{self, Reader};
 use crate::checks;
 use crate::discriminator as disc;
 use crate::error::BridgeError;
-use crate::message::attestation_digest;
-use crate::state::{self, signature_set};
+use crate::message::{Attestation, attestation_digest};
+use crate::state::{self, config, signature_set};
 use crate::validators::verify_signatures;
 
 /// Runs `post_signatures`.
@@ -44,19 +47,27 @@ pub fn process(
         .try_borrow()
         .map_err(|_| BridgeError::WrongAccountData)?;
     accounts::not_paused(&config_data)?;
-    let origin_bridge = accounts::remote(remote_account, program_id, origin)?;
+    let domain = bytes::read_u32(&config_data, config::DOMAIN)?;
+    let origin_bridge = accounts::remote(remote_account, program_id, origin)?.bridge;
     drop(config_data);
     let remote_data = remote_account
         .try_borrow()
         .map_err(|_| BridgeError::WrongAccountData)?;
     let (epoch, _, validators) = accounts::remote_set(&remote_data)?;
     let n = validators.len() / 20;
-    let digest = attestation_digest(origin, &origin_bridge, epoch, &id);
-    let epoch_be = epoch.to_be_bytes();
+    let digest = attestation_digest(&Attestation {
+        origin,
+        origin_bridge: &origin_bridge,
+        destination: domain,
+        destination_bridge: program_id.as_array(),
+        epoch,
+        message_id: &id,
+    });
+    let epoch_le = epoch.to_le_bytes();
     let seeds: [&[u8]; 4] = [
         state::SEED_SIGNATURES,
         &id,
-        &epoch_be,
+        &epoch_le,
         payer.address().as_array(),
     ];
 
@@ -67,7 +78,7 @@ pub fn process(
         let signer_seeds = [
             Seed::from(state::SEED_SIGNATURES),
             Seed::from(&id),
-            Seed::from(&epoch_be),
+            Seed::from(&epoch_le),
             Seed::from(payer.address().as_array()),
             Seed::from(&bump_seed),
         ];

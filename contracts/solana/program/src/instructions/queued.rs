@@ -1,10 +1,20 @@
-//! Queued transfers: `execute_queued(message_id)` (anyone, once the timelock has passed or the
-//! inbound bucket has refilled) and `cancel_queued(message_id)` (guardian, during the delay).
+//! Queued inbound transfers, named by their receipt's `(origin, origin bridge, nonce)`:
 //!
-//! `execute_queued` accounts: `config`, `receipt` (writable), `clock`, `token_config`
-//! (writable), `mint` (writable), `vault` (writable, or this program id), `beneficiary_token`
-//! (writable), `authority`, `token_program`.
-//! `cancel_queued` accounts: `guardian` (signer), `config`, `receipt` (writable).
+//! - `execute_queued(origin, origin_bridge, nonce)` (anyone, not while paused): after the
+//!   timelock (`release_at`), every queued transfer, whatever its reason, passes the route's
+//!   inbound bucket: it consumes the amount, or, if the amount is above the bucket's capacity,
+//!   executes only when the bucket is full and empties it (`RateLimited` otherwise, and it stays
+//!   queued). Then it pays out. Emits `TransferExecuted`.
+//! - `cancel_queued(origin, origin_bridge, nonce)` (guardian, immediately): cancels any queued
+//!   transfer until it executes, also while paused and after its release time, and gives its
+//!   amount back to the route's ledger. Emits `TransferCancelled`.
+//!
+//! `execute_queued` accounts: `config`, `receipt` (writable, `["receipt", origin,
+//! origin_bridge, nonce]`), `clock`, `token_config` (`["token", receipt.token_id]`), `route`
+//! (writable, `["route", receipt.token_id, origin]`), `mint` (writable), `vault` (writable, or
+//! this program id), `beneficiary_token` (writable), `authority`, `token_program`.
+//! `cancel_queued` accounts: `guardian` (signer), `config`, `receipt` (writable), `route`
+//! (writable).
 
 use pinocchio::{AccountView, Address};
 
@@ -13,31 +23,63 @@ use crate::bytes::{self, Reader};
 use crate::checks;
 use crate::discriminator as disc;
 use crate::error::BridgeError;
+use crate::events;
 use crate::payout::Payout;
-use crate::state::{self, config, receipt, token};
-use crate::token::{Bucket, read_info};
+use crate::route;
+use crate::state::{config, receipt, route as route_layout};
+use crate::token::read_info;
 
-/// Checks a receipt PDA for `id` that is a queued transfer.
-fn queued_receipt(
+/// Reads `(origin, origin bridge, nonce)`.
+fn read_key(args: &[u8]) -> Result<(u32, [u8; 32], u64), BridgeError> {
+    let mut r = Reader::new(args);
+    let key = (r.u32()?, r.array()?, r.u64()?);
+    r.finish()?;
+    Ok(key)
+}
+
+/// Checks the receipt of `key` (its address, from the key it stores) and that it is a queued
+/// transfer; returns its token id.
+pub fn queued_receipt(
     account: &AccountView,
     program_id: &Address,
-    id: &[u8; 32],
-) -> Result<(), BridgeError> {
-    checks::writable(account)?;
-    checks::program_account(account, program_id, &disc::RECEIPT_ACCOUNT, receipt::LEN)?;
+    key: &(u32, [u8; 32], u64),
+) -> Result<[u8; 32], BridgeError> {
+    if accounts::receipt(account, program_id)? != *key {
+        return Err(BridgeError::WrongAccountAddress);
+    }
     let data = account
         .try_borrow()
         .map_err(|_| BridgeError::WrongAccountData)?;
-    checks::pda(
-        account,
-        &[state::SEED_RECEIPT, id],
-        bytes::read_u8(&data, receipt::BUMP)?,
-        program_id,
-    )?;
     if bytes::read_u8(&data, receipt::STATUS)? != receipt::STATUS_QUEUED {
         return Err(BridgeError::NotQueued);
     }
-    Ok(())
+    bytes::read(&data, receipt::TOKEN_ID)
+}
+
+/// Marks a queued receipt cancelled and gives its amount back to its route's ledger (guardian
+/// `cancel_queued`, admin `VoidQueued`). `route_account` is checked here.
+pub fn cancel_receipt(
+    program_id: &Address,
+    receipt_account: &AccountView,
+    route_account: &AccountView,
+    key: &(u32, [u8; 32], u64),
+) -> Result<(), BridgeError> {
+    let token_id = queued_receipt(receipt_account, program_id, key)?;
+    accounts::route(route_account, program_id, &token_id, key.0)?;
+    let mut view = receipt_account.clone();
+    let mut data = view
+        .try_borrow_mut()
+        .map_err(|_| BridgeError::WrongAccountData)?;
+    let amount = bytes::read_u64(&data, receipt::AMOUNT)?;
+    let id: [u8; 32] = bytes::read(&data, receipt::MESSAGE_ID)?;
+    bytes::write(&mut data, receipt::STATUS, &[receipt::STATUS_CANCELLED])?;
+    drop(data);
+    let mut route_view = route_account.clone();
+    let mut route_data = route_view
+        .try_borrow_mut()
+        .map_err(|_| BridgeError::WrongAccountData)?;
+    route::give_back(&mut route_data, amount)?;
+    events::emit(&disc::TRANSFER_CANCELLED_EVENT, &[&id])
 }
 
 /// Runs `execute_queued`.
@@ -46,13 +88,12 @@ pub fn execute(
     accounts: &[AccountView],
     args: &[u8],
 ) -> Result<(), BridgeError> {
-    let mut r = Reader::new(args);
-    let id: [u8; 32] = r.array()?;
-    r.finish()?;
+    let key = read_key(args)?;
     let config_account = get(accounts, 0)?;
     let receipt_account = get(accounts, 1)?;
     let clock = get(accounts, 2)?;
     let token_account = get(accounts, 3)?;
+    let route_account = get(accounts, 4)?;
     let now = checks::clock_now(clock)?;
     accounts::config(config_account, program_id)?;
     {
@@ -61,44 +102,47 @@ pub fn execute(
             .map_err(|_| BridgeError::WrongAccountData)?;
         accounts::not_paused(&config_data)?;
     }
-    queued_receipt(receipt_account, program_id, &id)?;
+    let token_id = queued_receipt(receipt_account, program_id, &key)?;
     let mut receipt_view = receipt_account.clone();
     let mut receipt_data = receipt_view
         .try_borrow_mut()
         .map_err(|_| BridgeError::WrongAccountData)?;
-    let token_id: [u8; 32] = bytes::read(&receipt_data, receipt::TOKEN_ID)?;
     let beneficiary: [u8; 32] = bytes::read(&receipt_data, receipt::BENEFICIARY)?;
     let amount = bytes::read_u64(&receipt_data, receipt::AMOUNT)?;
     let release_at = bytes::read_i64(&receipt_data, receipt::RELEASE_AT)?;
-    let reason = bytes::read_u8(&receipt_data, receipt::REASON)?;
+    let id: [u8; 32] = bytes::read(&receipt_data, receipt::MESSAGE_ID)?;
     if now < release_at {
         return Err(BridgeError::TimelockPending);
     }
 
-    checks::writable(token_account)?;
     accounts::token_config(token_account, program_id, Some(&token_id))?;
-    let mut token_view = token_account.clone();
-    let mut token_data = token_view
-        .try_borrow_mut()
-        .map_err(|_| BridgeError::WrongAccountData)?;
-    let info = read_info(&token_data)?;
+    let info = {
+        let token_data = token_account
+            .try_borrow()
+            .map_err(|_| BridgeError::WrongAccountData)?;
+        read_info(&token_data)?
+    };
+    accounts::route(route_account, program_id, &token_id, key.0)?;
     let mut payout = Payout {
-        mint: get(accounts, 4)?,
-        vault: get(accounts, 5)?,
-        beneficiary_token: get(accounts, 6)?,
-        authority: get(accounts, 7)?,
-        token_program: get(accounts, 8)?,
+        mint: get(accounts, 5)?,
+        vault: get(accounts, 6)?,
+        beneficiary_token: get(accounts, 7)?,
+        authority: get(accounts, 8)?,
+        token_program: get(accounts, 9)?,
         authority_bump: 0,
     };
     payout.check(program_id, &info, &beneficiary)?;
-    if reason == receipt::REASON_RATE_LIMIT {
-        let mut inbound = Bucket::read(&token_data, token::INBOUND)?;
-        if !inbound.try_consume(amount, now)? {
+    {
+        let mut route_view = route_account.clone();
+        let mut route_data = route_view
+            .try_borrow_mut()
+            .map_err(|_| BridgeError::WrongAccountData)?;
+        let mut inbound = route::inbound(&route_data)?;
+        if !inbound.try_consume_queued(amount, now)? {
             return Err(BridgeError::RateLimited);
         }
-        inbound.write(&mut token_data, token::INBOUND)?;
+        inbound.write(&mut route_data, route_layout::INBOUND)?;
     }
-    drop(token_data);
     bytes::write(
         &mut receipt_data,
         receipt::STATUS,
@@ -106,8 +150,7 @@ pub fn execute(
     )?;
     drop(receipt_data);
     payout.pay(&info, amount)?;
-    crate::log_data(&[b"executed", &id]);
-    Ok(())
+    events::emit(&disc::TRANSFER_EXECUTED_EVENT, &[&id])
 }
 
 /// Runs `cancel_queued`.
@@ -116,12 +159,11 @@ pub fn cancel(
     accounts: &[AccountView],
     args: &[u8],
 ) -> Result<(), BridgeError> {
-    let mut r = Reader::new(args);
-    let id: [u8; 32] = r.array()?;
-    r.finish()?;
+    let key = read_key(args)?;
     let guardian = get(accounts, 0)?;
     let config_account = get(accounts, 1)?;
     let receipt_account = get(accounts, 2)?;
+    let route_account = get(accounts, 3)?;
     checks::signer(guardian)?;
     accounts::config(config_account, program_id)?;
     {
@@ -132,34 +174,5 @@ pub fn cancel(
             return Err(BridgeError::NotGuardian);
         }
     }
-    queued_receipt(receipt_account, program_id, &id)?;
-    let mut view = receipt_account.clone();
-    let mut data = view
-        .try_borrow_mut()
-        .map_err(|_| BridgeError::WrongAccountData)?;
-    bytes::write(&mut data, receipt::STATUS, &[receipt::STATUS_CANCELLED])?;
-    crate::log_data(&[b"cancelled", &id]);
-    Ok(())
-}
-
-/// Runs `pause` (guardian, immediate). Accounts: `guardian` (signer), `config` (writable).
-pub fn pause(
-    program_id: &Address,
-    accounts: &[AccountView],
-    args: &[u8],
-) -> Result<(), BridgeError> {
-    Reader::new(args).finish()?;
-    let guardian = get(accounts, 0)?;
-    let config_account = get(accounts, 1)?;
-    checks::signer(guardian)?;
-    checks::writable(config_account)?;
-    accounts::config(config_account, program_id)?;
-    let mut view = config_account.clone();
-    let mut data = view
-        .try_borrow_mut()
-        .map_err(|_| BridgeError::WrongAccountData)?;
-    if bytes::read::<32>(&data, config::GUARDIAN)? != *guardian.address().as_array() {
-        return Err(BridgeError::NotGuardian);
-    }
-    bytes::write(&mut data, config::PAUSED, &[1])
+    cancel_receipt(program_id, receipt_account, route_account, &key)
 }

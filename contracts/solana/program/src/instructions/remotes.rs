@@ -1,7 +1,8 @@
 //! The two timelocked actions on remotes (run by `execute_proposal`): `SetRemote` creates or
-//! replaces a remote's bridge and validator set, `SetValidatorSet` rotates the set of an
-//! existing remote. Both need the remote PDA (writable) as the sixth account; on an existing
-//! remote the epoch must increase, so signatures (and staged sets) of an older set never verify.
+//! replaces a remote's bridge, kind and validator set, `SetValidatorSet` rotates the set of an
+//! existing remote. Both need the remote PDA `["remote", domain (u32 LE)]` (writable) as the
+//! sixth account; on an existing remote the epoch must increase, so signatures (and staged
+//! sets) of an older set never verify.
 
 use pinocchio::{AccountView, Address, cpi::Seed};
 
@@ -13,12 +14,12 @@ use crate::error::BridgeError;
 use crate::state::{self, remote};
 
 /// A new validator set for remote `domain` (validated by the caller), and for `SetRemote` its
-/// bridge.
+/// bridge and kind.
 pub struct RemoteUpdate<'a> {
     /// The remote domain.
     pub domain: u32,
-    /// `Some` for `SetRemote`: the bridge; `None` for `SetValidatorSet`.
-    pub bridge: Option<[u8; 32]>,
+    /// `Some((bridge, kind))` for `SetRemote`; `None` for `SetValidatorSet`.
+    pub bridge: Option<([u8; 32], u8)>,
     /// The new epoch.
     pub epoch: u64,
     /// The new threshold.
@@ -39,19 +40,19 @@ pub fn apply(
 ) -> Result<(), BridgeError> {
     let remote_account = get(accounts, 5)?;
     checks::writable(remote_account)?;
-    let d_be = update.domain.to_be_bytes();
-    let Some(bridge) = update.bridge else {
+    let d_le = update.domain.to_le_bytes();
+    let Some((bridge, kind)) = update.bridge else {
         // SetValidatorSet: the remote must exist.
         accounts::remote(remote_account, program_id, update.domain)?;
         return write_set(remote_account, update);
     };
-    let (expected, bump) = checks::find_pda(&[state::SEED_REMOTE, &d_be], program_id)?;
+    let (expected, bump) = checks::find_pda(&[state::SEED_REMOTE, &d_le], program_id)?;
     checks::address(remote_account, &expected)?;
     if remote_account.is_data_empty() {
         let bump_seed = [bump];
         let seeds = [
             Seed::from(state::SEED_REMOTE),
-            Seed::from(&d_be),
+            Seed::from(&d_le),
             Seed::from(&bump_seed),
         ];
         checks::create_pda_account(
@@ -84,6 +85,7 @@ pub fn apply(
             .try_borrow_mut()
             .map_err(|_| BridgeError::WrongAccountData)?;
         bytes::write(&mut data, remote::BRIDGE, &bridge)?;
+        bytes::write(&mut data, remote::KIND, &[kind])?;
     }
     write_set(remote_account, update)
 }

@@ -1,12 +1,19 @@
-//! `send(destination, beneficiary, amount)`: locks (home token: into the vault) or burns
-//! (bridged mint) `amount` local units of a registered token, takes the outbound bucket, and
-//! emits the encoded message with the next outbound nonce via `sol_log_data` (one field: the
-//! message bytes, read by indexers from the "Program data:" log line).
+//! `send(destination, token_id, beneficiary, amount)`: locks (home token: into the vault) or
+//! burns (bridged mint) `amount` local units of a registered token for `beneficiary` on
+//! `destination`, with the next outbound nonce, and emits `MessageSent` (self-CPI event and log
+//! line). Refused before anything moves, as docs/protocol.md "Sending" lists: an unknown
+//! destination or this bridge's own (`UnknownRemote`), no route or a disabled one
+//! (`RouteDisabled`), an amount that is zero or not representable at the destination's scale
+//! and maximum (`BadAmount`), above the route's outbound bucket (`RateLimited`), or a
+//! beneficiary the destination can never pay (`InvalidBeneficiary`). The local amount is added
+//! to the route's ledger.
 //!
-//! Accounts: `sender` (signer), `config` (writable), `remote` (PDA of `destination`),
-//! `token_config` (writable), `sender_token` (writable; the sender's account of the mint),
-//! `mint` (writable), `vault` (writable; the token's vault, or this program id for a bridged
-//! token), `token_program` (SPL Token), `clock` (sysvar).
+//! Accounts: `sender` (signer), `config` (writable), `remote` (`["remote", destination]`),
+//! `token_config` (`["token", token_id]`), `route` (writable, `["route", token_id,
+//! destination]`), `sender_token` (writable; the sender's account of the mint), `mint`
+//! (writable), `vault` (writable `["vault", mint]`, or this program id for a bridged token),
+//! `token_program` (SPL Token), `clock` (sysvar), `event_authority` (`["__event_authority"]`),
+//! `program` (this program).
 
 use pinocchio::{AccountView, Address};
 
@@ -15,9 +22,30 @@ use crate::bytes::{self, Reader};
 use crate::checks;
 use crate::cpi;
 use crate::error::BridgeError;
-use crate::message::encode_token_transfer;
-use crate::state::{config, token};
-use crate::token::{Bucket, check_mint, check_token_account, read_info, to_message_amount};
+use crate::events::{self, EventAccounts};
+use crate::message::{encode_token_transfer, message_id};
+use crate::route;
+use crate::state::{config, remote, route as route_layout};
+use crate::token::{
+    TokenInfo, check_mint, check_representable, check_token_account, read_info, to_message_amount,
+};
+
+/// Refuses a beneficiary a remote of `kind` can never pay: zero, or for an EVM remote a value
+/// whose upper 12 bytes are not zero.
+#[inline(always)]
+pub fn check_beneficiary(beneficiary: &[u8; 32], kind: u8) -> Result<(), BridgeError> {
+    if *beneficiary == [0u8; 32] {
+        return Err(BridgeError::InvalidBeneficiary);
+    }
+    if kind == remote::KIND_EVM
+        && beneficiary
+            .get(..12)
+            .is_none_or(|h| h.iter().any(|b| *b != 0))
+    {
+        return Err(BridgeError::InvalidBeneficiary);
+    }
+    Ok(())
+}
 
 /// Runs `send`.
 pub fn process(
@@ -27,33 +55,33 @@ pub fn process(
 ) -> Result<(), BridgeError> {
     let mut r = Reader::new(args);
     let destination = r.u32()?;
+    let token_id: [u8; 32] = r.array()?;
     let beneficiary: [u8; 32] = r.array()?;
     let amount = r.u64()?;
     r.finish()?;
-    if destination == 0 || beneficiary == [0u8; 32] || amount == 0 {
-        return Err(BridgeError::ZeroValue);
+    if amount == 0 {
+        return Err(BridgeError::BadAmount);
     }
 
     let sender = get(accounts, 0)?;
     let config_account = get(accounts, 1)?;
     let remote_account = get(accounts, 2)?;
     let token_account = get(accounts, 3)?;
-    let sender_token = get(accounts, 4)?;
-    let mint = get(accounts, 5)?;
-    let vault = get(accounts, 6)?;
-    let token_program = get(accounts, 7)?;
-    let clock = get(accounts, 8)?;
+    let route_account = get(accounts, 4)?;
+    let sender_token = get(accounts, 5)?;
+    let mint = get(accounts, 6)?;
+    let vault = get(accounts, 7)?;
+    let token_program = get(accounts, 8)?;
+    let clock = get(accounts, 9)?;
+    let events_accounts = EventAccounts::check(program_id, get(accounts, 10)?, get(accounts, 11)?)?;
 
     checks::signer(sender)?;
     checks::writable(config_account)?;
-    checks::writable(token_account)?;
     checks::writable(sender_token)?;
     checks::writable(mint)?;
     checks::token_program(token_program)?;
     let now = checks::clock_now(clock)?;
     accounts::config(config_account, program_id)?;
-    let recipient = accounts::remote(remote_account, program_id, destination)?;
-    let token_id = accounts::token_config(token_account, program_id, None)?;
 
     let mut config_view = config_account.clone();
     let mut config_data = config_view
@@ -64,34 +92,38 @@ pub fn process(
     if destination == origin {
         return Err(BridgeError::UnknownRemote);
     }
+    let remote = accounts::remote(remote_account, program_id, destination)?;
+    check_beneficiary(&beneficiary, remote.kind)?;
+    accounts::token_config(token_account, program_id, Some(&token_id))?;
+    let info = {
+        let token_data = token_account
+            .try_borrow()
+            .map_err(|_| BridgeError::WrongAccountData)?;
+        read_info(&token_data)?
+    };
+    accounts::route(route_account, program_id, &token_id, destination)?;
+    check_token_accounts(program_id, &info, sender, sender_token, mint, vault)?;
 
-    let mut token_view = token_account.clone();
-    let mut token_data = token_view
-        .try_borrow_mut()
-        .map_err(|_| BridgeError::WrongAccountData)?;
-    let info = read_info(&token_data)?;
-    check_mint(mint, &info.mint, None)?;
-    check_token_account(sender_token, &info.mint, sender.address().as_array())?;
-    if info.is_home {
-        checks::address(vault, &info.vault)?;
-        checks::writable(vault)?;
-        check_token_account(
-            vault,
-            &info.mint,
-            accounts::authority_address(program_id)?.as_array(),
-        )?;
-    } else {
-        checks::address(vault, program_id)?;
-    }
-
-    // The amount in the message must be representable; then the outbound bucket.
+    // The amount must reach the destination whole, then fit the outbound bucket.
     let message_amount = to_message_amount(amount, info.scale_exp)?;
-    let mut outbound = Bucket::read(&token_data, token::OUTBOUND)?;
-    if !outbound.try_consume(amount, now)? {
-        return Err(BridgeError::RateLimited);
+    {
+        let mut route_view = route_account.clone();
+        let mut route_data = route_view
+            .try_borrow_mut()
+            .map_err(|_| BridgeError::WrongAccountData)?;
+        let remote_max: [u8; 16] = bytes::read(&route_data, route_layout::REMOTE_MAX)?;
+        if remote_max == [0u8; 16] {
+            return Err(BridgeError::RouteDisabled);
+        }
+        let remote_exp = bytes::read_u8(&route_data, route_layout::REMOTE_EXP)?;
+        check_representable(&message_amount, remote_exp, &remote_max)?;
+        let mut outbound = route::outbound(&route_data)?;
+        if !outbound.try_consume(amount, now)? {
+            return Err(BridgeError::RateLimited);
+        }
+        outbound.write(&mut route_data, route_layout::OUTBOUND)?;
+        route::credit(&mut route_data, amount)?;
     }
-    outbound.write(&mut token_data, token::OUTBOUND)?;
-    drop(token_data);
 
     let nonce = bytes::read_u64(&config_data, config::OUTBOUND_NONCE)?;
     let next = nonce.checked_add(1).ok_or(BridgeError::Overflow)?;
@@ -113,11 +145,44 @@ pub fn process(
         origin,
         sender.address().as_array(),
         destination,
-        &recipient,
+        &remote.bridge,
         &token_id,
         &message_amount,
         &beneficiary,
     );
-    crate::log_data(&[&message]);
-    Ok(())
+    let id = message_id(&message);
+    events::message_sent(
+        program_id,
+        &events_accounts,
+        &id,
+        destination,
+        nonce,
+        &message,
+    )
+}
+
+/// The mint, the sender's token account and the vault (home token) or the program id
+/// (bridged).
+#[inline(always)]
+fn check_token_accounts(
+    program_id: &Address,
+    info: &TokenInfo,
+    sender: &AccountView,
+    sender_token: &AccountView,
+    mint: &AccountView,
+    vault: &AccountView,
+) -> Result<(), BridgeError> {
+    check_mint(mint, &info.mint, None)?;
+    check_token_account(sender_token, &info.mint, sender.address().as_array())?;
+    if info.is_home {
+        checks::address(vault, &info.vault)?;
+        checks::writable(vault)?;
+        check_token_account(
+            vault,
+            &info.mint,
+            accounts::authority_address(program_id)?.as_array(),
+        )
+    } else {
+        checks::address(vault, program_id)
+    }
 }

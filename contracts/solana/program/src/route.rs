@@ -1,6 +1,13 @@
-//! A token's route to one remote (`Route`): the ledger rules of docs/protocol.md ("The ledger
-//! (per-origin solvency)") and access to its buckets. A route is loaded with
-//! [`crate::accounts::route`] first; these functions only read and write its data.
+//! A token's route to one remote (`Route`): the signed per-route ledger of docs/protocol.md
+//! ("The ledger (per-origin solvency)", `RouteLedger` of `bridge/`) and access to its buckets. A
+//! route is loaded with [`crate::accounts::route`] first; these functions only read and write
+//! its data.
+//!
+//! `ledger` is what this chain sent to the remote minus what it received from it (local units):
+//! a delivery from the remote needs `ledger >= amount` (unless `inbound_bounded` is false: the
+//! route from a bridged mint's home), a send to it needs `-ledger >= amount` where
+//! `outbound_bounded` (the token is a bridged mint here: the remote would refuse more), and a
+//! cancelled queued delivery gives its amount back.
 
 use crate::bytes;
 use crate::error::BridgeError;
@@ -19,53 +26,58 @@ pub fn outbound(data: &[u8]) -> Result<Bucket, BridgeError> {
     Bucket::read(data, route::OUTBOUND)
 }
 
-/// Whether the route has a ledger (every route but the one from a bridged mint's home).
 #[inline(always)]
-fn bounded(data: &[u8]) -> Result<bool, BridgeError> {
-    Ok(bytes::read_u8(data, route::LEDGER_BOUNDED)? != 0)
+fn ledger(data: &[u8]) -> Result<i128, BridgeError> {
+    Ok(i128::from_le_bytes(bytes::read(data, route::LEDGER)?))
 }
 
-/// A send of `amount` local units to the route's remote adds it to the ledger.
 #[inline(always)]
-pub fn credit(data: &mut [u8], amount: u64) -> Result<(), BridgeError> {
-    if !bounded(data)? {
-        return Ok(());
-    }
-    let ledger = bytes::read_u64(data, route::LEDGER)?
-        .checked_add(amount)
-        .ok_or(BridgeError::Overflow)?;
-    bytes::write(data, route::LEDGER, &ledger.to_le_bytes())
+fn write_ledger(data: &mut [u8], value: i128) -> Result<(), BridgeError> {
+    bytes::write(data, route::LEDGER, &value.to_le_bytes())
 }
 
-/// A cancelled or voided queued transfer of `amount` gives it back to the ledger. Saturating:
-/// a cancellation never fails on arithmetic.
+/// A send of `amount` local units to the route's remote: where the route is outbound-bounded,
+/// requires `-ledger >= amount` (`LedgerExceeded` otherwise); adds it.
 #[inline(always)]
-pub fn give_back(data: &mut [u8], amount: u64) -> Result<(), BridgeError> {
-    if !bounded(data)? {
-        return Ok(());
-    }
-    let ledger = bytes::read_u64(data, route::LEDGER)?.saturating_add(amount);
-    bytes::write(data, route::LEDGER, &ledger.to_le_bytes())
-}
-
-/// A delivery of `amount` local units from the route's remote: requires and subtracts it from
-/// the ledger (`LedgerExceeded` otherwise, after logging `Requested: <n>` and `Available:
-/// <m>`), except on the unbounded route.
-#[inline(always)]
-pub fn debit(data: &mut [u8], amount: u64) -> Result<(), BridgeError> {
-    if !bounded(data)? {
-        return Ok(());
-    }
-    let available = bytes::read_u64(data, route::LEDGER)?;
-    let Some(left) = available.checked_sub(amount) else {
-        log_compared(amount, available);
+pub fn on_send(data: &mut [u8], amount: u64) -> Result<(), BridgeError> {
+    let net = ledger(data)?;
+    let after = net
+        .checked_add(i128::from(amount))
+        .ok_or(BridgeError::LedgerExceeded)?;
+    if bytes::read_u8(data, route::OUTBOUND_BOUNDED)? != 0 && after > 0 {
+        log_available(amount, net.checked_neg().unwrap_or(0).max(0));
         return Err(BridgeError::LedgerExceeded);
-    };
-    bytes::write(data, route::LEDGER, &left.to_le_bytes())
+    }
+    write_ledger(data, after)
+}
+
+/// A delivery of `amount` local units from the route's remote (executed or queued): where the
+/// route is inbound-bounded, requires `ledger >= amount` (`LedgerExceeded` otherwise); subtracts
+/// it.
+#[inline(always)]
+pub fn on_deliver(data: &mut [u8], amount: u64) -> Result<(), BridgeError> {
+    let net = ledger(data)?;
+    if bytes::read_u8(data, route::INBOUND_BOUNDED)? != 0 && net < i128::from(amount) {
+        log_available(amount, net.max(0));
+        return Err(BridgeError::LedgerExceeded);
+    }
+    let after = net
+        .checked_sub(i128::from(amount))
+        .ok_or(BridgeError::LedgerExceeded)?;
+    write_ledger(data, after)
+}
+
+/// A cancelled or voided queued delivery of `amount`: it never paid out, so it is given back
+/// (saturating: a cancellation never fails on arithmetic).
+#[inline(always)]
+pub fn on_cancel(data: &mut [u8], amount: u64) -> Result<(), BridgeError> {
+    let after = ledger(data)?.saturating_add(i128::from(amount));
+    write_ledger(data, after)
 }
 
 /// Logs `Requested: <n>` and `Available: <m>` (before the dispatcher's Anchor error line).
-fn log_compared(requested: u64, available: u64) {
+fn log_available(requested: u64, available: i128) {
+    let available = u64::try_from(available).unwrap_or(u64::MAX);
     for (label, value) in [
         (&b"Requested: "[..], requested),
         (b"Available: ", available),

@@ -112,7 +112,8 @@ pub mod token {
 }
 
 /// `Route` (PDA `["route", token id, domain LE]`): a token's route to and from one remote: the
-/// remote's scale, both buckets, and the ledger (per-origin solvency, local units).
+/// remote's scale and maximum, the signed per-route ledger (local units: sent to the remote minus
+/// received from it) with the directions it bounds, and both buckets.
 pub mod route {
     /// `bump: u8`
     pub const BUMP: usize = 8;
@@ -124,18 +125,20 @@ pub mod route {
     pub const REMOTE_EXP: usize = 45;
     /// `remote_max: u128` (largest remote local amount; 0 = sends disabled)
     pub const REMOTE_MAX: usize = 46;
-    /// `ledger: u64` (local units this chain may still release or mint for the remote;
-    /// unused when `ledger_bounded` is false)
+    /// `ledger: i128` (sent to the remote minus received from it, local units)
     pub const LEDGER: usize = 62;
-    /// `ledger_bounded: bool` (false only on the route from a bridged mint's home domain, the
-    /// source of its supply; set at the route's creation)
-    pub const LEDGER_BOUNDED: usize = 70;
+    /// `inbound_bounded: bool` (deliveries need `ledger >= amount`; false only on the route
+    /// from a bridged mint's home domain, the source of its supply)
+    pub const INBOUND_BOUNDED: usize = 78;
+    /// `outbound_bounded: bool` (sends need `-ledger >= amount`; true where the token is a
+    /// bridged mint)
+    pub const OUTBOUND_BOUNDED: usize = 79;
     /// `inbound: Bucket`
-    pub const INBOUND: usize = 71;
+    pub const INBOUND: usize = 80;
     /// `outbound: Bucket`
-    pub const OUTBOUND: usize = 103;
+    pub const OUTBOUND: usize = 112;
     /// Size.
-    pub const LEN: usize = 135;
+    pub const LEN: usize = 144;
 }
 
 /// `Bucket` (inside `Route`): `capacity: u64, refill_per_second: u64, level: u64,

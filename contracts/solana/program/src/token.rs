@@ -301,15 +301,6 @@ pub struct TokenInfo {
     pub timelock_delay: i64,
 }
 
-impl TokenInfo {
-    /// Whether the route to/from `domain` has no ledger: the route from the home domain of a
-    /// bridged mint (the source of its supply here). Every other route is bounded.
-    #[inline(always)]
-    pub fn unbounded_route(&self, domain: u32) -> bool {
-        !self.is_home && domain == self.home_domain
-    }
-}
-
 /// Reads a `TokenConfig`.
 pub fn read_info(data: &[u8]) -> Result<TokenInfo, BridgeError> {
     Ok(TokenInfo {

@@ -177,7 +177,7 @@ pub fn process(
         let mut route_data = route_view
             .try_borrow_mut()
             .map_err(|_| BridgeError::WrongAccountData)?;
-        route::debit(&mut route_data, amount)?;
+        route::on_deliver(&mut route_data, amount)?;
         if amount >= info.timelock_threshold {
             outcome.status = receipt::STATUS_QUEUED;
             outcome.reason = receipt::REASON_TIMELOCK;

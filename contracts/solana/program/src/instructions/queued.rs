@@ -78,7 +78,7 @@ pub fn cancel_receipt(
     let mut route_data = route_view
         .try_borrow_mut()
         .map_err(|_| BridgeError::WrongAccountData)?;
-    route::give_back(&mut route_data, amount)?;
+    route::on_cancel(&mut route_data, amount)?;
     events::emit(&disc::TRANSFER_CANCELLED_EVENT, &[&id])
 }
 

@@ -4,7 +4,8 @@
 //! line). Refused before anything moves, as docs/protocol.md "Sending" lists: an unknown
 //! destination or this bridge's own (`UnknownRemote`), no route or a disabled one
 //! (`RouteDisabled`), an amount that is zero or not representable at the destination's scale
-//! and maximum (`BadAmount`), above the route's outbound bucket (`RateLimited`), or a
+//! and maximum (`BadAmount`), above the route's outbound bucket (`RateLimited`), for a bridged
+//! mint above what the destination's ledger accepts (`-ledger`, `LedgerExceeded`), or a
 //! beneficiary the destination can never pay (`InvalidBeneficiary`). The local amount is added
 //! to the route's ledger.
 //!
@@ -122,7 +123,7 @@ pub fn process(
             return Err(BridgeError::RateLimited);
         }
         outbound.write(&mut route_data, route_layout::OUTBOUND)?;
-        route::credit(&mut route_data, amount)?;
+        route::on_send(&mut route_data, amount)?;
     }
 
     let nonce = bytes::read_u64(&config_data, config::OUTBOUND_NONCE)?;

@@ -10,9 +10,9 @@
 //!   (writable).
 //! - `SetRoute`: creates or updates the route `["route", token id, domain]`: the remote's scale
 //!   and maximum, both buckets (created full; an update keeps the level, capped by the new
-//!   capacity, as `TokenBucket::reconfigure`) and, on creation, an empty ledger that is bounded
-//!   unless the route is the bridged mint's home route. Accounts: `token_config`, `route`
-//!   (writable).
+//!   capacity, as `TokenBucket::reconfigure`) and, on creation, an empty ledger bounding
+//!   deliveries (except on a bridged mint's home route) and, for a bridged mint, sends.
+//!   Accounts: `token_config`, `route` (writable).
 
 use pinocchio::{AccountView, Address, cpi::Seed};
 
@@ -230,9 +230,19 @@ pub fn set_route(
         bytes::write(&mut data, route::BUMP, &[bump])?;
         bytes::write(&mut data, route::TOKEN_ID, &update.token_id)?;
         bytes::write(&mut data, route::DOMAIN, &domain_le)?;
-        bytes::write(&mut data, route::LEDGER, &0u64.to_le_bytes())?;
-        let bounded = !info.unbounded_route(update.domain);
-        bytes::write(&mut data, route::LEDGER_BOUNDED, &[u8::from(bounded)])?;
+        bytes::write(&mut data, route::LEDGER, &0i128.to_le_bytes())?;
+        // As `RouteLedger::new` of `bridge/`.
+        let inbound_bounded = info.is_home || update.domain != info.home_domain;
+        bytes::write(
+            &mut data,
+            route::INBOUND_BOUNDED,
+            &[u8::from(inbound_bounded)],
+        )?;
+        bytes::write(
+            &mut data,
+            route::OUTBOUND_BOUNDED,
+            &[u8::from(!info.is_home)],
+        )?;
         (
             Bucket::full(update.inbound.capacity, update.inbound.refill, update.now)?,
             Bucket::full(update.outbound.capacity, update.outbound.refill, update.now)?,

@@ -17,14 +17,25 @@ use crate::error::{Error, Result};
 use crate::sent::SentMessage;
 use crate::status::Stage;
 
+mod deploy;
+
+pub use deploy::{BridgeInit, proposal_id};
+
 /// The local-token sentinel of native ether in `Bridge.tokens`.
 pub const NATIVE: EvmAddress = EvmAddress([0xee; 20]);
+
+/// `remote(domain).kind` of an EVM remote.
+pub const KIND_EVM: u8 = 0;
+/// `remote(domain).kind` of a Solana remote.
+pub const KIND_SOLANA: u8 = 1;
 
 /// A token as the bridge registered it (`tokens(id)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EvmToken {
     /// The local contract, or [`NATIVE`] for ether.
     pub local: EvmAddress,
+    /// The token's home domain.
+    pub home_domain: u32,
     /// Whether this chain is the token's home (locked here) or it is a bridged token (burnt
     /// here).
     pub home: bool,
@@ -110,7 +121,12 @@ impl EvmBridge {
     /// `tokens(id)`; [`Error::UnknownToken`] when the bridge does not know it.
     pub async fn token(&self, token_id: &[u8; 32]) -> Result<EvmToken> {
         let t = self
-            .view(Bridge::tokensCall(B256::from(*token_id)), "tokens(id)")
+            .view(
+                Bridge::tokensCall {
+                    tokenId: B256::from(*token_id),
+                },
+                "tokens(id)",
+            )
             .await?;
         if t.local == Address::ZERO {
             return Err(Error::UnknownToken {
@@ -120,6 +136,7 @@ impl EvmBridge {
         }
         Ok(EvmToken {
             local: EvmAddress(t.local.0.0),
+            home_domain: t.homeDomain,
             home: t.home,
             local_exp: t.localExp,
             delay: t.delay,
@@ -135,22 +152,52 @@ impl EvmBridge {
         Ok((r.threshold > 0).then_some(usize::from(r.threshold)))
     }
 
+    /// The bridge and kind of remote `domain` (`remote(domain)`); [`Error::Input`] naming
+    /// `what` when this bridge has no such remote.
+    async fn remote_of(&self, domain: u32, what: &'static str) -> Result<(B256, u8)> {
+        let r = self
+            .view(Bridge::remoteCall { domain }, "remote(domain)")
+            .await?;
+        if r.bridge == B256::ZERO {
+            return Err(Error::input(
+                what,
+                format!("the bridge on {} knows no remote domain {domain}", self.name()),
+            ));
+        }
+        Ok((r.bridge, r.kind))
+    }
+
+    /// Checks that `address` can be paid (or called) on a remote of `kind`: never zero, and on
+    /// an EVM remote an address (upper 12 bytes zero). The bridge refuses the others at send.
+    fn check_remote_address(kind: u8, address: &UniversalAddress, what: &'static str) -> Result<()> {
+        if address.0 == [0u8; 32] {
+            return Err(Error::input(what, "must not be the zero address"));
+        }
+        if kind == KIND_EVM && address.0[..12] != [0u8; 12] {
+            return Err(Error::input(
+                what,
+                "the destination is an EVM chain: it must be a 20-byte address (upper 12 bytes zero)",
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks a token send against what the bridge would refuse, with errors that say why:
-    /// zero amount or beneficiary, unknown token, disabled route, an amount the destination
-    /// cannot represent, the outbound rate limit, and the sender's balance.
+    /// zero amount, an unknown remote or token, a beneficiary the destination cannot pay, a
+    /// disabled route, an amount the destination cannot represent, the outbound rate limit,
+    /// and the sender's balance.
     async fn check_send(&self, from: EvmAddress, send: &TokenSend) -> Result<EvmToken> {
         if send.amount.is_zero() {
             return Err(Error::input("amount", "must not be zero"));
         }
-        if send.beneficiary.0 == [0u8; 32] {
-            return Err(Error::input("beneficiary", "must not be the zero address"));
-        }
+        let (_, kind) = self.remote_of(send.destination, "destination").await?;
+        Self::check_remote_address(kind, &send.beneficiary, "beneficiary")?;
         let token = self.token(&send.token_id).await?;
         let route = self
             .view(
                 Bridge::routesCall {
-                    _0: B256::from(send.token_id),
-                    _1: send.destination,
+                    tokenId: B256::from(send.token_id),
+                    remote_: send.destination,
                 },
                 "routes(id, destination)",
             )
@@ -180,9 +227,10 @@ impl EvmBridge {
             .view(
                 Bridge::availableForCall {
                     tokenId: B256::from(send.token_id),
+                    remote_: send.destination,
                     inbound: false,
                 },
-                "availableFor(id, false)",
+                "availableFor(id, destination, false)",
             )
             .await?;
         if send.amount > available {
@@ -258,18 +306,31 @@ impl EvmBridge {
         self.sent_in(pending.hash, receipt.block_number).await
     }
 
-    /// Sends `payload` to `recipient` on `destination` (`sendMessage`) and returns the
+    /// Sends `payload` to `recipient` on `destination` (`sendMessage`), giving the recipient's
+    /// call `gas_limit` (EVM gas, or compute units on a Solana destination), and returns the
     /// message read from the receipt.
     pub async fn send_message(
         &self,
         sender: &EvmSender,
         destination: u32,
         recipient: UniversalAddress,
+        gas_limit: u64,
         payload: &[u8],
         timeout: Duration,
     ) -> Result<SentMessage> {
-        if recipient.0 == [0u8; 32] {
-            return Err(Error::input("recipient", "must not be the zero address"));
+        let (_, kind) = self.remote_of(destination, "destination").await?;
+        Self::check_remote_address(kind, &recipient, "recipient")?;
+        if gas_limit == 0 {
+            return Err(Error::input("gas limit", "must not be zero"));
+        }
+        if kind == KIND_SOLANA && gas_limit > trestle_bridge::body::SOLANA_MAX_GAS_LIMIT {
+            return Err(Error::input(
+                "gas limit",
+                format!(
+                    "{gas_limit} compute units; a Solana destination gives a recipient at most {}",
+                    trestle_bridge::body::SOLANA_MAX_GAS_LIMIT
+                ),
+            ));
         }
         if payload.len() > trestle_bridge::body::MAX_PAYLOAD_LEN {
             return Err(Error::input(
@@ -284,6 +345,7 @@ impl EvmBridge {
         let data = Bridge::sendMessageCall {
             destination,
             recipient: B256::from(recipient.0),
+            gasLimit: gas_limit,
             payload: payload.to_vec().into(),
         }
         .abi_encode();
@@ -357,7 +419,8 @@ impl EvmBridge {
 
     /// What this (destination) bridge did with message `id`: its record (`records(id)`:
     /// queued with the release time, failed recipient call, cancelled, executed after a
-    /// queue), else whether `(origin, nonce)` was delivered when `origin_nonce` is known, else
+    /// queue), else whether `(origin, origin's current bridge, nonce)` was delivered when
+    /// `origin_nonce` is known, else
     /// whether a `MessageDelivered` log with the id exists from block `search_from`.
     /// [`Stage::Unknown`] when none of these shows it.
     pub async fn delivery(
@@ -367,7 +430,7 @@ impl EvmBridge {
         search_from: u64,
     ) -> Result<Stage> {
         let record = self
-            .view(Bridge::recordsCall(B256::from(*id)), "records(id)")
+            .view(Bridge::recordsCall { id: B256::from(*id) }, "records(id)")
             .await?;
         match record.status {
             1 => return Ok(Stage::Delivered),
@@ -382,11 +445,21 @@ impl EvmBridge {
         }
         let delivered = match origin_nonce {
             Some((origin, nonce)) => {
-                self.view(
-                    Bridge::deliveredCall { origin, nonce },
-                    "delivered(origin, nonce)",
-                )
-                .await?
+                let remote = self
+                    .view(Bridge::remoteCall { domain: origin }, "remote(domain)")
+                    .await?;
+                // A bridge that knows no such origin delivered nothing from it.
+                remote.bridge != B256::ZERO
+                    && self
+                        .view(
+                            Bridge::deliveredCall {
+                                origin,
+                                originBridge: remote.bridge,
+                                nonce,
+                            },
+                            "delivered(origin, originBridge, nonce)",
+                        )
+                        .await?
             }
             None => {
                 let head = self.chain.block_number().await?;

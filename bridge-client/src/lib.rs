@@ -11,7 +11,7 @@ pub mod units;
 
 pub use api::{RelayerApi, RelayerMessage, RelayerState};
 pub use error::{Error, Result};
-pub use evm::{EvmBridge, EvmToken, TokenSend};
+pub use evm::{BridgeInit, EvmBridge, EvmToken, TokenSend};
 pub use sent::SentMessage;
 pub use solana::SolanaBridge;
 pub use status::{Stage, StatusSource, TransferStatus, parse_message_id};

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use alloy_primitives::{Address, B256, FixedBytes};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
+use trestle_bridge_client::{BridgeInit, EvmBridge};
 use serde_json::json;
 use trestle_bridge::evm_bindings::{Bridge, BridgedToken};
 use trestle_bridge::{NATIVE_TOKEN, token_id};
@@ -81,25 +82,25 @@ impl EvmNode {
                 .map_err(|e| Error::evm(format!("connecting to anvil `{name}`"), e))?,
         );
         let admin = EvmSender::new(chain.clone(), keys::admin());
-        let guardian = keys::guardian().address();
-        let ctor = Bridge::constructorCall::new((
+        let init = BridgeInit {
             domain,
-            addr(admin.address()),
-            addr(guardian),
-            ADMIN_DELAY,
-        ))
-        .abi_encode();
-        let mut node = Self {
+            admin: admin.address(),
+            guardian: keys::guardian().address(),
+            admin_delay: ADMIN_DELAY,
+        };
+        let bridge = EvmBridge::deploy(&admin, &init, TX_TIMEOUT)
+            .await
+            .map_err(|e| Error::evm(format!("deploying the bridge on `{name}`"), e))?
+            .address();
+        Ok(Self {
             name: name.into(),
             domain,
             anvil,
             chain,
-            bridge: EvmAddress([0; 20]),
+            bridge,
             admin,
             salt: AtomicU64::new(0),
-        };
-        node.bridge = node.deploy(&Bridge::BYTECODE, ctor).await?;
-        Ok(node)
+        })
     }
 
     /// Deploys `code` with constructor arguments `args` from the admin account.
@@ -290,7 +291,7 @@ impl EvmNode {
     /// chain's clock), or `None` when it is not queued (never delivered, executed, cancelled).
     pub async fn queued_until(&self, id: [u8; 32]) -> Result<Option<u64>> {
         let what = || format!("reading the queue of `{}`", self.name);
-        let data = Bridge::recordsCall::new((B256::from(id),)).abi_encode();
+        let data = Bridge::recordsCall { id: B256::from(id) }.abi_encode();
         let out = self
             .chain
             .call(self.bridge, &data)
@@ -448,7 +449,8 @@ impl EvmNetworkBuilder {
             let mut calls = Vec::new();
             for other in nodes.iter().filter(|o| o.domain != node.domain) {
                 calls.push(
-                    Bridge::setRemoteCall::new((other.domain, pad(other.bridge))).abi_encode(),
+                    Bridge::setRemoteCall::new((other.domain, pad(other.bridge), KIND_EVM))
+                        .abi_encode(),
                 );
                 calls.push(
                     Bridge::setValidatorSetCall::new((
@@ -462,34 +464,41 @@ impl EvmNetworkBuilder {
             }
             for home in &nodes {
                 let token = B256::from(ether_token(home.domain));
-                let (local, is_home) = if home.domain == node.domain {
-                    (addr(EvmAddress(NATIVE_ADDRESS)), true)
+                let local = if home.domain == node.domain {
+                    addr(EvmAddress(NATIVE_ADDRESS))
                 } else {
                     let w = wrapped
                         .get(&(home.domain, node.domain))
                         .copied()
                         .unwrap_or(EvmAddress([0; 20]));
-                    (addr(w), false)
+                    addr(w)
                 };
                 calls.push(
                     Bridge::setTokenCall::new((
-                        token,
+                        home.domain,
+                        B256::from(NATIVE_TOKEN.0),
                         local,
-                        is_home,
                         0u8,
                         self.timelock_threshold,
                         self.timelock_delay,
                     ))
                     .abi_encode(),
                 );
-                calls.push(
-                    Bridge::setLimitsCall::new((token, UNLIMITED, REFILL, UNLIMITED, REFILL))
-                        .abi_encode(),
-                );
                 for other in nodes.iter().filter(|o| o.domain != node.domain) {
                     calls.push(
                         Bridge::setRouteCall::new((token, other.domain, 0u8, u128::MAX))
                             .abi_encode(),
+                    );
+                    calls.push(
+                        Bridge::setLimitsCall::new((
+                            token,
+                            other.domain,
+                            UNLIMITED,
+                            REFILL,
+                            UNLIMITED,
+                            REFILL,
+                        ))
+                        .abi_encode(),
                     );
                 }
             }
@@ -501,6 +510,11 @@ impl EvmNetworkBuilder {
 
 /// The 20-byte native-ether sentinel.
 pub const NATIVE_ADDRESS: [u8; 20] = [0xee; 20];
+
+/// `setRemote`'s kind of an EVM remote.
+pub const KIND_EVM: u8 = 0;
+/// `setRemote`'s kind of a Solana remote.
+pub const KIND_SOLANA: u8 = 1;
 
 /// The token id of `home_domain`'s native ether.
 pub fn ether_token(home_domain: u32) -> [u8; 32] {

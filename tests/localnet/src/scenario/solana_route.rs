@@ -112,7 +112,12 @@ impl SolanaLink {
         let limit = crate::evm::UNLIMITED;
         let refill = crate::evm::REFILL;
         evm.configure(&[
-            Bridge::setRemoteCall::new((DOMAIN_SOLANA, B256::from(node.program.id.0))).abi_encode(),
+            Bridge::setRemoteCall::new((
+                DOMAIN_SOLANA,
+                B256::from(node.program.id.0),
+                crate::evm::KIND_SOLANA,
+            ))
+            .abi_encode(),
             Bridge::setValidatorSetCall::new((DOMAIN_SOLANA, 1u64, set, 2u8)).abi_encode(),
             Bridge::setRouteCall::new((
                 B256::from(ether_token(evm.domain)),
@@ -121,17 +126,27 @@ impl SolanaLink {
                 u64_max,
             ))
             .abi_encode(),
+            Bridge::setLimitsCall::new((
+                B256::from(ether_token(evm.domain)),
+                DOMAIN_SOLANA,
+                limit,
+                refill,
+                limit,
+                refill,
+            ))
+            .abi_encode(),
             Bridge::setTokenCall::new((
-                home,
+                DOMAIN_SOLANA,
+                B256::from(home_mint.0),
                 Address::from(home_on_evm.0),
-                false,
                 0u8,
                 u128::MAX,
                 3_600u64,
             ))
             .abi_encode(),
-            Bridge::setLimitsCall::new((home, limit, refill, limit, refill)).abi_encode(),
             Bridge::setRouteCall::new((home, DOMAIN_SOLANA, 0u8, u64_max)).abi_encode(),
+            Bridge::setLimitsCall::new((home, DOMAIN_SOLANA, limit, refill, limit, refill))
+                .abi_encode(),
         ])
         .await?;
         Ok(Self {

@@ -18,15 +18,30 @@ use crate::metrics::Metrics;
 use crate::remote_set::DestinationSet;
 use crate::store::{AttestOutcome, AttestationRecord, MessageRecord, Store};
 
-/// A route a validator may sign for: the destination domain, and where to read the set the
-/// destination holds for the origin (EVM `remote(origin)`, or the Solana program's `Remote`
-/// account), whose epoch it signs for while it is a member.
+/// A route a validator may sign for: the destination domain and bridge, and where to read the
+/// set the destination holds for the origin (EVM `remote(origin)`, or the Solana program's
+/// `Remote` account), whose epoch it signs for while it is a member.
 #[derive(Debug, Clone)]
 pub(crate) struct SignedRoute {
     /// The destination's domain.
     pub(crate) destination: u32,
+    /// The destination bridge the attestation digest names (the EVM bridge's address, or the
+    /// Solana program id): a signature for this deployment verifies on no other.
+    pub(crate) bridge: UniversalAddress,
     /// Where the destination's set for the origin is read.
     pub(crate) set: DestinationSet,
+}
+
+/// A route this validator signs for now: a [`SignedRoute`] whose destination's current set
+/// holds it, with that set's epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ActiveRoute {
+    /// The destination's domain.
+    pub(crate) destination: u32,
+    /// The destination bridge.
+    pub(crate) bridge: UniversalAddress,
+    /// The epoch of the destination's current set for the origin.
+    pub(crate) epoch: u64,
 }
 
 /// The routes from `origin` whose validators or standby list `signer`, each with where its
@@ -46,6 +61,10 @@ pub(crate) fn signed_routes(
         .filter(|r| r.endpoint(&signer.address()).is_some())
         .filter_map(|r| {
             let d = config.chain(&r.to)?;
+            let bridge = match &d.solana {
+                Some(settings) => UniversalAddress(settings.program.0),
+                None => UniversalAddress::from_evm(d.bridge.0),
+            };
             let set = match &d.solana {
                 Some(settings) => crate::solana::client(d).map(|client| DestinationSet::Solana {
                     client,
@@ -66,6 +85,7 @@ pub(crate) fn signed_routes(
             };
             Some(set.map(|set| SignedRoute {
                 destination: d.domain,
+                bridge,
                 set,
             }))
         })
@@ -79,19 +99,18 @@ pub(crate) struct Checked {
     pub(crate) record: MessageRecord,
     /// The message itself (decoded from `record`, found on the origin chain).
     pub(crate) message: Message,
-    /// The `(destination, epoch)` pairs to sign it for; only its own destination's count.
-    pub(crate) routes: Vec<(u32, u64)>,
+    /// The routes to sign it for; only its own destination's count.
+    pub(crate) routes: Vec<ActiveRoute>,
     /// Whether this signs again, for a new epoch, a message signed under an older one.
     pub(crate) again: bool,
 }
 
 impl Checked {
-    /// The epochs it is signed for: those of its routes to its own destination.
-    fn epochs(&self) -> impl Iterator<Item = u64> + '_ {
+    /// The routes it is signed for: those to its own destination.
+    fn signed_for(&self) -> impl Iterator<Item = &ActiveRoute> + '_ {
         self.routes
             .iter()
-            .filter(|(destination, _)| *destination == self.message.destination)
-            .map(|(_, epoch)| *epoch)
+            .filter(|r| r.destination == self.message.destination)
     }
 }
 
@@ -117,10 +136,10 @@ pub(crate) struct Signing<'a> {
 const BLOCKING_SIGNATURES: usize = 16;
 
 impl Signing<'_> {
-    /// `(destination, epoch)` of each route whose destination's current set for this origin
-    /// holds the signer. A destination that cannot be read is left out of this step: signing
-    /// for a stale epoch would use up the message's nonce for nothing.
-    pub(crate) async fn active_routes(&self, routes: &[SignedRoute]) -> Vec<(u32, u64)> {
+    /// Each route whose destination's current set for this origin holds the signer, with the
+    /// set's epoch. A destination that cannot be read is left out of this step: signing for a
+    /// stale epoch would use up the message's nonce for nothing.
+    pub(crate) async fn active_routes(&self, routes: &[SignedRoute]) -> Vec<ActiveRoute> {
         let me = self.signer.address();
         let mut out = Vec::new();
         for route in routes {
@@ -129,7 +148,11 @@ impl Signing<'_> {
                 .signing_epoch(self.origin_domain, &self.origin_bridge, &me)
                 .await
             {
-                Ok(Some(epoch)) => out.push((route.destination, epoch)),
+                Ok(Some(epoch)) => out.push(ActiveRoute {
+                    destination: route.destination,
+                    bridge: route.bridge,
+                    epoch,
+                }),
                 Ok(None) => {
                     tracing::debug!(chain = %self.origin_name, destination = route.destination, "not in the destination's validator set; not signing for it");
                 }
@@ -148,7 +171,7 @@ impl Signing<'_> {
     /// not hold back the others. Returns how many attestations were newly stored; an error
     /// means nothing was stored.
     pub(crate) async fn sign(&self, batch: Vec<Checked>) -> Result<usize> {
-        let signatures: usize = batch.iter().map(|c| c.epochs().count()).sum();
+        let signatures: usize = batch.iter().map(|c| c.signed_for().count()).sum();
         if signatures == 0 {
             return Ok(0);
         }
@@ -187,7 +210,10 @@ impl Signing<'_> {
                 }
             }
         }
-        let outcomes = self.store.attest_many(&records).await?;
+        let outcomes = self
+            .store
+            .attest_many(&self.origin_bridge.0, &records)
+            .await?;
         let mut stored = 0;
         let mut nonces = (u64::MAX, 0);
         for ((record, checked), outcome) in records.iter().zip(of).zip(outcomes) {
@@ -231,18 +257,21 @@ impl OwnedSigner {
     fn sign_all(&self, batch: &[Checked]) -> Vec<(usize, Result<AttestationRecord>)> {
         let mut out = Vec::new();
         for (index, checked) in batch.iter().enumerate() {
-            for epoch in checked.epochs() {
-                out.push((index, self.sign_one(checked, epoch)));
+            for route in checked.signed_for() {
+                out.push((index, self.sign_one(checked, route)));
             }
         }
         out
     }
 
-    fn sign_one(&self, checked: &Checked, epoch: u64) -> Result<AttestationRecord> {
+    fn sign_one(&self, checked: &Checked, route: &ActiveRoute) -> Result<AttestationRecord> {
         let message = &checked.message;
+        let epoch = route.epoch;
         let attestation = Attestation {
             origin: message.origin,
             origin_bridge: self.origin_bridge,
+            destination: route.destination,
+            destination_bridge: route.bridge,
             epoch,
             message_id: checked.record.id,
         };

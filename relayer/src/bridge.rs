@@ -79,14 +79,21 @@ fn inconsistent(event: &ChainEvent, reason: &str) -> Error {
     })
 }
 
-/// `delivered(origin, nonce)` on the destination bridge.
+/// `delivered(origin, originBridge, nonce)` on the destination bridge: replay is keyed by the
+/// origin bridge (a redeployed origin numbers its messages from 0 again).
 pub async fn delivered(
     chain: &EvmChain,
     bridge: EvmAddress,
     origin: u32,
+    origin_bridge: &UniversalAddress,
     nonce: u64,
 ) -> Result<bool> {
-    let data = Bridge::deliveredCall { origin, nonce }.abi_encode();
+    let data = Bridge::deliveredCall {
+        origin,
+        originBridge: origin_bridge.0.into(),
+        nonce,
+    }
+    .abi_encode();
     let out = chain.call(bridge, &data).await?;
     Ok(out.last().is_some_and(|b| *b == 1))
 }
@@ -142,6 +149,8 @@ pub fn execute_queued_calldata(message: &[u8]) -> Vec<u8> {
 pub struct RemoteSet {
     /// The origin bridge it accepts (32 bytes).
     pub bridge: [u8; 32],
+    /// The remote's kind (0 EVM, 1 Solana).
+    pub kind: u8,
     /// Epoch of the validator set.
     pub epoch: u64,
     /// Threshold.
@@ -157,11 +166,12 @@ pub async fn remote(chain: &EvmChain, bridge: EvmAddress, origin: u32) -> Result
     let out = chain.call(bridge, &data).await?;
     type Returns = (
         sol_data::FixedBytes<32>,
+        sol_data::Uint<8>,
         sol_data::Uint<64>,
         sol_data::Uint<8>,
         sol_data::Array<sol_data::Address>,
     );
-    let (remote_bridge, epoch, threshold, validators) =
+    let (remote_bridge, kind, epoch, threshold, validators) =
         <Returns as SolType>::abi_decode_params(&out).map_err(|e| {
             Error::Chain(trestle_core::Error::MalformedResponse {
                 endpoint: chain.config().name.clone(),
@@ -170,6 +180,7 @@ pub async fn remote(chain: &EvmChain, bridge: EvmAddress, origin: u32) -> Result
         })?;
     Ok(RemoteSet {
         bridge: remote_bridge.0,
+        kind,
         epoch,
         threshold,
         validators: validators.into_iter().map(|a| EvmAddress(a.0.0)).collect(),
@@ -222,6 +233,7 @@ mod tests {
         let bridge = v(9);
         let same = RemoteSet {
             bridge: UniversalAddress::from_evm(bridge.0).0,
+            kind: 0,
             epoch: 3,
             threshold: 2,
             validators: vec![v(1), v(2), v(3)],
@@ -229,6 +241,7 @@ mod tests {
         assert!(route_mismatches(bridge, &set, &same).is_empty());
         let other = RemoteSet {
             bridge: [0; 32],
+            kind: 0,
             epoch: 4,
             threshold: 3,
             validators: vec![v(1), v(2)],

@@ -1,6 +1,9 @@
 //! One indexer per origin chain: reads `MessageSent` logs of final blocks in batches from its
 //! persisted cursor, records the messages idempotently, and rolls back on a reorg.
 //!
+//! After a pass that recorded messages (and every few seconds otherwise) it looks for gaps in
+//! the origin's nonces and reads the blocks around each again ([`gaps`]).
+//!
 //! Between polls it waits `chains[].poll_interval_ms`, or less when the chain has a `ws_url`:
 //! a new-head notification from that WebSocket ([`HeadWatcher`]) wakes it at once (at most one
 //! early wake per [`MIN_WAKE_GAP`]). The notification only shortens the wait; what is indexed
@@ -12,6 +15,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::Instant;
+use trestle_core::chain::{ChainEvent, TxId};
 use trestle_evm::{Cursor, EvmChain, Head, HeadWatcher, HeadWatcherConfig, Indexer, IndexerStep};
 
 use crate::bridge::{decode_message_sent, message_sent_filter};
@@ -19,6 +23,10 @@ use crate::config::ChainConfig;
 use crate::error::Result;
 use crate::metrics::Metrics;
 use crate::store::{NewMessage, Store};
+
+pub mod gaps;
+
+use gaps::GapTracker;
 
 /// Sleeps for `d` or until shutdown; returns whether shutdown was asked.
 pub(crate) async fn pause(shutdown: &mut watch::Receiver<bool>, d: Duration) -> bool {
@@ -98,6 +106,7 @@ pub async fn run(
     let mut heads = watcher.as_ref().map(HeadWatcher::subscribe);
     let labels = vec![("chain", config.name.clone())];
     let mut indexer: Option<Indexer> = None;
+    let mut gaps = GapTracker::new(&config.name, config.domain);
     loop {
         if *shutdown.borrow() {
             return;
@@ -129,25 +138,7 @@ pub async fn run(
                 events,
                 cursor,
             }) => {
-                let mut found = Vec::new();
-                for event in &events {
-                    match decode_message_sent(event, config.bridge, config.domain) {
-                        Ok(Some(message)) => found.push(NewMessage {
-                            message,
-                            origin_height: event.height,
-                            origin_block_hash: event.block_hash,
-                            origin_tx: match &event.tx_id {
-                                trestle_core::chain::TxId::Evm(h) => h.to_vec(),
-                                trestle_core::chain::TxId::Solana(s) => s.to_vec(),
-                            },
-                        }),
-                        Ok(None) => {}
-                        Err(e) => {
-                            metrics.failure("index", "malformed_log");
-                            tracing::error!(chain = %config.name, height = event.height, error = %e, "ignoring a malformed MessageSent log");
-                        }
-                    }
-                }
+                let found = found_messages(&events, &config, &metrics);
                 match store
                     .record_indexed(&config.name, cursor.height, cursor.hash, &found)
                     .await
@@ -159,6 +150,7 @@ pub async fn run(
                             .get_or_create(&labels)
                             .set(i64::try_from(to).unwrap_or(i64::MAX));
                         indexer = Some(current);
+                        check_gaps(&mut gaps, &chain, &config, &store, &metrics, new > 0).await;
                         false
                     }
                     Err(e) => {
@@ -190,6 +182,7 @@ pub async fn run(
                 false
             }
             Ok(IndexerStep::Idle { cursor }) => {
+                check_gaps(&mut gaps, &chain, &config, &store, &metrics, false).await;
                 metrics
                     .indexed_height
                     .get_or_create(&labels)
@@ -229,6 +222,66 @@ pub async fn run(
         if idle && wait_next(&mut shutdown, poll, heads.as_mut(), started).await {
             return;
         }
+    }
+}
+
+/// The messages among `events` (`MessageSent` logs of the bridge); a malformed one is counted
+/// and skipped.
+fn found_messages(
+    events: &[ChainEvent],
+    config: &ChainConfig,
+    metrics: &Metrics,
+) -> Vec<NewMessage> {
+    let mut found = Vec::new();
+    for event in events {
+        match decode_message_sent(event, config.bridge, config.domain) {
+            Ok(Some(message)) => found.push(NewMessage {
+                message,
+                origin_height: event.height,
+                origin_block_hash: event.block_hash,
+                origin_tx: match &event.tx_id {
+                    TxId::Evm(h) => h.to_vec(),
+                    TxId::Solana(s) => s.to_vec(),
+                },
+            }),
+            Ok(None) => {}
+            Err(e) => {
+                metrics.failure("index", "malformed_log");
+                metrics
+                    .indexer_unparseable
+                    .get_or_create(&vec![("chain", config.name.clone())])
+                    .inc();
+                tracing::error!(chain = %config.name, height = event.height, error = %e, "ignoring a malformed MessageSent log");
+            }
+        }
+    }
+    found
+}
+
+/// Looks for nonce gaps when due and reads the blocks around each again (`recorded`: the
+/// pass just recorded messages). Failures are logged; the next check tries again.
+async fn check_gaps(
+    gaps: &mut GapTracker,
+    chain: &Arc<EvmChain>,
+    config: &ChainConfig,
+    store: &Store,
+    metrics: &Metrics,
+    recorded: bool,
+) {
+    if !gaps.due(recorded) {
+        return;
+    }
+    let filter = message_sent_filter(config.bridge);
+    let rescan = |from: u64, to: u64| {
+        let filter = &filter;
+        async move {
+            let events = chain.logs(filter, from, to).await?;
+            Ok(found_messages(&events, config, metrics))
+        }
+    };
+    if let Err(e) = gaps.check(store, metrics, rescan).await {
+        tracing::warn!(chain = %config.name, error = %e, "nonce gap check failed");
+        metrics.failure("index", "retryable");
     }
 }
 

@@ -21,6 +21,12 @@ pub struct Metrics {
     pub indexed_height: Family<Labels, Gauge>,
     /// Final height minus cursor height, by chain.
     pub indexer_lag: Family<Labels, Gauge>,
+    /// Transactions an indexer skipped because they could not be parsed, by chain.
+    pub indexer_unparseable: Family<Labels, Counter>,
+    /// Nonces missing from an origin's sequence after the last check, by chain.
+    pub indexer_nonce_gap: Family<Labels, Gauge>,
+    /// Re-reads of the blocks around a nonce gap, by chain.
+    pub indexer_rescans: Family<Labels, Counter>,
     /// Messages by destination and state (refreshed from the store at each scrape).
     pub queue_depth: Family<Labels, Gauge>,
     /// Attestations this validator signed.
@@ -52,6 +58,9 @@ impl Metrics {
         let mut registry = Registry::with_prefix("trestle");
         let indexed_height = Family::<Labels, Gauge>::default();
         let indexer_lag = Family::<Labels, Gauge>::default();
+        let indexer_unparseable = Family::<Labels, Counter>::default();
+        let indexer_nonce_gap = Family::<Labels, Gauge>::default();
+        let indexer_rescans = Family::<Labels, Counter>::default();
         let queue_depth = Family::<Labels, Gauge>::default();
         let attestations_signed = Counter::default();
         let signatures_collected = Family::<Labels, Counter>::default();
@@ -69,6 +78,21 @@ impl Metrics {
             "indexer_lag_blocks",
             "Final height minus indexer cursor height",
             indexer_lag.clone(),
+        );
+        registry.register(
+            "indexer_unparseable",
+            "Origin transactions skipped because they could not be parsed",
+            indexer_unparseable.clone(),
+        );
+        registry.register(
+            "indexer_nonce_gap",
+            "Nonces missing from an origin's message sequence",
+            indexer_nonce_gap.clone(),
+        );
+        registry.register(
+            "indexer_rescans",
+            "Re-reads of the blocks around a nonce gap",
+            indexer_rescans.clone(),
         );
         registry.register(
             "queue_depth",
@@ -106,6 +130,9 @@ impl Metrics {
             registry,
             indexed_height,
             indexer_lag,
+            indexer_unparseable,
+            indexer_nonce_gap,
+            indexer_rescans,
             queue_depth,
             attestations_signed,
             signatures_collected,

@@ -586,7 +586,10 @@ impl Destination {
                 .map(|r| {
                     let (chain, bridge, origin, nonce) =
                         (self.chain.clone(), self.bridge, r.origin, r.nonce);
-                    async move { bridge::delivered(&chain, bridge, origin, nonce).await }
+                    let origin_bridge = self.route(origin).map(|route| route.origin_bridge);
+                    async move {
+                        bridge::delivered(&chain, bridge, origin, &origin_bridge?, nonce).await
+                    }
                 })
                 .collect(),
             concurrent::IN_FLIGHT,

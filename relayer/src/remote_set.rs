@@ -92,12 +92,19 @@ impl DestinationSet {
         Ok(set.validators.contains(signer).then_some(set.epoch))
     }
 
-    /// Whether the destination has delivered the message `id` (`origin`, `nonce`): EVM
-    /// `delivered(origin, nonce)`, Solana the message's `Receipt` account at `confirmed`.
-    pub async fn delivered(&self, origin: u32, nonce: u64, id: &[u8; 32]) -> Result<bool> {
+    /// Whether the destination has delivered the message `id` (`origin`, `origin_bridge`,
+    /// `nonce`): EVM `delivered(origin, originBridge, nonce)`, Solana the message's `Receipt`
+    /// account at `confirmed`.
+    pub async fn delivered(
+        &self,
+        origin: u32,
+        origin_bridge: &UniversalAddress,
+        nonce: u64,
+        id: &[u8; 32],
+    ) -> Result<bool> {
         match self {
             DestinationSet::Evm { chain, bridge } => {
-                crate::bridge::delivered(chain, *bridge, origin, nonce).await
+                crate::bridge::delivered(chain, *bridge, origin, origin_bridge, nonce).await
             }
             DestinationSet::Solana { client, program } => Ok(crate::solana::onchain::receipt(
                 client,

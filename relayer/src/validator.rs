@@ -32,7 +32,7 @@ use trestle_bridge::Message;
 use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmSigner;
 
-use crate::attest::{Checked, SignedRoute, Signing};
+use crate::attest::{ActiveRoute, Checked, SignedRoute, Signing};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::store::{MessageRecord, Store};
@@ -193,8 +193,9 @@ impl<O: OriginCheck> Validator<O> {
         let mut pass = O::Pass::default();
         let mut batch = Vec::new();
         let mut settled = Vec::new();
-        for &(destination, epoch) in &active {
-            match self.resign(destination, epoch, &mut pass, &mut batch).await {
+        for route in &active {
+            let (destination, epoch) = (route.destination, route.epoch);
+            match self.resign(route, &mut pass, &mut batch).await {
                 Ok(Some(next)) => settled.push(((destination, epoch), next)),
                 Ok(None) => {}
                 Err(e) => {
@@ -203,7 +204,7 @@ impl<O: OriginCheck> Validator<O> {
                 }
             }
         }
-        let destinations: Vec<u32> = active.iter().map(|(d, _)| *d).collect();
+        let destinations: Vec<u32> = active.iter().map(|r| r.destination).collect();
         let from = self
             .scan
             .lock()
@@ -213,6 +214,7 @@ impl<O: OriginCheck> Validator<O> {
             .store
             .unattested_from(
                 self.origin_domain,
+                &self.check.origin_bridge().0,
                 &destinations,
                 &self.signer.address().0,
                 from,
@@ -258,11 +260,11 @@ impl<O: OriginCheck> Validator<O> {
     /// nonce from which the next pass looks, to be remembered once `batch` is committed.
     async fn resign(
         &self,
-        destination: u32,
-        epoch: u64,
+        active: &ActiveRoute,
         pass: &mut O::Pass,
         batch: &mut Vec<Checked>,
     ) -> Result<Option<u64>> {
+        let (destination, epoch) = (active.destination, active.epoch);
         let Some(route) = self.routes.iter().find(|r| r.destination == destination) else {
             return Ok(None);
         };
@@ -278,12 +280,17 @@ impl<O: OriginCheck> Validator<O> {
         // idle validator would otherwise rescan all it attested since `from` on every pass).
         let attested_up_to = self
             .store
-            .max_attested_nonce(self.origin_domain, &self.signer.address().0)
+            .max_attested_nonce(
+                self.origin_domain,
+                &self.check.origin_bridge().0,
+                &self.signer.address().0,
+            )
             .await?;
         let todo = self
             .store
             .attested_before_epoch(
                 self.origin_domain,
+                &self.check.origin_bridge().0,
                 destination,
                 epoch,
                 &self.signer.address().0,
@@ -297,10 +304,18 @@ impl<O: OriginCheck> Validator<O> {
             let nonce = record.nonce;
             if !route
                 .set
-                .delivered(record.origin, record.nonce, &record.id)
+                .delivered(
+                    record.origin,
+                    &self.check.origin_bridge(),
+                    record.nonce,
+                    &record.id,
+                )
                 .await?
             {
-                match self.checked(record, &[(destination, epoch)], pass).await {
+                match self
+                    .checked(record, std::slice::from_ref(active), pass)
+                    .await
+                {
                     Ok(Some(mut checked)) => {
                         checked.again = true;
                         batch.push(checked);
@@ -329,7 +344,7 @@ impl<O: OriginCheck> Validator<O> {
     async fn checked(
         &self,
         record: MessageRecord,
-        routes: &[(u32, u64)],
+        routes: &[ActiveRoute],
         pass: &mut O::Pass,
     ) -> Result<Option<Checked>> {
         let message = record.message()?;

@@ -114,6 +114,10 @@ pub enum BridgeCommand {
         /// Send a message with this payload (0x hex) instead of a token (EVM origins).
         #[arg(long)]
         payload: Option<String>,
+        /// The gas the recipient's call gets on the destination (compute units on Solana),
+        /// signed into the message: no relayer can give it less.
+        #[arg(long, requires = "payload", default_value_t = DEFAULT_MESSAGE_GAS_LIMIT)]
+        gas_limit: u64,
         /// Follow the message to the destination.
         #[arg(long)]
         wait: bool,
@@ -159,6 +163,7 @@ pub fn run(command: BridgeCommand, json_output: bool) -> anyhow::Result<Outcome>
                 amount,
                 base_units,
                 payload,
+                gas_limit,
                 wait,
                 key,
             } => {
@@ -171,6 +176,7 @@ pub fn run(command: BridgeCommand, json_output: bool) -> anyhow::Result<Outcome>
                     amount,
                     base_units,
                     payload,
+                    gas_limit,
                 };
                 send(&source, request, wait, &key, json_output).await
             }
@@ -194,7 +200,11 @@ struct SendRequest {
     amount: Option<String>,
     base_units: bool,
     payload: Option<String>,
+    gas_limit: u64,
 }
+
+/// The recipient gas of a message sent without `--gas-limit`.
+const DEFAULT_MESSAGE_GAS_LIMIT: u64 = 200_000;
 
 fn parse_hex(what: &str, text: &str) -> anyhow::Result<Vec<u8>> {
     let digits = text
@@ -314,7 +324,14 @@ async fn send(
             let payload = parse_hex("--payload", payload)?;
             let sender = EvmSender::new(bridge.chain().clone(), evm_signer(key)?);
             bridge
-                .send_message(&sender, dest.domain, recipient, &payload, timeout)
+                .send_message(
+                    &sender,
+                    dest.domain,
+                    recipient,
+                    req.gas_limit,
+                    &payload,
+                    timeout,
+                )
                 .await?
         }
         (Bridge::Solana(_), Some(_)) => {
@@ -560,6 +577,7 @@ mod tests {
             amount: None,
             base_units: false,
             payload: None,
+            gas_limit: DEFAULT_MESSAGE_GAS_LIMIT,
         };
         assert_eq!(
             resolve_token(a, &req(Some("native"), None)).unwrap(),

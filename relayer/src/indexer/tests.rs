@@ -1,12 +1,13 @@
 //! The indexer on a real anvil node with the Solidity bridge: with a `ws_url` it indexes a
 //! message long before its (deliberately long) poll interval; with a `ws_url` that never
-//! connects it still indexes by polling.
+//! connects it still indexes by polling; a message its node left out is found again from the
+//! gap in the origin's nonces.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alloy_primitives::{Address, B256};
-use alloy_sol_types::{SolCall, SolConstructor};
+use alloy_primitives::B256;
+use alloy_sol_types::SolCall;
 use serde_json::json;
 use tokio::sync::watch;
 use trestle_bridge::evm_bindings::Bridge;
@@ -18,7 +19,7 @@ use trestle_tests::{Anvil, DEV_ACCOUNTS};
 use super::run;
 use crate::config::{ChainConfig, ChainKind};
 use crate::metrics::Metrics;
-use crate::store::{ListFilter, Store};
+use crate::store::{ListFilter, NewMessage, Store};
 
 const DOMAIN: u32 = 1;
 const REMOTE: u32 = 2;
@@ -53,23 +54,19 @@ impl Origin {
         config.chain_id = anvil.chain_id();
         let chain = Arc::new(EvmChain::connect(config).await.unwrap());
         let admin = EvmSender::new(chain.clone(), signer(0));
-        let mut init = Bridge::BYTECODE.to_vec();
-        init.extend(
-            Bridge::constructorCall::new((
-                DOMAIN,
-                Address::from(admin.address().0),
-                Address::from(signer(1).address().0),
-                1u64,
-            ))
-            .abi_encode(),
-        );
-        let bridge = send(&admin, TxRequest::deploy(init))
+        let init = trestle_bridge_client::BridgeInit {
+            domain: DOMAIN,
+            admin: admin.address(),
+            guardian: signer(1).address(),
+            admin_delay: 1,
+        };
+        let bridge = trestle_bridge_client::EvmBridge::deploy(&admin, &init, WAIT)
             .await
-            .contract_address
-            .unwrap();
+            .unwrap()
+            .address();
         // setRemote through the admin timelock (1 s delay).
         let remote = B256::from(UniversalAddress::from_evm([0x22; 20]).0);
-        let call: Vec<u8> = Bridge::setRemoteCall::new((REMOTE, remote)).abi_encode();
+        let call: Vec<u8> = Bridge::setRemoteCall::new((REMOTE, remote, 0u8)).abi_encode();
         let propose = Bridge::proposeCall::new((call.clone().into(), B256::ZERO)).abi_encode();
         send(&admin, TxRequest::call(bridge, propose)).await;
         tokio::task::block_in_place(|| {
@@ -89,8 +86,9 @@ impl Origin {
 
     /// Sends one message; returns once it is mined.
     async fn send_message(&self, payload: &[u8]) {
+        let recipient = B256::from(UniversalAddress::from_evm([0x33; 20]).0);
         let data =
-            Bridge::sendMessageCall::new((REMOTE, B256::from([0x33; 32]), payload.to_vec().into()))
+            Bridge::sendMessageCall::new((REMOTE, recipient, 100_000u64, payload.to_vec().into()))
                 .abi_encode();
         send(&self.user, TxRequest::call(self.bridge, data)).await;
     }
@@ -125,9 +123,24 @@ struct Running {
 
 impl Running {
     async fn start(config: ChainConfig) -> Running {
+        Self::start_after(config, None).await
+    }
+
+    /// Starts the indexer on a store that already holds `seed`: messages recorded up to a
+    /// cursor, as if an earlier run had read them.
+    async fn start_after(
+        config: ChainConfig,
+        seed: Option<(u64, [u8; 32], Vec<NewMessage>)>,
+    ) -> Running {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("store.db").display());
         let store = Store::connect(&url, 2).await.unwrap();
+        if let Some((height, hash, messages)) = seed {
+            store
+                .record_indexed(&config.name, height, hash, &messages)
+                .await
+                .unwrap();
+        }
         let chain = Arc::new(EvmChain::connect(config.evm_config()).await.unwrap());
         let (shutdown, rx) = watch::channel(false);
         let task = tokio::spawn(run(
@@ -302,5 +315,61 @@ async fn anvil_indexer_with_a_lying_ws_url_indexes_only_the_chain() {
         origin.chain.header(height).await.unwrap().unwrap().hash,
         hash
     );
+    running.stop().await;
+}
+
+/// Protocol v2, finding 10: a node that leaves a `MessageSent` log out of its answer (or a
+/// log that cannot be read) made the indexer skip that message for good. The gap it leaves
+/// in the origin's nonces is now found and the blocks between its neighbours read again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_indexer_reads_again_the_blocks_of_a_missing_nonce() {
+    let origin = Origin::start().await;
+    let start = origin.chain.block_number().await.unwrap();
+    for n in 0..4u8 {
+        origin.send_message(&[n]).await;
+    }
+    let head = origin
+        .chain
+        .header(origin.chain.block_number().await.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let config = origin.chain_config(200, None, start);
+    let events = origin
+        .chain
+        .logs(
+            &crate::bridge::message_sent_filter(origin.bridge),
+            start,
+            head.number,
+        )
+        .await
+        .unwrap();
+    let all = super::found_messages(&events, &config, &Metrics::new());
+    assert_eq!(all.len(), 4);
+    // An earlier run read up to the head but its node left out nonces 1 and 2.
+    let seen: Vec<NewMessage> = all
+        .iter()
+        .filter(|m| ![1, 2].contains(&m.message.nonce))
+        .cloned()
+        .collect();
+    let running = Running::start_after(config, Some((head.number, head.hash, seen))).await;
+    assert!(
+        running
+            .within(WAIT, async |r| r.messages().await == 4)
+            .await,
+        "the missing nonces were not read again"
+    );
+    let mut nonces: Vec<u64> = running
+        .store
+        .list(&ListFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.nonce)
+        .collect();
+    nonces.sort_unstable();
+    assert_eq!(nonces, [0, 1, 2, 3]);
+    // The cursor did not move back: the re-read recorded without rewinding.
+    assert_eq!(running.cursor().await, head.number);
     running.stop().await;
 }

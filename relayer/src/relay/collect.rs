@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use trestle_bridge::Attestation;
 use trestle_bridge::signatures::recover_strict;
+use trestle_core::chain::UniversalAddress;
 
 use super::ask;
 use super::concurrent::{self, IN_FLIGHT};
@@ -161,6 +162,8 @@ impl Destination {
         let digest = Attestation {
             origin: record.origin,
             origin_bridge: route.origin_bridge,
+            destination: self.domain,
+            destination_bridge: UniversalAddress::from_evm(self.bridge.0),
             epoch: route.set.epoch(),
             message_id: record.id,
         }

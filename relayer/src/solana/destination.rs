@@ -178,10 +178,17 @@ impl SolanaDestination {
         onchain::remote_set(&self.client, &self.program, origin, &route.origin_bridge).await
     }
 
-    fn attestation(route: &Route, record: &MessageRecord, set: &ValidatorSet) -> Attestation {
+    fn attestation(
+        &self,
+        route: &Route,
+        record: &MessageRecord,
+        set: &ValidatorSet,
+    ) -> Attestation {
         Attestation {
             origin: record.origin,
             origin_bridge: route.origin_bridge,
+            destination: self.domain,
+            destination_bridge: UniversalAddress(self.program.id.0),
             epoch: set.epoch(),
             message_id: record.id,
         }
@@ -238,7 +245,7 @@ impl SolanaDestination {
                 )
                 .await;
         }
-        verify_attestation(&set, &Self::attestation(route, record, &set), &inline)?;
+        verify_attestation(&set, &self.attestation(route, record, &set), &inline)?;
         let message = record.message()?;
         let payout = onchain::payout_of(&self.client, &self.program, &message).await?;
         let payer = self.payer.pubkey();

@@ -1,7 +1,12 @@
 //! The indexer of a Solana origin: reads the bridge program's transactions slot range by slot
 //! range from its persisted cursor (the last slot read), at the chain's commitment
 //! (`finalized` by default, so nothing it records can be rolled back), and records the
-//! messages `send` logged, idempotently (the message id is unique in the store).
+//! messages the program emitted, idempotently (the message id is unique in the store).
+//!
+//! Messages are read from the program's `MessageSent` self-CPI event instructions, which the
+//! runtime records in full, never from logs (which it truncates). A transaction that cannot be
+//! parsed is skipped and counted (`trestle_indexer_unparseable_total`), never a reason to stop;
+//! gaps in the origin's nonces are read again ([`crate::indexer::gaps`]).
 //!
 //! The cursor's hash is unused on Solana (zero): finalized slots are never reorganised.
 
@@ -15,6 +20,7 @@ use trestle_solana::SolanaClient;
 
 use crate::config::ChainConfig;
 use crate::error::Result;
+use crate::indexer::gaps::GapTracker;
 use crate::indexer::pause;
 use crate::metrics::Metrics;
 use crate::store::{NewMessage, Store};
@@ -45,7 +51,12 @@ pub enum Step {
 
 /// Reads one batch of slots after the cursor and records what it found; the cursor moves in
 /// the same store transaction as the messages.
-pub async fn step(client: &SolanaClient, chain: &ChainConfig, store: &Store) -> Result<Step> {
+pub async fn step(
+    client: &SolanaClient,
+    chain: &ChainConfig,
+    store: &Store,
+    metrics: &Metrics,
+) -> Result<Step> {
     let settings = super::settings(chain)?;
     let commitment = settings.commitment.to_commitment();
     let tip = client.slot(commitment).await?;
@@ -58,11 +69,39 @@ pub async fn step(client: &SolanaClient, chain: &ChainConfig, store: &Store) -> 
         return Ok(Step::Idle { cursor, tip });
     }
     let to = tip.min(from.saturating_add(chain.index_batch_blocks.saturating_sub(1)));
-    let transactions = client
+    let found = messages_in(client, chain, metrics, from, to).await?;
+    let new = store
+        .record_indexed(&chain.name, to, [0; 32], &found)
+        .await?;
+    Ok(Step::Advanced { from, to, new })
+}
+
+/// The messages the bridge program of `chain` sent in slots `from..=to`. Transactions that
+/// failed carry none; one that cannot be parsed, or whose messages do not decode or name
+/// another origin, is skipped, logged and counted.
+pub async fn messages_in(
+    client: &SolanaClient,
+    chain: &ChainConfig,
+    metrics: &Metrics,
+    from: u64,
+    to: u64,
+) -> Result<Vec<NewMessage>> {
+    let settings = super::settings(chain)?;
+    let read = client
         .program_transactions(&settings.program, from, to)
         .await?;
+    let unparseable = || {
+        metrics
+            .indexer_unparseable
+            .get_or_create(&vec![("chain", chain.name.clone())])
+            .inc();
+    };
+    for skipped in &read.unparseable {
+        unparseable();
+        tracing::warn!(chain = %chain.name, tx = %skipped.id, slot = skipped.slot, reason = %skipped.reason, "skipping a transaction that cannot be parsed");
+    }
     let mut found = Vec::new();
-    for tx in transactions {
+    for tx in read.transactions {
         if tx.error.is_some() {
             continue;
         }
@@ -72,13 +111,15 @@ pub async fn step(client: &SolanaClient, chain: &ChainConfig, store: &Store) -> 
         let messages = match sent_messages(tx.events.iter().map(|e| e.data.as_slice())) {
             Ok(m) => m,
             Err(e) => {
-                tracing::error!(chain = %chain.name, tx = %tx.id, error = %e, "ignoring a malformed message logged by the bridge program");
+                unparseable();
+                tracing::error!(chain = %chain.name, tx = %tx.id, error = %e, "skipping a malformed message emitted by the bridge program");
                 continue;
             }
         };
         for message in messages {
             if message.origin != chain.domain {
-                tracing::error!(chain = %chain.name, tx = %tx.id, origin = message.origin, "ignoring a message whose origin is not this chain's domain");
+                unparseable();
+                tracing::error!(chain = %chain.name, tx = %tx.id, origin = message.origin, "skipping a message whose origin is not this chain's domain");
                 continue;
             }
             found.push(NewMessage {
@@ -89,10 +130,7 @@ pub async fn step(client: &SolanaClient, chain: &ChainConfig, store: &Store) -> 
             });
         }
     }
-    let new = store
-        .record_indexed(&chain.name, to, [0; 32], &found)
-        .await?;
-    Ok(Step::Advanced { from, to, new })
+    Ok(found)
 }
 
 /// Runs the indexer of `chain` until shutdown. Errors are logged, counted and retried after
@@ -106,11 +144,21 @@ pub async fn run(
 ) {
     let poll = Duration::from_millis(chain.poll_interval_ms.unwrap_or(DEFAULT_POLL_MS));
     let labels = vec![("chain", chain.name.clone())];
+    let mut gaps = GapTracker::new(&chain.name, chain.domain);
     loop {
         if *shutdown.borrow() {
             return;
         }
-        let idle = match step(&client, &chain, &store).await {
+        let result = step(&client, &chain, &store, &metrics).await;
+        let recorded = matches!(result, Ok(Step::Advanced { new, .. }) if new > 0);
+        if gaps.due(recorded) {
+            let rescan = |from: u64, to: u64| messages_in(&client, &chain, &metrics, from, to);
+            if let Err(e) = gaps.check(&store, &metrics, rescan).await {
+                tracing::warn!(chain = %chain.name, error = %e, "nonce gap check failed");
+                metrics.failure("index", "retryable");
+            }
+        }
+        let idle = match result {
             Ok(Step::Advanced { from, to, new }) => {
                 tracing::debug!(chain = %chain.name, from, to, new, "indexed");
                 metrics

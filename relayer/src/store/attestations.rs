@@ -10,15 +10,17 @@ use crate::store::{
 
 impl Store {
     /// Messages from `origin` to one of `destinations` for which `signer` has attested
-    /// nothing at their `(origin, nonce)` yet, lowest nonce first, skipping orphaned ones.
+    /// nothing at their `(origin, origin_bridge, nonce)` yet, lowest nonce first, skipping
+    /// orphaned ones.
     pub async fn unattested(
         &self,
         origin: u32,
+        origin_bridge: &[u8; 32],
         destinations: &[u32],
         signer: &[u8; 20],
         limit: u32,
     ) -> Result<Vec<MessageRecord>> {
-        self.unattested_from(origin, destinations, signer, 0, limit)
+        self.unattested_from(origin, origin_bridge, destinations, signer, 0, limit)
             .await
     }
 
@@ -27,6 +29,7 @@ impl Store {
     pub async fn unattested_from(
         &self,
         origin: u32,
+        origin_bridge: &[u8; 32],
         destinations: &[u32],
         signer: &[u8; 20],
         from_nonce: u64,
@@ -41,7 +44,8 @@ impl Store {
             "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.origin = $1 AND m.state <> $2 \
              AND m.nonce >= $3 AND m.destination IN ({}) \
              AND NOT EXISTS (SELECT 1 FROM attested_nonces a WHERE a.origin = m.origin \
-             AND a.nonce = m.nonce AND a.signer = $4) ORDER BY m.nonce LIMIT $5",
+             AND a.origin_bridge = $6 AND a.nonce = m.nonce AND a.signer = $4) \
+             ORDER BY m.nonce LIMIT $5",
             list.join(", ")
         );
         let rows: Vec<MessageRow> = dispatch!(self, p => {
@@ -51,6 +55,7 @@ impl Store {
                 .bind(i64_of(from_nonce, "nonce")?)
                 .bind(signer.as_slice())
                 .bind(i64::from(limit))
+                .bind(origin_bridge.as_slice())
                 .fetch_all(p)
                 .await?
         });
@@ -64,6 +69,7 @@ impl Store {
     pub async fn attested_before_epoch(
         &self,
         origin: u32,
+        origin_bridge: &[u8; 32],
         destination: u32,
         epoch: u64,
         signer: &[u8; 20],
@@ -74,7 +80,8 @@ impl Store {
             "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.origin = $2 AND m.destination = $3 \
              AND m.state <> $4 AND m.nonce >= $5 \
              AND EXISTS (SELECT 1 FROM attested_nonces n WHERE n.origin = m.origin \
-             AND n.nonce = m.nonce AND n.signer = $1 AND n.message_id = m.id) \
+             AND n.origin_bridge = $8 AND n.nonce = m.nonce AND n.signer = $1 \
+             AND n.message_id = m.id) \
              AND NOT EXISTS (SELECT 1 FROM attestations a WHERE a.message_id = m.id \
              AND a.epoch = $6 AND a.signer = $1) ORDER BY m.nonce LIMIT $7"
         );
@@ -87,23 +94,31 @@ impl Store {
                 .bind(i64_of(from_nonce, "nonce")?)
                 .bind(i64_of(epoch, "epoch")?)
                 .bind(i64::from(limit))
+                .bind(origin_bridge.as_slice())
                 .fetch_all(p)
                 .await?
         });
         rows.into_iter().map(MessageRow::into_record).collect()
     }
 
-    /// The highest nonce from `origin` that `signer` has attested a message for, if any.
-    pub async fn max_attested_nonce(&self, origin: u32, signer: &[u8; 20]) -> Result<Option<u64>> {
-        // Walks the (origin, nonce, signer) key down from the top, rather than MAX() over
-        // every row of the origin.
+    /// The highest nonce from `origin` (its bridge `origin_bridge`) that `signer` has
+    /// attested a message for, if any.
+    pub async fn max_attested_nonce(
+        &self,
+        origin: u32,
+        origin_bridge: &[u8; 32],
+        signer: &[u8; 20],
+    ) -> Result<Option<u64>> {
+        // Walks the (origin, origin bridge, nonce, signer) key down from the top, rather than
+        // MAX() over every row of the origin.
         let row: Option<(i64,)> = dispatch!(self, p => {
             sqlx::query_as(
-                "SELECT nonce FROM attested_nonces WHERE origin = $1 AND signer = $2 \
-                 ORDER BY nonce DESC LIMIT 1",
+                "SELECT nonce FROM attested_nonces WHERE origin = $1 AND origin_bridge = $3 \
+                 AND signer = $2 ORDER BY nonce DESC LIMIT 1",
             )
             .bind(i64::from(origin))
             .bind(signer.as_slice())
+            .bind(origin_bridge.as_slice())
             .fetch_optional(p)
             .await?
         });
@@ -182,13 +197,20 @@ impl Store {
 
     // ------------------------------------------------------------------ attestations
 
-    /// Records the validator's attestation, refusing equivocation: the first message
-    /// attested for `(origin, nonce)` by a signer is the only one it will ever attest for that
-    /// pair. Call this *before* publishing a signature; publish only on
+    /// Records the validator's attestation of a message from the origin bridge
+    /// `origin_bridge`, refusing equivocation: the first message attested for
+    /// `(origin, origin bridge, nonce)` by a signer is the only one it will ever attest for
+    /// that key. Call this *before* publishing a signature; publish only on
     /// [`AttestOutcome::Stored`] or [`AttestOutcome::AlreadyStored`]. A refusal is
     /// [`Error::Equivocation`] and writes nothing.
-    pub async fn attest(&self, record: &AttestationRecord) -> Result<AttestOutcome> {
-        let mut outcomes = self.attest_many(std::slice::from_ref(record)).await?;
+    pub async fn attest(
+        &self,
+        origin_bridge: &[u8; 32],
+        record: &AttestationRecord,
+    ) -> Result<AttestOutcome> {
+        let mut outcomes = self
+            .attest_many(origin_bridge, std::slice::from_ref(record))
+            .await?;
         outcomes.pop().ok_or_else(|| {
             Error::CorruptRow("attest_many returned no outcome for one attestation".into())
         })?
@@ -202,6 +224,7 @@ impl Store {
     /// cannot hold), writes nothing, and does not affect the others.
     pub async fn attest_many(
         &self,
+        origin_bridge: &[u8; 32],
         records: &[AttestationRecord],
     ) -> Result<Vec<Result<AttestOutcome>>> {
         let mut outcomes = Vec::with_capacity(records.len());
@@ -221,26 +244,29 @@ impl Store {
                         }
                     };
                 let claimed = sqlx::query(
-                    "INSERT INTO attested_nonces (origin, nonce, signer, message_id, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (origin, nonce, signer) DO NOTHING",
+                    "INSERT INTO attested_nonces (origin, origin_bridge, nonce, signer, \
+                     message_id, created_at) VALUES ($1, $6, $2, $3, $4, $5) \
+                     ON CONFLICT (origin, origin_bridge, nonce, signer) DO NOTHING",
                 )
                 .bind(i64::from(record.origin))
                 .bind(nonce)
                 .bind(record.signer.as_slice())
                 .bind(record.message_id.as_slice())
                 .bind(now)
+                .bind(origin_bridge.as_slice())
                 .execute(&mut *tx)
                 .await?;
                 if claimed.rows_affected() == 0 {
-                    // The signer attested something for this (origin, nonce) before: only the
-                    // same message may be attested again (under another epoch).
+                    // The signer attested something for this (origin, origin bridge, nonce)
+                    // before: only the same message may be attested again (another epoch).
                     let (signed,): (Vec<u8>,) = sqlx::query_as(
                         "SELECT message_id FROM attested_nonces \
-                         WHERE origin = $1 AND nonce = $2 AND signer = $3",
+                         WHERE origin = $1 AND origin_bridge = $4 AND nonce = $2 AND signer = $3",
                     )
                     .bind(i64::from(record.origin))
                     .bind(nonce)
                     .bind(record.signer.as_slice())
+                    .bind(origin_bridge.as_slice())
                     .fetch_one(&mut *tx)
                     .await?;
                     if signed.as_slice() != record.message_id.as_slice() {

@@ -64,8 +64,11 @@ macro_rules! dispatch {
 }
 
 mod attestations;
+mod gaps;
 mod lookups;
 mod submissions;
+
+pub use gaps::NonceGap;
 
 /// The relayer's store. Cheap to clone (a connection pool).
 #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ use trestle_tests::Anvil;
 
 use crate::e2e::{
     DOMAIN_A, DOMAIN_B, addr, balance_of, chain_config, config, configure, connect, deploy_bridges,
-    live_endpoints, placeholder_endpoints, send, signer, start_validators,
+    live_endpoints, pad, placeholder_endpoints, send, signer, start_validators,
 };
 
 const MNEMONIC: &str = "test test test test test test test test test test test junk";
@@ -167,9 +167,10 @@ async fn bridge_send_and_status_through_a_running_relayer() {
         &admin_a,
         d.bridge_a,
         vec![
-            Bridge::setTokenCall::new((tkn_id, addr(tkn), true, 0u8, big, 3_600u64)).abi_encode(),
+            Bridge::setTokenCall::new((DOMAIN_A, pad(tkn), addr(tkn), 0u8, big, 3_600u64))
+                .abi_encode(),
             Bridge::setRouteCall::new((tkn_id, DOMAIN_B, 0u8, u128::MAX)).abi_encode(),
-            Bridge::setLimitsCall::new((tkn_id, big, big, big, big)).abi_encode(),
+            Bridge::setLimitsCall::new((tkn_id, DOMAIN_B, big, big, big, big)).abi_encode(),
         ],
     )
     .await;
@@ -178,8 +179,10 @@ async fn bridge_send_and_status_through_a_running_relayer() {
         &admin_b,
         d.bridge_b,
         vec![
-            Bridge::setTokenCall::new((tkn_id, addr(btkn), false, 0u8, big, 3_600u64)).abi_encode(),
-            Bridge::setLimitsCall::new((tkn_id, big, big, big, big)).abi_encode(),
+            Bridge::setTokenCall::new((DOMAIN_A, pad(tkn), addr(btkn), 0u8, big, 3_600u64))
+                .abi_encode(),
+            Bridge::setRouteCall::new((tkn_id, DOMAIN_A, 0u8, u128::MAX)).abi_encode(),
+            Bridge::setLimitsCall::new((tkn_id, DOMAIN_A, big, big, big, big)).abi_encode(),
         ],
     )
     .await;

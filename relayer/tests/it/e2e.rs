@@ -33,7 +33,7 @@ pub(crate) fn addr(a: EvmAddress) -> Address {
     Address::from(a.0)
 }
 
-fn pad(a: EvmAddress) -> B256 {
+pub(crate) fn pad(a: EvmAddress) -> B256 {
     B256::from(UniversalAddress::from_evm(a.0).0)
 }
 
@@ -50,6 +50,21 @@ pub(crate) async fn send(sender: &EvmSender, request: TxRequest) -> trestle_evm:
         .await
         .unwrap()
         .1
+}
+
+/// Deploys a bridge for `domain` behind its proxy (admin: dev account 0, guardian: dev
+/// account 1, admin delay 1 s).
+pub(crate) async fn deploy_bridge(sender: &EvmSender, domain: u32) -> EvmAddress {
+    let init = trestle_bridge_client::BridgeInit {
+        domain,
+        admin: signer(0).address(),
+        guardian: signer(1).address(),
+        admin_delay: 1,
+    };
+    trestle_bridge_client::EvmBridge::deploy(sender, &init, Duration::from_secs(30))
+        .await
+        .unwrap()
+        .address()
 }
 
 async fn deploy(sender: &EvmSender, code: &[u8], args: Vec<u8>) -> EvmAddress {
@@ -98,15 +113,10 @@ pub(crate) async fn deploy_bridges(
     timelock_threshold_b: u128,
 ) -> Deployment {
     let admin = signer(0);
-    let guardian = signer(1).address();
     let admin_a = EvmSender::new(chain_a.clone(), admin.clone());
     let admin_b = EvmSender::new(chain_b.clone(), admin.clone());
-    let ctor = |domain: u32| {
-        Bridge::constructorCall::new((domain, addr(admin.address()), addr(guardian), 1u64))
-            .abi_encode()
-    };
-    let bridge_a = deploy(&admin_a, &Bridge::BYTECODE, ctor(DOMAIN_A)).await;
-    let bridge_b = deploy(&admin_b, &Bridge::BYTECODE, ctor(DOMAIN_B)).await;
+    let bridge_a = deploy_bridge(&admin_a, DOMAIN_A).await;
+    let bridge_b = deploy_bridge(&admin_b, DOMAIN_B).await;
     let wrapped = deploy(
         &admin_b,
         &BridgedToken::BYTECODE,
@@ -127,10 +137,18 @@ pub(crate) async fn deploy_bridges(
         &admin_a,
         bridge_a,
         vec![
-            Bridge::setRemoteCall::new((DOMAIN_B, pad(bridge_b))).abi_encode(),
-            Bridge::setTokenCall::new((token, native, true, 0u8, big, 3_600u64)).abi_encode(),
+            Bridge::setRemoteCall::new((DOMAIN_B, pad(bridge_b), 0u8)).abi_encode(),
+            Bridge::setTokenCall::new((
+                DOMAIN_A,
+                B256::from(NATIVE_TOKEN.0),
+                native,
+                0u8,
+                big,
+                3_600u64,
+            ))
+            .abi_encode(),
             Bridge::setRouteCall::new((token, DOMAIN_B, 0u8, u128::MAX)).abi_encode(),
-            Bridge::setLimitsCall::new((token, big, big, big, big)).abi_encode(),
+            Bridge::setLimitsCall::new((token, DOMAIN_B, big, big, big, big)).abi_encode(),
         ],
     )
     .await;
@@ -141,7 +159,7 @@ pub(crate) async fn deploy_bridges(
         &admin_b,
         bridge_b,
         vec![
-            Bridge::setRemoteCall::new((DOMAIN_A, pad(bridge_a))).abi_encode(),
+            Bridge::setRemoteCall::new((DOMAIN_A, pad(bridge_a), 0u8)).abi_encode(),
             Bridge::setValidatorSetCall::new((
                 DOMAIN_A,
                 1u64,
@@ -150,15 +168,16 @@ pub(crate) async fn deploy_bridges(
             ))
             .abi_encode(),
             Bridge::setTokenCall::new((
-                token,
+                DOMAIN_A,
+                B256::from(NATIVE_TOKEN.0),
                 addr(wrapped),
-                false,
                 0u8,
                 timelock_threshold_b,
                 3_600u64,
             ))
             .abi_encode(),
-            Bridge::setLimitsCall::new((token, big, big, big, big)).abi_encode(),
+            Bridge::setRouteCall::new((token, DOMAIN_A, 0u8, u128::MAX)).abi_encode(),
+            Bridge::setLimitsCall::new((token, DOMAIN_A, big, big, big, big)).abi_encode(),
         ],
     )
     .await;
@@ -448,6 +467,8 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
         let digest = Attestation {
             origin: DOMAIN_A,
             origin_bridge: UniversalAddress::from_evm(d.bridge_a.0),
+            destination: DOMAIN_B,
+            destination_bridge: UniversalAddress::from_evm(d.bridge_b.0),
             epoch: 1,
             message_id: m.id,
         }

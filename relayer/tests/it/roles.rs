@@ -467,6 +467,7 @@ async fn relayer_ignores_attestations_that_do_not_recover_to_the_validator() {
     // The impostor claims to be validator 7 but signs with key 9.
     let impostor = signer(9);
     let origin_bridge = UniversalAddress::from_evm(d.bridge_a.0);
+    let destination_bridge = UniversalAddress::from_evm(d.bridge_b.0);
     let app = axum::Router::new().route(
         "/v1/attestations/{id}",
         axum::routing::get(move |Path(id): Path<String>| {
@@ -479,6 +480,8 @@ async fn relayer_ignores_attestations_that_do_not_recover_to_the_validator() {
                 let digest = Attestation {
                     origin: DOMAIN_A,
                     origin_bridge,
+                    destination: DOMAIN_B,
+                    destination_bridge,
                     epoch: 1,
                     message_id: id,
                 }

@@ -8,10 +8,14 @@ use trestle_bridge::Message;
 use trestle_core::chain::UniversalAddress;
 use trestle_relayer::Error;
 use trestle_relayer::store::{
-    AttestOutcome, AttestationRecord, ListFilter, MessageState, NewMessage, SignatureRecord, Store,
+    AttestOutcome, AttestationRecord, ListFilter, MessageState, NewMessage, NonceGap,
+    SignatureRecord, Store,
 };
 
 use crate::support::postgres::Postgres;
+
+/// The origin bridge the validator attests messages of.
+const ORIGIN_BRIDGE: [u8; 32] = [0xb1; 32];
 
 /// Keeps the backing database alive for the test.
 #[allow(dead_code, reason = "held for its Drop")]
@@ -98,6 +102,7 @@ store_suite!(
     signatures_are_kept_once_in_signer_order,
     unattested_lists_what_the_signer_has_not_signed,
     submissions_keep_every_version_of_a_transaction,
+    nonce_gaps_name_the_missing_nonces_and_their_heights,
 );
 
 fn message(nonce: u64, origin: u32, destination: u32, sender: u8) -> Message {
@@ -599,22 +604,22 @@ async fn attestations_refuse_equivocation(store: Store, _url: String) {
         signature: [signer; 65],
     };
     assert_eq!(
-        store.attest(&att(&m1, 1, 1)).await.unwrap(),
+        store.attest(&ORIGIN_BRIDGE, &att(&m1, 1, 1)).await.unwrap(),
         AttestOutcome::Stored
     );
     assert_eq!(
-        store.attest(&att(&m1, 1, 1)).await.unwrap(),
+        store.attest(&ORIGIN_BRIDGE, &att(&m1, 1, 1)).await.unwrap(),
         AttestOutcome::AlreadyStored
     );
     // The same message under a new epoch is fine.
     assert_eq!(
-        store.attest(&att(&m1, 1, 2)).await.unwrap(),
+        store.attest(&ORIGIN_BRIDGE, &att(&m1, 1, 2)).await.unwrap(),
         AttestOutcome::Stored
     );
     // Another message for the same (origin, nonce) by the same signer: refused, whatever
     // the epoch.
     for epoch in [1, 2, 3] {
-        match store.attest(&att(&m2, 1, epoch)).await {
+        match store.attest(&ORIGIN_BRIDGE, &att(&m2, 1, epoch)).await {
             Err(Error::Equivocation {
                 origin: 1,
                 nonce: 7,
@@ -629,7 +634,7 @@ async fn attestations_refuse_equivocation(store: Store, _url: String) {
     }
     // A different signer (another validator sharing the database) is its own history.
     assert_eq!(
-        store.attest(&att(&m2, 2, 1)).await.unwrap(),
+        store.attest(&ORIGIN_BRIDGE, &att(&m2, 2, 1)).await.unwrap(),
         AttestOutcome::Stored
     );
     let stored = store.attestations(&m1.id()).await.unwrap();
@@ -678,16 +683,26 @@ async fn unattested_lists_what_the_signer_has_not_signed(store: Store, _url: Str
     };
     let signer = [1u8; 20];
     assert_eq!(
-        nonces(store.unattested(1, &[2], &signer, 10).await.unwrap()),
+        nonces(
+            store
+                .unattested(1, &ORIGIN_BRIDGE, &[2], &signer, 10)
+                .await
+                .unwrap()
+        ),
         vec![0, 1, 3]
     );
     assert_eq!(
-        nonces(store.unattested(1, &[2, 3], &signer, 2).await.unwrap()),
+        nonces(
+            store
+                .unattested(1, &ORIGIN_BRIDGE, &[2, 3], &signer, 2)
+                .await
+                .unwrap()
+        ),
         vec![0, 1]
     );
     assert!(
         store
-            .unattested(1, &[], &signer, 10)
+            .unattested(1, &ORIGIN_BRIDGE, &[], &signer, 10)
             .await
             .unwrap()
             .is_empty()
@@ -695,29 +710,47 @@ async fn unattested_lists_what_the_signer_has_not_signed(store: Store, _url: Str
     // Attested nonces drop out for that signer only, whichever message was attested.
     let m = &msgs[0].message;
     store
-        .attest(&AttestationRecord {
-            message_id: m.id(),
-            epoch: 1,
-            signer,
-            origin: 1,
-            nonce: 0,
-            destination: 2,
-            signature: [1; 65],
-        })
+        .attest(
+            &ORIGIN_BRIDGE,
+            &AttestationRecord {
+                message_id: m.id(),
+                epoch: 1,
+                signer,
+                origin: 1,
+                nonce: 0,
+                destination: 2,
+                signature: [1; 65],
+            },
+        )
         .await
         .unwrap();
     assert_eq!(
-        nonces(store.unattested(1, &[2], &signer, 10).await.unwrap()),
+        nonces(
+            store
+                .unattested(1, &ORIGIN_BRIDGE, &[2], &signer, 10)
+                .await
+                .unwrap()
+        ),
         vec![1, 3]
     );
     assert_eq!(
-        nonces(store.unattested(1, &[2], &[2u8; 20], 10).await.unwrap()),
+        nonces(
+            store
+                .unattested(1, &ORIGIN_BRIDGE, &[2], &[2u8; 20], 10)
+                .await
+                .unwrap()
+        ),
         vec![0, 1, 3]
     );
     // Orphaned messages are never attested.
     store.rollback("a", 1, 5, [5; 32]).await.unwrap();
     assert_eq!(
-        nonces(store.unattested(1, &[2], &signer, 10).await.unwrap()),
+        nonces(
+            store
+                .unattested(1, &ORIGIN_BRIDGE, &[2], &signer, 10)
+                .await
+                .unwrap()
+        ),
         vec![1]
     );
 }
@@ -748,4 +781,55 @@ async fn submissions_keep_every_version_of_a_transaction(store: Store, _url: Str
     assert_eq!(versions[1].raw, vec![0xbb; 100]);
     assert!(versions.iter().all(|v| v.root == root));
     assert!(store.submissions(&[5; 32]).await.unwrap().is_empty());
+}
+
+/// What an indexer's gap check reads: the runs of nonces missing between recorded messages,
+/// with the heights of their neighbours (where to read again); orphaned messages do not count
+/// as seen; filling a gap without moving the cursor closes it.
+async fn nonce_gaps_name_the_missing_nonces_and_their_heights(store: Store, _url: String) {
+    assert_eq!(store.nonce_gaps(1, 0, 16).await.unwrap(), vec![]);
+    assert_eq!(store.max_nonce(1).await.unwrap(), None);
+    let at = |n: u64| found(message(n, 1, 2, 0x5e), 100 + 10 * n);
+    let seen: Vec<NewMessage> = [0, 1, 3, 4, 7].into_iter().map(at).collect();
+    store
+        .record_indexed("a", 200, [2; 32], &seen)
+        .await
+        .unwrap();
+    // Another origin's messages are not this origin's sequence.
+    store
+        .record_indexed("b", 50, [5; 32], &[found(message(9, 4, 2, 0x5e), 40)])
+        .await
+        .unwrap();
+    let gap = |first, last, from_height, to_height| NonceGap {
+        first,
+        last,
+        from_height,
+        to_height,
+    };
+    assert_eq!(
+        store.nonce_gaps(1, 0, 16).await.unwrap(),
+        vec![gap(2, 2, 110, 130), gap(5, 6, 140, 170)]
+    );
+    assert_eq!(
+        store.nonce_gaps(1, 0, 1).await.unwrap(),
+        vec![gap(2, 2, 110, 130)]
+    );
+    assert_eq!(
+        store.nonce_gaps(1, 3, 16).await.unwrap(),
+        vec![gap(5, 6, 140, 170)]
+    );
+    assert_eq!(store.nonce_gaps(4, 0, 16).await.unwrap(), vec![]);
+    assert_eq!(store.max_nonce(1).await.unwrap(), Some(7));
+    // A reorg orphans nonce 7: the gap above 4 is no gap until something follows it.
+    store.rollback("a", 1, 160, [6; 32]).await.unwrap();
+    assert_eq!(
+        store.nonce_gaps(1, 0, 16).await.unwrap(),
+        vec![gap(2, 2, 110, 130)]
+    );
+    assert_eq!(store.max_nonce(1).await.unwrap(), Some(4));
+    // A re-read finds nonce 2: recorded, the cursor stays where the indexer left it.
+    assert_eq!(store.record_found(&[at(2)]).await.unwrap(), 1);
+    assert_eq!(store.record_found(&[at(2)]).await.unwrap(), 0);
+    assert_eq!(store.nonce_gaps(1, 0, 16).await.unwrap(), vec![]);
+    assert_eq!(store.cursor("a").await.unwrap(), Some((160, [6; 32])));
 }

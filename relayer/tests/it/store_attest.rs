@@ -8,6 +8,9 @@ use trestle_core::chain::UniversalAddress;
 use trestle_relayer::Error;
 use trestle_relayer::store::{AttestOutcome, AttestationRecord, NewMessage, Store};
 
+/// The origin bridge the validator attests messages of.
+const ORIGIN_BRIDGE: [u8; 32] = [0xb1; 32];
+
 crate::store::backend_suite!(
     a_batch_refuses_equivocation_inside_itself_per_item,
     a_batch_refuses_equivocation_against_earlier_rows,
@@ -15,6 +18,7 @@ crate::store::backend_suite!(
     an_item_the_database_cannot_hold_does_not_stop_the_others,
     a_whole_pass_is_committed_and_drops_out_of_unattested,
     max_attested_nonce_is_per_origin_and_signer,
+    a_redeployed_origin_bridge_numbers_its_nonces_afresh,
 );
 
 /// Message `nonce` from domain 1 to domain 2; `variant` makes different messages with one
@@ -68,19 +72,22 @@ async fn a_batch_refuses_equivocation_inside_itself_per_item(store: Store) {
     let m3 = message(8, 1);
     assert_ne!(m1.id(), m2.id());
     let outcomes = store
-        .attest_many(&[
-            att(&m1, 1, 1),
-            // Another message for (1, 7) by the same signer, after m1 in the same batch.
-            att(&m2, 1, 1),
-            att(&m3, 1, 1),
-            // m1 again in the same batch: nothing new; under another epoch: new.
-            att(&m1, 1, 1),
-            att(&m1, 1, 2),
-            // Still refused under any epoch.
-            att(&m2, 1, 2),
-            // Another signer has its own history.
-            att(&m2, 2, 1),
-        ])
+        .attest_many(
+            &ORIGIN_BRIDGE,
+            &[
+                att(&m1, 1, 1),
+                // Another message for (1, 7) by the same signer, after m1 in the same batch.
+                att(&m2, 1, 1),
+                att(&m3, 1, 1),
+                // m1 again in the same batch: nothing new; under another epoch: new.
+                att(&m1, 1, 1),
+                att(&m1, 1, 2),
+                // Still refused under any epoch.
+                att(&m2, 1, 2),
+                // Another signer has its own history.
+                att(&m2, 2, 1),
+            ],
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -111,7 +118,7 @@ async fn a_batch_refuses_equivocation_inside_itself_per_item(store: Store) {
     assert_eq!(store.attestation_count().await.unwrap(), 4);
     // And the single-row call agrees with what the batch stored.
     assert!(matches!(
-        store.attest(&att(&m2, 1, 3)).await,
+        store.attest(&ORIGIN_BRIDGE, &att(&m2, 1, 3)).await,
         Err(Error::Equivocation { nonce: 7, .. })
     ));
 }
@@ -121,16 +128,19 @@ async fn a_batch_refuses_equivocation_against_earlier_rows(store: Store) {
     let m2 = message(3, 2);
     let m4 = message(4, 1);
     assert_eq!(
-        store.attest(&att(&m1, 1, 1)).await.unwrap(),
+        store.attest(&ORIGIN_BRIDGE, &att(&m1, 1, 1)).await.unwrap(),
         AttestOutcome::Stored
     );
     let outcomes = store
-        .attest_many(&[
-            att(&m2, 1, 1),
-            att(&m4, 1, 1),
-            att(&m1, 1, 1),
-            att(&m2, 1, 5),
-        ])
+        .attest_many(
+            &ORIGIN_BRIDGE,
+            &[
+                att(&m2, 1, 1),
+                att(&m4, 1, 1),
+                att(&m1, 1, 1),
+                att(&m2, 1, 5),
+            ],
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -155,7 +165,7 @@ async fn a_repeated_batch_changes_nothing(store: Store) {
         .map(|n| att(&message(n, 1), 1, 1))
         .chain([att(&message(5, 2), 1, 1)])
         .collect();
-    let first = judged(store.attest_many(&batch).await.unwrap());
+    let first = judged(store.attest_many(&ORIGIN_BRIDGE, &batch).await.unwrap());
     assert_eq!(
         first
             .iter()
@@ -166,7 +176,7 @@ async fn a_repeated_batch_changes_nothing(store: Store) {
     assert_eq!(first[20], refused(&message(5, 1), &message(5, 2)));
     // A validator that crashed after the commit and signs the same pass again (signatures
     // are deterministic): every row is already there, the equivocation is still refused.
-    let again = judged(store.attest_many(&batch).await.unwrap());
+    let again = judged(store.attest_many(&ORIGIN_BRIDGE, &batch).await.unwrap());
     assert!(
         again[..20]
             .iter()
@@ -174,7 +184,13 @@ async fn a_repeated_batch_changes_nothing(store: Store) {
     );
     assert_eq!(again[20], first[20]);
     assert_eq!(store.attestation_count().await.unwrap(), 20);
-    assert!(store.attest_many(&[]).await.unwrap().is_empty());
+    assert!(
+        store
+            .attest_many(&ORIGIN_BRIDGE, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn an_item_the_database_cannot_hold_does_not_stop_the_others(store: Store) {
@@ -184,7 +200,10 @@ async fn an_item_the_database_cannot_hold_does_not_stop_the_others(store: Store)
         ..att(&m, 1, 1)
     };
     let outcomes = store
-        .attest_many(&[too_big, att(&m, 1, 1), att(&message(2, 1), 1, 1)])
+        .attest_many(
+            &ORIGIN_BRIDGE,
+            &[too_big, att(&m, 1, 1), att(&message(2, 1), 1, 1)],
+        )
         .await
         .unwrap();
     assert_eq!(outcomes.len(), 3);
@@ -212,7 +231,10 @@ async fn a_whole_pass_is_committed_and_drops_out_of_unattested(store: Store) {
         .await
         .unwrap();
     let signer = [1u8; 20];
-    let todo = store.unattested(1, &[2], &signer, 1000).await.unwrap();
+    let todo = store
+        .unattested(1, &ORIGIN_BRIDGE, &[2], &signer, 1000)
+        .await
+        .unwrap();
     assert_eq!(todo.len(), 300);
     let batch: Vec<AttestationRecord> = todo
         .iter()
@@ -226,7 +248,7 @@ async fn a_whole_pass_is_committed_and_drops_out_of_unattested(store: Store) {
             signature: [1; 65],
         })
         .collect();
-    let outcomes = store.attest_many(&batch).await.unwrap();
+    let outcomes = store.attest_many(&ORIGIN_BRIDGE, &batch).await.unwrap();
     assert!(
         outcomes
             .iter()
@@ -235,7 +257,7 @@ async fn a_whole_pass_is_committed_and_drops_out_of_unattested(store: Store) {
     assert_eq!(store.attestation_count().await.unwrap(), 300);
     assert!(
         store
-            .unattested(1, &[2], &signer, 1000)
+            .unattested(1, &ORIGIN_BRIDGE, &[2], &signer, 1000)
             .await
             .unwrap()
             .is_empty()
@@ -261,7 +283,7 @@ async fn a_whole_pass_is_committed_and_drops_out_of_unattested(store: Store) {
     assert_eq!(
         nonces(
             store
-                .unattested_from(1, &[2], &signer, 250, 10)
+                .unattested_from(1, &ORIGIN_BRIDGE, &[2], &signer, 250, 10)
                 .await
                 .unwrap()
         ),
@@ -269,7 +291,7 @@ async fn a_whole_pass_is_committed_and_drops_out_of_unattested(store: Store) {
     );
     assert!(
         store
-            .unattested_from(1, &[2], &signer, count + 1, 10)
+            .unattested_from(1, &ORIGIN_BRIDGE, &[2], &signer, count + 1, 10)
             .await
             .unwrap()
             .is_empty()
@@ -277,7 +299,7 @@ async fn a_whole_pass_is_committed_and_drops_out_of_unattested(store: Store) {
     assert_eq!(
         nonces(
             store
-                .unattested_from(1, &[2], &[2; 20], 298, 10)
+                .unattested_from(1, &ORIGIN_BRIDGE, &[2], &[2; 20], 298, 10)
                 .await
                 .unwrap()
         ),
@@ -286,7 +308,7 @@ async fn a_whole_pass_is_committed_and_drops_out_of_unattested(store: Store) {
     // Another signer sharing the database still has all of them to do.
     assert_eq!(
         store
-            .unattested(1, &[2], &[2; 20], 1000)
+            .unattested(1, &ORIGIN_BRIDGE, &[2], &[2; 20], 1000)
             .await
             .unwrap()
             .len(),
@@ -295,27 +317,98 @@ async fn a_whole_pass_is_committed_and_drops_out_of_unattested(store: Store) {
 }
 
 async fn max_attested_nonce_is_per_origin_and_signer(store: Store) {
-    assert_eq!(store.max_attested_nonce(1, &[1; 20]).await.unwrap(), None);
+    assert_eq!(
+        store
+            .max_attested_nonce(1, &ORIGIN_BRIDGE, &[1; 20])
+            .await
+            .unwrap(),
+        None
+    );
     let outcomes = store
-        .attest_many(&[
-            att(&message(9, 1), 1, 1),
-            att(&message(3, 1), 1, 1),
-            att(&message(20, 1), 2, 1),
-            // Refused: writes no nonce.
-            att(&message(30, 1), 1, 1),
-            att(&message(30, 2), 1, 1),
-        ])
+        .attest_many(
+            &ORIGIN_BRIDGE,
+            &[
+                att(&message(9, 1), 1, 1),
+                att(&message(3, 1), 1, 1),
+                att(&message(20, 1), 2, 1),
+                // Refused: writes no nonce.
+                att(&message(30, 1), 1, 1),
+                att(&message(30, 2), 1, 1),
+            ],
+        )
         .await
         .unwrap();
     assert!(outcomes[4].is_err());
     assert_eq!(
-        store.max_attested_nonce(1, &[1; 20]).await.unwrap(),
+        store
+            .max_attested_nonce(1, &ORIGIN_BRIDGE, &[1; 20])
+            .await
+            .unwrap(),
         Some(30)
     );
     assert_eq!(
-        store.max_attested_nonce(1, &[2; 20]).await.unwrap(),
+        store
+            .max_attested_nonce(1, &ORIGIN_BRIDGE, &[2; 20])
+            .await
+            .unwrap(),
         Some(20)
     );
-    assert_eq!(store.max_attested_nonce(1, &[3; 20]).await.unwrap(), None);
-    assert_eq!(store.max_attested_nonce(4, &[1; 20]).await.unwrap(), None);
+    assert_eq!(
+        store
+            .max_attested_nonce(1, &ORIGIN_BRIDGE, &[3; 20])
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .max_attested_nonce(4, &ORIGIN_BRIDGE, &[1; 20])
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+/// Protocol v2, finding 5: the one-message-per-nonce rule is keyed by the origin bridge. An
+/// origin domain whose bridge was redeployed numbers its messages from 0 again; the new
+/// bridge's messages are not equivocations of the old one's (v1 keyed by domain refused them
+/// forever), while a second message from the same bridge still is.
+async fn a_redeployed_origin_bridge_numbers_its_nonces_afresh(store: Store) {
+    let redeployed = [0xb2; 32];
+    let old = message(7, 1);
+    let new = message(7, 2);
+    assert_eq!(
+        store
+            .attest(&ORIGIN_BRIDGE, &att(&old, 1, 1))
+            .await
+            .unwrap(),
+        AttestOutcome::Stored
+    );
+    assert_eq!(
+        store.attest(&redeployed, &att(&new, 1, 1)).await.unwrap(),
+        AttestOutcome::Stored
+    );
+    assert!(matches!(
+        store.attest(&ORIGIN_BRIDGE, &att(&new, 1, 2)).await,
+        Err(Error::Equivocation { nonce: 7, .. })
+    ));
+    assert!(matches!(
+        store.attest(&redeployed, &att(&old, 1, 2)).await,
+        Err(Error::Equivocation { nonce: 7, .. })
+    ));
+    // Each bridge has its own attested history.
+    assert_eq!(
+        store
+            .max_attested_nonce(1, &redeployed, &[1; 20])
+            .await
+            .unwrap(),
+        Some(7)
+    );
+    assert_eq!(
+        store
+            .max_attested_nonce(1, &[0xb3; 32], &[1; 20])
+            .await
+            .unwrap(),
+        None
+    );
 }

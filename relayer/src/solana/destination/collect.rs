@@ -46,7 +46,7 @@ impl SolanaDestination {
         }
         let route = self.route(record.origin)?;
         let set = self.set(route, record.origin).await?;
-        let digest = Self::attestation(route, record, &set).digest();
+        let digest = self.attestation(route, record, &set).digest();
         let have = self.store.signatures(&record.id, set.epoch()).await?;
         let mut count = have
             .iter()

@@ -15,7 +15,7 @@ use trestle_relayer::{Daemon, Keys};
 use super::{
     ETHER, Net, messages, relayer_config, start_relayer, wait_all_delivered, wait_for_state,
 };
-use crate::e2e::{http_get, live_endpoints, signer, start_validators};
+use crate::e2e::{DOMAIN_A, http_get, live_endpoints, signer, start_validators};
 use crate::roles::wait_until;
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -93,7 +93,8 @@ async fn transfer_over_the_inbound_rate_limit_is_queued_then_executed_when_capac
     let net = Net::start(u128::MAX).await;
     let big = 1_000_000 * ETHER;
     net.admin_b(vec![
-        Bridge::setLimitsCall::new((net.d.token, 2 * ETHER, ETHER / 1_000, big, big)).abi_encode(),
+        Bridge::setLimitsCall::new((net.d.token, DOMAIN_A, 2 * ETHER, ETHER / 1_000, big, big))
+            .abi_encode(),
     ])
     .await;
     let (validators, _dirs) =

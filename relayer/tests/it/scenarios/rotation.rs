@@ -17,7 +17,7 @@ use trestle_relayer::store::MessageState;
 use super::{
     ETHER, Net, free_listen, relayer_config, start_relayer, start_validator, wait_for_state,
 };
-use crate::e2e::{DOMAIN_A, addr, http_get};
+use crate::e2e::{DOMAIN_A, DOMAIN_B, addr, http_get};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -120,6 +120,8 @@ async fn rotated_validator_set_is_followed_by_validators_and_relayer() {
     let digest = Attestation {
         origin: DOMAIN_A,
         origin_bridge: UniversalAddress::from_evm(net.d.bridge_a.0),
+        destination: DOMAIN_B,
+        destination_bridge: UniversalAddress::from_evm(net.d.bridge_b.0),
         epoch: 2,
         message_id: second.id,
     }

@@ -3,38 +3,27 @@
 //! `close_signatures`. Accounts are listed in the IDL's order.
 
 use trestle_core::solana::SolanaAddress;
-use trestle_core::solana::address::{SYSTEM_PROGRAM_ID, SYSVAR_CLOCK_ID, TOKEN_PROGRAM_ID};
+use trestle_core::solana::address::{
+    SYSTEM_PROGRAM_ID, SYSVAR_CLOCK_ID, SYSVAR_RENT_ID, TOKEN_PROGRAM_ID,
+};
 use trestle_core::solana::instruction::{AccountMeta, Instruction};
 
 use crate::error::{Error, Result};
-use crate::solana::{Args, BridgeProgram};
+use crate::solana::loader::BPF_LOADER_UPGRADEABLE_ID;
+use crate::solana::state::RemoteKind;
+use crate::solana::{Args, BridgeProgram, ReceiptKey};
 
-/// The upgradeable BPF loader (`BPFLoaderUpgradeab1e11111111111111111111111`), owner of the
-/// program and program-data accounts `initialize` checks.
-pub const BPF_LOADER_UPGRADEABLE_ID: SolanaAddress = SolanaAddress([
-    2, 168, 246, 145, 78, 136, 161, 176, 226, 16, 21, 62, 247, 99, 174, 43, 0, 194, 185, 61, 22,
-    193, 36, 210, 192, 83, 122, 16, 4, 128, 0, 0,
-]);
-
-/// Rate limits and timelock of a token (`TokenLimits`), all non-zero.
+/// A bucket's configuration (`BucketLimits`), both non-zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TokenLimits {
-    /// Inbound transfers at or above it (local units) are queued.
-    pub timelock_threshold: u64,
-    /// Seconds a queued transfer waits.
-    pub timelock_delay: i64,
-    /// Inbound bucket capacity.
-    pub inbound_capacity: u64,
-    /// Inbound refill per second.
-    pub inbound_refill: u64,
-    /// Outbound bucket capacity.
-    pub outbound_capacity: u64,
-    /// Outbound refill per second.
-    pub outbound_refill: u64,
+pub struct BucketLimits {
+    /// Most it holds (local units).
+    pub capacity: u64,
+    /// Units added per second.
+    pub refill_per_second: u64,
 }
 
-/// A timelocked admin action (`propose`, then `execute_proposal` after the admin delay). The
-/// Borsh enum tag is the variant's position.
+/// A timelocked admin action (`propose`, then `execute_proposal` after the admin delay and
+/// before 14 days more). The Borsh enum tag is the variant's position.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Action {
     /// 0: rotates the validator set of remote `domain`; `epoch` must be above its current one.
@@ -48,13 +37,15 @@ pub enum Action {
         /// Strictly ascending, non-zero, 1..=255.
         validators: Vec<[u8; 20]>,
     },
-    /// 1: creates or replaces remote `domain`: its bridge and validator set (on an existing
-    /// remote the epoch must increase).
+    /// 1: creates or replaces remote `domain`: its bridge, kind and validator set (on an
+    /// existing remote the epoch must increase).
     SetRemote {
         /// The remote domain.
         domain: u32,
-        /// Its bridge, 32 bytes (an EVM address left-padded).
+        /// Its bridge, 32 bytes (an EVM address left-padded, or a program id).
         bridge: [u8; 32],
+        /// What it pays (EVM: 20-byte addresses only).
+        kind: RemoteKind,
         /// Validator-set epoch, >= 1.
         epoch: u64,
         /// Signatures needed.
@@ -63,7 +54,8 @@ pub enum Action {
         validators: Vec<[u8; 20]>,
     },
     /// 2: registers a token: a home token (`home_domain` is this bridge's, locked in a vault)
-    /// or a bridged mint (minted and burned by the authority PDA).
+    /// or a bridged mint (minted and burned by the authority PDA). Its routes come with
+    /// [`Action::SetRoute`].
     RegisterToken {
         /// The token's home domain.
         home_domain: u32,
@@ -73,34 +65,72 @@ pub enum Action {
         mint: SolanaAddress,
         /// Message amount = local amount * 10^scale_exp (0 for home tokens).
         scale_exp: u8,
-        /// Limits.
-        limits: TokenLimits,
+        /// Inbound amounts at or above it (local units) wait `timelock_delay`; non-zero.
+        timelock_threshold: u64,
+        /// Seconds; positive.
+        timelock_delay: i64,
     },
-    /// 3: new limits for a registered token.
+    /// 3: a registered token's timelock.
     SetTokenLimits {
         /// The token id.
         token_id: [u8; 32],
-        /// Limits.
-        limits: TokenLimits,
+        /// Inbound amounts at or above it wait.
+        timelock_threshold: u64,
+        /// Seconds.
+        timelock_delay: i64,
     },
-    /// 4: lifts a pause.
+    /// 4: lifts the current pause (proposed only while paused; executes only if still paused
+    /// by the same pause).
     Unpause,
-    /// 5: new admin and guardian (different keys).
+    /// 5: new admin and guardian (different keys); the guardian cannot veto it.
     SetRoles {
         /// New admin.
         admin: SolanaAddress,
         /// New guardian.
         guardian: SolanaAddress,
     },
+    /// 6: creates or updates the route (`token_id`, `domain`).
+    SetRoute {
+        /// The token id.
+        token_id: [u8; 32],
+        /// The remote.
+        domain: u32,
+        /// Remote local = home / 10^remote_exp (at most 77).
+        remote_exp: u8,
+        /// The largest remote local amount; 0 disables sends.
+        remote_max: u128,
+        /// Inbound bucket.
+        inbound: BucketLimits,
+        /// Outbound bucket.
+        outbound: BucketLimits,
+    },
+    /// 7: the admin delay, 1 s to 30 days.
+    SetAdminDelay {
+        /// Seconds.
+        admin_delay: i64,
+    },
+    /// 8: cancels a queued transfer (as the guardian's `cancel_queued`).
+    VoidQueued {
+        /// The receipt.
+        key: ReceiptKey,
+    },
+    /// 9: sends a cancelled transfer back to its origin (once), after governance has checked
+    /// on the origin that it was really sent there.
+    RefundCancelled {
+        /// The receipt.
+        key: ReceiptKey,
+    },
+    /// 10: upgrades the program from `buffer` (authority: the upgrade-authority PDA).
+    Upgrade {
+        /// The buffer holding the new program.
+        buffer: SolanaAddress,
+        /// Receives the buffer's lamports.
+        spill: SolanaAddress,
+    },
 }
 
-fn encode_limits(args: Args, l: &TokenLimits) -> Args {
-    args.u64(l.timelock_threshold)
-        .i64(l.timelock_delay)
-        .u64(l.inbound_capacity)
-        .u64(l.inbound_refill)
-        .u64(l.outbound_capacity)
-        .u64(l.outbound_refill)
+fn encode_bucket(args: Args, b: &BucketLimits) -> Args {
+    args.u64(b.capacity).u64(b.refill_per_second)
 }
 
 impl Action {
@@ -122,6 +152,7 @@ impl Action {
             Action::SetRemote {
                 domain,
                 bridge,
+                kind,
                 epoch,
                 threshold,
                 validators,
@@ -129,6 +160,7 @@ impl Action {
                 .u8(1)
                 .u32(*domain)
                 .fixed(bridge)
+                .u8(kind.to_u8())
                 .u64(*epoch)
                 .u8(*threshold)
                 .addresses(validators),
@@ -137,20 +169,49 @@ impl Action {
                 home_token,
                 mint,
                 scale_exp,
-                limits,
-            } => encode_limits(
-                args.u8(2)
-                    .u32(*home_domain)
-                    .fixed(home_token)
-                    .fixed(&mint.0)
-                    .u8(*scale_exp),
-                limits,
-            ),
-            Action::SetTokenLimits { token_id, limits } => {
-                encode_limits(args.u8(3).fixed(token_id), limits)
-            }
+                timelock_threshold,
+                timelock_delay,
+            } => args
+                .u8(2)
+                .u32(*home_domain)
+                .fixed(home_token)
+                .fixed(&mint.0)
+                .u8(*scale_exp)
+                .u64(*timelock_threshold)
+                .i64(*timelock_delay),
+            Action::SetTokenLimits {
+                token_id,
+                timelock_threshold,
+                timelock_delay,
+            } => args
+                .u8(3)
+                .fixed(token_id)
+                .u64(*timelock_threshold)
+                .i64(*timelock_delay),
             Action::Unpause => args.u8(4),
             Action::SetRoles { admin, guardian } => args.u8(5).fixed(&admin.0).fixed(&guardian.0),
+            Action::SetRoute {
+                token_id,
+                domain,
+                remote_exp,
+                remote_max,
+                inbound,
+                outbound,
+            } => encode_bucket(
+                encode_bucket(
+                    args.u8(6)
+                        .fixed(token_id)
+                        .u32(*domain)
+                        .u8(*remote_exp)
+                        .u128(*remote_max),
+                    inbound,
+                ),
+                outbound,
+            ),
+            Action::SetAdminDelay { admin_delay } => args.u8(7).i64(*admin_delay),
+            Action::VoidQueued { key } => key.encode(args.u8(8)),
+            Action::RefundCancelled { key } => key.encode(args.u8(9)),
+            Action::Upgrade { buffer, spill } => args.u8(10).fixed(&buffer.0).fixed(&spill.0),
         }
         .into_data()
     }
@@ -168,6 +229,11 @@ impl Action {
             1 => Action::SetRemote {
                 domain: r.u32()?,
                 bridge: r.array()?,
+                kind: {
+                    let kind = r.u8()?;
+                    RemoteKind::from_u8(kind)
+                        .ok_or_else(|| bad_action(format!("unknown remote kind {kind}")))?
+                },
                 epoch: r.u64()?,
                 threshold: r.u8()?,
                 validators: r.addresses()?,
@@ -177,16 +243,35 @@ impl Action {
                 home_token: r.array()?,
                 mint: SolanaAddress(r.array()?),
                 scale_exp: r.u8()?,
-                limits: r.limits()?,
+                timelock_threshold: r.u64()?,
+                timelock_delay: r.i64()?,
             },
             3 => Action::SetTokenLimits {
                 token_id: r.array()?,
-                limits: r.limits()?,
+                timelock_threshold: r.u64()?,
+                timelock_delay: r.i64()?,
             },
             4 => Action::Unpause,
             5 => Action::SetRoles {
                 admin: SolanaAddress(r.array()?),
                 guardian: SolanaAddress(r.array()?),
+            },
+            6 => Action::SetRoute {
+                token_id: r.array()?,
+                domain: r.u32()?,
+                remote_exp: r.u8()?,
+                remote_max: u128::from_le_bytes(r.array()?),
+                inbound: r.bucket()?,
+                outbound: r.bucket()?,
+            },
+            7 => Action::SetAdminDelay {
+                admin_delay: r.i64()?,
+            },
+            8 => Action::VoidQueued { key: r.key()? },
+            9 => Action::RefundCancelled { key: r.key()? },
+            10 => Action::Upgrade {
+                buffer: SolanaAddress(r.array()?),
+                spill: SolanaAddress(r.array()?),
             },
             tag => return Err(bad_action(format!("unknown action tag {tag}"))),
         };
@@ -199,10 +284,28 @@ impl Action {
         Ok(action)
     }
 
+    /// Whether the guardian can cancel (veto) a pending proposal of this action: any but
+    /// `SetRoles` and `Unpause`.
+    pub fn guardian_can_veto(&self) -> bool {
+        !matches!(self, Action::SetRoles { .. } | Action::Unpause)
+    }
+
     /// The accounts `execute_proposal` needs after its five fixed ones, for a bridge whose
-    /// domain is `local_domain` (which tells a home token from a bridged one).
-    pub fn execute_accounts(&self, program: &BridgeProgram, local_domain: u32) -> Vec<AccountMeta> {
-        match self {
+    /// domain is `local_domain` (which tells a home token from a bridged one). `VoidQueued` and
+    /// `RefundCancelled` also need the token id of their receipt (`Receipt::token_id`), given as
+    /// `receipt_token` (refused when missing).
+    pub fn execute_accounts(
+        &self,
+        program: &BridgeProgram,
+        local_domain: u32,
+        receipt_token: Option<&[u8; 32]>,
+    ) -> Result<Vec<AccountMeta>> {
+        let needs_token = || {
+            receipt_token.ok_or_else(|| {
+                bad_action("VoidQueued and RefundCancelled need the receipt's token id".to_owned())
+            })
+        };
+        Ok(match self {
             Action::SetValidatorSet { domain, .. } | Action::SetRemote { domain, .. } => {
                 vec![AccountMeta::new(program.remote(*domain), false)]
             }
@@ -217,14 +320,14 @@ impl Action {
                     &trestle_core::chain::UniversalAddress(*home_token),
                 );
                 let vault = if *home_domain == local_domain {
-                    program.vault(mint)
+                    AccountMeta::new(program.vault(mint), false)
                 } else {
-                    program.id
+                    AccountMeta::new_readonly(program.id, false)
                 };
                 vec![
                     AccountMeta::new(program.token(&id), false),
                     AccountMeta::new_readonly(*mint, false),
-                    AccountMeta::new(vault, false),
+                    vault,
                     AccountMeta::new_readonly(program.authority(), false),
                     AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
                 ]
@@ -232,8 +335,34 @@ impl Action {
             Action::SetTokenLimits { token_id, .. } => {
                 vec![AccountMeta::new(program.token(token_id), false)]
             }
-            Action::Unpause | Action::SetRoles { .. } => Vec::new(),
-        }
+            Action::SetRoute {
+                token_id, domain, ..
+            } => vec![
+                AccountMeta::new_readonly(program.token(token_id), false),
+                AccountMeta::new(program.route(token_id, *domain), false),
+            ],
+            Action::VoidQueued { key } => vec![
+                AccountMeta::new(program.receipt(key), false),
+                AccountMeta::new(program.route(needs_token()?, key.origin), false),
+            ],
+            Action::RefundCancelled { key } => vec![
+                AccountMeta::new(program.receipt(key), false),
+                AccountMeta::new_readonly(program.token(needs_token()?), false),
+                AccountMeta::new_readonly(program.remote(key.origin), false),
+                AccountMeta::new_readonly(program.event_authority(), false),
+                AccountMeta::new_readonly(program.id, false),
+            ],
+            Action::Upgrade { buffer, spill } => vec![
+                AccountMeta::new(program.program_data(), false),
+                AccountMeta::new(program.id, false),
+                AccountMeta::new(*buffer, false),
+                AccountMeta::new(*spill, false),
+                AccountMeta::new_readonly(SYSVAR_RENT_ID, false),
+                AccountMeta::new_readonly(program.upgrade_authority(), false),
+                AccountMeta::new_readonly(BPF_LOADER_UPGRADEABLE_ID, false),
+            ],
+            Action::Unpause | Action::SetRoles { .. } | Action::SetAdminDelay { .. } => Vec::new(),
+        })
     }
 }
 
@@ -290,14 +419,17 @@ impl Reader<'_> {
             })
             .collect())
     }
-    fn limits(&mut self) -> Result<TokenLimits> {
-        Ok(TokenLimits {
-            timelock_threshold: self.u64()?,
-            timelock_delay: self.i64()?,
-            inbound_capacity: self.u64()?,
-            inbound_refill: self.u64()?,
-            outbound_capacity: self.u64()?,
-            outbound_refill: self.u64()?,
+    fn bucket(&mut self) -> Result<BucketLimits> {
+        Ok(BucketLimits {
+            capacity: self.u64()?,
+            refill_per_second: self.u64()?,
+        })
+    }
+    fn key(&mut self) -> Result<ReceiptKey> {
+        Ok(ReceiptKey {
+            origin: self.u32()?,
+            origin_bridge: self.array()?,
+            nonce: self.u64()?,
         })
     }
 }
@@ -361,14 +493,16 @@ impl BridgeProgram {
 
     /// `execute_proposal(id)` of `action` (what the proposal holds), paid by `payer`, on a
     /// bridge of domain `local_domain`. Accounts: payer (signer, writable), config (writable),
-    /// proposal (writable), clock, system program, then [`Action::execute_accounts`].
+    /// proposal (writable), clock, system program, then [`Action::execute_accounts`] (whose
+    /// `receipt_token` is needed by `VoidQueued` and `RefundCancelled`).
     pub fn execute_proposal(
         &self,
         payer: &SolanaAddress,
         proposal_id: u64,
         action: &Action,
         local_domain: u32,
-    ) -> Instruction {
+        receipt_token: Option<&[u8; 32]>,
+    ) -> Result<Instruction> {
         let mut accounts = vec![
             AccountMeta::new(*payer, true),
             AccountMeta::new(self.config(), false),
@@ -376,18 +510,18 @@ impl BridgeProgram {
             AccountMeta::new_readonly(SYSVAR_CLOCK_ID, false),
             AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
         ];
-        accounts.extend(action.execute_accounts(self, local_domain));
-        Instruction {
+        accounts.extend(action.execute_accounts(self, local_domain, receipt_token)?);
+        Ok(Instruction {
             program_id: self.id,
             accounts,
             data: Args::instruction("execute_proposal")
                 .u64(proposal_id)
                 .into_data(),
-        }
+        })
     }
 
-    /// `cancel_proposal(id)` by the admin or the guardian. Accounts: authority (signer),
-    /// config, proposal (writable).
+    /// `cancel_proposal(id)` by the admin (any proposal) or the guardian (any but `SetRoles`
+    /// and `Unpause`). Accounts: authority (signer), config, proposal (writable).
     pub fn cancel_proposal(&self, authority: &SolanaAddress, proposal_id: u64) -> Instruction {
         Instruction {
             program_id: self.id,
@@ -402,31 +536,38 @@ impl BridgeProgram {
         }
     }
 
-    /// `pause()` by the guardian (immediate). Accounts: guardian (signer), config (writable).
+    /// `pause()` by the guardian (immediate; refused when already paused). Accounts: guardian
+    /// (signer), config (writable), clock.
     pub fn pause(&self, guardian: &SolanaAddress) -> Instruction {
         Instruction {
             program_id: self.id,
             accounts: vec![
                 AccountMeta::new_readonly(*guardian, true),
                 AccountMeta::new(self.config(), false),
+                AccountMeta::new_readonly(SYSVAR_CLOCK_ID, false),
             ],
             data: Args::instruction("pause").into_data(),
         }
     }
 
-    /// `cancel_queued(message_id)` by the guardian. Accounts: guardian (signer), config,
-    /// receipt (writable).
-    pub fn cancel_queued(&self, guardian: &SolanaAddress, message_id: &[u8; 32]) -> Instruction {
+    /// `cancel_queued(origin, origin_bridge, nonce)` by the guardian, of the queued transfer of
+    /// `key` whose token is `token_id` (`Receipt::token_id`: its route gets the amount back).
+    /// Accounts: guardian (signer), config, receipt (writable), route (writable).
+    pub fn cancel_queued(
+        &self,
+        guardian: &SolanaAddress,
+        key: &ReceiptKey,
+        token_id: &[u8; 32],
+    ) -> Instruction {
         Instruction {
             program_id: self.id,
             accounts: vec![
                 AccountMeta::new_readonly(*guardian, true),
                 AccountMeta::new_readonly(self.config(), false),
-                AccountMeta::new(self.receipt(message_id), false),
+                AccountMeta::new(self.receipt(key), false),
+                AccountMeta::new(self.route(token_id, key.origin), false),
             ],
-            data: Args::instruction("cancel_queued")
-                .fixed(message_id)
-                .into_data(),
+            data: key.encode(Args::instruction("cancel_queued")).into_data(),
         }
     }
 
@@ -454,20 +595,20 @@ impl BridgeProgram {
 mod tests {
     use super::*;
 
-    fn limits() -> TokenLimits {
-        TokenLimits {
-            timelock_threshold: 1,
-            timelock_delay: 2,
-            inbound_capacity: 3,
-            inbound_refill: 4,
-            outbound_capacity: 5,
-            outbound_refill: 6,
+    fn key() -> ReceiptKey {
+        ReceiptKey {
+            origin: 1,
+            origin_bridge: [2; 32],
+            nonce: 3,
         }
     }
 
-    #[test]
-    fn every_action_round_trips_and_trailing_bytes_are_refused() {
-        let actions = [
+    fn actions() -> Vec<Action> {
+        let bucket = BucketLimits {
+            capacity: 3,
+            refill_per_second: 4,
+        };
+        vec![
             Action::SetValidatorSet {
                 domain: 1,
                 epoch: 2,
@@ -477,6 +618,7 @@ mod tests {
             Action::SetRemote {
                 domain: 3,
                 bridge: [9; 32],
+                kind: RemoteKind::Solana,
                 epoch: 1,
                 threshold: 2,
                 validators: vec![[1; 20], [2; 20]],
@@ -486,39 +628,82 @@ mod tests {
                 home_token: [4; 32],
                 mint: SolanaAddress([5; 32]),
                 scale_exp: 9,
-                limits: limits(),
+                timelock_threshold: 1,
+                timelock_delay: 2,
             },
             Action::SetTokenLimits {
                 token_id: [6; 32],
-                limits: limits(),
+                timelock_threshold: 1,
+                timelock_delay: 2,
             },
             Action::Unpause,
             Action::SetRoles {
                 admin: SolanaAddress([1; 32]),
                 guardian: SolanaAddress([2; 32]),
             },
-        ];
-        for (tag, action) in actions.iter().enumerate() {
+            Action::SetRoute {
+                token_id: [6; 32],
+                domain: 7,
+                remote_exp: 9,
+                remote_max: u128::MAX - 1,
+                inbound: bucket,
+                outbound: bucket,
+            },
+            Action::SetAdminDelay { admin_delay: 60 },
+            Action::VoidQueued { key: key() },
+            Action::RefundCancelled { key: key() },
+            Action::Upgrade {
+                buffer: SolanaAddress([8; 32]),
+                spill: SolanaAddress([9; 32]),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_action_round_trips_and_trailing_bytes_are_refused() {
+        for (tag, action) in actions().iter().enumerate() {
             let bytes = action.encode();
             assert_eq!(bytes.first().copied(), Some(tag as u8));
             assert_eq!(Action::decode(&bytes).unwrap(), *action);
             let mut long = bytes.clone();
             long.push(0);
             assert!(Action::decode(&long).is_err());
-            assert!(Action::decode(&bytes[..bytes.len() - 1]).is_err());
+            if bytes.len() > 1 {
+                assert!(Action::decode(&bytes[..bytes.len() - 1]).is_err());
+            }
         }
         assert_eq!(
             Action::encode(&Action::SetRemote {
                 domain: 1,
                 bridge: [0xaa; 32],
+                kind: RemoteKind::Evm,
                 epoch: 7,
                 threshold: 1,
                 validators: vec![[0xbb; 20]],
             })
             .len(),
-            1 + 4 + 32 + 8 + 1 + 4 + 20
+            1 + 4 + 32 + 1 + 8 + 1 + 4 + 20
         );
-        assert!(Action::decode(&[6]).is_err());
+        assert!(Action::decode(&[11]).is_err());
         assert!(Action::decode(&[]).is_err());
+        // A remote kind other than EVM and Solana.
+        let mut bad = actions()[1].encode();
+        bad[37] = 2;
+        assert!(Action::decode(&bad).is_err());
+    }
+
+    #[test]
+    fn void_and_refund_need_the_receipts_token() {
+        let p = BridgeProgram::new(SolanaAddress([3; 32]));
+        for action in [
+            Action::VoidQueued { key: key() },
+            Action::RefundCancelled { key: key() },
+        ] {
+            assert!(action.execute_accounts(&p, 2, None).is_err());
+            let accounts = action.execute_accounts(&p, 2, Some(&[6; 32])).unwrap();
+            assert_eq!(accounts[0].pubkey, p.receipt(&key()));
+        }
+        assert!(!Action::Unpause.guardian_can_veto());
+        assert!(actions()[8].guardian_can_veto());
     }
 }

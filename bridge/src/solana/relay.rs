@@ -1,24 +1,38 @@
 //! Builders of the instructions a relayer sends to the program: `deliver` (inline signatures or
 //! a staged set), `post_signatures` (staging a set in chunks), `execute_queued` (paying out a
 //! queued transfer) and `execute_message` (handing an arbitrary message to its recipient
-//! program), each with the accounts of the IDL in its order.
+//! program, with the compute-unit limit its transaction needs), each with the accounts of the
+//! IDL in its order.
 //!
 //! Optional accounts the program does not use are passed as the program id (read-only), as
 //! Anchor clients do: the staged signature set of an inline `deliver`, and the vault of a
 //! bridged mint.
 
 use trestle_core::solana::SolanaAddress;
-use trestle_core::solana::address::{SYSTEM_PROGRAM_ID, SYSVAR_CLOCK_ID, TOKEN_PROGRAM_ID};
+use trestle_core::solana::address::{
+    SYSTEM_PROGRAM_ID, SYSVAR_CLOCK_ID, SYSVAR_INSTRUCTIONS_ID, TOKEN_PROGRAM_ID,
+};
 use trestle_core::solana::instruction::{
     AccountMeta, Instruction, create_associated_token_account_idempotent,
     get_associated_token_address,
 };
 
 use super::send::TokenKind;
-use super::{Args, BridgeProgram};
+use super::{Args, BridgeProgram, ReceiptKey};
 use crate::body::Body;
 use crate::error::{Error, Result};
 use crate::message::Message;
+
+/// An upper bound of the compute units `execute_message` (and the compute-budget instructions
+/// before it) spends before the recipient runs, besides the messenger PDA search and the CPI's
+/// account-data charge: the program's `EXECUTE_MESSAGE_BASE_CU`.
+pub const EXECUTE_MESSAGE_BASE_CU: u64 = 25_000;
+/// Compute units per bump a PDA search tries.
+pub const PDA_TRY_CU: u64 = 1_500;
+/// Bytes of account data a CPI charges one compute unit for.
+pub const CPI_BYTES_PER_CU: u64 = 250;
+/// The most compute units a transaction can have.
+pub const MAX_COMPUTE_UNIT_LIMIT: u64 = 1_400_000;
 
 /// Where a token transfer is paid: the token's mint on this chain and whether the bridge holds
 /// it in a vault (home token) or mints it (bridged). Read from the token's `TokenConfig`.
@@ -55,15 +69,17 @@ impl Payout {
         .map_err(ata_error)
     }
 
-    /// The payout accounts as `deliver` and `execute_queued` list them: `token_config`,
-    /// `mint`, `vault`, `beneficiary_token`, `authority`, `token_program`.
-    fn accounts(&self, program: &BridgeProgram) -> Result<Vec<AccountMeta>> {
+    /// The payout accounts as `deliver` and `execute_queued` list them for a transfer from
+    /// `origin`: `token_config`, `route` (the token's route from `origin`), `mint`, `vault`,
+    /// `beneficiary_token`, `authority`, `token_program`.
+    pub fn accounts(&self, program: &BridgeProgram, origin: u32) -> Result<Vec<AccountMeta>> {
         let vault = match self.kind {
             TokenKind::Home => AccountMeta::new(program.vault(&self.mint), false),
             TokenKind::Bridged => AccountMeta::new_readonly(program.id, false),
         };
         Ok(vec![
-            AccountMeta::new(program.token(&self.token_id), false),
+            AccountMeta::new_readonly(program.token(&self.token_id), false),
+            AccountMeta::new(program.route(&self.token_id, origin), false),
             AccountMeta::new(self.mint, false),
             vault,
             AccountMeta::new(self.beneficiary_token()?, false),
@@ -102,13 +118,15 @@ pub enum Signatures {
     },
 }
 
-/// The `deliver` instruction of `message` (encoded) paid by `payer`. A token transfer needs
-/// its `payout` accounts; an arbitrary message takes none (a `payout` given for it is
-/// ignored).
+/// The `deliver` instruction of `message` paid by `payer`. `origin_bridge` is the origin
+/// remote's bridge as the program stores it (`Remote::bridge`): it keys the receipt. A token
+/// transfer needs its `payout` accounts; an arbitrary message takes none (a `payout` given for
+/// it is ignored).
 pub fn deliver(
     program: &BridgeProgram,
     payer: &SolanaAddress,
     message: &Message,
+    origin_bridge: &[u8; 32],
     signatures: &Signatures,
     payout: Option<&Payout>,
 ) -> Result<Instruction> {
@@ -121,11 +139,12 @@ pub fn deliver(
             &[],
         ),
     };
+    let key = ReceiptKey::of(message, origin_bridge);
     let mut accounts = vec![
         AccountMeta::new(*payer, true),
         AccountMeta::new_readonly(program.config(), false),
         AccountMeta::new_readonly(program.remote(message.origin), false),
-        AccountMeta::new(program.receipt(&id), false),
+        AccountMeta::new(program.receipt(&key), false),
         set,
         AccountMeta::new_readonly(SYSVAR_CLOCK_ID, false),
         AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
@@ -133,7 +152,7 @@ pub fn deliver(
     if transfer_of(message)?.is_some()
         && let Some(payout) = payout
     {
-        accounts.extend(payout.accounts(program)?);
+        accounts.extend(payout.accounts(program, message.origin)?);
     }
     let data = Args::instruction("deliver")
         .bytes(&encoded)
@@ -175,21 +194,20 @@ pub fn post_signatures(
     }
 }
 
-/// The `execute_queued` instruction paying out the queued transfer `message_id` to `payout`.
+/// The `execute_queued(origin, origin_bridge, nonce)` instruction paying out the queued
+/// transfer of `key` to `payout`.
 pub fn execute_queued(
     program: &BridgeProgram,
-    message_id: &[u8; 32],
+    key: &ReceiptKey,
     payout: &Payout,
 ) -> Result<Instruction> {
     let mut accounts = vec![
         AccountMeta::new_readonly(program.config(), false),
-        AccountMeta::new(program.receipt(message_id), false),
+        AccountMeta::new(program.receipt(key), false),
         AccountMeta::new_readonly(SYSVAR_CLOCK_ID, false),
     ];
-    accounts.extend(payout.accounts(program)?);
-    let data = Args::instruction("execute_queued")
-        .fixed(message_id)
-        .into_data();
+    accounts.extend(payout.accounts(program, key.origin)?);
+    let data = key.encode(Args::instruction("execute_queued")).into_data();
     Ok(Instruction {
         program_id: program.id,
         accounts,
@@ -197,20 +215,27 @@ pub fn execute_queued(
     })
 }
 
-/// The `execute_message` instruction handing the delivered arbitrary `message` to its
-/// recipient program (the message's recipient), with `passthrough` accounts (at most 16) for
-/// the recipient after the messenger.
+/// The `execute_message` instruction handing the delivered arbitrary `message` (from an origin
+/// whose bridge was `origin_bridge`) to its recipient program (the message's recipient), with
+/// `passthrough` accounts (at most 16; they reach the recipient after its messenger, never
+/// signing). Its transaction must carry only compute-budget instructions before it and a
+/// compute-unit limit of at least [`execute_message_compute_limit`].
 pub fn execute_message(
     program: &BridgeProgram,
     message: &Message,
+    origin_bridge: &[u8; 32],
     passthrough: &[AccountMeta],
 ) -> Instruction {
-    let id = message.id();
+    let recipient = SolanaAddress(message.recipient.0);
     let mut accounts = vec![
         AccountMeta::new_readonly(program.config(), false),
-        AccountMeta::new(program.receipt(&id), false),
-        AccountMeta::new_readonly(program.messenger(), false),
-        AccountMeta::new_readonly(SolanaAddress(message.recipient.0), false),
+        AccountMeta::new(
+            program.receipt(&ReceiptKey::of(message, origin_bridge)),
+            false,
+        ),
+        AccountMeta::new_readonly(program.messenger(&recipient), false),
+        AccountMeta::new_readonly(recipient, false),
+        AccountMeta::new_readonly(SYSVAR_INSTRUCTIONS_ID, false),
     ];
     accounts.extend_from_slice(passthrough);
     let data = Args::instruction("execute_message")
@@ -221,6 +246,43 @@ pub fn execute_message(
         accounts,
         data,
     }
+}
+
+/// The compute-unit limit (`SetComputeUnitLimit`) an `execute_message` transaction of
+/// `message` needs so that its recipient gets the message's gas limit, when the pass-through
+/// accounts hold `passthrough_data` bytes of account data in all: the gas limit, plus
+/// [`EXECUTE_MESSAGE_BASE_CU`], plus [`PDA_TRY_CU`] per bump the search for the recipient's
+/// messenger tries, plus one unit per [`CPI_BYTES_PER_CU`] bytes of pass-through data (the
+/// program's rule, which refuses less with `InsufficientCompute`). Refuses a token transfer and
+/// a limit above [`MAX_COMPUTE_UNIT_LIMIT`] (such a message can never execute).
+pub fn execute_message_compute_limit(
+    program: &BridgeProgram,
+    message: &Message,
+    passthrough_data: u64,
+) -> Result<u32> {
+    let Body::Message { gas_limit, .. } = Body::decode(&message.body)? else {
+        return Err(Error::InvalidInstruction {
+            what: "execute_message",
+            reason: "a token transfer is not an arbitrary message".to_owned(),
+        });
+    };
+    let (_, bump) = program.messenger_and_bump(&SolanaAddress(message.recipient.0));
+    let limit = gas_limit
+        .saturating_add(EXECUTE_MESSAGE_BASE_CU)
+        .saturating_add(PDA_TRY_CU * (256 - u64::from(bump)))
+        .saturating_add(passthrough_data / CPI_BYTES_PER_CU);
+    if limit > MAX_COMPUTE_UNIT_LIMIT {
+        return Err(Error::InvalidInstruction {
+            what: "execute_message",
+            reason: format!(
+                "needs {limit} compute units, above the {MAX_COMPUTE_UNIT_LIMIT} a transaction can have"
+            ),
+        });
+    }
+    u32::try_from(limit).map_err(|_| Error::InvalidInstruction {
+        what: "execute_message",
+        reason: format!("{limit} compute units do not fit a u32"),
+    })
 }
 
 #[cfg(test)]
@@ -268,6 +330,8 @@ mod tests {
             .collect()
     }
 
+    const BRIDGE: [u8; 32] = [0xb1; 32];
+
     #[test]
     fn deliver_inline_lists_the_idl_accounts_in_order() {
         let p = program();
@@ -278,22 +342,29 @@ mod tests {
             &p,
             &payer,
             &message,
+            &BRIDGE,
             &Signatures::Inline(sigs.clone()),
             Some(&payout(TokenKind::Bridged)),
         )
         .unwrap();
         let ata = payout(TokenKind::Bridged).beneficiary_token().unwrap();
+        let key = ReceiptKey {
+            origin: 1,
+            origin_bridge: BRIDGE,
+            nonce: 3,
+        };
         assert_eq!(
             keys(&ix),
             vec![
                 (payer, true, true),
                 (p.config(), false, false),
                 (p.remote(1), false, false),
-                (p.receipt(&message.id()), false, true),
+                (p.receipt(&key), false, true),
                 (p.id, false, false),
                 (SYSVAR_CLOCK_ID, false, false),
                 (SYSTEM_PROGRAM_ID, false, false),
-                (p.token(&[7; 32]), false, true),
+                (p.token(&[7; 32]), false, false),
+                (p.route(&[7; 32], 1), false, true),
                 (SolanaAddress([8; 32]), false, true),
                 (p.id, false, false),
                 (ata, false, true),
@@ -309,6 +380,17 @@ mod tests {
         assert_eq!(&ix.data[12..12 + n], encoded.as_slice());
         assert_eq!(&ix.data[12 + n..16 + n], &130u32.to_le_bytes());
         assert_eq!(&ix.data[16 + n..], sigs.as_slice());
+        // The receipt is keyed by the origin bridge given.
+        let other = deliver(
+            &p,
+            &payer,
+            &message,
+            &[0xb2; 32],
+            &Signatures::Inline(sigs),
+            None,
+        )
+        .unwrap();
+        assert_ne!(other.accounts[3], ix.accounts[3]);
     }
 
     #[test]
@@ -320,6 +402,7 @@ mod tests {
             &p,
             &payer,
             &message,
+            &BRIDGE,
             &Signatures::Staged { epoch: 5 },
             Some(&payout(TokenKind::Home)),
         )
@@ -329,27 +412,32 @@ mod tests {
             p.signature_set(&message.id(), 5, &payer)
         );
         assert!(ix.accounts[4].is_writable);
-        assert_eq!(ix.accounts[9].pubkey, p.vault(&SolanaAddress([8; 32])));
-        assert!(ix.accounts[9].is_writable);
+        assert_eq!(ix.accounts[10].pubkey, p.vault(&SolanaAddress([8; 32])));
+        assert!(ix.accounts[10].is_writable);
         assert_eq!(&ix.data[ix.data.len() - 4..], &[0, 0, 0, 0]);
     }
 
-    #[test]
-    fn deliver_of_an_arbitrary_message_has_no_payout_accounts() {
-        let p = program();
-        let message = Message::new(
+    fn arbitrary(gas_limit: u64) -> Message {
+        Message::new(
             0,
             1,
             UniversalAddress([1; 32]),
             2,
             UniversalAddress([6; 32]),
-            Body::message(1, b"hi".to_vec()).encode(),
+            Body::message(gas_limit, b"hi".to_vec()).encode(),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn an_arbitrary_message_has_no_payout_accounts_and_its_own_messenger() {
+        let p = program();
+        let message = arbitrary(1);
         let ix = deliver(
             &p,
             &SolanaAddress([4; 32]),
             &message,
+            &BRIDGE,
             &Signatures::Inline(vec![]),
             Some(&payout(TokenKind::Home)),
         )
@@ -358,12 +446,40 @@ mod tests {
         let exec = execute_message(
             &p,
             &message,
+            &BRIDGE,
             &[AccountMeta::new(SolanaAddress([3; 32]), false)],
         );
-        assert_eq!(exec.accounts.len(), 5);
-        assert_eq!(exec.accounts[3].pubkey, SolanaAddress([6; 32]));
-        assert_eq!(exec.accounts[2].pubkey, p.messenger());
+        assert_eq!(
+            keys(&exec),
+            vec![
+                (p.config(), false, false),
+                (p.receipt(&ReceiptKey::of(&message, &BRIDGE)), false, true),
+                (p.messenger(&SolanaAddress([6; 32])), false, false),
+                (SolanaAddress([6; 32]), false, false),
+                (SYSVAR_INSTRUCTIONS_ID, false, false),
+                (SolanaAddress([3; 32]), false, true),
+            ]
+        );
         assert_eq!(&exec.data[..8], &[252, 138, 50, 12, 225, 130, 152, 6]);
+    }
+
+    #[test]
+    fn execute_message_compute_limit_covers_the_gas_and_the_instruction() {
+        let p = program();
+        let message = arbitrary(300_000);
+        let (_, bump) = p.messenger_and_bump(&SolanaAddress([6; 32]));
+        let base = 300_000 + EXECUTE_MESSAGE_BASE_CU + PDA_TRY_CU * (256 - u64::from(bump));
+        assert_eq!(
+            u64::from(execute_message_compute_limit(&p, &message, 0).unwrap()),
+            base
+        );
+        assert_eq!(
+            u64::from(execute_message_compute_limit(&p, &message, 2_500).unwrap()),
+            base + 10
+        );
+        // A gas limit no transaction can give, and a token transfer.
+        assert!(execute_message_compute_limit(&p, &arbitrary(1_390_000), 0).is_err());
+        assert!(execute_message_compute_limit(&p, &transfer(), 0).is_err());
     }
 
     #[test]
@@ -387,11 +503,19 @@ mod tests {
         assert_eq!(&ix.data[44..48], &65u32.to_le_bytes());
         assert_eq!(ix.data.len(), 48 + 65);
 
-        let q = execute_queued(&p, &[2; 32], &payout(TokenKind::Home)).unwrap();
-        assert_eq!(q.accounts.len(), 9);
-        assert_eq!(q.accounts[1].pubkey, p.receipt(&[2; 32]));
+        let key = ReceiptKey {
+            origin: 9,
+            origin_bridge: BRIDGE,
+            nonce: 4,
+        };
+        let q = execute_queued(&p, &key, &payout(TokenKind::Home)).unwrap();
+        assert_eq!(q.accounts.len(), 10);
+        assert_eq!(q.accounts[1].pubkey, p.receipt(&key));
         assert_eq!(q.accounts[3].pubkey, p.token(&[7; 32]));
+        assert_eq!(q.accounts[4].pubkey, p.route(&[7; 32], 9));
         assert_eq!(&q.data[..8], &[46, 222, 101, 163, 190, 174, 15, 137]);
-        assert_eq!(&q.data[8..], &[2; 32]);
+        assert_eq!(&q.data[8..12], &9u32.to_le_bytes());
+        assert_eq!(&q.data[12..44], &BRIDGE);
+        assert_eq!(&q.data[44..], &4u64.to_le_bytes());
     }
 }

@@ -1,12 +1,14 @@
 //! The builder of the program's `send` instruction: lock (home token, into its vault) or burn
 //! (bridged mint) `amount` local units of a registered token and emit a token-transfer message
-//! to `destination` for `beneficiary`.
+//! to `destination` for `beneficiary` (`MessageSent`, as a self-CPI event and a log line).
 //!
 //! Accounts, in the IDL's order: `sender` (signer), `config` (writable), `remote`
-//! (`["remote", destination]`), `token_config` (writable, `["token", token id]`), `sender_token`
-//! (writable), `mint` (writable), `vault` (writable `["vault", mint]` for a home token; the
-//! program id, read-only, for a bridged mint), `token_program` (SPL Token), `clock` (sysvar).
-//! Arguments: `destination: u32`, `beneficiary: [u8; 32]`, `amount: u64`.
+//! (`["remote", destination]`), `token_config` (`["token", token id]`), `route` (writable,
+//! `["route", token id, destination]`), `sender_token` (writable), `mint` (writable), `vault`
+//! (writable `["vault", mint]` for a home token; the program id, read-only, for a bridged mint),
+//! `token_program` (SPL Token), `clock` (sysvar), `event_authority` (`["__event_authority"]`),
+//! `program` (the bridge). Arguments: `destination: u32`, `token_id: [u8; 32]`, `beneficiary:
+//! [u8; 32]`, `amount: u64`.
 
 use trestle_core::solana::SolanaAddress;
 use trestle_core::solana::address::{SYSVAR_CLOCK_ID, TOKEN_PROGRAM_ID};
@@ -51,8 +53,9 @@ pub const NAME: &str = "send";
 /// The `send` instruction for `params` on `program`.
 ///
 /// Builds what the program expects and nothing more: it does not check that the token is
-/// registered, that `destination` is a known remote, or that the amounts are non-zero; the
-/// program refuses those (`ZeroValue`, `UnknownRemote`, `TokenNotRegistered`, ...).
+/// registered, that `destination` is a known remote with a route, that the amount is
+/// representable there or that the beneficiary is payable; the program refuses those
+/// (`UnknownRemote`, `RouteDisabled`, `BadAmount`, `InvalidBeneficiary`, ...).
 pub fn send(program: &BridgeProgram, params: &SendParams) -> Instruction {
     let vault = match params.kind {
         TokenKind::Home => AccountMeta::new(program.vault(&params.mint), false),
@@ -62,15 +65,19 @@ pub fn send(program: &BridgeProgram, params: &SendParams) -> Instruction {
         AccountMeta::new_readonly(params.sender, true),
         AccountMeta::new(program.config(), false),
         AccountMeta::new_readonly(program.remote(params.destination), false),
-        AccountMeta::new(program.token(&params.token_id), false),
+        AccountMeta::new_readonly(program.token(&params.token_id), false),
+        AccountMeta::new(program.route(&params.token_id, params.destination), false),
         AccountMeta::new(params.sender_token, false),
         AccountMeta::new(params.mint, false),
         vault,
         AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
         AccountMeta::new_readonly(SYSVAR_CLOCK_ID, false),
+        AccountMeta::new_readonly(program.event_authority(), false),
+        AccountMeta::new_readonly(program.id, false),
     ];
     let data = Args::instruction(NAME)
         .u32(params.destination)
+        .fixed(&params.token_id)
         .fixed(&params.beneficiary)
         .u64(params.amount)
         .into_data();
@@ -110,12 +117,13 @@ mod tests {
         let disc = [102u8, 251, 20, 187, 65, 75, 12, 69];
         assert_eq!(&ix.data[..8], &disc);
         assert_eq!(&ix.data[8..12], &[4, 3, 2, 1]);
-        assert_eq!(&ix.data[12..44], &[5; 32]);
+        assert_eq!(&ix.data[12..44], &[2; 32]);
+        assert_eq!(&ix.data[44..76], &[5; 32]);
         assert_eq!(
-            &ix.data[44..],
+            &ix.data[76..],
             &[0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]
         );
-        assert_eq!(ix.data.len(), 8 + 4 + 32 + 8);
+        assert_eq!(ix.data.len(), 8 + 4 + 32 + 32 + 8);
         assert_eq!(ix.program_id, program().id);
     }
 
@@ -127,12 +135,15 @@ mod tests {
             (SolanaAddress([1; 32]), true, false),
             (p.config(), false, true),
             (p.remote(0x0102_0304), false, false),
-            (p.token(&[2; 32]), false, true),
+            (p.token(&[2; 32]), false, false),
+            (p.route(&[2; 32], 0x0102_0304), false, true),
             (SolanaAddress([4; 32]), false, true),
             (SolanaAddress([3; 32]), false, true),
             (p.vault(&SolanaAddress([3; 32])), false, true),
             (TOKEN_PROGRAM_ID, false, false),
             (SYSVAR_CLOCK_ID, false, false),
+            (p.event_authority(), false, false),
+            (p.id, false, false),
         ];
         let got: Vec<_> = ix
             .accounts
@@ -146,11 +157,11 @@ mod tests {
     fn a_bridged_mint_passes_the_program_id_as_vault() {
         let p = program();
         let ix = send(&p, &params(TokenKind::Bridged));
-        assert_eq!(ix.accounts.len(), 9);
-        assert_eq!(ix.accounts[6], AccountMeta::new_readonly(p.id, false));
+        assert_eq!(ix.accounts.len(), 12);
+        assert_eq!(ix.accounts[7], AccountMeta::new_readonly(p.id, false));
         // Everything else is as for a home token.
         let home = send(&p, &params(TokenKind::Home));
-        for i in (0..9).filter(|i| *i != 6) {
+        for i in (0..12).filter(|i| *i != 7) {
             assert_eq!(ix.accounts[i], home.accounts[i]);
         }
         assert_eq!(ix.data, home.data);
@@ -165,9 +176,9 @@ mod tests {
         other.token_id = [9; 32];
         other.mint = SolanaAddress([8; 32]);
         let b = send(&p, &other);
-        assert_ne!(a.accounts[2].pubkey, b.accounts[2].pubkey);
-        assert_ne!(a.accounts[3].pubkey, b.accounts[3].pubkey);
-        assert_ne!(a.accounts[6].pubkey, b.accounts[6].pubkey);
+        for i in [2, 3, 4, 7] {
+            assert_ne!(a.accounts[i].pubkey, b.accounts[i].pubkey, "account {i}");
+        }
         assert_eq!(a.accounts[1].pubkey, b.accounts[1].pubkey);
     }
 }

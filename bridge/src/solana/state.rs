@@ -140,7 +140,10 @@ pub struct Config {
     pub guardian: SolanaAddress,
     /// Whether `send`/`deliver`/`execute_*` are refused.
     pub paused: bool,
-    /// The nonce the next `send` uses.
+    /// When the current pause began (unix seconds; 0 before the first pause). An `Unpause`
+    /// proposed before it cannot execute.
+    pub paused_at: i64,
+    /// The nonce the next `send` (or refund) uses.
     pub outbound_nonce: u64,
     /// Seconds between `propose` and `execute_proposal`.
     pub admin_delay: i64,
@@ -150,7 +153,7 @@ pub struct Config {
 
 impl Config {
     /// Account size.
-    pub const LEN: usize = 102;
+    pub const LEN: usize = 110;
 
     /// Decodes a `Config` account's data.
     pub fn decode(data: &[u8]) -> Result<Self> {
@@ -161,6 +164,7 @@ impl Config {
             admin: f.address()?,
             guardian: f.address()?,
             paused: f.bool("paused")?,
+            paused_at: f.i64()?,
             outbound_nonce: f.u64()?,
             admin_delay: f.i64()?,
             next_proposal: f.u64()?,
@@ -170,16 +174,47 @@ impl Config {
     }
 }
 
-/// `Remote` (PDA `["remote", domain (u32 BE)]`): another domain's bridge and the validator set
-/// that attests messages from it.
+/// What a remote chain can pay: decides which beneficiaries `send` accepts for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RemoteKind {
+    /// An EVM chain: only 20-byte addresses (a beneficiary's upper 12 bytes must be zero).
+    Evm,
+    /// A Solana chain: any non-zero key.
+    Solana,
+}
+
+impl RemoteKind {
+    /// The stored byte (0 EVM, 1 Solana).
+    pub fn to_u8(self) -> u8 {
+        match self {
+            Self::Evm => 0,
+            Self::Solana => 1,
+        }
+    }
+
+    /// The kind of byte `b`.
+    pub fn from_u8(b: u8) -> Option<Self> {
+        match b {
+            0 => Some(Self::Evm),
+            1 => Some(Self::Solana),
+            _ => None,
+        }
+    }
+}
+
+/// `Remote` (PDA `["remote", domain (u32 LE)]`): another domain's bridge, its kind and the
+/// validator set that attests messages from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remote {
     /// PDA bump.
     pub bump: u8,
     /// The remote domain.
     pub domain: u32,
-    /// Its bridge (an EVM address left-padded to 32 bytes, or a program id).
+    /// Its bridge (an EVM address left-padded to 32 bytes, or a program id); the origin bridge of
+    /// its messages' receipts.
     pub bridge: [u8; 32],
+    /// What it pays.
+    pub kind: RemoteKind,
     /// Validator-set epoch (signed into every attestation digest).
     pub epoch: u64,
     /// Signatures needed.
@@ -190,17 +225,24 @@ pub struct Remote {
 
 impl Remote {
     /// Bytes before the first validator.
-    pub const VALIDATORS_OFFSET: usize = 58;
+    pub const VALIDATORS_OFFSET: usize = 59;
     /// Account size: room for [`MAX_VALIDATORS`].
     pub const LEN: usize = Self::VALIDATORS_OFFSET + 20 * MAX_VALIDATORS;
 
     /// Decodes a `Remote` account's data (the space after the validators is unused).
     pub fn decode(data: &[u8]) -> Result<Self> {
         let mut f = Fields::open("Remote", data, Self::VALIDATORS_OFFSET)?;
+        let bump = f.u8()?;
+        let domain = f.u32()?;
+        let bridge = f.array()?;
+        let kind_byte = f.u8()?;
+        let kind = RemoteKind::from_u8(kind_byte)
+            .ok_or_else(|| invalid("Remote", format!("unknown kind {kind_byte}")))?;
         Ok(Self {
-            bump: f.u8()?,
-            domain: f.u32()?,
-            bridge: f.array()?,
+            bump,
+            domain,
+            bridge,
+            kind,
             epoch: f.u64()?,
             threshold: f.u8()?,
             validators: f.addresses20("validators", MAX_VALIDATORS)?,
@@ -208,7 +250,7 @@ impl Remote {
     }
 }
 
-/// A token bucket (rate limit) inside a [`TokenConfig`].
+/// A token bucket (rate limit) inside a [`Route`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bucket {
     /// Most it holds (local units).
@@ -221,7 +263,8 @@ pub struct Bucket {
     pub last_update: i64,
 }
 
-/// `TokenConfig` (PDA `["token", token id]`): a registered token.
+/// `TokenConfig` (PDA `["token", token id]`): a registered token. Its limits per remote are
+/// in its [`Route`]s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenConfig {
     /// PDA bump.
@@ -246,27 +289,15 @@ pub struct TokenConfig {
     pub timelock_threshold: u64,
     /// Seconds a queued transfer waits.
     pub timelock_delay: i64,
-    /// Inbound rate limit.
-    pub inbound: Bucket,
-    /// Outbound rate limit.
-    pub outbound: Bucket,
 }
 
 impl TokenConfig {
     /// Account size.
-    pub const LEN: usize = 224;
+    pub const LEN: usize = 160;
 
     /// Decodes a `TokenConfig` account's data.
     pub fn decode(data: &[u8]) -> Result<Self> {
         let mut f = Fields::open("TokenConfig", data, Self::LEN)?;
-        let bucket = |f: &mut Fields| -> Result<Bucket> {
-            Ok(Bucket {
-                capacity: f.u64()?,
-                refill_per_second: f.u64()?,
-                level: f.u64()?,
-                last_update: f.i64()?,
-            })
-        };
         let token = Self {
             bump: f.u8()?,
             token_id: f.array()?,
@@ -279,11 +310,77 @@ impl TokenConfig {
             vault_bump: f.u8()?,
             timelock_threshold: f.u64()?,
             timelock_delay: f.i64()?,
+        };
+        f.finish()?;
+        Ok(token)
+    }
+}
+
+/// `Route` (PDA `["route", token id, domain (u32 LE)]`): a token's route to and from one
+/// remote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// PDA bump.
+    pub bump: u8,
+    /// The token id.
+    pub token_id: [u8; 32],
+    /// The remote domain.
+    pub domain: u32,
+    /// Remote local amount = home amount / 10^remote_exp.
+    pub remote_exp: u8,
+    /// The largest remote local amount; 0 disables sends.
+    pub remote_max: u128,
+    /// Sent to the remote minus received from it (local units): the ledger (as
+    /// [`crate::RouteLedger::net`]).
+    pub ledger: i128,
+    /// Whether deliveries from the remote need `ledger >= amount`.
+    pub inbound_bounded: bool,
+    /// Whether sends to the remote need `-ledger >= amount`.
+    pub outbound_bounded: bool,
+    /// Inbound rate limit.
+    pub inbound: Bucket,
+    /// Outbound rate limit.
+    pub outbound: Bucket,
+}
+
+impl Route {
+    /// Account size.
+    pub const LEN: usize = 144;
+
+    /// Decodes a `Route` account's data.
+    pub fn decode(data: &[u8]) -> Result<Self> {
+        let mut f = Fields::open("Route", data, Self::LEN)?;
+        let bucket = |f: &mut Fields| -> Result<Bucket> {
+            Ok(Bucket {
+                capacity: f.u64()?,
+                refill_per_second: f.u64()?,
+                level: f.u64()?,
+                last_update: f.i64()?,
+            })
+        };
+        let route = Self {
+            bump: f.u8()?,
+            token_id: f.array()?,
+            domain: f.u32()?,
+            remote_exp: f.u8()?,
+            remote_max: u128::from_le_bytes(f.array()?),
+            ledger: i128::from_le_bytes(f.array()?),
+            inbound_bounded: f.bool("inbound_bounded")?,
+            outbound_bounded: f.bool("outbound_bounded")?,
             inbound: bucket(&mut f)?,
             outbound: bucket(&mut f)?,
         };
         f.finish()?;
-        Ok(token)
+        Ok(route)
+    }
+
+    /// The ledger as the Rust reference keeps it.
+    pub fn route_ledger(&self) -> crate::RouteLedger {
+        crate::RouteLedger {
+            inbound_bounded: self.inbound_bounded,
+            outbound_bounded: self.outbound_bounded,
+            net: self.ledger,
+        }
     }
 }
 
@@ -294,12 +391,14 @@ pub enum ReceiptStatus {
     Executed,
     /// A token transfer waiting (see [`QueueReason`]).
     Queued,
-    /// A queued transfer the guardian cancelled.
+    /// A queued transfer the guardian cancelled or the admin voided.
     Cancelled,
     /// An arbitrary message, recorded; its recipient is not called yet.
     Received,
     /// An arbitrary message whose recipient was called (`execute_message`).
     MessageExecuted,
+    /// A cancelled transfer sent back to its origin (`RefundCancelled`).
+    Refunded,
 }
 
 impl ReceiptStatus {
@@ -311,6 +410,7 @@ impl ReceiptStatus {
             Self::Cancelled => 3,
             Self::Received => 4,
             Self::MessageExecuted => 5,
+            Self::Refunded => 6,
         }
     }
 
@@ -322,6 +422,7 @@ impl ReceiptStatus {
             3 => Self::Cancelled,
             4 => Self::Received,
             5 => Self::MessageExecuted,
+            6 => Self::Refunded,
             _ => return None,
         })
     }
@@ -350,7 +451,8 @@ impl QueueReason {
     }
 }
 
-/// `Receipt` (PDA `["receipt", message id]`): its existence means the message was delivered.
+/// `Receipt` (PDA `["receipt", origin (u32 LE), origin bridge, nonce (u64 LE)]`): its existence
+/// means the message was delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     /// PDA bump.
@@ -363,6 +465,8 @@ pub struct Receipt {
     pub message_id: [u8; 32],
     /// Origin domain.
     pub origin: u32,
+    /// The origin's bridge at delivery.
+    pub origin_bridge: [u8; 32],
     /// The origin's nonce.
     pub nonce: u64,
     /// Sender at the origin.
@@ -379,13 +483,17 @@ pub struct Receipt {
     pub delivered_at: i64,
     /// When a queued transfer becomes executable.
     pub release_at: i64,
-    /// keccak256 of an arbitrary message's body.
+    /// keccak256 of an arbitrary message's payload.
     pub payload_hash: [u8; 32],
+    /// An arbitrary message's gas limit (compute units for its recipient).
+    pub gas_limit: u64,
+    /// The refund message's id once refunded (zero before).
+    pub refund_id: [u8; 32],
 }
 
 impl Receipt {
     /// Account size.
-    pub const LEN: usize = 208;
+    pub const LEN: usize = 280;
 
     /// Decodes a `Receipt` account's data.
     pub fn decode(data: &[u8]) -> Result<Self> {
@@ -403,6 +511,7 @@ impl Receipt {
             queue_reason,
             message_id: f.array()?,
             origin: f.u32()?,
+            origin_bridge: f.array()?,
             nonce: f.u64()?,
             sender: f.array()?,
             kind: f.u8()?,
@@ -412,13 +521,24 @@ impl Receipt {
             delivered_at: f.i64()?,
             release_at: f.i64()?,
             payload_hash: f.array()?,
+            gas_limit: f.u64()?,
+            refund_id: f.array()?,
         };
         f.finish()?;
         Ok(receipt)
     }
+
+    /// The key of this receipt (its PDA's seeds).
+    pub fn key(&self) -> crate::solana::ReceiptKey {
+        crate::solana::ReceiptKey {
+            origin: self.origin,
+            origin_bridge: self.origin_bridge,
+            nonce: self.nonce,
+        }
+    }
 }
 
-/// `SignatureSet` (PDA `["signatures", message id, epoch (u64 BE), payer]`): signers staged
+/// `SignatureSet` (PDA `["signatures", message id, epoch (u64 LE), payer]`): signers staged
 /// by `post_signatures` for one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureSet {
@@ -465,7 +585,7 @@ pub enum ProposalStatus {
     Cancelled,
 }
 
-/// `Proposal` (PDA `["proposal", id (u64 BE)]`): a timelocked admin action.
+/// `Proposal` (PDA `["proposal", id (u64 LE)]`): a timelocked admin action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proposal {
     /// PDA bump.
@@ -474,15 +594,17 @@ pub struct Proposal {
     pub id: u64,
     /// Status.
     pub status: ProposalStatus,
-    /// Executable at or after this unix time.
+    /// Executable from this unix time until 14 days after.
     pub eta: i64,
+    /// When it was proposed.
+    pub created_at: i64,
     /// The action.
     pub action: Action,
 }
 
 impl Proposal {
     /// Bytes before the action.
-    pub const ACTION_OFFSET: usize = 30;
+    pub const ACTION_OFFSET: usize = 38;
 
     /// Decodes a `Proposal` account's data.
     pub fn decode(data: &[u8]) -> Result<Self> {
@@ -496,6 +618,7 @@ impl Proposal {
             other => return Err(invalid("Proposal", format!("unknown status {other}"))),
         };
         let eta = f.i64()?;
+        let created_at = f.i64()?;
         let len = f.u32()? as usize;
         let bytes = f.take(len)?;
         f.finish()?;
@@ -505,6 +628,7 @@ impl Proposal {
             id,
             status,
             eta,
+            created_at,
             action,
         })
     }

@@ -9,6 +9,7 @@ fn config_bytes() -> Vec<u8> {
     d.extend_from_slice(&[1; 32]);
     d.extend_from_slice(&[2; 32]);
     d.push(1); // paused
+    d.extend_from_slice(&1_000i64.to_le_bytes()); // paused_at
     d.extend_from_slice(&7u64.to_le_bytes());
     d.extend_from_slice(&3600i64.to_le_bytes());
     d.extend_from_slice(&3u64.to_le_bytes());
@@ -24,6 +25,7 @@ fn config_decodes_and_bad_data_names_the_account() {
         (c.bump, c.domain, c.paused, c.outbound_nonce, c.admin_delay),
         (254, 2, true, 7, 3600)
     );
+    assert_eq!(c.paused_at, 1_000);
     assert_eq!(
         (c.admin.0, c.guardian.0, c.next_proposal),
         ([1; 32], [2; 32], 3)
@@ -62,6 +64,7 @@ fn remote_decodes_its_set_and_refuses_an_impossible_count() {
     d.push(1);
     d.extend_from_slice(&5u32.to_le_bytes());
     d.extend_from_slice(&[0xab; 32]);
+    d.push(1); // kind: Solana
     d.extend_from_slice(&9u64.to_le_bytes());
     d.push(2);
     d.extend_from_slice(&2u32.to_le_bytes());
@@ -71,15 +74,18 @@ fn remote_decodes_its_set_and_refuses_an_impossible_count() {
     d.resize(Remote::LEN, 0);
     let r = Remote::decode(&d).unwrap();
     assert_eq!(
-        (r.domain, r.bridge, r.epoch, r.threshold),
-        (5, [0xab; 32], 9, 2)
+        (r.domain, r.bridge, r.kind, r.epoch, r.threshold),
+        (5, [0xab; 32], RemoteKind::Solana, 9, 2)
     );
     assert_eq!(r.validators, vec![[1; 20], [2; 20]]);
-    d[54..58].copy_from_slice(&256u32.to_le_bytes());
+    d[55..59].copy_from_slice(&256u32.to_le_bytes());
     let e = Remote::decode(&d).unwrap_err().to_string();
     assert!(e.starts_with("Remote account: validators holds 256"), "{e}");
-    d[54..58].copy_from_slice(&255u32.to_le_bytes());
+    d[55..59].copy_from_slice(&255u32.to_le_bytes());
     assert!(Remote::decode(&d[..Remote::LEN - 1]).is_err());
+    d[45] = 2;
+    let e = Remote::decode(&d).unwrap_err().to_string();
+    assert_eq!(e, "Remote account: unknown kind 2");
 }
 
 #[test]
@@ -88,7 +94,17 @@ fn receipt_refuses_an_unknown_status() {
     d.resize(Receipt::LEN, 0);
     d[9] = 2;
     d[10] = 1;
+    d[47..79].fill(0xb1);
+    d[79..87].copy_from_slice(&5u64.to_le_bytes());
     let r = Receipt::decode(&d).unwrap();
+    assert_eq!(
+        r.key(),
+        crate::solana::ReceiptKey {
+            origin: 0,
+            origin_bridge: [0xb1; 32],
+            nonce: 5
+        }
+    );
     assert_eq!(
         (r.status, r.queue_reason),
         (ReceiptStatus::Queued, QueueReason::Timelock)
@@ -110,20 +126,21 @@ fn proposal_decodes_its_action() {
     d.extend_from_slice(&4u64.to_le_bytes());
     d.push(0);
     d.extend_from_slice(&99i64.to_le_bytes());
+    d.extend_from_slice(&42i64.to_le_bytes());
     d.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
     d.extend_from_slice(&bytes);
     let p = Proposal::decode(&d).unwrap();
     assert_eq!(
-        (p.id, p.status, p.eta, p.action),
-        (4, ProposalStatus::Pending, 99, action)
+        (p.id, p.status, p.eta, p.created_at, p.action),
+        (4, ProposalStatus::Pending, 99, 42, action)
     );
     d[17] = 3;
     assert!(Proposal::decode(&d).is_err());
     d[17] = 0;
-    *d.last_mut().unwrap() = 9;
+    *d.last_mut().unwrap() = 11;
     let e = Proposal::decode(&d).unwrap_err().to_string();
     assert!(
-        e.starts_with("Proposal account: Action: unknown action tag 9"),
+        e.starts_with("Proposal account: Action: unknown action tag 11"),
         "{e}"
     );
 }
@@ -142,4 +159,41 @@ fn signature_set_and_token_config_check_their_discriminators() {
     assert!(TokenConfig::decode(&t).is_ok());
     t[..8].copy_from_slice(&account_discriminator("Receipt"));
     assert!(TokenConfig::decode(&t).is_err());
+}
+
+#[test]
+fn route_decodes_its_signed_ledger_and_buckets() {
+    let mut d = account_discriminator("Route").to_vec();
+    d.push(7); // bump
+    d.extend_from_slice(&[3; 32]);
+    d.extend_from_slice(&9u32.to_le_bytes());
+    d.push(18);
+    d.extend_from_slice(&u128::MAX.to_le_bytes());
+    d.extend_from_slice(&(-5i128).to_le_bytes());
+    d.push(0); // inbound_bounded
+    d.push(1); // outbound_bounded
+    for v in [100u64, 2, 60, 1_000, 50, 1, 50, 1_001] {
+        d.extend_from_slice(&v.to_le_bytes());
+    }
+    assert_eq!(d.len(), Route::LEN);
+    let r = Route::decode(&d).unwrap();
+    assert_eq!(
+        (r.token_id, r.domain, r.remote_exp, r.remote_max, r.ledger),
+        ([3; 32], 9, 18, u128::MAX, -5)
+    );
+    assert_eq!((r.inbound_bounded, r.outbound_bounded), (false, true));
+    assert_eq!(
+        (r.inbound.capacity, r.inbound.level, r.outbound.last_update),
+        (100, 60, 1_001)
+    );
+    assert_eq!(r.route_ledger().outbound_available(), Some(5));
+    let mut bad = d.clone();
+    bad[78] = 2;
+    assert!(
+        Route::decode(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("inbound_bounded")
+    );
+    assert!(Route::decode(&d[..Route::LEN - 1]).is_err());
 }

@@ -37,7 +37,17 @@ fn deliver_tx_size(
         instructions.push(set_compute_unit_limit(1_400_000));
         instructions.push(set_compute_unit_price(u64::MAX));
     }
-    instructions.push(deliver(&program, &payer.pubkey(), &message, signatures, None).unwrap());
+    instructions.push(
+        deliver(
+            &program,
+            &payer.pubkey(),
+            &message,
+            &[0xb1; 32],
+            signatures,
+            None,
+        )
+        .unwrap(),
+    );
     let compiled =
         LegacyMessage::try_compile(&instructions, Some(&payer.pubkey()), [1; 32]).unwrap();
     let mut tx = Transaction::new_unsigned(compiled);

@@ -97,8 +97,9 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
     /// `msg.value`), else burns the caller's bridged tokens, and adds it to the route's ledger.
     /// Refuses (before anything moves) an unknown destination or token, a disabled route, an
     /// amount that is zero, not representable at the destination or above its maximum, an
-    /// amount over the route's outbound bucket, and a beneficiary the destination can never
-    /// pay. Returns the message id.
+    /// amount over the route's outbound bucket, a bridged token's amount above what the
+    /// destination sent here in net (`LedgerExceeded`: its ledger would refuse it), and a
+    /// beneficiary the destination can never pay. Returns the message id.
     function sendToken(uint32 destination, bytes32 tokenId, uint256 amount, bytes32 beneficiary)
         external
         payable
@@ -119,6 +120,11 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
 
     /// @dev The send-side checks of a token transfer on its route (in the order of the spec),
     /// the outbound bucket and the ledger. Returns the amount in home units.
+    /// Ledger: where the token is bridged, at most `-ledger` (what the destination sent here
+    /// in net, the most its own ledger accepts from here: in-flight messages towards here are
+    /// not counted yet, those from here already are, so whatever passes is accepted there).
+    /// On the home chain unchecked but for the ledger's range (`available` is then what the
+    /// range still holds).
     function _takeOutbound(Token memory t, bytes32 tokenId, uint32 destination, uint256 amount, bytes32 beneficiary)
         private
         returns (uint256 home)
@@ -133,8 +139,13 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
         uint256 scale = 10 ** route.remoteExp;
         if (home % scale != 0 || home / scale > remoteMax) revert InvalidAmount(amount);
         _consume(route.outbound, capacity, amount, true);
+        int256 net = route.ledger;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint256 room = _outboundChecked(t) ? (net < 0 ? uint256(-net) : 0) : uint256(LEDGER_MAX - net);
+        if (amount > room) revert LedgerExceeded(tokenId, destination, amount, room);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        route.ledger = int120(net + int256(amount)); // amount <= room < 2^120: within the range
         if (!_payable(_remotes[destination].kind, beneficiary)) revert InvalidBeneficiary(beneficiary);
-        if (_bounded(t, destination)) route.ledger += amount;
     }
 
     /// @dev Takes `amount` from the caller: exactly `msg.value` of ether, a home ERC-20 into the
@@ -227,9 +238,10 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
     function _deliverTransfer(bytes32 id, P.Header memory h, bytes calldata body) private {
         if (h.recipient != bytes32(uint256(uint160(address(this))))) revert WrongRecipient(h.recipient);
         (bytes32 tokenId, uint256 amount, bytes32 beneficiary) = P.decodeTransfer(body);
-        (Token memory t, Route storage route, uint256 local) = _takeInbound(tokenId, h.origin, amount, beneficiary);
+        (Token memory t, Route storage route, uint256 local, uint256 capacity) =
+            _takeInbound(tokenId, h.origin, amount, beneficiary);
         bool timelocked = local >= t.timelockThreshold;
-        if (!timelocked && _consume(route.inbound, route.inCapacity, local, false)) {
+        if (!timelocked && _consume(route.inbound, capacity, local, false)) {
             emit MessageDelivered(id, h.origin, h.nonce, Status.Executed);
             _release(id, t, address(uint160(uint256(beneficiary))), local);
         } else {
@@ -242,25 +254,33 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
     }
 
     /// @dev The inbound checks after the recipient, and the ledger: returns the token, the
-    /// route `(tokenId, origin)` and the amount in local units (at most `uint128` max).
+    /// route `(tokenId, origin)`, the amount in local units (at most `uint128` max) and the
+    /// route's inbound capacity.
+    /// Ledger: at most `ledger` (what was sent to the origin in net), except on the route from
+    /// the home domain of a token bridged here, which only the ledger's range bounds
+    /// (`available` is then what the range still holds); subtracted either way.
+    /// The route's second slot (capacity, ledger, open) is read and written whole: one `SLOAD`
+    /// and one `SSTORE` on the hot path (field by field, the compiler reads it four times).
     function _takeInbound(bytes32 tokenId, uint32 origin, uint256 amount, bytes32 beneficiary)
         private
-        returns (Token memory t, Route storage route, uint256 local)
+        returns (Token memory t, Route storage route, uint256 local, uint256 capacity)
     {
         t = _tokens[tokenId];
         if (t.local == address(0)) revert UnknownToken(tokenId);
         route = _routes[tokenId][origin];
-        if (route.inCapacity == 0 || route.remoteMax == 0) revert RouteDisabled(tokenId, origin);
+        uint256 word = _loadInboundWord(route);
+        capacity = uint128(word);
+        if (capacity == 0 || word >> OPEN_SHIFT == 0) revert RouteDisabled(tokenId, origin);
         uint256 scale = 10 ** t.localExp;
         if (amount == 0 || amount % scale != 0) revert InvalidAmount(amount);
         local = amount / scale;
         if (local > type(uint128).max) revert InvalidAmount(amount);
         if (!_payable(KIND_EVM, beneficiary)) revert InvalidBeneficiary(beneficiary);
-        if (_bounded(t, origin)) {
-            uint256 left = route.ledger;
-            if (local > left) revert LedgerExceeded(tokenId, origin, local, left);
-            route.ledger = left - local;
-        }
+        int256 net = _ledgerOf(word);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint256 room = _inboundChecked(t, origin) ? (net > 0 ? uint256(net) : 0) : uint256(net - LEDGER_MIN);
+        if (local > room) revert LedgerExceeded(tokenId, origin, local, room);
+        _storeInboundWord(route, _withLedger(word, net - int256(local))); // local <= room: in range
     }
 
     /// @notice Whether `(origin, originBridge, nonce)` was delivered (executed, queued or failed).
@@ -289,7 +309,7 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
         if (block.timestamp < rec.readyAt) revert TimelockPending(block.timestamp, rec.readyAt);
         Route storage route = _routes[rec.tokenId][rec.origin];
         uint256 capacity = route.inCapacity;
-        if (capacity == 0 || route.remoteMax == 0) revert RouteDisabled(rec.tokenId, rec.origin);
+        if (capacity == 0 || !route.open) revert RouteDisabled(rec.tokenId, rec.origin);
         _consumeQueued(route.inbound, capacity, rec.amount);
         _records[id].status = Status.Executed;
         emit MessageExecuted(id);

@@ -186,6 +186,7 @@ contract BridgeAdmin is BridgeBase {
         Route storage r = _routes[tokenId][remote_];
         r.remoteExp = remoteExp;
         r.remoteMax = remoteMax;
+        r.open = remoteMax != 0;
         emit RouteSet(tokenId, remote_, remoteExp, remoteMax);
     }
 
@@ -366,11 +367,19 @@ contract BridgeAdmin is BridgeBase {
         return (r.remoteExp, r.remoteMax, r.inCapacity, r.outCapacity);
     }
 
-    /// @notice What this chain may still release or mint for `remote` in `tokenId` (local
-    /// units), and whether the route keeps a ledger at all (not the route from the home domain
-    /// of a token bridged here).
-    function ledger(bytes32 tokenId, uint32 remote_) external view returns (uint256 amount, bool bounded) {
-        return (_routes[tokenId][remote_].ledger, _bounded(_tokens[tokenId], remote_));
+    /// @notice The ledger of route `(tokenId, remote)`: `net` is what this chain sent to
+    /// `remote` minus what it received from it (local units; deliveries count when executed or
+    /// queued, a cancelled one no longer counts). `inboundChecked`: deliveries from `remote`
+    /// may take at most `max(net, 0)` (false only on the route from the home domain of a token
+    /// bridged here). `outboundChecked`: sends to `remote` may take at most `max(-net, 0)`
+    /// (true where the token is bridged, false on its home chain).
+    function ledger(bytes32 tokenId, uint32 remote_)
+        external
+        view
+        returns (int256 net, bool inboundChecked, bool outboundChecked)
+    {
+        Token memory t = _tokens[tokenId];
+        return (_routes[tokenId][remote_].ledger, _inboundChecked(t, remote_), _outboundChecked(t));
     }
 
     /// @notice What the inbound (`inbound`) or outbound bucket of route `(tokenId, remote)`

@@ -44,7 +44,9 @@ abstract contract BridgeBase is Initializable {
     error InvalidAmount(uint256 amount);
     error GasLimitTooHigh(uint64 gasLimit, uint64 max);
     error RouteDisabled(bytes32 tokenId, uint32 domain);
-    error LedgerExceeded(bytes32 tokenId, uint32 origin, uint256 requested, uint256 available);
+    /// @notice A delivery from `remote`, or a send to it, that the route's ledger refuses:
+    /// `available` is what it allows now (see `Route.ledger`).
+    error LedgerExceeded(bytes32 tokenId, uint32 remote, uint256 requested, uint256 available);
     error NotQueued(bytes32 id);
     error NotFailed(bytes32 id);
     error RetryFailed(bytes32 id);
@@ -151,18 +153,26 @@ abstract contract BridgeBase is Initializable {
 
     /// @notice A token's route to and from one remote domain: the remote's scale for sends
     /// (`home / 10^remoteExp <= remoteMax`; `remoteMax == 0` disables the route both ways), an
-    /// inbound and an outbound bucket, and the ledger: how much this chain may still release or
-    /// mint for that remote (send adds, delivery subtracts, a cancel adds back). The route from
-    /// the home domain of a token bridged here keeps no ledger (it is the source of the supply).
-    /// Five slots; a delivery reads the first two (and the ledger on bounded routes).
+    /// inbound and an outbound bucket, and the ledger (docs/protocol.md, "The ledger"): what
+    /// this chain sent to the remote minus what it received from it, local units, signed. A
+    /// delivery from the remote (executed or queued) requires `ledger >= amount` and subtracts
+    /// it, except on the route from the home domain of a token bridged here (the source of its
+    /// supply: subtracted, not checked); a send to the remote of a token bridged here requires
+    /// `-ledger >= amount` (the remote's own ledger then accepts it), unchecked on the token's
+    /// home chain, and adds it; a cancel or void adds a queued delivery back.
+    /// Five slots. A delivery reads the first two: the inbound bucket, and the inbound capacity
+    /// with the ledger and `open` (a copy of `remoteMax != 0`), so the ledger costs a delivery
+    /// one write to a slot it reads anyway. That slot leaves the ledger 120 bits:
+    /// `|ledger| < 2^119` (~6.6e35 local units; `LedgerExceeded` beyond).
     struct Route {
         Bucket inbound;
         uint128 inCapacity;
-        uint128 remoteMax;
+        int120 ledger;
+        bool open;
         Bucket outbound;
         uint128 outCapacity;
+        uint128 remoteMax;
         uint8 remoteExp;
-        uint256 ledger;
     }
 
     /// @notice A message that did not execute at delivery. For queued transfers also the origin,
@@ -195,6 +205,9 @@ abstract contract BridgeBase is Initializable {
     uint64 public constant GRACE_PERIOD = 14 days;
     /// @notice The largest admin delay (a longer one would let governance lock itself out).
     uint64 public constant MAX_ADMIN_DELAY = 30 days;
+    /// @dev The range of a route's ledger (`int120`, see `Route`).
+    int256 internal constant LEDGER_MAX = type(int120).max;
+    int256 internal constant LEDGER_MIN = type(int120).min;
 
     // ------------------------------------------------------------------ state
     // slot 0
@@ -260,10 +273,49 @@ abstract contract BridgeBase is Initializable {
         }
     }
 
-    /// @dev Whether the route `(token, remote)` keeps a ledger: every route except the one from
-    /// the home domain of a token bridged (minted) here.
-    function _bounded(Token memory t, uint32 remote) internal pure returns (bool) {
+    // A route's second slot, as a delivery reads it: `inCapacity` (bits 0-127), `ledger` (128-247,
+    // two's complement) and `open` (248-255), the offsets of `Route` (storage-layout.json pins
+    // them; the ledger tests read back through the Solidity fields what deliveries wrote here).
+    uint256 internal constant LEDGER_SHIFT = 128;
+    uint256 internal constant OPEN_SHIFT = 248;
+
+    function _loadInboundWord(Route storage r) internal view returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := sload(add(r.slot, 1))
+        }
+    }
+
+    function _storeInboundWord(Route storage r, uint256 word) internal {
+        assembly ("memory-safe") {
+            sstore(add(r.slot, 1), word)
+        }
+    }
+
+    /// @dev The ledger in a route's second slot.
+    function _ledgerOf(uint256 word) internal pure returns (int256) {
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return int120(uint120(word >> LEDGER_SHIFT));
+    }
+
+    /// @dev A route's second slot with its ledger replaced by `net` (within the ledger's range).
+    function _withLedger(uint256 word, int256 net) internal pure returns (uint256) {
+        uint256 mask = uint256(type(uint120).max) << LEDGER_SHIFT;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return (word & ~mask) | (uint256(uint120(int120(net))) << LEDGER_SHIFT);
+    }
+
+    /// @dev Whether deliveries from `remote` are checked against the route's ledger: on every
+    /// route except the one from the home domain of a token bridged (minted) here, the source
+    /// of its supply (there the ledger is only subtracted from).
+    function _inboundChecked(Token memory t, uint32 remote) internal pure returns (bool) {
         return t.home || remote != t.homeDomain;
+    }
+
+    /// @dev Whether sends of the token are checked against the route's ledger: on a chain that
+    /// mints it (the remote's ledger accepts from here at most what it sent here in net), not
+    /// on its home chain (the remote mints what comes from home).
+    function _outboundChecked(Token memory t) internal pure returns (bool) {
+        return !t.home;
     }
 
     /// @dev Whether a beneficiary or recipient can be paid/called on a remote of `kind`: never
@@ -338,7 +390,14 @@ abstract contract BridgeBase is Initializable {
         Record memory rec = _records[id];
         if (rec.status != Status.Queued) revert NotQueued(id);
         _records[id].status = Status.Cancelled;
-        if (_bounded(_tokens[rec.tokenId], rec.origin)) _routes[rec.tokenId][rec.origin].ledger += rec.amount;
+        Route storage route = _routes[rec.tokenId][rec.origin];
+        // The delivery took the amount from the ledger; it never paid out, so it goes back.
+        // Sends since then (unchecked on a home chain) may have filled the ledger's range: it
+        // saturates rather than revert, so that nothing queued ever becomes uncancellable
+        // (the ledger then under-counts what the remote may take: the safe side).
+        int256 net = int256(route.ledger) + int256(uint256(rec.amount));
+        // forge-lint: disable-next-line(unsafe-typecast)
+        route.ledger = int120(net < LEDGER_MAX ? net : LEDGER_MAX); // >= the ledger's minimum
         emit TransferCancelled(id);
     }
 

@@ -16,7 +16,9 @@ import {MockERC20} from "./utils/Mocks.sol";
 /// refuses payouts to some users (owed, withdrawn later), the guardian cancels queued
 /// transfers (refunded by governance), time passes, and C's validator set is compromised:
 /// `forgeFromC` has it sign transfers from C that C never sent, to A and to B. Ghost ledgers
-/// per (destination, origin) record what moved.
+/// per (chain, remote) record what moved. Every genuine message's first delivery is watched:
+/// a send that passed must be accepted by its destination's ledger, the only exception being
+/// a transfer from C to a chain whose ledger for C C's forgeries have taken from.
 contract Handler is TestBase {
     address internal constant GUARDIAN = address(0x6A2D);
     uint64 internal constant FORGED_NONCES = 1 << 40;
@@ -34,16 +36,29 @@ contract Handler is TestBase {
     mapping(bytes32 => uint256) public executions;
     mapping(bytes32 => bool) public forged;
 
-    /// @dev Ghosts, local units, indexed [chain][remote]: what chain sent to remote (on routes
-    /// with a ledger), what it took for deliveries from remote (executed or queued), what
-    /// cancels gave back.
+    /// @dev Ghosts, local units, indexed [chain][remote]: what chain sent to remote, what it
+    /// took for deliveries from remote (executed or queued), what cancels gave back; and the
+    /// part of `taken` and `givenBack` that were C's forgeries.
     uint256[3][3] internal sent;
     uint256[3][3] internal taken;
     uint256[3][3] internal givenBack;
+    uint256[3][3] internal forgedIn;
+    uint256[3][3] internal forgedBack;
     uint256 public queuedAtA; // T queued on A, neither executed nor cancelled
     uint256 public forgedTaken; // what C's forgeries got through (executed or queued)
     bool public doubleExecution;
     bool public replayAccepted;
+    /// @dev Sends refused by the origin's ledger (`LedgerExceeded` at send, nothing burned).
+    uint256 public sendsRefused;
+    /// @dev A send refused with arguments other than the amount and `max(-ledger, 0)`, or on
+    /// the home chain (where sends are unchecked).
+    bool public badSendRefusal;
+    /// @dev Genuine first deliveries refused, all of them from C after C's forgeries took
+    /// that much of the destination's ledger for C.
+    uint256 public refusedAfterForgery;
+    /// @dev A genuine first delivery that reverted for any other reason, and that reason.
+    bool public genuineRefused;
+    bytes public genuineRefusal;
 
     constructor(Bridge[3] memory br_, BridgedToken[3] memory w_, MockERC20 t_, bytes32 tokenId_, uint256[] memory keys_) {
         (br, w, t, tokenId, keys) = (br_, w_, t_, tokenId_, keys_);
@@ -51,12 +66,17 @@ contract Handler is TestBase {
     }
 
     // ---------------------------------------------------------------- views for the invariants
-    function ledgerOf(uint256 chain, uint256 remote) public view returns (uint256 amount) {
-        (amount,) = BridgeAdmin(address(br[chain])).ledger(tokenId, uint32(remote + 1));
+    function ledgerOf(uint256 chain, uint256 remote) public view returns (int256 net) {
+        (net,,) = BridgeAdmin(address(br[chain])).ledger(tokenId, uint32(remote + 1));
     }
 
     function ghost(uint256 chain, uint256 remote) external view returns (uint256 s, uint256 tk, uint256 g) {
         return (sent[chain][remote], taken[chain][remote], givenBack[chain][remote]);
+    }
+
+    /// @dev What C's forgeries hold of `chain`'s ledger for `remote` (taken, less cancelled).
+    function forgedNet(uint256 chain, uint256 remote) public view returns (uint256) {
+        return forgedIn[chain][remote] - forgedBack[chain][remote];
     }
 
     function owedTotal() external view returns (uint256 sum) {
@@ -113,6 +133,21 @@ contract Handler is TestBase {
         if (++executions[keccak256(m)] > 1) doubleExecution = true;
     }
 
+    /// @dev The arguments of `LedgerExceeded` revert data (`ok` false for another error).
+    function _ledgerExceeded(bytes memory ret)
+        internal
+        pure
+        returns (bool ok, uint256 remote, uint256 requested, uint256 available)
+    {
+        if (selectorOf(ret) != BridgeBase.LedgerExceeded.selector || ret.length != 132) return (false, 0, 0, 0);
+        assembly ("memory-safe") {
+            remote := mload(add(ret, 68))
+            requested := mload(add(ret, 100))
+            available := mload(add(ret, 132))
+        }
+        ok = true;
+    }
+
     // ---------------------------------------------------------------- actions
     /// @dev A user sends from chain `fromSeed % 3` to one of the two others.
     function send(uint256 fromSeed, uint256 toSeed, uint256 actorSeed, uint256 amount) external {
@@ -125,18 +160,32 @@ contract Handler is TestBase {
             vm.prank(actor);
             t.approve(address(br[0]), amount);
         } else {
-            uint256 balance = w[f].balanceOf(actor);
+            // the first actor from the seed on who holds some (sends that burn nothing are
+            // refused by the token whatever the ledger says)
+            uint256 balance;
+            for (uint256 k; k < 4 && balance == 0; ++k) {
+                actor = _actor(actorSeed % 4 + k);
+                balance = w[f].balanceOf(actor);
+            }
             if (balance == 0) return;
             amount = bound(amount, 1, balance);
         }
         uint64 nonce = BridgeAdmin(address(br[f])).outboundNonce();
+        int256 net = ledgerOf(f, d);
         vm.prank(actor);
         try br[f].sendToken(uint32(d + 1), tokenId, amount, _b32(actor)) returns (bytes32 id) {
             bytes memory m = _message(f, d, nonce, _b32(actor), amount, actor);
             assertEq(id, keccak256(m), "message id");
             inbox[d].push(m);
-            if (f == 0 || d != 0) sent[f][d] += amount; // routes to the home domain keep no ledger
-        } catch {}
+            sent[f][d] += amount;
+        } catch (bytes memory ret) {
+            (bool refused, uint256 remote, uint256 requested, uint256 available) = _ledgerExceeded(ret);
+            if (!refused) return;
+            ++sendsRefused;
+            // forge-lint: disable-next-line(unsafe-typecast)
+            uint256 expected = net < 0 ? uint256(-net) : 0;
+            if (f == 0 || remote != d + 1 || requested != amount || available != expected) badSendRefusal = true;
+        }
     }
 
     /// @dev C's compromised set signs a transfer C never sent, to A or B.
@@ -154,14 +203,29 @@ contract Handler is TestBase {
         bytes memory m = inbox[d][i % inbox[d].length];
         (uint256 o, uint256 amount) = _parse(m);
         bool before = br[d].statusOf(m) != BridgeBase.Status.None;
+        bool isForged = forged[keccak256(m)];
         try br[d].deliver(m, _sigs(o, d, m)) {
             if (before) replayAccepted = true;
-            if (d == 0 || o != 0) taken[d][o] += amount; // the home route of B and C keeps no ledger
-            if (forged[keccak256(m)]) forgedTaken += amount;
+            taken[d][o] += amount;
+            if (isForged) {
+                forgedTaken += amount;
+                forgedIn[d][o] += amount;
+            }
             BridgeBase.Status st = br[d].statusOf(m);
             if (st == BridgeBase.Status.Executed) _executed(m);
             else if (d == 0) queuedAtA += amount;
-        } catch {}
+        } catch (bytes memory ret) {
+            if (before || isForged) return; // a replay, or a forgery: may be refused
+            // A genuine message: its origin's ledger let it be sent, so its destination's ledger
+            // takes it, unless forgeries from the same origin took that much of it first.
+            (bool refused,, uint256 requested, uint256 available) = _ledgerExceeded(ret);
+            if (refused && requested <= available + forgedNet(d, o)) {
+                ++refusedAfterForgery;
+            } else {
+                genuineRefused = true;
+                genuineRefusal = ret;
+            }
+        }
     }
 
     function executeQueued(uint256 dSeed, uint256 i) external {
@@ -186,7 +250,8 @@ contract Handler is TestBase {
         vm.prank(GUARDIAN);
         BridgeAdmin(address(br[d])).cancelQueued(id);
         (uint256 o, uint256 amount) = _parse(m);
-        if (d == 0 || o != 0) givenBack[d][o] += amount;
+        givenBack[d][o] += amount;
+        if (forged[id]) forgedBack[d][o] += amount;
         if (d == 0) queuedAtA -= amount;
         if (!refund || forged[id]) return; // a forgery is never refunded
         BridgeAdmin g = BridgeAdmin(address(br[d]));
@@ -290,24 +355,48 @@ abstract contract ThreeBridges is TestBase {
         out[0] = address(handler);
     }
 
-    /// Per origin: what a chain took for deliveries from a remote, less what cancels gave back,
-    /// never exceeds what it sent there, and its ledger is exactly the difference. This holds
-    /// for C's forgeries too: a compromised origin releases at most its own route's ledger.
+    /// Every route's ledger is exactly what its chain sent to the remote, less what it took for
+    /// deliveries from it, plus what cancels gave back. Per origin, on every route whose
+    /// deliveries are checked (all but B's and C's routes from A, the home): what a chain took
+    /// from a remote, less what cancels gave back, never exceeds what it sent there; this holds
+    /// for C's forgeries too (a compromised origin releases at most its own route's ledger). On
+    /// B and C, where T is bridged, sends never take a ledger above zero.
     function checkLedgers() internal view {
-        uint256[2][4] memory bounded = [[uint256(0), 1], [uint256(0), 2], [uint256(1), 2], [uint256(2), 1]];
-        for (uint256 i; i < 4; ++i) {
-            (uint256 c, uint256 r) = (bounded[i][0], bounded[i][1]);
-            (uint256 s, uint256 tk, uint256 g) = handler.ghost(c, r);
-            assertLe(tk - g, s, "an origin released more than was sent to it");
-            assertEq(handler.ledgerOf(c, r), s + g - tk, "ledger");
+        for (uint256 c; c < 3; ++c) {
+            for (uint256 r; r < 3; ++r) {
+                if (c == r) continue;
+                (uint256 s, uint256 tk, uint256 g) = handler.ghost(c, r);
+                int256 net = handler.ledgerOf(c, r);
+                assertEq(net, int256(s) + int256(g) - int256(tk), "ledger");
+                if (c == 0 || r != 0) assertLe(tk - g, s, "an origin released more than was sent to it");
+                if (c != 0) assertTrue(net <= 0, "a bridged chain sent more than it received");
+            }
+        }
+    }
+
+    /// Every send that passed its origin's ledger is accepted by its destination's ledger: no
+    /// genuine message is ever refused on delivery (C's forgeries aside, which only take what
+    /// the destination's ledger for C held, and so may hold up C's genuine transfers to it by
+    /// at most that much), and a send is refused only where T is bridged, for `-ledger`.
+    function checkSendsThatPassAreAccepted() internal view {
+        assertTrue(!handler.genuineRefused(), string.concat("a genuine delivery was refused: ", vm.toString(bytes32(selectorOf(handler.genuineRefusal())))));
+        assertTrue(!handler.badSendRefusal(), "a send was refused other than by -ledger where T is bridged");
+    }
+
+    /// Every WB (WC) in circulation came from a delivery that B's (C's) ledgers counted: the
+    /// supply is at most what they received in net.
+    function checkBridgedSupplyCounted() internal view {
+        for (uint256 c = 1; c < 3; ++c) {
+            int256 received = -(handler.ledgerOf(c, 0) + handler.ledgerOf(c, 3 - c));
+            assertTrue(int256(w[c].totalSupply()) <= received, "bridged supply above its ledgers");
         }
     }
 
     /// A's T is exactly its ledgers plus what it owes and what waits in its queue.
     function checkCollateral() internal view {
         assertEq(
-            t.balanceOf(address(br[0])),
-            handler.ledgerOf(0, 1) + handler.ledgerOf(0, 2) + handler.owedTotal() + handler.queuedAtA(),
+            int256(t.balanceOf(address(br[0]))),
+            handler.ledgerOf(0, 1) + handler.ledgerOf(0, 2) + int256(handler.owedTotal() + handler.queuedAtA()),
             "T held by A"
         );
     }
@@ -315,7 +404,7 @@ abstract contract ThreeBridges is TestBase {
     /// B's validators are honest: every WB in circulation is backed by T A holds for B, whatever
     /// C's compromised set signs (to A or to B).
     function checkHonestOriginSolvent() internal view {
-        assertLe(w[1].totalSupply(), handler.ledgerOf(0, 1), "WB supply > T locked for B");
+        assertTrue(int256(w[1].totalSupply()) <= handler.ledgerOf(0, 1), "WB supply > T locked for B");
     }
 
     function checkAtMostOnce() internal view {
@@ -341,6 +430,14 @@ contract InvariantTest is ThreeBridges {
     function invariant_each_message_executes_at_most_once() public view {
         checkAtMostOnce();
     }
+
+    function invariant_sends_that_pass_are_accepted() public view {
+        checkSendsThatPassAreAccepted();
+    }
+
+    function invariant_bridged_supply_counted_by_ledgers() public view {
+        checkBridgedSupplyCounted();
+    }
 }
 
 /// @notice The handler's actions really move tokens and forgeries really hit the ledger (so
@@ -351,6 +448,8 @@ contract HandlerSanityTest is ThreeBridges {
         checkCollateral();
         checkHonestOriginSolvent();
         checkAtMostOnce();
+        checkSendsThatPassAreAccepted();
+        checkBridgedSupplyCounted();
     }
 
     function test_handler_moves_tokens_on_every_route() public {
@@ -362,16 +461,20 @@ contract HandlerSanityTest is ThreeBridges {
         handler.send(0, 1, 1, 20e18); // A -> C
         handler.deliver(2, 0);
         assertEq(w[2].balanceOf(address(0x1001)), 20e18, "minted on C");
-        handler.send(2, 1, 1, 5e18); // C -> B: B has sent nothing to C, so its ledger refuses
-        handler.deliver(1, 1);
-        assertEq(w[1].totalSupply(), 10e18, "C -> B beyond B's ledger for C");
-        handler.send(1, 0, 0, 4e18); // B -> C
-        handler.deliver(2, 1); // C's ledger for B is 5e18
-        assertEq(w[2].balanceOf(address(0x1000)), 4e18, "B -> C within C's ledger");
-        handler.deliver(1, 1); // B's ledger for C is now 4e18: still short of 5e18
-        handler.send(1, 1, 0, 6e18); // B -> A
+        // C -> B: B never sent anything to C, so B's ledger would refuse it; C refuses it at
+        // send and burns nothing (before v2's signed ledger, C burned it and B refused it forever)
+        handler.send(2, 1, 1, 5e18);
+        assertEq(handler.sendsRefused(), 1, "C -> B refused at send");
+        assertEq(w[2].balanceOf(address(0x1001)), 20e18, "nothing burned on C");
+        assertEq(handler.inboxLength(1), 1, "no message to B");
+        handler.send(1, 0, 0, 4e18); // B -> C: likewise
+        assertEq(handler.sendsRefused(), 2, "B -> C refused at send");
+        assertEq(w[1].balanceOf(address(0x1000)), 10e18, "nothing burned on B");
+        handler.send(1, 1, 0, 6e18); // B -> A: within what came from A
         handler.deliver(0, 0);
         assertEq(t.balanceOf(address(0x1000)), 6e18, "released on A");
+        assertEq(handler.ledgerOf(1, 0), -4e18, "B's ledger for A: sent 6, received 10");
+        assertEq(handler.ledgerOf(0, 1), 4e18, "A's ledger for B: the other side of it");
         _all();
     }
 
@@ -391,6 +494,16 @@ contract HandlerSanityTest is ThreeBridges {
         handler.deliver(1, 1);
         assertEq(w[1].balanceOf(address(0x1003)), 0, "B refuses C's forgery");
         assertEq(handler.forgedTaken(), 25e18, "forged total");
+        // C's holder sends its 30e18 home: C's ledger allows it, A's ledger for C holds only
+        // the 5e18 the forgery left. The one way a genuine transfer is refused on delivery; it
+        // waits (retryable) until A holds enough for C again.
+        handler.send(2, 0, 1, 30e18); // C -> A
+        handler.deliver(0, 2);
+        assertEq(handler.refusedAfterForgery(), 1, "refused after C's forgery took A's ledger");
+        assertEq(t.balanceOf(address(0x1001)), 0, "not released");
+        handler.send(0, 1, 0, 25e18); // A -> C (in flight)
+        handler.deliver(0, 2);
+        assertEq(t.balanceOf(address(0x1001)), 30e18, "released once A held enough for C");
         _all();
     }
 

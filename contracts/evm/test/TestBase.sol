@@ -28,6 +28,10 @@ abstract contract TestBase {
         if (a != b) revert(string.concat(message, ": ", vm.toString(a), " != ", vm.toString(b)));
     }
 
+    function assertEq(int256 a, int256 b, string memory message) internal pure {
+        if (a != b) revert(string.concat(message, ": ", vm.toString(a), " != ", vm.toString(b)));
+    }
+
     function assertEq(bytes32 a, bytes32 b, string memory message) internal pure {
         if (a != b) revert(string.concat(message, ": ", vm.toString(a), " != ", vm.toString(b)));
     }

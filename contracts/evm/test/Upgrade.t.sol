@@ -109,8 +109,9 @@ contract UpgradeTest is Fixture {
     function _route(bytes32 id, uint32 remote) internal view returns (bytes memory s) {
         (uint8 e, uint128 max, uint128 inCap, uint128 outCap) = gov.routes(id, remote);
         s = abi.encode(e, max, inCap, outCap);
-        (uint256 l, bool bounded) = gov.ledger(id, remote);
-        s = bytes.concat(s, abi.encode(l, bounded, gov.availableFor(id, remote, true), gov.availableFor(id, remote, false)));
+        (int256 net, bool inChecked, bool outChecked) = gov.ledger(id, remote);
+        s = bytes.concat(s, abi.encode(net, inChecked, outChecked));
+        s = bytes.concat(s, abi.encode(gov.availableFor(id, remote, true), gov.availableFor(id, remote, false)));
     }
 
     function _upgradeCall(address impl) internal pure returns (bytes memory) {
@@ -120,8 +121,8 @@ contract UpgradeTest is Fixture {
     function test_upgrade_keeps_every_piece_of_state() public {
         bytes memory before = _snapshot();
         // sanity: the state is really there
-        (uint256 solanaLedger,) = gov.ledger(nativeId, SOLANA);
-        assertEq(solanaLedger, 3 ether, "ledger filled");
+        assertEq(ledgerOf(nativeId, SOLANA), 3 ether, "ledger filled");
+        assertEq(ledgerOf(wrappedId, ORIGIN), -(5e18 + int256(uint256(TIMELOCK_THRESHOLD))), "negative ledger filled");
         assertEq(gov.owed(NATIVE, address(refuser)), 2 ether, "owed filled");
         assertTrue(bridge.statusOf(queued) == BridgeBase.Status.Queued, "queued filled");
         assertEq(gov.outboundNonce(), 3, "nonce filled");

@@ -80,8 +80,8 @@ abstract contract Fixture is TestBase {
         // Collateral and its ledger: as if domain 1 had been sent LEDGER of each home token.
         homeToken.mint(address(bridge), LEDGER);
         vm.deal(address(bridge), LEDGER);
-        bridge.forceLedger(homeId, ORIGIN, LEDGER);
-        bridge.forceLedger(nativeId, ORIGIN, LEDGER);
+        bridge.forceLedger(homeId, ORIGIN, int120(int256(LEDGER)));
+        bridge.forceLedger(nativeId, ORIGIN, int120(int256(LEDGER)));
     }
 
     /// @dev A harness implementation behind an ERC-1967 proxy, initialized in the proxy's
@@ -163,6 +163,13 @@ abstract contract Fixture is TestBase {
         returns (bytes memory)
     {
         return P.encode(header(nonce, b32(recipient)), P.encodeMessage(gasLimit, payload));
+    }
+
+    // ---- views ----
+
+    /// @dev The signed net of route `(token, remote)`'s ledger.
+    function ledgerOf(bytes32 token, uint32 remote) internal view returns (int256 net) {
+        (net,,) = gov.ledger(token, remote);
     }
 
     // ---- calls ----

@@ -58,15 +58,18 @@ contract ProtocolHarness {
 }
 
 /// @notice A Bridge implementation whose test may install a validator set below two thirds
-/// (to measure 3-of-5 gas) and a route's ledger (standing for sends that funded the
-/// collateral the fixture mints into the bridge); everything else is the real contract.
+/// (to measure 3-of-5 gas) and a route's ledger (standing for traffic that happened before the
+/// test, e.g. the sends that funded the collateral the fixture mints into the bridge);
+/// everything else is the real contract.
 contract BridgeHarness is Bridge {
     function forceValidatorSet(uint32 origin, uint64 epoch, address[] memory validators, uint8 threshold) external {
         _setValidatorSet(origin, epoch, validators, threshold, false);
     }
 
-    function forceLedger(bytes32 tokenId, uint32 remote, uint256 amount) external {
-        _routes[tokenId][remote].ledger = amount;
+    /// @dev Sets route `(tokenId, remote)`'s ledger to `net` (sent there minus received from
+    /// there), as if that traffic had happened.
+    function forceLedger(bytes32 tokenId, uint32 remote, int120 net) external {
+        _routes[tokenId][remote].ledger = net;
     }
 }
 

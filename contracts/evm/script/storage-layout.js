@@ -13,8 +13,10 @@ const path = require('path');
 const root = path.resolve(__dirname, '..');
 const target = path.join(root, 'storage-layout.json');
 
-// Type ids carry AST ids (t_struct(Route)5123_storage); the layout does not depend on them.
-const norm = (t) => t.replace(/\)\d+_/g, ')_');
+// Type ids of named types carry AST ids (t_struct(Route)5123_storage, t_enum(Status)5105),
+// which change with unrelated edits; the layout does not depend on them. (Only named types:
+// a fixed array's length follows its parenthesis too, t_array(t_uint256)3_storage.)
+const norm = (t) => t.replace(/(t_(?:struct|enum|contract|userDefinedValueType)\([^()]*\))\d+/g, '$1');
 
 function layout(file, name) {
   const artifact = JSON.parse(fs.readFileSync(path.join(root, 'out', file, `${name}.json`), 'utf8'));

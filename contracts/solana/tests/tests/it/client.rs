@@ -1,25 +1,29 @@
 //! The Rust client of the program (`trestle_bridge::solana`, used by the relayer, the CLI and
 //! the FFI) against this crate's hand-written builders (`common.rs`): byte-identical
-//! instructions (program id, accounts with their flags, data), executed by the program, and its
-//! account decoders reading what the program wrote.
+//! instructions (program id, accounts with their flags, data), executed by the program, its
+//! account decoders reading what the program wrote, its compute rule of `execute_message`
+//! against the program's, and its event readers on what the program emitted.
 
+use litesvm::types::TransactionMetadata;
 use solana_instruction::{AccountMeta, Instruction};
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
-use trestle_bridge::solana::BridgeProgram;
-use trestle_bridge::solana::admin::{Action, TokenLimits};
+use trestle_bridge::solana::admin::{Action, BucketLimits};
+use trestle_bridge::solana::events::{Event, decode_event, message_sent_events};
 use trestle_bridge::solana::relay::{self, Payout, Signatures};
 use trestle_bridge::solana::send::{SendParams, TokenKind, send};
 use trestle_bridge::solana::state::{
-    Config, Proposal, ProposalStatus, QueueReason, Receipt, ReceiptStatus, Remote, SignatureSet,
-    TokenConfig,
+    Config, Proposal, ProposalStatus, QueueReason, Receipt, ReceiptStatus, Remote, RemoteKind,
+    Route, SignatureSet, TokenConfig,
 };
+use trestle_bridge::solana::{BridgeProgram, ReceiptKey};
 use trestle_core::solana::SolanaAddress;
 use trestle_core::solana::instruction as core_ix;
+use trestle_core::solana::message::CompiledInstruction;
 
 use crate::common::*;
-use crate::deliver::Setup;
+use crate::deliver::{Setup, evm_sender};
 
 fn program() -> BridgeProgram {
     BridgeProgram::new(addr(&PROGRAM_ID))
@@ -46,20 +50,73 @@ fn sdk(ix: core_ix::Instruction) -> Instruction {
     }
 }
 
-fn limits(l: &Limits) -> TokenLimits {
-    TokenLimits {
-        timelock_threshold: l.timelock_threshold,
-        timelock_delay: l.timelock_delay,
-        inbound_capacity: l.inbound_capacity,
-        inbound_refill: l.inbound_refill,
-        outbound_capacity: l.outbound_capacity,
-        outbound_refill: l.outbound_refill,
+fn key(k: &Key) -> ReceiptKey {
+    ReceiptKey {
+        origin: k.origin,
+        origin_bridge: k.bridge,
+        nonce: k.nonce,
     }
+}
+
+fn buckets(l: &Limits) -> (BucketLimits, BucketLimits) {
+    (
+        BucketLimits {
+            capacity: l.inbound_capacity,
+            refill_per_second: l.inbound_refill,
+        },
+        BucketLimits {
+            capacity: l.outbound_capacity,
+            refill_per_second: l.outbound_refill,
+        },
+    )
+}
+
+fn set_route(token_id: [u8; 32], domain: u32, l: &Limits) -> Action {
+    let (inbound, outbound) = buckets(l);
+    Action::SetRoute {
+        token_id,
+        domain,
+        remote_exp: l.remote_exp,
+        remote_max: l.remote_max,
+        inbound,
+        outbound,
+    }
+}
+
+/// Proposes `action` with the client (checked against the tests' `propose`), waits, executes
+/// it with the client (checked against `extra`), and returns the proposal id.
+fn govern(
+    env: &mut Env,
+    action: &Action,
+    receipt_token: Option<&[u8; 32]>,
+    extra: Vec<AccountMeta>,
+) -> u64 {
+    let p = program();
+    let admin = env.admin.insecure_clone();
+    let id = env.next_proposal();
+    let propose = sdk(p.propose(&addr(&admin.pubkey()), id, action));
+    assert_eq!(propose, env.propose_ix(id, &action.encode()), "{action:?}");
+    expect_ok(env.send(&[propose], &[&admin]));
+    env.bump_proposal();
+    assert_eq!(
+        &Proposal::decode(&env.data(&proposal_pda(id)))
+            .unwrap()
+            .action,
+        action
+    );
+    env.advance(ADMIN_DELAY);
+    let payer = env.payer.pubkey();
+    let execute = sdk(p
+        .execute_proposal(&addr(&payer), id, action, DOMAIN, receipt_token)
+        .unwrap());
+    assert_eq!(execute, env.execute_proposal_ix(id, extra), "{action:?}");
+    expect_ok(env.send(&[execute], &[]));
+    id
 }
 
 /// initialize, propose / execute_proposal of every action, cancel_proposal and pause: the
 /// client's bytes are the tests' bytes, the program runs them, and the decoders read the config,
-/// remotes, proposals and token configs it wrote.
+/// remotes, proposals, token configs and routes it wrote.
 #[test]
 fn admin_builders_match_and_decoders_read_the_program_accounts() {
     let p = program();
@@ -70,7 +127,6 @@ fn admin_builders_match_and_decoders_read_the_program_accounts() {
         Pubkey::new_from_array(p.program_data().0),
         program_data_address()
     );
-
     let init = sdk(p.initialize(
         &addr(&payer),
         DOMAIN,
@@ -86,56 +142,42 @@ fn admin_builders_match_and_decoders_read_the_program_accounts() {
         (DOMAIN, addr(&admin), addr(&guardian))
     );
     assert_eq!(
-        (config.paused, config.admin_delay, config.next_proposal),
-        (false, ADMIN_DELAY, 0)
+        (config.paused, config.paused_at, config.admin_delay),
+        (false, 0, ADMIN_DELAY)
     );
 
-    // SetRemote of ORIGIN with a 3-validator set.
+    // SetRemote of ORIGIN (EVM) with a 3-validator set.
     let set: Vec<[u8; 20]> = validators(3).iter().map(|v| v.address).collect();
     let bridge = env.origin_bridge;
     let action = Action::SetRemote {
         domain: ORIGIN,
         bridge,
+        kind: RemoteKind::Evm,
         epoch: 1,
         threshold: 2,
         validators: set.clone(),
     };
     assert_eq!(
         action.encode(),
-        set_remote_action(ORIGIN, &bridge, 1, 2, &set)
+        set_remote_action(ORIGIN, &bridge, KIND_EVM, 1, 2, &set)
     );
-    let propose = sdk(p.propose(&addr(&admin), 0, &action));
-    assert_eq!(propose, env.propose_ix(0, &action.encode()));
-    let admin_key = env.admin.insecure_clone();
-    expect_ok(env.send(&[propose], &[&admin_key]));
-    let proposal = Proposal::decode(&env.data(&proposal_pda(0))).unwrap();
-    assert_eq!(
-        (proposal.id, proposal.status, proposal.eta, &proposal.action),
-        (0, ProposalStatus::Pending, env.now + ADMIN_DELAY, &action)
+    let id = govern(
+        &mut env,
+        &action,
+        None,
+        vec![AccountMeta::new(remote_pda(ORIGIN), false)],
     );
-    assert_eq!(
-        Config::decode(&env.data(&config_pda()))
-            .unwrap()
-            .next_proposal,
-        1
-    );
-    env.advance(ADMIN_DELAY);
-    let execute = sdk(p.execute_proposal(&addr(&payer), 0, &action, DOMAIN));
-    assert_eq!(
-        execute,
-        env.execute_proposal_ix(0, vec![AccountMeta::new(remote_pda(ORIGIN), false)])
-    );
-    expect_ok(env.send(&[execute], &[]));
     let remote = Remote::decode(&env.data(&remote_pda(ORIGIN))).unwrap();
     assert_eq!(
-        (remote.domain, remote.bridge, remote.epoch, remote.threshold),
-        (ORIGIN, bridge, 1, 2)
+        (remote.domain, remote.bridge, remote.kind, remote.epoch),
+        (ORIGIN, bridge, RemoteKind::Evm, 1)
     );
-    assert_eq!(remote.validators, set);
-    let executed = Proposal::decode(&env.data(&proposal_pda(0))).unwrap();
+    assert_eq!((remote.threshold, remote.validators), (2, set));
+    let executed = Proposal::decode(&env.data(&proposal_pda(id))).unwrap();
     assert_eq!(executed.status, ProposalStatus::Executed);
+    assert_eq!(executed.eta, executed.created_at + ADMIN_DELAY);
 
-    // The other actions: encodings and execute accounts as the tests write them.
+    // The other actions, encoded and executed as the tests write them.
     let five: Vec<[u8; 20]> = validators(5).iter().map(|v| v.address).collect();
     let rotate = Action::SetValidatorSet {
         domain: ORIGIN,
@@ -144,96 +186,78 @@ fn admin_builders_match_and_decoders_read_the_program_accounts() {
         validators: five.clone(),
     };
     assert_eq!(rotate.encode(), rotate_action(ORIGIN, 2, 4, &five));
+    govern(
+        &mut env,
+        &rotate,
+        None,
+        vec![AccountMeta::new(remote_pda(ORIGIN), false)],
+    );
     let l = Limits::default();
     let mint = env.create_mint(&Pubkey::new_unique(), 6);
+    let home_id = token_id(DOMAIN, &mint.to_bytes());
     let register_home = Action::RegisterToken {
         home_domain: DOMAIN,
         home_token: mint.to_bytes(),
         mint: addr(&mint),
         scale_exp: 0,
-        limits: limits(&l),
+        timelock_threshold: l.timelock_threshold,
+        timelock_delay: l.timelock_delay,
     };
-    let home_id = token_id(DOMAIN, &mint.to_bytes());
     assert_eq!(
         register_home.encode(),
-        l.encode(
-            Borsh::default()
-                .u8(2)
-                .u32(DOMAIN)
-                .raw(mint.as_ref())
-                .raw(mint.as_ref())
-                .u8(0)
-        )
-        .0
+        register_action(DOMAIN, &mint.to_bytes(), &mint, 0, &l)
     );
+    let accounts = env.register_token_ix_accounts(&home_id, &mint, vault_pda(&mint));
+    govern(&mut env, &register_home, None, accounts);
     let bridged_mint = env.create_mint(&authority_pda(), 9);
+    let bridged_id = token_id(ORIGIN, &[0xaa; 32]);
     let register_bridged = Action::RegisterToken {
         home_domain: ORIGIN,
         home_token: [0xaa; 32],
         mint: addr(&bridged_mint),
         scale_exp: 9,
-        limits: limits(&l),
+        timelock_threshold: l.timelock_threshold,
+        timelock_delay: l.timelock_delay,
     };
-    let bridged_id = token_id(ORIGIN, &[0xaa; 32]);
-    let new_limits = Limits {
-        timelock_threshold: 77,
+    let accounts = env.register_token_ix_accounts(&bridged_id, &bridged_mint, PROGRAM_ID);
+    govern(&mut env, &register_bridged, None, accounts);
+    let route = Limits {
+        remote_exp: 3,
+        remote_max: 1 << 90,
         ..l
     };
-    let set_limits = Action::SetTokenLimits {
+    let action = set_route(home_id, ORIGIN, &route);
+    assert_eq!(action.encode(), set_route_action(&home_id, ORIGIN, &route));
+    govern(
+        &mut env,
+        &action,
+        None,
+        vec![
+            AccountMeta::new_readonly(token_pda(&home_id), false),
+            AccountMeta::new(route_pda(&home_id, ORIGIN), false),
+        ],
+    );
+    let limits = Action::SetTokenLimits {
         token_id: home_id,
-        limits: limits(&new_limits),
+        timelock_threshold: 77,
+        timelock_delay: 5,
     };
-    assert_eq!(
-        set_limits.encode(),
-        new_limits.encode(Borsh::default().u8(3).raw(&home_id)).0
-    );
-    let (a2, g2) = (Keypair::new(), Keypair::new());
-    let roles = Action::SetRoles {
-        admin: addr(&a2.pubkey()),
-        guardian: addr(&g2.pubkey()),
+    let new = Limits {
+        timelock_threshold: 77,
+        timelock_delay: 5,
+        ..l
     };
-    assert_eq!(
-        roles.encode(),
-        Borsh::default()
-            .u8(5)
-            .raw(a2.pubkey().as_ref())
-            .raw(g2.pubkey().as_ref())
-            .0
+    assert_eq!(limits.encode(), token_limits_action(&home_id, &new));
+    govern(
+        &mut env,
+        &limits,
+        None,
+        vec![AccountMeta::new(token_pda(&home_id), false)],
     );
-    assert_eq!(Action::Unpause.encode(), vec![4]);
+    let delay = Action::SetAdminDelay { admin_delay: 3_000 };
+    assert_eq!(delay.encode(), set_admin_delay_action(3_000));
+    govern(&mut env, &delay, None, vec![]);
 
-    let steps: [(&Action, Vec<AccountMeta>); 5] = [
-        (&rotate, vec![AccountMeta::new(remote_pda(ORIGIN), false)]),
-        (
-            &register_home,
-            env.register_token_ix_accounts(&home_id, &mint, vault_pda(&mint)),
-        ),
-        (
-            &register_bridged,
-            env.register_token_ix_accounts(&bridged_id, &bridged_mint, PROGRAM_ID),
-        ),
-        (
-            &set_limits,
-            vec![AccountMeta::new(token_pda(&home_id), false)],
-        ),
-        (&Action::Unpause, vec![]),
-    ];
-    for (i, (action, extra)) in steps.into_iter().enumerate() {
-        let id = 1 + i as u64;
-        let propose = sdk(p.propose(&addr(&admin), id, action));
-        assert_eq!(propose, env.propose_ix(id, &action.encode()));
-        expect_ok(env.send(&[propose], &[&admin_key]));
-        assert_eq!(
-            &Proposal::decode(&env.data(&proposal_pda(id)))
-                .unwrap()
-                .action,
-            action
-        );
-        env.advance(ADMIN_DELAY);
-        let execute = sdk(p.execute_proposal(&addr(&payer), id, action, DOMAIN));
-        assert_eq!(execute, env.execute_proposal_ix(id, extra), "action {id}");
-        expect_ok(env.send(&[execute], &[]));
-    }
     let remote = Remote::decode(&env.data(&remote_pda(ORIGIN))).unwrap();
     assert_eq!(
         (remote.epoch, remote.threshold, remote.validators),
@@ -246,11 +270,7 @@ fn admin_builders_match_and_decoders_read_the_program_accounts() {
     );
     assert_eq!(
         (home.vault, home.timelock_threshold, home.timelock_delay),
-        (addr(&vault_pda(&mint)), 77, l.timelock_delay)
-    );
-    assert_eq!(
-        (home.inbound.capacity, home.outbound.refill_per_second),
-        (l.inbound_capacity, l.outbound_refill)
+        (addr(&vault_pda(&mint)), 77, 5)
     );
     let bridged = TokenConfig::decode(&env.data(&token_pda(&bridged_id))).unwrap();
     assert_eq!(
@@ -262,42 +282,85 @@ fn admin_builders_match_and_decoders_read_the_program_accounts() {
         ),
         (false, 9, p.id, [0xaa; 32])
     );
+    let decoded = Route::decode(&env.data(&route_pda(&home_id, ORIGIN))).unwrap();
+    assert_eq!(
+        (decoded.token_id, decoded.domain, decoded.remote_exp),
+        (home_id, ORIGIN, 3)
+    );
+    assert_eq!(
+        (decoded.remote_max, decoded.ledger, decoded.inbound_bounded),
+        (1 << 90, 0, true)
+    );
+    assert!(!decoded.outbound_bounded);
+    assert_eq!(
+        (decoded.inbound.capacity, decoded.outbound.refill_per_second),
+        (l.inbound_capacity, l.outbound_refill)
+    );
+    assert_eq!(
+        Config::decode(&env.data(&config_pda()))
+            .unwrap()
+            .admin_delay,
+        3_000
+    );
     // Decoders refuse another account type.
     assert!(Remote::decode(&env.data(&config_pda())).is_err());
     assert!(TokenConfig::decode(&env.data(&remote_pda(ORIGIN))).is_err());
+    assert!(Route::decode(&env.data(&token_pda(&home_id))).is_err());
 
-    // cancel_proposal (guardian) and pause.
-    let propose = sdk(p.propose(&addr(&admin), 6, &roles));
-    expect_ok(env.send(&[propose], &[&admin_key]));
-    let cancel = sdk(p.cancel_proposal(&addr(&guardian), 6));
+    // pause, Unpause, cancel_proposal (guardian), SetRoles.
     let guardian_key = env.guardian.insecure_clone();
+    let pause = sdk(p.pause(&addr(&guardian)));
+    assert_eq!(pause, env.pause_ix(&guardian));
+    expect_ok(env.send(&[pause], &[&guardian_key]));
+    let config = Config::decode(&env.data(&config_pda())).unwrap();
+    assert_eq!((config.paused, config.paused_at), (true, env.now));
+    assert_eq!(Action::Unpause.encode(), UNPAUSE.to_vec());
+    env.advance(1);
+    govern(&mut env, &Action::Unpause, None, vec![]);
+    let (a2, g2) = (Keypair::new(), Keypair::new());
+    let roles = Action::SetRoles {
+        admin: addr(&a2.pubkey()),
+        guardian: addr(&g2.pubkey()),
+    };
+    assert_eq!(roles.encode(), set_roles_action(&a2.pubkey(), &g2.pubkey()));
+    let vetoable = set_route(home_id, 7, &l);
+    assert!(vetoable.guardian_can_veto() && !roles.guardian_can_veto());
+    let admin_key = env.admin.insecure_clone();
+    let id = env.next_proposal();
+    expect_ok(env.send(
+        &[sdk(p.propose(&addr(&admin), id, &vetoable))],
+        &[&admin_key],
+    ));
+    env.bump_proposal();
+    let cancel = sdk(p.cancel_proposal(&addr(&guardian), id));
+    assert_eq!(cancel, cancel_proposal_ix(&guardian, id));
     expect_ok(env.send(std::slice::from_ref(&cancel), &[&guardian_key]));
     assert_eq!(
-        Proposal::decode(&env.data(&proposal_pda(6)))
+        Proposal::decode(&env.data(&proposal_pda(id)))
             .unwrap()
             .status,
         ProposalStatus::Cancelled
     );
+
+    // Upgrade: the encoding and the execute accounts (the upgrade itself is upgrade.rs).
+    let (buffer, spill) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let upgrade = Action::Upgrade {
+        buffer: addr(&buffer),
+        spill: addr(&spill),
+    };
+    assert_eq!(upgrade.encode(), upgrade_action(&buffer, &spill));
+    let execute = sdk(p
+        .execute_proposal(&addr(&payer), 9, &upgrade, DOMAIN, None)
+        .unwrap());
     assert_eq!(
-        cancel,
-        Instruction::new_with_bytes(
-            PROGRAM_ID,
-            &Borsh::ix("cancel_proposal").u64(6).0,
-            vec![
-                AccountMeta::new_readonly(guardian, true),
-                AccountMeta::new_readonly(config_pda(), false),
-                AccountMeta::new(proposal_pda(6), false),
-            ],
-        )
+        execute,
+        env.execute_proposal_ix(9, upgrade_accounts(&buffer, &spill))
     );
-    let pause = sdk(p.pause(&addr(&guardian)));
-    assert_eq!(pause, env.pause_ix(&guardian));
-    expect_ok(env.send(&[pause], &[&guardian_key]));
-    assert!(Config::decode(&env.data(&config_pda())).unwrap().paused);
 }
 
-/// send, deliver, post_signatures, execute_queued, cancel_queued and close_signatures: the
-/// client's bytes are the tests' bytes, and receipts and staged sets decode.
+/// send, deliver, post_signatures, execute_queued, cancel_queued, VoidQueued, RefundCancelled
+/// and close_signatures: the client's bytes are the tests' bytes, and receipts and staged sets
+/// decode.
 #[test]
 fn transfer_builders_match_and_receipts_and_staged_sets_decode() {
     let p = program();
@@ -320,6 +383,7 @@ fn transfer_builders_match_and_receipts_and_staged_sets_decode() {
         (TokenKind::Bridged, s.bridged_id, s.bridged_mint, PROGRAM_ID),
     ] {
         let sender_token = Pubkey::new_unique();
+        let beneficiary = evm_sender();
         let ix = sdk(send(
             &p,
             &SendParams {
@@ -329,62 +393,55 @@ fn transfer_builders_match_and_receipts_and_staged_sets_decode() {
                 sender_token: addr(&sender_token),
                 kind,
                 destination: ORIGIN,
-                beneficiary: [0x42; 32],
+                beneficiary,
                 amount: 250,
             },
         ));
-        let expected = send_ix(
-            &user,
-            ORIGIN,
-            &[0x42; 32],
-            250,
-            &token_id,
-            &sender_token,
-            &mint,
-            &vault,
+        let args = SendArgs {
+            destination: ORIGIN,
+            token_id,
+            beneficiary,
+            amount: 250,
+        };
+        assert_eq!(
+            ix,
+            send_ix(&user, &args, &sender_token, &mint, &vault),
+            "{kind:?}"
         );
-        assert_eq!(ix, expected, "{kind:?}");
     }
 
     // A home transfer at the timelock threshold: deliver (client-built) queues it.
-    let ata = Pubkey::new_from_array(
-        Payout {
-            token_id: s.home_id,
-            mint: addr(&s.home_mint),
-            kind: TokenKind::Home,
-            beneficiary: addr(&user),
-        }
-        .beneficiary_token()
-        .unwrap()
-        .0,
-    );
-    s.env.put(
-        ata,
-        TOKEN_PROGRAM,
-        token_account_data(&s.home_mint, &user, 0),
-    );
     let payout = Payout {
         token_id: s.home_id,
         mint: addr(&s.home_mint),
         kind: TokenKind::Home,
         beneficiary: addr(&user),
     };
+    let ata = Pubkey::new_from_array(payout.beneficiary_token().unwrap().0);
+    s.env.put(
+        ata,
+        TOKEN_PROGRAM,
+        token_account_data(&s.home_mint, &user, 0),
+    );
     let accounts = TokenAccounts::home(&s.home_id, &s.home_mint, &ata);
     let m = s.transfer(&s.home_id.clone(), 5_000);
     let message = trestle_bridge::Message::decode(&m).unwrap();
+    let bridge = s.env.origin_bridge;
     let sigs = s.env.attest(&m, 4);
     let deliver = sdk(relay::deliver(
         &p,
         &addr(&payer),
         &message,
+        &bridge,
         &Signatures::Inline(sigs.clone()),
         Some(&payout),
     )
     .unwrap());
     assert_eq!(deliver, s.env.deliver_ix(&m, &sigs, None, Some(&accounts)));
     expect_ok(s.env.send(&[deliver], &[]));
-    let id = keccak(&[&m]);
-    let receipt = Receipt::decode(&s.env.data(&receipt_pda(&id))).unwrap();
+    let k = s.env.key(&m);
+    let receipt = Receipt::decode(&s.env.data(&receipt_pda(&k))).unwrap();
+    assert_eq!(receipt.key(), key(&k));
     assert_eq!(
         (receipt.status, receipt.queue_reason, receipt.amount),
         (ReceiptStatus::Queued, QueueReason::Timelock, 5_000)
@@ -396,23 +453,57 @@ fn transfer_builders_match_and_receipts_and_staged_sets_decode() {
             receipt.nonce,
             receipt.kind
         ),
-        (id, ORIGIN, message.nonce, 1)
+        (keccak(&[&m]), ORIGIN, message.nonce, 1)
     );
     assert_eq!(
         (receipt.token_id, receipt.beneficiary, receipt.delivered_at),
         (s.home_id, addr(&user), s.env.now)
     );
-    assert_eq!(receipt.release_at, s.env.now + l.timelock_delay);
-    let execute = sdk(relay::execute_queued(&p, &id, &payout).unwrap());
-    assert_eq!(execute, execute_queued_ix(&id, &accounts));
+    assert_eq!(
+        (receipt.release_at, receipt.origin_bridge, receipt.refund_id),
+        (s.env.now + l.timelock_delay, bridge, [0; 32])
+    );
+    let execute = sdk(relay::execute_queued(&p, &key(&k), &payout).unwrap());
+    assert_eq!(execute, execute_queued_ix(&k, &accounts));
 
-    // cancel_queued (guardian) through the client.
+    // cancel_queued (guardian), then RefundCancelled, through the client.
     let guardian = s.env.guardian.insecure_clone();
-    let cancel = sdk(p.cancel_queued(&addr(&guardian.pubkey()), &id));
-    assert_eq!(cancel, cancel_queued_ix(&guardian.pubkey(), &id));
+    let cancel = sdk(p.cancel_queued(&addr(&guardian.pubkey()), &key(&k), &s.home_id));
+    assert_eq!(
+        cancel,
+        cancel_queued_ix(&guardian.pubkey(), &k, &route_pda(&s.home_id, ORIGIN))
+    );
     expect_ok(s.env.send(&[cancel], &[&guardian]));
-    let receipt = Receipt::decode(&s.env.data(&receipt_pda(&id))).unwrap();
+    let receipt = Receipt::decode(&s.env.data(&receipt_pda(&k))).unwrap();
     assert_eq!(receipt.status, ReceiptStatus::Cancelled);
+    let refund = Action::RefundCancelled { key: key(&k) };
+    assert_eq!(refund.encode(), refund_action(&k));
+    let mut extra = vec![
+        AccountMeta::new(receipt_pda(&k), false),
+        AccountMeta::new_readonly(token_pda(&s.home_id), false),
+        AccountMeta::new_readonly(remote_pda(ORIGIN), false),
+    ];
+    extra.extend(event_metas());
+    govern(&mut s.env, &refund, Some(&receipt.token_id), extra);
+    let receipt = Receipt::decode(&s.env.data(&receipt_pda(&k))).unwrap();
+    assert_eq!(receipt.status, ReceiptStatus::Refunded);
+    assert_ne!(receipt.refund_id, [0; 32]);
+
+    // VoidQueued of another queued transfer.
+    let m3 = s.transfer(&s.home_id.clone(), 5_000);
+    expect_ok(s.deliver(&m3, &s.home_accounts()));
+    let k3 = s.env.key(&m3);
+    let void = Action::VoidQueued { key: key(&k3) };
+    assert_eq!(void.encode(), void_queued_action(&k3));
+    govern(
+        &mut s.env,
+        &void,
+        Some(&s.home_id.clone()),
+        vec![
+            AccountMeta::new(receipt_pda(&k3), false),
+            AccountMeta::new(route_pda(&s.home_id, ORIGIN), false),
+        ],
+    );
 
     // A staged set: post_signatures, decode, close_signatures.
     let m2 = s.transfer(&s.home_id.clone(), 10);
@@ -435,15 +526,12 @@ fn transfer_builders_match_and_receipts_and_staged_sets_decode() {
         (set.epoch, set.message_id, set.payer, set.signers),
         (1, id2, addr(&payer), signers)
     );
-    let remote = Remote::decode(&s.env.data(&remote_pda(ORIGIN))).unwrap();
-    assert_eq!(
-        set.digest,
-        digest(ORIGIN, &remote.bridge, remote.epoch, &id2)
-    );
+    assert_eq!(set.digest, digest(ORIGIN, &bridge, 1, &id2));
     let staged = sdk(relay::deliver(
         &p,
         &addr(&payer),
         &trestle_bridge::Message::decode(&m2).unwrap(),
+        &bridge,
         &Signatures::Staged { epoch: 1 },
         Some(&payout),
     )
@@ -457,4 +545,189 @@ fn transfer_builders_match_and_receipts_and_staged_sets_decode() {
     assert_eq!(close, close_signatures_ix(&payer, &set_address));
     expect_ok(s.env.send(&[close], &[]));
     assert!(SignatureSet::decode(&s.env.data(&set_address)).is_err());
+}
+
+/// The upgrade accounts of `execute_proposal` as the tests write them.
+pub fn upgrade_accounts(buffer: &Pubkey, spill: &Pubkey) -> Vec<AccountMeta> {
+    vec![
+        AccountMeta::new(program_data_address(), false),
+        AccountMeta::new(PROGRAM_ID, false),
+        AccountMeta::new(*buffer, false),
+        AccountMeta::new(*spill, false),
+        AccountMeta::new_readonly(RENT, false),
+        AccountMeta::new_readonly(upgrade_authority_pda(), false),
+        AccountMeta::new_readonly(LOADER_V3, false),
+    ]
+}
+
+/// execute_message: the client's instruction is the tests', and its compute-unit limit is the
+/// program's rule: exactly enough (one unit less is refused).
+#[test]
+fn execute_message_builder_and_compute_limit_match_the_program() {
+    let p = program();
+    let mut env = Env::new(1, 1);
+    let recipient = Pubkey::new_from_array([0x77; 32]);
+    env.add_program(recipient, "trestle_example_recipient.so");
+    let m = encode_message(
+        0,
+        ORIGIN,
+        &[0x5e; 32],
+        DOMAIN,
+        &recipient.to_bytes(),
+        &message_body(250_000, b"gas"),
+    );
+    let sigs = env.attest(&m, 1);
+    expect_ok(env.send(&[env.deliver_ix(&m, &sigs, None, None)], &[]));
+    let message = trestle_bridge::Message::decode(&m).unwrap();
+    let extra = Pubkey::new_unique();
+    env.put(extra, SYSTEM_PROGRAM, vec![0; 100_000]);
+    let passthrough = [core_ix::AccountMeta::new(addr(&extra), false)];
+    let ix = sdk(relay::execute_message(
+        &p,
+        &message,
+        &env.origin_bridge,
+        &passthrough,
+    ));
+    assert_eq!(
+        ix,
+        execute_message_ix(
+            &m,
+            &env.receipt(&m),
+            &recipient,
+            vec![AccountMeta::new(extra, false)]
+        )
+    );
+    let limit = relay::execute_message_compute_limit(&p, &message, 100_000).unwrap();
+    assert_eq!(
+        u64::from(limit),
+        required_compute_units(250_000, &recipient, 100_000)
+    );
+    let short = [compute_limit_ix(limit - 1), ix.clone()];
+    expect_err(env.send(&short, &[]), "InsufficientCompute");
+    let enough = [sdk(core_ix::set_compute_unit_limit(limit)), ix];
+    expect_ok(env.send(&enough, &[]));
+}
+
+/// The inner instructions of a LiteSVM transaction as `trestle-core` compiled instructions.
+fn inner(meta: &TransactionMetadata) -> Vec<CompiledInstruction> {
+    meta.inner_instructions
+        .iter()
+        .flatten()
+        .map(|i| CompiledInstruction {
+            program_id_index: i.instruction.program_id_index,
+            accounts: i.instruction.accounts.clone(),
+            data: i.instruction.data.clone(),
+        })
+        .collect()
+}
+
+/// The events of a transaction's logs (the bridge's one-field `Program data:` records).
+fn events(meta: &TransactionMetadata) -> Vec<Event> {
+    program_data(&meta.logs)
+        .into_iter()
+        .filter(|fields| fields.len() == 1)
+        .map(|fields| decode_event(&fields[0]).unwrap())
+        .collect()
+}
+
+/// The client reads what the program emits: `MessageSent` from the inner instructions of a
+/// send (and the same from its log line), and every logged event of deliver, execute_queued,
+/// cancel, pause and governance.
+#[test]
+fn the_client_reads_the_programs_events() {
+    let p = program();
+    let l = Limits {
+        timelock_threshold: 1_000,
+        ..Limits::default()
+    };
+    let mut s = Setup::new(1, 1, l);
+    let user = s.user.insecure_clone();
+    let user_token = s
+        .env
+        .create_token_account(&s.home_mint, &user.pubkey(), 1_000);
+    let ix = sdk(send(
+        &p,
+        &SendParams {
+            sender: addr(&user.pubkey()),
+            token_id: s.home_id,
+            mint: addr(&s.home_mint),
+            sender_token: addr(&user_token),
+            kind: TokenKind::Home,
+            destination: ORIGIN,
+            beneficiary: evm_sender(),
+            amount: 300,
+        },
+    ));
+    let keys: Vec<SolanaAddress> = s
+        .env
+        .account_keys(std::slice::from_ref(&ix))
+        .iter()
+        .map(addr)
+        .collect();
+    let meta = expect_ok(s.env.send(&[ix], &[&user]));
+    let sent = message_sent_events(&p, &keys, &inner(&meta)).unwrap();
+    assert_eq!(sent.len(), 1);
+    let message = &sent[0].message;
+    assert_eq!(
+        (message.nonce, message.origin, message.destination),
+        (0, DOMAIN, ORIGIN)
+    );
+    assert_eq!(message.sender.0, user.pubkey().to_bytes());
+    assert_eq!(events(&meta), vec![Event::MessageSent(sent[0].clone())]);
+    // The same inner instructions against another deployment's id: none of its events.
+    let other = BridgeProgram::new(SolanaAddress([9; 32]));
+    assert!(
+        message_sent_events(&other, &keys, &inner(&meta))
+            .unwrap()
+            .is_empty()
+    );
+
+    // deliver (queued), cancel, pause, propose, execute.
+    let m = s.transfer(&s.home_id.clone(), 5_000);
+    let meta = expect_ok(s.deliver(&m, &s.home_accounts()));
+    let k = s.env.key(&m);
+    assert_eq!(
+        events(&meta),
+        vec![Event::MessageDelivered {
+            id: keccak(&[&m]),
+            origin: ORIGIN,
+            nonce: k.nonce,
+            status: ReceiptStatus::Queued,
+        }]
+    );
+    let guardian = s.env.guardian.insecure_clone();
+    let cancel = sdk(p.cancel_queued(&addr(&guardian.pubkey()), &key(&k), &s.home_id));
+    let meta = expect_ok(s.env.send(&[cancel], &[&guardian]));
+    assert_eq!(
+        events(&meta),
+        vec![Event::TransferCancelled { id: keccak(&[&m]) }]
+    );
+    let meta = expect_ok(s.env.pause());
+    assert_eq!(
+        events(&meta),
+        vec![Event::Paused {
+            guardian: addr(&guardian.pubkey())
+        }]
+    );
+    let admin = s.env.admin.insecure_clone();
+    let id = s.env.next_proposal();
+    let meta = expect_ok(s.env.send(
+        &[sdk(p.propose(&addr(&admin.pubkey()), id, &Action::Unpause))],
+        &[&admin],
+    ));
+    s.env.bump_proposal();
+    assert_eq!(
+        events(&meta),
+        vec![Event::ProposalCreated {
+            id,
+            eta: s.env.now + ADMIN_DELAY
+        }]
+    );
+    s.env.advance(ADMIN_DELAY);
+    let payer = s.env.payer.pubkey();
+    let execute = sdk(p
+        .execute_proposal(&addr(&payer), id, &Action::Unpause, DOMAIN, None)
+        .unwrap());
+    let meta = expect_ok(s.env.send(&[execute], &[]));
+    assert_eq!(events(&meta), vec![Event::ProposalExecuted { id }]);
 }

@@ -11,7 +11,14 @@ use crate::common::*;
 /// An env with 5 validators (threshold 4) and 2 signatures of a message staged by the payer.
 fn staged() -> (Env, Vec<u8>, Pubkey) {
     let mut env = Env::new(5, 4);
-    let message = encode_message(3, ORIGIN, &[7; 32], DOMAIN, &[9; 32], &[0, 1, 2]);
+    let message = encode_message(
+        3,
+        ORIGIN,
+        &[7; 32],
+        DOMAIN,
+        &[9; 32],
+        &message_body(1, &[2]),
+    );
     let id = keccak(&[&message]);
     let sigs = env.attest(&message, 2);
     expect_ok(env.send(&[env.post_signatures_ix(&id, ORIGIN, &sigs)], &[]));
@@ -27,8 +34,7 @@ fn the_payer_closes_its_set_and_gets_the_rent_back() {
     let rent = env.svm.get_account(&set).unwrap().lamports;
     assert!(rent > 0);
     // Allowed while paused: it only returns rent.
-    let guardian = env.guardian.insecure_clone();
-    expect_ok(env.send(&[env.pause_ix(&guardian.pubkey())], &[&guardian]));
+    expect_ok(env.pause());
     let before = env.svm.get_balance(&payer).unwrap();
     let meta = expect_ok(env.send(&[close_signatures_ix(&payer, &set)], &[]));
     println!("CU close_signatures: {}", meta.compute_units_consumed);
@@ -47,7 +53,7 @@ fn the_payer_closes_its_set_and_gets_the_rent_back() {
         "WrongAccountOwner",
     );
     // Staging again starts a fresh set.
-    expect_ok(env.govern(&[4], vec![]));
+    expect_ok(env.govern(&UNPAUSE, vec![]));
     let id = keccak(&[&message]);
     let sigs = env.attest(&message, 4);
     expect_ok(env.send(&[env.post_signatures_ix(&id, ORIGIN, &sigs[65..])], &[]));

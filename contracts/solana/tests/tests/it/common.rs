@@ -1,6 +1,6 @@
 //! Shared fixtures: the built program in a LiteSVM, instruction builders (Anchor discriminators
 //! and Borsh arguments, written by hand so the tests check the wire format rather than reuse the
-//! program's code), SPL accounts, validator keys and signatures.
+//! program's code), SPL accounts, validator keys and signatures, events and Anchor error logs.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -37,6 +37,22 @@ pub const LOADER_V3: Pubkey = Pubkey::from_str_const("BPFLoaderUpgradeab1e111111
 pub const PROGRAM_ID: Pubkey =
     Pubkey::from_str_const("TRESTLEbridge111111111111111111111111111111");
 
+/// The upgradeable loader's `Rent` sysvar.
+pub const RENT: Pubkey = Pubkey::from_str_const("SysvarRent111111111111111111111111111111111");
+/// Anchor's `EVENT_IX_TAG` (little-endian), the first 8 bytes of a self-CPI event instruction.
+pub const EVENT_IX_TAG: [u8; 8] = 0x1d9a_cb51_2ea5_45e4u64.to_le_bytes();
+/// The instructions sysvar.
+pub const INSTRUCTIONS: Pubkey =
+    Pubkey::from_str_const("Sysvar1nstructions1111111111111111111111111");
+/// `sol_remaining_compute_units`'s feature gate (SIMD-0049; not active on mainnet-beta).
+pub const REMAINING_CU_FEATURE: Pubkey =
+    Pubkey::from_str_const("5TuppMutoyzhUSfuYdhgzD47F92GL1g89KpCZQKqedxP");
+/// `execute_message`'s compute overhead constants (program/src/instructions/execute_message.rs).
+pub const EXECUTE_MESSAGE_BASE_CU: u64 = 25_000;
+/// The compute budget program.
+pub const COMPUTE_BUDGET: Pubkey =
+    Pubkey::from_str_const("ComputeBudget111111111111111111111111111111");
+
 /// The bridge's domain in most tests (the vectors' `destination`).
 pub const DOMAIN: u32 = 2;
 /// The remote origin in most tests (the vectors' `origin`).
@@ -68,33 +84,57 @@ pub fn program_so() -> PathBuf {
     path
 }
 
-/// The shared protocol vectors, `bridge/vectors/v1.json`.
+/// Another program built by `build.sh` next to the bridge (`trestle_example_recipient.so`,
+/// `trestle_test_recipient.so`).
+pub fn sibling_so(name: &str) -> PathBuf {
+    program_so().with_file_name(name)
+}
+
+/// The shared protocol vectors, `bridge/vectors/v2.json`.
 pub fn vectors() -> &'static Value {
     static V: OnceLock<Value> = OnceLock::new();
     V.get_or_init(|| {
         let path =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../bridge/vectors/v1.json");
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../bridge/vectors/v2.json");
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         serde_json::from_str(&text).unwrap()
     })
 }
 
-/// The program's error codes, read from its source (`program/src/error.rs`): `Name = code,`.
-pub fn error_codes() -> &'static Vec<(String, u32)> {
-    static C: OnceLock<Vec<(String, u32)>> = OnceLock::new();
+/// The program's errors, read from its source (`program/src/error.rs`, one per line:
+/// `Name = code => "message",`): name, code and message.
+pub fn errors() -> &'static Vec<(String, u32, String)> {
+    static C: OnceLock<Vec<(String, u32, String)>> = OnceLock::new();
     C.get_or_init(|| {
         include_str!("../../../program/src/error.rs")
             .lines()
             .filter_map(|line| {
                 let (name, rest) = line.trim().split_once(" = ")?;
-                let code = rest.strip_suffix(',')?.parse().ok()?;
+                let (code, msg) = rest.split_once(" => ")?;
+                let msg = msg.strip_suffix("\",")?.strip_prefix('"')?;
                 name.chars()
                     .all(char::is_alphanumeric)
-                    .then(|| (name.to_owned(), code))
+                    .then(|| (name.to_owned(), code.parse().unwrap(), msg.to_owned()))
             })
             .collect()
     })
+}
+
+/// The program's error codes: name and code.
+pub fn error_codes() -> Vec<(String, u32)> {
+    errors().iter().map(|(n, c, _)| (n.clone(), *c)).collect()
+}
+
+/// The line the program logs for error `code`, in Anchor's format.
+pub fn anchor_error_line(code: u32) -> String {
+    let (name, _, msg) = errors()
+        .iter()
+        .find(|(_, c, _)| *c == code)
+        .unwrap_or_else(|| panic!("no error with code {code}"));
+    format!(
+        "Program log: AnchorError occurred. Error Code: {name}. Error Number: {code}. Error Message: {msg}."
+    )
 }
 
 /// The code of error `name`, CamelCase (`AlreadyDelivered`) or snake_case (`bad_length`).
@@ -109,7 +149,7 @@ pub fn code(name: &str) -> u32 {
         })
         .collect();
     error_codes()
-        .iter()
+        .into_iter()
         .find(|(n, _)| *n == camel || n == name)
         .unwrap_or_else(|| panic!("no error named {name} in program/src/error.rs"))
         .1
@@ -198,30 +238,71 @@ pub fn config_pda() -> Pubkey {
 pub fn authority_pda() -> Pubkey {
     pda(&[b"authority"])
 }
+pub fn event_authority_pda() -> Pubkey {
+    pda(&[b"__event_authority"])
+}
+pub fn upgrade_authority_pda() -> Pubkey {
+    pda(&[b"upgrade_authority"])
+}
+pub fn messenger_pda(recipient: &Pubkey) -> Pubkey {
+    pda(&[b"messenger", recipient.as_ref()])
+}
 pub fn remote_pda(domain: u32) -> Pubkey {
-    pda(&[b"remote", &domain.to_be_bytes()])
+    pda(&[b"remote", &domain.to_le_bytes()])
 }
 pub fn token_pda(token_id: &[u8; 32]) -> Pubkey {
     pda(&[b"token", token_id])
 }
+pub fn route_pda(token_id: &[u8; 32], domain: u32) -> Pubkey {
+    pda(&[b"route", token_id, &domain.to_le_bytes()])
+}
 pub fn vault_pda(mint: &Pubkey) -> Pubkey {
     pda(&[b"vault", mint.as_ref()])
 }
-pub fn receipt_pda(id: &[u8; 32]) -> Pubkey {
-    pda(&[b"receipt", id])
+pub fn receipt_pda(key: &Key) -> Pubkey {
+    pda(&[
+        b"receipt",
+        &key.origin.to_le_bytes(),
+        &key.bridge,
+        &key.nonce.to_le_bytes(),
+    ])
 }
 pub fn proposal_pda(id: u64) -> Pubkey {
-    pda(&[b"proposal", &id.to_be_bytes()])
+    pda(&[b"proposal", &id.to_le_bytes()])
 }
 pub fn signatures_pda(id: &[u8; 32], epoch: u64, payer: &Pubkey) -> Pubkey {
-    pda(&[b"signatures", id, &epoch.to_be_bytes(), payer.as_ref()])
+    pda(&[b"signatures", id, &epoch.to_le_bytes(), payer.as_ref()])
+}
+
+/// What identifies a delivered message: `(origin, origin bridge, nonce)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub origin: u32,
+    pub bridge: [u8; 32],
+    pub nonce: u64,
+}
+
+impl Key {
+    /// The key of `message` from an origin whose bridge is `bridge`.
+    pub fn of(message: &[u8], bridge: &[u8; 32]) -> Self {
+        Self {
+            origin: u32::from_be_bytes(message[9..13].try_into().unwrap()),
+            bridge: *bridge,
+            nonce: u64::from_be_bytes(message[1..9].try_into().unwrap()),
+        }
+    }
+
+    /// Borsh `(origin: u32, origin_bridge: [u8; 32], nonce: u64)`.
+    pub fn encode(&self, b: Borsh) -> Borsh {
+        b.u32(self.origin).raw(&self.bridge).u64(self.nonce)
+    }
 }
 
 pub fn token_id(home_domain: u32, home_token: &[u8; 32]) -> [u8; 32] {
     keccak(&[&home_domain.to_be_bytes(), home_token])
 }
 
-/// Encodes a protocol message (big-endian header, then body).
+/// Encodes a protocol v2 message (big-endian header, then body).
 pub fn encode_message(
     nonce: u64,
     origin: u32,
@@ -230,7 +311,7 @@ pub fn encode_message(
     recipient: &[u8; 32],
     body: &[u8],
 ) -> Vec<u8> {
-    let mut m = vec![1u8];
+    let mut m = vec![2u8];
     m.extend_from_slice(&nonce.to_be_bytes());
     m.extend_from_slice(&origin.to_be_bytes());
     m.extend_from_slice(sender);
@@ -240,25 +321,68 @@ pub fn encode_message(
     m
 }
 
+/// An arbitrary message's body: `0x00 || gas limit (u64 BE) || payload`.
+pub fn message_body(gas_limit: u64, payload: &[u8]) -> Vec<u8> {
+    let mut b = vec![0u8];
+    b.extend_from_slice(&gas_limit.to_be_bytes());
+    b.extend_from_slice(payload);
+    b
+}
+
 pub fn transfer_body(token_id: &[u8; 32], amount: u128, beneficiary: &Pubkey) -> Vec<u8> {
+    transfer_body_to(token_id, amount, &beneficiary.to_bytes())
+}
+
+pub fn transfer_body_to(token_id: &[u8; 32], amount: u128, beneficiary: &[u8; 32]) -> Vec<u8> {
     let mut b = vec![1u8];
     b.extend_from_slice(token_id);
     b.extend_from_slice(&[0u8; 16]);
     b.extend_from_slice(&amount.to_be_bytes());
-    b.extend_from_slice(beneficiary.as_ref());
+    b.extend_from_slice(beneficiary);
     b
 }
 
+/// What a validator set signs for.
+#[derive(Clone, Copy)]
+pub struct Attestation {
+    pub origin: u32,
+    pub origin_bridge: [u8; 32],
+    pub destination: u32,
+    pub destination_bridge: [u8; 32],
+    pub epoch: u64,
+}
+
+impl Attestation {
+    /// From ORIGIN (vectors' origin bridge) to this bridge (DOMAIN, PROGRAM_ID), epoch 1.
+    pub fn to_bridge(origin: u32, origin_bridge: [u8; 32], epoch: u64) -> Self {
+        Self {
+            origin,
+            origin_bridge,
+            destination: DOMAIN,
+            destination_bridge: PROGRAM_ID.to_bytes(),
+            epoch,
+        }
+    }
+
+    /// The EIP-191 digest of the 120-byte preimage for message `id`.
+    pub fn digest(&self, id: &[u8; 32]) -> [u8; 32] {
+        let inner = keccak(&[
+            b"TRESTLE",
+            &[2],
+            &self.origin.to_be_bytes(),
+            &self.origin_bridge,
+            &self.destination.to_be_bytes(),
+            &self.destination_bridge,
+            &self.epoch.to_be_bytes(),
+            id,
+        ]);
+        keccak(&[b"\x19Ethereum Signed Message:\n32", &inner])
+    }
+}
+
+/// The digest this bridge (DOMAIN at PROGRAM_ID) checks for a message from `origin`.
 pub fn digest(origin: u32, bridge: &[u8; 32], epoch: u64, id: &[u8; 32]) -> [u8; 32] {
-    let inner = keccak(&[
-        b"TRESTLE",
-        &[1],
-        &origin.to_be_bytes(),
-        bridge,
-        &epoch.to_be_bytes(),
-        id,
-    ]);
-    keccak(&[b"\x19Ethereum Signed Message:\n32", &inner])
+    Attestation::to_bridge(origin, *bridge, epoch).digest(id)
 }
 
 /// A validator key and its Ethereum address.
@@ -304,7 +428,7 @@ pub fn sign(digest: &[u8; 32], signers: &[&Validator]) -> Vec<u8> {
     out
 }
 
-/// Token limits for registration (`TokenLimits`).
+/// A token's timelock and its route to ORIGIN, as the tests register them.
 #[derive(Clone, Copy)]
 pub struct Limits {
     pub timelock_threshold: u64,
@@ -313,6 +437,8 @@ pub struct Limits {
     pub inbound_refill: u64,
     pub outbound_capacity: u64,
     pub outbound_refill: u64,
+    pub remote_exp: u8,
+    pub remote_max: u128,
 }
 
 impl Default for Limits {
@@ -324,14 +450,23 @@ impl Default for Limits {
             inbound_refill: 1_000,
             outbound_capacity: 100_000_000,
             outbound_refill: 1_000,
+            remote_exp: 0,
+            remote_max: u128::MAX,
         }
     }
 }
 
 impl Limits {
-    pub fn encode(&self, b: Borsh) -> Borsh {
-        b.u64(self.timelock_threshold)
-            .i64(self.timelock_delay)
+    /// Borsh `timelock_threshold: u64, timelock_delay: i64`.
+    pub fn timelock(&self, b: Borsh) -> Borsh {
+        b.u64(self.timelock_threshold).i64(self.timelock_delay)
+    }
+
+    /// Borsh `remote_exp: u8, remote_max: u128, inbound: BucketLimits, outbound:
+    /// BucketLimits`.
+    pub fn route(&self, b: Borsh) -> Borsh {
+        b.u8(self.remote_exp)
+            .raw(&self.remote_max.to_le_bytes())
             .u64(self.inbound_capacity)
             .u64(self.inbound_refill)
             .u64(self.outbound_capacity)
@@ -362,13 +497,22 @@ pub fn expect_err(outcome: Outcome, name: &str) {
             "expected {name} ({expected}); the transaction succeeded: {:#?}",
             meta.logs
         ),
-        Err(f) => assert_eq!(
-            custom_code(&outcome),
-            Some(expected),
-            "expected {name} ({expected}), got {:?}; logs: {:#?}",
-            f.err,
-            f.meta.logs
-        ),
+        Err(f) => {
+            assert_eq!(
+                custom_code(&outcome),
+                Some(expected),
+                "expected {name} ({expected}), got {:?}; logs: {:#?}",
+                f.err,
+                f.meta.logs
+            );
+            // Every refusal is logged in Anchor's format, with the IDL's name and message.
+            let line = anchor_error_line(expected);
+            assert!(
+                f.meta.logs.contains(&line),
+                "no `{line}` in the logs: {:#?}",
+                f.meta.logs
+            );
+        }
     }
 }
 
@@ -398,7 +542,11 @@ pub struct Env {
 impl Env {
     /// A fresh SVM with the program loaded and the payer funded; not initialized.
     pub fn bare() -> Self {
-        let mut svm = LiteSVM::new();
+        Self::bare_in(LiteSVM::new())
+    }
+
+    /// Like [`Env::bare`], in `svm`.
+    pub fn bare_in(mut svm: LiteSVM) -> Self {
         svm.add_program_from_file(PROGRAM_ID, program_so()).unwrap();
         let payer = Keypair::new();
         let admin = Keypair::new();
@@ -445,9 +593,15 @@ impl Env {
             .unwrap();
     }
 
-    /// Initialized with `n` validators and `threshold` as the set of the remote ORIGIN.
+    /// Initialized with `n` validators and `threshold` as the set of the remote ORIGIN (an EVM
+    /// remote).
     pub fn new(n: usize, threshold: u8) -> Self {
-        let mut env = Self::bare();
+        Self::new_in(LiteSVM::new(), n, threshold)
+    }
+
+    /// Like [`Env::new`], in `svm`.
+    pub fn new_in(svm: LiteSVM, n: usize, threshold: u8) -> Self {
+        let mut env = Self::bare_in(svm);
         env.validators = validators(n);
         env.threshold = threshold;
         let addrs: Vec<[u8; 20]> = env.validators.iter().map(|v| v.address).collect();
@@ -456,6 +610,13 @@ impl Env {
         let bridge = env.origin_bridge;
         expect_ok(env.set_remote(ORIGIN, bridge, 1, threshold, &addrs));
         env
+    }
+
+    /// Loads another program built by `build.sh` at `id`.
+    pub fn add_program(&mut self, id: Pubkey, so_name: &str) {
+        self.svm
+            .add_program_from_file(id, sibling_so(so_name))
+            .unwrap();
     }
 
     pub fn set_time(&mut self, t: i64) {
@@ -483,6 +644,32 @@ impl Env {
         let out = self.svm.send_transaction(tx).map_err(Box::new);
         self.svm.expire_blockhash();
         out
+    }
+
+    /// The account keys of a transaction of `ixs` paid by the payer (the order inner
+    /// instructions index into).
+    pub fn account_keys(&self, ixs: &[Instruction]) -> Vec<Pubkey> {
+        solana_message::Message::new(ixs, Some(&self.payer.pubkey())).account_keys
+    }
+
+    /// The remote `domain`'s bridge as stored (the receipt key of its messages).
+    pub fn remote_bridge(&self, domain: u32) -> [u8; 32] {
+        let data = self.data(&remote_pda(domain));
+        if data.len() < 45 {
+            return self.origin_bridge;
+        }
+        data[13..45].try_into().unwrap()
+    }
+
+    /// The key of `message` (its origin's bridge as the remote stores it now).
+    pub fn key(&self, message: &[u8]) -> Key {
+        let origin = u32::from_be_bytes(message[9..13].try_into().unwrap());
+        Key::of(message, &self.remote_bridge(origin))
+    }
+
+    /// The receipt of `message`.
+    pub fn receipt(&self, message: &[u8]) -> Pubkey {
+        receipt_pda(&self.key(message))
     }
 
     /// `initialize` by the payer (the program's upgrade authority in `bare`).
@@ -536,12 +723,18 @@ impl Env {
         )
     }
 
-    /// Proposes `action`, waits out the delay and executes it with `extra` accounts.
-    pub fn govern(&mut self, action: &[u8], extra: Vec<AccountMeta>) -> Outcome {
+    /// Proposes `action` (returns its id); the admin signs.
+    pub fn propose(&mut self, action: &[u8]) -> Result<u64, Box<FailedTransactionMetadata>> {
         let id = self.next_proposal;
         let admin = self.admin.insecure_clone();
         self.send(&[self.propose_ix(id, action)], &[&admin])?;
         self.next_proposal += 1;
+        Ok(id)
+    }
+
+    /// Proposes `action`, waits out the delay and executes it with `extra` accounts.
+    pub fn govern(&mut self, action: &[u8], extra: Vec<AccountMeta>) -> Outcome {
+        let id = self.propose(action)?;
         self.advance(ADMIN_DELAY);
         let ix = self.execute_proposal_ix(id, extra);
         self.send(&[ix], &[])
@@ -552,12 +745,12 @@ impl Env {
         self.next_proposal
     }
 
-    /// Records a proposal created outside `govern`.
+    /// Records a proposal created outside `propose`/`govern`.
     pub fn bump_proposal(&mut self) {
         self.next_proposal += 1;
     }
 
-    /// `SetRemote` through the timelock: the bridge and validator set of remote `domain`.
+    /// `SetRemote` through the timelock: an EVM remote `domain` with its bridge and set.
     pub fn set_remote(
         &mut self,
         domain: u32,
@@ -566,7 +759,20 @@ impl Env {
         threshold: u8,
         validators: &[[u8; 20]],
     ) -> Outcome {
-        let action = set_remote_action(domain, &bridge, epoch, threshold, validators);
+        self.set_remote_of_kind(domain, bridge, KIND_EVM, epoch, threshold, validators)
+    }
+
+    /// `SetRemote` through the timelock, with the remote's kind.
+    pub fn set_remote_of_kind(
+        &mut self,
+        domain: u32,
+        bridge: [u8; 32],
+        kind: u8,
+        epoch: u64,
+        threshold: u8,
+        validators: &[[u8; 20]],
+    ) -> Outcome {
+        let action = set_remote_action(domain, &bridge, kind, epoch, threshold, validators);
         self.govern(&action, vec![AccountMeta::new(remote_pda(domain), false)])
     }
 
@@ -574,6 +780,18 @@ impl Env {
     pub fn rotate(&mut self, epoch: u64, threshold: u8, validators: &[[u8; 20]]) -> Outcome {
         let action = rotate_action(ORIGIN, epoch, threshold, validators);
         self.govern(&action, vec![AccountMeta::new(remote_pda(ORIGIN), false)])
+    }
+
+    /// `SetRoute` through the timelock for (`token_id`, `domain`) with `limits`.
+    pub fn set_route(&mut self, token_id: &[u8; 32], domain: u32, limits: &Limits) -> Outcome {
+        let action = set_route_action(token_id, domain, limits);
+        self.govern(
+            &action,
+            vec![
+                AccountMeta::new_readonly(token_pda(token_id), false),
+                AccountMeta::new(route_pda(token_id, domain), false),
+            ],
+        )
     }
 
     /// Writes an SPL mint with `authority` as mint authority.
@@ -631,6 +849,24 @@ impl Env {
         u64::from_le_bytes(self.data(mint)[36..44].try_into().unwrap())
     }
 
+    /// A route's ledger: sent to the remote minus received from it (local units).
+    pub fn ledger(&self, token_id: &[u8; 32], domain: u32) -> i128 {
+        i128::from_le_bytes(
+            self.data(&route_pda(token_id, domain))[62..78]
+                .try_into()
+                .unwrap(),
+        )
+    }
+
+    /// Writes a route's ledger (test-only state injection: as if that much had been sent to
+    /// the remote, or received from it when negative).
+    pub fn write_ledger(&mut self, token_id: &[u8; 32], domain: u32, ledger: i128) {
+        let address = route_pda(token_id, domain);
+        let mut account = self.svm.get_account(&address).unwrap();
+        account.data[62..78].copy_from_slice(&ledger.to_le_bytes());
+        self.svm.set_account(address, account).unwrap();
+    }
+
     pub fn register_token_ix_accounts(
         &self,
         token_id: &[u8; 32],
@@ -640,31 +876,25 @@ impl Env {
         vec![
             AccountMeta::new(token_pda(token_id), false),
             AccountMeta::new_readonly(*mint, false),
-            AccountMeta::new(vault, false),
+            vault_meta(&vault),
             AccountMeta::new_readonly(authority_pda(), false),
             AccountMeta::new_readonly(TOKEN_PROGRAM, false),
         ]
     }
 
-    /// Registers an SPL mint whose home is this bridge (locked in a vault). Returns the token id.
+    /// Registers an SPL mint whose home is this bridge (locked in a vault), with its route to
+    /// ORIGIN. Returns the token id.
     pub fn register_home_token(&mut self, mint: &Pubkey, limits: Limits) -> [u8; 32] {
         let id = token_id(DOMAIN, &mint.to_bytes());
-        let action = limits
-            .encode(
-                Borsh::default()
-                    .u8(2)
-                    .u32(DOMAIN)
-                    .raw(mint.as_ref())
-                    .raw(mint.as_ref())
-                    .u8(0),
-            )
-            .0;
+        let action = register_action(DOMAIN, &mint.to_bytes(), mint, 0, &limits);
         let accounts = self.register_token_ix_accounts(&id, mint, vault_pda(mint));
         expect_ok(self.govern(&action, accounts));
+        expect_ok(self.set_route(&id, ORIGIN, &limits));
         id
     }
 
-    /// Registers a bridged mint (home elsewhere, minted here). Returns the token id.
+    /// Registers a bridged mint (home elsewhere, minted here) with its route to ORIGIN.
+    /// Returns the token id.
     pub fn register_bridged_token(
         &mut self,
         home_domain: u32,
@@ -674,23 +904,14 @@ impl Env {
         limits: Limits,
     ) -> [u8; 32] {
         let id = token_id(home_domain, home_token);
-        let action = limits
-            .encode(
-                Borsh::default()
-                    .u8(2)
-                    .u32(home_domain)
-                    .raw(home_token)
-                    .raw(mint.as_ref())
-                    .u8(scale_exp),
-            )
-            .0;
+        let action = register_action(home_domain, home_token, mint, scale_exp, &limits);
         let accounts = self.register_token_ix_accounts(&id, mint, PROGRAM_ID);
         expect_ok(self.govern(&action, accounts));
+        expect_ok(self.set_route(&id, ORIGIN, &limits));
         id
     }
 
     /// `deliver` with inline signatures (or a staged set when `set` is given).
-    #[allow(clippy::too_many_arguments)]
     pub fn deliver_ix(
         &self,
         message: &[u8],
@@ -701,12 +922,16 @@ impl Env {
         let origin = message
             .get(9..13)
             .map_or(ORIGIN, |b| u32::from_be_bytes(b.try_into().unwrap()));
-        let id = keccak(&[message]);
+        let receipt = if message.len() >= 13 {
+            self.receipt(message)
+        } else {
+            Pubkey::new_unique()
+        };
         let mut accounts = vec![
             AccountMeta::new(self.payer.pubkey(), true),
             AccountMeta::new_readonly(config_pda(), false),
             AccountMeta::new_readonly(remote_pda(origin), false),
-            AccountMeta::new(receipt_pda(&id), false),
+            AccountMeta::new(receipt, false),
             match set {
                 Some(s) => AccountMeta::new(s, false),
                 None => AccountMeta::new_readonly(PROGRAM_ID, false),
@@ -742,12 +967,17 @@ impl Env {
         )
     }
 
-    /// Signatures of the first `threshold` validators over `message` for this bridge.
+    /// Signatures of the first `count` validators over `message` for this bridge.
     pub fn attest(&self, message: &[u8], count: usize) -> Vec<u8> {
         let origin = message
             .get(9..13)
             .map_or(ORIGIN, |b| u32::from_be_bytes(b.try_into().unwrap()));
-        let d = digest(origin, &self.origin_bridge, self.epoch, &keccak(&[message]));
+        let d = digest(
+            origin,
+            &self.remote_bridge(origin),
+            self.epoch,
+            &keccak(&[message]),
+        );
         let signers: Vec<&Validator> = self.validators.iter().take(count).collect();
         sign(&d, &signers)
     }
@@ -759,12 +989,17 @@ impl Env {
             vec![
                 AccountMeta::new_readonly(*guardian, true),
                 AccountMeta::new(config_pda(), false),
+                AccountMeta::new_readonly(CLOCK, false),
             ],
         )
     }
-}
 
-impl Env {
+    /// The guardian pauses the bridge.
+    pub fn pause(&mut self) -> Outcome {
+        let guardian = self.guardian.insecure_clone();
+        self.send(&[self.pause_ix(&guardian.pubkey())], &[&guardian])
+    }
+
     /// Tries to register a bridged mint; `None` when the program refuses (e.g. its mint
     /// authority is not the bridge's authority PDA: `WrongMintAuthority`).
     pub fn register_bridged_token_unchecked(
@@ -774,16 +1009,7 @@ impl Env {
         mint: &Pubkey,
     ) -> Option<[u8; 32]> {
         let id = token_id(home_domain, home_token);
-        let action = Limits::default()
-            .encode(
-                Borsh::default()
-                    .u8(2)
-                    .u32(home_domain)
-                    .raw(home_token)
-                    .raw(mint.as_ref())
-                    .u8(9),
-            )
-            .0;
+        let action = register_action(home_domain, home_token, mint, 9, &Limits::default());
         let accounts = self.register_token_ix_accounts(&id, mint, PROGRAM_ID);
         let out = self.govern(&action, accounts);
         match custom_code(&out) {
@@ -795,14 +1021,7 @@ impl Env {
             None => panic!("unexpected failure {:?}", out.err().map(|e| e.err)),
         }
     }
-}
 
-/// The smallest threshold configuration accepts for `n` validators: `ceil(2n/3)`.
-pub fn min_threshold(n: usize) -> u8 {
-    (2 * n).div_ceil(3) as u8
-}
-
-impl Env {
     /// Like [`Env::new`], then writes `threshold` straight into the remote account. For
     /// verification tests with sets the configuration rule refuses (3-of-5 is below two
     /// thirds): the program's signature check is exercised with the vectors' thresholds.
@@ -815,7 +1034,7 @@ impl Env {
     /// Overwrites the remote ORIGIN's threshold byte (test-only state injection).
     pub fn write_threshold(&mut self, threshold: u8) {
         let mut account = self.svm.get_account(&remote_pda(ORIGIN)).unwrap();
-        account.data[53] = threshold;
+        account.data[54] = threshold;
         self.svm.set_account(remote_pda(ORIGIN), account).unwrap();
         self.threshold = threshold;
     }
@@ -830,4 +1049,42 @@ impl Env {
         );
         wincode::serialize(&tx).unwrap().len()
     }
+}
+
+/// The smallest threshold configuration accepts for `n` validators: `ceil(2n/3)`.
+pub fn min_threshold(n: usize) -> u8 {
+    (2 * n).div_ceil(3) as u8
+}
+
+/// A `ComputeBudget` `SetComputeUnitLimit` instruction.
+pub fn compute_limit_ix(units: u32) -> Instruction {
+    Instruction::new_with_bytes(
+        COMPUTE_BUDGET,
+        &[&[2u8][..], &units.to_le_bytes()].concat(),
+        vec![],
+    )
+}
+
+/// A LiteSVM as `LiteSVM::new()`, with `sol_remaining_compute_units` enabled on top of the
+/// mainnet features (so a test recipient can report the compute units it got).
+pub fn svm_with_remaining_compute_units() -> LiteSVM {
+    let mut features = LiteSVM::mainnet_feature_set();
+    features.activate(&REMAINING_CU_FEATURE, 0);
+    LiteSVM::default()
+        .with_feature_set(features)
+        .with_builtins()
+        .with_lamports(1_000_000_000_000_000)
+        .with_sysvars()
+        .with_feature_accounts()
+        .with_default_programs()
+        .with_sigverify(true)
+        .with_blockhash_check(true)
+}
+
+/// The compute-unit limit `execute_message` requires for a message with `gas_limit` to
+/// `recipient` with pass-through accounts holding `passthrough_data` bytes (the program's
+/// `required_compute_units`, recomputed here).
+pub fn required_compute_units(gas_limit: u64, recipient: &Pubkey, passthrough_data: u64) -> u64 {
+    let bump = Pubkey::find_program_address(&[b"messenger", recipient.as_ref()], &PROGRAM_ID).1;
+    gas_limit + EXECUTE_MESSAGE_BASE_CU + 1_500 * (256 - u64::from(bump)) + passthrough_data / 250
 }

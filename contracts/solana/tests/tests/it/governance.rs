@@ -1,24 +1,16 @@
-//! Timelocked administration: propose/execute/cancel, validator-set rotation, remotes, roles,
-//! pause (immediate, guardian) and unpause (timelocked), and substituted accounts.
+//! Timelocked administration: propose/execute/cancel, proposal expiry, validator-set rotation,
+//! remotes, roles, the admin delay, pause (immediate, guardian) and unpause (timelocked, only for
+//! the current pause), what the guardian cannot veto, and substituted accounts.
 
-use solana_instruction::{AccountMeta, Instruction};
+use solana_instruction::AccountMeta;
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
 use crate::common::*;
 
-fn cancel_proposal_ix(authority: &Pubkey, id: u64) -> Instruction {
-    Instruction::new_with_bytes(
-        PROGRAM_ID,
-        &Borsh::ix("cancel_proposal").u64(id).0,
-        vec![
-            AccountMeta::new_readonly(*authority, true),
-            AccountMeta::new_readonly(config_pda(), false),
-            AccountMeta::new(proposal_pda(id), false),
-        ],
-    )
-}
+/// Two weeks: how long a proposal stays executable after its ETA.
+const GRACE_PERIOD: i64 = 14 * 24 * 60 * 60;
 
 /// The extra account of `SetValidatorSet` / `SetRemote` of ORIGIN.
 fn origin_remote() -> Vec<AccountMeta> {
@@ -51,13 +43,20 @@ fn rotation_waits_for_the_timelock_and_changes_the_signers() {
         "ProposalNotPending",
     );
     let data = env.data(&remote_pda(ORIGIN));
-    assert_eq!(u64::from_le_bytes(data[45..53].try_into().unwrap()), 2);
-    assert_eq!(data[53], 4);
-    assert_eq!(u32::from_le_bytes(data[54..58].try_into().unwrap()), 5);
-    assert_eq!(data[58..58 + 100], addrs.concat());
+    assert_eq!(u64::from_le_bytes(data[46..54].try_into().unwrap()), 2);
+    assert_eq!(data[54], 4);
+    assert_eq!(u32::from_le_bytes(data[55..59].try_into().unwrap()), 5);
+    assert_eq!(data[59..59 + 100], addrs.concat());
 
     // A message signed for epoch 1 no longer verifies; one for epoch 2 does.
-    let message = encode_message(0, ORIGIN, &[7; 32], DOMAIN, &[9; 32], &[0, 1, 2]);
+    let message = encode_message(
+        0,
+        ORIGIN,
+        &[7; 32],
+        DOMAIN,
+        &[9; 32],
+        &message_body(1, &[2]),
+    );
     let old = env.attest(&message, 2);
     expect_err(
         env.send(&[env.deliver_ix(&message, &old, None, None)], &[]),
@@ -127,17 +126,156 @@ fn pause_is_immediate_and_unpause_is_timelocked() {
         env.send(&[env.pause_ix(&admin.pubkey())], &[&admin]),
         "NotGuardian",
     );
+    // An unpause cannot be queued before a pause.
+    let unpause = env.propose_ix(env.next_proposal(), &UNPAUSE);
+    expect_err(env.send(&[unpause], &[&admin]), "NotPaused");
     let guardian = env.guardian.insecure_clone();
-    expect_ok(env.send(&[env.pause_ix(&guardian.pubkey())], &[&guardian]));
-    let message = encode_message(0, ORIGIN, &[7; 32], DOMAIN, &[9; 32], &[0]);
+    let meta = expect_ok(env.pause());
+    assert_eq!(
+        logged_events(&meta.logs, "Paused"),
+        vec![guardian.pubkey().to_bytes().to_vec()]
+    );
+    let config = env.data(&config_pda());
+    assert_eq!(config[77], 1, "paused");
+    assert_eq!(&config[78..86], &env.now.to_le_bytes(), "paused_at");
+    expect_err(env.pause(), "AlreadyPaused");
+    let message = encode_message(0, ORIGIN, &[7; 32], DOMAIN, &[9; 32], &message_body(1, &[]));
     let sigs = env.attest(&message, 1);
     expect_err(
         env.send(&[env.deliver_ix(&message, &sigs, None, None)], &[]),
         "Paused",
     );
     // Unpause: through the timelock.
-    expect_ok(env.govern(&[4], vec![]));
+    expect_ok(env.govern(&UNPAUSE, vec![]));
+    assert_eq!(env.data(&config_pda())[77], 0);
     expect_ok(env.send(&[env.deliver_ix(&message, &sigs, None, None)], &[]));
+}
+
+/// Review finding 6: an unpause is proposed only while paused and executes only while still
+/// paused and if it was proposed after the current pause began, so no unpause can be queued
+/// ahead of a pause; the guardian cannot veto it (nor its own replacement).
+#[test]
+fn unpause_only_for_the_current_pause_and_not_vetoable() {
+    let mut env = Env::new(1, 1);
+    let guardian = env.guardian.insecure_clone();
+    expect_ok(env.pause());
+    env.advance(1);
+    let first = env.propose(&UNPAUSE).unwrap();
+    let second = env.propose(&UNPAUSE).unwrap();
+    // The guardian cannot cancel an unpause; the admin can cancel its own.
+    expect_err(
+        env.send(
+            &[cancel_proposal_ix(&guardian.pubkey(), first)],
+            &[&guardian],
+        ),
+        "GuardianCannotVeto",
+    );
+    env.advance(ADMIN_DELAY);
+    expect_ok(env.send(&[env.execute_proposal_ix(first, vec![])], &[]));
+    // Not paused any more: the second one cannot execute.
+    expect_err(
+        env.send(&[env.execute_proposal_ix(second, vec![])], &[]),
+        "NotPaused",
+    );
+    // Paused again: the second was proposed before this pause began.
+    env.advance(1);
+    expect_ok(env.pause());
+    expect_err(
+        env.send(&[env.execute_proposal_ix(second, vec![])], &[]),
+        "StaleUnpause",
+    );
+    let third = env.propose(&UNPAUSE).unwrap();
+    env.advance(ADMIN_DELAY);
+    expect_ok(env.send(&[env.execute_proposal_ix(third, vec![])], &[]));
+    let admin = env.admin.insecure_clone();
+    expect_ok(env.send(&[cancel_proposal_ix(&admin.pubkey(), second)], &[&admin]));
+}
+
+/// Review finding 6: the guardian cannot veto its own replacement; SetRoles executes while
+/// paused, so a guardian that re-pauses forever is replaced.
+#[test]
+fn the_guardian_cannot_veto_its_replacement() {
+    let mut env = Env::new(1, 1);
+    let guardian = env.guardian.insecure_clone();
+    let (a, g) = (Keypair::new(), Keypair::new());
+    let id = env
+        .propose(&set_roles_action(&a.pubkey(), &g.pubkey()))
+        .unwrap();
+    expect_err(
+        env.send(&[cancel_proposal_ix(&guardian.pubkey(), id)], &[&guardian]),
+        "GuardianCannotVeto",
+    );
+    expect_ok(env.pause());
+    env.advance(ADMIN_DELAY);
+    expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
+    let data = env.data(&config_pda());
+    assert_eq!(&data[45..77], g.pubkey().as_ref());
+    // The old guardian is gone; the new one can unpause nothing but can pause again.
+    expect_err(
+        env.send(&[env.pause_ix(&guardian.pubkey())], &[&guardian]),
+        "NotGuardian",
+    );
+}
+
+/// Review finding 6: proposals expire at ETA + 14 days.
+#[test]
+fn proposals_expire_after_the_grace_period() {
+    let mut env = Env::new(1, 1);
+    let addrs: Vec<[u8; 20]> = validators(1).iter().map(|v| v.address).collect();
+    let late = env.propose(&rotate_action(ORIGIN, 2, 1, &addrs)).unwrap();
+    let just_in_time = env.propose(&rotate_action(ORIGIN, 3, 1, &addrs)).unwrap();
+    env.advance(ADMIN_DELAY + GRACE_PERIOD);
+    expect_ok(env.send(
+        &[env.execute_proposal_ix(just_in_time, origin_remote())],
+        &[],
+    ));
+    env.advance(1);
+    // (`late` would also be refused for its epoch now; expiry is checked first.)
+    expect_err(
+        env.send(&[env.execute_proposal_ix(late, origin_remote())], &[]),
+        "ProposalExpired",
+    );
+    // ProposalCreated { id, eta } and ProposalExecuted { id } are logged.
+    let id = env.next_proposal();
+    let admin = env.admin.insecure_clone();
+    let meta = expect_ok(env.send(
+        &[env.propose_ix(id, &rotate_action(ORIGIN, 4, 1, &addrs))],
+        &[&admin],
+    ));
+    env.bump_proposal();
+    let mut created = id.to_le_bytes().to_vec();
+    created.extend_from_slice(&(env.now + ADMIN_DELAY).to_le_bytes());
+    assert_eq!(logged_events(&meta.logs, "ProposalCreated"), vec![created]);
+    let proposal = env.data(&proposal_pda(id));
+    assert_eq!(&proposal[26..34], &env.now.to_le_bytes(), "created_at");
+    env.advance(ADMIN_DELAY);
+    let meta = expect_ok(env.send(&[env.execute_proposal_ix(id, origin_remote())], &[]));
+    assert_eq!(
+        logged_events(&meta.logs, "ProposalExecuted"),
+        vec![id.to_le_bytes().to_vec()]
+    );
+}
+
+#[test]
+fn the_admin_delay_changes_through_the_timelock() {
+    let mut env = Env::new(1, 1);
+    expect_err(env.govern(&set_admin_delay_action(0), vec![]), "ZeroValue");
+    expect_err(
+        env.govern(&set_admin_delay_action(30 * 24 * 3600 + 1), vec![]),
+        "OutOfRange",
+    );
+    expect_ok(env.govern(&set_admin_delay_action(7_200), vec![]));
+    let config = env.data(&config_pda());
+    assert_eq!(&config[94..102], &7_200i64.to_le_bytes());
+    expect_ok(env.pause());
+    let id = env.propose(&UNPAUSE).unwrap();
+    env.advance(ADMIN_DELAY);
+    expect_err(
+        env.send(&[env.execute_proposal_ix(id, vec![])], &[]),
+        "ProposalPending",
+    );
+    env.advance(7_200 - ADMIN_DELAY);
+    expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
 }
 
 #[test]
@@ -150,18 +288,9 @@ fn roles_change_through_the_timelock() {
         .raw(a.pubkey().as_ref())
         .0;
     expect_err(env.govern(&same, vec![]), "SameAdminAndGuardian");
-    let zero = Borsh::default()
-        .u8(5)
-        .raw(&[0; 32])
-        .raw(g.pubkey().as_ref())
-        .0;
+    let zero = set_roles_action(&Pubkey::new_from_array([0; 32]), &g.pubkey());
     expect_err(env.govern(&zero, vec![]), "ZeroValue");
-    let action = Borsh::default()
-        .u8(5)
-        .raw(a.pubkey().as_ref())
-        .raw(g.pubkey().as_ref())
-        .0;
-    expect_ok(env.govern(&action, vec![]));
+    expect_ok(env.govern(&set_roles_action(&a.pubkey(), &g.pubkey()), vec![]));
     let data = env.data(&config_pda());
     assert_eq!(&data[13..45], a.pubkey().as_ref());
     assert_eq!(&data[45..77], g.pubkey().as_ref());
@@ -171,34 +300,37 @@ fn roles_change_through_the_timelock() {
 fn remotes_refuse_zero_and_own_domain() {
     let mut env = Env::new(1, 1);
     let set: Vec<[u8; 20]> = validators(1).iter().map(|v| v.address).collect();
-    let zero_bridge = set_remote_action(5, &[0; 32], 1, 1, &set);
+    let zero_bridge = set_remote_action(5, &[0; 32], KIND_EVM, 1, 1, &set);
     expect_err(
         env.govern(&zero_bridge, vec![AccountMeta::new(remote_pda(5), false)]),
         "ZeroValue",
     );
-    let zero_domain = set_remote_action(0, &[1; 32], 1, 1, &set);
+    let zero_domain = set_remote_action(0, &[1; 32], KIND_EVM, 1, 1, &set);
     expect_err(
         env.govern(&zero_domain, vec![AccountMeta::new(remote_pda(0), false)]),
         "ZeroValue",
     );
-    let own = set_remote_action(DOMAIN, &[1; 32], 1, 1, &set);
+    let own = set_remote_action(DOMAIN, &[1; 32], KIND_EVM, 1, 1, &set);
     expect_err(
         env.govern(&own, vec![AccountMeta::new(remote_pda(DOMAIN), false)]),
         "UnknownRemote",
     );
     // The initial set follows the configuration rules.
     let bad_sets: [(Vec<u8>, &str); 4] = [
-        (set_remote_action(5, &[1; 32], 0, 1, &set), "ZeroEpoch"),
         (
-            set_remote_action(5, &[1; 32], 1, 1, &[]),
+            set_remote_action(5, &[1; 32], KIND_EVM, 0, 1, &set),
+            "ZeroEpoch",
+        ),
+        (
+            set_remote_action(5, &[1; 32], KIND_EVM, 1, 1, &[]),
             "EmptyValidatorSet",
         ),
         (
-            set_remote_action(5, &[1; 32], 1, 2, &set),
+            set_remote_action(5, &[1; 32], KIND_EVM, 1, 2, &set),
             "InvalidThreshold",
         ),
         (
-            set_remote_action(5, &[1; 32], 1, 1, &[[2; 20], [1; 20]]),
+            set_remote_action(5, &[1; 32], KIND_EVM, 1, 1, &[[2; 20], [1; 20]]),
             "ValidatorsNotAscending",
         ),
     ];
@@ -209,7 +341,7 @@ fn remotes_refuse_zero_and_own_domain() {
         );
     }
     // Wrong remote PDA for the domain.
-    let ok = set_remote_action(5, &[1; 32], 1, 1, &set);
+    let ok = set_remote_action(5, &[1; 32], KIND_EVM, 1, 1, &set);
     expect_err(
         env.govern(&ok, vec![AccountMeta::new(remote_pda(6), false)]),
         "WrongAccountAddress",
@@ -242,15 +374,16 @@ fn each_origin_has_its_own_validator_set() {
     let other_bridge = [0x77; 32];
     expect_ok(env.set_remote(7, other_bridge, 4, 4, &other_addrs));
     let data = env.data(&remote_pda(7));
-    assert_eq!(data.len(), 58 + 20 * 255);
+    assert_eq!(data.len(), 59 + 20 * 255);
     assert_eq!(&data[..8], &account_disc("Remote"));
     assert_eq!(u32::from_le_bytes(data[9..13].try_into().unwrap()), 7);
     assert_eq!(&data[13..45], &other_bridge);
-    assert_eq!(u64::from_le_bytes(data[45..53].try_into().unwrap()), 4);
-    assert_eq!(data[53], 4);
-    assert_eq!(u32::from_le_bytes(data[54..58].try_into().unwrap()), 5);
+    assert_eq!(data[45], KIND_EVM);
+    assert_eq!(u64::from_le_bytes(data[46..54].try_into().unwrap()), 4);
+    assert_eq!(data[54], 4);
+    assert_eq!(u32::from_le_bytes(data[55..59].try_into().unwrap()), 5);
 
-    let from_7 = encode_message(0, 7, &[7; 32], DOMAIN, &[9; 32], &[0, 1]);
+    let from_7 = encode_message(0, 7, &[7; 32], DOMAIN, &[9; 32], &message_body(1, &[1]));
     let id = keccak(&[&from_7]);
     // ORIGIN's validators (and epoch) do not attest messages from 7...
     let origin_sigs = env.attest(&from_7, 3);
@@ -293,15 +426,22 @@ fn each_origin_has_its_own_validator_set() {
     expect_ok(env.send(&[post], &[]));
     expect_ok(env.send(&[env.deliver_ix(&from_7, &[], Some(staged_at), None)], &[]));
     // ORIGIN still verifies with its own set.
-    let from_origin = encode_message(0, ORIGIN, &[7; 32], DOMAIN, &[9; 32], &[0, 1]);
+    let from_origin = encode_message(
+        0,
+        ORIGIN,
+        &[7; 32],
+        DOMAIN,
+        &[9; 32],
+        &message_body(1, &[1]),
+    );
     let sigs = env.attest(&from_origin, 2);
     expect_ok(env.send(&[env.deliver_ix(&from_origin, &sigs, None, None)], &[]));
     // Rotating remote 7 leaves ORIGIN's set alone.
     let rotate_7 = rotate_action(7, 5, 1, &other_addrs[..1]);
     expect_ok(env.govern(&rotate_7, vec![AccountMeta::new(remote_pda(7), false)]));
     let origin = env.data(&remote_pda(ORIGIN));
-    assert_eq!(u64::from_le_bytes(origin[45..53].try_into().unwrap()), 1);
-    assert_eq!(origin[53], 2);
+    assert_eq!(u64::from_le_bytes(origin[46..54].try_into().unwrap()), 1);
+    assert_eq!(origin[54], 2);
 }
 
 #[test]
@@ -327,9 +467,9 @@ fn set_validator_set_needs_an_existing_remote_and_set_remote_a_higher_epoch() {
     expect_ok(env.set_remote(9, [8; 32], 3, 2, &two));
     let data = env.data(&remote_pda(9));
     assert_eq!(&data[13..45], &[8; 32]);
-    assert_eq!(u64::from_le_bytes(data[45..53].try_into().unwrap()), 3);
-    assert_eq!(data[53], 2);
-    assert_eq!(u32::from_le_bytes(data[54..58].try_into().unwrap()), 2);
+    assert_eq!(u64::from_le_bytes(data[46..54].try_into().unwrap()), 3);
+    assert_eq!(data[54], 2);
+    assert_eq!(u32::from_le_bytes(data[55..59].try_into().unwrap()), 2);
     expect_err(env.rotate(1, 1, &set), "EpochNotIncreasing");
 }
 
@@ -449,7 +589,7 @@ fn validator_set_vectors() {
                 expect_ok(out);
                 let data = env.data(&remote_pda(domain));
                 assert_eq!(
-                    data[53] as u64,
+                    data[54] as u64,
                     set["threshold"].as_u64().unwrap(),
                     "{name}"
                 );

@@ -16,16 +16,19 @@ fn initializes_the_config_once() {
     let ix = env.initialize_ix(DOMAIN);
     expect_ok(env.send(std::slice::from_ref(&ix), &[]));
     let data = env.data(&config_pda());
-    assert_eq!(data.len(), 102);
+    assert_eq!(data.len(), 110);
     assert_eq!(&data[..8], &account_disc("Config"));
     assert_eq!(u32::from_le_bytes(data[9..13].try_into().unwrap()), DOMAIN);
     assert_eq!(&data[13..45], env.admin.pubkey().as_ref());
     assert_eq!(&data[45..77], env.guardian.pubkey().as_ref());
     assert_eq!(data[77], 0, "not paused");
+    assert_eq!(&data[78..86], &[0; 8], "never paused");
+    assert_eq!(&data[86..94], &[0; 8], "outbound nonce");
     assert_eq!(
-        i64::from_le_bytes(data[86..94].try_into().unwrap()),
+        i64::from_le_bytes(data[94..102].try_into().unwrap()),
         ADMIN_DELAY
     );
+    assert_eq!(&data[102..110], &[0; 8], "next proposal");
     // A second initialize is refused.
     expect_err(env.send(&[ix], &[]), "AlreadyInitialized");
 }
@@ -47,6 +50,10 @@ fn refuses_zero_and_default_values() {
     ix = env.initialize_ix(DOMAIN);
     ix.data[76..84].fill(0);
     expect_err(env.send(&[ix], &[]), "ZeroValue");
+    // admin delay above 30 days
+    ix = env.initialize_ix(DOMAIN);
+    ix.data[76..84].copy_from_slice(&(30 * 24 * 3600 + 1i64).to_le_bytes());
+    expect_err(env.send(&[ix], &[]), "OutOfRange");
     // admin == guardian
     ix = env.initialize_ix(DOMAIN);
     let admin = ix.data[12..44].to_vec();

@@ -1,5 +1,8 @@
-//! Inbound transfers that wait: the timelock (amount at or above the token's threshold, guardian
-//! can cancel during the delay) and the inbound token bucket (queued, executes after refill).
+//! Inbound transfers that wait: the timelock (amount at or above the token's threshold) and the
+//! route's inbound bucket. Every queued transfer passes the bucket when it executes (review
+//! finding 2); the guardian cancels any queued transfer until it executes, also while paused
+//! and after its release time, the admin voids one through the timelock, and a cancelled
+//! transfer is refunded to its origin only by governance (finding 3).
 
 use solana_instruction::AccountMeta;
 use solana_keypair::Keypair;
@@ -7,7 +10,7 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
 use crate::common::*;
-use crate::deliver::{Setup, receipt_status};
+use crate::deliver::{Setup, evm_sender, receipt_status};
 
 fn limits() -> Limits {
     Limits {
@@ -19,20 +22,32 @@ fn limits() -> Limits {
     }
 }
 
+/// Delivers `amount` of the bridged token (minted here) and returns the message, its key and
+/// the accounts.
+fn queue_bridged(s: &mut Setup, amount: u64) -> (Vec<u8>, Key, TokenAccounts) {
+    let m = s.transfer(&s.bridged_id.clone(), u128::from(amount) * 1_000_000_000);
+    let accounts = s.bridged_accounts();
+    expect_ok(s.deliver(&m, &accounts));
+    let key = s.env.key(&m);
+    (m, key, accounts)
+}
+
 #[test]
 fn large_transfers_wait_for_the_timelock() {
     let mut s = Setup::new(1, 1, limits());
     let m = s.transfer(&s.home_id.clone(), 1_000);
-    let id = keccak(&[&m]);
     let accounts = s.home_accounts();
     expect_ok(s.deliver(&m, &accounts));
+    let key = s.env.key(&m);
     assert_eq!(receipt_status(&s.env, &m), (2, 1), "queued by the timelock");
     assert_eq!(s.env.token_balance(&s.home_token), 0);
+    // The ledger is taken at delivery, queued or not.
+    assert_eq!(s.env.ledger(&s.home_id, ORIGIN), 10_000_000 - 1_000);
     // Replay of a queued message is still refused.
     expect_err(s.deliver(&m, &accounts), "AlreadyDelivered");
     s.env.advance(599);
     expect_err(
-        s.env.send(&[execute_queued_ix(&id, &accounts)], &[]),
+        s.env.send(&[execute_queued_ix(&key, &accounts)], &[]),
         "TimelockPending",
     );
     s.env.advance(1);
@@ -42,54 +57,68 @@ fn large_transfers_wait_for_the_timelock() {
         .env
         .create_token_account(&s.home_mint, &Pubkey::new_unique(), 0);
     expect_err(
-        s.env.send(&[execute_queued_ix(&id, &wrong)], &[]),
+        s.env.send(&[execute_queued_ix(&key, &wrong)], &[]),
         "WrongTokenOwner",
     );
-    expect_ok(s.env.send(&[execute_queued_ix(&id, &accounts)], &[]));
+    let meta = expect_ok(s.env.send(&[execute_queued_ix(&key, &accounts)], &[]));
+    println!(
+        "CU execute_queued (release home token): {} CU",
+        meta.compute_units_consumed
+    );
+    assert_eq!(
+        logged_events(&meta.logs, "TransferExecuted"),
+        vec![keccak(&[&m]).to_vec()]
+    );
     assert_eq!(s.env.token_balance(&s.home_token), 1_000);
     assert_eq!(receipt_status(&s.env, &m).0, 1);
     expect_err(
-        s.env.send(&[execute_queued_ix(&id, &accounts)], &[]),
+        s.env.send(&[execute_queued_ix(&key, &accounts)], &[]),
         "NotQueued",
     );
 }
 
+/// Review finding 2: a timelocked transfer passes the inbound bucket when it executes. One
+/// above the capacity waits for a full bucket and empties it; one below takes its amount.
 #[test]
-fn the_guardian_cancels_during_the_delay() {
-    let mut s = Setup::new(1, 1, limits());
-    let m = s.transfer(&s.bridged_id.clone(), 5_000_000_000_000);
-    let id = keccak(&[&m]);
+fn timelocked_transfers_wait_for_the_inbound_bucket() {
+    let l = Limits {
+        timelock_threshold: 50,
+        timelock_delay: 10,
+        inbound_capacity: 100,
+        inbound_refill: 1,
+        ..Limits::default()
+    };
+    let mut s = Setup::new(1, 1, l);
+    // 40 executes at once and leaves 60 in the bucket.
+    let small = s.transfer(&s.bridged_id.clone(), 40_000_000_000);
     let accounts = s.bridged_accounts();
-    expect_ok(s.deliver(&m, &accounts));
-    assert_eq!(receipt_status(&s.env, &m), (2, 1));
-    let stranger = Keypair::new();
+    expect_ok(s.deliver(&small, &accounts));
+    assert_eq!(s.env.token_balance(&s.bridged_token), 40);
+    let (big, big_key, _) = queue_bridged(&mut s, 1_000);
+    let (mid, mid_key, _) = queue_bridged(&mut s, 70);
+    assert_eq!(receipt_status(&s.env, &big), (2, 1));
+    assert_eq!(receipt_status(&s.env, &mid), (2, 1));
+    // After the delay the bucket holds 70 of 100: the 1,000 waits for a full bucket.
+    s.env.advance(10);
     expect_err(
-        s.env
-            .send(&[cancel_queued_ix(&stranger.pubkey(), &id)], &[&stranger]),
-        "NotGuardian",
+        s.env.send(&[execute_queued_ix(&big_key, &accounts)], &[]),
+        "RateLimited",
     );
-    let admin = s.env.admin.insecure_clone();
+    // 70 fits: it executes and takes the bucket to 0.
+    expect_ok(s.env.send(&[execute_queued_ix(&mid_key, &accounts)], &[]));
+    assert_eq!(s.env.token_balance(&s.bridged_token), 110);
+    s.env.advance(99);
     expect_err(
-        s.env
-            .send(&[cancel_queued_ix(&admin.pubkey(), &id)], &[&admin]),
-        "NotGuardian",
+        s.env.send(&[execute_queued_ix(&big_key, &accounts)], &[]),
+        "RateLimited",
     );
-    // The guardian must sign.
-    let mut ix = cancel_queued_ix(&s.env.guardian.pubkey(), &id);
-    ix.accounts[0] = AccountMeta::new_readonly(s.env.guardian.pubkey(), false);
-    expect_err(s.env.send(&[ix], &[]), "MissingSignature");
-    let guardian = s.env.guardian.insecure_clone();
-    expect_ok(
-        s.env
-            .send(&[cancel_queued_ix(&guardian.pubkey(), &id)], &[&guardian]),
-    );
-    assert_eq!(receipt_status(&s.env, &m).0, 3, "cancelled");
-    s.env.advance(600);
-    expect_err(
-        s.env.send(&[execute_queued_ix(&id, &accounts)], &[]),
-        "NotQueued",
-    );
-    assert_eq!(s.env.mint_supply(&s.bridged_mint), 0);
+    s.env.advance(1);
+    expect_ok(s.env.send(&[execute_queued_ix(&big_key, &accounts)], &[]));
+    assert_eq!(s.env.token_balance(&s.bridged_token), 1_110);
+    // It emptied the bucket: a small transfer now queues on the rate limit.
+    let after = s.transfer(&s.bridged_id.clone(), 1_000_000_000);
+    expect_ok(s.deliver(&after, &accounts));
+    assert_eq!(receipt_status(&s.env, &after), (2, 2));
 }
 
 #[test]
@@ -106,31 +135,311 @@ fn transfers_over_the_inbound_bucket_queue_until_it_refills() {
         (2, 2),
         "queued by the rate limit"
     );
-    let id = keccak(&[&second]);
+    let key = s.env.key(&second);
     expect_err(
-        s.env.send(&[execute_queued_ix(&id, &accounts)], &[]),
+        s.env.send(&[execute_queued_ix(&key, &accounts)], &[]),
         "RateLimited",
     );
     s.env.advance(3);
-    expect_ok(s.env.send(&[execute_queued_ix(&id, &accounts)], &[]));
+    expect_ok(s.env.send(&[execute_queued_ix(&key, &accounts)], &[]));
     assert_eq!(s.env.token_balance(&s.home_token), 130);
+}
+
+/// Review finding 3: the guardian cancels any queued entry until it executes: a rate-limited
+/// one, after its release time, while paused. Its amount goes back to the ledger.
+#[test]
+fn the_guardian_cancels_any_queued_transfer() {
+    let mut s = Setup::new(1, 1, limits());
+    let accounts = s.home_accounts();
+    let guardian = s.env.guardian.insecure_clone();
+    // A rate-limited entry (80 then 50 against a bucket of 100), after its release time.
+    let first = s.transfer(&s.home_id.clone(), 80);
+    expect_ok(s.deliver(&first, &accounts));
+    let limited = s.transfer(&s.home_id.clone(), 50);
+    expect_ok(s.deliver(&limited, &accounts));
+    let key = s.env.key(&limited);
+    assert_eq!(receipt_status(&s.env, &limited), (2, 2));
+    let route = route_pda(&s.home_id, ORIGIN);
+    let ledger = s.env.ledger(&s.home_id, ORIGIN);
+    let meta = expect_ok(s.env.send(
+        &[cancel_queued_ix(&guardian.pubkey(), &key, &route)],
+        &[&guardian],
+    ));
+    assert_eq!(
+        logged_events(&meta.logs, "TransferCancelled"),
+        vec![keccak(&[&limited]).to_vec()]
+    );
+    assert_eq!(receipt_status(&s.env, &limited).0, 3, "cancelled");
+    assert_eq!(s.env.ledger(&s.home_id, ORIGIN), ledger + 50);
+    s.env.advance(60);
+    expect_err(
+        s.env.send(&[execute_queued_ix(&key, &accounts)], &[]),
+        "NotQueued",
+    );
+
+    // A timelocked entry past its release time, while paused.
+    let (big, big_key, bridged) = queue_bridged(&mut s, 5_000);
+    s.env.advance(601);
+    expect_ok(s.env.pause());
+    expect_err(
+        s.env.send(&[execute_queued_ix(&big_key, &bridged)], &[]),
+        "Paused",
+    );
+    let bridged_route = route_pda(&s.bridged_id, ORIGIN);
+    let stranger = Keypair::new();
+    let admin = s.env.admin.insecure_clone();
+    for who in [&stranger, &admin] {
+        expect_err(
+            s.env.send(
+                &[cancel_queued_ix(&who.pubkey(), &big_key, &bridged_route)],
+                &[who],
+            ),
+            "NotGuardian",
+        );
+    }
+    // The guardian must sign.
+    let mut ix = cancel_queued_ix(&guardian.pubkey(), &big_key, &bridged_route);
+    ix.accounts[0] = AccountMeta::new_readonly(guardian.pubkey(), false);
+    expect_err(s.env.send(&[ix], &[]), "MissingSignature");
+    // Another route than the transfer's.
+    expect_err(
+        s.env.send(
+            &[cancel_queued_ix(&guardian.pubkey(), &big_key, &route)],
+            &[&guardian],
+        ),
+        "RouteDisabled",
+    );
+    expect_ok(s.env.send(
+        &[cancel_queued_ix(
+            &guardian.pubkey(),
+            &big_key,
+            &bridged_route,
+        )],
+        &[&guardian],
+    ));
+    assert_eq!(receipt_status(&s.env, &big).0, 3);
+    assert_eq!(s.env.mint_supply(&s.bridged_mint), 0);
+    // Cancelled once.
+    expect_err(
+        s.env.send(
+            &[cancel_queued_ix(
+                &guardian.pubkey(),
+                &big_key,
+                &bridged_route,
+            )],
+            &[&guardian],
+        ),
+        "NotQueued",
+    );
+}
+
+#[test]
+fn the_admin_voids_a_queued_transfer_through_the_timelock() {
+    let mut s = Setup::new(1, 1, limits());
+    let m = s.transfer(&s.home_id.clone(), 5_000);
+    let accounts = s.home_accounts();
+    expect_ok(s.deliver(&m, &accounts));
+    let key = s.env.key(&m);
+    let ledger = s.env.ledger(&s.home_id, ORIGIN);
+    let route = route_pda(&s.home_id, ORIGIN);
+    // While paused too.
+    expect_ok(s.env.pause());
+    let void = void_queued_action(&key);
+    // The wrong route, then the receipt missing.
+    let other_route = route_pda(&s.bridged_id, ORIGIN);
+    expect_err(
+        s.env.govern(
+            &void,
+            vec![
+                AccountMeta::new(s.env.receipt(&m), false),
+                AccountMeta::new(other_route, false),
+            ],
+        ),
+        "RouteDisabled",
+    );
+    expect_err(s.env.govern(&void, vec![]), "NotEnoughAccounts");
+    let meta = expect_ok(s.env.govern(
+        &void,
+        vec![
+            AccountMeta::new(s.env.receipt(&m), false),
+            AccountMeta::new(route, false),
+        ],
+    ));
+    assert_eq!(
+        logged_events(&meta.logs, "TransferCancelled"),
+        vec![keccak(&[&m]).to_vec()]
+    );
+    assert_eq!(receipt_status(&s.env, &m).0, 3);
+    assert_eq!(s.env.ledger(&s.home_id, ORIGIN), ledger + 5_000);
+    // Voiding twice: the receipt is no longer queued.
+    expect_err(
+        s.env.govern(
+            &void,
+            vec![
+                AccountMeta::new(s.env.receipt(&m), false),
+                AccountMeta::new(route, false),
+            ],
+        ),
+        "NotQueued",
+    );
+}
+
+/// The extra accounts of `RefundCancelled`.
+fn refund_accounts(env: &Env, receipt: Pubkey, token_id: &[u8; 32]) -> Vec<AccountMeta> {
+    let mut metas = vec![
+        AccountMeta::new(receipt, false),
+        AccountMeta::new_readonly(token_pda(token_id), false),
+        AccountMeta::new_readonly(remote_pda(ORIGIN), false),
+    ];
+    metas.extend(event_metas());
+    let _ = env;
+    metas
+}
+
+/// A cancelled transfer is refunded by governance: a new token transfer back to the origin
+/// (sender = this program, beneficiary = the cancelled message's sender, the amount in home
+/// units, the next outbound nonce), once; the guardian can veto it.
+#[test]
+fn a_cancelled_transfer_is_refunded_once_through_the_timelock() {
+    let mut s = Setup::new(1, 1, limits());
+    let (m, key, _) = queue_bridged(&mut s, 5_000);
+    let receipt = s.env.receipt(&m);
+    let bridged_id = s.bridged_id;
+    let accounts = refund_accounts(&s.env, receipt, &bridged_id);
+    // Not cancelled yet: refused.
+    expect_err(
+        s.env.govern(&refund_action(&key), accounts.clone()),
+        "NotQueued",
+    );
+    let guardian = s.env.guardian.insecure_clone();
+    let route = route_pda(&bridged_id, ORIGIN);
+    expect_ok(s.env.send(
+        &[cancel_queued_ix(&guardian.pubkey(), &key, &route)],
+        &[&guardian],
+    ));
+    // The guardian vetoes a first refund proposal.
+    let vetoed = s.env.propose(&refund_action(&key)).unwrap();
+    expect_ok(s.env.send(
+        &[cancel_proposal_ix(&guardian.pubkey(), vetoed)],
+        &[&guardian],
+    ));
+    // Not while paused (it sends a message, as `send`).
+    expect_ok(s.env.pause());
+    expect_err(
+        s.env.govern(&refund_action(&key), accounts.clone()),
+        "Paused",
+    );
+    let unpause = s.env.propose(&UNPAUSE).unwrap();
+    s.env.advance(ADMIN_DELAY);
+    expect_ok(
+        s.env
+            .send(&[s.env.execute_proposal_ix(unpause, vec![])], &[]),
+    );
+
+    let id = s.env.propose(&refund_action(&key)).unwrap();
+    s.env.advance(ADMIN_DELAY);
+    let ix = s.env.execute_proposal_ix(id, accounts.clone());
+    let keys = s.env.account_keys(std::slice::from_ref(&ix));
+    let meta = expect_ok(s.env.send(&[ix], &[]));
+    let body = transfer_body_to(&bridged_id, 5_000_000_000_000, &evm_sender());
+    let expected = encode_message(
+        0,
+        DOMAIN,
+        &PROGRAM_ID.to_bytes(),
+        ORIGIN,
+        &s.env.origin_bridge,
+        &body,
+    );
+    let refund_id = keccak(&[&expected]);
+    assert_eq!(
+        MessageSent::of(&meta, &keys),
+        vec![MessageSent {
+            id: refund_id,
+            destination: ORIGIN,
+            nonce: 0,
+            message: expected,
+        }]
+    );
+    let mut refunded = keccak(&[&m]).to_vec();
+    refunded.extend_from_slice(&refund_id);
+    assert_eq!(
+        logged_events(&meta.logs, "TransferRefunded"),
+        vec![refunded]
+    );
+    let data = s.env.data(&receipt);
+    assert_eq!(data[9], 6, "refunded");
+    assert_eq!(&data[248..280], &refund_id);
+    // No bucket or ledger changes, and the next nonce is taken.
+    assert_eq!(s.env.ledger(&bridged_id, ORIGIN), 0);
+    let config = s.env.data(&config_pda());
+    assert_eq!(u64::from_le_bytes(config[86..94].try_into().unwrap()), 1);
+    // Once.
+    expect_err(s.env.govern(&refund_action(&key), accounts), "NotQueued");
+}
+
+#[test]
+fn refund_accounts_are_checked() {
+    let mut s = Setup::new(1, 1, limits());
+    let (m, key, _) = queue_bridged(&mut s, 5_000);
+    let guardian = s.env.guardian.insecure_clone();
+    let bridged_id = s.bridged_id;
+    let route = route_pda(&bridged_id, ORIGIN);
+    expect_ok(s.env.send(
+        &[cancel_queued_ix(&guardian.pubkey(), &key, &route)],
+        &[&guardian],
+    ));
+    let base = refund_accounts(&s.env, s.env.receipt(&m), &bridged_id);
+    let forged = Pubkey::new_unique();
+    let bytes = s.env.data(&s.env.receipt(&m));
+    s.env.put(forged, PROGRAM_ID, bytes);
+    let cases: Vec<(usize, AccountMeta, &str)> = vec![
+        (0, AccountMeta::new(forged, false), "WrongAccountAddress"),
+        (
+            1,
+            AccountMeta::new_readonly(token_pda(&s.home_id), false),
+            "TokenNotRegistered",
+        ),
+        (
+            2,
+            AccountMeta::new_readonly(remote_pda(7), false),
+            "UnknownRemote",
+        ),
+        (
+            3,
+            AccountMeta::new_readonly(authority_pda(), false),
+            "WrongAccountAddress",
+        ),
+        (
+            4,
+            AccountMeta::new_readonly(TOKEN_PROGRAM, false),
+            "WrongAccountAddress",
+        ),
+    ];
+    for (index, meta, err) in cases {
+        let mut accounts = base.clone();
+        accounts[index] = meta;
+        expect_err(s.env.govern(&refund_action(&key), accounts), err);
+    }
+    // Another receipt's key in the action than the receipt passed.
+    let other = Key { nonce: 99, ..key };
+    expect_err(
+        s.env.govern(&refund_action(&other), base.clone()),
+        "WrongAccountAddress",
+    );
+    expect_ok(s.env.govern(&refund_action(&key), base));
 }
 
 #[test]
 fn paused_bridges_do_not_execute_queued_transfers() {
     let mut s = Setup::new(1, 1, limits());
     let m = s.transfer(&s.home_id.clone(), 5_000);
-    let id = keccak(&[&m]);
     let accounts = s.home_accounts();
     expect_ok(s.deliver(&m, &accounts));
-    let guardian = s.env.guardian.insecure_clone();
-    expect_ok(
-        s.env
-            .send(&[s.env.pause_ix(&guardian.pubkey())], &[&guardian]),
-    );
+    let key = s.env.key(&m);
+    expect_ok(s.env.pause());
     s.env.advance(600);
     expect_err(
-        s.env.send(&[execute_queued_ix(&id, &accounts)], &[]),
+        s.env.send(&[execute_queued_ix(&key, &accounts)], &[]),
         "Paused",
     );
 }
@@ -139,13 +448,13 @@ fn paused_bridges_do_not_execute_queued_transfers() {
 fn substituted_accounts_are_refused() {
     let mut s = Setup::new(1, 1, limits());
     let m = s.transfer(&s.home_id.clone(), 5_000);
-    let id = keccak(&[&m]);
     let accounts = s.home_accounts();
     expect_ok(s.deliver(&m, &accounts));
+    let key = s.env.key(&m);
     s.env.advance(600);
-    let base = execute_queued_ix(&id, &accounts);
+    let base = execute_queued_ix(&key, &accounts);
     let forged_receipt = Pubkey::new_unique();
-    let bytes = s.env.data(&receipt_pda(&id));
+    let bytes = s.env.data(&s.env.receipt(&m));
     s.env.put(forged_receipt, PROGRAM_ID, bytes);
     let fake_clock = Pubkey::new_unique();
     s.env.put(fake_clock, SYSTEM_PROGRAM, vec![0xff; 40]);
@@ -155,6 +464,9 @@ fn substituted_accounts_are_refused() {
     let fake_config = Pubkey::new_unique();
     let bytes = s.env.data(&config_pda());
     s.env.put(fake_config, PROGRAM_ID, bytes);
+    let fake_route = Pubkey::new_unique();
+    let bytes = s.env.data(&route_pda(&s.home_id, ORIGIN));
+    s.env.put(fake_route, PROGRAM_ID, bytes);
     let cases: Vec<(usize, AccountMeta, &str)> = vec![
         (
             0,
@@ -167,22 +479,38 @@ fn substituted_accounts_are_refused() {
             "WrongAccountAddress",
         ),
         (
+            1,
+            AccountMeta::new_readonly(s.env.receipt(&m), false),
+            "NotWritable",
+        ),
+        (
             2,
             AccountMeta::new_readonly(fake_clock, false),
             "WrongAccountAddress",
         ),
         (
-            5,
+            3,
+            AccountMeta::new_readonly(token_pda(&s.bridged_id), false),
+            "TokenNotRegistered",
+        ),
+        (4, AccountMeta::new(fake_route, false), "RouteDisabled"),
+        (
+            4,
+            AccountMeta::new(route_pda(&s.bridged_id, ORIGIN), false),
+            "RouteDisabled",
+        ),
+        (
+            6,
             AccountMeta::new(fake_vault, false),
             "WrongAccountAddress",
         ),
         (
-            7,
+            8,
             AccountMeta::new_readonly(Pubkey::new_unique(), false),
             "WrongAccountAddress",
         ),
         (
-            8,
+            9,
             AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
             "WrongTokenProgram",
         ),
@@ -192,10 +520,21 @@ fn substituted_accounts_are_refused() {
         ix.accounts[index] = meta;
         expect_err(s.env.send(&[ix], &[]), err);
     }
-    // cancel_queued with a forged receipt.
+    // Another key in the arguments than the receipt's.
+    let mut ix = base.clone();
+    ix.data[8..12].copy_from_slice(&7u32.to_le_bytes());
+    expect_err(s.env.send(&[ix], &[]), "WrongAccountAddress");
+    // cancel_queued with a forged receipt / route.
     let guardian = s.env.guardian.insecure_clone();
-    let mut ix = cancel_queued_ix(&guardian.pubkey(), &id);
+    let route = route_pda(&s.home_id, ORIGIN);
+    let mut ix = cancel_queued_ix(&guardian.pubkey(), &key, &route);
     ix.accounts[2] = AccountMeta::new(forged_receipt, false);
+    expect_err(s.env.send(&[ix], &[&guardian]), "WrongAccountAddress");
+    let mut ix = cancel_queued_ix(&guardian.pubkey(), &key, &route);
+    ix.accounts[3] = AccountMeta::new(fake_route, false);
+    expect_err(s.env.send(&[ix], &[&guardian]), "RouteDisabled");
+    let mut ix = cancel_queued_ix(&guardian.pubkey(), &key, &route);
+    ix.accounts[1] = AccountMeta::new_readonly(fake_config, false);
     expect_err(s.env.send(&[ix], &[&guardian]), "WrongAccountAddress");
     expect_ok(s.env.send(&[base], &[]));
 }

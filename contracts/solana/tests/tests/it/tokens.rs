@@ -1,6 +1,7 @@
-//! Token registration and limits through the timelock: home tokens (vault created), bridged
-//! mints (mint authority must be the bridge's PDA), re-registration, limit changes, and
-//! substituted accounts of `execute_proposal`.
+//! Tokens and routes through the timelock: home tokens (vault created), bridged mints (mint
+//! authority must be the bridge's PDA), re-registration, the token's timelock, routes (created
+//! full, updated with the level carried over, ledger kept; bounded except the bridged mint's
+//! home route), and substituted accounts of `execute_proposal`.
 
 use solana_instruction::AccountMeta;
 use solana_keypair::Keypair;
@@ -8,25 +9,6 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
 use crate::common::*;
-
-fn register_action(
-    home_domain: u32,
-    home_token: &[u8; 32],
-    mint: &Pubkey,
-    scale: u8,
-    limits: Limits,
-) -> Vec<u8> {
-    limits
-        .encode(
-            Borsh::default()
-                .u8(2)
-                .u32(home_domain)
-                .raw(home_token)
-                .raw(mint.as_ref())
-                .u8(scale),
-        )
-        .0
-}
 
 #[test]
 fn home_registration_creates_the_vault_once() {
@@ -38,10 +20,13 @@ fn home_registration_creates_the_vault_once() {
     assert_eq!(&vault.data[0..32], mint.as_ref());
     assert_eq!(&vault.data[32..64], authority_pda().as_ref());
     let config = env.data(&token_pda(&id));
+    assert_eq!(config.len(), 160);
     assert_eq!(&config[..8], &account_disc("TokenConfig"));
     assert_eq!(config[73], 1, "is_home");
+    assert_eq!(&config[144..152], &1_000_000_000u64.to_le_bytes());
+    assert_eq!(&config[152..160], &600i64.to_le_bytes());
     // Registering the same token again is refused.
-    let action = register_action(DOMAIN, &mint.to_bytes(), &mint, 0, Limits::default());
+    let action = register_action(DOMAIN, &mint.to_bytes(), &mint, 0, &Limits::default());
     let accounts = env.register_token_ix_accounts(&id, &mint, vault_pda(&mint));
     expect_err(env.govern(&action, accounts), "BadTokenRegistration");
 }
@@ -51,37 +36,29 @@ fn registrations_refuse_inconsistent_or_zero_values() {
     let mut env = Env::new(1, 1);
     let mint = env.create_mint(&Pubkey::new_unique(), 6);
     let vault = vault_pda(&mint);
+    let l = Limits::default();
     let cases: Vec<(Vec<u8>, &str)> = vec![
         // A home token must be its own mint, unscaled.
         (
-            register_action(DOMAIN, &[5; 32], &mint, 0, Limits::default()),
+            register_action(DOMAIN, &[5; 32], &mint, 0, &l),
             "BadTokenRegistration",
         ),
         (
-            register_action(DOMAIN, &mint.to_bytes(), &mint, 3, Limits::default()),
+            register_action(DOMAIN, &mint.to_bytes(), &mint, 3, &l),
             "BadTokenRegistration",
         ),
-        (
-            register_action(0, &[5; 32], &mint, 0, Limits::default()),
-            "ZeroValue",
-        ),
-        (
-            register_action(ORIGIN, &[0; 32], &mint, 0, Limits::default()),
-            "ZeroValue",
-        ),
-        (
-            register_action(ORIGIN, &[5; 32], &mint, 20, Limits::default()),
-            "Overflow",
-        ),
+        (register_action(0, &[5; 32], &mint, 0, &l), "ZeroValue"),
+        (register_action(ORIGIN, &[0; 32], &mint, 0, &l), "ZeroValue"),
+        (register_action(ORIGIN, &[5; 32], &mint, 20, &l), "Overflow"),
         (
             register_action(
                 DOMAIN,
                 &mint.to_bytes(),
                 &mint,
                 0,
-                Limits {
+                &Limits {
                     timelock_delay: 0,
-                    ..Limits::default()
+                    ..l
                 },
             ),
             "ZeroValue",
@@ -92,22 +69,9 @@ fn registrations_refuse_inconsistent_or_zero_values() {
                 &mint.to_bytes(),
                 &mint,
                 0,
-                Limits {
-                    inbound_capacity: 0,
-                    ..Limits::default()
-                },
-            ),
-            "ZeroValue",
-        ),
-        (
-            register_action(
-                DOMAIN,
-                &mint.to_bytes(),
-                &mint,
-                0,
-                Limits {
-                    outbound_refill: 0,
-                    ..Limits::default()
+                &Limits {
+                    timelock_threshold: 0,
+                    ..l
                 },
             ),
             "ZeroValue",
@@ -125,7 +89,8 @@ fn registration_accounts_are_checked() {
     let mut env = Env::new(1, 1);
     let mint = env.create_mint(&Pubkey::new_unique(), 6);
     let id = token_id(DOMAIN, &mint.to_bytes());
-    let action = register_action(DOMAIN, &mint.to_bytes(), &mint, 0, Limits::default());
+    let l = Limits::default();
+    let action = register_action(DOMAIN, &mint.to_bytes(), &mint, 0, &l);
     let base = env.register_token_ix_accounts(&id, &mint, vault_pda(&mint));
     let fake_mint = env.create_mint(&Pubkey::new_unique(), 6);
     let not_a_mint = Pubkey::new_unique();
@@ -167,13 +132,12 @@ fn registration_accounts_are_checked() {
         accounts[index] = meta;
         expect_err(env.govern(&action, accounts), err);
     }
-    // A mint owned by another program at the right address cannot exist; a foreign-owned
-    // account passed as the mint is refused by owner.
+    // A foreign-owned account passed as the mint is refused by owner.
     let foreign = env.create_mint(&Pubkey::new_unique(), 6);
     let mut data = env.data(&foreign);
     data[45] = 1;
     env.put(foreign, SYSTEM_PROGRAM, data);
-    let action = register_action(DOMAIN, &foreign.to_bytes(), &foreign, 0, Limits::default());
+    let action = register_action(DOMAIN, &foreign.to_bytes(), &foreign, 0, &l);
     let accounts = env.register_token_ix_accounts(
         &token_id(DOMAIN, &foreign.to_bytes()),
         &foreign,
@@ -181,66 +145,220 @@ fn registration_accounts_are_checked() {
     );
     expect_err(env.govern(&action, accounts), "WrongAccountOwner");
     expect_ok(env.govern(
-        &register_action(DOMAIN, &mint.to_bytes(), &mint, 0, Limits::default()),
+        &register_action(DOMAIN, &mint.to_bytes(), &mint, 0, &l),
         base,
     ));
 }
 
 #[test]
-fn limits_change_through_the_timelock() {
+fn the_timelock_changes_through_the_timelock() {
     let mut env = Env::new(1, 1);
-    let user = Keypair::new();
     let mint = env.create_mint(&Pubkey::new_unique(), 6);
-    let user_token = env.create_token_account(&mint, &user.pubkey(), 1_000);
-    let id = env.register_home_token(
-        &mint,
-        Limits {
-            outbound_capacity: 10,
-            ..Limits::default()
-        },
-    );
-    let send = |env: &mut Env, amount: u64| {
-        let ix = send_ix(
-            &user.pubkey(),
-            ORIGIN,
-            &[1; 32],
-            amount,
-            &id,
-            &user_token,
-            &mint,
-            &vault_pda(&mint),
-        );
-        env.send(&[ix], &[&user])
-    };
-    expect_err(send(&mut env, 11), "RateLimited");
-    let limits = Limits {
-        outbound_capacity: 500,
-        outbound_refill: 500,
+    let id = env.register_home_token(&mint, Limits::default());
+    let new = Limits {
+        timelock_threshold: 77,
+        timelock_delay: 5,
         ..Limits::default()
     };
-    let action = limits.encode(Borsh::default().u8(3).raw(&id)).0;
-    let zero = Limits {
-        outbound_capacity: 0,
-        ..limits
-    }
-    .encode(Borsh::default().u8(3).raw(&id))
-    .0;
+    let accounts = vec![AccountMeta::new(token_pda(&id), false)];
     expect_err(
-        env.govern(&zero, vec![AccountMeta::new(token_pda(&id), false)]),
+        env.govern(
+            &token_limits_action(
+                &id,
+                &Limits {
+                    timelock_delay: 0,
+                    ..new
+                },
+            ),
+            accounts.clone(),
+        ),
         "ZeroValue",
     );
     // The limits of another token id at this token's config: refused.
-    let other = limits.encode(Borsh::default().u8(3).raw(&[7; 32])).0;
     expect_err(
-        env.govern(&other, vec![AccountMeta::new(token_pda(&id), false)]),
+        env.govern(&token_limits_action(&[7; 32], &new), accounts.clone()),
         "TokenNotRegistered",
     );
-    expect_ok(env.govern(&action, vec![AccountMeta::new(token_pda(&id), false)]));
-    // As bridge/'s TokenBucket::reconfigure: the level carries over (10), capped by the new
-    // capacity, and refills at the new rate from now.
-    expect_err(send(&mut env, 11), "RateLimited");
-    env.advance(1);
-    expect_ok(send(&mut env, 400));
+    expect_ok(env.govern(&token_limits_action(&id, &new), accounts));
+    let config = env.data(&token_pda(&id));
+    assert_eq!(&config[144..152], &77u64.to_le_bytes());
+    assert_eq!(&config[152..160], &5i64.to_le_bytes());
+}
+
+/// An EVM beneficiary.
+fn evm(byte: u8) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    b[12..].fill(byte);
+    b
+}
+
+/// Route account layout: bump 8, token id 9, domain 41, remote_exp 45, remote_max 46 (u128),
+/// ledger 62 (i128), inbound_bounded 78, outbound_bounded 79, inbound 80, outbound 112; 144
+/// bytes.
+#[test]
+fn routes_are_created_and_updated_through_the_timelock() {
+    let mut env = Env::new(1, 1);
+    let user = Keypair::new();
+    let mint = env.create_mint(&Pubkey::new_unique(), 6);
+    let user_token = env.create_token_account(&mint, &user.pubkey(), 100_000);
+    let l = Limits {
+        outbound_capacity: 5_000,
+        remote_exp: 3,
+        remote_max: 1 << 100,
+        ..Limits::default()
+    };
+    let id = env.register_home_token(&mint, l);
+    let route = env.data(&route_pda(&id, ORIGIN));
+    assert_eq!(route.len(), 144);
+    assert_eq!(&route[..8], &account_disc("Route"));
+    assert_eq!(&route[9..41], &id);
+    assert_eq!(&route[41..45], &ORIGIN.to_le_bytes());
+    assert_eq!(route[45], 3);
+    assert_eq!(&route[46..62], &(1u128 << 100).to_le_bytes());
+    assert_eq!(&route[62..78], &[0; 16], "empty ledger");
+    assert_eq!(
+        route[78], 1,
+        "deliveries bounded: Solana is the token's home"
+    );
+    assert_eq!(
+        route[79], 0,
+        "sends not bounded: the remote mints what comes from home"
+    );
+    assert_eq!(&route[80..88], &l.inbound_capacity.to_le_bytes());
+    assert_eq!(&route[112..120], &5_000u64.to_le_bytes());
+    assert_eq!(&route[128..136], &5_000u64.to_le_bytes(), "created full");
+
+    let send = |env: &mut Env, amount: u64| {
+        let args = SendArgs {
+            destination: ORIGIN,
+            token_id: id,
+            beneficiary: evm(1),
+            amount,
+        };
+        let ix = send_ix(&user.pubkey(), &args, &user_token, &mint, &vault_pda(&mint));
+        env.send(&[ix], &[&user])
+    };
+    expect_err(send(&mut env, 1_500), "BadAmount");
+    expect_err(send(&mut env, 6_000), "RateLimited");
+    expect_ok(send(&mut env, 5_000));
+    assert_eq!(env.ledger(&id, ORIGIN), 5_000);
+
+    // An update: the scale and the buckets change, the ledger stays; the level refilled under
+    // the old rate during the delay and is capped by the new capacity (TokenBucket::reconfigure).
+    let new = Limits {
+        outbound_capacity: 20_000,
+        outbound_refill: 1,
+        remote_exp: 0,
+        ..l
+    };
+    expect_ok(env.set_route(&id, ORIGIN, &new));
+    let route = env.data(&route_pda(&id, ORIGIN));
+    assert_eq!(route[45], 0);
+    assert_eq!(env.ledger(&id, ORIGIN), 5_000);
+    assert_eq!((route[78], route[79]), (1, 0));
+    assert_eq!(&route[112..120], &20_000u64.to_le_bytes());
+    assert_eq!(&route[128..136], &5_000u64.to_le_bytes());
+    expect_err(send(&mut env, 5_001), "RateLimited");
+    expect_ok(send(&mut env, 1));
+}
+
+/// As `RouteLedger::new`: on a bridged mint's chain, deliveries from its home are not bounded
+/// (the source of its supply), every send is; on the home chain every delivery is (above).
+#[test]
+fn route_ledgers_bound_what_the_spec_bounds() {
+    let mut env = Env::new(1, 1);
+    let mint = env.create_mint(&authority_pda(), 9);
+    let id = env.register_bridged_token(ORIGIN, &[0xaa; 32], &mint, 9, Limits::default());
+    let home = env.data(&route_pda(&id, ORIGIN));
+    assert_eq!((home[78], home[79]), (0, 1), "bridged, from home");
+    expect_ok(env.set_route(&id, 7, &Limits::default()));
+    let other = env.data(&route_pda(&id, 7));
+    assert_eq!((other[78], other[79]), (1, 1), "bridged, another chain");
+}
+
+#[test]
+fn routes_refuse_bad_values_and_accounts() {
+    let mut env = Env::new(1, 1);
+    let mint = env.create_mint(&Pubkey::new_unique(), 6);
+    let id = env.register_home_token(&mint, Limits::default());
+    let l = Limits::default();
+    let accounts = |token: &[u8; 32], domain: u32| {
+        vec![
+            AccountMeta::new_readonly(token_pda(token), false),
+            AccountMeta::new(route_pda(token, domain), false),
+        ]
+    };
+    let bad: Vec<(Vec<u8>, Vec<AccountMeta>, &str)> = vec![
+        (
+            set_route_action(
+                &id,
+                7,
+                &Limits {
+                    inbound_capacity: 0,
+                    ..l
+                },
+            ),
+            accounts(&id, 7),
+            "ZeroValue",
+        ),
+        (
+            set_route_action(
+                &id,
+                7,
+                &Limits {
+                    outbound_refill: 0,
+                    ..l
+                },
+            ),
+            accounts(&id, 7),
+            "ZeroValue",
+        ),
+        (set_route_action(&id, 0, &l), accounts(&id, 0), "ZeroValue"),
+        (
+            set_route_action(&id, DOMAIN, &l),
+            accounts(&id, DOMAIN),
+            "UnknownRemote",
+        ),
+        (
+            set_route_action(
+                &id,
+                7,
+                &Limits {
+                    remote_exp: 78,
+                    ..l
+                },
+            ),
+            accounts(&id, 7),
+            "OutOfRange",
+        ),
+        (
+            set_route_action(&[7; 32], 7, &l),
+            accounts(&[7; 32], 7),
+            "TokenNotRegistered",
+        ),
+        (
+            set_route_action(&id, 7, &l),
+            accounts(&id, 8),
+            "WrongAccountAddress",
+        ),
+        (
+            set_route_action(&id, 7, &l),
+            vec![
+                AccountMeta::new_readonly(token_pda(&id), false),
+                AccountMeta::new_readonly(route_pda(&id, 7), false),
+            ],
+            "NotWritable",
+        ),
+        (
+            set_route_action(&id, 7, &l),
+            accounts(&id, 7)[..1].to_vec(),
+            "NotEnoughAccounts",
+        ),
+    ];
+    for (action, metas, err) in bad {
+        expect_err(env.govern(&action, metas), err);
+    }
+    expect_ok(env.govern(&set_route_action(&id, 7, &l), accounts(&id, 7)));
 }
 
 #[test]
@@ -256,19 +374,31 @@ fn guardian_instructions_check_the_config() {
     let mut ix = env.pause_ix(&guardian.pubkey());
     ix.accounts[0] = AccountMeta::new_readonly(guardian.pubkey(), false);
     expect_err(env.send(&[ix], &[]), "MissingSignature");
-    let mut ix = cancel_queued_ix(&guardian.pubkey(), &[1; 32]);
+    let mut ix = env.pause_ix(&guardian.pubkey());
+    ix.accounts[2] = AccountMeta::new_readonly(SYSTEM_PROGRAM, false);
+    expect_err(env.send(&[ix], &[&guardian]), "WrongAccountAddress");
+    let mut ix = env.pause_ix(&guardian.pubkey());
+    ix.accounts[1] = AccountMeta::new_readonly(config_pda(), false);
+    expect_err(env.send(&[ix], &[&guardian]), "NotWritable");
+    let key = Key {
+        origin: ORIGIN,
+        bridge: env.origin_bridge,
+        nonce: 1,
+    };
+    let route = route_pda(&[1; 32], ORIGIN);
+    let mut ix = cancel_queued_ix(&guardian.pubkey(), &key, &route);
     ix.accounts[1] = AccountMeta::new_readonly(fake, false);
     expect_err(env.send(&[ix], &[&guardian]), "WrongAccountAddress");
     // Cancelling a receipt that does not exist.
     expect_err(
         env.send(
-            &[cancel_queued_ix(&guardian.pubkey(), &[1; 32])],
+            &[cancel_queued_ix(&guardian.pubkey(), &key, &route)],
             &[&guardian],
         ),
         "WrongAccountOwner",
     );
     // post_signatures while paused.
-    expect_ok(env.send(&[env.pause_ix(&guardian.pubkey())], &[&guardian]));
+    expect_ok(env.pause());
     let ix = env.post_signatures_ix(&[1; 32], ORIGIN, &[]);
     expect_err(env.send(&[ix], &[]), "Paused");
 }

@@ -831,3 +831,50 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
         );
     }
 }
+
+/// `AnchorError.parse` of `@coral-xyz/anchor` (ts/packages/anchor/src/error.ts), its first
+/// form: `^Program log: AnchorError occurred\. Error Code: (.*)\. Error Number: (\d*)\. Error
+/// Message: (.*)\.` (greedy groups), here without a regex engine.
+fn anchor_error_parse(logs: &[String]) -> Option<(String, u32, String)> {
+    let line = logs
+        .iter()
+        .find(|l| l.starts_with("Program log: AnchorError"))?;
+    let rest = line.strip_prefix("Program log: AnchorError occurred. Error Code: ")?;
+    let (code, rest) = rest.rsplit_once(". Error Number: ")?;
+    let (number, message) = rest.split_once(". Error Message: ")?;
+    let message = message.strip_suffix('.')?;
+    if !number.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some((code.to_owned(), number.parse().ok()?, message.to_owned()))
+}
+
+/// What the program logs when it refuses is what an Anchor client parses into the IDL's error.
+#[test]
+fn refusals_parse_as_anchor_errors_of_the_idl() {
+    let idl = idl();
+    let mut env = Env::new(1, 1);
+    let stranger = solana_keypair::Keypair::new();
+    let refused = [
+        env.send(&[env.pause_ix(&stranger.pubkey())], &[&stranger]),
+        env.send(&[env.initialize_ix(DOMAIN)], &[]),
+        env.send(
+            &[Instruction::new_with_bytes(PROGRAM_ID, &[1, 2, 3], vec![])],
+            &[],
+        ),
+    ];
+    for out in refused {
+        let failed = out.expect_err("refused");
+        let (name, number, message) =
+            anchor_error_parse(&failed.meta.logs).expect("an AnchorError log line");
+        let entry = idl["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["code"] == number)
+            .expect("the IDL's error");
+        assert_eq!(entry["name"], name.as_str());
+        assert_eq!(entry["msg"], message.as_str());
+        assert_eq!(custom_code(&Err(failed)), Some(number));
+    }
+}

@@ -125,8 +125,9 @@ errors! {
     SignatureSetMismatch = 6042 => "Staged signature set is for another digest",
     /// The recipient program of an arbitrary message could not be called.
     RecipientFailed = 6043 => "Recipient program call failed",
-    /// No route for (token, domain), or a route with `remote_max = 0` for a send.
-    RouteDisabled = 6044 => "No route for this token and domain",
+    /// No route for (token, domain), or a disabled one (`remote_max = 0`): sends to the remote,
+    /// deliveries from it and executions of what it queued are all refused.
+    RouteDisabled = 6044 => "No enabled route for this token and domain",
     /// A beneficiary the destination can never pay: zero, or for an EVM destination a value
     /// whose upper 12 bytes are not zero.
     InvalidBeneficiary = 6045 => "Beneficiary cannot be paid at the destination",

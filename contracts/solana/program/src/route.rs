@@ -14,6 +14,19 @@ use crate::error::BridgeError;
 use crate::state::route;
 use crate::token::Bucket;
 
+/// Refuses a disabled route (`remote_max = 0`, docs/protocol.md "Routes, buckets and the
+/// per-origin ledger"): disabled in both directions, for sends to the remote, deliveries from
+/// it and executions of transfers it queued (`RouteDisabled`; a refused delivery or execution
+/// stays retryable until governance enables the route again).
+#[inline(always)]
+pub fn check_enabled(data: &[u8]) -> Result<(), BridgeError> {
+    let remote_max: [u8; 16] = bytes::read(data, route::REMOTE_MAX)?;
+    if remote_max == [0u8; 16] {
+        return Err(BridgeError::RouteDisabled);
+    }
+    Ok(())
+}
+
 /// The inbound bucket of a route's data.
 #[inline(always)]
 pub fn inbound(data: &[u8]) -> Result<Bucket, BridgeError> {

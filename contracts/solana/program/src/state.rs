@@ -123,7 +123,7 @@ pub mod route {
     pub const DOMAIN: usize = 41;
     /// `remote_exp: u8` (remote local = home / 10^remote_exp)
     pub const REMOTE_EXP: usize = 45;
-    /// `remote_max: u128` (largest remote local amount; 0 = sends disabled)
+    /// `remote_max: u128` (largest remote local amount; 0 = the route is disabled both ways)
     pub const REMOTE_MAX: usize = 46;
     /// `ledger: i128` (sent to the remote minus received from it, local units)
     pub const LEDGER: usize = 62;

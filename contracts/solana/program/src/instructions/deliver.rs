@@ -4,8 +4,10 @@
 //! `["receipt", origin, origin bridge, nonce]` (its existence is the replay protection; the
 //! origin bridge is the remote's current bridge), and executes a token transfer at once or
 //! queues it (timelock threshold, the route's inbound bucket), after taking its amount from the
-//! route's ledger. Arbitrary messages are recorded in the receipt (status `received`, gas limit,
-//! payload hash) for `execute_message`. Emits `MessageDelivered`.
+//! route's ledger. A token transfer needs an enabled route from its origin (`RouteDisabled`
+//! for none, or for one with `remote_max = 0`: the delivery reverts and stays retryable).
+//! Arbitrary messages are recorded in the receipt (status `received`, gas limit, payload hash)
+//! for `execute_message`. Emits `MessageDelivered`.
 //!
 //! Accounts: `payer` (signer, writable), `config`, `remote` (`["remote", origin]`: its bridge
 //! and validator set), `receipt` (writable), `signature_set` (writable staged set, or this
@@ -156,6 +158,14 @@ pub fn process(
             &transfer.token_id,
             message.origin,
         )?;
+        {
+            // A disabled route (`remote_max = 0`) refuses deliveries from its remote too; the
+            // delivery reverts (no receipt) and stays retryable.
+            let route_data = route_account
+                .try_borrow()
+                .map_err(|_| BridgeError::WrongAccountData)?;
+            route::check_enabled(&route_data)?;
+        }
         let amount = to_local_amount(&transfer.amount, info.scale_exp)?;
         if transfer.beneficiary == [0u8; 32] {
             return Err(BridgeError::InvalidBeneficiary);

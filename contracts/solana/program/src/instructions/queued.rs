@@ -1,7 +1,8 @@
 //! Queued inbound transfers, named by their receipt's `(origin, origin bridge, nonce)`:
 //!
-//! - `execute_queued(origin, origin_bridge, nonce)` (anyone, not while paused): after the
-//!   timelock (`release_at`), every queued transfer, whatever its reason, passes the route's
+//! - `execute_queued(origin, origin_bridge, nonce)` (anyone, not while paused, not while the
+//!   route is disabled: `RouteDisabled`, and it stays queued): after the timelock
+//!   (`release_at`), every queued transfer, whatever its reason, passes the route's
 //!   inbound bucket: it consumes the amount, or, if the amount is above the bucket's capacity,
 //!   executes only when the bucket is full and empties it (`RateLimited` otherwise, and it stays
 //!   queued). Then it pays out. Emits `TransferExecuted`.
@@ -123,6 +124,13 @@ pub fn execute(
         read_info(&token_data)?
     };
     accounts::route(route_account, program_id, &token_id, key.0)?;
+    {
+        // A disabled route (`remote_max = 0`): the entry waits, still queued (and cancellable).
+        let route_data = route_account
+            .try_borrow()
+            .map_err(|_| BridgeError::WrongAccountData)?;
+        route::check_enabled(&route_data)?;
+    }
     let mut payout = Payout {
         mint: get(accounts, 5)?,
         vault: get(accounts, 6)?,

@@ -112,10 +112,8 @@ pub fn process(
         let mut route_data = route_view
             .try_borrow_mut()
             .map_err(|_| BridgeError::WrongAccountData)?;
+        route::check_enabled(&route_data)?;
         let remote_max: [u8; 16] = bytes::read(&route_data, route_layout::REMOTE_MAX)?;
-        if remote_max == [0u8; 16] {
-            return Err(BridgeError::RouteDisabled);
-        }
         let remote_exp = bytes::read_u8(&route_data, route_layout::REMOTE_EXP)?;
         check_representable(&message_amount, remote_exp, &remote_max)?;
         let mut outbound = route::outbound(&route_data)?;

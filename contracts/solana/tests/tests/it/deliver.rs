@@ -220,6 +220,50 @@ fn delivery_rules() {
     expect_err(s.deliver(&m, &accounts), "RouteDisabled");
 }
 
+/// docs/protocol.md, "Routes, buckets and the per-origin ledger": a route with `remote_max = 0`
+/// is disabled in both directions. A delivery from its remote reverts `RouteDisabled` (no
+/// receipt, nothing paid, the ledger and the bucket untouched) and stays retryable: once
+/// governance enables the route again the same message delivers. Both kinds of token.
+#[test]
+fn a_disabled_route_refuses_deliveries_until_enabled() {
+    let limits = Limits::default();
+    let mut s = Setup::new(1, 1, limits);
+    let disabled = Limits {
+        remote_max: 0,
+        ..limits
+    };
+    let home_id = s.home_id;
+    let bridged_id = s.bridged_id;
+    expect_ok(s.env.set_route(&home_id, ORIGIN, &disabled));
+    expect_ok(s.env.set_route(&bridged_id, ORIGIN, &disabled));
+    let home = s.transfer(&home_id, 1_234);
+    let bridged = s.transfer(&bridged_id, 5_000_000_000);
+    let route = route_pda(&home_id, ORIGIN);
+    let route_before = s.env.data(&route);
+    for (m, accounts) in [(&home, s.home_accounts()), (&bridged, s.bridged_accounts())] {
+        expect_err(s.deliver(m, &accounts), "RouteDisabled");
+        assert!(s.env.svm.get_account(&s.env.receipt(m)).is_none());
+    }
+    assert_eq!(
+        s.env.data(&route),
+        route_before,
+        "ledger and bucket untouched"
+    );
+    assert_eq!(s.env.token_balance(&s.home_token), 0);
+    assert_eq!(s.env.mint_supply(&s.bridged_mint), 0);
+    // Enabled again: the same messages deliver.
+    expect_ok(s.env.set_route(&home_id, ORIGIN, &limits));
+    expect_ok(s.env.set_route(&bridged_id, ORIGIN, &limits));
+    expect_ok(s.deliver(&home, &s.home_accounts()));
+    expect_ok(s.deliver(&bridged, &s.bridged_accounts()));
+    assert_eq!(s.env.token_balance(&s.home_token), 1_234);
+    assert_eq!(s.env.token_balance(&s.bridged_token), 5);
+    assert_eq!(
+        s.env.ledger(&home_id, ORIGIN),
+        i128::from(VAULT_FUNDS - 1_234)
+    );
+}
+
 /// Review finding 4: a compromised set of one origin cannot release what was locked for
 /// another. The vault holds ORIGIN's collateral; remote 7 (its own validator set) has a route
 /// but has been sent nothing, so it can release nothing; once 300 is sent to 7, 7 can bring

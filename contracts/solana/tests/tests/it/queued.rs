@@ -233,6 +233,65 @@ fn the_guardian_cancels_any_queued_transfer() {
     );
 }
 
+/// docs/protocol.md, "Routes, buckets and the per-origin ledger": a route with `remote_max = 0`
+/// is disabled in both directions, so what its remote queued here does not execute
+/// (`RouteDisabled`, still queued, the bucket untouched) until governance enables the route
+/// again; the guardian cancels and the admin voids on a disabled route all the same.
+#[test]
+fn a_disabled_route_holds_queued_transfers_until_enabled() {
+    let mut s = Setup::new(1, 1, limits());
+    let accounts = s.home_accounts();
+    let home_id = s.home_id;
+    let m = s.transfer(&home_id, 5_000);
+    expect_ok(s.deliver(&m, &accounts));
+    let cancelled = s.transfer(&home_id, 2_000);
+    expect_ok(s.deliver(&cancelled, &accounts));
+    let voided = s.transfer(&home_id, 3_000);
+    expect_ok(s.deliver(&voided, &accounts));
+    let key = s.env.key(&m);
+    let ledger = s.env.ledger(&home_id, ORIGIN);
+    let disabled = Limits {
+        remote_max: 0,
+        ..limits()
+    };
+    expect_ok(s.env.set_route(&home_id, ORIGIN, &disabled));
+    s.env.advance(600);
+    let route = route_pda(&home_id, ORIGIN);
+    let route_before = s.env.data(&route);
+    expect_err(
+        s.env.send(&[execute_queued_ix(&key, &accounts)], &[]),
+        "RouteDisabled",
+    );
+    assert_eq!(receipt_status(&s.env, &m), (2, 1), "still queued");
+    assert_eq!(s.env.data(&route), route_before, "bucket untouched");
+    assert_eq!(s.env.token_balance(&s.home_token), 0);
+    // Cancelling and voiding do not need the route enabled.
+    let guardian = s.env.guardian.insecure_clone();
+    expect_ok(s.env.send(
+        &[cancel_queued_ix(
+            &guardian.pubkey(),
+            &s.env.key(&cancelled),
+            &route,
+        )],
+        &[&guardian],
+    ));
+    assert_eq!(receipt_status(&s.env, &cancelled).0, 3);
+    expect_ok(s.env.govern(
+        &void_queued_action(&s.env.key(&voided)),
+        vec![
+            AccountMeta::new(s.env.receipt(&voided), false),
+            AccountMeta::new(route, false),
+        ],
+    ));
+    assert_eq!(receipt_status(&s.env, &voided).0, 3);
+    assert_eq!(s.env.ledger(&home_id, ORIGIN), ledger + 5_000);
+    // Enabled again: the same entry executes (5,000 above the capacity: a full bucket).
+    expect_ok(s.env.set_route(&home_id, ORIGIN, &limits()));
+    expect_ok(s.env.send(&[execute_queued_ix(&key, &accounts)], &[]));
+    assert_eq!(receipt_status(&s.env, &m).0, 1, "executed");
+    assert_eq!(s.env.token_balance(&s.home_token), 5_000);
+}
+
 #[test]
 fn the_admin_voids_a_queued_transfer_through_the_timelock() {
     let mut s = Setup::new(1, 1, limits());
@@ -323,12 +382,17 @@ fn a_cancelled_transfer_is_refunded_once_through_the_timelock() {
         &[cancel_proposal_ix(&guardian.pubkey(), vetoed)],
         &[&guardian],
     ));
-    // Not while paused (it sends a message, as `send`).
+    // Not while paused (it sends a message, as `send`): the execution fails and the proposal
+    // stays pending; after the unpause the same proposal executes, within its grace period.
+    let id = s.env.propose(&refund_action(&key)).unwrap();
     expect_ok(s.env.pause());
+    s.env.advance(ADMIN_DELAY);
     expect_err(
-        s.env.govern(&refund_action(&key), accounts.clone()),
+        s.env
+            .send(&[s.env.execute_proposal_ix(id, accounts.clone())], &[]),
         "Paused",
     );
+    assert_eq!(s.env.data(&proposal_pda(id))[17], 0, "still pending");
     let unpause = s.env.propose(&UNPAUSE).unwrap();
     s.env.advance(ADMIN_DELAY);
     expect_ok(
@@ -336,8 +400,6 @@ fn a_cancelled_transfer_is_refunded_once_through_the_timelock() {
             .send(&[s.env.execute_proposal_ix(unpause, vec![])], &[]),
     );
 
-    let id = s.env.propose(&refund_action(&key)).unwrap();
-    s.env.advance(ADMIN_DELAY);
     let ix = s.env.execute_proposal_ix(id, accounts.clone());
     let keys = s.env.account_keys(std::slice::from_ref(&ix));
     let meta = expect_ok(s.env.send(&[ix], &[]));

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Interoperability tests: trestle-core's wallet against the JavaScript libraries users compare
 # it with (ethers v6, @metamask/eth-sig-util, @solana/web3.js 1.x, @solana/spl-token,
-# micro-ed25519-hdkey, @scure/bip39, tweetnacl), on seeded random inputs. See
+# micro-ed25519-hdkey, @scure/bip39, tweetnacl), on seeded random inputs; and protocol v2 from
+# docs/protocol.md as an independent ethers client, against the shared vectors and the EVM
+# bridge's committed artifacts on anvil (bridge-*.test.cjs; anvil from scripts/setup.sh). See
 # tests/interop/README.md.
 #
 #   scripts/interop.sh                               # the CI run (well under a minute)
@@ -50,4 +52,5 @@ cd "$suite"
 export NODE_PATH="$modules/node_modules"
 export TRESTLE_INTEROP_DRIVER="$driver"
 exec node --disable-warning=ExperimentalWarning --test --test-reporter=spec \
-  mnemonic.test.cjs evm.test.cjs eip712.test.cjs solana.test.cjs keystore.test.cjs
+  mnemonic.test.cjs evm.test.cjs eip712.test.cjs solana.test.cjs keystore.test.cjs \
+  bridge-vectors.test.cjs bridge-evm.test.cjs

@@ -18,7 +18,8 @@ const argsOf = (r) => (r.args ? [...r.args].map((a) => (typeof a === 'string' ? 
 
 /** Asserts a decoded revert's name and (optionally) its arguments. */
 function assertRevert(r, name, args, what) {
-  assert.equal(r.name, name, `${what}: reverted ${r.name}(${fmt(argsOf(r))}), expected ${name}`);
+  const got = r.code === 'ok' ? 'did not revert' : `reverted ${r.name}(${fmt(argsOf(r))})`;
+  assert.equal(r.name, name, `${what}: ${got}, expected ${name}`);
   if (args) assert.deepEqual(argsOf(r), args.map((a) => (typeof a === 'string' ? a.toLowerCase() : a)), `${what}: ${name} arguments`);
 }
 

@@ -161,7 +161,10 @@ impl EvmBridge {
         if r.bridge == B256::ZERO {
             return Err(Error::input(
                 what,
-                format!("the bridge on {} knows no remote domain {domain}", self.name()),
+                format!(
+                    "the bridge on {} knows no remote domain {domain}",
+                    self.name()
+                ),
             ));
         }
         Ok((r.bridge, r.kind))
@@ -169,7 +172,11 @@ impl EvmBridge {
 
     /// Checks that `address` can be paid (or called) on a remote of `kind`: never zero, and on
     /// an EVM remote an address (upper 12 bytes zero). The bridge refuses the others at send.
-    fn check_remote_address(kind: u8, address: &UniversalAddress, what: &'static str) -> Result<()> {
+    fn check_remote_address(
+        kind: u8,
+        address: &UniversalAddress,
+        what: &'static str,
+    ) -> Result<()> {
         if address.0 == [0u8; 32] {
             return Err(Error::input(what, "must not be the zero address"));
         }
@@ -430,7 +437,12 @@ impl EvmBridge {
         search_from: u64,
     ) -> Result<Stage> {
         let record = self
-            .view(Bridge::recordsCall { id: B256::from(*id) }, "records(id)")
+            .view(
+                Bridge::recordsCall {
+                    id: B256::from(*id),
+                },
+                "records(id)",
+            )
             .await?;
         match record.status {
             1 => return Ok(Stage::Delivered),

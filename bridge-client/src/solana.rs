@@ -1,18 +1,20 @@
 //! The Solana bridge program from a user's side: send an SPL token (locked into its vault
 //! when Solana is its home, burnt when it is a bridged mint), read the message back from the
-//! program's log, and ask the program what became of a message (its receipt account).
+//! program's `MessageSent` self-CPI event (an inner instruction: never from logs, which the
+//! runtime truncates), and ask the program what became of a message (its receipt account).
 
 use std::sync::Arc;
 
-use trestle_bridge::solana::BridgeProgram;
+use trestle_bridge::MessageId;
+use trestle_bridge::solana::events::{ResolvedInstruction, message_sent_in};
 use trestle_bridge::solana::send::{SendParams, TokenKind, send};
-use trestle_bridge::solana::state::{self, ReceiptStatus, TokenConfig};
-use trestle_bridge::{Message, MessageId};
+use trestle_bridge::solana::state::{self, ReceiptStatus, RemoteKind, TokenConfig};
+use trestle_bridge::solana::{BridgeProgram, ReceiptKey};
 use trestle_core::chain::{TxId, UniversalAddress};
 use trestle_core::solana::address::TOKEN_PROGRAM_ID;
 use trestle_core::solana::instruction::get_associated_token_address;
 use trestle_core::solana::{SolanaAddress, SolanaSigner};
-use trestle_solana::{SolanaClient, TransactionRequest, parse_logs};
+use trestle_solana::{ProgramTransaction, SolanaClient, TransactionRequest};
 
 use crate::error::{Error, Result};
 use crate::sent::SentMessage;
@@ -123,26 +125,30 @@ impl SolanaBridge {
         Ok(TokenConfig::decode(&data)?)
     }
 
+    /// The program's `Remote` account of `domain`; `None` when it has no remote for it.
+    pub async fn remote(&self, domain: u32) -> Result<Option<state::Remote>> {
+        self.program_account(&self.program.remote(domain), "Remote")
+            .await?
+            .map(|data| Ok(state::Remote::decode(&data)?))
+            .transpose()
+    }
+
     /// The attestation threshold the program requires for messages from `origin`; `None`
     /// when it has no remote for it.
     pub async fn threshold(&self, origin: u32) -> Result<Option<usize>> {
-        match self
-            .program_account(&self.program.remote(origin), "Remote")
+        Ok(self
+            .remote(origin)
             .await?
-        {
-            None => Ok(None),
-            Some(data) => {
-                let remote = state::Remote::decode(&data)?;
-                Ok((remote.threshold > 0).then_some(usize::from(remote.threshold)))
-            }
-        }
+            .and_then(|r| (r.threshold > 0).then_some(usize::from(r.threshold))))
     }
 
     /// Sends `amount` base units of the registered token `token_id` from `signer`'s
     /// associated token account to `beneficiary` on `destination`, lands the transaction
     /// (priority fee, compute budget, resends, rebuild on expiry: `trestle-solana`) and
-    /// returns the message the program logged. Refuses a zero amount or beneficiary, an
-    /// unknown token or destination, and an amount over the sender's balance before sending.
+    /// returns the message the program emitted. Refuses a zero amount, an unknown token or
+    /// destination, a beneficiary the destination cannot pay (zero, or not a 20-byte address
+    /// for an EVM destination), a token without a route there, and an amount over the sender's
+    /// balance before sending.
     pub async fn send_token(
         &self,
         signer: &SolanaSigner,
@@ -154,9 +160,6 @@ impl SolanaBridge {
         if amount == 0 {
             return Err(Error::input("amount", "must not be zero"));
         }
-        if beneficiary.0 == [0u8; 32] {
-            return Err(Error::input("beneficiary", "must not be the zero address"));
-        }
         let config = self.config().await?;
         if config.paused {
             return Err(Error::input(
@@ -164,21 +167,42 @@ impl SolanaBridge {
                 format!("the bridge on {} is paused", self.name()),
             ));
         }
-        if destination == config.domain
-            || self
-                .program_account(&self.program.remote(destination), "Remote")
-                .await?
-                .is_none()
-        {
+        let remote = match self.remote(destination).await? {
+            Some(remote) if destination != config.domain => remote,
+            _ => {
+                return Err(Error::input(
+                    "destination",
+                    format!(
+                        "the bridge on {} has no remote for domain {destination}",
+                        self.name()
+                    ),
+                ));
+            }
+        };
+        if beneficiary.0 == [0u8; 32] {
+            return Err(Error::input("beneficiary", "must not be the zero address"));
+        }
+        if remote.kind == RemoteKind::Evm && beneficiary.0[..12] != [0u8; 12] {
+            return Err(Error::input(
+                "beneficiary",
+                "the destination is an EVM chain: it must be a 20-byte address (upper 12 bytes zero)",
+            ));
+        }
+        let token = self.token(token_id).await?;
+        let route = self
+            .program_account(&self.program.route(token_id, destination), "Route")
+            .await?
+            .map(|data| state::Route::decode(&data))
+            .transpose()?;
+        if !route.is_some_and(|r| r.remote_max > 0) {
             return Err(Error::input(
                 "destination",
                 format!(
-                    "the bridge on {} has no remote for domain {destination}",
+                    "the bridge on {} has no route for this token to domain {destination}",
                     self.name()
                 ),
             ));
         }
-        let token = self.token(token_id).await?;
         let owner = signer.pubkey();
         let sender_token = get_associated_token_address(&owner, &token.mint, &TOKEN_PROGRAM_ID)?;
         let balance = self.client.token_balance_of(&token.mint, &owner).await?;
@@ -216,35 +240,50 @@ impl SolanaBridge {
         self.sent_in(&signature, landed.slot).await
     }
 
-    /// The message transaction `signature` (landed in `slot`) sent through this program: the
-    /// `Program data:` record the program logged at the top level.
+    /// The message transaction `signature` (landed in `slot`) sent through this program: its
+    /// `MessageSent` self-CPI event.
     pub async fn sent_in(&self, signature: &[u8; 64], slot: u64) -> Result<SentMessage> {
         let tx = TxId::Solana(*signature);
-        let logs = self.client.transaction_logs(signature).await?;
-        let parsed = parse_logs(&logs).map_err(|reason| {
-            Error::Chain(trestle_core::Error::MalformedResponse {
-                endpoint: self.name().to_owned(),
-                reason: format!("logs of {tx}: {reason}"),
-            })
-        })?;
-        let record = parsed
-            .data
-            .iter()
-            .find(|d| d.program == self.program.id)
-            .ok_or_else(|| Error::NoMessage {
-                chain: self.name().to_owned(),
-                tx: tx.to_string(),
-            })?;
-        let message = Message::decode(&record.data)?;
-        Ok(SentMessage::new(message, tx, slot))
+        let no_message = || Error::NoMessage {
+            chain: self.name().to_owned(),
+            tx: tx.to_string(),
+        };
+        let read = self
+            .client
+            .program_transaction(&tx, &self.program.id)
+            .await?
+            .ok_or_else(no_message)?;
+        if read.error.is_some() {
+            return Err(no_message());
+        }
+        let sent = sent_messages(&self.program, &read)?;
+        let first = sent.into_iter().next().ok_or_else(no_message)?;
+        Ok(SentMessage::new(first.message, tx, slot))
     }
 
-    /// What the program did with message `id` (its receipt account): executed, queued with
-    /// the release time, cancelled, or received (an arbitrary message not yet executed).
-    /// [`Stage::Unknown`] when it has no receipt.
-    pub async fn delivery(&self, id: &MessageId) -> Result<Stage> {
+    /// What the program did with message `id` from `origin` with `nonce` (its receipt
+    /// account, keyed by the origin's current bridge): executed, queued with the release time,
+    /// cancelled (or voided, or refunded), or received (an arbitrary message not yet
+    /// executed). [`Stage::Unknown`] when it has no receipt, or when the origin and nonce are
+    /// not known (the receipt's address is made of them) or the program knows no such origin.
+    pub async fn delivery(
+        &self,
+        id: &MessageId,
+        origin_nonce: Option<(u32, u64)>,
+    ) -> Result<Stage> {
+        let Some((origin, nonce)) = origin_nonce else {
+            return Ok(Stage::Unknown);
+        };
+        let Some(remote) = self.remote(origin).await? else {
+            return Ok(Stage::Unknown);
+        };
+        let key = ReceiptKey {
+            origin,
+            origin_bridge: remote.bridge,
+            nonce,
+        };
         let Some(data) = self
-            .program_account(&self.program.receipt(id), "Receipt")
+            .program_account(&self.program.receipt(&key), "Receipt")
             .await?
         else {
             return Ok(Stage::Unknown);
@@ -261,8 +300,27 @@ impl SolanaBridge {
             ReceiptStatus::Queued => Stage::Queued {
                 release_at: u64::try_from(receipt.release_at).ok(),
             },
-            ReceiptStatus::Cancelled => Stage::Cancelled,
+            ReceiptStatus::Cancelled | ReceiptStatus::Refunded => Stage::Cancelled,
             ReceiptStatus::Received => Stage::Received,
         })
     }
+}
+
+/// The messages `program` sent in the successful transaction `tx`, from its `MessageSent`
+/// self-CPI events (its inner instructions to the program).
+pub fn sent_messages(
+    program: &BridgeProgram,
+    tx: &ProgramTransaction,
+) -> trestle_bridge::Result<Vec<trestle_bridge::solana::events::MessageSent>> {
+    message_sent_in(
+        program,
+        tx.instructions
+            .iter()
+            .filter(|ix| ix.inner_index.is_some())
+            .map(|ix| ResolvedInstruction {
+                program_id: &ix.program_id,
+                accounts: &ix.accounts,
+                data: &ix.data,
+            }),
+    )
 }

@@ -32,7 +32,7 @@ impl Destination {
     ) -> Result<Stage> {
         match self {
             Destination::Evm(b) => b.delivery(id, origin_nonce, search_from).await,
-            Destination::Solana(b) => b.delivery(id).await,
+            Destination::Solana(b) => b.delivery(id, origin_nonce).await,
         }
     }
 

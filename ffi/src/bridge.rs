@@ -265,14 +265,20 @@ impl EvmBridge {
     }
 
     /// Sends `payload` to `recipient` (the receiving contract or program, EVM or Solana
-    /// address) on domain `destination` from the EVM account at `path`, and returns the
-    /// message read from the receipt.
+    /// address) on domain `destination` from the EVM account at `path`, giving the recipient's
+    /// call `gas_limit` (EVM gas, or compute units on Solana; signed into the message, so no
+    /// relayer can give it less), and returns the message read from the receipt.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per field of the message"
+    )]
     pub async fn send_message(
         &self,
         wallet: Arc<Wallet>,
         path: String,
         destination: u32,
         recipient: String,
+        gas_limit: u64,
         payload: Vec<u8>,
         timeout_ms: u64,
     ) -> Result<SentMessage> {
@@ -286,6 +292,7 @@ impl EvmBridge {
                     &sender,
                     destination,
                     recipient,
+                    gas_limit,
                     &payload,
                     Duration::from_millis(timeout_ms),
                 )
@@ -384,13 +391,20 @@ impl SolanaBridge {
         .await
     }
 
-    /// What the program did with message `message_id` (its receipt account).
-    pub async fn delivery(&self, message_id: String) -> Result<TransferStatus> {
+    /// What the program did with message `message_id` from domain `origin` with `nonce` (its
+    /// receipt account, whose address is made of the origin, the origin's bridge and the
+    /// nonce): `Unknown` when it has none.
+    pub async fn delivery(
+        &self,
+        message_id: String,
+        origin: u32,
+        nonce: u64,
+    ) -> Result<TransferStatus> {
         let id = parse_id(&message_id)?;
         let bridge = self.inner.clone();
         on_runtime(async move {
-            let stage = bridge.delivery(&id).await?;
-            Ok(destination_status(id, stage, None, None))
+            let stage = bridge.delivery(&id, Some((origin, nonce))).await?;
+            Ok(destination_status(id, stage, Some(origin), Some(nonce)))
         })
         .await
     }

@@ -109,6 +109,11 @@ impl DestinationSet {
             DestinationSet::Solana { client, program } => Ok(crate::solana::onchain::receipt(
                 client,
                 program,
+                &trestle_bridge::solana::ReceiptKey {
+                    origin,
+                    origin_bridge: origin_bridge.0,
+                    nonce,
+                },
                 id,
                 trestle_solana::Commitment::Confirmed,
             )

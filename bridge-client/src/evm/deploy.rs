@@ -121,12 +121,18 @@ impl EvmBridge {
 /// The id of a proposal: `keccak256(abi.encode(call, salt))`.
 pub fn proposal_id(call: &[u8], salt: [u8; 32]) -> [u8; 32] {
     use alloy_sol_types::SolValue;
-    let encoded = (alloy_primitives::Bytes::from(call.to_vec()), B256::from(salt)).abi_encode_params();
+    let encoded = (
+        alloy_primitives::Bytes::from(call.to_vec()),
+        B256::from(salt),
+    )
+        .abi_encode_params();
     trestle_core::evm::keccak256(encoded)
 }
 
 async fn deploy_code(sender: &EvmSender, code: Vec<u8>, timeout: Duration) -> Result<EvmAddress> {
-    let (pending, receipt) = sender.land(TxRequest::deploy(code), policy(timeout)).await?;
+    let (pending, receipt) = sender
+        .land(TxRequest::deploy(code), policy(timeout))
+        .await?;
     receipt.contract_address.ok_or_else(|| {
         Error::Chain(trestle_core::Error::MalformedResponse {
             endpoint: sender.chain().config().name.clone(),

@@ -240,48 +240,43 @@ pub const EVENT_NAMES: [&str; 10] = [
     "ProposalCancelled",
 ];
 
+/// An inner instruction with its program and accounts resolved to addresses (as a reader that
+/// has resolved the transaction's lookup tables holds it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolvedInstruction<'a> {
+    /// The program it invokes.
+    pub program_id: &'a SolanaAddress,
+    /// Its accounts.
+    pub accounts: &'a [SolanaAddress],
+    /// Its data.
+    pub data: &'a [u8],
+}
+
 /// The messages `program` sent in one successful transaction, read from its inner
 /// instructions, in order: every inner instruction to the program whose data starts with
 /// [`EVENT_IX_TAG`] must be a `MessageSent` event whose only account is the program's event
-/// authority (errors name what is not). `account_keys` are the transaction's account keys as
-/// inner instructions index them: the static keys, then the addresses loaded from lookup tables
-/// (writable, then read-only). `inner` are the transaction's inner instructions (all groups, in
-/// order). Inner instructions of other programs, or of the program without the tag, are
-/// skipped. A failed transaction's inner instructions must not be passed: only its success
-/// proves the event authority signed.
-pub fn message_sent_events<'a>(
+/// authority (errors name what is not). Inner instructions of other programs, or of the program
+/// without the tag, are skipped. Only inner instructions may be passed, and only those of a
+/// successful transaction: its success proves the event authority signed, which only the
+/// program itself can make it do.
+pub fn message_sent_in<'a>(
     program: &BridgeProgram,
-    account_keys: &[SolanaAddress],
-    inner: impl IntoIterator<Item = &'a CompiledInstruction>,
+    inner: impl IntoIterator<Item = ResolvedInstruction<'a>>,
 ) -> Result<Vec<MessageSent>> {
     let tag = EVENT_IX_TAG.to_le_bytes();
     let authority = program.event_authority();
-    let key = |index: u8| {
-        account_keys
-            .get(usize::from(index))
-            .copied()
-            .ok_or_else(|| {
-                invalid(format!(
-                    "account index {index} beyond the transaction's {} keys",
-                    account_keys.len()
-                ))
-            })
-    };
     let mut out = Vec::new();
     for ix in inner {
-        if key(ix.program_id_index)? != program.id {
+        if *ix.program_id != program.id {
             continue;
         }
         let Some(event) = ix.data.strip_prefix(&tag[..]) else {
             continue;
         };
-        match ix.accounts.as_slice() {
-            [only] if key(*only)? == authority => {}
-            _ => {
-                return Err(invalid(
-                    "an event instruction's only account is not the event authority".to_owned(),
-                ));
-            }
+        if ix.accounts != [authority] {
+            return Err(invalid(
+                "an event instruction's only account is not the event authority".to_owned(),
+            ));
         }
         match decode_event(event)? {
             Event::MessageSent(sent) => out.push(sent),
@@ -293,6 +288,48 @@ pub fn message_sent_events<'a>(
         }
     }
     Ok(out)
+}
+
+/// [`message_sent_in`] over compiled inner instructions: `account_keys` are the transaction's
+/// account keys as inner instructions index them (the static keys, then the addresses loaded
+/// from lookup tables, writable then read-only); `inner` are the transaction's inner
+/// instructions (all groups, in order).
+pub fn message_sent_events<'a>(
+    program: &BridgeProgram,
+    account_keys: &[SolanaAddress],
+    inner: impl IntoIterator<Item = &'a CompiledInstruction>,
+) -> Result<Vec<MessageSent>> {
+    let key = |index: &u8| {
+        account_keys
+            .get(usize::from(*index))
+            .copied()
+            .ok_or_else(|| {
+                invalid(format!(
+                    "account index {index} beyond the transaction's {} keys",
+                    account_keys.len()
+                ))
+            })
+    };
+    let resolved = inner
+        .into_iter()
+        .map(|ix| {
+            Ok((
+                key(&ix.program_id_index)?,
+                ix.accounts.iter().map(key).collect::<Result<Vec<_>>>()?,
+                ix.data.as_slice(),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    message_sent_in(
+        program,
+        resolved
+            .iter()
+            .map(|(program_id, accounts, data)| ResolvedInstruction {
+                program_id,
+                accounts,
+                data,
+            }),
+    )
 }
 
 #[cfg(test)]

@@ -21,9 +21,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use trestle_bridge::solana::BridgeProgram;
 use trestle_bridge::solana::relay::{self as ix, Signatures};
 use trestle_bridge::solana::state::{ReceiptStatus, SignatureSet};
+use trestle_bridge::solana::{BridgeProgram, ReceiptKey};
 use trestle_bridge::{Attestation, ValidatorSet, verify_attestation};
 use trestle_core::chain::UniversalAddress;
 use trestle_core::solana::SolanaSigner;
@@ -165,6 +165,16 @@ impl SolanaDestination {
         .await;
     }
 
+    /// What identifies `record`'s delivery on the program: its origin, the origin's bridge as
+    /// configured for the route (the program keys receipts by the remote's bridge), its nonce.
+    fn receipt_key(&self, record: &MessageRecord) -> Result<ReceiptKey> {
+        Ok(ReceiptKey {
+            origin: record.origin,
+            origin_bridge: self.route(record.origin)?.origin_bridge.0,
+            nonce: record.nonce,
+        })
+    }
+
     fn route(&self, origin: u32) -> Result<&Route> {
         self.routes.get(&origin).ok_or_else(|| {
             Error::config(
@@ -221,6 +231,7 @@ impl SolanaDestination {
         let found = onchain::receipt(
             &self.client,
             &self.program,
+            &self.receipt_key(record)?,
             &record.id,
             Commitment::Confirmed,
         )
@@ -258,6 +269,7 @@ impl SolanaDestination {
             &self.program,
             &payer,
             &message,
+            &route.origin_bridge.0,
             &Signatures::Inline(inline),
             payout.as_ref(),
         )?);
@@ -270,6 +282,7 @@ impl SolanaDestination {
                 &self.program,
                 &payer,
                 &message,
+                &route.origin_bridge.0,
                 &Signatures::Staged { epoch: set.epoch() },
                 payout.as_ref(),
             )?);
@@ -290,6 +303,7 @@ impl SolanaDestination {
                 if onchain::receipt(
                     &self.client,
                     &self.program,
+                    &self.receipt_key(record)?,
                     &record.id,
                     Commitment::Confirmed,
                 )
@@ -350,10 +364,17 @@ impl SolanaDestination {
     }
 
     async fn land(&self, instructions: Vec<Instruction>, what: &'static str) -> Result<Landed> {
-        let landed = self
-            .client
-            .land(TransactionRequest::new(&self.payer, instructions))
-            .await?;
+        self.land_request(TransactionRequest::new(&self.payer, instructions), what)
+            .await
+    }
+
+    /// Lands `request` (with its own compute-unit limit, if it sets one).
+    async fn land_request(
+        &self,
+        request: TransactionRequest<'_>,
+        what: &'static str,
+    ) -> Result<Landed> {
+        let landed = self.client.land(request).await?;
         tracing::debug!(destination = %self.name, what, tx = %landed.id, compute_unit_limit = ?landed.compute_unit_limit, sends = landed.sends, "landed");
         Ok(landed)
     }
@@ -362,8 +383,14 @@ impl SolanaDestination {
 
     /// Reads the receipt at the chain's commitment: `submitted` -> `delivered` or `queued`.
     async fn confirm(&self, record: &MessageRecord) -> Result<bool> {
-        let found =
-            onchain::receipt(&self.client, &self.program, &record.id, self.commitment).await?;
+        let found = onchain::receipt(
+            &self.client,
+            &self.program,
+            &self.receipt_key(record)?,
+            &record.id,
+            self.commitment,
+        )
+        .await?;
         let Some(receipt) = found else {
             let first = *self
                 .waiting
@@ -435,6 +462,7 @@ impl SolanaDestination {
         let Some(receipt) = onchain::receipt(
             &self.client,
             &self.program,
+            &self.receipt_key(record)?,
             &record.id,
             Commitment::Confirmed,
         )
@@ -459,7 +487,7 @@ impl SolanaDestination {
             .await?;
             let instructions = vec![
                 payout.create_beneficiary_token(&self.payer.pubkey())?,
-                ix::execute_queued(&self.program, &record.id, &payout)?,
+                ix::execute_queued(&self.program, &self.receipt_key(record)?, &payout)?,
             ];
             match self.land(instructions, "execute_queued").await {
                 Ok(landed) => {
@@ -476,6 +504,7 @@ impl SolanaDestination {
         match onchain::receipt(
             &self.client,
             &self.program,
+            &self.receipt_key(record)?,
             &record.id,
             Commitment::Confirmed,
         )

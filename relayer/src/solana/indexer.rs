@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use trestle_bridge::solana::events::sent_messages;
+use trestle_bridge::solana::BridgeProgram;
+use trestle_bridge_client::solana::sent_messages;
 use trestle_core::chain::TxId;
 use trestle_solana::SolanaClient;
 
@@ -100,6 +101,7 @@ pub async fn messages_in(
         unparseable();
         tracing::warn!(chain = %chain.name, tx = %skipped.id, slot = skipped.slot, reason = %skipped.reason, "skipping a transaction that cannot be parsed");
     }
+    let program = BridgeProgram::new(settings.program);
     let mut found = Vec::new();
     for tx in read.transactions {
         if tx.error.is_some() {
@@ -108,7 +110,7 @@ pub async fn messages_in(
         let TxId::Solana(signature) = tx.id else {
             continue;
         };
-        let messages = match sent_messages(tx.events.iter().map(|e| e.data.as_slice())) {
+        let messages = match sent_messages(&program, &tx) {
             Ok(m) => m,
             Err(e) => {
                 unparseable();
@@ -116,7 +118,8 @@ pub async fn messages_in(
                 continue;
             }
         };
-        for message in messages {
+        for sent in messages {
+            let message = sent.message;
             if message.origin != chain.domain {
                 unparseable();
                 tracing::error!(chain = %chain.name, tx = %tx.id, origin = message.origin, "skipping a message whose origin is not this chain's domain");

@@ -2,10 +2,10 @@
 //! `trestle_bridge::solana::state`) and how it sizes transactions.
 
 use trestle_bridge::ValidatorSet;
-use trestle_bridge::solana::BridgeProgram;
 use trestle_bridge::solana::relay::{Payout, transfer_of};
 use trestle_bridge::solana::send::TokenKind;
 use trestle_bridge::solana::state::{Receipt, Remote, TokenConfig};
+use trestle_bridge::solana::{BridgeProgram, ReceiptKey};
 use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmAddress;
 use trestle_core::solana::instruction::Instruction;
@@ -84,17 +84,34 @@ pub async fn remote_set(
     )?)
 }
 
-/// The receipt of `message_id` at `commitment`, `None` when the message was not delivered.
+/// The receipt of the message `key` names (origin, origin bridge, nonce) at `commitment`,
+/// `None` when it was not delivered. A receipt that holds another message than `message_id`
+/// (another message with the same key) is refused.
 pub async fn receipt(
     client: &SolanaClient,
     program: &BridgeProgram,
+    key: &ReceiptKey,
     message_id: &[u8; 32],
     commitment: Commitment,
 ) -> Result<Option<Receipt>> {
-    program_account(client, program, &program.receipt(message_id), commitment)
-        .await?
-        .map(|data| Receipt::decode(&data).map_err(Error::from))
-        .transpose()
+    let Some(data) = program_account(client, program, &program.receipt(key), commitment).await?
+    else {
+        return Ok(None);
+    };
+    let receipt = Receipt::decode(&data)?;
+    if receipt.message_id != *message_id {
+        return Err(refuse(
+            client.endpoint(),
+            format!(
+                "the receipt of origin {} nonce {} holds message 0x{}, not 0x{}",
+                key.origin,
+                key.nonce,
+                hex::encode(receipt.message_id),
+                hex::encode(message_id)
+            ),
+        ));
+    }
+    Ok(Some(receipt))
 }
 
 /// The payout accounts of `token_id` for `beneficiary`, from the token's `TokenConfig`.

@@ -1,10 +1,11 @@
 //! The validator of a Solana origin: the [`Validator`] loop with [`SolanaOrigin`]'s check.
 //! For every message the indexer recorded, it fetches its transaction again at the chain's
 //! commitment (`finalized` by default) and checks that it exists, succeeded, landed in the
-//! recorded slot and that the bridge program logged exactly this message in it; then it signs
-//! the same attestation digest as for EVM origins (the origin bridge is the program id as 32
-//! bytes) and persists the signature before anyone can fetch it. The store refuses a second
-//! message for one `(origin, nonce)`.
+//! recorded slot and that the bridge program emitted exactly this message in it, as a
+//! `MessageSent` self-CPI event (an inner instruction the runtime records whole; logs, which it
+//! truncates, are never read); then it signs the same attestation digest as for EVM origins
+//! (the origin bridge is the program id as 32 bytes) and persists the signature before anyone
+//! can fetch it. The store refuses a second message for one `(origin, origin bridge, nonce)`.
 //!
 //! Like the EVM validator it follows the destination's current set for this origin
 //! ([`crate::remote_set`]): it signs a route's messages only while that set holds its key, and
@@ -18,7 +19,8 @@ use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::time::Duration;
 
-use trestle_bridge::solana::events::sent_messages;
+use trestle_bridge::solana::BridgeProgram;
+use trestle_bridge_client::solana::sent_messages;
 use trestle_core::chain::{TxId, UniversalAddress};
 use trestle_core::evm::EvmSigner;
 use trestle_evm::EvmChain;
@@ -120,7 +122,7 @@ impl Validator<SolanaOrigin> {
     }
 }
 
-/// The message must have been logged by the bridge program in a successful transaction the
+/// The message must have been emitted by the bridge program in a successful transaction the
 /// node returns at the chain's commitment, in the slot the indexer recorded, and the origin
 /// must be this chain.
 pub async fn check_on_chain(
@@ -189,16 +191,11 @@ async fn check_transaction(
             record.origin_height, tx.slot
         )));
     }
-    if tx.logs.iter().any(|l| l == "Log truncated") {
+    let emitted = sent_messages(&BridgeProgram::new(settings.program), tx)?;
+    if !emitted.iter().any(|sent| sent.message == *message) {
         return Err(refuse(format!(
-            "cannot be checked: the logs of {id} are truncated"
-        )));
-    }
-    let logged = sent_messages(tx.events.iter().map(|e| e.data.as_slice()))?;
-    if !logged.iter().any(|m| m == message) {
-        return Err(refuse(format!(
-            "is not among the {} message(s) the bridge program logged in {id}",
-            logged.len()
+            "is not among the {} message(s) the bridge program emitted in {id}",
+            emitted.len()
         )));
     }
     Ok(())

@@ -8,7 +8,6 @@
 
 use assert_cmd::Command;
 use serde_json::Value;
-use trestle_bridge::solana::admin::Action;
 use trestle_bridge::{Message, token_id};
 use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmAddress;
@@ -16,7 +15,7 @@ use trestle_core::wallet::HdWallet;
 use trestle_core::wallet::mnemonic::Mnemonic;
 use trestle_core::wallet::path::{DerivationPath, SolanaPathStyle};
 
-use crate::solana_support::{DOMAIN_SOL, SolanaNet, limits, set_remote};
+use crate::solana_support::{DOMAIN_SOL, SolanaNet, set_remote};
 
 const MNEMONIC: &str = "test test test test test test test test test test test junk";
 const DOMAIN_EVM: u32 = 1;
@@ -60,13 +59,12 @@ async fn bridge_send_from_solana_locks_the_token_and_prints_the_logged_message()
     let validator = EvmAddress([0x11; 20]);
     sol.govern(&[
         set_remote(DOMAIN_EVM, evm_bridge, &[validator], 1),
-        Action::RegisterToken {
-            home_domain: DOMAIN_SOL,
-            home_token: mint.0,
-            mint,
-            scale_exp: 0,
-            limits: limits(u64::MAX / 4, 3_600),
-        },
+        crate::solana_support::register_token(
+            (DOMAIN_SOL, mint.0),
+            (mint, 0),
+            (u64::MAX / 4, 3_600),
+        ),
+        crate::solana_support::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
     ])
     .await;
 

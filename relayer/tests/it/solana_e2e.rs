@@ -40,7 +40,7 @@ use trestle_tests::Anvil;
 use crate::e2e::{
     balance_of, config, connect, live_endpoints, placeholder_endpoints, send, signer,
 };
-use crate::solana_support::{DOMAIN_SOL, SolanaNet, eventually, limits, set_remote};
+use crate::solana_support::{DOMAIN_SOL, SolanaNet, eventually, set_remote};
 
 mod concurrent;
 mod evm_validator;
@@ -66,14 +66,7 @@ async fn deploy(sender: &EvmSender, code: &[u8], args: Vec<u8>) -> EvmAddress {
 /// delay 1 s).
 async fn evm_bridge(chain: &std::sync::Arc<EvmChain>) -> EvmAddress {
     let admin = EvmSender::new(chain.clone(), signer(0));
-    let ctor = Bridge::constructorCall::new((
-        DOMAIN_EVM,
-        addr(signer(0).address()),
-        addr(signer(1).address()),
-        1u64,
-    ))
-    .abi_encode();
-    deploy(&admin, &Bridge::BYTECODE, ctor).await
+    crate::e2e::deploy_bridge(&admin, DOMAIN_EVM).await
 }
 
 /// Runs `calls` through the EVM bridge's admin timelock.
@@ -209,11 +202,19 @@ async fn ether_to_solana_with(
     let native = Address::from_slice(&NATIVE_TOKEN.0[12..]);
     let t = B256::from(token);
     let calls = vec![
-        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(program.0))).abi_encode(),
-        Bridge::setTokenCall::new((t, native, true, 0u8, big, 3_600u64)).abi_encode(),
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(program.0), 1u8)).abi_encode(),
+        Bridge::setTokenCall::new((
+            DOMAIN_EVM,
+            B256::from(NATIVE_TOKEN.0),
+            native,
+            0u8,
+            big,
+            3_600u64,
+        ))
+        .abi_encode(),
         // Solana amounts are wei / 10^9 and must fit a u64.
         Bridge::setRouteCall::new((t, DOMAIN_SOL, 9u8, u128::from(u64::MAX))).abi_encode(),
-        Bridge::setLimitsCall::new((t, big, big, big, big)).abi_encode(),
+        Bridge::setLimitsCall::new((t, DOMAIN_SOL, big, big, big, big)).abi_encode(),
     ];
     govern_evm(&anvil, &chain, bridge, &calls).await;
     let mint = sol.create_mint(&sol.program.authority(), 9).await;
@@ -224,13 +225,12 @@ async fn ether_to_solana_with(
             &validator_addrs,
             u8::try_from(threshold).unwrap(),
         ),
-        Action::RegisterToken {
-            home_domain: DOMAIN_EVM,
-            home_token: NATIVE_TOKEN.0,
-            mint,
-            scale_exp: 9,
-            limits: crate::solana_support::limits(timelock_threshold, timelock_delay),
-        },
+        crate::solana_support::register_token(
+            (DOMAIN_EVM, NATIVE_TOKEN.0),
+            (mint, 9),
+            (timelock_threshold, timelock_delay),
+        ),
+        crate::solana_support::route_to((DOMAIN_EVM, NATIVE_TOKEN.0), (DOMAIN_EVM, 0)),
     ])
     .await;
 
@@ -293,7 +293,12 @@ async fn ether_to_solana_with(
     for m in relayer.store().list(&Default::default()).await.unwrap() {
         let account = sol
             .client
-            .account(&sol.program.receipt(&m.id))
+            .account(&crate::solana_support::receipt_address(
+                &sol.program,
+                m.origin,
+                bridge,
+                m.nonce,
+            ))
             .await
             .unwrap()
             .unwrap();
@@ -309,6 +314,7 @@ async fn ether_to_solana_with(
         .program_transactions(&sol.program.id, 0, tip)
         .await
         .unwrap()
+        .transactions
         .iter()
         .filter(|tx| tx.error.is_none())
         .flat_map(|tx| &tx.instructions)
@@ -402,7 +408,7 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
     let mut sorted: Vec<EvmAddress> = validator_addrs.clone();
     sorted.sort();
     let calls = vec![
-        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(program.0))).abi_encode(),
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(program.0), 1u8)).abi_encode(),
         Bridge::setValidatorSetCall::new((
             DOMAIN_SOL,
             1u64,
@@ -410,20 +416,28 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
             2u8,
         ))
         .abi_encode(),
-        Bridge::setTokenCall::new((B256::from(token), addr(wrapped), false, 0u8, big, 3_600u64))
+        Bridge::setTokenCall::new((
+            DOMAIN_SOL,
+            B256::from(mint.0),
+            addr(wrapped),
+            0u8,
+            big,
+            3_600u64,
+        ))
+        .abi_encode(),
+        Bridge::setRouteCall::new((B256::from(token), DOMAIN_SOL, 0u8, u128::MAX)).abi_encode(),
+        Bridge::setLimitsCall::new((B256::from(token), DOMAIN_SOL, big, big, big, big))
             .abi_encode(),
-        Bridge::setLimitsCall::new((B256::from(token), big, big, big, big)).abi_encode(),
     ];
     govern_evm(&anvil, &chain, bridge, &calls).await;
     sol.govern(&[
         set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2),
-        Action::RegisterToken {
-            home_domain: DOMAIN_SOL,
-            home_token: mint.0,
-            mint,
-            scale_exp: 0,
-            limits: limits(u64::MAX / 4, 3_600),
-        },
+        crate::solana_support::register_token(
+            (DOMAIN_SOL, mint.0),
+            (mint, 0),
+            (u64::MAX / 4, 3_600),
+        ),
+        crate::solana_support::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
     ])
     .await;
 
@@ -553,6 +567,7 @@ fn a_three_of_five_deliver_fits_one_transaction_and_thirteen_do_not() {
                 &program,
                 &payer,
                 &message,
+                &[0x11; 32],
                 &Signatures::Inline(vec![1; 65 * n]),
                 Some(&payout),
             )
@@ -569,6 +584,7 @@ fn a_three_of_five_deliver_fits_one_transaction_and_thirteen_do_not() {
             &program,
             &payer,
             &message,
+            &[0x11; 32],
             &Signatures::Staged { epoch: 1 },
             Some(&payout),
         )

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use trestle_bridge::solana::admin::{Action, TokenLimits};
-use trestle_bridge::solana::state::Config as BridgeConfig;
-use trestle_bridge::solana::{BridgeProgram, LOCAL_PROGRAM_ID};
+use trestle_bridge::solana::admin::{Action, BucketLimits};
+use trestle_bridge::solana::state::{Config as BridgeConfig, RemoteKind};
+use trestle_bridge::solana::{BridgeProgram, LOCAL_PROGRAM_ID, ReceiptKey};
 use trestle_core::evm::EvmAddress;
 use trestle_core::solana::address::TOKEN_PROGRAM_ID;
 use trestle_core::solana::instruction::Instruction;
@@ -162,9 +162,10 @@ impl SolanaNet {
             let id = first + i as u64;
             let deadline = Instant::now() + Duration::from_secs(30);
             loop {
-                let ix =
-                    self.program
-                        .execute_proposal(&self.payer.pubkey(), id, action, DOMAIN_SOL);
+                let ix = self
+                    .program
+                    .execute_proposal(&self.payer.pubkey(), id, action, DOMAIN_SOL, None)
+                    .unwrap();
                 match self
                     .client
                     .land(TransactionRequest::new(&self.payer, vec![ix]))
@@ -219,16 +220,63 @@ impl SolanaNet {
     }
 }
 
-/// Generous limits: nothing is queued below `timelock_threshold`.
-pub(crate) fn limits(timelock_threshold: u64, timelock_delay: i64) -> TokenLimits {
-    TokenLimits {
+/// A generous rate limit: nothing is limited in these tests.
+pub(crate) const OPEN_BUCKET: BucketLimits = BucketLimits {
+    capacity: u64::MAX / 2,
+    refill_per_second: 1_000_000_000_000,
+};
+
+/// Registers a token (home `home_domain`/`home_token`, here `mint` with `scale_exp`; transfers
+/// of at least `timelock_threshold` wait `timelock_delay`).
+pub(crate) fn register_token(
+    (home_domain, home_token): (u32, [u8; 32]),
+    (mint, scale_exp): (SolanaAddress, u8),
+    (timelock_threshold, timelock_delay): (u64, i64),
+) -> Action {
+    Action::RegisterToken {
+        home_domain,
+        home_token,
+        mint,
+        scale_exp,
         timelock_threshold,
         timelock_delay,
-        inbound_capacity: u64::MAX / 2,
-        inbound_refill: 1_000_000_000_000,
-        outbound_capacity: u64::MAX / 2,
-        outbound_refill: 1_000_000_000_000,
     }
+}
+
+/// The route of the token (home `home_domain`/`home_token`) to and from `remote`, whose amounts
+/// are `home / 10^remote_exp`, with [`OPEN_BUCKET`] both ways.
+pub(crate) fn route_to(
+    (home_domain, home_token): (u32, [u8; 32]),
+    (remote, remote_exp): (u32, u8),
+) -> Action {
+    Action::SetRoute {
+        token_id: trestle_bridge::token_id(
+            home_domain,
+            &trestle_core::chain::UniversalAddress(home_token),
+        ),
+        domain: remote,
+        remote_exp,
+        remote_max: u128::MAX,
+        inbound: OPEN_BUCKET,
+        outbound: OPEN_BUCKET,
+    }
+}
+
+/// The receipt the program keeps for message `nonce` from the EVM bridge `bridge` of domain
+/// `origin`.
+pub(crate) fn receipt_address(
+    program: &BridgeProgram,
+    origin: u32,
+    bridge: EvmAddress,
+    nonce: u64,
+) -> SolanaAddress {
+    let mut origin_bridge = [0u8; 32];
+    origin_bridge[12..].copy_from_slice(&bridge.0);
+    program.receipt(&ReceiptKey {
+        origin,
+        origin_bridge,
+        nonce,
+    })
 }
 
 /// The remote of an EVM bridge on the Solana bridge, with its validator set (sorted here).
@@ -245,6 +293,7 @@ pub(crate) fn set_remote(
     Action::SetRemote {
         domain,
         bridge: padded,
+        kind: RemoteKind::Evm,
         epoch: 1,
         threshold,
         validators: sorted,

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use alloy_primitives::{Address, B256, FixedBytes};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
-use trestle_bridge_client::{BridgeInit, EvmBridge};
 use serde_json::json;
 use trestle_bridge::evm_bindings::{Bridge, BridgedToken};
 use trestle_bridge::{NATIVE_TOKEN, token_id};
+use trestle_bridge_client::{BridgeInit, EvmBridge};
 use trestle_core::chain::{Chain as _, TxId, U256, UniversalAddress};
 use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_evm::{EvmChain, EvmSender, LogFilter, Preset, Receipt, TxRequest};

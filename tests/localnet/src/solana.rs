@@ -6,10 +6,10 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use trestle_bridge::solana::admin::{Action, TokenLimits};
+use trestle_bridge::solana::admin::{Action, BucketLimits};
 use trestle_bridge::solana::send::{SendParams, TokenKind, send};
 use trestle_bridge::solana::state::{Config, Receipt};
-use trestle_bridge::solana::{BridgeProgram, LOCAL_PROGRAM_ID};
+use trestle_bridge::solana::{BridgeProgram, LOCAL_PROGRAM_ID, ReceiptKey};
 use trestle_core::chain::TxId;
 use trestle_core::solana::SolanaAddress;
 use trestle_core::solana::SolanaSigner;
@@ -31,15 +31,15 @@ const PROPOSAL_PENDING: &str = "0x17ba";
 /// Lamports airdropped to each key that pays fees or rent.
 pub const AIRDROP: u64 = 10_000_000_000;
 
-/// Limits under which no demo transfer is limited or queued.
-pub const OPEN_LIMITS: TokenLimits = TokenLimits {
-    timelock_threshold: u64::MAX,
-    timelock_delay: 3_600,
-    inbound_capacity: u64::MAX,
-    inbound_refill: u64::MAX / 1_000_000,
-    outbound_capacity: u64::MAX,
-    outbound_refill: u64::MAX / 1_000_000,
+/// A route's rate limit under which no demo transfer is limited or queued.
+pub const OPEN_BUCKET: BucketLimits = BucketLimits {
+    capacity: u64::MAX,
+    refill_per_second: u64::MAX / 1_000_000,
 };
+/// A timelock threshold no demo transfer reaches.
+pub const NO_TIMELOCK: u64 = u64::MAX;
+/// The timelock delay registered with [`NO_TIMELOCK`] (seconds).
+pub const TIMELOCK_DELAY: i64 = 3_600;
 
 /// The built program: `$TRESTLE_SOLANA_PROGRAM_SO`, else `$TRESTLE_CACHE/sbf/trestle_bridge.so`.
 pub fn program_so() -> Result<PathBuf> {
@@ -219,9 +219,13 @@ impl SolanaNode {
             let id = first + i as u64;
             let deadline = Instant::now() + Duration::from_secs(30);
             loop {
-                let ix =
-                    self.program
-                        .execute_proposal(&self.payer.pubkey(), id, action, self.domain);
+                let ix = self
+                    .program
+                    .execute_proposal(&self.payer.pubkey(), id, action, self.domain, None)
+                    .map_err(|e| Error::Solana {
+                        what: "building execute_proposal".into(),
+                        reason: e.to_string(),
+                    })?;
                 match self
                     .land(&self.payer, vec![ix], &[], "execute_proposal")
                     .await
@@ -264,7 +268,7 @@ impl SolanaNode {
     }
 
     /// Calls the program's `send` from `user`'s associated token account and returns the
-    /// message it emitted (read back from the transaction's `Program data:` log).
+    /// message it emitted (read back from the transaction's `MessageSent` self-CPI event).
     pub async fn send_token(&self, user: &SolanaSigner, params: SendParams) -> Result<SentMessage> {
         let ix = send(&self.program, &params);
         let landed = self.land(user, vec![ix], &[], "send").await?;
@@ -278,21 +282,16 @@ impl SolanaNode {
             what: "reading the message of send".into(),
             reason,
         };
-        let logs = self
+        let tx = self
             .client
-            .transaction_logs(&signature)
+            .program_transaction(&landed.id, &self.program.id)
             .await
-            .map_err(sol("reading the logs of send"))?;
-        let parsed = trestle_solana::parse_logs(&logs).map_err(bad)?;
-        let records = parsed
-            .data
-            .iter()
-            .filter(|d| d.program == self.program.id)
-            .map(|d| d.data.as_slice());
-        let messages = trestle_bridge::solana::events::sent_messages(records)
+            .map_err(sol("reading the transaction of send"))?
+            .ok_or_else(|| bad("the node does not return the landed transaction".into()))?;
+        let messages = trestle_bridge_client::solana::sent_messages(&self.program, &tx)
             .map_err(|e| bad(e.to_string()))?;
         let message = match messages.as_slice() {
-            [m] => m.clone(),
+            [sent] => sent.message.clone(),
             other => return Err(bad(format!("{} messages in one send", other.len()))),
         };
         Ok(SentMessage {
@@ -302,12 +301,12 @@ impl SolanaNode {
         })
     }
 
-    /// The receipt the program keeps for a delivered message, if any.
-    pub async fn receipt(&self, id: &[u8; 32]) -> Result<Option<Receipt>> {
+    /// The receipt the program keeps for the delivered message `key` names, if any.
+    pub async fn receipt(&self, key: &ReceiptKey) -> Result<Option<Receipt>> {
         let what = "reading a delivery receipt";
         let Some(account) = self
             .client
-            .account(&self.program.receipt(id))
+            .account(&self.program.receipt(key))
             .await
             .map_err(sol(what))?
         else {
@@ -321,11 +320,11 @@ impl SolanaNode {
             })
     }
 
-    /// The transactions that touched the delivery receipt of message `id` (base58
+    /// The transactions that touched the delivery receipt of the message `key` names (base58
     /// signatures, oldest first): the `deliver` that created it, then an `execute_queued` or
     /// `cancel_queued` if it was queued. Empty when the message was never delivered.
-    pub fn receipt_transactions(&self, id: &[u8; 32]) -> Result<Vec<String>> {
-        let receipt = self.program.receipt(id).to_string();
+    pub fn receipt_transactions(&self, key: &ReceiptKey) -> Result<Vec<String>> {
+        let receipt = self.program.receipt(key).to_string();
         let what = "reading the transactions of a delivery receipt";
         let answer = tokio::task::block_in_place(|| {
             self.validator.rpc(

@@ -3,6 +3,7 @@
 //! signed by the bridge's messenger PDA (receipt `message_executed`).
 
 use trestle_bridge::solana::relay as ix;
+use trestle_solana::TransactionRequest;
 
 use super::SolanaDestination;
 use crate::error::Result;
@@ -10,7 +11,9 @@ use crate::store::MessageRecord;
 
 impl SolanaDestination {
     /// Hands a delivered arbitrary message to its recipient program, with no accounts of the
-    /// recipient's own (a recipient that needs some is called by its application, with them).
+    /// recipient's own (a recipient that needs some is called by its application, with them),
+    /// in a transaction whose compute-unit limit gives the recipient the message's gas limit
+    /// (the program refuses less: `InsufficientCompute`).
     ///
     /// A call the node or the program refuses (the recipient fails, or needs accounts) leaves
     /// the message delivered, as a failed recipient call on an EVM destination does: the
@@ -20,8 +23,11 @@ impl SolanaDestination {
     /// receipt again first, so the recipient is never called twice.
     pub(super) async fn execute_message(&self, record: &MessageRecord) -> Result<()> {
         let message = record.message()?;
-        let call = ix::execute_message(&self.program, &message, &[]);
-        match self.land(vec![call], "execute_message").await {
+        let origin_bridge = self.route(record.origin)?.origin_bridge.0;
+        let call = ix::execute_message(&self.program, &message, &origin_bridge, &[]);
+        let limit = ix::execute_message_compute_limit(&self.program, &message, 0)?;
+        let request = TransactionRequest::new(&self.payer, vec![call]).compute_unit_limit(limit);
+        match self.land_request(request, "execute_message").await {
             Ok(landed) => {
                 tracing::info!(destination = %self.name, tx = %landed.id, id = %hex::encode(record.id), "message handed to its recipient");
                 Ok(())

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use alloy_primitives::{Address, B256, FixedBytes};
 use alloy_sol_types::SolCall;
 use trestle_bridge::evm_bindings::Bridge;
-use trestle_bridge::solana::admin::Action;
 use trestle_bridge::solana::state::{Receipt, ReceiptStatus};
 use trestle_bridge::{Body, Message, NATIVE_TOKEN, TokenTransfer, token_id};
 use trestle_core::chain::{U256, UniversalAddress};
@@ -141,6 +140,7 @@ async fn deliver_slots(sol: &SolanaNet, from: u64) -> Vec<u64> {
         .program_transactions(&sol.program.id, from, tip)
         .await
         .unwrap()
+        .transactions
         .iter()
         .filter(|tx| tx.error.is_none())
         .filter(|tx| {
@@ -166,22 +166,29 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
     let native = Address::from_slice(&NATIVE_TOKEN.0[12..]);
     let t = B256::from(token);
     let calls = vec![
-        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0))).abi_encode(),
-        Bridge::setTokenCall::new((t, native, true, 0u8, big, 3_600u64)).abi_encode(),
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0), 1u8)).abi_encode(),
+        Bridge::setTokenCall::new((
+            DOMAIN_EVM,
+            B256::from(NATIVE_TOKEN.0),
+            native,
+            0u8,
+            big,
+            3_600u64,
+        ))
+        .abi_encode(),
         Bridge::setRouteCall::new((t, DOMAIN_SOL, 9u8, u128::from(u64::MAX))).abi_encode(),
-        Bridge::setLimitsCall::new((t, big, big, big, big)).abi_encode(),
+        Bridge::setLimitsCall::new((t, DOMAIN_SOL, big, big, big, big)).abi_encode(),
     ];
     govern_evm(&anvil, &chain, bridge, &calls).await;
     let mint = sol.create_mint(&sol.program.authority(), 9).await;
     sol.govern(&[
         set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2),
-        Action::RegisterToken {
-            home_domain: DOMAIN_EVM,
-            home_token: NATIVE_TOKEN.0,
-            mint,
-            scale_exp: 9,
-            limits: crate::solana_support::limits(u64::MAX / 4, 3_600),
-        },
+        crate::solana_support::register_token(
+            (DOMAIN_EVM, NATIVE_TOKEN.0),
+            (mint, 9),
+            (u64::MAX / 4, 3_600),
+        ),
+        crate::solana_support::route_to((DOMAIN_EVM, NATIVE_TOKEN.0), (DOMAIN_EVM, 0)),
     ])
     .await;
 
@@ -304,7 +311,12 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
             assert!(m.last_error.is_some(), "{m:?}");
             assert!(
                 sol.client
-                    .account(&sol.program.receipt(&id))
+                    .account(&crate::solana_support::receipt_address(
+                        &sol.program,
+                        m.origin,
+                        bridge,
+                        m.nonce,
+                    ))
                     .await
                     .unwrap()
                     .is_none(),
@@ -344,7 +356,12 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
     for m in &list {
         let account = sol
             .client
-            .account(&sol.program.receipt(&m.id))
+            .account(&crate::solana_support::receipt_address(
+                &sol.program,
+                m.origin,
+                bridge,
+                m.nonce,
+            ))
             .await
             .unwrap()
             .expect("a receipt per message");

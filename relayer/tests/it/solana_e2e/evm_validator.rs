@@ -19,10 +19,18 @@ async fn the_evm_validator_follows_the_solana_programs_set_after_a_rotation() {
     let native = Address::from_slice(&NATIVE_TOKEN.0[12..]);
     let t = B256::from(token);
     let calls = vec![
-        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0))).abi_encode(),
-        Bridge::setTokenCall::new((t, native, true, 0u8, big, 3_600u64)).abi_encode(),
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0), 1u8)).abi_encode(),
+        Bridge::setTokenCall::new((
+            DOMAIN_EVM,
+            B256::from(NATIVE_TOKEN.0),
+            native,
+            0u8,
+            big,
+            3_600u64,
+        ))
+        .abi_encode(),
         Bridge::setRouteCall::new((t, DOMAIN_SOL, 9u8, u128::from(u64::MAX))).abi_encode(),
-        Bridge::setLimitsCall::new((t, big, big, big, big)).abi_encode(),
+        Bridge::setLimitsCall::new((t, DOMAIN_SOL, big, big, big, big)).abi_encode(),
     ];
     govern_evm(&anvil, &chain, bridge, &calls).await;
     sol.govern(&[set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2)])

@@ -13,8 +13,9 @@ async fn a_message_too_large_for_solana_is_failed_at_once_and_never_submitted() 
     let chain = connect(&anvil, "evm").await;
     let (_, validator_addrs) = validator_keys();
     let bridge = evm_bridge(&chain).await;
-    let calls =
-        vec![Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0))).abi_encode()];
+    let calls = vec![
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0), 1u8)).abi_encode(),
+    ];
     govern_evm(&anvil, &chain, bridge, &calls).await;
     sol.govern(&[set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2)])
         .await;
@@ -40,8 +41,14 @@ async fn a_message_too_large_for_solana_is_failed_at_once_and_never_submitted() 
 
     let user = EvmSender::new(chain.clone(), signer(3));
     let data =
-        Bridge::sendMessageCall::new((DOMAIN_SOL, B256::from([0x55; 32]), vec![0xab; 699].into()))
-            .abi_encode();
+        // A 700-byte body: the kind byte, the gas limit and 691 bytes of payload.
+        Bridge::sendMessageCall::new((
+            DOMAIN_SOL,
+            B256::from([0x55; 32]),
+            200_000u64,
+            vec![0xab; 691].into(),
+        ))
+        .abi_encode();
     assert!(send(&user, TxRequest::call(bridge, data)).await.success);
 
     let failed = eventually(60, "the oversized message parked as failed", || async {
@@ -63,7 +70,12 @@ async fn a_message_too_large_for_solana_is_failed_at_once_and_never_submitted() 
     assert_eq!(again.attempts, 1);
     assert!(
         sol.client
-            .account(&sol.program.receipt(&failed.id))
+            .account(&crate::solana_support::receipt_address(
+                &sol.program,
+                failed.origin,
+                bridge,
+                failed.nonce,
+            ))
             .await
             .unwrap()
             .is_none()
@@ -84,8 +96,9 @@ async fn an_arbitrary_message_from_evm_is_delivered_then_executed_into_the_recip
     let chain = connect(&anvil, "evm").await;
     let (keys, validator_addrs) = validator_keys();
     let bridge = evm_bridge(&chain).await;
-    let calls =
-        vec![Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0))).abi_encode()];
+    let calls = vec![
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0), 1u8)).abi_encode(),
+    ];
     govern_evm(&anvil, &chain, bridge, &calls).await;
     sol.govern(&[set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2)])
         .await;
@@ -110,6 +123,7 @@ async fn an_arbitrary_message_from_evm_is_delivered_then_executed_into_the_recip
         let data = Bridge::sendMessageCall::new((
             DOMAIN_SOL,
             B256::from(crate::solana_support::RECIPIENT_ID),
+            200_000u64,
             payload.into(),
         ))
         .abi_encode();
@@ -124,7 +138,12 @@ async fn an_arbitrary_message_from_evm_is_delivered_then_executed_into_the_recip
         let message = m.message().unwrap();
         let account = sol
             .client
-            .account(&sol.program.receipt(&m.id))
+            .account(&crate::solana_support::receipt_address(
+                &sol.program,
+                m.origin,
+                bridge,
+                m.nonce,
+            ))
             .await
             .unwrap()
             .unwrap();
@@ -145,6 +164,7 @@ async fn an_arbitrary_message_from_evm_is_delivered_then_executed_into_the_recip
         .program_transactions(&sol.program.id, 0, tip)
         .await
         .unwrap()
+        .transactions
         .iter()
         .filter(|tx| tx.error.is_none())
         .flat_map(|tx| tx.logs.clone())

@@ -18,7 +18,7 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
     let mut rotated = [signer(5).address(), signer(7).address()];
     rotated.sort();
     let calls = vec![
-        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0))).abi_encode(),
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0), 1u8)).abi_encode(),
         Bridge::setValidatorSetCall::new((
             DOMAIN_SOL,
             2u64,
@@ -37,13 +37,12 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
         .unwrap();
     sol.govern(&[
         set_remote(DOMAIN_EVM, evm_bridge_address, &validator_addrs, 2),
-        Action::RegisterToken {
-            home_domain: DOMAIN_SOL,
-            home_token: mint.0,
-            mint,
-            scale_exp: 0,
-            limits: limits(u64::MAX / 4, 3_600),
-        },
+        crate::solana_support::register_token(
+            (DOMAIN_SOL, mint.0),
+            (mint, 0),
+            (u64::MAX / 4, 3_600),
+        ),
+        crate::solana_support::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
     ])
     .await;
     let token = token_id(DOMAIN_SOL, &UniversalAddress(mint.0));
@@ -81,9 +80,14 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
     .await;
     let confirmed_client = trestle_relayer::solana::client(&confirmed).unwrap();
     eventually(60, "the send indexed at confirmed", || async {
-        trestle_relayer::solana::indexer::step(&confirmed_client, &confirmed, &store)
-            .await
-            .unwrap();
+        trestle_relayer::solana::indexer::step(
+            &confirmed_client,
+            &confirmed,
+            &store,
+            &trestle_relayer::metrics::Metrics::new(),
+        )
+        .await
+        .unwrap();
         (store.list(&Default::default()).await.unwrap().len() == 1).then_some(())
     })
     .await;
@@ -156,6 +160,8 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
     let digest = trestle_bridge::Attestation {
         origin: DOMAIN_SOL,
         origin_bridge: UniversalAddress(sol.program.id.0),
+        destination: DOMAIN_EVM,
+        destination_bridge: UniversalAddress::from_evm(evm_bridge_address.0),
         epoch: 2,
         message_id: real.id,
     }

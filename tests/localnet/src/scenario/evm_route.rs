@@ -158,6 +158,7 @@ impl Demo {
             to: to.into(),
             amount: format_ether(amount),
             id: sent.id,
+            nonce: sent.nonce,
             origin_tx: hex0x(&sent.tx),
             delivery_tx,
             executed_tx,

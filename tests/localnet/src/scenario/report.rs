@@ -68,6 +68,8 @@ pub struct TransferReport {
     pub amount: String,
     /// The message id.
     pub id: [u8; 32],
+    /// Its nonce on the origin bridge.
+    pub nonce: u64,
     /// The origin transaction.
     pub origin_tx: String,
     /// The destination transaction that delivered the message.

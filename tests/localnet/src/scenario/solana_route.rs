@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use alloy_primitives::{Address, B256};
 use alloy_sol_types::SolCall;
 use trestle_bridge::evm_bindings::Bridge;
+use trestle_bridge::solana::ReceiptKey;
 use trestle_bridge::solana::admin::Action;
 use trestle_bridge::solana::send::TokenKind;
-use trestle_bridge::solana::state::ReceiptStatus;
+use trestle_bridge::solana::state::{ReceiptStatus, RemoteKind};
 use trestle_bridge::token_id;
 use trestle_core::chain::{U256, UniversalAddress};
 use trestle_core::evm::EvmAddress;
@@ -20,7 +21,7 @@ use super::{DOMAIN_SOLANA, Demo};
 use crate::error::{Error, Result};
 use crate::evm::{EvmNode, ether_token, pad};
 use crate::keys;
-use crate::solana::{OPEN_LIMITS, SolanaNode, new_key, send_params};
+use crate::solana::{NO_TIMELOCK, OPEN_BUCKET, SolanaNode, TIMELOCK_DELAY, new_key, send_params};
 
 /// Decimals of the SPL mints (the bridged ether and the home token).
 pub const SPL_DECIMALS: u8 = 9;
@@ -49,6 +50,15 @@ pub struct SolanaLink {
 }
 
 impl SolanaLink {
+    /// What identifies on Solana the delivery of message `nonce` from EVM chain `origin`.
+    pub fn receipt_key(&self, origin: &EvmNode, nonce: u64) -> ReceiptKey {
+        ReceiptKey {
+            origin: origin.domain,
+            origin_bridge: pad(origin.bridge).0,
+            nonce,
+        }
+    }
+
     /// Starts Solana and links it with `evm` (whose bridges accept `validators`, 2 of them).
     pub async fn start(evm: &EvmNode, validators: &[EvmAddress]) -> Result<Self> {
         let node = SolanaNode::start("solana", DOMAIN_SOLANA).await?;
@@ -82,6 +92,7 @@ impl SolanaLink {
             Action::SetRemote {
                 domain: evm.domain,
                 bridge: pad(evm.bridge).0,
+                kind: RemoteKind::Evm,
                 epoch: 1,
                 threshold: 2,
                 validators: sorted.iter().map(|v| v.0).collect(),
@@ -91,14 +102,34 @@ impl SolanaLink {
                 home_token: trestle_bridge::NATIVE_TOKEN.0,
                 mint: bridged_ether,
                 scale_exp: ETHER_SCALE_EXP,
-                limits: OPEN_LIMITS,
+                timelock_threshold: NO_TIMELOCK,
+                timelock_delay: TIMELOCK_DELAY,
             },
             Action::RegisterToken {
                 home_domain: DOMAIN_SOLANA,
                 home_token: home_mint.0,
                 mint: home_mint,
                 scale_exp: 0,
-                limits: OPEN_LIMITS,
+                timelock_threshold: NO_TIMELOCK,
+                timelock_delay: TIMELOCK_DELAY,
+            },
+            // a's ether both ways (home units are wei on both sides of the route), and the
+            // home token both ways (its BridgedToken on a has the mint's 9 decimals).
+            Action::SetRoute {
+                token_id: ether_token(evm.domain),
+                domain: evm.domain,
+                remote_exp: 0,
+                remote_max: u128::MAX,
+                inbound: OPEN_BUCKET,
+                outbound: OPEN_BUCKET,
+            },
+            Action::SetRoute {
+                token_id: home_token,
+                domain: evm.domain,
+                remote_exp: 0,
+                remote_max: u128::MAX,
+                inbound: OPEN_BUCKET,
+                outbound: OPEN_BUCKET,
             },
         ])
         .await?;
@@ -236,7 +267,7 @@ impl Demo {
         let latency = sent_at.elapsed();
         let receipt = link
             .node
-            .receipt(&sent.id)
+            .receipt(&link.receipt_key(origin, sent.nonce))
             .await?
             .ok_or_else(|| Error::Transfer {
                 route: route.clone(),
@@ -253,7 +284,11 @@ impl Demo {
         }
         // Exactly once: one successful transaction wrote the receipt (the deliver), and the
         // relayer recorded that one (its store keeps the signature's first 32 bytes).
-        let delivery_tx = match link.node.receipt_transactions(&sent.id)?.as_slice() {
+        let delivery_tx = match link
+            .node
+            .receipt_transactions(&link.receipt_key(origin, sent.nonce))?
+            .as_slice()
+        {
             [tx] => tx.clone(),
             other => {
                 return Err(Error::Transfer {
@@ -293,6 +328,7 @@ impl Demo {
             to: link.node.name.clone(),
             amount: format_ether(amount),
             id: sent.id,
+            nonce: sent.nonce,
             origin_tx: hex0x(&sent.tx),
             delivery_tx,
             executed_tx: None,
@@ -363,6 +399,7 @@ impl Demo {
             to: to.into(),
             amount: format!("{} DEMO", tokens(amount)),
             id: sent.id,
+            nonce: sent.nonce,
             origin_tx: bs58_signature(&sent.tx),
             delivery_tx,
             executed_tx: None,

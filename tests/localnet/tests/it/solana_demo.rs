@@ -55,9 +55,10 @@ async fn bridge_demo_with_solana_arrives_exactly_once() {
             .unwrap(),
         2 * DEMO_UNIT
     );
-    let receipt = link.node.receipt(&reports[3].id).await.unwrap().unwrap();
+    let key = link.receipt_key(a, reports[3].nonce);
+    let receipt = link.node.receipt(&key).await.unwrap().unwrap();
     assert_eq!(
-        link.node.receipt_transactions(&reports[3].id).unwrap(),
+        link.node.receipt_transactions(&key).unwrap(),
         [reports[3].delivery_tx.clone()]
     );
     assert_eq!(receipt.amount, 2 * DEMO_UNIT);

@@ -42,8 +42,9 @@ contract BridgeAdmin is BridgeBase {
     }
 
     // ================================================================== guardian
-    /// @notice Guardian: pauses sending, delivery, execution and payouts at once, and records
-    /// when (only an unpause proposed after this moment can end this pause).
+    /// @notice Guardian: pauses sending (refunds of cancelled transfers included), delivery,
+    /// execution and payouts at once, and records when (only an unpause proposed after this
+    /// moment can end this pause).
     function pause() external onlyGuardian {
         if (_paused) revert AlreadyPaused();
         _paused = true;
@@ -154,7 +155,7 @@ contract BridgeAdmin is BridgeBase {
     /// @notice Registers token `keccak256(homeDomain || homeToken)` (returned), or updates the
     /// timelock of a registered one: its local contract (on its home chain the home token
     /// itself or `NATIVE`; elsewhere its `BridgedToken`), its decimal shift (`local = home /
-    /// 10^localExp`), and its timelock threshold (local units) and delay. The local contract
+    /// 10^localExp`; 0 on the home chain), and its timelock threshold (local units) and delay. The local contract
     /// and the shift never change once registered: the routes' ledgers count in local units.
     function setToken(
         uint32 homeDomain,
@@ -166,8 +167,11 @@ contract BridgeAdmin is BridgeBase {
     ) external onlySelf returns (bytes32 tokenId) {
         if (homeDomain == 0 || local == address(0) || timelockThreshold == 0 || delay == 0) revert ZeroValue();
         bool home = homeDomain == _localDomain;
-        // On its home chain the local contract is the home token; elsewhere never ether.
-        if (home ? homeToken != bytes32(uint256(uint160(local))) : local == NATIVE) revert InvalidConfig();
+        // On its home chain the local contract is the home token (so `localExp` is 0: local
+        // units are home units); elsewhere never ether.
+        if (home ? homeToken != bytes32(uint256(uint160(local))) || localExp != 0 : local == NATIVE) {
+            revert InvalidConfig();
+        }
         if (localExp > 77) revert InvalidConfig();
         tokenId = P.tokenId(homeDomain, homeToken);
         Token storage t = _tokens[tokenId];
@@ -257,18 +261,22 @@ contract BridgeAdmin is BridgeBase {
     /// @notice Admin, through the timelock (guardian veto): sends cancelled transfer `message`
     /// back to its origin as a token transfer of the same token and amount to its original
     /// sender, from this bridge; the origin releases (or mints) it like any delivery, under
-    /// its own route, ledger, rate limits and timelock. Once per cancelled transfer. Governance
+    /// its own route, ledger, rate limits and timelock. Once per cancelled transfer; never to a
+    /// sender the origin cannot pay (`InvalidBeneficiary`, as at send). Governance
     /// must first check that the origin really emitted `message` (its `MessageSent`): a
     /// cancelled forgery must never be refunded. No outbound bucket or ledger applies (nothing
-    /// leaves this chain).
-    function refundCancelled(bytes calldata message) external onlySelf {
+    /// leaves this chain). A refund is a send: refused while paused (`Paused`); the reverted
+    /// `execute` leaves the proposal pending, executable after the unpause within its grace
+    /// period.
+    function refundCancelled(bytes calldata message) external onlySelf whenNotPaused {
         bytes32 id = keccak256(message);
         if (_records[id].status != Status.Cancelled) revert NotCancelled(id);
         if (_refunds[id] != bytes32(0)) revert AlreadyRefunded(id);
         (P.Header memory h, bytes calldata body) = P.decode(message);
-        if (h.sender == bytes32(0)) revert ZeroValue();
         bytes32 originBridge = _remoteBridge[h.origin];
         if (originBridge == bytes32(0)) revert UnknownRemote(h.origin);
+        // As at send: never a beneficiary the origin cannot pay (it could never be delivered).
+        if (!_payable(_remotes[h.origin].kind, h.sender)) revert InvalidBeneficiary(h.sender);
         (bytes32 tokenId, uint256 amount,) = P.decodeTransfer(body);
         bytes32 refundId = _send(
             h.origin, bytes32(uint256(uint160(address(this)))), originBridge, P.encodeTransfer(tokenId, amount, h.sender)

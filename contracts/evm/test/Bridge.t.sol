@@ -7,7 +7,7 @@ import {BridgeBase} from "../src/BridgeBase.sol";
 import {BridgeAdmin} from "../src/BridgeAdmin.sol";
 import {BridgedToken} from "../src/BridgedToken.sol";
 import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
-import {MockRecipient} from "./utils/Mocks.sol";
+import {MockERC20, MockRecipient} from "./utils/Mocks.sol";
 import {Vm} from "./Vm.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 
@@ -582,6 +582,26 @@ contract BridgeTest is Fixture {
         new ERC1967Proxy(impl, abi.encodeCall(BridgeAdmin.initialize, (LOCAL, ADMIN, GUARDIAN, 0)));
         vm.expectRevert(BridgeBase.InvalidConfig.selector);
         new ERC1967Proxy(impl, abi.encodeCall(BridgeAdmin.initialize, (LOCAL, ADMIN, GUARDIAN, 31 days)));
+    }
+
+    /// docs/protocol.md, "Amounts and scales": on its home chain a token's local units are its
+    /// home units, so a home token with a decimal shift is refused (as Solana refuses a home
+    /// mint with a `scale_exp`): it would send `amount * 10^localExp` home units for `amount`
+    /// locked.
+    function test_home_token_has_no_decimal_shift() public {
+        MockERC20 other = new MockERC20();
+        bytes4 sel = _rejectCall(
+            abi.encodeCall(BridgeAdmin.setToken, (LOCAL, b32(address(other)), address(other), 9, 1, 1))
+        );
+        assertEq(bytes32(sel), bytes32(BridgeBase.InvalidConfig.selector), "home token with a shift");
+        adminCall(abi.encodeCall(BridgeAdmin.setToken, (LOCAL, b32(address(other)), address(other), 0, 1, 1)));
+        (address local,, uint8 localExp, bool home,,) = gov.tokens(P.tokenId(LOCAL, b32(address(other))));
+        assertTrue(local == address(other) && localExp == 0 && home, "registered without a shift");
+        // A bridged token keeps its shift.
+        BridgedToken w = new BridgedToken(address(bridge), "Wrapped", "W", 9);
+        adminCall(abi.encodeCall(BridgeAdmin.setToken, (ORIGIN, bytes32(uint256(0x71)), address(w), 9, 1, 1)));
+        (, , localExp,,,) = gov.tokens(P.tokenId(ORIGIN, bytes32(uint256(0x71))));
+        assertEq(localExp, 9, "bridged shift");
     }
 
     function test_no_validator_set_means_no_delivery() public {

@@ -175,6 +175,39 @@ contract FindingsTest is Fixture {
         expectError(deliverCall(m1, sign(m1, 4)), BridgeBase.RouteDisabled.selector);
     }
 
+    /// docs/protocol.md, "Routes, buckets and the per-origin ledger": `remoteMax` 0 disables a
+    /// route in both directions. Deliveries from its remote and executions of what it queued
+    /// revert `RouteDisabled` and stay retryable; the guardian still cancels what is queued;
+    /// once governance enables the route again the same message and the same entry go through.
+    function test_disabled_route_refuses_deliveries_and_queued_executions_until_enabled() public {
+        bytes memory queued = transferMsg(0, homeId, TIMELOCK_THRESHOLD, BOB);
+        bridge.deliver(queued, sign(queued, 4));
+        bytes memory other = transferMsg(1, homeId, TIMELOCK_THRESHOLD, BOB);
+        bridge.deliver(other, sign(other, 4));
+        int256 ledgerBefore = ledgerOf(homeId, ORIGIN);
+        adminCall(abi.encodeCall(BridgeAdmin.setRoute, (homeId, ORIGIN, 0, 0)));
+        vm.warp(block.timestamp + TRANSFER_DELAY);
+        // a due queued entry waits
+        expectError(abi.encodeCall(Bridge.executeQueued, (queued)), BridgeBase.RouteDisabled.selector);
+        assertTrue(status(queued) == BridgeBase.Status.Queued, "still queued");
+        // a new delivery reverts and is not recorded
+        bytes memory late = transferMsg(2, homeId, 1e18, BOB);
+        expectError(deliverCall(late, sign(late, 4)), BridgeBase.RouteDisabled.selector);
+        assertTrue(!bridge.delivered(ORIGIN, REMOTE_BRIDGE, 2), "not delivered");
+        assertEq(ledgerOf(homeId, ORIGIN), ledgerBefore, "nothing taken from the ledger");
+        // the guardian still cancels on a disabled route
+        vm.prank(GUARDIAN);
+        gov.cancelQueued(keccak256(other));
+        assertTrue(status(other) == BridgeBase.Status.Cancelled, "cancelled");
+        assertEq(ledgerOf(homeId, ORIGIN), ledgerBefore + int256(uint256(TIMELOCK_THRESHOLD)), "given back");
+        // enabled again: the same entry executes and the same message delivers
+        adminCall(abi.encodeCall(BridgeAdmin.setRoute, (homeId, ORIGIN, 0, type(uint128).max)));
+        bridge.executeQueued(queued);
+        assertTrue(status(queued) == BridgeBase.Status.Executed, "executed");
+        bridge.deliver(late, sign(late, 4));
+        assertEq(homeToken.balanceOf(BOB), TIMELOCK_THRESHOLD + 1e18, "paid once each");
+    }
+
     /// A compromised origin releases at most what was sent to it: its own route's ledger.
     function test_finding4_an_origin_releases_at_most_its_ledger() public {
         _routeFromOther(homeId);

@@ -265,6 +265,91 @@ contract PayoutsTest is Fixture {
         assertEq(gov.refunds(keccak256(m)), bytes32(0), "not refunded");
     }
 
+    /// docs/protocol.md, "Cancelling, voiding and refunding" step 3: a refund is a send, and a
+    /// pause stops every send. The execution reverts `Paused` and leaves the proposal pending;
+    /// after the unpause the same proposal executes, within its grace period.
+    function test_refund_is_refused_while_paused_and_executes_after_the_unpause() public {
+        bytes memory m = _cancelled(0, wrappedId, TIMELOCK_THRESHOLD * 3);
+        bytes memory call = abi.encodeCall(BridgeAdmin.refundCancelled, (m));
+        bytes32 salt = bytes32(uint256(0x5afe));
+        vm.prank(ADMIN);
+        bytes32 id = gov.propose(call, salt);
+        (uint64 readyAt,,) = gov.proposals(id);
+        vm.prank(GUARDIAN);
+        gov.pause();
+        vm.warp(readyAt);
+        uint64 nonce = gov.outboundNonce();
+        expectError(abi.encodeCall(BridgeAdmin.execute, (call, salt)), BridgeBase.Paused.selector);
+        (uint64 stillReady,,) = gov.proposals(id);
+        assertEq(stillReady, readyAt, "the refund proposal is still pending");
+        assertEq(gov.refunds(keccak256(m)), bytes32(0), "not refunded while paused");
+        assertEq(gov.outboundNonce(), nonce, "no message sent while paused");
+        // The direct call is refused too (onlySelf first, then the pause).
+        vm.prank(address(bridge));
+        (bool ok, bytes memory ret) = address(bridge).call(call);
+        assertTrue(!ok, "refund while paused");
+        assertEq(bytes32(selectorOf(ret)), bytes32(BridgeBase.Paused.selector), "self call while paused");
+        // Unpause through the timelock; the refund proposal is then still within its grace.
+        adminCall(abi.encodeCall(BridgeAdmin.unpause, ()));
+        assertTrue(block.timestamp <= uint256(readyAt) + gov.GRACE_PERIOD(), "within the grace period");
+        vm.recordLogs();
+        gov.execute(call, salt);
+        (, bytes memory data) = _onlyLog(MESSAGE_SENT);
+        bytes memory refund = abi.decode(data, (bytes));
+        assertEq(gov.refunds(keccak256(m)), keccak256(refund), "refunded after the unpause");
+        assertEq(gov.outboundNonce(), nonce + 1, "one message");
+        (uint64 gone,,) = gov.proposals(id);
+        assertEq(gone, 0, "executed once");
+    }
+
+    /// docs/protocol.md, "Cancelling, voiding and refunding" step 3: like a send, a refund is
+    /// refused (`InvalidBeneficiary`) when the origin could never pay the cancelled message's
+    /// sender: zero, or for an EVM origin a value with non-zero upper 12 bytes (a Solana origin
+    /// pays any non-zero key), as the Solana program refuses it.
+    function test_refund_refuses_a_sender_the_origin_cannot_pay() public {
+        bytes32 notAnAddress = bytes32(type(uint256).max);
+        bytes memory zero = _cancelledFrom(0, bytes32(0));
+        bytes memory wide = _cancelledFrom(1, notAnAddress);
+        bytes4 sel = _rejectCall(abi.encodeCall(BridgeAdmin.refundCancelled, (zero)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.InvalidBeneficiary.selector), "zero sender");
+        sel = _rejectCall(abi.encodeCall(BridgeAdmin.refundCancelled, (wide)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.InvalidBeneficiary.selector), "not an EVM address");
+        // The same origin as a Solana remote pays any non-zero key.
+        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (ORIGIN, REMOTE_BRIDGE, 1)));
+        sel = _rejectCall(abi.encodeCall(BridgeAdmin.refundCancelled, (zero)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.InvalidBeneficiary.selector), "zero sender to Solana");
+        adminCall(abi.encodeCall(BridgeAdmin.refundCancelled, (wide)));
+        assertTrue(gov.refunds(keccak256(wide)) != bytes32(0), "refunded to a Solana key");
+    }
+
+    /// @dev A cancelled timelocked transfer whose origin sender is `sender`.
+    function _cancelledFrom(uint64 nonce, bytes32 sender) internal returns (bytes memory m) {
+        P.Header memory h = header(nonce, b32(address(bridge)));
+        h.sender = sender;
+        m = P.encode(h, P.encodeTransfer(wrappedId, TIMELOCK_THRESHOLD, b32(BOB)));
+        bridge.deliver(m, sign(m, 4));
+        vm.prank(GUARDIAN);
+        gov.cancelQueued(keccak256(m));
+    }
+
+    /// A pause longer than the grace period lets a pending refund expire (it is proposed again).
+    function test_refund_expires_if_the_pause_outlasts_its_grace_period() public {
+        bytes memory m = _cancelled(0, wrappedId, TIMELOCK_THRESHOLD * 3);
+        bytes memory call = abi.encodeCall(BridgeAdmin.refundCancelled, (m));
+        bytes32 salt = bytes32(uint256(0x5afe));
+        vm.prank(ADMIN);
+        bytes32 id = gov.propose(call, salt);
+        (uint64 readyAt,,) = gov.proposals(id);
+        vm.prank(GUARDIAN);
+        gov.pause();
+        vm.warp(uint256(readyAt) + gov.GRACE_PERIOD() - ADMIN_DELAY);
+        adminCall(abi.encodeCall(BridgeAdmin.unpause, ()));
+        vm.warp(block.timestamp + 1);
+        expectError(abi.encodeCall(BridgeAdmin.execute, (call, salt)), BridgeBase.ProposalExpired.selector);
+        adminCall(call);
+        assertTrue(gov.refunds(keccak256(m)) != bytes32(0), "refunded by a new proposal");
+    }
+
     function _rejectCall(bytes memory call) internal returns (bytes4) {
         bytes32 salt = keccak256(abi.encode(call, block.timestamp, "reject"));
         vm.prank(ADMIN);

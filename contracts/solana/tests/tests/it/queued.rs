@@ -439,6 +439,41 @@ fn a_cancelled_transfer_is_refunded_once_through_the_timelock() {
     expect_err(s.env.govern(&refund_action(&key), accounts), "NotQueued");
 }
 
+/// Like a send, a refund is refused when the origin could never pay the cancelled message's
+/// sender (`InvalidBeneficiary`: zero, or for an EVM origin non-zero upper 12 bytes), as the
+/// EVM bridge refuses it.
+#[test]
+fn a_refund_refuses_a_sender_the_origin_cannot_pay() {
+    let mut s = Setup::new(1, 1, limits());
+    let bridged_id = s.bridged_id;
+    let accounts = s.bridged_accounts();
+    let guardian = s.env.guardian.insecure_clone();
+    let route = route_pda(&bridged_id, ORIGIN);
+    for (nonce, sender) in [(100u64, [0u8; 32]), (101, [0xff; 32])] {
+        let body = transfer_body(&bridged_id, 5_000_000_000_000, &s.user.pubkey());
+        let m = encode_message(
+            nonce,
+            ORIGIN,
+            &sender,
+            DOMAIN,
+            &PROGRAM_ID.to_bytes(),
+            &body,
+        );
+        expect_ok(s.deliver(&m, &accounts));
+        let key = s.env.key(&m);
+        expect_ok(s.env.send(
+            &[cancel_queued_ix(&guardian.pubkey(), &key, &route)],
+            &[&guardian],
+        ));
+        let refund = refund_accounts(&s.env, s.env.receipt(&m), &bridged_id);
+        expect_err(
+            s.env.govern(&refund_action(&key), refund),
+            "InvalidBeneficiary",
+        );
+        assert_eq!(receipt_status(&s.env, &m).0, 3, "still cancelled");
+    }
+}
+
 #[test]
 fn refund_accounts_are_checked() {
     let mut s = Setup::new(1, 1, limits());

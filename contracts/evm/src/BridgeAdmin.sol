@@ -155,8 +155,9 @@ contract BridgeAdmin is BridgeBase {
     /// @notice Registers token `keccak256(homeDomain || homeToken)` (returned), or updates the
     /// timelock of a registered one: its local contract (on its home chain the home token
     /// itself or `NATIVE`; elsewhere its `BridgedToken`), its decimal shift (`local = home /
-    /// 10^localExp`; 0 on the home chain), and its timelock threshold (local units) and delay. The local contract
-    /// and the shift never change once registered: the routes' ledgers count in local units.
+    /// 10^localExp`; 0 on the home chain), and its timelock threshold (local units) and delay.
+    /// The local contract and the shift never change once registered: the routes' ledgers count
+    /// in local units.
     function setToken(
         uint32 homeDomain,
         bytes32 homeToken,

@@ -248,9 +248,10 @@ impl SolanaBridge {
             chain: self.name().to_owned(),
             tx: tx.to_string(),
         };
+        // It just landed: read it at `confirmed`, not at the events commitment (finalized).
         let read = self
             .client
-            .program_transaction(&tx, &self.program.id)
+            .program_transaction_at(&tx, &self.program.id, trestle_solana::Commitment::Confirmed)
             .await?
             .ok_or_else(no_message)?;
         if read.error.is_some() {

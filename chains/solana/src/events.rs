@@ -152,22 +152,36 @@ impl SolanaClient {
         id: &TxId,
         program: &SolanaAddress,
     ) -> Result<Option<ProgramTransaction>> {
-        self.fetch_transaction(id)
+        self.program_transaction_at(id, program, self.events_commitment())
+            .await
+    }
+
+    /// [`SolanaClient::program_transaction`] at `commitment` (`confirmed` or `finalized`), e.g.
+    /// `confirmed` to read back a transaction one just landed.
+    pub async fn program_transaction_at(
+        &self,
+        id: &TxId,
+        program: &SolanaAddress,
+        commitment: Commitment,
+    ) -> Result<Option<ProgramTransaction>> {
+        self.fetch_transaction(id, commitment)
             .await?
             .map(|tx| self.decode_program_transaction(tx, program))
             .transpose()
     }
 
-    /// `getTransaction` of `id` (base64, at the events commitment, v0 allowed), undecoded.
+    /// `getTransaction` of `id` (base64, at `commitment` but never below `confirmed`, v0
+    /// allowed), undecoded.
     async fn fetch_transaction(
         &self,
         id: &TxId,
+        commitment: Commitment,
     ) -> Result<Option<EncodedConfirmedTransactionWithStatusMeta>> {
         self.call(
             RpcRequest::GetTransaction,
             json!([id.to_string(), {
                 "encoding": "base64",
-                "commitment": self.events_commitment().as_str(),
+                "commitment": commitment.max(Commitment::Confirmed).as_str(),
                 "maxSupportedTransactionVersion": 0,
             }]),
         )
@@ -235,7 +249,10 @@ impl SolanaClient {
             };
             // A failure to fetch fails the range (read again later); a transaction fetched
             // that does not decode is skipped.
-            let Some(raw) = self.fetch_transaction(&id).await? else {
+            let Some(raw) = self
+                .fetch_transaction(&id, self.events_commitment())
+                .await?
+            else {
                 return Err(Error::Rpc {
                     endpoint: self.endpoint().to_owned(),
                     reason: format!(

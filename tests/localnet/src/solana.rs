@@ -284,7 +284,11 @@ impl SolanaNode {
         };
         let tx = self
             .client
-            .program_transaction(&landed.id, &self.program.id)
+            .program_transaction_at(
+                &landed.id,
+                &self.program.id,
+                trestle_solana::Commitment::Confirmed,
+            )
             .await
             .map_err(sol("reading the transaction of send"))?
             .ok_or_else(|| bad("the node does not return the landed transaction".into()))?;

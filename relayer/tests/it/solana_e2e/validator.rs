@@ -72,7 +72,7 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
                 .unwrap(),
                 kind: TokenKind::Home,
                 destination: DOMAIN_EVM,
-                beneficiary: [9; 32],
+                beneficiary: UniversalAddress::from_evm([9; 20]).0,
                 amount: 700,
             },
         )],

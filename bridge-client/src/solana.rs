@@ -194,7 +194,7 @@ impl SolanaBridge {
             .await?
             .map(|data| state::Route::decode(&data))
             .transpose()?;
-        if !route.is_some_and(|r| r.remote_max > 0) {
+        if route.is_none_or(|r| r.remote_max == 0) {
             return Err(Error::input(
                 "destination",
                 format!(

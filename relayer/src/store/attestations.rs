@@ -66,6 +66,10 @@ impl Store {
     /// not under `epoch`, from nonce `from_nonce` up, lowest first, skipping orphaned ones: after
     /// a rotation that kept the signer, what it may sign again for the new epoch (the same
     /// message, so no equivocation).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the query's key (origin, origin bridge, destination, epoch, signer) and its page"
+    )]
     pub async fn attested_before_epoch(
         &self,
         origin: u32,

@@ -144,7 +144,7 @@ contract BridgeAdmin is BridgeBase {
 
     /// @notice Rotates the validator set accepted for `origin` to a strictly newer epoch.
     /// Refuses every set `TrestleProtocol.checkValidatorSet` refuses, threshold < ceil(2n/3)
-    /// included.
+    /// included, before it compares the epoch with the current one (`EpochNotIncreasing`).
     function setValidatorSet(uint32 origin, uint64 epoch, address[] calldata validators, uint8 threshold)
         external
         onlySelf
@@ -195,9 +195,9 @@ contract BridgeAdmin is BridgeBase {
         emit RouteSet(tokenId, remote_, remoteExp, remoteMax);
     }
 
-    /// @notice Sets both buckets of the route `(tokenId, remote)` (capacity never 0). A new
-    /// bucket starts full; an existing one keeps its level, refilled to now and capped at the
-    /// new capacity.
+    /// @notice Sets both buckets of the route `(tokenId, remote)` (capacity and refill never
+    /// 0). A new bucket starts full; an existing one keeps its level, refilled to now and capped
+    /// at the new capacity.
     function setLimits(
         bytes32 tokenId,
         uint32 remote_,
@@ -208,7 +208,7 @@ contract BridgeAdmin is BridgeBase {
     ) external onlySelf {
         if (_tokens[tokenId].local == address(0)) revert UnknownToken(tokenId);
         if (_remoteBridge[remote_] == bytes32(0)) revert UnknownRemote(remote_);
-        if (inCapacity == 0 || outCapacity == 0) revert ZeroValue();
+        if (inCapacity == 0 || inRefill == 0 || outCapacity == 0 || outRefill == 0) revert ZeroValue();
         if (inRefill > type(uint88).max || outRefill > type(uint88).max) revert InvalidConfig();
         Route storage r = _routes[tokenId][remote_];
         _reconfigure(r.inbound, r.inCapacity, inCapacity, inRefill);

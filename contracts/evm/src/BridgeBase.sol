@@ -438,8 +438,10 @@ abstract contract BridgeBase is Initializable {
         Remote storage r = _remotes[origin];
         bytes32 bridge = _remoteBridge[origin];
         if (bridge == bytes32(0)) revert UnknownRemote(origin);
-        if (epoch <= r.epoch) revert EpochNotIncreasing(r.epoch, epoch);
+        // The set's own rules first (in the shared vectors' order: epoch 0 is `ZeroEpoch`
+        // whatever the current epoch), then the rotation rule.
         bytes memory packed = P.checkValidatorSet(epoch, validators, threshold, forConfiguration);
+        if (epoch <= r.epoch) revert EpochNotIncreasing(r.epoch, epoch);
         r.validators = _storeSet(bridge, packed);
         r.epoch = epoch;
         r.threshold = threshold;

@@ -243,8 +243,65 @@ contract BridgeTest is Fixture {
         assertEq(bytes32(sel), bytes32(P.ZeroValidator.selector), "zero address");
     }
 
+    /// docs/protocol.md, "Validator sets": a configured set is checked against its own rules
+    /// (the shared vectors' `config_error`) before its epoch is compared with the current one,
+    /// so epoch 0 is `ZeroEpoch` on an origin with a set or without one, as on Solana.
+    function test_validator_set_rules_come_before_the_epoch_rule() public {
+        address[] memory five = addrs(keys);
+        // ORIGIN holds epoch 1.
+        bytes4 sel = _rejectSet(0, five, 4);
+        assertEq(bytes32(sel), bytes32(P.ZeroEpoch.selector), "epoch 0 over epoch 1");
+        sel = _rejectSet(1, new address[](0), 1);
+        assertEq(bytes32(sel), bytes32(P.EmptyValidatorSet.selector), "stale epoch, empty set");
+        sel = _rejectSet(1, five, 3);
+        assertEq(bytes32(sel), bytes32(P.ThresholdBelowTwoThirds.selector), "stale epoch, weak set");
+        // A remote without a set (its epoch is 0).
+        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (7, bytes32(uint256(0x77)), 0)));
+        sel = _rejectSetOf(7, 0, five, 4);
+        assertEq(bytes32(sel), bytes32(P.ZeroEpoch.selector), "epoch 0, no set yet");
+        // Every validator-set vector, as the first set of a remote of its own, is accepted iff
+        // its `config_error` is null, else refused with that error.
+        string memory json = vm.readFile("../../bridge/vectors/v2.json");
+        uint256 n = vm.parseJsonUint(json, ".validator_set_count");
+        for (uint256 i; i < n; ++i) {
+            string memory base = string.concat(".validator_sets[", vm.toString(i), "]");
+            string memory name = vm.parseJsonString(json, string.concat(base, ".name"));
+            address[] memory vals = keccak256(bytes(name)) == keccak256("empty")
+                ? new address[](0)
+                : vm.parseJsonAddressArray(json, string.concat(base, ".validators"));
+            uint64 ep = uint64(vm.parseJsonUint(json, string.concat(base, ".epoch")));
+            uint8 th = uint8(vm.parseJsonUint(json, string.concat(base, ".threshold")));
+            string memory want = vm.parseJsonString(json, string.concat(base, ".config_error"));
+            uint32 domain = uint32(100 + i);
+            adminCall(abi.encodeCall(BridgeAdmin.setRemote, (domain, bytes32(uint256(0x100 + i)), 0)));
+            if (bytes(want).length == 0 || keccak256(bytes(want)) == keccak256("null")) {
+                adminCall(abi.encodeCall(BridgeAdmin.setValidatorSet, (domain, ep, vals, th)));
+                (,, uint64 stored,,) = gov.remote(domain);
+                assertEq(stored, ep, name);
+            } else {
+                sel = _rejectSetOf(domain, ep, vals, th);
+                assertEq(bytes32(sel), bytes32(_configSelector(want)), name);
+            }
+        }
+    }
+
+    function _configSelector(string memory code) internal pure returns (bytes4) {
+        bytes32 h = keccak256(bytes(code));
+        if (h == keccak256("zero_epoch")) return P.ZeroEpoch.selector;
+        if (h == keccak256("empty_validator_set")) return P.EmptyValidatorSet.selector;
+        if (h == keccak256("zero_validator")) return P.ZeroValidator.selector;
+        if (h == keccak256("validators_not_ascending")) return P.ValidatorsNotAscending.selector;
+        if (h == keccak256("invalid_threshold")) return P.InvalidThreshold.selector;
+        if (h == keccak256("threshold_below_two_thirds")) return P.ThresholdBelowTwoThirds.selector;
+        revert(string.concat("no selector for ", code));
+    }
+
     function _rejectSet(uint64 ep, address[] memory vals, uint8 th) internal returns (bytes4) {
-        bytes memory call = abi.encodeCall(BridgeAdmin.setValidatorSet, (ORIGIN, ep, vals, th));
+        return _rejectSetOf(ORIGIN, ep, vals, th);
+    }
+
+    function _rejectSetOf(uint32 origin, uint64 ep, address[] memory vals, uint8 th) internal returns (bytes4) {
+        bytes memory call = abi.encodeCall(BridgeAdmin.setValidatorSet, (origin, ep, vals, th));
         bytes32 salt = keccak256(abi.encode(call, block.timestamp));
         vm.prank(ADMIN);
         gov.propose(call, salt);
@@ -552,6 +609,11 @@ contract BridgeTest is Fixture {
         assertEq(bytes32(sel), bytes32(BridgeBase.ZeroValue.selector), "zero remote");
         sel = _rejectCall(abi.encodeCall(BridgeAdmin.setLimits, (wrappedId, ORIGIN, 0, 1, 1, 1)));
         assertEq(bytes32(sel), bytes32(BridgeBase.ZeroValue.selector), "zero capacity");
+        // A bucket that never refills is refused both ways (as Solana's SetRoute refuses it).
+        sel = _rejectCall(abi.encodeCall(BridgeAdmin.setLimits, (wrappedId, ORIGIN, 1, 0, 1, 1)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.ZeroValue.selector), "zero inbound refill");
+        sel = _rejectCall(abi.encodeCall(BridgeAdmin.setLimits, (wrappedId, ORIGIN, 1, 1, 1, 0)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.ZeroValue.selector), "zero outbound refill");
         sel = _rejectCall(abi.encodeCall(BridgeAdmin.setToken, (ORIGIN, bytes32(uint256(0x70)), address(wrapped), 0, 0, 1)));
         assertEq(bytes32(sel), bytes32(BridgeBase.ZeroValue.selector), "zero threshold");
         sel = _rejectCall(abi.encodeCall(BridgeAdmin.setAdminDelay, (0)));

@@ -34,6 +34,9 @@ step "Solidity bridge (forge build/test --offline, gas, ABI artifacts)"
 step "Interop tests (ethers, eth-sig-util, web3.js, spl-token, tweetnacl on random inputs)"
 "$TRESTLE_REPO/scripts/interop.sh"
 
+step "Anchor client of the Solana program (@coral-xyz/anchor from the IDL, on solana-test-validator)"
+"$TRESTLE_REPO/contracts/solana/anchor-client/test.sh"
+
 step "FFI bindings (Python, React Native TypeScript and C++, Node.js)"
 "$TRESTLE_REPO/ffi/scripts/test.sh"
 

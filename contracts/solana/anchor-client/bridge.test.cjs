@@ -1,0 +1,858 @@
+'use strict';
+// An ordinary Anchor TypeScript client of the bridge program, built from the IDL alone
+// (`new Program(idl, provider)` of @coral-xyz/anchor), on solana-test-validator with the
+// program deployed upgradeable. It checks the three promises of contracts/solana/README.md
+// that the security review asked for, through Anchor's normal paths and no hand-written
+// workaround:
+//
+// 1. PDA seeds: every account the IDL can resolve (constants, arguments, other accounts' keys
+//    and data, `relations`) is left to Anchor's resolver and compared with the address the
+//    README's seed table gives (integers little-endian), on ids, nonces and domains whose
+//    little- and big-endian bytes differ; the transaction then lands. Only accounts the IDL
+//    cannot resolve are passed (`only()` checks that against the IDL, as `.accounts()`'s
+//    TypeScript type would).
+// 2. Events: Anchor's `EventParser` finds every event in the logs, and the `MessageSent`
+//    self-CPI inner instruction (Anchor's emit_cpi: EVENT_IX_TAG || event) decodes with
+//    `program.coder.events`; the message bytes, nonce and id are checked against
+//    docs/protocol.md (lib/protocol.cjs, itself checked against bridge/vectors/v2.json).
+// 3. Errors: refusals reach `.rpc()` callers as `AnchorError` with the IDL's name and code.
+//
+// Environment: TRESTLE_BRIDGE_SO (the program, from contracts/solana/build.sh; default
+// $TRESTLE_CACHE/sbf/trestle_bridge.so), TRESTLE_SOLANA_TEST_VALIDATOR or TRESTLE_CACHE (the
+// validator binary), TRESTLE_ANCHOR_WORKDIR (optional: ledger and log directory).
+
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { after, before, describe, it } = require('node:test');
+
+const anchor = require('@coral-xyz/anchor');
+const { AnchorError, AnchorProvider, BN, EventParser, Program, Wallet } = anchor;
+const web3 = require('@solana/web3.js');
+const { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey } = web3;
+const spl = require('@solana/spl-token');
+
+const proto = require('./lib/protocol.cjs');
+const { startValidator } = require('./lib/validator.cjs');
+
+const REPO = path.resolve(__dirname, '../../..');
+const IDL_PATH = path.join(REPO, 'contracts/solana/idl/trestle_bridge.json');
+const VECTORS_PATH = path.join(REPO, 'bridge/vectors/v2.json');
+const idl = JSON.parse(fs.readFileSync(IDL_PATH, 'utf8'));
+const PROGRAM_ID = new PublicKey(idl.address);
+const SO =
+  process.env.TRESTLE_BRIDGE_SO ||
+  path.join(process.env.TRESTLE_CACHE || path.join(os.homedir(), '.cache', 'trestle'), 'sbf', 'trestle_bridge.so');
+
+const UPGRADEABLE_LOADER = new PublicKey('BPFLoaderUpgradeab1e11111111111111111111111');
+/** SIMD-0500 (`disable_sbpf_v0_v1_v2_deployment`): on by default in solana-test-validator 4.2.2, not on mainnet-beta; the program is SBPF v0. */
+const DISABLE_SBPF_V0_V1_V2_DEPLOYMENT = 'B8JJXCy5amZyWG9r7EnUYLwzXSXTxG7GZ1qZ1qggo83g';
+/** Anchor's `EVENT_IX_TAG` (0x1d9acb512ea545e4, `sha256("anchor:event")[..8]`), little-endian as emit_cpi! writes it. */
+const EVENT_IX_TAG_LE = Buffer.from('e445a52e51cb9a1d', 'hex');
+
+// Domains and ids whose little- and big-endian encodings differ, so a wrong seed cannot pass.
+const DOMAIN = 40_001; // this bridge (Solana)
+const ORIGIN = 31_337; // an EVM remote
+const REMOTE_BRIDGE = Buffer.concat([Buffer.alloc(12), Buffer.alloc(20, 0xb1)]);
+const NONCES = { release: 258n, cancelled: 259n, staged: 260n, bridged: 261n, message: 262n };
+const EXAMPLE_RECIPIENT_SO = path.join(path.dirname(SO), 'trestle_example_recipient.so');
+/** An ERC-20 on the EVM remote, bridged here as an SPL mint (18 decimals there, 9 here). */
+const BRIDGED_HOME_TOKEN = Buffer.concat([Buffer.alloc(12), Buffer.alloc(20, 0xe2)]);
+const BRIDGED_SCALE_EXP = 9;
+
+// ---- the README's PDA table, written independently of the IDL ------------------------------
+const le32 = (n) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+const le64 = (n) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return b;
+};
+const pda = (...seeds) =>
+  PublicKey.findProgramAddressSync(seeds.map((s) => (typeof s === 'string' ? Buffer.from(s) : Buffer.from(s))), PROGRAM_ID)[0];
+const PDA = {
+  config: () => pda('config'),
+  remote: (domain) => pda('remote', le32(domain)),
+  token: (id) => pda('token', id),
+  route: (id, domain) => pda('route', id, le32(domain)),
+  vault: (mint) => pda('vault', mint.toBuffer()),
+  authority: () => pda('authority'),
+  receipt: (origin, bridge, nonce) => pda('receipt', le32(origin), bridge, le64(nonce)),
+  signatures: (id, epoch, payer) => pda('signatures', id, le64(epoch), payer.toBuffer()),
+  proposal: (id) => pda('proposal', le64(id)),
+  messenger: (recipient) => pda('messenger', recipient.toBuffer()),
+  eventAuthority: () => pda('__event_authority'),
+  programData: () => PublicKey.findProgramAddressSync([PROGRAM_ID.toBuffer()], UPGRADEABLE_LOADER)[0],
+};
+const SYSTEM_PROGRAM = web3.SystemProgram.programId;
+const CLOCK = web3.SYSVAR_CLOCK_PUBKEY;
+
+const hex = (b) => Buffer.from(b).toString('hex');
+const arr = (b) => Array.from(Buffer.from(b));
+
+// ---- the offline half: this test's protocol encoder against the shared vectors --------------
+describe('lib/protocol.cjs reproduces bridge/vectors/v2.json', () => {
+  // Integers above 2^53 (u64 nonces, uint256 amounts) are read as strings, exactly.
+  const vectors = JSON.parse(fs.readFileSync(VECTORS_PATH, 'utf8').replace(/:\s*(\d{16,})\b/g, ': "$1"'));
+  const h = (s) => Buffer.from(s.replace(/^0x/, ''), 'hex');
+
+  it('messages, ids, token ids and digests', () => {
+    for (const m of vectors.messages) {
+      const encoded = proto.encodeMessage({
+        nonce: BigInt(m.nonce),
+        origin: m.origin,
+        sender: h(m.sender),
+        destination: m.destination,
+        recipient: h(m.recipient),
+        body: h(m.body),
+      });
+      assert.equal(hex(encoded), hex(h(m.encoded)), m.name);
+      assert.equal(hex(proto.messageId(encoded)), hex(h(m.id)), m.name);
+      if (m.kind === 'token_transfer') {
+        const body = proto.transferBody(h(m.token_id), BigInt(m.amount), h(m.beneficiary));
+        assert.equal(hex(body), hex(h(m.body)), m.name);
+      }
+    }
+    for (const t of vectors.token_ids) {
+      assert.equal(hex(proto.tokenId(t.home_domain, h(t.home_token))), hex(h(t.token_id)), t.name);
+    }
+    assert.ok(vectors.digests.length > 0);
+    for (const d of vectors.digests) {
+      const got = proto.digest({
+        origin: d.origin,
+        originBridge: h(d.origin_bridge),
+        destination: d.destination,
+        destinationBridge: h(d.destination_bridge),
+        epoch: BigInt(d.epoch),
+        id: h(d.message_id),
+      });
+      assert.equal(hex(got.preimage), hex(h(d.preimage)), d.name);
+      assert.equal(hex(got.inner), hex(h(d.inner)), d.name);
+      assert.equal(hex(got.digest), hex(h(d.digest)), d.name);
+    }
+  });
+
+  it("Anchor's EVENT_IX_TAG", () => {
+    const tag = crypto.createHash('sha256').update('anchor:event').digest().subarray(0, 8);
+    assert.equal(hex(Buffer.from(tag).reverse()), hex(EVENT_IX_TAG_LE));
+  });
+});
+
+// ---- the client on solana-test-validator ----------------------------------------------------
+describe('an Anchor client built from idl/trestle_bridge.json, on solana-test-validator', () => {
+  let node;
+  let connection;
+  let provider;
+  let program;
+  let parser;
+  const wallet = Keypair.generate(); // fee payer, the program's upgrade authority
+  const admin = Keypair.generate();
+  const guardian = Keypair.generate();
+  const user = Keypair.generate();
+  const mintKeypair = Keypair.generate();
+  const mintAuthority = Keypair.generate();
+  const recipientProgram = Keypair.generate().publicKey; // the example message recipient
+  const validators = [1, 2, 3].map((i) => proto.validator(crypto.createHash('sha256').update(`trestle validator ${i}`).digest()));
+  let mint;
+  let userToken;
+  let tokenId;
+  let nextProposal = 0;
+
+  before(async () => {
+    node = await startValidator({
+      programs: [{ id: PROGRAM_ID.toBase58(), so: SO, upgradeAuthority: wallet.publicKey.toBase58() }],
+      args: [
+        '--bpf-program', recipientProgram.toBase58(), EXAMPLE_RECIPIENT_SO,
+        '--deactivate-feature', DISABLE_SBPF_V0_V1_V2_DEPLOYMENT,
+      ],
+      workDir: process.env.TRESTLE_ANCHOR_WORKDIR,
+    });
+    connection = new Connection(node.url, { commitment: 'confirmed', wsEndpoint: node.wsUrl });
+    provider = new AnchorProvider(connection, new Wallet(wallet), {
+      commitment: 'confirmed',
+      preflightCommitment: 'confirmed',
+    });
+    program = new Program(idl, provider);
+    parser = new EventParser(program.programId, program.coder);
+    for (const who of [wallet, admin]) {
+      const sig = await connection.requestAirdrop(who.publicKey, 20 * LAMPORTS_PER_SOL);
+      await connection.confirmTransaction({ signature: sig, ...(await connection.getLatestBlockhash()) }, 'confirmed');
+    }
+    // An SPL mint whose home is this bridge, and the user's associated account with 1,000 units.
+    const opts = { commitment: 'confirmed' };
+    mint = await spl.createMint(connection, wallet, mintAuthority.publicKey, null, 6, mintKeypair, opts);
+    userToken = await spl.createAssociatedTokenAccount(connection, wallet, mint, user.publicKey, opts);
+    await spl.mintTo(connection, wallet, mint, userToken, mintAuthority, 1_000, [], opts);
+    tokenId = proto.tokenId(DOMAIN, mint.toBuffer());
+  });
+
+  after(async () => {
+    // web3.js keeps the WebSocket of its signature subscriptions and would reconnect to the
+    // stopped node forever (keeping this process alive): close it first.
+    if (connection && connection._rpcWebSocket) connection._rpcWebSocket.close();
+    if (node) await node.stop();
+  });
+
+  // -- helpers --------------------------------------------------------------------------------
+
+  /**
+   * The accounts a caller passes to `.accounts()`: checked against the IDL as the method's
+   * TypeScript type would check them. Nothing the IDL resolves (address, pda, relations) may be
+   * given, and every account it cannot resolve must be (signers default to the wallet; optional
+   * ones may be null).
+   */
+  function only(ixName, given) {
+    const ix = program.idl.instructions.find((i) => i.name === ixName);
+    assert.ok(ix, `instruction ${ixName} in the IDL`);
+    const resolvable = (a) => Boolean(a.address || a.pda || a.relations);
+    for (const name of Object.keys(given)) {
+      const account = ix.accounts.find((a) => a.name === name);
+      assert.ok(account, `${ixName}: no account ${name} in the IDL`);
+      assert.ok(!resolvable(account), `${ixName}.${name} is resolvable from the IDL: the test must not pass it`);
+    }
+    for (const account of ix.accounts) {
+      if (!resolvable(account) && !account.signer) {
+        assert.ok(account.name in given, `${ixName}.${account.name} cannot be resolved from the IDL and must be given`);
+      }
+    }
+    return given;
+  }
+
+  /** Compares what Anchor resolved with the README's addresses. */
+  async function assertResolved(builder, expected) {
+    const keys = await builder.pubkeys();
+    for (const [name, want] of Object.entries(expected)) {
+      assert.ok(keys[name], `Anchor resolved no address for ${name}`);
+      assert.equal(keys[name].toBase58(), want.toBase58(), `Anchor's ${name}`);
+    }
+    return keys;
+  }
+
+  /** The confirmed transaction of `signature` (logs, inner instructions), polled with a deadline. */
+  async function landed(signature) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const tx = await connection.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 });
+      if (tx) {
+        assert.equal(tx.meta.err, null);
+        return tx;
+      }
+      assert.ok(Date.now() < deadline, `transaction ${signature} not found`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Anchor's EventParser over a transaction's logs: [{ name, data }]. */
+  const eventsOf = (tx) => [...parser.parseLogs(tx.meta.logMessages)];
+
+  /** Retries `send()` while it fails with the AnchorError `code` (a timelock on the validator's clock). */
+  async function whileRefused(code, send, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await send();
+      } catch (e) {
+        if (!(e instanceof AnchorError) || e.error.errorCode.code !== code || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  /** Asserts that `promise` (an `.rpc()`) rejects with the AnchorError the IDL names `name`. */
+  async function assertAnchorError(promise, name) {
+    const entry = idl.errors.find((e) => e.name === name);
+    assert.ok(entry, `${name} is in the IDL's errors`);
+    await assert.rejects(promise, (err) => {
+      assert.ok(err instanceof AnchorError, `expected an AnchorError, got ${err && err.constructor && err.constructor.name}: ${err}`);
+      assert.equal(err.error.errorCode.code, entry.name);
+      assert.equal(err.error.errorCode.number, entry.code);
+      assert.equal(err.error.errorMessage, entry.msg);
+      assert.equal(err.program.toBase58(), PROGRAM_ID.toBase58(), 'the failing program');
+      return true;
+    });
+  }
+
+  /** propose(action) by the admin, then execute_proposal(id) once the delay has passed. */
+  async function govern(action, remaining) {
+    const id = nextProposal++;
+    const propose = program.methods.propose(action).accounts(only('propose', { admin: admin.publicKey })).signers([admin]);
+    await assertResolved(propose, {
+      config: PDA.config(),
+      proposal: PDA.proposal(id),
+      clock: CLOCK,
+      systemProgram: SYSTEM_PROGRAM,
+    });
+    const proposed = await landed(await propose.rpc());
+    const created = eventsOf(proposed);
+    assert.deepEqual(created.map((e) => e.name), ['proposalCreated']);
+    assert.equal(created[0].data.id.toString(), String(id));
+
+    const execute = program.methods
+      .executeProposal(new BN(id))
+      .accounts(only('executeProposal', { payer: wallet.publicKey }))
+      .remainingAccounts(remaining);
+    await assertResolved(execute, { config: PDA.config(), proposal: PDA.proposal(id) });
+    const executed = await landed(await whileRefused('ProposalPending', () => execute.rpc()));
+    const events = eventsOf(executed);
+    assert.deepEqual(events.map((e) => e.name), ['proposalExecuted']);
+    assert.equal(events[0].data.id.toString(), String(id));
+    const proposal = await program.account.proposal.fetch(PDA.proposal(id));
+    assert.equal(proposal.id.toString(), String(id));
+    assert.equal(proposal.status, 1, 'executed');
+    return id;
+  }
+
+  const w = (pubkey) => ({ pubkey, isSigner: false, isWritable: true });
+  const r = (pubkey) => ({ pubkey, isSigner: false, isWritable: false });
+
+  // -- the steps ------------------------------------------------------------------------------
+
+  it('initialize: by the upgrade authority only; Anchor resolves config, program and program data', async () => {
+    const init = (payer) =>
+      program.methods
+        .initialize(DOMAIN, admin.publicKey, guardian.publicKey, new BN(1))
+        .accounts(only('initialize', { payer: payer.publicKey }));
+    await assertAnchorError(init(admin).signers([admin]).rpc(), 'NotUpgradeAuthority');
+
+    const builder = init(wallet);
+    await assertResolved(builder, {
+      config: PDA.config(),
+      systemProgram: SYSTEM_PROGRAM,
+      program: PROGRAM_ID,
+      programData: PDA.programData(),
+    });
+    await landed(await builder.rpc());
+    const config = await program.account.config.fetch(PDA.config());
+    assert.equal(config.domain, DOMAIN);
+    assert.ok(config.admin.equals(admin.publicKey));
+    assert.ok(config.guardian.equals(guardian.publicKey));
+    assert.equal(config.paused, false);
+    assert.equal(config.outboundNonce.toString(), '0');
+    assert.equal(config.adminDelay.toString(), '1');
+    assert.equal(config.nextProposal.toString(), '0');
+  });
+
+  it('propose / execute_proposal: SetRemote with a validator set, RegisterToken, SetRoute; cancel_proposal by the guardian', async () => {
+    const addresses = validators.map((v) => v.address).sort(Buffer.compare);
+    await govern(
+      {
+        setRemote: {
+          domain: ORIGIN,
+          bridge: arr(REMOTE_BRIDGE),
+          kind: { evm: {} },
+          epoch: new BN(1),
+          threshold: 2,
+          validators: addresses.map(arr),
+        },
+      },
+      [w(PDA.remote(ORIGIN))],
+    );
+    const remote = await program.account.remote.fetch(PDA.remote(ORIGIN));
+    assert.equal(remote.domain, ORIGIN);
+    assert.equal(hex(remote.bridge), hex(REMOTE_BRIDGE));
+    assert.deepEqual(remote.kind, { evm: {} });
+    assert.equal(remote.epoch.toString(), '1');
+    assert.equal(remote.threshold, 2);
+    assert.deepEqual(remote.validators.map(hex), addresses.map(hex));
+
+    await govern(
+      {
+        registerToken: {
+          homeDomain: DOMAIN,
+          homeToken: arr(mint.toBuffer()),
+          mint,
+          scaleExp: 0,
+          timelockThreshold: new BN(150),
+          timelockDelay: new BN(1),
+        },
+      },
+      [w(PDA.token(tokenId)), r(mint), w(PDA.vault(mint)), r(PDA.authority()), r(spl.TOKEN_PROGRAM_ID)],
+    );
+    const token = await program.account.tokenConfig.fetch(PDA.token(tokenId));
+    assert.equal(hex(token.tokenId), hex(tokenId));
+    assert.ok(token.mint.equals(mint));
+    assert.equal(token.isHome, true);
+    assert.ok(token.vault.equals(PDA.vault(mint)));
+    const vault = await spl.getAccount(connection, PDA.vault(mint), 'confirmed');
+    assert.ok(vault.owner.equals(PDA.authority()), 'the vault belongs to the authority PDA');
+
+    const limits = { capacity: new BN(1_000), refillPerSecond: new BN(1) };
+    await govern(
+      {
+        setRoute: {
+          tokenId: arr(tokenId),
+          domain: ORIGIN,
+          remoteExp: 0,
+          remoteMax: new BN('ffffffffffffffffffffffffffffffff', 16),
+          inbound: limits,
+          outbound: limits,
+        },
+      },
+      [r(PDA.token(tokenId)), w(PDA.route(tokenId, ORIGIN)), r(PDA.remote(ORIGIN))],
+    );
+    const route = await program.account.route.fetch(PDA.route(tokenId, ORIGIN));
+    assert.equal(route.domain, ORIGIN);
+    assert.equal(route.ledger.toString(), '0');
+    assert.equal(route.outbound.level.toString(), '1000');
+
+    // A proposal (id 3) the guardian vetoes.
+    const id = nextProposal++;
+    const propose = program.methods
+      .propose({ setAdminDelay: { adminDelay: new BN(2) } })
+      .accounts(only('propose', { admin: admin.publicKey }))
+      .signers([admin]);
+    await assertResolved(propose, { proposal: PDA.proposal(id) });
+    await landed(await propose.rpc());
+    const cancel = program.methods
+      .cancelProposal(new BN(id))
+      .accounts(only('cancelProposal', { authority: guardian.publicKey }))
+      .signers([guardian]);
+    await assertResolved(cancel, { config: PDA.config(), proposal: PDA.proposal(id) });
+    const cancelled = eventsOf(await landed(await cancel.rpc()));
+    assert.deepEqual(cancelled.map((e) => [e.name, e.data.id.toString()]), [['proposalCancelled', String(id)]]);
+    assert.equal((await program.account.proposal.fetch(PDA.proposal(id))).status, 2, 'cancelled');
+    assert.equal((await program.account.config.fetch(PDA.config())).nextProposal.toString(), String(nextProposal));
+  });
+
+  const beneficiary = Buffer.concat([Buffer.alloc(12), Buffer.alloc(20, 0x42)]); // an EVM address
+
+  /** A send of `amount` to the EVM remote; checks its MessageSent (logs and inner instruction). */
+  async function sendAndCheck(amount, nonce) {
+    const builder = program.methods
+      .send(ORIGIN, arr(tokenId), arr(beneficiary), new BN(amount))
+      .accounts(only('send', { sender: user.publicKey, senderToken: userToken }))
+      .signers([user]);
+    await assertResolved(builder, {
+      config: PDA.config(),
+      remote: PDA.remote(ORIGIN),
+      tokenConfig: PDA.token(tokenId),
+      route: PDA.route(tokenId, ORIGIN),
+      mint,
+      vault: PDA.vault(mint),
+      tokenProgram: spl.TOKEN_PROGRAM_ID,
+      clock: CLOCK,
+      eventAuthority: PDA.eventAuthority(),
+      program: PROGRAM_ID,
+    });
+    const tx = await landed(await builder.rpc());
+
+    const message = proto.encodeMessage({
+      nonce,
+      origin: DOMAIN,
+      sender: user.publicKey.toBuffer(),
+      destination: ORIGIN,
+      recipient: REMOTE_BRIDGE,
+      body: proto.transferBody(tokenId, amount, beneficiary),
+    });
+    const id = proto.messageId(message);
+    const check = (event, where) => {
+      assert.equal(event.name, 'messageSent', where);
+      assert.equal(hex(event.data.message), hex(message), `${where}: the message bytes`);
+      assert.equal(hex(event.data.id), hex(id), `${where}: id = keccak256(message)`);
+      assert.equal(event.data.nonce.toString(), String(nonce), `${where}: nonce`);
+      assert.equal(event.data.destination, ORIGIN, `${where}: destination`);
+    };
+
+    // (a) The log line, through Anchor's EventParser.
+    const logged = eventsOf(tx);
+    assert.equal(logged.length, 1, `one event in the logs: ${JSON.stringify(logged.map((e) => e.name))}`);
+    check(logged[0], 'EventParser');
+
+    // (b) The self-CPI inner instruction, through program.coder.events.
+    const keys = tx.transaction.message.getAccountKeys({ accountKeysFromLookups: tx.meta.loadedAddresses });
+    const inner = tx.meta.innerInstructions
+      .flatMap((group) => group.instructions)
+      .filter((ix) => keys.get(ix.programIdIndex).equals(PROGRAM_ID));
+    assert.equal(inner.length, 1, 'one inner instruction to the bridge');
+    const data = Buffer.from(anchor.utils.bytes.bs58.decode(inner[0].data));
+    assert.equal(hex(data.subarray(0, 8)), hex(EVENT_IX_TAG_LE), 'EVENT_IX_TAG');
+    assert.deepEqual(inner[0].accounts.map((i) => keys.get(i).toBase58()), [PDA.eventAuthority().toBase58()]);
+    const decoded = program.coder.events.decode(anchor.utils.bytes.base64.encode(data.subarray(8)));
+    assert.ok(decoded, 'program.coder.events decodes the inner instruction');
+    check(decoded, 'inner instruction');
+    return { tx, message, id };
+  }
+
+  it('send: Anchor resolves every PDA; MessageSent from the logs (EventParser) and the self-CPI inner instruction', async () => {
+    await sendAndCheck(300n, 0n);
+    await sendAndCheck(10n, 1n);
+    assert.equal((await spl.getAccount(connection, PDA.vault(mint), 'confirmed')).amount, 310n);
+    assert.equal((await spl.getAccount(connection, userToken, 'confirmed')).amount, 690n);
+    assert.equal((await program.account.config.fetch(PDA.config())).outboundNonce.toString(), '2');
+    assert.equal((await program.account.route.fetch(PDA.route(tokenId, ORIGIN))).ledger.toString(), '310');
+  });
+
+  /** A token transfer from the EVM remote to the user, and its attestation by `signers`. */
+  function inbound(nonce, amount, signers) {
+    const message = proto.encodeMessage({
+      nonce,
+      origin: ORIGIN,
+      sender: Buffer.concat([Buffer.alloc(12), Buffer.alloc(20, 0x5e)]),
+      destination: DOMAIN,
+      recipient: PROGRAM_ID.toBuffer(),
+      body: proto.transferBody(tokenId, amount, user.publicKey.toBuffer()),
+    });
+    const id = proto.messageId(message);
+    const { digest } = proto.digest({
+      origin: ORIGIN,
+      originBridge: REMOTE_BRIDGE,
+      destination: DOMAIN,
+      destinationBridge: PROGRAM_ID.toBuffer(),
+      epoch: 1n,
+      id,
+    });
+    return { message, id, nonce, receipt: PDA.receipt(ORIGIN, REMOTE_BRIDGE, nonce), signatures: proto.signatureSet(digest, signers) };
+  }
+
+  /** deliver(message, signatures): only the accounts the IDL cannot resolve (they depend on the message's bytes). */
+  function deliver(m, { payer = wallet, signatures = m.signatures, signatureSet = null } = {}) {
+    return program.methods
+      .deliver(m.message, signatures)
+      .accounts(
+        only('deliver', {
+          payer: payer.publicKey,
+          remote: PDA.remote(ORIGIN),
+          receipt: m.receipt,
+          signatureSet,
+          tokenConfig: PDA.token(tokenId),
+          route: PDA.route(tokenId, ORIGIN),
+          mint,
+          vault: PDA.vault(mint),
+          beneficiaryToken: userToken,
+        }),
+      )
+      .signers(payer === wallet ? [] : [payer]);
+  }
+
+  let released; // the delivered message, replayed below
+
+  it('deliver: 2-of-3 secp256k1 signatures over the v2 digest (destination bridge = the program id); the receipt through program.account.receipt', async () => {
+    const m = inbound(NONCES.release, 120n, validators.slice(0, 2));
+    released = m;
+    const builder = deliver(m);
+    await assertResolved(builder, {
+      config: PDA.config(),
+      clock: CLOCK,
+      systemProgram: SYSTEM_PROGRAM,
+      authority: PDA.authority(),
+      tokenProgram: spl.TOKEN_PROGRAM_ID,
+      signatureSet: PROGRAM_ID, // Anchor's null
+    });
+    const tx = await landed(await builder.rpc());
+    const events = eventsOf(tx);
+    assert.deepEqual(events.map((e) => e.name), ['messageDelivered']);
+    assert.equal(hex(events[0].data.id), hex(m.id));
+    assert.equal(events[0].data.origin, ORIGIN);
+    assert.equal(events[0].data.nonce.toString(), String(m.nonce));
+    assert.equal(events[0].data.status, 1, 'executed');
+
+    const receipt = await program.account.receipt.fetch(m.receipt);
+    assert.equal(receipt.status, 1, 'executed');
+    assert.equal(receipt.queueReason, 0);
+    assert.equal(hex(receipt.messageId), hex(m.id));
+    assert.equal(receipt.origin, ORIGIN);
+    assert.equal(hex(receipt.originBridge), hex(REMOTE_BRIDGE));
+    assert.equal(receipt.nonce.toString(), String(m.nonce));
+    assert.equal(receipt.kind, 1, 'token transfer');
+    assert.equal(hex(receipt.tokenId), hex(tokenId));
+    assert.equal(receipt.amount.toString(), '120');
+    assert.ok(receipt.beneficiary.equals(user.publicKey));
+    assert.equal((await spl.getAccount(connection, userToken, 'confirmed')).amount, 810n);
+    assert.equal((await spl.getAccount(connection, PDA.vault(mint), 'confirmed')).amount, 190n);
+  });
+
+  it('queued transfers: cancel_queued by the guardian; post_signatures, a staged deliver, close_signatures and execute_queued', async () => {
+    // 150 is the timelock threshold: queued for 1 s. The guardian cancels it.
+    const cancelled = inbound(NONCES.cancelled, 150n, validators.slice(1, 3));
+    await landed(await deliver(cancelled).rpc());
+    const queued = await program.account.receipt.fetch(cancelled.receipt);
+    assert.equal(queued.status, 2, 'queued');
+    assert.equal(queued.queueReason, 1, 'timelock');
+    assert.equal(queued.releaseAt.sub(queued.deliveredAt).toString(), '1');
+    const cancel = program.methods
+      .cancelQueued(ORIGIN, arr(REMOTE_BRIDGE), new BN(cancelled.nonce.toString()))
+      .accounts(only('cancelQueued', { guardian: guardian.publicKey }))
+      .signers([guardian]);
+    await assertResolved(cancel, {
+      config: PDA.config(),
+      receipt: cancelled.receipt,
+      route: PDA.route(tokenId, ORIGIN),
+    });
+    const events = eventsOf(await landed(await cancel.rpc()));
+    assert.deepEqual(events.map((e) => [e.name, hex(e.data.id)]), [['transferCancelled', hex(cancelled.id)]]);
+    assert.equal((await program.account.receipt.fetch(cancelled.receipt)).status, 3, 'cancelled');
+    assert.equal((await program.account.route.fetch(PDA.route(tokenId, ORIGIN))).ledger.toString(), '190');
+
+    // Staged signatures: the set's PDA from the message id, the remote's epoch (account data) and the payer.
+    const staged = inbound(NONCES.staged, 150n, [validators[0], validators[2]]);
+    const post = program.methods
+      .postSignatures(arr(staged.id), ORIGIN, staged.signatures)
+      .accounts(only('postSignatures', { payer: wallet.publicKey }));
+    await assertResolved(post, {
+      config: PDA.config(),
+      remote: PDA.remote(ORIGIN),
+      signatureSet: PDA.signatures(staged.id, 1n, wallet.publicKey),
+      systemProgram: SYSTEM_PROGRAM,
+    });
+    await landed(await post.rpc());
+    const set = await program.account.signatureSet.fetch(PDA.signatures(staged.id, 1n, wallet.publicKey));
+    assert.equal(set.signers.length, 2);
+    await landed(
+      await deliver(staged, { signatures: Buffer.alloc(0), signatureSet: PDA.signatures(staged.id, 1n, wallet.publicKey) }).rpc(),
+    );
+    assert.equal(await connection.getAccountInfo(PDA.signatures(staged.id, 1n, wallet.publicKey)), null, 'deliver closed the set');
+    assert.equal((await program.account.receipt.fetch(staged.receipt)).status, 2, 'queued');
+
+    // close_signatures: a staged set nobody delivers goes back to its payer.
+    const abandoned = inbound(999n, 1n, validators.slice(0, 2));
+    const abandonedSet = PDA.signatures(abandoned.id, 1n, wallet.publicKey);
+    const postAbandoned = program.methods
+      .postSignatures(arr(abandoned.id), ORIGIN, abandoned.signatures)
+      .accounts(only('postSignatures', { payer: wallet.publicKey }));
+    await assertResolved(postAbandoned, { signatureSet: abandonedSet });
+    await landed(await postAbandoned.rpc());
+    await landed(
+      await program.methods
+        .closeSignatures()
+        .accounts(only('closeSignatures', { payer: wallet.publicKey, signatureSet: abandonedSet }))
+        .rpc(),
+    );
+    assert.equal(await connection.getAccountInfo(abandonedSet), null, 'close_signatures closed the set');
+
+    // execute_queued: token config, route (from the receipt's token id), mint (relation), vault and authority resolved.
+    const execute = program.methods
+      .executeQueued(ORIGIN, arr(REMOTE_BRIDGE), new BN(staged.nonce.toString()))
+      .accounts(only('executeQueued', { beneficiaryToken: userToken }));
+    await assertResolved(execute, {
+      config: PDA.config(),
+      receipt: staged.receipt,
+      clock: CLOCK,
+      tokenConfig: PDA.token(tokenId),
+      route: PDA.route(tokenId, ORIGIN),
+      mint,
+      vault: PDA.vault(mint),
+      authority: PDA.authority(),
+      tokenProgram: spl.TOKEN_PROGRAM_ID,
+    });
+    const executed = eventsOf(await landed(await whileRefused('TimelockPending', () => execute.rpc())));
+    assert.deepEqual(executed.map((e) => [e.name, hex(e.data.id)]), [['transferExecuted', hex(staged.id)]]);
+    assert.equal((await program.account.receipt.fetch(staged.receipt)).status, 1, 'executed');
+    assert.equal((await spl.getAccount(connection, userToken, 'confirmed')).amount, 960n);
+    assert.equal((await spl.getAccount(connection, PDA.vault(mint), 'confirmed')).amount, 40n);
+  });
+
+  it('a bridged mint (home: the EVM remote): deliver mints, send burns; the optional vault is null', async () => {
+    const bridgedMint = await spl.createMint(connection, wallet, PDA.authority(), null, 9, Keypair.generate(), { commitment: 'confirmed' });
+    const bridgedId = proto.tokenId(ORIGIN, BRIDGED_HOME_TOKEN);
+    await govern(
+      {
+        registerToken: {
+          homeDomain: ORIGIN,
+          homeToken: arr(BRIDGED_HOME_TOKEN),
+          mint: bridgedMint,
+          scaleExp: BRIDGED_SCALE_EXP,
+          timelockThreshold: new BN(1_000_000_000_000),
+          timelockDelay: new BN(1),
+        },
+      },
+      // A bridged mint has no vault: the program id in its place.
+      [w(PDA.token(bridgedId)), r(bridgedMint), r(PROGRAM_ID), r(PDA.authority()), r(spl.TOKEN_PROGRAM_ID)],
+    );
+    const limits = { capacity: new BN(10_000_000_000), refillPerSecond: new BN(1) };
+    await govern(
+      {
+        setRoute: {
+          tokenId: arr(bridgedId),
+          domain: ORIGIN,
+          remoteExp: 0,
+          remoteMax: new BN('ffffffffffffffffffffffffffffffff', 16),
+          inbound: limits,
+          outbound: limits,
+        },
+      },
+      [r(PDA.token(bridgedId)), w(PDA.route(bridgedId, ORIGIN)), r(PDA.remote(ORIGIN))],
+    );
+    const token = await program.account.tokenConfig.fetch(PDA.token(bridgedId));
+    assert.equal(token.isHome, false);
+    assert.equal(token.scaleExp, BRIDGED_SCALE_EXP);
+    const userBridged = await spl.createAssociatedTokenAccount(connection, wallet, bridgedMint, user.publicKey, { commitment: 'confirmed' });
+
+    // 5 tokens (18 decimals at home) arrive: 5 * 10^9 local units are minted.
+    const home = 5n * 10n ** 18n;
+    const message = proto.encodeMessage({
+      nonce: NONCES.bridged,
+      origin: ORIGIN,
+      sender: Buffer.concat([Buffer.alloc(12), Buffer.alloc(20, 0x5e)]),
+      destination: DOMAIN,
+      recipient: PROGRAM_ID.toBuffer(),
+      body: proto.transferBody(bridgedId, home, user.publicKey.toBuffer()),
+    });
+    const id = proto.messageId(message);
+    const { digest } = proto.digest({
+      origin: ORIGIN, originBridge: REMOTE_BRIDGE, destination: DOMAIN, destinationBridge: PROGRAM_ID.toBuffer(), epoch: 1n, id,
+    });
+    const receipt = PDA.receipt(ORIGIN, REMOTE_BRIDGE, NONCES.bridged);
+    const delivered = program.methods
+      .deliver(message, proto.signatureSet(digest, validators))
+      .accounts(
+        only('deliver', {
+          payer: wallet.publicKey,
+          remote: PDA.remote(ORIGIN),
+          receipt,
+          signatureSet: null,
+          tokenConfig: PDA.token(bridgedId),
+          route: PDA.route(bridgedId, ORIGIN),
+          mint: bridgedMint,
+          vault: null,
+          beneficiaryToken: userBridged,
+        }),
+      );
+    await assertResolved(delivered, { authority: PDA.authority(), tokenProgram: spl.TOKEN_PROGRAM_ID, vault: PROGRAM_ID });
+    const events = eventsOf(await landed(await delivered.rpc()));
+    assert.deepEqual(events.map((e) => [e.name, e.data.status]), [['messageDelivered', 1]]);
+    assert.equal((await program.account.receipt.fetch(receipt)).amount.toString(), '5000000000');
+    assert.equal((await spl.getAccount(connection, userBridged, 'confirmed')).amount, 5_000_000_000n);
+
+    // 2 of them go back: burned here; the message carries home units. For a bridged mint the
+    // optional vault must be null (the program id), while the IDL gives send.vault the seeds
+    // ["vault", mint], which Anchor's resolver fills in for any mint: the caller overrides it
+    // with null through accountsPartial, Anchor's way to leave an optional account out.
+    const sent = program.methods
+      .send(ORIGIN, arr(bridgedId), arr(beneficiary), new BN(2_000_000_000))
+      .accountsPartial({ sender: user.publicKey, senderToken: userBridged, vault: null })
+      .signers([user]);
+    await assertResolved(sent, {
+      tokenConfig: PDA.token(bridgedId),
+      route: PDA.route(bridgedId, ORIGIN),
+      mint: bridgedMint,
+      vault: PROGRAM_ID,
+      eventAuthority: PDA.eventAuthority(),
+    });
+    const tx = await landed(await sent.rpc());
+    const expected = proto.encodeMessage({
+      nonce: 2n,
+      origin: DOMAIN,
+      sender: user.publicKey.toBuffer(),
+      destination: ORIGIN,
+      recipient: REMOTE_BRIDGE,
+      body: proto.transferBody(bridgedId, 2n * 10n ** 18n, beneficiary),
+    });
+    const logged = eventsOf(tx);
+    assert.deepEqual(logged.map((e) => e.name), ['messageSent']);
+    assert.equal(hex(logged[0].data.message), hex(expected));
+    assert.equal(hex(logged[0].data.id), hex(proto.messageId(expected)));
+    assert.equal((await spl.getAccount(connection, userBridged, 'confirmed')).amount, 3_000_000_000n);
+    assert.equal((await spl.getMint(connection, bridgedMint, 'confirmed')).supply, 3_000_000_000n);
+    assert.equal((await program.account.route.fetch(PDA.route(bridgedId, ORIGIN))).ledger.toString(), '-3000000000');
+  });
+
+  it('an arbitrary message: deliver records it; execute_message (messenger PDA resolved) calls the example recipient', async () => {
+    const gasLimit = 20_000n;
+    const payload = Buffer.from('hello from the EVM remote');
+    const body = Buffer.concat([Buffer.from([0]), Buffer.alloc(8), payload]);
+    body.writeBigUInt64BE(gasLimit, 1);
+    const message = proto.encodeMessage({
+      nonce: NONCES.message,
+      origin: ORIGIN,
+      sender: Buffer.concat([Buffer.alloc(12), Buffer.alloc(20, 0x5e)]),
+      destination: DOMAIN,
+      recipient: recipientProgram.toBuffer(),
+      body,
+    });
+    const id = proto.messageId(message);
+    const { digest } = proto.digest({
+      origin: ORIGIN, originBridge: REMOTE_BRIDGE, destination: DOMAIN, destinationBridge: PROGRAM_ID.toBuffer(), epoch: 1n, id,
+    });
+    const receipt = PDA.receipt(ORIGIN, REMOTE_BRIDGE, NONCES.message);
+    // No token accounts: the optional ones the IDL cannot resolve are null; those it can
+    // (authority, token program) Anchor fills in, and the program does not read them.
+    const delivered = program.methods.deliver(message, proto.signatureSet(digest, validators.slice(0, 2))).accounts(
+      only('deliver', {
+        payer: wallet.publicKey,
+        remote: PDA.remote(ORIGIN),
+        receipt,
+        signatureSet: null,
+        tokenConfig: null,
+        route: null,
+        mint: null,
+        vault: null,
+        beneficiaryToken: null,
+      }),
+    );
+    const events = eventsOf(await landed(await delivered.rpc()));
+    assert.deepEqual(events.map((e) => [e.name, e.data.status]), [['messageDelivered', 4]]);
+    const recorded = await program.account.receipt.fetch(receipt);
+    assert.equal(recorded.status, 4, 'received');
+    assert.equal(recorded.gasLimit.toString(), String(gasLimit));
+    assert.equal(hex(recorded.payloadHash), hex(proto.keccak(payload)));
+    assert.ok(recorded.beneficiary.equals(recipientProgram));
+
+    // The compute-unit limit of contracts/solana/README.md: gas + 25,000 + 1,500 per bump tried.
+    const [, bump] = PublicKey.findProgramAddressSync([Buffer.from('messenger'), recipientProgram.toBuffer()], PROGRAM_ID);
+    const limit = Number(gasLimit) + 25_000 + 1_500 * (256 - bump);
+    const execute = (units) =>
+      program.methods
+        .executeMessage(message)
+        .accounts(only('executeMessage', { receipt, recipientProgram }))
+        .preInstructions([web3.ComputeBudgetProgram.setComputeUnitLimit({ units })]);
+    await assertResolved(execute(limit), {
+      config: PDA.config(),
+      messenger: PDA.messenger(recipientProgram),
+      instructions: web3.SYSVAR_INSTRUCTIONS_PUBKEY,
+    });
+    await assertAnchorError(execute(limit - 1).rpc(), 'InsufficientCompute');
+    const tx = await landed(await execute(limit).rpc());
+    assert.deepEqual(eventsOf(tx).map((e) => [e.name, hex(e.data.id)]), [['messageExecuted', hex(id)]]);
+    assert.equal((await program.account.receipt.fetch(receipt)).status, 5, 'message executed');
+  });
+
+  it("typed errors through .rpc(): AnchorError with the IDL's name and code", async () => {
+    // A send of 0: BadAmount.
+    await assertAnchorError(
+      program.methods
+        .send(ORIGIN, arr(tokenId), arr(beneficiary), new BN(0))
+        .accounts(only('send', { sender: user.publicKey, senderToken: userToken }))
+        .signers([user])
+        .rpc(),
+      'BadAmount',
+    );
+    // A replayed deliver (another transaction: the admin pays): AlreadyDelivered.
+    await assertAnchorError(deliver(released, { payer: admin }).rpc(), 'AlreadyDelivered');
+    // A pause by someone other than the guardian: NotGuardian.
+    await assertAnchorError(
+      program.methods.pause().accounts(only('pause', { guardian: admin.publicKey })).signers([admin]).rpc(),
+      'NotGuardian',
+    );
+    // A proposal by someone other than the admin: NotAdmin.
+    await assertAnchorError(
+      program.methods
+        .propose({ setAdminDelay: { adminDelay: new BN(5) } })
+        .accounts(only('propose', { admin: guardian.publicKey }))
+        .signers([guardian])
+        .rpc(),
+      'NotAdmin',
+    );
+  });
+
+  it('pause by the guardian: the Paused event; a send is then refused (Paused)', async () => {
+    const pause = program.methods.pause().accounts(only('pause', { guardian: guardian.publicKey })).signers([guardian]);
+    await assertResolved(pause, { config: PDA.config(), clock: CLOCK });
+    const events = eventsOf(await landed(await pause.rpc()));
+    assert.deepEqual(events.map((e) => e.name), ['paused']);
+    assert.ok(events[0].data.guardian.equals(guardian.publicKey));
+    assert.equal((await program.account.config.fetch(PDA.config())).paused, true);
+    await assertAnchorError(
+      program.methods
+        .send(ORIGIN, arr(tokenId), arr(beneficiary), new BN(5))
+        .accounts(only('send', { sender: user.publicKey, senderToken: userToken }))
+        .signers([user])
+        .rpc(),
+      'Paused',
+    );
+  });
+});

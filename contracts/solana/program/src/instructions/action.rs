@@ -239,6 +239,10 @@ pub fn parse<'a>(bytes_in: &'a [u8], config_data: &[u8]) -> Result<Action<'a>, B
             if kind != remote::KIND_EVM && kind != remote::KIND_SOLANA {
                 return Err(BridgeError::OutOfRange);
             }
+            // An EVM bridge is an address left-padded with 12 zero bytes (as EVM `setRemote`).
+            if kind == remote::KIND_EVM && bridge[..12] != [0u8; 12] {
+                return Err(BridgeError::OutOfRange);
+            }
             validate_set(epoch, threshold, validators)?;
             Action::SetRemote {
                 domain: d,

@@ -785,13 +785,7 @@ impl Env {
     /// `SetRoute` through the timelock for (`token_id`, `domain`) with `limits`.
     pub fn set_route(&mut self, token_id: &[u8; 32], domain: u32, limits: &Limits) -> Outcome {
         let action = set_route_action(token_id, domain, limits);
-        self.govern(
-            &action,
-            vec![
-                AccountMeta::new_readonly(token_pda(token_id), false),
-                AccountMeta::new(route_pda(token_id, domain), false),
-            ],
-        )
+        self.govern(&action, set_route_accounts(token_id, domain))
     }
 
     /// Writes an SPL mint with `authority` as mint authority.

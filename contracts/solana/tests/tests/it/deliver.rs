@@ -212,7 +212,7 @@ fn delivery_rules() {
     expect_err(s.deliver(&m, &wrong), "TokenNotRegistered");
     // A registered token without a route from the origin: remote 7 has none for it.
     let addrs: Vec<[u8; 20]> = s.env.validators.iter().map(|v| v.address).collect();
-    expect_ok(s.env.set_remote(7, [0x77; 32], 1, 1, &addrs));
+    expect_ok(s.env.set_remote(7, evm_bridge(0x77), 1, 1, &addrs));
     let m = s.transfer_from(7, &s.home_id.clone(), 1);
     let from_7 = s.home_accounts().with_origin(&s.home_id, 7);
     expect_err(s.deliver(&m, &from_7), "RouteDisabled");
@@ -272,7 +272,7 @@ fn a_disabled_route_refuses_deliveries_until_enabled() {
 fn an_origin_releases_at_most_what_was_sent_to_it() {
     let mut s = Setup::new(1, 1, Limits::default());
     let addrs: Vec<[u8; 20]> = s.env.validators.iter().map(|v| v.address).collect();
-    expect_ok(s.env.set_remote(7, [0x77; 32], 1, 1, &addrs));
+    expect_ok(s.env.set_remote(7, evm_bridge(0x77), 1, 1, &addrs));
     let home_id = s.home_id;
     expect_ok(s.env.set_route(&home_id, 7, &Limits::default()));
     let from_7 = s.home_accounts().with_origin(&home_id, 7);
@@ -364,7 +364,7 @@ fn a_redeployed_origin_bridge_reuses_nonces_without_collision() {
     let sigs = env.attest(&m, 1);
     expect_ok(env.send(&[env.deliver_ix(&m, &sigs, None, None)], &[]));
     let addrs: Vec<[u8; 20]> = env.validators.iter().map(|v| v.address).collect();
-    let new_bridge = [0x99; 32];
+    let new_bridge = evm_bridge(0x99);
     expect_ok(env.set_remote(ORIGIN, new_bridge, 2, 1, &addrs));
     env.epoch = 2;
     // The same bytes again, now attested for the new origin bridge: a new key.

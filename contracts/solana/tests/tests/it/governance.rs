@@ -305,12 +305,12 @@ fn remotes_refuse_zero_and_own_domain() {
         env.govern(&zero_bridge, vec![AccountMeta::new(remote_pda(5), false)]),
         "ZeroValue",
     );
-    let zero_domain = set_remote_action(0, &[1; 32], KIND_EVM, 1, 1, &set);
+    let zero_domain = set_remote_action(0, &evm_bridge(1), KIND_EVM, 1, 1, &set);
     expect_err(
         env.govern(&zero_domain, vec![AccountMeta::new(remote_pda(0), false)]),
         "ZeroValue",
     );
-    let own = set_remote_action(DOMAIN, &[1; 32], KIND_EVM, 1, 1, &set);
+    let own = set_remote_action(DOMAIN, &evm_bridge(1), KIND_EVM, 1, 1, &set);
     expect_err(
         env.govern(&own, vec![AccountMeta::new(remote_pda(DOMAIN), false)]),
         "UnknownRemote",
@@ -318,19 +318,19 @@ fn remotes_refuse_zero_and_own_domain() {
     // The initial set follows the configuration rules.
     let bad_sets: [(Vec<u8>, &str); 4] = [
         (
-            set_remote_action(5, &[1; 32], KIND_EVM, 0, 1, &set),
+            set_remote_action(5, &evm_bridge(1), KIND_EVM, 0, 1, &set),
             "ZeroEpoch",
         ),
         (
-            set_remote_action(5, &[1; 32], KIND_EVM, 1, 1, &[]),
+            set_remote_action(5, &evm_bridge(1), KIND_EVM, 1, 1, &[]),
             "EmptyValidatorSet",
         ),
         (
-            set_remote_action(5, &[1; 32], KIND_EVM, 1, 2, &set),
+            set_remote_action(5, &evm_bridge(1), KIND_EVM, 1, 2, &set),
             "InvalidThreshold",
         ),
         (
-            set_remote_action(5, &[1; 32], KIND_EVM, 1, 1, &[[2; 20], [1; 20]]),
+            set_remote_action(5, &evm_bridge(1), KIND_EVM, 1, 1, &[[2; 20], [1; 20]]),
             "ValidatorsNotAscending",
         ),
     ];
@@ -341,7 +341,7 @@ fn remotes_refuse_zero_and_own_domain() {
         );
     }
     // Wrong remote PDA for the domain.
-    let ok = set_remote_action(5, &[1; 32], KIND_EVM, 1, 1, &set);
+    let ok = set_remote_action(5, &evm_bridge(1), KIND_EVM, 1, 1, &set);
     expect_err(
         env.govern(&ok, vec![AccountMeta::new(remote_pda(6), false)]),
         "WrongAccountAddress",
@@ -350,6 +350,71 @@ fn remotes_refuse_zero_and_own_domain() {
     expect_err(env.govern(&ok, vec![]), "NotEnoughAccounts");
     // Unknown action tag.
     expect_err(env.govern(&[9], vec![]), "InvalidInstructionData");
+}
+
+/// A remote of kind EVM is an EVM bridge: a 20-byte address left-padded with 12 zero bytes,
+/// never zero (EVM `setRemote` refuses the converse with `InvalidConfig`); a Solana remote is any
+/// non-zero program id.
+#[test]
+fn evm_remotes_are_left_padded_addresses() {
+    let mut env = Env::new(1, 1);
+    let set: Vec<[u8; 20]> = validators(1).iter().map(|v| v.address).collect();
+    let mut top_byte = evm_bridge(0x77);
+    top_byte[0] = 1;
+    let mut twelfth_byte = evm_bridge(0x77);
+    twelfth_byte[11] = 1;
+    for bridge in [[0x77; 32], top_byte, twelfth_byte] {
+        let action = set_remote_action(5, &bridge, KIND_EVM, 1, 1, &set);
+        expect_err(
+            env.govern(&action, vec![AccountMeta::new(remote_pda(5), false)]),
+            "OutOfRange",
+        );
+        // Nor can an existing EVM remote be pointed at one.
+        let action = set_remote_action(ORIGIN, &bridge, KIND_EVM, 2, 1, &set);
+        expect_err(env.govern(&action, origin_remote()), "OutOfRange");
+    }
+    assert!(env.svm.get_account(&remote_pda(5)).is_none());
+    let zero = set_remote_action(5, &[0; 32], KIND_EVM, 1, 1, &set);
+    expect_err(
+        env.govern(&zero, vec![AccountMeta::new(remote_pda(5), false)]),
+        "ZeroValue",
+    );
+    // The same 32 bytes are a Solana program id; an EVM remote takes the padded address.
+    expect_ok(env.set_remote_of_kind(5, [0x77; 32], KIND_SOLANA, 1, 1, &set));
+    expect_ok(env.set_remote(6, evm_bridge(0x77), 1, 1, &set));
+    assert_eq!(env.remote_bridge(6), evm_bridge(0x77));
+    assert_eq!(env.data(&remote_pda(6))[45], KIND_EVM);
+    // A Solana remote turned EVM must get a padded bridge too.
+    let action = set_remote_action(5, &[0x77; 32], KIND_EVM, 2, 1, &set);
+    expect_err(
+        env.govern(&action, vec![AccountMeta::new(remote_pda(5), false)]),
+        "OutOfRange",
+    );
+}
+
+/// docs/protocol.md, "Validator sets": a configured set's own rules come before the epoch
+/// rule, so epoch 0 is `ZeroEpoch` (not `EpochNotIncreasing`) on `SetRemote` and
+/// `SetValidatorSet`, for a remote with a set or a new one, as on EVM.
+#[test]
+fn set_rules_come_before_the_epoch_rule() {
+    let mut env = Env::new(3, 2);
+    let three: Vec<[u8; 20]> = validators(3).iter().map(|v| v.address).collect();
+    let bridge = env.origin_bridge;
+    // ORIGIN holds epoch 1.
+    expect_err(env.rotate(0, 2, &three), "ZeroEpoch");
+    expect_err(env.set_remote(ORIGIN, bridge, 0, 2, &three), "ZeroEpoch");
+    expect_err(env.rotate(1, 2, &[]), "EmptyValidatorSet");
+    expect_err(
+        env.set_remote(ORIGIN, bridge, 1, 1, &three),
+        "ThresholdBelowTwoThirds",
+    );
+    expect_err(env.rotate(1, 2, &three), "EpochNotIncreasing");
+    // A new remote.
+    let action = set_remote_action(5, &evm_bridge(5), KIND_EVM, 0, 2, &three);
+    expect_err(
+        env.govern(&action, vec![AccountMeta::new(remote_pda(5), false)]),
+        "ZeroEpoch",
+    );
 }
 
 /// ORIGIN's validators signing the right digest for remote 7.
@@ -371,7 +436,7 @@ fn each_origin_has_its_own_validator_set() {
         .collect();
     assert_eq!(other.len(), 5);
     let other_addrs: Vec<[u8; 20]> = other.iter().map(|v| v.address).collect();
-    let other_bridge = [0x77; 32];
+    let other_bridge = evm_bridge(0x77);
     expect_ok(env.set_remote(7, other_bridge, 4, 4, &other_addrs));
     let data = env.data(&remote_pda(7));
     assert_eq!(data.len(), 59 + 20 * 255);
@@ -455,18 +520,21 @@ fn set_validator_set_needs_an_existing_remote_and_set_remote_a_higher_epoch() {
         "UnknownRemote",
     );
     // Rotating ORIGIN with remote 9's PDA.
-    expect_ok(env.set_remote(9, [9; 32], 1, 1, &set));
+    expect_ok(env.set_remote(9, evm_bridge(9), 1, 1, &set));
     let rotate = rotate_action(ORIGIN, 2, 1, &set);
     expect_err(
         env.govern(&rotate, vec![AccountMeta::new(remote_pda(9), false)]),
         "UnknownRemote",
     );
     // Replacing an existing remote: the epoch must increase; then bridge and set change.
-    expect_err(env.set_remote(9, [8; 32], 1, 1, &set), "EpochNotIncreasing");
+    expect_err(
+        env.set_remote(9, evm_bridge(8), 1, 1, &set),
+        "EpochNotIncreasing",
+    );
     let two: Vec<[u8; 20]> = validators(2).iter().map(|v| v.address).collect();
-    expect_ok(env.set_remote(9, [8; 32], 3, 2, &two));
+    expect_ok(env.set_remote(9, evm_bridge(8), 3, 2, &two));
     let data = env.data(&remote_pda(9));
-    assert_eq!(&data[13..45], &[8; 32]);
+    assert_eq!(&data[13..45], &evm_bridge(8));
     assert_eq!(u64::from_le_bytes(data[46..54].try_into().unwrap()), 3);
     assert_eq!(data[54], 2);
     assert_eq!(u32::from_le_bytes(data[55..59].try_into().unwrap()), 2);
@@ -579,7 +647,7 @@ fn validator_set_vectors() {
         let domain = 100 + i as u32;
         let out = env.set_remote(
             domain,
-            [1; 32],
+            evm_bridge(1),
             set["epoch"].as_u64().unwrap(),
             set["threshold"].as_u64().unwrap() as u8,
             &validators,
@@ -617,6 +685,6 @@ fn refuses_too_many_validators() {
         })
         .collect();
     let mut env = Env::new(1, 1);
-    assert!(env.set_remote(5, [1; 32], 1, 200, &many).is_err());
+    assert!(env.set_remote(5, evm_bridge(1), 1, 200, &many).is_err());
     assert!(env.svm.get_account(&remote_pda(5)).is_none());
 }

@@ -352,7 +352,7 @@ fn refuses_unknown_remote_missing_route_and_paused() {
     }
     // A remote without a route for this token.
     let addrs: Vec<[u8; 20]> = s.env.validators.iter().map(|v| v.address).collect();
-    expect_ok(s.env.set_remote(7, [0x77; 32], 1, 1, &addrs));
+    expect_ok(s.env.set_remote(7, evm_bridge(0x77), 1, 1, &addrs));
     expect_err(send_to(&mut s, 7, evm(1), 1), "RouteDisabled");
     expect_ok(s.env.pause());
     expect_err(send(&mut s, 1), "Paused");

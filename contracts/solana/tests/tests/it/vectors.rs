@@ -580,7 +580,7 @@ fn bucket_steps() {
         let name = case["name"].as_str().unwrap();
         let start = case["start"].as_i64().unwrap();
         let mut at = At::new(PROGRAM_ID, DOMAIN);
-        let bridge = [0xb1; 32];
+        let bridge = evm_bridge(0xb1);
         at.remote(ORIGIN, bridge, 1, 1, &[key.address]);
         // A bridged token (home ORIGIN, unscaled): deliveries from home have no ledger bound.
         let mint = Pubkey::new_unique();

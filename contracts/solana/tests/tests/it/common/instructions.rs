@@ -372,6 +372,23 @@ pub fn set_route_action(token_id: &[u8; 32], domain: u32, limits: &Limits) -> Ve
         .0
 }
 
+/// `SetRoute`'s accounts after `execute_proposal`'s own: `token_config`, `route` (writable),
+/// `remote` (of the route's domain).
+pub fn set_route_accounts(token_id: &[u8; 32], domain: u32) -> Vec<AccountMeta> {
+    vec![
+        AccountMeta::new_readonly(token_pda(token_id), false),
+        AccountMeta::new(route_pda(token_id, domain), false),
+        AccountMeta::new_readonly(remote_pda(domain), false),
+    ]
+}
+
+/// A remote EVM bridge: the address `[byte; 20]` left-padded with 12 zero bytes.
+pub fn evm_bridge(byte: u8) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    b[12..].fill(byte);
+    b
+}
+
 /// The `SetAdminDelay` action (tag 7).
 pub fn set_admin_delay_action(delay: i64) -> Vec<u8> {
     Borsh::default().u8(7).i64(delay).0

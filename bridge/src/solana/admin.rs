@@ -42,7 +42,8 @@ pub enum Action {
     SetRemote {
         /// The remote domain.
         domain: u32,
-        /// Its bridge, 32 bytes (an EVM address left-padded, or a program id).
+        /// Its bridge, 32 bytes: an EVM address left-padded with 12 zero bytes (the program
+        /// refuses another for [`RemoteKind::Evm`]: `OutOfRange`), or a program id.
         bridge: [u8; 32],
         /// What it pays (EVM: 20-byte addresses only).
         kind: RemoteKind,
@@ -89,7 +90,8 @@ pub enum Action {
         /// New guardian.
         guardian: SolanaAddress,
     },
-    /// 6: creates or updates the route (`token_id`, `domain`).
+    /// 6: creates or updates the route (`token_id`, `domain`); the token must be registered
+    /// and the remote `domain` configured (`UnknownRemote`).
     SetRoute {
         /// The token id.
         token_id: [u8; 32],
@@ -340,6 +342,7 @@ impl Action {
             } => vec![
                 AccountMeta::new_readonly(program.token(token_id), false),
                 AccountMeta::new(program.route(token_id, *domain), false),
+                AccountMeta::new_readonly(program.remote(*domain), false),
             ],
             Action::VoidQueued { key } => vec![
                 AccountMeta::new(program.receipt(key), false),
@@ -705,5 +708,23 @@ mod tests {
         }
         assert!(!Action::Unpause.guardian_can_veto());
         assert!(actions()[8].guardian_can_veto());
+    }
+
+    #[test]
+    fn set_route_names_its_token_route_and_remote() {
+        let p = BridgeProgram::new(SolanaAddress([3; 32]));
+        let accounts = actions()[6].execute_accounts(&p, 2, None).unwrap();
+        let flags: Vec<_> = accounts
+            .iter()
+            .map(|m| (m.pubkey, m.is_signer, m.is_writable))
+            .collect();
+        assert_eq!(
+            flags,
+            vec![
+                (p.token(&[6; 32]), false, false),
+                (p.route(&[6; 32], 7), false, true),
+                (p.remote(7), false, false),
+            ]
+        );
     }
 }

@@ -23,12 +23,12 @@
 //! `SetValidatorSet` / `SetRemote`: `remote` (writable); `RegisterToken`: `token_config`
 //! (writable), `mint`, `vault` (writable; this program id for a bridged token), `authority`,
 //! `token_program`; `SetTokenLimits`: `token_config` (writable); `SetRoute`: `token_config`,
-//! `route` (writable); `VoidQueued`: `receipt` (writable), `route` (writable);
-//! `RefundCancelled`: `receipt` (writable), `token_config`, `remote` (of the receipt's
-//! origin), `event_authority`, `program`; `Upgrade`: `program_data` (writable), `program`
-//! (writable), `buffer` (writable), `spill` (writable), `rent` (sysvar), `upgrade_authority`
-//! (`["upgrade_authority"]`), `bpf_loader_upgradeable`; `Unpause`, `SetRoles`,
-//! `SetAdminDelay`: none.
+//! `route` (writable), `remote` (of the route's domain); `VoidQueued`: `receipt` (writable),
+//! `route` (writable); `RefundCancelled`: `receipt` (writable), `token_config`, `remote` (of
+//! the receipt's origin), `event_authority`, `program`; `Upgrade`: `program_data` (writable),
+//! `program` (writable), `buffer` (writable), `spill` (writable), `rent` (sysvar),
+//! `upgrade_authority` (`["upgrade_authority"]`), `bpf_loader_upgradeable`; `Unpause`,
+//! `SetRoles`, `SetAdminDelay`: none.
 //! `cancel_proposal` accounts: `authority` (signer: admin or guardian), `config`, `proposal`
 //! (writable).
 

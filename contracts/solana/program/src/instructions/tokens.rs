@@ -12,7 +12,8 @@
 //!   and maximum, both buckets (created full; an update keeps the level, capped by the new
 //!   capacity, as `TokenBucket::reconfigure`) and, on creation, an empty ledger bounding
 //!   deliveries (except on a bridged mint's home route) and, for a bridged mint, sends.
-//!   Accounts: `token_config`, `route` (writable).
+//!   Accounts: `token_config`, `route` (writable), `remote` (`["remote", domain]`: the remote
+//!   must be configured, `UnknownRemote` otherwise, as EVM `setRoute`).
 
 use pinocchio::{AccountView, Address, cpi::Seed};
 
@@ -187,8 +188,11 @@ pub fn set_route(
 ) -> Result<(), BridgeError> {
     let token_account = get(accounts, 0)?;
     let route_account = get(accounts, 1)?;
+    let remote_account = get(accounts, 2)?;
     checks::writable(route_account)?;
     accounts::token_config(token_account, program_id, Some(&update.token_id))?;
+    // The remote of the route's domain: this program's initialized `Remote` PDA for it.
+    accounts::remote(remote_account, program_id, update.domain)?;
     let info = {
         let data = token_account
             .try_borrow()

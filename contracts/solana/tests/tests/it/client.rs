@@ -232,11 +232,27 @@ fn admin_builders_match_and_decoders_read_the_program_accounts() {
         &mut env,
         &action,
         None,
-        vec![
-            AccountMeta::new_readonly(token_pda(&home_id), false),
-            AccountMeta::new(route_pda(&home_id, ORIGIN), false),
-        ],
+        set_route_accounts(&home_id, ORIGIN),
     );
+    // The client names the route's remote, so an unknown one is refused as EVM refuses it.
+    let unknown = set_route(home_id, 7, &route);
+    let accounts = unknown.execute_accounts(&p, DOMAIN, None).unwrap();
+    assert_eq!(
+        accounts.last().map(|m| (m.pubkey, m.is_writable)),
+        Some((addr(&remote_pda(7)), false))
+    );
+    let id = env.next_proposal();
+    let admin_key = env.admin.insecure_clone();
+    expect_ok(env.send(
+        &[sdk(p.propose(&addr(&admin), id, &unknown))],
+        &[&admin_key],
+    ));
+    env.bump_proposal();
+    env.advance(ADMIN_DELAY);
+    let execute = sdk(p
+        .execute_proposal(&addr(&payer), id, &unknown, DOMAIN, None)
+        .unwrap());
+    expect_err(env.send(&[execute], &[]), "UnknownRemote");
     let limits = Action::SetTokenLimits {
         token_id: home_id,
         timelock_threshold: 77,

@@ -271,6 +271,8 @@ fn route_ledgers_bound_what_the_spec_bounds() {
     let id = env.register_bridged_token(ORIGIN, &[0xaa; 32], &mint, 9, Limits::default());
     let home = env.data(&route_pda(&id, ORIGIN));
     assert_eq!((home[78], home[79]), (0, 1), "bridged, from home");
+    let set: Vec<[u8; 20]> = validators(1).iter().map(|v| v.address).collect();
+    expect_ok(env.set_remote(7, evm_bridge(7), 1, 1, &set));
     expect_ok(env.set_route(&id, 7, &Limits::default()));
     let other = env.data(&route_pda(&id, 7));
     assert_eq!((other[78], other[79]), (1, 1), "bridged, another chain");
@@ -281,12 +283,14 @@ fn routes_refuse_bad_values_and_accounts() {
     let mut env = Env::new(1, 1);
     let mint = env.create_mint(&Pubkey::new_unique(), 6);
     let id = env.register_home_token(&mint, Limits::default());
+    let set: Vec<[u8; 20]> = validators(1).iter().map(|v| v.address).collect();
+    expect_ok(env.set_remote(7, evm_bridge(7), 1, 1, &set));
     let l = Limits::default();
-    let accounts = |token: &[u8; 32], domain: u32| {
-        vec![
-            AccountMeta::new_readonly(token_pda(token), false),
-            AccountMeta::new(route_pda(token, domain), false),
-        ]
+    let accounts = set_route_accounts;
+    let with_remote = |remote: AccountMeta| {
+        let mut metas = accounts(&id, 7);
+        metas[2] = remote;
+        metas
     };
     let bad: Vec<(Vec<u8>, Vec<AccountMeta>, &str)> = vec![
         (
@@ -295,6 +299,30 @@ fn routes_refuse_bad_values_and_accounts() {
                 7,
                 &Limits {
                     inbound_capacity: 0,
+                    ..l
+                },
+            ),
+            accounts(&id, 7),
+            "ZeroValue",
+        ),
+        (
+            set_route_action(
+                &id,
+                7,
+                &Limits {
+                    inbound_refill: 0,
+                    ..l
+                },
+            ),
+            accounts(&id, 7),
+            "ZeroValue",
+        ),
+        (
+            set_route_action(
+                &id,
+                7,
+                &Limits {
+                    outbound_capacity: 0,
                     ..l
                 },
             ),
@@ -338,7 +366,11 @@ fn routes_refuse_bad_values_and_accounts() {
         ),
         (
             set_route_action(&id, 7, &l),
-            accounts(&id, 8),
+            vec![
+                AccountMeta::new_readonly(token_pda(&id), false),
+                AccountMeta::new(route_pda(&id, 8), false),
+                AccountMeta::new_readonly(remote_pda(7), false),
+            ],
             "WrongAccountAddress",
         ),
         (
@@ -346,19 +378,50 @@ fn routes_refuse_bad_values_and_accounts() {
             vec![
                 AccountMeta::new_readonly(token_pda(&id), false),
                 AccountMeta::new_readonly(route_pda(&id, 7), false),
+                AccountMeta::new_readonly(remote_pda(7), false),
             ],
             "NotWritable",
         ),
         (
             set_route_action(&id, 7, &l),
-            accounts(&id, 7)[..1].to_vec(),
+            accounts(&id, 7)[..2].to_vec(),
             "NotEnoughAccounts",
+        ),
+        // A remote that is not configured (as EVM `setRoute`: UnknownRemote).
+        (
+            set_route_action(&id, 8, &l),
+            accounts(&id, 8),
+            "UnknownRemote",
+        ),
+        // Another domain's remote in place of the route's.
+        (
+            set_route_action(&id, 7, &l),
+            with_remote(AccountMeta::new_readonly(remote_pda(ORIGIN), false)),
+            "UnknownRemote",
         ),
     ];
     for (action, metas, err) in bad {
         expect_err(env.govern(&action, metas), err);
     }
+    // Remote 7's bytes at another address of the program, and owned by another program.
+    let remote_bytes = env.data(&remote_pda(7));
+    let copy = Pubkey::new_unique();
+    env.put(copy, PROGRAM_ID, remote_bytes.clone());
+    let foreign = Pubkey::new_unique();
+    env.put(foreign, TOKEN_PROGRAM, remote_bytes);
+    // An empty account at the remote PDA's address of domain 8 (never initialized).
+    env.put(remote_pda(8), PROGRAM_ID, vec![0; 5_159]);
+    for (domain, remote) in [(7, copy), (7, foreign), (8, remote_pda(8))] {
+        let mut metas = accounts(&id, domain);
+        metas[2] = AccountMeta::new_readonly(remote, false);
+        expect_err(
+            env.govern(&set_route_action(&id, domain, &l), metas),
+            "UnknownRemote",
+        );
+    }
+    assert!(env.svm.get_account(&route_pda(&id, 7)).is_none());
     expect_ok(env.govern(&set_route_action(&id, 7, &l), accounts(&id, 7)));
+    assert_eq!(env.data(&route_pda(&id, 7)).len(), 144);
 }
 
 #[test]

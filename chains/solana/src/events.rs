@@ -236,17 +236,9 @@ impl SolanaClient {
         let signatures = self.program_signatures(program, from, to, None).await?;
         let mut out = ProgramTransactions::default();
         for entry in signatures {
-            let id = match self.decode_signature(&entry.signature) {
-                Ok(signature) => TxId::Solana(signature),
-                Err(e) => {
-                    out.unparseable.push(UnparseableTransaction {
-                        id: TxId::Solana([0; 64]),
-                        slot: entry.slot,
-                        reason: format!("listed signature {:?}: {e}", entry.signature),
-                    });
-                    continue;
-                }
-            };
+            // A listing with a signature that does not decode is a broken answer about the
+            // range itself: the range fails (and is read again, through another endpoint).
+            let id = TxId::Solana(self.decode_signature(&entry.signature)?);
             // A failure to fetch fails the range (read again later); a transaction fetched
             // that does not decode is skipped.
             let Some(raw) = self

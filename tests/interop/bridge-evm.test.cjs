@@ -29,13 +29,6 @@ const {
 const universal = P.universal;
 const byNumber = P.byNumber;
 
-// Disagreements between docs/protocol.md and the deployed contract. Each is asserted as
-// documented in a `todo` subtest; see README.md, "Disagreements found".
-const FINDINGS = {
-  refundWhilePaused:
-    'FINDING: execute(refundCancelled(message)) of a cancelled transfer succeeds while the bridge is paused; docs/protocol.md (since eabe463) says a refund is a send and is refused while paused (Paused)',
-};
-
 test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and refusals', async (t) => {
   const [chainA, chainB] = await Promise.all([Anvil.spawn({ chainId: 31_337 }), Anvil.spawn({ chainId: 31_338 })]);
   t.after(() => Promise.all([chainA.stop(), chainB.stop()]));
@@ -120,14 +113,14 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
       ['setLimits', [tid, DB, A_IN.cap, A_IN.refill, A_OUT.cap, A_OUT.refill]],
       ['setRemote', [DS, solanaBridge, 1]],
       ['setRoute', [tid, DS, 9, 5_000_000_000n]],
-      ['setLimits', [tid, DS, 10n * ETHER, 0, 10n * ETHER, 0]],
+      ['setLimits', [tid, DS, 10n * ETHER, 1, 10n * ETHER, 1]],
       ['setMaxBody', [DS, 200]],
       ['setRemote', [DC, universal(ethers.getAddress(`0x${'c0'.repeat(20)}`)), 0]],
       ['setRoute', [tid, DC, 0, 0]],
       ['setRemote', [DD, universal(ethers.getAddress(`0x${'d0'.repeat(20)}`)), 0]],
       ['setToken', [DA, universal(home.address), home.address, 0, U128_MAX, DAY]],
       ['setRoute', [tidHome, DB, 9, P.U64_MAX]],
-      ['setLimits', [tidHome, DB, 100n * ETHER, 0, 100n * ETHER, 0]],
+      ['setLimits', [tidHome, DB, 100n * ETHER, 1, 100n * ETHER, 1]],
       ['setToken', [DA, universal(noRoute.address), noRoute.address, 0, U128_MAX, DAY]],
       E.simulated('setRemote', [0, universal(B.address), 0]), // domain 0 is invalid
       E.simulated('setRemote', [60_006, universal(B.address), 2]), // kinds are 0 (EVM) and 1 (Solana)
@@ -155,12 +148,22 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
       ['setLimits', [tid, DA, B_IN.cap, B_IN.refill, B_OUT.cap, B_OUT.refill]],
       ['setToken', [DA, universal(home.address), bHome.address, 9, U128_MAX, DAY]],
       ['setRoute', [tidHome, DA, 0, U128_MAX]],
-      ['setLimits', [tidHome, DA, 10n ** 30n, 0, 10n ** 30n, 0]],
+      ['setLimits', [tidHome, DA, 10n ** 30n, 1, 10n ** 30n, 1]],
       ['setRemote', [DZ, universal(bridgeZ), 0]],
       ['setValidatorSet', [DZ, 1, valSet, threshold]],
       ['setRoute', [tid, DZ, 0, U128_MAX]],
-      ['setLimits', [tid, DZ, 100n * ETHER, 0, 100n * ETHER, 0]],
+      ['setLimits', [tid, DZ, 100n * ETHER, 1, 100n * ETHER, 1]],
+      // Nothing is accepted on zero: a bucket that never refills, either way.
+      E.simulated('setLimits', [tid, DZ, ETHER, 0, ETHER, 1]),
+      E.simulated('setLimits', [tid, DZ, ETHER, 1, ETHER, 0]),
+      // A route needs a configured remote; an EVM remote's bridge is a left-padded address.
+      E.simulated('setRoute', [tid, 80_008, 0, U128_MAX]),
+      E.simulated('setRemote', [80_008, `0x${'ff'.repeat(32)}`, 0]),
     ]);
+    assertRevert(gb.at(-4).outcome, 'ZeroValue', [], 'setLimits with a zero inbound refill');
+    assertRevert(gb.at(-3).outcome, 'ZeroValue', [], 'setLimits with a zero outbound refill');
+    assertRevert(gb.at(-2).outcome, 'UnknownRemote', [80_008n], 'setRoute to a domain without a remote');
+    assertRevert(gb.at(-1).outcome, 'InvalidConfig', [], 'setRemote of kind EVM with a 32-byte bridge');
     const [tokenSetB] = E.eventsOf(gb[2].receipt, E.bridgeIface, 'TokenSet', B.address);
     assert.equal(tokenSetB.args.tokenId, tid, 'the bridged token has its home id on B');
     modelBin = new P.TokenBucket(B_IN.cap, B_IN.refill, await blockTime(chainB, gb[4].receipt));
@@ -714,7 +717,7 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
     assert.equal(await B2.bridge.delivered(DA, universal(redeployed), 0), true);
   });
 
-  await t.test('forged queued transfers: paused, voided by the admin, cancelled after release while paused', async (st) => {
+  await t.test('forged queued transfers: paused, voided by the admin, cancelled after release while paused', async () => {
     const forger = universal(new ethers.Wallet(ethers.id('trestle-interop/forger')).address);
     const probe = async (expected, what) => {
       const r = await E.revertOf(bridgeB(userB).sendToken.staticCall(DA, tid, 50n * ETHER, universal(bene)), what);
@@ -740,9 +743,7 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
       E.simulated('refundCancelled', [f1.message]), // a refund is a send: not while paused
     ], { saltBase: 9 });
     assert.equal(E.eventsOf(g[0].receipt, E.bridgeIface, 'TransferCancelled', B.address)[0]?.args.id, f1.id, 'voided');
-    await st.test('refundCancelled does not execute while paused', { todo: FINDINGS.refundWhilePaused }, () => {
-      assertRevert(g[1].outcome, 'Paused', [], 'execute(refundCancelled(a cancelled transfer)) while paused');
-    });
+    assertRevert(g[1].outcome, 'Paused', [], 'execute(refundCancelled(a cancelled transfer)) while paused');
     assert.ok((await chainB.timestamp()) > f2.queued.readyAt, 'past its release time');
     await E.send(chainB, bridgeB(chainB.account(guardian)).cancelQueued(f2.id), 'cancel while paused, after release');
     // A pause stops every send.

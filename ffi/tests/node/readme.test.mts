@@ -115,7 +115,7 @@ describe('README example', () => {
         example.bridgeEther(wallet, wallet.evmAccount(3).path, chain, nobody, chain, nobody, '1000', nobody),
         (e: any) => {
           assert.ok(t.TrestleError.MalformedResponse.instanceOf(e));
-          assert.match(e.message, /tokens\(id\): empty answer; is 0x4242424242424242424242424242424242424242 a Trestle bridge\?/);
+          assert.match(e.message, /remote\(domain\): empty answer; is 0x4242424242424242424242424242424242424242 a Trestle bridge\?/);
           return true;
         },
       );

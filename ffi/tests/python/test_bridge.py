@@ -48,15 +48,18 @@ def pad(address):
 
 
 class Chain:
-    """An anvil with a bridge of `domain` deployed and administered by dev account 0."""
+    """An anvil with a bridge of `domain` deployed behind its ERC-1967 proxy (initialized in
+    the proxy's constructor) and administered by dev account 0."""
 
     def __init__(self, domain):
         self.node = Anvil()
         self.url = self.node.url
         self.salt = 0
-        args = cast("abi-encode", "f(uint32,address,address,uint64)", domain,
-                    "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", GUARDIAN, 1)
-        self.bridge = self.deploy(bytecode("Bridge") + args[2:])
+        implementation = self.deploy(bytecode("Bridge"))
+        init = calldata("initialize(uint32,address,address,uint64)", domain,
+                        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", GUARDIAN, 1)
+        args = cast("abi-encode", "f(address,bytes)", implementation, init)
+        self.bridge = self.deploy(bytecode("ERC1967Proxy") + args[2:])
 
     def send(self, *args):
         return json.loads(cast("send", "--json", "--rpc-url", self.url, "--private-key",
@@ -190,27 +193,30 @@ class EvmBridgeTest(unittest.TestCase):
         wrapped_args = cast("abi-encode", "f(address,string,string,uint8)", b.bridge,
                             "Wrapped Ether", "WETH", 18)
         cls.wrapped = b.deploy(bytecode("BridgedToken") + wrapped_args[2:])
+        native = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE"
         a.configure([
-            calldata("setRemote(uint32,bytes32)", DOMAIN_B, pad(b.bridge)),
-            calldata("setToken(bytes32,address,bool,uint8,uint128,uint64)", cls.ether,
-                     "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE", "true", 0, BIG, 3600),
+            calldata("setRemote(uint32,bytes32,uint8)", DOMAIN_B, pad(b.bridge), 0),
+            calldata("setToken(uint32,bytes32,address,uint8,uint128,uint64)", DOMAIN_A,
+                     pad(native), native, 0, BIG, 3600),
             calldata("setRoute(bytes32,uint32,uint8,uint128)", cls.ether, DOMAIN_B, 0,
                      2**128 - 1),
-            calldata("setLimits(bytes32,uint128,uint128,uint128,uint128)", cls.ether, BIG,
-                     BIG, BIG, BIG),
+            calldata("setLimits(bytes32,uint32,uint128,uint128,uint128,uint128)", cls.ether,
+                     DOMAIN_B, BIG, BIG, BIG, BIG),
         ])
         cls.validators = sorted(
             (wallet().evm_account_at(p).address, p) for p in VALIDATOR_PATHS
         )
         members = "[" + ",".join(v for v, _ in cls.validators) + "]"
         b.configure([
-            calldata("setRemote(uint32,bytes32)", DOMAIN_A, pad(a.bridge)),
+            calldata("setRemote(uint32,bytes32,uint8)", DOMAIN_A, pad(a.bridge), 0),
             calldata("setValidatorSet(uint32,uint64,address[],uint8)", DOMAIN_A, 1, members, 2),
             # Transfers of 3 ether or more wait an hour on B.
-            calldata("setToken(bytes32,address,bool,uint8,uint128,uint64)", cls.ether,
-                     cls.wrapped, "false", 0, 3 * E18, 3600),
-            calldata("setLimits(bytes32,uint128,uint128,uint128,uint128)", cls.ether, BIG,
-                     BIG, BIG, BIG),
+            calldata("setToken(uint32,bytes32,address,uint8,uint128,uint64)", DOMAIN_A,
+                     pad(native), cls.wrapped, 0, 3 * E18, 3600),
+            calldata("setRoute(bytes32,uint32,uint8,uint128)", cls.ether, DOMAIN_A, 0,
+                     2**128 - 1),
+            calldata("setLimits(bytes32,uint32,uint128,uint128,uint128,uint128)", cls.ether,
+                     DOMAIN_A, BIG, BIG, BIG, BIG),
         ])
         cls.chain_a = t.EvmChain(Anvil.CHAIN_ID, [a.url])
         cls.chain_b = t.EvmChain(Anvil.CHAIN_ID, [b.url])
@@ -224,9 +230,11 @@ class EvmBridgeTest(unittest.TestCase):
 
     def deliver(self, sent):
         """Delivers `sent` on B with the signatures of the first two validators (ascending),
-        each made by `Wallet.sign_evm_message` over the attestation's inner hash."""
-        preimage = (b"TRESTLE" + bytes([1]) + DOMAIN_A.to_bytes(4, "big")
-                    + bytes.fromhex(pad(self.a.bridge)[2:]) + (1).to_bytes(8, "big")
+        each made by `Wallet.sign_evm_message` over the attestation's inner hash (protocol v2:
+        it names the origin and the destination, domain and bridge)."""
+        preimage = (b"TRESTLE" + bytes([2]) + DOMAIN_A.to_bytes(4, "big")
+                    + bytes.fromhex(pad(self.a.bridge)[2:]) + DOMAIN_B.to_bytes(4, "big")
+                    + bytes.fromhex(pad(self.b.bridge)[2:]) + (1).to_bytes(8, "big")
                     + bytes.fromhex(sent.id[2:]))
         inner = bytes.fromhex(cast("keccak", "0x" + preimage.hex())[2:])
         w = wallet()
@@ -302,9 +310,14 @@ class EvmBridgeTest(unittest.TestCase):
 
     def test_send_message(self):
         sent = run(self.bridge_a.send_message(wallet(), USER_PATH, DOMAIN_B, self.b.bridge,
-                                              b"hello", TIMEOUT_MS))
-        self.assertEqual(sent.message[81:], b"\x00hello")
+                                              150_000, b"hello", TIMEOUT_MS))
+        # The body: the kind byte, the recipient's gas limit (8 bytes), the payload.
+        self.assertEqual(sent.message[81:], b"\x00" + (150_000).to_bytes(8, "big") + b"hello")
         self.assertEqual(sent.recipient, pad(self.b.bridge))
+        with self.assertRaises(t.TrestleError.InvalidArgument) as cm:
+            run(self.bridge_a.send_message(wallet(), USER_PATH, DOMAIN_B, self.b.bridge, 0,
+                                           b"hello", TIMEOUT_MS))
+        self.assertIn("gas limit", str(cm.exception))
 
     def test_refusals_name_the_problem(self):
         w = wallet()
@@ -325,7 +338,12 @@ class EvmBridgeTest(unittest.TestCase):
         self.assertIn("is more than the balance", str(cm.exception))
         with self.assertRaises(t.TrestleError.InvalidArgument) as cm:
             send(dest=9)
-        self.assertIn("has no route for this token to domain 9", str(cm.exception))
+        self.assertIn("knows no remote domain 9", str(cm.exception))
+        # B is an EVM chain: a beneficiary that is not a 20-byte address (here a Solana key)
+        # can never be paid there.
+        with self.assertRaises(t.TrestleError.InvalidArgument) as cm:
+            send(to="EPjFWJd5AufqzSSFLxvWwvzPbBDJZHmcCgVmHKfwxzL4")
+        self.assertIn("20-byte address", str(cm.exception))
         with self.assertRaises(t.TrestleError.InvalidAddress):
             send(to="0x1234")
         with self.assertRaises(t.TrestleError.InvalidArgument):
@@ -389,10 +407,10 @@ class SolanaBridgeTest(unittest.TestCase):
             run(bridge.send_token(wallet(), "m/44'/501'/0'/0'", DOMAIN_A, "0x" + "11" * 32, 1,
                                   "0x12"))
         with self.assertRaises(t.TrestleError.InvalidArgument):
-            run(bridge.delivery("zz"))
+            run(bridge.delivery("zz", DOMAIN_A, 0))
         # The cluster is unreachable: an RPC error, after the inputs were accepted.
         with self.assertRaises(t.TrestleError.Rpc):
-            run(bridge.delivery("0x" + "ab" * 32))
+            run(bridge.delivery("0x" + "ab" * 32, DOMAIN_A, 0))
 
 
 if __name__ == "__main__":

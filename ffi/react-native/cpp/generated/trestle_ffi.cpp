@@ -165,6 +165,7 @@ extern "C" {
         RustBuffer path, 
         uint32_t destination, 
         RustBuffer recipient, 
+        uint64_t gas_limit, 
         RustBuffer payload, 
         uint64_t timeout_ms
     );
@@ -214,7 +215,9 @@ extern "C" {
     );
     /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_solanabridge_delivery(
         /*handle*/ uint64_t ptr, 
-        RustBuffer message_id
+        RustBuffer message_id, 
+        uint32_t origin, 
+        uint64_t nonce
     );
     /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_solanabridge_send_token(
         /*handle*/ uint64_t ptr, 
@@ -2846,7 +2849,7 @@ NativeTrestleFfi::NativeTrestleFfi(
     props["ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message"] = jsi::Function::createFromHostFunction(
         rt,
         jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message"),
-        7,
+        8,
         [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
             return this->cpp_uniffi_trestle_ffi_fn_method_evmbridge_send_message(rt, thisVal, args, count);
         }
@@ -2926,7 +2929,7 @@ NativeTrestleFfi::NativeTrestleFfi(
     props["ubrn_uniffi_trestle_ffi_fn_method_solanabridge_delivery"] = jsi::Function::createFromHostFunction(
         rt,
         jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_solanabridge_delivery"),
-        2,
+        4,
         [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
             return this->cpp_uniffi_trestle_ffi_fn_method_solanabridge_delivery(rt, thisVal, args, count);
         }
@@ -4774,7 +4777,7 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_evmbridge_delivery
         return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
 }
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_evmbridge_send_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
-        auto value = uniffi_trestle_ffi_fn_method_evmbridge_send_message(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[1]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[2]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[3]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[4]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[5]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[6])
+        auto value = uniffi_trestle_ffi_fn_method_evmbridge_send_message(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[1]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[2]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[3]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[4]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[5]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[6]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[7])
         );
 
         
@@ -4862,7 +4865,7 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_constructor_solanabridge_
         return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
 }
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_solanabridge_delivery(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
-        auto value = uniffi_trestle_ffi_fn_method_solanabridge_delivery(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[1])
+        auto value = uniffi_trestle_ffi_fn_method_solanabridge_delivery(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[1]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[2]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[3])
         );
 
         

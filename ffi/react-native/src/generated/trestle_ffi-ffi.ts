@@ -109,7 +109,7 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_fn_func_wordlist(language: Uint8Array, uniffi_out_err: UniffiRustCallStatus): Uint8Array;
     ubrn_uniffi_trestle_ffi_fn_constructor_evmbridge_new(chain: bigint, address: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmbridge_delivery(uniffiSelf: bigint, messageId: Uint8Array, origin: Uint8Array, nonce: Uint8Array, searchFrom: bigint): bigint;
-    ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message(uniffiSelf: bigint, wallet: bigint, path: Uint8Array, destination: number, recipient: Uint8Array, payload: Uint8Array, timeoutMs: bigint): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message(uniffiSelf: bigint, wallet: bigint, path: Uint8Array, destination: number, recipient: Uint8Array, gasLimit: bigint, payload: Uint8Array, timeoutMs: bigint): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_token(uniffiSelf: bigint, wallet: bigint, path: Uint8Array, destination: number, tokenId: Uint8Array, amount: Uint8Array, beneficiary: Uint8Array, timeoutMs: bigint): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmbridge_sent_in(uniffiSelf: bigint, txHash: Uint8Array, block: bigint): bigint;
     ubrn_uniffi_trestle_ffi_fn_constructor_evmchain_new(chainId: bigint, rpcUrls: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
@@ -125,7 +125,7 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_fn_method_relayerapi_status(uniffiSelf: bigint, messageId: Uint8Array): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_securekeystore_load_seed(uniffiSelf: bigint, keyId: Uint8Array, uniffi_out_err: UniffiRustCallStatus): Uint8Array;
     ubrn_uniffi_trestle_ffi_fn_constructor_solanabridge_new(client: bigint, programId: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
-    ubrn_uniffi_trestle_ffi_fn_method_solanabridge_delivery(uniffiSelf: bigint, messageId: Uint8Array): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_solanabridge_delivery(uniffiSelf: bigint, messageId: Uint8Array, origin: number, nonce: bigint): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_solanabridge_send_token(uniffiSelf: bigint, wallet: bigint, path: Uint8Array, destination: number, tokenId: Uint8Array, amount: bigint, beneficiary: Uint8Array): bigint;
     ubrn_uniffi_trestle_ffi_fn_constructor_solanaclient_new(rpcUrl: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_solanaclient_balance(uniffiSelf: bigint, address: Uint8Array): bigint;

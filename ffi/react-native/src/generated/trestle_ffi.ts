@@ -4406,10 +4406,11 @@ export interface EvmBridgeLike {
     delivery(messageId: string, origin: number | undefined, nonce: bigint | undefined, searchFrom: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TransferStatus>;
 /**
  * Sends `payload` to `recipient` (the receiving contract or program, EVM or Solana
- * address) on domain `destination` from the EVM account at `path`, and returns the
- * message read from the receipt.
+ * address) on domain `destination` from the EVM account at `path`, giving the recipient's
+ * call `gas_limit` (EVM gas, or compute units on Solana; signed into the message, so no
+ * relayer can give it less), and returns the message read from the receipt.
  */
-    sendMessage(wallet: WalletLike, path: string, destination: number, recipient: string, payload: ArrayBuffer, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<SentMessage>;
+    sendMessage(wallet: WalletLike, path: string, destination: number, recipient: string, gasLimit: bigint, payload: ArrayBuffer, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<SentMessage>;
 /**
  * Sends `amount` base units (decimal string; wei for ether) of the token `token_id`
  * (see [`token_id`]) from the EVM account at `path` of `wallet` to `beneficiary` (an EVM
@@ -4511,17 +4512,18 @@ export class EvmBridge extends UniffiAbstractObject implements EvmBridgeLike {
     
 /**
  * Sends `payload` to `recipient` (the receiving contract or program, EVM or Solana
- * address) on domain `destination` from the EVM account at `path`, and returns the
- * message read from the receipt.
+ * address) on domain `destination` from the EVM account at `path`, giving the recipient's
+ * call `gas_limit` (EVM gas, or compute units on Solana; signed into the message, so no
+ * relayer can give it less), and returns the message read from the receipt.
  */
-    async sendMessage(wallet: WalletLike, path: string, destination: number, recipient: string, payload: ArrayBuffer, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<SentMessage> /*throws*/ {
+    async sendMessage(wallet: WalletLike, path: string, destination: number, recipient: string, gasLimit: bigint, payload: ArrayBuffer, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<SentMessage> /*throws*/ {
     const __stack = uniffiIsDebug ? new Error().stack : undefined;
     try {
         return await uniffiRustCallAsync(
             /*rustCaller:*/ uniffiCaller,
             /*rustFutureFunc:*/ () => {
                 return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message(
-                    uniffiTypeEvmBridgeObjectFactory.clonePointer(this),FfiConverterTypeWallet.lower(wallet, nativeModule().rustbuffer_alloc),FfiConverterString.lower(path, nativeModule().rustbuffer_alloc),FfiConverterUInt32.lower(destination, nativeModule().rustbuffer_alloc),FfiConverterString.lower(recipient, nativeModule().rustbuffer_alloc),FfiConverterArrayBuffer.lower(payload, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(timeoutMs, nativeModule().rustbuffer_alloc)
+                    uniffiTypeEvmBridgeObjectFactory.clonePointer(this),FfiConverterTypeWallet.lower(wallet, nativeModule().rustbuffer_alloc),FfiConverterString.lower(path, nativeModule().rustbuffer_alloc),FfiConverterUInt32.lower(destination, nativeModule().rustbuffer_alloc),FfiConverterString.lower(recipient, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(gasLimit, nativeModule().rustbuffer_alloc),FfiConverterArrayBuffer.lower(payload, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(timeoutMs, nativeModule().rustbuffer_alloc)
                 );
             },
             /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
@@ -5548,9 +5550,11 @@ const uniffiCallbackInterfaceSecureKeyStore: { vtable: any; register: () => void
 export interface SolanaBridgeLike {
     
 /**
- * What the program did with message `message_id` (its receipt account).
+ * What the program did with message `message_id` from domain `origin` with `nonce` (its
+ * receipt account, whose address is made of the origin, the origin's bridge and the
+ * nonce): `Unknown` when it has none.
  */
-    delivery(messageId: string, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TransferStatus>;
+    delivery(messageId: string, origin: number, nonce: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TransferStatus>;
 /**
  * Sends `amount` base units of the registered token `token_id` from the associated token
  * account of the Solana account at `path` to `beneficiary` (EVM or Solana address) on
@@ -5598,16 +5602,18 @@ export class SolanaBridge extends UniffiAbstractObject implements SolanaBridgeLi
 
     
 /**
- * What the program did with message `message_id` (its receipt account).
+ * What the program did with message `message_id` from domain `origin` with `nonce` (its
+ * receipt account, whose address is made of the origin, the origin's bridge and the
+ * nonce): `Unknown` when it has none.
  */
-    async delivery(messageId: string, asyncOpts_?: { signal: AbortSignal }): Promise<TransferStatus> /*throws*/ {
+    async delivery(messageId: string, origin: number, nonce: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<TransferStatus> /*throws*/ {
     const __stack = uniffiIsDebug ? new Error().stack : undefined;
     try {
         return await uniffiRustCallAsync(
             /*rustCaller:*/ uniffiCaller,
             /*rustFutureFunc:*/ () => {
                 return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanabridge_delivery(
-                    uniffiTypeSolanaBridgeObjectFactory.clonePointer(this),FfiConverterString.lower(messageId, nativeModule().rustbuffer_alloc)
+                    uniffiTypeSolanaBridgeObjectFactory.clonePointer(this),FfiConverterString.lower(messageId, nativeModule().rustbuffer_alloc),FfiConverterUInt32.lower(origin, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(nonce, nativeModule().rustbuffer_alloc)
                 );
             },
             /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
@@ -6367,7 +6373,7 @@ function uniffiEnsureInitialized() {
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_delivery() !== 18695) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmbridge_delivery");
     }
-    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_message() !== 12641) {
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_message() !== 1106) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmbridge_send_message");
     }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_token() !== 30546) {
@@ -6415,7 +6421,7 @@ function uniffiEnsureInitialized() {
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_constructor_solanabridge_new() !== 19587) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_constructor_solanabridge_new");
     }
-    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_delivery() !== 40039) {
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_delivery() !== 17925) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_solanabridge_delivery");
     }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_send_token() !== 46726) {

@@ -546,8 +546,18 @@ impl Env {
     }
 
     /// Like [`Env::bare`], in `svm`.
-    pub fn bare_in(mut svm: LiteSVM) -> Self {
-        svm.add_program_from_file(PROGRAM_ID, program_so()).unwrap();
+    pub fn bare_in(svm: LiteSVM) -> Self {
+        Self::bare_at_in(svm, PROGRAM_ID)
+    }
+
+    /// Like [`Env::bare`], with the program loaded at `program` instead of [`PROGRAM_ID`] (a
+    /// deployment elsewhere; the helpers that derive PDAs from [`PROGRAM_ID`] do not apply).
+    pub fn bare_at(program: Pubkey) -> Self {
+        Self::bare_at_in(LiteSVM::new(), program)
+    }
+
+    fn bare_at_in(mut svm: LiteSVM, program: Pubkey) -> Self {
+        svm.add_program_from_file(program, program_so()).unwrap();
         let payer = Keypair::new();
         let admin = Keypair::new();
         let guardian = Keypair::new();
@@ -568,14 +578,19 @@ impl Env {
         };
         env.set_time(T0);
         let payer = env.payer.pubkey();
-        env.set_upgrade_authority(Some(&payer));
+        env.write_upgrade_authority(&program, Some(&payer));
         env
     }
 
     /// Rewrites the program-data account's upgrade authority (LiteSVM loads programs as
     /// upgradeable with none): `None` makes the program immutable.
     pub fn set_upgrade_authority(&mut self, authority: Option<&Pubkey>) {
-        let mut account = self.svm.get_account(&program_data_address()).unwrap();
+        self.write_upgrade_authority(&PROGRAM_ID, authority);
+    }
+
+    fn write_upgrade_authority(&mut self, program: &Pubkey, authority: Option<&Pubkey>) {
+        let program_data = Pubkey::find_program_address(&[program.as_ref()], &LOADER_V3).0;
+        let mut account = self.svm.get_account(&program_data).unwrap();
         assert_eq!(account.owner, LOADER_V3);
         assert_eq!(account.data[..4], 3u32.to_le_bytes());
         match authority {
@@ -588,9 +603,7 @@ impl Env {
                 account.data[13..45].fill(0);
             }
         }
-        self.svm
-            .set_account(program_data_address(), account)
-            .unwrap();
+        self.svm.set_account(program_data, account).unwrap();
     }
 
     /// Initialized with `n` validators and `threshold` as the set of the remote ORIGIN (an EVM
@@ -644,6 +657,22 @@ impl Env {
         let out = self.svm.send_transaction(tx).map_err(Box::new);
         self.svm.expire_blockhash();
         out
+    }
+
+    /// Simulates the transaction [`Env::send`] would send (nothing is committed).
+    pub fn simulate(&self, ixs: &[Instruction], extra: &[&Keypair]) -> Outcome {
+        let mut signers: Vec<&Keypair> = vec![&self.payer];
+        signers.extend_from_slice(extra);
+        let tx = Transaction::new_signed_with_payer(
+            ixs,
+            Some(&self.payer.pubkey()),
+            &signers,
+            self.svm.latest_blockhash(),
+        );
+        self.svm
+            .simulate_transaction(tx)
+            .map(|s| s.meta)
+            .map_err(Box::new)
     }
 
     /// The account keys of a transaction of `ixs` paid by the payer (the order inner

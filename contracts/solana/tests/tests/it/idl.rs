@@ -3,19 +3,26 @@
 //! accounts, events) recomputed from the names and compared with the program's constants
 //! (`program/src/discriminator.rs`); errors (name, code, message) against
 //! `program/src/error.rs`; account layouts against `program/src/state.rs`; every account and
-//! event the program writes decodes with the IDL's types, exactly; and every PDA an Anchor
-//! client resolves from the IDL's seeds (constants, arguments, other accounts' keys and data)
-//! is the address the program accepts, for every instruction.
+//! event the program writes decodes with the IDL's types, exactly; every account an Anchor
+//! client resolves from the IDL (seeds of constants, arguments, other accounts' keys and data;
+//! `relations`; addresses) is the address the program accepts, for every instruction, a home
+//! token and a bridged mint (whose optional vault is null), and the instruction such a client
+//! builds is accepted; optional accounts carry no seeds Anchor would fill in where the program
+//! takes null; and only the IDL's address fields depend on the deployment: the IDL that
+//! `contracts/solana/idl.cjs` writes for another program id drives the program deployed there.
 
 use std::collections::HashMap;
 
+use litesvm::types::TransactionMetadata;
 use serde_json::Value;
 use solana_instruction::{AccountMeta, Instruction};
+use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
-use trestle_bridge::solana::admin::Action;
+use trestle_bridge::solana::admin::{Action, BucketLimits};
 use trestle_bridge::solana::relay::{self, Payout, Signatures};
 use trestle_bridge::solana::send::{SendParams, TokenKind, send};
+use trestle_bridge::solana::state::RemoteKind;
 use trestle_bridge::solana::{BridgeProgram, ReceiptKey};
 use trestle_core::solana::SolanaAddress;
 use trestle_core::solana::instruction as core_ix;
@@ -92,6 +99,127 @@ fn idl_is_anchor_spec_0_1_0_for_this_program() {
             "IDL lacks {key}"
         );
     }
+}
+
+/// A readable path of a value in the IDL: list elements by their `name` where they have one
+/// (`idl.instructions[send].accounts[vault]`), else by index.
+fn child_path(path: &str, index: usize, element: &Value) -> String {
+    match element["name"].as_str() {
+        Some(name) => format!("{path}[{name}]"),
+        None => format!("{path}[{index}]"),
+    }
+}
+
+/// Where `key` appears in `v`: a string naming it (base58), or its 32 bytes as an array.
+fn occurrences(v: &Value, path: &str, key: &Pubkey, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if s.contains(&key.to_string()) => out.push(path.to_owned()),
+        Value::Array(items) => {
+            if items.len() == 32 && items.iter().zip(key.as_ref()).all(|(a, b)| a == *b) {
+                out.push(format!("{path} (bytes)"));
+            }
+            for (i, item) in items.iter().enumerate() {
+                occurrences(item, &child_path(path, i, item), key, out);
+            }
+        }
+        Value::Object(fields) => {
+            for (k, item) in fields {
+                occurrences(item, &format!("{path}.{k}"), key, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The address fields that name the deployment's program id: nothing else in the IDL
+/// depends on it (`contracts/solana/idl.cjs` rewrites exactly these for a deployment).
+const PROGRAM_ID_FIELDS: [&str; 3] = [
+    "idl.address",
+    "idl.instructions[initialize].accounts[program].address",
+    "idl.instructions[send].accounts[program].address",
+];
+
+/// Only the address fields depend on the deployment: the program id appears nowhere else
+/// (no seed holds its bytes), and `initialize.program_data` is the upgradeable loader's PDA of
+/// the `program` account (Anchor's `account` seed), so an Anchor client resolves it for
+/// whatever id the IDL's addresses name.
+#[test]
+fn only_the_address_fields_name_the_program_id() {
+    let idl = idl();
+    let mut found = Vec::new();
+    occurrences(&idl, "idl", &PROGRAM_ID, &mut found);
+    assert_eq!(found, PROGRAM_ID_FIELDS);
+    let initialize = named(&idl["instructions"], "initialize");
+    let program = named(&initialize["accounts"], "program");
+    assert_eq!(program["address"], idl["address"]);
+    let program_data = named(&initialize["accounts"], "program_data");
+    assert_eq!(
+        program_data["pda"],
+        serde_json::json!({
+            "seeds": [{ "kind": "account", "path": "program" }],
+            "program": { "kind": "const", "value": LOADER_V3.to_bytes().to_vec() },
+        })
+    );
+    for key in ["address", "relations", "optional", "writable", "signer"] {
+        assert!(program_data.get(key).is_none(), "program_data.{key}");
+    }
+}
+
+/// Optional accounts resolve only to what the program takes. Anchor's resolver fills in an
+/// account's `pda` seeds or `address` whether or not it is optional, so an optional account
+/// the program requires as null (the program id) in some cases must not have them: `send`'s
+/// and `execute_queued`'s vault are `token_config.vault` (`relations`), the vault of a home
+/// token and the program id for a bridged mint (what `RegisterToken` stores there);
+/// `deliver`'s token accounts depend on the message, so its vault is given by the caller,
+/// like its token config and mint (null for a bridged mint or an arbitrary message). Only
+/// `deliver`'s authority and token program keep seeds and an address: the program reads them
+/// for a token transfer only, where they are exactly those, and ignores them otherwise.
+#[test]
+fn optional_accounts_resolve_only_to_what_the_program_takes() {
+    let idl = idl();
+    let mut resolvable_optionals = Vec::new();
+    for ix in idl["instructions"].as_array().unwrap() {
+        for a in ix["accounts"].as_array().unwrap() {
+            if a["optional"] == true && (a.get("pda").is_some() || a.get("address").is_some()) {
+                resolvable_optionals.push(format!("{}.{}", ix["name"], a["name"]).replace('"', ""));
+            }
+        }
+    }
+    assert_eq!(
+        resolvable_optionals,
+        ["deliver.authority", "deliver.token_program"]
+    );
+    for ix in ["send", "execute_queued"] {
+        let accounts = &named(&idl["instructions"], ix)["accounts"];
+        let vault = named(accounts, "vault");
+        assert_eq!(vault["optional"], true, "{ix}.vault");
+        assert_eq!(vault["writable"], true, "{ix}.vault");
+        assert_eq!(
+            vault["relations"],
+            serde_json::json!(["token_config"]),
+            "{ix}.vault"
+        );
+        assert!(
+            vault.get("pda").is_none() && vault.get("address").is_none(),
+            "{ix}.vault"
+        );
+        let token_config = named(accounts, "token_config");
+        assert!(token_config.get("pda").is_some() && token_config.get("optional").is_none());
+    }
+    let deliver = &named(&idl["instructions"], "deliver")["accounts"];
+    for name in ["token_config", "mint", "vault"] {
+        let a = named(deliver, name);
+        assert_eq!(a["optional"], true, "deliver.{name}");
+        for key in ["pda", "address", "relations"] {
+            assert!(
+                a.get(key).is_none(),
+                "deliver.{name}.{key}: given by the caller"
+            );
+        }
+    }
+    let token_config = named(&idl["types"], "TokenConfig");
+    let vault = named(&token_config["type"]["fields"], "vault");
+    assert_eq!(vault["type"], "pubkey");
 }
 
 #[test]
@@ -429,13 +557,38 @@ fn sdk(ix: core_ix::Instruction) -> Instruction {
     }
 }
 
+/// The program id an IDL is for (its `address`).
+fn idl_program(idl: &Value) -> Pubkey {
+    idl["address"].as_str().unwrap().parse().unwrap()
+}
+
+/// An instruction as an Anchor client resolves it from the IDL.
+struct Resolved {
+    /// The instruction's name in the IDL.
+    name: String,
+    /// How many of its accounts the IDL resolved (each to the key the program accepts).
+    count: usize,
+    /// The instruction an Anchor client sends: every account the IDL resolves as Anchor's
+    /// resolver fills it in, the others as given, and the flags as Anchor sets them.
+    anchor: Instruction,
+}
+
 /// Resolves instruction `ix` (built by the client, accepted by the program) as an Anchor
-/// client would from the IDL: for every account with `pda` seeds (constants, arguments decoded
-/// from `ix`'s data with the IDL's argument types, other accounts' keys, and fields of other
-/// accounts' data decoded with the IDL's types), `relations` or `address`, the resolved key
-/// must be `ix`'s; signer and writable flags must be the IDL's. Optional accounts passed as the
-/// program id (Anchor's null) are skipped. Returns how many accounts were resolved.
-fn resolve(env: &Env, idl: &Value, ix: &Instruction) -> usize {
+/// client (`AccountsResolver` of `@coral-xyz/anchor` 0.32.1) would from the IDL: for every
+/// account with an `address`, `relations` or `pda` seeds (constants, arguments decoded from
+/// `ix`'s data with the IDL's argument types, other accounts' keys, and fields of other
+/// accounts' data decoded with the IDL's types; the PDA's program likewise), the resolved key
+/// must be `ix`'s; signer and writable flags must be the IDL's. An optional account `ix`
+/// passes as the program id (Anchor's null) must resolve to the program id where the IDL
+/// gives it `relations` (the field then holds the program id); where it gives it seeds or an
+/// address, Anchor fills those in even where the program takes null, and the caller runs
+/// [`Resolved::anchor`] to see whether the program accepts that.
+fn resolve(env: &Env, idl: &Value, ix: &Instruction) -> Resolved {
+    let program = idl_program(idl);
+    assert_eq!(
+        ix.program_id, program,
+        "the IDL's address is the program's id"
+    );
     let disc = &ix.data[..8];
     let def = idl["instructions"]
         .as_array()
@@ -468,10 +621,30 @@ fn resolve(env: &Env, idl: &Value, ix: &Instruction) -> usize {
         .zip(&ix.accounts)
         .map(|(a, m)| (a["name"].as_str().unwrap(), m.pubkey))
         .collect();
-    let mut resolved = 0;
+    let seed_bytes = |seed: &Value| -> Vec<u8> {
+        match seed["kind"].as_str().unwrap() {
+            "const" => bytes(&seed["value"]),
+            "arg" => args[seed["path"].as_str().unwrap()].clone(),
+            "account" => {
+                let path = seed["path"].as_str().unwrap();
+                match path.split_once('.') {
+                    None => keys[path].to_bytes().to_vec(),
+                    Some((other, field)) => {
+                        let data = env.data(&keys[other]);
+                        let (fields, _) = decode_as(idl, seed["account"].as_str().unwrap(), &data);
+                        fields[field].1.to_vec()
+                    }
+                }
+            }
+            k => panic!("seed kind {k}"),
+        }
+    };
+    let mut count = 0;
+    let mut metas = Vec::with_capacity(ix.accounts.len());
     for (a, meta) in defs.iter().zip(&ix.accounts) {
         let account = a["name"].as_str().unwrap();
-        let null = a["optional"] == true && meta.pubkey == PROGRAM_ID;
+        let optional = a["optional"] == true;
+        let null = optional && meta.pubkey == program;
         if !null {
             assert_eq!(
                 meta.is_signer,
@@ -484,54 +657,96 @@ fn resolve(env: &Env, idl: &Value, ix: &Instruction) -> usize {
                 "{name}.{account} writable"
             );
         }
-        if null {
-            continue;
-        }
-        if let Some(address) = a["address"].as_str() {
-            assert_eq!(meta.pubkey.to_string(), address, "{name}.{account}");
-            resolved += 1;
-        }
-        if let Some(relations) = a["relations"].as_array() {
+        let resolvers = ["address", "relations", "pda"]
+            .iter()
+            .filter(|k| a.get(**k).is_some())
+            .count();
+        assert!(resolvers <= 1, "{name}.{account}: one way to resolve it");
+        let resolved: Option<Pubkey> = if let Some(address) = a["address"].as_str() {
+            Some(address.parse().unwrap())
+        } else if let Some(relations) = a["relations"].as_array() {
             let owner = keys[relations[0].as_str().unwrap()];
+            assert_ne!(
+                owner, program,
+                "{name}.{account}: a relation of a null account"
+            );
             let data = env.data(&owner);
             let owner_type = account_type(idl, &data);
             let (fields, _) = decode_as(idl, &owner_type, &data);
-            assert_eq!(fields[account].1, meta.pubkey.as_ref(), "{name}.{account}");
-            resolved += 1;
-        }
-        let Some(pda) = a.get("pda") else { continue };
-        let seeds: Vec<Vec<u8>> = pda["seeds"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|seed| match seed["kind"].as_str().unwrap() {
-                "const" => bytes(&seed["value"]),
-                "arg" => args[seed["path"].as_str().unwrap()].clone(),
-                "account" => {
-                    let path = seed["path"].as_str().unwrap();
-                    match path.split_once('.') {
-                        None => keys[path].to_bytes().to_vec(),
-                        Some((other, field)) => {
-                            let data = env.data(&keys[other]);
-                            let (fields, _) =
-                                decode_as(idl, seed["account"].as_str().unwrap(), &data);
-                            fields[field].1.to_vec()
-                        }
-                    }
-                }
-                k => panic!("seed kind {k}"),
-            })
-            .collect();
-        let program = match pda.get("program") {
-            Some(p) => Pubkey::new_from_array(bytes(&p["value"]).try_into().unwrap()),
-            None => PROGRAM_ID,
+            Some(Pubkey::new_from_array(
+                fields[account].1.try_into().unwrap(),
+            ))
+        } else if let Some(pda) = a.get("pda") {
+            let seeds: Vec<Vec<u8>> = pda["seeds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(seed_bytes)
+                .collect();
+            let pda_program = match pda.get("program") {
+                Some(p) => Pubkey::new_from_array(seed_bytes(p).try_into().unwrap()),
+                None => program,
+            };
+            let refs: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+            Some(Pubkey::find_program_address(&refs, &pda_program).0)
+        } else {
+            None
         };
-        let refs: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
-        let (expected, _) = Pubkey::find_program_address(&refs, &program);
-        assert_eq!(meta.pubkey, expected, "{name}.{account}: the IDL's seeds");
-        resolved += 1;
+        if let Some(key) = resolved {
+            if !null {
+                assert_eq!(meta.pubkey, key, "{name}.{account}: the IDL's resolution");
+                count += 1;
+            } else if a.get("relations").is_some() {
+                assert_eq!(
+                    key, program,
+                    "{name}.{account}: the program takes null here, the IDL's relation gives another key"
+                );
+                count += 1;
+            }
+        }
+        // Anchor's InstructionNamespace.accountsArray: an optional account given as the
+        // program id is neither signer nor writable.
+        let key = resolved.unwrap_or(meta.pubkey);
+        let anchor_null = optional && key == program;
+        metas.push(AccountMeta {
+            pubkey: key,
+            is_signer: a["signer"] == true && !anchor_null,
+            is_writable: a["writable"] == true && !anchor_null,
+        });
     }
-    resolved
+    metas.extend_from_slice(&ix.accounts[defs.len()..]);
+    Resolved {
+        name: name.to_owned(),
+        count,
+        anchor: Instruction {
+            program_id: program,
+            accounts: metas,
+            data: ix.data.clone(),
+        },
+    }
+}
+
+/// Runs `ix` (built by the client) after resolving it from `idl` ([`resolve`]); where what an
+/// Anchor client would send differs from `ix`, that instruction is simulated first and must
+/// succeed too. Returns the instruction's name, how many accounts the IDL resolved, and the
+/// transaction's metadata.
+fn run_resolved(
+    env: &mut Env,
+    idl: &Value,
+    ix: Instruction,
+    signers: &[&Keypair],
+) -> (String, usize, TransactionMetadata) {
+    let r = resolve(env, idl, &ix);
+    if r.anchor != ix
+        && let Err(failed) = env.simulate(std::slice::from_ref(&r.anchor), signers)
+    {
+        panic!(
+            "{}: the instruction an Anchor client builds from the IDL is refused ({:?}): {:#?}\nlogs: {:#?}",
+            r.name, failed.err, r.anchor.accounts, failed.meta.logs
+        );
+    }
+    let meta = expect_ok(env.send(&[ix], signers));
+    (r.name, r.count, meta)
 }
 
 /// The IDL account type of account data (by discriminator).
@@ -561,18 +776,8 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
     let user = s.user.insecure_clone();
     let mut checked: Vec<String> = Vec::new();
     let mut events: Vec<Vec<u8>> = Vec::new();
-    let mut run = |env: &mut Env, ix: Instruction, signers: &[&solana_keypair::Keypair]| {
-        let resolved = resolve(env, &idl, &ix);
-        let name = idl["instructions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| bytes(&i["discriminator"]) == ix.data[..8])
-            .unwrap()["name"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let meta = expect_ok(env.send(&[ix], signers));
+    let mut run = |env: &mut Env, ix: Instruction, signers: &[&Keypair]| {
+        let (name, resolved, meta) = run_resolved(env, &idl, ix, signers);
         for fields in program_data(&meta.logs) {
             if fields.len() == 1 {
                 events.push(fields[0].clone());
@@ -641,6 +846,65 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
     s.env.advance(l.timelock_delay);
     let execute = sdk(relay::execute_queued(&p, &k, &payout).unwrap());
     run(&mut s.env, execute, &[]);
+
+    // A bridged mint: deliver (queued), execute_queued (minted) and send (burnt), where the
+    // program takes null (the program id) for the vault: send's and execute_queued's resolve
+    // it from the token config (relations), which holds the program id for a bridged mint.
+    let bridged = Payout {
+        token_id: s.bridged_id,
+        mint: addr(&s.bridged_mint),
+        kind: TokenKind::Bridged,
+        beneficiary: addr(&user.pubkey()),
+    };
+    let bridged_ata = Pubkey::new_from_array(bridged.beneficiary_token().unwrap().0);
+    s.env.put(
+        bridged_ata,
+        TOKEN_PROGRAM,
+        token_account_data(&s.bridged_mint, &user.pubkey(), 0),
+    );
+    // 5,000 local units (scale 10^9), at the timelock threshold: queued.
+    let mb = s.transfer(&s.bridged_id.clone(), 5_000 * 10u128.pow(9));
+    let message_b = trestle_bridge::Message::decode(&mb).unwrap();
+    let sigs_b = s.env.attest(&mb, 4);
+    let deliver_b = sdk(relay::deliver(
+        &p,
+        &addr(&payer),
+        &message_b,
+        &bridge,
+        &Signatures::Inline(sigs_b),
+        Some(&bridged),
+    )
+    .unwrap());
+    assert_eq!(
+        deliver_b.accounts[10].pubkey, PROGRAM_ID,
+        "deliver's vault: null"
+    );
+    run(&mut s.env, deliver_b, &[]);
+    s.env.advance(l.timelock_delay);
+    let kb = ReceiptKey::of(&message_b, &bridge);
+    let execute_b = sdk(relay::execute_queued(&p, &kb, &bridged).unwrap());
+    assert_eq!(
+        execute_b.accounts[6].pubkey, PROGRAM_ID,
+        "execute_queued's vault: null"
+    );
+    run(&mut s.env, execute_b, &[]);
+    assert_eq!(s.env.token_balance(&bridged_ata), 5_000);
+    let send_b = sdk(send(
+        &p,
+        &SendParams {
+            sender: addr(&user.pubkey()),
+            token_id: s.bridged_id,
+            mint: addr(&s.bridged_mint),
+            sender_token: addr(&bridged_ata),
+            kind: TokenKind::Bridged,
+            destination: ORIGIN,
+            beneficiary: evm_sender(),
+            amount: 2_000,
+        },
+    ));
+    assert_eq!(send_b.accounts[7].pubkey, PROGRAM_ID, "send's vault: null");
+    run(&mut s.env, send_b, &[&user]);
+    assert_eq!(s.env.token_balance(&bridged_ata), 3_000);
 
     // cancel_queued of another queued transfer: route from receipt.token_id.
     let m2 = s.transfer(&s.home_id.clone(), 5_000);
@@ -877,4 +1141,189 @@ fn refusals_parse_as_anchor_errors_of_the_idl() {
         assert_eq!(entry["msg"], message.as_str());
         assert_eq!(custom_code(&Err(failed)), Some(number));
     }
+}
+
+/// `contracts/solana/idl.cjs ARGS` under node (which scripts/setup.sh requires).
+fn idl_cjs(args: &[&str]) -> std::process::Output {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../idl.cjs");
+    std::process::Command::new("node")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("node {script}: {e} (Node.js is required, see scripts/setup.sh)")
+        })
+}
+
+/// Where `a` and `b` differ: (path, value in `a`, value in `b`).
+fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<(String, Value, Value)>) {
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                differences(u, v, &child_path(path, i, u), out);
+            }
+        }
+        (Value::Object(x), Value::Object(y))
+            if x.keys().collect::<Vec<_>>() == y.keys().collect::<Vec<_>>() =>
+        {
+            for (k, u) in x {
+                differences(u, &y[k], &format!("{path}.{k}"), out);
+            }
+        }
+        _ if a == b => {}
+        _ => out.push((path.to_owned(), a.clone(), b.clone())),
+    }
+}
+
+/// The IDL for a deployment elsewhere (`contracts/solana/idl.cjs PROGRAM_ID`) is the
+/// committed one with that id in exactly its address fields, and an Anchor client resolves
+/// every account from it for the program deployed at that id: `initialize` (its
+/// `program_data` from the `program` account), the governance that registers a home token
+/// and its route, and a `send`, each also run as the Anchor client would build it.
+#[test]
+fn the_generated_idl_drives_the_program_at_another_address() {
+    let program = Keypair::new().pubkey();
+    let out = idl_cjs(&[&program.to_string()]);
+    assert!(
+        out.status.success(),
+        "idl.cjs: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let generated: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut diffs = Vec::new();
+    differences(&idl(), &generated, "idl", &mut diffs);
+    let expected: Vec<(String, Value, Value)> = PROGRAM_ID_FIELDS
+        .iter()
+        .map(|p| {
+            (
+                (*p).to_owned(),
+                Value::from(PROGRAM_ID.to_string()),
+                Value::from(program.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(diffs, expected, "only the address fields change");
+    let mut found = Vec::new();
+    occurrences(&generated, "idl", &PROGRAM_ID, &mut found);
+    assert!(found.is_empty(), "the placeholder id is left in {found:?}");
+    // The placeholder gives the committed IDL back, byte for byte; the script refuses what is
+    // not a 32-byte base58 address, and ids the IDL already names (here the system program).
+    let same = idl_cjs(&[&PROGRAM_ID.to_string()]);
+    assert!(same.status.success());
+    assert_eq!(
+        same.stdout,
+        include_bytes!("../../../idl/trestle_bridge.json")
+    );
+    let too_long = "z".repeat(44);
+    for bad in [
+        "",
+        "0OIl",
+        "TRESTLEbridge11111111111111111111111111111",
+        too_long.as_str(),
+        "11111111111111111111111111111111",
+    ] {
+        let refused = idl_cjs(&[bad]);
+        assert!(!refused.status.success(), "idl.cjs {bad:?}");
+        assert!(refused.stdout.is_empty(), "idl.cjs {bad:?}");
+    }
+
+    // The program at `program`, driven through the generated IDL.
+    let mut env = Env::bare_at(program);
+    let p = BridgeProgram::new(addr(&program));
+    let payer = env.payer.pubkey();
+    let admin = env.admin.insecure_clone();
+    let guardian = env.guardian.pubkey();
+    let mut checked = Vec::new();
+    let mut run = |env: &mut Env, ix: core_ix::Instruction, signers: &[&Keypair]| {
+        let (name, count, _) = run_resolved(env, &generated, sdk(ix), signers);
+        checked.push(format!("{name} ({count} accounts resolved)"));
+    };
+    run(
+        &mut env,
+        p.initialize(
+            &addr(&payer),
+            DOMAIN,
+            &addr(&admin.pubkey()),
+            &addr(&guardian),
+            ADMIN_DELAY,
+        ),
+        &[],
+    );
+    let mint = env.create_mint(&Pubkey::new_unique(), 6);
+    let id = token_id(DOMAIN, &mint.to_bytes());
+    let mut bridge = [0u8; 32];
+    bridge[12..].fill(0xb1);
+    let limits = BucketLimits {
+        capacity: 1_000_000,
+        refill_per_second: 1,
+    };
+    let actions = [
+        Action::SetRemote {
+            domain: ORIGIN,
+            bridge,
+            kind: RemoteKind::Evm,
+            epoch: 1,
+            threshold: 1,
+            validators: vec![validators(1)[0].address],
+        },
+        Action::RegisterToken {
+            home_domain: DOMAIN,
+            home_token: mint.to_bytes(),
+            mint: addr(&mint),
+            scale_exp: 0,
+            timelock_threshold: 1_000,
+            timelock_delay: 60,
+        },
+        Action::SetRoute {
+            token_id: id,
+            domain: ORIGIN,
+            remote_exp: 0,
+            remote_max: u128::MAX,
+            inbound: limits,
+            outbound: limits,
+        },
+    ];
+    for (proposal, action) in (0u64..).zip(&actions) {
+        run(
+            &mut env,
+            p.propose(&addr(&admin.pubkey()), proposal, action),
+            &[&admin],
+        );
+        env.advance(ADMIN_DELAY);
+        run(
+            &mut env,
+            p.execute_proposal(&addr(&payer), proposal, action, DOMAIN, None)
+                .unwrap(),
+            &[],
+        );
+    }
+    let user = Keypair::new();
+    let user_token = env.create_token_account(&mint, &user.pubkey(), 1_000);
+    run(
+        &mut env,
+        send(
+            &p,
+            &SendParams {
+                sender: addr(&user.pubkey()),
+                token_id: id,
+                mint: addr(&mint),
+                sender_token: addr(&user_token),
+                kind: TokenKind::Home,
+                destination: ORIGIN,
+                beneficiary: evm_sender(),
+                amount: 100,
+            },
+        ),
+        &[&user],
+    );
+    let vault = Pubkey::new_from_array(p.vault(&addr(&mint)).0);
+    assert_eq!(env.token_balance(&vault), 100);
+    assert_eq!(env.token_balance(&user_token), 900);
+    for name in ["initialize", "propose", "execute_proposal", "send"] {
+        assert!(
+            checked.iter().any(|c| c.starts_with(&format!("{name} "))),
+            "{name}: {checked:?}"
+        );
+    }
+    println!("IDL for {program}: {checked:#?}");
 }

@@ -1,16 +1,18 @@
 'use strict';
 // An ordinary Anchor TypeScript client of the bridge program, built from the IDL alone
 // (`new Program(idl, provider)` of @coral-xyz/anchor), on solana-test-validator with the
-// program deployed upgradeable. It checks the three promises of contracts/solana/README.md
-// that the security review asked for, through Anchor's normal paths and no hand-written
-// workaround:
+// program deployed upgradeable at a random program id (not the IDL's placeholder), with the IDL
+// for that id that contracts/solana/idl.cjs writes (README, "Anchor clients"). It checks the
+// three promises of contracts/solana/README.md that the security review asked for, through
+// Anchor's normal paths and no hand-written workaround:
 //
 // 1. PDA seeds: every account the IDL can resolve (constants, arguments, other accounts' keys
 //    and data, `relations`) is left to Anchor's resolver and compared with the address the
 //    README's seed table gives (integers little-endian), on ids, nonces and domains whose
 //    little- and big-endian bytes differ; the transaction then lands. Only accounts the IDL
 //    cannot resolve are passed (`only()` checks that against the IDL, as `.accounts()`'s
-//    TypeScript type would).
+//    TypeScript type would), with plain `.accounts()`: a home token and a bridged mint alike
+//    (the bridged mint's optional vault resolves to null from its token config).
 // 2. Events: Anchor's `EventParser` finds every event in the logs, and the `MessageSent`
 //    self-CPI inner instruction (Anchor's emit_cpi: EVENT_IX_TAG || event) decodes with
 //    `program.coder.events`; the message bytes, nonce and id are checked against
@@ -26,6 +28,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const { after, before, describe, it } = require('node:test');
 
 const anchor = require('@coral-xyz/anchor');
@@ -39,9 +42,14 @@ const { startValidator } = require('./lib/validator.cjs');
 
 const REPO = path.resolve(__dirname, '../../..');
 const IDL_PATH = path.join(REPO, 'contracts/solana/idl/trestle_bridge.json');
+const IDL_SCRIPT = path.join(REPO, 'contracts/solana/idl.cjs');
 const VECTORS_PATH = path.join(REPO, 'bridge/vectors/v2.json');
-const idl = JSON.parse(fs.readFileSync(IDL_PATH, 'utf8'));
-const PROGRAM_ID = new PublicKey(idl.address);
+/** The committed IDL, written for the placeholder program id. */
+const committedIdl = JSON.parse(fs.readFileSync(IDL_PATH, 'utf8'));
+const PLACEHOLDER = committedIdl.address;
+/** This run's deployment: a random program id, and the IDL for it as the README says to get it. */
+const PROGRAM_ID = Keypair.generate().publicKey;
+const idl = JSON.parse(execFileSync(process.execPath, [IDL_SCRIPT, PROGRAM_ID.toBase58()], { encoding: 'utf8' }));
 const SO =
   process.env.TRESTLE_BRIDGE_SO ||
   path.join(process.env.TRESTLE_CACHE || path.join(os.homedir(), '.cache', 'trestle'), 'sbf', 'trestle_bridge.so');
@@ -143,8 +151,59 @@ describe('lib/protocol.cjs reproduces bridge/vectors/v2.json', () => {
   });
 });
 
+describe("contracts/solana/idl.cjs: the IDL for this run's program id", () => {
+  /** Where `a` and `b` differ: [path, a's value, b's value]. */
+  function differences(a, b, where = 'idl', out = []) {
+    if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+      const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+      for (const k of keys) {
+        const name = Array.isArray(a) && a[k] && a[k].name ? a[k].name : k;
+        differences(a[k], b[k], Array.isArray(a) ? `${where}[${name}]` : `${where}.${k}`, out);
+      }
+    } else if (JSON.stringify(a) !== JSON.stringify(b)) {
+      out.push([where, a, b]);
+    }
+    return out;
+  }
+
+  it('names the random program id in every address field, and nothing else changes', () => {
+    assert.notEqual(PROGRAM_ID.toBase58(), PLACEHOLDER);
+    assert.deepEqual(differences(committedIdl, idl), [
+      ['idl.address', PLACEHOLDER, PROGRAM_ID.toBase58()],
+      ['idl.instructions[initialize].accounts[program].address', PLACEHOLDER, PROGRAM_ID.toBase58()],
+      ['idl.instructions[send].accounts[program].address', PLACEHOLDER, PROGRAM_ID.toBase58()],
+    ]);
+    const text = JSON.stringify(idl);
+    assert.ok(!text.includes(PLACEHOLDER), 'the placeholder id is gone');
+    assert.ok(!text.includes(`[${[...new PublicKey(PLACEHOLDER).toBuffer()].join(',')}]`), "and so are its bytes");
+    // The program data account: the loader's PDA of the `program` account, whatever its address.
+    const programData = idl.instructions.find((i) => i.name === 'initialize').accounts.find((a) => a.name === 'program_data');
+    assert.deepEqual(programData.pda, {
+      seeds: [{ kind: 'account', path: 'program' }],
+      program: { kind: 'const', value: [...UPGRADEABLE_LOADER.toBuffer()] },
+    });
+  });
+
+  it('gives the committed IDL back for the placeholder and refuses what is not a program id', () => {
+    const run = (...args) => execFileSync(process.execPath, [IDL_SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(run(PLACEHOLDER), fs.readFileSync(IDL_PATH, 'utf8'));
+    for (const bad of ['', 'not base58!', 'z'.repeat(44), SYSTEM_PROGRAM.toBase58()]) {
+      assert.throws(() => run(bad), (e) => e.status === 1 && e.stdout === '' && /idl\.cjs: /.test(e.stderr), JSON.stringify(bad));
+    }
+    // OUT instead of stdout; require() gives the same IDL.
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'trestle-idl-')), 'trestle_bridge.json');
+    try {
+      assert.equal(run(PROGRAM_ID.toBase58(), out), '');
+      assert.deepEqual(JSON.parse(fs.readFileSync(out, 'utf8')), idl);
+      assert.deepEqual(require(IDL_SCRIPT).idlFor(PROGRAM_ID.toBase58()), idl);
+    } finally {
+      fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    }
+  });
+});
+
 // ---- the client on solana-test-validator ----------------------------------------------------
-describe('an Anchor client built from idl/trestle_bridge.json, on solana-test-validator', () => {
+describe("an Anchor client built from the IDL for a random program id, on solana-test-validator", () => {
   let node;
   let connection;
   let provider;
@@ -162,15 +221,35 @@ describe('an Anchor client built from idl/trestle_bridge.json, on solana-test-va
   let userToken;
   let tokenId;
   let nextProposal = 0;
+  let ownDir; // a temporary directory of this test's, when TRESTLE_ANCHOR_WORKDIR is not set
+
+  /**
+   * The example recipient trusts one bridge, the constant BRIDGE_ID of its code (the
+   * placeholder id, where the Rust tests load the bridge), as a recipient is built for the
+   * deployment it trusts: this run loads a copy whose constant names this run's bridge (its
+   * 32 bytes, found exactly once in the program, replaced).
+   */
+  function exampleRecipientFor(bridge, dir) {
+    const so = fs.readFileSync(EXAMPLE_RECIPIENT_SO);
+    const trusted = new PublicKey(PLACEHOLDER).toBuffer();
+    const at = so.indexOf(trusted);
+    assert.ok(at >= 0 && so.indexOf(trusted, at + 1) < 0, "the example recipient's BRIDGE_ID, once");
+    bridge.toBuffer().copy(so, at);
+    const out = path.join(dir, 'trestle_example_recipient.so');
+    fs.writeFileSync(out, so);
+    return out;
+  }
 
   before(async () => {
+    let workDir = process.env.TRESTLE_ANCHOR_WORKDIR;
+    if (!workDir) workDir = ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trestle-anchor-client-'));
     node = await startValidator({
       programs: [{ id: PROGRAM_ID.toBase58(), so: SO, upgradeAuthority: wallet.publicKey.toBase58() }],
       args: [
-        '--bpf-program', recipientProgram.toBase58(), EXAMPLE_RECIPIENT_SO,
+        '--bpf-program', recipientProgram.toBase58(), exampleRecipientFor(PROGRAM_ID, workDir),
         '--deactivate-feature', DISABLE_SBPF_V0_V1_V2_DEPLOYMENT,
       ],
-      workDir: process.env.TRESTLE_ANCHOR_WORKDIR,
+      workDir,
     });
     connection = new Connection(node.url, { commitment: 'confirmed', wsEndpoint: node.wsUrl });
     provider = new AnchorProvider(connection, new Wallet(wallet), {
@@ -196,6 +275,7 @@ describe('an Anchor client built from idl/trestle_bridge.json, on solana-test-va
     // stopped node forever (keeping this process alive): close it first.
     if (connection && connection._rpcWebSocket) connection._rpcWebSocket.close();
     if (node) await node.stop();
+    if (ownDir) fs.rmSync(ownDir, { recursive: true, force: true });
   });
 
   // -- helpers --------------------------------------------------------------------------------
@@ -231,6 +311,17 @@ describe('an Anchor client built from idl/trestle_bridge.json, on solana-test-va
       assert.equal(keys[name].toBase58(), want.toBase58(), `Anchor's ${name}`);
     }
     return keys;
+  }
+
+  /** Account `name` of instruction `ix` is Anchor's null: the program id, neither signer nor writable. */
+  function assertNull(ix, name) {
+    const idlIx = program.idl.instructions.find((i) => ix.data.subarray(0, 8).equals(Buffer.from(i.discriminator)));
+    const index = idlIx.accounts.findIndex((a) => a.name === name);
+    assert.ok(index >= 0, `${idlIx.name}.${name}`);
+    const meta = ix.keys[index];
+    assert.equal(meta.pubkey.toBase58(), PROGRAM_ID.toBase58(), `${idlIx.name}.${name} is null`);
+    assert.equal(meta.isWritable, false, `${idlIx.name}.${name} is not writable`);
+    assert.equal(meta.isSigner, false, `${idlIx.name}.${name} is not a signer`);
   }
 
   /** The confirmed transaction of `signature` (logs, inner instructions), polled with a deadline. */
@@ -646,7 +737,7 @@ describe('an Anchor client built from idl/trestle_bridge.json, on solana-test-va
     assert.equal((await spl.getAccount(connection, PDA.vault(mint), 'confirmed')).amount, 40n);
   });
 
-  it('a bridged mint (home: the EVM remote): deliver mints, send burns; the optional vault is null', async () => {
+  it('a bridged mint (home: the EVM remote): deliver queues, execute_queued mints, send burns; the optional vault is null', async () => {
     const bridgedMint = await spl.createMint(connection, wallet, PDA.authority(), null, 9, Keypair.generate(), { commitment: 'confirmed' });
     const bridgedId = proto.tokenId(ORIGIN, BRIDGED_HOME_TOKEN);
     await govern(
@@ -656,7 +747,8 @@ describe('an Anchor client built from idl/trestle_bridge.json, on solana-test-va
           homeToken: arr(BRIDGED_HOME_TOKEN),
           mint: bridgedMint,
           scaleExp: BRIDGED_SCALE_EXP,
-          timelockThreshold: new BN(1_000_000_000_000),
+          // 5 tokens (local units, 9 decimals) and more wait 1 s.
+          timelockThreshold: new BN(5_000_000_000),
           timelockDelay: new BN(1),
         },
       },
@@ -682,7 +774,7 @@ describe('an Anchor client built from idl/trestle_bridge.json, on solana-test-va
     assert.equal(token.scaleExp, BRIDGED_SCALE_EXP);
     const userBridged = await spl.createAssociatedTokenAccount(connection, wallet, bridgedMint, user.publicKey, { commitment: 'confirmed' });
 
-    // 5 tokens (18 decimals at home) arrive: 5 * 10^9 local units are minted.
+    // 5 tokens (18 decimals at home) arrive: 5 * 10^9 local units, queued by the timelock.
     const home = 5n * 10n ** 18n;
     const message = proto.encodeMessage({
       nonce: NONCES.bridged,
@@ -714,17 +806,34 @@ describe('an Anchor client built from idl/trestle_bridge.json, on solana-test-va
       );
     await assertResolved(delivered, { authority: PDA.authority(), tokenProgram: spl.TOKEN_PROGRAM_ID, vault: PROGRAM_ID });
     const events = eventsOf(await landed(await delivered.rpc()));
-    assert.deepEqual(events.map((e) => [e.name, e.data.status]), [['messageDelivered', 1]]);
-    assert.equal((await program.account.receipt.fetch(receipt)).amount.toString(), '5000000000');
+    assert.deepEqual(events.map((e) => [e.name, e.data.status]), [['messageDelivered', 2]]);
+    const queued = await program.account.receipt.fetch(receipt);
+    assert.equal(queued.amount.toString(), '5000000000');
+    assert.equal(queued.queueReason, 1, 'timelock');
+
+    // execute_queued with plain .accounts(): Anchor resolves the vault from the token config
+    // (relations), which holds the program id for a bridged mint, i.e. Anchor's null.
+    const execute = program.methods
+      .executeQueued(ORIGIN, arr(REMOTE_BRIDGE), new BN(NONCES.bridged.toString()))
+      .accounts(only('executeQueued', { beneficiaryToken: userBridged }));
+    await assertResolved(execute, {
+      tokenConfig: PDA.token(bridgedId),
+      route: PDA.route(bridgedId, ORIGIN),
+      mint: bridgedMint,
+      vault: PROGRAM_ID,
+      authority: PDA.authority(),
+    });
+    assertNull(await execute.instruction(), 'vault');
+    const executed = eventsOf(await landed(await whileRefused('TimelockPending', () => execute.rpc())));
+    assert.deepEqual(executed.map((e) => [e.name, hex(e.data.id)]), [['transferExecuted', hex(id)]]);
+    assert.equal((await program.account.receipt.fetch(receipt)).status, 1, 'executed');
     assert.equal((await spl.getAccount(connection, userBridged, 'confirmed')).amount, 5_000_000_000n);
 
-    // 2 of them go back: burned here; the message carries home units. For a bridged mint the
-    // optional vault must be null (the program id), while the IDL gives send.vault the seeds
-    // ["vault", mint], which Anchor's resolver fills in for any mint: the caller overrides it
-    // with null through accountsPartial, Anchor's way to leave an optional account out.
+    // 2 of them go back: burned here; the message carries home units. Plain .accounts() as
+    // for the home token: the vault is null, from the token config.
     const sent = program.methods
       .send(ORIGIN, arr(bridgedId), arr(beneficiary), new BN(2_000_000_000))
-      .accountsPartial({ sender: user.publicKey, senderToken: userBridged, vault: null })
+      .accounts(only('send', { sender: user.publicKey, senderToken: userBridged }))
       .signers([user]);
     await assertResolved(sent, {
       tokenConfig: PDA.token(bridgedId),
@@ -732,7 +841,9 @@ describe('an Anchor client built from idl/trestle_bridge.json, on solana-test-va
       mint: bridgedMint,
       vault: PROGRAM_ID,
       eventAuthority: PDA.eventAuthority(),
+      program: PROGRAM_ID,
     });
+    assertNull(await sent.instruction(), 'vault');
     const tx = await landed(await sent.rpc());
     const expected = proto.encodeMessage({
       nonce: 2n,

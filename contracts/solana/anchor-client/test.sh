@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Anchor client check of the Solana bridge program (see contracts/solana/README.md, "Anchor
-# clients"): an ordinary @coral-xyz/anchor client built from idl/trestle_bridge.json drives the
-# program on solana-test-validator (bridge.test.cjs). Idempotent; run it from anywhere; no stdin.
+# clients"): an ordinary @coral-xyz/anchor client built from idl/trestle_bridge.json, as
+# contracts/solana/idl.cjs writes it for a random program id, drives the program deployed at that
+# id on solana-test-validator (bridge.test.cjs). Idempotent; run it from anywhere; no stdin.
 #
 # 1. Installs the exact npm packages of package-lock.json with `npm ci` into node_modules/ here
 #    (git-ignored), skipped while package.json and package-lock.json hash as at the last install.

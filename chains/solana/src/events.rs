@@ -223,7 +223,8 @@ impl SolanaClient {
     }
 
     /// The transactions involving `program` in slots `from..=to`, decoded, oldest first
-    /// (failed ones included, with [`ProgramTransaction::error`] set). A listed transaction
+    /// (failed ones included, with [`ProgramTransaction::error`] set as the listing gives it,
+    /// and not fetched: no instructions or logs). A listed transaction
     /// whose answer does not decode (a malformed answer, not a transport failure) is put in
     /// [`ProgramTransactions::unparseable`] and the others are still read; transport and
     /// retryable failures fail the whole range, to be read again.
@@ -239,6 +240,22 @@ impl SolanaClient {
             // A listing with a signature that does not decode is a broken answer about the
             // range itself: the range fails (and is read again, through another endpoint).
             let id = TxId::Solana(self.decode_signature(&entry.signature)?);
+            // A failed transaction did nothing: it is reported as listed, not fetched (anyone
+            // can make failing transactions that name the program, one request each).
+            if let Some(err) = &entry.err {
+                out.transactions.push(ProgramTransaction {
+                    id,
+                    slot: entry.slot,
+                    transaction_index: entry.transaction_index,
+                    block_time: entry.block_time,
+                    error: Some(err.to_string()),
+                    instructions: Vec::new(),
+                    logs: Vec::new(),
+                    events: Vec::new(),
+                    log_problem: None,
+                });
+                continue;
+            }
             // A failure to fetch fails the range (read again later); a transaction fetched
             // that does not decode is skipped.
             let Some(raw) = self

@@ -14,12 +14,13 @@ use trestle_core::chain::{U256, UniversalAddress};
 use trestle_core::evm::EvmAddress;
 use trestle_evm::{EvmSender, TxRequest};
 use trestle_relayer::{Daemon, Keys};
-use trestle_tests::Anvil;
-
-use crate::e2e::{
-    DOMAIN_A, DOMAIN_B, addr, balance_of, chain_config, config, configure, connect, deploy_bridges,
-    live_endpoints, pad, placeholder_endpoints, send, signer, start_validators,
+use trestle_relayer_harness::daemons::{
+    chain_config, config, live_endpoints, placeholder_endpoints, start_validators,
 };
+use trestle_relayer_harness::evm::{
+    DOMAIN_A, DOMAIN_B, addr, balance_of, configure, connect, deploy_bridges, pad, send, signer,
+};
+use trestle_tests::Anvil;
 
 const MNEMONIC: &str = "test test test test test test test test test test test junk";
 /// Dev account 3 sends (index 3 of the mnemonic).

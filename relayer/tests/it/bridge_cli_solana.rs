@@ -14,8 +14,7 @@ use trestle_core::evm::EvmAddress;
 use trestle_core::wallet::HdWallet;
 use trestle_core::wallet::mnemonic::Mnemonic;
 use trestle_core::wallet::path::{DerivationPath, SolanaPathStyle};
-
-use crate::solana_support::{DOMAIN_SOL, SolanaNet, set_remote};
+use trestle_relayer_harness::solana::{DOMAIN_SOL, SolanaNet, set_remote};
 
 const MNEMONIC: &str = "test test test test test test test test test test test junk";
 const DOMAIN_EVM: u32 = 1;
@@ -59,12 +58,12 @@ async fn bridge_send_from_solana_locks_the_token_and_prints_the_logged_message()
     let validator = EvmAddress([0x11; 20]);
     sol.govern(&[
         set_remote(DOMAIN_EVM, evm_bridge, &[validator], 1),
-        crate::solana_support::register_token(
+        trestle_relayer_harness::solana::register_token(
             (DOMAIN_SOL, mint.0),
             (mint, 0),
             (u64::MAX / 4, 3_600),
         ),
-        crate::solana_support::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
+        trestle_relayer_harness::solana::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
     ])
     .await;
 

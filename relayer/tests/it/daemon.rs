@@ -7,9 +7,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use trestle_core::wallet::keystore::{self, KdfParams};
+use trestle_relayer_harness::daemons::http_get;
 use trestle_tests::{Anvil, DEV_ACCOUNTS};
-
-use crate::e2e::http_get;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -17,7 +17,6 @@ mod roles;
 mod scenarios;
 mod solana_cli;
 mod solana_e2e;
-mod solana_support;
 mod store;
 mod store_attest;
 mod store_batch;

@@ -3,57 +3,23 @@
 
 use std::time::{Duration, Instant};
 
-use alloy_primitives::{Address, FixedBytes};
-use alloy_sol_types::SolCall;
+use alloy_primitives::Address;
 use serde_json::json;
 use trestle_bridge::Message;
-use trestle_bridge::evm_bindings::Bridge;
 use trestle_core::chain::{U256, UniversalAddress};
 use trestle_core::evm::{EvmAddress, EvmSigner};
-use trestle_evm::{EvmSender, TxRequest};
+use trestle_evm::EvmSender;
 use trestle_relayer::config::ValidatorEndpoint;
 use trestle_relayer::store::{ListFilter, MessageState, NewMessage, Store};
 use trestle_relayer::{Daemon, Keys};
-use trestle_tests::Anvil;
-
-use crate::e2e::{
-    DOMAIN_A, DOMAIN_B, balance_of, chain_config, config, connect, deploy_bridges, http_get,
-    live_endpoints, placeholder_endpoints, send, signer, start_validators,
+use trestle_relayer_harness::daemons::{
+    chain_config, config, http_get, live_endpoints, placeholder_endpoints, start_validators,
 };
-
-pub(crate) async fn send_token(
-    user: &EvmSender,
-    bridge: EvmAddress,
-    token: alloy_primitives::B256,
-    amount: u128,
-    beneficiary: Address,
-) {
-    let data = Bridge::sendTokenCall::new((
-        DOMAIN_B,
-        token,
-        U256::from(amount),
-        FixedBytes::<32>::left_padding_from(beneficiary.as_slice()),
-    ))
-    .abi_encode();
-    let r = send(
-        user,
-        TxRequest::call(bridge, data).with_value(U256::from(amount)),
-    )
-    .await;
-    assert!(r.success);
-}
-
-pub(crate) async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
+use trestle_relayer_harness::evm::{
+    DOMAIN_A, DOMAIN_B, balance_of, connect, deploy_bridges, send_token, signer,
+};
+use trestle_relayer_harness::wait::wait_until;
+use trestle_tests::Anvil;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validator_signs_only_messages_it_finds_final_on_chain() {

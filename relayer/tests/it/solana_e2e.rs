@@ -34,13 +34,12 @@ use trestle_relayer::solana::SolanaKeys;
 use trestle_relayer::solana::onchain::{fits, transaction_size};
 use trestle_relayer::store::{MessageState, NewMessage, Store};
 use trestle_relayer::{Daemon, Keys};
+use trestle_relayer_harness::daemons::{config, live_endpoints, placeholder_endpoints};
+use trestle_relayer_harness::evm::{balance_of, connect, send, signer};
+use trestle_relayer_harness::solana::{DOMAIN_SOL, SolanaNet, set_remote};
+use trestle_relayer_harness::wait::eventually;
 use trestle_solana::Commitment;
 use trestle_tests::Anvil;
-
-use crate::e2e::{
-    balance_of, config, connect, live_endpoints, placeholder_endpoints, send, signer,
-};
-use crate::solana_support::{DOMAIN_SOL, SolanaNet, eventually, set_remote};
 
 mod concurrent;
 mod evm_validator;
@@ -66,7 +65,7 @@ async fn deploy(sender: &EvmSender, code: &[u8], args: Vec<u8>) -> EvmAddress {
 /// delay 1 s).
 async fn evm_bridge(chain: &std::sync::Arc<EvmChain>) -> EvmAddress {
     let admin = EvmSender::new(chain.clone(), signer(0));
-    crate::e2e::deploy_bridge(&admin, DOMAIN_EVM).await
+    trestle_relayer_harness::evm::deploy_bridge(&admin, DOMAIN_EVM).await
 }
 
 /// Runs `calls` through the EVM bridge's admin timelock.
@@ -225,18 +224,18 @@ async fn ether_to_solana_with(
             &validator_addrs,
             u8::try_from(threshold).unwrap(),
         ),
-        crate::solana_support::register_token(
+        trestle_relayer_harness::solana::register_token(
             (DOMAIN_EVM, NATIVE_TOKEN.0),
             (mint, 9),
             (timelock_threshold, timelock_delay),
         ),
-        crate::solana_support::route_to((DOMAIN_EVM, NATIVE_TOKEN.0), (DOMAIN_EVM, 0)),
+        trestle_relayer_harness::solana::route_to((DOMAIN_EVM, NATIVE_TOKEN.0), (DOMAIN_EVM, 0)),
     ])
     .await;
 
     let chains = || {
         vec![
-            crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+            trestle_relayer_harness::daemons::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
             sol.chain_config("sol", SolanaCommitment::Confirmed),
         ]
     };
@@ -293,7 +292,7 @@ async fn ether_to_solana_with(
     for m in relayer.store().list(&Default::default()).await.unwrap() {
         let account = sol
             .client
-            .account(&crate::solana_support::receipt_address(
+            .account(&trestle_relayer_harness::solana::receipt_address(
                 &sol.program,
                 m.origin,
                 bridge,
@@ -432,12 +431,12 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
     govern_evm(&anvil, &chain, bridge, &calls).await;
     sol.govern(&[
         set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2),
-        crate::solana_support::register_token(
+        trestle_relayer_harness::solana::register_token(
             (DOMAIN_SOL, mint.0),
             (mint, 0),
             (u64::MAX / 4, 3_600),
         ),
-        crate::solana_support::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
+        trestle_relayer_harness::solana::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
     ])
     .await;
 
@@ -445,7 +444,7 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
     let chains = || {
         vec![
             sol.chain_config("sol", SolanaCommitment::Finalized),
-            crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+            trestle_relayer_harness::daemons::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
         ]
     };
     let placeholder = placeholder_endpoints(&validator_addrs);

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use serde_json::json;
-
-use super::{Net, relayer_config, start_relayer};
-use crate::e2e::{http_get, signer};
-use crate::roles::wait_until;
+use trestle_relayer_harness::daemons::{http_get, start_relayer};
+use trestle_relayer_harness::evm::signer;
+use trestle_relayer_harness::net::{Net, relayer_config};
+use trestle_relayer_harness::wait::wait_until;
 
 /// Sets `address`'s balance on the chain behind `anvil` to `wei`.
 fn set_balance(anvil: &trestle_tests::Anvil, address: &str, wei: u128) {

@@ -9,9 +9,11 @@ use alloy_primitives::Address;
 use serde_json::json;
 use trestle_core::chain::U256;
 use trestle_relayer::store::MessageState;
-
-use super::{ETHER, Net, messages, relayer_config, start_relayer, wait_for_state};
-use crate::e2e::{live_endpoints, start_validators};
+use trestle_relayer_harness::daemons::{
+    live_endpoints, messages, start_relayer, start_validators, wait_for_state,
+};
+use trestle_relayer_harness::evm::ETHER;
+use trestle_relayer_harness::net::{Net, relayer_config};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_dropped_from_the_pool_is_replaced_at_once_and_delivered_once() {

@@ -8,11 +8,9 @@ use alloy_primitives::Address;
 use trestle_core::chain::U256;
 use trestle_relayer::config::ValidatorEndpoint;
 use trestle_relayer::store::MessageState;
-
-use super::{
-    ETHER, Net, free_listen, messages, relayer_config, start_relayer, start_validator,
-    wait_for_state,
-};
+use trestle_relayer_harness::daemons::{free_listen, messages, start_relayer, wait_for_state};
+use trestle_relayer_harness::evm::ETHER;
+use trestle_relayer_harness::net::{Net, relayer_config, start_validator};
 
 const MINUTE: Duration = Duration::from_secs(60);
 

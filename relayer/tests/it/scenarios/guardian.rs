@@ -11,12 +11,13 @@ use trestle_core::chain::U256;
 use trestle_evm::LogFilter;
 use trestle_relayer::store::MessageState;
 use trestle_relayer::{Daemon, Keys};
-
-use super::{
-    ETHER, Net, messages, relayer_config, start_relayer, wait_all_delivered, wait_for_state,
+use trestle_relayer_harness::daemons::{
+    http_get, live_endpoints, messages, start_relayer, start_validators, wait_all_delivered,
+    wait_for_state,
 };
-use crate::e2e::{DOMAIN_A, http_get, live_endpoints, signer, start_validators};
-use crate::roles::wait_until;
+use trestle_relayer_harness::evm::{DOMAIN_A, ETHER, signer};
+use trestle_relayer_harness::net::{Net, relayer_config};
+use trestle_relayer_harness::wait::wait_until;
 
 const MINUTE: Duration = Duration::from_secs(60);
 

@@ -12,11 +12,13 @@ use trestle_core::chain::U256;
 use trestle_core::wallet::keystore::{self, KdfParams};
 use trestle_relayer::Config;
 use trestle_relayer::store::{MessageState, Store};
+use trestle_relayer_harness::daemons::{
+    free_listen, http_get, live_endpoints, messages, start_validators, wait_all_delivered,
+};
+use trestle_relayer_harness::evm::ETHER;
+use trestle_relayer_harness::net::{Net, relayer_config};
+use trestle_relayer_harness::wait::wait_until;
 use trestle_tests::DEV_ACCOUNTS;
-
-use super::{ETHER, Net, free_listen, messages, relayer_config, wait_all_delivered};
-use crate::e2e::{http_get, live_endpoints, start_validators};
-use crate::roles::wait_until;
 
 const MINUTE: Duration = Duration::from_secs(60);
 const PASSWORD_ENV: &str = "TEST_RELAYER_PASSWORD";

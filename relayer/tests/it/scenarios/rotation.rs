@@ -13,11 +13,9 @@ use trestle_core::chain::{U256, UniversalAddress};
 use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_relayer::config::ValidatorEndpoint;
 use trestle_relayer::store::MessageState;
-
-use super::{
-    ETHER, Net, free_listen, relayer_config, start_relayer, start_validator, wait_for_state,
-};
-use crate::e2e::{DOMAIN_A, DOMAIN_B, addr, http_get};
+use trestle_relayer_harness::daemons::{free_listen, http_get, start_relayer, wait_for_state};
+use trestle_relayer_harness::evm::{DOMAIN_A, DOMAIN_B, ETHER, addr};
+use trestle_relayer_harness::net::{Net, relayer_config, start_validator};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -214,16 +212,22 @@ async fn message_waiting_across_a_rotation_is_signed_again_by_the_validators_kep
     net.guardian_b(Bridge::pauseCall {}.abi_encode()).await;
     let to = Address::from([0x7c; 20]);
     net.send(ETHER, to).await;
-    crate::roles::wait_until("epoch-1 signatures and a failed delivery", MINUTE, || {
-        let store = store.clone();
-        async move {
-            let list = super::messages(&store).await;
-            match list.first() {
-                Some(m) => m.attempts >= 1 && store.signatures(&m.id, 1).await.unwrap().len() >= 2,
-                None => false,
+    trestle_relayer_harness::wait::wait_until(
+        "epoch-1 signatures and a failed delivery",
+        MINUTE,
+        || {
+            let store = store.clone();
+            async move {
+                let list = trestle_relayer_harness::daemons::messages(&store).await;
+                match list.first() {
+                    Some(m) => {
+                        m.attempts >= 1 && store.signatures(&m.id, 1).await.unwrap().len() >= 2
+                    }
+                    None => false,
+                }
             }
-        }
-    })
+        },
+    )
     .await;
 
     let mut next = [net.addrs[1], net.addrs[2], offline.address()];

@@ -9,10 +9,13 @@ use alloy_primitives::Address;
 use trestle_core::chain::U256;
 use trestle_relayer::store::MessageState;
 use trestle_relayer::{Daemon, Keys};
-
-use super::proxy::Proxy;
-use super::{ETHER, Net, free_listen, messages, relayer_config, start_relayer, wait_for_state};
-use crate::e2e::{http_get, live_endpoints, signer, start_validators};
+use trestle_relayer_harness::daemons::{
+    free_listen, http_get, live_endpoints, messages, start_relayer, start_validators,
+    wait_for_state,
+};
+use trestle_relayer_harness::evm::{ETHER, signer};
+use trestle_relayer_harness::net::{Net, relayer_config};
+use trestle_relayer_harness::proxy::Proxy;
 
 const MINUTE: Duration = Duration::from_secs(60);
 

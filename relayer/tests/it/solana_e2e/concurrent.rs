@@ -28,8 +28,9 @@ use trestle_solana::Commitment;
 use trestle_tests::Anvil;
 
 use super::{DOMAIN_EVM, evm_bridge, govern_evm, many_validator_keys, start_validators};
-use crate::e2e::{config, connect, live_endpoints, placeholder_endpoints, send, signer};
-use crate::solana_support::{DOMAIN_SOL, SolanaNet, set_remote};
+use trestle_relayer_harness::daemons::{config, live_endpoints, placeholder_endpoints};
+use trestle_relayer_harness::evm::{connect, send, signer};
+use trestle_relayer_harness::solana::{DOMAIN_SOL, SolanaNet, set_remote};
 
 /// Transfers per round.
 const ROUND: usize = 8;
@@ -183,18 +184,18 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
     let mint = sol.create_mint(&sol.program.authority(), 9).await;
     sol.govern(&[
         set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2),
-        crate::solana_support::register_token(
+        trestle_relayer_harness::solana::register_token(
             (DOMAIN_EVM, NATIVE_TOKEN.0),
             (mint, 9),
             (u64::MAX / 4, 3_600),
         ),
-        crate::solana_support::route_to((DOMAIN_EVM, NATIVE_TOKEN.0), (DOMAIN_EVM, 0)),
+        trestle_relayer_harness::solana::route_to((DOMAIN_EVM, NATIVE_TOKEN.0), (DOMAIN_EVM, 0)),
     ])
     .await;
 
     let validator_chains = || {
         vec![
-            crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+            trestle_relayer_harness::daemons::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
             sol.chain_config("sol", SolanaCommitment::Confirmed),
         ]
     };
@@ -208,7 +209,7 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
         let mut sol_chain = sol.chain_config("sol", SolanaCommitment::Confirmed);
         sol_chain.rpc_urls = vec![dead.clone(), sol.node.rpc_url().to_owned()];
         vec![
-            crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+            trestle_relayer_harness::daemons::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
             sol_chain,
         ]
     };
@@ -242,14 +243,18 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
         }
         // Every validator has signed every message so far: the relayer alone is timed.
         let total = expected.len();
-        crate::solana_support::eventually(120, "validators signed every message", || async {
-            for v in &validators {
-                if (v.store().attestation_count().await.unwrap() as usize) < total {
-                    return None;
+        trestle_relayer_harness::wait::eventually(
+            120,
+            "validators signed every message",
+            || async {
+                for v in &validators {
+                    if (v.store().attestation_count().await.unwrap() as usize) < total {
+                        return None;
+                    }
                 }
-            }
-            Some(())
-        })
+                Some(())
+            },
+        )
         .await;
 
         // Round 2: a message that fails at every attempt, among the first claimed (its nonce
@@ -313,7 +318,7 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
             // is delivered, is the real message's, never the planted one's.
             let receipt = sol
                 .client
-                .account(&crate::solana_support::receipt_address(
+                .account(&trestle_relayer_harness::solana::receipt_address(
                     &sol.program,
                     m.origin,
                     bridge,
@@ -360,7 +365,7 @@ async fn eight_transfers_to_solana_land_concurrently_once_each_through_a_failove
     for m in &list {
         let account = sol
             .client
-            .account(&crate::solana_support::receipt_address(
+            .account(&trestle_relayer_harness::solana::receipt_address(
                 &sol.program,
                 m.origin,
                 bridge,

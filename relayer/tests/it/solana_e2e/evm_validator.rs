@@ -36,7 +36,7 @@ async fn the_evm_validator_follows_the_solana_programs_set_after_a_rotation() {
     sol.govern(&[set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2)])
         .await;
 
-    let evm = crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge);
+    let evm = trestle_relayer_harness::daemons::chain_config("evm", DOMAIN_EVM, &anvil, bridge);
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(
         dir.path(),

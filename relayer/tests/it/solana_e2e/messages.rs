@@ -20,7 +20,7 @@ async fn a_message_too_large_for_solana_is_failed_at_once_and_never_submitted() 
     sol.govern(&[set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2)])
         .await;
     let chains = vec![
-        crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+        trestle_relayer_harness::daemons::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
         sol.chain_config("sol", SolanaCommitment::Confirmed),
     ];
     let payer = SolanaSigner::generate().unwrap();
@@ -70,7 +70,7 @@ async fn a_message_too_large_for_solana_is_failed_at_once_and_never_submitted() 
     assert_eq!(again.attempts, 1);
     assert!(
         sol.client
-            .account(&crate::solana_support::receipt_address(
+            .account(&trestle_relayer_harness::solana::receipt_address(
                 &sol.program,
                 failed.origin,
                 bridge,
@@ -104,7 +104,7 @@ async fn an_arbitrary_message_from_evm_is_delivered_then_executed_into_the_recip
         .await;
     let chains = || {
         vec![
-            crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+            trestle_relayer_harness::daemons::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
             sol.chain_config("sol", SolanaCommitment::Confirmed),
         ]
     };
@@ -122,7 +122,7 @@ async fn an_arbitrary_message_from_evm_is_delivered_then_executed_into_the_recip
     for payload in [b"hello solana".to_vec(), b"fail".to_vec()] {
         let data = Bridge::sendMessageCall::new((
             DOMAIN_SOL,
-            B256::from(crate::solana_support::RECIPIENT_ID),
+            B256::from(trestle_relayer_harness::solana::RECIPIENT_ID),
             200_000u64,
             payload.into(),
         ))
@@ -138,7 +138,7 @@ async fn an_arbitrary_message_from_evm_is_delivered_then_executed_into_the_recip
         let message = m.message().unwrap();
         let account = sol
             .client
-            .account(&crate::solana_support::receipt_address(
+            .account(&trestle_relayer_harness::solana::receipt_address(
                 &sol.program,
                 m.origin,
                 bridge,

@@ -37,12 +37,12 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
         .unwrap();
     sol.govern(&[
         set_remote(DOMAIN_EVM, evm_bridge_address, &validator_addrs, 2),
-        crate::solana_support::register_token(
+        trestle_relayer_harness::solana::register_token(
             (DOMAIN_SOL, mint.0),
             (mint, 0),
             (u64::MAX / 4, 3_600),
         ),
-        crate::solana_support::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
+        trestle_relayer_harness::solana::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
     ])
     .await;
     let token = token_id(DOMAIN_SOL, &UniversalAddress(mint.0));
@@ -122,7 +122,12 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
         .unwrap();
 
     // The EVM destination: the validator reads its set; nobody delivers.
-    let evm = crate::e2e::chain_config("evm", DOMAIN_EVM, &anvil, evm_bridge_address);
+    let evm = trestle_relayer_harness::daemons::chain_config(
+        "evm",
+        DOMAIN_EVM,
+        &anvil,
+        evm_bridge_address,
+    );
     let chains = std::collections::BTreeMap::from([("evm".to_owned(), chain.clone())]);
     let cfg = config(
         dir.path(),

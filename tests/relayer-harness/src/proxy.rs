@@ -10,7 +10,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 /// Forwards `127.0.0.1:port` to `target` while started.
-pub(crate) struct Proxy {
+pub struct Proxy {
     port: u16,
     target: SocketAddr,
     accept: Option<JoinHandle<()>>,
@@ -20,7 +20,7 @@ pub(crate) struct Proxy {
 
 impl Proxy {
     /// A stopped proxy to `target_url` (`http://127.0.0.1:PORT`) on a free port.
-    pub(crate) fn new(target_url: &str) -> Proxy {
+    pub fn new(target_url: &str) -> Proxy {
         let target: SocketAddr = target_url
             .trim_start_matches("http://")
             .trim_end_matches('/')
@@ -41,17 +41,17 @@ impl Proxy {
     }
 
     /// How many connections it has accepted so far.
-    pub(crate) fn accepted(&self) -> usize {
+    pub fn accepted(&self) -> usize {
         self.accepted.load(Ordering::SeqCst)
     }
 
     /// Its URL.
-    pub(crate) fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Starts listening and forwarding.
-    pub(crate) async fn start(&mut self) {
+    pub async fn start(&mut self) {
         assert!(self.accept.is_none(), "proxy already started");
         let mut tries = 0;
         let listener = loop {
@@ -81,7 +81,7 @@ impl Proxy {
     }
 
     /// Closes the listener and every open connection.
-    pub(crate) async fn stop(&mut self) {
+    pub async fn stop(&mut self) {
         if let Some(accept) = self.accept.take() {
             accept.abort();
             let _ = accept.await;

@@ -1,4 +1,4 @@
-//! Test support for the Solana end-to-end tests: solana-test-validator with the bridge program
+//! A Solana chain for the end-to-end tests: solana-test-validator with the bridge program
 //! loaded upgradeable (its upgrade authority initializes it), governance through the admin
 //! timelock, mints, and the Solana chain's relayer configuration.
 
@@ -18,12 +18,12 @@ use trestle_solana::{Commitment, Landed, SolanaClient, SolanaConfig, Transaction
 use trestle_tests::SolanaValidator;
 
 /// The Solana domain of these tests.
-pub(crate) const DOMAIN_SOL: u32 = 3;
+pub const DOMAIN_SOL: u32 = 3;
 /// Seconds between `propose` and `execute_proposal`.
 const ADMIN_DELAY: i64 = 1;
 
 /// The program built by `contracts/solana/build.sh`.
-pub(crate) fn program_so() -> PathBuf {
+pub fn program_so() -> PathBuf {
     if let Some(path) = std::env::var_os("TRESTLE_SOLANA_PROGRAM_SO") {
         return PathBuf::from(path);
     }
@@ -40,19 +40,22 @@ pub(crate) fn program_so() -> PathBuf {
 }
 
 /// A local Solana chain with the bridge initialized for [`DOMAIN_SOL`].
-pub(crate) struct SolanaNet {
-    pub(crate) node: SolanaValidator,
+pub struct SolanaNet {
+    /// The node.
+    pub node: SolanaValidator,
     /// Reads and events at `confirmed`.
-    pub(crate) client: Arc<SolanaClient>,
-    pub(crate) program: BridgeProgram,
+    pub client: Arc<SolanaClient>,
+    /// The bridge program at [`LOCAL_PROGRAM_ID`].
+    pub program: BridgeProgram,
     /// Upgrade authority and fee payer of the setup.
-    pub(crate) payer: SolanaSigner,
-    pub(crate) admin: SolanaSigner,
+    pub payer: SolanaSigner,
+    /// The bridge's admin (its guardian is a key nobody keeps).
+    pub admin: SolanaSigner,
 }
 
 /// Logs of the daemons in the test's output, filtered by `RUST_LOG` (default: warnings and
 /// the relayer's info).
-pub(crate) fn init_logs() {
+pub fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,trestle_relayer=info"));
     let _ = tracing_subscriber::fmt()
@@ -64,7 +67,7 @@ pub(crate) fn init_logs() {
 /// The example message recipient built by `contracts/solana/build.sh` next to the bridge
 /// (`trestle_example_recipient.so`), loaded at [`RECIPIENT_ID`] by
 /// [`SolanaNet::start_with_recipient`].
-pub(crate) fn recipient_so() -> PathBuf {
+pub fn recipient_so() -> PathBuf {
     let path = program_so().with_file_name("trestle_example_recipient.so");
     assert!(
         path.is_file(),
@@ -75,15 +78,16 @@ pub(crate) fn recipient_so() -> PathBuf {
 }
 
 /// Where the example recipient is loaded.
-pub(crate) const RECIPIENT_ID: [u8; 32] = [0x77; 32];
+pub const RECIPIENT_ID: [u8; 32] = [0x77; 32];
 
 impl SolanaNet {
-    pub(crate) async fn start() -> Self {
+    /// Starts the node with the bridge program and initializes the bridge.
+    pub async fn start() -> Self {
         Self::start_with(None).await
     }
 
     /// [`SolanaNet::start`] with the example message recipient loaded at [`RECIPIENT_ID`].
-    pub(crate) async fn start_with_recipient() -> Self {
+    pub async fn start_with_recipient() -> Self {
         Self::start_with(Some(recipient_so())).await
     }
 
@@ -128,15 +132,13 @@ impl SolanaNet {
         net
     }
 
-    pub(crate) async fn fund(&self, to: &SolanaAddress) {
+    /// Airdrops 100 SOL to `to`.
+    pub async fn fund(&self, to: &SolanaAddress) {
         self.client.airdrop(to, 100_000_000_000).await.unwrap();
     }
 
-    pub(crate) async fn land(
-        &self,
-        payer: &SolanaSigner,
-        instructions: Vec<Instruction>,
-    ) -> Landed {
+    /// Lands a transaction of `instructions` paid and signed by `payer`.
+    pub async fn land(&self, payer: &SolanaSigner, instructions: Vec<Instruction>) -> Landed {
         self.client
             .land(TransactionRequest::new(payer, instructions))
             .await
@@ -144,7 +146,7 @@ impl SolanaNet {
     }
 
     /// Proposes every action, waits out the delay on the validator's clock, executes them.
-    pub(crate) async fn govern(&self, actions: &[Action]) {
+    pub async fn govern(&self, actions: &[Action]) {
         let account = self
             .client
             .account(&self.program.config())
@@ -183,11 +185,7 @@ impl SolanaNet {
     }
 
     /// A new SPL mint with `decimals` whose mint authority is `authority`.
-    pub(crate) async fn create_mint(
-        &self,
-        authority: &SolanaAddress,
-        decimals: u8,
-    ) -> SolanaAddress {
+    pub async fn create_mint(&self, authority: &SolanaAddress, decimals: u8) -> SolanaAddress {
         let mint = SolanaSigner::generate().unwrap();
         self.client
             .create_mint(&self.payer, &mint, authority, decimals, &TOKEN_PROGRAM_ID)
@@ -197,7 +195,7 @@ impl SolanaNet {
     }
 
     /// The chain as the daemon's configuration names it.
-    pub(crate) fn chain_config(&self, name: &str, commitment: SolanaCommitment) -> ChainConfig {
+    pub fn chain_config(&self, name: &str, commitment: SolanaCommitment) -> ChainConfig {
         ChainConfig {
             name: name.into(),
             domain: DOMAIN_SOL,
@@ -221,14 +219,14 @@ impl SolanaNet {
 }
 
 /// A generous rate limit: nothing is limited in these tests.
-pub(crate) const OPEN_BUCKET: BucketLimits = BucketLimits {
+pub const OPEN_BUCKET: BucketLimits = BucketLimits {
     capacity: u64::MAX / 2,
     refill_per_second: 1_000_000_000_000,
 };
 
 /// Registers a token (home `home_domain`/`home_token`, here `mint` with `scale_exp`; transfers
 /// of at least `timelock_threshold` wait `timelock_delay`).
-pub(crate) fn register_token(
+pub fn register_token(
     (home_domain, home_token): (u32, [u8; 32]),
     (mint, scale_exp): (SolanaAddress, u8),
     (timelock_threshold, timelock_delay): (u64, i64),
@@ -245,7 +243,7 @@ pub(crate) fn register_token(
 
 /// The route of the token (home `home_domain`/`home_token`) to and from `remote`, whose amounts
 /// are `home / 10^remote_exp`, with [`OPEN_BUCKET`] both ways.
-pub(crate) fn route_to(
+pub fn route_to(
     (home_domain, home_token): (u32, [u8; 32]),
     (remote, remote_exp): (u32, u8),
 ) -> Action {
@@ -264,7 +262,7 @@ pub(crate) fn route_to(
 
 /// The receipt the program keeps for message `nonce` from the EVM bridge `bridge` of domain
 /// `origin`.
-pub(crate) fn receipt_address(
+pub fn receipt_address(
     program: &BridgeProgram,
     origin: u32,
     bridge: EvmAddress,
@@ -280,7 +278,7 @@ pub(crate) fn receipt_address(
 }
 
 /// The remote of an EVM bridge on the Solana bridge, with its validator set (sorted here).
-pub(crate) fn set_remote(
+pub fn set_remote(
     domain: u32,
     bridge: EvmAddress,
     validators: &[EvmAddress],
@@ -297,21 +295,5 @@ pub(crate) fn set_remote(
         epoch: 1,
         threshold,
         validators: sorted,
-    }
-}
-
-/// Polls `check` every 200 ms until it returns `Some`, failing with `what` after `secs`.
-pub(crate) async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

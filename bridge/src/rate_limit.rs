@@ -112,24 +112,29 @@ impl TokenBucket {
 pub enum InboundDecision {
     /// Execute now; the bucket is the one after consuming the amount.
     Execute(TokenBucket),
-    /// Queue: over the timelock threshold, or over what the bucket has now.
+    /// Queue: at or over the timelock threshold, over the bucket's capacity, or over what the
+    /// bucket has now.
     Queue {
-        /// Whether the timelock applies (`amount >= threshold`).
+        /// Whether the timelock applies (`amount >= threshold`, or `amount > capacity`: a
+        /// transfer no bucket can ever hold always waits the token's delay).
         timelocked: bool,
         /// Whether the bucket lacks the amount now.
         rate_limited: bool,
     },
 }
 
-/// The decision for an inbound transfer of `amount` at `now`: queued if
-/// `amount >= timelock_threshold` or `amount > available(now)`, else executed at once.
+/// The decision for an inbound transfer of `amount` at `now` (docs/protocol.md, "Buckets and
+/// the queue"): queued for the timelock if `amount >= timelock_threshold` or
+/// `amount > capacity`, else queued for the rate limit if `amount > available(now)`, else
+/// executed at once.
 pub fn inbound_decision(
     bucket: &TokenBucket,
     timelock_threshold: u128,
     amount: u128,
     now: u64,
 ) -> Result<InboundDecision> {
-    let timelocked = crate::timelock::must_queue(amount, timelock_threshold);
+    let timelocked =
+        crate::timelock::must_queue(amount, timelock_threshold) || amount > bucket.capacity;
     let available = bucket.available(now)?;
     let rate_limited = amount > available;
     if timelocked || rate_limited {

@@ -233,14 +233,42 @@ proptest! {
         let available = bucket.available(now).unwrap();
         match inbound_decision(&bucket, threshold, amount, now).unwrap() {
             InboundDecision::Execute(next) => {
-                prop_assert!(amount < threshold && amount <= available);
+                prop_assert!(amount < threshold && amount <= capacity && amount <= available);
                 prop_assert_eq!(next.level, available - amount);
             }
             InboundDecision::Queue { timelocked, rate_limited } => {
-                prop_assert_eq!(timelocked, amount >= threshold);
+                prop_assert_eq!(timelocked, amount >= threshold || amount > capacity);
                 prop_assert_eq!(rate_limited, amount > available);
                 prop_assert!(timelocked || rate_limited);
             }
+        }
+    }
+
+    /// The second review's M2: a transfer above the bucket's capacity is timelocked whatever
+    /// the threshold and the bucket's level (a full bucket included), so that `consume_queued`'s
+    /// over-capacity rule can never pay it without the token's delay.
+    #[test]
+    fn over_capacity_transfers_are_always_timelocked(
+        capacity in 1u128..1_000_000,
+        refill in 0u128..1_000,
+        threshold in 1u128..=u128::MAX,
+        over in 1u128..1_000_000,
+        level_frac in any::<u128>(),
+        elapsed in 0u64..1_000_000,
+    ) {
+        let bucket = TokenBucket {
+            capacity,
+            refill_per_second: refill,
+            level: level_frac % (capacity + 1),
+            last_update: 10,
+        };
+        let amount = capacity + over;
+        match inbound_decision(&bucket, threshold, amount, 10 + elapsed).unwrap() {
+            InboundDecision::Queue { timelocked, rate_limited } => {
+                prop_assert!(timelocked);
+                prop_assert!(rate_limited);
+            }
+            InboundDecision::Execute(_) => prop_assert!(false, "{amount} above {capacity} executed"),
         }
     }
 

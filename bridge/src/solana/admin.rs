@@ -1,6 +1,6 @@
 //! Builders of the program's administration instructions: `initialize`, `propose` with its
-//! timelocked [`Action`]s, `execute_proposal`, `cancel_proposal`, `pause`, `cancel_queued` and
-//! `close_signatures`. Accounts are listed in the IDL's order.
+//! timelocked [`Action`]s, `execute_proposal`, `cancel_proposal`, `approve_proposal`, `pause`,
+//! `cancel_queued` and `close_signatures`. Accounts are listed in the IDL's order.
 
 use trestle_core::solana::SolanaAddress;
 use trestle_core::solana::address::{
@@ -81,9 +81,11 @@ pub enum Action {
         timelock_delay: i64,
     },
     /// 4: lifts the current pause (proposed only while paused; executes only if still paused
-    /// by the same pause).
+    /// by the same pause: the program records the config's pause count at `propose`).
     Unpause,
-    /// 5: new admin and guardian (different keys); the guardian cannot veto it.
+    /// 5: new admin and guardian (different keys); the guardian cannot veto it. One that
+    /// replaces the sitting guardian waits 30 days (or the admin delay, if longer) unless that
+    /// guardian consents ([`BridgeProgram::approve_proposal`]).
     SetRoles {
         /// New admin.
         admin: SolanaAddress,
@@ -122,12 +124,18 @@ pub enum Action {
         /// The receipt.
         key: ReceiptKey,
     },
-    /// 10: upgrades the program from `buffer` (authority: the upgrade-authority PDA).
+    /// 10: upgrades the program from `buffer`, whose authority must already be the
+    /// upgrade-authority PDA when it is proposed, and whose program bytes must hash to
+    /// `code_hash` when proposed and when executed.
     Upgrade {
         /// The buffer holding the new program.
         buffer: SolanaAddress,
         /// Receives the buffer's lamports.
         spill: SolanaAddress,
+        /// sha256 of the buffer's data after its 37-byte header
+        /// ([`crate::solana::loader::buffer_code_hash`] of the buffer account, or
+        /// [`crate::solana::loader::code_hash`] of the bytes written to an exactly sized one).
+        code_hash: [u8; 32],
     },
 }
 
@@ -213,7 +221,15 @@ impl Action {
             Action::SetAdminDelay { admin_delay } => args.u8(7).i64(*admin_delay),
             Action::VoidQueued { key } => key.encode(args.u8(8)),
             Action::RefundCancelled { key } => key.encode(args.u8(9)),
-            Action::Upgrade { buffer, spill } => args.u8(10).fixed(&buffer.0).fixed(&spill.0),
+            Action::Upgrade {
+                buffer,
+                spill,
+                code_hash,
+            } => args
+                .u8(10)
+                .fixed(&buffer.0)
+                .fixed(&spill.0)
+                .fixed(code_hash),
         }
         .into_data()
     }
@@ -274,6 +290,7 @@ impl Action {
             10 => Action::Upgrade {
                 buffer: SolanaAddress(r.array()?),
                 spill: SolanaAddress(r.array()?),
+                code_hash: r.array()?,
             },
             tag => return Err(bad_action(format!("unknown action tag {tag}"))),
         };
@@ -290,6 +307,21 @@ impl Action {
     /// `SetRoles` and `Unpause`.
     pub fn guardian_can_veto(&self) -> bool {
         !matches!(self, Action::SetRoles { .. } | Action::Unpause)
+    }
+
+    /// Whether this action replaces `guardian` (the sitting one): a `SetRoles` naming another
+    /// guardian, which waits 30 days unless `guardian` approves it.
+    pub fn replaces_guardian(&self, guardian: &SolanaAddress) -> bool {
+        matches!(self, Action::SetRoles { guardian: next, .. } if next != guardian)
+    }
+
+    /// The accounts `propose` needs after its five fixed ones: the buffer of an `Upgrade`
+    /// (read-only; the program checks its authority and code hash), none for any other action.
+    pub fn propose_accounts(&self) -> Vec<AccountMeta> {
+        match self {
+            Action::Upgrade { buffer, .. } => vec![AccountMeta::new_readonly(*buffer, false)],
+            _ => Vec::new(),
+        }
     }
 
     /// The accounts `execute_proposal` needs after its five fixed ones, for a bridge whose
@@ -355,7 +387,7 @@ impl Action {
                 AccountMeta::new_readonly(program.event_authority(), false),
                 AccountMeta::new_readonly(program.id, false),
             ],
-            Action::Upgrade { buffer, spill } => vec![
+            Action::Upgrade { buffer, spill, .. } => vec![
                 AccountMeta::new(program.program_data(), false),
                 AccountMeta::new(program.id, false),
                 AccountMeta::new(*buffer, false),
@@ -477,19 +509,41 @@ impl BridgeProgram {
     }
 
     /// `propose(action)` by `admin`; `proposal_id` is the config's `next_proposal`. Accounts:
-    /// admin (signer, writable), config (writable), proposal (writable), clock, system program.
+    /// admin (signer, writable), config (writable), proposal (writable), clock, system program,
+    /// then [`Action::propose_accounts`] (an `Upgrade`'s buffer).
     pub fn propose(&self, admin: &SolanaAddress, proposal_id: u64, action: &Action) -> Instruction {
+        let mut accounts = vec![
+            AccountMeta::new(*admin, true),
+            AccountMeta::new(self.config(), false),
+            AccountMeta::new(self.proposal(proposal_id), false),
+            AccountMeta::new_readonly(SYSVAR_CLOCK_ID, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+        ];
+        accounts.extend(action.propose_accounts());
+        Instruction {
+            program_id: self.id,
+            accounts,
+            data: Args::instruction("propose")
+                .fixed(&action.encode())
+                .into_data(),
+        }
+    }
+
+    /// `approve_proposal(id)` by the sitting guardian: consents to the pending `SetRoles`
+    /// `proposal_id` that replaces it, which then executes from its creation plus the admin
+    /// delay (or at once, if that has passed) instead of 30 days. Accounts: guardian (signer),
+    /// config, proposal (writable), clock.
+    pub fn approve_proposal(&self, guardian: &SolanaAddress, proposal_id: u64) -> Instruction {
         Instruction {
             program_id: self.id,
             accounts: vec![
-                AccountMeta::new(*admin, true),
-                AccountMeta::new(self.config(), false),
+                AccountMeta::new_readonly(*guardian, true),
+                AccountMeta::new_readonly(self.config(), false),
                 AccountMeta::new(self.proposal(proposal_id), false),
                 AccountMeta::new_readonly(SYSVAR_CLOCK_ID, false),
-                AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
             ],
-            data: Args::instruction("propose")
-                .fixed(&action.encode())
+            data: Args::instruction("approve_proposal")
+                .u64(proposal_id)
                 .into_data(),
         }
     }
@@ -658,6 +712,7 @@ mod tests {
             Action::Upgrade {
                 buffer: SolanaAddress([8; 32]),
                 spill: SolanaAddress([9; 32]),
+                code_hash: [10; 32],
             },
         ]
     }
@@ -708,6 +763,45 @@ mod tests {
         }
         assert!(!Action::Unpause.guardian_can_veto());
         assert!(actions()[8].guardian_can_veto());
+    }
+
+    #[test]
+    fn upgrade_proposals_name_their_buffer_and_guardian_changes_are_recognised() {
+        let p = BridgeProgram::new(SolanaAddress([3; 32]));
+        let admin = SolanaAddress([1; 32]);
+        let upgrade = &actions()[10];
+        assert_eq!(upgrade.encode().len(), 1 + 32 + 32 + 32);
+        let ix = p.propose(&admin, 4, upgrade);
+        assert_eq!(ix.accounts.len(), 6);
+        let buffer = &ix.accounts[5];
+        assert_eq!(
+            (buffer.pubkey, buffer.is_signer, buffer.is_writable),
+            (SolanaAddress([8; 32]), false, false)
+        );
+        for action in &actions()[..10] {
+            assert_eq!(p.propose(&admin, 4, action).accounts.len(), 5);
+        }
+        let roles = &actions()[5];
+        assert!(roles.replaces_guardian(&SolanaAddress([9; 32])));
+        assert!(!roles.replaces_guardian(&SolanaAddress([2; 32])));
+        assert!(!Action::Unpause.replaces_guardian(&SolanaAddress([9; 32])));
+
+        let approve = p.approve_proposal(&SolanaAddress([2; 32]), 4);
+        let flags: Vec<_> = approve
+            .accounts
+            .iter()
+            .map(|m| (m.pubkey, m.is_signer, m.is_writable))
+            .collect();
+        assert_eq!(
+            flags,
+            vec![
+                (SolanaAddress([2; 32]), true, false),
+                (p.config(), false, false),
+                (p.proposal(4), false, true),
+                (SYSVAR_CLOCK_ID, false, false),
+            ]
+        );
+        assert_eq!(&approve.data[8..], &4u64.to_le_bytes());
     }
 
     #[test]

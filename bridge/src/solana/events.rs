@@ -101,6 +101,13 @@ pub enum Event {
         /// The proposal id.
         id: u64,
     },
+    /// `approve_proposal`: the guardian consented to its replacement.
+    ProposalApproved {
+        /// The proposal id.
+        id: u64,
+        /// When it becomes executable now.
+        eta: i64,
+    },
 }
 
 fn invalid(reason: String) -> Error {
@@ -220,14 +227,18 @@ pub fn decode_event(data: &[u8]) -> Result<Event> {
             eta: f.i64()?,
         },
         "ProposalExecuted" => Event::ProposalExecuted { id: f.u64()? },
+        "ProposalApproved" => Event::ProposalApproved {
+            id: f.u64()?,
+            eta: f.i64()?,
+        },
         _ => Event::ProposalCancelled { id: f.u64()? },
     };
     f.finish()?;
     Ok(event)
 }
 
-/// Every event the program emits, in the IDL's order.
-pub const EVENT_NAMES: [&str; 10] = [
+/// Every event the program emits.
+pub const EVENT_NAMES: [&str; 11] = [
     "MessageSent",
     "MessageDelivered",
     "TransferExecuted",
@@ -238,6 +249,7 @@ pub const EVENT_NAMES: [&str; 10] = [
     "ProposalCreated",
     "ProposalExecuted",
     "ProposalCancelled",
+    "ProposalApproved",
 ];
 
 /// An inner instruction with its program and accounts resolved to addresses (as a reader that
@@ -433,6 +445,10 @@ mod tests {
             (
                 event("ProposalCancelled", &5u64.to_le_bytes()),
                 Event::ProposalCancelled { id: 5 },
+            ),
+            (
+                event("ProposalApproved", &created),
+                Event::ProposalApproved { id: 5, eta: -1 },
             ),
         ] {
             assert_eq!(decode_event(&bytes).unwrap(), expected);

@@ -1,11 +1,13 @@
 //! The upgradeable BPF loader's instructions the bridge's upgrade procedure uses
 //! (`contracts/solana/README.md`, "Upgrades"): handing the program's upgrade authority to the
-//! bridge's `["upgrade_authority"]` PDA, preparing a buffer whose authority is that PDA, and
-//! reading a program-data account. After the hand-over the program is upgraded only through
-//! the timelocked `Upgrade` action ([`crate::solana::admin::Action::Upgrade`]).
+//! bridge's `["upgrade_authority"]` PDA, preparing a buffer whose authority is that PDA, the
+//! code hash an `Upgrade` proposal names, and reading a program-data account. After the
+//! hand-over the program is upgraded only through the timelocked `Upgrade` action
+//! ([`crate::solana::admin::Action::Upgrade`]).
 //!
 //! The loader's instructions are bincode enums: a `u32` little-endian tag, then the fields.
 
+use sha2::{Digest, Sha256};
 use trestle_core::solana::SolanaAddress;
 use trestle_core::solana::address::{SYSVAR_CLOCK_ID, SYSVAR_RENT_ID};
 use trestle_core::solana::instruction::{AccountMeta, Instruction};
@@ -25,6 +27,29 @@ pub const BUFFER_METADATA_LEN: usize = 37;
 /// Bytes of a program-data account before the program: state tag `ProgramData` (u32), the
 /// slot (u64) and `Option<Pubkey>` authority.
 pub const PROGRAM_DATA_METADATA_LEN: usize = 45;
+
+/// The `code_hash` of an `Upgrade` from a buffer holding exactly `program` after its header
+/// (a buffer allocated to [`BUFFER_METADATA_LEN`] + `program.len()`, as `solana program
+/// write-buffer` and the README's procedure make it): `sha256(program)`.
+pub fn code_hash(program: &[u8]) -> [u8; 32] {
+    Sha256::digest(program).into()
+}
+
+/// The `code_hash` of an `Upgrade` from the buffer account whose data is `buffer_data`:
+/// sha256 of everything after its [`BUFFER_METADATA_LEN`]-byte header (trailing bytes of an
+/// oversized buffer included: the loader deploys them too). Refuses data that is not a loader
+/// buffer.
+pub fn buffer_code_hash(buffer_data: &[u8]) -> Result<[u8; 32]> {
+    match buffer_data.split_at_checked(BUFFER_METADATA_LEN) {
+        Some((header, program)) if header.starts_with(&1u32.to_le_bytes()) => {
+            Ok(code_hash(program))
+        }
+        _ => Err(Error::InvalidAccount {
+            account: "Buffer",
+            reason: "not an upgradeable-loader buffer".to_owned(),
+        }),
+    }
+}
 
 /// `InitializeBuffer` (tag 0): `buffer` (writable, already allocated to
 /// [`BUFFER_METADATA_LEN`] + the program's length and owned by the loader) gets `authority`.
@@ -186,6 +211,25 @@ mod tests {
         data[0] = 2;
         assert!(ProgramData::decode(&data).is_err());
         assert!(ProgramData::decode(&data[..40]).is_err());
+    }
+
+    #[test]
+    fn code_hashes_are_sha256_of_the_program_bytes() {
+        // sha256("abc")
+        let abc = [
+            0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae,
+            0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61,
+            0xf2, 0x00, 0x15, 0xad,
+        ];
+        assert_eq!(code_hash(b"abc"), abc);
+        let mut buffer = 1u32.to_le_bytes().to_vec();
+        buffer.push(1);
+        buffer.extend_from_slice(&[5; 32]);
+        buffer.extend_from_slice(b"abc");
+        assert_eq!(buffer_code_hash(&buffer).unwrap(), abc);
+        assert!(buffer_code_hash(&buffer[..36]).is_err());
+        buffer[0] = 3;
+        assert!(buffer_code_hash(&buffer).is_err());
     }
 
     #[test]

@@ -218,8 +218,10 @@ pub fn execute_queued(
 /// The `execute_message` instruction handing the delivered arbitrary `message` (from an origin
 /// whose bridge was `origin_bridge`) to its recipient program (the message's recipient), with
 /// `passthrough` accounts (at most 16; they reach the recipient after its messenger, never
-/// signing). Its transaction must carry only compute-budget instructions before it and a
-/// compute-unit limit of at least [`execute_message_compute_limit`].
+/// signing). It must be its transaction's last instruction, with only compute-budget
+/// instructions before it (the program refuses any instruction after it, a compute-budget one
+/// included, with `InsufficientCompute`: the runtime applies a `SetComputeUnitLimit` wherever it
+/// sits), and a compute-unit limit of at least [`execute_message_compute_limit`].
 pub fn execute_message(
     program: &BridgeProgram,
     message: &Message,

@@ -140,8 +140,7 @@ pub struct Config {
     pub guardian: SolanaAddress,
     /// Whether `send`/`deliver`/`execute_*` are refused.
     pub paused: bool,
-    /// When the current pause began (unix seconds; 0 before the first pause). An `Unpause`
-    /// proposed before it cannot execute.
+    /// When the latest pause began (unix seconds; 0 before the first pause).
     pub paused_at: i64,
     /// The nonce the next `send` (or refund) uses.
     pub outbound_nonce: u64,
@@ -149,11 +148,14 @@ pub struct Config {
     pub admin_delay: i64,
     /// The id the next proposal gets.
     pub next_proposal: u64,
+    /// How many times the bridge was paused. An `Unpause` executes only if this is still what
+    /// it was when the unpause was proposed (during the current pause).
+    pub pause_count: u64,
 }
 
 impl Config {
     /// Account size.
-    pub const LEN: usize = 110;
+    pub const LEN: usize = 118;
 
     /// Decodes a `Config` account's data.
     pub fn decode(data: &[u8]) -> Result<Self> {
@@ -168,6 +170,7 @@ impl Config {
             outbound_nonce: f.u64()?,
             admin_delay: f.i64()?,
             next_proposal: f.u64()?,
+            pause_count: f.u64()?,
         };
         f.finish()?;
         Ok(config)
@@ -598,13 +601,18 @@ pub struct Proposal {
     pub eta: i64,
     /// When it was proposed.
     pub created_at: i64,
+    /// The config's pause count when it was proposed (an `Unpause` executes only during that
+    /// pause).
+    pub pause_count: u64,
+    /// The guardian who consented to this guardian change (`approve_proposal`), if any.
+    pub approved_by: Option<SolanaAddress>,
     /// The action.
     pub action: Action,
 }
 
 impl Proposal {
     /// Bytes before the action.
-    pub const ACTION_OFFSET: usize = 38;
+    pub const ACTION_OFFSET: usize = 78;
 
     /// Decodes a `Proposal` account's data.
     pub fn decode(data: &[u8]) -> Result<Self> {
@@ -619,6 +627,8 @@ impl Proposal {
         };
         let eta = f.i64()?;
         let created_at = f.i64()?;
+        let pause_count = f.u64()?;
+        let approved_by = Some(f.address()?).filter(|a| a.0 != [0; 32]);
         let len = f.u32()? as usize;
         let bytes = f.take(len)?;
         f.finish()?;
@@ -629,6 +639,8 @@ impl Proposal {
             status,
             eta,
             created_at,
+            pause_count,
+            approved_by,
             action,
         })
     }

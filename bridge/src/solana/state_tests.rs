@@ -13,6 +13,7 @@ fn config_bytes() -> Vec<u8> {
     d.extend_from_slice(&7u64.to_le_bytes());
     d.extend_from_slice(&3600i64.to_le_bytes());
     d.extend_from_slice(&3u64.to_le_bytes());
+    d.extend_from_slice(&5u64.to_le_bytes()); // pause_count
     d
 }
 
@@ -25,7 +26,7 @@ fn config_decodes_and_bad_data_names_the_account() {
         (c.bump, c.domain, c.paused, c.outbound_nonce, c.admin_delay),
         (254, 2, true, 7, 3600)
     );
-    assert_eq!(c.paused_at, 1_000);
+    assert_eq!((c.paused_at, c.pause_count), (1_000, 5));
     assert_eq!(
         (c.admin.0, c.guardian.0, c.next_proposal),
         ([1; 32], [2; 32], 3)
@@ -127,12 +128,20 @@ fn proposal_decodes_its_action() {
     d.push(0);
     d.extend_from_slice(&99i64.to_le_bytes());
     d.extend_from_slice(&42i64.to_le_bytes());
+    d.extend_from_slice(&6u64.to_le_bytes()); // pause_count
+    d.extend_from_slice(&[0; 32]); // approved_by: none
     d.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
     d.extend_from_slice(&bytes);
     let p = Proposal::decode(&d).unwrap();
     assert_eq!(
-        (p.id, p.status, p.eta, p.created_at, p.action),
-        (4, ProposalStatus::Pending, 99, 42, action)
+        (p.id, p.status, p.eta, p.created_at, p.pause_count, p.action),
+        (4, ProposalStatus::Pending, 99, 42, 6, action)
+    );
+    assert_eq!(p.approved_by, None);
+    d[42..74].copy_from_slice(&[7; 32]);
+    assert_eq!(
+        Proposal::decode(&d).unwrap().approved_by,
+        Some(SolanaAddress([7; 32]))
     );
     d[17] = 3;
     assert!(Proposal::decode(&d).is_err());

@@ -950,6 +950,46 @@ describe("an Anchor client built from the IDL for a random program id, on solana
     );
   });
 
+  it('approve_proposal: the guardian consents to its replacement (30 days down to the admin delay); Anchor resolves config, proposal and clock', async () => {
+    const id = nextProposal++;
+    const newGuardian = Keypair.generate().publicKey;
+    const propose = program.methods
+      .propose({ setRoles: { admin: admin.publicKey, guardian: newGuardian } })
+      .accounts(only('propose', { admin: admin.publicKey }))
+      .signers([admin]);
+    await assertResolved(propose, { proposal: PDA.proposal(id) });
+    const created = eventsOf(await landed(await propose.rpc()));
+    const proposed = await program.account.proposal.fetch(PDA.proposal(id));
+    assert.equal(created[0].data.eta.toString(), proposed.eta.toString());
+    assert.equal(proposed.eta.sub(proposed.createdAt).toString(), String(30 * 24 * 3600), 'a guardian change waits 30 days');
+    assert.ok(proposed.approvedBy.equals(PublicKey.default), 'not approved');
+    // Only the sitting guardian approves.
+    await assertAnchorError(
+      program.methods.approveProposal(new BN(id)).accounts(only('approveProposal', { guardian: admin.publicKey })).signers([admin]).rpc(),
+      'NotGuardian',
+    );
+    const approve = program.methods
+      .approveProposal(new BN(id))
+      .accounts(only('approveProposal', { guardian: guardian.publicKey }))
+      .signers([guardian]);
+    await assertResolved(approve, { config: PDA.config(), proposal: PDA.proposal(id), clock: CLOCK });
+    const events = eventsOf(await landed(await approve.rpc()));
+    assert.deepEqual(events.map((e) => [e.name, e.data.id.toString()]), [['proposalApproved', String(id)]]);
+    const approved = await program.account.proposal.fetch(PDA.proposal(id));
+    const { adminDelay } = await program.account.config.fetch(PDA.config());
+    assert.equal(approved.eta.toString(), approved.createdAt.add(adminDelay).toString());
+    assert.equal(events[0].data.eta.toString(), approved.eta.toString());
+    assert.ok(approved.approvedBy.equals(guardian.publicKey));
+    // Still not the guardian's to veto; the admin drops it (the test keeps its guardian).
+    await assertAnchorError(
+      program.methods.cancelProposal(new BN(id)).accounts(only('cancelProposal', { authority: guardian.publicKey })).signers([guardian]).rpc(),
+      'GuardianCannotVeto',
+    );
+    await landed(
+      await program.methods.cancelProposal(new BN(id)).accounts(only('cancelProposal', { authority: admin.publicKey })).signers([admin]).rpc(),
+    );
+  });
+
   it('pause by the guardian: the Paused event; a send is then refused (Paused)', async () => {
     const pause = program.methods.pause().accounts(only('pause', { guardian: guardian.publicKey })).signers([guardian]);
     await assertResolved(pause, { config: PDA.config(), clock: CLOCK });

@@ -1,4 +1,4 @@
-//! Keccak-256 and secp256k1 public-key recovery through the runtime's syscalls.
+//! Keccak-256, SHA-256 and secp256k1 public-key recovery through the runtime's syscalls.
 
 use crate::error::BridgeError;
 
@@ -11,6 +11,27 @@ pub fn keccak256(parts: &[&[u8]]) -> [u8; 32] {
     // `out` has the 32 bytes the syscall writes.
     unsafe {
         solana_define_syscall::definitions::sol_keccak256(
+            parts.as_ptr() as *const u8,
+            parts.len() as u64,
+            out.as_mut_ptr(),
+        );
+    }
+    #[cfg(not(target_arch = "bpf"))]
+    {
+        let _ = parts;
+    }
+    out
+}
+
+/// `sha256` of the concatenation of `parts` (`sol_sha256`, a static syscall on sbpf-linker's
+/// list). Costs `max(100, len / 2)` compute units per part besides its base of 85.
+pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    #[allow(unused_mut)]
+    let mut out = [0u8; 32];
+    #[cfg(target_arch = "bpf")]
+    // SAFETY: as `keccak256`: (pointer, length) pairs in, 32 bytes written.
+    unsafe {
+        solana_define_syscall::definitions::sol_sha256(
             parts.as_ptr() as *const u8,
             parts.len() as u64,
             out.as_mut_ptr(),

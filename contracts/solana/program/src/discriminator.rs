@@ -28,6 +28,8 @@ pub const EXECUTE_MESSAGE: [u8; 8] = [252, 138, 50, 12, 225, 130, 152, 6];
 pub const CANCEL_PROPOSAL: [u8; 8] = [106, 74, 128, 146, 19, 65, 39, 23];
 /// `close_signatures`
 pub const CLOSE_SIGNATURES: [u8; 8] = [192, 65, 63, 117, 213, 138, 179, 190];
+/// `approve_proposal`
+pub const APPROVE_PROPOSAL: [u8; 8] = [136, 108, 102, 85, 98, 114, 7, 147];
 
 /// Account `Config`
 pub const CONFIG_ACCOUNT: [u8; 8] = [155, 12, 170, 224, 30, 250, 204, 130];
@@ -68,3 +70,5 @@ pub const PROPOSAL_CREATED_EVENT: [u8; 8] = [186, 8, 160, 108, 81, 13, 51, 206];
 pub const PROPOSAL_EXECUTED_EVENT: [u8; 8] = [92, 213, 189, 201, 101, 83, 111, 83];
 /// Event `ProposalCancelled`
 pub const PROPOSAL_CANCELLED_EVENT: [u8; 8] = [253, 59, 104, 46, 129, 78, 9, 14];
+/// Event `ProposalApproved`
+pub const PROPOSAL_APPROVED_EVENT: [u8; 8] = [70, 49, 155, 228, 157, 43, 88, 49];

@@ -128,12 +128,14 @@ errors! {
     /// No route for (token, domain), or a disabled one (`remote_max = 0`): sends to the remote,
     /// deliveries from it and executions of what it queued are all refused.
     RouteDisabled = 6044 => "No enabled route for this token and domain",
-    /// A beneficiary the destination can never pay: zero, or for an EVM destination a value
-    /// whose upper 12 bytes are not zero.
+    /// A beneficiary the destination can never pay: zero, the destination bridge itself, or for
+    /// an EVM destination a value whose upper 12 bytes are not zero; on delivery here, zero, this
+    /// program or its authority PDA.
     InvalidBeneficiary = 6045 => "Beneficiary cannot be paid at the destination",
     /// A delivery above what the route's ledger allows for its origin (per-origin solvency).
     LedgerExceeded = 6046 => "Delivery above the route's ledger for its origin",
-    /// Fewer compute units remain than the message's gas limit.
+    /// Fewer compute units remain than the message's gas limit (or the transaction has other
+    /// instructions than compute-budget ones before `execute_message`, or any after it).
     InsufficientCompute = 6047 => "Fewer compute units left than the message's gas limit",
     /// The message names a recipient the bridge never calls: itself, the system program, a
     /// token program or a loader.
@@ -190,12 +192,23 @@ errors! {
     AlreadyPaused = 6078 => "Already paused",
     /// An unpause proposed or executed while the bridge is not paused.
     NotPaused = 6079 => "Not paused",
-    /// An unpause proposed before the current pause began.
+    /// An unpause proposed before the current pause began (in another pause: its pause count
+    /// is not the config's).
     StaleUnpause = 6080 => "Unpause proposed before the current pause",
-    /// A value out of its allowed range (remote kind, admin delay above 30 days).
+    /// A value out of its allowed range (remote kind, admin or token delay above 30 days).
     OutOfRange = 6081 => "Value out of range",
     /// The self-CPI event instruction not signed by the event authority PDA.
     EventAuthority = 6082 => "Event instruction not signed by the event authority",
+    /// An `Upgrade` whose buffer's program bytes do not hash to the proposal's `code_hash`.
+    CodeHashMismatch = 6083 => "Buffer does not hold the code of the proposal's code hash",
+    /// An `Upgrade` buffer that is not a loader buffer whose authority is the
+    /// `["upgrade_authority"]` PDA (anyone else could still write to it).
+    BufferNotHandedOver = 6084 => "Buffer authority is not the upgrade-authority PDA",
+    /// `approve_proposal` of a proposal that does not replace the sitting guardian.
+    NotGuardianChange = 6085 => "Proposal does not replace the guardian",
+    /// A `RefundCancelled` whose origin's remote is no longer the bridge the cancelled message
+    /// came from.
+    WrongRemote = 6086 => "The origin's remote is not the bridge the message came from",
 }
 
 impl From<BridgeError> for ProgramError {

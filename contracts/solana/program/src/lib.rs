@@ -92,6 +92,7 @@ pub fn process_instruction(
         d::PROPOSE => governance::propose(program_id, accounts, args),
         d::EXECUTE_PROPOSAL => governance::execute(program_id, accounts, args),
         d::CANCEL_PROPOSAL => governance::cancel(program_id, accounts, args),
+        d::APPROVE_PROPOSAL => governance::approve(program_id, accounts, args),
         d::CLOSE_SIGNATURES => close_signatures::process(program_id, accounts, args),
         d::EXECUTE_MESSAGE => execute_message::process(program_id, accounts, args),
         d::EVENT_IX_TAG_LE => events::process_event_instruction(program_id, accounts),

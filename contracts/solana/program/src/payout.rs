@@ -30,7 +30,9 @@ pub struct Payout<'a> {
 }
 
 impl<'a> Payout<'a> {
-    /// Checks every account against the token config and the beneficiary.
+    /// Checks every account against the token config and the beneficiary, and refuses a
+    /// beneficiary that is this program or its authority PDA (`InvalidBeneficiary`: the owner of
+    /// the vaults, whose tokens nobody could ever take out).
     pub fn check(
         &mut self,
         program_id: &Address,
@@ -39,6 +41,11 @@ impl<'a> Payout<'a> {
     ) -> Result<(), BridgeError> {
         checks::token_program(self.token_program)?;
         self.authority_bump = accounts::authority(self.authority, program_id)?;
+        if beneficiary == program_id.as_array()
+            || beneficiary == self.authority.address().as_array()
+        {
+            return Err(BridgeError::InvalidBeneficiary);
+        }
         checks::writable(self.beneficiary_token)?;
         check_token_account(self.beneficiary_token, &info.mint, beneficiary)?;
         if info.is_home {

@@ -42,7 +42,7 @@ pub mod config {
     pub const GUARDIAN: usize = 45;
     /// `paused: bool`
     pub const PAUSED: usize = 77;
-    /// `paused_at: i64` (when the current pause began; 0 before the first pause)
+    /// `paused_at: i64` (when the latest pause began; 0 before the first pause)
     pub const PAUSED_AT: usize = 78;
     /// `outbound_nonce: u64`
     pub const OUTBOUND_NONCE: usize = 86;
@@ -50,8 +50,11 @@ pub mod config {
     pub const ADMIN_DELAY: usize = 94;
     /// `next_proposal: u64`
     pub const NEXT_PROPOSAL: usize = 102;
+    /// `pause_count: u64` (pauses so far: `pause` adds one; an `Unpause` executes only for the
+    /// pause it was proposed in)
+    pub const PAUSE_COUNT: usize = 110;
     /// Size.
-    pub const LEN: usize = 110;
+    pub const LEN: usize = 118;
 }
 
 /// `Remote` (PDA `["remote", domain LE]`): the bridge of another domain, what it can pay, and
@@ -243,10 +246,16 @@ pub mod proposal {
     pub const ETA: usize = 18;
     /// `created_at: i64`
     pub const CREATED_AT: usize = 26;
+    /// `pause_count: u64` (the config's pause count when proposed: an `Unpause` executes only
+    /// if it is still the config's)
+    pub const PAUSE_COUNT: usize = 34;
+    /// `approved_by: Pubkey` (the guardian who consented to a guardian change with
+    /// `approve_proposal`; zero when none did)
+    pub const APPROVED_BY: usize = 42;
     /// `action: bytes` (Borsh `Action`; length)
-    pub const ACTION_LEN: usize = 34;
+    pub const ACTION_LEN: usize = 74;
     /// first action byte
-    pub const ACTION: usize = 38;
+    pub const ACTION: usize = 78;
     /// Pending.
     pub const PENDING: u8 = 0;
     /// Executed.
@@ -260,3 +269,9 @@ pub const GRACE_PERIOD: i64 = 14 * 24 * 60 * 60;
 /// The longest admin delay accepted (`initialize`, `SetAdminDelay`): 30 days, so no delay can
 /// shut governance (and every unpause) out for good.
 pub const MAX_ADMIN_DELAY: i64 = 30 * 24 * 60 * 60;
+/// The longest token timelock delay accepted (`RegisterToken`, `SetTokenLimits`): 30 days
+/// (docs/protocol.md `MAX_DELAY`, as the admin delay).
+pub const MAX_TIMELOCK_DELAY: i64 = 30 * 24 * 60 * 60;
+/// How long a proposal that replaces the guardian waits (or the admin delay, if longer) unless
+/// the sitting guardian consents (`approve_proposal`): 30 days.
+pub const GUARDIAN_CHANGE_DELAY: i64 = 30 * 24 * 60 * 60;

@@ -13,9 +13,11 @@
 //! | 7 | `SetAdminDelay` | `admin_delay: i64` |
 //! | 8 | `VoidQueued` | `origin: u32, origin_bridge: [u8; 32], nonce: u64` |
 //! | 9 | `RefundCancelled` | `origin: u32, origin_bridge: [u8; 32], nonce: u64` |
-//! | 10 | `Upgrade` | `buffer: Pubkey, spill: Pubkey` |
+//! | 10 | `Upgrade` | `buffer: Pubkey, spill: Pubkey, code_hash: [u8; 32]` |
 //!
-//! `BucketLimits { capacity: u64, refill_per_second: u64 }`, both non-zero.
+//! `BucketLimits { capacity: u64, refill_per_second: u64 }`, both non-zero. A token's timelock
+//! delay is 1 s to 30 days (`OutOfRange` above). `code_hash` is sha256 of the buffer's program
+//! bytes (everything after the loader's 37-byte buffer header), non-zero.
 
 use crate::bytes::{self, Reader};
 use crate::error::BridgeError;
@@ -155,6 +157,8 @@ pub enum Action<'a> {
         buffer: [u8; 32],
         /// Who receives the buffer's lamports.
         spill: [u8; 32],
+        /// sha256 of the buffer's program bytes.
+        code_hash: [u8; 32],
     },
 }
 
@@ -174,6 +178,9 @@ fn read_timelock(r: &mut Reader) -> Result<(u64, i64), BridgeError> {
     let delay = r.i64()?;
     if threshold == 0 || delay <= 0 {
         return Err(BridgeError::ZeroValue);
+    }
+    if delay > state::MAX_TIMELOCK_DELAY {
+        return Err(BridgeError::OutOfRange);
     }
     Ok((threshold, delay))
 }
@@ -335,10 +342,15 @@ pub fn parse<'a>(bytes_in: &'a [u8], config_data: &[u8]) -> Result<Action<'a>, B
         UPGRADE => {
             let buffer: [u8; 32] = r.array()?;
             let spill: [u8; 32] = r.array()?;
-            if buffer == [0u8; 32] || spill == [0u8; 32] {
+            let code_hash: [u8; 32] = r.array()?;
+            if buffer == [0u8; 32] || spill == [0u8; 32] || code_hash == [0u8; 32] {
                 return Err(BridgeError::ZeroValue);
             }
-            Action::Upgrade { buffer, spill }
+            Action::Upgrade {
+                buffer,
+                spill,
+                code_hash,
+            }
         }
         _ => return Err(BridgeError::InvalidInstructionData),
     };

@@ -3,8 +3,11 @@
 //! and the digest naming this bridge (its domain and program id), creates the receipt PDA
 //! `["receipt", origin, origin bridge, nonce]` (its existence is the replay protection; the
 //! origin bridge is the remote's current bridge), and executes a token transfer at once or
-//! queues it (timelock threshold, the route's inbound bucket), after taking its amount from the
-//! route's ledger. A token transfer needs an enabled route from its origin (`RouteDisabled`
+//! queues it, after taking its amount from the route's ledger: at or above the token's timelock
+//! threshold, or above the route's inbound capacity (which no bucket ever holds), it is queued
+//! for the timelock (`release_at = now + delay`); else it executes if the inbound bucket holds
+//! it, and is queued for the rate limit otherwise. The beneficiary is never zero, this program
+//! or its authority PDA (`InvalidBeneficiary`). A token transfer needs an enabled route from its origin (`RouteDisabled`
 //! for none, or for one with `remote_max = 0`: the delivery reverts and stays retryable).
 //! Arbitrary messages are recorded in the receipt (status `received`, gas limit, payload hash)
 //! for `execute_message`. Emits `MessageDelivered`.
@@ -188,22 +191,21 @@ pub fn process(
             .try_borrow_mut()
             .map_err(|_| BridgeError::WrongAccountData)?;
         route::on_deliver(&mut route_data, amount)?;
-        if amount >= info.timelock_threshold {
+        let mut inbound = route::inbound(&route_data)?;
+        // A transfer no bucket can ever hold gives the guardian the token's delay too.
+        if amount >= info.timelock_threshold || amount > inbound.capacity {
             outcome.status = receipt::STATUS_QUEUED;
             outcome.reason = receipt::REASON_TIMELOCK;
             outcome.release_at = now
                 .checked_add(info.timelock_delay)
                 .ok_or(BridgeError::Overflow)?;
+        } else if inbound.try_consume(amount, now)? {
+            inbound.write(&mut route_data, route_layout::INBOUND)?;
+            outcome.status = receipt::STATUS_EXECUTED;
+            payout = Some((accounts_out, info));
         } else {
-            let mut inbound = route::inbound(&route_data)?;
-            if inbound.try_consume(amount, now)? {
-                inbound.write(&mut route_data, route_layout::INBOUND)?;
-                outcome.status = receipt::STATUS_EXECUTED;
-                payout = Some((accounts_out, info));
-            } else {
-                outcome.status = receipt::STATUS_QUEUED;
-                outcome.reason = receipt::REASON_RATE_LIMIT;
-            }
+            outcome.status = receipt::STATUS_QUEUED;
+            outcome.reason = receipt::REASON_RATE_LIMIT;
         }
     } else if let Some((gas_limit, payload)) = message.arbitrary() {
         outcome.gas_limit = gas_limit;

@@ -17,9 +17,11 @@
 //! (SIMD-0049) is not active on mainnet-beta, so a program that calls it cannot run there.
 //! Instead the program reads the transaction from the instructions sysvar and requires that
 //! (1) this `execute_message` is the current top-level instruction (not called through another
-//! program) and only compute-budget instructions come before it in the transaction (nothing
-//! else has spent the budget), and (2) the transaction's compute-unit limit (its `SetComputeUnitLimit` before
-//! this instruction, capped at 1,400,000; without one, the 200,000 every transaction with this
+//! program), it is the transaction's last instruction, and only compute-budget instructions come
+//! before it (nothing else has spent the budget; and since the runtime applies a
+//! `SetComputeUnitLimit` wherever it sits, none may follow that the check below would not see),
+//! and (2) the transaction's compute-unit limit (its `SetComputeUnitLimit` before this
+//! instruction, capped at 1,400,000; without one, the 200,000 every transaction with this
 //! instruction gets at least) is at least [`required_compute_units`]: the gas limit plus an
 //! upper bound of what this instruction spends before the recipient runs. The remaining units
 //! at the call are then at least the gas limit.
@@ -87,8 +89,8 @@ pub fn required_compute_units(gas_limit: u64, bump: u8, passthrough_data: u64) -
 }
 
 /// The transaction's compute-unit limit, refusing (`InsufficientCompute`) unless this very
-/// instruction (`execute_message` with `args`) is the transaction's current top-level one, with
-/// only compute-budget instructions before it.
+/// instruction (`execute_message` with `args`) is the transaction's current top-level one and
+/// its last, with only compute-budget instructions before it.
 #[inline(always)]
 fn compute_unit_limit(
     sysvar: &AccountView,
@@ -110,6 +112,10 @@ fn compute_unit_limit(
     )?;
     if current >= count {
         return Err(BridgeError::WrongAccountData);
+    }
+    // Nothing after it: a `SetComputeUnitLimit` there would lower the budget unseen.
+    if current + 1 != count {
+        return Err(BridgeError::InsufficientCompute);
     }
     let mut limit = DEFAULT_COMPUTE_UNIT_LIMIT;
     for index in 0..=current {

@@ -1,23 +1,37 @@
 //! Roles and the timelock (docs/protocol.md, "Roles and governance").
 //!
 //! - `pause()` (guardian, immediate): refuses when already paused (`AlreadyPaused`), records
-//!   when the pause began (`Config.paused_at`). Emits `Paused`.
+//!   when the pause began (`Config.paused_at`) and counts it (`Config.pause_count`). Emits
+//!   `Paused`.
 //! - `propose(action)` (admin): creates the PDA `["proposal", id (u64 LE)]` (`id` is the
 //!   config's `next_proposal`), executable from `now + admin_delay` (its ETA) until ETA + 14
-//!   days (`GRACE_PERIOD`), recording `created_at`. An `Unpause` can only be proposed while
-//!   paused (`NotPaused`). Emits `ProposalCreated`.
+//!   days (`GRACE_PERIOD`), recording `created_at` and the config's `pause_count`. A `SetRoles`
+//!   that replaces the sitting guardian waits `GUARDIAN_CHANGE_DELAY` (30 days), or the admin
+//!   delay if longer, unless the guardian approves it. An `Unpause` can only be proposed while
+//!   paused (`NotPaused`). An `Upgrade` names its buffer as the one extra account: a loader
+//!   buffer handed to the upgrade-authority PDA, holding the code of its `code_hash`
+//!   (`BufferNotHandedOver`, `CodeHashMismatch`). Emits `ProposalCreated`.
+//! - `approve_proposal(proposal_id)` (the sitting guardian): consents to a pending `SetRoles`
+//!   that replaces it (`NotGuardianChange` for any other proposal), which then executes from
+//!   `created_at + admin_delay` (or now, if that has passed; never later than before), and
+//!   records the guardian in `approved_by`. Emits `ProposalApproved`.
 //! - `execute_proposal(proposal_id)` (anyone, from the ETA; `ProposalPending` before,
 //!   `ProposalExpired` after the grace period): applies the action (see [`super::action`]).
-//!   An `Unpause` executes only while still paused and if it was proposed at or after the
-//!   current pause began (`NotPaused`, `StaleUnpause`). Actions run while paused, except
-//!   `RefundCancelled` (it sends a message, as `send`). Emits `ProposalExecuted`.
+//!   An `Unpause` executes only while still paused and if it was proposed during the current
+//!   pause: its pause count is still the config's (`NotPaused`, `StaleUnpause`). A `SetRoles`
+//!   that replaces the guardian sitting at execution waits until `created_at + 30 days` unless
+//!   that guardian approved it (`ProposalPending`), whatever its ETA says (the guardian may
+//!   have changed since it was proposed). Actions run while paused, except `RefundCancelled`
+//!   (it sends a message, as `send`). Emits `ProposalExecuted`.
 //! - `cancel_proposal(proposal_id)`: the admin cancels any pending proposal; the guardian any
 //!   but `SetRoles` and `Unpause` (`GuardianCannotVeto`: it cannot veto its own replacement or
 //!   every unpause). Emits `ProposalCancelled`.
 //!
 //! `pause` accounts: `guardian` (signer), `config` (writable), `clock`.
 //! `propose` accounts: `admin` (signer, writable), `config` (writable), `proposal` (writable),
-//! `clock`, `system_program`.
+//! `clock`, `system_program`, then per action: `Upgrade`: `buffer` (the action's); any other:
+//! none.
+//! `approve_proposal` accounts: `guardian` (signer), `config`, `proposal` (writable), `clock`.
 //! `execute_proposal` accounts: `payer` (signer, writable), `config` (writable), `proposal`
 //! (writable), `clock`, `system_program`, then per action (from the sixth account on):
 //! `SetValidatorSet` / `SetRemote`: `remote` (writable); `RegisterToken`: `token_config`
@@ -68,8 +82,12 @@ pub fn pause(
     if bytes::read_u8(&data, config::PAUSED)? != 0 {
         return Err(BridgeError::AlreadyPaused);
     }
+    let count = bytes::read_u64(&data, config::PAUSE_COUNT)?
+        .checked_add(1)
+        .ok_or(BridgeError::Overflow)?;
     bytes::write(&mut data, config::PAUSED, &[1])?;
     bytes::write(&mut data, config::PAUSED_AT, &now.to_le_bytes())?;
+    bytes::write(&mut data, config::PAUSE_COUNT, &count.to_le_bytes())?;
     events::emit(&disc::PAUSED_EVENT, &[guardian.address().as_array()])
 }
 
@@ -98,13 +116,32 @@ pub fn propose(
     if bytes::read::<32>(&config_data, config::ADMIN)? != *admin.address().as_array() {
         return Err(BridgeError::NotAdmin);
     }
-    if let Action::Unpause = action::parse(args, &config_data)?
-        && bytes::read_u8(&config_data, config::PAUSED)? == 0
-    {
-        return Err(BridgeError::NotPaused);
+    let mut delay = bytes::read_i64(&config_data, config::ADMIN_DELAY)?;
+    let sitting: [u8; 32] = bytes::read(&config_data, config::GUARDIAN)?;
+    let paused = bytes::read_u8(&config_data, config::PAUSED)? != 0;
+    match action::parse(args, &config_data)? {
+        Action::Unpause if !paused => return Err(BridgeError::NotPaused),
+        // Replacing the guardian waits 30 days (or the admin delay, if longer) unless the
+        // guardian consents (`approve_proposal`).
+        Action::SetRoles { guardian, .. } if guardian != sitting => {
+            delay = delay.max(state::GUARDIAN_CHANGE_DELAY);
+        }
+        Action::Upgrade {
+            buffer,
+            spill,
+            code_hash,
+        } => {
+            let target = upgrade::Target {
+                buffer,
+                spill,
+                code_hash,
+            };
+            upgrade::check_proposed(program_id, accounts.get(5..).unwrap_or(&[]), &target)?;
+        }
+        _ => {}
     }
     let id = bytes::read_u64(&config_data, config::NEXT_PROPOSAL)?;
-    let delay = bytes::read_i64(&config_data, config::ADMIN_DELAY)?;
+    let pause_count = bytes::read_u64(&config_data, config::PAUSE_COUNT)?;
     let eta = now.checked_add(delay).ok_or(BridgeError::Overflow)?;
     let next = id.checked_add(1).ok_or(BridgeError::Overflow)?;
     bytes::write(&mut config_data, config::NEXT_PROPOSAL, &next.to_le_bytes())?;
@@ -138,6 +175,8 @@ pub fn propose(
     bytes::write(&mut data, proposal::STATUS, &[proposal::PENDING])?;
     bytes::write(&mut data, proposal::ETA, &eta.to_le_bytes())?;
     bytes::write(&mut data, proposal::CREATED_AT, &now.to_le_bytes())?;
+    bytes::write(&mut data, proposal::PAUSE_COUNT, &pause_count.to_le_bytes())?;
+    bytes::write(&mut data, proposal::APPROVED_BY, &[0u8; 32])?;
     bytes::write(
         &mut data,
         proposal::ACTION_LEN,
@@ -224,6 +263,58 @@ pub fn cancel(
     events::emit(&disc::PROPOSAL_CANCELLED_EVENT, &[&id.to_le_bytes()])
 }
 
+/// Runs `approve_proposal`.
+pub fn approve(
+    program_id: &Address,
+    accounts: &[AccountView],
+    args: &[u8],
+) -> Result<(), BridgeError> {
+    let mut r = Reader::new(args);
+    let id = r.u64()?;
+    r.finish()?;
+    let guardian = get(accounts, 0)?;
+    let config_account = get(accounts, 1)?;
+    let proposal_account = get(accounts, 2)?;
+    let now = checks::clock_now(get(accounts, 3)?)?;
+    checks::signer(guardian)?;
+    accounts::config(config_account, program_id)?;
+    let config_data = config_account
+        .try_borrow()
+        .map_err(|_| BridgeError::WrongAccountData)?;
+    let sitting: [u8; 32] = bytes::read(&config_data, config::GUARDIAN)?;
+    if sitting != *guardian.address().as_array() {
+        return Err(BridgeError::NotGuardian);
+    }
+    pending_proposal(proposal_account, program_id, id)?;
+    let mut view = proposal_account.clone();
+    let mut data = view
+        .try_borrow_mut()
+        .map_err(|_| BridgeError::WrongAccountData)?;
+    let replaces_guardian = matches!(
+        action::parse(action_bytes(&data)?, &config_data)?,
+        Action::SetRoles { guardian: next, .. } if next != sitting
+    );
+    if !replaces_guardian {
+        return Err(BridgeError::NotGuardianChange);
+    }
+    let delay = bytes::read_i64(&config_data, config::ADMIN_DELAY)?;
+    let created_at = bytes::read_i64(&data, proposal::CREATED_AT)?;
+    let eta = bytes::read_i64(&data, proposal::ETA)?;
+    // The admin delay from the proposal (or now, if that has passed: an approval never
+    // expires a proposal), never later than the ETA it had.
+    let approved = created_at
+        .checked_add(delay)
+        .ok_or(BridgeError::Overflow)?
+        .max(now)
+        .min(eta);
+    bytes::write(&mut data, proposal::ETA, &approved.to_le_bytes())?;
+    bytes::write(&mut data, proposal::APPROVED_BY, &sitting)?;
+    events::emit(
+        &disc::PROPOSAL_APPROVED_EVENT,
+        &[&id.to_le_bytes(), &approved.to_le_bytes()],
+    )
+}
+
 /// Runs `execute_proposal`.
 pub fn execute(
     program_id: &Address,
@@ -258,6 +349,8 @@ pub fn execute(
         return Err(BridgeError::ProposalExpired);
     }
     let created_at = bytes::read_i64(&proposal_data, proposal::CREATED_AT)?;
+    let pause_count = bytes::read_u64(&proposal_data, proposal::PAUSE_COUNT)?;
+    let approved_by: [u8; 32] = bytes::read(&proposal_data, proposal::APPROVED_BY)?;
     bytes::write(&mut proposal_data, proposal::STATUS, &[proposal::EXECUTED])?;
     let action_bytes = action_bytes(&proposal_data)?;
 
@@ -310,12 +403,22 @@ pub fn execute(
             if bytes::read_u8(&config_data, config::PAUSED)? == 0 {
                 return Err(BridgeError::NotPaused);
             }
-            if created_at < bytes::read_i64(&config_data, config::PAUSED_AT)? {
+            // Proposed during this very pause (not before it, not even in the same second).
+            if pause_count != bytes::read_u64(&config_data, config::PAUSE_COUNT)? {
                 return Err(BridgeError::StaleUnpause);
             }
             bytes::write(&mut config_data, config::PAUSED, &[0])?;
         }
         Action::SetRoles { admin, guardian } => {
+            // Replacing the guardian sitting now needs its consent or 30 days since the
+            // proposal, whatever the ETA (it may have been proposed under another guardian).
+            let sitting: [u8; 32] = bytes::read(&config_data, config::GUARDIAN)?;
+            if guardian != sitting
+                && approved_by != sitting
+                && now < created_at.saturating_add(state::GUARDIAN_CHANGE_DELAY)
+            {
+                return Err(BridgeError::ProposalPending);
+            }
             bytes::write(&mut config_data, config::ADMIN, &admin)?;
             bytes::write(&mut config_data, config::GUARDIAN, &guardian)?;
         }
@@ -383,8 +486,16 @@ pub fn execute(
             accounts::not_paused(&config_data)?;
             refund::refund(program_id, extra, &mut config_data, &key)?;
         }
-        Action::Upgrade { buffer, spill } => {
-            let target = upgrade::Target { buffer, spill };
+        Action::Upgrade {
+            buffer,
+            spill,
+            code_hash,
+        } => {
+            let target = upgrade::Target {
+                buffer,
+                spill,
+                code_hash,
+            };
             upgrade::upgrade(program_id, extra, clock, &target)?;
         }
     }

@@ -79,5 +79,6 @@ pub fn process(
     bytes::write(&mut data, config::PAUSED_AT, &0i64.to_le_bytes())?;
     bytes::write(&mut data, config::OUTBOUND_NONCE, &0u64.to_le_bytes())?;
     bytes::write(&mut data, config::ADMIN_DELAY, &admin_delay.to_le_bytes())?;
-    bytes::write(&mut data, config::NEXT_PROPOSAL, &0u64.to_le_bytes())
+    bytes::write(&mut data, config::NEXT_PROPOSAL, &0u64.to_le_bytes())?;
+    bytes::write(&mut data, config::PAUSE_COUNT, &0u64.to_le_bytes())
 }

@@ -2,7 +2,10 @@
 //! `execute_proposal`, not while paused): sends a cancelled transfer back to its origin as a
 //! new, ordinary token-transfer message: same token id and amount (home units), beneficiary =
 //! the cancelled message's sender, sender = this program, recipient = the origin's current
-//! bridge, with the next outbound nonce. Emits `MessageSent` (self-CPI and log, as `send`) and
+//! bridge, with the next outbound nonce. Refused (`WrongRemote`) when the origin's remote is no
+//! longer the bridge the cancelled message came from (the receipt's origin bridge: a redeployed
+//! bridge never locked those tokens), and (`InvalidBeneficiary`) for a sender the origin can
+//! never pay, as `send`. Emits `MessageSent` (self-CPI and log, as `send`) and
 //! `TransferRefunded { id, refund_id }`; the receipt becomes `refunded` (once). Nothing leaves
 //! this chain, so no bucket or ledger applies. Governance must first check on the origin that
 //! the cancelled message was really sent there (docs/protocol.md, "Cancelling, voiding and
@@ -57,7 +60,10 @@ pub fn refund(
         read_info(&token_data)?
     };
     let remote = accounts::remote(remote_account, program_id, key.0)?;
-    check_beneficiary(&sender, remote.kind)?;
+    if remote.bridge != key.1 {
+        return Err(BridgeError::WrongRemote);
+    }
+    check_beneficiary(&sender, &remote)?;
     let home_amount = to_message_amount(amount, info.scale_exp)?;
 
     let domain = bytes::read_u32(config_data, config::DOMAIN)?;

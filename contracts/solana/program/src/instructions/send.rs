@@ -6,7 +6,8 @@
 //! (`RouteDisabled`), an amount that is zero or not representable at the destination's scale
 //! and maximum (`BadAmount`), above the route's outbound bucket (`RateLimited`), for a bridged
 //! mint above what the destination's ledger accepts (`-ledger`, `LedgerExceeded`), or a
-//! beneficiary the destination can never pay (`InvalidBeneficiary`). The local amount is added
+//! beneficiary the destination can never pay (`InvalidBeneficiary`: zero, the destination
+//! bridge itself, or for an EVM destination not a 20-byte address). The local amount is added
 //! to the route's ledger.
 //!
 //! Accounts: `sender` (signer), `config` (writable), `remote` (`["remote", destination]`),
@@ -18,7 +19,7 @@
 
 use pinocchio::{AccountView, Address};
 
-use crate::accounts::{self, get};
+use crate::accounts::{self, RemoteInfo, get};
 use crate::bytes::{self, Reader};
 use crate::checks;
 use crate::cpi;
@@ -31,14 +32,14 @@ use crate::token::{
     TokenInfo, check_mint, check_representable, check_token_account, read_info, to_message_amount,
 };
 
-/// Refuses a beneficiary a remote of `kind` can never pay: zero, or for an EVM remote a value
-/// whose upper 12 bytes are not zero.
+/// Refuses a beneficiary `remote` can never pay: zero, the remote's bridge itself (tokens paid
+/// to it would be stranded), or for an EVM remote a value whose upper 12 bytes are not zero.
 #[inline(always)]
-pub fn check_beneficiary(beneficiary: &[u8; 32], kind: u8) -> Result<(), BridgeError> {
-    if *beneficiary == [0u8; 32] {
+pub fn check_beneficiary(beneficiary: &[u8; 32], remote: &RemoteInfo) -> Result<(), BridgeError> {
+    if *beneficiary == [0u8; 32] || *beneficiary == remote.bridge {
         return Err(BridgeError::InvalidBeneficiary);
     }
-    if kind == remote::KIND_EVM
+    if remote.kind == remote::KIND_EVM
         && beneficiary
             .get(..12)
             .is_none_or(|h| h.iter().any(|b| *b != 0))
@@ -94,7 +95,7 @@ pub fn process(
         return Err(BridgeError::UnknownRemote);
     }
     let remote = accounts::remote(remote_account, program_id, destination)?;
-    check_beneficiary(&beneficiary, remote.kind)?;
+    check_beneficiary(&beneficiary, &remote)?;
     accounts::token_config(token_account, program_id, Some(&token_id))?;
     let info = {
         let token_data = token_account

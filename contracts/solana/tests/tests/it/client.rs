@@ -145,6 +145,7 @@ fn admin_builders_match_and_decoders_read_the_program_accounts() {
         (config.paused, config.paused_at, config.admin_delay),
         (false, 0, ADMIN_DELAY)
     );
+    assert_eq!(config.pause_count, 0);
 
     // SetRemote of ORIGIN (EVM) with a 3-validator set.
     let set: Vec<[u8; 20]> = validators(3).iter().map(|v| v.address).collect();
@@ -330,15 +331,19 @@ fn admin_builders_match_and_decoders_read_the_program_accounts() {
     expect_ok(env.send(&[pause], &[&guardian_key]));
     let config = Config::decode(&env.data(&config_pda())).unwrap();
     assert_eq!((config.paused, config.paused_at), (true, env.now));
+    assert_eq!(config.pause_count, 1);
     assert_eq!(Action::Unpause.encode(), UNPAUSE.to_vec());
     env.advance(1);
-    govern(&mut env, &Action::Unpause, None, vec![]);
+    let unpause = govern(&mut env, &Action::Unpause, None, vec![]);
+    let unpause = Proposal::decode(&env.data(&proposal_pda(unpause))).unwrap();
+    assert_eq!((unpause.pause_count, unpause.approved_by), (1, None));
     let (a2, g2) = (Keypair::new(), Keypair::new());
     let roles = Action::SetRoles {
         admin: addr(&a2.pubkey()),
         guardian: addr(&g2.pubkey()),
     };
     assert_eq!(roles.encode(), set_roles_action(&a2.pubkey(), &g2.pubkey()));
+    assert!(roles.replaces_guardian(&addr(&guardian)));
     let vetoable = set_route(home_id, 7, &l);
     assert!(vetoable.guardian_can_veto() && !roles.guardian_can_veto());
     let admin_key = env.admin.insecure_clone();
@@ -358,13 +363,45 @@ fn admin_builders_match_and_decoders_read_the_program_accounts() {
         ProposalStatus::Cancelled
     );
 
-    // Upgrade: the encoding and the execute accounts (the upgrade itself is upgrade.rs).
+    // approve_proposal: the guardian consents to its replacement (SetRoles), whose ETA and
+    // approved_by the decoder reads.
+    let id = env.next_proposal();
+    expect_ok(env.send(&[sdk(p.propose(&addr(&admin), id, &roles))], &[&admin_key]));
+    env.bump_proposal();
+    let proposed = Proposal::decode(&env.data(&proposal_pda(id))).unwrap();
+    assert_eq!(proposed.eta, proposed.created_at + 30 * 24 * 3600);
+    let approve = sdk(p.approve_proposal(&addr(&guardian), id));
+    assert_eq!(approve, approve_proposal_ix(&guardian, id));
+    expect_ok(env.send(&[approve], &[&guardian_key]));
+    let approved = Proposal::decode(&env.data(&proposal_pda(id))).unwrap();
+    let delay = Config::decode(&env.data(&config_pda()))
+        .unwrap()
+        .admin_delay;
+    assert_eq!(approved.eta, approved.created_at + delay);
+    assert_eq!(approved.approved_by, Some(addr(&guardian)));
+
+    // Upgrade: the encoding, the propose accounts (its buffer) and the execute accounts (the
+    // upgrade itself is upgrade.rs).
     let (buffer, spill) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let so = std::fs::read(program_so()).unwrap();
     let upgrade = Action::Upgrade {
         buffer: addr(&buffer),
         spill: addr(&spill),
+        code_hash: trestle_bridge::solana::loader::code_hash(&so),
     };
-    assert_eq!(upgrade.encode(), upgrade_action(&buffer, &spill));
+    assert_eq!(
+        upgrade.encode(),
+        upgrade_action(&buffer, &spill, &sha256(&so))
+    );
+    let image = buffer_data(&upgrade_authority_pda(), &so);
+    assert_eq!(
+        trestle_bridge::solana::loader::buffer_code_hash(&image).unwrap(),
+        sha256(&so)
+    );
+    assert_eq!(
+        sdk(p.propose(&addr(&admin), 9, &upgrade)),
+        env.propose_ix(9, &upgrade.encode())
+    );
     let execute = sdk(p
         .execute_proposal(&addr(&payer), 9, &upgrade, DOMAIN, None)
         .unwrap());

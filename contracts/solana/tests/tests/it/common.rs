@@ -722,18 +722,20 @@ impl Env {
         )
     }
 
+    /// `propose(action)` by the admin, with an `Upgrade`'s buffer as its extra account.
     pub fn propose_ix(&self, id: u64, action: &[u8]) -> Instruction {
-        Instruction::new_with_bytes(
-            PROGRAM_ID,
-            &Borsh::ix("propose").raw(action).0,
-            vec![
-                AccountMeta::new(self.admin.pubkey(), true),
-                AccountMeta::new(config_pda(), false),
-                AccountMeta::new(proposal_pda(id), false),
-                AccountMeta::new_readonly(CLOCK, false),
-                AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
-            ],
-        )
+        let mut accounts = vec![
+            AccountMeta::new(self.admin.pubkey(), true),
+            AccountMeta::new(config_pda(), false),
+            AccountMeta::new(proposal_pda(id), false),
+            AccountMeta::new_readonly(CLOCK, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+        ];
+        if action.first() == Some(&10) && action.len() >= 33 {
+            let buffer = Pubkey::new_from_array(action[1..33].try_into().unwrap());
+            accounts.push(AccountMeta::new_readonly(buffer, false));
+        }
+        Instruction::new_with_bytes(PROGRAM_ID, &Borsh::ix("propose").raw(action).0, accounts)
     }
 
     pub fn execute_proposal_ix(&self, id: u64, extra: Vec<AccountMeta>) -> Instruction {
@@ -755,10 +757,16 @@ impl Env {
     /// Proposes `action` (returns its id); the admin signs.
     pub fn propose(&mut self, action: &[u8]) -> Result<u64, Box<FailedTransactionMetadata>> {
         let id = self.next_proposal;
-        let admin = self.admin.insecure_clone();
-        self.send(&[self.propose_ix(id, action)], &[&admin])?;
-        self.next_proposal += 1;
+        self.try_propose(action)?;
         Ok(id)
+    }
+
+    /// Proposes `action` (the admin signs), as `propose`, returning the transaction's outcome.
+    pub fn try_propose(&mut self, action: &[u8]) -> Outcome {
+        let admin = self.admin.insecure_clone();
+        let meta = self.send(&[self.propose_ix(self.next_proposal, action)], &[&admin])?;
+        self.next_proposal += 1;
+        Ok(meta)
     }
 
     /// Proposes `action`, waits out the delay and executes it with `extra` accounts.

@@ -220,6 +220,55 @@ fn delivery_rules() {
     expect_err(s.deliver(&m, &accounts), "RouteDisabled");
 }
 
+/// Second review, F-6: the bridge is never a beneficiary. A transfer to this program or to its
+/// authority PDA (the owner of every vault: a payout "to" it from the vault would move nothing
+/// while the ledger counts it paid) is refused, even with token accounts those keys own (the
+/// vault itself for the authority), and stays retryable for nobody: `InvalidBeneficiary`.
+#[test]
+fn the_bridge_is_never_a_beneficiary() {
+    let mut s = Setup::new(1, 1, Limits::default());
+    let program_token = s.env.create_token_account(&s.home_mint, &PROGRAM_ID, 0);
+    let vault = vault_pda(&s.home_mint);
+    let authority_token = s
+        .env
+        .create_token_account(&s.bridged_mint, &authority_pda(), 0);
+    let cases = [
+        (
+            PROGRAM_ID,
+            s.home_id,
+            TokenAccounts::home(&s.home_id, &s.home_mint, &program_token),
+        ),
+        (
+            authority_pda(),
+            s.home_id,
+            TokenAccounts::home(&s.home_id, &s.home_mint, &vault),
+        ),
+        (
+            authority_pda(),
+            s.bridged_id,
+            TokenAccounts::bridged(&s.bridged_id, &s.bridged_mint, &authority_token),
+        ),
+    ];
+    for (n, (beneficiary, token_id, accounts)) in cases.into_iter().enumerate() {
+        let amount = if token_id == s.home_id {
+            5
+        } else {
+            5_000_000_000
+        };
+        let m = encode_message(
+            100 + n as u64,
+            ORIGIN,
+            &evm_sender(),
+            DOMAIN,
+            &PROGRAM_ID.to_bytes(),
+            &transfer_body(&token_id, amount, &beneficiary),
+        );
+        expect_err(s.deliver(&m, &accounts), "InvalidBeneficiary");
+    }
+    assert_eq!(s.env.token_balance(&vault), VAULT_FUNDS);
+    assert_eq!(s.env.ledger(&s.home_id, ORIGIN), i128::from(VAULT_FUNDS));
+}
+
 /// docs/protocol.md, "Routes, buckets and the per-origin ledger": a route with `remote_max = 0`
 /// is disabled in both directions. A delivery from its remote reverts `RouteDisabled` (no
 /// receipt, nothing paid, the ledger and the bucket untouched) and stays retryable: once

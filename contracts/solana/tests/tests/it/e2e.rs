@@ -554,10 +554,15 @@ fn send_deliver_and_upgrade_on_solana_test_validator() {
         )
         .unwrap();
 
-    // 3. The guardian vetoes one Upgrade proposal; another executes after the delay.
+    // 3. Propose the upgrade with the code hash of what the buffer holds (the code the guardian
+    // reviews: sha256 of the buffer after its header, here the program's bytes); the guardian
+    // vetoes one Upgrade proposal; another executes after the delay.
+    let code_hash = loader::buffer_code_hash(&chain.account_data(&addr(&buffer.pubkey()))).unwrap();
+    assert_eq!(code_hash, loader::code_hash(&so));
     let upgrade = Action::Upgrade {
         buffer: addr(&buffer.pubkey()),
         spill: addr(&spill),
+        code_hash,
     };
     let vetoed = next_proposal.get();
     next_proposal.set(vetoed + 1);

@@ -1,6 +1,7 @@
 //! Timelocked administration: propose/execute/cancel, proposal expiry, validator-set rotation,
-//! remotes, roles, the admin delay, pause (immediate, guardian) and unpause (timelocked, only for
-//! the current pause), what the guardian cannot veto, and substituted accounts.
+//! remotes, roles (a guardian change waits 30 days unless the guardian approves it), the admin
+//! delay, pause (immediate, guardian, counted) and unpause (timelocked, only for the current
+//! pause), what the guardian cannot veto, and substituted accounts.
 
 use solana_instruction::AccountMeta;
 use solana_keypair::Keypair;
@@ -11,6 +12,18 @@ use crate::common::*;
 
 /// Two weeks: how long a proposal stays executable after its ETA.
 const GRACE_PERIOD: i64 = 14 * 24 * 60 * 60;
+/// 30 days: how long a proposal that replaces the guardian waits without its approval.
+const GUARDIAN_CHANGE_DELAY: i64 = 30 * 24 * 60 * 60;
+
+/// The config's pause count.
+fn pause_count(env: &Env) -> u64 {
+    u64::from_le_bytes(env.data(&config_pda())[110..118].try_into().unwrap())
+}
+
+/// A proposal's ETA.
+fn eta(env: &Env, id: u64) -> i64 {
+    i64::from_le_bytes(env.data(&proposal_pda(id))[18..26].try_into().unwrap())
+}
 
 /// The extra account of `SetValidatorSet` / `SetRemote` of ORIGIN.
 fn origin_remote() -> Vec<AccountMeta> {
@@ -138,22 +151,30 @@ fn pause_is_immediate_and_unpause_is_timelocked() {
     let config = env.data(&config_pda());
     assert_eq!(config[77], 1, "paused");
     assert_eq!(&config[78..86], &env.now.to_le_bytes(), "paused_at");
+    assert_eq!(pause_count(&env), 1);
     expect_err(env.pause(), "AlreadyPaused");
+    assert_eq!(pause_count(&env), 1);
     let message = encode_message(0, ORIGIN, &[7; 32], DOMAIN, &[9; 32], &message_body(1, &[]));
     let sigs = env.attest(&message, 1);
     expect_err(
         env.send(&[env.deliver_ix(&message, &sigs, None, None)], &[]),
         "Paused",
     );
-    // Unpause: through the timelock.
-    expect_ok(env.govern(&UNPAUSE, vec![]));
+    // Unpause: through the timelock; the proposal records the pause it was made in.
+    let id = env.propose(&UNPAUSE).unwrap();
+    assert_eq!(&env.data(&proposal_pda(id))[34..42], &1u64.to_le_bytes());
+    env.advance(ADMIN_DELAY);
+    expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
     assert_eq!(env.data(&config_pda())[77], 0);
     expect_ok(env.send(&[env.deliver_ix(&message, &sigs, None, None)], &[]));
+    // Every pause counts.
+    expect_ok(env.pause());
+    assert_eq!(pause_count(&env), 2);
 }
 
 /// Review finding 6: an unpause is proposed only while paused and executes only while still
-/// paused and if it was proposed after the current pause began, so no unpause can be queued
-/// ahead of a pause; the guardian cannot veto it (nor its own replacement).
+/// paused and if it was proposed during the current pause (same pause count), so no unpause can
+/// be queued ahead of a pause; the guardian cannot veto it (nor its own replacement).
 #[test]
 fn unpause_only_for_the_current_pause_and_not_vetoable() {
     let mut env = Env::new(1, 1);
@@ -191,8 +212,44 @@ fn unpause_only_for_the_current_pause_and_not_vetoable() {
     expect_ok(env.send(&[cancel_proposal_ix(&admin.pubkey(), second)], &[&admin]));
 }
 
+/// Second review, L2 (was the PoC `an_unpause_proposed_before_a_repause_in_the_same_second_survives_it`):
+/// the stale-unpause rule compared `created_at >= paused_at` at one-second resolution, so an
+/// unpause proposed during one pause, in the same second as an unpause and an immediate
+/// re-pause, counted as made for the new pause. Pauses are now counted and an unpause keeps the
+/// count it was proposed under.
+#[test]
+fn an_unpause_proposed_before_a_repause_is_stale_even_in_the_same_second() {
+    let mut env = Env::new(1, 1);
+    let guardian = env.guardian.insecure_clone();
+    expect_ok(env.pause());
+    env.advance(1);
+    let first = env.propose(&UNPAUSE).unwrap();
+    env.advance(ADMIN_DELAY);
+    // Same second: a second unpause is proposed while the first pause holds, the first
+    // unpause executes, and the guardian re-pauses at once.
+    let queued_in_advance = env.propose(&UNPAUSE).unwrap();
+    expect_ok(env.send(&[env.execute_proposal_ix(first, vec![])], &[]));
+    expect_ok(env.pause());
+    assert_eq!(pause_count(&env), 2);
+    // The guardian cannot veto it, but it does not lift the re-pause: it is stale.
+    expect_err(
+        env.send(
+            &[cancel_proposal_ix(&guardian.pubkey(), queued_in_advance)],
+            &[&guardian],
+        ),
+        "GuardianCannotVeto",
+    );
+    env.advance(ADMIN_DELAY);
+    expect_err(
+        env.send(&[env.execute_proposal_ix(queued_in_advance, vec![])], &[]),
+        "StaleUnpause",
+    );
+    assert_eq!(env.data(&config_pda())[77], 1, "still paused");
+}
+
 /// Review finding 6: the guardian cannot veto its own replacement; SetRoles executes while
-/// paused, so a guardian that re-pauses forever is replaced.
+/// paused, so a guardian that re-pauses forever is replaced (after 30 days without its
+/// approval: second review, F-2).
 #[test]
 fn the_guardian_cannot_veto_its_replacement() {
     let mut env = Env::new(1, 1);
@@ -207,6 +264,11 @@ fn the_guardian_cannot_veto_its_replacement() {
     );
     expect_ok(env.pause());
     env.advance(ADMIN_DELAY);
+    expect_err(
+        env.send(&[env.execute_proposal_ix(id, vec![])], &[]),
+        "ProposalPending",
+    );
+    env.advance(GUARDIAN_CHANGE_DELAY - ADMIN_DELAY);
     expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
     let data = env.data(&config_pda());
     assert_eq!(&data[45..77], g.pubkey().as_ref());
@@ -290,10 +352,150 @@ fn roles_change_through_the_timelock() {
     expect_err(env.govern(&same, vec![]), "SameAdminAndGuardian");
     let zero = set_roles_action(&Pubkey::new_from_array([0; 32]), &g.pubkey());
     expect_err(env.govern(&zero, vec![]), "ZeroValue");
-    expect_ok(env.govern(&set_roles_action(&a.pubkey(), &g.pubkey()), vec![]));
+    // A new admin alone: the admin delay.
+    let guardian = env.guardian.pubkey();
+    expect_ok(env.govern(&set_roles_action(&a.pubkey(), &guardian), vec![]));
     let data = env.data(&config_pda());
     assert_eq!(&data[13..45], a.pubkey().as_ref());
-    assert_eq!(&data[45..77], g.pubkey().as_ref());
+    assert_eq!(&data[45..77], guardian.as_ref());
+    // A new guardian: 30 days (the guardian may shorten it, below).
+    env.admin = a.insecure_clone();
+    env.svm.airdrop(&a.pubkey(), 1_000_000_000).unwrap();
+    let id = env
+        .propose(&set_roles_action(&a.pubkey(), &g.pubkey()))
+        .unwrap();
+    env.advance(GUARDIAN_CHANGE_DELAY);
+    expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
+    assert_eq!(&env.data(&config_pda())[45..77], g.pubkey().as_ref());
+}
+
+/// Second review, F-2: a proposal that replaces the guardian waits 30 days, so a compromised
+/// admin key alone cannot remove the guardian and push an upgrade past it within two admin
+/// delays; the sitting guardian may consent (`approve_proposal`), which makes it executable
+/// after the admin delay. The guardian still cannot cancel it.
+#[test]
+fn a_guardian_change_waits_30_days_unless_the_guardian_approves_it() {
+    let mut env = Env::new(1, 1);
+    let guardian = env.guardian.insecure_clone();
+    let admin = env.admin.insecure_clone();
+    let g2 = Keypair::new();
+    let created = env.now;
+    let id = env.next_proposal();
+    let meta = expect_ok(env.try_propose(&set_roles_action(&admin.pubkey(), &g2.pubkey())));
+    let mut event = id.to_le_bytes().to_vec();
+    event.extend_from_slice(&(created + GUARDIAN_CHANGE_DELAY).to_le_bytes());
+    assert_eq!(logged_events(&meta.logs, "ProposalCreated"), vec![event]);
+    assert_eq!(eta(&env, id), created + GUARDIAN_CHANGE_DELAY);
+    env.advance(ADMIN_DELAY);
+    expect_err(
+        env.send(&[env.execute_proposal_ix(id, vec![])], &[]),
+        "ProposalPending",
+    );
+    expect_err(
+        env.send(&[cancel_proposal_ix(&guardian.pubkey(), id)], &[&guardian]),
+        "GuardianCannotVeto",
+    );
+
+    // Only the sitting guardian approves, and only a guardian change.
+    let stranger = Keypair::new();
+    for who in [&admin, &stranger, &g2] {
+        expect_err(
+            env.send(&[approve_proposal_ix(&who.pubkey(), id)], &[who]),
+            "NotGuardian",
+        );
+    }
+    let admin_only = env
+        .propose(&set_roles_action(&stranger.pubkey(), &guardian.pubkey()))
+        .unwrap();
+    assert_eq!(eta(&env, admin_only), env.now + ADMIN_DELAY);
+    let addrs: Vec<[u8; 20]> = validators(1).iter().map(|v| v.address).collect();
+    let rotation = env.propose(&rotate_action(ORIGIN, 2, 1, &addrs)).unwrap();
+    for other in [admin_only, rotation] {
+        expect_err(
+            env.send(
+                &[approve_proposal_ix(&guardian.pubkey(), other)],
+                &[&guardian],
+            ),
+            "NotGuardianChange",
+        );
+    }
+    let mut unsigned = approve_proposal_ix(&guardian.pubkey(), id);
+    unsigned.accounts[0].is_signer = false;
+    expect_err(env.send(&[unsigned], &[]), "MissingSignature");
+
+    // Approved: executable from created_at + admin delay, i.e. now.
+    let meta = expect_ok(env.send(&[approve_proposal_ix(&guardian.pubkey(), id)], &[&guardian]));
+    let mut event = id.to_le_bytes().to_vec();
+    event.extend_from_slice(&(created + ADMIN_DELAY).to_le_bytes());
+    assert_eq!(logged_events(&meta.logs, "ProposalApproved"), vec![event]);
+    assert_eq!(eta(&env, id), created + ADMIN_DELAY);
+    assert_eq!(
+        &env.data(&proposal_pda(id))[42..74],
+        guardian.pubkey().as_ref()
+    );
+    expect_err(
+        env.send(&[cancel_proposal_ix(&guardian.pubkey(), id)], &[&guardian]),
+        "GuardianCannotVeto",
+    );
+    expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
+    assert_eq!(&env.data(&config_pda())[45..77], g2.pubkey().as_ref());
+    expect_err(
+        env.send(&[approve_proposal_ix(&g2.pubkey(), id)], &[&g2]),
+        "ProposalNotPending",
+    );
+
+    // A late approval makes it executable at once, with its grace period from now (an
+    // approval never expires a proposal), never later than its 30 days.
+    let g3 = Keypair::new();
+    let late = env
+        .propose(&set_roles_action(&admin.pubkey(), &g3.pubkey()))
+        .unwrap();
+    let proposed = env.now;
+    env.advance(20 * 24 * 3600);
+    expect_ok(env.send(&[approve_proposal_ix(&g2.pubkey(), late)], &[&g2]));
+    assert_eq!(eta(&env, late), env.now);
+    env.advance(GRACE_PERIOD);
+    expect_ok(env.send(&[env.execute_proposal_ix(late, vec![])], &[]));
+    assert!(env.now > proposed + GUARDIAN_CHANGE_DELAY);
+    assert_eq!(&env.data(&config_pda())[45..77], g3.pubkey().as_ref());
+}
+
+/// F-2 at execution: whether a SetRoles replaces the guardian is judged against the guardian
+/// sitting then, and only that guardian's approval counts. A SetRoles that named the sitting
+/// guardian when proposed (admin delay), executed after another guardian took over, waits 30
+/// days from its creation; so does one approved by a guardian that has since been replaced.
+#[test]
+fn a_guardian_change_needs_the_approval_of_the_guardian_it_replaces() {
+    let mut env = Env::new(1, 1);
+    let g1 = env.guardian.insecure_clone();
+    let admin = env.admin.insecure_clone();
+    let (g2, g3) = (Keypair::new(), Keypair::new());
+    // Queued while g1 sits: "keep g1" (admin delay) and "g3" (approved by g1).
+    let back_to_g1 = env
+        .propose(&set_roles_action(&admin.pubkey(), &g1.pubkey()))
+        .unwrap();
+    let to_g3 = env
+        .propose(&set_roles_action(&admin.pubkey(), &g3.pubkey()))
+        .unwrap();
+    expect_ok(env.send(&[approve_proposal_ix(&g1.pubkey(), to_g3)], &[&g1]));
+    // g1 consents to g2, which takes over.
+    let to_g2 = env
+        .propose(&set_roles_action(&admin.pubkey(), &g2.pubkey()))
+        .unwrap();
+    expect_ok(env.send(&[approve_proposal_ix(&g1.pubkey(), to_g2)], &[&g1]));
+    env.advance(ADMIN_DELAY);
+    expect_ok(env.send(&[env.execute_proposal_ix(to_g2, vec![])], &[]));
+    // Neither replaces g2 without g2's consent before 30 days.
+    for id in [back_to_g1, to_g3] {
+        expect_err(
+            env.send(&[env.execute_proposal_ix(id, vec![])], &[]),
+            "ProposalPending",
+        );
+    }
+    // g2 consents to going back to g1.
+    expect_ok(env.send(&[approve_proposal_ix(&g2.pubkey(), back_to_g1)], &[&g2]));
+    expect_ok(env.send(&[env.execute_proposal_ix(back_to_g1, vec![])], &[]));
+    assert_eq!(&env.data(&config_pda())[45..77], g1.pubkey().as_ref());
 }
 
 #[test]
@@ -627,6 +829,61 @@ fn cancel_proposal_checks_its_accounts() {
         env.send(&[cancel_proposal_ix(&admin.pubkey(), id)], &[&admin]),
         "ProposalNotPending",
     );
+}
+
+#[test]
+fn approve_proposal_checks_its_accounts() {
+    let mut env = Env::new(1, 1);
+    let guardian = env.guardian.insecure_clone();
+    let admin = env.admin.insecure_clone();
+    let g2 = Keypair::new();
+    let id = env
+        .propose(&set_roles_action(&admin.pubkey(), &g2.pubkey()))
+        .unwrap();
+    let forged = Pubkey::new_unique();
+    env.put(forged, PROGRAM_ID, env.data(&proposal_pda(id)));
+    let fake_config = Pubkey::new_unique();
+    env.put(fake_config, PROGRAM_ID, env.data(&config_pda()));
+    let foreign_config = Pubkey::new_unique();
+    env.put(foreign_config, TOKEN_PROGRAM, env.data(&config_pda()));
+    let fake_clock = Pubkey::new_unique();
+    env.put(fake_clock, SYSTEM_PROGRAM, vec![0xff; 40]);
+    let cases: Vec<(usize, AccountMeta, &str)> = vec![
+        (
+            1,
+            AccountMeta::new_readonly(fake_config, false),
+            "WrongAccountAddress",
+        ),
+        (
+            1,
+            AccountMeta::new_readonly(foreign_config, false),
+            "WrongAccountOwner",
+        ),
+        (2, AccountMeta::new(forged, false), "WrongAccountAddress"),
+        (
+            2,
+            AccountMeta::new_readonly(proposal_pda(id), false),
+            "NotWritable",
+        ),
+        (
+            3,
+            AccountMeta::new_readonly(fake_clock, false),
+            "WrongAccountAddress",
+        ),
+    ];
+    for (index, meta, err) in cases {
+        let mut ix = approve_proposal_ix(&guardian.pubkey(), id);
+        ix.accounts[index] = meta;
+        expect_err(env.send(&[ix], &[&guardian]), err);
+    }
+    // Another id than the account's.
+    let mut ix = approve_proposal_ix(&guardian.pubkey(), id + 1);
+    ix.accounts[2] = AccountMeta::new(proposal_pda(id), false);
+    expect_err(env.send(&[ix], &[&guardian]), "WrongAccountAddress");
+    let mut short = approve_proposal_ix(&guardian.pubkey(), id);
+    short.accounts.truncate(3);
+    expect_err(env.send(&[short], &[&guardian]), "NotEnoughAccounts");
+    expect_ok(env.send(&[approve_proposal_ix(&guardian.pubkey(), id)], &[&guardian]));
 }
 
 /// Every validator set of the shared vectors as a remote's initial set (`SetRemote`): accepted

@@ -1008,6 +1008,25 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
         &[],
     );
 
+    // approve_proposal: the guardian consents to its replacement (the proposal from the
+    // argument).
+    let rid = s.env.next_proposal();
+    let roles = Action::SetRoles {
+        admin: addr(&admin.pubkey()),
+        guardian: addr(&Keypair::new().pubkey()),
+    };
+    run(
+        &mut s.env,
+        sdk(p.propose(&addr(&admin.pubkey()), rid, &roles)),
+        &[&admin],
+    );
+    s.env.bump_proposal();
+    run(
+        &mut s.env,
+        sdk(p.approve_proposal(&addr(&guardian.pubkey()), rid)),
+        &[&guardian],
+    );
+
     // initialize, on a fresh bridge.
     let mut fresh = Env::bare();
     let init = sdk(p.initialize(
@@ -1088,6 +1107,7 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
         "ProposalCreated",
         "ProposalExecuted",
         "ProposalCancelled",
+        "ProposalApproved",
     ] {
         assert!(
             names.iter().any(|n| n == expected),

@@ -16,7 +16,7 @@ fn initializes_the_config_once() {
     let ix = env.initialize_ix(DOMAIN);
     expect_ok(env.send(std::slice::from_ref(&ix), &[]));
     let data = env.data(&config_pda());
-    assert_eq!(data.len(), 110);
+    assert_eq!(data.len(), 118);
     assert_eq!(&data[..8], &account_disc("Config"));
     assert_eq!(u32::from_le_bytes(data[9..13].try_into().unwrap()), DOMAIN);
     assert_eq!(&data[13..45], env.admin.pubkey().as_ref());
@@ -29,6 +29,7 @@ fn initializes_the_config_once() {
         ADMIN_DELAY
     );
     assert_eq!(&data[102..110], &[0; 8], "next proposal");
+    assert_eq!(&data[110..118], &[0; 8], "pause count");
     // A second initialize is refused.
     expect_err(env.send(&[ix], &[]), "AlreadyInitialized");
 }

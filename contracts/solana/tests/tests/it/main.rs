@@ -22,7 +22,6 @@ mod idl;
 mod initialize;
 mod messages;
 mod queued;
-mod review_poc;
 mod send;
 mod staged;
 mod tokens;

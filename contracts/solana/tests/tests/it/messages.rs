@@ -214,6 +214,63 @@ fn the_recipient_gets_its_gas_limit_in_compute_units() {
     );
 }
 
+/// Second review, L1 (was the PoC `compute_limit_placed_after_execute_message_starves_the_recipient`):
+/// the runtime applies a `SetComputeUnitLimit` wherever it sits in the transaction, so one
+/// placed after `execute_message` lowered the real budget while the check, reading only the
+/// instructions before it, assumed the 200,000 default. Now `execute_message` must be the
+/// transaction's last instruction: nothing after it, a compute-budget instruction included.
+#[test]
+fn no_instruction_may_follow_execute_message() {
+    let mut env = Env::new_in(svm_with_remaining_compute_units(), 1, 1);
+    env.add_program(ATTACKER, "trestle_test_recipient.so");
+    let gas = 150_000u64;
+    let m = deliver_message(&mut env, 0, &ATTACKER, gas, b"remaining");
+    // What the program requires fits the 200,000 default it assumes without a limit.
+    let required = required_compute_units(gas, &ATTACKER, 0);
+    assert!(required <= 200_000);
+    // The instruction does not depend on the state: built once.
+    let call = execute(&env, &m, &ATTACKER, vec![]);
+    let exec = || call.clone();
+    // The honest order: a 40,000 limit before execute_message is refused.
+    expect_err(
+        env.send(&[compute_limit_ix(40_000), exec()], &[]),
+        "InsufficientCompute",
+    );
+    // The same limit after it: refused too (it used to starve the recipient).
+    expect_err(
+        env.send(&[exec(), compute_limit_ix(40_000)], &[]),
+        "InsufficientCompute",
+    );
+    // So is a sufficient limit after it, a compute-unit price, or any other instruction.
+    let price = Instruction::new_with_bytes(
+        COMPUTE_BUDGET,
+        &[[3u8].as_slice(), &1u64.to_le_bytes()].concat(),
+        vec![],
+    );
+    let transfer = Instruction::new_with_bytes(
+        SYSTEM_PROGRAM,
+        &[[2u8, 0, 0, 0].as_slice(), &1_000u64.to_le_bytes()].concat(),
+        vec![
+            AccountMeta::new(env.payer.pubkey(), true),
+            AccountMeta::new(Pubkey::new_unique(), false),
+        ],
+    );
+    let limit = compute_limit_ix(required as u32);
+    for tx in [
+        vec![exec(), compute_limit_ix(1_400_000)],
+        vec![limit.clone(), exec(), price.clone()],
+        vec![limit.clone(), exec(), transfer],
+    ] {
+        expect_err(env.send(&tx, &[]), "InsufficientCompute");
+    }
+    assert_eq!(env.data(&env.receipt(&m))[9], 4, "still received");
+    // Compute-budget instructions before it, and nothing after: the recipient gets its gas.
+    let meta = expect_ok(env.send(&[limit, price, exec()], &[]));
+    let left = remaining(&meta.logs);
+    assert!(left >= gas, "the recipient got {left} of its {gas}");
+    assert_eq!(env.data(&env.receipt(&m))[9], 5, "message_executed");
+}
+
 /// Pass-through data makes the call cost more (the runtime charges 1 unit per 250 bytes of
 /// account data a CPI passes); the requirement grows with it.
 #[test]

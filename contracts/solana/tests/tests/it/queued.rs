@@ -1,5 +1,5 @@
-//! Inbound transfers that wait: the timelock (amount at or above the token's threshold) and the
-//! route's inbound bucket. Every queued transfer passes the bucket when it executes (review
+//! Inbound transfers that wait: the timelock (amount at or above the token's threshold, or above
+//! the route's inbound capacity) and the route's inbound bucket. Every queued transfer passes the bucket when it executes (review
 //! finding 2); the guardian cancels any queued transfer until it executes, also while paused
 //! and after its release time, the admin voids one through the timelock, and a cancelled
 //! transfer is refunded to its origin only by governance (finding 3).
@@ -119,6 +119,53 @@ fn timelocked_transfers_wait_for_the_inbound_bucket() {
     let after = s.transfer(&s.bridged_id.clone(), 1_000_000_000);
     expect_ok(s.deliver(&after, &accounts));
     assert_eq!(receipt_status(&s.env, &after), (2, 2));
+}
+
+/// Second review, M2 (was the PoC `over_capacity_rate_limited_transfers_skip_the_timelock`): a
+/// transfer above the route's inbound capacity but below the token's timelock threshold was
+/// queued for the rate limit with `release_at = now`, and `execute_queued`'s over-capacity rule
+/// paid it at once whenever the bucket was full: up to `threshold - 1` per refill period with no
+/// window for the guardian. It is now queued for the timelock (`release_at = now + delay`), and
+/// still needs a full bucket when it executes.
+#[test]
+fn over_capacity_transfers_wait_for_the_timelock() {
+    // Capacity 100 per 10 s, threshold 1,000, delay 600 s.
+    let mut s = Setup::new(1, 1, limits());
+    let accounts = s.bridged_accounts();
+    let t0 = s.env.now;
+    let (first, key, _) = queue_bridged(&mut s, 999);
+    assert_eq!(
+        receipt_status(&s.env, &first),
+        (2, 1),
+        "queued by the timelock"
+    );
+    let data = s.env.data(&s.env.receipt(&first));
+    assert_eq!(&data[200..208], &(t0 + 600).to_le_bytes(), "release_at");
+    // Same second, and until the delay has passed: nothing is paid, the guardian can cancel.
+    expect_err(
+        s.env.send(&[execute_queued_ix(&key, &accounts)], &[]),
+        "TimelockPending",
+    );
+    s.env.advance(599);
+    expect_err(
+        s.env.send(&[execute_queued_ix(&key, &accounts)], &[]),
+        "TimelockPending",
+    );
+    assert_eq!(s.env.token_balance(&s.bridged_token), 0);
+    // Just at the capacity: not over it, so the bucket decides (it holds 100: executed).
+    let (at_capacity, _, _) = queue_bridged(&mut s, 100);
+    assert_eq!(receipt_status(&s.env, &at_capacity), (1, 0));
+    // One more than the capacity: timelocked, whatever the bucket holds.
+    s.env.advance(10);
+    let (over, over_key, _) = queue_bridged(&mut s, 101);
+    assert_eq!(receipt_status(&s.env, &over), (2, 1));
+    // After the delay: executes with a full bucket (and empties it), as every queued transfer.
+    s.env.advance(1);
+    expect_ok(s.env.send(&[execute_queued_ix(&key, &accounts)], &[]));
+    assert_eq!(s.env.token_balance(&s.bridged_token), 1_099);
+    s.env.advance(600);
+    expect_ok(s.env.send(&[execute_queued_ix(&over_key, &accounts)], &[]));
+    assert_eq!(s.env.token_balance(&s.bridged_token), 1_200);
 }
 
 #[test]
@@ -449,7 +496,10 @@ fn a_refund_refuses_a_sender_the_origin_cannot_pay() {
     let accounts = s.bridged_accounts();
     let guardian = s.env.guardian.insecure_clone();
     let route = route_pda(&bridged_id, ORIGIN);
-    for (nonce, sender) in [(100u64, [0u8; 32]), (101, [0xff; 32])] {
+    // Zero; not a 20-byte address for an EVM origin; the origin bridge itself (a cancelled
+    // refund from it: refunding it would strand the tokens there, second review F-6).
+    let origin_bridge = s.env.origin_bridge;
+    for (nonce, sender) in [(100u64, [0u8; 32]), (101, [0xff; 32]), (102, origin_bridge)] {
         let body = transfer_body(&bridged_id, 5_000_000_000_000, &s.user.pubkey());
         let m = encode_message(
             nonce,
@@ -472,6 +522,45 @@ fn a_refund_refuses_a_sender_the_origin_cannot_pay() {
         );
         assert_eq!(receipt_status(&s.env, &m).0, 3, "still cancelled");
     }
+}
+
+/// Second review, F-5: a refund goes to the origin domain's current remote bridge, so once the
+/// remote is pointed at a redeployed bridge (which never locked those tokens), a refund of a
+/// transfer from the old one is refused (`WrongRemote`) instead of being addressed to the new
+/// one; with the remote back on the bridge the message came from, it is refunded.
+#[test]
+fn a_refund_goes_only_to_the_bridge_the_message_came_from() {
+    let mut s = Setup::new(1, 1, limits());
+    let (m, key, _) = queue_bridged(&mut s, 5_000);
+    let guardian = s.env.guardian.insecure_clone();
+    let bridged_id = s.bridged_id;
+    let route = route_pda(&bridged_id, ORIGIN);
+    expect_ok(s.env.send(
+        &[cancel_queued_ix(&guardian.pubkey(), &key, &route)],
+        &[&guardian],
+    ));
+    let old = s.env.origin_bridge;
+    assert_eq!(key.bridge, old);
+    // The receipt is keyed by the bridge the message came from (the remote's at delivery).
+    let accounts = refund_accounts(&s.env, s.env.receipt(&m), &bridged_id);
+    let addrs: Vec<[u8; 20]> = s.env.validators.iter().map(|v| v.address).collect();
+    let epoch = u64::from_le_bytes(s.env.data(&remote_pda(ORIGIN))[46..54].try_into().unwrap());
+    expect_ok(
+        s.env
+            .set_remote(ORIGIN, evm_bridge(0x77), epoch + 1, 1, &addrs),
+    );
+    let id = s.env.propose(&refund_action(&key)).unwrap();
+    s.env.advance(ADMIN_DELAY);
+    expect_err(
+        s.env
+            .send(&[s.env.execute_proposal_ix(id, accounts.clone())], &[]),
+        "WrongRemote",
+    );
+    assert_eq!(s.env.data(&accounts[0].pubkey)[9], 3, "still cancelled");
+    // The remote back on the bridge the message came from: the same proposal refunds it.
+    expect_ok(s.env.set_remote(ORIGIN, old, epoch + 2, 1, &addrs));
+    expect_ok(s.env.send(&[s.env.execute_proposal_ix(id, accounts)], &[]));
+    assert_eq!(receipt_status(&s.env, &m).0, 6, "refunded");
 }
 
 #[test]

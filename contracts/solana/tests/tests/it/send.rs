@@ -335,6 +335,15 @@ fn the_beneficiary_must_be_payable_by_the_remote() {
     expect_ok(s.env.set_route(&token_id, 9, &Limits::default()));
     expect_err(send_to(&mut s, 9, [0; 32], 1), "InvalidBeneficiary");
     expect_ok(send_to(&mut s, 9, [0x42; 32], 1));
+    // Second review, F-6: never the destination bridge itself (its tokens would be stranded
+    // there), for either kind.
+    expect_err(send_to(&mut s, 9, [0x99; 32], 1), "InvalidBeneficiary");
+    let origin_bridge = s.env.remote_bridge(ORIGIN);
+    assert_eq!(origin_bridge[..12], [0; 12]);
+    expect_err(
+        send_to(&mut s, ORIGIN, origin_bridge, 1),
+        "InvalidBeneficiary",
+    );
     // A remote kind other than 0 and 1 is refused.
     let bad = set_remote_action(10, &[1; 32], 2, 1, 1, &addrs);
     expect_err(
@@ -474,4 +483,48 @@ fn substituted_accounts_are_refused() {
     ix.data[12..44].copy_from_slice(&[7; 32]);
     expect_err(s.env.send(&[ix], &[&user]), "TokenNotRegistered");
     expect_ok(s.env.send(&[base], &[&user]));
+}
+
+/// A probe of the second review (it holds): another program cannot make the bridge accept a
+/// `MessageSent` event instruction. The hostile recipient, called directly at top level,
+/// invokes the bridge's event instruction with the event authority as its only account: it
+/// cannot make the PDA sign, so the bridge refuses (`EventAuthority`) and no such inner
+/// instruction can appear in a successful transaction.
+#[test]
+fn an_event_instruction_cpid_by_another_program_is_refused() {
+    let mut env = Env::new(1, 1);
+    // The hostile test recipient (`contracts/solana/test-recipient`).
+    let attacker = Pubkey::new_from_array([0x66; 32]);
+    env.add_program(attacker, "trestle_test_recipient.so");
+    let m = encode_message(
+        0,
+        DOMAIN,
+        &[0x11; 32],
+        ORIGIN,
+        &env.origin_bridge.clone(),
+        &transfer_body_to(&[0x22; 32], 1_000, &[0x33; 32]),
+    );
+    let mut event = EVENT_IX_TAG.to_vec();
+    event.extend_from_slice(&event_disc("MessageSent"));
+    event.extend_from_slice(&keccak(&[&m]));
+    event.extend_from_slice(&ORIGIN.to_le_bytes());
+    event.extend_from_slice(&0u64.to_le_bytes());
+    event.extend_from_slice(&(m.len() as u32).to_le_bytes());
+    event.extend_from_slice(&m);
+    let mut payload = b"cpi:".to_vec();
+    payload.extend_from_slice(&event);
+    let mut data = ix_disc("receive_message").to_vec();
+    data.extend_from_slice(&[0u8; 36]);
+    data.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    data.extend_from_slice(&payload);
+    let wrapper = Instruction::new_with_bytes(
+        attacker,
+        &data,
+        vec![
+            AccountMeta::new_readonly(env.payer.pubkey(), false),
+            AccountMeta::new_readonly(PROGRAM_ID, false),
+            AccountMeta::new_readonly(event_authority_pda(), false),
+        ],
+    );
+    expect_err(env.send(&[wrapper], &[]), "EventAuthority");
 }

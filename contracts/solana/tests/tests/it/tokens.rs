@@ -76,12 +76,37 @@ fn registrations_refuse_inconsistent_or_zero_values() {
             ),
             "ZeroValue",
         ),
+        // A token's delay is at most 30 days (second review: MAX_DELAY, as the admin delay).
+        (
+            register_action(
+                DOMAIN,
+                &mint.to_bytes(),
+                &mint,
+                0,
+                &Limits {
+                    timelock_delay: MAX_DELAY + 1,
+                    ..l
+                },
+            ),
+            "OutOfRange",
+        ),
     ];
     for (action, err) in cases {
         let id = token_id(DOMAIN, &mint.to_bytes());
         let accounts = env.register_token_ix_accounts(&id, &mint, vault);
         expect_err(env.govern(&action, accounts), err);
-    }
+    } // 30 days exactly is accepted.
+    let id = token_id(DOMAIN, &mint.to_bytes());
+    let longest = Limits {
+        timelock_delay: MAX_DELAY,
+        ..l
+    };
+    let action = register_action(DOMAIN, &mint.to_bytes(), &mint, 0, &longest);
+    expect_ok(env.govern(&action, env.register_token_ix_accounts(&id, &mint, vault)));
+    assert_eq!(
+        &env.data(&token_pda(&id))[152..160],
+        &MAX_DELAY.to_le_bytes()
+    );
 }
 
 #[test]
@@ -174,6 +199,20 @@ fn the_timelock_changes_through_the_timelock() {
         ),
         "ZeroValue",
     );
+    for (delay, err) in [
+        (MAX_DELAY + 1, "OutOfRange"),
+        (i64::MAX, "OutOfRange"),
+        (-1, "ZeroValue"),
+    ] {
+        let action = token_limits_action(
+            &id,
+            &Limits {
+                timelock_delay: delay,
+                ..new
+            },
+        );
+        expect_err(env.govern(&action, accounts.clone()), err);
+    }
     // The limits of another token id at this token's config: refused.
     expect_err(
         env.govern(&token_limits_action(&[7; 32], &new), accounts.clone()),
@@ -183,7 +222,20 @@ fn the_timelock_changes_through_the_timelock() {
     let config = env.data(&token_pda(&id));
     assert_eq!(&config[144..152], &77u64.to_le_bytes());
     assert_eq!(&config[152..160], &5i64.to_le_bytes());
+    let longest = Limits {
+        timelock_delay: MAX_DELAY,
+        ..new
+    };
+    let accounts = vec![AccountMeta::new(token_pda(&id), false)];
+    expect_ok(env.govern(&token_limits_action(&id, &longest), accounts));
+    assert_eq!(
+        &env.data(&token_pda(&id))[152..160],
+        &MAX_DELAY.to_le_bytes()
+    );
 }
+
+/// The longest token timelock delay: 30 days.
+const MAX_DELAY: i64 = 30 * 24 * 60 * 60;
 
 /// An EVM beneficiary.
 fn evm(byte: u8) -> [u8; 32] {
@@ -464,4 +516,42 @@ fn guardian_instructions_check_the_config() {
     expect_ok(env.pause());
     let ix = env.post_signatures_ix(&[1; 32], ORIGIN, &[]);
     expect_err(env.send(&[ix], &[]), "Paused");
+}
+
+/// A probe of the second review (it holds): Token-2022 is refused everywhere a token program or
+/// mint is read: a Token-2022 mint cannot be registered (`WrongAccountOwner`), and `send`
+/// refuses Token-2022 as its token program (`WrongTokenProgram`).
+#[test]
+fn token_2022_is_refused() {
+    const TOKEN_2022: Pubkey =
+        Pubkey::from_str_const("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
+    let mut env = Env::new(1, 1);
+    // A Token-2022 mint (same base layout) whose home is this bridge.
+    let mint = env.create_mint(&Pubkey::new_unique(), 6);
+    let data = env.data(&mint);
+    env.put(mint, TOKEN_2022, data);
+    let id = token_id(DOMAIN, &mint.to_bytes());
+    let action = register_action(DOMAIN, &mint.to_bytes(), &mint, 0, &Limits::default());
+    let mut accounts = env.register_token_ix_accounts(&id, &mint, vault_pda(&mint));
+    expect_err(env.govern(&action, accounts.clone()), "WrongAccountOwner");
+    accounts[4] = AccountMeta::new_readonly(TOKEN_2022, false);
+    expect_err(env.govern(&action, accounts), "WrongTokenProgram");
+
+    // An SPL home token, sent with Token-2022 as the token program.
+    let user = Keypair::new();
+    env.svm.airdrop(&user.pubkey(), 1_000_000_000).unwrap();
+    let spl = env.create_mint(&Pubkey::new_unique(), 6);
+    let user_token = env.create_token_account(&spl, &user.pubkey(), 1_000);
+    let spl_id = env.register_home_token(&spl, Limits::default());
+    let mut beneficiary = [0u8; 32];
+    beneficiary[12..].fill(0x44);
+    let args = SendArgs {
+        destination: ORIGIN,
+        token_id: spl_id,
+        beneficiary,
+        amount: 5,
+    };
+    let mut ix = send_ix(&user.pubkey(), &args, &user_token, &spl, &vault_pda(&spl));
+    ix.accounts[8] = AccountMeta::new_readonly(TOKEN_2022, false);
+    expect_err(env.send(&[ix], &[&user]), "WrongTokenProgram");
 }

@@ -404,13 +404,43 @@ pub fn refund_action(key: &Key) -> Vec<u8> {
     key.encode(Borsh::default().u8(9)).0
 }
 
-/// The `Upgrade` action (tag 10).
-pub fn upgrade_action(buffer: &Pubkey, spill: &Pubkey) -> Vec<u8> {
+/// The `Upgrade` action (tag 10): `code_hash` is sha256 of the buffer's program bytes.
+pub fn upgrade_action(buffer: &Pubkey, spill: &Pubkey, code_hash: &[u8; 32]) -> Vec<u8> {
     Borsh::default()
         .u8(10)
         .raw(buffer.as_ref())
         .raw(spill.as_ref())
+        .raw(code_hash)
         .0
+}
+
+/// sha256 of `bytes` (an `Upgrade`'s code hash of a buffer holding exactly them).
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+/// A loader buffer account's data: state `Buffer`, `Some(authority)`, then `program`.
+pub fn buffer_data(authority: &Pubkey, program: &[u8]) -> Vec<u8> {
+    let mut data = 1u32.to_le_bytes().to_vec();
+    data.push(1);
+    data.extend_from_slice(authority.as_ref());
+    data.extend_from_slice(program);
+    data
+}
+
+/// The `approve_proposal` instruction by `guardian`.
+pub fn approve_proposal_ix(guardian: &Pubkey, id: u64) -> Instruction {
+    Instruction::new_with_bytes(
+        PROGRAM_ID,
+        &Borsh::ix("approve_proposal").u64(id).0,
+        vec![
+            AccountMeta::new_readonly(*guardian, true),
+            AccountMeta::new_readonly(config_pda(), false),
+            AccountMeta::new(proposal_pda(id), false),
+            AccountMeta::new_readonly(CLOCK, false),
+        ],
+    )
 }
 
 /// `cancel_proposal` instruction by `authority` (admin or guardian).

@@ -73,7 +73,8 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
     /// Solana). Refuses an unknown destination, a recipient the destination cannot call (zero;
     /// on an EVM remote, not a left-padded address), a zero gas limit, more than
     /// `SOLANA_MAX_GAS_LIMIT` to Solana, and a body (`0x00 || gasLimit || payload`) over
-    /// `maxBody(destination)` (default: the protocol's 16 KiB). Returns the message id.
+    /// `maxBody(destination)` (when none is set: `SOLANA_MAX_BODY_LEN`, 681, to a Solana remote,
+    /// the protocol's 16 KiB to an EVM one). Returns the message id.
     function sendMessage(uint32 destination, bytes32 recipient, uint64 gasLimit, bytes calldata payload)
         external
         whenNotPaused
@@ -88,7 +89,8 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
         }
         uint256 len = P.MESSAGE_PREFIX_LEN + payload.length;
         uint256 cap = _maxBody[destination];
-        if (len > (cap == 0 ? P.MAX_BODY_LEN : cap)) revert P.BodyTooLarge(len);
+        if (cap == 0) cap = kind == KIND_SOLANA ? P.SOLANA_MAX_BODY_LEN : P.MAX_BODY_LEN;
+        if (len > cap) revert P.BodyTooLarge(len);
         return _send(destination, bytes32(uint256(uint160(msg.sender))), recipient, P.encodeMessage(gasLimit, payload));
     }
 
@@ -99,7 +101,8 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
     /// amount that is zero, not representable at the destination or above its maximum, an
     /// amount over the route's outbound bucket, a bridged token's amount above what the
     /// destination sent here in net (`LedgerExceeded`: its ledger would refuse it), and a
-    /// beneficiary the destination can never pay. Returns the message id.
+    /// beneficiary the destination can never pay (`InvalidBeneficiary`: zero, the destination
+    /// bridge itself, or on an EVM remote not a left-padded address). Returns the message id.
     function sendToken(uint32 destination, bytes32 tokenId, uint256 amount, bytes32 beneficiary)
         external
         payable
@@ -111,7 +114,7 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
         if (remoteBridge == bytes32(0)) revert UnknownRemote(destination);
         Token memory t = _tokens[tokenId];
         if (t.local == address(0)) revert UnknownToken(tokenId);
-        uint256 home = _takeOutbound(t, tokenId, destination, amount, beneficiary);
+        uint256 home = _takeOutbound(t, tokenId, destination, amount, beneficiary, remoteBridge);
         _lock(t, amount);
         return _send(
             destination, bytes32(uint256(uint160(msg.sender))), remoteBridge, P.encodeTransfer(tokenId, home, beneficiary)
@@ -125,10 +128,14 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
     /// not counted yet, those from here already are, so whatever passes is accepted there).
     /// On the home chain unchecked but for the ledger's range (`available` is then what the
     /// range still holds).
-    function _takeOutbound(Token memory t, bytes32 tokenId, uint32 destination, uint256 amount, bytes32 beneficiary)
-        private
-        returns (uint256 home)
-    {
+    function _takeOutbound(
+        Token memory t,
+        bytes32 tokenId,
+        uint32 destination,
+        uint256 amount,
+        bytes32 beneficiary,
+        bytes32 remoteBridge
+    ) private returns (uint256 home) {
         Route storage route = _routes[tokenId][destination];
         uint256 remoteMax = route.remoteMax;
         uint256 capacity = route.outCapacity;
@@ -145,7 +152,10 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
         if (amount > room) revert LedgerExceeded(tokenId, destination, amount, room);
         // forge-lint: disable-next-line(unsafe-typecast)
         route.ledger = int120(net + int256(amount)); // amount <= room < 2^120: within the range
-        if (!_payable(_remotes[destination].kind, beneficiary)) revert InvalidBeneficiary(beneficiary);
+        // Never the destination bridge itself: tokens paid to it would be stranded there.
+        if (!_payable(_remotes[destination].kind, beneficiary) || beneficiary == remoteBridge) {
+            revert InvalidBeneficiary(beneficiary);
+        }
     }
 
     /// @dev Takes `amount` from the caller: exactly `msg.value` of ether, a home ERC-20 into the
@@ -162,7 +172,8 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
             {
                 revert TransferFailed();
             }
-            // Fee-on-transfer and rebasing tokens would lock less than the message says.
+            // A fee-on-transfer token would lock less than the message says. (A token that
+            // rebases later is not detected: see the README's known limits.)
             if (IERC20(t.local).balanceOf(address(this)) - before != amount) revert InvalidAmount(amount);
         } else {
             IBridgedToken(t.local).burn(msg.sender, amount);
@@ -171,8 +182,11 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
 
     // ================================================================== deliver
     /// @notice Verifies `message` and its validator `signatures` and executes it (token
-    /// transfer: release/mint, or queue when timelocked or over the inbound bucket; message:
-    /// call the recipient with its gas limit, recording a failure for retry).
+    /// transfer: release/mint, or queue: with the token's delay when at or above its timelock
+    /// threshold or above the route's inbound capacity, without delay when over what the
+    /// inbound bucket holds now; message: call the recipient with its gas limit, recording a
+    /// failure for retry). A delivery that would write a record over another message's (an
+    /// identical message from a redeployed origin bridge) reverts `AlreadyDelivered`.
     function deliver(bytes calldata message, bytes calldata signatures) external {
         _deliver(message, signatures);
     }
@@ -195,30 +209,37 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
         (P.Header memory h, bytes calldata body) = P.decode(message);
         if (h.destination != _localDomain) revert WrongDestination(h.destination);
         bytes32 id = keccak256(message);
-        _verifyAndMark(h, id, signatures);
+        bytes32 originBridge = _verifyAndMark(h, id, signatures);
         if (uint8(body[0]) == P.KIND_MESSAGE) {
             if (_callRecipient(h, body)) {
                 emit MessageDelivered(id, h.origin, h.nonce, Status.Executed);
             } else {
-                _records[id].status = Status.Failed;
+                Record storage rec = _records[id];
+                // Never over the record of an identical message from an earlier origin bridge.
+                if (rec.status != Status.None) revert AlreadyDelivered(id);
+                rec.status = Status.Failed;
                 emit MessageDelivered(id, h.origin, h.nonce, Status.Failed);
             }
         } else {
-            _deliverTransfer(id, h, body);
+            _deliverTransfer(id, h, body, originBridge);
         }
     }
 
     /// @dev Refuses an unknown origin or a delivered `(origin, origin bridge, nonce)`, verifies
     /// the signature set over the digest for the origin's current set (naming this bridge's
     /// domain and address), and marks the nonce delivered (before any call out, so a reentrant
-    /// delivery of it is a replay).
-    function _verifyAndMark(P.Header memory h, bytes32 id, bytes calldata signatures) private {
+    /// delivery of it is a replay). Returns the origin bridge.
+    function _verifyAndMark(P.Header memory h, bytes32 id, bytes calldata signatures)
+        private
+        returns (bytes32 originBridge)
+    {
         Remote memory r = _remotes[h.origin];
         if (r.validators == address(0)) {
             if (_remoteBridge[h.origin] == bytes32(0)) revert UnknownRemote(h.origin);
             revert NoValidatorSet(h.origin);
         }
-        (bytes32 originBridge, bytes memory validators) = _loadSet(r);
+        bytes memory validators;
+        (originBridge, validators) = _loadSet(r);
         mapping(uint256 => uint256) storage bits = _delivered[_originKey(h.origin, originBridge)];
         uint256 word = bits[h.nonce >> 8];
         // forge-lint: disable-next-line(incorrect-shift)
@@ -235,22 +256,37 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
 
     /// @dev Checks a token transfer in the order of the spec (recipient, token, route, amount,
     /// beneficiary, ledger), takes it from the route's ledger, then executes it or queues it.
-    function _deliverTransfer(bytes32 id, P.Header memory h, bytes calldata body) private {
+    /// Timelocked (the token's delay): at or above the token's threshold, or above the route's
+    /// inbound capacity (no bucket can ever hold it, so `executeQueued` would let it through on
+    /// a full bucket at once: it gets the guardian the delay instead).
+    function _deliverTransfer(bytes32 id, P.Header memory h, bytes calldata body, bytes32 originBridge) private {
         if (h.recipient != bytes32(uint256(uint160(address(this))))) revert WrongRecipient(h.recipient);
         (bytes32 tokenId, uint256 amount, bytes32 beneficiary) = P.decodeTransfer(body);
         (Token memory t, Route storage route, uint256 local, uint256 capacity) =
             _takeInbound(tokenId, h.origin, amount, beneficiary);
         bool timelocked = local >= t.timelockThreshold;
+        // (A transfer over the capacity never passes `_consume`: it is told from a rate-limited
+        // one on the queue path only.)
         if (!timelocked && _consume(route.inbound, capacity, local, false)) {
             emit MessageDelivered(id, h.origin, h.nonce, Status.Executed);
             _release(id, t, address(uint160(uint256(beneficiary))), local);
         } else {
-            uint64 readyAt = uint64(block.timestamp) + (timelocked ? t.delay : 0);
-            // forge-lint: disable-next-line(unsafe-typecast)
-            _records[id] = Record(Status.Queued, readyAt, h.origin, uint128(local), tokenId); // local <= uint128 max
-            emit MessageDelivered(id, h.origin, h.nonce, Status.Queued);
-            emit TransferQueued(id, readyAt, timelocked);
+            _queue(id, h, tokenId, local, timelocked || local > capacity ? t.delay : 0, originBridge);
         }
+    }
+
+    /// @dev Records transfer `id` as queued until `delay` from now (0: rate-limited only;
+    /// timelocked otherwise: a token's delay is never 0), never over the record of an identical
+    /// message from an earlier origin bridge (its queued or cancelled entry would be lost).
+    function _queue(bytes32 id, P.Header memory h, bytes32 tokenId, uint256 local, uint64 delay, bytes32 originBridge)
+        private
+    {
+        if (_records[id].status != Status.None) revert AlreadyDelivered(id);
+        uint64 readyAt = uint64(block.timestamp) + delay;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _records[id] = Record(Status.Queued, readyAt, h.origin, uint128(local), tokenId, originBridge); // local <= uint128 max
+        emit MessageDelivered(id, h.origin, h.nonce, Status.Queued);
+        emit TransferQueued(id, readyAt, delay != 0);
     }
 
     /// @dev The inbound checks after the recipient, and the ledger: returns the token, the
@@ -275,7 +311,11 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
         if (amount == 0 || amount % scale != 0) revert InvalidAmount(amount);
         local = amount / scale;
         if (local > type(uint128).max) revert InvalidAmount(amount);
-        if (!_payable(KIND_EVM, beneficiary)) revert InvalidBeneficiary(beneficiary);
+        // Never this bridge: a payout to itself would leave the tokens here while the ledger
+        // counts them released.
+        if (!_payable(KIND_EVM, beneficiary) || beneficiary == bytes32(uint256(uint160(address(this))))) {
+            revert InvalidBeneficiary(beneficiary);
+        }
         int256 net = _ledgerOf(word);
         // forge-lint: disable-next-line(unsafe-typecast)
         uint256 room = _inboundChecked(t, origin) ? (net > 0 ? uint256(net) : 0) : uint256(net - LEDGER_MIN);
@@ -304,18 +344,22 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
     /// Anyone may call it; it refuses while paused and while the route is disabled.
     function executeQueued(bytes calldata message) external whenNotPaused nonReentrant {
         bytes32 id = keccak256(message);
-        Record memory rec = _records[id];
+        Record storage rec = _records[id];
         if (rec.status != Status.Queued) revert NotQueued(id);
-        if (block.timestamp < rec.readyAt) revert TimelockPending(block.timestamp, rec.readyAt);
-        Route storage route = _routes[rec.tokenId][rec.origin];
+        uint256 readyAt = rec.readyAt;
+        if (block.timestamp < readyAt) revert TimelockPending(block.timestamp, readyAt);
+        bytes32 tokenId = rec.tokenId;
+        uint32 origin = rec.origin;
+        uint256 amount = rec.amount;
+        Route storage route = _routes[tokenId][origin];
         uint256 capacity = route.inCapacity;
-        if (capacity == 0 || !route.open) revert RouteDisabled(rec.tokenId, rec.origin);
-        _consumeQueued(route.inbound, capacity, rec.amount);
-        _records[id].status = Status.Executed;
+        if (capacity == 0 || !route.open) revert RouteDisabled(tokenId, origin);
+        _consumeQueued(route.inbound, capacity, amount);
+        rec.status = Status.Executed;
         emit MessageExecuted(id);
         (, bytes calldata body) = P.decode(message);
         (,, bytes32 beneficiary) = P.decodeTransfer(body);
-        _release(id, _tokens[rec.tokenId], address(uint160(uint256(beneficiary))), rec.amount);
+        _release(id, _tokens[tokenId], address(uint160(uint256(beneficiary))), amount);
     }
 
     /// @notice Calls the recipient of a message whose call failed, again, under the same gas

@@ -19,6 +19,18 @@ interface IUpgradeable {
 /// `upgradeToAndCall` go through. Called directly (not through a proxy) it only ever sees its
 /// own empty storage, where no role is set.
 contract BridgeAdmin is BridgeBase {
+    // (Declared here, not in BridgeBase: public constants there would add selectors to
+    // `Bridge`'s dispatcher, which every delivery walks.)
+    /// @notice The largest timelock delay of a token (`setToken`).
+    uint64 public constant MAX_DELAY = 30 days;
+    /// @notice How long a proposal that replaces the guardian waits (or the admin delay if
+    /// longer), unless the sitting guardian approves it (`approveProposal`).
+    uint64 public constant GUARDIAN_CHANGE_DELAY = 30 days;
+    /// @notice The largest body (gas limit included) `sendMessage` accepts for a Solana remote
+    /// without a cap of its own (`trestle_bridge::message::SOLANA_MAX_BODY_LEN`: what fits a
+    /// 1-of-1 inline delivery in one Solana transaction).
+    uint32 public constant SOLANA_MAX_BODY_LEN = uint32(P.SOLANA_MAX_BODY_LEN);
+
     constructor() {
         _disableInitializers();
     }
@@ -43,12 +55,13 @@ contract BridgeAdmin is BridgeBase {
 
     // ================================================================== guardian
     /// @notice Guardian: pauses sending (refunds of cancelled transfers included), delivery,
-    /// execution and payouts at once, and records when (only an unpause proposed after this
-    /// moment can end this pause).
+    /// execution and payouts at once, and counts the pause (`pauseCount`: only an unpause
+    /// proposed during this pause can end it) and records when it began (`pausedAt`).
     function pause() external onlyGuardian {
         if (_paused) revert AlreadyPaused();
         _paused = true;
         _pausedAt = uint40(block.timestamp);
+        ++_pauseCount;
         emit PausedBy(msg.sender);
     }
 
@@ -60,23 +73,65 @@ contract BridgeAdmin is BridgeBase {
         _cancelQueued(id);
     }
 
+    /// @notice Guardian: consents to proposal `id` replacing it (a `setRoles` that changes the
+    /// guardian), which then executes from the admin delay after it was proposed (or now, if
+    /// that is past) instead of `GUARDIAN_CHANGE_DELAY` after. The guardian still cannot veto
+    /// such a proposal; without its consent the proposal simply waits the longer delay.
+    function approveProposal(bytes32 id) external onlyGuardian {
+        Proposal storage p = _proposals[id];
+        uint64 readyAt = p.readyAt;
+        if (readyAt == 0) revert UnknownProposal(id);
+        if (!p.guardianChange) revert NotAGuardianChange(id);
+        uint256 expiresAt = uint256(readyAt) + GRACE_PERIOD;
+        if (block.timestamp > expiresAt) revert ProposalExpired(block.timestamp, expiresAt);
+        // Never later than it was, and never in a past that would expire it at once.
+        uint64 approved = p.proposedAt + _adminDelay;
+        if (approved < block.timestamp) approved = uint64(block.timestamp);
+        if (approved < readyAt) {
+            p.readyAt = approved;
+            readyAt = approved;
+        }
+        emit ProposalApproved(id, readyAt);
+    }
+
     // ================================================================== admin timelock
     /// @notice Admin: proposes `call` (an ABI-encoded call of a self-only function),
-    /// executable by anyone from `adminDelay` later for `GRACE_PERIOD`. An unpause may be
-    /// proposed only while paused.
+    /// executable by anyone from `adminDelay` later for `GRACE_PERIOD`. A `setRoles` that
+    /// replaces the sitting guardian waits `GUARDIAN_CHANGE_DELAY` (or the admin delay if
+    /// longer) unless the guardian approves it (`approveProposal`). An unpause may be proposed
+    /// only while paused. An upgrade carries no call data (`UpgradeWithCall`).
     function propose(bytes calldata call, bytes32 salt) external returns (bytes32 id) {
         if (msg.sender != _admin) revert OnlyAdmin();
         bytes4 sel = _checkAdminCall(call);
-        if (sel == this.unpause.selector && !_paused) revert NotPaused();
+        uint64 delay = _adminDelay;
+        bool guardianChange;
+        uint64 pausedIn;
+        if (sel == this.unpause.selector) {
+            if (!_paused) revert NotPaused();
+            pausedIn = _pauseCount;
+        } else if (sel == this.setRoles.selector) {
+            if (_guardianOf(call) != _guardian) {
+                guardianChange = true;
+                if (delay < GUARDIAN_CHANGE_DELAY) delay = GUARDIAN_CHANGE_DELAY;
+            }
+        } else if (sel == IUpgradeable.upgradeToAndCall.selector) {
+            // The data would run as the bridge (delegatecall, msg.sender the proxy): any
+            // self-only call, or a call no proposal may make, past the allowlist and the
+            // guardian's and the unpause rules.
+            (, bytes memory data) = abi.decode(call[4:], (address, bytes));
+            if (data.length != 0) revert UpgradeWithCall();
+        }
         id = keccak256(abi.encode(call, salt));
         if (_proposals[id].readyAt != 0) revert ProposalExists(id);
-        uint64 readyAt = uint64(block.timestamp) + _adminDelay;
-        _proposals[id] = Proposal(readyAt, uint64(block.timestamp), sel);
+        uint64 readyAt = uint64(block.timestamp) + delay;
+        _proposals[id] = Proposal(readyAt, uint64(block.timestamp), sel, guardianChange, pausedIn);
         emit Proposed(id, call, salt, readyAt);
     }
 
     /// @notice Executes a proposal whose delay has passed and whose grace period has not.
-    /// Anyone may call it. An unpause executes only while the pause it was proposed for lasts.
+    /// Anyone may call it. An unpause executes only during the pause it was proposed in
+    /// (`StaleUnpause`); a `setRoles` proposed as no guardian change never replaces a guardian
+    /// installed since (`GuardianChanged`).
     function execute(bytes calldata call, bytes32 salt) external {
         bytes32 id = keccak256(abi.encode(call, salt));
         Proposal memory p = _proposals[id];
@@ -84,8 +139,14 @@ contract BridgeAdmin is BridgeBase {
         if (block.timestamp < p.readyAt) revert TimelockPending(block.timestamp, p.readyAt);
         uint256 expiresAt = uint256(p.readyAt) + GRACE_PERIOD;
         if (block.timestamp > expiresAt) revert ProposalExpired(block.timestamp, expiresAt);
-        if (p.selector == this.unpause.selector && p.proposedAt < _pausedAt) {
-            revert StaleUnpause(p.proposedAt, _pausedAt);
+        // (`proposedAt < _pausedAt` never holds for an unpause proposed during the current
+        // pause; it keeps an unpause proposed before an upgrade to the pause count, whose count
+        // reads 0, from ending a later pause.)
+        if (p.selector == this.unpause.selector && (p.pauseCount != _pauseCount || p.proposedAt < _pausedAt)) {
+            revert StaleUnpause(p.pauseCount, _pauseCount);
+        }
+        if (p.selector == this.setRoles.selector && !p.guardianChange && _guardianOf(call) != _guardian) {
+            revert GuardianChanged(id);
         }
         delete _proposals[id];
         (bool ok, bytes memory ret) = address(this).call(call);
@@ -95,6 +156,11 @@ contract BridgeAdmin is BridgeBase {
             }
         }
         emit ProposalExecuted(id);
+    }
+
+    /// @dev The guardian a `setRoles` call installs.
+    function _guardianOf(bytes calldata call) private pure returns (address guardian_) {
+        (, guardian_) = abi.decode(call[4:], (address, address));
     }
 
     /// @dev Proposals may only call the self-only functions: never `sendMessage`/`sendToken` (a
@@ -111,7 +177,8 @@ contract BridgeAdmin is BridgeBase {
     }
 
     /// @notice Admin or guardian: drops a pending proposal. The guardian cannot drop a change of
-    /// the roles (its own replacement) or an unpause (`GuardianCannotVeto`).
+    /// the roles (its own replacement: it waits `GUARDIAN_CHANGE_DELAY` instead, unless the
+    /// guardian approves it) or an unpause (`GuardianCannotVeto`).
     function cancelProposal(bytes32 id) external {
         bool isAdmin = msg.sender == _admin;
         if (!isAdmin && msg.sender != _guardian) revert OnlyGuardianOrAdmin();
@@ -155,7 +222,8 @@ contract BridgeAdmin is BridgeBase {
     /// @notice Registers token `keccak256(homeDomain || homeToken)` (returned), or updates the
     /// timelock of a registered one: its local contract (on its home chain the home token
     /// itself or `NATIVE`; elsewhere its `BridgedToken`), its decimal shift (`local = home /
-    /// 10^localExp`; 0 on the home chain), and its timelock threshold (local units) and delay.
+    /// 10^localExp`; 0 on the home chain), and its timelock threshold (local units) and delay
+    /// (1 s .. `MAX_DELAY`).
     /// The local contract and the shift never change once registered: the routes' ledgers count
     /// in local units.
     function setToken(
@@ -173,7 +241,7 @@ contract BridgeAdmin is BridgeBase {
         if (home ? homeToken != bytes32(uint256(uint160(local))) || localExp != 0 : local == NATIVE) {
             revert InvalidConfig();
         }
-        if (localExp > 77) revert InvalidConfig();
+        if (localExp > 77 || delay > MAX_DELAY) revert InvalidConfig();
         tokenId = P.tokenId(homeDomain, homeToken);
         Token storage t = _tokens[tokenId];
         if (t.local != address(0) && (t.local != local || t.localExp != localExp)) revert InvalidConfig();
@@ -219,8 +287,9 @@ contract BridgeAdmin is BridgeBase {
     }
 
     /// @notice Caps the body `sendMessage` accepts for `domain` (a configured remote) at
-    /// `maxLen` bytes, from a token transfer's 97 up to the protocol's 16 KiB (which lifts the
-    /// cap). Token transfers (97 bytes) are never affected.
+    /// `maxLen` bytes, from a token transfer's 97 up to the protocol's 16 KiB. Without a cap a
+    /// Solana remote takes `SOLANA_MAX_BODY_LEN`, an EVM remote 16 KiB. Token transfers (97
+    /// bytes) are never affected.
     function setMaxBody(uint32 domain, uint32 maxLen) external onlySelf {
         if (_remoteBridge[domain] == bytes32(0)) revert UnknownRemote(domain);
         if (maxLen < P.TOKEN_TRANSFER_LEN || maxLen > P.MAX_BODY_LEN) revert InvalidConfig();
@@ -237,7 +306,8 @@ contract BridgeAdmin is BridgeBase {
     }
 
     /// @notice Changes the roles (never zero, never the same key). Executes while paused; the
-    /// guardian cannot veto it.
+    /// guardian cannot veto it. A proposal that replaces the guardian waits
+    /// `GUARDIAN_CHANGE_DELAY` unless the guardian approves it (see `propose`).
     function setRoles(address admin_, address guardian_) external onlySelf {
         if (admin_ == address(0) || guardian_ == address(0)) revert ZeroValue();
         if (admin_ == guardian_) revert InvalidConfig();
@@ -246,7 +316,8 @@ contract BridgeAdmin is BridgeBase {
         emit RolesSet(admin_, guardian_);
     }
 
-    /// @notice Unpauses (timelocked; proposed during the current pause; no guardian veto).
+    /// @notice Unpauses (timelocked; proposed during the current pause, by `pauseCount`; no
+    /// guardian veto).
     function unpause() external onlySelf {
         if (!_paused) revert NotPaused();
         _paused = false;
@@ -262,8 +333,11 @@ contract BridgeAdmin is BridgeBase {
     /// @notice Admin, through the timelock (guardian veto): sends cancelled transfer `message`
     /// back to its origin as a token transfer of the same token and amount to its original
     /// sender, from this bridge; the origin releases (or mints) it like any delivery, under
-    /// its own route, ledger, rate limits and timelock. Once per cancelled transfer; never to a
-    /// sender the origin cannot pay (`InvalidBeneficiary`, as at send). Governance
+    /// its own route, ledger, rate limits and timelock. Once per cancelled transfer; only to the
+    /// origin bridge the transfer came from (`RemoteChanged` once the origin's remote is another
+    /// bridge, which never locked it); never to a sender the origin cannot pay
+    /// (`InvalidBeneficiary`, as at send: zero, the origin bridge itself, or on an EVM origin
+    /// not a left-padded address). Governance
     /// must first check that the origin really emitted `message` (its `MessageSent`): a
     /// cancelled forgery must never be refunded. No outbound bucket or ledger applies (nothing
     /// leaves this chain). A refund is a send: refused while paused (`Paused`); the reverted
@@ -271,13 +345,20 @@ contract BridgeAdmin is BridgeBase {
     /// period.
     function refundCancelled(bytes calldata message) external onlySelf whenNotPaused {
         bytes32 id = keccak256(message);
-        if (_records[id].status != Status.Cancelled) revert NotCancelled(id);
+        Record storage rec = _records[id];
+        if (rec.status != Status.Cancelled) revert NotCancelled(id);
         if (_refunds[id] != bytes32(0)) revert AlreadyRefunded(id);
         (P.Header memory h, bytes calldata body) = P.decode(message);
         bytes32 originBridge = _remoteBridge[h.origin];
         if (originBridge == bytes32(0)) revert UnknownRemote(h.origin);
-        // As at send: never a beneficiary the origin cannot pay (it could never be delivered).
-        if (!_payable(_remotes[h.origin].kind, h.sender)) revert InvalidBeneficiary(h.sender);
+        // Only to the bridge that locked (or burned) it: a redeployed origin bridge never did.
+        bytes32 from = rec.originBridge;
+        if (from != originBridge) revert RemoteChanged(h.origin, from, originBridge);
+        // As at send: never a beneficiary the origin cannot pay (it could never be delivered),
+        // nor the origin bridge itself (a refund of a refund: the origin would refuse it).
+        if (!_payable(_remotes[h.origin].kind, h.sender) || h.sender == originBridge) {
+            revert InvalidBeneficiary(h.sender);
+        }
         (bytes32 tokenId, uint256 amount,) = P.decodeTransfer(body);
         bytes32 refundId = _send(
             h.origin, bytes32(uint256(uint160(address(this)))), originBridge, P.encodeTransfer(tokenId, amount, h.sender)
@@ -303,9 +384,15 @@ contract BridgeAdmin is BridgeBase {
         return _paused;
     }
 
-    /// @notice When the current (or last) pause began.
+    /// @notice When the current (or last) pause began (informational; unpauses are matched to
+    /// pauses by `pauseCount`).
     function pausedAt() external view returns (uint64) {
         return _pausedAt;
+    }
+
+    /// @notice How many times the bridge was paused (the current or last pause's number).
+    function pauseCount() external view returns (uint64) {
+        return _pauseCount;
     }
 
     function adminDelay() external view returns (uint64) {
@@ -322,7 +409,8 @@ contract BridgeAdmin is BridgeBase {
         return _remoteBridge[domain];
     }
 
-    /// @notice The largest body `sendMessage` accepts for `domain` (0: the protocol's 16 KiB).
+    /// @notice The cap set on the body `sendMessage` accepts for `domain` (0: none set, so
+    /// `SOLANA_MAX_BODY_LEN` for a Solana remote, the protocol's 16 KiB for an EVM remote).
     function maxBody(uint32 domain) external view returns (uint32) {
         return _maxBody[domain];
     }
@@ -398,14 +486,22 @@ contract BridgeAdmin is BridgeBase {
         return inbound ? _available(r.inbound, r.inCapacity) : _available(r.outbound, r.outCapacity);
     }
 
-    /// @notice A message that did not execute at delivery (see `Record`).
+    /// @notice A message that did not execute at delivery (see `Record`); `originBridge` is set
+    /// for queued transfers (the bridge a refund may go back to).
     function records(bytes32 id)
         external
         view
-        returns (Status status, uint64 readyAt, uint32 origin, uint128 amount, bytes32 tokenId)
+        returns (
+            Status status,
+            uint64 readyAt,
+            uint32 origin,
+            uint128 amount,
+            bytes32 tokenId,
+            bytes32 originBridge
+        )
     {
         Record memory r = _records[id];
-        return (r.status, r.readyAt, r.origin, r.amount, r.tokenId);
+        return (r.status, r.readyAt, r.origin, r.amount, r.tokenId, r.originBridge);
     }
 
     /// @notice What this bridge owes `account` in local `token` (`NATIVE` for ether).
@@ -418,9 +514,15 @@ contract BridgeAdmin is BridgeBase {
         return _refunds[id];
     }
 
-    /// @notice A pending proposal (`readyAt` 0: none).
-    function proposals(bytes32 id) external view returns (uint64 readyAt, uint64 proposedAt, bytes4 selector) {
+    /// @notice A pending proposal (`readyAt` 0: none): `guardianChange` for a `setRoles` that
+    /// replaces the guardian (see `approveProposal`), `pausedIn` the pause (`pauseCount`) an unpause was
+    /// proposed in.
+    function proposals(bytes32 id)
+        external
+        view
+        returns (uint64 readyAt, uint64 proposedAt, bytes4 selector, bool guardianChange, uint64 pausedIn)
+    {
         Proposal memory p = _proposals[id];
-        return (p.readyAt, p.proposedAt, p.selector);
+        return (p.readyAt, p.proposedAt, p.selector, p.guardianChange, p.pauseCount);
     }
 }

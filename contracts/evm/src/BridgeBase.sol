@@ -33,7 +33,20 @@ abstract contract BridgeBase is Initializable {
     error ProposalExists(bytes32 id);
     error ProposalExpired(uint256 now_, uint256 expiresAt);
     error GuardianCannotVeto(bytes32 id);
-    error StaleUnpause(uint64 proposedAt, uint64 pausedAt);
+    /// @notice An unpause proposed during pause number `proposedIn` cannot end pause number
+    /// `current` (see `pauseCount`).
+    error StaleUnpause(uint64 proposedIn, uint64 current);
+    /// @notice `approveProposal` of a proposal that does not replace the guardian.
+    error NotAGuardianChange(bytes32 id);
+    /// @notice A `setRoles` proposed when it left the guardian unchanged would now replace the
+    /// guardian installed since: a guardian change must be proposed as one (and wait for it).
+    error GuardianChanged(bytes32 id);
+    /// @notice A proposal of `upgradeToAndCall` with call data (every self-only call is
+    /// proposed as itself).
+    error UpgradeWithCall();
+    /// @notice A refund of a transfer from `origin`'s bridge `expected`, while `origin`'s remote
+    /// bridge is now `current` (which never locked it).
+    error RemoteChanged(uint32 origin, bytes32 expected, bytes32 current);
     error Reentrancy();
     error WrongDestination(uint32 destination);
     error NoValidatorSet(uint32 origin);
@@ -81,6 +94,9 @@ abstract contract BridgeBase is Initializable {
     event PausedBy(address guardian);
     event Unpaused();
     event Proposed(bytes32 indexed id, bytes call, bytes32 salt, uint64 readyAt);
+    /// @notice The sitting guardian consented to proposal `id` replacing it: executable from
+    /// `readyAt` (the admin delay after the proposal) instead of `GUARDIAN_CHANGE_DELAY` after.
+    event ProposalApproved(bytes32 indexed id, uint64 readyAt);
     event ProposalExecuted(bytes32 indexed id);
     event ProposalCancelled(bytes32 indexed id);
     event RemoteSet(uint32 indexed domain, bytes32 bridge, uint8 kind);
@@ -177,20 +193,27 @@ abstract contract BridgeBase is Initializable {
 
     /// @notice A message that did not execute at delivery. For queued transfers also the origin,
     /// the token and the local amount, so that a cancel credits the right ledger back with what
-    /// the delivery took from it.
+    /// the delivery took from it, and the origin bridge it came from (the remote's bridge at
+    /// delivery), so that a refund goes back only to that bridge (`RemoteChanged`).
     struct Record {
         Status status;
         uint64 readyAt;
         uint32 origin;
         uint128 amount;
         bytes32 tokenId;
+        bytes32 originBridge;
     }
 
     /// @notice A pending admin proposal: executable from `readyAt` to `readyAt + GRACE_PERIOD`.
+    /// `guardianChange`: a `setRoles` that replaces the sitting guardian (`readyAt` is then
+    /// `GUARDIAN_CHANGE_DELAY` after `proposedAt`, until the guardian approves it).
+    /// `pauseCount`: for an unpause, the pause it was proposed in (`_pauseCount` then).
     struct Proposal {
         uint64 readyAt;
         uint64 proposedAt;
         bytes4 selector;
+        bool guardianChange;
+        uint64 pauseCount;
     }
 
     // ------------------------------------------------------------------ constants
@@ -217,6 +240,9 @@ abstract contract BridgeBase is Initializable {
     address internal _guardian;
     bool internal _paused;
     uint32 internal _localDomain;
+    /// @dev When the current (or last) pause began (stale unpauses are told by `_pauseCount`;
+    /// this only keeps unpauses proposed before an upgrade to the count from ending a later
+    /// pause).
     uint40 internal _pausedAt;
     // slot 2
     uint64 internal _adminDelay;
@@ -237,6 +263,9 @@ abstract contract BridgeBase is Initializable {
     /// @dev Cancelled transfer id => the id of the message that returned it to its origin.
     mapping(bytes32 => bytes32) internal _refunds;
     mapping(bytes32 => Proposal) internal _proposals;
+    /// @dev How many times the bridge was paused (an unpause ends only the pause it was
+    /// proposed in).
+    uint64 internal _pauseCount;
 
     bool private transient _locked;
 
@@ -387,9 +416,9 @@ abstract contract BridgeBase is Initializable {
     /// @dev Marks queued transfer `id` cancelled and gives its amount back to its route's
     /// ledger (guardian `cancelQueued`, admin `voidQueued`).
     function _cancelQueued(bytes32 id) internal {
-        Record memory rec = _records[id];
+        Record storage rec = _records[id];
         if (rec.status != Status.Queued) revert NotQueued(id);
-        _records[id].status = Status.Cancelled;
+        rec.status = Status.Cancelled;
         Route storage route = _routes[rec.tokenId][rec.origin];
         // The delivery took the amount from the ledger; it never paid out, so it goes back.
         // Sends since then (unchecked on a home chain) may have filled the ledger's range: it

@@ -10,6 +10,9 @@ library TrestleProtocol {
     uint8 internal constant VERSION = 2;
     uint256 internal constant HEADER_LEN = 81;
     uint256 internal constant MAX_BODY_LEN = 16 * 1024;
+    /// @dev The largest body (gas limit included) a Solana destination can take in one
+    /// delivery (`trestle_bridge::message::SOLANA_MAX_BODY_LEN`): a send's default cap there.
+    uint256 internal constant SOLANA_MAX_BODY_LEN = 681;
     uint256 internal constant TOKEN_TRANSFER_LEN = 97;
     /// @notice An arbitrary message's body before its payload: the kind byte and the gas limit.
     uint256 internal constant MESSAGE_PREFIX_LEN = 9;

@@ -646,6 +646,22 @@ contract BridgeTest is Fixture {
         new ERC1967Proxy(impl, abi.encodeCall(BridgeAdmin.initialize, (LOCAL, ADMIN, GUARDIAN, 31 days)));
     }
 
+    /// docs/protocol.md, "Buckets and the queue": a token's delay is at most `MAX_DELAY` (30
+    /// days, as the admin delay), so no configuration holds a timelocked transfer past what
+    /// the guardian and governance can act on.
+    function test_token_delay_is_bounded() public {
+        assertEq(gov.MAX_DELAY(), 30 days, "MAX_DELAY");
+        bytes4 sel = _rejectCall(
+            abi.encodeCall(BridgeAdmin.setToken, (ORIGIN, bytes32(uint256(0x70)), address(wrapped), 0, 1, 30 days + 1))
+        );
+        assertEq(bytes32(sel), bytes32(BridgeBase.InvalidConfig.selector), "delay above MAX_DELAY");
+        sel = _rejectCall(abi.encodeCall(BridgeAdmin.setToken, (LOCAL, b32(NATIVE), NATIVE, 0, 1, type(uint64).max)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.InvalidConfig.selector), "a delay that never ends");
+        adminCall(abi.encodeCall(BridgeAdmin.setToken, (ORIGIN, bytes32(uint256(0x70)), address(wrapped), 0, 1, 30 days)));
+        (,,,,, uint64 delay) = gov.tokens(wrappedId);
+        assertEq(delay, 30 days, "MAX_DELAY itself is accepted");
+    }
+
     /// docs/protocol.md, "Amounts and scales": on its home chain a token's local units are its
     /// home units, so a home token with a decimal shift is refused (as Solana refuses a home
     /// mint with a `scale_exp`): it would send `amount * 10^localExp` home units for `amount`
@@ -677,8 +693,9 @@ contract BridgeTest is Fixture {
     function _rejectCall(bytes memory call) internal returns (bytes4) {
         bytes32 salt = keccak256(abi.encode(call, block.timestamp, "reject"));
         vm.prank(ADMIN);
-        gov.propose(call, salt);
-        vm.warp(block.timestamp + ADMIN_DELAY);
+        bytes32 id = gov.propose(call, salt);
+        (uint64 readyAt,,,,) = gov.proposals(id); // a guardian change waits longer
+        vm.warp(readyAt);
         (bool ok, bytes memory ret) = address(bridge).call(abi.encodeCall(BridgeAdmin.execute, (call, salt)));
         assertTrue(!ok, "bad config accepted");
         return selectorOf(ret);

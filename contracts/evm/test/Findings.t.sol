@@ -9,6 +9,20 @@ import {BridgeHarness} from "./utils/Harness.sol";
 import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
 import {GasRecipient, MockRecipient} from "./utils/Mocks.sol";
 import {Vm} from "./Vm.sol";
+import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
+
+/// @notice What a compromised admin would install: a UUPS implementation that empties the proxy
+/// (second review, F-2; it never gets past the guardian here).
+contract Drainer is UUPSUpgradeable {
+    function _authorizeUpgrade(address) internal override {}
+
+    function drain(address token, address to) external {
+        (bool ok,) = to.call{value: address(this).balance}("");
+        require(ok, "eth");
+        (ok,) = token.call(abi.encodeWithSignature("transfer(address,uint256)", to, 1));
+        require(ok, "token");
+    }
+}
 
 /// @notice One regression test (or a few) per finding of the v2 security review
 /// (docs/protocol.md, "Changes from version 1"), each failing on the v1 contracts.
@@ -115,6 +129,89 @@ contract FindingsTest is Fixture {
         uint256 before = gov.availableFor(wrappedId, ORIGIN, true);
         bridge.executeQueued(m);
         assertEq(gov.availableFor(wrappedId, ORIGIN, true), before - 2_000e18, "consumed");
+    }
+
+    /// Second review, F-1: a transfer above the route's inbound capacity but below the token's
+    /// timelock threshold was queued with no delay, and `executeQueued` let it through on a full
+    /// bucket in the same transaction: one message moved up to the threshold at once, whatever
+    /// the capacity, and the guardian had no time to cancel it. Now a transfer no bucket can
+    /// ever hold is timelocked (the token's delay), and still needs a full bucket.
+    function test_review2_F1_over_capacity_transfer_is_timelocked() public {
+        uint128 cap = 100 ether;
+        uint128 refill = 0.0012 ether; // ~100 ether per 83,333 s
+        adminCall(abi.encodeCall(BridgeAdmin.setLimits, (nativeId, ORIGIN, cap, refill, CAPACITY, REFILL)));
+        assertEq(gov.availableFor(nativeId, ORIGIN, true), cap, "bucket full");
+        address attacker = address(0xBAD);
+        uint256 big = TIMELOCK_THRESHOLD - 1 ether; // ~10x the capacity, below the threshold
+        bytes memory m = transferMsg(0, nativeId, big, attacker);
+        uint256 t0 = block.timestamp;
+        vm.recordLogs();
+        bridge.deliver(m, sign(m, 4));
+        (uint64 readyAt, bool timelocked) = _queuedEvent();
+        assertTrue(timelocked, "TransferQueued says timelocked");
+        assertEq(readyAt, t0 + TRANSFER_DELAY, "readyAt = delivered at + the token's delay");
+        (BridgeBase.Status st, uint64 recReady,,,,) = gov.records(keccak256(m));
+        assertTrue(st == BridgeBase.Status.Queued, "queued");
+        assertEq(recReady, t0 + TRANSFER_DELAY, "record readyAt");
+        // Not in the same transaction, not before the delay: the guardian has the delay.
+        expectError(abi.encodeCall(Bridge.executeQueued, (m)), BridgeBase.TimelockPending.selector);
+        vm.warp(t0 + TRANSFER_DELAY - 1);
+        expectError(abi.encodeCall(Bridge.executeQueued, (m)), BridgeBase.TimelockPending.selector);
+        assertEq(attacker.balance, 0, "nothing released");
+        // A second one the guardian cancels within the delay.
+        bytes memory m2 = transferMsg(1, nativeId, big, attacker);
+        bridge.deliver(m2, sign(m2, 4));
+        vm.prank(GUARDIAN);
+        gov.cancelQueued(keccak256(m2));
+        // After the delay the first still passes the bucket: full, then emptied.
+        vm.warp(t0 + TRANSFER_DELAY);
+        bytes memory small = transferMsg(2, nativeId, 1 ether, BOB);
+        bridge.deliver(small, sign(small, 4)); // 1 ether short of full
+        expectError(abi.encodeCall(Bridge.executeQueued, (m)), BridgeBase.RateLimited.selector);
+        vm.warp(block.timestamp + 1 ether / uint256(refill) + 1);
+        bridge.executeQueued(m);
+        assertEq(attacker.balance, big, "released after the delay, on a full bucket");
+        assertEq(gov.availableFor(nativeId, ORIGIN, true), 0, "which it emptied");
+        expectError(abi.encodeCall(Bridge.executeQueued, (m2)), BridgeBase.NotQueued.selector);
+    }
+
+    /// The F-1 boundary: exactly the capacity is not over it (executed at once on a full
+    /// bucket); one unit more is timelocked; below the capacity but over what the bucket holds
+    /// now is rate-limited (no delay).
+    function test_review2_F1_capacity_boundary() public {
+        uint128 cap = 100 ether;
+        adminCall(abi.encodeCall(BridgeAdmin.setLimits, (nativeId, ORIGIN, cap, 1 ether, CAPACITY, REFILL)));
+        bytes memory atCap = transferMsg(0, nativeId, cap, BOB);
+        bridge.deliver(atCap, sign(atCap, 4));
+        assertTrue(bridge.statusOf(atCap) == BridgeBase.Status.Executed, "= capacity: executed at once");
+        vm.warp(block.timestamp + 100); // full again
+        vm.recordLogs();
+        bytes memory over = transferMsg(1, nativeId, uint256(cap) + 1, BOB);
+        bridge.deliver(over, sign(over, 4));
+        (uint64 readyAt, bool timelocked) = _queuedEvent();
+        assertTrue(timelocked && readyAt == block.timestamp + TRANSFER_DELAY, "capacity + 1: timelocked");
+        assertEq(gov.availableFor(nativeId, ORIGIN, true), cap, "the bucket is untouched");
+        bytes memory drain = transferMsg(2, nativeId, 60 ether, BOB);
+        bridge.deliver(drain, sign(drain, 4));
+        vm.recordLogs();
+        bytes memory limited = transferMsg(3, nativeId, 50 ether, BOB);
+        bridge.deliver(limited, sign(limited, 4));
+        (readyAt, timelocked) = _queuedEvent();
+        assertTrue(!timelocked && readyAt == block.timestamp, "within capacity, over the level: rate-limited");
+    }
+
+    /// @dev The (readyAt, timelocked) of the only `TransferQueued` among the recorded logs.
+    function _queuedEvent() internal returns (uint64 readyAt, bool timelocked) {
+        bytes32 topic = keccak256("TransferQueued(bytes32,uint64,bool)");
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 found;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics.length > 0 && logs[i].topics[0] == topic) {
+                (readyAt, timelocked) = abi.decode(logs[i].data, (uint64, bool));
+                ++found;
+            }
+        }
+        assertEq(found, 1, "one TransferQueued");
     }
 
     // ================================================================ 3: everything queued stays cancellable
@@ -292,6 +389,83 @@ contract FindingsTest is Fixture {
         assertTrue(!ok, "old origin bridge accepted");
     }
 
+    /// @dev The same message bytes, attested for `originBridge` as the origin's bridge.
+    function _signFrom(bytes32 originBridge, bytes memory m) internal view returns (bytes memory sigs) {
+        bytes32 d = P.digest(ORIGIN, originBridge, LOCAL, b32(address(bridge)), epoch, keccak256(m));
+        for (uint256 i; i < 4; ++i) {
+            sigs = bytes.concat(sigs, sigOf(keys[i], d));
+        }
+    }
+
+    bytes32 internal constant NEW_BRIDGE = bytes32(uint256(0x00b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2));
+
+    /// Second review, F-4: records are keyed by the message id, which does not name the origin
+    /// bridge, while replay is keyed by (origin, origin bridge, nonce). A byte-identical message
+    /// from a redeployed origin bridge overwrote the old record: a queued entry was lost (the
+    /// ledger taken twice, paid once, the second uncancellable). Now such a delivery reverts
+    /// `AlreadyDelivered` and nothing of it is recorded.
+    function test_review2_F4_identical_message_cannot_overwrite_a_queued_record() public {
+        bytes memory m = transferMsg(7, homeId, TIMELOCK_THRESHOLD, BOB); // timelocked
+        bridge.deliver(m, sign(m, 4));
+        bytes32 id = keccak256(m);
+        int256 afterFirst = ledgerOf(homeId, ORIGIN);
+        (, uint64 readyAt,,,,) = gov.records(id);
+        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (ORIGIN, NEW_BRIDGE, 0)));
+        vm.expectRevert(abi.encodeWithSelector(BridgeBase.AlreadyDelivered.selector, id));
+        bridge.deliver(m, _signFrom(NEW_BRIDGE, m));
+        assertEq(ledgerOf(homeId, ORIGIN), afterFirst, "the ledger is taken once");
+        assertTrue(!bridge.delivered(ORIGIN, NEW_BRIDGE, 7), "nothing marked for the new bridge");
+        (BridgeBase.Status st, uint64 stillReady,,,, bytes32 from) = gov.records(id);
+        assertTrue(st == BridgeBase.Status.Queued && stillReady == readyAt, "the first record is intact");
+        assertEq(from, REMOTE_BRIDGE, "and names the bridge it came from");
+        // ... and stays cancellable by the guardian.
+        vm.prank(GUARDIAN);
+        gov.cancelQueued(id);
+        assertEq(ledgerOf(homeId, ORIGIN), int256(LEDGER), "given back once");
+        // A different message with the same nonce from the new bridge is a new key.
+        bytes memory other = transferMsg(7, homeId, 1e18, BOB);
+        bridge.deliver(other, _signFrom(NEW_BRIDGE, other));
+        assertEq(homeToken.balanceOf(BOB), 1e18, "delivered");
+    }
+
+    /// F-4: a cancelled entry came back to life as `Queued` (and its refund path was lost).
+    function test_review2_F4_cancelled_record_is_not_resurrected() public {
+        bytes memory m = transferMsg(7, homeId, TIMELOCK_THRESHOLD, BOB);
+        bridge.deliver(m, sign(m, 4));
+        bytes32 id = keccak256(m);
+        vm.prank(GUARDIAN);
+        gov.cancelQueued(id);
+        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (ORIGIN, NEW_BRIDGE, 0)));
+        vm.expectRevert(abi.encodeWithSelector(BridgeBase.AlreadyDelivered.selector, id));
+        bridge.deliver(m, _signFrom(NEW_BRIDGE, m));
+        assertTrue(status(m) == BridgeBase.Status.Cancelled, "still cancelled");
+        // Its refund waits for the origin's remote to be the bridge it came from (F-5).
+        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (ORIGIN, REMOTE_BRIDGE, 0)));
+        adminCall(abi.encodeCall(BridgeAdmin.refundCancelled, (m)));
+        assertTrue(gov.refunds(id) != bytes32(0), "refunded");
+    }
+
+    /// F-4 for arbitrary messages: a failed message's record is not overwritten either; an
+    /// identical message whose call succeeds writes no record, so it is not refused.
+    function test_review2_F4_failed_record_is_not_overwritten() public {
+        MockRecipient r = new MockRecipient(address(bridge));
+        r.setFailing(true);
+        bytes memory m = plainMsg(3, address(r), "once");
+        bridge.deliver(m, sign(m, 4));
+        assertTrue(status(m) == BridgeBase.Status.Failed, "failed");
+        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (ORIGIN, NEW_BRIDGE, 0)));
+        bytes memory sigs = _signFrom(NEW_BRIDGE, m);
+        vm.expectRevert(abi.encodeWithSelector(BridgeBase.AlreadyDelivered.selector, keccak256(m)));
+        bridge.deliver(m, sigs);
+        assertTrue(!bridge.delivered(ORIGIN, NEW_BRIDGE, 3), "not marked");
+        r.setFailing(false);
+        bridge.deliver(m, sigs); // executes: no record is written
+        assertEq(r.calls(), 1, "called");
+        assertTrue(status(m) == BridgeBase.Status.Failed, "the old bridge's failure stays retryable");
+        bridge.retryMessage(m);
+        assertEq(r.calls(), 2, "retried");
+    }
+
     // ================================================================ 6: governance
 
     function test_finding6_proposals_expire_after_the_grace_period() public {
@@ -328,9 +502,12 @@ contract FindingsTest is Fixture {
         // and the admin may drop its own proposals
         vm.prank(ADMIN);
         gov.cancelProposal(id);
-        // the role change executes while paused
+        // the role change executes while paused (the guardian consents to its replacement, so
+        // it waits the admin delay, not GUARDIAN_CHANGE_DELAY)
         vm.prank(ADMIN);
-        gov.propose(roles, bytes32(uint256(9)));
+        bytes32 id9 = gov.propose(roles, bytes32(uint256(9)));
+        vm.prank(GUARDIAN);
+        gov.approveProposal(id9);
         vm.warp(block.timestamp + ADMIN_DELAY);
         gov.execute(roles, bytes32(uint256(9)));
         assertEq(gov.admin(), address(0xA2), "admin replaced while paused");
@@ -368,6 +545,168 @@ contract FindingsTest is Fixture {
         vm.warp(block.timestamp + ADMIN_DELAY);
         gov.execute(unpause, bytes32(uint256(3)));
         assertTrue(!gov.paused(), "the current pause's unpause");
+    }
+
+    /// Second review, F-2: the admin key alone replaced the guardian (`setRoles`, which the
+    /// guardian cannot veto) after one admin delay, then pushed an upgrade that drained the
+    /// bridge past nobody, even while paused. Now a proposal that replaces the guardian waits
+    /// `GUARDIAN_CHANGE_DELAY` (30 days): in two admin delays the guardian is still there and
+    /// vetoes the upgrade, and keeps vetoing every other proposal for the 30 days.
+    function test_review2_F2_admin_alone_cannot_replace_the_guardian_and_upgrade() public {
+        assertEq(gov.GUARDIAN_CHANGE_DELAY(), 30 days, "GUARDIAN_CHANGE_DELAY");
+        address evilGuardian = address(0xE71);
+        bytes memory roles = abi.encodeCall(BridgeAdmin.setRoles, (ADMIN, evilGuardian));
+        uint256 t0 = block.timestamp;
+        vm.prank(ADMIN);
+        bytes32 rid = gov.propose(roles, bytes32(uint256(1)));
+        (uint64 readyAt, uint64 proposedAt,, bool guardianChange,) = gov.proposals(rid);
+        assertEq(readyAt, t0 + 30 days, "a guardian change waits 30 days");
+        assertEq(proposedAt, t0, "proposedAt");
+        assertTrue(guardianChange, "marked as a guardian change");
+        // The guardian still cannot veto it...
+        expectErrorFrom(GUARDIAN, abi.encodeCall(BridgeAdmin.cancelProposal, (rid)), 0, BridgeBase.GuardianCannotVeto.selector);
+        vm.prank(GUARDIAN);
+        gov.pause();
+        // ...but after one admin delay it does not execute,
+        vm.warp(t0 + ADMIN_DELAY);
+        expectError(abi.encodeCall(BridgeAdmin.execute, (roles, bytes32(uint256(1)))), BridgeBase.TimelockPending.selector);
+        // and the upgrade the admin proposes meanwhile meets the sitting guardian's veto.
+        Drainer drainer = new Drainer();
+        bytes memory up = abi.encodeCall(UUPSUpgradeable.upgradeToAndCall, (address(drainer), ""));
+        for (uint256 i; i < 14; ++i) {
+            vm.prank(ADMIN);
+            bytes32 upId = gov.propose(up, bytes32(100 + i));
+            vm.prank(GUARDIAN);
+            gov.cancelProposal(upId);
+            vm.warp(block.timestamp + ADMIN_DELAY);
+            expectError(abi.encodeCall(BridgeAdmin.execute, (up, bytes32(100 + i))), BridgeBase.UnknownProposal.selector);
+            assertEq(gov.guardian(), GUARDIAN, "the guardian is still the guardian");
+            if (block.timestamp < t0 + 30 days) {
+                expectError(abi.encodeCall(BridgeAdmin.execute, (roles, bytes32(uint256(1)))), BridgeBase.TimelockPending.selector);
+            }
+        }
+        assertEq(address(bridge).balance, LEDGER, "nothing drained");
+        assertEq(homeToken.balanceOf(address(bridge)), LEDGER, "nothing drained");
+        // After 30 days the replacement executes (still while paused): the admin is the root of
+        // trust, but the guardian and the users had 30 days.
+        vm.warp(t0 + 30 days);
+        gov.execute(roles, bytes32(uint256(1)));
+        assertEq(gov.guardian(), evilGuardian, "replaced after GUARDIAN_CHANGE_DELAY");
+    }
+
+    /// F-2: the sitting guardian consents with `approveProposal`, which brings the proposal
+    /// down to the admin delay (only for a guardian change, only the guardian, never later
+    /// than it was, never into its past grace period); other role changes keep the admin delay.
+    function test_review2_F2_guardian_approves_its_replacement() public {
+        address next = address(0x6B2D);
+        bytes memory roles = abi.encodeCall(BridgeAdmin.setRoles, (ADMIN, next));
+        uint256 t0 = block.timestamp;
+        vm.prank(ADMIN);
+        bytes32 rid = gov.propose(roles, 0);
+        bytes memory approve = abi.encodeCall(BridgeAdmin.approveProposal, (rid));
+        expectErrorFrom(ADMIN, approve, 0, BridgeBase.OnlyGuardian.selector);
+        expectErrorFrom(next, approve, 0, BridgeBase.OnlyGuardian.selector);
+        expectErrorFrom(
+            GUARDIAN, abi.encodeCall(BridgeAdmin.approveProposal, (bytes32(uint256(5)))), 0, BridgeBase.UnknownProposal.selector
+        );
+        vm.warp(t0 + 1 hours);
+        vm.recordLogs();
+        vm.prank(GUARDIAN);
+        gov.approveProposal(rid);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1, "one event");
+        assertEq(logs[0].topics[0], keccak256("ProposalApproved(bytes32,uint64)"), "ProposalApproved");
+        assertEq(logs[0].topics[1], rid, "its id");
+        assertEq(abi.decode(logs[0].data, (uint64)), t0 + ADMIN_DELAY, "its new readyAt");
+        (uint64 readyAt,,,,) = gov.proposals(rid);
+        assertEq(readyAt, t0 + ADMIN_DELAY, "proposedAt + adminDelay");
+        vm.warp(t0 + ADMIN_DELAY - 1);
+        expectError(abi.encodeCall(BridgeAdmin.execute, (roles, bytes32(0))), BridgeBase.TimelockPending.selector);
+        vm.warp(t0 + ADMIN_DELAY);
+        gov.execute(roles, 0);
+        assertEq(gov.guardian(), next, "replaced after the admin delay");
+    }
+
+    /// F-2: approval only for guardian changes (an admin change keeps the guardian and the
+    /// admin delay; other proposals are not approvable either); a late approval makes the
+    /// proposal executable now, not expired; an approval after its grace period is refused.
+    function test_review2_F2_approval_rules() public {
+        address next = GUARDIAN;
+        bytes memory adminOnly = abi.encodeCall(BridgeAdmin.setRoles, (address(0xA2), next));
+        vm.prank(ADMIN);
+        bytes32 aid = gov.propose(adminOnly, 0);
+        (uint64 aReady,,, bool aChange,) = gov.proposals(aid);
+        assertTrue(!aChange && aReady == block.timestamp + ADMIN_DELAY, "an admin change waits the admin delay");
+        expectErrorFrom(next, abi.encodeCall(BridgeAdmin.approveProposal, (aid)), 0, BridgeBase.NotAGuardianChange.selector);
+        bytes memory delay = abi.encodeCall(BridgeAdmin.setAdminDelay, (3 days));
+        vm.prank(ADMIN);
+        bytes32 did = gov.propose(delay, 0);
+        expectErrorFrom(next, abi.encodeCall(BridgeAdmin.approveProposal, (did)), 0, BridgeBase.NotAGuardianChange.selector);
+        bytes memory back = abi.encodeCall(BridgeAdmin.setRoles, (ADMIN, address(0x6B2D)));
+        uint256 t1 = block.timestamp;
+        vm.prank(ADMIN);
+        bytes32 bid = gov.propose(back, 0);
+        vm.warp(t1 + 20 days);
+        vm.prank(next);
+        gov.approveProposal(bid);
+        (uint64 late,,,,) = gov.proposals(bid);
+        assertEq(late, t1 + 20 days, "executable from the approval");
+        bytes memory stale = abi.encodeCall(BridgeAdmin.setRoles, (ADMIN, address(0x6C2D)));
+        vm.prank(ADMIN);
+        bytes32 sid = gov.propose(stale, 0);
+        vm.warp(block.timestamp + 30 days + gov.GRACE_PERIOD() + 1);
+        expectErrorFrom(next, abi.encodeCall(BridgeAdmin.approveProposal, (sid)), 0, BridgeBase.ProposalExpired.selector);
+    }
+
+    /// F-2: a `setRoles` proposed while it kept the guardian waits only the admin delay, so it
+    /// must never replace a guardian installed since (it would be a guardian change without
+    /// the 30 days or that guardian's consent).
+    function test_review2_F2_no_change_proposal_cannot_replace_a_newer_guardian() public {
+        address next = address(0x6B2D);
+        bytes memory keep = abi.encodeCall(BridgeAdmin.setRoles, (address(0xA2), GUARDIAN));
+        bytes memory change = abi.encodeCall(BridgeAdmin.setRoles, (ADMIN, next));
+        vm.startPrank(ADMIN);
+        gov.propose(keep, 0);
+        bytes32 cid = gov.propose(change, 0);
+        vm.stopPrank();
+        vm.prank(GUARDIAN);
+        gov.approveProposal(cid);
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        gov.execute(change, 0);
+        assertEq(gov.guardian(), next, "the consented change");
+        bytes32 keepId = keccak256(abi.encode(keep, bytes32(0)));
+        expectError(abi.encodeCall(BridgeAdmin.execute, (keep, bytes32(0))), BridgeBase.GuardianChanged.selector);
+        (uint64 stillThere,,,,) = gov.proposals(keepId);
+        assertTrue(stillThere != 0, "left pending (the admin cancels it)");
+        assertEq(gov.guardian(), next, "the new guardian stays");
+    }
+
+    /// Stale unpause by count (second review): an unpause proposed during one pause never ends
+    /// a later one, even when the later pause began in the very second it was proposed (the
+    /// timestamp rule, `proposedAt < pausedAt`, let that one through).
+    function test_review2_unpause_from_an_earlier_pause_in_the_same_second_is_stale() public {
+        bytes memory unpause = abi.encodeCall(BridgeAdmin.unpause, ());
+        vm.prank(GUARDIAN);
+        gov.pause();
+        assertEq(gov.pauseCount(), 1, "first pause");
+        vm.prank(ADMIN);
+        gov.propose(unpause, bytes32(uint256(1)));
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        // In one second: the admin proposes a second unpause (still paused), the first ends
+        // the pause, and the guardian pauses again.
+        vm.prank(ADMIN);
+        bytes32 u2 = gov.propose(unpause, bytes32(uint256(2)));
+        (,,,, uint64 proposedIn) = gov.proposals(u2);
+        assertEq(proposedIn, 1, "proposed in pause 1");
+        gov.execute(unpause, bytes32(uint256(1)));
+        vm.prank(GUARDIAN);
+        gov.pause();
+        assertEq(gov.pauseCount(), 2, "second pause");
+        assertEq(gov.pausedAt(), block.timestamp, "the same second");
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        vm.expectRevert(abi.encodeWithSelector(BridgeBase.StaleUnpause.selector, uint64(1), uint64(2)));
+        gov.execute(unpause, bytes32(uint256(2)));
+        assertTrue(gov.paused(), "still paused");
     }
 
     // ================================================================ 7: sends that can never be delivered
@@ -414,6 +753,59 @@ contract FindingsTest is Fixture {
         // EVM destinations take any gas limit
         vm.prank(USER);
         bridge.sendMessage(ORIGIN, b32(BOB), max + 1, "x");
+    }
+
+    /// Second review, F-6: a beneficiary equal to the bridge itself was accepted at delivery (a
+    /// home ERC-20 "paid" to the bridge stayed in it while the route's ledger counted it
+    /// released: stranded collateral), and the destination bridge was accepted as a beneficiary
+    /// at send. Both are `InvalidBeneficiary` now, before anything moves.
+    function test_review2_F6_the_bridge_is_never_a_beneficiary() public {
+        int256 ledgerBefore = ledgerOf(homeId, ORIGIN);
+        bytes memory m = transferMsg(0, homeId, 5e18, address(bridge));
+        vm.expectRevert(abi.encodeWithSelector(BridgeBase.InvalidBeneficiary.selector, b32(address(bridge))));
+        bridge.deliver(m, sign(m, 4));
+        assertEq(ledgerOf(homeId, ORIGIN), ledgerBefore, "the ledger is untouched");
+        assertTrue(!bridge.delivered(ORIGIN, REMOTE_BRIDGE, 0), "not delivered");
+        // nor the bridged token, nor a queued (timelocked) one
+        bytes memory w = transferMsg(1, wrappedId, TIMELOCK_THRESHOLD, address(bridge));
+        expectError(deliverCall(w, sign(w, 4)), BridgeBase.InvalidBeneficiary.selector);
+        // At send: never the destination's bridge.
+        homeToken.mint(USER, 1e18);
+        vm.prank(USER);
+        homeToken.approve(address(bridge), 1e18);
+        uint64 nonce = gov.outboundNonce();
+        vm.expectRevert(abi.encodeWithSelector(BridgeBase.InvalidBeneficiary.selector, REMOTE_BRIDGE));
+        vm.prank(USER);
+        bridge.sendToken(ORIGIN, homeId, 1e18, REMOTE_BRIDGE);
+        assertEq(homeToken.balanceOf(USER), 1e18, "nothing locked");
+        assertEq(gov.outboundNonce(), nonce, "nothing sent");
+        _solanaRemote();
+        vm.deal(USER, 1 ether);
+        expectErrorFrom(
+            USER,
+            abi.encodeCall(Bridge.sendToken, (SOLANA, nativeId, 1 ether, SOLANA_BRIDGE)),
+            1 ether,
+            BridgeBase.InvalidBeneficiary.selector
+        );
+        vm.prank(USER);
+        bridge.sendToken(ORIGIN, homeId, 1e18, b32(BOB)); // an ordinary beneficiary
+    }
+
+    /// F-6: a refund of a refund (a cancelled transfer whose sender is the origin bridge) would
+    /// pay the origin bridge itself, which it refuses: the refund is refused at send.
+    function test_review2_F6_refund_to_the_origin_bridge_is_refused() public {
+        P.Header memory h = header(0, b32(address(bridge)));
+        h.sender = REMOTE_BRIDGE; // a refund sent by the origin bridge
+        bytes memory m = P.encode(h, P.encodeTransfer(homeId, TIMELOCK_THRESHOLD, b32(BOB)));
+        bridge.deliver(m, sign(m, 4));
+        vm.prank(GUARDIAN);
+        gov.cancelQueued(keccak256(m));
+        bytes memory call = abi.encodeCall(BridgeAdmin.refundCancelled, (m));
+        vm.prank(ADMIN);
+        gov.propose(call, bytes32(uint256(0xf6)));
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        vm.expectRevert(abi.encodeWithSelector(BridgeBase.InvalidBeneficiary.selector, REMOTE_BRIDGE));
+        gov.execute(call, bytes32(uint256(0xf6)));
     }
 
     // ================================================================ 8: the digest names the destination

@@ -64,16 +64,25 @@ contract FuzzTest is Fixture {
         assertTrue(!ok, "tampered message accepted");
     }
 
-    /// Inbound amounts: executed at once iff 0 < amount < timelock threshold and amount <=
-    /// available; otherwise queued (never lost); zero is refused.
-    function testFuzz_inbound_amounts(uint256 first, uint256 amount, uint32 wait) public {
+    /// Inbound amounts against a fuzzed inbound capacity (above or below the timelock
+    /// threshold): executed at once iff 0 < amount < timelock threshold, amount <= capacity and
+    /// amount <= available; otherwise queued (never lost), timelocked (`readyAt` = now + the
+    /// token's delay) iff amount >= threshold or amount > capacity, else rate-limited (`readyAt`
+    /// = now); zero is refused.
+    function testFuzz_inbound_amounts(uint256 first, uint256 amount, uint32 wait, uint256 capSeed) public {
+        uint256 cap = bound(capSeed, 1e18, 2 * uint256(TIMELOCK_THRESHOLD));
+        if (cap != CAPACITY) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            adminCall(abi.encodeCall(BridgeAdmin.setLimits, (wrappedId, ORIGIN, uint128(cap), REFILL, CAPACITY, REFILL)));
+        }
         first = bound(first, 1, TIMELOCK_THRESHOLD - 1);
         bytes memory m0 = transferMsg(0, wrappedId, first, BOB);
         bridge.deliver(m0, sign(m0, 4));
+        uint256 minted = bridge.statusOf(m0) == BridgeBase.Status.Executed ? first : 0;
         vm.warp(block.timestamp + bound(wait, 0, 10_000));
         uint256 avail = gov.availableFor(wrappedId, ORIGIN, true);
-        assertLe(avail, CAPACITY, "bucket within capacity");
-        amount = bound(amount, 0, 3 * CAPACITY);
+        assertLe(avail, cap, "bucket within capacity");
+        amount = bound(amount, 0, 3 * cap);
         bytes memory m = transferMsg(1, wrappedId, amount, BOB);
         (bool ok, bytes4 sel) = _deliverOk(m, sign(m, 4));
         if (amount == 0) {
@@ -82,14 +91,17 @@ contract FuzzTest is Fixture {
         }
         assertTrue(ok, "delivered");
         BridgeBase.Status st = bridge.statusOf(m);
-        if (amount < TIMELOCK_THRESHOLD && amount <= avail) {
+        bool timelocked = amount >= TIMELOCK_THRESHOLD || amount > cap;
+        if (!timelocked && amount <= avail) {
             assertTrue(st == BridgeBase.Status.Executed, "executed");
-            assertEq(wrapped.balanceOf(BOB), first + amount, "minted");
+            assertEq(wrapped.balanceOf(BOB), minted + amount, "minted");
             assertEq(gov.availableFor(wrappedId, ORIGIN, true), avail - amount, "consumed");
         } else {
             assertTrue(st == BridgeBase.Status.Queued, "queued");
-            assertEq(wrapped.balanceOf(BOB), first, "not yet");
+            assertEq(wrapped.balanceOf(BOB), minted, "not yet");
             assertEq(gov.availableFor(wrappedId, ORIGIN, true), avail, "not consumed");
+            (, uint64 readyAt,,,,) = gov.records(keccak256(m));
+            assertEq(readyAt, block.timestamp + (timelocked ? TRANSFER_DELAY : 0), "readyAt");
         }
     }
 

@@ -142,6 +142,13 @@ contract GasTest is Fixture {
         assertLe(txGas, 144_000, "release target (v2 before the signed ledger: 144,794)");
     }
 
+    /// @dev A timelocked transfer (queued: its record is written, including the origin bridge a
+    /// refund may go back to), 4-of-5, first nonce of a word.
+    function test_gas_deliver_4_of_5_queued() public {
+        bytes memory m = transferMsg(0, wrappedId, TIMELOCK_THRESHOLD, address(0xBEEF));
+        _measure("deliver 4-of-5 (timelocked: queued record)", m, sign(m, 4));
+    }
+
     function test_gas_deliver_13_of_19() public {
         bytes memory m = _msg(O_13_OF_19, 0, address(0xBEEF));
         _measure("deliver 13-of-19 (new bitmap word, new holder)", m, _sigs(O_13_OF_19, m, keys19, 13));

@@ -274,13 +274,13 @@ contract PayoutsTest is Fixture {
         bytes32 salt = bytes32(uint256(0x5afe));
         vm.prank(ADMIN);
         bytes32 id = gov.propose(call, salt);
-        (uint64 readyAt,,) = gov.proposals(id);
+        (uint64 readyAt,,,,) = gov.proposals(id);
         vm.prank(GUARDIAN);
         gov.pause();
         vm.warp(readyAt);
         uint64 nonce = gov.outboundNonce();
         expectError(abi.encodeCall(BridgeAdmin.execute, (call, salt)), BridgeBase.Paused.selector);
-        (uint64 stillReady,,) = gov.proposals(id);
+        (uint64 stillReady,,,,) = gov.proposals(id);
         assertEq(stillReady, readyAt, "the refund proposal is still pending");
         assertEq(gov.refunds(keccak256(m)), bytes32(0), "not refunded while paused");
         assertEq(gov.outboundNonce(), nonce, "no message sent while paused");
@@ -298,7 +298,7 @@ contract PayoutsTest is Fixture {
         bytes memory refund = abi.decode(data, (bytes));
         assertEq(gov.refunds(keccak256(m)), keccak256(refund), "refunded after the unpause");
         assertEq(gov.outboundNonce(), nonce + 1, "one message");
-        (uint64 gone,,) = gov.proposals(id);
+        (uint64 gone,,,,) = gov.proposals(id);
         assertEq(gone, 0, "executed once");
     }
 
@@ -332,6 +332,40 @@ contract PayoutsTest is Fixture {
         gov.cancelQueued(keccak256(m));
     }
 
+    /// Second review, F-5: a refund went to the origin domain's current bridge, not to the one
+    /// the cancelled transfer came from; after a redeploy the new bridge, which never locked the
+    /// amount, would pay it out of what others locked there. The record keeps the origin bridge
+    /// and the refund is refused (`RemoteChanged`) while the remote is another bridge.
+    function test_review2_F5_refund_only_to_the_origin_bridge_it_came_from() public {
+        bytes memory m = _cancelled(3, homeId, TIMELOCK_THRESHOLD);
+        bytes32 id = keccak256(m);
+        (,,,,, bytes32 from) = gov.records(id);
+        assertEq(from, REMOTE_BRIDGE, "the record names the origin bridge");
+        bytes32 newBridge = bytes32(uint256(0x00b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2));
+        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (ORIGIN, newBridge, 0)));
+        bytes memory call = abi.encodeCall(BridgeAdmin.refundCancelled, (m));
+        vm.prank(ADMIN);
+        gov.propose(call, bytes32(uint256(0xf5)));
+        vm.warp(block.timestamp + ADMIN_DELAY);
+        uint64 nonce = gov.outboundNonce();
+        vm.expectRevert(abi.encodeWithSelector(BridgeBase.RemoteChanged.selector, ORIGIN, REMOTE_BRIDGE, newBridge));
+        gov.execute(call, bytes32(uint256(0xf5)));
+        assertEq(gov.outboundNonce(), nonce, "nothing sent");
+        assertEq(gov.refunds(id), bytes32(0), "not refunded");
+        // Pointed back at the bridge it came from, the same proposal refunds to it.
+        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (ORIGIN, REMOTE_BRIDGE, 0)));
+        vm.recordLogs();
+        gov.execute(call, bytes32(uint256(0xf5)));
+        (, bytes memory data) = _onlyLog(MESSAGE_SENT);
+        (P.Header memory h,) = this.decodeExt(abi.decode(data, (bytes)));
+        assertEq(h.recipient, REMOTE_BRIDGE, "refund to the bridge that locked it");
+        assertEq(gov.refunds(id), keccak256(abi.decode(data, (bytes))), "refunded");
+    }
+
+    function decodeExt(bytes calldata m) external pure returns (P.Header memory h, bytes memory body) {
+        return P.decode(m);
+    }
+
     /// A pause longer than the grace period lets a pending refund expire (it is proposed again).
     function test_refund_expires_if_the_pause_outlasts_its_grace_period() public {
         bytes memory m = _cancelled(0, wrappedId, TIMELOCK_THRESHOLD * 3);
@@ -339,7 +373,7 @@ contract PayoutsTest is Fixture {
         bytes32 salt = bytes32(uint256(0x5afe));
         vm.prank(ADMIN);
         bytes32 id = gov.propose(call, salt);
-        (uint64 readyAt,,) = gov.proposals(id);
+        (uint64 readyAt,,,,) = gov.proposals(id);
         vm.prank(GUARDIAN);
         gov.pause();
         vm.warp(uint256(readyAt) + gov.GRACE_PERIOD() - ADMIN_DELAY);
@@ -364,15 +398,27 @@ contract PayoutsTest is Fixture {
 
     function test_max_body_per_destination_is_timelocked_and_enforced() public {
         adminCall(abi.encodeCall(BridgeAdmin.setRemote, (3, keccak256("solana program"), 1)));
-        assertEq(gov.maxBody(3), 0, "no cap by default");
-        expectErrorFrom(ADMIN, abi.encodeCall(BridgeAdmin.setMaxBody, (3, 681)), 0, BridgeBase.OnlySelf.selector);
-        adminCall(abi.encodeCall(BridgeAdmin.setMaxBody, (3, 681)));
-        assertEq(gov.maxBody(3), 681, "cap");
+        assertEq(gov.maxBody(3), 0, "no cap set by default");
+        // Second review: a Solana remote without a cap takes SOLANA_MAX_BODY_LEN (681, what a
+        // delivery to Solana can carry), never the protocol's 16 KiB.
+        assertEq(gov.SOLANA_MAX_BODY_LEN(), 681, "trestle_bridge::message::SOLANA_MAX_BODY_LEN");
         vm.prank(USER);
-        bridge.sendMessage(3, b32(BOB), GAS_LIMIT, new bytes(672)); // body = 9 + 672 = the cap
+        bridge.sendMessage(3, b32(BOB), GAS_LIMIT, new bytes(672)); // body = 9 + 672 = 681
+        vm.expectRevert(abi.encodeWithSelector(P.BodyTooLarge.selector, 682));
+        vm.prank(USER);
+        bridge.sendMessage(3, b32(BOB), GAS_LIMIT, new bytes(673));
+        expectErrorFrom(ADMIN, abi.encodeCall(BridgeAdmin.setMaxBody, (3, 600)), 0, BridgeBase.OnlySelf.selector);
+        adminCall(abi.encodeCall(BridgeAdmin.setMaxBody, (3, 600)));
+        assertEq(gov.maxBody(3), 600, "cap");
+        vm.prank(USER);
+        bridge.sendMessage(3, b32(BOB), GAS_LIMIT, new bytes(591)); // body = 9 + 591 = the cap
         expectErrorFrom(
-            USER, abi.encodeCall(Bridge.sendMessage, (3, b32(BOB), GAS_LIMIT, new bytes(673))), 0, P.BodyTooLarge.selector
+            USER, abi.encodeCall(Bridge.sendMessage, (3, b32(BOB), GAS_LIMIT, new bytes(592))), 0, P.BodyTooLarge.selector
         );
+        // a cap set explicitly is the admin's choice, up to 16 KiB
+        adminCall(abi.encodeCall(BridgeAdmin.setMaxBody, (3, 1000)));
+        vm.prank(USER);
+        bridge.sendMessage(3, b32(BOB), GAS_LIMIT, new bytes(991));
         // other destinations keep the protocol's 16 KiB
         vm.prank(USER);
         bridge.sendMessage(ORIGIN, b32(BOB), GAS_LIMIT, new bytes(16 * 1024 - 9));

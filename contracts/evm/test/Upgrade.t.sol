@@ -32,6 +32,7 @@ contract UpgradeTest is Fixture {
     bytes internal cancelled;
     bytes internal pendingCall;
     bytes32 internal pendingId;
+    bytes32 internal guardianChangeId;
 
     function setUp() public override {
         super.setUp();
@@ -69,10 +70,12 @@ contract UpgradeTest is Fixture {
         vm.prank(GUARDIAN);
         gov.cancelQueued(keccak256(cancelled));
         adminCall(abi.encodeCall(BridgeAdmin.refundCancelled, (cancelled)));
-        // a pending proposal
+        // a pending proposal, and a pending guardian change (30 days)
         pendingCall = abi.encodeCall(BridgeAdmin.setAdminDelay, (3 days));
         vm.prank(ADMIN);
         pendingId = gov.propose(pendingCall, bytes32(uint256(0xabc)));
+        vm.prank(ADMIN);
+        guardianChangeId = gov.propose(abi.encodeCall(BridgeAdmin.setRoles, (ADMIN, address(0x6B2D))), 0);
     }
 
     /// @dev Everything the views say, in one blob.
@@ -98,12 +101,14 @@ contract UpgradeTest is Fixture {
         s = bytes.concat(s, abi.encode(bridge.delivered(ORIGIN, REMOTE_BRIDGE, 300)));
         bytes[3] memory ms = [queued, failed, cancelled];
         for (uint256 i; i < 3; ++i) {
-            (BridgeBase.Status st, uint64 r, uint32 o, uint128 a, bytes32 t) = gov.records(keccak256(ms[i]));
-            s = bytes.concat(s, abi.encode(bridge.statusOf(ms[i]), st, r, o, a, t));
+            (BridgeBase.Status st, uint64 r, uint32 o, uint128 a, bytes32 t, bytes32 ob) = gov.records(keccak256(ms[i]));
+            s = bytes.concat(s, abi.encode(bridge.statusOf(ms[i]), st, r, o, a, t, ob));
         }
         s = bytes.concat(s, abi.encode(gov.owed(NATIVE, address(refuser)), gov.refunds(keccak256(cancelled))));
-        (uint64 ready, uint64 proposedAt, bytes4 sel) = gov.proposals(pendingId);
-        s = bytes.concat(s, abi.encode(ready, proposedAt, sel));
+        (uint64 ready, uint64 proposedAt, bytes4 sel, bool gc, uint64 pc) = gov.proposals(pendingId);
+        s = bytes.concat(s, abi.encode(ready, proposedAt, sel, gc, pc), abi.encode(gov.pauseCount()));
+        (ready, proposedAt, sel, gc, pc) = gov.proposals(guardianChangeId);
+        s = bytes.concat(s, abi.encode(ready, proposedAt, sel, gc, pc));
     }
 
     function _route(bytes32 id, uint32 remote) internal view returns (bytes memory s) {
@@ -126,6 +131,10 @@ contract UpgradeTest is Fixture {
         assertEq(gov.owed(NATIVE, address(refuser)), 2 ether, "owed filled");
         assertTrue(bridge.statusOf(queued) == BridgeBase.Status.Queued, "queued filled");
         assertEq(gov.outboundNonce(), 3, "nonce filled");
+        (,,, bool guardianChange,) = gov.proposals(guardianChangeId);
+        assertTrue(guardianChange, "guardian change pending");
+        (,,,,, bytes32 from) = gov.records(keccak256(queued));
+        assertEq(from, REMOTE_BRIDGE, "queued record names its origin bridge");
 
         address oldImpl = address(uint160(uint256(vm.load(address(bridge), IMPL_SLOT))));
         BridgeNext next = new BridgeNext();
@@ -139,6 +148,12 @@ contract UpgradeTest is Fixture {
         // ... and keeps working on it
         gov.execute(pendingCall, bytes32(uint256(0xabc)));
         assertEq(gov.adminDelay(), 3 days, "pending proposal executed");
+        vm.prank(GUARDIAN);
+        gov.approveProposal(guardianChangeId);
+        (uint64 approvedAt,,,,) = gov.proposals(guardianChangeId);
+        vm.warp(approvedAt); // proposedAt + the admin delay (now 3 days)
+        gov.execute(abi.encodeCall(BridgeAdmin.setRoles, (ADMIN, address(0x6B2D))), 0);
+        assertEq(gov.guardian(), address(0x6B2D), "approved guardian change executed");
         vm.warp(block.timestamp + TRANSFER_DELAY);
         bridge.executeQueued(queued);
         assertEq(wrapped.balanceOf(BOB), 5e18 + TIMELOCK_THRESHOLD, "queued entry executed");
@@ -152,6 +167,36 @@ contract UpgradeTest is Fixture {
         bytes memory m4 = transferMsg(4, wrappedId, 1e18, BOB);
         bridge.deliver(m4, sign(m4, 4)); // same digest: the proxy's address is the bridge
         assertEq(wrapped.balanceOf(BOB), 6e18 + TIMELOCK_THRESHOLD, "new delivery");
+    }
+
+    /// Second review, F-3: the allowlist, "unpause only while paused", the stale-unpause rule
+    /// and the guardian's veto limits looked at the outer selector only, and
+    /// `upgradeToAndCall(currentImpl, data)` runs `data` as the bridge itself: an unpause
+    /// queued before a pause, or a message sent by the bridge, rode inside a no-op upgrade.
+    /// Now an upgrade proposal carries no call data (`UpgradeWithCall`).
+    function test_review2_F3_upgrade_proposals_carry_no_call() public {
+        address impl = address(uint160(uint256(vm.load(address(bridge), IMPL_SLOT))));
+        bytes[4] memory inner = [
+            abi.encodeCall(BridgeAdmin.unpause, ()),
+            abi.encodeCall(Bridge.sendMessage, (ORIGIN, b32(BOB), GAS_LIMIT, "from the bridge")),
+            abi.encodeCall(BridgeAdmin.setRoles, (ADMIN, address(0xE71))),
+            abi.encodeCall(BridgeAdmin.initialize, (9, ADMIN, address(0xE71), 1))
+        ];
+        for (uint256 i; i < inner.length; ++i) {
+            bytes memory wrapped_ = abi.encodeCall(UUPSUpgradeable.upgradeToAndCall, (impl, inner[i]));
+            expectErrorFrom(ADMIN, abi.encodeCall(BridgeAdmin.propose, (wrapped_, 0)), 0, BridgeBase.UpgradeWithCall.selector);
+        }
+        // The PoC's sequence now: the unpause cannot be queued ahead of a pause at all.
+        expectErrorFrom(
+            ADMIN,
+            abi.encodeCall(BridgeAdmin.propose, (abi.encodeCall(BridgeAdmin.unpause, ()), 0)),
+            0,
+            BridgeBase.NotPaused.selector
+        );
+        // A plain upgrade is proposed (and vetoable) as before.
+        BridgeNext next = new BridgeNext();
+        adminCall(_upgradeCall(address(next)));
+        assertEq(BridgeNext(address(bridge)).version(), 2, "upgraded without a call");
     }
 
     function test_only_an_executed_proposal_upgrades() public {

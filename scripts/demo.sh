@@ -9,7 +9,7 @@
 #   scripts/demo.sh wallet                                                the wallet demo
 #
 # Installs and builds what it needs first (all idempotent, fast once done): scripts/setup.sh,
-# scripts/setup-sbf.sh, contracts/solana/build.sh, the release build of the relayer and demo.
+# scripts/setup-sbf.sh, contracts/solana/build.sh, the release build of `trestle` and the demo.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$TRESTLE_REPO"
@@ -27,8 +27,8 @@ step "SBF toolchain for the Solana program"
 step "Building the Solana bridge program"
 "$TRESTLE_REPO/contracts/solana/build.sh"
 
-step "Building the relayer daemon and the demo (release)"
-cargo build --release --locked --quiet -p trestle-relayer -p trestle-localnet
+step "Building the trestle command line (the daemons) and the demo (release)"
+cargo build --release --locked --quiet -p trestle-cli -p trestle-localnet
 
 step "The local bridge demo"
 # The demo runs the `trestle` binary next to its own; the program from the build above.

@@ -31,13 +31,13 @@ mkdir -p "$out"
 
 echo "==> cargo build --release (trestle daemon, relayer-bench)" >&2
 cd "$root"
-cargo build --release --locked -p trestle-relayer --bin trestle -p trestle-relayer-bench --bin relayer-bench >&2
+cargo build --release --locked -p trestle-cli --bin trestle -p trestle-relayer-bench --bin relayer-bench >&2
 export TRESTLE_BIN="$CARGO_TARGET_DIR/release/trestle"
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 {
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "commit: $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet -- relayer benches/relayer tests/localnet || echo ' (with local changes)'), anvil: $("$cache/bin/anvil" --version | head -n1)"
+  echo "commit: $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet -- relayer cli benches/relayer tests/localnet || echo ' (with local changes)'), anvil: $("$cache/bin/anvil" --version | head -n1)"
   echo "command: benches/relayer/run.sh $*"
   "$CARGO_TARGET_DIR/release/relayer-bench" "$@"
 } | tee "$out/report-$stamp.md"

@@ -8,7 +8,7 @@ cd "$TRESTLE_REPO"
 "$TRESTLE_REPO/scripts/setup.sh"
 
 step "Building the trestle command line"
-cargo build --locked --quiet -p trestle-relayer --bin trestle
+cargo build --locked --quiet -p trestle-cli --bin trestle
 trestle() { "$CARGO_TARGET_DIR/debug/trestle" "$@"; }
 
 work="$(mktemp -d)"

@@ -87,15 +87,14 @@ class Chain:
 
 
 def trestle_binary():
-    """The `trestle` command line (the relayer daemon), built once if it is not there yet."""
+    """The `trestle` command line (package trestle-cli; it runs the relayer daemon): $TRESTLE_BIN,
+    else built (a no-op when up to date, so a binary older than the sources is never run)."""
     if os.environ.get("TRESTLE_BIN"):
         return os.environ["TRESTLE_BIN"]
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
-    path = os.path.join(target, "debug", "trestle")
-    if not os.access(path, os.X_OK):
-        subprocess.run(["cargo", "build", "--locked", "-p", "trestle-relayer", "--bin", "trestle"],
-                       cwd=REPO, check=True)
-    return path
+    subprocess.run(["cargo", "build", "--locked", "--quiet", "-p", "trestle-cli", "--bin",
+                    "trestle"], cwd=REPO, check=True)
+    return os.path.join(target, "debug", "trestle")
 
 
 class Relayer:

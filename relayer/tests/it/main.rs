@@ -1,5 +1,7 @@
-//! Integration tests of trestle-relayer: the `trestle` command line (the real binary, real
-//! processes) and the store on SQLite and on a real PostgreSQL server.
+//! Integration tests of trestle-relayer: the daemons in process, end to end on anvil and
+//! solana-test-validator (set-up in trestle-relayer-harness), and the store on SQLite and on a
+//! real PostgreSQL server. The `trestle` binary (`relayer run` as a process included) is tested
+//! in trestle-cli.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,17 +10,11 @@
     reason = "tests: a failed unwrap is a failed test"
 )]
 
-mod bridge_cli;
-mod bridge_cli_solana;
-mod config;
-mod daemon;
 mod e2e;
 mod roles;
 mod scenarios;
-mod solana_cli;
 mod solana_e2e;
 mod store;
 mod store_attest;
 mod store_batch;
 mod support;
-mod wallet;

@@ -34,7 +34,7 @@ pub enum Error {
     },
     /// The `trestle` binary is not where it was looked for.
     #[error(
-        "the `trestle` binary was not found (looked in {}): build it first with `cargo build --locked -p trestle-relayer --bin trestle` (add `--release` for the demo), or point TRESTLE_BIN at it",
+        "the `trestle` binary was not found (looked in {}): build it first with `cargo build --locked -p trestle-cli` (add `--release` for the demo), or point TRESTLE_BIN at it",
         looked.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
     )]
     BinaryNotFound {

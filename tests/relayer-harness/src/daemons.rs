@@ -153,6 +153,11 @@ pub async fn http_get(url: &str) -> (u16, String) {
     (status, r.text().await.unwrap())
 }
 
+/// The status code of a GET, `None` when nothing answers.
+pub async fn http_get_status(url: &str) -> Option<u16> {
+    reqwest::get(url).await.ok().map(|r| r.status().as_u16())
+}
+
 /// A loopback address with a free port, for a daemon API that must keep its address
 /// across restarts.
 pub fn free_listen() -> String {

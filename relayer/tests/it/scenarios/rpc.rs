@@ -1,7 +1,8 @@
 //! RPC endpoints of the destination failing: the first of two dies mid-run (the relayer
 //! fails over to the second), the only one is down (the relayer retries until it returns),
 //! and a daemon is started while its only endpoint is down (it waits, not ready, and becomes
-//! ready when the endpoint comes up).
+//! ready when the endpoint comes up). The same as a `trestle relayer run` process is in
+//! trestle-cli's tests (`relayer_run::rpc_down`).
 
 use std::time::{Duration, Instant};
 
@@ -10,8 +11,8 @@ use trestle_core::chain::U256;
 use trestle_relayer::store::MessageState;
 use trestle_relayer::{Daemon, Keys};
 use trestle_relayer_harness::daemons::{
-    free_listen, http_get, live_endpoints, messages, start_relayer, start_validators,
-    wait_for_state,
+    free_listen, http_get, http_get_status, live_endpoints, messages, start_relayer,
+    start_validators, wait_for_state,
 };
 use trestle_relayer_harness::evm::{ETHER, signer};
 use trestle_relayer_harness::net::{Net, relayer_config};
@@ -127,61 +128,4 @@ async fn daemon_started_while_its_only_rpc_is_down_waits_then_delivers_and_outla
     for v in validators {
         v.shutdown().await;
     }
-}
-
-/// `trestle relayer run` with the destination's only endpoint down: it does not exit; it
-/// serves `/healthz`, fails `/readyz`, and stops cleanly on SIGTERM while still waiting.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn relayer_process_with_its_rpc_down_waits_instead_of_exiting_and_stops_on_sigterm() {
-    let net = Net::start(u128::MAX).await;
-    let proxy = Proxy::new(net.anvil_b.url());
-    let dir = tempfile::tempdir().unwrap();
-    let listen = free_listen();
-    let mut cfg = relayer_config(&net, dir.path(), net.placeholders());
-    cfg.chains[1].rpc_urls = vec![proxy.url()];
-    cfg.api.listen = listen.clone();
-    let config = super::restart::write_config(dir.path(), cfg);
-    let log = dir.path().join("run.log");
-    let mut child = super::restart::spawn_process(&config, &log);
-
-    let deadline = Instant::now() + MINUTE;
-    while http_get_status(&format!("http://{listen}/healthz")).await != Some(200) {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "it exited: {}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        assert!(
-            Instant::now() < deadline,
-            "no health endpoint while starting"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(child.try_wait().unwrap().is_none(), "it gave up");
-    assert_eq!(
-        http_get_status(&format!("http://{listen}/readyz")).await,
-        Some(503)
-    );
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let status = child.wait().unwrap();
-    let text = std::fs::read_to_string(&log).unwrap();
-    assert!(status.success(), "exit {status}: {text}");
-    assert!(
-        text.contains("no RPC endpoint of the chain answers; retrying"),
-        "{text}"
-    );
-    assert!(
-        text.contains("shutdown signal received while starting"),
-        "{text}"
-    );
-}
-
-/// The status code of a GET, `None` when nothing answers.
-async fn http_get_status(url: &str) -> Option<u16> {
-    reqwest::get(url).await.ok().map(|r| r.status().as_u16())
 }

@@ -1,3 +1,6 @@
+//! `trestle wallet ...` offline: mnemonics, addresses, every kind of signature, keystores, and
+//! refusals that name what is wrong.
+
 use std::io::Write;
 
 use assert_cmd::Command;

@@ -4,7 +4,7 @@
 //! `trestle bridge status --to sol` reads the program's receipt accounts.
 //!
 //! Starts solana-test-validator: nextest group `solana-validator`, filter
-//! `test(/^bridge_cli_solana::/)`.
+//! `test(/^bridge_solana::/)`.
 
 use assert_cmd::Command;
 use serde_json::Value;

@@ -18,7 +18,8 @@ use trestle_relayer_harness::daemons::{
     chain_config, config, live_endpoints, placeholder_endpoints, start_validators,
 };
 use trestle_relayer_harness::evm::{
-    DOMAIN_A, DOMAIN_B, addr, balance_of, configure, connect, deploy_bridges, pad, send, signer,
+    DOMAIN_A, DOMAIN_B, addr, balance_of, configure, connect, deploy, deploy_bridges, pad, send,
+    signer,
 };
 use trestle_tests::Anvil;
 
@@ -61,15 +62,6 @@ async fn run(args: Vec<String>, mnemonic: bool) -> (bool, Value, String) {
 
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
-}
-
-async fn deploy(sender: &EvmSender, code: &[u8], args: Vec<u8>) -> EvmAddress {
-    let mut init = code.to_vec();
-    init.extend(args);
-    send(sender, TxRequest::deploy(init))
-        .await
-        .contract_address
-        .unwrap()
 }
 
 fn chains_file(

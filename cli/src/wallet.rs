@@ -12,8 +12,8 @@ use trestle_core::wallet::keystore::{self, KdfParams, Keystore};
 use trestle_core::wallet::mnemonic::{Language, Mnemonic};
 use trestle_core::wallet::path::{DerivationPath, SolanaPathStyle};
 
-use super::Outcome;
-use super::secrets::{
+use crate::outcome::Outcome;
+use crate::secrets::{
     read_keystore_password, read_mnemonic, read_passphrase, write_new_private_file,
 };
 
@@ -419,7 +419,7 @@ fn parse_blockhash(text: &str) -> anyhow::Result<[u8; 32]> {
 
 fn read_input_file(file: &std::path::Path) -> anyhow::Result<String> {
     if file.as_os_str() == "-" {
-        if std::env::var_os(super::secrets::MNEMONIC_ENV).is_none() {
+        if std::env::var_os(crate::secrets::MNEMONIC_ENV).is_none() {
             bail!(
                 "reading the file from stdin (\"-\") needs the mnemonic in TRESTLE_MNEMONIC, since stdin would otherwise carry the mnemonic"
             );

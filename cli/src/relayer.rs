@@ -9,7 +9,7 @@ use serde_json::json;
 use trestle_relayer::Config;
 use trestle_relayer::store::{ListFilter, MessageRecord, MessageState, Store};
 
-use super::Outcome;
+use crate::outcome::Outcome;
 
 /// The configuration file argument shared by every relayer command.
 #[derive(Debug, Args)]

@@ -1,5 +1,9 @@
 //! `trestle relayer run` as a process: encrypted keystore with the password from the
-//! environment, JSON logs, health and metrics endpoints, graceful shutdown on SIGTERM.
+//! environment, JSON logs, health and metrics endpoints, graceful shutdown on SIGTERM; killed
+//! with SIGKILL mid-flight and restarted (`restart`); started with its RPC down (`rpc_down`).
+
+mod restart;
+mod rpc_down;
 
 use std::io::Read;
 use std::net::TcpListener;

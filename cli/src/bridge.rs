@@ -32,8 +32,8 @@ use trestle_evm::{Erc20, EvmSender};
 
 use self::chains::{Bridge, ChainEntry, ChainsFile};
 use self::output::{sent_json, status_json};
-use super::Outcome;
-use super::secrets::{read_keystore_password, read_mnemonic, read_passphrase};
+use crate::outcome::Outcome;
+use crate::secrets::{read_keystore_password, read_mnemonic, read_passphrase};
 
 /// Environment variable with the relayer API URL (`--api`).
 pub const API_ENV: &str = "TRESTLE_API_URL";

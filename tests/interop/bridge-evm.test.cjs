@@ -36,6 +36,7 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
   const DA = 10_001; // home of native ether
   const DB = 20_002; // ether as a BridgedToken
   const DS = 30_003; // a Solana remote of A (sends only)
+  const DS2 = 30_033; // a Solana remote of A without a body cap of its own
   const DC = 40_004; // an EVM remote of A whose ether route has remote_max = 0
   const DD = 50_005; // an EVM remote of A without any route
   const DZ = 70_007; // a third EVM chain B has a route to (ether is bridged on both)
@@ -115,6 +116,7 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
       ['setRoute', [tid, DS, 9, 5_000_000_000n]],
       ['setLimits', [tid, DS, 10n * ETHER, 1, 10n * ETHER, 1]],
       ['setMaxBody', [DS, 200]],
+      ['setRemote', [DS2, ethers.id('trestle-interop/solana-program-2'), 1]],
       ['setRemote', [DC, universal(ethers.getAddress(`0x${'c0'.repeat(20)}`)), 0]],
       ['setRoute', [tid, DC, 0, 0]],
       ['setRemote', [DD, universal(ethers.getAddress(`0x${'d0'.repeat(20)}`)), 0]],
@@ -122,6 +124,9 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
       ['setRoute', [tidHome, DB, 9, P.U64_MAX]],
       ['setLimits', [tidHome, DB, 100n * ETHER, 1, 100n * ETHER, 1]],
       ['setToken', [DA, universal(noRoute.address), noRoute.address, 0, U128_MAX, DAY]],
+      // A token's delay is at most MAX_DELAY (30 days); the document names no error.
+      E.simulated('setToken', [DA, universal(noRoute.address), noRoute.address, 0, U128_MAX, 30 * DAY + 1]),
+      ['setToken', [DA, universal(noRoute.address), noRoute.address, 0, U128_MAX, 30 * DAY]],
       E.simulated('setRemote', [0, universal(B.address), 0]), // domain 0 is invalid
       E.simulated('setRemote', [60_006, universal(B.address), 2]), // kinds are 0 (EVM) and 1 (Solana)
       E.simulated('setMaxBody', [DS, 96]), // a cap is between 97 and 16,384
@@ -130,6 +135,10 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
       E.simulated('setMaxBody', [DS, 16_384]),
     ]);
     assertRevert(ga[1].outcome, 'ThresholdBelowTwoThirds', [1n, 3n, 2n], '1-of-3 on A');
+    assert.equal(await A.bridge.MAX_DELAY(), 2_592_000n, 'MAX_DELAY = 30 days');
+    const longDelay = ga.find((g) => g.fn === 'setToken' && g.outcome);
+    assert.notEqual(longDelay.outcome.code, 'ok', 'a token delay above MAX_DELAY is refused');
+    t.diagnostic(`setToken with a delay of 30 days + 1 s reverts ${longDelay.outcome.name}`);
     const refusedConfig = ga.slice(-6).map((g) => `${g.fn}(${g.call.length > 10 ? E.bridgeIface.decodeFunctionData(g.fn, g.call).join(', ') : ''}): ${g.outcome.name ?? 'ok'}`);
     t.diagnostic(`configuration answers: ${refusedConfig.join('; ')}`);
     for (const i of [1, 2, 3, 4]) assert.notEqual(ga.at(-7 + i).outcome.code, 'ok', `refused: ${ga.at(-7 + i).fn}`);
@@ -222,6 +231,8 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
       ['zero amount', () => a.sendToken.staticCall(DB, tid, 0, bene, { value: 0 }), 'InvalidAmount', [0n]],
       ['EVM beneficiary with upper bytes', () => a.sendToken.staticCall(DB, tid, ETHER, upper, { value: ETHER }), 'InvalidBeneficiary', [upper]],
       ['zero beneficiary', () => a.sendToken.staticCall(DB, tid, ETHER, ethers.ZeroHash, { value: ETHER }), 'InvalidBeneficiary', [ethers.ZeroHash]],
+      ['beneficiary = the destination bridge', () => a.sendToken.staticCall(DB, tid, ETHER, universal(B.address), { value: ETHER }), 'InvalidBeneficiary', [universal(B.address)]],
+      ['Solana beneficiary = the destination program', () => a.sendToken.staticCall(DS, tid, ETHER, solanaBridge, { value: ETHER }), 'InvalidBeneficiary', [solanaBridge]],
       ['a route with remote_max = 0', () => a.sendToken.staticCall(DC, tid, ETHER, bene, { value: ETHER }), 'RouteDisabled', [tid, BigInt(DC)]],
       ['no route to the destination', () => a.sendToken.staticCall(DD, tid, ETHER, bene, { value: ETHER }), 'RouteDisabled', [tid, BigInt(DD)]],
       ['a registered token without routes', () => a.sendToken.staticCall(DB, tidNoRoute, ETHER, bene), 'RouteDisabled', [tidNoRoute, BigInt(DB)]],
@@ -242,6 +253,14 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
     for (const [what, call] of accepted) assert.equal((await E.outcome(call(), what)).code, 'ok', what);
     assert.equal(await A.bridge.maxBody(DS), 200n);
     assert.equal(await A.bridge.SOLANA_MAX_GAS_LIMIT(), P.SOLANA_MAX_GAS_LIMIT);
+    // A Solana remote without a cap of its own takes SOLANA_MAX_BODY_LEN, never 16 KiB.
+    assert.equal(await A.bridge.maxBody(DS2), 0n, 'no cap set');
+    const solanaCap = await A.bridge.SOLANA_MAX_BODY_LEN();
+    assert.ok(solanaCap >= BigInt(P.TOKEN_TRANSFER_LEN) && solanaCap < BigInt(P.MAX_BODY_LEN), `SOLANA_MAX_BODY_LEN ${solanaCap}`);
+    const payload = (bodyLen) => new Uint8Array(Number(bodyLen) - 9); // body = kind byte + u64 gas limit + payload
+    assert.equal((await E.outcome(a.sendMessage.staticCall(DS2, solanaAccount, 1, payload(solanaCap)), 'body = SOLANA_MAX_BODY_LEN')).code, 'ok');
+    assertRevert(await E.revertOf(a.sendMessage.staticCall(DS2, solanaAccount, 1, payload(solanaCap + 1n)), 'capless Solana remote'), 'BodyTooLarge', [solanaCap + 1n], 'body over SOLANA_MAX_BODY_LEN to a Solana remote without a cap');
+    t.diagnostic(`SOLANA_MAX_BODY_LEN = ${solanaCap}`);
     const own = await E.revertOf(a.sendMessage.staticCall(DA, universal(logger), 1, '0x'), 'send to the local domain');
     const wrongValue = await E.revertOf(a.sendToken.staticCall(DB, tid, ETHER, bene, { value: 0 }), 'msg.value != amount');
     t.diagnostic(`a send to its own domain reverts ${own.name}; ether with msg.value != amount reverts ${wrongValue.name} (the document names neither)`);
@@ -332,26 +351,29 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
     return { m, d };
   };
 
-  await t.test('a transfer over the inbound bucket is queued and executes only on a full bucket (over capacity)', async () => {
+  await t.test('a transfer over the inbound capacity is timelocked (delivered at + delay), then executes on a full bucket', async () => {
+    // docs/protocol.md after the second review: a transfer no bucket can ever hold gets the
+    // token's delay (before, it was queued for the rate limit and executed on the first full
+    // bucket, in the transaction that delivered it if the bucket was full).
     const amount = 3n * ETHER; // above B's inbound capacity (2 ether), below its timelock threshold
     const { m, d } = await sendAndDeliver(amount);
     const [q] = E.eventsOf(d, E.bridgeIface, 'TransferQueued', B.address);
     assert.ok(q, 'TransferQueued');
     assert.equal(q.args.id, m.id);
-    assert.equal(q.args.timelocked, false, 'queued for the rate limit');
+    assert.equal(q.args.timelocked, true, 'over the capacity: timelocked');
+    assert.equal(q.args.readyAt, (await blockTime(chainB, d)) + BigInt(DAY), 'executable at delivered at + delay');
     assert.equal(await token.balanceOf(userB.address), FIRST, 'nothing minted yet');
-    assert.ok(modelBin.available(await blockTime(chainB, d)) < amount);
-    const early = await E.revertOf(bridgeB(relayerB).executeQueued.staticCall(m.message), 'executeQueued on a partial bucket');
-    assert.equal(early.name, 'RateLimited');
-    assert.equal(early.args[0], amount);
-    // Two seconds short of a full bucket: still refused.
+    // A full bucket is not enough before the delay.
     const now = await chainB.timestamp();
     const toFull = Number((B_IN.cap - modelBin.available(now) + B_IN.refill - 1n) / B_IN.refill);
-    await chainB.increaseTime(toFull - 3);
-    assert.ok(modelBin.available(await chainB.timestamp()) < B_IN.cap);
-    assertRevert(await E.revertOf(bridgeB(relayerB).executeQueued.staticCall(m.message)), 'RateLimited', null, 'not yet full');
-    await chainB.increaseTime(3);
+    await chainB.increaseTime(toFull + 1);
+    assert.equal(modelBin.available(await chainB.timestamp()), B_IN.cap, 'the model bucket is full');
+    const early = await E.revertOf(bridgeB(relayerB).executeQueued.staticCall(m.message), 'executeQueued on a full bucket before the delay');
+    t.diagnostic(`executeQueued of an over-capacity transfer before its delay, on a full bucket, reverts ${early.name}`);
+    // Exactly at delivered at + delay it executes on the (full) bucket and empties it.
+    await chainB.provider.send('evm_setNextBlockTimestamp', [ethers.toQuantity(q.args.readyAt)]);
     const x = await E.send(chainB, bridgeB(relayerB).executeQueued(m.message), 'executeQueued');
+    assert.equal(await blockTime(chainB, x), q.args.readyAt);
     assert.equal(modelBin.consumeQueued(amount, await blockTime(chainB, x)).code, 'ok');
     assert.equal(modelBin.level, 0n);
     await assertAvailable(B.bridge, DA, true, modelBin, x, chainB, 'B inbound after the over-capacity execution');
@@ -471,6 +493,7 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
       ['token transfer whose recipient is not B', { ...base, recipient: universal(logger), body: transfer() }, 'WrongRecipient', [universal(logger)]],
       ['beneficiary with upper bytes', { ...base, body: transfer({ beneficiary: upper }) }, 'InvalidBeneficiary', [upper]],
       ['zero beneficiary', { ...base, body: transfer({ beneficiary: ethers.ZeroHash }) }, 'InvalidBeneficiary', [ethers.ZeroHash]],
+      ['beneficiary = B itself', { ...base, body: transfer({ beneficiary: universal(B.address) }) }, 'InvalidBeneficiary', [universal(B.address)]],
       ['unregistered token', { ...base, body: transfer({ tokenId: unknownToken }) }, 'UnknownToken', [unknownToken]],
       ['amount not a multiple of 10^localExp', { ...base, body: transfer({ tokenId: tidHome, amount: ETHER + 1n }) }, 'InvalidAmount', [ETHER + 1n]],
     ];
@@ -563,7 +586,7 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
     // B received 10 ether from A and sent back 4 + 1: A may still send 5 back in net.
     await probe(5n * ETHER, 'ledger before');
     await chainA.increaseTime(3_600); // refill A's outbound bucket
-    const { m, d } = await sendAndDeliver(3n * ETHER); // over B's inbound capacity: queued
+    const { m, d } = await sendAndDeliver(3n * ETHER); // over B's inbound capacity: queued (timelocked)
     assert.equal(E.eventsOf(d, E.bridgeIface, 'TransferQueued', B.address).length, 1, 'queued');
     await probe(8n * ETHER, 'a queued delivery is subtracted from the ledger');
     const c = await E.send(chainB, bridgeB(chainB.account(guardian)).cancelQueued(m.id), 'cancelQueued');
@@ -732,8 +755,9 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
       assert.ok(q, 'queued');
       return { ...f, id: P.messageId(f.message), queued: q.args };
     };
-    const f1 = await queue(7000n, 4n * ETHER); // over the bucket: rate-limit queue
+    const f1 = await queue(7000n, 4n * ETHER); // over the bucket's capacity: timelocked too
     const f2 = await queue(7001n, 6n * ETHER); // over the timelock threshold
+    assert.equal(f1.queued.timelocked, true, 'over the capacity');
     assert.equal(f2.queued.timelocked, true);
     await probe(15n * ETHER, 'queued deliveries are subtracted');
     await E.send(chainB, bridgeB(chainB.account(guardian)).pause(), 'pause');
@@ -766,7 +790,7 @@ test('EVM bridges on two anvils: ether A -> B, BridgedToken B -> A, messages and
     };
     const queued = await send(3n * ETHER);
     const dq = await E.send(chainB, bridgeB(relayerB).deliver(queued.m.message, queued.sigs), 'deliver');
-    assert.equal(E.eventsOf(dq, E.bridgeIface, 'TransferQueued', B.address).length, 1, 'queued (over the inbound capacity)');
+    assert.equal(E.eventsOf(dq, E.bridgeIface, 'TransferQueued', B.address).length, 1, 'queued (over the inbound capacity: timelocked)');
     const later = await send(ETHER);
     await E.govern(chainB, B.address, adminB, relayerB, [['setRoute', [tid, DA, 0, 0]]], { saltBase: 11 });
     const disabled = [tid, BigInt(DA)];

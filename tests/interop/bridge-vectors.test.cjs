@@ -406,7 +406,8 @@ test('EVM bridge on anvil: the shared vectors against the deployed contract', as
       const salt = ethers.id(label);
       const r = await E.send(anvil, asAdmin.propose(call, salt), `propose ${label}`);
       const [ev] = E.eventsOf(r, E.bridgeIface, 'Proposed', destinationBridge);
-      return { call, salt, id: ev.args.id, readyAt: ev.args.readyAt };
+      const at = BigInt((await anvil.provider.getBlock(r.blockNumber)).timestamp);
+      return { call, salt, id: ev.args.id, readyAt: ev.args.readyAt, at };
     };
     const unpauseCall = E.bridgeIface.encodeFunctionData('unpause', []);
     assertRevert(await E.revertOf(asAdmin.propose.staticCall(unpauseCall, ethers.id('u0')), 'unpause while running'), 'NotPaused', [], 'an unpause is proposed only while paused');
@@ -424,6 +425,21 @@ test('EVM bridge on anvil: the shared vectors against the deployed contract', as
     for (const p of [u1, roles]) assertRevert(await E.revertOf(asGuardian.cancelProposal.staticCall(p.id), 'veto'), 'GuardianCannotVeto', [p.id], 'the guardian cannot veto');
     const vetoed = await E.send(anvil, asGuardian.cancelProposal(body.id), 'veto setMaxBody');
     assert.equal(E.eventsOf(vetoed, E.bridgeIface, 'ProposalCancelled', destinationBridge)[0]?.args.id, body.id);
+
+    // Second review: a proposal that replaces the guardian waits GUARDIAN_CHANGE_DELAY (30 days),
+    // not the admin delay, unless the sitting guardian consents (approveProposal), which makes it
+    // executable after the admin delay.
+    const guardianDelay = await bridge.GUARDIAN_CHANGE_DELAY();
+    assert.equal(guardianDelay, 2_592_000n, 'GUARDIAN_CHANGE_DELAY = 30 days');
+    assert.equal(roles.readyAt, roles.at + guardianDelay, 'a guardian change waits 30 days');
+    assert.equal(u1.readyAt, u1.at + BigInt(adminDelay), 'an unpause waits the admin delay');
+    assert.notEqual((await E.outcome(bridge.connect(admin).approveProposal.staticCall(roles.id), 'the admin approves')).code, 'ok', 'only the guardian consents');
+    const approved = await E.send(anvil, asGuardian.approveProposal(roles.id), 'the guardian consents to its replacement');
+    const [ap] = E.eventsOf(approved, E.bridgeIface, 'ProposalApproved', destinationBridge);
+    assert.equal(ap?.args.id, roles.id, 'ProposalApproved');
+    assert.equal(ap.args.readyAt, roles.at + BigInt(adminDelay), 'executable after the admin delay');
+    assert.notEqual((await E.outcome(asGuardian.approveProposal.staticCall(u2.id), 'approve an unpause')).code, 'ok', 'only a guardian change is approved');
+    roles.readyAt = ap.args.readyAt;
 
     // From its ETA exactly (not a second before), while paused, setRoles executes.
     assertRevert(await E.revertOf(bridge.execute.staticCall(roles.call, roles.salt), 'early'), 'TimelockPending', null, 'before the ETA');
@@ -467,15 +483,18 @@ test('EVM bridge on anvil: the shared vectors against the deployed contract', as
     assert.notEqual(direct.code, 'ok', 'the admin cannot upgrade without the timelock');
     const before = await bridge.remote(D.origin);
     const reinit = E.bridgeIface.encodeFunctionData('initialize', [99, admin.address, guardian.address, adminDelay]);
-    const g = await E.govern(anvil, destinationBridge, admin, relayer, [
-      E.simulated('upgradeToAndCall', [impl2.address, reinit]),
-      E.simulated('setRoles', [admin.address, admin.address]),
-      ['upgradeToAndCall', [impl2.address, '0x']],
-    ], { saltBase: 40 });
-    assert.notEqual(g[0].outcome.code, 'ok', 'an upgrade cannot initialize again');
-    assert.notEqual(g[1].outcome.code, 'ok', 'admin and guardian are different keys');
-    t.diagnostic(`direct upgrade reverts ${direct.name}; upgrade with initialize reverts ${g[0].outcome.name}; setRoles(a, a) reverts ${g[1].outcome.name}`);
-    assert.equal(E.eventsOf(g[2].receipt, E.bridgeIface, 'Upgraded', destinationBridge)[0]?.args.implementation, impl2.address);
+    // Second review: an upgrade proposal carries no call data (UpgradeWithCall), whatever the
+    // data would call (here initialize; an unpause or a send would run as the bridge itself).
+    for (const data of [reinit, E.bridgeIface.encodeFunctionData('unpause', [])]) {
+      const call = E.bridgeIface.encodeFunctionData('upgradeToAndCall', [impl2.address, data]);
+      assertRevert(await E.revertOf(bridge.connect(admin).propose.staticCall(call, ethers.id('upgrade with call'))), 'UpgradeWithCall', [], 'propose(upgradeToAndCall with call data)');
+    }
+    // setRoles(a, a) replaces the guardian: it waits 30 days (govern waits for it) and is refused.
+    const [same] = await E.govern(anvil, destinationBridge, admin, relayer, [E.simulated('setRoles', [admin.address, admin.address])], { saltBase: 39 });
+    assert.notEqual(same.outcome.code, 'ok', 'admin and guardian are different keys');
+    const g = await E.govern(anvil, destinationBridge, admin, relayer, [['upgradeToAndCall', [impl2.address, '0x']]], { saltBase: 40 });
+    t.diagnostic(`direct upgrade reverts ${direct.name}; setRoles(a, a) reverts ${same.outcome.name}`);
+    assert.equal(E.eventsOf(g[0].receipt, E.bridgeIface, 'Upgraded', destinationBridge)[0]?.args.implementation, impl2.address);
     assert.equal(await anvil.provider.getStorage(destinationBridge, E.IMPLEMENTATION_SLOT), ethers.zeroPadValue(impl2.address, 32).toLowerCase());
     assert.equal(await bridge.localDomain(), BigInt(D.destination));
     assert.deepEqual((await bridge.remote(D.origin)).toArray(), before.toArray());

@@ -29,8 +29,9 @@ use trestle_core::wallet::keystore::Keystore;
 use trestle_core::wallet::mnemonic::Language;
 use trestle_core::wallet::path::{DerivationPath, SolanaPathStyle};
 use trestle_evm::{Erc20, EvmSender};
+use trestle_relayer::config::ChainConfig;
 
-use self::chains::{Bridge, ChainEntry, ChainsFile};
+use self::chains::{Bridge, ChainsFile, connect, is_solana, parse_address};
 use self::output::{sent_json, status_json};
 use crate::outcome::Outcome;
 use crate::secrets::{read_keystore_password, read_mnemonic, read_passphrase};
@@ -222,18 +223,18 @@ fn parse_token_id(text: &str) -> anyhow::Result<[u8; 32]> {
 }
 
 /// The token id of `--token` (home on `origin`) or `--token-id`.
-fn resolve_token(origin: &ChainEntry, req: &SendRequest) -> anyhow::Result<[u8; 32]> {
+fn resolve_token(origin: &ChainConfig, req: &SendRequest) -> anyhow::Result<[u8; 32]> {
     match (&req.token, &req.token_id) {
         (_, Some(id)) => parse_token_id(id),
         (Some(t), None) if t == "native" => {
-            if origin.is_solana() {
+            if is_solana(origin) {
                 bail!("--token native is ether on an EVM chain; on Solana give the SPL mint");
             }
             Ok(token_id(origin.domain, &NATIVE_TOKEN))
         }
         (Some(t), None) => Ok(token_id(
             origin.domain,
-            &origin.parse_address("--token", t)?,
+            &parse_address(origin, "--token", t)?,
         )),
         (None, None) => bail!("give --token or --token-id with --amount, or --payload"),
     }
@@ -313,9 +314,9 @@ async fn send(
     if origin.name == dest.name {
         bail!("--from and --to are the same chain `{}`", origin.name);
     }
-    let recipient = dest.parse_address("--recipient", &req.recipient)?;
+    let recipient = parse_address(dest, "--recipient", &req.recipient)?;
     let timeout = Duration::from_secs(source.timeout.clamp(10, 600));
-    let origin_bridge = origin.connect().await?;
+    let origin_bridge = connect(origin).await?;
     let sent = match (&origin_bridge, &req.payload) {
         (Bridge::Evm(bridge), Some(payload)) => {
             if req.amount.is_some() {
@@ -399,7 +400,7 @@ async fn send(
 async fn tracker(
     source: &SourceArgs,
     file: &ChainsFile,
-    dest: Option<&ChainEntry>,
+    dest: Option<&ChainConfig>,
     from: Option<&str>,
     to: Option<&str>,
 ) -> anyhow::Result<Tracker> {
@@ -413,7 +414,7 @@ async fn tracker(
         tracker = tracker.with_validators(validators, Some(threshold));
     }
     if let Some(dest) = dest {
-        tracker = tracker.with_destination(dest.connect().await?.destination(), 0);
+        tracker = tracker.with_destination(connect(dest).await?.destination(), 0);
     }
     Ok(tracker)
 }
@@ -490,7 +491,7 @@ async fn status(
     // its destination, origin and nonce).
     let mut known = None;
     if let (None, Some(name)) = (dest, &from)
-        && let Bridge::Evm(origin) = file.chain(name)?.connect().await?
+        && let Bridge::Evm(origin) = connect(file.chain(name)?).await?
     {
         match origin.find_sent(&id, 0).await? {
             Some(sent) => {

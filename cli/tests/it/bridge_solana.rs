@@ -77,7 +77,6 @@ async fn bridge_send_from_solana_locks_the_token_and_prints_the_logged_message()
 name = "sol"
 kind = "solana"
 domain = {DOMAIN_SOL}
-chain_id = 0
 rpc_urls = ["{}"]
 bridge = "{}"
 

@@ -84,6 +84,17 @@ impl Daemon {
     ) -> Result<Self> {
         config.validate()?;
         let store = Store::connect(&config.store.url, config.store.max_connections).await?;
+        if store.backend() == "sqlite" {
+            // An embedded store belongs to this daemon alone: claims left in it are an
+            // earlier run's (stopped by a crash or SIGKILL), not another instance's.
+            let released = store.release_all_claims().await?;
+            if released > 0 {
+                tracing::info!(
+                    released,
+                    "released the claims an earlier run of this daemon left in its store"
+                );
+            }
+        }
         let metrics = Arc::new(Metrics::new());
         let (shutdown, rx) = watch::channel(false);
         let ready = Arc::new(AtomicBool::new(false));

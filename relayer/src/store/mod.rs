@@ -637,6 +637,25 @@ impl Store {
         Ok(())
     }
 
+    /// Releases every claim, whoever holds it, and returns how many there were. Only for a
+    /// store no other process uses (an embedded SQLite store at the start of the one daemon
+    /// that opens it): the claims are then those of an earlier run of this daemon that
+    /// stopped without releasing them (a crash, SIGKILL), and waiting out their leases would
+    /// hold its messages for minutes. Never for a shared PostgreSQL store, where another
+    /// instance's claims are live.
+    pub async fn release_all_claims(&self) -> Result<u64> {
+        let released = dispatch!(self, p => {
+            sqlx::query(
+                "UPDATE messages SET claimed_by = NULL, claimed_until = NULL \
+                 WHERE claimed_by IS NOT NULL",
+            )
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(released)
+    }
+
     /// Operator: puts a failed, skipped or stuck message back at the start of the pipeline
     /// with a fresh attempt budget. Refuses delivered messages and those the destination
     /// cancelled (final on chain).

@@ -103,6 +103,7 @@ store_suite!(
     unattested_lists_what_the_signer_has_not_signed,
     submissions_keep_every_version_of_a_transaction,
     nonce_gaps_name_the_missing_nonces_and_their_heights,
+    release_all_claims_frees_a_dead_runs_claims,
 );
 
 fn message(nonce: u64, origin: u32, destination: u32, sender: u8) -> Message {
@@ -832,4 +833,31 @@ async fn nonce_gaps_name_the_missing_nonces_and_their_heights(store: Store, _url
     assert_eq!(store.record_found(&[at(2)]).await.unwrap(), 0);
     assert_eq!(store.nonce_gaps(1, 0, 16).await.unwrap(), vec![]);
     assert_eq!(store.cursor("a").await.unwrap(), Some((160, [6; 32])));
+}
+
+/// A daemon killed while it held claims (a send written ahead, a lease of minutes) leaves them
+/// in its store; the next run of the same daemon on an embedded store releases them at start
+/// instead of waiting out the leases.
+async fn release_all_claims_frees_a_dead_runs_claims(store: Store, _url: String) {
+    seed(&store, 3).await;
+    let lease = Duration::from_secs(300);
+    let held = store
+        .claim(2, MessageState::Pending, "dead-run", lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 3);
+    assert!(
+        store
+            .claim(2, MessageState::Pending, "next-run", lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.release_all_claims().await.unwrap(), 3);
+    assert_eq!(store.release_all_claims().await.unwrap(), 0);
+    let taken = store
+        .claim(2, MessageState::Pending, "next-run", lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 3);
 }

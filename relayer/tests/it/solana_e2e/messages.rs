@@ -3,9 +3,10 @@
 
 use super::*;
 
-/// A 700-byte body (an arbitrary message: `0x00 || 699 bytes`) is over what one Solana
-/// `deliver` transaction holds: the EVM bridge emits it (no `setMaxBody` cap configured), and
-/// the relayer's Solana worker parks it as failed at once with the reason, never submitting.
+/// A 700-byte body is over what one Solana `deliver` transaction holds. An EVM bridge caps a
+/// Solana remote's bodies at that by default; one whose admin lifted the cap (`setMaxBody` to
+/// the protocol's 16 KiB) emits it, and the relayer's Solana worker parks it as failed at once
+/// with the reason, never submitting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_too_large_for_solana_is_failed_at_once_and_never_submitted() {
     let sol = SolanaNet::start().await;
@@ -15,6 +16,7 @@ async fn a_message_too_large_for_solana_is_failed_at_once_and_never_submitted() 
     let bridge = evm_bridge(&chain).await;
     let calls = vec![
         Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0), 1u8)).abi_encode(),
+        Bridge::setMaxBodyCall::new((DOMAIN_SOL, 16_384u32)).abi_encode(),
     ];
     govern_evm(&anvil, &chain, bridge, &calls).await;
     sol.govern(&[set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2)])

@@ -1,56 +1,22 @@
 //! A typed client of the relayer's read-only status API (`relayer/src/api.rs`):
 //! `GET {base}/v1/messages/{id}`, and of a validator's `GET {base}/v1/attestations/{id}`.
 //!
-//! The JSON shape is the contract: every field is checked (hex lengths, known states), the
-//! encoded message must hash to the id, and the errors name the field. A 404 is
+//! The JSON shape is the contract: every field is checked (hex lengths), the encoded message
+//! must hash to the id, and the errors name the field. A 404 is
 //! [`Error::NotFound`], other error statuses [`Error::Api`] with the server's `error` text.
 
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_json::Value;
 use trestle_bridge::{Message, MessageId};
 
+pub mod wire;
+
+pub use wire::RelayerState;
+use wire::{AttestationsResponse, MessageView};
+
 use crate::error::{Error, Result};
 use crate::status::{Stage, StatusSource, TransferStatus};
-
-/// The relayer's pipeline state of a message (`state` in the API).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RelayerState {
-    /// Indexed; attestations are being collected.
-    Pending,
-    /// Enough attestations; waiting to be submitted.
-    Ready,
-    /// A `deliver` transaction was sent.
-    Submitted,
-    /// Delivered and held by the destination; to be executed.
-    Queued,
-    /// Executed on the destination.
-    Delivered,
-    /// Parked after the retry cap.
-    Failed,
-    /// Taken out by an operator.
-    Skipped,
-    /// Its origin block was reorganised away.
-    Orphaned,
-}
-
-impl RelayerState {
-    /// Parses the API's name of a state.
-    pub fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "pending" => Self::Pending,
-            "ready" => Self::Ready,
-            "submitted" => Self::Submitted,
-            "queued" => Self::Queued,
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            "skipped" => Self::Skipped,
-            "orphaned" => Self::Orphaned,
-            _ => return None,
-        })
-    }
-}
 
 /// One message as the relayer's `GET /v1/messages/{id}` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +49,7 @@ impl RelayerMessage {
     /// The user-facing status: the relayer's state as a [`Stage`]. `signatures`/`threshold`
     /// fill in the attestation progress of a pending message when known.
     pub fn status(&self, signatures: Option<usize>, threshold: Option<usize>) -> TransferStatus {
-        let stage = match self.state {
+        let stage = match &self.state {
             RelayerState::Pending => Stage::Attesting {
                 signatures,
                 threshold,
@@ -99,6 +65,10 @@ impl RelayerMessage {
             },
             RelayerState::Skipped => Stage::Skipped,
             RelayerState::Orphaned => Stage::Orphaned,
+            RelayerState::Cancelled => Stage::Cancelled,
+            RelayerState::Other(name) => Stage::Relaying {
+                state: name.clone(),
+            },
         };
         TransferStatus {
             id: self.id,
@@ -110,25 +80,6 @@ impl RelayerMessage {
             last_error: self.last_error.clone(),
         }
     }
-}
-
-/// The wire shape; every field is required and checked in [`RelayerMessage::from_wire`].
-#[derive(Debug, Deserialize)]
-struct Wire {
-    id: String,
-    origin: u32,
-    nonce: u64,
-    destination: u32,
-    encoded: String,
-    origin_height: u64,
-    origin_tx: String,
-    state: String,
-    attempts: u64,
-    next_attempt_at: i64,
-    last_error: Option<String>,
-    tx_hash: Option<String>,
-    created_at: i64,
-    delivered_at: Option<i64>,
 }
 
 fn hex_field(field: &str, text: &str) -> std::result::Result<Vec<u8>, String> {
@@ -145,7 +96,7 @@ fn hex32(field: &str, text: &str) -> std::result::Result<[u8; 32], String> {
 }
 
 impl RelayerMessage {
-    fn from_wire(w: Wire) -> std::result::Result<Self, String> {
+    fn from_wire(w: MessageView) -> std::result::Result<Self, String> {
         let id = hex32("id", &w.id)?;
         let encoded = hex_field("encoded", &w.encoded)?;
         let message =
@@ -159,8 +110,6 @@ impl RelayerMessage {
         if message.destination != w.destination {
             return Err("`destination` differs from the encoded message's".to_owned());
         }
-        let state = RelayerState::parse(&w.state)
-            .ok_or_else(|| format!("`state` `{}` is not a known state", w.state))?;
         let tx_hash = w
             .tx_hash
             .as_deref()
@@ -171,7 +120,7 @@ impl RelayerMessage {
             message,
             origin_height: w.origin_height,
             origin_tx: hex_field("origin_tx", &w.origin_tx)?,
-            state,
+            state: w.state,
             attempts: w.attempts,
             last_error: w.last_error,
             tx_hash,
@@ -259,7 +208,8 @@ impl RelayerApi {
             url: self.base.clone(),
             reason,
         };
-        let wire: Wire = serde_json::from_str(&body).map_err(|e| malformed(e.to_string()))?;
+        let wire: MessageView =
+            serde_json::from_str(&body).map_err(|e| malformed(e.to_string()))?;
         let message = RelayerMessage::from_wire(wire).map_err(malformed)?;
         if message.id != *id {
             return Err(malformed(format!(
@@ -286,17 +236,12 @@ impl RelayerApi {
                 });
             }
         }
-        let v: Value = serde_json::from_str(&body).map_err(|e| Error::MalformedApi {
-            url: self.base.clone(),
-            reason: e.to_string(),
-        })?;
-        v.get("attestations")
-            .and_then(Value::as_array)
-            .map(Vec::len)
-            .ok_or_else(|| Error::MalformedApi {
+        let answer: AttestationsResponse =
+            serde_json::from_str(&body).map_err(|e| Error::MalformedApi {
                 url: self.base.clone(),
-                reason: "`attestations` is missing or not an array".to_owned(),
-            })
+                reason: e.to_string(),
+            })?;
+        Ok(answer.attestations.len())
     }
 }
 
@@ -333,7 +278,7 @@ mod tests {
     }
 
     fn parse(v: &serde_json::Value) -> std::result::Result<RelayerMessage, String> {
-        let wire: Wire = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+        let wire: MessageView = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
         RelayerMessage::from_wire(wire)
     }
 
@@ -356,11 +301,39 @@ mod tests {
         );
     }
 
+    /// Regression: a relayer serves `cancelled` for a transfer the guardian cancelled; this
+    /// client refused the answer (`state` `cancelled` is not a known state).
+    #[test]
+    fn a_cancelled_message_is_a_cancelled_stage() {
+        let (_, mut json) = sample();
+        json["state"] = serde_json::json!("cancelled");
+        let r = parse(&json).unwrap();
+        assert_eq!(r.state, RelayerState::Cancelled);
+        let status = r.status(None, None);
+        assert_eq!(status.stage, Stage::Cancelled);
+        assert!(status.stage.is_final());
+    }
+
+    #[test]
+    fn a_state_from_a_newer_relayer_is_kept_by_name() {
+        let (_, mut json) = sample();
+        json["state"] = serde_json::json!("awaiting_fee");
+        let r = parse(&json).unwrap();
+        let stage = r.status(None, None).stage;
+        assert_eq!(
+            stage,
+            Stage::Relaying {
+                state: "awaiting_fee".to_owned()
+            }
+        );
+        assert!(!stage.is_final() && !stage.reached_destination());
+        assert_eq!(stage.to_string(), "at the relayer: awaiting_fee");
+    }
+
     #[test]
     fn malformed_answers_name_the_field() {
         let (_, json) = sample();
         let cases = [
-            ("state", serde_json::json!("lost"), "`state` `lost`"),
             ("id", serde_json::json!("0x12"), "`id` is 1 bytes"),
             (
                 "encoded",

@@ -79,6 +79,15 @@ pub enum Error {
         /// The last state seen.
         last: String,
     },
+    /// A bridge does not hold what the route needs for a remote domain: it knows no such
+    /// remote, accepts another bridge for it, or holds no usable validator set.
+    #[error("{chain}: {reason}")]
+    Remote {
+        /// The chain of the bridge.
+        chain: String,
+        /// What it holds instead.
+        reason: String,
+    },
     /// A chain call failed (RPC, refused or failed transaction, timeout).
     #[error(transparent)]
     Chain(#[from] trestle_core::Error),

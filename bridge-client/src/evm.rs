@@ -18,8 +18,10 @@ use crate::sent::SentMessage;
 use crate::status::Stage;
 
 mod deploy;
+mod relay;
 
 pub use deploy::{BridgeInit, proposal_id};
+pub use relay::Remote;
 
 /// The local-token sentinel of native ether in `Bridge.tokens`.
 pub const NATIVE: EvmAddress = EvmAddress([0xee; 20]);
@@ -95,7 +97,7 @@ impl EvmBridge {
         self.address
     }
 
-    fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.chain.config().name
     }
 
@@ -298,6 +300,15 @@ impl EvmBridge {
                     .await?;
             }
         }
+        let request = self.send_token_request(send, token.is_native());
+        let (pending, receipt) = sender.land(request, policy).await?;
+        self.sent_in(pending.hash, receipt.block_number).await
+    }
+
+    /// The `sendToken` transaction of `send` to this bridge, paying the amount as
+    /// `msg.value` when the token is the chain's native one (`native`). Checks and sends
+    /// nothing: [`EvmBridge::send_token`] does both.
+    pub fn send_token_request(&self, send: &TokenSend, native: bool) -> TxRequest {
         let data = Bridge::sendTokenCall {
             destination: send.destination,
             tokenId: B256::from(send.token_id),
@@ -305,12 +316,12 @@ impl EvmBridge {
             beneficiary: B256::from(send.beneficiary.0),
         }
         .abi_encode();
-        let mut request = TxRequest::call(self.address, data);
-        if token.is_native() {
-            request = request.with_value(send.amount);
+        let request = TxRequest::call(self.address, data);
+        if native {
+            request.with_value(send.amount)
+        } else {
+            request
         }
-        let (pending, receipt) = sender.land(request, policy).await?;
-        self.sent_in(pending.hash, receipt.block_number).await
     }
 
     /// Sends `payload` to `recipient` on `destination` (`sendMessage`), giving the recipient's
@@ -364,10 +375,6 @@ impl EvmBridge {
             .land(TxRequest::call(self.address, data), policy)
             .await?;
         self.sent_in(pending.hash, receipt.block_number).await
-    }
-
-    fn message_sent_filter(&self) -> LogFilter {
-        LogFilter::contract(self.address).with_event(Bridge::MessageSent::SIGNATURE_HASH.0)
     }
 
     /// Decodes a `MessageSent` log: the data is the message, whose id is the first indexed

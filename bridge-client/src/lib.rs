@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod api;
+mod delivery;
 mod error;
 pub mod evm;
 mod sent;
@@ -10,6 +11,7 @@ pub mod tracker;
 pub mod units;
 
 pub use api::{RelayerApi, RelayerMessage, RelayerState};
+pub use delivery::DeliveryStatus;
 pub use error::{Error, Result};
 pub use evm::{BridgeInit, EvmBridge, EvmToken, TokenSend};
 pub use sent::SentMessage;

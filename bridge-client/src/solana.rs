@@ -14,11 +14,15 @@ use trestle_core::chain::{TxId, UniversalAddress};
 use trestle_core::solana::address::TOKEN_PROGRAM_ID;
 use trestle_core::solana::instruction::get_associated_token_address;
 use trestle_core::solana::{SolanaAddress, SolanaSigner};
-use trestle_solana::{ProgramTransaction, SolanaClient, TransactionRequest};
+use trestle_solana::{Commitment, ProgramTransaction, SolanaClient, TransactionRequest};
 
 use crate::error::{Error, Result};
 use crate::sent::SentMessage;
 use crate::status::Stage;
+
+mod relay;
+
+pub use relay::{fits_in_a_packet, transaction_size};
 
 /// The Trestle bridge program on one Solana cluster.
 #[derive(Clone)]
@@ -69,18 +73,29 @@ impl SolanaBridge {
         self.program
     }
 
-    fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.client.config().name
     }
 
-    /// The data of a program-owned account, `None` when it does not exist. An account at the
-    /// address owned by another program is refused.
+    /// The data of a program-owned account at the client's read commitment, `None` when it
+    /// does not exist. An account at the address owned by another program is refused.
     async fn program_account(
         &self,
         address: &SolanaAddress,
         what: &str,
     ) -> Result<Option<Vec<u8>>> {
-        let Some(account) = self.client.account(address).await? else {
+        let commitment = self.client.config().commitments.read;
+        self.program_account_at(address, what, commitment).await
+    }
+
+    /// [`SolanaBridge::program_account`] at `commitment`.
+    async fn program_account_at(
+        &self,
+        address: &SolanaAddress,
+        what: &str,
+        commitment: Commitment,
+    ) -> Result<Option<Vec<u8>>> {
+        let Some(account) = self.client.account_at(address, commitment).await? else {
             return Ok(None);
         };
         if account.owner != self.program.id {
@@ -283,19 +298,10 @@ impl SolanaBridge {
             origin_bridge: remote.bridge,
             nonce,
         };
-        let Some(data) = self
-            .program_account(&self.program.receipt(&key), "Receipt")
-            .await?
-        else {
+        let commitment = self.client.config().commitments.read;
+        let Some(receipt) = self.receipt(&key, id, commitment).await? else {
             return Ok(Stage::Unknown);
         };
-        let receipt = state::Receipt::decode(&data)?;
-        if receipt.message_id != *id {
-            return Err(Error::Chain(trestle_core::Error::MalformedResponse {
-                endpoint: self.name().to_owned(),
-                reason: "the receipt account holds another message id".to_owned(),
-            }));
-        }
         Ok(match receipt.status {
             ReceiptStatus::Executed | ReceiptStatus::MessageExecuted => Stage::Delivered,
             ReceiptStatus::Queued => Stage::Queued {

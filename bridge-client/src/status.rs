@@ -49,6 +49,11 @@ pub enum Stage {
     Skipped,
     /// Its origin block was reorganised away: the message no longer exists.
     Orphaned,
+    /// The relayer reports a state this client does not know (a newer relayer), by name.
+    Relaying {
+        /// The relayer's name of the state.
+        state: String,
+    },
 }
 
 impl Stage {
@@ -82,7 +87,7 @@ impl Stage {
 
     /// A short machine name: `unknown`, `attesting`, `ready`, `submitted`, `queued`,
     /// `delivered`, `received`, `recipient_failed`, `cancelled`, `failed`, `skipped`,
-    /// `orphaned`.
+    /// `orphaned`, `relaying`.
     pub fn name(&self) -> &'static str {
         match self {
             Stage::Unknown => "unknown",
@@ -97,6 +102,7 @@ impl Stage {
             Stage::Failed { .. } => "failed",
             Stage::Skipped => "skipped",
             Stage::Orphaned => "orphaned",
+            Stage::Relaying { .. } => "relaying",
         }
     }
 }
@@ -130,6 +136,7 @@ impl fmt::Display for Stage {
             Stage::Failed { reason: None } => f.write_str("failed"),
             Stage::Skipped => f.write_str("skipped by an operator"),
             Stage::Orphaned => f.write_str("orphaned by a reorg on the origin"),
+            Stage::Relaying { state } => write!(f, "at the relayer: {state}"),
         }
     }
 }

@@ -231,7 +231,10 @@ async fn messages(command: MessagesCommand) -> anyhow::Result<Outcome> {
             } else {
                 records.iter().map(line).collect::<Vec<_>>().join("\n")
             };
-            Ok(Outcome::ok(text, json!({ "messages": records })))
+            Ok(Outcome::ok(
+                text,
+                json!({ "messages": records.iter().map(MessageRecord::view).collect::<Vec<_>>() }),
+            ))
         }
         MessagesCommand::Retry { config, id } => {
             let id = parse_id(&id)?;
@@ -239,7 +242,10 @@ async fn messages(command: MessagesCommand) -> anyhow::Result<Outcome> {
             let record = store.retry(&id).await;
             store.close().await;
             let record = record?;
-            Ok(Outcome::ok(line(&record), json!({ "message": record })))
+            Ok(Outcome::ok(
+                line(&record),
+                json!({ "message": record.view() }),
+            ))
         }
         MessagesCommand::Skip { config, id } => {
             let id = parse_id(&id)?;
@@ -247,7 +253,10 @@ async fn messages(command: MessagesCommand) -> anyhow::Result<Outcome> {
             let record = store.skip(&id).await;
             store.close().await;
             let record = record?;
-            Ok(Outcome::ok(line(&record), json!({ "message": record })))
+            Ok(Outcome::ok(
+                line(&record),
+                json!({ "message": record.view() }),
+            ))
         }
     }
 }

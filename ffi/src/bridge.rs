@@ -101,6 +101,11 @@ pub enum TransferStage {
     Skipped,
     /// Its origin block was reorganised away.
     Orphaned,
+    /// The relayer reports a state this library does not know (a newer relayer).
+    Relaying {
+        /// The relayer's name of the state.
+        state: String,
+    },
 }
 
 fn count(n: Option<usize>) -> Option<u32> {
@@ -128,6 +133,7 @@ impl From<client::Stage> for TransferStage {
             S::Failed { reason } => Self::Failed { reason },
             S::Skipped => Self::Skipped,
             S::Orphaned => Self::Orphaned,
+            S::Relaying { state } => Self::Relaying { state },
             S::Unknown => Self::Unknown,
         }
     }

@@ -19,10 +19,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use trestle_bridge_client::api::wire::{
+    ApiError, AttestationItem, AttestationsBatch, AttestationsQuery, AttestationsResponse,
+    MAX_BATCH_IDS, MessageList, hex0x,
+};
 
 use crate::metrics::Metrics;
-use crate::store::{AttestationRecord, ListFilter, MessageState, Store};
+use crate::store::{AttestationRecord, ListFilter, MessageRecord, MessageState, Store};
 
 /// What the handlers share.
 #[derive(Debug, Clone)]
@@ -36,51 +40,11 @@ pub struct ApiState {
     pub ready: Arc<std::sync::atomic::AtomicBool>,
 }
 
-/// The body of `GET /v1/attestations/{message_id}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AttestationsResponse {
-    /// `0x`-hex message id.
-    pub message_id: String,
-    /// One per epoch and signer.
-    pub attestations: Vec<AttestationItem>,
-}
-
-/// The most message ids one `POST /v1/attestations` may ask for.
-pub const MAX_BATCH_IDS: usize = 1024;
-
-/// The body of `POST /v1/attestations`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AttestationsQuery {
-    /// `0x`-hex message ids.
-    pub ids: Vec<String>,
-}
-
-/// The answer to `POST /v1/attestations`: the messages asked for that have attestations.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AttestationsBatch {
-    /// One per message with at least one attestation, in the order asked.
-    pub messages: Vec<AttestationsResponse>,
-}
-
-/// One attestation in [`AttestationsResponse`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AttestationItem {
-    /// Validator-set epoch signed for.
-    pub epoch: u64,
-    /// `0x`-hex signer address.
-    pub signer: String,
-    /// `0x`-hex 65-byte `r || s || v`.
-    pub signature: String,
-}
-
-impl From<&AttestationRecord> for AttestationItem {
-    fn from(a: &AttestationRecord) -> Self {
-        Self {
-            epoch: a.epoch,
-            signer: format!("0x{}", hex::encode(a.signer)),
-            signature: format!("0x{}", hex::encode(a.signature)),
-        }
+fn attestation_item(a: &AttestationRecord) -> AttestationItem {
+    AttestationItem {
+        epoch: a.epoch,
+        signer: hex0x(a.signer),
+        signature: hex0x(a.signature),
     }
 }
 
@@ -98,7 +62,10 @@ pub fn router(state: ApiState) -> Router {
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+    let body = ApiError {
+        error: message.into(),
+    };
+    (status, Json(body)).into_response()
 }
 
 fn parse_hex<const N: usize>(text: &str, what: &str) -> Result<[u8; N], Box<Response>> {
@@ -147,8 +114,8 @@ async fn attestations(State(state): State<ApiState>, Path(id): Path<String>) -> 
             error(StatusCode::NOT_FOUND, "no attestation for this message")
         }
         Ok(list) => Json(AttestationsResponse {
-            message_id: format!("0x{}", hex::encode(id)),
-            attestations: list.iter().map(AttestationItem::from).collect(),
+            message_id: hex0x(id),
+            attestations: list.iter().map(attestation_item).collect(),
         })
         .into_response(),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
@@ -181,8 +148,8 @@ async fn attestations_batch(
                 .iter()
                 .filter_map(|id| {
                     found.get(id).map(|list| AttestationsResponse {
-                        message_id: format!("0x{}", hex::encode(id)),
-                        attestations: list.iter().map(AttestationItem::from).collect(),
+                        message_id: hex0x(id),
+                        attestations: list.iter().map(attestation_item).collect(),
                     })
                 })
                 .collect();
@@ -198,7 +165,7 @@ async fn message(State(state): State<ApiState>, Path(id): Path<String>) -> Respo
         Err(r) => return *r,
     };
     match state.store.message(&id).await {
-        Ok(Some(m)) => Json(m).into_response(),
+        Ok(Some(m)) => Json(m.view()).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, "no such message"),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     }
@@ -251,7 +218,10 @@ async fn messages(State(state): State<ApiState>, Query(q): Query<MessagesQuery>)
         limit: q.limit,
     };
     match state.store.list(&filter).await {
-        Ok(list) => Json(serde_json::json!({ "messages": list })).into_response(),
+        Ok(list) => Json(MessageList {
+            messages: list.iter().map(MessageRecord::view).collect(),
+        })
+        .into_response(),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     }
 }

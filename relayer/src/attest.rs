@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use trestle_bridge::solana::BridgeProgram;
 use trestle_bridge::{Attestation, Message};
+use trestle_bridge_client::{EvmBridge, SolanaBridge};
 use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmSigner;
 use trestle_evm::EvmChain;
@@ -66,16 +66,12 @@ pub(crate) fn signed_routes(
                 None => UniversalAddress::from_evm(d.bridge.0),
             };
             let set = match &d.solana {
-                Some(settings) => crate::solana::client(d).map(|client| DestinationSet::Solana {
-                    client,
-                    program: BridgeProgram::new(settings.program),
+                Some(settings) => crate::solana::client(d).map(|client| {
+                    DestinationSet::Solana(SolanaBridge::new(client, settings.program))
                 }),
                 None => chains
                     .get(&d.name)
-                    .map(|chain| DestinationSet::Evm {
-                        chain: chain.clone(),
-                        bridge: d.bridge,
-                    })
+                    .map(|chain| DestinationSet::Evm(EvmBridge::new(chain.clone(), d.bridge)))
                     .ok_or_else(|| {
                         Error::config(
                             format!("routes ({} -> {})", r.from, r.to),

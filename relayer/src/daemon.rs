@@ -12,46 +12,20 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use trestle_core::evm::EvmSigner;
+use trestle_bridge::ValidatorSet;
+use trestle_bridge_client::EvmBridge;
+use trestle_bridge_client::evm::Remote;
+use trestle_core::chain::UniversalAddress;
 use trestle_evm::{EvmChain, EvmSender};
 
 use crate::api::{ApiState, router};
 use crate::config::{ChainConfig, Config};
 use crate::error::{Error, Result};
-use crate::keys::load_signer;
+pub use crate::keys::Keys;
 use crate::metrics::Metrics;
 use crate::relay::Destination;
-use crate::solana::SolanaKeys;
 use crate::store::Store;
 use crate::validator::Validator;
-
-/// The keys of the enabled roles.
-#[derive(Debug, Clone, Default)]
-pub struct Keys {
-    /// The validator's attestation key.
-    pub validator: Option<EvmSigner>,
-    /// The relayer's transaction key.
-    pub relayer: Option<EvmSigner>,
-}
-
-impl Keys {
-    /// Decrypts the keystores the configuration names, with the passwords from their
-    /// environment variables.
-    pub fn load(config: &Config) -> Result<Self> {
-        Ok(Self {
-            validator: config
-                .validator
-                .as_ref()
-                .map(|v| load_signer("validator", &v.key()))
-                .transpose()?,
-            relayer: config
-                .relayer
-                .as_ref()
-                .map(|r| load_signer("relayer", &r.key()))
-                .transpose()?,
-        })
-    }
-}
 
 /// A running daemon.
 #[derive(Debug)]
@@ -70,18 +44,10 @@ impl Daemon {
     /// connected, retrying with backoff while none of its endpoints answers (a node that
     /// is down or still starting), so this returns once they all answered. A chain that
     /// answers with another chain id is an error.
+    ///
+    /// A route that ends at a Solana chain needs `keys.relayer_solana` (the fee payer there):
+    /// refused at start without it.
     pub async fn start(config: Config, keys: Keys, worker: &str) -> Result<Self> {
-        Self::start_with_solana(config, keys, SolanaKeys::default(), worker).await
-    }
-
-    /// [`Daemon::start`] with the Solana keys too: the relayer's fee payer on Solana
-    /// destinations (refused at start when a route ends at a Solana chain and it is missing).
-    pub async fn start_with_solana(
-        config: Config,
-        keys: Keys,
-        solana: SolanaKeys,
-        worker: &str,
-    ) -> Result<Self> {
         config.validate()?;
         let store = Store::connect(&config.store.url, config.store.max_connections).await?;
         if store.backend() == "sqlite" {
@@ -161,15 +127,7 @@ impl Daemon {
         }
 
         if let Err(e) = crate::solana::start(
-            &config,
-            keys.validator.as_ref(),
-            &solana,
-            &chains,
-            &store,
-            &metrics,
-            &rx,
-            worker,
-            &mut tasks,
+            &config, &keys, &chains, &store, &metrics, &rx, worker, &mut tasks,
         ) {
             let _ = shutdown.send(true);
             for t in tasks {
@@ -274,11 +232,10 @@ async fn connect_chain(c: &ChainConfig) -> Result<EvmChain> {
 /// Runs the daemon until SIGTERM or SIGINT, then shuts it down gracefully. A signal while
 /// the daemon is still connecting its chains stops it at once.
 pub async fn run_until_signal(config: Config, keys: Keys, worker: &str) -> Result<()> {
-    let solana = SolanaKeys::load(&config)?;
     let signal = wait_for_signal();
     tokio::pin!(signal);
     let daemon = tokio::select! {
-        daemon = Daemon::start_with_solana(config, keys, solana, worker) => daemon?,
+        daemon = Daemon::start(config, keys, worker) => daemon?,
         received = &mut signal => {
             received?;
             tracing::info!("shutdown signal received while starting");
@@ -328,21 +285,10 @@ async fn check_routes(config: &Config, chains: &BTreeMap<String, Arc<EvmChain>>)
         let Ok(set) = config.validator_set(route) else {
             continue;
         };
-        match crate::bridge::remote(chain, destination.bridge, origin.domain).await {
+        let bridge = EvmBridge::new(chain.clone(), destination.bridge);
+        match bridge.remote(origin.domain).await {
             Ok(remote) => {
-                let mut problems = crate::bridge::route_mismatches(origin.bridge, &set, &remote);
-                if origin.solana.is_some() {
-                    // A program id, not a padded EVM address: compare all 32 bytes.
-                    problems.retain(|p| !p.starts_with("the destination accepts origin bridge"));
-                    if remote.bridge != origin.bridge_address().0 {
-                        problems.push(format!(
-                            "the destination accepts origin bridge 0x{}, the config says program {}",
-                            hex::encode(remote.bridge),
-                            origin.bridge_address()
-                        ));
-                    }
-                }
-                for problem in problems {
+                for problem in route_mismatches(&origin.bridge_address(), &set, remote.as_ref()) {
                     tracing::error!(from = %route.from, to = %route.to, "route does not match the destination bridge: {problem}");
                 }
             }
@@ -350,5 +296,82 @@ async fn check_routes(config: &Config, chains: &BTreeMap<String, Arc<EvmChain>>)
                 tracing::warn!(from = %route.from, to = %route.to, error = %e, "cannot read the destination bridge's validator set");
             }
         }
+    }
+}
+
+/// How a route's configuration (its origin bridge, 32 bytes whatever the origin's kind, and
+/// validator set) differs from what the destination bridge holds for the origin; empty when
+/// they agree. Signatures are useless on the destination when they differ.
+fn route_mismatches(
+    origin_bridge: &UniversalAddress,
+    set: &ValidatorSet,
+    remote: Option<&Remote>,
+) -> Vec<String> {
+    let Some(remote) = remote else {
+        return vec!["the destination bridge knows no remote for the origin's domain".to_owned()];
+    };
+    let mut out = Vec::new();
+    if remote.bridge != *origin_bridge {
+        out.push(format!(
+            "the destination accepts origin bridge {}, the config says {origin_bridge}",
+            remote.bridge
+        ));
+    }
+    if remote.epoch != set.epoch() {
+        out.push(format!(
+            "the destination's validator-set epoch is {}, the config says {}",
+            remote.epoch,
+            set.epoch()
+        ));
+    }
+    if usize::from(remote.threshold) != set.threshold() {
+        out.push(format!(
+            "the destination's threshold is {}, the config says {}",
+            remote.threshold,
+            set.threshold()
+        ));
+    }
+    if remote.validators.as_slice() != set.validators() {
+        out.push("the destination's validators differ from the config's".to_owned());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use trestle_core::evm::EvmAddress;
+
+    use super::*;
+
+    #[test]
+    fn route_mismatches_names_each_difference_over_all_32_bytes_of_the_origin_bridge() {
+        let v = |b: u8| EvmAddress([b; 20]);
+        let set = ValidatorSet::new(3, vec![v(1), v(2), v(3)], 2).unwrap();
+        // A Solana origin: a program id, not a padded EVM address.
+        let program = UniversalAddress([0x5a; 32]);
+        let same = Remote {
+            bridge: program,
+            kind: 1,
+            epoch: 3,
+            threshold: 2,
+            validators: vec![v(1), v(2), v(3)],
+        };
+        assert!(route_mismatches(&program, &set, Some(&same)).is_empty());
+        let mut first_byte = program;
+        first_byte.0[0] = 0;
+        let other = Remote {
+            bridge: first_byte,
+            kind: 1,
+            epoch: 4,
+            threshold: 3,
+            validators: vec![v(1), v(2)],
+        };
+        let diffs = route_mismatches(&program, &set, Some(&other));
+        assert_eq!(diffs.len(), 4, "{diffs:?}");
+        assert!(diffs[0].contains(&first_byte.to_string()), "{diffs:?}");
+        assert!(diffs[1].contains("epoch is 4"), "{diffs:?}");
+        let none = route_mismatches(&program, &set, None);
+        assert_eq!(none.len(), 1, "{none:?}");
+        assert!(none[0].contains("knows no remote"), "{none:?}");
     }
 }

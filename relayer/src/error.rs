@@ -88,6 +88,12 @@ pub enum Error {
     /// The EVM adapter failed.
     #[error(transparent)]
     Evm(#[from] trestle_evm::Error),
+    /// The bridge contract client refused: a bridge does not hold what a route needs (no
+    /// such remote, another origin bridge, no usable validator set), or an answer of the
+    /// wrong shape. Its chain, EVM and protocol errors become [`Error::Chain`],
+    /// [`Error::Evm`] and [`Error::Protocol`].
+    #[error(transparent)]
+    Bridge(trestle_bridge_client::Error),
     /// An I/O error (binding a socket, reading a file).
     #[error("{what}: {source}")]
     Io {
@@ -96,6 +102,17 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+}
+
+impl From<trestle_bridge_client::Error> for Error {
+    fn from(e: trestle_bridge_client::Error) -> Self {
+        match e {
+            trestle_bridge_client::Error::Chain(e) => Error::Chain(e),
+            trestle_bridge_client::Error::Evm(e) => Error::Evm(e),
+            trestle_bridge_client::Error::Protocol(e) => Error::Protocol(e),
+            other => Error::Bridge(other),
+        }
+    }
 }
 
 impl Error {
@@ -114,6 +131,7 @@ impl Error {
             Error::Chain(e) => e.is_retryable(),
             Error::Evm(e) => e.is_retryable(),
             Error::Protocol(e) => e.is_retryable(),
+            Error::Bridge(e) => e.is_retryable(),
             Error::Io { .. } | Error::Interrupted(_) => true,
             _ => false,
         }

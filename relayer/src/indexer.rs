@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::Instant;
+use trestle_bridge_client::EvmBridge;
 use trestle_core::chain::{ChainEvent, TxId};
 use trestle_evm::{Cursor, EvmChain, Head, HeadWatcher, HeadWatcherConfig, Indexer, IndexerStep};
 
-use crate::bridge::{decode_message_sent, message_sent_filter};
 use crate::config::ChainConfig;
 use crate::error::Result;
 use crate::metrics::Metrics;
@@ -107,6 +107,7 @@ pub async fn run(
     let labels = vec![("chain", config.name.clone())];
     let mut indexer: Option<Indexer> = None;
     let mut gaps = GapTracker::new(&config.name, config.domain);
+    let bridge = EvmBridge::new(chain.clone(), config.bridge);
     loop {
         if *shutdown.borrow() {
             return;
@@ -138,7 +139,7 @@ pub async fn run(
                 events,
                 cursor,
             }) => {
-                let found = found_messages(&events, &config, &metrics);
+                let found = found_messages(&events, &bridge, &config, &metrics);
                 match store
                     .record_indexed(&config.name, cursor.height, cursor.hash, &found)
                     .await
@@ -229,12 +230,13 @@ pub async fn run(
 /// and skipped.
 fn found_messages(
     events: &[ChainEvent],
+    bridge: &EvmBridge,
     config: &ChainConfig,
     metrics: &Metrics,
 ) -> Vec<NewMessage> {
     let mut found = Vec::new();
     for event in events {
-        match decode_message_sent(event, config.bridge, config.domain) {
+        match bridge.decode_message_sent(event, config.domain) {
             Ok(Some(message)) => found.push(NewMessage {
                 message,
                 origin_height: event.height,
@@ -271,12 +273,13 @@ async fn check_gaps(
     if !gaps.due(recorded) {
         return;
     }
-    let filter = message_sent_filter(config.bridge);
+    let bridge = EvmBridge::new(chain.clone(), config.bridge);
+    let filter = bridge.message_sent_filter();
     let rescan = |from: u64, to: u64| {
-        let filter = &filter;
+        let (filter, bridge) = (&filter, &bridge);
         async move {
             let events = chain.logs(filter, from, to).await?;
-            Ok(found_messages(&events, config, metrics))
+            Ok(found_messages(&events, bridge, config, metrics))
         }
     };
     if let Err(e) = gaps.check(store, metrics, rescan).await {
@@ -286,7 +289,7 @@ async fn check_gaps(
 }
 
 async fn open(chain: &Arc<EvmChain>, config: &ChainConfig, store: &Store) -> Result<Indexer> {
-    let filter = message_sent_filter(config.bridge);
+    let filter = EvmBridge::new(chain.clone(), config.bridge).message_sent_filter();
     let indexer = match store.cursor(&config.name).await? {
         Some((height, hash)) => Indexer::resume(chain.clone(), filter, Cursor { height, hash }),
         None => Indexer::start_after(chain.clone(), filter, config.start_block).await?,

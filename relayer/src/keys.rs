@@ -1,16 +1,54 @@
 //! Signing keys of the daemon: Web3 Secret Storage files whose password is read from the
-//! environment variable the configuration names (never from the file itself).
+//! environment variable the configuration names (never from the file itself). One loader for
+//! every role and chain kind: the file's secret is a secp256k1 private key for the EVM keys
+//! (`[validator]`, `[relayer]`) and the 32-byte ed25519 seed for the relayer's fee payer on
+//! Solana destinations (`[relayer.solana]`).
 
 use trestle_core::evm::{EvmAddress, EvmSigner};
+use trestle_core::solana::SolanaSigner;
 use trestle_core::wallet::keystore;
 use zeroize::Zeroizing;
 
-use crate::config::KeyConfig;
+use crate::config::{Config, KeyConfig};
 use crate::error::{Error, Result};
 
-/// Decrypts the keystore of `key` with the password in its environment variable. `what`
-/// names the key in errors ("validator", "relayer").
-pub fn load_signer(what: &str, key: &KeyConfig) -> Result<EvmSigner> {
+/// The keys of the enabled roles.
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    /// The validator's attestation key (`[validator]`).
+    pub validator: Option<EvmSigner>,
+    /// The relayer's transaction key on EVM destinations (`[relayer]`).
+    pub relayer: Option<EvmSigner>,
+    /// The relayer's fee payer on Solana destinations (`[relayer.solana]`).
+    pub relayer_solana: Option<SolanaSigner>,
+}
+
+impl Keys {
+    /// Decrypts the keystores the configuration names, with the passwords from their
+    /// environment variables.
+    pub fn load(config: &Config) -> Result<Self> {
+        let relayer = config.relayer.as_ref();
+        Ok(Self {
+            validator: config
+                .validator
+                .as_ref()
+                .map(|v| load_signer("validator", &v.key()))
+                .transpose()?,
+            relayer: relayer
+                .map(|r| load_signer("relayer", &r.key()))
+                .transpose()?,
+            relayer_solana: relayer
+                .and_then(|r| r.solana.as_ref())
+                .map(|k| load_solana_signer("relayer.solana", &k.key()))
+                .transpose()?,
+        })
+    }
+}
+
+/// Decrypts the keystore of `key` with the password in its environment variable: its secret
+/// bytes. `what` names the key in errors ("validator", "relayer", "relayer.solana"); no error
+/// holds the password or the secret.
+fn decrypt(what: &str, key: &KeyConfig) -> Result<Zeroizing<[u8; 32]>> {
     let secret = |reason: String| Error::Secret {
         what: what.to_owned(),
         reason,
@@ -27,13 +65,22 @@ pub fn load_signer(what: &str, key: &KeyConfig) -> Result<EvmSigner> {
             key.keystore.display()
         ))
     })?);
-    let private = keystore::decrypt(&json, password.as_bytes()).map_err(|e| {
+    keystore::decrypt(&json, password.as_bytes()).map_err(|e| {
         secret(format!(
             "keystore {} does not decrypt: {e}",
             key.keystore.display()
         ))
-    })?;
-    Ok(EvmSigner::from_private_key(&private)?)
+    })
+}
+
+/// The EVM key in the keystore of `key` (a secp256k1 private key).
+pub fn load_signer(what: &str, key: &KeyConfig) -> Result<EvmSigner> {
+    Ok(EvmSigner::from_private_key(&*decrypt(what, key)?)?)
+}
+
+/// The Solana key in the keystore of `key` (its secret is the ed25519 seed).
+pub fn load_solana_signer(what: &str, key: &KeyConfig) -> Result<SolanaSigner> {
+    Ok(SolanaSigner::from_secret_key(&*decrypt(what, key)?))
 }
 
 /// Checks that the keystore of `key` exists and is a well-formed Web3 Secret Storage file,

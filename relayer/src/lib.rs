@@ -2,7 +2,6 @@
 
 pub mod api;
 mod attest;
-pub mod bridge;
 pub mod config;
 pub mod daemon;
 pub mod error;

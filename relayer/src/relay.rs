@@ -21,12 +21,12 @@ use std::time::Duration;
 use tokio::sync::watch;
 use trestle_bridge::ValidatorSet;
 use trestle_bridge::body::KIND_TOKEN_TRANSFER;
+use trestle_bridge_client::{DeliveryStatus, EvmBridge};
 use trestle_core::chain::{Chain, UniversalAddress};
 use trestle_core::evm::EvmAddress;
 use trestle_core::evm::TypedTransaction;
 use trestle_evm::{EvmChain, EvmSender, Fees, PendingTx, TxRequest};
 
-use crate::bridge::{self, DeliveryStatus};
 use crate::config::{BatchGas, Config, RelayerConfig, RouteConfig};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
@@ -49,6 +49,8 @@ pub struct Destination {
     name: String,
     bridge: EvmAddress,
     chain: Arc<EvmChain>,
+    /// The destination bridge contract on `chain`.
+    contract: EvmBridge,
     sender: Arc<EvmSender>,
     /// By origin domain; the sets follow the destination bridge ([`Destination::refresh_sets`]).
     routes: RwLock<BTreeMap<u32, Route>>,
@@ -148,6 +150,7 @@ impl Destination {
                 name: dest.name.clone(),
                 bridge: dest.bridge,
                 chain: sender.chain().clone(),
+                contract: EvmBridge::new(sender.chain().clone(), dest.bridge),
                 sender: sender.clone(),
                 routes: RwLock::new(routes),
                 settings: settings.clone(),
@@ -280,8 +283,12 @@ impl Destination {
     pub async fn refresh_sets(&self) {
         let origins: Vec<u32> = self.read_routes().keys().copied().collect();
         for origin in origins {
-            let remote = match bridge::remote(&self.chain, self.bridge, origin).await {
-                Ok(r) => r,
+            let remote = match self.contract.remote(origin).await {
+                Ok(Some(r)) => r,
+                Ok(None) => {
+                    tracing::debug!(destination = %self.name, origin, "the destination bridge knows no such remote");
+                    continue;
+                }
                 Err(e) => {
                     tracing::debug!(destination = %self.name, origin, error = %e, "cannot read the destination's validator set");
                     continue;
@@ -403,13 +410,12 @@ impl Destination {
                      }| {
                         let data = match batch.as_slice() {
                             [(record, signatures)] => {
-                                bridge::deliver_calldata(&record.encoded, signatures)
+                                EvmBridge::deliver_call(&record.encoded, signatures)
                             }
-                            _ => bridge::deliver_batch_calldata(
-                                &batch
+                            _ => EvmBridge::deliver_batch_call(
+                                batch
                                     .iter()
-                                    .map(|(r, s)| (r.encoded.clone(), s.clone()))
-                                    .collect::<Vec<_>>(),
+                                    .map(|(r, s)| (r.encoded.as_slice(), s.as_slice())),
                             ),
                         };
                         let (sender, bridge) = (self.sender.clone(), self.bridge);
@@ -584,12 +590,9 @@ impl Destination {
             tried
                 .iter()
                 .map(|r| {
-                    let (chain, bridge, origin, nonce) =
-                        (self.chain.clone(), self.bridge, r.origin, r.nonce);
+                    let (contract, origin, nonce) = (self.contract.clone(), r.origin, r.nonce);
                     let origin_bridge = self.route(origin).map(|route| route.origin_bridge);
-                    async move {
-                        bridge::delivered(&chain, bridge, origin, &origin_bridge?, nonce).await
-                    }
+                    async move { Ok(contract.delivered(origin, &origin_bridge?, nonce).await?) }
                 })
                 .collect(),
             concurrent::IN_FLIGHT,
@@ -632,7 +635,7 @@ impl Destination {
     /// A `ready` message the destination has delivered already (a crash after a send, or
     /// another relayer): recorded as the bridge says, `delivered`, `queued` or `cancelled`.
     async fn settle_delivered(&self, record: &MessageRecord) -> Result<()> {
-        let status = bridge::status_of(&self.chain, self.bridge, &record.encoded).await?;
+        let status = self.contract.status_of(&record.encoded).await?;
         let to = match status {
             DeliveryStatus::Queued => MessageState::Queued,
             DeliveryStatus::Cancelled => MessageState::Cancelled,
@@ -782,10 +785,8 @@ impl Destination {
     }
 
     async fn execute(&self, record: &MessageRecord) -> Result<bool> {
-        if bridge::status_of(&self.chain, self.bridge, &record.encoded).await?
-            == DeliveryStatus::Queued
-        {
-            let data = bridge::execute_queued_calldata(&record.encoded);
+        if self.contract.status_of(&record.encoded).await? == DeliveryStatus::Queued {
+            let data = EvmBridge::execute_queued_call(&record.encoded);
             // Not executable yet (timelock pending, bucket empty): the call reverts; wait.
             if self.chain.call(self.bridge, &data).await.is_err() {
                 return Ok(false);
@@ -796,7 +797,7 @@ impl Destination {
                 .await?;
             tracing::info!(destination = %self.name, tx = %pending.id(), id = %hex::encode(record.id), "queued transfer executed");
         }
-        match bridge::status_of(&self.chain, self.bridge, &record.encoded).await? {
+        match self.contract.status_of(&record.encoded).await? {
             DeliveryStatus::Queued => Ok(false),
             DeliveryStatus::Cancelled => {
                 // The guardian cancelled it: it will never execute; stop trying.

@@ -3,81 +3,39 @@
 //! the destination's current set for the origin holds its key, and then for that set's epoch
 //! (the configured epoch only says which set the route started with).
 //!
-//! An EVM destination is read with `remote(origin)` ([`crate::bridge::remote`]); a Solana
-//! destination with the bridge program's `Remote` account of the origin
-//! ([`crate::solana::onchain::remote_set`]).
+//! Both kinds of destination are read through `trestle-bridge-client`: an EVM bridge's
+//! `remote(origin)`, a Solana bridge program's `Remote` account of the origin.
 
-use std::sync::Arc;
-
-use trestle_bridge::solana::BridgeProgram;
+use trestle_bridge::ValidatorSet;
+use trestle_bridge::solana::ReceiptKey;
+use trestle_bridge_client::{EvmBridge, SolanaBridge};
 use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmAddress;
-use trestle_evm::EvmChain;
-use trestle_solana::SolanaClient;
+use trestle_solana::Commitment;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Where a destination's set for an origin is read.
 #[derive(Debug, Clone)]
 pub enum DestinationSet {
-    /// An EVM destination: its chain and bridge contract.
-    Evm {
-        /// The destination chain.
-        chain: Arc<EvmChain>,
-        /// The destination bridge.
-        bridge: EvmAddress,
-    },
-    /// A Solana destination: its RPC client and bridge program.
-    Solana {
-        /// The destination chain.
-        client: Arc<SolanaClient>,
-        /// The destination's bridge program.
-        program: BridgeProgram,
-    },
-}
-
-/// A destination's current set for an origin.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CurrentSet {
-    /// Its epoch.
-    pub epoch: u64,
-    /// Its members.
-    pub validators: Vec<EvmAddress>,
+    /// An EVM destination's bridge contract.
+    Evm(EvmBridge),
+    /// A Solana destination's bridge program.
+    Solana(SolanaBridge),
 }
 
 impl DestinationSet {
     /// The set the destination holds for messages from `origin`, whose bridge must be
     /// `origin_bridge` (else an error naming both: signatures for another bridge are useless).
-    pub async fn read(&self, origin: u32, origin_bridge: &UniversalAddress) -> Result<CurrentSet> {
-        match self {
-            DestinationSet::Evm { chain, bridge } => {
-                let remote = crate::bridge::remote(chain, *bridge, origin).await?;
-                if remote.bridge != origin_bridge.0 {
-                    return Err(Error::config(
-                        "routes",
-                        format!(
-                            "the bridge {bridge} on {} accepts origin bridge 0x{} for domain {origin}, not 0x{}",
-                            chain.config().name,
-                            hex::encode(remote.bridge),
-                            hex::encode(origin_bridge.0)
-                        ),
-                    ));
-                }
-                Ok(CurrentSet {
-                    epoch: remote.epoch,
-                    validators: remote.validators,
-                })
-            }
-            DestinationSet::Solana { client, program } => {
-                let set =
-                    crate::solana::onchain::remote_set(client, program, origin, origin_bridge)
-                        .await?;
-                Ok(CurrentSet {
-                    epoch: set.epoch(),
-                    validators: set.validators().to_vec(),
-                })
-            }
-        }
+    pub async fn read(
+        &self,
+        origin: u32,
+        origin_bridge: &UniversalAddress,
+    ) -> Result<ValidatorSet> {
+        Ok(match self {
+            DestinationSet::Evm(bridge) => bridge.validator_set(origin, origin_bridge).await?,
+            DestinationSet::Solana(bridge) => bridge.validator_set(origin, origin_bridge).await?,
+        })
     }
 
     /// The epoch `signer` signs messages from `origin` for: `Some(epoch)` of the destination's
@@ -89,7 +47,7 @@ impl DestinationSet {
         signer: &EvmAddress,
     ) -> Result<Option<u64>> {
         let set = self.read(origin, origin_bridge).await?;
-        Ok(set.validators.contains(signer).then_some(set.epoch))
+        Ok(set.validators().contains(signer).then_some(set.epoch()))
     }
 
     /// Whether the destination has delivered the message `id` (`origin`, `origin_bridge`,
@@ -102,23 +60,19 @@ impl DestinationSet {
         nonce: u64,
         id: &[u8; 32],
     ) -> Result<bool> {
-        match self {
-            DestinationSet::Evm { chain, bridge } => {
-                crate::bridge::delivered(chain, *bridge, origin, origin_bridge, nonce).await
-            }
-            DestinationSet::Solana { client, program } => Ok(crate::solana::onchain::receipt(
-                client,
-                program,
-                &trestle_bridge::solana::ReceiptKey {
+        Ok(match self {
+            DestinationSet::Evm(bridge) => bridge.delivered(origin, origin_bridge, nonce).await?,
+            DestinationSet::Solana(bridge) => {
+                let key = ReceiptKey {
                     origin,
                     origin_bridge: origin_bridge.0,
                     nonce,
-                },
-                id,
-                trestle_solana::Commitment::Confirmed,
-            )
-            .await?
-            .is_some()),
-        }
+                };
+                bridge
+                    .receipt(&key, id, Commitment::Confirmed)
+                    .await?
+                    .is_some()
+            }
+        })
     }
 }

@@ -5,11 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alloy_primitives::{Address, FixedBytes};
-use alloy_sol_types::SolCall;
 use anyhow::{Context, Result, anyhow};
-use trestle_bridge::evm_bindings::Bridge;
-use trestle_core::chain::U256;
+use trestle_bridge_client::{EvmBridge, TokenSend};
+use trestle_core::chain::{U256, UniversalAddress};
 use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_evm::{EvmChain, EvmSender, TxRequest};
 
@@ -17,11 +15,8 @@ use trestle_evm::{EvmChain, EvmSender, TxRequest};
 #[derive(Debug, Clone)]
 pub struct Load {
     senders: Vec<Arc<EvmSender>>,
-    bridge: EvmAddress,
-    destination: u32,
-    token: [u8; 32],
-    beneficiary: Address,
-    amount: u128,
+    bridge: EvmBridge,
+    send: TokenSend,
     gas_limit: u64,
 }
 
@@ -45,11 +40,13 @@ impl Load {
             .ok_or_else(|| anyhow!("no funded user account for the load"))?;
         let mut load = Self {
             senders: senders.clone(),
-            bridge,
-            destination,
-            token,
-            beneficiary: Address::from([0x42; 20]),
-            amount,
+            bridge: EvmBridge::new(chain.clone(), bridge),
+            send: TokenSend {
+                destination,
+                token_id: token,
+                amount: U256::from(amount),
+                beneficiary: UniversalAddress::from_evm([0x42; 20]),
+            },
             gas_limit: 0,
         };
         let request = load.request();
@@ -64,14 +61,7 @@ impl Load {
     }
 
     fn request(&self) -> TxRequest {
-        let data = Bridge::sendTokenCall::new((
-            self.destination,
-            FixedBytes::from(self.token),
-            alloy_primitives::U256::from(self.amount),
-            FixedBytes::<32>::left_padding_from(self.beneficiary.as_slice()),
-        ))
-        .abi_encode();
-        TxRequest::call(self.bridge, data).with_value(U256::from(self.amount))
+        self.bridge.send_token_request(&self.send, true)
     }
 
     /// Sends one transfer from the `i`-th account (modulo the number of accounts).

@@ -1,8 +1,10 @@
 //! `trestle bridge send` / `trestle bridge status`: the real binary against two anvil chains
 //! with the Solidity bridge deployed, three validator daemons (2-of-3) and a relayer daemon
 //! serving its status API. Ether and an ERC-20 go from A to B; a large transfer is queued by B's
-//! timelock; the status comes from the relayer API and from the destination chain; bad input
-//! is refused with an error that names it.
+//! timelock and cancelled there by the guardian; the status comes from the relayer API and from
+//! the destination chain; bad input is refused with an error that names it.
+
+use std::time::Duration;
 
 use alloy_primitives::{Address, B256};
 use alloy_sol_types::{SolCall, SolConstructor};
@@ -15,12 +17,13 @@ use trestle_core::evm::EvmAddress;
 use trestle_evm::{EvmSender, TxRequest};
 use trestle_relayer::{Daemon, Keys};
 use trestle_relayer_harness::daemons::{
-    chain_config, config, live_endpoints, placeholder_endpoints, start_validators,
+    chain_config, config, http_get, live_endpoints, placeholder_endpoints, start_validators,
 };
 use trestle_relayer_harness::evm::{
     DOMAIN_A, DOMAIN_B, addr, balance_of, configure, connect, deploy, deploy_bridges, pad, send,
     signer,
 };
+use trestle_relayer_harness::wait::wait_until;
 use trestle_tests::Anvil;
 
 const MNEMONIC: &str = "test test test test test test test test test test test junk";
@@ -196,6 +199,7 @@ async fn bridge_send_and_status_through_a_running_relayer() {
         Keys {
             validator: None,
             relayer: Some(signer(2)),
+            relayer_solana: None,
         },
         "r1",
     )
@@ -363,6 +367,51 @@ async fn bridge_send_and_status_through_a_running_relayer() {
     assert!(ok, "{err}");
     assert_eq!(out["stage"], "queued");
     assert_eq!(out["release_at"].as_u64(), Some(release_at));
+
+    // 4b. The guardian cancels the queued transfer. Once the relayer records it `cancelled`,
+    //     `status` without --to (the relayer API names the destination) says so, in JSON and
+    //     in text. Regression: the client refused the API's `cancelled` state, so this failed.
+    let guardian_b = EvmSender::new(chain_b.clone(), signer(1));
+    let cancel = Bridge::cancelQueuedCall::new((queued_id.parse::<B256>().unwrap(),)).abi_encode();
+    send(&guardian_b, TxRequest::call(d.bridge_b, cancel)).await;
+    let record = format!("{api}/v1/messages/{queued_id}");
+    wait_until(
+        "the relayer records the cancel",
+        Duration::from_secs(60),
+        || async {
+            let (_, body) = http_get(&record).await;
+            body.contains(r#""state":"cancelled""#)
+        },
+    )
+    .await;
+    let (ok, out, err) = run(
+        args(&["status", &queued_id, "--config", &file, "--api", &api]),
+        false,
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out["stage"], "cancelled", "{out}");
+    let text = {
+        let (file, id, api) = (file.clone(), queued_id.clone(), api.clone());
+        tokio::task::spawn_blocking(move || {
+            let out = trestle()
+                .args(["bridge", "status", &id, "--config", &file, "--api", &api])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        text.trim(),
+        format!("{queued_id} cancelled by the guardian")
+    );
 
     // 5. A message sent without --wait, then followed by id until it reaches B.
     let recipient = format!("{}", d.bridge_b);

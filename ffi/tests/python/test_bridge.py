@@ -2,7 +2,8 @@
 `cast`, from the committed artifacts), a send of ether and of a message from A, the message
 read back from the receipt, its delivery on B with validator signatures made by the same
 bindings, the transfer status from the destination chain and from a running relayer's status
-API (`trestle relayer run`); error paths."""
+API (`trestle relayer run`, with and without validators: a transfer the guardian cancels);
+error paths."""
 
 import json
 import os
@@ -22,6 +23,7 @@ ABI = os.path.join(HERE, "..", "..", "..", "contracts", "evm", "abi")
 DOMAIN_A, DOMAIN_B = 1, 2
 ADMIN_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 GUARDIAN = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+GUARDIAN_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
 USER_PATH = "m/44'/60'/0'/0/3"
 USER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 VALIDATOR_PATHS = [f"m/44'/60'/0'/0/{i}" for i in (5, 6, 7)]
@@ -62,8 +64,11 @@ class Chain:
         self.bridge = self.deploy(bytecode("ERC1967Proxy") + args[2:])
 
     def send(self, *args):
-        return json.loads(cast("send", "--json", "--rpc-url", self.url, "--private-key",
-                               ADMIN_KEY, *args))
+        return self.send_as(ADMIN_KEY, *args)
+
+    def send_as(self, key, *args):
+        return json.loads(cast("send", "--json", "--rpc-url", self.url, "--private-key", key,
+                               *args))
 
     def deploy(self, code):
         receipt = self.send("--create", code)
@@ -97,25 +102,26 @@ def trestle_binary():
     return os.path.join(target, "debug", "trestle")
 
 
-class Relayer:
-    """`trestle relayer run` with the relayer role only (no validator answers, so messages stay
-    pending), its SQLite store and status API on a free loopback port."""
+class Daemon:
+    """`trestle relayer run` in one role, `relayer` (dev account 2) or `validator` (account
+    `index`), for the route a -> b whose validators are `members` (address, API URL); its
+    SQLite store and API on a free loopback port."""
 
-    def __init__(self, a, b, validators):
-        self.dir = tempfile.mkdtemp(prefix="trestle-ffi-relayer-")
+    def __init__(self, a, b, members, role="relayer", index=2):
+        self.dir = tempfile.mkdtemp(prefix=f"trestle-ffi-{role}-")
         binary = trestle_binary()
         env = dict(os.environ, TRESTLE_MNEMONIC=MNEMONIC,
-                   TRESTLE_KEYSTORE_PASSWORD="relayer password",
-                   TRESTLE_RELAYER_PASSWORD="relayer password")
-        keystore = os.path.join(self.dir, "relayer.json")
+                   TRESTLE_KEYSTORE_PASSWORD="daemon password",
+                   TRESTLE_DAEMON_PASSWORD="daemon password")
+        keystore = os.path.join(self.dir, f"{role}.json")
         subprocess.run([binary, "wallet", "export-keystore", "--out", keystore, "--kdf",
-                        "scrypt-light", "--index", "2"], env=env, check=True,
+                        "scrypt-light", "--index", str(index)], env=env, check=True,
                        capture_output=True)
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
-        members = ", ".join(f'{{ address = "{v}", url = "http://127.0.0.1:1" }}' for v in validators)
+        validators = ", ".join(f'{{ address = "{v}", url = "{url}" }}' for v, url in members)
         chains = "".join(
             f"""
 [[chains]]
@@ -127,7 +133,8 @@ bridge = "{chain.bridge}"
 preset = "anvil"
 poll_interval_ms = 100
 """ for name, domain, chain in (("a", DOMAIN_A, a), ("b", DOMAIN_B, b)))
-        config = os.path.join(self.dir, "relayer.toml")
+        poll = "poll_interval_ms = 100\n" if role == "relayer" else ""
+        config = os.path.join(self.dir, f"{role}.toml")
         with open(config, "w") as f:
             f.write(f"""
 [store]
@@ -141,14 +148,13 @@ from = "a"
 to = "b"
 epoch = 1
 threshold = 2
-validators = [{members}]
+validators = [{validators}]
 
-[relayer]
+[{role}]
 keystore = "{keystore}"
-password_env = "TRESTLE_RELAYER_PASSWORD"
-poll_interval_ms = 100
-""")
-        self.log = open(os.path.join(self.dir, "relayer.log"), "w+")
+password_env = "TRESTLE_DAEMON_PASSWORD"
+{poll}""")
+        self.log = open(os.path.join(self.dir, f"{role}.log"), "w+")
         self.process = subprocess.Popen([binary, "relayer", "run", "--config", config], env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
@@ -164,7 +170,7 @@ poll_interval_ms = 100
                 self.log.seek(0)
                 log = self.log.read()
                 self.stop()
-                raise RuntimeError(f"the relayer did not become ready: {log[-2000:]}")
+                raise RuntimeError(f"the {role} did not become ready: {log[-2000:]}")
             time.sleep(0.2)
 
     def stop(self):
@@ -282,7 +288,8 @@ class EvmBridgeTest(unittest.TestCase):
         self.assertIn("queued until", status.description)
 
     def test_status_from_a_running_relayer(self):
-        relayer = Relayer(self.a, self.b, [v for v, _ in self.validators])
+        # No validator answers.
+        relayer = Daemon(self.a, self.b, [(v, "http://127.0.0.1:1") for v, _ in self.validators])
         try:
             api = t.RelayerApi(relayer.url)
             with self.assertRaises(t.TrestleError.NotFound) as cm:
@@ -306,6 +313,45 @@ class EvmBridgeTest(unittest.TestCase):
             self.assertEqual(status.id, sent.id)
         finally:
             relayer.stop()
+
+    def test_a_cancelled_transfer_through_a_running_relayer(self):
+        """Two validators and a relayer deliver a transfer over B's timelock threshold; B
+        queues it and its guardian cancels it. The relayer's status API says `cancelled` and
+        `RelayerApi.status` gives CANCELLED (regression: it refused the state)."""
+        placeholders = [(v, "http://127.0.0.1:1") for v, _ in self.validators]
+        daemons = []
+        try:
+            for _, path in self.validators[:2]:
+                index = int(path.rsplit("/", 1)[1])
+                daemons.append(Daemon(self.a, self.b, placeholders, "validator", index))
+            members = [(v, d.url) for (v, _), d in zip(self.validators, daemons)]
+            members += placeholders[2:]
+            relayer = Daemon(self.a, self.b, members)
+            daemons.append(relayer)
+            api = t.RelayerApi(relayer.url)
+            sent = run(self.bridge_a.send_token(wallet(), USER_PATH, DOMAIN_B, self.ether,
+                                                str(4 * E18), BENEFICIARY, TIMEOUT_MS))
+
+            def wait_for(stage, what):
+                deadline = time.time() + 60
+                while True:
+                    try:
+                        status = run(api.status(sent.id))
+                        if stage(status.stage):
+                            return status
+                    except t.TrestleError.NotFound:
+                        status = None
+                    self.assertLess(time.time(), deadline, f"never {what}: {status}")
+                    time.sleep(0.2)
+
+            wait_for(lambda s: s.is_QUEUED(), "queued")
+            self.b.send_as(GUARDIAN_KEY, self.b.bridge, "cancelQueued(bytes32)", sent.id)
+            status = wait_for(lambda s: s == t.TransferStage.CANCELLED(), "cancelled")
+            self.assertEqual(status.source, "relayer")
+            self.assertEqual(status.description, "cancelled by the guardian")
+        finally:
+            for daemon in daemons:
+                daemon.stop()
 
     def test_send_message(self):
         sent = run(self.bridge_a.send_message(wallet(), USER_PATH, DOMAIN_B, self.b.bridge,

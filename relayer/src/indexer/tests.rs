@@ -335,16 +335,13 @@ async fn anvil_indexer_reads_again_the_blocks_of_a_missing_nonce() {
         .unwrap()
         .unwrap();
     let config = origin.chain_config(200, None, start);
+    let bridge = trestle_bridge_client::EvmBridge::new(origin.chain.clone(), origin.bridge);
     let events = origin
         .chain
-        .logs(
-            &crate::bridge::message_sent_filter(origin.bridge),
-            start,
-            head.number,
-        )
+        .logs(&bridge.message_sent_filter(), start, head.number)
         .await
         .unwrap();
-    let all = super::found_messages(&events, &config, &Metrics::new());
+    let all = super::found_messages(&events, &bridge, &config, &Metrics::new());
     assert_eq!(all.len(), 4);
     // An earlier run read up to the head but its node left out nonces 1 and 2.
     let seen: Vec<NewMessage> = all

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use reqwest::StatusCode;
 
 use super::concurrent::{self, IN_FLIGHT};
-use crate::api::{AttestationsBatch, AttestationsQuery, AttestationsResponse, MAX_BATCH_IDS};
+use trestle_bridge_client::api::wire::{
+    AttestationsBatch, AttestationsQuery, AttestationsResponse, MAX_BATCH_IDS,
+};
 
 /// The answers of one validator, by message id: only the messages it holds attestations for.
 pub(super) type Answers = HashMap<[u8; 32], AttestationsResponse>;

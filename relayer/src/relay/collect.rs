@@ -20,10 +20,10 @@ use trestle_core::chain::UniversalAddress;
 use super::ask;
 use super::concurrent::{self, IN_FLIGHT};
 use super::{Destination, Route};
-use crate::api::AttestationsResponse;
 use crate::config::ValidatorEndpoint;
 use crate::error::Result;
 use crate::store::{MessageRecord, MessageState, SignatureRecord, now_ms};
+use trestle_bridge_client::api::wire::AttestationsResponse;
 
 /// The fewest pending messages one collect pass claims (more when `batch_size` is larger).
 const COLLECT_CLAIM: usize = 32;

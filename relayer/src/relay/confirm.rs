@@ -15,15 +15,12 @@ use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 use std::time::Duration;
 
-use alloy_sol_types::SolEvent;
-use trestle_bridge::evm_bindings::Bridge;
-use trestle_core::chain::{ChainEvent, UniversalAddress};
-use trestle_core::evm::EvmAddress;
+use trestle_bridge_client::DeliveryStatus;
+use trestle_core::chain::ChainEvent;
 use trestle_evm::Receipt;
 
 use super::concurrent::{self, IN_FLIGHT};
 use super::{BATCHES_PER_PASS, Destination, task_ended};
-use crate::bridge::{self, DeliveryStatus};
 use crate::error::{Error, Result};
 use crate::store::{MessageRecord, MessageState, now_ms};
 
@@ -91,9 +88,8 @@ impl Destination {
             landed
                 .iter()
                 .map(|(r, _)| {
-                    let (chain, bridge, encoded) =
-                        (self.chain.clone(), self.bridge, r.encoded.clone());
-                    async move { bridge::status_of(&chain, bridge, &encoded).await }
+                    let (contract, encoded) = (self.contract.clone(), r.encoded.clone());
+                    async move { Ok(contract.status_of(&encoded).await?) }
                 })
                 .collect(),
             IN_FLIGHT,
@@ -179,7 +175,7 @@ impl Destination {
         if let Entry::Vacant(slot) = pass.receipts.entry(hash) {
             let found = self.lookup(&hash).await?.map(|(receipt, logs)| Landed {
                 receipt,
-                outcomes: delivered_outcomes(self.bridge, &logs),
+                outcomes: self.contract.delivered_outcomes(&logs),
             });
             if let Some(landed) = &found
                 && landed.receipt.success
@@ -257,43 +253,6 @@ impl Destination {
     }
 }
 
-/// The status of each message a transaction's `MessageDelivered` logs from `bridge` name
-/// (other contracts' logs, other events and malformed ones are ignored: those messages are
-/// asked with `statusOf`).
-fn delivered_outcomes(
-    bridge: EvmAddress,
-    logs: &[ChainEvent],
-) -> BTreeMap<[u8; 32], DeliveryStatus> {
-    let emitter = UniversalAddress::from_evm(bridge.0);
-    let mut out = BTreeMap::new();
-    for log in logs {
-        if log.emitter != emitter
-            || log.topics.first() != Some(&Bridge::MessageDelivered::SIGNATURE_HASH.0)
-        {
-            continue;
-        }
-        // Data: `uint64 nonce`, `Status status`, one 32-byte word each.
-        let word = (log.data.len() == 64).then(|| log.data.get(32..)).flatten();
-        let (Some(id), Some((last, zeros))) =
-            (log.topics.get(1), word.and_then(<[u8]>::split_last))
-        else {
-            continue;
-        };
-        if zeros.iter().any(|b| *b != 0) {
-            continue;
-        }
-        let status = match *last {
-            1 => DeliveryStatus::Executed,
-            2 => DeliveryStatus::Queued,
-            3 => DeliveryStatus::Failed,
-            4 => DeliveryStatus::Cancelled,
-            _ => continue,
-        };
-        out.insert(*id, status);
-    }
-    out
-}
-
 /// The state a message settles in given the destination's status of it after its
 /// transaction is final; an error when that transaction left it undelivered.
 fn settled_state(status: DeliveryStatus, receipt: &Receipt) -> Result<MessageState> {
@@ -308,67 +267,8 @@ fn settled_state(status: DeliveryStatus, receipt: &Receipt) -> Result<MessageSta
         })),
         DeliveryStatus::Queued => Ok(MessageState::Queued),
         DeliveryStatus::Cancelled => Ok(MessageState::Cancelled),
-        DeliveryStatus::Executed | DeliveryStatus::Failed => Ok(MessageState::Delivered),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use trestle_core::chain::TxId;
-
-    use super::*;
-
-    fn word(v: u8) -> [u8; 32] {
-        let mut w = [0u8; 32];
-        w[31] = v;
-        w
-    }
-
-    fn delivered_log(emitter: EvmAddress, id: [u8; 32], status: u8) -> ChainEvent {
-        let mut data = word(7).to_vec(); // nonce
-        data.extend_from_slice(&word(status));
-        ChainEvent {
-            height: 1,
-            block_hash: [1; 32],
-            tx_id: TxId::Evm([2; 32]),
-            index: 0,
-            emitter: UniversalAddress::from_evm(emitter.0),
-            topics: vec![Bridge::MessageDelivered::SIGNATURE_HASH.0, id, word(5)],
-            data,
+        DeliveryStatus::Executed | DeliveryStatus::RecipientFailed | DeliveryStatus::Received => {
+            Ok(MessageState::Delivered)
         }
-    }
-
-    #[test]
-    fn outcomes_come_from_the_bridges_message_delivered_logs_only() {
-        let bridge = EvmAddress([0xb0; 20]);
-        let other = EvmAddress([0xcc; 20]);
-        let mut wrong_event = delivered_log(bridge, [9; 32], 1);
-        wrong_event.topics[0] = Bridge::MessageSent::SIGNATURE_HASH.0;
-        let mut short = delivered_log(bridge, [10; 32], 1);
-        short.data.truncate(32);
-        let mut dirty = delivered_log(bridge, [11; 32], 1);
-        dirty.data[40] = 1;
-        let logs = vec![
-            delivered_log(bridge, [1; 32], 1),
-            delivered_log(bridge, [2; 32], 2),
-            delivered_log(bridge, [3; 32], 3),
-            delivered_log(bridge, [4; 32], 4),
-            delivered_log(bridge, [5; 32], 0),
-            delivered_log(bridge, [6; 32], 9),
-            delivered_log(other, [7; 32], 1),
-            wrong_event,
-            short,
-            dirty,
-        ];
-        let out = delivered_outcomes(bridge, &logs);
-        assert_eq!(
-            out.into_iter().collect::<Vec<_>>(),
-            vec![
-                ([1; 32], DeliveryStatus::Executed),
-                ([2; 32], DeliveryStatus::Queued),
-                ([3; 32], DeliveryStatus::Failed),
-                ([4; 32], DeliveryStatus::Cancelled),
-            ]
-        );
     }
 }

@@ -30,7 +30,8 @@ use trestle_core::solana::SolanaSigner;
 use trestle_core::solana::instruction::Instruction;
 use trestle_solana::{Commitment, Landed, SolanaClient, TransactionRequest};
 
-use super::onchain;
+use trestle_bridge_client::SolanaBridge;
+use trestle_bridge_client::solana::fits_in_a_packet;
 
 mod collect;
 mod flights;
@@ -64,6 +65,8 @@ pub struct SolanaDestination {
     commitment: Commitment,
     program: BridgeProgram,
     client: Arc<SolanaClient>,
+    /// The bridge program's accounts, read through `client`.
+    bridge: SolanaBridge,
     payer: SolanaSigner,
     routes: BTreeMap<u32, Route>,
     settings: RelayerConfig,
@@ -111,6 +114,7 @@ impl SolanaDestination {
             name: chain.name.clone(),
             commitment: solana.commitment.to_commitment(),
             program: BridgeProgram::new(solana.program),
+            bridge: SolanaBridge::new(client.clone(), solana.program),
             client,
             payer,
             routes,
@@ -185,7 +189,10 @@ impl SolanaDestination {
     }
 
     async fn set(&self, route: &Route, origin: u32) -> Result<ValidatorSet> {
-        onchain::remote_set(&self.client, &self.program, origin, &route.origin_bridge).await
+        Ok(self
+            .bridge
+            .validator_set(origin, &route.origin_bridge)
+            .await?)
     }
 
     fn attestation(
@@ -228,14 +235,14 @@ impl SolanaDestination {
     /// Lands `deliver` (staging the signatures first when they do not fit), unless the receipt
     /// shows the message delivered already; then `ready` -> `submitted`.
     async fn submit(&self, record: &MessageRecord) -> Result<bool> {
-        let found = onchain::receipt(
-            &self.client,
-            &self.program,
-            &self.receipt_key(record)?,
-            &record.id,
-            Commitment::Confirmed,
-        )
-        .await?;
+        let found = self
+            .bridge
+            .receipt(
+                &self.receipt_key(record)?,
+                &record.id,
+                Commitment::Confirmed,
+            )
+            .await?;
         if found.is_some() {
             return self.submitted(record, None).await;
         }
@@ -258,7 +265,7 @@ impl SolanaDestination {
         }
         verify_attestation(&set, &self.attestation(route, record, &set), &inline)?;
         let message = record.message()?;
-        let payout = onchain::payout_of(&self.client, &self.program, &message).await?;
+        let payout = self.bridge.payout_of(&message).await?;
         let payer = self.payer.pubkey();
         let mut prefix: Vec<Instruction> = Vec::new();
         if let Some(p) = &payout {
@@ -273,7 +280,7 @@ impl SolanaDestination {
             &Signatures::Inline(inline),
             payout.as_ref(),
         )?);
-        let result = if onchain::fits(&payer, &instructions) {
+        let result = if fits_in_a_packet(&payer, &instructions) {
             self.land(instructions, "deliver").await
         } else {
             self.stage(record, &set, &sigs).await?;
@@ -300,15 +307,15 @@ impl SolanaDestination {
             }
             Err(e) => {
                 // Someone (another instance, an earlier attempt) may have delivered it.
-                if onchain::receipt(
-                    &self.client,
-                    &self.program,
-                    &self.receipt_key(record)?,
-                    &record.id,
-                    Commitment::Confirmed,
-                )
-                .await?
-                .is_some()
+                if self
+                    .bridge
+                    .receipt(
+                        &self.receipt_key(record)?,
+                        &record.id,
+                        Commitment::Confirmed,
+                    )
+                    .await?
+                    .is_some()
                 {
                     return self.submitted(record, None).await;
                 }
@@ -383,14 +390,10 @@ impl SolanaDestination {
 
     /// Reads the receipt at the chain's commitment: `submitted` -> `delivered` or `queued`.
     async fn confirm(&self, record: &MessageRecord) -> Result<bool> {
-        let found = onchain::receipt(
-            &self.client,
-            &self.program,
-            &self.receipt_key(record)?,
-            &record.id,
-            self.commitment,
-        )
-        .await?;
+        let found = self
+            .bridge
+            .receipt(&self.receipt_key(record)?, &record.id, self.commitment)
+            .await?;
         let Some(receipt) = found else {
             let first = *self
                 .waiting
@@ -459,14 +462,14 @@ impl SolanaDestination {
     /// the rate limit is tried until the bucket has refilled); `queued` -> `delivered` once
     /// the receipt is no longer queued.
     async fn execute(&self, record: &MessageRecord) -> Result<bool> {
-        let Some(receipt) = onchain::receipt(
-            &self.client,
-            &self.program,
-            &self.receipt_key(record)?,
-            &record.id,
-            Commitment::Confirmed,
-        )
-        .await?
+        let Some(receipt) = self
+            .bridge
+            .receipt(
+                &self.receipt_key(record)?,
+                &record.id,
+                Commitment::Confirmed,
+            )
+            .await?
         else {
             return Err(Error::Chain(trestle_core::Error::MalformedResponse {
                 endpoint: self.name.clone(),
@@ -478,13 +481,10 @@ impl SolanaDestination {
             if now < receipt.release_at {
                 return Ok(false);
             }
-            let payout = onchain::payout(
-                &self.client,
-                &self.program,
-                receipt.token_id,
-                receipt.beneficiary,
-            )
-            .await?;
+            let payout = self
+                .bridge
+                .payout(receipt.token_id, receipt.beneficiary)
+                .await?;
             let instructions = vec![
                 payout.create_beneficiary_token(&self.payer.pubkey())?,
                 ix::execute_queued(&self.program, &self.receipt_key(record)?, &payout)?,
@@ -501,14 +501,14 @@ impl SolanaDestination {
                 Err(e) => return Err(e),
             }
         }
-        match onchain::receipt(
-            &self.client,
-            &self.program,
-            &self.receipt_key(record)?,
-            &record.id,
-            Commitment::Confirmed,
-        )
-        .await?
+        match self
+            .bridge
+            .receipt(
+                &self.receipt_key(record)?,
+                &record.id,
+                Commitment::Confirmed,
+            )
+            .await?
         {
             Some(r) if r.status != ReceiptStatus::Queued => {
                 let moved = self

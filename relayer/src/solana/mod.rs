@@ -8,8 +8,6 @@
 
 pub mod destination;
 pub mod indexer;
-pub mod keys;
-pub mod onchain;
 pub mod validator;
 
 use std::collections::BTreeMap;
@@ -17,16 +15,14 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use trestle_core::evm::EvmSigner;
 use trestle_evm::EvmChain;
 use trestle_solana::{SolanaClient, SolanaConfig};
 
 use crate::config::{ChainConfig, Config, SolanaChainConfig};
 use crate::error::{Error, Result};
+use crate::keys::Keys;
 use crate::metrics::Metrics;
 use crate::store::Store;
-
-pub use keys::SolanaKeys;
 
 /// The Solana settings of `chain`, or a configuration error naming it.
 pub(crate) fn settings(chain: &ChainConfig) -> Result<SolanaChainConfig> {
@@ -64,8 +60,7 @@ pub fn client(chain: &ChainConfig) -> Result<Arc<SolanaClient>> {
 )]
 pub fn start(
     config: &Config,
-    validator_key: Option<&EvmSigner>,
-    keys: &SolanaKeys,
+    keys: &Keys,
     chains: &BTreeMap<String, Arc<EvmChain>>,
     store: &Store,
     metrics: &Arc<Metrics>,
@@ -88,7 +83,7 @@ pub fn start(
                 metrics.clone(),
                 shutdown.clone(),
             )));
-            if let Some(signer) = validator_key
+            if let Some(signer) = &keys.validator
                 && let Some(v) = validator::SolanaValidator::for_chain(
                     config, chain, signer, &client, chains, store, metrics,
                 )?
@@ -97,7 +92,7 @@ pub fn start(
             }
         }
         if is_destination && let Some(settings) = &config.relayer {
-            let payer = keys.relayer.clone().ok_or_else(|| {
+            let payer = keys.relayer_solana.clone().ok_or_else(|| {
                 Error::config(
                     "relayer.solana",
                     format!(

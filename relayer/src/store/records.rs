@@ -1,6 +1,7 @@
 //! The store's records and their row forms.
 
 use serde::Serialize;
+use trestle_bridge_client::api::wire::{MessageView, RelayerState, hex0x as hex};
 
 use crate::error::{Error, Result};
 
@@ -73,6 +74,24 @@ impl MessageState {
     }
 }
 
+impl From<MessageState> for RelayerState {
+    /// The API's state of a stored one. Every stored state is one the client library knows
+    /// (tested): a state added here must be added to [`RelayerState`] too.
+    fn from(state: MessageState) -> Self {
+        match state {
+            MessageState::Pending => RelayerState::Pending,
+            MessageState::Ready => RelayerState::Ready,
+            MessageState::Submitted => RelayerState::Submitted,
+            MessageState::Queued => RelayerState::Queued,
+            MessageState::Delivered => RelayerState::Delivered,
+            MessageState::Failed => RelayerState::Failed,
+            MessageState::Skipped => RelayerState::Skipped,
+            MessageState::Orphaned => RelayerState::Orphaned,
+            MessageState::Cancelled => RelayerState::Cancelled,
+        }
+    }
+}
+
 impl std::fmt::Display for MessageState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -93,10 +112,9 @@ pub struct NewMessage {
 }
 
 /// A message and its pipeline state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageRecord {
     /// Message id.
-    #[serde(serialize_with = "hex0x")]
     pub id: [u8; 32],
     /// Origin domain.
     pub origin: u32,
@@ -105,21 +123,16 @@ pub struct MessageRecord {
     /// Destination domain.
     pub destination: u32,
     /// Sender (32 bytes).
-    #[serde(serialize_with = "hex0x")]
     pub sender: [u8; 32],
     /// Recipient (32 bytes).
-    #[serde(serialize_with = "hex0x")]
     pub recipient: [u8; 32],
     /// The encoded message.
-    #[serde(serialize_with = "hex0x")]
     pub encoded: Vec<u8>,
     /// Origin block number.
     pub origin_height: u64,
     /// Origin block hash.
-    #[serde(serialize_with = "hex0x")]
     pub origin_block_hash: [u8; 32],
     /// Origin transaction.
-    #[serde(serialize_with = "hex0x")]
     pub origin_tx: Vec<u8>,
     /// Pipeline state.
     pub state: MessageState,
@@ -130,7 +143,6 @@ pub struct MessageRecord {
     /// The last error.
     pub last_error: Option<String>,
     /// The last destination transaction.
-    #[serde(serialize_with = "hex0x_opt")]
     pub tx_hash: Option<[u8; 32]>,
     /// The worker holding a claim, if any.
     pub claimed_by: Option<String>,
@@ -145,6 +157,32 @@ pub struct MessageRecord {
 }
 
 impl MessageRecord {
+    /// The record as the status API serves it (`GET /v1/messages/{id}`).
+    pub fn view(&self) -> MessageView {
+        MessageView {
+            id: hex(self.id),
+            origin: self.origin,
+            nonce: self.nonce,
+            destination: self.destination,
+            sender: hex(self.sender),
+            recipient: hex(self.recipient),
+            encoded: hex(&self.encoded),
+            origin_height: self.origin_height,
+            origin_block_hash: hex(self.origin_block_hash),
+            origin_tx: hex(&self.origin_tx),
+            state: self.state.into(),
+            attempts: self.attempts,
+            next_attempt_at: self.next_attempt_at,
+            last_error: self.last_error.clone(),
+            tx_hash: self.tx_hash.map(hex),
+            claimed_by: self.claimed_by.clone(),
+            claimed_until: self.claimed_until,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            delivered_at: self.delivered_at,
+        }
+    }
+
     /// The decoded message.
     pub fn message(&self) -> Result<trestle_bridge::Message> {
         Ok(trestle_bridge::Message::decode(&self.encoded)?)
@@ -191,15 +229,13 @@ pub struct SignatureRecord {
 }
 
 /// An attestation this validator signed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttestationRecord {
     /// Message id.
-    #[serde(serialize_with = "hex0x")]
     pub message_id: [u8; 32],
     /// Validator-set epoch.
     pub epoch: u64,
     /// The validator's address.
-    #[serde(serialize_with = "hex0x")]
     pub signer: [u8; 20],
     /// Origin domain.
     pub origin: u32,
@@ -208,7 +244,6 @@ pub struct AttestationRecord {
     /// Destination domain.
     pub destination: u32,
     /// `r || s || v` over the attestation digest.
-    #[serde(serialize_with = "hex0x")]
     pub signature: [u8; 65],
 }
 
@@ -219,19 +254,6 @@ pub enum AttestOutcome {
     Stored,
     /// The same attestation was stored before.
     AlreadyStored,
-}
-
-fn hex0x<S: serde::Serializer>(bytes: impl AsRef<[u8]>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format!("0x{}", hex::encode(bytes)))
-}
-
-// serde passes `&Option<T>`, so the signature is fixed by the derive.
-#[allow(clippy::ref_option, reason = "serialize_with passes &Option<T>")]
-fn hex0x_opt<S: serde::Serializer>(bytes: &Option<[u8; 32]>, s: S) -> Result<S::Ok, S::Error> {
-    match bytes {
-        Some(b) => hex0x(b, s),
-        None => s.serialize_none(),
-    }
 }
 
 pub(crate) fn u64_of(value: i64, what: &str) -> Result<u64> {
@@ -382,5 +404,22 @@ impl AttestationRow {
             destination: u32_of(self.destination, "attestations.destination")?,
             signature: fixed(&self.signature, "attestations.signature")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The status API's clients know every state the store holds, by the same name (a state
+    /// they did not know, `cancelled`, made `trestle bridge status` and the apps fail).
+    #[test]
+    fn every_stored_state_is_a_state_the_client_knows() {
+        for state in MessageState::ALL {
+            let served = RelayerState::from(state);
+            assert!(RelayerState::KNOWN.contains(&served), "{state}");
+            assert_eq!(served.as_str(), state.as_str());
+            assert_eq!(RelayerState::parse(state.as_str()), served);
+        }
     }
 }

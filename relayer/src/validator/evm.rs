@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use trestle_bridge::Message;
 use trestle_core::chain::UniversalAddress;
-use trestle_core::evm::{EvmAddress, EvmSigner};
+use trestle_core::evm::EvmSigner;
 use trestle_evm::EvmChain;
+
+use trestle_bridge_client::EvmBridge;
 
 use super::{Found, OriginCheck, Validator};
 use crate::attest::signed_routes;
-use crate::bridge::{decode_message_sent, message_sent_filter};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
@@ -26,7 +27,7 @@ pub struct EvmOrigin {
     chain: Arc<EvmChain>,
     name: String,
     domain: u32,
-    bridge: EvmAddress,
+    bridge: EvmBridge,
 }
 
 /// What one pass read from an EVM origin.
@@ -47,7 +48,7 @@ impl OriginCheck for EvmOrigin {
     type Pass = EvmPass;
 
     fn origin_bridge(&self) -> UniversalAddress {
-        UniversalAddress::from_evm(self.bridge.0)
+        UniversalAddress::from_evm(self.bridge.address().0)
     }
 
     fn poll_interval(&self) -> Duration {
@@ -80,12 +81,12 @@ impl OriginCheck for EvmOrigin {
             Entry::Vacant(unread) => {
                 let events = self
                     .chain
-                    .logs(&message_sent_filter(self.bridge), height, height)
+                    .logs(&self.bridge.message_sent_filter(), height, height)
                     .await?;
                 let mut by_id = Logged::new();
                 for event in &events {
                     // A log that does not decode is not this message's (the indexer refused it).
-                    if let Ok(Some(m)) = decode_message_sent(event, self.bridge, self.domain) {
+                    if let Ok(Some(m)) = self.bridge.decode_message_sent(event, self.domain) {
                         by_id.entry(m.id()).or_default().push((event.block_hash, m));
                     }
                 }
@@ -144,7 +145,7 @@ impl Validator<EvmOrigin> {
                 chain: chain.clone(),
                 name: origin.name.clone(),
                 domain: origin.domain,
-                bridge: origin.bridge,
+                bridge: EvmBridge::new(chain.clone(), origin.bridge),
             };
             out.push(Validator::new(
                 check,

@@ -54,6 +54,7 @@ async fn validator_signs_only_messages_it_finds_final_on_chain() {
         Keys {
             validator: Some(keys[0].clone()),
             relayer: None,
+            relayer_solana: None,
         },
         "v",
     )
@@ -217,6 +218,7 @@ async fn timelocked_transfer_is_executed_when_its_delay_has_passed() {
         Keys {
             validator: None,
             relayer: Some(signer(2)),
+            relayer_solana: None,
         },
         "r",
     )
@@ -318,6 +320,7 @@ async fn reorg_orphans_a_message_and_the_validator_never_signs_its_nonce_again()
         Keys {
             validator: Some(keys[1].clone()),
             relayer: None,
+            relayer_solana: None,
         },
         "v",
     )
@@ -493,6 +496,7 @@ async fn relayer_ignores_attestations_that_do_not_recover_to_the_validator() {
         Keys {
             validator: None,
             relayer: Some(signer(2)),
+            relayer_solana: None,
         },
         "r",
     )
@@ -555,6 +559,7 @@ async fn stuck_deliver_is_replaced_with_a_fee_bump_and_confirmed() {
         Keys {
             validator: None,
             relayer: Some(signer(2)),
+            relayer_solana: None,
         },
         "r",
     )

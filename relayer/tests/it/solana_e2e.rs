@@ -23,6 +23,7 @@ use trestle_bridge::solana::relay::{Payout, Signatures, deliver};
 use trestle_bridge::solana::send::{SendParams, TokenKind, send as send_ix};
 use trestle_bridge::solana::state::{Receipt, ReceiptStatus};
 use trestle_bridge::{Body, Message, NATIVE_TOKEN, TokenTransfer, token_id};
+use trestle_bridge_client::solana::{fits_in_a_packet as fits, transaction_size};
 use trestle_core::chain::{U256, UniversalAddress};
 use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_core::solana::address::TOKEN_PROGRAM_ID;
@@ -30,8 +31,6 @@ use trestle_core::solana::instruction::get_associated_token_address;
 use trestle_core::solana::{SolanaAddress, SolanaSigner};
 use trestle_evm::{EvmChain, EvmSender, TxRequest};
 use trestle_relayer::config::{Config, SolanaCommitment, SolanaKeyConfig, ValidatorEndpoint};
-use trestle_relayer::solana::SolanaKeys;
-use trestle_relayer::solana::onchain::{fits, transaction_size};
 use trestle_relayer::store::{MessageState, NewMessage, Store};
 use trestle_relayer::{Daemon, Keys};
 use trestle_relayer_harness::daemons::{config, live_endpoints, placeholder_endpoints};
@@ -123,6 +122,7 @@ async fn start_validators(
         let keys = Keys {
             validator: Some(key.clone()),
             relayer: None,
+            relayer_solana: None,
         };
         daemons.push(Daemon::start(cfg, keys, "v").await.unwrap());
         dirs.push(dir);
@@ -133,14 +133,11 @@ async fn start_validators(
 /// Starts a relayer-only daemon (`r1`) from `cfg` that pays for Solana deliveries with
 /// `payer`.
 async fn start_solana_relayer(cfg: Config, payer: &SolanaSigner) -> Daemon {
-    Daemon::start_with_solana(
+    Daemon::start(
         with_solana_key(cfg),
         Keys {
-            validator: None,
-            relayer: None,
-        },
-        SolanaKeys {
-            relayer: Some(payer.clone()),
+            relayer_solana: Some(payer.clone()),
+            ..Keys::default()
         },
         "r1",
     )
@@ -456,6 +453,7 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
         Keys {
             validator: None,
             relayer: Some(signer(2)),
+            relayer_solana: None,
         },
         "r1",
     )

@@ -255,34 +255,21 @@ impl EvmNode {
         self.sent_message(&receipt).await
     }
 
+    /// This node's bridge through `trestle-bridge-client`.
+    pub fn contract(&self) -> EvmBridge {
+        EvmBridge::new(self.chain.clone(), self.bridge)
+    }
+
     /// The `MessageSent` event of a mined transaction.
     pub async fn sent_message(&self, receipt: &Receipt) -> Result<SentMessage> {
-        let filter =
-            LogFilter::contract(self.bridge).with_event(Bridge::MessageSent::SIGNATURE_HASH.0);
-        let logs = self
-            .chain
-            .logs(&filter, receipt.block_number, receipt.block_number)
+        let sent = self
+            .contract()
+            .sent_in(receipt.transaction_hash, receipt.block_number)
             .await
             .map_err(|e| Error::evm(format!("reading MessageSent on `{}`", self.name), e))?;
-        let tx = TxId::Evm(receipt.transaction_hash);
-        let event = logs.into_iter().find(|l| l.tx_id == tx).ok_or_else(|| {
-            Error::evm(
-                format!("reading MessageSent on `{}`", self.name),
-                format!(
-                    "transaction 0x{} emitted none",
-                    hex::encode(receipt.transaction_hash)
-                ),
-            )
-        })?;
-        let id = event.topics.get(1).copied().unwrap_or_default();
-        let nonce = event
-            .topics
-            .get(3)
-            .map(|t| U256::from_be_bytes(*t).saturating_to::<u64>())
-            .unwrap_or_default();
         Ok(SentMessage {
-            id,
-            nonce,
+            id: sent.id,
+            nonce: sent.message.nonce,
             tx: receipt.transaction_hash.to_vec(),
         })
     }
@@ -290,17 +277,15 @@ impl EvmNode {
     /// When the transfer `id` queued on this bridge can be executed (Unix seconds of the
     /// chain's clock), or `None` when it is not queued (never delivered, executed, cancelled).
     pub async fn queued_until(&self, id: [u8; 32]) -> Result<Option<u64>> {
-        let what = || format!("reading the queue of `{}`", self.name);
-        let data = Bridge::recordsCall { id: B256::from(id) }.abi_encode();
-        let out = self
-            .chain
-            .call(self.bridge, &data)
+        let stage = self
+            .contract()
+            .delivery(&id, None, 0)
             .await
-            .map_err(|e| Error::evm(what(), e))?;
-        let record =
-            Bridge::recordsCall::abi_decode_returns(&out).map_err(|e| Error::evm(what(), e))?;
-        // Status 2 is `Queued` (see `Bridge.Status`).
-        Ok((record.status == 2).then_some(record.readyAt))
+            .map_err(|e| Error::evm(format!("reading the queue of `{}`", self.name), e))?;
+        Ok(match stage {
+            trestle_bridge_client::Stage::Queued { release_at } => release_at,
+            _ => None,
+        })
     }
 
     /// The chain's clock: the latest block's timestamp (Unix seconds).

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use trestle_bridge_client::api::wire::{MessageView, RelayerState};
 
 use crate::error::{Error, Result};
 
@@ -21,8 +21,8 @@ pub(crate) fn http_client() -> Result<reqwest::Client> {
 /// What the status API says about a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageStatus {
-    /// `pending`, `ready`, `submitted`, `queued`, `delivered`, `failed`, `skipped`, `orphaned`.
-    pub state: String,
+    /// The relayer's state.
+    pub state: RelayerState,
     /// The last destination transaction (`0x`-hex), if any.
     pub tx_hash: Option<String>,
     /// The origin transaction (`0x`-hex).
@@ -33,27 +33,22 @@ pub struct MessageStatus {
     pub last_error: Option<String>,
 }
 
-impl MessageStatus {
-    fn parse(v: &Value) -> Option<Self> {
-        Some(Self {
-            state: v.get("state")?.as_str()?.to_owned(),
-            tx_hash: v.get("tx_hash").and_then(Value::as_str).map(str::to_owned),
-            origin_tx: v
-                .get("origin_tx")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            attempts: v.get("attempts").and_then(Value::as_u64).unwrap_or(0),
-            last_error: v
-                .get("last_error")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        })
+impl From<MessageView> for MessageStatus {
+    fn from(v: MessageView) -> Self {
+        Self {
+            state: v.state,
+            tx_hash: v.tx_hash,
+            origin_tx: v.origin_tx,
+            attempts: v.attempts,
+            last_error: v.last_error,
+        }
     }
+}
 
+impl MessageStatus {
     /// Whether the message will not move any more without an operator.
     pub fn is_terminal_failure(&self) -> bool {
-        matches!(self.state.as_str(), "failed" | "skipped" | "orphaned")
+        self.state.is_stuck()
     }
 }
 
@@ -91,11 +86,9 @@ impl StatusClient {
         match status {
             404 => Ok(None),
             200 => {
-                let v: Value = serde_json::from_str(&body)
-                    .map_err(|e| api(format!("not JSON ({e}): {body}")))?;
-                MessageStatus::parse(&v)
-                    .map(Some)
-                    .ok_or_else(|| api(format!("no state in {body}")))
+                let view: MessageView = serde_json::from_str(&body)
+                    .map_err(|e| api(format!("not a message record ({e}): {body}")))?;
+                Ok(Some(view.into()))
             }
             other => Err(api(format!("HTTP {other}: {body}"))),
         }

@@ -113,6 +113,7 @@ pub async fn start_validators(
         let keys = Keys {
             validator: Some(key.clone()),
             relayer: None,
+            relayer_solana: None,
         };
         validators.push(Daemon::start(cfg, keys, "v").await.unwrap());
         dirs.push(dir);
@@ -139,6 +140,7 @@ pub async fn start_relayer(cfg: Config) -> Daemon {
         Keys {
             validator: None,
             relayer: Some(signer(2)),
+            relayer_solana: None,
         },
         "r",
     )

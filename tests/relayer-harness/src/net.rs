@@ -179,6 +179,7 @@ pub async fn start_validator(
         Keys {
             validator: Some(key.clone()),
             relayer: None,
+            relayer_solana: None,
         },
         "v",
     )

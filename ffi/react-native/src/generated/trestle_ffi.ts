@@ -1229,7 +1229,8 @@ export enum TransferStage_Tags {
     Cancelled = "Cancelled",
     Failed = "Failed",
     Skipped = "Skipped",
-    Orphaned = "Orphaned"
+    Orphaned = "Orphaned",
+    Relaying = "Relaying"
 }
 /**
  * How far a transfer has come.
@@ -1588,6 +1589,40 @@ inner: {reason?: string }): Failed_ {
 
     }
 
+    type Relaying__interface = {
+        tag: TransferStage_Tags.Relaying;
+        inner: 
+Readonly<{state: string}>
+    };
+    /**
+     * The relayer reports a state this library does not know (a newer relayer).
+     */
+    class Relaying_ extends UniffiEnum implements Relaying__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Relaying;
+        readonly inner: 
+Readonly<{state: string}>;
+        constructor(
+inner: {state: string }) {
+            super("TransferStage", "Relaying");
+
+            this.inner = Object.freeze(inner);
+        }
+        static new(
+inner: {state: string }): Relaying_ {
+            return new Relaying_(inner);
+        }
+
+        static instanceOf(obj: any): obj is Relaying_ {
+            return obj.tag === TransferStage_Tags.Relaying;
+        }
+
+    }
+
     function instanceOf(obj: any): obj is TransferStage {
         return obj[uniffiTypeNameSymbol] === "TransferStage";
     }
@@ -1605,7 +1640,8 @@ inner: {reason?: string }): Failed_ {
   Cancelled: Cancelled_, 
   Failed: Failed_, 
   Skipped: Skipped_, 
-  Orphaned: Orphaned_
+  Orphaned: Orphaned_, 
+  Relaying: Relaying_
     });
 
 })();
@@ -1613,7 +1649,7 @@ inner: {reason?: string }): Failed_ {
  * How far a transfer has come.
  */
 export type TransferStage = InstanceType<
-    typeof TransferStage['Unknown' | 'Attesting' | 'Ready' | 'Submitted' | 'Queued' | 'Delivered' | 'Received' | 'RecipientFailed' | 'Cancelled' | 'Failed' | 'Skipped' | 'Orphaned']
+    typeof TransferStage['Unknown' | 'Attesting' | 'Ready' | 'Submitted' | 'Queued' | 'Delivered' | 'Received' | 'RecipientFailed' | 'Cancelled' | 'Failed' | 'Skipped' | 'Orphaned' | 'Relaying']
 >;
 
 // FfiConverter for enum TransferStage
@@ -1634,6 +1670,7 @@ const FfiConverterTypeTransferStage = (() => {
                 case 10: return new TransferStage.Failed({reason: FfiConverterOptionalString.readFromCursor(c) });
                 case 11: return new TransferStage.Skipped();
                 case 12: return new TransferStage.Orphaned();
+                case 13: return new TransferStage.Relaying({state: FfiConverterString.readFromCursor(c) });
                 default: throw new UniffiInternalError.UnexpectedEnumCase();
             }
         }
@@ -1696,6 +1733,12 @@ const FfiConverterTypeTransferStage = (() => {
                     c.writeI32(12);
                     return;
                 }
+                case TransferStage_Tags.Relaying: {
+                    c.writeI32(13);
+                    const inner = value.inner;
+                    FfiConverterString.writeIntoCursor(inner.state, c);
+                    return;
+                }
                 default:
                     // Throwing from here means that TransferStage_Tags hasn't matched an ordinal.
                     throw new UniffiInternalError.UnexpectedEnumCase();
@@ -1751,6 +1794,12 @@ const FfiConverterTypeTransferStage = (() => {
                 }
                 case TransferStage_Tags.Orphaned: {
                     return 4;
+                }
+                case TransferStage_Tags.Relaying: {
+                    const inner = value.inner;
+                    let size = 4;
+                    size += FfiConverterString.allocationSize(inner.state);
+                    return size;
                 }
                 default: throw new UniffiInternalError.UnexpectedEnumCase();
             }

@@ -9,9 +9,9 @@ use trestle_bridge::signatures::recover_strict;
 use trestle_core::evm::EvmAddress;
 
 use super::SolanaDestination;
-use crate::api::AttestationsResponse;
 use crate::error::Result;
 use crate::store::{MessageRecord, MessageState, SignatureRecord};
+use trestle_bridge_client::api::wire::AttestationsResponse;
 
 impl SolanaDestination {
     /// Compares each route with the set the program holds for its origin and logs every

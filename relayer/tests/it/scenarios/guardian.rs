@@ -147,6 +147,7 @@ async fn paused_destination_scenario(store_url: Option<String>) {
         Keys {
             validator: None,
             relayer: Some(signer(2)),
+            relayer_solana: None,
         },
         "r",
     )

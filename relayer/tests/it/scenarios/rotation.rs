@@ -98,11 +98,12 @@ async fn rotated_validator_set_is_followed_by_validators_and_relayer() {
         .abi_encode(),
     ])
     .await;
-    let remote = trestle_relayer::bridge::remote(&net.chain_b, net.d.bridge_b, DOMAIN_A)
+    let held = trestle_bridge_client::EvmBridge::new(net.chain_b.clone(), net.d.bridge_b)
+        .validator_set(DOMAIN_A, &UniversalAddress::from_evm(net.d.bridge_a.0))
         .await
         .unwrap();
-    assert_eq!(remote.epoch, 2);
-    assert_eq!(remote.validators, next_addrs);
+    assert_eq!(held.epoch(), 2);
+    assert_eq!(held.validators(), next_addrs.as_slice());
 
     // After it: attested by the new keys for epoch 2, delivered.
     net.send(2 * ETHER, to).await;

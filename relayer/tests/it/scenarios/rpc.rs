@@ -73,6 +73,7 @@ async fn daemon_started_while_its_only_rpc_is_down_waits_then_delivers_and_outla
         Keys {
             validator: None,
             relayer: Some(signer(2)),
+            relayer_solana: None,
         },
         "r",
     ));

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use trestle_bridge_client::api::wire::RelayerState;
 use trestle_core::chain::U256;
 use trestle_core::evm::EvmAddress;
 
@@ -59,11 +60,11 @@ impl Demo {
         let print = |s: &MessageStatus, t: Duration| print_state(p, s, t);
         let reached = status
             .follow(&sent.id, timeout, print, |s| {
-                s.state == "delivered" || s.state == "queued"
+                matches!(s.state, RelayerState::Delivered | RelayerState::Queued)
             })
             .await?;
         let mut executed_tx = None;
-        if reached.state == "queued" {
+        if reached.state == RelayerState::Queued {
             let ready_at =
                 destination
                     .queued_until(sent.id)
@@ -96,7 +97,9 @@ impl Demo {
             }
             };
             status
-                .follow(&sent.id, timeout, print_new, |s| s.state == "delivered")
+                .follow(&sent.id, timeout, print_new, |s| {
+                    s.state == RelayerState::Delivered
+                })
                 .await?;
             let executions = destination.executions(sent.id).await?;
             match executions.as_slice() {

@@ -12,7 +12,7 @@ use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmSigner;
 use trestle_evm::EvmChain;
 
-use crate::config::{ChainConfig, Config};
+use crate::config::{ChainConfig, ChainKind, Config};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::remote_set::DestinationSet;
@@ -61,17 +61,14 @@ pub(crate) fn signed_routes(
         .filter(|r| r.endpoint(&signer.address()).is_some())
         .filter_map(|r| {
             let d = config.chain(&r.to)?;
-            let bridge = match &d.solana {
-                Some(settings) => UniversalAddress(settings.program.0),
-                None => UniversalAddress::from_evm(d.bridge.0),
-            };
-            let set = match &d.solana {
-                Some(settings) => crate::solana::client(d).map(|client| {
+            let bridge = d.bridge_address();
+            let set = match &d.kind {
+                ChainKind::Solana(settings) => crate::solana::client(d).map(|client| {
                     DestinationSet::Solana(SolanaBridge::new(client, settings.program))
                 }),
-                None => chains
+                ChainKind::Evm(evm) => chains
                     .get(&d.name)
-                    .map(|chain| DestinationSet::Evm(EvmBridge::new(chain.clone(), d.bridge)))
+                    .map(|chain| DestinationSet::Evm(EvmBridge::new(chain.clone(), evm.bridge)))
                     .ok_or_else(|| {
                         Error::config(
                             format!("routes ({} -> {})", r.from, r.to),

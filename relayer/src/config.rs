@@ -50,7 +50,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use trestle_core::evm::EvmAddress;
-use trestle_evm::{EvmChainConfig, Finality, Preset};
+use trestle_evm::{Finality, Preset};
 
 use crate::error::{Error, Result};
 
@@ -153,18 +153,39 @@ pub enum LogFormat {
     Json,
 }
 
-/// The kind of a chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// What a chain is, with the settings only that kind has.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainKind {
-    /// An EVM chain.
-    #[default]
-    Evm,
-    /// Solana: `bridge` is the program id, see [`SolanaChainConfig`].
-    Solana,
+    /// An EVM chain (`kind = "evm"`, the default).
+    Evm(EvmChainConfig),
+    /// Solana (`kind = "solana"`): `bridge` is the program id.
+    Solana(SolanaChainConfig),
 }
 
-/// One chain. Read from TOML through [`ChainToml`], which checks the keys against the kind.
+/// The settings of an EVM chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvmChainConfig {
+    /// EIP-155 chain id (checked against the node at start).
+    pub chain_id: u64,
+    /// The bridge contract on this chain.
+    pub bridge: EvmAddress,
+    /// Fee model, fees, poll interval and log range of a known chain; default: the preset of
+    /// the chain id if there is one, else Ethereum-like defaults.
+    pub preset: Option<Preset>,
+    /// When a block is final: `{ confirmations = N }` or `"finalized"`. Default: the preset's.
+    pub finality: Option<Finality>,
+    /// The chain's WebSocket endpoint (`ws://` or `wss://`), usually the same node as
+    /// `rpc_urls`: its new-head notifications (`eth_subscribe("newHeads")`) wake the indexer
+    /// as soon as a block is announced instead of at its next poll. Polling stays the source
+    /// of truth: a socket that never connects or drops costs at most `poll_interval_ms`.
+    /// Only origin chains (those a route starts from) have an indexer; elsewhere it is unused.
+    /// Default: none (polling only).
+    pub ws_url: Option<String>,
+}
+
+/// One chain: what every kind has, and its kind's settings. Read from and written to TOML
+/// through a private flat table (`kind = "solana"` beside the other keys), which refuses a key
+/// the chain's kind does not have.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "ChainToml", into = "ChainToml")]
 pub struct ChainConfig {
@@ -172,48 +193,22 @@ pub struct ChainConfig {
     pub name: String,
     /// Its protocol domain (never 0, unique).
     pub domain: u32,
-    /// `evm` (default) or `solana`.
-    #[serde(default)]
-    pub kind: ChainKind,
-    /// EIP-155 chain id (checked against the node at start).
-    pub chain_id: u64,
-    /// JSON-RPC endpoints in order of preference (failover).
+    /// RPC endpoints in order of preference (failover).
     pub rpc_urls: Vec<String>,
-    /// The bridge contract on this chain.
-    pub bridge: EvmAddress,
-    /// Fee model, fees, poll interval and log range of a known chain; default: the preset of
-    /// the chain id if there is one, else Ethereum-like defaults.
-    #[serde(default)]
-    pub preset: Option<Preset>,
-    /// When a block is final: `{ confirmations = N }` or `"finalized"`. Default: the preset's.
-    #[serde(default)]
-    pub finality: Option<Finality>,
-    /// The indexer starts after this block when it has no cursor yet. Default 0.
-    #[serde(default)]
+    /// The indexer starts after this block (slot on Solana) when it has no cursor yet.
+    /// Default 0.
     pub start_block: u64,
-    /// Blocks read per indexer step. 1..=100,000, default 1,000.
-    #[serde(default = "default_index_batch")]
+    /// Blocks (slots) read per indexer step. 1..=100,000, default 1,000.
     pub index_batch_blocks: u64,
-    /// Poll interval of the indexer and receipt waits, in milliseconds. Default: preset's.
-    #[serde(default)]
+    /// Poll interval of the indexer and receipt waits, in milliseconds. Default: the EVM
+    /// preset's, or the Solana default.
     pub poll_interval_ms: Option<u64>,
-    /// An EVM chain's WebSocket endpoint (`ws://` or `wss://`), usually the same node as
-    /// `rpc_urls`: its new-head notifications (`eth_subscribe("newHeads")`) wake the indexer
-    /// as soon as a block is announced instead of at its next poll. Polling stays the source
-    /// of truth: a socket that never connects or drops costs at most `poll_interval_ms`.
-    /// Only origin chains (those a route starts from) have an indexer; elsewhere it is unused.
-    /// Default: none (polling only).
-    #[serde(default)]
-    pub ws_url: Option<String>,
     /// Warn (log and `trestle_wallet_balance_low{chain} 1`) while the relayer's submitting
     /// key on this destination holds less than this, in the chain's native unit as a decimal
     /// string: ether on EVM chains, SOL on Solana (`"0.5"`). Default: no warning.
-    #[serde(default)]
     pub low_balance: Option<String>,
-    /// Solana chains (`kind = "solana"`): the program id (written as `bridge`) and the
-    /// commitment; `None` for EVM chains. `bridge` and `chain_id` are unused (zero) then.
-    #[serde(skip)]
-    pub solana: Option<SolanaChainConfig>,
+    /// EVM or Solana, with that kind's settings.
+    pub kind: ChainKind,
 }
 
 fn default_index_batch() -> u64 {
@@ -221,36 +216,60 @@ fn default_index_batch() -> u64 {
 }
 
 impl ChainConfig {
+    /// The EVM settings; `None` for a Solana chain.
+    pub fn evm(&self) -> Option<&EvmChainConfig> {
+        match &self.kind {
+            ChainKind::Evm(evm) => Some(evm),
+            ChainKind::Solana(_) => None,
+        }
+    }
+
+    /// The Solana settings; `None` for an EVM chain.
+    pub fn solana(&self) -> Option<&SolanaChainConfig> {
+        match &self.kind {
+            ChainKind::Evm(_) => None,
+            ChainKind::Solana(solana) => Some(solana),
+        }
+    }
+
     /// `low_balance` in base units (wei, lamports); `None` when unset or not a valid amount
     /// (which [`Config::validate`] refuses).
     pub fn low_balance_units(&self) -> Option<u128> {
-        let decimals = if self.solana.is_some() {
-            low_balance::SOLANA_DECIMALS
-        } else {
-            low_balance::EVM_DECIMALS
-        };
-        parse_amount(self.low_balance.as_deref()?, decimals).ok()
+        parse_amount(self.low_balance.as_deref()?, self.native_decimals()).ok()
+    }
+
+    /// Decimals of the native unit `low_balance` is written in (ether, SOL).
+    fn native_decimals(&self) -> u32 {
+        match self.kind {
+            ChainKind::Evm(_) => low_balance::EVM_DECIMALS,
+            ChainKind::Solana(_) => low_balance::SOLANA_DECIMALS,
+        }
     }
 
     /// The bridge as a 32-byte universal address (the origin bridge of attestation digests):
     /// the EVM contract left-padded, or the Solana program id.
     pub fn bridge_address(&self) -> trestle_core::chain::UniversalAddress {
-        match &self.solana {
-            Some(s) => trestle_core::chain::UniversalAddress(s.program.0),
-            None => trestle_core::chain::UniversalAddress::from_evm(self.bridge.0),
+        match &self.kind {
+            ChainKind::Evm(evm) => trestle_core::chain::UniversalAddress::from_evm(evm.bridge.0),
+            ChainKind::Solana(s) => trestle_core::chain::UniversalAddress(s.program.0),
         }
     }
 
-    /// The EVM adapter's configuration of this chain.
-    pub fn evm_config(&self) -> EvmChainConfig {
-        let preset = self
+    /// The EVM adapter's configuration of this chain; `None` for a Solana chain.
+    pub fn evm_config(&self) -> Option<trestle_evm::EvmChainConfig> {
+        self.evm().map(|evm| self.adapter_config(evm))
+    }
+
+    /// The EVM adapter's configuration of this chain with its EVM settings `evm`.
+    pub fn adapter_config(&self, evm: &EvmChainConfig) -> trestle_evm::EvmChainConfig {
+        let preset = evm
             .preset
-            .or_else(|| Preset::from_chain_id(self.chain_id))
+            .or_else(|| Preset::from_chain_id(evm.chain_id))
             .unwrap_or(Preset::Ethereum);
-        let mut config = EvmChainConfig::preset(preset, self.rpc_urls.clone());
+        let mut config = trestle_evm::EvmChainConfig::preset(preset, self.rpc_urls.clone());
         config.name = self.name.clone();
-        config.chain_id = self.chain_id;
-        if let Some(finality) = self.finality {
+        config.chain_id = evm.chain_id;
+        if let Some(finality) = evm.finality {
             config.finality = finality;
         }
         if let Some(ms) = self.poll_interval_ms {
@@ -498,10 +517,11 @@ impl Config {
             match &r.solana {
                 Some(k) => validate_key("relayer.solana", &k.key())?,
                 None => {
-                    if let Some(route) = self.routes.iter().find(|route| {
-                        self.chain(&route.to)
-                            .is_some_and(|c| c.kind == ChainKind::Solana)
-                    }) {
+                    if let Some(route) = self
+                        .routes
+                        .iter()
+                        .find(|route| self.chain(&route.to).is_some_and(|c| c.solana().is_some()))
+                    {
                         return Err(Error::config(
                             "relayer.solana",
                             format!(
@@ -587,10 +607,13 @@ impl Config {
             .map(|c| {
                 let mut about = format!("domain {}", c.domain);
                 if let Some(low) = &c.low_balance {
-                    let unit = if c.solana.is_some() { "SOL" } else { "ether" };
+                    let unit = match c.kind {
+                        ChainKind::Evm(_) => "ether",
+                        ChainKind::Solana(_) => "SOL",
+                    };
                     about.push_str(&format!(", low_balance {low} {unit}"));
                 }
-                if let Some(url) = &c.ws_url {
+                if let Some(url) = c.evm().and_then(|e| e.ws_url.as_ref()) {
                     let shown = trestle_evm::heads::display_ws_url(url);
                     about.push_str(&format!(", new heads from {shown}"));
                 }
@@ -676,32 +699,8 @@ impl Config {
                 ));
             }
             if let Some(text) = &c.low_balance {
-                let decimals = if c.kind == ChainKind::Solana || c.solana.is_some() {
-                    low_balance::SOLANA_DECIMALS
-                } else {
-                    low_balance::EVM_DECIMALS
-                };
-                parse_amount(text, decimals).map_err(|e| Error::config(key("low_balance"), e))?;
-            }
-            if let Some(url) = &c.ws_url {
-                if c.kind == ChainKind::Solana || c.solana.is_some() {
-                    return Err(Error::config(
-                        key("ws_url"),
-                        "is a key of evm chains only (Solana chains are polled)",
-                    ));
-                }
-                trestle_evm::heads::parse_ws_url(url)
-                    .map_err(|reason| Error::config(key("ws_url"), reason))?;
-            }
-            if c.kind == ChainKind::Solana || c.solana.is_some() {
-                validate_solana_chain(c, &key)?;
-                continue;
-            }
-            if c.bridge.0 == [0u8; 20] {
-                return Err(Error::config(
-                    key("bridge"),
-                    "the zero address is not a bridge",
-                ));
+                parse_amount(text, c.native_decimals())
+                    .map_err(|e| Error::config(key("low_balance"), e))?;
             }
             if !(1..=100_000).contains(&c.index_batch_blocks) {
                 return Err(Error::config(
@@ -712,7 +711,24 @@ impl Config {
             if c.poll_interval_ms == Some(0) {
                 return Err(Error::config(key("poll_interval_ms"), "must not be zero"));
             }
-            c.evm_config().validate().map_err(|e| match e {
+            let evm = match &c.kind {
+                ChainKind::Solana(solana) => {
+                    validate_solana_chain(c, solana, &key)?;
+                    continue;
+                }
+                ChainKind::Evm(evm) => evm,
+            };
+            if let Some(url) = &evm.ws_url {
+                trestle_evm::heads::parse_ws_url(url)
+                    .map_err(|reason| Error::config(key("ws_url"), reason))?;
+            }
+            if evm.bridge.0 == [0u8; 20] {
+                return Err(Error::config(
+                    key("bridge"),
+                    "the zero address is not a bridge",
+                ));
+            }
+            c.adapter_config(evm).validate().map_err(|e| match e {
                 trestle_evm::Error::Config { field, reason } => Error::config(key(&field), reason),
                 other => Error::config(key("rpc_urls"), other.to_string()),
             })?;
@@ -797,36 +813,18 @@ impl Config {
 }
 
 /// The checks of a Solana chain (`key` names a field of this chain).
-fn validate_solana_chain(c: &ChainConfig, key: &dyn Fn(&str) -> String) -> Result<()> {
-    let Some(solana) = &c.solana else {
-        return Err(Error::config(
-            key("bridge"),
-            "a solana chain needs its program id as `bridge`",
-        ));
-    };
-    if c.kind != ChainKind::Solana {
-        return Err(Error::config(
-            key("kind"),
-            "a chain with Solana settings must have kind = \"solana\"",
-        ));
-    }
+fn validate_solana_chain(
+    c: &ChainConfig,
+    solana: &SolanaChainConfig,
+    key: &dyn Fn(&str) -> String,
+) -> Result<()> {
     if solana.program.0 == [0u8; 32] {
         return Err(Error::config(
             key("bridge"),
             "the system program id (all zeros) is not a bridge",
         ));
     }
-    solana::validate_rpc_urls(&c.rpc_urls, key)?;
-    if !(1..=100_000).contains(&c.index_batch_blocks) {
-        return Err(Error::config(
-            key("index_batch_blocks"),
-            "must be 1..=100000",
-        ));
-    }
-    if c.poll_interval_ms == Some(0) {
-        return Err(Error::config(key("poll_interval_ms"), "must not be zero"));
-    }
-    Ok(())
+    solana::validate_rpc_urls(&c.rpc_urls, key)
 }
 
 fn validate_key(table: &str, key: &KeyConfig) -> Result<()> {

@@ -69,10 +69,10 @@ impl Daemon {
 
         let mut chains: BTreeMap<String, Arc<EvmChain>> = BTreeMap::new();
         for c in &config.chains {
-            if c.solana.is_some() {
+            let Some(adapter) = c.evm_config() else {
                 continue; // crate::solana runs Solana chains
-            }
-            match connect_chain(c).await {
+            };
+            match connect_chain(adapter).await {
                 Ok(chain) => {
                     chains.insert(c.name.clone(), Arc::new(chain));
                 }
@@ -91,9 +91,9 @@ impl Daemon {
 
         for c in &config.chains {
             let is_origin = config.routes.iter().any(|r| r.from == c.name);
-            if let (true, Some(chain)) = (is_origin, chains.get(&c.name)) {
+            if let (true, Some(chain), Some(evm)) = (is_origin, chains.get(&c.name), c.evm()) {
                 tasks.push(tokio::spawn(crate::indexer::run(
-                    chain.clone(),
+                    EvmBridge::new(chain.clone(), evm.bridge),
                     c.clone(),
                     store.clone(),
                     metrics.clone(),
@@ -214,13 +214,13 @@ const CONNECT_RETRY_MAX: Duration = Duration::from_secs(15);
 
 /// Connects a chain, retrying with backoff while the failure is retryable (no endpoint
 /// answers); a permanent error (another chain id, a bad config) is returned at once.
-async fn connect_chain(c: &ChainConfig) -> Result<EvmChain> {
+async fn connect_chain(config: trestle_evm::EvmChainConfig) -> Result<EvmChain> {
     let mut delay = CONNECT_RETRY_FIRST;
     loop {
-        match EvmChain::connect(c.evm_config()).await {
+        match EvmChain::connect(config.clone()).await {
             Ok(chain) => return Ok(chain),
             Err(e) if e.is_retryable() => {
-                tracing::warn!(chain = %c.name, error = %e, retry_in_ms = delay.as_millis() as u64, "no RPC endpoint of the chain answers; retrying");
+                tracing::warn!(chain = %config.name, error = %e, retry_in_ms = delay.as_millis() as u64, "no RPC endpoint of the chain answers; retrying");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(CONNECT_RETRY_MAX);
             }
@@ -277,7 +277,7 @@ async fn check_routes(config: &Config, chains: &BTreeMap<String, Arc<EvmChain>>)
     for route in &config.routes {
         let (Some(origin), Some(destination), Some(chain)) = (
             config.chain(&route.from),
-            config.chain(&route.to),
+            config.chain(&route.to).and_then(ChainConfig::evm),
             chains.get(&route.to),
         ) else {
             continue;

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use trestle_bridge_client::EvmBridge;
 use trestle_core::chain::{ChainEvent, TxId};
-use trestle_evm::{Cursor, EvmChain, Head, HeadWatcher, HeadWatcherConfig, Indexer, IndexerStep};
+use trestle_evm::{Cursor, Head, HeadWatcher, HeadWatcherConfig, Indexer, IndexerStep};
 
 use crate::config::ChainConfig;
 use crate::error::Result;
@@ -81,7 +81,7 @@ async fn wait_next(
 /// Starts the new-head watcher of a chain with a `ws_url`; `None` (polling only) without one,
 /// or if it cannot start (logged).
 fn head_watcher(config: &ChainConfig) -> Option<HeadWatcher> {
-    let url = config.ws_url.as_deref()?;
+    let url = config.evm()?.ws_url.as_deref()?;
     match HeadWatcher::spawn(&config.name, url, HeadWatcherConfig::default()) {
         Ok(watcher) => Some(watcher),
         Err(e) => {
@@ -91,30 +91,30 @@ fn head_watcher(config: &ChainConfig) -> Option<HeadWatcher> {
     }
 }
 
-/// Runs the indexer of `config`'s chain until shutdown. Errors are logged and retried after
+/// Runs the indexer of `bridge` (the bridge of `config`'s chain) until shutdown. Errors are logged and retried after
 /// the poll interval; a reorg deeper than the remembered window restarts from the cursor.
-/// With `config.ws_url` it also wakes on new-head notifications (see the module docs).
+/// With a `ws_url` it also wakes on new-head notifications (see the module docs).
 pub async fn run(
-    chain: Arc<EvmChain>,
+    bridge: EvmBridge,
     config: ChainConfig,
     store: Store,
     metrics: Arc<Metrics>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let chain = bridge.chain().clone();
     let poll = chain.poll_interval();
     let watcher = head_watcher(&config);
     let mut heads = watcher.as_ref().map(HeadWatcher::subscribe);
     let labels = vec![("chain", config.name.clone())];
     let mut indexer: Option<Indexer> = None;
     let mut gaps = GapTracker::new(&config.name, config.domain);
-    let bridge = EvmBridge::new(chain.clone(), config.bridge);
     loop {
         if *shutdown.borrow() {
             return;
         }
         let current = match indexer.take() {
             Some(i) => i,
-            None => match open(&chain, &config, &store).await {
+            None => match open(&bridge, &config, &store).await {
                 Ok(i) => i,
                 Err(e) => {
                     tracing::warn!(chain = %config.name, error = %e, "indexer cannot start yet");
@@ -151,7 +151,7 @@ pub async fn run(
                             .get_or_create(&labels)
                             .set(i64::try_from(to).unwrap_or(i64::MAX));
                         indexer = Some(current);
-                        check_gaps(&mut gaps, &chain, &config, &store, &metrics, new > 0).await;
+                        check_gaps(&mut gaps, &bridge, &config, &store, &metrics, new > 0).await;
                         false
                     }
                     Err(e) => {
@@ -183,7 +183,7 @@ pub async fn run(
                 false
             }
             Ok(IndexerStep::Idle { cursor }) => {
-                check_gaps(&mut gaps, &chain, &config, &store, &metrics, false).await;
+                check_gaps(&mut gaps, &bridge, &config, &store, &metrics, false).await;
                 metrics
                     .indexed_height
                     .get_or_create(&labels)
@@ -264,7 +264,7 @@ fn found_messages(
 /// pass just recorded messages). Failures are logged; the next check tries again.
 async fn check_gaps(
     gaps: &mut GapTracker,
-    chain: &Arc<EvmChain>,
+    bridge: &EvmBridge,
     config: &ChainConfig,
     store: &Store,
     metrics: &Metrics,
@@ -273,12 +273,11 @@ async fn check_gaps(
     if !gaps.due(recorded) {
         return;
     }
-    let bridge = EvmBridge::new(chain.clone(), config.bridge);
     let filter = bridge.message_sent_filter();
     let rescan = |from: u64, to: u64| {
-        let (filter, bridge) = (&filter, &bridge);
+        let filter = &filter;
         async move {
-            let events = chain.logs(filter, from, to).await?;
+            let events = bridge.chain().logs(filter, from, to).await?;
             Ok(found_messages(&events, bridge, config, metrics))
         }
     };
@@ -288,8 +287,8 @@ async fn check_gaps(
     }
 }
 
-async fn open(chain: &Arc<EvmChain>, config: &ChainConfig, store: &Store) -> Result<Indexer> {
-    let filter = EvmBridge::new(chain.clone(), config.bridge).message_sent_filter();
+async fn open(bridge: &EvmBridge, config: &ChainConfig, store: &Store) -> Result<Indexer> {
+    let (chain, filter) = (bridge.chain(), bridge.message_sent_filter());
     let indexer = match store.cursor(&config.name).await? {
         Some((height, hash)) => Indexer::resume(chain.clone(), filter, Cursor { height, hash }),
         None => Indexer::start_after(chain.clone(), filter, config.start_block).await?,

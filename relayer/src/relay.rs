@@ -120,6 +120,9 @@ impl Destination {
     ) -> Result<Vec<Destination>> {
         let mut out = Vec::new();
         for dest in &config.chains {
+            let Some(evm) = dest.evm() else {
+                continue; // crate::solana delivers to Solana chains
+            };
             let mut routes = BTreeMap::new();
             for r in config.routes.iter().filter(|r| r.to == dest.name) {
                 let Some(origin) = config.chain(&r.from) else {
@@ -148,9 +151,9 @@ impl Destination {
                 worker: format!("{worker}/{}", dest.name),
                 domain: dest.domain,
                 name: dest.name.clone(),
-                bridge: dest.bridge,
+                bridge: evm.bridge,
                 chain: sender.chain().clone(),
-                contract: EvmBridge::new(sender.chain().clone(), dest.bridge),
+                contract: EvmBridge::new(sender.chain().clone(), evm.bridge),
                 sender: sender.clone(),
                 routes: RwLock::new(routes),
                 settings: settings.clone(),

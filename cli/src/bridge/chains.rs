@@ -16,7 +16,7 @@ use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmAddress;
 use trestle_core::solana::SolanaAddress;
 use trestle_evm::EvmChain;
-use trestle_relayer::config::{ApiConfig, ChainConfig, RouteConfig};
+use trestle_relayer::config::{ApiConfig, ChainConfig, ChainKind, RouteConfig};
 
 /// The parts of the file `trestle bridge` reads.
 #[derive(Debug, Deserialize)]
@@ -117,7 +117,7 @@ impl ChainsFile {
 
 /// Whether `chain` is a Solana chain.
 pub fn is_solana(chain: &ChainConfig) -> bool {
-    chain.solana.is_some()
+    chain.solana().is_some()
 }
 
 /// Parses `text` as an address of `chain` (EIP-55 checked EVM address, or base58 Solana
@@ -142,14 +142,14 @@ pub fn parse_address(
 /// interval; its chain id is checked against the node), a Solana chain through its first RPC
 /// endpoint.
 pub async fn connect(chain: &ChainConfig) -> anyhow::Result<Bridge> {
-    match &chain.solana {
-        None => {
-            let evm = EvmChain::connect(chain.evm_config())
+    match &chain.kind {
+        ChainKind::Evm(settings) => {
+            let evm = EvmChain::connect(chain.adapter_config(settings))
                 .await
                 .with_context(|| format!("connecting to chain `{}`", chain.name))?;
-            Ok(Bridge::Evm(EvmBridge::new(Arc::new(evm), chain.bridge)))
+            Ok(Bridge::Evm(EvmBridge::new(Arc::new(evm), settings.bridge)))
         }
-        Some(solana) => {
+        ChainKind::Solana(solana) => {
             let url = chain
                 .rpc_urls
                 .first()
@@ -207,8 +207,8 @@ mod tests {
             let file = ChainsFile::parse(text).unwrap();
             let a = file.chain("a").unwrap();
             assert!(!is_solana(a));
-            assert_eq!(a.chain_id, 31_337);
-            assert_eq!(a.evm_config().poll_interval_ms, 100);
+            assert_eq!(a.evm().unwrap().chain_id, 31_337);
+            assert_eq!(a.evm_config().unwrap().poll_interval_ms, 100);
             let sol = file.chain_by_domain(3).unwrap();
             assert!(is_solana(sol));
             assert_eq!(sol.name, "sol");

@@ -29,7 +29,7 @@ use trestle_core::evm::EvmAddress;
 use trestle_core::solana::SolanaAddress;
 use trestle_evm::{Finality, Preset};
 
-use super::{ChainConfig, ChainKind, KeyConfig, default_index_batch};
+use super::{ChainConfig, ChainKind, EvmChainConfig, KeyConfig, default_index_batch};
 use crate::error::{Error, Result};
 
 /// The Solana settings of a chain with `kind = "solana"`.
@@ -123,6 +123,17 @@ impl SolanaKeyConfig {
     }
 }
 
+/// The `kind` key of a `[[chains]]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum KindName {
+    /// An EVM chain.
+    #[default]
+    Evm,
+    /// Solana.
+    Solana,
+}
+
 /// A `[[chains]]` table as written: the union of the EVM and the Solana keys, checked for the
 /// chain's kind when it becomes a [`ChainConfig`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -131,7 +142,7 @@ pub struct ChainToml {
     name: String,
     domain: u32,
     #[serde(default)]
-    kind: ChainKind,
+    kind: KindName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     chain_id: Option<u64>,
     rpc_urls: Vec<String>,
@@ -164,8 +175,8 @@ impl TryFrom<ChainToml> for ChainConfig {
                 t.name
             )
         };
-        let (bridge, chain_id, solana) = match t.kind {
-            ChainKind::Evm => {
+        let kind = match t.kind {
+            KindName::Evm => {
                 if t.commitment.is_some() {
                     return Err(only(
                         "commitment",
@@ -182,16 +193,35 @@ impl TryFrom<ChainToml> for ChainConfig {
                 let chain_id = t
                     .chain_id
                     .ok_or_else(|| format!("chain `{}`: missing field `chain_id`", t.name))?;
-                (bridge, chain_id, None)
+                ChainKind::Evm(EvmChainConfig {
+                    chain_id,
+                    bridge,
+                    preset: t.preset,
+                    finality: t.finality,
+                    ws_url: t.ws_url,
+                })
             }
-            ChainKind::Solana => {
-                for (key, given) in [
-                    ("chain_id", t.chain_id.is_some()),
-                    ("preset", t.preset.is_some()),
-                    ("finality", t.finality.is_some()),
+            KindName::Solana => {
+                for (key, given, instead) in [
+                    (
+                        "chain_id",
+                        t.chain_id.is_some(),
+                        "the program id identifies the bridge",
+                    ),
+                    (
+                        "preset",
+                        t.preset.is_some(),
+                        "their finality rule is `commitment`",
+                    ),
+                    (
+                        "finality",
+                        t.finality.is_some(),
+                        "their finality rule is `commitment`",
+                    ),
+                    ("ws_url", t.ws_url.is_some(), "Solana chains are polled"),
                 ] {
                     if given {
-                        return Err(only(key, "solana", "their finality rule is `commitment`"));
+                        return Err(only(key, "solana", instead));
                     }
                 }
                 let program = SolanaAddress::parse(&t.bridge).map_err(|e| {
@@ -200,54 +230,58 @@ impl TryFrom<ChainToml> for ChainConfig {
                         t.name, t.bridge
                     )
                 })?;
-                let solana = SolanaChainConfig {
+                ChainKind::Solana(SolanaChainConfig {
                     program,
                     commitment: t.commitment.unwrap_or_default(),
-                };
-                (EvmAddress([0; 20]), 0, Some(solana))
+                })
             }
         };
         Ok(ChainConfig {
             name: t.name,
             domain: t.domain,
-            kind: t.kind,
-            chain_id,
             rpc_urls: t.rpc_urls,
-            bridge,
-            preset: t.preset,
-            finality: t.finality,
             start_block: t.start_block,
             index_batch_blocks: t.index_batch_blocks,
             poll_interval_ms: t.poll_interval_ms,
-            ws_url: t.ws_url,
             low_balance: t.low_balance,
-            solana,
+            kind,
         })
     }
 }
 
 impl From<ChainConfig> for ChainToml {
     fn from(c: ChainConfig) -> Self {
-        let (bridge, chain_id, commitment) = match c.solana {
-            Some(s) => (s.program.to_string(), None, Some(s.commitment)),
-            None => (c.bridge.to_checksum(), Some(c.chain_id), None),
-        };
-        Self {
+        let mut t = Self {
             name: c.name,
             domain: c.domain,
-            kind: c.kind,
-            chain_id,
+            kind: KindName::Evm,
+            chain_id: None,
             rpc_urls: c.rpc_urls,
-            bridge,
-            preset: c.preset,
-            finality: c.finality,
-            commitment,
+            bridge: String::new(),
+            preset: None,
+            finality: None,
+            commitment: None,
             start_block: c.start_block,
             index_batch_blocks: c.index_batch_blocks,
             poll_interval_ms: c.poll_interval_ms,
-            ws_url: c.ws_url,
+            ws_url: None,
             low_balance: c.low_balance,
+        };
+        match c.kind {
+            ChainKind::Evm(evm) => {
+                t.chain_id = Some(evm.chain_id);
+                t.bridge = evm.bridge.to_checksum();
+                t.preset = evm.preset;
+                t.finality = evm.finality;
+                t.ws_url = evm.ws_url;
+            }
+            ChainKind::Solana(solana) => {
+                t.kind = KindName::Solana;
+                t.bridge = solana.program.to_string();
+                t.commitment = Some(solana.commitment);
+            }
         }
+        t
     }
 }
 
@@ -311,8 +345,7 @@ keystore = "relayer.json"
     fn a_solana_chain_parses_with_finalized_by_default() {
         let c = Config::parse(&text(&sol(""), SOLANA_KEY)).unwrap();
         let chain = c.chain("sol").unwrap();
-        assert_eq!(chain.kind, ChainKind::Solana);
-        let s = chain.solana.unwrap();
+        let s = *chain.solana().expect("a solana chain");
         assert_eq!(s.program, SolanaAddress::parse(PROGRAM).unwrap());
         assert_eq!(s.commitment, SolanaCommitment::Finalized);
         assert_eq!(chain.bridge_address().0, s.program.0);
@@ -320,12 +353,12 @@ keystore = "relayer.json"
         assert_eq!(key.password_env, "TRESTLE_RELAYER_SOLANA_PASSWORD");
         // EVM chains keep their left-padded address.
         let evm = c.chain("anvil").unwrap();
-        assert!(evm.solana.is_none());
-        assert_eq!(evm.bridge_address().0[12..], evm.bridge.0);
+        assert!(evm.solana().is_none());
+        assert_eq!(evm.bridge_address().0[12..], evm.evm().unwrap().bridge.0);
 
         let c = Config::parse(&text(&sol("commitment = \"confirmed\""), SOLANA_KEY)).unwrap();
         assert_eq!(
-            c.chain("sol").unwrap().solana.unwrap().commitment,
+            c.chain("sol").unwrap().solana().unwrap().commitment,
             SolanaCommitment::Confirmed
         );
     }

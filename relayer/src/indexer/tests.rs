@@ -17,9 +17,10 @@ use trestle_evm::{EvmChain, EvmSender, Preset, TxRequest};
 use trestle_tests::{Anvil, DEV_ACCOUNTS};
 
 use super::run;
-use crate::config::{ChainConfig, ChainKind};
+use crate::config::{ChainConfig, ChainKind, EvmChainConfig};
 use crate::metrics::Metrics;
 use crate::store::{ListFilter, NewMessage, Store};
+use trestle_bridge_client::EvmBridge;
 
 const DOMAIN: u32 = 1;
 const REMOTE: u32 = 2;
@@ -97,18 +98,18 @@ impl Origin {
         ChainConfig {
             name: "origin".into(),
             domain: DOMAIN,
-            kind: ChainKind::Evm,
-            chain_id: self.anvil.chain_id(),
             rpc_urls: vec![self.anvil.url().into()],
-            bridge: self.bridge,
-            preset: Some(Preset::Anvil),
-            finality: None,
             start_block,
             index_batch_blocks: 50,
             poll_interval_ms: Some(poll_ms),
-            ws_url,
             low_balance: None,
-            solana: None,
+            kind: ChainKind::Evm(EvmChainConfig {
+                chain_id: self.anvil.chain_id(),
+                bridge: self.bridge,
+                preset: Some(Preset::Anvil),
+                finality: None,
+                ws_url,
+            }),
         }
     }
 }
@@ -141,10 +142,15 @@ impl Running {
                 .await
                 .unwrap();
         }
-        let chain = Arc::new(EvmChain::connect(config.evm_config()).await.unwrap());
+        let chain = Arc::new(
+            EvmChain::connect(config.evm_config().unwrap())
+                .await
+                .unwrap(),
+        );
+        let bridge = EvmBridge::new(chain, config.evm().unwrap().bridge);
         let (shutdown, rx) = watch::channel(false);
         let task = tokio::spawn(run(
-            chain,
+            bridge,
             config,
             store.clone(),
             Arc::new(Metrics::new()),

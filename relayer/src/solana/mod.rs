@@ -26,7 +26,7 @@ use crate::store::Store;
 
 /// The Solana settings of `chain`, or a configuration error naming it.
 pub(crate) fn settings(chain: &ChainConfig) -> Result<SolanaChainConfig> {
-    chain.solana.ok_or_else(|| {
+    chain.solana().copied().ok_or_else(|| {
         Error::config(
             format!("chains ({})", chain.name),
             "not a solana chain (no program id)",
@@ -68,7 +68,7 @@ pub fn start(
     worker: &str,
     tasks: &mut Vec<JoinHandle<()>>,
 ) -> Result<()> {
-    for chain in config.chains.iter().filter(|c| c.solana.is_some()) {
+    for chain in config.chains.iter().filter(|c| c.solana().is_some()) {
         let is_origin = config.routes.iter().any(|r| r.from == chain.name);
         let is_destination = config.routes.iter().any(|r| r.to == chain.name);
         if !is_origin && !is_destination {

@@ -125,7 +125,7 @@ impl Validator<EvmOrigin> {
     ) -> Vec<Validator> {
         let mut out = Vec::new();
         for origin in &config.chains {
-            let Some(chain) = chains.get(&origin.name) else {
+            let (Some(chain), Some(evm)) = (chains.get(&origin.name), origin.evm()) else {
                 continue;
             };
             let routes: Vec<_> = signed_routes(config, origin, signer, chains)
@@ -145,7 +145,7 @@ impl Validator<EvmOrigin> {
                 chain: chain.clone(),
                 name: origin.name.clone(),
                 domain: origin.domain,
-                bridge: EvmBridge::new(chain.clone(), origin.bridge),
+                bridge: EvmBridge::new(chain.clone(), evm.bridge),
             };
             out.push(Validator::new(
                 check,

@@ -6,8 +6,8 @@ use std::time::Duration;
 use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_evm::Preset;
 use trestle_relayer::config::{
-    ApiConfig, BatchGas, ChainConfig, ChainKind, Config, LogConfig, RelayerConfig, RouteConfig,
-    StoreConfig, ValidatorConfig, ValidatorEndpoint,
+    ApiConfig, BatchGas, ChainConfig, ChainKind, Config, EvmChainConfig, LogConfig, RelayerConfig,
+    RouteConfig, StoreConfig, ValidatorConfig, ValidatorEndpoint,
 };
 use trestle_relayer::store::{ListFilter, MessageRecord, MessageState, Store};
 use trestle_relayer::{Daemon, Keys};
@@ -22,18 +22,18 @@ pub fn chain_config(name: &str, domain: u32, anvil: &Anvil, bridge: EvmAddress) 
     ChainConfig {
         name: name.into(),
         domain,
-        kind: ChainKind::Evm,
-        chain_id: anvil.chain_id(),
         rpc_urls: vec![anvil.url().into()],
-        bridge,
-        preset: Some(Preset::Anvil),
-        finality: None,
         start_block: 0,
         index_batch_blocks: 50,
         low_balance: None,
         poll_interval_ms: Some(100),
-        ws_url: None,
-        solana: None,
+        kind: ChainKind::Evm(EvmChainConfig {
+            chain_id: anvil.chain_id(),
+            bridge,
+            preset: Some(Preset::Anvil),
+            finality: None,
+            ws_url: None,
+        }),
     }
 }
 

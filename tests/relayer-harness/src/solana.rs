@@ -199,18 +199,12 @@ impl SolanaNet {
         ChainConfig {
             name: name.into(),
             domain: DOMAIN_SOL,
-            kind: ChainKind::Solana,
-            chain_id: 0,
             rpc_urls: vec![self.node.rpc_url().into()],
-            bridge: EvmAddress([0; 20]),
-            preset: None,
-            finality: None,
             start_block: 0,
             index_batch_blocks: 1_000,
             low_balance: None,
             poll_interval_ms: Some(200),
-            ws_url: None,
-            solana: Some(SolanaChainConfig {
+            kind: ChainKind::Solana(SolanaChainConfig {
                 program: self.program.id,
                 commitment,
             }),

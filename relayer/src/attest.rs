@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use trestle_bridge::{Attestation, Message};
-use trestle_bridge_client::{EvmBridge, SolanaBridge};
 use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmSigner;
 use trestle_evm::EvmChain;
 
-use crate::config::{ChainConfig, ChainKind, Config};
+use crate::config::{ChainConfig, Config};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::remote_set::DestinationSet;
@@ -62,20 +61,7 @@ pub(crate) fn signed_routes(
         .filter_map(|r| {
             let d = config.chain(&r.to)?;
             let bridge = d.bridge_address();
-            let set = match &d.kind {
-                ChainKind::Solana(settings) => crate::solana::client(d).map(|client| {
-                    DestinationSet::Solana(SolanaBridge::new(client, settings.program))
-                }),
-                ChainKind::Evm(evm) => chains
-                    .get(&d.name)
-                    .map(|chain| DestinationSet::Evm(EvmBridge::new(chain.clone(), evm.bridge)))
-                    .ok_or_else(|| {
-                        Error::config(
-                            format!("routes ({} -> {})", r.from, r.to),
-                            format!("the EVM chain {} is not connected", d.name),
-                        )
-                    }),
-            };
+            let set = DestinationSet::for_chain(d, chains);
             Some(set.map(|set| SignedRoute {
                 destination: d.domain,
                 bridge,

@@ -12,18 +12,17 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use trestle_bridge::ValidatorSet;
 use trestle_bridge_client::EvmBridge;
-use trestle_bridge_client::evm::Remote;
-use trestle_core::chain::UniversalAddress;
 use trestle_evm::{EvmChain, EvmSender};
 
 use crate::api::{ApiState, router};
-use crate::config::{ChainConfig, Config};
+use crate::config::Config;
 use crate::error::{Error, Result};
 pub use crate::keys::Keys;
 use crate::metrics::Metrics;
 use crate::relay::Destination;
+use crate::relay::routes::Routes;
+use crate::remote_set::DestinationSet;
 use crate::store::Store;
 use crate::validator::Validator;
 
@@ -270,108 +269,23 @@ async fn wait_for_signal() -> Result<()> {
     Ok(())
 }
 
-/// Compares every route with what its destination bridge holds (`remote(origin)`) and logs
-/// each difference as an error: signatures made for another epoch, set or origin bridge are
-/// refused on chain. Does not stop the daemon (a rotation may be under way).
+/// Compares every route with what its destination bridge holds and logs each difference as
+/// an error ([`Routes::check`]). Does not stop the daemon (a rotation may be under way).
 async fn check_routes(config: &Config, chains: &BTreeMap<String, Arc<EvmChain>>) {
-    for route in &config.routes {
-        let (Some(origin), Some(destination), Some(chain)) = (
-            config.chain(&route.from),
-            config.chain(&route.to).and_then(ChainConfig::evm),
-            chains.get(&route.to),
-        ) else {
-            continue;
-        };
-        let Ok(set) = config.validator_set(route) else {
-            continue;
-        };
-        let bridge = EvmBridge::new(chain.clone(), destination.bridge);
-        match bridge.remote(origin.domain).await {
-            Ok(remote) => {
-                for problem in route_mismatches(&origin.bridge_address(), &set, remote.as_ref()) {
-                    tracing::error!(from = %route.from, to = %route.to, "route does not match the destination bridge: {problem}");
-                }
-            }
+    for chain in &config.chains {
+        let routes = match Routes::for_destination(config, chain) {
+            Ok(routes) if !routes.is_empty() => routes,
+            Ok(_) => continue,
             Err(e) => {
-                tracing::warn!(from = %route.from, to = %route.to, error = %e, "cannot read the destination bridge's validator set");
+                tracing::error!(to = %chain.name, error = %e, "the routes to this chain are not usable");
+                continue;
+            }
+        };
+        match DestinationSet::for_chain(chain, chains) {
+            Ok(destination) => routes.check(&destination).await,
+            Err(e) => {
+                tracing::warn!(to = %chain.name, error = %e, "cannot read the destination bridge's validator sets");
             }
         }
-    }
-}
-
-/// How a route's configuration (its origin bridge, 32 bytes whatever the origin's kind, and
-/// validator set) differs from what the destination bridge holds for the origin; empty when
-/// they agree. Signatures are useless on the destination when they differ.
-fn route_mismatches(
-    origin_bridge: &UniversalAddress,
-    set: &ValidatorSet,
-    remote: Option<&Remote>,
-) -> Vec<String> {
-    let Some(remote) = remote else {
-        return vec!["the destination bridge knows no remote for the origin's domain".to_owned()];
-    };
-    let mut out = Vec::new();
-    if remote.bridge != *origin_bridge {
-        out.push(format!(
-            "the destination accepts origin bridge {}, the config says {origin_bridge}",
-            remote.bridge
-        ));
-    }
-    if remote.epoch != set.epoch() {
-        out.push(format!(
-            "the destination's validator-set epoch is {}, the config says {}",
-            remote.epoch,
-            set.epoch()
-        ));
-    }
-    if usize::from(remote.threshold) != set.threshold() {
-        out.push(format!(
-            "the destination's threshold is {}, the config says {}",
-            remote.threshold,
-            set.threshold()
-        ));
-    }
-    if remote.validators.as_slice() != set.validators() {
-        out.push("the destination's validators differ from the config's".to_owned());
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use trestle_core::evm::EvmAddress;
-
-    use super::*;
-
-    #[test]
-    fn route_mismatches_names_each_difference_over_all_32_bytes_of_the_origin_bridge() {
-        let v = |b: u8| EvmAddress([b; 20]);
-        let set = ValidatorSet::new(3, vec![v(1), v(2), v(3)], 2).unwrap();
-        // A Solana origin: a program id, not a padded EVM address.
-        let program = UniversalAddress([0x5a; 32]);
-        let same = Remote {
-            bridge: program,
-            kind: 1,
-            epoch: 3,
-            threshold: 2,
-            validators: vec![v(1), v(2), v(3)],
-        };
-        assert!(route_mismatches(&program, &set, Some(&same)).is_empty());
-        let mut first_byte = program;
-        first_byte.0[0] = 0;
-        let other = Remote {
-            bridge: first_byte,
-            kind: 1,
-            epoch: 4,
-            threshold: 3,
-            validators: vec![v(1), v(2)],
-        };
-        let diffs = route_mismatches(&program, &set, Some(&other));
-        assert_eq!(diffs.len(), 4, "{diffs:?}");
-        assert!(diffs[0].contains(&first_byte.to_string()), "{diffs:?}");
-        assert!(diffs[1].contains("epoch is 4"), "{diffs:?}");
-        let none = route_mismatches(&program, &set, None);
-        assert_eq!(none.len(), 1, "{none:?}");
-        assert!(none[0].contains("knows no remote"), "{none:?}");
     }
 }

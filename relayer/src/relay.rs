@@ -8,18 +8,18 @@
 //! exponential backoff and jitter up to the retry cap and never blocks the others.
 
 mod ask;
-mod collect;
+pub(crate) mod collect;
 mod concurrent;
 mod confirm;
 mod gas;
+pub(crate) mod routes;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
-use trestle_bridge::ValidatorSet;
 use trestle_bridge::body::KIND_TOKEN_TRANSFER;
 use trestle_bridge_client::{DeliveryStatus, EvmBridge};
 use trestle_core::chain::{Chain, UniversalAddress};
@@ -27,19 +27,12 @@ use trestle_core::evm::EvmAddress;
 use trestle_core::evm::TypedTransaction;
 use trestle_evm::{EvmChain, EvmSender, Fees, PendingTx, TxRequest};
 
-use crate::config::{BatchGas, Config, RelayerConfig, RouteConfig};
+use crate::config::{BatchGas, Config, RelayerConfig};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
+use crate::remote_set::DestinationSet;
 use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, Submission, now_ms};
-
-/// A route as the relayer uses it.
-#[derive(Debug, Clone)]
-struct Route {
-    origin_bridge: UniversalAddress,
-    origin_name: String,
-    set: ValidatorSet,
-    config: RouteConfig,
-}
+use routes::{Route, Routes};
 
 /// The worker of one destination chain.
 #[derive(Debug)]
@@ -52,8 +45,9 @@ pub struct Destination {
     /// The destination bridge contract on `chain`.
     contract: EvmBridge,
     sender: Arc<EvmSender>,
-    /// By origin domain; the sets follow the destination bridge ([`Destination::refresh_sets`]).
-    routes: RwLock<BTreeMap<u32, Route>>,
+    /// The routes into this chain; their sets follow the destination bridge
+    /// ([`Destination::refresh_sets`]).
+    routes: Routes,
     settings: RelayerConfig,
     store: Store,
     metrics: Arc<Metrics>,
@@ -123,24 +117,7 @@ impl Destination {
             let Some(evm) = dest.evm() else {
                 continue; // crate::solana delivers to Solana chains
             };
-            let mut routes = BTreeMap::new();
-            for r in config.routes.iter().filter(|r| r.to == dest.name) {
-                let Some(origin) = config.chain(&r.from) else {
-                    continue;
-                };
-                let set = config.validator_set(r).map_err(|e| {
-                    Error::config(format!("routes ({} -> {})", r.from, r.to), e.to_string())
-                })?;
-                routes.insert(
-                    origin.domain,
-                    Route {
-                        origin_bridge: origin.bridge_address(),
-                        origin_name: origin.name.clone(),
-                        set,
-                        config: r.clone(),
-                    },
-                );
-            }
+            let routes = Routes::for_destination(config, dest)?;
             if routes.is_empty() {
                 continue;
             }
@@ -155,7 +132,7 @@ impl Destination {
                 chain: sender.chain().clone(),
                 contract: EvmBridge::new(sender.chain().clone(), evm.bridge),
                 sender: sender.clone(),
-                routes: RwLock::new(routes),
+                routes,
                 settings: settings.clone(),
                 store: store.clone(),
                 metrics: metrics.clone(),
@@ -279,67 +256,47 @@ impl Destination {
         }
     }
 
-    /// Reads `remote(origin)` of every route from the destination bridge and adopts the set
-    /// it holds when it differs (a rotation through the admin timelock): attestations are
-    /// then collected for its epoch from its members. Kept as it was when the bridge cannot
-    /// be read.
+    /// Reads the set the destination bridge holds for every route's origin and adopts it
+    /// when it differs (a rotation through the admin timelock): attestations are then
+    /// collected for its epoch from its members ([`Routes::refresh`]).
     pub async fn refresh_sets(&self) {
-        let origins: Vec<u32> = self.read_routes().keys().copied().collect();
-        for origin in origins {
-            let remote = match self.contract.remote(origin).await {
-                Ok(Some(r)) => r,
-                Ok(None) => {
-                    tracing::debug!(destination = %self.name, origin, "the destination bridge knows no such remote");
-                    continue;
-                }
-                Err(e) => {
-                    tracing::debug!(destination = %self.name, origin, error = %e, "cannot read the destination's validator set");
-                    continue;
-                }
-            };
-            let mut routes = self.routes.write().unwrap_or_else(|e| e.into_inner());
-            let Some(route) = routes.get_mut(&origin) else {
-                continue;
-            };
-            if remote.epoch == route.set.epoch()
-                && usize::from(remote.threshold) == route.set.threshold()
-                && remote.validators.as_slice() == route.set.validators()
-            {
-                continue;
-            }
-            match ValidatorSet::new(
-                remote.epoch,
-                remote.validators.clone(),
-                usize::from(remote.threshold),
-            ) {
-                Ok(set) => {
-                    tracing::info!(destination = %self.name, origin = %route.origin_name, from_epoch = route.set.epoch(), epoch = set.epoch(), threshold = set.threshold(), validators = set.validators().len(), "following the destination's validator set");
-                    for v in set.validators() {
-                        if route.config.endpoint(v).is_none() {
-                            tracing::warn!(destination = %self.name, origin = %route.origin_name, validator = %v, "a validator of the destination's set has no endpoint in the route's validators or standby");
-                        }
-                    }
-                    route.set = set;
-                }
-                Err(e) => {
-                    tracing::warn!(destination = %self.name, origin, error = %e, "the destination's validator set is not usable; keeping the previous one");
-                }
-            }
-        }
-    }
-
-    fn read_routes(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<u32, Route>> {
-        self.routes.read().unwrap_or_else(|e| e.into_inner())
+        self.routes
+            .refresh(&DestinationSet::Evm(self.contract.clone()))
+            .await;
     }
 
     /// The route from `origin` as it is now.
     fn route(&self, origin: u32) -> Result<Route> {
-        self.read_routes().get(&origin).cloned().ok_or_else(|| {
-            Error::config(
-                "routes",
-                format!("no route from domain {origin} to {}", self.name),
-            )
-        })
+        self.routes.get(origin)
+    }
+
+    /// Claims pending messages and collects their attestations ([`collect::Collect`]).
+    async fn stage_collect(&self) -> bool {
+        let limit = collect::claim_limit(self.settings.batch_size, BATCHES_PER_PASS);
+        let records = self.claim(MessageState::Pending, limit).await;
+        let collected = collect::Collect {
+            domain: self.domain,
+            bridge: UniversalAddress::from_evm(self.bridge.0),
+            routes: &self.routes,
+            http: &self.http,
+            attempts: self.attempts(),
+            worker: &self.worker,
+        }
+        .pass(records)
+        .await;
+        if collected.waiting {
+            self.waiting.store(true, Ordering::Relaxed);
+        }
+        collected.moved
+    }
+
+    fn attempts(&self) -> Attempts<'_> {
+        Attempts {
+            store: &self.store,
+            metrics: &self.metrics,
+            settings: &self.settings,
+            destination: &self.name,
+        }
     }
 
     async fn claim(&self, state: MessageState, limit: u32) -> Vec<MessageRecord> {
@@ -364,14 +321,7 @@ impl Destination {
         stage: &'static str,
         e: &Error,
     ) {
-        Attempts {
-            store: &self.store,
-            metrics: &self.metrics,
-            settings: &self.settings,
-            destination: &self.name,
-        }
-        .failed(record, state, stage, e)
-        .await;
+        self.attempts().failed(record, state, stage, e).await;
     }
 
     async fn defer(&self, record: &MessageRecord, state: MessageState, delay: Duration) {

@@ -6,14 +6,19 @@
 //! Both kinds of destination are read through `trestle-bridge-client`: an EVM bridge's
 //! `remote(origin)`, a Solana bridge program's `Remote` account of the origin.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use trestle_bridge::ValidatorSet;
 use trestle_bridge::solana::ReceiptKey;
 use trestle_bridge_client::{EvmBridge, SolanaBridge};
 use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmAddress;
+use trestle_evm::EvmChain;
 use trestle_solana::Commitment;
 
-use crate::error::Result;
+use crate::config::{ChainConfig, ChainKind};
+use crate::error::{Error, Result};
 
 /// Where a destination's set for an origin is read.
 #[derive(Debug, Clone)]
@@ -25,6 +30,29 @@ pub enum DestinationSet {
 }
 
 impl DestinationSet {
+    /// The bridge of `chain`: an EVM chain through its connection in `chains`, a Solana
+    /// chain through a client of its RPC endpoints.
+    pub fn for_chain(
+        chain: &ChainConfig,
+        chains: &BTreeMap<String, Arc<EvmChain>>,
+    ) -> Result<Self> {
+        match &chain.kind {
+            ChainKind::Solana(settings) => Ok(DestinationSet::Solana(SolanaBridge::new(
+                crate::solana::client(chain)?,
+                settings.program,
+            ))),
+            ChainKind::Evm(evm) => chains
+                .get(&chain.name)
+                .map(|c| DestinationSet::Evm(EvmBridge::new(c.clone(), evm.bridge)))
+                .ok_or_else(|| {
+                    Error::config(
+                        format!("chains ({})", chain.name),
+                        format!("the EVM chain {} is not connected", chain.name),
+                    )
+                }),
+        }
+    }
+
     /// The set the destination holds for messages from `origin`, whose bridge must be
     /// `origin_bridge` (else an error naming both: signatures for another bridge are useless).
     pub async fn read(

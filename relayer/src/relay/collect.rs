@@ -1,5 +1,6 @@
-//! The collect stage: fetch the attestations of pending messages from the validators of the
-//! destination's current set, and move each message to `ready` at the route's threshold.
+//! The collect stage of every destination, EVM or Solana: fetch the attestations of pending
+//! messages from the validators of the destination's current set, and move each message to
+//! `ready` at the route's threshold.
 //!
 //! One pass claims at least `batch_size` messages (so that a full batch can become ready at
 //! once) and asks the validators for all of them at the same time, at most
@@ -10,23 +11,29 @@
 //! (a message is never `ready` without its stored signatures).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use trestle_bridge::Attestation;
 use trestle_bridge::signatures::recover_strict;
+use trestle_bridge_client::api::wire::AttestationsResponse;
 use trestle_core::chain::UniversalAddress;
 
+use super::Attempts;
 use super::ask;
 use super::concurrent::{self, IN_FLIGHT};
-use super::{Destination, Route};
+use super::routes::{Route, Routes};
 use crate::config::ValidatorEndpoint;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::{MessageRecord, MessageState, SignatureRecord, now_ms};
-use trestle_bridge_client::api::wire::AttestationsResponse;
 
 /// The fewest pending messages one collect pass claims (more when `batch_size` is larger).
 const COLLECT_CLAIM: usize = 32;
+
+/// How many pending messages one collect pass claims with `batch_size`: enough for
+/// `batches` full batches, at least [`COLLECT_CLAIM`].
+pub(crate) fn claim_limit(batch_size: usize, batches: usize) -> u32 {
+    u32::try_from(batch_size.saturating_mul(batches).max(COLLECT_CLAIM)).unwrap_or(u32::MAX)
+}
 
 /// How long after indexing a message waiting for attestations is asked again after
 /// `attestation_poll_ms` rather than after a tick.
@@ -67,31 +74,48 @@ impl Job {
     }
 }
 
-impl Destination {
-    pub(super) async fn stage_collect(&self) -> bool {
-        let limit = self
-            .settings
-            .batch_size
-            .saturating_mul(super::BATCHES_PER_PASS)
-            .max(COLLECT_CLAIM);
-        let records = self
-            .claim(
-                MessageState::Pending,
-                u32::try_from(limit).unwrap_or(u32::MAX),
-            )
-            .await;
+/// One collect pass of a destination, EVM or Solana, over messages it claimed.
+pub(crate) struct Collect<'a> {
+    /// The destination's domain.
+    pub(crate) domain: u32,
+    /// The destination's bridge (32 bytes), named in the attestation digest.
+    pub(crate) bridge: UniversalAddress,
+    /// The routes into the destination, with the sets it holds.
+    pub(crate) routes: &'a Routes,
+    /// The HTTP client the validators are asked with.
+    pub(crate) http: &'a reqwest::Client,
+    /// Where failed attempts are recorded (and the store, metrics and settings).
+    pub(crate) attempts: Attempts<'a>,
+    /// This worker's name in row claims.
+    pub(crate) worker: &'a str,
+}
+
+/// What a collect pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Collected {
+    /// Some message moved to `ready`.
+    pub(crate) moved: bool,
+    /// Some recently indexed message still waits for attestations: ask again after
+    /// `attestation_poll_ms` rather than a whole tick.
+    pub(crate) waiting: bool,
+}
+
+impl Collect<'_> {
+    /// Collects the attestations of `records` (claimed `pending` messages), stores them and
+    /// moves the messages at their route's threshold to `ready`; the others are put back.
+    pub(crate) async fn pass(&self, records: Vec<MessageRecord>) -> Collected {
         if records.is_empty() {
-            return false;
+            return Collected::default();
         }
+        let store = self.attempts.store;
         let ids: Vec<[u8; 32]> = records.iter().map(|r| r.id).collect();
-        let stored = match self.store.signatures_many(&ids).await {
+        let stored = match store.signatures_many(&ids).await {
             Ok(stored) => stored,
             Err(e) => {
                 for record in &records {
-                    self.fail(record, MessageState::Pending, "collect", &e)
-                        .await;
+                    self.fail(record, &e).await;
                 }
-                return false;
+                return Collected::default();
             }
         };
         let mut jobs = Vec::with_capacity(records.len());
@@ -99,10 +123,7 @@ impl Destination {
             let have = stored.get(&record.id).map_or(&[][..], Vec::as_slice);
             match self.collect_job(&record, have) {
                 Ok(job) => jobs.push(job),
-                Err(e) => {
-                    self.fail(&record, MessageState::Pending, "collect", &e)
-                        .await
-                }
+                Err(e) => self.fail(&record, &e).await,
             }
         }
         for round in 0..2 {
@@ -156,14 +177,20 @@ impl Destination {
         self.persist_collected(jobs).await
     }
 
+    async fn fail(&self, record: &MessageRecord, e: &Error) {
+        self.attempts
+            .failed(record, MessageState::Pending, "collect", e)
+            .await;
+    }
+
     /// The job of a claimed message, with `have`, the signatures stored for it (any epoch).
     fn collect_job(&self, record: &MessageRecord, have: &[SignatureRecord]) -> Result<Job> {
-        let route = self.route(record.origin)?;
+        let route = self.routes.get(record.origin)?;
         let digest = Attestation {
             origin: record.origin,
             origin_bridge: route.origin_bridge,
             destination: self.domain,
-            destination_bridge: UniversalAddress::from_evm(self.bridge.0),
+            destination_bridge: self.bridge,
             epoch: route.set.epoch(),
             message_id: record.id,
         }
@@ -206,7 +233,7 @@ impl Destination {
                     }
                 }
                 _ => {
-                    self.metrics.failure("collect", "bad_signature");
+                    self.attempts.metrics.failure("collect", "bad_signature");
                     tracing::warn!(validator = %v.address, id = %hex::encode(job.record.id), "attestation does not recover to the validator; ignored");
                 }
             }
@@ -214,43 +241,42 @@ impl Destination {
     }
 
     /// Stores the pass's signatures (one commit), then moves the messages at the threshold to
-    /// `ready` (one commit) and puts the others back for a tick. Returns whether any moved.
-    async fn persist_collected(&self, jobs: Vec<Job>) -> bool {
+    /// `ready` (one commit) and puts the others back for a tick.
+    async fn persist_collected(&self, jobs: Vec<Job>) -> Collected {
+        let store = self.attempts.store;
         let new: Vec<SignatureRecord> = jobs.iter().flat_map(|j| j.new.iter().cloned()).collect();
-        if let Err(e) = self.store.add_signatures(&new).await {
+        if let Err(e) = store.add_signatures(&new).await {
             for job in &jobs {
-                self.fail(&job.record, MessageState::Pending, "collect", &e)
-                    .await;
+                self.fail(&job.record, &e).await;
             }
-            return false;
+            return Collected::default();
         }
         for job in &jobs {
             if !job.new.is_empty() {
-                self.metrics
+                self.attempts
+                    .metrics
                     .signatures_collected
                     .get_or_create(&vec![("origin", job.route.origin_name.clone())])
                     .inc_by(job.new.len() as u64);
             }
         }
         let (ready, waiting): (Vec<&Job>, Vec<&Job>) = jobs.iter().partition(|j| j.missing() == 0);
-        let mut moved = false;
+        let mut out = Collected::default();
         let ids: Vec<[u8; 32]> = ready.iter().map(|j| j.record.id).collect();
-        match self
-            .store
+        match store
             .transition_many(
                 &ids,
                 MessageState::Pending,
                 MessageState::Ready,
-                Some(&self.worker),
+                Some(self.worker),
                 None,
             )
             .await
         {
-            Ok(done) => moved = done.contains(&true),
+            Ok(done) => out.moved = done.contains(&true),
             Err(e) => {
                 for job in &ready {
-                    self.fail(&job.record, MessageState::Pending, "collect", &e)
-                        .await;
+                    self.fail(&job.record, &e).await;
                 }
             }
         }
@@ -259,19 +285,17 @@ impl Destination {
         let (young, old): (Vec<&Job>, Vec<&Job>) = waiting
             .iter()
             .partition(|j| now_ms().saturating_sub(j.record.created_at) < RECENT_MS);
-        let soon = Duration::from_millis(self.settings.attestation_poll_ms);
-        for (group, delay) in [(young, soon), (old, self.tick())] {
+        let settings = self.attempts.settings;
+        let soon = Duration::from_millis(settings.attestation_poll_ms);
+        let tick = Duration::from_millis(settings.poll_interval_ms);
+        for (group, delay) in [(young, soon), (old, tick)] {
             let ids: Vec<[u8; 32]> = group.iter().map(|j| j.record.id).collect();
-            if let Err(e) = self
-                .store
-                .defer_many(&ids, MessageState::Pending, delay)
-                .await
-            {
+            if let Err(e) = store.defer_many(&ids, MessageState::Pending, delay).await {
                 tracing::warn!(error = %e, "cannot defer messages");
             } else if !ids.is_empty() && delay == soon {
-                self.waiting.store(true, Ordering::Relaxed);
+                out.waiting = true;
             }
         }
-        moved
+        out
     }
 }

@@ -1,6 +1,7 @@
 //! The relayer's worker of a Solana destination, with the states of the EVM worker:
 //! `pending` (collect attestations until the threshold of the set the program holds for the
-//! origin, read from its `Remote` account) -> `ready` (land `deliver`: inline signatures when
+//! origin, read from its `Remote` account once a tick; the collect pass is the EVM
+//! destination's, `crate::relay::collect`) -> `ready` (land `deliver`: inline signatures when
 //! the transaction fits a packet, else `post_signatures` in chunks then `deliver` with the
 //! staged set; the beneficiary's associated token account is created in the same transaction
 //! when missing) -> `submitted` (the `Receipt` account at the chain's commitment says what
@@ -17,7 +18,7 @@
 //! moves the message on). `messages.tx_hash` holds the first 32 bytes of the landed
 //! transaction's signature (the column is 32 bytes); the full signature is in the logs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -36,10 +37,12 @@ use trestle_bridge_client::solana::fits_in_a_packet;
 mod collect;
 mod flights;
 mod message;
-use crate::config::{ChainConfig, Config, RelayerConfig, RouteConfig};
+use crate::config::{ChainConfig, Config, RelayerConfig};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::relay::Attempts;
+use crate::relay::routes::{Route, Routes};
+use crate::remote_set::DestinationSet;
 use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
 
 /// Signatures per `post_signatures` transaction (6 x ~25,000 CU of recovery, ~400 bytes).
@@ -48,13 +51,6 @@ pub const STAGE_CHUNK: usize = 6;
 /// process first looked goes back to `ready` (where the receipt is checked first).
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(300);
 const CLAIM_LEASE: Duration = Duration::from_secs(300);
-
-#[derive(Debug, Clone)]
-struct Route {
-    origin_bridge: UniversalAddress,
-    origin_name: String,
-    config: RouteConfig,
-}
 
 /// The worker of one Solana destination.
 #[derive(Debug)]
@@ -68,7 +64,8 @@ pub struct SolanaDestination {
     /// The bridge program's accounts, read through `client`.
     bridge: SolanaBridge,
     payer: SolanaSigner,
-    routes: BTreeMap<u32, Route>,
+    /// The routes into this chain, with the sets the program holds (read every tick).
+    routes: Routes,
     settings: RelayerConfig,
     store: Store,
     metrics: Arc<Metrics>,
@@ -95,19 +92,7 @@ impl SolanaDestination {
         worker: &str,
     ) -> Result<Self> {
         let solana = super::settings(chain)?;
-        let mut routes = BTreeMap::new();
-        for r in config.routes.iter().filter(|r| r.to == chain.name) {
-            if let Some(origin) = config.chain(&r.from) {
-                routes.insert(
-                    origin.domain,
-                    Route {
-                        origin_bridge: origin.bridge_address(),
-                        origin_name: origin.name.clone(),
-                        config: r.clone(),
-                    },
-                );
-            }
-        }
+        let routes = Routes::for_destination(config, chain)?;
         Ok(Self {
             worker: format!("{worker}/{}", chain.name),
             domain: chain.domain,
@@ -159,14 +144,16 @@ impl SolanaDestination {
                 _ => return,
             }
         }
+        self.attempts().failed(record, state, stage, e).await;
+    }
+
+    fn attempts(&self) -> Attempts<'_> {
         Attempts {
             store: &self.store,
             metrics: &self.metrics,
             settings: &self.settings,
             destination: &self.name,
         }
-        .failed(record, state, stage, e)
-        .await;
     }
 
     /// What identifies `record`'s delivery on the program: its origin, the origin's bridge as
@@ -179,20 +166,13 @@ impl SolanaDestination {
         })
     }
 
-    fn route(&self, origin: u32) -> Result<&Route> {
-        self.routes.get(&origin).ok_or_else(|| {
-            Error::config(
-                "routes",
-                format!("no route from domain {origin} to {}", self.name),
-            )
-        })
+    fn route(&self, origin: u32) -> Result<Route> {
+        self.routes.get(origin)
     }
 
-    async fn set(&self, route: &Route, origin: u32) -> Result<ValidatorSet> {
-        Ok(self
-            .bridge
-            .validator_set(origin, &route.origin_bridge)
-            .await?)
+    /// The program, as the routes read their sets from it.
+    fn destination_set(&self) -> DestinationSet {
+        DestinationSet::Solana(self.bridge.clone())
     }
 
     fn attestation(
@@ -247,7 +227,7 @@ impl SolanaDestination {
             return self.submitted(record, None).await;
         }
         let route = self.route(record.origin)?;
-        let set = self.set(route, record.origin).await?;
+        let set = route.set.clone();
         let sigs = self.signatures(record, &set).await?;
         let inline: Vec<u8> = sigs.iter().flat_map(|s| s.signature).collect();
         if sigs.len() < set.threshold() {
@@ -263,7 +243,7 @@ impl SolanaDestination {
                 )
                 .await;
         }
-        verify_attestation(&set, &self.attestation(route, record, &set), &inline)?;
+        verify_attestation(&set, &self.attestation(&route, record, &set), &inline)?;
         let message = record.message()?;
         let payout = self.bridge.payout_of(&message).await?;
         let payer = self.payer.pubkey();

@@ -62,6 +62,15 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
     assert_eq!(held, set);
     let wrong = trestle_bridge::ValidatorSet::new(2, set.validators().to_vec(), 2).unwrap();
     assert_ne!(held, wrong);
+    // Signatures for another origin bridge are useless on B: all 32 bytes are compared.
+    let mut other = UniversalAddress::from_evm(d.bridge_a.0);
+    other.0[0] = 1;
+    let refused = trestle_bridge_client::EvmBridge::new(chain_b.clone(), d.bridge_b)
+        .validator_set(DOMAIN_A, &other)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("accepts origin bridge"), "{refused}");
 
     // Three validators, each its own store and API.
     let (validators, _dirs) = start_validators(&validator_keys, chains, &placeholder).await;

@@ -4,6 +4,10 @@
 //! slow message (a landing that takes its whole timeout) holds one place, not the queue, and
 //! a failing one is recorded (with backoff) by its own task without touching the others.
 //!
+//! The `pending` stage is the exception: the messages a pass claims are collected together,
+//! in one task, by the collect pass every destination shares (one batched request per
+//! validator).
+//!
 //! The `ready` stage lands up to `relayer.batch_size` messages at once (there is no batch
 //! transaction on Solana: the key means "messages landed concurrently" here). Each message
 //! still goes through its steps in order, each persisted before the next acts on it, and
@@ -23,8 +27,8 @@ use super::{CLAIM_LEASE, SolanaDestination};
 use crate::indexer::pause;
 use crate::store::{MessageRecord, MessageState};
 
-/// Messages of the `pending` stage (attestation collection) in flight at once.
-const COLLECT_IN_FLIGHT: usize = 32;
+/// Passes of the `pending` stage claim enough messages for this many landings each.
+const COLLECT_PASS_LANDINGS: usize = 4;
 /// Messages of the `submitted` stage (receipt reads; `execute_message` for arbitrary
 /// messages) in flight at once.
 const CONFIRM_IN_FLIGHT: usize = 32;
@@ -56,7 +60,10 @@ impl Flights {
         };
         Self {
             stages: vec![
-                stage(MessageState::Pending, COLLECT_IN_FLIGHT),
+                stage(
+                    MessageState::Pending,
+                    crate::relay::collect::claim_limit(landing, COLLECT_PASS_LANDINGS) as usize,
+                ),
                 stage(MessageState::Ready, landing),
                 stage(MessageState::Submitted, CONFIRM_IN_FLIGHT),
                 stage(MessageState::Queued, EXECUTE_IN_FLIGHT),
@@ -129,12 +136,19 @@ impl SolanaDestination {
     /// their current step (as a pass did before), starting nothing new.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(destination = %self.name, payer = %self.payer.pubkey(), program = %self.program.id, in_flight = self.settings.batch_size, "solana destination worker started");
-        self.check_routes().await;
+        let program = self.destination_set();
+        self.routes.check(&program).await;
         let this = Arc::new(self);
         let mut flights = Flights::new(this.settings.batch_size);
         let tick = Duration::from_millis(this.settings.poll_interval_ms);
         let mut ticks: u64 = 0;
+        let mut refreshed = tokio::time::Instant::now();
         loop {
+            // The sets the program holds, read once a tick, not per message and stage.
+            if refreshed.elapsed() >= tick {
+                this.routes.refresh(&program).await;
+                refreshed = tokio::time::Instant::now();
+            }
             let worked = this.step(&mut flights).await;
             if ticks.is_multiple_of(30) {
                 this.refresh_balance().await;
@@ -182,6 +196,7 @@ impl SolanaDestination {
                     continue;
                 }
             };
+            let mut claimed: Vec<(MessageRecord, InFlight)> = Vec::with_capacity(records.len());
             for record in records {
                 if !start(ids, record.id) {
                     // Still being worked on by this process: its task moved it to this state
@@ -202,13 +217,29 @@ impl SolanaDestination {
                     self.release(ids, &record, stage.state).await;
                     continue;
                 };
-                let this = self.clone();
-                let state = stage.state;
                 let flight = InFlight {
                     ids: ids.clone(),
                     id: record.id,
                     _place: place,
                 };
+                claimed.push((record, flight));
+            }
+            if claimed.is_empty() {
+                continue;
+            }
+            if stage.state == MessageState::Pending {
+                let this = self.clone();
+                tasks.spawn(async move {
+                    let (records, flights): (Vec<_>, Vec<_>) = claimed.into_iter().unzip();
+                    let moved = this.collect(records).await;
+                    drop(flights);
+                    moved
+                });
+                continue;
+            }
+            for (record, flight) in claimed {
+                let this = self.clone();
+                let state = stage.state;
                 tasks.spawn(async move {
                     let moved = this.work(&record, state).await;
                     drop(flight);
@@ -235,10 +266,12 @@ impl SolanaDestination {
     /// or a failed attempt recorded with backoff. Returns whether it moved on.
     async fn work(&self, record: &MessageRecord, state: MessageState) -> bool {
         let (stage, outcome) = match state {
-            MessageState::Pending => ("collect", self.collect(record).await),
             MessageState::Ready => ("submit", self.submit(record).await),
             MessageState::Submitted => ("confirm", self.confirm(record).await),
-            _ => ("execute", self.execute(record).await),
+            MessageState::Queued => ("execute", self.execute(record).await),
+            // `pending` messages are collected together ([`SolanaDestination::collect`]);
+            // no other state is claimed.
+            _ => return false,
         };
         match outcome {
             Ok(true) => true,

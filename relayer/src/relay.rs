@@ -163,6 +163,9 @@ impl Destination {
     /// this process's indexer records new messages. The validator sets and the sender's
     /// balance are refreshed every tick and every 30 ticks.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        // The sets the destination holds now (a rotation while the daemon was down), before
+        // any stage uses them.
+        self.refresh_sets().await;
         let this = Arc::new(self);
         tokio::join!(
             this.clone().stage_loop(Stage::Collect, shutdown.clone()),

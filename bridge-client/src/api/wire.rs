@@ -66,12 +66,20 @@ impl RelayerState {
         }
     }
 
-    /// The state named `name`; [`RelayerState::Other`] for a name this client does not know.
-    pub fn parse(name: &str) -> Self {
-        Self::KNOWN
-            .into_iter()
-            .find(|s| s.as_str() == name)
-            .unwrap_or_else(|| RelayerState::Other(name.to_owned()))
+    /// The longest state name a relayer may send.
+    pub const MAX_NAME_LEN: usize = 32;
+
+    /// The state named `name`; [`RelayerState::Other`] for a well-formed name this client does
+    /// not know (1 to [`Self::MAX_NAME_LEN`] of `a-z` and `_`, as every relayer state is
+    /// named). `None` for anything else: a name is shown to users, so a relayer cannot put
+    /// arbitrary text (or terminal escapes) into a status line.
+    pub fn parse(name: &str) -> Option<Self> {
+        if let Some(known) = Self::KNOWN.into_iter().find(|s| s.as_str() == name) {
+            return Some(known);
+        }
+        let well_formed = (1..=Self::MAX_NAME_LEN).contains(&name.len())
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        well_formed.then(|| RelayerState::Other(name.to_owned()))
     }
 
     /// Whether the relayer will not move the message again without an operator (`failed`,
@@ -99,7 +107,12 @@ impl Serialize for RelayerState {
 impl<'de> Deserialize<'de> for RelayerState {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
-        Ok(RelayerState::parse(&name))
+        RelayerState::parse(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "state {name:?} is not a state name (1 to {} of a-z and _)",
+                RelayerState::MAX_NAME_LEN
+            ))
+        })
     }
 }
 
@@ -220,5 +233,24 @@ mod tests {
         assert_eq!(newer, RelayerState::Other("awaiting_fee".to_owned()));
         assert_eq!(serde_json::to_string(&newer).unwrap(), "\"awaiting_fee\"");
         assert!(!newer.is_stuck());
+    }
+
+    #[test]
+    fn a_state_name_that_is_not_a_name_is_refused() {
+        let long = format!("\"{}\"", "a".repeat(RelayerState::MAX_NAME_LEN + 1));
+        for bad in [
+            "\"\"",
+            "\"Delivered\"",
+            "\"\\u001b[31mdelivered\"",
+            "\"delivered to you\"",
+            long.as_str(),
+        ] {
+            let e = serde_json::from_str::<RelayerState>(bad).unwrap_err();
+            assert!(e.to_string().contains("is not a state name"), "{bad}: {e}");
+        }
+        assert_eq!(
+            RelayerState::parse(&"a".repeat(RelayerState::MAX_NAME_LEN)),
+            Some(RelayerState::Other("a".repeat(RelayerState::MAX_NAME_LEN)))
+        );
     }
 }

@@ -13,10 +13,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use trestle_bridge::Attestation;
 use trestle_bridge::signatures::recover_strict;
+use trestle_bridge::{Attestation, ValidatorSet};
 use trestle_bridge_client::api::wire::AttestationsResponse;
 use trestle_core::chain::UniversalAddress;
+use trestle_core::evm::EvmAddress;
 
 use super::Attempts;
 use super::ask;
@@ -195,15 +196,10 @@ impl Collect<'_> {
             message_id: record.id,
         }
         .digest();
-        let epoch = route.set.epoch();
         Ok(Job {
             record: record.clone(),
             digest,
-            signers: have
-                .iter()
-                .filter(|s| s.epoch == epoch)
-                .map(|s| s.signer)
-                .collect(),
+            signers: counted_signers(&route.set, have),
             route,
             asked: Vec::new(),
             new: Vec::new(),
@@ -297,5 +293,41 @@ impl Collect<'_> {
             }
         }
         out
+    }
+}
+
+/// The signers of `have` (a message's stored signatures, any epoch) that count towards `set`'s
+/// threshold: each member of the set with a signature for its epoch, once. A stored signature
+/// of a non-member (a set the route held before, at the same epoch) never counts: it would
+/// move the message to `ready` short of the threshold, and submit would send it back.
+fn counted_signers(set: &ValidatorSet, have: &[SignatureRecord]) -> Vec<[u8; 20]> {
+    let mut signers: Vec<[u8; 20]> = have
+        .iter()
+        .filter(|s| s.epoch == set.epoch() && set.contains(&EvmAddress(s.signer)))
+        .map(|s| s.signer)
+        .collect();
+    signers.sort_unstable();
+    signers.dedup();
+    signers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_members_signatures_for_the_sets_epoch_count_once() {
+        let v = |b: u8| EvmAddress([b; 20]);
+        let set = ValidatorSet::new(3, vec![v(1), v(2), v(3)], 2).unwrap();
+        let sig = |signer: u8, epoch: u64| SignatureRecord {
+            message_id: [7; 32],
+            epoch,
+            signer: [signer; 20],
+            signature: [0; 65],
+        };
+        let have = [sig(1, 3), sig(1, 3), sig(2, 2), sig(9, 3), sig(3, 3)];
+        assert_eq!(counted_signers(&set, &have), vec![[1; 20], [3; 20]]);
+        // A non-member at the set's epoch and a member at another epoch: none counts.
+        assert!(counted_signers(&set, &[sig(9, 3), sig(2, 2)]).is_empty());
     }
 }

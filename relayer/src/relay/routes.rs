@@ -21,8 +21,11 @@ pub(crate) struct Route {
     pub(crate) origin_bridge: UniversalAddress,
     /// The origin chain's name (logs and metrics).
     pub(crate) origin_name: String,
-    /// The set the destination holds for the origin, as last read.
+    /// The set the destination holds for the origin, as last read (the configured one until
+    /// the destination is read).
     pub(crate) set: ValidatorSet,
+    /// Whether `set` was read from the destination (not only configured).
+    pub(crate) read: bool,
     /// The route as configured (its validators' endpoints).
     pub(crate) config: RouteConfig,
 }
@@ -51,6 +54,7 @@ impl Routes {
                     origin_bridge: origin.bridge_address(),
                     origin_name: origin.name.clone(),
                     set,
+                    read: false,
                     config: r.clone(),
                 },
             );
@@ -89,26 +93,47 @@ impl Routes {
         for (origin, origin_bridge) in origins {
             let set = match destination.read(origin, &origin_bridge).await {
                 Ok(set) => set,
+                Err(Error::Bridge(e @ trestle_bridge_client::Error::Remote { .. })) => {
+                    // Answered, but no usable set for this route: its messages wait.
+                    tracing::warn!(destination = %self.destination, origin, error = %e, "the destination holds no usable validator set for the route; keeping the previous one");
+                    continue;
+                }
                 Err(e) => {
                     tracing::debug!(destination = %self.destination, origin, error = %e, "cannot read the destination's validator set");
                     continue;
                 }
             };
-            let mut routes = self.by_origin.write().unwrap_or_else(|e| e.into_inner());
-            let Some(route) = routes.get_mut(&origin) else {
-                continue;
-            };
-            if set == route.set {
-                continue;
-            }
-            tracing::info!(destination = %self.destination, origin = %route.origin_name, from_epoch = route.set.epoch(), epoch = set.epoch(), threshold = set.threshold(), validators = set.validators().len(), "following the destination's validator set");
-            for v in set.validators() {
-                if route.config.endpoint(v).is_none() {
-                    tracing::warn!(destination = %self.destination, origin = %route.origin_name, validator = %v, "a validator of the destination's set has no endpoint in the route's validators or standby");
-                }
-            }
-            route.set = set;
+            self.adopt(origin, set);
         }
+    }
+
+    /// Adopts `set`, just read from the destination for `origin`, unless it is the set the
+    /// route holds or older than a set read before. Returns whether the route's set changed.
+    fn adopt(&self, origin: u32, set: ValidatorSet) -> bool {
+        let mut routes = self.by_origin.write().unwrap_or_else(|e| e.into_inner());
+        let Some(route) = routes.get_mut(&origin) else {
+            return false;
+        };
+        if set == route.set {
+            route.read = true;
+            return false;
+        }
+        if route.read && set.epoch() < route.set.epoch() {
+            // Epochs only grow on chain: after a newer set was read, an older one comes from
+            // a lagging endpoint. (A configured epoch ahead of the chain's, a rotation
+            // planned in the config, is no reason to refuse the chain's.)
+            tracing::warn!(destination = %self.destination, origin = %route.origin_name, epoch = route.set.epoch(), read = set.epoch(), "the destination answered an older validator set; keeping the newer one");
+            return false;
+        }
+        tracing::info!(destination = %self.destination, origin = %route.origin_name, from_epoch = route.set.epoch(), epoch = set.epoch(), threshold = set.threshold(), validators = set.validators().len(), "following the destination's validator set");
+        for v in set.validators() {
+            if route.config.endpoint(v).is_none() {
+                tracing::warn!(destination = %self.destination, origin = %route.origin_name, validator = %v, "a validator of the destination's set has no endpoint in the route's validators or standby");
+            }
+        }
+        route.set = set;
+        route.read = true;
+        true
     }
 
     /// Compares every route's configured set with the one the destination holds and logs
@@ -173,6 +198,45 @@ mod tests {
     use trestle_core::evm::EvmAddress;
 
     use super::*;
+
+    fn routes(configured: ValidatorSet) -> Routes {
+        let route = Route {
+            origin_bridge: UniversalAddress([1; 32]),
+            origin_name: "a".into(),
+            set: configured.clone(),
+            read: false,
+            config: RouteConfig {
+                from: "a".into(),
+                to: "b".into(),
+                epoch: configured.epoch(),
+                threshold: configured.threshold(),
+                validators: Vec::new(),
+                standby: Vec::new(),
+            },
+        };
+        Routes {
+            destination: "b".into(),
+            by_origin: RwLock::new(BTreeMap::from([(1, route)])),
+        }
+    }
+
+    #[test]
+    fn the_destinations_set_is_followed_but_never_back_to_an_older_epoch() {
+        let v = |b: u8| EvmAddress([b; 20]);
+        let set = |epoch| ValidatorSet::new(epoch, vec![v(1), v(2), v(3)], 2).unwrap();
+        // The config planned epoch 5; the chain still holds 3: the chain's set is used.
+        let routes = routes(set(5));
+        assert!(routes.adopt(1, set(3)));
+        assert_eq!(routes.get(1).unwrap().set.epoch(), 3);
+        // A rotation to 4 is followed; a lagging endpoint's 3 afterwards is not.
+        assert!(routes.adopt(1, set(4)));
+        assert!(!routes.adopt(1, set(3)));
+        assert_eq!(routes.get(1).unwrap().set.epoch(), 4);
+        assert!(!routes.adopt(1, set(4)));
+        // No route from that origin: nothing to adopt.
+        assert!(!routes.adopt(2, set(9)));
+        assert!(routes.get(2).is_err());
+    }
 
     #[test]
     fn set_mismatches_names_each_difference() {

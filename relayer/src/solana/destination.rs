@@ -227,7 +227,12 @@ impl SolanaDestination {
             return self.submitted(record, None).await;
         }
         let route = self.route(record.origin)?;
-        let set = route.set.clone();
+        // Read now, not from the routes' cache: a landing for a set the program no longer
+        // holds would be refused and charged an attempt (a rotation since the last tick).
+        let set = self
+            .bridge
+            .validator_set(record.origin, &route.origin_bridge)
+            .await?;
         let sigs = self.signatures(record, &set).await?;
         let inline: Vec<u8> = sigs.iter().flat_map(|s| s.signature).collect();
         if sigs.len() < set.threshold() {

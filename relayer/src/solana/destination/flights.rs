@@ -136,19 +136,23 @@ impl SolanaDestination {
     /// their current step (as a pass did before), starting nothing new.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(destination = %self.name, payer = %self.payer.pubkey(), program = %self.program.id, in_flight = self.settings.batch_size, "solana destination worker started");
+        // The sets the program holds: read before the first pass (a rotation while the
+        // daemon was down), then once a tick in their own task, never per message and stage.
         let program = self.destination_set();
-        self.routes.check(&program).await;
+        self.routes.refresh(&program).await;
         let this = Arc::new(self);
-        let mut flights = Flights::new(this.settings.batch_size);
         let tick = Duration::from_millis(this.settings.poll_interval_ms);
+        let refresher = {
+            let (this, mut shutdown) = (this.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                while !pause(&mut shutdown, tick).await {
+                    this.routes.refresh(&program).await;
+                }
+            })
+        };
+        let mut flights = Flights::new(this.settings.batch_size);
         let mut ticks: u64 = 0;
-        let mut refreshed = tokio::time::Instant::now();
         loop {
-            // The sets the program holds, read once a tick, not per message and stage.
-            if refreshed.elapsed() >= tick {
-                this.routes.refresh(&program).await;
-                refreshed = tokio::time::Instant::now();
-            }
             let worked = this.step(&mut flights).await;
             if ticks.is_multiple_of(30) {
                 this.refresh_balance().await;
@@ -168,6 +172,7 @@ impl SolanaDestination {
                     tracing::info!(destination = %this.name, in_flight = flights.len(), "waiting for the messages in flight to finish their step");
                 }
                 while flights.tasks.join_next().await.is_some() {}
+                let _ = refresher.await;
                 return;
             }
         }

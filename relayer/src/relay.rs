@@ -87,7 +87,12 @@ struct Kicks {
     confirm: tokio::sync::Notify,
 }
 
-const CLAIM_LEASE: Duration = Duration::from_secs(120);
+/// How long a claimed message stays with the worker that claimed it, in every destination
+/// worker: longer than its longest step (a Solana landing with staged signatures, or a
+/// `deliverBatch` sent and recorded), so that another instance sharing the store never takes
+/// up a message still being worked on. A daemon that stopped without giving its claims back
+/// holds them this long (an embedded SQLite store is released at start instead).
+pub(crate) const CLAIM_LEASE: Duration = Duration::from_secs(300);
 
 /// The most `deliver`/`deliverBatch` transactions one submit pass sends (of `batch_size`
 /// messages each), concurrently and without waiting for earlier ones to be mined: the

@@ -50,7 +50,6 @@ pub const STAGE_CHUNK: usize = 6;
 /// A submitted message whose receipt is not visible at the commitment this long after this
 /// process first looked goes back to `ready` (where the receipt is checked first).
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(300);
-const CLAIM_LEASE: Duration = Duration::from_secs(300);
 
 /// The worker of one Solana destination.
 #[derive(Debug)]

@@ -23,8 +23,9 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
-use super::{CLAIM_LEASE, SolanaDestination};
+use super::SolanaDestination;
 use crate::indexer::pause;
+use crate::relay::CLAIM_LEASE;
 use crate::store::{MessageRecord, MessageState};
 
 /// Passes of the `pending` stage claim enough messages for this many landings each.

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -71,7 +70,7 @@ impl Daemon {
             let Some(adapter) = c.evm_config() else {
                 continue; // crate::solana runs Solana chains
             };
-            match connect_chain(adapter).await {
+            match crate::connect::evm(adapter).await {
                 Ok(chain) => {
                     chains.insert(c.name.clone(), Arc::new(chain));
                 }
@@ -204,28 +203,6 @@ async fn serve_api(
         }
     }));
     Ok(api_addr)
-}
-
-/// First retry delay when no endpoint of a chain answers at start; doubled up to
-/// [`CONNECT_RETRY_MAX`].
-const CONNECT_RETRY_FIRST: Duration = Duration::from_millis(250);
-const CONNECT_RETRY_MAX: Duration = Duration::from_secs(15);
-
-/// Connects a chain, retrying with backoff while the failure is retryable (no endpoint
-/// answers); a permanent error (another chain id, a bad config) is returned at once.
-async fn connect_chain(config: trestle_evm::EvmChainConfig) -> Result<EvmChain> {
-    let mut delay = CONNECT_RETRY_FIRST;
-    loop {
-        match EvmChain::connect(config.clone()).await {
-            Ok(chain) => return Ok(chain),
-            Err(e) if e.is_retryable() => {
-                tracing::warn!(chain = %config.name, error = %e, retry_in_ms = delay.as_millis() as u64, "no RPC endpoint of the chain answers; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(CONNECT_RETRY_MAX);
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
 }
 
 /// Runs the daemon until SIGTERM or SIGINT, then shuts it down gracefully. A signal while

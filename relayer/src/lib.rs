@@ -3,6 +3,7 @@
 pub mod api;
 mod attest;
 pub mod config;
+pub mod connect;
 pub mod daemon;
 pub mod error;
 pub mod indexer;

@@ -38,7 +38,7 @@ impl DestinationSet {
     ) -> Result<Self> {
         match &chain.kind {
             ChainKind::Solana(settings) => Ok(DestinationSet::Solana(SolanaBridge::new(
-                crate::solana::client(chain)?,
+                crate::connect::solana(chain)?,
                 settings.program,
             ))),
             ChainKind::Evm(evm) => chains

@@ -377,7 +377,7 @@ keystore = "relayer.json"
                 "https://user:pw@rpc.example/x?api-key=k".to_owned()
             ]
         );
-        let client = crate::solana::client(c.chain("sol").unwrap()).unwrap();
+        let client = crate::connect::solana(c.chain("sol").unwrap()).unwrap();
         assert_eq!(
             client.endpoints(),
             vec!["http://127.0.0.1:8899", "https://rpc.example/x"]

@@ -78,7 +78,7 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
         )],
     )
     .await;
-    let confirmed_client = trestle_relayer::solana::client(&confirmed).unwrap();
+    let confirmed_client = trestle_relayer::connect::solana(&confirmed).unwrap();
     eventually(60, "the send indexed at confirmed", || async {
         trestle_relayer::solana::indexer::step(
             &confirmed_client,
@@ -137,7 +137,7 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
         false,
     );
     let key = signer(5);
-    let finalized_client = trestle_relayer::solana::client(&finalized).unwrap();
+    let finalized_client = trestle_relayer::connect::solana(&finalized).unwrap();
     let validator = trestle_relayer::solana::validator::SolanaValidator::for_chain(
         &cfg,
         &finalized,

@@ -16,7 +16,6 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use trestle_evm::EvmChain;
-use trestle_solana::{SolanaClient, SolanaConfig};
 
 use crate::config::{ChainConfig, Config, SolanaChainConfig};
 use crate::error::{Error, Result};
@@ -32,22 +31,6 @@ pub(crate) fn settings(chain: &ChainConfig) -> Result<SolanaChainConfig> {
             "not a solana chain (no program id)",
         )
     })
-}
-
-/// The RPC client of a Solana chain over its `rpc_urls` (failing over between them, in
-/// order): program transactions and events at the chain's commitment (`finalized` unless
-/// configured otherwise).
-pub fn client(chain: &ChainConfig) -> Result<Arc<SolanaClient>> {
-    let settings = settings(chain)?;
-    if chain.rpc_urls.is_empty() {
-        return Err(Error::config(
-            format!("chains ({}).rpc_urls", chain.name),
-            "no RPC endpoint",
-        ));
-    }
-    let config = SolanaConfig::with_rpc_urls(chain.name.clone(), chain.rpc_urls.iter().cloned())
-        .with_events_commitment(settings.commitment.to_commitment());
-    Ok(Arc::new(SolanaClient::new(config)))
 }
 
 /// Everything the daemon runs for its Solana chains, with the handles to join on shutdown:
@@ -74,7 +57,7 @@ pub fn start(
         if !is_origin && !is_destination {
             continue;
         }
-        let client = client(chain)?;
+        let client = crate::connect::solana(chain)?;
         if is_origin {
             tasks.push(tokio::spawn(indexer::run(
                 client.clone(),

@@ -90,7 +90,7 @@ impl Daemon {
         for c in &config.chains {
             let is_origin = config.routes.iter().any(|r| r.from == c.name);
             if let (true, Some(chain), Some(evm)) = (is_origin, chains.get(&c.name), c.evm()) {
-                tasks.push(tokio::spawn(crate::indexer::run(
+                tasks.push(tokio::spawn(crate::indexer::evm::run(
                     EvmBridge::new(chain.clone(), evm.bridge),
                     c.clone(),
                     store.clone(),

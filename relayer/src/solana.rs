@@ -1,13 +1,13 @@
-//! Solana chains in the daemon: the indexer of an origin's bridge program ([`indexer`]), the
-//! validator of its messages ([`validator`]), and the worker that delivers to the program on a
-//! Solana destination ([`destination`]); [`start`] spawns the ones the configuration enables.
+//! Solana chains in the daemon: [`start`] spawns the indexer of an origin's bridge program
+//! ([`crate::indexer::solana`]), the validator of its messages ([`validator`]), and the worker
+//! that delivers to the program on a Solana destination ([`destination`]), as the
+//! configuration enables.
 //!
 //! Messages from a Solana origin go through the same store and the same EVM destination
 //! worker as any other (the origin bridge in their attestation digest is the program id); a
 //! Solana destination has its own worker with the same states.
 
 pub mod destination;
-pub mod indexer;
 pub mod validator;
 
 use std::collections::BTreeMap;
@@ -59,7 +59,7 @@ pub fn start(
         }
         let client = crate::connect::solana(chain)?;
         if is_origin {
-            tasks.push(tokio::spawn(indexer::run(
+            tasks.push(tokio::spawn(crate::indexer::solana::run(
                 client.clone(),
                 chain.clone(),
                 store.clone(),

@@ -16,7 +16,7 @@ use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_evm::{EvmChain, EvmSender, Preset, TxRequest};
 use trestle_tests::{Anvil, DEV_ACCOUNTS};
 
-use super::run;
+use super::evm::run;
 use crate::config::{ChainConfig, ChainKind, EvmChainConfig};
 use crate::metrics::Metrics;
 use crate::store::{ListFilter, NewMessage, Store};
@@ -347,7 +347,7 @@ async fn anvil_indexer_reads_again_the_blocks_of_a_missing_nonce() {
         .logs(&bridge.message_sent_filter(), start, head.number)
         .await
         .unwrap();
-    let all = super::found_messages(&events, &bridge, &config, &Metrics::new());
+    let all = super::evm::found_messages(&events, &bridge, &config, &Metrics::new());
     assert_eq!(all.len(), 4);
     // An earlier run read up to the head but its node left out nonces 1 and 2.
     let seen: Vec<NewMessage> = all

@@ -62,7 +62,7 @@ impl OriginCheck for SolanaOrigin {
         Duration::from_millis(
             self.origin
                 .poll_interval_ms
-                .unwrap_or(super::indexer::DEFAULT_POLL_MS),
+                .unwrap_or(crate::indexer::solana::DEFAULT_POLL_MS),
         )
     }
 

@@ -57,7 +57,7 @@ async fn the_evm_validator_follows_the_solana_programs_set_after_a_rotation() {
     .unwrap();
     let metrics = std::sync::Arc::new(trestle_relayer::metrics::Metrics::new());
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let indexer = tokio::spawn(trestle_relayer::indexer::run(
+    let indexer = tokio::spawn(trestle_relayer::indexer::evm::run(
         trestle_bridge_client::EvmBridge::new(chain.clone(), evm.evm().unwrap().bridge),
         evm,
         store.clone(),

@@ -80,11 +80,11 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
     .await;
     let confirmed_client = trestle_relayer::connect::solana(&confirmed).unwrap();
     eventually(60, "the send indexed at confirmed", || async {
-        trestle_relayer::solana::indexer::step(
+        trestle_relayer::indexer::solana::step(
             &confirmed_client,
             &confirmed,
             &store,
-            &trestle_relayer::metrics::Metrics::new(),
+            &std::sync::Arc::new(trestle_relayer::metrics::Metrics::new()),
         )
         .await
         .unwrap();

@@ -149,6 +149,7 @@ pub async fn run<O: OriginReader>(
             Err(e) => {
                 tracing::warn!(chain = %chain.name, error = %e, "indexer read failed");
                 metrics.failure("index", "retryable");
+                check_gaps(&mut gaps, &origin, &chain, &store, &metrics, false).await;
                 true
             }
         };

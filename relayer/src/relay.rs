@@ -88,10 +88,13 @@ struct Kicks {
 }
 
 /// How long a claimed message stays with the worker that claimed it, in every destination
-/// worker: longer than its longest step (a Solana landing with staged signatures, or a
-/// `deliverBatch` sent and recorded), so that another instance sharing the store never takes
-/// up a message still being worked on. A daemon that stopped without giving its claims back
-/// holds them this long (an embedded SQLite store is released at start instead).
+/// worker: longer than one message's step (a Solana landing with staged signatures, a
+/// `deliverBatch` sent and recorded), so that another instance sharing the store does not take
+/// up a message still being worked on. (An EVM execute pass works through its queued
+/// transfers one after another and can outlast it; a second `executeQueued` is refused by the
+/// bridge.) A daemon that stopped without giving its claims back holds them this long: on a
+/// shared PostgreSQL store another instance waits that long for them; an embedded SQLite
+/// store is released when the daemon starts again.
 pub(crate) const CLAIM_LEASE: Duration = Duration::from_secs(300);
 
 /// The most `deliver`/`deliverBatch` transactions one submit pass sends (of `batch_size`

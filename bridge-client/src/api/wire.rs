@@ -66,20 +66,33 @@ impl RelayerState {
         }
     }
 
-    /// The longest state name a relayer may send.
+    /// The longest state name kept as a relayer sent it.
     pub const MAX_NAME_LEN: usize = 32;
 
-    /// The state named `name`; [`RelayerState::Other`] for a well-formed name this client does
-    /// not know (1 to [`Self::MAX_NAME_LEN`] of `a-z` and `_`, as every relayer state is
-    /// named). `None` for anything else: a name is shown to users, so a relayer cannot put
-    /// arbitrary text (or terminal escapes) into a status line.
-    pub fn parse(name: &str) -> Option<Self> {
+    /// What a state name that is not a name becomes.
+    pub const UNRECOGNISED: &str = "unrecognised";
+
+    /// The state named `name`. A well-formed name this client does not know (1 to
+    /// [`Self::MAX_NAME_LEN`] of `a-z`, `0-9`, `_` and `-`) is kept as
+    /// [`RelayerState::Other`]; anything else becomes `Other("unrecognised")`: a name is shown to
+    /// users, so a relayer cannot put arbitrary text (or terminal escapes) into a status line,
+    /// and one odd name does not fail a whole answer.
+    pub fn parse(name: &str) -> Self {
         if let Some(known) = Self::KNOWN.into_iter().find(|s| s.as_str() == name) {
-            return Some(known);
+            return known;
         }
         let well_formed = (1..=Self::MAX_NAME_LEN).contains(&name.len())
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-        well_formed.then(|| RelayerState::Other(name.to_owned()))
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        RelayerState::Other(
+            if well_formed {
+                name
+            } else {
+                Self::UNRECOGNISED
+            }
+            .to_owned(),
+        )
     }
 
     /// Whether the relayer will not move the message again without an operator (`failed`,
@@ -107,12 +120,7 @@ impl Serialize for RelayerState {
 impl<'de> Deserialize<'de> for RelayerState {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
-        RelayerState::parse(&name).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "state {name:?} is not a state name (1 to {} of a-z and _)",
-                RelayerState::MAX_NAME_LEN
-            ))
-        })
+        Ok(RelayerState::parse(&name))
     }
 }
 
@@ -236,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn a_state_name_that_is_not_a_name_is_refused() {
+    fn a_state_name_that_is_not_a_name_is_shown_as_unrecognised() {
         let long = format!("\"{}\"", "a".repeat(RelayerState::MAX_NAME_LEN + 1));
         for bad in [
             "\"\"",
@@ -245,12 +253,18 @@ mod tests {
             "\"delivered to you\"",
             long.as_str(),
         ] {
-            let e = serde_json::from_str::<RelayerState>(bad).unwrap_err();
-            assert!(e.to_string().contains("is not a state name"), "{bad}: {e}");
+            let state: RelayerState = serde_json::from_str(bad).unwrap();
+            assert_eq!(
+                state,
+                RelayerState::Other("unrecognised".to_owned()),
+                "{bad}"
+            );
         }
-        assert_eq!(
-            RelayerState::parse(&"a".repeat(RelayerState::MAX_NAME_LEN)),
-            Some(RelayerState::Other("a".repeat(RelayerState::MAX_NAME_LEN)))
-        );
+        for good in ["awaiting-fee_2", &"a".repeat(RelayerState::MAX_NAME_LEN)] {
+            assert_eq!(
+                RelayerState::parse(good),
+                RelayerState::Other(good.to_owned())
+            );
+        }
     }
 }

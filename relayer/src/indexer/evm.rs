@@ -44,6 +44,8 @@ pub struct EvmReader {
     /// The indexer after a read whose outcome is not persisted yet.
     unpersisted: Option<Indexer>,
     poll: Duration,
+    /// Whether the last read failed.
+    failed: bool,
     /// Kept alive as long as the reader: its notifications wake [`OriginReader::wait`].
     _watcher: Option<HeadWatcher>,
     heads: Option<watch::Receiver<Option<Head>>>,
@@ -61,30 +63,31 @@ impl EvmReader {
             metrics,
             indexer: None,
             unpersisted: None,
+            failed: false,
             _watcher: watcher,
             heads,
         }
     }
 
-    /// The persisted cursor's block is gone and no older checkpoint is remembered: step back
-    /// a batch from the persisted cursor, to read forward again.
-    async fn step_back(&self, store: &Store) {
-        let chain = &self.chain;
-        if let Ok(Some((height, _))) = store.cursor(&chain.name).await {
-            let back = height.saturating_sub(chain.index_batch_blocks);
-            if let Ok(Some(h)) = self.bridge.chain().header(back).await
-                && let Err(e) = store
-                    .rollback(&chain.name, chain.domain, back, h.hash)
-                    .await
-            {
-                tracing::warn!(chain = %chain.name, error = %e, "cannot record rollback");
-            }
-        }
+    /// The persisted cursor's block is gone and no older checkpoint is remembered: the block a
+    /// batch before the persisted cursor, to roll back to and read forward again from.
+    async fn step_back(&self, store: &Store) -> Result<Option<(u64, [u8; 32])>> {
+        let Some((height, _)) = store.cursor(&self.chain.name).await? else {
+            return Ok(None);
+        };
+        let back = height.saturating_sub(self.chain.index_batch_blocks);
+        Ok(self
+            .bridge
+            .chain()
+            .header(back)
+            .await?
+            .map(|h| (back, h.hash)))
     }
 }
 
 impl OriginReader for EvmReader {
     async fn read(&mut self, store: &Store) -> Result<Read> {
+        self.failed = true;
         let mut current = match self.indexer.take() {
             Some(i) => i,
             None => open(&self.bridge, &self.chain, store).await?,
@@ -93,7 +96,9 @@ impl OriginReader for EvmReader {
         if let Some(rx) = self.heads.as_mut() {
             rx.borrow_and_update();
         }
-        match current.poll().await {
+        let step = current.poll().await;
+        self.failed = step.is_err();
+        match step {
             Ok(IndexerStep::Advanced {
                 from,
                 to,
@@ -127,9 +132,12 @@ impl OriginReader for EvmReader {
                 })
             }
             Err(e @ trestle_evm::Error::ReorgTooDeep { .. }) => {
+                // Rolled back like any reorg, a batch below the persisted cursor; the
+                // indexer opens again from there.
                 self.metrics.failure("index", "deep_reorg");
-                self.step_back(store).await;
-                Err(e.into())
+                let to = self.step_back(store).await?.ok_or(e)?;
+                self.failed = false;
+                Ok(Read::Reorg { to })
             }
             Err(e) => {
                 self.indexer = Some(current);
@@ -160,6 +168,11 @@ impl OriginReader for EvmReader {
     }
 
     async fn wait(&mut self, shutdown: &mut watch::Receiver<bool>, started: Instant) -> bool {
+        if self.failed {
+            // After a failed read, the whole poll interval: new heads do not hurry retries
+            // against a node or store that is failing.
+            return super::pause(shutdown, self.poll).await;
+        }
         wait_next(shutdown, self.poll, self.heads.as_mut(), started).await
     }
 }

@@ -14,6 +14,10 @@ use crate::config::{ChainConfig, Config, RouteConfig};
 use crate::error::{Error, Result};
 use crate::remote_set::DestinationSet;
 
+/// How many reads in a row must answer an older set than the route holds before it is
+/// adopted (ticks apart).
+const OLDER_READS: u32 = 3;
+
 /// A route as a destination worker uses it.
 #[derive(Debug, Clone)]
 pub(crate) struct Route {
@@ -26,6 +30,8 @@ pub(crate) struct Route {
     pub(crate) set: ValidatorSet,
     /// Whether `set` was read from the destination (not only configured).
     pub(crate) read: bool,
+    /// An older set than `set` the destination answered, and how many reads in a row did.
+    pub(crate) older: Option<(ValidatorSet, u32)>,
     /// The route as configured (its validators' endpoints).
     pub(crate) config: RouteConfig,
 }
@@ -55,6 +61,7 @@ impl Routes {
                     origin_name: origin.name.clone(),
                     set,
                     read: false,
+                    older: None,
                     config: r.clone(),
                 },
             );
@@ -108,7 +115,8 @@ impl Routes {
     }
 
     /// Adopts `set`, just read from the destination for `origin`, unless it is the set the
-    /// route holds or older than a set read before. Returns whether the route's set changed.
+    /// route holds, or older than a set read before and not yet answered [`OLDER_READS`] times
+    /// in a row. Returns whether the route's set changed.
     fn adopt(&self, origin: u32, set: ValidatorSet) -> bool {
         let mut routes = self.by_origin.write().unwrap_or_else(|e| e.into_inner());
         let Some(route) = routes.get_mut(&origin) else {
@@ -116,14 +124,24 @@ impl Routes {
         };
         if set == route.set {
             route.read = true;
+            route.older = None;
             return false;
         }
         if route.read && set.epoch() < route.set.epoch() {
-            // Epochs only grow on chain: after a newer set was read, an older one comes from
-            // a lagging endpoint. (A configured epoch ahead of the chain's, a rotation
-            // planned in the config, is no reason to refuse the chain's.)
-            tracing::warn!(destination = %self.destination, origin = %route.origin_name, epoch = route.set.epoch(), read = set.epoch(), "the destination answered an older validator set; keeping the newer one");
-            return false;
+            // Epochs only grow on chain: after a newer set was read, an older one is most
+            // likely a lagging endpoint's, and is adopted only once the destination answers
+            // it OLDER_READS times in a row. Neither answer pins the route: a newer set that a
+            // bad endpoint (or a reorganised block) showed once gives way to what the chain
+            // keeps answering.
+            let reads = match route.older.take() {
+                Some((older, n)) if older == set => n + 1,
+                _ => 1,
+            };
+            if reads < OLDER_READS {
+                tracing::warn!(destination = %self.destination, origin = %route.origin_name, epoch = route.set.epoch(), read = set.epoch(), reads, "the destination answered an older validator set; keeping the newer one unless it keeps answering it");
+                route.older = Some((set, reads));
+                return false;
+            }
         }
         tracing::info!(destination = %self.destination, origin = %route.origin_name, from_epoch = route.set.epoch(), epoch = set.epoch(), threshold = set.threshold(), validators = set.validators().len(), "following the destination's validator set");
         for v in set.validators() {
@@ -133,6 +151,7 @@ impl Routes {
         }
         route.set = set;
         route.read = true;
+        route.older = None;
         true
     }
 
@@ -205,6 +224,7 @@ mod tests {
             origin_name: "a".into(),
             set: configured.clone(),
             read: false,
+            older: None,
             config: RouteConfig {
                 from: "a".into(),
                 to: "b".into(),
@@ -221,18 +241,27 @@ mod tests {
     }
 
     #[test]
-    fn the_destinations_set_is_followed_but_never_back_to_an_older_epoch() {
+    fn the_destinations_set_is_followed_and_an_older_one_only_when_it_stays() {
         let v = |b: u8| EvmAddress([b; 20]);
         let set = |epoch| ValidatorSet::new(epoch, vec![v(1), v(2), v(3)], 2).unwrap();
+        let epoch = |routes: &Routes| routes.get(1).unwrap().set.epoch();
         // The config planned epoch 5; the chain still holds 3: the chain's set is used.
         let routes = routes(set(5));
         assert!(routes.adopt(1, set(3)));
-        assert_eq!(routes.get(1).unwrap().set.epoch(), 3);
-        // A rotation to 4 is followed; a lagging endpoint's 3 afterwards is not.
+        assert_eq!(epoch(&routes), 3);
+        // A rotation to 4 is followed; a lagging endpoint's 3 once, or twice, is not.
         assert!(routes.adopt(1, set(4)));
         assert!(!routes.adopt(1, set(3)));
-        assert_eq!(routes.get(1).unwrap().set.epoch(), 4);
+        assert!(!routes.adopt(1, set(3)));
         assert!(!routes.adopt(1, set(4)));
+        assert!(!routes.adopt(1, set(3)));
+        assert_eq!(epoch(&routes), 4);
+        // A bad answer of epoch 9 does not pin the route: the chain keeps answering 4.
+        assert!(routes.adopt(1, set(9)));
+        assert!(!routes.adopt(1, set(4)));
+        assert!(!routes.adopt(1, set(4)));
+        assert!(routes.adopt(1, set(4)));
+        assert_eq!(epoch(&routes), 4);
         // No route from that origin: nothing to adopt.
         assert!(!routes.adopt(2, set(9)));
         assert!(routes.get(2).is_err());

@@ -17,12 +17,13 @@ use std::time::Duration;
 
 use trestle_bridge_client::DeliveryStatus;
 use trestle_core::chain::ChainEvent;
-use trestle_evm::Receipt;
+use trestle_core::evm::TypedTransaction;
+use trestle_evm::{Fees, PendingTx, Receipt};
 
 use super::concurrent::{self, IN_FLIGHT};
 use super::{BATCHES_PER_PASS, Destination, task_ended};
 use crate::error::{Error, Result};
-use crate::store::{MessageRecord, MessageState, now_ms};
+use crate::store::{MessageRecord, MessageState, Submission, now_ms};
 
 /// How long after its (last) broadcast an unmined delivery transaction is looked for in the
 /// node's pool, milliseconds.
@@ -250,6 +251,66 @@ impl Destination {
             }
         }
         Ok(None)
+    }
+}
+
+impl Destination {
+    /// Replaces the stuck `latest` version of the transaction first sent as `root` with a fee
+    /// bump (same nonce) and records the new version; at the fee ceiling, broadcasts it
+    /// again instead.
+    async fn replace(&self, root: &[u8; 32], latest: &Submission) {
+        let transaction = match trestle_core::evm::transaction::decode_signed(&latest.raw) {
+            Ok((tx, _, _)) => tx,
+            Err(e) => {
+                tracing::error!(error = %e, "stored transaction does not decode; not replacing");
+                return;
+            }
+        };
+        let fees = match &transaction {
+            TypedTransaction::Eip1559(t) => Fees::Eip1559 {
+                max_fee_per_gas: t.max_fee_per_gas.try_into().unwrap_or(u128::MAX),
+                max_priority_fee_per_gas: t
+                    .max_priority_fee_per_gas
+                    .try_into()
+                    .unwrap_or(u128::MAX),
+            },
+            TypedTransaction::Legacy(t) => Fees::Legacy {
+                gas_price: t.gas_price.try_into().unwrap_or(u128::MAX),
+            },
+            _ => {
+                tracing::warn!("only legacy and EIP-1559 transactions are replaced");
+                return;
+            }
+        };
+        let pending = PendingTx {
+            hash: latest.tx_hash,
+            transaction,
+            raw: latest.raw.clone(),
+            fees,
+            sent_at: std::time::Instant::now(),
+        };
+        match self.sender.replace(&pending).await {
+            Ok(next) => {
+                tracing::info!(destination = %self.name, old = %pending.id(), new = %next.id(), "stuck deliver replaced with a fee bump");
+                self.metrics.failure("submit", "stuck");
+                if let Err(e) = self
+                    .store
+                    .record_submission(root, &next.hash, self.domain, &next.raw)
+                    .await
+                {
+                    tracing::warn!(error = %e, "cannot record the replacement");
+                }
+            }
+            Err(trestle_evm::Error::FeeCeiling { .. }) => {
+                if let Err(e) = self.sender.rebroadcast(&pending).await {
+                    tracing::warn!(error = %e, "rebroadcast failed");
+                }
+            }
+            Err(e) => {
+                // "nonce too low": a version was mined meanwhile; the next pass finds it.
+                tracing::info!(destination = %self.name, error = %e, "replacement not sent");
+            }
+        }
     }
 }
 

@@ -24,8 +24,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use trestle_bridge_client::EvmBridge;
 use trestle_core::chain::{Chain, UniversalAddress};
-use trestle_core::evm::EvmAddress;
-use trestle_evm::{EvmChain, EvmSender};
+use trestle_evm::EvmSender;
 
 use crate::config::{Config, RelayerConfig};
 use crate::error::{Error, Result};
@@ -40,9 +39,7 @@ pub struct Destination {
     worker: String,
     domain: u32,
     name: String,
-    bridge: EvmAddress,
-    chain: Arc<EvmChain>,
-    /// The destination bridge contract on `chain`.
+    /// The destination bridge contract, on the chain the sender sends to.
     contract: EvmBridge,
     sender: Arc<EvmSender>,
     /// The routes into this chain; their sets follow the destination bridge
@@ -122,8 +119,6 @@ impl Destination {
                 worker: format!("{worker}/{}", dest.name),
                 domain: dest.domain,
                 name: dest.name.clone(),
-                bridge: evm.bridge,
-                chain: sender.chain().clone(),
                 contract: EvmBridge::new(sender.chain().clone(), evm.bridge),
                 sender: sender.clone(),
                 routes,
@@ -273,7 +268,7 @@ impl Destination {
         let records = self.claim(MessageState::Pending, limit).await;
         let collected = collect::Collect {
             domain: self.domain,
-            bridge: UniversalAddress::from_evm(self.bridge.0),
+            bridge: UniversalAddress::from_evm(self.contract.address().0),
             routes: &self.routes,
             http: &self.http,
             attempts: self.attempts(),
@@ -342,7 +337,7 @@ impl Destination {
 
     async fn refresh_balance(&self) {
         let account = UniversalAddress::from_evm(self.sender.address().0);
-        if let Ok(balance) = self.chain.native_balance(&account).await {
+        if let Ok(balance) = self.contract.chain().native_balance(&account).await {
             let wei = u128::try_from(balance).unwrap_or(u128::MAX);
             self.metrics
                 .wallet_balance(&self.name, wei, 18, self.low_balance);

@@ -210,7 +210,7 @@ impl Destination {
         let safe = match pass.safe {
             Some(safe) => safe,
             None => {
-                let safe = self.chain.safe_height().await?;
+                let safe = self.contract.chain().safe_height().await?;
                 pass.safe = Some(safe);
                 safe
             }
@@ -227,10 +227,15 @@ impl Destination {
     async fn lookup(&self, root: &[u8; 32]) -> Result<Option<(Receipt, Vec<ChainEvent>)>> {
         let versions = self.store.submissions(root).await?;
         if versions.is_empty() {
-            return Ok(self.chain.receipt_with_logs(*root).await?);
+            return Ok(self.contract.chain().receipt_with_logs(*root).await?);
         }
         for version in versions.iter().rev() {
-            if let Some(r) = self.chain.receipt_with_logs(version.tx_hash).await? {
+            if let Some(r) = self
+                .contract
+                .chain()
+                .receipt_with_logs(version.tx_hash)
+                .await?
+            {
                 return Ok(Some(r));
             }
         }
@@ -240,7 +245,11 @@ impl Destination {
             if waited >= replace_after {
                 self.replace(root, latest).await;
             } else if waited >= DROPPED_CHECK_MS
-                && !self.chain.knows_transaction(latest.tx_hash).await?
+                && !self
+                    .contract
+                    .chain()
+                    .knows_transaction(latest.tx_hash)
+                    .await?
             {
                 // Gone from the node's pool unmined: priced out by a base fee that rose past
                 // its fee cap (anvil drops such transactions when it builds a block), or

@@ -35,12 +35,21 @@ impl Destination {
         if self.contract.status_of(&record.encoded).await? == DeliveryStatus::Queued {
             let data = EvmBridge::execute_queued_call(&record.encoded);
             // Not executable yet (timelock pending, bucket empty): the call reverts; wait.
-            if self.chain.call(self.bridge, &data).await.is_err() {
+            if self
+                .contract
+                .chain()
+                .call(self.contract.address(), &data)
+                .await
+                .is_err()
+            {
                 return Ok(false);
             }
             let (pending, _receipt) = self
                 .sender
-                .send_and_wait(TxRequest::call(self.bridge, data), Duration::from_secs(120))
+                .send_and_wait(
+                    TxRequest::call(self.contract.address(), data),
+                    Duration::from_secs(120),
+                )
                 .await?;
             tracing::info!(destination = %self.name, tx = %pending.id(), id = %hex::encode(record.id), "queued transfer executed");
         }

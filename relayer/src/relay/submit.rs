@@ -66,7 +66,7 @@ impl Destination {
                                     .map(|(r, s)| (r.encoded.as_slice(), s.as_slice())),
                             ),
                         };
-                        let (sender, bridge) = (self.sender.clone(), self.bridge);
+                        let (sender, bridge) = (self.sender.clone(), self.contract.address());
                         let request = TxRequest {
                             gas_limit: *gas_limit,
                             ..TxRequest::call(bridge, data)
@@ -100,7 +100,12 @@ impl Destination {
         let Some(next) = self.sender.nonces().peek().await else {
             return BATCHES_PER_PASS;
         };
-        match self.chain.latest_nonce(self.sender.address()).await {
+        match self
+            .contract
+            .chain()
+            .latest_nonce(self.sender.address())
+            .await
+        {
             Ok(mined) => {
                 let unmined = usize::try_from(next.saturating_sub(mined)).unwrap_or(usize::MAX);
                 MAX_UNMINED_TXS

@@ -9,7 +9,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
 
-use crate::store::{MessageState, Store};
+use crate::store::{MessageState, Store, now_ms};
 
 type Labels = Vec<(&'static str, String)>;
 
@@ -177,6 +177,16 @@ impl Metrics {
                 "relayer wallet balance is back above low_balance"
             );
         }
+    }
+
+    /// Counts a message delivered on `destination` and observes its latency from
+    /// `created_at_ms` (when it was indexed).
+    pub fn delivered(&self, destination: &str, created_at_ms: i64) {
+        self.deliveries
+            .get_or_create(&vec![("destination", destination.to_owned())])
+            .inc();
+        let seconds = (now_ms().saturating_sub(created_at_ms)) as f64 / 1000.0;
+        self.delivery_latency.observe(seconds.max(0.0));
     }
 
     /// Counts a failure at `stage` (index, attest, collect, submit, confirm, execute) for a

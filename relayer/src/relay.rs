@@ -11,6 +11,7 @@ mod ask;
 pub(crate) mod collect;
 mod concurrent;
 mod confirm;
+pub(crate) mod destination;
 mod execute;
 mod gas;
 pub(crate) mod routes;
@@ -326,13 +327,13 @@ impl Destination {
         Duration::from_millis(self.settings.poll_interval_ms)
     }
 
-    fn delivered(&self, record: &MessageRecord) {
-        self.metrics
-            .deliveries
-            .get_or_create(&vec![("destination", self.name.clone())])
-            .inc();
-        let seconds = (now_ms().saturating_sub(record.created_at)) as f64 / 1000.0;
-        self.metrics.delivery_latency.observe(seconds.max(0.0));
+    fn ledger(&self) -> destination::Ledger<'_> {
+        destination::Ledger {
+            store: &self.store,
+            metrics: &self.metrics,
+            worker: &self.worker,
+            destination: &self.name,
+        }
     }
 
     async fn refresh_balance(&self) {

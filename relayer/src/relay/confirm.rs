@@ -110,23 +110,15 @@ impl Destination {
         }
         let mut moved = false;
         for (to, group) in moves {
-            let ids: Vec<[u8; 32]> = group.iter().map(|r| r.id).collect();
             match self
-                .store
-                .transition_many(&ids, MessageState::Submitted, to, Some(&self.worker), None)
+                .ledger()
+                .settle(&group, MessageState::Submitted, to)
                 .await
             {
                 Ok(done) => {
-                    let mut count = 0usize;
-                    for (record, _) in group.iter().zip(done).filter(|(_, d)| *d) {
-                        moved = true;
-                        count += 1;
-                        if to == MessageState::Delivered {
-                            self.delivered(record);
-                            tracing::debug!(destination = %self.name, id = %hex::encode(record.id), "delivered");
-                        }
-                    }
+                    let count = done.iter().filter(|d| **d).count();
                     if count > 0 {
+                        moved = true;
                         tracing::info!(destination = %self.name, messages = count, state = to.as_str(), "confirmed on the destination");
                     }
                 }
@@ -326,19 +318,14 @@ impl Destination {
 /// The state a message settles in given the destination's status of it after its
 /// transaction is final; an error when that transaction left it undelivered.
 fn settled_state(status: DeliveryStatus, receipt: &Receipt) -> Result<MessageState> {
-    match status {
-        DeliveryStatus::None => Err(Error::Chain(trestle_core::Error::TransactionFailed {
+    super::destination::settled_state(status).ok_or_else(|| {
+        Error::Chain(trestle_core::Error::TransactionFailed {
             tx: format!("0x{}", hex::encode(receipt.transaction_hash)),
             reason: if receipt.success {
                 "the batch item was not delivered".into()
             } else {
                 "execution reverted".into()
             },
-        })),
-        DeliveryStatus::Queued => Ok(MessageState::Queued),
-        DeliveryStatus::Cancelled => Ok(MessageState::Cancelled),
-        DeliveryStatus::Executed | DeliveryStatus::RecipientFailed | DeliveryStatus::Received => {
-            Ok(MessageState::Delivered)
-        }
-    }
+        })
+    })
 }

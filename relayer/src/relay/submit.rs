@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use trestle_bridge::body::KIND_TOKEN_TRANSFER;
-use trestle_bridge_client::{DeliveryStatus, EvmBridge};
+use trestle_bridge_client::EvmBridge;
 use trestle_core::evm::EvmAddress;
 use trestle_evm::{PendingTx, TxRequest};
 
@@ -289,24 +289,15 @@ impl Destination {
     /// another relayer): recorded as the bridge says, `delivered`, `queued` or `cancelled`.
     async fn settle_delivered(&self, record: &MessageRecord) -> Result<()> {
         let status = self.contract.status_of(&record.encoded).await?;
-        let to = match status {
-            DeliveryStatus::Queued => MessageState::Queued,
-            DeliveryStatus::Cancelled => MessageState::Cancelled,
-            _ => MessageState::Delivered,
-        };
-        let moved = self
-            .store
-            .transition(
-                &record.id,
-                MessageState::Ready,
-                to,
-                Some(&self.worker),
-                None,
-            )
+        let to = super::destination::settled_state(status).ok_or_else(|| {
+            Error::CorruptRow(format!(
+                "the destination says message 0x{} is delivered but has no record of it",
+                hex::encode(record.id)
+            ))
+        })?;
+        self.ledger()
+            .settle_one(record, MessageState::Ready, to)
             .await?;
-        if moved && to == MessageState::Delivered {
-            self.delivered(record);
-        }
         Ok(())
     }
 

@@ -6,7 +6,8 @@
 //! staged set; the beneficiary's associated token account is created in the same transaction
 //! when missing) -> `submitted` (the `Receipt` account at the chain's commitment says what
 //! happened) -> `delivered`, or `queued` -> `execute_queued` once its time has come ->
-//! `delivered`.
+//! `delivered` (or `cancelled` by the program's guardian). What a status settles a message in,
+//! and the execute stage, are every destination's (`crate::relay::destination`).
 //!
 //! Messages are worked on concurrently, each as its own task, up to a bound per stage
 //! (`relayer.batch_size` messages landing at once in `ready`; see `destination/flights.rs`):
@@ -23,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use trestle_bridge::solana::relay::{self as ix, Signatures};
-use trestle_bridge::solana::state::{ReceiptStatus, SignatureSet};
+use trestle_bridge::solana::state::{Receipt, ReceiptStatus, SignatureSet};
 use trestle_bridge::solana::{BridgeProgram, ReceiptKey};
 use trestle_bridge::{Attestation, ValidatorSet, verify_attestation};
 use trestle_core::chain::UniversalAddress;
@@ -31,8 +32,8 @@ use trestle_core::solana::SolanaSigner;
 use trestle_core::solana::instruction::Instruction;
 use trestle_solana::{Commitment, Landed, SolanaClient, TransactionRequest};
 
-use trestle_bridge_client::SolanaBridge;
 use trestle_bridge_client::solana::fits_in_a_packet;
+use trestle_bridge_client::{DeliveryStatus, SolanaBridge};
 
 mod collect;
 mod flights;
@@ -41,6 +42,7 @@ use crate::config::{ChainConfig, Config, RelayerConfig};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::relay::Attempts;
+use crate::relay::destination::{DestinationBridge, Ledger, settled_state};
 use crate::relay::routes::{Route, Routes};
 use crate::remote_set::DestinationSet;
 use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
@@ -402,25 +404,18 @@ impl SolanaDestination {
         if receipt.status == ReceiptStatus::Received {
             self.execute_message(record).await?;
         }
-        let to = match receipt.status {
-            ReceiptStatus::Queued => MessageState::Queued,
-            _ => MessageState::Delivered,
-        };
+        let to = settled_state(receipt.status.into()).ok_or_else(|| {
+            Error::CorruptRow(format!(
+                "receipt status {:?} settles nothing",
+                receipt.status
+            ))
+        })?;
         let moved = self
-            .store
-            .transition(
-                &record.id,
-                MessageState::Submitted,
-                to,
-                Some(&self.worker),
-                None,
-            )
+            .ledger()
+            .settle_one(record, MessageState::Submitted, to)
             .await?;
         if moved {
             tracing::info!(destination = %self.name, id = %hex::encode(record.id), status = ?receipt.status, "confirmed on solana");
-            if to == MessageState::Delivered {
-                self.delivered(record);
-            }
         }
         Ok(moved)
     }
@@ -431,93 +426,82 @@ impl SolanaDestination {
         }
     }
 
-    fn delivered(&self, record: &MessageRecord) {
-        self.metrics
-            .deliveries
-            .get_or_create(&vec![("destination", self.name.clone())])
-            .inc();
-        let seconds = (now_ms().saturating_sub(record.created_at)) as f64 / 1000.0;
-        self.metrics.delivery_latency.observe(seconds.max(0.0));
+    fn ledger(&self) -> Ledger<'_> {
+        Ledger {
+            store: &self.store,
+            metrics: &self.metrics,
+            worker: &self.worker,
+            destination: &self.name,
+        }
     }
 
     // ------------------------------------------------------------------ execute queued
 
-    /// Executes a queued transfer once its release time has passed (a transfer queued by
-    /// the rate limit is tried until the bucket has refilled); `queued` -> `delivered` once
-    /// the receipt is no longer queued.
-    async fn execute(&self, record: &MessageRecord) -> Result<bool> {
-        let Some(receipt) = self
-            .bridge
+    /// The receipt of `record` at `confirmed`, or an error when there is none.
+    async fn receipt(&self, record: &MessageRecord) -> Result<Receipt> {
+        self.bridge
             .receipt(
                 &self.receipt_key(record)?,
                 &record.id,
                 Commitment::Confirmed,
             )
             .await?
-        else {
-            return Err(Error::Chain(trestle_core::Error::MalformedResponse {
-                endpoint: self.name.clone(),
-                reason: format!("queued message 0x{} has no receipt", hex::encode(record.id)),
-            }));
-        };
-        if receipt.status == ReceiptStatus::Queued {
-            let now = now_ms() / 1000;
-            if now < receipt.release_at {
-                return Ok(false);
-            }
-            let payout = self
-                .bridge
-                .payout(receipt.token_id, receipt.beneficiary)
-                .await?;
-            let instructions = vec![
-                payout.create_beneficiary_token(&self.payer.pubkey())?,
-                ix::execute_queued(&self.program, &self.receipt_key(record)?, &payout)?,
-            ];
-            match self.land(instructions, "execute_queued").await {
-                Ok(landed) => {
-                    tracing::info!(destination = %self.name, tx = %landed.id, id = %hex::encode(record.id), "queued transfer executed");
-                }
-                Err(Error::Chain(trestle_core::Error::TransactionRejected { reason, .. })) => {
-                    // Not executable yet (the chain's clock, or the inbound bucket).
-                    tracing::debug!(destination = %self.name, id = %hex::encode(record.id), %reason, "queued transfer not executable yet");
-                    return Ok(false);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        match self
-            .bridge
-            .receipt(
-                &self.receipt_key(record)?,
-                &record.id,
-                Commitment::Confirmed,
-            )
-            .await?
-        {
-            Some(r) if r.status != ReceiptStatus::Queued => {
-                let moved = self
-                    .store
-                    .transition(
-                        &record.id,
-                        MessageState::Queued,
-                        MessageState::Delivered,
-                        Some(&self.worker),
-                        None,
-                    )
-                    .await?;
-                if moved {
-                    self.delivered(record);
-                }
-                Ok(moved)
-            }
-            _ => Ok(false),
-        }
+            .ok_or_else(|| {
+                Error::Chain(trestle_core::Error::MalformedResponse {
+                    endpoint: self.name.clone(),
+                    reason: format!("queued message 0x{} has no receipt", hex::encode(record.id)),
+                })
+            })
     }
 
     async fn refresh_balance(&self) {
         if let Ok(lamports) = self.client.balance(&self.payer.pubkey()).await {
             self.metrics
                 .wallet_balance(&self.name, u128::from(lamports), 9, self.low_balance);
+        }
+    }
+}
+
+impl DestinationBridge for SolanaDestination {
+    async fn status(&self, record: &MessageRecord) -> Result<DeliveryStatus> {
+        let receipt = self
+            .bridge
+            .receipt(
+                &self.receipt_key(record)?,
+                &record.id,
+                Commitment::Confirmed,
+            )
+            .await?;
+        Ok(receipt.map_or(DeliveryStatus::None, |r| r.status.into()))
+    }
+
+    /// Lands `execute_queued` once the receipt's release time has passed on this clock (a
+    /// transfer queued by the rate limit is tried until the bucket has refilled).
+    async fn execute_queued(&self, record: &MessageRecord) -> Result<bool> {
+        let receipt = self.receipt(record).await?;
+        if now_ms() / 1000 < receipt.release_at {
+            return Ok(false);
+        }
+        let payout = self
+            .bridge
+            .payout(receipt.token_id, receipt.beneficiary)
+            .await?;
+        let instructions = vec![
+            payout.create_beneficiary_token(&self.payer.pubkey())?,
+            ix::execute_queued(&self.program, &self.receipt_key(record)?, &payout)?,
+        ];
+        match self.land(instructions, "execute_queued").await {
+            Ok(landed) => {
+                tracing::info!(destination = %self.name, tx = %landed.id, id = %hex::encode(record.id), "queued transfer executed");
+                Ok(true)
+            }
+            Err(Error::Chain(trestle_core::Error::TransactionRejected { reason, .. })) => {
+                // Not executable yet (the chain's clock, or the inbound bucket), or cancelled
+                // since the status was read (the stage reads it again next time).
+                tracing::debug!(destination = %self.name, id = %hex::encode(record.id), %reason, "queued transfer not executable yet");
+                Ok(false)
+            }
+            Err(e) => Err(e),
         }
     }
 }

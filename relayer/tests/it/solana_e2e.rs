@@ -18,6 +18,7 @@ use alloy_primitives::{Address, B256, FixedBytes};
 use alloy_sol_types::{SolCall, SolConstructor};
 use serde_json::json;
 use trestle_bridge::evm_bindings::{Bridge, BridgedToken};
+use trestle_bridge::solana::ReceiptKey;
 use trestle_bridge::solana::admin::Action;
 use trestle_bridge::solana::relay::{Payout, Signatures, deliver};
 use trestle_bridge::solana::send::{SendParams, TokenKind, send as send_ix};
@@ -185,141 +186,210 @@ async fn ether_to_solana_with(
     amounts_wei: &[u128],
     timelock_threshold: u64,
     timelock_delay: i64,
-    (n, threshold, running): (usize, usize, usize),
+    validators: (usize, usize, usize),
 ) -> (u64, Vec<Receipt>, bool) {
-    let sol = SolanaNet::start().await;
-    let anvil = Anvil::builder().chain_id(31_337).spawn().unwrap();
-    let chain = connect(&anvil, "evm").await;
-    let (keys, validator_addrs) = many_validator_keys(n);
-    let token = token_id(DOMAIN_EVM, &NATIVE_TOKEN);
-    let program = sol.program.id;
-    let big: u128 = 1_000_000 * 10u128.pow(18);
-    let bridge = evm_bridge(&chain).await;
-    let native = Address::from_slice(&NATIVE_TOKEN.0[12..]);
-    let t = B256::from(token);
-    let calls = vec![
-        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(program.0), 1u8)).abi_encode(),
-        Bridge::setTokenCall::new((
-            DOMAIN_EVM,
-            B256::from(NATIVE_TOKEN.0),
-            native,
-            0u8,
-            big,
-            3_600u64,
-        ))
-        .abi_encode(),
-        // Solana amounts are wei / 10^9 and must fit a u64.
-        Bridge::setRouteCall::new((t, DOMAIN_SOL, 9u8, u128::from(u64::MAX))).abi_encode(),
-        Bridge::setLimitsCall::new((t, DOMAIN_SOL, big, big, big, big)).abi_encode(),
-    ];
-    govern_evm(&anvil, &chain, bridge, &calls).await;
-    let mint = sol.create_mint(&sol.program.authority(), 9).await;
-    sol.govern(&[
-        set_remote(
-            DOMAIN_EVM,
-            bridge,
-            &validator_addrs,
-            u8::try_from(threshold).unwrap(),
-        ),
-        trestle_relayer_harness::solana::register_token(
-            (DOMAIN_EVM, NATIVE_TOKEN.0),
-            (mint, 9),
-            (timelock_threshold, timelock_delay),
-        ),
-        trestle_relayer_harness::solana::route_to((DOMAIN_EVM, NATIVE_TOKEN.0), (DOMAIN_EVM, 0)),
-    ])
-    .await;
+    let net =
+        EtherToSolana::start(amounts_wei, timelock_threshold, timelock_delay, validators).await;
+    net.wait_until(MessageState::Delivered).await;
+    net.finish().await
+}
 
-    let chains = || {
-        vec![
-            trestle_relayer_harness::daemons::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
-            sol.chain_config("sol", SolanaCommitment::Confirmed),
-        ]
-    };
-    let placeholder = placeholder_endpoints(&validator_addrs);
-    let (validators, _dirs) =
-        start_validators(&keys[..running], &chains, &placeholder, threshold).await;
-    let endpoints = live_endpoints(&placeholder, &validators);
-    let payer = SolanaSigner::generate().unwrap();
-    sol.fund(&payer.pubkey()).await;
-    let relayer_dir = tempfile::tempdir().unwrap();
-    let mut relayer_config = config(relayer_dir.path(), chains(), endpoints, false, true);
-    relayer_config.routes[0].threshold = threshold;
-    let relayer = start_solana_relayer(relayer_config, &payer).await;
+/// Both bridges, validators and a relayer, with ether sent from the EVM bridge to a fresh
+/// Solana beneficiary ([`EtherToSolana::start`]).
+struct EtherToSolana {
+    sol: SolanaNet,
+    _anvil: Anvil,
+    bridge: EvmAddress,
+    mint: SolanaAddress,
+    beneficiary: SolanaAddress,
+    payer: SolanaSigner,
+    messages: usize,
+    validators: Vec<Daemon>,
+    relayer: Daemon,
+    _dirs: (Vec<tempfile::TempDir>, tempfile::TempDir),
+}
 
-    let beneficiary = SolanaSigner::generate().unwrap().pubkey();
-    let user = EvmSender::new(chain.clone(), signer(3));
-    for amount in amounts_wei {
-        let data = Bridge::sendTokenCall::new((
-            DOMAIN_SOL,
-            B256::from(token),
-            U256::from(*amount),
-            FixedBytes::<32>::from(beneficiary.0),
-        ))
-        .abi_encode();
-        let r = send(
-            &user,
-            TxRequest::call(bridge, data).with_value(U256::from(*amount)),
-        )
-        .await;
-        assert!(r.success);
-    }
-    let n = amounts_wei.len();
-    let deadline = std::time::Instant::now() + Duration::from_secs(240);
-    loop {
-        let s = states(relayer.store()).await;
-        if s.len() == n && s.iter().all(|m| m.1 == MessageState::Delivered) {
-            break;
-        }
-        if std::time::Instant::now() > deadline {
-            let mut signed = Vec::new();
-            for v in &validators {
-                signed.push(v.store().attestation_count().await.unwrap());
-            }
-            panic!("not delivered on Solana: relayer {s:?}, validators signed {signed:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    let balance = sol
-        .client
-        .token_balance_of(&mint, &beneficiary)
-        .await
-        .unwrap();
-    let mut receipts = Vec::new();
-    for m in relayer.store().list(&Default::default()).await.unwrap() {
-        let account = sol
-            .client
-            .account(&trestle_relayer_harness::solana::receipt_address(
-                &sol.program,
-                m.origin,
-                bridge,
-                m.nonce,
+impl EtherToSolana {
+    /// Deploys and configures both bridges (the Solana bridge's ether mint, 9 decimals, scale
+    /// 10^9, registered with `timelock_threshold` / `timelock_delay`), starts `running` of
+    /// `n` validators with `threshold` and a relayer, and sends `amounts_wei`.
+    async fn start(
+        amounts_wei: &[u128],
+        timelock_threshold: u64,
+        timelock_delay: i64,
+        (n, threshold, running): (usize, usize, usize),
+    ) -> Self {
+        let sol = SolanaNet::start().await;
+        let anvil = Anvil::builder().chain_id(31_337).spawn().unwrap();
+        let chain = connect(&anvil, "evm").await;
+        let (keys, validator_addrs) = many_validator_keys(n);
+        let token = token_id(DOMAIN_EVM, &NATIVE_TOKEN);
+        let program = sol.program.id;
+        let big: u128 = 1_000_000 * 10u128.pow(18);
+        let bridge = evm_bridge(&chain).await;
+        let native = Address::from_slice(&NATIVE_TOKEN.0[12..]);
+        let t = B256::from(token);
+        let calls = vec![
+            Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(program.0), 1u8)).abi_encode(),
+            Bridge::setTokenCall::new((
+                DOMAIN_EVM,
+                B256::from(NATIVE_TOKEN.0),
+                native,
+                0u8,
+                big,
+                3_600u64,
             ))
+            .abi_encode(),
+            // Solana amounts are wei / 10^9 and must fit a u64.
+            Bridge::setRouteCall::new((t, DOMAIN_SOL, 9u8, u128::from(u64::MAX))).abi_encode(),
+            Bridge::setLimitsCall::new((t, DOMAIN_SOL, big, big, big, big)).abi_encode(),
+        ];
+        govern_evm(&anvil, &chain, bridge, &calls).await;
+        let mint = sol.create_mint(&sol.program.authority(), 9).await;
+        sol.govern(&[
+            set_remote(
+                DOMAIN_EVM,
+                bridge,
+                &validator_addrs,
+                u8::try_from(threshold).unwrap(),
+            ),
+            trestle_relayer_harness::solana::register_token(
+                (DOMAIN_EVM, NATIVE_TOKEN.0),
+                (mint, 9),
+                (timelock_threshold, timelock_delay),
+            ),
+            trestle_relayer_harness::solana::route_to(
+                (DOMAIN_EVM, NATIVE_TOKEN.0),
+                (DOMAIN_EVM, 0),
+            ),
+        ])
+        .await;
+
+        let chains = || {
+            vec![
+                trestle_relayer_harness::daemons::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+                sol.chain_config("sol", SolanaCommitment::Confirmed),
+            ]
+        };
+        let placeholder = placeholder_endpoints(&validator_addrs);
+        let (validators, _dirs) =
+            start_validators(&keys[..running], &chains, &placeholder, threshold).await;
+        let endpoints = live_endpoints(&placeholder, &validators);
+        let payer = SolanaSigner::generate().unwrap();
+        sol.fund(&payer.pubkey()).await;
+        let relayer_dir = tempfile::tempdir().unwrap();
+        let mut relayer_config = config(relayer_dir.path(), chains(), endpoints, false, true);
+        relayer_config.routes[0].threshold = threshold;
+        let relayer = start_solana_relayer(relayer_config, &payer).await;
+
+        let beneficiary = SolanaSigner::generate().unwrap().pubkey();
+        let user = EvmSender::new(chain.clone(), signer(3));
+        for amount in amounts_wei {
+            let data = Bridge::sendTokenCall::new((
+                DOMAIN_SOL,
+                B256::from(token),
+                U256::from(*amount),
+                FixedBytes::<32>::from(beneficiary.0),
+            ))
+            .abi_encode();
+            let r = send(
+                &user,
+                TxRequest::call(bridge, data).with_value(U256::from(*amount)),
+            )
+            .await;
+            assert!(r.success);
+        }
+        Self {
+            sol,
+            _anvil: anvil,
+            bridge,
+            mint,
+            beneficiary,
+            payer,
+            messages: amounts_wei.len(),
+            validators,
+            relayer,
+            _dirs: (_dirs, relayer_dir),
+        }
+    }
+
+    /// Waits until the relayer's store holds every message in `state`.
+    async fn wait_until(&self, state: MessageState) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(240);
+        loop {
+            let s = states(self.relayer.store()).await;
+            if s.len() == self.messages && s.iter().all(|m| m.1 == state) {
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                let mut signed = Vec::new();
+                for v in &self.validators {
+                    signed.push(v.store().attestation_count().await.unwrap());
+                }
+                panic!("not {state:?} on Solana: relayer {s:?}, validators signed {signed:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    /// The receipts of the relayer's messages, by nonce.
+    async fn receipts(&self) -> Vec<Receipt> {
+        let mut receipts = Vec::new();
+        for m in self
+            .relayer
+            .store()
+            .list(&Default::default())
             .await
             .unwrap()
+        {
+            let account = self
+                .sol
+                .client
+                .account(&trestle_relayer_harness::solana::receipt_address(
+                    &self.sol.program,
+                    m.origin,
+                    self.bridge,
+                    m.nonce,
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            receipts.push(Receipt::decode(&account.data).unwrap());
+        }
+        receipts
+    }
+
+    /// Stops the daemons; returns the beneficiary's balance, the receipts and whether
+    /// signatures were staged.
+    async fn finish(self) -> (u64, Vec<Receipt>, bool) {
+        let sol = &self.sol;
+        let balance = sol
+            .client
+            .token_balance_of(&self.mint, &self.beneficiary)
+            .await
             .unwrap();
-        receipts.push(Receipt::decode(&account.data).unwrap());
+        let receipts = self.receipts().await;
+        // The payer paid for deliveries and the beneficiary's token account.
+        assert!(sol.client.balance(&self.payer.pubkey()).await.unwrap() < 100_000_000_000);
+        // Whether signatures were staged: a post_signatures instruction of the program landed.
+        let tip = sol.client.slot(Commitment::Confirmed).await.unwrap();
+        let post = trestle_bridge::solana::instruction_discriminator("post_signatures");
+        let staged = sol
+            .client
+            .program_transactions(&sol.program.id, 0, tip)
+            .await
+            .unwrap()
+            .transactions
+            .iter()
+            .filter(|tx| tx.error.is_none())
+            .flat_map(|tx| &tx.instructions)
+            .any(|ix| ix.data.starts_with(&post));
+        self.relayer.shutdown().await;
+        for v in self.validators {
+            v.shutdown().await;
+        }
+        (balance, receipts, staged)
     }
-    // The payer paid for deliveries and the beneficiary's token account.
-    assert!(sol.client.balance(&payer.pubkey()).await.unwrap() < 100_000_000_000);
-    // Whether signatures were staged: a post_signatures instruction of the program landed.
-    let tip = sol.client.slot(Commitment::Confirmed).await.unwrap();
-    let post = trestle_bridge::solana::instruction_discriminator("post_signatures");
-    let staged = sol
-        .client
-        .program_transactions(&sol.program.id, 0, tip)
-        .await
-        .unwrap()
-        .transactions
-        .iter()
-        .filter(|tx| tx.error.is_none())
-        .flat_map(|tx| &tx.instructions)
-        .any(|ix| ix.data.starts_with(&post));
-    relayer.shutdown().await;
-    for v in validators {
-        v.shutdown().await;
-    }
-    (balance, receipts, staged)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -368,6 +438,30 @@ async fn a_large_transfer_to_solana_is_queued_by_the_timelock_then_executed() {
         4,
         "it was queued for the delay"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_transfer_to_solana_the_guardian_cancels_is_recorded_cancelled_not_delivered() {
+    // Regression: the Solana destination recorded every queued transfer whose receipt was no
+    // longer `queued` as delivered, a cancelled one included.
+    let net = EtherToSolana::start(&[3 * 10u128.pow(18)], 2_000_000_000, 3_600, (3, 2, 3)).await;
+    net.wait_until(MessageState::Queued).await;
+    let receipt = net.receipts().await.remove(0);
+    assert_eq!(receipt.status, ReceiptStatus::Queued);
+    let key = ReceiptKey {
+        origin: DOMAIN_EVM,
+        origin_bridge: UniversalAddress::from_evm(net.bridge.0).0,
+        nonce: receipt.nonce,
+    };
+    let cancel = net
+        .sol
+        .program
+        .cancel_queued(&net.sol.guardian.pubkey(), &key, &receipt.token_id);
+    net.sol.land(&net.sol.guardian, vec![cancel]).await;
+    net.wait_until(MessageState::Cancelled).await;
+    let (balance, receipts, _) = net.finish().await;
+    assert_eq!(balance, 0, "nothing was paid out");
+    assert_eq!(receipts[0].status, ReceiptStatus::Cancelled);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -49,8 +49,10 @@ pub struct SolanaNet {
     pub program: BridgeProgram,
     /// Upgrade authority and fee payer of the setup.
     pub payer: SolanaSigner,
-    /// The bridge's admin (its guardian is a key nobody keeps).
+    /// The bridge's admin.
     pub admin: SolanaSigner,
+    /// The bridge's guardian (pause, cancel a queued transfer).
+    pub guardian: SolanaSigner,
 }
 
 /// Logs of the daemons in the test's output, filtered by `RUST_LOG` (default: warnings and
@@ -117,15 +119,16 @@ impl SolanaNet {
             program,
             payer,
             admin: SolanaSigner::generate().unwrap(),
+            guardian: SolanaSigner::generate().unwrap(),
         };
         net.fund(&net.payer.pubkey()).await;
         net.fund(&net.admin.pubkey()).await;
-        let guardian = SolanaSigner::generate().unwrap().pubkey();
+        net.fund(&net.guardian.pubkey()).await;
         let init = net.program.initialize(
             &net.payer.pubkey(),
             DOMAIN_SOL,
             &net.admin.pubkey(),
-            &guardian,
+            &net.guardian.pubkey(),
             ADMIN_DELAY,
         );
         net.land(&net.payer, vec![init]).await;

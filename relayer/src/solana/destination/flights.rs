@@ -274,7 +274,10 @@ impl SolanaDestination {
         let (stage, outcome) = match state {
             MessageState::Ready => ("submit", self.submit(record).await),
             MessageState::Submitted => ("confirm", self.confirm(record).await),
-            MessageState::Queued => ("execute", self.execute(record).await),
+            MessageState::Queued => (
+                "execute",
+                crate::relay::destination::execute(self, &self.ledger(), record).await,
+            ),
             // `pending` messages are collected together ([`SolanaDestination::collect`]);
             // no other state is claimed.
             _ => return false,

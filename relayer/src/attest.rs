@@ -1,7 +1,12 @@
-//! What the EVM and the Solana validators share once a message has been checked on its
-//! origin chain (each does that its own way, [`crate::validator::OriginCheck`]): which routes
-//! they sign for, and for which epoch (the destination's current set, [`crate::remote_set`]),
-//! and signing the attestations of a pass and persisting them in one commit.
+//! The validator role ([`Validator`]: one loop for every kind of origin), and what it needs
+//! once a message has been checked on its origin chain (each kind does that its own way,
+//! [`crate::origin::Origin::check`]): which routes it signs for, and for which epoch (the
+//! destination's current set, [`crate::remote_set`]), and signing the attestations of a pass
+//! and persisting them in one commit.
+
+mod validator;
+
+pub use validator::Validator;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -232,6 +232,16 @@ impl ChainConfig {
         }
     }
 
+    /// The Solana settings, or a configuration error naming the chain.
+    pub(crate) fn solana_settings(&self) -> Result<SolanaChainConfig> {
+        self.solana().copied().ok_or_else(|| {
+            Error::config(
+                format!("chains ({})", self.name),
+                "not a solana chain (no program id)",
+            )
+        })
+    }
+
     /// `low_balance` in base units (wei, lamports); `None` when unset or not a valid amount
     /// (which [`Config::validate`] refuses).
     pub fn low_balance_units(&self) -> Option<u128> {

@@ -8,22 +8,23 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use trestle_bridge_client::EvmBridge;
 use trestle_evm::{EvmChain, EvmSender};
 
 use crate::api::{ApiState, router};
-use crate::config::Config;
+use crate::config::{ChainKind, Config};
 use crate::error::{Error, Result};
 pub use crate::keys::Keys;
 use crate::metrics::Metrics;
+use crate::origin::{self, evm::EvmOrigin, solana::SolanaOrigin};
 use crate::relay::Destination;
 use crate::relay::routes::Routes;
+use crate::relay::solana::SolanaDestination;
 use crate::remote_set::DestinationSet;
 use crate::store::Store;
-use crate::validator::Validator;
 
 /// A running daemon.
 #[derive(Debug)]
@@ -68,7 +69,7 @@ impl Daemon {
         let mut chains: BTreeMap<String, Arc<EvmChain>> = BTreeMap::new();
         for c in &config.chains {
             let Some(adapter) = c.evm_config() else {
-                continue; // crate::solana runs Solana chains
+                continue; // Solana chains are connected by their roles
             };
             match crate::connect::evm(adapter).await {
                 Ok(chain) => {
@@ -87,44 +88,7 @@ impl Daemon {
 
         check_routes(&config, &chains).await;
 
-        for c in &config.chains {
-            let is_origin = config.routes.iter().any(|r| r.from == c.name);
-            if let (true, Some(chain), Some(evm)) = (is_origin, chains.get(&c.name), c.evm()) {
-                tasks.push(tokio::spawn(crate::indexer::evm::run(
-                    EvmBridge::new(chain.clone(), evm.bridge),
-                    c.clone(),
-                    store.clone(),
-                    metrics.clone(),
-                    rx.clone(),
-                )));
-            }
-        }
-        if let Some(signer) = &keys.validator {
-            let validators = Validator::for_config(&config, signer, &chains, &store, &metrics);
-            if validators.is_empty() {
-                tracing::warn!(address = %signer.address(), "the validator key is in no route's validator set: nothing to attest");
-            }
-            for v in validators {
-                tasks.push(tokio::spawn(v.run(rx.clone())));
-            }
-        }
-        if let (Some(settings), Some(signer)) = (&config.relayer, &keys.relayer) {
-            let senders: BTreeMap<String, Arc<EvmSender>> = chains
-                .iter()
-                .map(|(name, chain)| {
-                    (
-                        name.clone(),
-                        Arc::new(EvmSender::new(chain.clone(), signer.clone())),
-                    )
-                })
-                .collect();
-            for d in Destination::for_config(&config, settings, &senders, &store, &metrics, worker)?
-            {
-                tasks.push(tokio::spawn(d.run(rx.clone())));
-            }
-        }
-
-        if let Err(e) = crate::solana::start(
+        if let Err(e) = start_roles(
             &config, &keys, &chains, &store, &metrics, &rx, worker, &mut tasks,
         ) {
             let _ = shutdown.send(true);
@@ -163,6 +127,88 @@ impl Daemon {
         }
         self.store.close().await;
         tracing::info!("daemon stopped");
+    }
+}
+
+/// Starts every role on the connected chains, adding their tasks to `tasks`: for each origin
+/// chain its indexer and (validator key given) its validator ([`origin::start`]); for each
+/// destination (relayer role) its worker.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the daemon's shared handles, passed once"
+)]
+fn start_roles(
+    config: &Config,
+    keys: &Keys,
+    chains: &BTreeMap<String, Arc<EvmChain>>,
+    store: &Store,
+    metrics: &Arc<Metrics>,
+    shutdown: &watch::Receiver<bool>,
+    worker: &str,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<()> {
+    let cx = origin::Context {
+        config,
+        signer: keys.validator.as_ref(),
+        chains,
+        store,
+        metrics,
+        shutdown,
+    };
+    let mut validating = false;
+    for chain in &config.chains {
+        if !config.routes.iter().any(|r| r.from == chain.name) {
+            continue;
+        }
+        validating |= match &chain.kind {
+            ChainKind::Evm(_) => {
+                let Some(connected) = chains.get(&chain.name) else {
+                    continue;
+                };
+                origin::start(EvmOrigin::new(connected.clone(), chain)?, cx, tasks)?
+            }
+            ChainKind::Solana(_) => origin::start(
+                SolanaOrigin::new(crate::connect::solana(chain)?, chain)?,
+                cx,
+                tasks,
+            )?,
+        };
+    }
+    if let Some(signer) = &keys.validator
+        && !validating
+    {
+        tracing::warn!(address = %signer.address(), "the validator key is in no route's validator set: nothing to attest");
+    }
+    if let (Some(settings), Some(signer)) = (&config.relayer, &keys.relayer) {
+        let senders: BTreeMap<String, Arc<EvmSender>> = chains
+            .iter()
+            .map(|(name, chain)| {
+                (
+                    name.clone(),
+                    Arc::new(EvmSender::new(chain.clone(), signer.clone())),
+                )
+            })
+            .collect();
+        for d in Destination::for_config(config, settings, &senders, store, metrics, worker)? {
+            tasks.push(tokio::spawn(d.run(shutdown.clone())));
+        }
+    }
+    if let Some(settings) = &config.relayer {
+        for d in SolanaDestination::for_config(config, settings, keys, store, metrics, worker)? {
+            tasks.push(tokio::spawn(d.run(shutdown.clone())));
+        }
+    }
+    Ok(())
+}
+
+/// Sleeps for `d` or until shutdown; returns whether shutdown was asked.
+pub(crate) async fn pause(shutdown: &mut watch::Receiver<bool>, d: Duration) -> bool {
+    if *shutdown.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(d) => *shutdown.borrow(),
+        _ = shutdown.changed() => true,
     }
 }
 

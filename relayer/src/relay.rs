@@ -15,6 +15,7 @@ pub(crate) mod destination;
 mod execute;
 mod gas;
 pub(crate) mod routes;
+pub mod solana;
 mod submit;
 
 use std::collections::BTreeMap;
@@ -107,7 +108,7 @@ impl Destination {
         let mut out = Vec::new();
         for dest in &config.chains {
             let Some(evm) = dest.evm() else {
-                continue; // crate::solana delivers to Solana chains
+                continue; // a Solana destination has its own worker (`relay::solana`)
             };
             let routes = Routes::for_destination(config, dest)?;
             if routes.is_empty() {
@@ -243,7 +244,7 @@ impl Destination {
                 self.refresh_balance().await;
             }
             ticks = ticks.wrapping_add(1);
-            if crate::indexer::pause(&mut shutdown, self.tick()).await {
+            if crate::daemon::pause(&mut shutdown, self.tick()).await {
                 return;
             }
         }

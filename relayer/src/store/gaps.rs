@@ -2,7 +2,7 @@
 //! missing between two recorded ones is a message the indexer did not see (a node that
 //! omitted a log, a transaction it could not parse). The indexer asks for gaps after it
 //! records messages and reads the blocks between the two neighbours again
-//! ([`crate::indexer::gaps`]).
+//! ([`crate::origin::indexer::gaps`]).
 
 use super::{Pool, Store, i64_of, records};
 use crate::error::Result;

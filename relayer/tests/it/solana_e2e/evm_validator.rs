@@ -3,6 +3,8 @@
 //! program's timelock (`SetValidatorSet`) it signs for the new epoch only while a member.
 
 use super::*;
+use trestle_relayer::origin::Origin;
+use trestle_relayer::origin::evm::EvmOrigin;
 
 /// Ether from the EVM bridge to Solana, indexed by a real indexer; the validators of signers
 /// 5 (kept) and 6 (dropped) step in-process. Route configured at epoch 1 with 5, 6 and 7;
@@ -57,19 +59,26 @@ async fn the_evm_validator_follows_the_solana_programs_set_after_a_rotation() {
     .unwrap();
     let metrics = std::sync::Arc::new(trestle_relayer::metrics::Metrics::new());
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let indexer = tokio::spawn(trestle_relayer::indexer::evm::run(
-        trestle_bridge_client::EvmBridge::new(chain.clone(), evm.evm().unwrap().bridge),
-        evm,
+    let origin = || EvmOrigin::new(chain.clone(), &evm).unwrap();
+    let indexer = tokio::spawn(trestle_relayer::origin::indexer::run(
+        origin().reader(metrics.clone()),
+        evm.clone(),
         store.clone(),
         metrics.clone(),
         stopped,
     ));
     let chains = std::collections::BTreeMap::from([("evm".to_owned(), chain.clone())]);
     let validator = |key: &EvmSigner| {
-        let mut v =
-            trestle_relayer::validator::Validator::for_config(&cfg, key, &chains, &store, &metrics);
-        assert_eq!(v.len(), 1);
-        v.remove(0)
+        trestle_relayer::attest::Validator::for_origin(
+            origin(),
+            &cfg,
+            key,
+            &chains,
+            &store,
+            &metrics,
+        )
+        .unwrap()
+        .unwrap()
     };
     let kept = validator(&signer(5));
     let dropped = validator(&signer(6));

@@ -2,6 +2,7 @@
 //! destination's current set (epoch and membership), and again after a rotation.
 
 use super::*;
+use trestle_relayer::origin::solana::SolanaOrigin;
 
 /// Also: the validator follows the EVM destination's current set for the Solana origin
 /// (`remote(origin)`), not the route's configured one: the destination holds epoch 2 with
@@ -80,7 +81,7 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
     .await;
     let confirmed_client = trestle_relayer::connect::solana(&confirmed).unwrap();
     eventually(60, "the send indexed at confirmed", || async {
-        trestle_relayer::indexer::solana::step(
+        trestle_relayer::origin::solana::step(
             &confirmed_client,
             &confirmed,
             &store,
@@ -138,11 +139,10 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
     );
     let key = signer(5);
     let finalized_client = trestle_relayer::connect::solana(&finalized).unwrap();
-    let validator = trestle_relayer::solana::validator::SolanaValidator::for_chain(
+    let validator = trestle_relayer::attest::Validator::for_origin(
+        SolanaOrigin::new(finalized_client.clone(), &finalized).unwrap(),
         &cfg,
-        &finalized,
         &key,
-        &finalized_client,
         &chains,
         &store,
         &std::sync::Arc::new(trestle_relayer::metrics::Metrics::new()),
@@ -181,11 +181,10 @@ async fn the_solana_validator_refuses_unfinalized_and_absent_messages() {
     assert_eq!(store.attestation_count().await.unwrap(), 1);
     // Signer 6 is in the route's configured set but not in the destination's: it signs
     // nothing, though the message is final.
-    let dropped = trestle_relayer::solana::validator::SolanaValidator::for_chain(
+    let dropped = trestle_relayer::attest::Validator::for_origin(
+        SolanaOrigin::new(finalized_client.clone(), &finalized).unwrap(),
         &cfg,
-        &finalized,
         &signer(6),
-        &finalized_client,
         &chains,
         &store,
         &std::sync::Arc::new(trestle_relayer::metrics::Metrics::new()),

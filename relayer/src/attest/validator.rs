@@ -5,10 +5,11 @@
 //! store refuses; see [`crate::Store::attest_many`]).
 //!
 //! One loop, [`Validator`], serves every kind of origin; only the check of a message on its
-//! origin chain differs ([`OriginCheck`]): an EVM origin ([`EvmOrigin`]: the log is in the
-//! canonical block the indexer saw, and that block is final) or a Solana origin
-//! ([`crate::solana::validator::SolanaOrigin`]: the transaction succeeded in the recorded slot
-//! at the chain's commitment and logged this message).
+//! origin chain differs ([`Origin::check`]): an EVM origin
+//! ([`crate::origin::evm::EvmOrigin`]: the log is in the canonical block the indexer saw, and
+//! that block is final) or a Solana origin ([`crate::origin::solana::SolanaOrigin`]: the
+//! transaction succeeded in the recorded slot at the chain's commitment and emitted this
+//! message).
 //!
 //! The validator follows the destination's current set for this origin
 //! ([`crate::remote_set`]): it signs a route's messages only while that set holds its key, and
@@ -20,24 +21,20 @@
 //! attestations in one commit ([`crate::Store::attest_many`]), before any of them can be
 //! served.
 
-mod evm;
-
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
-use trestle_bridge::Message;
-use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmSigner;
+use trestle_evm::EvmChain;
 
-use crate::attest::{ActiveRoute, Checked, SignedRoute, Signing};
+use crate::attest::{ActiveRoute, Checked, SignedRoute, Signing, signed_routes};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
+use crate::origin::{Found, Origin};
 use crate::store::{MessageRecord, Store};
-
-pub use evm::{EvmOrigin, EvmPass};
 
 /// How often a pass looks at the origin's whole history for messages it has not attested
 /// (otherwise it starts at the lowest nonce the previous passes left unattested).
@@ -47,47 +44,11 @@ const FULL_SCAN_EVERY: Duration = Duration::from_secs(10);
 /// rotation): their attestations are committed together.
 const PASS_LIMIT: u32 = 256;
 
-/// What a message's check on its origin chain found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Found {
-    /// The message is on the origin chain as recorded, and final: it may be signed.
-    Final,
-    /// The message's block is not final yet: this pass stops here (later messages are later
-    /// still) and the next one checks it again.
-    NotFinal,
-}
-
-/// How a validator checks messages on one kind of origin chain.
-pub trait OriginCheck: Send + Sync + std::fmt::Debug {
-    /// What one pass reads from the chain once and reuses for the pass's messages. A fresh
-    /// one is made for every pass, after its messages were loaded from the store, so a check
-    /// is as strict as one read per message.
-    type Pass: Default + Send;
-
-    /// The origin bridge as the attestation digest names it.
-    fn origin_bridge(&self) -> UniversalAddress;
-
-    /// How long an idle validator waits before its next pass (unless its indexer records
-    /// messages first).
-    fn poll_interval(&self) -> Duration;
-
-    /// Whether `message` (stored as `record`) is on the origin chain as the indexer recorded
-    /// it, and final. An error means it is not, or cannot be checked now: it is not signed.
-    fn check(
-        &self,
-        record: &MessageRecord,
-        message: &Message,
-        pass: &mut Self::Pass,
-    ) -> impl Future<Output = Result<Found>> + Send;
-}
-
-/// The validator of one origin chain, checked by `O`. [`Validator::for_config`] makes those of
-/// the EVM origins; [`crate::solana::validator::SolanaValidator`] is the one of a Solana
-/// origin.
+/// The validator of one origin chain, of any kind ([`Validator::for_origin`]).
 #[derive(Debug)]
-pub struct Validator<O: OriginCheck = EvmOrigin> {
+pub struct Validator<O: Origin> {
     signer: EvmSigner,
-    check: O,
+    origin: O,
     origin_name: String,
     origin_domain: u32,
     routes: Vec<SignedRoute>,
@@ -123,23 +84,31 @@ impl Scan {
     }
 }
 
-impl<O: OriginCheck> Validator<O> {
-    /// A validator of the origin `origin_name` (`origin_domain`) checked by `check`, signing
-    /// for `routes`.
-    pub(crate) fn new(
-        check: O,
-        origin_name: &str,
-        origin_domain: u32,
+impl<O: Origin> Validator<O> {
+    /// The validator of `origin` if some route from it lists the signer's address among its
+    /// validators or standby (`None` otherwise). Whether it signs, and for which epoch,
+    /// follows the destination's set at each step; `chains` are the daemon's EVM chains
+    /// (where EVM destinations' sets are read). A route whose destination cannot be reached
+    /// is an error.
+    pub fn for_origin(
+        origin: O,
+        config: &Config,
         signer: &EvmSigner,
-        routes: Vec<SignedRoute>,
+        chains: &BTreeMap<String, Arc<EvmChain>>,
         store: &Store,
-        metrics: &std::sync::Arc<Metrics>,
-    ) -> Self {
-        Self {
+        metrics: &Arc<Metrics>,
+    ) -> Result<Option<Self>> {
+        let routes = signed_routes(config, origin.chain(), signer, chains)
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?;
+        if routes.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
             signer: signer.clone(),
-            check,
-            origin_name: origin_name.to_owned(),
-            origin_domain,
+            origin_name: origin.chain().name.clone(),
+            origin_domain: origin.chain().domain,
+            origin,
             routes,
             store: store.clone(),
             metrics: metrics.clone(),
@@ -149,7 +118,7 @@ impl<O: OriginCheck> Validator<O> {
                 from: 0,
                 full_at: Instant::now(),
             }),
-        }
+        }))
     }
 
     /// Attests until shutdown. After a pass that signed something the next one starts at
@@ -157,7 +126,7 @@ impl<O: OriginCheck> Validator<O> {
     /// (`chains[].poll_interval_ms`, the cadence its indexer reads new blocks at), or until
     /// this process's indexer records new messages, whichever comes first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let poll = self.check.poll_interval();
+        let poll = self.origin.poll_interval();
         let mut indexed = self.store.indexed_signal();
         loop {
             let signed = match self.step().await {
@@ -214,7 +183,7 @@ impl<O: OriginCheck> Validator<O> {
             .store
             .unattested_from(
                 self.origin_domain,
-                &self.check.origin_bridge().0,
+                &self.origin.origin_bridge().0,
                 &destinations,
                 &self.signer.address().0,
                 from,
@@ -282,7 +251,7 @@ impl<O: OriginCheck> Validator<O> {
             .store
             .max_attested_nonce(
                 self.origin_domain,
-                &self.check.origin_bridge().0,
+                &self.origin.origin_bridge().0,
                 &self.signer.address().0,
             )
             .await?;
@@ -290,7 +259,7 @@ impl<O: OriginCheck> Validator<O> {
             .store
             .attested_before_epoch(
                 self.origin_domain,
-                &self.check.origin_bridge().0,
+                &self.origin.origin_bridge().0,
                 destination,
                 epoch,
                 &self.signer.address().0,
@@ -306,7 +275,7 @@ impl<O: OriginCheck> Validator<O> {
                 .set
                 .delivered(
                     record.origin,
-                    &self.check.origin_bridge(),
+                    &self.origin.origin_bridge(),
                     record.nonce,
                     &record.id,
                 )
@@ -355,7 +324,7 @@ impl<O: OriginCheck> Validator<O> {
                 record.nonce
             )));
         }
-        Ok(match self.check.check(&record, &message, pass).await? {
+        Ok(match self.origin.check(&record, &message, pass).await? {
             Found::Final => Some(Checked {
                 record,
                 message,
@@ -374,7 +343,7 @@ impl<O: OriginCheck> Validator<O> {
             metrics: &self.metrics,
             origin_name: &self.origin_name,
             origin_domain: self.origin_domain,
-            origin_bridge: self.check.origin_bridge(),
+            origin_bridge: self.origin.origin_bridge(),
         }
     }
 }

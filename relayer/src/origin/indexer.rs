@@ -1,14 +1,14 @@
 //! One indexer per origin chain, EVM or Solana: reads the origin bridge's messages in batches
 //! from a persisted cursor, records them idempotently (the cursor moves in the same store
 //! transaction), and rolls back on a reorg. The loop is the same for every chain kind
-//! ([`run`]); what differs is how an origin is read ([`OriginReader`]: [`evm`], [`solana`]).
+//! ([`run`]); what differs is how an origin is read ([`OriginReader`]: [`crate::origin::evm::EvmReader`],
+//! [`crate::origin::solana::SolanaReader`]).
 //!
 //! An indexer never stops on one bad answer: a log or transaction it cannot parse is skipped,
 //! logged and counted. After a pass that recorded messages (and every few seconds otherwise)
 //! it looks for gaps in the origin's nonces and reads the blocks around each again ([`gaps`]).
 
 use std::future::Future;
-use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -18,9 +18,7 @@ use crate::error::Result;
 use crate::metrics::Metrics;
 use crate::store::{NewMessage, Store};
 
-pub mod evm;
 pub mod gaps;
-pub mod solana;
 
 use gaps::GapTracker;
 
@@ -176,17 +174,6 @@ async fn check_gaps<O: OriginReader>(
     if let Err(e) = gaps.check(store, metrics, rescan).await {
         tracing::warn!(chain = %chain.name, error = %e, "nonce gap check failed");
         metrics.failure("index", "retryable");
-    }
-}
-
-/// Sleeps for `d` or until shutdown; returns whether shutdown was asked.
-pub(crate) async fn pause(shutdown: &mut watch::Receiver<bool>, d: Duration) -> bool {
-    if *shutdown.borrow() {
-        return true;
-    }
-    tokio::select! {
-        _ = tokio::time::sleep(d) => *shutdown.borrow(),
-        _ = shutdown.changed() => true,
     }
 }
 

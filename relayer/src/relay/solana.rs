@@ -40,6 +40,7 @@ mod flights;
 mod message;
 use crate::config::{ChainConfig, Config, RelayerConfig};
 use crate::error::{Error, Result};
+use crate::keys::Keys;
 use crate::metrics::Metrics;
 use crate::relay::Attempts;
 use crate::relay::destination::{DestinationBridge, Ledger, settled_state};
@@ -77,6 +78,38 @@ pub struct SolanaDestination {
 }
 
 impl SolanaDestination {
+    /// One worker per Solana chain that some route ends at, paying with the relayer's Solana
+    /// key (refused when there is none).
+    pub fn for_config(
+        config: &Config,
+        settings: &RelayerConfig,
+        keys: &Keys,
+        store: &Store,
+        metrics: &Arc<Metrics>,
+        worker: &str,
+    ) -> Result<Vec<SolanaDestination>> {
+        let mut out = Vec::new();
+        for chain in config.chains.iter().filter(|c| c.solana().is_some()) {
+            if !config.routes.iter().any(|r| r.to == chain.name) {
+                continue;
+            }
+            let payer = keys.relayer_solana.clone().ok_or_else(|| {
+                Error::config(
+                    "relayer.solana",
+                    format!(
+                        "no Solana key loaded for the relayer; {} is a destination",
+                        chain.name
+                    ),
+                )
+            })?;
+            let client = crate::connect::solana(chain)?;
+            out.push(Self::new(
+                config, chain, settings, client, payer, store, metrics, worker,
+            )?);
+        }
+        Ok(out)
+    }
+
     /// The worker of `chain` (a Solana chain some route ends at), paying with `payer`.
     #[allow(
         clippy::too_many_arguments,
@@ -92,7 +125,7 @@ impl SolanaDestination {
         metrics: &Arc<Metrics>,
         worker: &str,
     ) -> Result<Self> {
-        let solana = super::settings(chain)?;
+        let solana = chain.solana_settings()?;
         let routes = Routes::for_destination(config, chain)?;
         Ok(Self {
             worker: format!("{worker}/{}", chain.name),

@@ -16,9 +16,9 @@ use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_evm::{EvmChain, EvmSender, Preset, TxRequest};
 use trestle_tests::{Anvil, DEV_ACCOUNTS};
 
-use super::evm::run;
 use crate::config::{ChainConfig, ChainKind, EvmChainConfig};
 use crate::metrics::Metrics;
+use crate::origin::evm::EvmReader;
 use crate::store::{ListFilter, NewMessage, Store};
 use trestle_bridge_client::EvmBridge;
 
@@ -148,12 +148,13 @@ impl Running {
                 .unwrap(),
         );
         let bridge = EvmBridge::new(chain, config.evm().unwrap().bridge);
+        let metrics = Arc::new(Metrics::new());
         let (shutdown, rx) = watch::channel(false);
-        let task = tokio::spawn(run(
-            bridge,
+        let task = tokio::spawn(super::run(
+            EvmReader::new(bridge, &config, metrics.clone()),
             config,
             store.clone(),
-            Arc::new(Metrics::new()),
+            metrics,
             rx,
         ));
         Running {
@@ -347,7 +348,8 @@ async fn anvil_indexer_reads_again_the_blocks_of_a_missing_nonce() {
         .logs(&bridge.message_sent_filter(), start, head.number)
         .await
         .unwrap();
-    let all = super::evm::found_messages(&events, &bridge, &config, &Metrics::new());
+    let all =
+        crate::origin::evm::reader::found_messages(&events, &bridge, &config, &Metrics::new());
     assert_eq!(all.len(), 4);
     // An earlier run read up to the head but its node left out nonces 1 and 2.
     let seen: Vec<NewMessage> = all

@@ -1,4 +1,4 @@
-//! Reading an EVM origin: `MessageSent` logs of final blocks through `trestle-evm`'s
+//! The indexer's reader of an EVM origin: `MessageSent` logs of final blocks through `trestle-evm`'s
 //! [`Indexer`] (batched ranges, reorg detection by block-hash continuity).
 //!
 //! Between polls it waits `chains[].poll_interval_ms`, or less when the chain has a `ws_url`:
@@ -16,23 +16,11 @@ use trestle_bridge_client::EvmBridge;
 use trestle_core::chain::{ChainEvent, TxId};
 use trestle_evm::{Cursor, Head, HeadWatcher, HeadWatcherConfig, Indexer, IndexerStep};
 
-use super::{OriginReader, Read};
 use crate::config::ChainConfig;
 use crate::error::Result;
 use crate::metrics::Metrics;
+use crate::origin::indexer::{OriginReader, Read};
 use crate::store::{NewMessage, Store};
-
-/// Runs the indexer of `bridge` (the bridge of `chain`, an EVM chain) until shutdown.
-pub async fn run(
-    bridge: EvmBridge,
-    chain: ChainConfig,
-    store: Store,
-    metrics: Arc<Metrics>,
-    shutdown: watch::Receiver<bool>,
-) {
-    let reader = EvmReader::new(bridge, &chain, metrics.clone());
-    super::run(reader, chain, store, metrics, shutdown).await;
-}
 
 /// The reader of an EVM origin's bridge.
 pub struct EvmReader {
@@ -171,7 +159,7 @@ impl OriginReader for EvmReader {
         if self.failed {
             // After a failed read, the whole poll interval: new heads do not hurry retries
             // against a node or store that is failing.
-            return super::pause(shutdown, self.poll).await;
+            return crate::daemon::pause(shutdown, self.poll).await;
         }
         wait_next(shutdown, self.poll, self.heads.as_mut(), started).await
     }
@@ -231,7 +219,7 @@ fn head_watcher(config: &ChainConfig) -> Option<HeadWatcher> {
 
 /// The messages among `events` (`MessageSent` logs of the bridge); a malformed one is counted
 /// and skipped.
-pub(super) fn found_messages(
+pub(crate) fn found_messages(
     events: &[ChainEvent],
     bridge: &EvmBridge,
     config: &ChainConfig,

@@ -1,5 +1,6 @@
-//! The validator of a Solana origin: the [`Validator`] loop with [`SolanaOrigin`]'s check.
-//! For every message the indexer recorded, it fetches its transaction again at the chain's
+//! A Solana origin: the bridge program on a Solana chain. The indexer reads the messages it
+//! emitted ([`SolanaReader`]); the validator's check ([`SolanaOrigin`]'s [`Origin::check`]):
+//! for every message the indexer recorded, it fetches its transaction again at the chain's
 //! commitment (`finalized` by default) and checks that it exists, succeeded, landed in the
 //! recorded slot and that the bridge program emitted exactly this message in it, as a
 //! `MessageSent` self-CPI event (an inner instruction the runtime records whole; logs, which it
@@ -13,7 +14,6 @@
 //! rotation that kept it, it signs again, for the new epoch, what it signed under an older one
 //! and the destination has not delivered yet.
 
-use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
@@ -22,19 +22,17 @@ use std::time::Duration;
 use trestle_bridge::solana::BridgeProgram;
 use trestle_bridge_client::solana::sent_messages;
 use trestle_core::chain::{TxId, UniversalAddress};
-use trestle_core::evm::EvmSigner;
-use trestle_evm::EvmChain;
 use trestle_solana::{ProgramTransaction, SolanaClient};
 
-use crate::attest::signed_routes;
-use crate::config::{ChainConfig, Config, SolanaChainConfig};
+use super::{Found, Origin};
+use crate::config::{ChainConfig, SolanaChainConfig};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::store::{MessageRecord, Store};
-use crate::validator::{Found, OriginCheck, Validator};
+use crate::store::MessageRecord;
 
-/// The validator of one Solana origin.
-pub type SolanaValidator = Validator<SolanaOrigin>;
+mod reader;
+
+pub use reader::{DEFAULT_POLL_MS, SolanaReader, step};
 
 /// A Solana origin: its RPC client and bridge program.
 #[derive(Debug)]
@@ -51,19 +49,35 @@ pub struct SolanaPass {
     transactions: HashMap<[u8; 64], Option<ProgramTransaction>>,
 }
 
-impl OriginCheck for SolanaOrigin {
+impl SolanaOrigin {
+    /// The origin `config` (a Solana chain), read through `client`.
+    pub fn new(client: Arc<SolanaClient>, config: &ChainConfig) -> Result<Self> {
+        Ok(Self {
+            settings: config.solana_settings()?,
+            client,
+            origin: config.clone(),
+        })
+    }
+}
+
+impl Origin for SolanaOrigin {
     type Pass = SolanaPass;
+    type Reader = SolanaReader;
+
+    fn chain(&self) -> &ChainConfig {
+        &self.origin
+    }
+
+    fn reader(&self, metrics: Arc<Metrics>) -> SolanaReader {
+        SolanaReader::new(self.client.clone(), &self.origin, metrics)
+    }
 
     fn origin_bridge(&self) -> UniversalAddress {
         UniversalAddress(self.settings.program.0)
     }
 
     fn poll_interval(&self) -> Duration {
-        Duration::from_millis(
-            self.origin
-                .poll_interval_ms
-                .unwrap_or(crate::indexer::solana::DEFAULT_POLL_MS),
-        )
+        Duration::from_millis(self.origin.poll_interval_ms.unwrap_or(DEFAULT_POLL_MS))
     }
 
     async fn check(
@@ -82,43 +96,6 @@ impl OriginCheck for SolanaOrigin {
         )
         .await?;
         Ok(Found::Final)
-    }
-}
-
-impl Validator<SolanaOrigin> {
-    /// The validator of `origin` if some route from it lists the signer's address among its
-    /// validators or standby. Whether it signs, and for which epoch, follows the destination's
-    /// set at each step; `chains` are the daemon's EVM chains (where EVM destinations are
-    /// read). A route whose destination cannot be reached is an error.
-    pub fn for_chain(
-        config: &Config,
-        origin: &ChainConfig,
-        signer: &EvmSigner,
-        client: &Arc<SolanaClient>,
-        chains: &BTreeMap<String, Arc<EvmChain>>,
-        store: &Store,
-        metrics: &Arc<Metrics>,
-    ) -> Result<Option<Self>> {
-        let routes = signed_routes(config, origin, signer, chains)
-            .into_iter()
-            .collect::<Result<Vec<_>>>()?;
-        if routes.is_empty() {
-            return Ok(None);
-        }
-        let check = SolanaOrigin {
-            client: client.clone(),
-            origin: origin.clone(),
-            settings: super::settings(origin)?,
-        };
-        Ok(Some(Validator::new(
-            check,
-            &origin.name,
-            origin.domain,
-            signer,
-            routes,
-            store,
-            metrics,
-        )))
     }
 }
 

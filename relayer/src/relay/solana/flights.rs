@@ -24,7 +24,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::SolanaDestination;
-use crate::indexer::pause;
+use crate::daemon::pause;
 use crate::relay::CLAIM_LEASE;
 use crate::store::{MessageRecord, MessageState};
 

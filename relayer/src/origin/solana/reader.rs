@@ -1,4 +1,4 @@
-//! The indexer of a Solana origin: reads the bridge program's transactions slot range by slot
+//! The indexer's reader of a Solana origin: reads the bridge program's transactions slot range by slot
 //! range from its persisted cursor (the last slot read), at the chain's commitment
 //! (`finalized` by default, so nothing it records can be rolled back), and records the
 //! messages the program emitted, idempotently (the message id is unique in the store).
@@ -6,7 +6,7 @@
 //! Messages are read from the program's `MessageSent` self-CPI event instructions, which the
 //! runtime records in full, never from logs (which it truncates). A transaction that cannot be
 //! parsed is skipped and counted (`trestle_indexer_unparseable_total`), never a reason to stop;
-//! gaps in the origin's nonces are read again ([`crate::indexer::gaps`]).
+//! gaps in the origin's nonces are read again ([`crate::origin::indexer::gaps`]).
 //!
 //! The cursor's hash is unused on Solana (zero): finalized slots are never reorganised.
 
@@ -20,30 +20,15 @@ use trestle_bridge_client::solana::sent_messages;
 use trestle_core::chain::TxId;
 use trestle_solana::SolanaClient;
 
-use super::{OriginReader, Read, pause};
 use crate::config::ChainConfig;
+use crate::daemon::pause;
 use crate::error::Result;
 use crate::metrics::Metrics;
+use crate::origin::indexer::{OriginReader, Read};
 use crate::store::{NewMessage, Store};
 
 /// Default poll interval of a Solana chain (about two slots).
 pub const DEFAULT_POLL_MS: u64 = 800;
-
-/// Runs the indexer of `chain` (a Solana chain) over `client` until shutdown.
-pub async fn run(
-    client: Arc<SolanaClient>,
-    chain: ChainConfig,
-    store: Store,
-    metrics: Arc<Metrics>,
-    shutdown: watch::Receiver<bool>,
-) {
-    let reader = SolanaReader {
-        client,
-        chain: chain.clone(),
-        metrics: metrics.clone(),
-    };
-    super::run(reader, chain, store, metrics, shutdown).await;
-}
 
 /// The reader of a Solana origin's bridge program.
 pub struct SolanaReader {
@@ -52,10 +37,21 @@ pub struct SolanaReader {
     metrics: Arc<Metrics>,
 }
 
+impl SolanaReader {
+    /// The reader of the bridge program of `chain`, through `client`.
+    pub fn new(client: Arc<SolanaClient>, chain: &ChainConfig, metrics: Arc<Metrics>) -> Self {
+        Self {
+            client,
+            chain: chain.clone(),
+            metrics,
+        }
+    }
+}
+
 impl OriginReader for SolanaReader {
     async fn read(&mut self, store: &Store) -> Result<Read> {
         let chain = &self.chain;
-        let commitment = crate::solana::settings(chain)?.commitment.to_commitment();
+        let commitment = chain.solana_settings()?.commitment.to_commitment();
         let tip = self.client.slot(commitment).await?;
         let cursor = match store.cursor(&chain.name).await? {
             Some((slot, _)) => slot,
@@ -94,18 +90,14 @@ impl OriginReader for SolanaReader {
 
 /// Reads one batch of slots after the cursor and records what it found (the cursor moves in
 /// the same store transaction as the messages); returns how many messages were new, `None`
-/// when there was nothing new. What [`run`] does once, for tests.
+/// when there was nothing new. What the indexer loop ([`crate::origin::indexer::run`]) does once, for tests.
 pub async fn step(
     client: &Arc<SolanaClient>,
     chain: &ChainConfig,
     store: &Store,
     metrics: &Arc<Metrics>,
 ) -> Result<Option<usize>> {
-    let mut reader = SolanaReader {
-        client: client.clone(),
-        chain: chain.clone(),
-        metrics: metrics.clone(),
-    };
+    let mut reader = SolanaReader::new(client.clone(), chain, metrics.clone());
     match reader.read(store).await? {
         Read::Advanced { found, cursor, .. } => Ok(Some(
             store
@@ -126,7 +118,7 @@ pub async fn messages_in(
     from: u64,
     to: u64,
 ) -> Result<Vec<NewMessage>> {
-    let settings = crate::solana::settings(chain)?;
+    let settings = chain.solana_settings()?;
     let read = client
         .program_transactions(&settings.program, from, to)
         .await?;

@@ -1,33 +1,52 @@
-//! The check of a message on an EVM origin: it must be in a `MessageSent` log of the origin
-//! bridge in the block (number and hash) the indexer recorded, and that block must be final
-//! (at or below the chain's safe height) and canonical.
+//! An EVM origin: the bridge contract on an EVM chain. The indexer reads its `MessageSent`
+//! logs ([`EvmReader`]); the validator's check of a message: it must be in a `MessageSent` log
+//! of the origin bridge in the block (number and hash) the indexer recorded, and that block
+//! must be final (at or below the chain's safe height) and canonical.
 
+pub(crate) mod reader;
+
+pub use reader::EvmReader;
+
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use trestle_bridge::Message;
 use trestle_core::chain::UniversalAddress;
-use trestle_core::evm::EvmSigner;
 use trestle_evm::EvmChain;
 
 use trestle_bridge_client::EvmBridge;
 
-use super::{Found, OriginCheck, Validator};
-use crate::attest::signed_routes;
-use crate::config::Config;
+use super::{Found, Origin};
+use crate::config::ChainConfig;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::store::{MessageRecord, Store};
+use crate::store::MessageRecord;
 
 /// An EVM origin: its chain and bridge contract.
 #[derive(Debug)]
 pub struct EvmOrigin {
+    config: ChainConfig,
     chain: Arc<EvmChain>,
-    name: String,
-    domain: u32,
     bridge: EvmBridge,
+}
+
+impl EvmOrigin {
+    /// The origin `config` (an EVM chain), connected as `chain`.
+    pub fn new(chain: Arc<EvmChain>, config: &ChainConfig) -> Result<Self> {
+        let evm = config.evm().ok_or_else(|| {
+            Error::config(
+                format!("chains ({})", config.name),
+                "not an EVM chain (no chain_id and bridge)",
+            )
+        })?;
+        Ok(Self {
+            bridge: EvmBridge::new(chain.clone(), evm.bridge),
+            chain,
+            config: config.clone(),
+        })
+    }
 }
 
 /// What one pass read from an EVM origin.
@@ -44,8 +63,17 @@ pub struct EvmPass {
 /// block that logged it.
 type Logged = HashMap<[u8; 32], Vec<([u8; 32], Message)>>;
 
-impl OriginCheck for EvmOrigin {
+impl Origin for EvmOrigin {
     type Pass = EvmPass;
+    type Reader = EvmReader;
+
+    fn chain(&self) -> &ChainConfig {
+        &self.config
+    }
+
+    fn reader(&self, metrics: Arc<Metrics>) -> EvmReader {
+        EvmReader::new(self.bridge.clone(), &self.config, metrics)
+    }
 
     fn origin_bridge(&self) -> UniversalAddress {
         UniversalAddress::from_evm(self.bridge.address().0)
@@ -86,7 +114,8 @@ impl OriginCheck for EvmOrigin {
                 let mut by_id = Logged::new();
                 for event in &events {
                     // A log that does not decode is not this message's (the indexer refused it).
-                    if let Ok(Some(m)) = self.bridge.decode_message_sent(event, self.domain) {
+                    if let Ok(Some(m)) = self.bridge.decode_message_sent(event, self.config.domain)
+                    {
                         by_id.entry(m.id()).or_default().push((event.block_hash, m));
                     }
                 }
@@ -99,7 +128,7 @@ impl OriginCheck for EvmOrigin {
         });
         if !found {
             return Err(Error::Chain(trestle_core::Error::MalformedResponse {
-                endpoint: self.name.clone(),
+                endpoint: self.config.name.clone(),
                 reason: format!(
                     "message 0x{} (nonce {}) is not in a MessageSent log of block {height} on chain",
                     hex::encode(record.id),
@@ -108,55 +137,5 @@ impl OriginCheck for EvmOrigin {
             }));
         }
         Ok(Found::Final)
-    }
-}
-
-impl Validator<EvmOrigin> {
-    /// The validators to run: one per EVM origin chain (in `chains`) that has a route whose
-    /// validators or standby list the signer's address. Whether it signs, and for which
-    /// epoch, follows the destination bridge's set at each step. A route whose destination
-    /// cannot be reached is logged and left out.
-    pub fn for_config(
-        config: &Config,
-        signer: &EvmSigner,
-        chains: &BTreeMap<String, Arc<EvmChain>>,
-        store: &Store,
-        metrics: &Arc<Metrics>,
-    ) -> Vec<Validator> {
-        let mut out = Vec::new();
-        for origin in &config.chains {
-            let (Some(chain), Some(evm)) = (chains.get(&origin.name), origin.evm()) else {
-                continue;
-            };
-            let routes: Vec<_> = signed_routes(config, origin, signer, chains)
-                .into_iter()
-                .filter_map(|route| {
-                    route
-                        .map_err(|e| {
-                            tracing::warn!(chain = %origin.name, error = %e, "cannot read the destination's validator set; not signing for it");
-                        })
-                        .ok()
-                })
-                .collect();
-            if routes.is_empty() {
-                continue;
-            }
-            let check = EvmOrigin {
-                chain: chain.clone(),
-                name: origin.name.clone(),
-                domain: origin.domain,
-                bridge: EvmBridge::new(chain.clone(), evm.bridge),
-            };
-            out.push(Validator::new(
-                check,
-                &origin.name,
-                origin.domain,
-                signer,
-                routes,
-                store,
-                metrics,
-            ));
-        }
-        out
     }
 }

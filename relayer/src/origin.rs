@@ -1,0 +1,111 @@
+//! An origin chain's bridge, as the daemon's roles use it: the indexer reads what the bridge
+//! sent ([`indexer`]: one loop for every chain kind, over [`indexer::OriginReader`]), and the
+//! validator checks each message against the chain again before it signs
+//! ([`crate::attest::Validator`], over [`Origin::check`]). One type per chain kind is the
+//! origin for both: [`evm::EvmOrigin`] and [`solana::SolanaOrigin`]. `start` runs both roles
+//! of one origin chain.
+
+pub mod evm;
+pub mod indexer;
+pub mod solana;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use trestle_bridge::Message;
+use trestle_core::chain::UniversalAddress;
+use trestle_core::evm::EvmSigner;
+use trestle_evm::EvmChain;
+
+use crate::attest::Validator;
+use crate::config::{ChainConfig, Config};
+use crate::error::Result;
+use crate::metrics::Metrics;
+use crate::store::{MessageRecord, Store};
+
+/// What a message's check on its origin chain found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// The message is on the origin chain as recorded, and final: it may be signed.
+    Final,
+    /// The message's block is not final yet: this pass stops here (later messages are later
+    /// still) and the next one checks it again.
+    NotFinal,
+}
+
+/// The bridge on one origin chain, of one chain kind.
+pub trait Origin: Send + Sync + std::fmt::Debug + 'static {
+    /// What one validator pass reads from the chain once and reuses for the pass's messages.
+    /// A fresh one is made for every pass, after its messages were loaded from the store, so
+    /// a check is as strict as one read per message.
+    type Pass: Default + Send;
+
+    /// The indexer's reader of this origin.
+    type Reader: indexer::OriginReader + Sync + 'static;
+
+    /// The chain as configured.
+    fn chain(&self) -> &ChainConfig;
+
+    /// The origin bridge as the attestation digest names it.
+    fn origin_bridge(&self) -> UniversalAddress;
+
+    /// How long an idle indexer or validator waits before its next read (unless something
+    /// wakes it first).
+    fn poll_interval(&self) -> Duration;
+
+    /// A reader of the bridge's messages, for the indexer.
+    fn reader(&self, metrics: Arc<Metrics>) -> Self::Reader;
+
+    /// Whether `message` (stored as `record`) is on the origin chain as the indexer recorded
+    /// it, and final. An error means it is not, or cannot be checked now: it is not signed.
+    fn check(
+        &self,
+        record: &MessageRecord,
+        message: &Message,
+        pass: &mut Self::Pass,
+    ) -> impl Future<Output = Result<Found>> + Send;
+}
+
+/// The daemon's shared handles, as the roles of an origin chain are started with them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Context<'a> {
+    pub(crate) config: &'a Config,
+    /// The validator key, when this daemon is a validator.
+    pub(crate) signer: Option<&'a EvmSigner>,
+    /// The daemon's EVM chains, by name (where EVM destinations' sets are read).
+    pub(crate) chains: &'a BTreeMap<String, Arc<EvmChain>>,
+    pub(crate) store: &'a Store,
+    pub(crate) metrics: &'a Arc<Metrics>,
+    pub(crate) shutdown: &'a watch::Receiver<bool>,
+}
+
+/// Runs the roles of one origin chain, adding their tasks to `tasks`: its indexer, and, when
+/// the daemon has a validator key that some route from it lists, its validator. Returns
+/// whether it runs a validator.
+pub(crate) fn start<O: Origin>(
+    origin: O,
+    cx: Context<'_>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<bool> {
+    tasks.push(tokio::spawn(indexer::run(
+        origin.reader(cx.metrics.clone()),
+        origin.chain().clone(),
+        cx.store.clone(),
+        cx.metrics.clone(),
+        cx.shutdown.clone(),
+    )));
+    let Some(signer) = cx.signer else {
+        return Ok(false);
+    };
+    let Some(validator) =
+        Validator::for_origin(origin, cx.config, signer, cx.chains, cx.store, cx.metrics)?
+    else {
+        return Ok(false);
+    };
+    tasks.push(tokio::spawn(validator.run(cx.shutdown.clone())));
+    Ok(true)
+}

@@ -1,6 +1,7 @@
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
+use crate::error::Error;
 use crate::evm::signer::EvmSigner;
 
 fn eip155_tx() -> TypedTransaction {

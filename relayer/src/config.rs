@@ -44,7 +44,6 @@
 //! password_env = "TRESTLE_VALIDATOR_PASSWORD"
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -56,6 +55,7 @@ use crate::error::{Error, Result};
 
 mod low_balance;
 mod solana;
+mod validate;
 pub use low_balance::parse_amount;
 pub use solana::{ChainToml, SolanaChainConfig, SolanaCommitment, SolanaKeyConfig};
 
@@ -507,81 +507,6 @@ impl Config {
         Ok(config)
     }
 
-    /// Checks every value; the error names the first bad key.
-    pub fn validate(&self) -> Result<()> {
-        self.validate_store()?;
-        self.api_listen()?;
-        self.validate_chains()?;
-        self.validate_routes()?;
-        if self.validator.is_none() && self.relayer.is_none() {
-            return Err(Error::config(
-                "validator",
-                "no role enabled: add a [validator] table, a [relayer] table, or both",
-            ));
-        }
-        if let Some(v) = &self.validator {
-            validate_key("validator", &v.key())?;
-        }
-        if let Some(r) = &self.relayer {
-            validate_key("relayer", &r.key())?;
-            match &r.solana {
-                Some(k) => validate_key("relayer.solana", &k.key())?,
-                None => {
-                    if let Some(route) = self
-                        .routes
-                        .iter()
-                        .find(|route| self.chain(&route.to).is_some_and(|c| c.solana().is_some()))
-                    {
-                        return Err(Error::config(
-                            "relayer.solana",
-                            format!(
-                                "route {} -> {} ends at a solana chain: add [relayer.solana] with the keystore of the fee payer there",
-                                route.from, route.to
-                            ),
-                        ));
-                    }
-                }
-            }
-            if !(1..=64).contains(&r.batch_size) {
-                return Err(Error::config("relayer.batch_size", "must be 1..=64"));
-            }
-            if r.max_attempts == 0 {
-                return Err(Error::config("relayer.max_attempts", "must be at least 1"));
-            }
-            if r.backoff_initial_ms == 0 {
-                return Err(Error::config(
-                    "relayer.backoff_initial_ms",
-                    "must not be zero",
-                ));
-            }
-            if r.backoff_max_ms < r.backoff_initial_ms {
-                return Err(Error::config(
-                    "relayer.backoff_max_ms",
-                    "must be at least relayer.backoff_initial_ms",
-                ));
-            }
-            if r.poll_interval_ms == 0 {
-                return Err(Error::config(
-                    "relayer.poll_interval_ms",
-                    "must not be zero",
-                ));
-            }
-            if r.attestation_poll_ms == 0 {
-                return Err(Error::config(
-                    "relayer.attestation_poll_ms",
-                    "must not be zero",
-                ));
-            }
-            if r.replace_after_ms == 0 {
-                return Err(Error::config(
-                    "relayer.replace_after_ms",
-                    "must not be zero",
-                ));
-            }
-        }
-        Ok(())
-    }
-
     /// The API listen address.
     pub fn api_listen(&self) -> Result<SocketAddr> {
         self.api.listen.parse().map_err(|e| {
@@ -659,157 +584,6 @@ impl Config {
         )
     }
 
-    fn validate_store(&self) -> Result<()> {
-        let url = &self.store.url;
-        if !(url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
-        {
-            return Err(Error::config(
-                "store.url",
-                format!(
-                    "`{}` is neither sqlite://PATH nor postgres://...",
-                    redact_url(url)
-                ),
-            ));
-        }
-        if !(1..=100).contains(&self.store.max_connections) {
-            return Err(Error::config("store.max_connections", "must be 1..=100"));
-        }
-        Ok(())
-    }
-
-    fn validate_chains(&self) -> Result<()> {
-        if self.chains.is_empty() {
-            return Err(Error::config("chains", "at least one chain is needed"));
-        }
-        let mut names = BTreeSet::new();
-        let mut domains = BTreeMap::new();
-        for (i, c) in self.chains.iter().enumerate() {
-            let key = |field: &str| format!("chains[{i}].{field}");
-            if c.name.trim().is_empty() || c.name.chars().any(|ch| ch.is_whitespace()) {
-                return Err(Error::config(
-                    key("name"),
-                    "must be non-empty without whitespace",
-                ));
-            }
-            if !names.insert(c.name.as_str()) {
-                return Err(Error::config(
-                    key("name"),
-                    format!("`{}` is used by another chain", c.name),
-                ));
-            }
-            if c.domain == 0 {
-                return Err(Error::config(key("domain"), "domain 0 is invalid"));
-            }
-            if let Some(other) = domains.insert(c.domain, c.name.as_str()) {
-                return Err(Error::config(
-                    key("domain"),
-                    format!("domain {} is also chain `{other}`", c.domain),
-                ));
-            }
-            if let Some(text) = &c.low_balance {
-                parse_amount(text, c.native_decimals())
-                    .map_err(|e| Error::config(key("low_balance"), e))?;
-            }
-            if !(1..=100_000).contains(&c.index_batch_blocks) {
-                return Err(Error::config(
-                    key("index_batch_blocks"),
-                    "must be 1..=100000",
-                ));
-            }
-            if c.poll_interval_ms == Some(0) {
-                return Err(Error::config(key("poll_interval_ms"), "must not be zero"));
-            }
-            let evm = match &c.kind {
-                ChainKind::Solana(solana) => {
-                    validate_solana_chain(c, solana, &key)?;
-                    continue;
-                }
-                ChainKind::Evm(evm) => evm,
-            };
-            if let Some(url) = &evm.ws_url {
-                trestle_evm::heads::parse_ws_url(url)
-                    .map_err(|reason| Error::config(key("ws_url"), reason))?;
-            }
-            if evm.bridge.0 == [0u8; 20] {
-                return Err(Error::config(
-                    key("bridge"),
-                    "the zero address is not a bridge",
-                ));
-            }
-            c.adapter_config(evm).validate().map_err(|e| match e {
-                trestle_evm::Error::Config { field, reason } => Error::config(key(&field), reason),
-                other => Error::config(key("rpc_urls"), other.to_string()),
-            })?;
-        }
-        Ok(())
-    }
-
-    fn validate_routes(&self) -> Result<()> {
-        let mut seen = BTreeSet::new();
-        for (i, r) in self.routes.iter().enumerate() {
-            let key = |field: &str| format!("routes[{i}].{field}");
-            if self.chain(&r.from).is_none() {
-                return Err(Error::config(
-                    key("from"),
-                    format!("no chain is named `{}`", r.from),
-                ));
-            }
-            if self.chain(&r.to).is_none() {
-                return Err(Error::config(
-                    key("to"),
-                    format!("no chain is named `{}`", r.to),
-                ));
-            }
-            if r.from == r.to {
-                return Err(Error::config(
-                    key("to"),
-                    "a route needs two different chains",
-                ));
-            }
-            if !seen.insert((r.from.as_str(), r.to.as_str())) {
-                return Err(Error::config(
-                    key("to"),
-                    format!("route {} -> {} is configured twice", r.from, r.to),
-                ));
-            }
-            let mut addresses: Vec<EvmAddress> = Vec::with_capacity(r.validators.len());
-            let listed = r
-                .validators
-                .iter()
-                .enumerate()
-                .map(|(j, v)| ("validators", j, v))
-                .chain(r.standby.iter().enumerate().map(|(j, v)| ("standby", j, v)));
-            for (list, j, v) in listed {
-                if addresses.contains(&v.address) {
-                    return Err(Error::config(
-                        format!("routes[{i}].{list}[{j}].address"),
-                        format!("{} is listed twice", v.address),
-                    ));
-                }
-                if !(v.url.starts_with("http://") || v.url.starts_with("https://")) {
-                    return Err(Error::config(
-                        format!("routes[{i}].{list}[{j}].url"),
-                        "must be an http:// or https:// URL",
-                    ));
-                }
-                addresses.push(v.address);
-            }
-            self.validator_set(r).map_err(|e| {
-                let field = match &e {
-                    trestle_bridge::Error::ZeroEpoch => "epoch",
-                    trestle_bridge::Error::EmptyValidatorSet
-                    | trestle_bridge::Error::TooManyValidators { .. }
-                    | trestle_bridge::Error::ZeroValidator { .. } => "validators",
-                    _ => "threshold",
-                };
-                Error::config(key(field), e.to_string())
-            })?;
-        }
-        Ok(())
-    }
-
     /// The validator set of a route, sorted, with the contracts' configuration rule on the
     /// threshold (at least two thirds for three or more validators).
     pub fn validator_set(
@@ -820,42 +594,6 @@ impl Config {
         addresses.sort();
         trestle_bridge::ValidatorSet::new_for_configuration(route.epoch, addresses, route.threshold)
     }
-}
-
-/// The checks of a Solana chain (`key` names a field of this chain).
-fn validate_solana_chain(
-    c: &ChainConfig,
-    solana: &SolanaChainConfig,
-    key: &dyn Fn(&str) -> String,
-) -> Result<()> {
-    if solana.program.0 == [0u8; 32] {
-        return Err(Error::config(
-            key("bridge"),
-            "the system program id (all zeros) is not a bridge",
-        ));
-    }
-    solana::validate_rpc_urls(&c.rpc_urls, key)
-}
-
-fn validate_key(table: &str, key: &KeyConfig) -> Result<()> {
-    if key.keystore.as_os_str().is_empty() {
-        return Err(Error::config(
-            format!("{table}.keystore"),
-            "must not be empty",
-        ));
-    }
-    let env_ok = !key.password_env.is_empty()
-        && key
-            .password_env
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !env_ok {
-        return Err(Error::config(
-            format!("{table}.password_env"),
-            "must be the name of an environment variable (A-Z, 0-9, _)",
-        ));
-    }
-    Ok(())
 }
 
 /// The URL with any password replaced by `***`.

@@ -1,0 +1,74 @@
+//! The operator's moves (`trestle relayer retry|skip`): a message put back at the start of the
+//! pipeline, or taken out of it, never from a state that is final on chain.
+
+use super::records::{MessageRecord, MessageState};
+use super::{Pool, Store, now_ms};
+use crate::error::{Error, Result};
+
+impl Store {
+    /// Operator: puts a failed, skipped or stuck message back at the start of the pipeline
+    /// with a fresh attempt budget. Refuses delivered messages and those the destination
+    /// cancelled (final on chain).
+    pub async fn retry(&self, id: &[u8; 32]) -> Result<MessageRecord> {
+        self.operator_move(id, MessageState::Pending, |s| {
+            !matches!(s, MessageState::Delivered | MessageState::Cancelled)
+        })
+        .await
+    }
+
+    /// Operator: takes a message out of the pipeline for good (until `retry`). Refuses
+    /// delivered, cancelled and skipped messages.
+    pub async fn skip(&self, id: &[u8; 32]) -> Result<MessageRecord> {
+        self.operator_move(id, MessageState::Skipped, |s| {
+            !matches!(
+                s,
+                MessageState::Delivered | MessageState::Skipped | MessageState::Cancelled
+            )
+        })
+        .await
+    }
+
+    async fn operator_move(
+        &self,
+        id: &[u8; 32],
+        to: MessageState,
+        allowed: impl Fn(MessageState) -> bool,
+    ) -> Result<MessageRecord> {
+        let current = self
+            .message(id)
+            .await?
+            .ok_or_else(|| Error::UnknownMessage(hex::encode(id)))?;
+        if !allowed(current.state) {
+            return Err(Error::InvalidTransition {
+                id: hex::encode(id),
+                state: current.state.as_str().into(),
+                reason: format!("it cannot become {}", to.as_str()),
+            });
+        }
+        let now = now_ms();
+        let done = dispatch!(self, p => {
+            sqlx::query(
+                "UPDATE messages SET state = $1, attempts = 0, next_attempt_at = $2, \
+                 updated_at = $2, claimed_by = NULL, claimed_until = NULL \
+                 WHERE id = $3 AND state = $4",
+            )
+            .bind(to.as_str())
+            .bind(now)
+            .bind(id.as_slice())
+            .bind(current.state.as_str())
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        if done != 1 {
+            return Err(Error::InvalidTransition {
+                id: hex::encode(id),
+                state: current.state.as_str().into(),
+                reason: "it changed state meanwhile; try again".into(),
+            });
+        }
+        self.message(id)
+            .await?
+            .ok_or_else(|| Error::UnknownMessage(hex::encode(id)))
+    }
+}

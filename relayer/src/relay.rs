@@ -14,6 +14,7 @@ mod confirm;
 pub(crate) mod destination;
 mod execute;
 mod gas;
+mod lane;
 pub(crate) mod routes;
 pub mod solana;
 mod submit;
@@ -25,37 +26,26 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use trestle_bridge_client::EvmBridge;
-use trestle_core::chain::{Chain, UniversalAddress};
 use trestle_evm::EvmSender;
 
 use crate::config::{Config, RelayerConfig};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::remote_set::DestinationSet;
-use crate::store::{MessageRecord, MessageState, Store, now_ms};
-use routes::{Route, Routes};
+use crate::store::{MessageState, Store, now_ms};
+pub(crate) use lane::Attempts;
+use lane::Lane;
 
 /// The worker of one destination chain.
 #[derive(Debug)]
 pub struct Destination {
-    worker: String,
-    domain: u32,
-    name: String,
+    /// What every destination worker holds: the destination, its routes, store, metrics.
+    lane: Lane,
     /// The destination bridge contract, on the chain the sender sends to.
     contract: EvmBridge,
     sender: Arc<EvmSender>,
-    /// The routes into this chain; their sets follow the destination bridge
-    /// ([`Destination::refresh_sets`]).
-    routes: Routes,
-    settings: RelayerConfig,
-    store: Store,
-    metrics: Arc<Metrics>,
-    http: reqwest::Client,
     /// Set by a collect pass that left recently indexed messages waiting for attestations:
     /// the worker then pauses `attestation_poll_ms` instead of a whole tick.
     waiting: AtomicBool,
-    /// The chain's `low_balance`, in wei.
-    low_balance: Option<u128>,
     /// Wake-ups from one stage's loop to the next ([`Destination::run`]).
     kicks: Kicks,
     /// Gas per message of recent delivery transactions ([`gas`]).
@@ -110,34 +100,18 @@ impl Destination {
             let Some(evm) = dest.evm() else {
                 continue; // a Solana destination has its own worker (`relay::solana`)
             };
-            let routes = Routes::for_destination(config, dest)?;
-            if routes.is_empty() {
+            let lane = Lane::new(config, dest, settings, store, metrics, worker)?;
+            if lane.routes.is_empty() {
                 continue;
             }
             let Some(sender) = senders.get(&dest.name) else {
                 continue;
             };
             out.push(Destination {
-                worker: format!("{worker}/{}", dest.name),
-                domain: dest.domain,
-                name: dest.name.clone(),
+                lane,
                 contract: EvmBridge::new(sender.chain().clone(), evm.bridge),
                 sender: sender.clone(),
-                routes,
-                settings: settings.clone(),
-                store: store.clone(),
-                metrics: metrics.clone(),
-                // Short timeouts: an unreachable validator must not hold up the queue.
-                http: reqwest::Client::builder()
-                    .connect_timeout(Duration::from_secs(2))
-                    .timeout(Duration::from_secs(5))
-                    .build()
-                    .map_err(|e| Error::Io {
-                        what: "building the HTTP client".into(),
-                        source: std::io::Error::other(e),
-                    })?,
                 waiting: AtomicBool::new(false),
-                low_balance: dest.low_balance_units(),
                 kicks: Kicks::default(),
                 learned: std::sync::Mutex::default(),
             });
@@ -156,21 +130,21 @@ impl Destination {
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
         // The sets the destination holds now (a rotation while the daemon was down), before
         // any stage uses them.
-        self.refresh_sets().await;
+        self.lane.refresh_sets(&self).await;
         let this = Arc::new(self);
         tokio::join!(
             this.clone().stage_loop(Stage::Collect, shutdown.clone()),
             this.clone().stage_loop(Stage::Submit, shutdown.clone()),
             this.clone().stage_loop(Stage::Confirm, shutdown.clone()),
             this.clone().stage_loop(Stage::Execute, shutdown.clone()),
-            this.housekeeping(shutdown),
+            this.lane.housekeeping(&*this, shutdown),
         );
     }
 
     async fn stage_loop(self: Arc<Self>, stage: Stage, mut shutdown: watch::Receiver<bool>) {
-        let tick = self.tick();
-        let soon = Duration::from_millis(self.settings.attestation_poll_ms).min(tick);
-        let mut indexed = self.store.indexed_signal();
+        let tick = self.lane.tick();
+        let soon = Duration::from_millis(self.lane.settings.attestation_poll_ms).min(tick);
+        let mut indexed = self.lane.store.indexed_signal();
         let kick = match stage {
             Stage::Submit => Some(&self.kicks.submit),
             Stage::Confirm => Some(&self.kicks.confirm),
@@ -200,7 +174,7 @@ impl Destination {
                 return;
             }
             if worked {
-                tracing::debug!(destination = %self.name, stage = ?stage, elapsed_ms = started.elapsed().as_millis() as u64, "stage pass moved messages");
+                tracing::debug!(destination = %self.lane.name, stage = ?stage, elapsed_ms = started.elapsed().as_millis() as u64, "stage pass moved messages");
                 // Let the other stages' tasks in between passes.
                 tokio::task::yield_now().await;
                 continue;
@@ -234,116 +208,15 @@ impl Destination {
         }
     }
 
-    /// Re-reads the destination's validator sets every tick and the sender's balance every
-    /// 30 ticks, until shutdown.
-    async fn housekeeping(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        let mut ticks: u64 = 0;
-        loop {
-            self.refresh_sets().await;
-            if ticks.is_multiple_of(30) {
-                self.refresh_balance().await;
-            }
-            ticks = ticks.wrapping_add(1);
-            if crate::daemon::pause(&mut shutdown, self.tick()).await {
-                return;
-            }
-        }
-    }
-
-    /// Reads the set the destination bridge holds for every route's origin and adopts it
-    /// when it differs (a rotation through the admin timelock): attestations are then
-    /// collected for its epoch from its members ([`Routes::refresh`]).
-    pub async fn refresh_sets(&self) {
-        self.routes
-            .refresh(&DestinationSet::Evm(self.contract.clone()))
-            .await;
-    }
-
-    /// The route from `origin` as it is now.
-    fn route(&self, origin: u32) -> Result<Route> {
-        self.routes.get(origin)
-    }
-
-    /// Claims pending messages and collects their attestations ([`collect::Collect`]).
+    /// Claims pending messages and collects their attestations ([`Lane::collect`]).
     async fn stage_collect(&self) -> bool {
-        let limit = collect::claim_limit(self.settings.batch_size, BATCHES_PER_PASS);
-        let records = self.claim(MessageState::Pending, limit).await;
-        let collected = collect::Collect {
-            domain: self.domain,
-            bridge: UniversalAddress::from_evm(self.contract.address().0),
-            routes: &self.routes,
-            http: &self.http,
-            attempts: self.attempts(),
-            worker: &self.worker,
-        }
-        .pass(records)
-        .await;
+        let limit = collect::claim_limit(self.lane.settings.batch_size, BATCHES_PER_PASS);
+        let records = self.lane.claim(MessageState::Pending, limit).await;
+        let collected = self.lane.collect(records).await;
         if collected.waiting {
             self.waiting.store(true, Ordering::Relaxed);
         }
         collected.moved
-    }
-
-    fn attempts(&self) -> Attempts<'_> {
-        Attempts {
-            store: &self.store,
-            metrics: &self.metrics,
-            settings: &self.settings,
-            destination: &self.name,
-        }
-    }
-
-    async fn claim(&self, state: MessageState, limit: u32) -> Vec<MessageRecord> {
-        match self
-            .store
-            .claim(self.domain, state, &self.worker, CLAIM_LEASE, limit)
-            .await
-        {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(destination = %self.name, error = %e, "cannot claim work");
-                Vec::new()
-            }
-        }
-    }
-
-    /// Records a failed attempt with backoff; logs and counts it.
-    async fn fail(
-        &self,
-        record: &MessageRecord,
-        state: MessageState,
-        stage: &'static str,
-        e: &Error,
-    ) {
-        self.attempts().failed(record, state, stage, e).await;
-    }
-
-    async fn defer(&self, record: &MessageRecord, state: MessageState, delay: Duration) {
-        if let Err(e) = self.store.defer(&record.id, state, delay).await {
-            tracing::warn!(error = %e, "cannot defer message");
-        }
-    }
-
-    fn tick(&self) -> Duration {
-        Duration::from_millis(self.settings.poll_interval_ms)
-    }
-
-    fn ledger(&self) -> destination::Ledger<'_> {
-        destination::Ledger {
-            store: &self.store,
-            metrics: &self.metrics,
-            worker: &self.worker,
-            destination: &self.name,
-        }
-    }
-
-    async fn refresh_balance(&self) {
-        let account = UniversalAddress::from_evm(self.sender.address().0);
-        if let Ok(balance) = self.contract.chain().native_balance(&account).await {
-            let wei = u128::try_from(balance).unwrap_or(u128::MAX);
-            self.metrics
-                .wallet_balance(&self.name, wei, 18, self.low_balance);
-        }
     }
 }
 
@@ -352,63 +225,6 @@ fn task_ended(what: &str) -> Error {
     Error::Io {
         what: format!("the {what} request"),
         source: std::io::Error::other("its task ended without an answer"),
-    }
-}
-
-/// Where a destination worker (EVM or Solana) records its messages' failed attempts.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Attempts<'a> {
-    /// The relayer's store.
-    pub(crate) store: &'a Store,
-    /// The daemon's metrics.
-    pub(crate) metrics: &'a Metrics,
-    /// Backoff and retry cap.
-    pub(crate) settings: &'a RelayerConfig,
-    /// The destination chain's name (for logs).
-    pub(crate) destination: &'a str,
-}
-
-impl Attempts<'_> {
-    /// Records a failed attempt of `record` in `state` at `stage`: counts it by reason, logs
-    /// it, and stores it with exponential backoff and jitter; at the retry cap the message is
-    /// parked as failed.
-    pub(crate) async fn failed(
-        &self,
-        record: &MessageRecord,
-        state: MessageState,
-        stage: &'static str,
-        e: &Error,
-    ) {
-        let reason = if e.is_retryable() {
-            "retryable"
-        } else {
-            "permanent"
-        };
-        self.metrics.failure(stage, reason);
-        let delay = backoff(
-            record.attempts,
-            self.settings.backoff_initial_ms,
-            self.settings.backoff_max_ms,
-            &record.id,
-        );
-        tracing::warn!(destination = %self.destination, nonce = record.nonce, origin = record.origin, stage, error = %e, retry_in_ms = delay.as_millis() as u64, "message attempt failed");
-        match self
-            .store
-            .record_failure(
-                &record.id,
-                state,
-                &e.to_string(),
-                delay,
-                self.settings.max_attempts,
-            )
-            .await
-        {
-            Ok(Some(MessageState::Failed)) => {
-                tracing::error!(destination = %self.destination, id = %hex::encode(record.id), "retry cap reached; message parked as failed");
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot record failure"),
-        }
     }
 }
 

@@ -53,11 +53,13 @@ struct Landed {
 impl Destination {
     pub(super) async fn stage_confirm(&self) -> bool {
         let limit = self
+            .lane
             .settings
             .batch_size
             .saturating_mul(BATCHES_PER_PASS)
             .max(CONFIRM_CLAIM);
         let records = self
+            .lane
             .claim(
                 MessageState::Submitted,
                 u32::try_from(limit).unwrap_or(u32::MAX),
@@ -79,8 +81,9 @@ impl Destination {
             }
         }
         if let Err(e) = self
+            .lane
             .store
-            .defer_many(&waiting, MessageState::Submitted, self.tick())
+            .defer_many(&waiting, MessageState::Submitted, self.lane.tick())
             .await
         {
             tracing::warn!(error = %e, "cannot defer messages");
@@ -111,6 +114,7 @@ impl Destination {
         let mut moved = false;
         for (to, group) in moves {
             match self
+                .lane
                 .ledger()
                 .settle(&group, MessageState::Submitted, to)
                 .await
@@ -119,7 +123,7 @@ impl Destination {
                     let count = done.iter().filter(|d| **d).count();
                     if count > 0 {
                         moved = true;
-                        tracing::info!(destination = %self.name, messages = count, state = to.as_str(), "confirmed on the destination");
+                        tracing::info!(destination = %self.lane.name, messages = count, state = to.as_str(), "confirmed on the destination");
                     }
                 }
                 Err(e) => {
@@ -135,17 +139,20 @@ impl Destination {
     /// Back to `ready` with a counted failure: prepare checks the chain before sending again.
     async fn unconfirmed(&self, record: &MessageRecord, e: &Error) {
         if let Ok(true) = self
+            .lane
             .store
             .transition(
                 &record.id,
                 MessageState::Submitted,
                 MessageState::Ready,
-                Some(&self.worker),
+                Some(&self.lane.worker),
                 None,
             )
             .await
         {
-            self.fail(record, MessageState::Ready, "confirm", e).await;
+            self.lane
+                .fail(record, MessageState::Ready, "confirm", e)
+                .await;
         }
     }
 
@@ -217,7 +224,7 @@ impl Destination {
     /// (the first and its fee-bump replacements, newest first). When none is and the latest
     /// has waited `replace_after_ms`, replaces it.
     async fn lookup(&self, root: &[u8; 32]) -> Result<Option<(Receipt, Vec<ChainEvent>)>> {
-        let versions = self.store.submissions(root).await?;
+        let versions = self.lane.store.submissions(root).await?;
         if versions.is_empty() {
             return Ok(self.contract.chain().receipt_with_logs(*root).await?);
         }
@@ -233,7 +240,8 @@ impl Destination {
         }
         if let Some(latest) = versions.last() {
             let waited = now_ms().saturating_sub(latest.created_at);
-            let replace_after = i64::try_from(self.settings.replace_after_ms).unwrap_or(i64::MAX);
+            let replace_after =
+                i64::try_from(self.lane.settings.replace_after_ms).unwrap_or(i64::MAX);
             if waited >= replace_after {
                 self.replace(root, latest).await;
             } else if waited >= DROPPED_CHECK_MS
@@ -247,7 +255,7 @@ impl Destination {
                 // its fee cap (anvil drops such transactions when it builds a block), or
                 // evicted. Waiting `replace_after_ms` would only hold its messages up; a
                 // replacement is priced at the current base fee.
-                tracing::warn!(destination = %self.name, tx = %hex::encode(latest.tx_hash), "delivery transaction left the node's pool unmined; replacing it now");
+                tracing::warn!(destination = %self.lane.name, tx = %hex::encode(latest.tx_hash), "delivery transaction left the node's pool unmined; replacing it now");
                 self.replace(root, latest).await;
             }
         }
@@ -292,11 +300,12 @@ impl Destination {
         };
         match self.sender.replace(&pending).await {
             Ok(next) => {
-                tracing::info!(destination = %self.name, old = %pending.id(), new = %next.id(), "stuck deliver replaced with a fee bump");
-                self.metrics.failure("submit", "stuck");
+                tracing::info!(destination = %self.lane.name, old = %pending.id(), new = %next.id(), "stuck deliver replaced with a fee bump");
+                self.lane.metrics.failure("submit", "stuck");
                 if let Err(e) = self
+                    .lane
                     .store
-                    .record_submission(root, &next.hash, self.domain, &next.raw)
+                    .record_submission(root, &next.hash, self.lane.domain, &next.raw)
                     .await
                 {
                     tracing::warn!(error = %e, "cannot record the replacement");
@@ -309,7 +318,7 @@ impl Destination {
             }
             Err(e) => {
                 // "nonce too low": a version was mined meanwhile; the next pass finds it.
-                tracing::info!(destination = %self.name, error = %e, "replacement not sent");
+                tracing::info!(destination = %self.lane.name, error = %e, "replacement not sent");
             }
         }
     }

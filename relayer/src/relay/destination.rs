@@ -14,6 +14,7 @@ use trestle_bridge_client::DeliveryStatus;
 
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
+use crate::remote_set::DestinationSet;
 use crate::store::{MessageRecord, MessageState, Store};
 
 /// The state a message settles in once the destination bridge recorded `status` for it;
@@ -31,8 +32,15 @@ pub(crate) fn settled_state(status: DeliveryStatus) -> Option<MessageState> {
     }
 }
 
-/// The bridge on a destination chain, as the execute stage drives it.
+/// The bridge on a destination chain, as what every worker shares drives it
+/// ([`execute`], [`super::lane::Lane`]).
 pub(crate) trait DestinationBridge: Sync {
+    /// The bridge, as the routes read the validator sets it holds.
+    fn destination_set(&self) -> DestinationSet;
+
+    /// The relayer's balance on the chain: base units and the native unit's decimals.
+    fn balance(&self) -> impl Future<Output = Result<(u128, u32)>> + Send;
+
     /// What the bridge recorded for `record` now.
     fn status(&self, record: &MessageRecord)
     -> impl Future<Output = Result<DeliveryStatus>> + Send;
@@ -151,6 +159,14 @@ mod tests {
     }
 
     impl DestinationBridge for FakeBridge {
+        fn destination_set(&self) -> DestinationSet {
+            unreachable!("the execute stage does not read sets")
+        }
+
+        async fn balance(&self) -> Result<(u128, u32)> {
+            Ok((0, 18))
+        }
+
         async fn status(&self, _: &MessageRecord) -> Result<DeliveryStatus> {
             Ok(self
                 .statuses

@@ -6,26 +6,30 @@
 use std::time::Duration;
 
 use trestle_bridge_client::{DeliveryStatus, EvmBridge};
+use trestle_core::chain::{Chain, UniversalAddress};
 use trestle_evm::TxRequest;
 
 use super::Destination;
 use super::destination::{self, DestinationBridge};
 use crate::error::Result;
+use crate::remote_set::DestinationSet;
 use crate::store::{MessageRecord, MessageState};
 
 impl Destination {
     pub(super) async fn stage_execute(&self) -> bool {
-        let records = self.claim(MessageState::Queued, 8).await;
+        let records = self.lane.claim(MessageState::Queued, 8).await;
         let mut moved = false;
         for record in records {
-            match destination::execute(self, &self.ledger(), &record).await {
+            match destination::execute(self, &self.lane.ledger(), &record).await {
                 Ok(true) => moved = true,
                 Ok(false) => {
-                    self.defer(&record, MessageState::Queued, self.tick() * 5)
+                    self.lane
+                        .defer(&record, MessageState::Queued, self.lane.tick() * 5)
                         .await
                 }
                 Err(e) => {
-                    self.fail(&record, MessageState::Queued, "execute", &e)
+                    self.lane
+                        .fail(&record, MessageState::Queued, "execute", &e)
                         .await
                 }
             }
@@ -35,6 +39,16 @@ impl Destination {
 }
 
 impl DestinationBridge for Destination {
+    fn destination_set(&self) -> DestinationSet {
+        DestinationSet::Evm(self.contract.clone())
+    }
+
+    async fn balance(&self) -> Result<(u128, u32)> {
+        let account = UniversalAddress::from_evm(self.sender.address().0);
+        let wei = self.contract.chain().native_balance(&account).await?;
+        Ok((u128::try_from(wei).unwrap_or(u128::MAX), 18))
+    }
+
     async fn status(&self, record: &MessageRecord) -> Result<DeliveryStatus> {
         Ok(self.contract.status_of(&record.encoded).await?)
     }
@@ -58,7 +72,7 @@ impl DestinationBridge for Destination {
                 Duration::from_secs(120),
             )
             .await?;
-        tracing::info!(destination = %self.name, tx = %pending.id(), id = %hex::encode(record.id), "queued transfer executed");
+        tracing::info!(destination = %self.lane.name, tx = %pending.id(), id = %hex::encode(record.id), "queued transfer executed");
         Ok(true)
     }
 }

@@ -42,9 +42,9 @@ use crate::config::{ChainConfig, Config, RelayerConfig};
 use crate::error::{Error, Result};
 use crate::keys::Keys;
 use crate::metrics::Metrics;
-use crate::relay::Attempts;
-use crate::relay::destination::{DestinationBridge, Ledger, settled_state};
-use crate::relay::routes::{Route, Routes};
+use crate::relay::destination::{DestinationBridge, settled_state};
+use crate::relay::lane::Lane;
+use crate::relay::routes::Route;
 use crate::remote_set::DestinationSet;
 use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
 
@@ -57,24 +57,16 @@ const CONFIRM_TIMEOUT: Duration = Duration::from_secs(300);
 /// The worker of one Solana destination.
 #[derive(Debug)]
 pub struct SolanaDestination {
-    worker: String,
-    domain: u32,
-    name: String,
+    /// What every destination worker holds: the destination, its routes, store, metrics.
+    lane: Lane,
     commitment: Commitment,
     program: BridgeProgram,
     client: Arc<SolanaClient>,
     /// The bridge program's accounts, read through `client`.
     bridge: SolanaBridge,
     payer: SolanaSigner,
-    /// The routes into this chain, with the sets the program holds (read every tick).
-    routes: Routes,
-    settings: RelayerConfig,
-    store: Store,
-    metrics: Arc<Metrics>,
-    http: reqwest::Client,
+    /// When this process first looked for the receipt of each submitted message not seen yet.
     waiting: Mutex<HashMap<[u8; 32], Instant>>,
-    /// The chain's `low_balance`, in lamports.
-    low_balance: Option<u128>,
 }
 
 impl SolanaDestination {
@@ -102,54 +94,33 @@ impl SolanaDestination {
                     ),
                 )
             })?;
-            let client = crate::connect::solana(chain)?;
+            let lane = Lane::new(config, chain, settings, store, metrics, worker)?;
             out.push(Self::new(
-                config, chain, settings, client, payer, store, metrics, worker,
+                lane,
+                chain,
+                crate::connect::solana(chain)?,
+                payer,
             )?);
         }
         Ok(out)
     }
 
     /// The worker of `chain` (a Solana chain some route ends at), paying with `payer`.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "the daemon's shared handles, passed once"
-    )]
-    pub fn new(
-        config: &Config,
+    fn new(
+        lane: Lane,
         chain: &ChainConfig,
-        settings: &RelayerConfig,
         client: Arc<SolanaClient>,
         payer: SolanaSigner,
-        store: &Store,
-        metrics: &Arc<Metrics>,
-        worker: &str,
     ) -> Result<Self> {
         let solana = chain.solana_settings()?;
-        let routes = Routes::for_destination(config, chain)?;
         Ok(Self {
-            worker: format!("{worker}/{}", chain.name),
-            domain: chain.domain,
-            name: chain.name.clone(),
+            lane,
             commitment: solana.commitment.to_commitment(),
             program: BridgeProgram::new(solana.program),
             bridge: SolanaBridge::new(client.clone(), solana.program),
             client,
             payer,
-            routes,
-            settings: settings.clone(),
-            store: store.clone(),
-            metrics: metrics.clone(),
-            http: reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .timeout(Duration::from_secs(5))
-                .build()
-                .map_err(|e| Error::Io {
-                    what: "building the HTTP client".into(),
-                    source: std::io::Error::other(e),
-                })?,
             waiting: Mutex::new(HashMap::new()),
-            low_balance: chain.low_balance_units(),
         })
     }
 
@@ -164,12 +135,13 @@ impl SolanaDestination {
         if state == MessageState::Submitted {
             // Back to ready: submit reads the receipt before sending anything.
             match self
+                .lane
                 .store
                 .transition(
                     &record.id,
                     state,
                     MessageState::Ready,
-                    Some(&self.worker),
+                    Some(&self.lane.worker),
                     None,
                 )
                 .await
@@ -178,16 +150,7 @@ impl SolanaDestination {
                 _ => return,
             }
         }
-        self.attempts().failed(record, state, stage, e).await;
-    }
-
-    fn attempts(&self) -> Attempts<'_> {
-        Attempts {
-            store: &self.store,
-            metrics: &self.metrics,
-            settings: &self.settings,
-            destination: &self.name,
-        }
+        self.lane.attempts().failed(record, state, stage, e).await;
     }
 
     /// What identifies `record`'s delivery on the program: its origin, the origin's bridge as
@@ -195,18 +158,9 @@ impl SolanaDestination {
     fn receipt_key(&self, record: &MessageRecord) -> Result<ReceiptKey> {
         Ok(ReceiptKey {
             origin: record.origin,
-            origin_bridge: self.route(record.origin)?.origin_bridge.0,
+            origin_bridge: self.lane.route(record.origin)?.origin_bridge.0,
             nonce: record.nonce,
         })
-    }
-
-    fn route(&self, origin: u32) -> Result<Route> {
-        self.routes.get(origin)
-    }
-
-    /// The program, as the routes read their sets from it.
-    fn destination_set(&self) -> DestinationSet {
-        DestinationSet::Solana(self.bridge.clone())
     }
 
     fn attestation(
@@ -218,7 +172,7 @@ impl SolanaDestination {
         Attestation {
             origin: record.origin,
             origin_bridge: route.origin_bridge,
-            destination: self.domain,
+            destination: self.lane.domain,
             destination_bridge: UniversalAddress(self.program.id.0),
             epoch: set.epoch(),
             message_id: record.id,
@@ -234,6 +188,7 @@ impl SolanaDestination {
         set: &ValidatorSet,
     ) -> Result<Vec<SignatureRecord>> {
         let mut sigs: Vec<SignatureRecord> = self
+            .lane
             .store
             .signatures(&record.id, set.epoch())
             .await?
@@ -260,7 +215,7 @@ impl SolanaDestination {
         if found.is_some() {
             return self.submitted(record, None).await;
         }
-        let route = self.route(record.origin)?;
+        let route = self.lane.route(record.origin)?;
         // Read now, not from the routes' cache: a landing for a set the program no longer
         // holds would be refused and charged an attempt (a rotation since the last tick).
         let set = self
@@ -272,12 +227,13 @@ impl SolanaDestination {
         if sigs.len() < set.threshold() {
             // The set changed since collection (rotation): collect again for the new one.
             return self
+                .lane
                 .store
                 .transition(
                     &record.id,
                     MessageState::Ready,
                     MessageState::Pending,
-                    Some(&self.worker),
+                    Some(&self.lane.worker),
                     None,
                 )
                 .await;
@@ -319,7 +275,7 @@ impl SolanaDestination {
                 let trestle_core::chain::TxId::Solana(signature) = landed.id else {
                     return Err(Error::CorruptRow("landed a non-Solana transaction".into()));
                 };
-                tracing::info!(destination = %self.name, tx = %landed.id, slot = landed.slot, id = %hex::encode(record.id), "deliver landed");
+                tracing::info!(destination = %self.lane.name, tx = %landed.id, slot = landed.slot, id = %hex::encode(record.id), "deliver landed");
                 let mut root = [0u8; 32];
                 root.copy_from_slice(signature.get(..32).unwrap_or(&[0; 32]));
                 self.submitted(record, Some(root)).await
@@ -344,12 +300,13 @@ impl SolanaDestination {
     }
 
     async fn submitted(&self, record: &MessageRecord, tx: Option<[u8; 32]>) -> Result<bool> {
-        self.store
+        self.lane
+            .store
             .transition(
                 &record.id,
                 MessageState::Ready,
                 MessageState::Submitted,
-                Some(&self.worker),
+                Some(&self.lane.worker),
                 tx,
             )
             .await
@@ -401,7 +358,7 @@ impl SolanaDestination {
         what: &'static str,
     ) -> Result<Landed> {
         let landed = self.client.land(request).await?;
-        tracing::debug!(destination = %self.name, what, tx = %landed.id, compute_unit_limit = ?landed.compute_unit_limit, sends = landed.sends, "landed");
+        tracing::debug!(destination = %self.lane.name, what, tx = %landed.id, compute_unit_limit = ?landed.compute_unit_limit, sends = landed.sends, "landed");
         Ok(landed)
     }
 
@@ -444,11 +401,12 @@ impl SolanaDestination {
             ))
         })?;
         let moved = self
+            .lane
             .ledger()
             .settle_one(record, MessageState::Submitted, to)
             .await?;
         if moved {
-            tracing::info!(destination = %self.name, id = %hex::encode(record.id), status = ?receipt.status, "confirmed on solana");
+            tracing::info!(destination = %self.lane.name, id = %hex::encode(record.id), status = ?receipt.status, "confirmed on solana");
         }
         Ok(moved)
     }
@@ -456,15 +414,6 @@ impl SolanaDestination {
     fn forget(&self, id: &[u8; 32]) {
         if let Ok(mut w) = self.waiting.lock() {
             w.remove(id);
-        }
-    }
-
-    fn ledger(&self) -> Ledger<'_> {
-        Ledger {
-            store: &self.store,
-            metrics: &self.metrics,
-            worker: &self.worker,
-            destination: &self.name,
         }
     }
 
@@ -481,21 +430,23 @@ impl SolanaDestination {
             .await?
             .ok_or_else(|| {
                 Error::Chain(trestle_core::Error::MalformedResponse {
-                    endpoint: self.name.clone(),
+                    endpoint: self.lane.name.clone(),
                     reason: format!("queued message 0x{} has no receipt", hex::encode(record.id)),
                 })
             })
     }
-
-    async fn refresh_balance(&self) {
-        if let Ok(lamports) = self.client.balance(&self.payer.pubkey()).await {
-            self.metrics
-                .wallet_balance(&self.name, u128::from(lamports), 9, self.low_balance);
-        }
-    }
 }
 
 impl DestinationBridge for SolanaDestination {
+    fn destination_set(&self) -> DestinationSet {
+        DestinationSet::Solana(self.bridge.clone())
+    }
+
+    async fn balance(&self) -> Result<(u128, u32)> {
+        let lamports = self.client.balance(&self.payer.pubkey()).await?;
+        Ok((u128::from(lamports), 9))
+    }
+
     async fn status(&self, record: &MessageRecord) -> Result<DeliveryStatus> {
         let receipt = self
             .bridge
@@ -525,13 +476,13 @@ impl DestinationBridge for SolanaDestination {
         ];
         match self.land(instructions, "execute_queued").await {
             Ok(landed) => {
-                tracing::info!(destination = %self.name, tx = %landed.id, id = %hex::encode(record.id), "queued transfer executed");
+                tracing::info!(destination = %self.lane.name, tx = %landed.id, id = %hex::encode(record.id), "queued transfer executed");
                 Ok(true)
             }
             Err(Error::Chain(trestle_core::Error::TransactionRejected { reason, .. })) => {
                 // Not executable yet (the chain's clock, or the inbound bucket), or cancelled
                 // since the status was read (the stage reads it again next time).
-                tracing::debug!(destination = %self.name, id = %hex::encode(record.id), %reason, "queued transfer not executable yet");
+                tracing::debug!(destination = %self.lane.name, id = %hex::encode(record.id), %reason, "queued transfer not executable yet");
                 Ok(false)
             }
             Err(e) => Err(e),

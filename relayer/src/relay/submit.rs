@@ -32,13 +32,13 @@ const MAX_UNMINED_TXS: usize = 32;
 
 impl Destination {
     pub(super) async fn stage_submit(&self) -> bool {
-        let batch_size = self.settings.batch_size.max(1);
+        let batch_size = self.lane.settings.batch_size.max(1);
         let batches = self.room().await;
         if batches == 0 {
             return false;
         }
         let limit = u32::try_from(batch_size.saturating_mul(batches)).unwrap_or(u32::MAX);
-        let records = self.claim(MessageState::Ready, limit).await;
+        let records = self.lane.claim(MessageState::Ready, limit).await;
         if records.is_empty() {
             return false;
         }
@@ -122,10 +122,11 @@ impl Destination {
     async fn record_sent(&self, items: &[(MessageRecord, Vec<u8>)], sent: Result<PendingTx>) {
         let (to, hash) = match &sent {
             Ok(pending) => {
-                tracing::info!(destination = %self.name, tx = %pending.id(), messages = items.len(), nonce = pending.transaction.nonce(), gas_limit = pending.transaction.gas_limit(), "deliver sent");
+                tracing::info!(destination = %self.lane.name, tx = %pending.id(), messages = items.len(), nonce = pending.transaction.nonce(), gas_limit = pending.transaction.gas_limit(), "deliver sent");
                 if let Err(e) = self
+                    .lane
                     .store
-                    .record_submission(&pending.hash, &pending.hash, self.domain, &pending.raw)
+                    .record_submission(&pending.hash, &pending.hash, self.lane.domain, &pending.raw)
                     .await
                 {
                     tracing::warn!(error = %e, "cannot record the transaction (it will not be replaced if stuck)");
@@ -136,15 +137,24 @@ impl Destination {
         };
         let ids: Vec<[u8; 32]> = items.iter().map(|(r, _)| r.id).collect();
         if let Err(e) = self
+            .lane
             .store
-            .transition_many(&ids, MessageState::Submitted, to, Some(&self.worker), hash)
+            .transition_many(
+                &ids,
+                MessageState::Submitted,
+                to,
+                Some(&self.lane.worker),
+                hash,
+            )
             .await
         {
             tracing::error!(error = %e, sent = hash.is_some(), "cannot record the outcome of a send; once their claim ends the messages are checked on the destination before any new send");
         }
         if let Err(e) = sent {
             for (record, _) in items {
-                self.fail(record, MessageState::Ready, "submit", &e).await;
+                self.lane
+                    .fail(record, MessageState::Ready, "submit", &e)
+                    .await;
             }
         }
     }
@@ -158,13 +168,14 @@ impl Destination {
             .flat_map(|b| b.items.iter().map(|(r, _)| r.id))
             .collect();
         let marked = match self
+            .lane
             .store
-            .mark_sending(&ids, &self.worker, CLAIM_LEASE)
+            .mark_sending(&ids, &self.lane.worker, CLAIM_LEASE)
             .await
         {
             Ok(marked) => marked,
             Err(e) => {
-                tracing::warn!(destination = %self.name, error = %e, "cannot record the messages about to be sent; not sending them now");
+                tracing::warn!(destination = %self.lane.name, error = %e, "cannot record the messages about to be sent; not sending them now");
                 return Vec::new();
             }
         };
@@ -183,7 +194,7 @@ impl Destination {
     /// together and get a limit learned from recent receipts ([`gas`]); the others
     /// (arbitrary messages, retries) are batched apart and estimated.
     fn batches(&self, items: Vec<(MessageRecord, Vec<u8>)>, batch_size: usize) -> Vec<Batch> {
-        let learned = self.settings.batch_gas == BatchGas::Learned;
+        let learned = self.lane.settings.batch_gas == BatchGas::Learned;
         let (plain, other): (Vec<_>, Vec<_>) = items.into_iter().partition(|(r, _)| {
             learned
                 && r.attempts == 0
@@ -244,7 +255,7 @@ impl Destination {
                 .iter()
                 .map(|r| {
                     let (contract, origin, nonce) = (self.contract.clone(), r.origin, r.nonce);
-                    let origin_bridge = self.route(origin).map(|route| route.origin_bridge);
+                    let origin_bridge = self.lane.route(origin).map(|route| route.origin_bridge);
                     async move { Ok(contract.delivered(origin, &origin_bridge?, nonce).await?) }
                 })
                 .collect(),
@@ -257,11 +268,13 @@ impl Destination {
             .map(|(r, d)| (r.id, d.unwrap_or_else(|| Err(task_ended("delivered")))))
             .collect();
         let ids: Vec<[u8; 32]> = records.iter().map(|r| r.id).collect();
-        let stored = match self.store.signatures_many(&ids).await {
+        let stored = match self.lane.store.signatures_many(&ids).await {
             Ok(stored) => stored,
             Err(e) => {
                 for record in &records {
-                    self.fail(record, MessageState::Ready, "prepare", &e).await;
+                    self.lane
+                        .fail(record, MessageState::Ready, "prepare", &e)
+                        .await;
                 }
                 return Vec::new();
             }
@@ -279,7 +292,11 @@ impl Destination {
             match outcome {
                 Ok(Some(signatures)) => items.push((record, signatures)),
                 Ok(None) => {}
-                Err(e) => self.fail(&record, MessageState::Ready, "prepare", &e).await,
+                Err(e) => {
+                    self.lane
+                        .fail(&record, MessageState::Ready, "prepare", &e)
+                        .await
+                }
             }
         }
         items
@@ -295,7 +312,8 @@ impl Destination {
                 hex::encode(record.id)
             ))
         })?;
-        self.ledger()
+        self.lane
+            .ledger()
             .settle_one(record, MessageState::Ready, to)
             .await?;
         Ok(())
@@ -309,7 +327,7 @@ impl Destination {
         record: &MessageRecord,
         have: &[SignatureRecord],
     ) -> Result<Option<Vec<u8>>> {
-        let route = self.route(record.origin)?;
+        let route = self.lane.route(record.origin)?;
         let (epoch, threshold) = (route.set.epoch(), route.set.threshold());
         let mut signers: Vec<&SignatureRecord> = have
             .iter()
@@ -319,13 +337,14 @@ impl Destination {
         signers.dedup_by_key(|s| s.signer);
         if signers.len() < threshold {
             // Collected for an older set: the destination rotated since. Collect again.
-            tracing::info!(destination = %self.name, id = %hex::encode(record.id), epoch, "the validator set changed; collecting attestations again");
-            self.store
+            tracing::info!(destination = %self.lane.name, id = %hex::encode(record.id), epoch, "the validator set changed; collecting attestations again");
+            self.lane
+                .store
                 .transition(
                     &record.id,
                     MessageState::Ready,
                     MessageState::Pending,
-                    Some(&self.worker),
+                    Some(&self.lane.worker),
                     None,
                 )
                 .await?;

@@ -5,16 +5,14 @@
 use std::time::Duration;
 
 use trestle_bridge::message::SOLANA_MAX_BODY_LEN;
-use trestle_core::chain::UniversalAddress;
 
 use super::SolanaDestination;
 use crate::error::Result;
-use crate::relay::collect::Collect;
 use crate::store::{MessageRecord, MessageState};
 
 impl SolanaDestination {
     /// Collects the attestations of claimed `pending` messages in one pass, as the EVM
-    /// destination does ([`Collect`]: one batched request per validator, the sets the
+    /// destination does ([`crate::relay::collect::Collect`]: one batched request per validator, the sets the
     /// routes hold); a message whose body no `deliver` can hold is parked as `failed` first.
     /// Returns whether any message moved on.
     pub(super) async fn collect(&self, records: Vec<MessageRecord>) -> bool {
@@ -30,16 +28,7 @@ impl SolanaDestination {
                 }
             }
         }
-        let collected = Collect {
-            domain: self.domain,
-            bridge: UniversalAddress(self.program.id.0),
-            routes: &self.routes,
-            http: &self.http,
-            attempts: self.attempts(),
-            worker: &self.worker,
-        }
-        .pass(fit)
-        .await;
+        let collected = self.lane.collect(fit).await;
         moved | collected.moved
     }
 
@@ -54,12 +43,13 @@ impl SolanaDestination {
         let reason = format!(
             "body of {len} bytes is over {SOLANA_MAX_BODY_LEN}, the most one Solana deliver \
              transaction holds: it can never be delivered to {}",
-            self.name
+            self.lane.name
         );
-        self.metrics.failure("collect", "permanent");
-        tracing::error!(destination = %self.name, id = %hex::encode(record.id), nonce = record.nonce, origin = record.origin, %reason, "message parked as failed");
+        self.lane.metrics.failure("collect", "permanent");
+        tracing::error!(destination = %self.lane.name, id = %hex::encode(record.id), nonce = record.nonce, origin = record.origin, %reason, "message parked as failed");
         // No attempts left: the store parks it as failed with the reason.
         let parked = self
+            .lane
             .store
             .record_failure(
                 &record.id,

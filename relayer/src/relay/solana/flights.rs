@@ -25,7 +25,6 @@ use tokio::task::JoinSet;
 
 use super::SolanaDestination;
 use crate::daemon::pause;
-use crate::relay::CLAIM_LEASE;
 use crate::store::{MessageRecord, MessageState};
 
 /// Passes of the `pending` stage claim enough messages for this many landings each.
@@ -136,29 +135,20 @@ impl SolanaDestination {
     /// Works the queues until shutdown; on shutdown, lets the messages in flight finish
     /// their current step (as a pass did before), starting nothing new.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        tracing::info!(destination = %self.name, payer = %self.payer.pubkey(), program = %self.program.id, in_flight = self.settings.batch_size, "solana destination worker started");
+        tracing::info!(destination = %self.lane.name, payer = %self.payer.pubkey(), program = %self.program.id, in_flight = self.lane.settings.batch_size, "solana destination worker started");
         // The sets the program holds: read before the first pass (a rotation while the
-        // daemon was down), then once a tick in their own task, never per message and stage.
-        let program = self.destination_set();
-        self.routes.refresh(&program).await;
+        // daemon was down), then once a tick in their own task (with the payer's balance),
+        // never per message and stage.
+        self.lane.refresh_sets(&self).await;
         let this = Arc::new(self);
-        let tick = Duration::from_millis(this.settings.poll_interval_ms);
-        let refresher = {
-            let (this, mut shutdown) = (this.clone(), shutdown.clone());
-            tokio::spawn(async move {
-                while !pause(&mut shutdown, tick).await {
-                    this.routes.refresh(&program).await;
-                }
-            })
+        let tick = this.lane.tick();
+        let housekeeping = {
+            let (this, shutdown) = (this.clone(), shutdown.clone());
+            tokio::spawn(async move { this.lane.housekeeping(&*this, shutdown).await })
         };
-        let mut flights = Flights::new(this.settings.batch_size);
-        let mut ticks: u64 = 0;
+        let mut flights = Flights::new(this.lane.settings.batch_size);
         loop {
             let worked = this.step(&mut flights).await;
-            if ticks.is_multiple_of(30) {
-                this.refresh_balance().await;
-            }
-            ticks = ticks.wrapping_add(1);
             if worked && !*shutdown.borrow() {
                 continue;
             }
@@ -170,10 +160,10 @@ impl SolanaDestination {
             };
             if stop {
                 if flights.len() > 0 {
-                    tracing::info!(destination = %this.name, in_flight = flights.len(), "waiting for the messages in flight to finish their step");
+                    tracing::info!(destination = %this.lane.name, in_flight = flights.len(), "waiting for the messages in flight to finish their step");
                 }
                 while flights.tasks.join_next().await.is_some() {}
-                let _ = refresher.await;
+                let _ = housekeeping.await;
                 return;
             }
         }
@@ -191,17 +181,7 @@ impl SolanaDestination {
                 continue;
             }
             let limit = u32::try_from(free).unwrap_or(u32::MAX);
-            let records = match self
-                .store
-                .claim(self.domain, stage.state, &self.worker, CLAIM_LEASE, limit)
-                .await
-            {
-                Ok(v) => v,
-                Err(e) => {
-                    tracing::warn!(destination = %self.name, error = %e, "cannot claim work");
-                    continue;
-                }
-            };
+            let records = self.lane.claim(stage.state, limit).await;
             let mut claimed: Vec<(MessageRecord, InFlight)> = Vec::with_capacity(records.len());
             for record in records {
                 if !start(ids, record.id) {
@@ -210,6 +190,7 @@ impl SolanaDestination {
                     // give the claim back so that it is not held for a whole lease once the
                     // task has ended (seen: a landed message left `submitted` for 300 s).
                     if let Err(e) = self
+                        .lane
                         .store
                         .defer(&record.id, stage.state, Duration::ZERO)
                         .await
@@ -263,7 +244,12 @@ impl SolanaDestination {
         state: MessageState,
     ) {
         lock(ids).remove(&record.id);
-        if let Err(e) = self.store.defer(&record.id, state, Duration::ZERO).await {
+        if let Err(e) = self
+            .lane
+            .store
+            .defer(&record.id, state, Duration::ZERO)
+            .await
+        {
             tracing::warn!(error = %e, "cannot release a claimed message");
         }
     }
@@ -276,7 +262,7 @@ impl SolanaDestination {
             MessageState::Submitted => ("confirm", self.confirm(record).await),
             MessageState::Queued => (
                 "execute",
-                crate::relay::destination::execute(self, &self.ledger(), record).await,
+                crate::relay::destination::execute(self, &self.lane.ledger(), record).await,
             ),
             // `pending` messages are collected together ([`SolanaDestination::collect`]);
             // no other state is claimed.
@@ -286,8 +272,8 @@ impl SolanaDestination {
             Ok(true) => true,
             Ok(false) => {
                 let delay = if state == MessageState::Queued { 5 } else { 1 };
-                let delay = Duration::from_millis(self.settings.poll_interval_ms) * delay;
-                if let Err(e) = self.store.defer(&record.id, state, delay).await {
+                let delay = Duration::from_millis(self.lane.settings.poll_interval_ms) * delay;
+                if let Err(e) = self.lane.store.defer(&record.id, state, delay).await {
                     tracing::warn!(error = %e, "cannot defer message");
                 }
                 false

@@ -23,19 +23,19 @@ impl SolanaDestination {
     /// receipt again first, so the recipient is never called twice.
     pub(super) async fn execute_message(&self, record: &MessageRecord) -> Result<()> {
         let message = record.message()?;
-        let origin_bridge = self.route(record.origin)?.origin_bridge.0;
+        let origin_bridge = self.lane.route(record.origin)?.origin_bridge.0;
         let call = ix::execute_message(&self.program, &message, &origin_bridge, &[]);
         let limit = ix::execute_message_compute_limit(&self.program, &message, 0)?;
         let request = TransactionRequest::new(&self.payer, vec![call]).compute_unit_limit(limit);
         match self.land_request(request, "execute_message").await {
             Ok(landed) => {
-                tracing::info!(destination = %self.name, tx = %landed.id, id = %hex::encode(record.id), "message handed to its recipient");
+                tracing::info!(destination = %self.lane.name, tx = %landed.id, id = %hex::encode(record.id), "message handed to its recipient");
                 Ok(())
             }
             Err(e) if e.is_retryable() => Err(e),
             Err(e) => {
-                self.metrics.failure("execute_message", "permanent");
-                tracing::warn!(destination = %self.name, id = %hex::encode(record.id), recipient = %hex::encode(message.recipient.0), error = %e, "the recipient program refused the message; it is delivered and anyone may call execute_message again (with the accounts the recipient needs)");
+                self.lane.metrics.failure("execute_message", "permanent");
+                tracing::warn!(destination = %self.lane.name, id = %hex::encode(record.id), recipient = %hex::encode(message.recipient.0), error = %e, "the recipient program refused the message; it is delivered and anyone may call execute_message again (with the accounts the recipient needs)");
                 Ok(())
             }
         }

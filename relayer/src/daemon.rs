@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 pub use crate::keys::Keys;
 use crate::metrics::Metrics;
 use crate::origin::{self, evm::EvmOrigin, solana::SolanaOrigin};
-use crate::relay::Destination;
+use crate::relay::EvmDestination;
 use crate::relay::routes::Routes;
 use crate::relay::solana::SolanaDestination;
 use crate::remote_set::DestinationSet;
@@ -189,7 +189,7 @@ fn start_roles(
                 )
             })
             .collect();
-        for d in Destination::for_config(config, settings, &senders, store, metrics, worker)? {
+        for d in EvmDestination::for_config(config, settings, &senders, store, metrics, worker)? {
             tasks.push(tokio::spawn(d.run(shutdown.clone())));
         }
     }

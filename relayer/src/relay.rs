@@ -1,7 +1,8 @@
-//! The relayer role: one worker per destination chain moves messages through
-//! `pending` (collect attestations until the route's threshold) -> `ready` (submit `deliver`,
-//! or `deliverBatch` for several) -> `submitted` (confirm on the destination) -> `delivered`,
-//! or `queued` (timelock or rate limit) -> execute when executable -> `delivered`.
+//! The relayer role: one worker per destination chain ([`worker`], the same for every chain
+//! kind) moves messages through `pending` (collect attestations until the route's threshold)
+//! -> `ready` (submit: on an EVM chain `deliver`, or `deliverBatch` for several; on Solana,
+//! [`solana`]) -> `submitted` (confirm on the destination) -> `delivered`, or `queued`
+//! (timelock or rate limit) -> execute when executable -> `delivered` or `cancelled`.
 //!
 //! Work is claimed from the store (so several instances on one PostgreSQL share it), every
 //! state change is persisted before the next step acts, a failing message is retried with
@@ -18,10 +19,10 @@ mod lane;
 pub(crate) mod routes;
 pub mod solana;
 mod submit;
+pub(crate) mod worker;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -31,41 +32,21 @@ use trestle_evm::EvmSender;
 use crate::config::{Config, RelayerConfig};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::store::{MessageState, Store, now_ms};
+use crate::store::{MessageRecord, Store, now_ms};
 pub(crate) use lane::Attempts;
 use lane::Lane;
+use worker::{Stage, Unit};
 
 /// The worker of one destination chain.
 #[derive(Debug)]
-pub struct Destination {
+pub struct EvmDestination {
     /// What every destination worker holds: the destination, its routes, store, metrics.
     lane: Lane,
     /// The destination bridge contract, on the chain the sender sends to.
     contract: EvmBridge,
     sender: Arc<EvmSender>,
-    /// Set by a collect pass that left recently indexed messages waiting for attestations:
-    /// the worker then pauses `attestation_poll_ms` instead of a whole tick.
-    waiting: AtomicBool,
-    /// Wake-ups from one stage's loop to the next ([`Destination::run`]).
-    kicks: Kicks,
     /// Gas per message of recent delivery transactions ([`gas`]).
     learned: std::sync::Mutex<gas::LearnedGas>,
-}
-
-/// The stages of a destination worker, each run as its own loop by [`Destination::run`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    Collect,
-    Submit,
-    Confirm,
-    Execute,
-}
-
-/// A stage's loop is woken when the stage before it moved messages its way.
-#[derive(Debug, Default)]
-struct Kicks {
-    submit: tokio::sync::Notify,
-    confirm: tokio::sync::Notify,
 }
 
 /// How long a claimed message stays with the worker that claimed it, in every destination
@@ -84,7 +65,7 @@ pub(crate) const CLAIM_LEASE: Duration = Duration::from_secs(300);
 /// sent. The confirm step claims as many messages per pass.
 pub(super) const BATCHES_PER_PASS: usize = 4;
 
-impl Destination {
+impl EvmDestination {
     /// One worker per destination chain that some route ends at. `senders` holds the
     /// relayer's sender on each chain (by name).
     pub fn for_config(
@@ -94,7 +75,7 @@ impl Destination {
         store: &Store,
         metrics: &Arc<Metrics>,
         worker: &str,
-    ) -> Result<Vec<Destination>> {
+    ) -> Result<Vec<EvmDestination>> {
         let mut out = Vec::new();
         for dest in &config.chains {
             let Some(evm) = dest.evm() else {
@@ -107,116 +88,50 @@ impl Destination {
             let Some(sender) = senders.get(&dest.name) else {
                 continue;
             };
-            out.push(Destination {
+            out.push(EvmDestination {
                 lane,
                 contract: EvmBridge::new(sender.chain().clone(), evm.bridge),
                 sender: sender.clone(),
-                waiting: AtomicBool::new(false),
-                kicks: Kicks::default(),
                 learned: std::sync::Mutex::default(),
             });
         }
         Ok(out)
     }
 
-    /// Works the queues until shutdown. Each stage runs as its own loop, so that collecting
-    /// the next messages' attestations, sending the ready ones and confirming the sent ones
-    /// overlap instead of waiting for each other (the states they claim are disjoint). A
-    /// stage goes again at once while it moves work; when idle it waits one tick
-    /// (`poll_interval_ms`), or until the stage before it hands it work, or, for collect,
-    /// `attestation_poll_ms` while recently indexed messages wait for attestations or until
-    /// this process's indexer records new messages. The validator sets and the sender's
-    /// balance are refreshed every tick and every 30 ticks.
+    /// Works the queues until shutdown ([`worker::run`]).
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
-        // The sets the destination holds now (a rotation while the daemon was down), before
-        // any stage uses them.
-        self.lane.refresh_sets(&self).await;
-        let this = Arc::new(self);
-        tokio::join!(
-            this.clone().stage_loop(Stage::Collect, shutdown.clone()),
-            this.clone().stage_loop(Stage::Submit, shutdown.clone()),
-            this.clone().stage_loop(Stage::Confirm, shutdown.clone()),
-            this.clone().stage_loop(Stage::Execute, shutdown.clone()),
-            this.lane.housekeeping(&*this, shutdown),
-        );
+        worker::run(self, shutdown).await;
+    }
+}
+
+impl worker::Destination for EvmDestination {
+    fn lane(&self) -> &Lane {
+        &self.lane
     }
 
-    async fn stage_loop(self: Arc<Self>, stage: Stage, mut shutdown: watch::Receiver<bool>) {
-        let tick = self.lane.tick();
-        let soon = Duration::from_millis(self.lane.settings.attestation_poll_ms).min(tick);
-        let mut indexed = self.lane.store.indexed_signal();
-        let kick = match stage {
-            Stage::Submit => Some(&self.kicks.submit),
-            Stage::Confirm => Some(&self.kicks.confirm),
-            Stage::Collect | Stage::Execute => None,
+    /// Both by pass: one transaction delivers a batch, and a confirm pass reads each
+    /// transaction's receipt once for all its messages.
+    fn unit(&self, _stage: Stage) -> Unit {
+        Unit::Pass
+    }
+
+    async fn room(&self, stage: Stage) -> u32 {
+        let batch_size = self.lane.settings.batch_size.max(1);
+        let messages = match stage {
+            Stage::Submit => batch_size.saturating_mul(self.batches_room().await),
+            _ => batch_size
+                .saturating_mul(BATCHES_PER_PASS)
+                .max(confirm::CONFIRM_CLAIM),
         };
-        loop {
-            let started = std::time::Instant::now();
-            let worked = match stage {
-                Stage::Collect => {
-                    let moved = self.stage_collect().await;
-                    if moved {
-                        self.kicks.submit.notify_one();
-                    }
-                    moved
-                }
-                Stage::Submit => {
-                    let moved = self.stage_submit().await;
-                    if moved {
-                        self.kicks.confirm.notify_one();
-                    }
-                    moved
-                }
-                Stage::Confirm => self.stage_confirm().await,
-                Stage::Execute => self.stage_execute().await,
-            };
-            if *shutdown.borrow() {
-                return;
-            }
-            if worked {
-                tracing::debug!(destination = %self.lane.name, stage = ?stage, elapsed_ms = started.elapsed().as_millis() as u64, "stage pass moved messages");
-                // Let the other stages' tasks in between passes.
-                tokio::task::yield_now().await;
-                continue;
-            }
-            let idle = if stage == Stage::Collect && self.waiting.swap(false, Ordering::Relaxed) {
-                soon
-            } else {
-                tick
-            };
-            let handed = async {
-                match kick {
-                    Some(kick) => kick.notified().await,
-                    None => std::future::pending().await,
-                }
-            };
-            let new_messages = async {
-                if stage == Stage::Collect {
-                    if indexed.changed().await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                } else {
-                    std::future::pending::<()>().await;
-                }
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(idle) => {}
-                () = handed => {}
-                () = new_messages => {}
-                _ = shutdown.changed() => return,
-            }
-        }
+        u32::try_from(messages).unwrap_or(u32::MAX)
     }
 
-    /// Claims pending messages and collects their attestations ([`Lane::collect`]).
-    async fn stage_collect(&self) -> bool {
-        let limit = collect::claim_limit(self.lane.settings.batch_size, BATCHES_PER_PASS);
-        let records = self.lane.claim(MessageState::Pending, limit).await;
-        let collected = self.lane.collect(records).await;
-        if collected.waiting {
-            self.waiting.store(true, Ordering::Relaxed);
-        }
-        collected.moved
+    async fn submit(&self, records: Vec<MessageRecord>) -> bool {
+        self.submit_pass(records).await
+    }
+
+    async fn confirm(&self, records: Vec<MessageRecord>) -> bool {
+        self.confirm_pass(records).await
     }
 }
 

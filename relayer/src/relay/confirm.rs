@@ -21,7 +21,7 @@ use trestle_core::evm::TypedTransaction;
 use trestle_evm::{Fees, PendingTx, Receipt};
 
 use super::concurrent::{self, IN_FLIGHT};
-use super::{BATCHES_PER_PASS, Destination, task_ended};
+use super::{EvmDestination, task_ended};
 use crate::error::{Error, Result};
 use crate::store::{MessageRecord, MessageState, Submission, now_ms};
 
@@ -30,7 +30,7 @@ use crate::store::{MessageRecord, MessageState, Submission, now_ms};
 const DROPPED_CHECK_MS: i64 = 1_000;
 
 /// The fewest submitted messages one confirm pass claims (more when `batch_size` is larger).
-const CONFIRM_CLAIM: usize = 32;
+pub(super) const CONFIRM_CLAIM: usize = 32;
 
 /// What one confirm pass read from the destination.
 #[derive(Debug, Default)]
@@ -50,24 +50,10 @@ struct Landed {
     outcomes: BTreeMap<[u8; 32], DeliveryStatus>,
 }
 
-impl Destination {
-    pub(super) async fn stage_confirm(&self) -> bool {
-        let limit = self
-            .lane
-            .settings
-            .batch_size
-            .saturating_mul(BATCHES_PER_PASS)
-            .max(CONFIRM_CLAIM);
-        let records = self
-            .lane
-            .claim(
-                MessageState::Submitted,
-                u32::try_from(limit).unwrap_or(u32::MAX),
-            )
-            .await;
-        if records.is_empty() {
-            return false;
-        }
+impl EvmDestination {
+    /// A confirm pass over claimed `submitted` messages: each transaction's receipt read once
+    /// it is final, the messages settled as the bridge recorded them.
+    pub(super) async fn confirm_pass(&self, records: Vec<MessageRecord>) -> bool {
         let mut pass = Pass::default();
         let mut landed: Vec<(MessageRecord, Receipt)> = Vec::new();
         let mut settled: Vec<(MessageRecord, Receipt, DeliveryStatus)> = Vec::new();
@@ -263,7 +249,7 @@ impl Destination {
     }
 }
 
-impl Destination {
+impl EvmDestination {
     /// Replaces the stuck `latest` version of the transaction first sent as `root` with a fee
     /// bump (same nonce) and records the new version; at the fee ceiling, broadcasts it
     /// again instead.

@@ -10,11 +10,12 @@
 
 use std::future::Future;
 
+use trestle_bridge::ValidatorSet;
 use trestle_bridge_client::DeliveryStatus;
+use trestle_core::chain::UniversalAddress;
 
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::remote_set::DestinationSet;
 use crate::store::{MessageRecord, MessageState, Store};
 
 /// The state a message settles in once the destination bridge recorded `status` for it;
@@ -35,8 +36,13 @@ pub(crate) fn settled_state(status: DeliveryStatus) -> Option<MessageState> {
 /// The bridge on a destination chain, as what every worker shares drives it
 /// ([`execute`], [`super::lane::Lane`]).
 pub(crate) trait DestinationBridge: Sync {
-    /// The bridge, as the routes read the validator sets it holds.
-    fn destination_set(&self) -> DestinationSet;
+    /// The validator set the bridge holds for messages from `origin` sent by `origin_bridge`
+    /// (an error naming both when it holds one for another bridge).
+    fn validator_set(
+        &self,
+        origin: u32,
+        origin_bridge: &UniversalAddress,
+    ) -> impl Future<Output = Result<ValidatorSet>> + Send;
 
     /// The relayer's balance on the chain: base units and the native unit's decimals.
     fn balance(&self) -> impl Future<Output = Result<(u128, u32)>> + Send;
@@ -133,7 +139,6 @@ mod tests {
     use std::sync::Mutex;
 
     use trestle_bridge::Message;
-    use trestle_core::chain::UniversalAddress;
 
     use super::*;
     use crate::store::NewMessage;
@@ -159,8 +164,8 @@ mod tests {
     }
 
     impl DestinationBridge for FakeBridge {
-        fn destination_set(&self) -> DestinationSet {
-            unreachable!("the execute stage does not read sets")
+        async fn validator_set(&self, _: u32, _: &UniversalAddress) -> Result<ValidatorSet> {
+            Err(Error::CorruptRow("the fake bridge holds no set".into()))
         }
 
         async fn balance(&self) -> Result<(u128, u32)> {

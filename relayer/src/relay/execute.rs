@@ -1,46 +1,28 @@
-//! The execute stage on an EVM destination: a `queued` message (held by the destination's
-//! timelock or rate limit) is executed with `executeQueued` once the call would succeed. The
-//! stage itself, and what it records, is every destination's ([`destination::execute`]); this
-//! is the EVM bridge's part of it.
+//! The EVM bridge as every destination's shared code reads and calls it
+//! ([`DestinationBridge`]): the set it holds, the status of a message, the relayer's balance,
+//! and `executeQueued` for a `queued` message (held by the destination's timelock or rate
+//! limit) once the call would succeed. The execute stage itself, and what it records, is
+//! every destination's ([`super::destination::execute`]).
 
 use std::time::Duration;
 
+use trestle_bridge::ValidatorSet;
 use trestle_bridge_client::{DeliveryStatus, EvmBridge};
 use trestle_core::chain::{Chain, UniversalAddress};
 use trestle_evm::TxRequest;
 
-use super::Destination;
-use super::destination::{self, DestinationBridge};
+use super::EvmDestination;
+use super::destination::DestinationBridge;
 use crate::error::Result;
-use crate::remote_set::DestinationSet;
-use crate::store::{MessageRecord, MessageState};
+use crate::store::MessageRecord;
 
-impl Destination {
-    pub(super) async fn stage_execute(&self) -> bool {
-        let records = self.lane.claim(MessageState::Queued, 8).await;
-        let mut moved = false;
-        for record in records {
-            match destination::execute(self, &self.lane.ledger(), &record).await {
-                Ok(true) => moved = true,
-                Ok(false) => {
-                    self.lane
-                        .defer(&record, MessageState::Queued, self.lane.tick() * 5)
-                        .await
-                }
-                Err(e) => {
-                    self.lane
-                        .fail(&record, MessageState::Queued, "execute", &e)
-                        .await
-                }
-            }
-        }
-        moved
-    }
-}
-
-impl DestinationBridge for Destination {
-    fn destination_set(&self) -> DestinationSet {
-        DestinationSet::Evm(self.contract.clone())
+impl DestinationBridge for EvmDestination {
+    async fn validator_set(
+        &self,
+        origin: u32,
+        origin_bridge: &UniversalAddress,
+    ) -> Result<ValidatorSet> {
+        Ok(self.contract.validator_set(origin, origin_bridge).await?)
     }
 
     async fn balance(&self) -> Result<(u128, u32)> {

@@ -7,12 +7,13 @@
 //! (`relay/solana.rs`) a payer and its landings.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
 use trestle_core::chain::UniversalAddress;
 
-use super::collect::{Collect, Collected};
+use super::collect::Collect;
 use super::destination::{DestinationBridge, Ledger};
 use super::routes::{Route, Routes};
 use super::{CLAIM_LEASE, backoff};
@@ -41,6 +42,9 @@ pub(crate) struct Lane {
     pub(crate) store: Store,
     /// The daemon's metrics.
     pub(crate) metrics: Arc<Metrics>,
+    /// Set by a collect pass that left recently indexed messages waiting for attestations:
+    /// the collect stage then pauses `attestation_poll_ms` instead of a whole tick.
+    pub(crate) waiting: AtomicBool,
     /// The client the validators are asked with.
     http: reqwest::Client,
     /// The chain's `low_balance`, in base units.
@@ -76,6 +80,7 @@ impl Lane {
                     source: std::io::Error::other(e),
                 })?,
             low_balance: chain.low_balance_units(),
+            waiting: AtomicBool::new(false),
         })
     }
 
@@ -133,6 +138,22 @@ impl Lane {
         self.attempts().failed(record, state, stage, e).await;
     }
 
+    /// `ready` -> `pending`: the destination's set changed since `record`'s attestations were
+    /// collected (a rotation); they are collected again for the new set. Returns whether it
+    /// moved.
+    pub(crate) async fn recollect(&self, record: &MessageRecord) -> Result<bool> {
+        tracing::info!(destination = %self.name, id = %hex::encode(record.id), "the validator set changed; collecting attestations again");
+        self.store
+            .transition(
+                &record.id,
+                MessageState::Ready,
+                MessageState::Pending,
+                Some(&self.worker),
+                None,
+            )
+            .await
+    }
+
     /// Where settled messages are recorded.
     pub(crate) fn ledger(&self) -> Ledger<'_> {
         Ledger {
@@ -143,9 +164,10 @@ impl Lane {
         }
     }
 
-    /// Collects the attestations of claimed `pending` messages ([`Collect`]).
-    pub(crate) async fn collect(&self, records: Vec<MessageRecord>) -> Collected {
-        Collect {
+    /// Collects the attestations of claimed `pending` messages ([`Collect`]); returns whether
+    /// any moved on.
+    pub(crate) async fn collect(&self, records: Vec<MessageRecord>) -> bool {
+        let collected = Collect {
             domain: self.domain,
             bridge: self.bridge,
             routes: &self.routes,
@@ -154,14 +176,18 @@ impl Lane {
             worker: &self.worker,
         }
         .pass(records)
-        .await
+        .await;
+        if collected.waiting {
+            self.waiting.store(true, Ordering::Relaxed);
+        }
+        collected.moved
     }
 
     /// Reads the set the destination holds for every route's origin and adopts it when it
     /// differs (a rotation through the admin timelock): attestations are then collected for
     /// its epoch from its members ([`Routes::refresh`]).
     pub(crate) async fn refresh_sets(&self, bridge: &impl DestinationBridge) {
-        self.routes.refresh(&bridge.destination_set()).await;
+        self.routes.refresh(bridge).await;
     }
 
     /// Reads the relayer's balance on the destination into the metrics (a warning when it

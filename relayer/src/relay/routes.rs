@@ -10,6 +10,7 @@ use std::sync::RwLock;
 use trestle_bridge::ValidatorSet;
 use trestle_core::chain::UniversalAddress;
 
+use super::destination::DestinationBridge;
 use crate::config::{ChainConfig, Config, RouteConfig};
 use crate::error::{Error, Result};
 use crate::remote_set::DestinationSet;
@@ -91,14 +92,14 @@ impl Routes {
     /// rotation): attestations are then collected for its epoch from its members. A route
     /// keeps its set while the destination cannot be read, or holds a set for another origin
     /// bridge or one that is not usable (logged).
-    pub(crate) async fn refresh(&self, destination: &DestinationSet) {
+    pub(crate) async fn refresh(&self, destination: &impl DestinationBridge) {
         let origins: Vec<(u32, UniversalAddress)> = self
             .read()
             .iter()
             .map(|(origin, route)| (*origin, route.origin_bridge))
             .collect();
         for (origin, origin_bridge) in origins {
-            let set = match destination.read(origin, &origin_bridge).await {
+            let set = match destination.validator_set(origin, &origin_bridge).await {
                 Ok(set) => set,
                 Err(Error::Bridge(e @ trestle_bridge_client::Error::Remote { .. })) => {
                     // Answered, but no usable set for this route: its messages wait.

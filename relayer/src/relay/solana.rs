@@ -1,4 +1,4 @@
-//! The relayer's worker of a Solana destination, with the states of the EVM worker:
+//! A Solana destination, as the one destination worker (`crate::relay::worker`) drives it:
 //! `pending` (collect attestations until the threshold of the set the program holds for the
 //! origin, read from its `Remote` account once a tick; the collect pass is the EVM
 //! destination's, `crate::relay::collect`) -> `ready` (land `deliver`: inline signatures when
@@ -10,7 +10,7 @@
 //! and the execute stage, are every destination's (`crate::relay::destination`).
 //!
 //! Messages are worked on concurrently, each as its own task, up to a bound per stage
-//! (`relayer.batch_size` messages landing at once in `ready`; see `destination/flights.rs`):
+//! (`relayer.batch_size` messages landing at once in `ready`, the worker's message unit):
 //! one failing or slow message holds only its own place.
 //!
 //! Every step is persisted before the next, and every step first reads the receipt PDA: its
@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tokio::sync::watch;
 use trestle_bridge::solana::relay::{self as ix, Signatures};
 use trestle_bridge::solana::state::{Receipt, ReceiptStatus, SignatureSet};
 use trestle_bridge::solana::{BridgeProgram, ReceiptKey};
@@ -36,7 +37,6 @@ use trestle_bridge_client::solana::fits_in_a_packet;
 use trestle_bridge_client::{DeliveryStatus, SolanaBridge};
 
 mod collect;
-mod flights;
 mod message;
 use crate::config::{ChainConfig, Config, RelayerConfig};
 use crate::error::{Error, Result};
@@ -45,7 +45,7 @@ use crate::metrics::Metrics;
 use crate::relay::destination::{DestinationBridge, settled_state};
 use crate::relay::lane::Lane;
 use crate::relay::routes::Route;
-use crate::remote_set::DestinationSet;
+use crate::relay::worker::{self, Stage, Unit};
 use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
 
 /// Signatures per `post_signatures` transaction (6 x ~25,000 CU of recovery, ~400 bytes).
@@ -179,6 +179,19 @@ impl SolanaDestination {
         }
     }
 
+    /// The receipt of `record` at `confirmed` (what the submit and execute steps read first),
+    /// `None` when the program has not recorded the message.
+    async fn confirmed_receipt(&self, record: &MessageRecord) -> Result<Option<Receipt>> {
+        Ok(self
+            .bridge
+            .receipt(
+                &self.receipt_key(record)?,
+                &record.id,
+                Commitment::Confirmed,
+            )
+            .await?)
+    }
+
     // ------------------------------------------------------------------ submit
 
     /// The collected signatures of members of `set`, ascending by signer, `threshold` of them.
@@ -203,15 +216,8 @@ impl SolanaDestination {
 
     /// Lands `deliver` (staging the signatures first when they do not fit), unless the receipt
     /// shows the message delivered already; then `ready` -> `submitted`.
-    async fn submit(&self, record: &MessageRecord) -> Result<bool> {
-        let found = self
-            .bridge
-            .receipt(
-                &self.receipt_key(record)?,
-                &record.id,
-                Commitment::Confirmed,
-            )
-            .await?;
+    async fn submit_one(&self, record: &MessageRecord) -> Result<bool> {
+        let found = self.confirmed_receipt(record).await?;
         if found.is_some() {
             return self.submitted(record, None).await;
         }
@@ -226,17 +232,7 @@ impl SolanaDestination {
         let inline: Vec<u8> = sigs.iter().flat_map(|s| s.signature).collect();
         if sigs.len() < set.threshold() {
             // The set changed since collection (rotation): collect again for the new one.
-            return self
-                .lane
-                .store
-                .transition(
-                    &record.id,
-                    MessageState::Ready,
-                    MessageState::Pending,
-                    Some(&self.lane.worker),
-                    None,
-                )
-                .await;
+            return self.lane.recollect(record).await;
         }
         verify_attestation(&set, &self.attestation(&route, record, &set), &inline)?;
         let message = record.message()?;
@@ -282,16 +278,7 @@ impl SolanaDestination {
             }
             Err(e) => {
                 // Someone (another instance, an earlier attempt) may have delivered it.
-                if self
-                    .bridge
-                    .receipt(
-                        &self.receipt_key(record)?,
-                        &record.id,
-                        Commitment::Confirmed,
-                    )
-                    .await?
-                    .is_some()
-                {
+                if self.confirmed_receipt(record).await?.is_some() {
                     return self.submitted(record, None).await;
                 }
                 Err(e)
@@ -365,7 +352,7 @@ impl SolanaDestination {
     // ------------------------------------------------------------------ confirm
 
     /// Reads the receipt at the chain's commitment: `submitted` -> `delivered` or `queued`.
-    async fn confirm(&self, record: &MessageRecord) -> Result<bool> {
+    async fn confirm_one(&self, record: &MessageRecord) -> Result<bool> {
         let found = self
             .bridge
             .receipt(&self.receipt_key(record)?, &record.id, self.commitment)
@@ -421,25 +408,22 @@ impl SolanaDestination {
 
     /// The receipt of `record` at `confirmed`, or an error when there is none.
     async fn receipt(&self, record: &MessageRecord) -> Result<Receipt> {
-        self.bridge
-            .receipt(
-                &self.receipt_key(record)?,
-                &record.id,
-                Commitment::Confirmed,
-            )
-            .await?
-            .ok_or_else(|| {
-                Error::Chain(trestle_core::Error::MalformedResponse {
-                    endpoint: self.lane.name.clone(),
-                    reason: format!("queued message 0x{} has no receipt", hex::encode(record.id)),
-                })
+        self.confirmed_receipt(record).await?.ok_or_else(|| {
+            Error::Chain(trestle_core::Error::MalformedResponse {
+                endpoint: self.lane.name.clone(),
+                reason: format!("queued message 0x{} has no receipt", hex::encode(record.id)),
             })
+        })
     }
 }
 
 impl DestinationBridge for SolanaDestination {
-    fn destination_set(&self) -> DestinationSet {
-        DestinationSet::Solana(self.bridge.clone())
+    async fn validator_set(
+        &self,
+        origin: u32,
+        origin_bridge: &UniversalAddress,
+    ) -> Result<ValidatorSet> {
+        Ok(self.bridge.validator_set(origin, origin_bridge).await?)
     }
 
     async fn balance(&self) -> Result<(u128, u32)> {
@@ -448,14 +432,7 @@ impl DestinationBridge for SolanaDestination {
     }
 
     async fn status(&self, record: &MessageRecord) -> Result<DeliveryStatus> {
-        let receipt = self
-            .bridge
-            .receipt(
-                &self.receipt_key(record)?,
-                &record.id,
-                Commitment::Confirmed,
-            )
-            .await?;
+        let receipt = self.confirmed_receipt(record).await?;
         Ok(receipt.map_or(DeliveryStatus::None, |r| r.status.into()))
     }
 
@@ -487,5 +464,81 @@ impl DestinationBridge for SolanaDestination {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Messages of the `submitted` stage (receipt reads; `execute_message` for arbitrary
+/// messages) in flight at once.
+const CONFIRM_IN_FLIGHT: usize = 32;
+
+impl SolanaDestination {
+    /// Works the queues until shutdown ([`worker::run`]).
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        tracing::info!(destination = %self.lane.name, payer = %self.payer.pubkey(), program = %self.program.id, in_flight = self.lane.settings.batch_size, "solana destination worker started");
+        worker::run(self, shutdown).await;
+    }
+
+    /// The step of `record` in `state`, its outcome persisted: moved on, deferred a tick (not
+    /// yet), or a failed attempt recorded with backoff. Returns whether it moved on.
+    async fn work(&self, record: &MessageRecord, stage: Stage) -> bool {
+        let outcome = match stage {
+            Stage::Submit => self.submit_one(record).await,
+            _ => self.confirm_one(record).await,
+        };
+        match outcome {
+            Ok(true) => true,
+            Ok(false) => {
+                self.lane
+                    .defer(record, stage.state(), self.lane.tick())
+                    .await;
+                false
+            }
+            Err(e) => {
+                self.fail(record, stage.state(), stage.name(), &e).await;
+                false
+            }
+        }
+    }
+}
+
+/// Each message is its own task (there is no batch transaction on Solana): up to
+/// `relayer.batch_size` landing at once, [`CONFIRM_IN_FLIGHT`] confirming. Each message still
+/// goes through its steps in order, each persisted before the next acts on it, and each step
+/// reads the receipt PDA first: concurrency is between messages, never within one.
+impl worker::Destination for SolanaDestination {
+    fn lane(&self) -> &Lane {
+        &self.lane
+    }
+
+    fn unit(&self, stage: Stage) -> Unit {
+        match stage {
+            Stage::Submit => Unit::Message(self.lane.settings.batch_size),
+            _ => Unit::Message(CONFIRM_IN_FLIGHT),
+        }
+    }
+
+    /// Unused: no stage of this destination works by pass.
+    async fn room(&self, _stage: Stage) -> u32 {
+        0
+    }
+
+    async fn collect(&self, records: Vec<MessageRecord>) -> bool {
+        self.collect_deliverable(records).await
+    }
+
+    async fn submit(&self, records: Vec<MessageRecord>) -> bool {
+        let mut moved = false;
+        for record in &records {
+            moved |= self.work(record, Stage::Submit).await;
+        }
+        moved
+    }
+
+    async fn confirm(&self, records: Vec<MessageRecord>) -> bool {
+        let mut moved = false;
+        for record in &records {
+            moved |= self.work(record, Stage::Confirm).await;
+        }
+        moved
     }
 }

@@ -11,7 +11,7 @@ use trestle_core::evm::EvmAddress;
 use trestle_evm::{PendingTx, TxRequest};
 
 use super::concurrent;
-use super::{BATCHES_PER_PASS, CLAIM_LEASE, Destination, task_ended};
+use super::{BATCHES_PER_PASS, CLAIM_LEASE, EvmDestination, task_ended};
 use crate::config::BatchGas;
 use crate::error::{Error, Result};
 use crate::store::{MessageRecord, MessageState, SignatureRecord};
@@ -25,23 +25,16 @@ struct Batch {
 }
 
 /// The most delivery transactions of the relayer's sender waiting to be mined on one
-/// destination before submit waits (`Destination::room`): about three blocks of 64-message
+/// destination before submit waits (`EvmDestination::batches_room`): about three blocks of 64-message
 /// batches on a 30M-gas chain, within the 2x base-fee headroom new transactions are priced
 /// with.
 const MAX_UNMINED_TXS: usize = 32;
 
-impl Destination {
-    pub(super) async fn stage_submit(&self) -> bool {
+impl EvmDestination {
+    /// A submit pass over claimed `ready` messages: prepared, split into batches, written
+    /// ahead, sent at once and recorded.
+    pub(super) async fn submit_pass(&self, records: Vec<MessageRecord>) -> bool {
         let batch_size = self.lane.settings.batch_size.max(1);
-        let batches = self.room().await;
-        if batches == 0 {
-            return false;
-        }
-        let limit = u32::try_from(batch_size.saturating_mul(batches)).unwrap_or(u32::MAX);
-        let records = self.lane.claim(MessageState::Ready, limit).await;
-        if records.is_empty() {
-            return false;
-        }
         let items = self.prepare_batch(records).await;
         if items.is_empty() {
             return true;
@@ -96,7 +89,7 @@ impl Destination {
     /// transactions out of the chain before they are reached (measured on anvil: 3,840 of
     /// 4,000 messages delivered in 4 s, the last 160 stuck until replaced a minute later).
     /// When the mined count cannot be read, the pass sends as it would have.
-    async fn room(&self) -> usize {
+    pub(super) async fn batches_room(&self) -> usize {
         let Some(next) = self.sender.nonces().peek().await else {
             return BATCHES_PER_PASS;
         };
@@ -236,7 +229,7 @@ impl Destination {
     /// `delivered` is asked first for those (all at once), and a delivered one is settled
     /// instead of sent. That is every message with a failed attempt or an earlier
     /// transaction, which includes a send cut short by a crash: sends are written ahead
-    /// ([`Destination::mark_sending`]), and the confirm step returns such a message here with
+    /// ([`EvmDestination::mark_sending`]), and the confirm step returns such a message here with
     /// a counted failure. A message never sent is not asked (a round trip per message, for a
     /// case that cannot arise short of another relayer racing this one; `deliverBatch` skips
     /// an item the bridge refuses as a replay, and confirm settles it from `statusOf`).
@@ -337,17 +330,7 @@ impl Destination {
         signers.dedup_by_key(|s| s.signer);
         if signers.len() < threshold {
             // Collected for an older set: the destination rotated since. Collect again.
-            tracing::info!(destination = %self.lane.name, id = %hex::encode(record.id), epoch, "the validator set changed; collecting attestations again");
-            self.lane
-                .store
-                .transition(
-                    &record.id,
-                    MessageState::Ready,
-                    MessageState::Pending,
-                    Some(&self.lane.worker),
-                    None,
-                )
-                .await?;
+            self.lane.recollect(record).await?;
             return Ok(None);
         }
         Ok(Some(

@@ -15,7 +15,7 @@ impl SolanaDestination {
     /// destination does ([`crate::relay::collect::Collect`]: one batched request per validator, the sets the
     /// routes hold); a message whose body no `deliver` can hold is parked as `failed` first.
     /// Returns whether any message moved on.
-    pub(super) async fn collect(&self, records: Vec<MessageRecord>) -> bool {
+    pub(super) async fn collect_deliverable(&self, records: Vec<MessageRecord>) -> bool {
         let mut fit = Vec::with_capacity(records.len());
         let mut moved = false;
         for record in records {
@@ -28,8 +28,7 @@ impl SolanaDestination {
                 }
             }
         }
-        let collected = self.lane.collect(fit).await;
-        moved | collected.moved
+        moved | self.lane.collect(fit).await
     }
 
     /// A body over [`SOLANA_MAX_BODY_LEN`] can never land (one `deliver` transaction holds at

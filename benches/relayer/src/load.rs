@@ -1,6 +1,6 @@
-//! Sends bridge transfers on the origin chain: native ether to a beneficiary on the
-//! destination through `sendToken`, from several funded accounts in parallel (one nonce
-//! sequence each).
+//! Sends bridge transfers on the origin chain: native ether to a beneficiary (or to several,
+//! in turn) on the destination through `sendToken`, from several funded accounts in parallel
+//! (one nonce sequence each).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +17,8 @@ pub struct Load {
     senders: Vec<Arc<EvmSender>>,
     bridge: EvmBridge,
     send: TokenSend,
+    /// Transfer `i` goes to `beneficiaries[i % len]`; empty: to `send.beneficiary`.
+    beneficiaries: Vec<UniversalAddress>,
     gas_limit: u64,
 }
 
@@ -47,9 +49,10 @@ impl Load {
                 amount: U256::from(amount),
                 beneficiary: UniversalAddress::from_evm([0x42; 20]),
             },
+            beneficiaries: Vec::new(),
             gas_limit: 0,
         };
-        let request = load.request();
+        let request = load.request(0);
         let estimate = chain
             .estimate_gas(first.address(), request.to, request.value, &request.data)
             .await
@@ -60,18 +63,32 @@ impl Load {
         Ok(load)
     }
 
-    fn request(&self) -> TxRequest {
-        self.bridge.send_token_request(&self.send, true)
+    /// The same transfers to `beneficiaries` in turn (e.g. Solana wallets, for a Solana
+    /// destination whose program pays out to the beneficiary's token account).
+    pub fn with_beneficiaries(mut self, beneficiaries: Vec<UniversalAddress>) -> Self {
+        self.beneficiaries = beneficiaries;
+        self
     }
 
-    /// Sends one transfer from the `i`-th account (modulo the number of accounts).
+    fn request(&self, i: usize) -> TxRequest {
+        match self.beneficiaries.get(i % self.beneficiaries.len().max(1)) {
+            Some(b) => {
+                let mut send = self.send;
+                send.beneficiary = *b;
+                self.bridge.send_token_request(&send, true)
+            }
+            None => self.bridge.send_token_request(&self.send, true),
+        }
+    }
+
+    /// Sends transfer `i` from the `i`-th account (modulo the number of accounts).
     pub async fn send_one(&self, i: usize) -> Result<()> {
         let sender = self
             .senders
             .get(i % self.senders.len().max(1))
             .ok_or_else(|| anyhow!("no sender"))?;
         sender
-            .send(self.request().with_gas_limit(self.gas_limit))
+            .send(self.request(i).with_gas_limit(self.gas_limit))
             .await
             .context("sending a transfer")?;
         Ok(())
@@ -97,8 +114,9 @@ impl Load {
             let me = self.clone();
             let count = n / k + usize::from(s < n % k);
             tasks.push(tokio::spawn(async move {
-                for _ in 0..count {
-                    me.send_one(s).await?;
+                for j in 0..count {
+                    // Account s sends transfers s, s + k, s + 2k, ...
+                    me.send_one(s + j * k).await?;
                 }
                 anyhow::Ok(())
             }));

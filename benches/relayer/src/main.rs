@@ -1,10 +1,13 @@
 //! `relayer-bench`: the relayer's delivery latency against the chains' floor, its sustained
-//! throughput with batching against the destination's block-gas bound, and its memory with
-//! many pending messages. Runs real `trestle relayer run` processes against anvil chains
-//! started by `trestle-localnet`; see `benches/relayer/run.sh` and docs/benchmarks.md.
+//! throughput with batching against the destination's block-gas bound, its memory with many
+//! pending messages, and its EVM -> Solana throughput against the Solana chain's compute and
+//! the relayer's landing bounds, optionally side by side with a baseline daemon. Runs real
+//! `trestle relayer run` processes against anvil chains (and solana-test-validator) started by
+//! `trestle-localnet`; see `benches/relayer/run.sh` and docs/benchmarks.md.
 //! The daemons run the `trestle` binary found by `trestle-localnet`: `$TRESTLE_BIN`, else
 //! next to this executable (build both with `--release`).
 
+mod baseline;
 mod load;
 mod net;
 mod report;
@@ -15,6 +18,7 @@ mod setup;
 mod stats;
 mod watch;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -24,7 +28,8 @@ use scenario::throughput::Mode;
 /// Which measurement to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Scenario {
-    /// All three, each on its own fresh network.
+    /// Latency, throughput and memory, each on its own fresh network (not solana: it needs
+    /// solana-test-validator and the built program, and takes minutes per run).
     All,
     /// Delivery latency minus the floor.
     Latency,
@@ -32,6 +37,9 @@ enum Scenario {
     Throughput,
     /// RSS with many pending messages.
     Memory,
+    /// EVM -> Solana throughput against the compute and landing bounds (issue 12); with
+    /// --baseline-bin, before and after side by side.
+    Solana,
 }
 
 /// Which throughput runs.
@@ -108,12 +116,29 @@ struct Args {
     /// Memory: seconds to keep sampling once all are pending.
     #[arg(long, default_value_t = 15)]
     hold: u64,
+    /// Solana: transfers a -> solana flooded at once (at least 100 for a steady window).
+    #[arg(long, default_value_t = 300)]
+    solana_flood: usize,
+    /// Solana: also run the scenario on a fresh network with the daemons of this `trestle`
+    /// binary (the "before"; run.sh --baseline-rev builds one), and print both side by side
+    /// with the ratio after / before.
+    #[arg(long)]
+    baseline_bin: Option<PathBuf>,
+    /// Solana: how the report names the baseline (default: its path).
+    #[arg(long)]
+    baseline_label: Option<String>,
+    /// Solana: write the result as JSON to this file instead of printing a report (how the
+    /// baseline's child run hands it back).
+    #[arg(long, hide = true)]
+    result_json: Option<PathBuf>,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let want = |s: Scenario| args.scenario == Scenario::All || args.scenario == s;
+    let want = |s: Scenario| {
+        args.scenario == s || (args.scenario == Scenario::All && s != Scenario::Solana)
+    };
     let mut report = report::Report::new(&args_summary(&args));
     if want(Scenario::Latency) {
         let net = setup::start(&args.setup(true)).await?;
@@ -160,6 +185,36 @@ async fn main() -> Result<()> {
         report.memory(&m);
         drop(net);
     }
+    if want(Scenario::Solana) {
+        let before = match &args.baseline_bin {
+            Some(bin) => {
+                eprintln!(
+                    "==> solana, before: {} transfers, daemons from {}",
+                    args.solana_flood,
+                    bin.display()
+                );
+                Some(baseline::run(bin, args.solana_child()).await?)
+            }
+            None => None,
+        };
+        let net = setup::solana::start(&args.setup(true), args.solana_flood).await?;
+        eprintln!(
+            "==> solana{}: {} transfers a -> solana flooded",
+            if before.is_some() { ", after" } else { "" },
+            args.solana_flood
+        );
+        let after = scenario::solana::run(&net, args.solana_flood).await?;
+        drop(net);
+        if let Some(path) = &args.result_json {
+            std::fs::write(path, after.to_json().to_string())?;
+            return Ok(());
+        }
+        let label = args
+            .baseline_label
+            .clone()
+            .or_else(|| args.baseline_bin.as_ref().map(|b| b.display().to_string()));
+        report.solana(label.as_deref().zip(before.as_ref()), &after);
+    }
     report.print();
     Ok(())
 }
@@ -181,9 +236,36 @@ impl Args {
     }
 }
 
+impl Args {
+    /// The arguments of a child run of the solana scenario with the same settings.
+    fn solana_child(&self) -> Vec<String> {
+        let mut out: Vec<String> = [
+            ("--scenario", "solana".to_owned()),
+            ("--solana-flood", self.solana_flood.to_string()),
+            ("--chain-poll-ms", self.chain_poll_ms.to_string()),
+            ("--confirmations", self.confirmations.to_string()),
+            ("--relayer-tick-ms", self.relayer_tick_ms.to_string()),
+            ("--batch-size", self.batch_size.to_string()),
+        ]
+        .into_iter()
+        .flat_map(|(k, v)| [k.to_owned(), v])
+        .collect();
+        if let Some(ms) = self.attestation_poll_ms {
+            out.extend(["--attestation-poll-ms".to_owned(), ms.to_string()]);
+        }
+        if self.no_ws {
+            out.push("--no-ws".into());
+        }
+        if self.keep_dir {
+            out.push("--keep-dir".into());
+        }
+        out
+    }
+}
+
 fn args_summary(a: &Args) -> String {
     format!(
-        "block time {} s, confirmations {}, chain poll {} ms ({}), relayer tick {} ms, attestation poll {}, batch size {}, batch gas {}, transfers {} at {}/s, flood {}, pending {}",
+        "block time {} s, confirmations {}, chain poll {} ms ({}), relayer tick {} ms, attestation poll {}, batch size {}, batch gas {}, transfers {} at {}/s, flood {}, pending {}, solana flood {}",
         a.block_time,
         a.confirmations,
         a.chain_poll_ms,
@@ -200,6 +282,7 @@ fn args_summary(a: &Args) -> String {
         a.transfers,
         a.rate,
         a.flood,
-        a.pending
+        a.pending,
+        a.solana_flood
     )
 }

@@ -7,6 +7,7 @@ use crate::net::Net;
 use crate::rss::mib;
 use crate::scenario::latency::Latency;
 use crate::scenario::memory::Memory;
+use crate::scenario::solana::SolanaThroughput;
 use crate::scenario::throughput::{Mode, Throughput};
 use crate::stats::{ms, percentile, verdict};
 
@@ -212,8 +213,213 @@ impl Report {
         );
     }
 
+    /// The EVM -> Solana section: one column per run (`before` first when given, then `after`),
+    /// and the ratio after / before of the rates.
+    pub fn solana(&mut self, before: Option<(&str, &SolanaThroughput)>, after: &SolanaThroughput) {
+        let t = &mut self.text;
+        let l = &after.limits;
+        let _ = writeln!(
+            t,
+            "\n## EVM -> Solana throughput ({} transfers a -> solana flooded at once; the relayer lands up to batch_size = {} deliver transactions at once)\n",
+            after.sent, after.batch_size
+        );
+        let _ = writeln!(
+            t,
+            "Limits: block {} CU, per writable account {} CU, slot {} ms: agave 4.2.2's `runtime/src/slot_params.rs` for the feature gates active on this validator ({}). Every deliver write-locks the relayer's fee payer, the route's rate-limit account and the mint, so the per-account limit binds. The compute bound ignores the cost tracker's per-transaction charges (signatures, write locks, data, loaded accounts): an upper bound.\n",
+            num(l.block),
+            num(l.account),
+            l.slot_ms,
+            l.source
+        );
+        let mut columns: Vec<(String, &SolanaThroughput)> = Vec::new();
+        if let Some((label, b)) = before {
+            columns.push((format!("before: {label}"), b));
+        }
+        columns.push((
+            if before.is_some() {
+                "after: this tree".to_owned()
+            } else {
+                "value".to_owned()
+            },
+            after,
+        ));
+        let ratio = before.is_some();
+        let header: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+        let _ = writeln!(
+            t,
+            "| figure | {} |{}",
+            header.join(" | "),
+            if ratio { " after / before |" } else { "" }
+        );
+        let _ = writeln!(
+            t,
+            "| --- |{}{}",
+            " ---: |".repeat(columns.len()),
+            if ratio { " ---: |" } else { "" }
+        );
+        type Cell = fn(&SolanaThroughput) -> String;
+        type Rate = Option<fn(&SolanaThroughput) -> f64>;
+        let rows: [(&str, Cell, Rate); 16] = [
+            (
+                "**sustained** (slots strictly between the first and last delivery slot)",
+                |r| format!("**{:.1} msg/s**", r.sustained()),
+                Some(SolanaThroughput::sustained),
+            ),
+            (
+                "whole window (first to last delivery slot)",
+                |r| format!("{:.1} msg/s", r.window()),
+                Some(SolanaThroughput::window),
+            ),
+            (
+                "deliveries per steady slot",
+                |r| format!("{:.1}", r.per_steady_slot()),
+                Some(SolanaThroughput::per_steady_slot),
+            ),
+            (
+                "delivery window: slots (steady), wall time",
+                |r| {
+                    format!(
+                        "{} ({}), {:.1} s",
+                        r.window_slots, r.steady_slots, r.window_secs
+                    )
+                },
+                None,
+            ),
+            (
+                "slot time: steady slots (mean over the run)",
+                |r| {
+                    format!(
+                        "{:.0} ms ({:.0} ms)",
+                        r.slot_secs() * 1000.0,
+                        r.run_slot_secs * 1000.0
+                    )
+                },
+                None,
+            ),
+            (
+                "deliveries per slot, first to last delivery slot",
+                |r| slots(&r.per_slot),
+                None,
+            ),
+            (
+                "first delivery after the flood started",
+                |r| format!("{:.1} s", r.first_delivery_secs),
+                None,
+            ),
+            (
+                "CU per deliver: median (min - max), meta.computeUnitsConsumed",
+                |r| {
+                    format!(
+                        "{} ({} - {})",
+                        num(r.cu_median),
+                        num(r.cu_range.0),
+                        num(r.cu_range.1)
+                    )
+                },
+                None,
+            ),
+            (
+                "compute bound: min(block, account limit) / CU per deliver, per slot; msg/s at the steady slot time (at the nominal slot time)",
+                |r| {
+                    format!(
+                        "{:.0} per slot: {:.0} msg/s ({} msg/s at {} ms)",
+                        r.cu_per_slot(),
+                        r.cu_bound(),
+                        num(r.cu_bound_nominal() as u64),
+                        r.limits.slot_ms
+                    )
+                },
+                None,
+            ),
+            (
+                "landing bound: batch_size per slot (a landing takes at least one slot); msg/s at the steady slot time",
+                |r| format!("{} per slot: {:.0} msg/s", r.batch_size, r.landing_bound()),
+                None,
+            ),
+            (
+                "deliveries per steady slot / tighter bound per slot",
+                |r| {
+                    let (_, name) = r.bound_per_slot();
+                    format!("**{:.0}%** ({name})", r.share_of_bound() * 100.0)
+                },
+                None,
+            ),
+            (
+                "validators' attestation rates, fastest first (2 of 3 needed)",
+                |r| {
+                    if r.validator_rates.is_empty() {
+                        "n/a".into()
+                    } else {
+                        let v: Vec<String> = r
+                            .validator_rates
+                            .iter()
+                            .map(|x| format!("{x:.0}"))
+                            .collect();
+                        format!("{} msg/s", v.join(" / "))
+                    }
+                },
+                None,
+            ),
+            (
+                "failed transactions of the program",
+                |r| r.failed.to_string(),
+                None,
+            ),
+            (
+                "flood: the origin took the transfers in",
+                |r| format!("{:.1} s", r.flood_secs),
+                None,
+            ),
+            (
+                "transfers flooded, batch_size",
+                |r| format!("{}, {}", r.sent, r.batch_size),
+                None,
+            ),
+            ("daemon binary", |r| format!("`{}`", r.daemon), None),
+        ];
+        for (name, cell, rate) in rows {
+            let cells: Vec<String> = columns.iter().map(|(_, r)| cell(r)).collect();
+            let mut line = format!("| {name} | {} |", cells.join(" | "));
+            if let Some((_, b)) = before {
+                let r = match rate {
+                    Some(f) if f(b) > 0.0 => format!(" {:.2}x |", f(after) / f(b)),
+                    _ => " |".to_owned(),
+                };
+                line.push_str(&r);
+            }
+            let _ = writeln!(t, "{line}");
+        }
+    }
+
     /// Prints everything to stdout.
     pub fn print(&self) {
         println!("{}", self.text);
     }
+}
+
+/// Deliveries per slot, space-separated (the middle elided past 60 slots).
+fn slots(per_slot: &[usize]) -> String {
+    let text = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join(" ");
+    match (
+        per_slot.get(..30),
+        per_slot.get(per_slot.len().saturating_sub(20)..),
+    ) {
+        (Some(head), Some(tail)) if per_slot.len() > 60 => {
+            format!("{} ... {}", text(head), text(tail))
+        }
+        _ => text(per_slot),
+    }
+}
+
+/// `n` with thousands separators.
+fn num(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

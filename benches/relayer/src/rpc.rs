@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
 
+mod solana;
+
 /// One JSON-RPC endpoint.
 #[derive(Debug, Clone)]
 pub struct Rpc {

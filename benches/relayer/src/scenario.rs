@@ -1,5 +1,6 @@
-//! The three measurements of the relayer benchmark.
+//! The measurements of the relayer benchmark.
 
 pub mod latency;
 pub mod memory;
+pub mod solana;
 pub mod throughput;

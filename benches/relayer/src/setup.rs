@@ -3,7 +3,8 @@
 //! then switched to interval mining (`evm_setIntervalMining`, what `anvil --block-time` sets
 //! at start; configuring first on automine keeps the set-up fast), then three validator
 //! processes and one relayer process (`trestle relayer run`) with the benchmark's settings
-//! (with each chain's `ws_url` for new-head notifications unless `--no-ws`).
+//! (with each chain's `ws_url` for new-head notifications unless `--no-ws`). The EVM -> Solana
+//! network is `setup/solana.rs`.
 
 use std::time::Duration;
 
@@ -12,19 +13,21 @@ use serde_json::json;
 use toml::{Table, Value};
 use trestle_localnet::daemons::{Daemons, DaemonsConfig, Route, evm_chain_table};
 use trestle_localnet::evm::{EvmNetwork, ether_token};
-use trestle_localnet::keys;
+use trestle_localnet::{EvmNode, keys};
 
 use crate::load::Load;
 use crate::net::Net;
 use crate::rpc::Rpc;
 
+pub mod solana;
+
 /// Dev accounts that send the transfers (the localnet leaves 3, 4, 8 and 9 free).
-const LOAD_ACCOUNTS: [usize; 4] = [3, 4, 8, 9];
+pub const LOAD_ACCOUNTS: [usize; 4] = [3, 4, 8, 9];
 /// Origin block gas limit: large, so that the origin takes a whole flood in a few blocks and
 /// its base fee does not climb (the origin is not what is measured).
 const ORIGIN_GAS_LIMIT: u64 = 1_000_000_000;
 /// Wei per transfer.
-const AMOUNT: u128 = 1_000_000_000_000;
+pub const AMOUNT: u128 = 1_000_000_000_000;
 
 /// The benchmark's settings of the network.
 #[derive(Debug, Clone)]
@@ -81,39 +84,19 @@ pub async fn start(o: &Options) -> Result<Net> {
             .map_err(|e| anyhow!("interval mining on {}: {e}", node.name))?;
     }
 
-    let chain = |node: &trestle_localnet::EvmNode| -> Table {
-        let mut t = evm_chain_table(node);
-        let mut finality = Table::new();
-        finality.insert("confirmations".into(), int(o.confirmations));
-        t.insert("finality".into(), Value::Table(finality));
-        t.insert("poll_interval_ms".into(), int(o.chain_poll_ms));
-        if !o.ws {
-            t.remove("ws_url");
-        }
-        t
-    };
-    let mut relayer_extra = Table::new();
-    relayer_extra.insert("batch_size".into(), int(o.batch_size as u64));
-    relayer_extra.insert("poll_interval_ms".into(), int(o.relayer_tick_ms));
-    if let Some(ms) = o.attestation_poll_ms {
-        relayer_extra.insert("attestation_poll_ms".into(), int(ms));
-    }
-    if let Some(mode) = &o.batch_gas {
-        relayer_extra.insert("batch_gas".into(), Value::String(mode.clone()));
-    }
     let dir = tempfile::tempdir().context("creating the daemons' directory")?;
     eprintln!("==> starting 3 validator processes and 1 relayer process");
     let mut daemons = Daemons::start(
         dir.path(),
         DaemonsConfig {
-            chains: vec![chain(a), chain(b)],
+            chains: vec![evm_chain(a, o), evm_chain(b, o)],
             routes: vec![Route::new("a", "b")],
             validator_keys: keys::VALIDATOR_ACCOUNTS
                 .iter()
                 .map(|i| keys::dev_secret(*i))
                 .collect(),
             relayer_key: Some(keys::dev_secret(keys::RELAYER_ACCOUNT)),
-            relayer_extra,
+            relayer_extra: relayer_extra(o),
             ..DaemonsConfig::default()
         },
     )
@@ -158,6 +141,33 @@ pub async fn start(o: &Options) -> Result<Net> {
         }),
         ..out
     })
+}
+
+/// The `[[chains]]` entry of an EVM chain with the benchmark's finality and polling.
+pub fn evm_chain(node: &EvmNode, o: &Options) -> Table {
+    let mut t = evm_chain_table(node);
+    let mut finality = Table::new();
+    finality.insert("confirmations".into(), int(o.confirmations));
+    t.insert("finality".into(), Value::Table(finality));
+    t.insert("poll_interval_ms".into(), int(o.chain_poll_ms));
+    if !o.ws {
+        t.remove("ws_url");
+    }
+    t
+}
+
+/// The benchmark's keys of the relayer's `[relayer]` table.
+pub fn relayer_extra(o: &Options) -> Table {
+    let mut extra = Table::new();
+    extra.insert("batch_size".into(), int(o.batch_size as u64));
+    extra.insert("poll_interval_ms".into(), int(o.relayer_tick_ms));
+    if let Some(ms) = o.attestation_poll_ms {
+        extra.insert("attestation_poll_ms".into(), int(ms));
+    }
+    if let Some(mode) = &o.batch_gas {
+        extra.insert("batch_gas".into(), Value::String(mode.clone()));
+    }
+    extra
 }
 
 fn int(v: u64) -> Value {

@@ -1,7 +1,8 @@
-//! Wall-clock observers: a thread per chain that polls `eth_blockNumber` and records when each
-//! block was first seen, and one that polls the destination's `txpool_content` and records when
-//! each transaction was first seen there. Both chains are read by the same process with the
-//! same poll period, so the observation delay (at most one period) is the same on both sides.
+//! Wall-clock observers: a thread per chain that polls its head (`eth_blockNumber`, or a
+//! Solana node's `getSlot`) and records when each block or slot was first seen, and one that
+//! polls the destination's `txpool_content` and records when each transaction was first seen
+//! there. Both chains are read by the same process with the same poll period, so the
+//! observation delay (at most one period) is the same on both sides.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,13 +38,22 @@ impl<T> Watcher<T> {
 
 /// Records the first-seen instant of every block of `rpc`'s chain.
 pub fn blocks(rpc: Rpc, period: Duration) -> Watcher<BlockTimes> {
+    heads(period, move || rpc.block_number())
+}
+
+/// Records the first-seen instant of every head `head` reports (block numbers, slots),
+/// polling it every `period`; a head that jumps marks the heads it skipped seen then too.
+pub fn heads<F>(period: Duration, head: F) -> Watcher<BlockTimes>
+where
+    F: Fn() -> Result<u64> + Send + 'static,
+{
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let handle = std::thread::spawn(move || {
         let mut seen = BlockTimes::new();
         let mut last: Option<u64> = None;
         while !flag.load(Ordering::Relaxed) {
-            if let Ok(n) = rpc.block_number() {
+            if let Ok(n) = head() {
                 let now = Instant::now();
                 let from = last.map_or(n, |l| l + 1);
                 for b in from..=n {

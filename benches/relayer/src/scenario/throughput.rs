@@ -223,7 +223,7 @@ async fn all_attested(apis: &[String], n: f64, timeout: Duration) -> Result<()> 
 /// Samples every validator's signed-attestation counter until each reached `n` (or `stop`);
 /// returns each one's rate between its first and its `n`-th attestation (the counter is
 /// cumulative: it counts from the validator's start, and nothing else was sent before).
-async fn sample_validators(apis: Vec<String>, n: f64, stop: Arc<AtomicBool>) -> Vec<f64> {
+pub async fn sample_validators(apis: Vec<String>, n: f64, stop: Arc<AtomicBool>) -> Vec<f64> {
     let mut first: Vec<Option<(Instant, f64)>> = vec![None; apis.len()];
     let mut done: Vec<Option<Instant>> = vec![None; apis.len()];
     while !stop.load(Ordering::Relaxed) && done.iter().any(Option::is_none) {

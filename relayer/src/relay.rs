@@ -109,8 +109,11 @@ impl worker::Destination for EvmDestination {
         &self.lane
     }
 
-    /// Both by pass: one transaction delivers a batch, and a confirm pass reads each
-    /// transaction's receipt once for all its messages.
+    /// Every stage by pass: one transaction delivers a batch, a confirm pass reads each
+    /// transaction's receipt once for all its messages, and an execute pass sends its
+    /// `executeQueued` one after another, each after the one before was mined (each takes
+    /// from the inbound bucket: checked against `latest` while others were unmined, they
+    /// would revert and be counted as failed attempts).
     fn unit(&self, _stage: Stage) -> Unit {
         Unit::Pass
     }

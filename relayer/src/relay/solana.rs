@@ -513,6 +513,9 @@ impl worker::Destination for SolanaDestination {
     fn unit(&self, stage: Stage) -> Unit {
         match stage {
             Stage::Submit => Unit::Message(self.lane.settings.batch_size),
+            // Each execute_queued is landed (confirmed) before its task reads the receipt
+            // again, and one that the bucket refuses is "not yet", not a failed attempt.
+            Stage::Execute => Unit::Message(worker::EXECUTE_BATCH),
             _ => Unit::Message(CONFIRM_IN_FLIGHT),
         }
     }

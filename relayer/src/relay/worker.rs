@@ -12,8 +12,7 @@
 //!   [`Unit::Pass`] claims what the destination has room for and works on it all before the
 //!   next pass (an EVM chain, where one transaction delivers a batch); a [`Unit::Message`]
 //!   works on each claimed message as its own task, at most a bound in flight, so a slow one
-//!   holds one place, not the queue (a Solana chain, one landing per message; every kind's
-//!   execute stage).
+//!   holds one place, not the queue (a Solana chain, one landing per message).
 //! - A message is in at most one task of this process: the store's claim lease keeps other
 //!   passes and instances off it, and a message still being worked on is not started again
 //!   even if its lease ran out and a pass claimed it anew (its claim is given back at once).
@@ -38,9 +37,8 @@ use crate::store::{MessageRecord, MessageState};
 /// Pending messages one collect pass claims: enough for this many full batches (or landings).
 pub(crate) const COLLECT_BATCHES: usize = 4;
 
-/// Queued transfers (`executeQueued` / `execute_queued` once their time has come) in flight at
-/// once, on every destination.
-const EXECUTE_IN_FLIGHT: usize = 8;
+/// Queued transfers one execute pass claims, or that are in flight at once.
+pub(crate) const EXECUTE_BATCH: usize = 8;
 
 /// The stages of a destination worker, each run as its own loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +93,7 @@ pub(crate) trait Destination: DestinationBridge + Send + Sized + 'static {
     /// What the worker holds for this destination.
     fn lane(&self) -> &Lane;
 
-    /// How `stage` (submit or confirm) takes its messages.
+    /// How `stage` (submit, confirm or execute) takes its messages.
     fn unit(&self, stage: Stage) -> Unit;
 
     /// How many messages a [`Unit::Pass`] of `stage` may claim now (0: none, wait a tick).
@@ -181,8 +179,7 @@ impl<D: Destination> Worker<D> {
     fn unit(&self, stage: Stage) -> Unit {
         match stage {
             Stage::Collect => Unit::Pass,
-            Stage::Submit | Stage::Confirm => self.destination.unit(stage),
-            Stage::Execute => Unit::Message(EXECUTE_IN_FLIGHT),
+            Stage::Submit | Stage::Confirm | Stage::Execute => self.destination.unit(stage),
         }
     }
 
@@ -227,6 +224,7 @@ impl<D: Destination> Worker<D> {
             Stage::Collect => {
                 collect::claim_limit(self.lane().settings.batch_size, COLLECT_BATCHES)
             }
+            Stage::Execute => EXECUTE_BATCH as u32,
             _ => self.destination.room(stage).await,
         }
     }
@@ -240,7 +238,7 @@ impl<D: Destination> Worker<D> {
             Unit::Pass => None,
             Unit::Message(bound) => Some(Flights::new(bound)),
         };
-        loop {
+        while !*shutdown.borrow() {
             let started = Instant::now();
             let worked = match flights.as_mut() {
                 None => self.pass(stage).await,
@@ -275,6 +273,8 @@ impl<D: Destination> Worker<D> {
                 }
             };
             tokio::select! {
+                biased;
+                _ = shutdown.changed() => break,
                 _ = tokio::time::sleep(idle) => {}
                 () = self.kicks.of(stage) => {}
                 () = new_messages => {}
@@ -283,7 +283,6 @@ impl<D: Destination> Worker<D> {
                         self.kicks.after(stage);
                     }
                 }
-                _ = shutdown.changed() => break,
             }
         }
         if let Some(mut flights) = flights {
@@ -294,8 +293,9 @@ impl<D: Destination> Worker<D> {
         }
     }
 
-    /// One pass of a [`Unit::Pass`] stage.
-    async fn pass(&self, stage: Stage) -> bool {
+    /// One pass of a [`Unit::Pass`] stage, in its own task: a panic in it is logged and ends
+    /// the pass (its messages keep their claims until the lease ends), not the worker.
+    async fn pass(self: &Arc<Self>, stage: Stage) -> bool {
         let room = self.room(stage).await;
         if room == 0 {
             return false;
@@ -304,7 +304,8 @@ impl<D: Destination> Worker<D> {
         if records.is_empty() {
             return false;
         }
-        self.work(stage, records).await
+        let this = self.clone();
+        outcome(tokio::spawn(async move { this.work(stage, records).await }).await)
     }
 
     /// For a [`Unit::Message`] stage: takes the results of finished tasks, then claims as

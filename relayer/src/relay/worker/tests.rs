@@ -75,6 +75,8 @@ struct Fake {
     executed: Mutex<HashMap<[u8; 32], u32>>,
     running: AtomicUsize,
     peak: AtomicUsize,
+    executing: AtomicUsize,
+    execute_peak: AtomicUsize,
 }
 
 impl Fake {
@@ -121,6 +123,10 @@ impl DestinationBridge for Fake {
     }
 
     async fn execute_queued(&self, record: &MessageRecord) -> Result<bool> {
+        let now = self.executing.fetch_add(1, Ordering::SeqCst) + 1;
+        self.execute_peak.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        self.executing.fetch_sub(1, Ordering::SeqCst);
         *self.executed.lock().unwrap().entry(record.id).or_default() += 1;
         self.status
             .lock()
@@ -260,6 +266,8 @@ async fn ready(
         executed: Mutex::default(),
         running: AtomicUsize::new(0),
         peak: AtomicUsize::new(0),
+        executing: AtomicUsize::new(0),
+        execute_peak: AtomicUsize::new(0),
     };
     (fake, ids, dir)
 }
@@ -391,4 +399,21 @@ async fn queued_messages_are_executed_once_or_recorded_cancelled() {
             assert_eq!(count(&fake.executed, id), 1);
         }
     }
+}
+
+#[tokio::test]
+async fn by_pass_queued_transfers_are_executed_one_after_another() {
+    // An EVM bridge: each executeQueued takes from the inbound bucket, so one is sent only
+    // after the one before it was mined.
+    let (fake, ids, _dir) = ready(6, Unit::Pass, |_| (false, true, false)).await;
+    let (states, fake) = drive(fake, &ids).await;
+    for (id, state) in ids.iter().zip(&states) {
+        assert_eq!(*state, MessageState::Delivered);
+        assert_eq!(count(&fake.executed, id), 1);
+    }
+    assert_eq!(
+        fake.execute_peak.load(Ordering::SeqCst),
+        1,
+        "never two at once"
+    );
 }

@@ -11,9 +11,13 @@
 //! them is taken from what recent batches used per message, with a margin and a fixed
 //! headroom for one payout that takes all of `PAYOUT_GAS`.
 //!
-//! Estimated still: a batch holding an arbitrary message (its recipient contract may use any
-//! amount of gas), a batch holding a message that failed an attempt before, every batch
-//! until enough receipts were seen, and everything when `relayer.batch_gas = "estimate"`.
+//! Before enough receipts were seen, one `eth_estimateGas` per submit pass (of its first batch
+//! of token transfers) seeds the figure ([`LearnedGas::seed`]) and the pass's other batches are
+//! sent with the limit it gives: a cold start or a backlog after a restart no longer has every
+//! batch of its first blocks simulated by the node. Estimated still: a batch holding an
+//! arbitrary message (its recipient contract may use any amount of gas), a batch holding a
+//! message that failed an attempt before, and everything when `relayer.batch_gas =
+//! "estimate"`.
 //! A learned limit that proves too low costs one transaction: the items that ran short fail
 //! inside `deliverBatch` (or the whole transaction reverts), the confirm step sends those
 //! messages back to `ready` with a counted failure, and their next attempt is estimated.
@@ -36,6 +40,8 @@ pub(super) const HEADROOM: u64 = 250_000;
 pub(super) struct LearnedGas {
     /// `(transaction hash, gas per message)`, oldest first.
     per_message: VecDeque<([u8; 32], u64)>,
+    /// Gas per message of the latest estimate, used until enough receipts were seen.
+    seeded: Option<u64>,
 }
 
 impl LearnedGas {
@@ -56,13 +62,28 @@ impl LearnedGas {
             .push_back((tx, gas_used.div_ceil(messages)));
     }
 
-    /// The gas limit for a batch of `messages` token transfers, or `None` while too few
-    /// receipts were seen (estimate instead).
-    pub(super) fn limit(&self, messages: usize) -> Option<u64> {
-        if self.per_message.len() < MIN_SAMPLES {
-            return None;
+    /// Seeds the figure with an `eth_estimateGas` of `gas` for a batch of `messages` token
+    /// transfers, used while fewer than [`MIN_SAMPLES`] receipts were seen (together with those
+    /// seen, the largest counts). An estimate is the least gas the batch needs to succeed, so
+    /// it is no lower than what it uses.
+    pub(super) fn seed(&mut self, gas: u64, messages: usize) {
+        let Ok(messages) = u64::try_from(messages) else {
+            return;
+        };
+        if messages > 0 {
+            self.seeded = Some(gas.div_ceil(messages));
         }
-        let per = self.per_message.iter().map(|(_, per)| *per).max()?;
+    }
+
+    /// The gas limit for a batch of `messages` token transfers, or `None` while too few
+    /// receipts were seen and no estimate seeded the figure (estimate instead).
+    pub(super) fn limit(&self, messages: usize) -> Option<u64> {
+        let seen = self.per_message.iter().map(|(_, per)| *per).max();
+        let per = if self.per_message.len() >= MIN_SAMPLES {
+            seen?
+        } else {
+            self.seeded?.max(seen.unwrap_or(0))
+        };
         let messages = u64::try_from(messages).ok()?;
         per.checked_mul(messages)?
             .checked_mul(MARGIN_PERCENT)?
@@ -90,6 +111,24 @@ mod tests {
         gas.record([2; 32], 700_000, 20); // 35,000 per message
         assert_eq!(gas.limit(10), Some(35_000 * 10 * 125 / 100 + HEADROOM));
         assert_eq!(gas.limit(64), Some(35_000 * 64 * 125 / 100 + HEADROOM));
+    }
+
+    #[test]
+    fn an_estimate_stands_in_until_enough_receipts_were_seen() {
+        let mut gas = LearnedGas::default();
+        gas.seed(2_240_000, 64); // 35,000 per message
+        assert_eq!(gas.limit(64), Some(35_000 * 64 * 125 / 100 + HEADROOM));
+        gas.record([1; 32], 2_560_000, 64); // 40,000: more than the estimate said
+        assert_eq!(
+            gas.limit(64),
+            Some(40_000 * 64 * 125 / 100 + HEADROOM),
+            "the largest of the estimate and the receipts seen"
+        );
+        gas.record([2; 32], 1_920_000, 64); // 30,000
+        gas.seed(6_400_000, 64); // an outlier estimate, once receipts suffice, is ignored
+        assert_eq!(gas.limit(64), Some(40_000 * 64 * 125 / 100 + HEADROOM));
+        gas.seed(1, 0);
+        assert_eq!(gas.limit(64), Some(40_000 * 64 * 125 / 100 + HEADROOM));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use trestle_bridge::body::KIND_TOKEN_TRANSFER;
 use trestle_bridge_client::EvmBridge;
+use trestle_core::chain::U256;
 use trestle_core::evm::EvmAddress;
 use trestle_evm::{PendingTx, TxRequest};
 
@@ -22,6 +23,22 @@ use crate::store::{MessageRecord, MessageState, SignatureRecord};
 struct Batch {
     items: Vec<(MessageRecord, Vec<u8>)>,
     gas_limit: Option<u64>,
+    /// Token transfers never attempted before: sent with a learned limit ([`gas`]).
+    learned: bool,
+}
+
+impl Batch {
+    /// The calldata delivering the batch: `deliver` for one message, else `deliverBatch`.
+    fn call(&self) -> Vec<u8> {
+        match self.items.as_slice() {
+            [(record, signatures)] => EvmBridge::deliver_call(&record.encoded, signatures),
+            items => EvmBridge::deliver_batch_call(
+                items
+                    .iter()
+                    .map(|(r, s)| (r.encoded.as_slice(), s.as_slice())),
+            ),
+        }
+    }
 }
 
 /// The most delivery transactions of the relayer's sender waiting to be mined on one
@@ -39,34 +56,21 @@ impl EvmDestination {
         if items.is_empty() {
             return true;
         }
-        let batches = self.mark_sending(self.batches(items, batch_size)).await;
+        let mut batches = self.batches(items, batch_size);
+        self.seed_gas(&mut batches, batch_size).await;
+        let batches = self.mark_sending(batches).await;
         // Sent at once (each gets its own nonce); each is recorded once its send returns.
         let sent = concurrent::bounded(
             batches
                 .iter()
-                .map(
-                    |Batch {
-                         items: batch,
-                         gas_limit,
-                     }| {
-                        let data = match batch.as_slice() {
-                            [(record, signatures)] => {
-                                EvmBridge::deliver_call(&record.encoded, signatures)
-                            }
-                            _ => EvmBridge::deliver_batch_call(
-                                batch
-                                    .iter()
-                                    .map(|(r, s)| (r.encoded.as_slice(), s.as_slice())),
-                            ),
-                        };
-                        let (sender, bridge) = (self.sender.clone(), self.contract.address());
-                        let request = TxRequest {
-                            gas_limit: *gas_limit,
-                            ..TxRequest::call(bridge, data)
-                        };
-                        async move { sender.send(request).await }
-                    },
-                )
+                .map(|batch| {
+                    let (sender, bridge) = (self.sender.clone(), self.contract.address());
+                    let request = TxRequest {
+                        gas_limit: batch.gas_limit,
+                        ..TxRequest::call(bridge, batch.call())
+                    };
+                    async move { sender.send(request).await }
+                })
                 .collect(),
             BATCHES_PER_PASS,
         )
@@ -216,10 +220,46 @@ impl EvmDestination {
                 out.push(Batch {
                     items: batch,
                     gas_limit: limit,
+                    learned: learn,
                 });
             }
         }
         out
+    }
+
+    /// Before the first receipts were seen: estimates the first batch to be sent with a learned
+    /// limit once, seeds the learned gas with it ([`gas::LearnedGas::seed`]) and gives every
+    /// such batch of the pass the limit it yields, instead of the node estimating each of
+    /// them. When the estimate fails, each is estimated when it is sent, as before.
+    async fn seed_gas(&self, batches: &mut [Batch], batch_size: usize) {
+        let Some(first) = batches.iter().find(|b| b.learned && b.gas_limit.is_none()) else {
+            return;
+        };
+        let estimate = self
+            .contract
+            .chain()
+            .estimate_gas(
+                self.sender.address(),
+                Some(self.contract.address()),
+                U256::ZERO,
+                &first.call(),
+            )
+            .await;
+        let messages = first.items.len();
+        let limit = match estimate {
+            Ok(gas) => {
+                let mut learned = self.learned.lock().unwrap_or_else(|e| e.into_inner());
+                learned.seed(gas, messages);
+                learned.limit(batch_size)
+            }
+            Err(e) => {
+                tracing::debug!(destination = %self.lane.name, error = %e, "cannot estimate a batch to seed the learned gas; each is estimated when sent");
+                None
+            }
+        };
+        for batch in batches.iter_mut().filter(|b| b.learned) {
+            batch.gas_limit = limit;
+        }
     }
 
     /// The claimed `ready` messages that are to be sent, each with its signature set.

@@ -124,22 +124,9 @@ impl EvmDestination {
 
     /// Back to `ready` with a counted failure: prepare checks the chain before sending again.
     async fn unconfirmed(&self, record: &MessageRecord, e: &Error) {
-        if let Ok(true) = self
-            .lane
-            .store
-            .transition(
-                &record.id,
-                MessageState::Submitted,
-                MessageState::Ready,
-                Some(&self.lane.worker),
-                None,
-            )
-            .await
-        {
-            self.lane
-                .fail(record, MessageState::Ready, "confirm", e)
-                .await;
-        }
+        self.lane
+            .fail(record, MessageState::Submitted, "confirm", e)
+            .await;
     }
 
     /// The receipt of the message's transaction once it is in a final block, with the

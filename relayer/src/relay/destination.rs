@@ -2,8 +2,8 @@
 //! message: the state that status settles a message in ([`settled_state`]), the recording of
 //! that move ([`Ledger`]: one transition, the delivery counted once), and the whole execute
 //! stage ([`execute`]) over the two operations each chain kind implements
-//! ([`DestinationBridge`]: the EVM worker in `relay/execute.rs`, the Solana worker in
-//! `solana/destination.rs`).
+//! ([`DestinationBridge`]: the EVM destination in `relay/execute.rs`, the Solana one in
+//! `relay/solana.rs`).
 //!
 //! The two workers used to carry their own copies of this; they drifted, and a Solana
 //! destination recorded a queued transfer its guardian had cancelled as `delivered`.

@@ -127,7 +127,9 @@ impl Lane {
         }
     }
 
-    /// Records a failed attempt of `record` in `state` at `stage`, with backoff.
+    /// Records a failed attempt of `record` in `state` at `stage`, with backoff. A message
+    /// that failed while `submitted` goes back to `ready` first (submit checks the destination
+    /// before it sends anything again); if it is no longer there, nothing is recorded.
     pub(crate) async fn fail(
         &self,
         record: &MessageRecord,
@@ -135,7 +137,47 @@ impl Lane {
         stage: &'static str,
         e: &Error,
     ) {
+        let mut state = state;
+        if state == MessageState::Submitted {
+            match self
+                .store
+                .transition(
+                    &record.id,
+                    state,
+                    MessageState::Ready,
+                    Some(&self.worker),
+                    None,
+                )
+                .await
+            {
+                Ok(true) => state = MessageState::Ready,
+                _ => return,
+            }
+        }
         self.attempts().failed(record, state, stage, e).await;
+    }
+
+    /// Persists the outcome of one step of `record` in `state`: moved on (returns true), not
+    /// yet (deferred `delay`), or a failed attempt ([`Lane::fail`]).
+    pub(crate) async fn outcome(
+        &self,
+        record: &MessageRecord,
+        state: MessageState,
+        stage: &'static str,
+        outcome: Result<bool>,
+        delay: Duration,
+    ) -> bool {
+        match outcome {
+            Ok(true) => true,
+            Ok(false) => {
+                self.defer(record, state, delay).await;
+                false
+            }
+            Err(e) => {
+                self.fail(record, state, stage, &e).await;
+                false
+            }
+        }
     }
 
     /// `ready` -> `pending`: the destination's set changed since `record`'s attestations were

@@ -124,35 +124,6 @@ impl SolanaDestination {
         })
     }
 
-    async fn fail(
-        &self,
-        record: &MessageRecord,
-        state: MessageState,
-        stage: &'static str,
-        e: &Error,
-    ) {
-        let mut state = state;
-        if state == MessageState::Submitted {
-            // Back to ready: submit reads the receipt before sending anything.
-            match self
-                .lane
-                .store
-                .transition(
-                    &record.id,
-                    state,
-                    MessageState::Ready,
-                    Some(&self.lane.worker),
-                    None,
-                )
-                .await
-            {
-                Ok(true) => state = MessageState::Ready,
-                _ => return,
-            }
-        }
-        self.lane.attempts().failed(record, state, stage, e).await;
-    }
-
     /// What identifies `record`'s delivery on the program: its origin, the origin's bridge as
     /// configured for the route (the program keys receipts by the remote's bridge), its nonce.
     fn receipt_key(&self, record: &MessageRecord) -> Result<ReceiptKey> {
@@ -485,19 +456,15 @@ impl SolanaDestination {
             Stage::Submit => self.submit_one(record).await,
             _ => self.confirm_one(record).await,
         };
-        match outcome {
-            Ok(true) => true,
-            Ok(false) => {
-                self.lane
-                    .defer(record, stage.state(), self.lane.tick())
-                    .await;
-                false
-            }
-            Err(e) => {
-                self.fail(record, stage.state(), stage.name(), &e).await;
-                false
-            }
-        }
+        self.lane
+            .outcome(
+                record,
+                stage.state(),
+                stage.name(),
+                outcome,
+                self.lane.tick(),
+            )
+            .await
     }
 }
 

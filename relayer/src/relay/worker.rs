@@ -203,19 +203,15 @@ impl<D: Destination> Worker<D> {
     /// executable yet), or a failed attempt.
     async fn execute(&self, record: &MessageRecord) -> bool {
         let lane = self.lane();
-        match destination::execute(&self.destination, &lane.ledger(), record).await {
-            Ok(moved) => {
-                if !moved {
-                    lane.defer(record, MessageState::Queued, lane.tick() * 5)
-                        .await;
-                }
-                moved
-            }
-            Err(e) => {
-                lane.fail(record, MessageState::Queued, "execute", &e).await;
-                false
-            }
-        }
+        let outcome = destination::execute(&self.destination, &lane.ledger(), record).await;
+        lane.outcome(
+            record,
+            MessageState::Queued,
+            "execute",
+            outcome,
+            lane.tick() * 5,
+        )
+        .await
     }
 
     /// How many messages a pass of `stage` claims now.

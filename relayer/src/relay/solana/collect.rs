@@ -23,7 +23,8 @@ impl SolanaDestination {
                 Ok(None) => fit.push(record),
                 Ok(Some(parked)) => moved |= parked,
                 Err(e) => {
-                    self.fail(&record, MessageState::Pending, "collect", &e)
+                    self.lane
+                        .fail(&record, MessageState::Pending, "collect", &e)
                         .await;
                 }
             }

@@ -12,9 +12,11 @@
 //! headroom for one payout that takes all of `PAYOUT_GAS`.
 //!
 //! Before enough receipts were seen, one `eth_estimateGas` per submit pass (of its first batch
-//! of token transfers) seeds the figure ([`LearnedGas::seed`]) and the pass's other batches are
-//! sent with the limit it gives: a cold start or a backlog after a restart no longer has every
-//! batch of its first blocks simulated by the node. Estimated still: a batch holding an
+//! of token transfers) stands in for them ([`LearnedGas::limit_with_estimate`]) and the pass's
+//! other batches are sent with the limit it gives: a cold start or a backlog after a restart
+//! no longer has every batch of its first blocks simulated by the node. The estimate serves
+//! that pass only: a sender who makes the estimated batch cheap (and the others dear) costs
+//! the relayer at most that pass's other batches, each of whose messages is then estimated. Estimated still: a batch holding an
 //! arbitrary message (its recipient contract may use any amount of gas), a batch holding a
 //! message that failed an attempt before, and everything when `relayer.batch_gas =
 //! "estimate"`.
@@ -40,8 +42,6 @@ pub(super) const HEADROOM: u64 = 250_000;
 pub(super) struct LearnedGas {
     /// `(transaction hash, gas per message)`, oldest first.
     per_message: VecDeque<([u8; 32], u64)>,
-    /// Gas per message of the latest estimate, used until enough receipts were seen.
-    seeded: Option<u64>,
 }
 
 impl LearnedGas {
@@ -62,34 +62,42 @@ impl LearnedGas {
             .push_back((tx, gas_used.div_ceil(messages)));
     }
 
-    /// Seeds the figure with an `eth_estimateGas` of `gas` for a batch of `messages` token
-    /// transfers, used while fewer than [`MIN_SAMPLES`] receipts were seen (together with those
-    /// seen, the largest counts). An estimate is the least gas the batch needs to succeed, so
-    /// it is no lower than what it uses.
-    pub(super) fn seed(&mut self, gas: u64, messages: usize) {
-        let Ok(messages) = u64::try_from(messages) else {
-            return;
-        };
-        if messages > 0 {
-            self.seeded = Some(gas.div_ceil(messages));
-        }
+    /// The limit for a batch of `batch_size` token transfers from an `eth_estimateGas` of
+    /// `gas` for a batch of `messages` of them, while too few receipts were seen: the largest
+    /// per-message figure of the estimate (the least the batch needs, so no lower than what it
+    /// uses) and the receipts seen so far. Nothing is kept: the next pass estimates again
+    /// until receipts suffice.
+    pub(super) fn limit_with_estimate(
+        &self,
+        gas: u64,
+        messages: usize,
+        batch_size: usize,
+    ) -> Option<u64> {
+        let messages = u64::try_from(messages).ok().filter(|m| *m > 0)?;
+        let seen = self.per_message.iter().map(|(_, per)| *per).max();
+        with_margin(gas.div_ceil(messages).max(seen.unwrap_or(0)), batch_size)
     }
 
     /// The gas limit for a batch of `messages` token transfers, or `None` while too few
-    /// receipts were seen and no estimate seeded the figure (estimate instead).
+    /// receipts were seen (estimate instead).
     pub(super) fn limit(&self, messages: usize) -> Option<u64> {
-        let seen = self.per_message.iter().map(|(_, per)| *per).max();
-        let per = if self.per_message.len() >= MIN_SAMPLES {
-            seen?
-        } else {
-            self.seeded?.max(seen.unwrap_or(0))
-        };
-        let messages = u64::try_from(messages).ok()?;
-        per.checked_mul(messages)?
-            .checked_mul(MARGIN_PERCENT)?
-            .checked_div(100)?
-            .checked_add(HEADROOM)
+        if self.per_message.len() < MIN_SAMPLES {
+            return None;
+        }
+        with_margin(
+            self.per_message.iter().map(|(_, per)| *per).max()?,
+            messages,
+        )
     }
+}
+
+/// The limit for `messages` token transfers at `per` gas each: the margin and the headroom.
+fn with_margin(per: u64, messages: usize) -> Option<u64> {
+    let messages = u64::try_from(messages).ok()?;
+    per.checked_mul(messages)?
+        .checked_mul(MARGIN_PERCENT)?
+        .checked_div(100)?
+        .checked_add(HEADROOM)
 }
 
 #[cfg(test)]
@@ -114,21 +122,23 @@ mod tests {
     }
 
     #[test]
-    fn an_estimate_stands_in_until_enough_receipts_were_seen() {
+    fn an_estimate_stands_in_for_one_pass_and_is_not_kept() {
         let mut gas = LearnedGas::default();
-        gas.seed(2_240_000, 64); // 35,000 per message
-        assert_eq!(gas.limit(64), Some(35_000 * 64 * 125 / 100 + HEADROOM));
+        // 35,000 per message, estimated on a batch of 64.
+        assert_eq!(
+            gas.limit_with_estimate(2_240_000, 64, 64),
+            Some(35_000 * 64 * 125 / 100 + HEADROOM)
+        );
+        // The next pass has nothing learned: it estimates again (a cheap estimated batch
+        // must not set the limit of later ones).
+        assert_eq!(gas.limit(64), None);
         gas.record([1; 32], 2_560_000, 64); // 40,000: more than the estimate said
         assert_eq!(
-            gas.limit(64),
+            gas.limit_with_estimate(2_240_000, 64, 64),
             Some(40_000 * 64 * 125 / 100 + HEADROOM),
             "the largest of the estimate and the receipts seen"
         );
-        gas.record([2; 32], 1_920_000, 64); // 30,000
-        gas.seed(6_400_000, 64); // an outlier estimate, once receipts suffice, is ignored
-        assert_eq!(gas.limit(64), Some(40_000 * 64 * 125 / 100 + HEADROOM));
-        gas.seed(1, 0);
-        assert_eq!(gas.limit(64), Some(40_000 * 64 * 125 / 100 + HEADROOM));
+        assert_eq!(gas.limit_with_estimate(1, 0, 64), None);
     }
 
     #[test]

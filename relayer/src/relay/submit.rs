@@ -227,9 +227,9 @@ impl EvmDestination {
         out
     }
 
-    /// Before the first receipts were seen: estimates the first batch to be sent with a learned
-    /// limit once, seeds the learned gas with it ([`gas::LearnedGas::seed`]) and gives every
-    /// such batch of the pass the limit it yields, instead of the node estimating each of
+    /// Before enough receipts were seen: estimates the first batch to be sent with a learned
+    /// limit once and gives every such batch of this pass the limit it yields
+    /// ([`gas::LearnedGas::limit_with_estimate`]), instead of the node estimating each of
     /// them. When the estimate fails, each is estimated when it is sent, as before.
     async fn seed_gas(&self, batches: &mut [Batch], batch_size: usize) {
         let Some(first) = batches.iter().find(|b| b.learned && b.gas_limit.is_none()) else {
@@ -247,11 +247,11 @@ impl EvmDestination {
             .await;
         let messages = first.items.len();
         let limit = match estimate {
-            Ok(gas) => {
-                let mut learned = self.learned.lock().unwrap_or_else(|e| e.into_inner());
-                learned.seed(gas, messages);
-                learned.limit(batch_size)
-            }
+            Ok(gas) => self
+                .learned
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .limit_with_estimate(gas, messages, batch_size),
             Err(e) => {
                 tracing::debug!(destination = %self.lane.name, error = %e, "cannot estimate a batch to seed the learned gas; each is estimated when sent");
                 None

@@ -133,21 +133,7 @@ impl Store {
 
     /// Keeps a signature the relayer collected (idempotent).
     pub async fn add_signature(&self, record: &SignatureRecord) -> Result<()> {
-        let epoch = i64_of(record.epoch, "epoch")?;
-        dispatch!(self, p => {
-            sqlx::query(
-                "INSERT INTO signatures (message_id, epoch, signer, signature, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id, epoch, signer) DO NOTHING",
-            )
-            .bind(record.message_id.as_slice())
-            .bind(epoch)
-            .bind(record.signer.as_slice())
-            .bind(record.signature.as_slice())
-            .bind(now_ms())
-            .execute(p)
-            .await?;
-        });
-        Ok(())
+        self.add_signatures(std::slice::from_ref(record)).await
     }
 
     /// [`Store::add_signature`] for several signatures in one database transaction (one

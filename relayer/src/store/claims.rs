@@ -8,6 +8,11 @@ use super::records::{MessageRecord, MessageRow, MessageState};
 use super::{MESSAGE_COLUMNS, Pool, Store, now_ms};
 use crate::error::Result;
 
+/// The store's clock (milliseconds since the Unix epoch) `delay` from now.
+fn after(delay: Duration) -> i64 {
+    now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
+}
+
 impl Store {
     /// Claims up to `limit` messages for `destination` in `state` whose next attempt is due
     /// and that no live claim holds, for `worker`, until `lease` from now. On PostgreSQL the
@@ -23,7 +28,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<MessageRecord>> {
         let now = now_ms();
-        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let until = after(lease);
         let lock = match self.pool {
             Pool::Sqlite(_) => "",
             Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
@@ -67,29 +72,10 @@ impl Store {
         worker: Option<&str>,
         tx_hash: Option<[u8; 32]>,
     ) -> Result<bool> {
-        let now = now_ms();
-        let delivered_at = (to == MessageState::Delivered).then_some(now);
-        let done = dispatch!(self, p => {
-            sqlx::query(
-                "UPDATE messages SET state = $1, updated_at = $2, claimed_by = NULL, \
-                 claimed_until = NULL, tx_hash = COALESCE($3, tx_hash), \
-                 delivered_at = COALESCE($4, delivered_at), next_attempt_at = $2, \
-                 last_error = CASE WHEN $1 = $5 THEN NULL ELSE last_error END \
-                 WHERE id = $6 AND state = $7 AND ($8 IS NULL OR claimed_by = $8)",
-            )
-            .bind(to.as_str())
-            .bind(now)
-            .bind(tx_hash.map(|h| h.to_vec()))
-            .bind(delivered_at)
-            .bind(MessageState::Delivered.as_str())
-            .bind(id.as_slice())
-            .bind(from.as_str())
-            .bind(worker)
-            .execute(p)
-            .await?
-            .rows_affected()
-        });
-        Ok(done == 1)
+        let moved = self
+            .transition_many(&[*id], from, to, worker, tx_hash)
+            .await?;
+        Ok(moved.first().copied().unwrap_or(false))
     }
 
     /// [`Store::transition`] for several messages in one database transaction (one commit):
@@ -153,7 +139,7 @@ impl Store {
         lease: Duration,
     ) -> Result<Vec<bool>> {
         let now = now_ms();
-        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let until = after(lease);
         let mut marked = Vec::with_capacity(ids.len());
         if ids.is_empty() {
             return Ok(marked);
@@ -195,7 +181,7 @@ impl Store {
         max_attempts: u32,
     ) -> Result<Option<MessageState>> {
         let now = now_ms();
-        let next = now.saturating_add(i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX));
+        let next = after(backoff);
         let row: Option<(String,)> = dispatch!(self, p => {
             sqlx::query_as(
                 "UPDATE messages SET attempts = attempts + 1, last_error = $1, updated_at = $2, \
@@ -219,20 +205,7 @@ impl Store {
     /// Puts a claimed message in `state` back for `delay` without counting a failure (it is
     /// waiting for something: attestations, finality, a timelock). Releases the claim.
     pub async fn defer(&self, id: &[u8; 32], state: MessageState, delay: Duration) -> Result<()> {
-        let now = now_ms();
-        let next = now.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
-        dispatch!(self, p => {
-            sqlx::query(
-                "UPDATE messages SET next_attempt_at = $1, claimed_by = NULL, \
-                 claimed_until = NULL WHERE id = $2 AND state = $3",
-            )
-            .bind(next)
-            .bind(id.as_slice())
-            .bind(state.as_str())
-            .execute(p)
-            .await?;
-        });
-        Ok(())
+        self.defer_many(&[*id], state, delay).await
     }
 
     /// [`Store::defer`] for several messages in one database transaction (one commit).
@@ -245,8 +218,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        let now = now_ms();
-        let next = now.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+        let next = after(delay);
         dispatch!(self, p => {
             let mut tx = p.begin().await?;
             for id in ids {

@@ -35,6 +35,8 @@ pub struct BlockHeader {
     pub timestamp: u64,
     /// EIP-1559 base fee, if the chain has one.
     pub base_fee_per_gas: Option<u128>,
+    /// The most gas the block's transactions may use together.
+    pub gas_limit: u64,
 }
 
 /// The parts of a transaction receipt the adapter uses.
@@ -110,6 +112,7 @@ struct RpcHeader {
     timestamp: U64,
     #[serde(default)]
     base_fee_per_gas: Option<U128>,
+    gas_limit: U64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -223,7 +226,19 @@ impl EvmChain {
             parent_hash: h.parent_hash.0,
             timestamp: h.timestamp.to::<u64>(),
             base_fee_per_gas: h.base_fee_per_gas.map(|b| b.to::<u128>()),
+            gas_limit: h.gas_limit.to::<u64>(),
         }))
+    }
+
+    /// The gas limit of the latest block: no transaction asking for more is ever mined.
+    pub async fn block_gas_limit(&self) -> Result<u64, CoreError> {
+        let header = self.header_by_tag(BlockNumberOrTag::Latest).await?;
+        header
+            .map(|h| h.gas_limit)
+            .ok_or_else(|| CoreError::MalformedResponse {
+                endpoint: self.config.name.clone(),
+                reason: "eth_getBlockByNumber(\"latest\") returned null".into(),
+            })
     }
 
     /// The latest block that is final by the chain's rule.

@@ -56,8 +56,9 @@ impl EvmDestination {
         if items.is_empty() {
             return true;
         }
-        let mut batches = self.batches(items, batch_size);
-        self.seed_gas(&mut batches, batch_size).await;
+        let block_gas = self.block_gas().await;
+        let mut batches = self.batches(items, batch_size, block_gas);
+        self.seed_gas(&mut batches, batch_size, block_gas).await;
         let batches = self.mark_sending(batches).await;
         // Sent at once (each gets its own nonce); each is recorded once its send returns.
         let sent = concurrent::bounded(
@@ -80,6 +81,12 @@ impl EvmDestination {
                 Some(sent) => sent.map_err(Error::from),
                 None => Err(task_ended("deliver")),
             };
+            if let (true, Ok(pending)) = (batch.learned, &sent) {
+                self.learned
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .sent(pending.hash);
+            }
             self.record_sent(&batch.items, sent).await;
         }
         true
@@ -190,7 +197,12 @@ impl EvmDestination {
     /// limit to send it with (`None`: estimate it). Token transfers never attempted before go
     /// together and get a limit learned from recent receipts ([`gas`]); the others
     /// (arbitrary messages, retries) are batched apart and estimated.
-    fn batches(&self, items: Vec<(MessageRecord, Vec<u8>)>, batch_size: usize) -> Vec<Batch> {
+    fn batches(
+        &self,
+        items: Vec<(MessageRecord, Vec<u8>)>,
+        batch_size: usize,
+        block_gas: u64,
+    ) -> Vec<Batch> {
         let learned = self.lane.settings.batch_gas == BatchGas::Learned;
         let (plain, other): (Vec<_>, Vec<_>) = items.into_iter().partition(|(r, _)| {
             learned
@@ -213,7 +225,7 @@ impl EvmDestination {
                 // backlog dropped, the chain idle two blocks until they were replaced). Only
                 // the gas used is paid.
                 let limit = if learn {
-                    learned.limit(batch_size)
+                    learned.limit(batch_size, block_gas)
                 } else {
                     None
                 };
@@ -228,10 +240,11 @@ impl EvmDestination {
     }
 
     /// Before enough receipts were seen: estimates the first batch to be sent with a learned
-    /// limit once and gives every such batch of this pass the limit it yields
-    /// ([`gas::LearnedGas::limit_with_estimate`]), instead of the node estimating each of
-    /// them. When the estimate fails, each is estimated when it is sent, as before.
-    async fn seed_gas(&self, batches: &mut [Batch], batch_size: usize) {
+    /// limit, takes that estimate as what a token transfer costs until receipts suffice
+    /// ([`gas::LearnedGas::seed`]) and gives every such batch of this pass the limit it yields,
+    /// instead of the node estimating each of them. When the estimate fails, each is estimated
+    /// when it is sent, as before.
+    async fn seed_gas(&self, batches: &mut [Batch], batch_size: usize, block_gas: u64) {
         let Some(first) = batches.iter().find(|b| b.learned && b.gas_limit.is_none()) else {
             return;
         };
@@ -245,13 +258,12 @@ impl EvmDestination {
                 &first.call(),
             )
             .await;
-        let messages = first.items.len();
         let limit = match estimate {
-            Ok(gas) => self
-                .learned
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .limit_with_estimate(gas, messages, batch_size),
+            Ok(gas) => {
+                let mut learned = self.learned.lock().unwrap_or_else(|e| e.into_inner());
+                learned.seed(gas, first.items.len());
+                learned.limit(batch_size, block_gas)
+            }
             Err(e) => {
                 tracing::debug!(destination = %self.lane.name, error = %e, "cannot estimate a batch to seed the learned gas; each is estimated when sent");
                 None
@@ -259,6 +271,27 @@ impl EvmDestination {
         };
         for batch in batches.iter_mut().filter(|b| b.learned) {
             batch.gas_limit = limit;
+        }
+    }
+
+    /// The destination's block gas limit, read once (no learned limit above it is used);
+    /// unbounded while it cannot be read.
+    async fn block_gas(&self) -> u64 {
+        use std::sync::atomic::Ordering;
+        let known = self.block_gas.load(Ordering::Relaxed);
+        if known > 0 {
+            return known;
+        }
+        match self.contract.chain().block_gas_limit().await {
+            Ok(gas) if gas > 0 => {
+                self.block_gas.store(gas, Ordering::Relaxed);
+                gas
+            }
+            Ok(_) => u64::MAX,
+            Err(e) => {
+                tracing::debug!(destination = %self.lane.name, error = %e, "cannot read the block gas limit");
+                u64::MAX
+            }
         }
     }
 

@@ -47,8 +47,8 @@ pub struct EvmDestination {
     sender: Arc<EvmSender>,
     /// Gas per message of recent delivery transactions ([`gas`]).
     learned: std::sync::Mutex<gas::LearnedGas>,
-    /// The destination's block gas limit once read (0: not yet).
-    block_gas: std::sync::atomic::AtomicU64,
+    /// The destination's block gas limit and when it was read.
+    block_gas: std::sync::Mutex<Option<(u64, std::time::Instant)>>,
 }
 
 /// How long a claimed message stays with the worker that claimed it, in every destination
@@ -95,7 +95,7 @@ impl EvmDestination {
                 contract: EvmBridge::new(sender.chain().clone(), evm.bridge),
                 sender: sender.clone(),
                 learned: std::sync::Mutex::default(),
-                block_gas: std::sync::atomic::AtomicU64::new(0),
+                block_gas: std::sync::Mutex::default(),
             });
         }
         Ok(out)

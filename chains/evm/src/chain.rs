@@ -35,7 +35,7 @@ pub struct BlockHeader {
     pub timestamp: u64,
     /// EIP-1559 base fee, if the chain has one.
     pub base_fee_per_gas: Option<u128>,
-    /// The most gas the block's transactions may use together.
+    /// The most gas the block's transactions may use together (0 when the node did not say).
     pub gas_limit: u64,
 }
 
@@ -112,6 +112,7 @@ struct RpcHeader {
     timestamp: U64,
     #[serde(default)]
     base_fee_per_gas: Option<U128>,
+    #[serde(default)]
     gas_limit: U64,
 }
 

@@ -94,15 +94,7 @@ impl EvmDestination {
                     Some((_, group)) => group.push(record),
                     None => moves.push((to, vec![record])),
                 },
-                Err(e) => {
-                    if let (Error::Chain(trestle_core::Error::TransactionFailed { .. }), Some(tx)) =
-                        (&e, record.tx_hash)
-                    {
-                        let mut learned = self.learned.lock().unwrap_or_else(|e| e.into_inner());
-                        self.ran_short(&mut learned, &tx);
-                    }
-                    self.unconfirmed(&record, &e).await;
-                }
+                Err(e) => self.unconfirmed(&record, &e).await,
             }
         }
         let mut moved = false;
@@ -128,14 +120,6 @@ impl EvmDestination {
             }
         }
         moved
-    }
-
-    /// A delivery transaction first sent as `tx` left messages undelivered: if it carried a
-    /// learned gas limit, what was learned is dropped ([`super::gas::LearnedGas::ran_short`]).
-    fn ran_short(&self, learned: &mut super::gas::LearnedGas, tx: &[u8; 32]) {
-        if learned.ran_short(tx) {
-            tracing::warn!(destination = %self.lane.name, tx = %format!("0x{}", hex::encode(tx)), "a batch sent with a learned gas limit left messages undelivered; estimating again");
-        }
     }
 
     /// Back to `ready` with a counted failure: prepare checks the chain before sending again.
@@ -167,11 +151,18 @@ impl EvmDestination {
                 outcomes: self.contract.delivered_outcomes(&logs),
             });
             if let Some(landed) = &found {
-                let mut learned = self.learned.lock().unwrap_or_else(|e| e.into_inner());
-                if landed.receipt.success {
-                    learned.record(hash, landed.receipt.gas_used, landed.outcomes.len());
-                } else {
-                    self.ran_short(&mut learned, &hash);
+                let ran_short = self
+                    .learned
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .landed(
+                        &hash,
+                        landed.receipt.success,
+                        landed.receipt.gas_used,
+                        landed.outcomes.len(),
+                    );
+                if ran_short {
+                    tracing::warn!(destination = %self.lane.name, tx = %format!("0x{}", hex::encode(hash)), "a batch sent with a learned gas limit left messages undelivered; estimating again");
                 }
             }
             slot.insert(found);

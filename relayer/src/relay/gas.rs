@@ -21,13 +21,19 @@
 //!
 //! A learned limit that proves too low costs one transaction: the items that ran short fail
 //! inside `deliverBatch` (or the whole transaction reverts), the confirm step sends those
-//! messages back to `ready` with a counted failure, their next attempt is estimated, and
-//! everything learned so far is dropped ([`LearnedGas::ran_short`]), so the next pass estimates
-//! again. A sender who makes the estimated batch (or the recent ones) cheap and later ones dear
-//! therefore costs the relayer the learned batches sent before the first of them is mined, not
-//! every batch after. Only the receipts of batches sent with a learned limit (token transfers
-//! never tried before) are learned from: an arbitrary message's recipient cannot raise the
-//! limit of token transfers. A limit above the block gas limit (never mined) is not used.
+//! messages back to `ready` with a counted failure, and their next attempt is estimated. The
+//! first receipt read of every learned transaction is checked ([`LearnedGas::landed`]): when it
+//! reverted or delivered fewer messages than it carried, everything learned (the estimate, the
+//! receipts, the transactions still to be read) is dropped and the next pass estimates again.
+//! A sender who makes the estimated batch (or the recent ones) cheap and later ones dear
+//! therefore costs the relayer the learned batches sent before the first short one is mined
+//! and read (at most the 32 the sender keeps unmined, `MAX_UNMINED_TXS`), and each dear
+//! message can do it once (a message is sent with a learned limit on its first attempt
+//! only). A transaction that leaves items undelivered for another reason (another relayer
+//! delivered them first, a pause, a rotation under way) drops what was learned too: that
+//! costs one estimate. Only batches sent with a learned limit are learned from (an arbitrary
+//! message's recipient cannot raise the limit of token transfers), and a limit above the
+//! block gas limit (never mined) is not used.
 
 use std::collections::VecDeque;
 
@@ -40,63 +46,72 @@ const MARGIN_PERCENT: u64 = 125;
 /// Added to every learned limit: room for one payout that takes all of the bridge's
 /// `PAYOUT_GAS` (100,000) plus the EIP-150 share the batch's inner call keeps back.
 pub(super) const HEADROOM: u64 = 250_000;
-/// How many learned transactions are remembered as such: more than are ever unconfirmed.
+/// How many learned transactions wait for their first receipt read at the most: far more than
+/// the sender keeps unmined (`MAX_UNMINED_TXS`); an older one is forgotten.
 const SENT_KEPT: usize = 256;
 
 /// Recent gas per delivered message, from the receipts of this worker's learned delivery
 /// transactions, one sample per transaction; or an estimate's, until there are enough.
 #[derive(Debug, Default)]
 pub(super) struct LearnedGas {
-    /// `(transaction hash, gas per message)`, oldest first.
-    per_message: VecDeque<([u8; 32], u64)>,
+    /// Gas per message of recent learned transactions, oldest first.
+    per_message: VecDeque<u64>,
     /// Gas per message of an estimated batch, standing in until receipts suffice.
     seed: Option<u64>,
-    /// The (first-sent) hashes of the most recent transactions sent with a learned limit.
-    sent: VecDeque<[u8; 32]>,
+    /// The learned transactions whose receipt was not read yet: first-sent hash and how many
+    /// messages each carries.
+    sent: VecDeque<([u8; 32], usize)>,
 }
 
 impl LearnedGas {
-    /// Notes that the transaction first sent as `tx` carries a learned limit: its receipt is
-    /// learned from, and if it ran short what was learned is dropped.
-    pub(super) fn sent(&mut self, tx: [u8; 32]) {
+    /// Notes that the transaction first sent as `tx`, carrying `messages`, was sent with a
+    /// learned limit: its first receipt read is learned from, or shows the limit ran short.
+    pub(super) fn sent(&mut self, tx: [u8; 32], messages: usize) {
         if self.sent.len() == SENT_KEPT {
             self.sent.pop_front();
         }
-        self.sent.push_back(tx);
+        self.sent.push_back((tx, messages));
     }
 
-    /// Records the mined delivery transaction first sent as `tx`, which used `gas_used` and
-    /// delivered `messages`, if it was sent with a learned limit. The confirm step reads a
-    /// receipt on every pass until it is final: a transaction already in the window is not
-    /// counted again.
-    pub(super) fn record(&mut self, tx: [u8; 32], gas_used: u64, messages: usize) {
-        let Ok(messages) = u64::try_from(messages) else {
-            return;
+    /// The transaction first sent as `tx` was mined: `success`, using `gas_used`, with
+    /// `delivered` of its messages delivered (the bridge's logs). If it was a learned
+    /// transaction not read before, it becomes a sample when it delivered every message it
+    /// carried; otherwise the limit ran short and everything learned is dropped (the next
+    /// pass estimates again). Returns whether it ran short.
+    pub(super) fn landed(
+        &mut self,
+        tx: &[u8; 32],
+        success: bool,
+        gas_used: u64,
+        delivered: usize,
+    ) -> bool {
+        let Some(at) = self.sent.iter().position(|(seen, _)| seen == tx) else {
+            return false;
         };
-        if messages == 0
-            || !self.sent.contains(&tx)
-            || self.per_message.iter().any(|(seen, _)| *seen == tx)
-        {
-            return;
+        let carried = self.sent.remove(at).map_or(0, |(_, n)| n);
+        if !success || delivered < carried {
+            self.per_message.clear();
+            self.seed = None;
+            self.sent.clear();
+            return true;
         }
+        let Some(per) = u64::try_from(carried)
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| gas_used.div_ceil(n))
+        else {
+            return false;
+        };
         if self.per_message.len() == WINDOW {
             self.per_message.pop_front();
         }
-        self.per_message
-            .push_back((tx, gas_used.div_ceil(messages)));
+        self.per_message.push_back(per);
+        false
     }
 
-    /// The transaction first sent as `tx` left messages undelivered (reverted, or items ran
-    /// short): if it was sent with a learned limit, everything learned is dropped and the next
-    /// pass estimates again. Returns whether it was.
-    pub(super) fn ran_short(&mut self, tx: &[u8; 32]) -> bool {
-        let Some(at) = self.sent.iter().position(|seen| seen == tx) else {
-            return false;
-        };
-        self.sent.remove(at);
-        self.per_message.clear();
-        self.seed = None;
-        true
+    /// Whether receipts suffice, so no estimate is needed.
+    pub(super) fn receipts_suffice(&self) -> bool {
+        self.per_message.len() >= MIN_SAMPLES
     }
 
     /// Takes an `eth_estimateGas` of `gas` for a batch of `messages` token transfers as the
@@ -109,7 +124,7 @@ impl LearnedGas {
         else {
             return;
         };
-        let seen = self.per_message.iter().map(|(_, per)| *per).max();
+        let seen = self.per_message.iter().max().copied();
         self.seed = Some(per.max(seen.unwrap_or(0)));
     }
 
@@ -117,8 +132,8 @@ impl LearnedGas {
     /// while neither enough receipts nor an estimate were seen (estimate instead), or when
     /// the limit would not fit a block.
     pub(super) fn limit(&self, messages: usize, block_gas: u64) -> Option<u64> {
-        let per = if self.per_message.len() >= MIN_SAMPLES {
-            self.per_message.iter().map(|(_, per)| *per).max()?
+        let per = if self.receipts_suffice() {
+            *self.per_message.iter().max()?
         } else {
             self.seed?
         };
@@ -141,27 +156,27 @@ mod tests {
 
     const BLOCK: u64 = 30_000_000;
 
-    fn learned(txs: &[u8]) -> LearnedGas {
-        let mut gas = LearnedGas::default();
+    fn sent(gas: &mut LearnedGas, txs: &[u8], messages: usize) {
         for tx in txs {
-            gas.sent([*tx; 32]);
+            gas.sent([*tx; 32], messages);
         }
-        gas
     }
 
     #[test]
     fn estimates_until_two_receipts_then_uses_the_largest_recent_cost() {
-        let mut gas = learned(&[1, 2]);
+        let mut gas = LearnedGas::default();
+        sent(&mut gas, &[1], 64);
+        sent(&mut gas, &[2], 20);
         assert_eq!(gas.limit(10, BLOCK), None);
-        gas.record([1; 32], 1_920_000, 64); // 30,000 per message
+        assert!(!gas.landed(&[1; 32], true, 1_920_000, 64)); // 30,000 per message
         assert_eq!(gas.limit(10, BLOCK), None);
-        gas.record([1; 32], 1_920_000, 64);
+        assert!(!gas.landed(&[1; 32], true, 1_920_000, 64));
         assert_eq!(
             gas.limit(10, BLOCK),
             None,
             "one transaction, read twice, is one sample"
         );
-        gas.record([2; 32], 700_000, 20); // 35,000 per message
+        assert!(!gas.landed(&[2; 32], true, 700_000, 20)); // 35,000 per message
         assert_eq!(
             gas.limit(10, BLOCK),
             Some(35_000 * 10 * 125 / 100 + HEADROOM)
@@ -174,11 +189,14 @@ mod tests {
 
     #[test]
     fn only_transactions_sent_with_a_learned_limit_are_learned_from() {
-        let mut gas = learned(&[1, 2]);
-        // An estimated batch (an arbitrary message's recipient burning gas) is not a sample.
-        gas.record([9; 32], 20_000_000, 1);
-        gas.record([1; 32], 1_920_000, 64);
-        gas.record([2; 32], 1_920_000, 64);
+        let mut gas = LearnedGas::default();
+        sent(&mut gas, &[1, 2], 64);
+        // An estimated batch (an arbitrary message's recipient burning gas) is not a sample,
+        // and one that ran short says nothing either.
+        assert!(!gas.landed(&[9; 32], true, 20_000_000, 1));
+        assert!(!gas.landed(&[9; 32], false, 20_000_000, 0));
+        assert!(!gas.landed(&[1; 32], true, 1_920_000, 64));
+        assert!(!gas.landed(&[2; 32], true, 1_920_000, 64));
         assert_eq!(
             gas.limit(64, BLOCK),
             Some(30_000 * 64 * 125 / 100 + HEADROOM)
@@ -186,32 +204,33 @@ mod tests {
     }
 
     #[test]
-    fn an_estimate_stands_in_until_receipts_suffice_and_is_dropped_when_a_batch_runs_short() {
-        let mut gas = learned(&[1, 2, 3]);
+    fn an_estimate_stands_in_until_receipts_suffice_and_everything_goes_when_a_batch_runs_short() {
+        let mut gas = LearnedGas::default();
         gas.seed(2_240_000, 64); // 35,000 per message
         let seeded = Some(35_000 * 64 * 125 / 100 + HEADROOM);
         assert_eq!(gas.limit(64, BLOCK), seeded);
         assert_eq!(gas.limit(64, BLOCK), seeded, "kept for later passes");
-        // A batch that was not sent with a learned limit says nothing about it.
-        assert!(!gas.ran_short(&[9; 32]));
-        assert_eq!(gas.limit(64, BLOCK), seeded);
-        // One sent with it ran short: the estimate (a cheap batch, later ones dear) is dropped.
-        assert!(gas.ran_short(&[1; 32]));
+        sent(&mut gas, &[1, 2, 3, 4], 64);
+        // A batch sent with it delivered 63 of its 64: the estimate (a cheap batch, later
+        // ones dear) is dropped, and so are the batches still to be read, so the cheap ones
+        // mined meanwhile do not bring the figure back.
+        assert!(gas.landed(&[1; 32], true, 2_000_000, 63));
         assert_eq!(gas.limit(64, BLOCK), None, "the next pass estimates again");
-        gas.record([2; 32], 2_560_000, 64);
+        assert!(!gas.landed(&[2; 32], true, 1_000_000, 64));
+        assert!(!gas.landed(&[3; 32], true, 1_000_000, 64));
+        assert_eq!(gas.limit(64, BLOCK), None);
+        sent(&mut gas, &[5, 6], 64);
+        assert!(!gas.landed(&[5; 32], true, 2_560_000, 64)); // 40,000
         gas.seed(2_240_000, 64);
         assert_eq!(
             gas.limit(64, BLOCK),
             Some(40_000 * 64 * 125 / 100 + HEADROOM),
             "the largest of the estimate and the receipts seen"
         );
-        gas.record([3; 32], 1_920_000, 64);
-        assert_eq!(
-            gas.limit(64, BLOCK),
-            Some(40_000 * 64 * 125 / 100 + HEADROOM),
-            "receipts took over"
-        );
-        assert!(gas.ran_short(&[3; 32]));
+        assert!(!gas.landed(&[6; 32], true, 1_920_000, 64));
+        assert!(gas.receipts_suffice());
+        sent(&mut gas, &[7], 64);
+        assert!(gas.landed(&[7; 32], false, 3_000_000, 0), "a revert");
         assert_eq!(gas.limit(64, BLOCK), None, "receipts are dropped too");
         gas.seed(1, 0);
         assert_eq!(gas.limit(64, BLOCK), None);
@@ -219,22 +238,23 @@ mod tests {
 
     #[test]
     fn a_limit_that_does_not_fit_a_block_is_not_used() {
-        let mut gas = learned(&[]);
+        let mut gas = LearnedGas::default();
         gas.seed(2_240_000, 64);
         assert_eq!(gas.limit(64, 2_000_000), None);
         assert!(gas.limit(1, 2_000_000).is_some());
     }
 
     #[test]
-    fn forgets_costs_older_than_the_window_and_ignores_empty_receipts() {
+    fn forgets_costs_older_than_the_window_and_ignores_empty_transactions() {
         let mut gas = LearnedGas::default();
-        gas.sent([0xff; 32]);
-        gas.sent([0xfe; 32]);
-        gas.record([0xff; 32], 200_000, 1);
-        gas.record([0xfe; 32], 21_000, 0);
+        sent(&mut gas, &[0xff], 1);
+        sent(&mut gas, &[0xfe], 0);
+        assert!(!gas.landed(&[0xff; 32], true, 200_000, 1));
+        assert!(!gas.landed(&[0xfe; 32], true, 21_000, 0));
         for i in 0..WINDOW {
-            gas.sent([u8::try_from(i).unwrap(); 32]);
-            gas.record([u8::try_from(i).unwrap(); 32], 30_000, 1);
+            let tx = [u8::try_from(i).unwrap(); 32];
+            gas.sent(tx, 1);
+            assert!(!gas.landed(&tx, true, 30_000, 1));
         }
         assert_eq!(gas.limit(1, BLOCK), Some(30_000 * 125 / 100 + HEADROOM));
         assert_eq!(gas.limit(usize::MAX, BLOCK), None, "overflow is no limit");

@@ -47,6 +47,9 @@ impl Batch {
 /// with.
 const MAX_UNMINED_TXS: usize = 32;
 
+/// How often the destination's block gas limit is read again (chains change it slowly).
+const BLOCK_GAS_READ: std::time::Duration = std::time::Duration::from_secs(600);
+
 impl EvmDestination {
     /// A submit pass over claimed `ready` messages: prepared, split into batches, written
     /// ahead, sent at once and recorded.
@@ -81,11 +84,11 @@ impl EvmDestination {
                 Some(sent) => sent.map_err(Error::from),
                 None => Err(task_ended("deliver")),
             };
-            if let (true, Ok(pending)) = (batch.learned, &sent) {
+            if let (true, Some(_), Ok(pending)) = (batch.learned, batch.gas_limit, &sent) {
                 self.learned
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .sent(pending.hash);
+                    .sent(pending.hash, batch.items.len());
             }
             self.record_sent(&batch.items, sent).await;
         }
@@ -248,6 +251,14 @@ impl EvmDestination {
         let Some(first) = batches.iter().find(|b| b.learned && b.gas_limit.is_none()) else {
             return;
         };
+        if self
+            .learned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .receipts_suffice()
+        {
+            return; // learned, but too much for a block: each is estimated when sent
+        }
         let estimate = self
             .contract
             .chain()
@@ -274,23 +285,25 @@ impl EvmDestination {
         }
     }
 
-    /// The destination's block gas limit, read once (no learned limit above it is used);
-    /// unbounded while it cannot be read.
+    /// The destination's block gas limit, read again every [`BLOCK_GAS_READ`] (no learned
+    /// limit above it is used); unbounded while it cannot be read.
     async fn block_gas(&self) -> u64 {
-        use std::sync::atomic::Ordering;
-        let known = self.block_gas.load(Ordering::Relaxed);
-        if known > 0 {
-            return known;
+        let known = *self.block_gas.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((gas, read)) = known
+            && read.elapsed() < BLOCK_GAS_READ
+        {
+            return gas;
         }
         match self.contract.chain().block_gas_limit().await {
             Ok(gas) if gas > 0 => {
-                self.block_gas.store(gas, Ordering::Relaxed);
+                *self.block_gas.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((gas, std::time::Instant::now()));
                 gas
             }
             Ok(_) => u64::MAX,
             Err(e) => {
                 tracing::debug!(destination = %self.lane.name, error = %e, "cannot read the block gas limit");
-                u64::MAX
+                known.map_or(u64::MAX, |(gas, _)| gas)
             }
         }
     }

@@ -415,7 +415,9 @@ pub struct RelayerConfig {
     pub poll_interval_ms: u64,
     /// How soon a message indexed in the last 10 s whose attestations are not all there yet
     /// is asked for them again (validators usually sign within a poll of finality), in
-    /// milliseconds; older ones wait `poll_interval_ms`. Default 25.
+    /// milliseconds; older ones wait `poll_interval_ms`. Default 10 (one batched request per
+    /// validator per poll, for every waiting message; 25 cost 19 ms of reaction p50,
+    /// docs/benchmarks.md).
     #[serde(default = "default_attestation_poll_ms")]
     pub attestation_poll_ms: u64,
     /// A `deliver` transaction not mined this long after its last broadcast is replaced with
@@ -446,7 +448,7 @@ pub enum BatchGas {
 }
 
 fn default_attestation_poll_ms() -> u64 {
-    25
+    10
 }
 
 fn default_replace_after_ms() -> u64 {

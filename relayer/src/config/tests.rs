@@ -79,7 +79,7 @@ fn valid_config_parses_with_defaults() {
     assert_eq!(r.batch_size, 4);
     assert_eq!(r.max_attempts, 8);
     assert_eq!(r.replace_after_ms, 60_000);
-    assert_eq!(r.attestation_poll_ms, 25);
+    assert_eq!(r.attestation_poll_ms, 10);
     let a = c.chain("anvil-a").unwrap();
     let evm = a.evm_config().unwrap();
     assert_eq!(evm.name, "anvil-a");

@@ -180,4 +180,45 @@ impl Error {
             _ => false,
         }
     }
+
+    /// The error with every URL in its endpoint and reason text redacted
+    /// ([`crate::redact::scrub_urls`]): what a node or an HTTP client said can name the URL it
+    /// was asked on, API key included. The chain layers return their RPC errors this way.
+    #[must_use]
+    pub fn scrubbed(self) -> Self {
+        use crate::redact::scrub_urls;
+        match self {
+            Error::Rpc {
+                endpoint,
+                reason,
+                retryable,
+            } => Error::Rpc {
+                endpoint: scrub_urls(&endpoint),
+                reason: scrub_urls(&reason),
+                retryable,
+            },
+            Error::MalformedResponse { endpoint, reason } => Error::MalformedResponse {
+                endpoint: scrub_urls(&endpoint),
+                reason: scrub_urls(&reason),
+            },
+            Error::TransactionRejected {
+                endpoint,
+                reason,
+                retryable,
+            } => Error::TransactionRejected {
+                endpoint: scrub_urls(&endpoint),
+                reason: scrub_urls(&reason),
+                retryable,
+            },
+            Error::TransactionFailed { tx, reason } => Error::TransactionFailed {
+                tx,
+                reason: scrub_urls(&reason),
+            },
+            Error::Timeout { what, after } => Error::Timeout {
+                what: scrub_urls(&what),
+                after,
+            },
+            other => other,
+        }
+    }
 }

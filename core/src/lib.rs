@@ -3,6 +3,7 @@
 pub mod chain;
 pub mod error;
 pub mod evm;
+pub mod redact;
 pub mod solana;
 pub mod types;
 pub mod wallet;

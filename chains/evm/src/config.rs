@@ -406,14 +406,9 @@ pub(crate) fn parse_rpc_url(raw: &str) -> std::result::Result<url::Url, String> 
 }
 
 /// The URL without user info, path, query or fragment (where API keys live: Infura and
-/// Alchemy put them in the path), for logs and errors. A non-empty path shows as `/…`.
+/// Alchemy put them in the path), for logs and errors ([`trestle_core::redact::redact_url`]).
 pub(crate) fn redact_url(url: &url::Url) -> String {
-    let host = url.host_str().unwrap_or("?");
-    let path = if url.path().len() > 1 { "/…" } else { "" };
-    match url.port() {
-        Some(port) => format!("{}://{host}:{port}{path}", url.scheme()),
-        None => format!("{}://{host}{path}", url.scheme()),
-    }
+    trestle_core::redact::redact_url(url.as_str())
 }
 
 #[cfg(test)]
@@ -528,7 +523,7 @@ mod tests {
     fn redacts_credentials() {
         let url = parse_rpc_url("https://user:secret@rpc.invalid:8443/v3/KEY?apikey=x").unwrap();
         let shown = redact_url(&url);
-        assert_eq!(shown, "https://rpc.invalid:8443/…");
+        assert_eq!(shown, "https://rpc.invalid:8443/…?…");
         assert!(!shown.contains("secret") && !shown.contains("KEY"));
         assert_eq!(
             redact_url(&parse_rpc_url("http://127.0.0.1:8545").unwrap()),

@@ -234,11 +234,10 @@ impl Subscriber {
             let provider = ProviderBuilder::default()
                 .connect_pubsub_with(ws)
                 .await
-                .map_err(|e| format!("connect: {e}"))?;
-            let subscription = provider
-                .subscribe_blocks()
-                .await
-                .map_err(|e| format!("eth_subscribe(newHeads): {e}"))?;
+                .map_err(|e| trestle_core::redact::scrub_urls(&format!("connect: {e}")))?;
+            let subscription = provider.subscribe_blocks().await.map_err(|e| {
+                trestle_core::redact::scrub_urls(&format!("eth_subscribe(newHeads): {e}"))
+            })?;
             Ok::<_, String>((provider, subscription))
         };
         tokio::time::timeout(self.config.connect_timeout, attempt)

@@ -244,6 +244,11 @@ fn is_endpoint_fault(err: &CoreError) -> bool {
 /// Maps an alloy transport error to the chain-neutral error, classifying JSON-RPC error
 /// answers of `eth_sendRawTransaction` as rejections.
 pub(crate) fn map_transport_error(endpoint: &str, method: &str, err: TransportError) -> CoreError {
+    // The HTTP client names the URL it failed on, and a provider may echo it: no key leaves.
+    transport_error(endpoint, method, err).scrubbed()
+}
+
+fn transport_error(endpoint: &str, method: &str, err: TransportError) -> CoreError {
     use alloy_transport::RpcError;
     let endpoint = endpoint.to_owned();
     match err {

@@ -176,23 +176,10 @@ impl SolanaConfig {
     }
 }
 
-/// `url` without user info, query string or fragment, for errors and logs.
+/// `url` with only its scheme, host and port, for errors and logs
+/// ([`trestle_core::redact::redact_url`]: keys live in the user info, the path and the query).
 pub(crate) fn redact_url(url: &str) -> String {
-    let without_query = url.split(['?', '#']).next().unwrap_or_default();
-    match without_query.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-            let host = authority
-                .rsplit_once('@')
-                .map_or(authority, |(_, host)| host);
-            if path.is_empty() {
-                format!("{scheme}://{host}")
-            } else {
-                format!("{scheme}://{host}/{path}")
-            }
-        }
-        None => without_query.to_owned(),
-    }
+    trestle_core::redact::redact_url(url)
 }
 
 #[cfg(test)]
@@ -203,10 +190,10 @@ mod tests {
     fn redaction_drops_credentials() {
         assert_eq!(
             redact_url("https://user:pw@rpc.example/x?api-key=secret"),
-            "https://rpc.example/x"
+            "https://rpc.example/…?…"
         );
         assert_eq!(redact_url("http://127.0.0.1:8899"), "http://127.0.0.1:8899");
-        assert_eq!(redact_url("localhost#frag"), "localhost");
+        assert_eq!(redact_url("localhost#frag"), "localhost?…");
     }
 
     #[test]

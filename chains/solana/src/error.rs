@@ -16,8 +16,6 @@ use solana_rpc_client_api::response::RpcSimulateTransactionResult;
 use solana_transaction_error::TransactionError;
 pub use trestle_core::{Error, Result};
 
-use crate::config::redact_url;
-
 /// JSON-RPC error codes of the Solana RPC server that mean "try again later".
 const RETRYABLE_CODES: &[i64] = &[
     -32002, // preflight failure without data (data is handled separately)
@@ -30,6 +28,11 @@ const RETRYABLE_CODES: &[i64] = &[
 
 /// Maps an RPC client error from `endpoint` to a core error.
 pub(crate) fn from_client(endpoint: &str, err: ClientError) -> Error {
+    // The HTTP client names the URL it failed on, and a provider may echo it: no key leaves.
+    client_error(endpoint, err).scrubbed()
+}
+
+fn client_error(endpoint: &str, err: ClientError) -> Error {
     let endpoint = endpoint.to_owned();
     match err.kind() {
         ErrorKind::Io(e) => Error::Rpc {
@@ -104,11 +107,7 @@ fn from_reqwest(
     endpoint: String,
     e: &solana_rpc_client_api::client_error::reqwest::Error,
 ) -> Error {
-    let mut detail = error_chain(e);
-    // reqwest names the URL, query string (API keys) included: redact it.
-    if let Some(url) = e.url() {
-        detail = detail.replace(url.as_str(), &redact_url(url.as_str()));
-    }
+    let detail = error_chain(e);
     if e.is_timeout() {
         return Error::Rpc {
             endpoint,

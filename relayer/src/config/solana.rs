@@ -380,7 +380,7 @@ keystore = "relayer.json"
         let client = crate::connect::solana(c.chain("sol").unwrap()).unwrap();
         assert_eq!(
             client.endpoints(),
-            vec!["http://127.0.0.1:8899", "https://rpc.example/x"]
+            vec!["http://127.0.0.1:8899", "https://rpc.example/…?…"]
         );
     }
 

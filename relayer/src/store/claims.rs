@@ -8,6 +8,20 @@ use super::records::{MessageRecord, MessageRow, MessageState};
 use super::{MESSAGE_COLUMNS, Pool, Store, now_ms};
 use crate::error::Result;
 
+/// The most characters of an error the store keeps for a message.
+pub const LAST_ERROR_CHARS: usize = 1_000;
+
+/// `error` as a message's `last_error` keeps it, which the status API serves and logs show:
+/// every URL in it redacted (an RPC error can name its endpoint, API key included) and at most
+/// [`LAST_ERROR_CHARS`] characters.
+fn last_error(error: &str) -> String {
+    let scrubbed = trestle_core::redact::scrub_urls(error);
+    match scrubbed.char_indices().nth(LAST_ERROR_CHARS) {
+        Some((end, _)) => format!("{}…", scrubbed.get(..end).unwrap_or_default()),
+        None => scrubbed,
+    }
+}
+
 /// The store's clock (milliseconds since the Unix epoch) `delay` from now.
 fn after(delay: Duration) -> i64 {
     now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
@@ -168,7 +182,8 @@ impl Store {
         Ok(marked)
     }
 
-    /// Records a failed attempt on a message in `state`: counts it, keeps the error, and
+    /// Records a failed attempt on a message in `state`: counts it, keeps the error (redacted
+    /// and capped, [`LAST_ERROR_CHARS`]), and
     /// either schedules the next attempt after `backoff` or, once `max_attempts` are used,
     /// parks it as [`MessageState::Failed`] (an operator can `retry` it). Releases the claim.
     /// Returns the message's state afterwards, or `None` if it was no longer in `state`.
@@ -182,6 +197,7 @@ impl Store {
     ) -> Result<Option<MessageState>> {
         let now = now_ms();
         let next = after(backoff);
+        let error = last_error(error);
         let row: Option<(String,)> = dispatch!(self, p => {
             sqlx::query_as(
                 "UPDATE messages SET attempts = attempts + 1, last_error = $1, updated_at = $2, \
@@ -189,7 +205,7 @@ impl Store {
                  state = CASE WHEN attempts + 1 >= $4 THEN $5 ELSE state END \
                  WHERE id = $6 AND state = $7 RETURNING state",
             )
-            .bind(error)
+            .bind(&error)
             .bind(now)
             .bind(next)
             .bind(i64::from(max_attempts))

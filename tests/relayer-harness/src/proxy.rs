@@ -9,6 +9,9 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+/// The API keys in [`Proxy::url_with_keys`].
+pub const URL_KEYS: [&str; 3] = ["KEYINUSERINFO", "KEYINPATH", "KEYINQUERY"];
+
 /// Forwards `127.0.0.1:port` to `target` while started.
 pub struct Proxy {
     port: u16,
@@ -48,6 +51,22 @@ impl Proxy {
     /// Its URL.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The proxy's URL with an API key in each place RPC providers put one, each one of
+    /// [`URL_KEYS`]: the user info, the query and, when `in_path`, the path (which anvil
+    /// answers with 404, so only for an endpoint that is down). What the daemons must never
+    /// show.
+    pub fn url_with_keys(&self, in_path: bool) -> String {
+        let path = if in_path {
+            format!("/v3/{}", URL_KEYS[1])
+        } else {
+            "/".to_owned()
+        };
+        format!(
+            "http://user:{}@127.0.0.1:{}{path}?apikey={}",
+            URL_KEYS[0], self.port, URL_KEYS[2]
+        )
     }
 
     /// Starts listening and forwarding.

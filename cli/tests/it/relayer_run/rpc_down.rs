@@ -5,14 +5,16 @@ use std::time::{Duration, Instant};
 
 use trestle_relayer_harness::daemons::{free_listen, http_get_status};
 use trestle_relayer_harness::net::{Net, relayer_config};
-use trestle_relayer_harness::proxy::Proxy;
+use trestle_relayer_harness::proxy::{Proxy, URL_KEYS};
 
 use super::restart::{spawn_process, write_config};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
 /// `trestle relayer run` with the destination's only endpoint down: it does not exit; it
-/// serves `/healthz`, fails `/readyz`, and stops cleanly on SIGTERM while still waiting.
+/// serves `/healthz`, fails `/readyz`, and stops cleanly on SIGTERM while still waiting. The
+/// endpoint's URL carries an API key in each place providers put one (user info, path,
+/// query): none of them appears in the logs, though every retry logs the failure.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relayer_process_with_its_rpc_down_waits_instead_of_exiting_and_stops_on_sigterm() {
     let net = Net::start(u128::MAX).await;
@@ -20,7 +22,7 @@ async fn relayer_process_with_its_rpc_down_waits_instead_of_exiting_and_stops_on
     let dir = tempfile::tempdir().unwrap();
     let listen = free_listen();
     let mut cfg = relayer_config(&net, dir.path(), net.placeholders());
-    cfg.chains[1].rpc_urls = vec![proxy.url()];
+    cfg.chains[1].rpc_urls = vec![proxy.url_with_keys(true)];
     cfg.api.listen = listen.clone();
     let config = write_config(dir.path(), cfg);
     let log = dir.path().join("run.log");
@@ -61,4 +63,7 @@ async fn relayer_process_with_its_rpc_down_waits_instead_of_exiting_and_stops_on
         text.contains("shutdown signal received while starting"),
         "{text}"
     );
+    for key in URL_KEYS {
+        assert!(!text.contains(key), "the log shows {key}: {text}");
+    }
 }

@@ -7,6 +7,10 @@ export TRESTLE_CACHE="${TRESTLE_CACHE:-$HOME/.cache/trestle}"
 # Build artifacts live outside the repository so that a fresh clone (CI) reuses the compiled
 # dependencies of earlier runs on the same machine.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$TRESTLE_CACHE/target}"
+# No incremental caches in that shared directory: every clone's workspace crates got their own
+# (19 GB after a few weeks of CI runs filled this machine's disk), and a from-scratch build of
+# a clone gains nothing from them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export PATH="$TRESTLE_CACHE/bin:$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n==> %s\n' "$*"; }

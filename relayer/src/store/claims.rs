@@ -32,7 +32,8 @@ impl Store {
     /// and that no live claim holds, for `worker`, until `lease` from now. On PostgreSQL the
     /// rows are picked with `FOR UPDATE SKIP LOCKED`, so instances sharing the database never
     /// claim the same message; on SQLite the single writer serialises claims. Ordered by
-    /// origin and nonce.
+    /// origin and nonce. A claim is not a change: `updated_at` keeps the time of the last one
+    /// (the confirm step gives up on a receipt five minutes after the send).
     pub async fn claim(
         &self,
         destination: u32,
@@ -48,7 +49,7 @@ impl Store {
             Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
         };
         let sql = format!(
-            "UPDATE messages SET claimed_by = $1, claimed_until = $2, updated_at = $3 \
+            "UPDATE messages SET claimed_by = $1, claimed_until = $2 \
              WHERE id IN (SELECT id FROM messages \
                WHERE destination = $4 AND state = $5 AND next_attempt_at <= $3 \
                AND (claimed_until IS NULL OR claimed_until < $3) \

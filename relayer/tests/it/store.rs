@@ -104,6 +104,7 @@ store_suite!(
     submissions_keep_every_version_of_a_transaction,
     nonce_gaps_name_the_missing_nonces_and_their_heights,
     release_all_claims_frees_a_dead_runs_claims,
+    a_claim_is_not_a_change,
 );
 
 fn message(nonce: u64, origin: u32, destination: u32, sender: u8) -> Message {
@@ -860,4 +861,45 @@ async fn release_all_claims_frees_a_dead_runs_claims(store: Store, _url: String)
         .await
         .unwrap();
     assert_eq!(taken.len(), 3);
+}
+
+/// Claiming a message does not move its `updated_at`: the confirm step counts the wait for a
+/// receipt from the send (the last change), and every confirm pass claims the message again.
+/// When each claim reset it, "no receipt after five minutes" never fired.
+async fn a_claim_is_not_a_change(store: Store, _url: String) {
+    let ids = seed(&store, 1).await;
+    let before = store.message(&ids[0]).await.unwrap().unwrap().updated_at;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let claimed = store
+        .claim(2, MessageState::Pending, "a", Duration::from_secs(60), 1)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].updated_at, before);
+    assert_eq!(
+        store.message(&ids[0]).await.unwrap().unwrap().updated_at,
+        before
+    );
+    store
+        .defer(&ids[0], MessageState::Pending, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.message(&ids[0]).await.unwrap().unwrap().updated_at,
+        before,
+        "deferring is not a change either"
+    );
+    assert!(
+        store
+            .transition(
+                &ids[0],
+                MessageState::Pending,
+                MessageState::Ready,
+                None,
+                None
+            )
+            .await
+            .unwrap()
+    );
+    assert!(store.message(&ids[0]).await.unwrap().unwrap().updated_at > before);
 }

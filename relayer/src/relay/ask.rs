@@ -3,6 +3,11 @@
 //! validator and batch instead of one per message. A validator that does not serve the batch
 //! route (an older daemon answers 404 or 405) is asked message by message with
 //! `GET /v1/attestations/{id}` instead.
+//!
+//! A validator endpoint is another operator's server, and may be hostile: an answer is read
+//! up to [`MAX_ANSWER_BYTES`] (else dropped), redirects are not followed (the client,
+//! `Lane`), every request has a timeout, only the ids asked for are kept, and the collect
+//! pass checks one signature per message and member however many an answer holds.
 
 use std::collections::HashMap;
 
@@ -12,6 +17,10 @@ use super::concurrent::{self, IN_FLIGHT};
 use trestle_bridge_client::api::wire::{
     AttestationsBatch, AttestationsQuery, AttestationsResponse, MAX_BATCH_IDS,
 };
+
+/// The largest answer read from a validator: about 40 times an honest answer for
+/// [`MAX_BATCH_IDS`] messages with two epochs' signatures each.
+pub(crate) const MAX_ANSWER_BYTES: usize = 16 << 20;
 
 /// The answers of one validator, by message id: only the messages it holds attestations for.
 pub(super) type Answers = HashMap<[u8; 32], AttestationsResponse>;
@@ -78,7 +87,7 @@ async fn batch(http: &reqwest::Client, base: &str, ids: &[[u8; 32]]) -> Batch {
             return Batch::Failed;
         }
     }
-    let Ok(body) = response.bytes().await else {
+    let Some(body) = bounded_body(response, base).await else {
         return Batch::Failed;
     };
     match serde_json::from_slice::<AttestationsBatch>(&body) {
@@ -108,7 +117,7 @@ async fn one_by_one(http: &reqwest::Client, base: &str, ids: &[[u8; 32]]) -> Ans
                 if !response.status().is_success() {
                     return None;
                 }
-                let body = response.bytes().await.ok()?;
+                let body = bounded_body(response, &url).await?;
                 match serde_json::from_slice::<AttestationsResponse>(&body) {
                     Ok(answer) => Some((id, answer)),
                     Err(e) => {
@@ -125,6 +134,30 @@ async fn one_by_one(http: &reqwest::Client, base: &str, ids: &[[u8; 32]]) -> Ans
         .flatten()
         .flatten()
         .collect()
+}
+
+/// The body of `response`, or `None` (logged) when it is longer than [`MAX_ANSWER_BYTES`]
+/// or breaks off: it is read a chunk at a time and dropped as soon as it is too long.
+async fn bounded_body(mut response: reqwest::Response, from: &str) -> Option<Vec<u8>> {
+    let too_long = || {
+        tracing::warn!(validator = %from, limit = MAX_ANSWER_BYTES, "attestation answer too long; dropped");
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        too_long();
+        return None;
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.ok()? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            too_long();
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Some(body)
 }
 
 fn parse_id(text: &str) -> Option<[u8; 32]> {

@@ -3,11 +3,10 @@
 //! `ready` at the route's threshold.
 //!
 //! One pass claims at least `batch_size` messages (so that a full batch can become ready at
-//! once) and asks the validators for all of them at the same time, at most
-//! [`concurrent::IN_FLIGHT`] requests in flight: first, per message, as many members as
-//! signatures are missing; then the other members, for the messages still short. Every
-//! signature is checked (it must recover to the member asked, for the set's epoch) before it
-//! is kept. The pass persists in two commits: the new signatures, then the moves to `ready`
+//! once) and asks every member that has not signed them for all of them at the same time (one
+//! batched request per member, [`ask`]); it stops waiting once every message has its
+//! threshold, or [`LATE_ANSWER`] after the first member answered. Every signature is checked (it must recover to the member asked, for the set's
+//! epoch) before it is kept, and one answer costs at most one check per message. The pass persists in two commits: the new signatures, then the moves to `ready`
 //! (a message is never `ready` without its stored signatures).
 
 use std::collections::BTreeMap;
@@ -21,7 +20,6 @@ use trestle_core::evm::EvmAddress;
 
 use super::Attempts;
 use super::ask;
-use super::concurrent::{self, IN_FLIGHT};
 use super::routes::{Route, Routes};
 use crate::config::ValidatorEndpoint;
 use crate::error::{Error, Result};
@@ -35,6 +33,11 @@ const COLLECT_CLAIM: usize = 32;
 pub(crate) fn claim_limit(batch_size: usize, batches: usize) -> u32 {
     u32::try_from(batch_size.saturating_mul(batches).max(COLLECT_CLAIM)).unwrap_or(u32::MAX)
 }
+
+/// How long a collect pass waits for the other members once one has answered (at least):
+/// a member slower than that (or a hostile one that answers slowly on purpose) does not hold
+/// up the pass; it is asked again with the next one.
+const LATE_ANSWER: Duration = Duration::from_secs(1);
 
 /// How long after indexing a message waiting for attestations is asked again after
 /// `attestation_poll_ms` rather than after a tick.
@@ -127,54 +130,71 @@ impl Collect<'_> {
                 Err(e) => self.fail(&record, &e).await,
             }
         }
-        for round in 0..2 {
-            // By validator: its endpoint and the jobs to ask it about.
-            let mut asks: BTreeMap<[u8; 20], (ValidatorEndpoint, Vec<usize>)> = BTreeMap::new();
-            for (index, job) in jobs.iter_mut().enumerate() {
-                let missing = job.missing();
-                if missing == 0 {
-                    continue;
-                }
-                let candidates = job.candidates();
-                let take = if round == 0 {
-                    missing
-                } else {
-                    candidates.len()
-                };
-                for v in candidates.into_iter().take(take) {
-                    job.asked.push(v.address.0);
-                    asks.entry(v.address.0)
-                        .or_insert_with(|| (v, Vec::new()))
-                        .1
-                        .push(index);
-                }
+        // By validator: its endpoint and the jobs to ask it about. Every member that has not
+        // signed is asked at once, and the pass stops waiting as soon as every message has
+        // its threshold: one slow or hostile member cannot hold up a pass the others can
+        // complete (its request is dropped).
+        let mut asks: BTreeMap<[u8; 20], (ValidatorEndpoint, Vec<usize>)> = BTreeMap::new();
+        for (index, job) in jobs.iter_mut().enumerate() {
+            if job.missing() == 0 {
+                continue;
             }
-            if asks.is_empty() {
-                break;
-            }
-            let requests = asks
-                .values()
-                .map(|(v, indexes)| {
-                    let (http, url) = (self.http.clone(), v.url.clone());
-                    let ids: Vec<[u8; 32]> = indexes
-                        .iter()
-                        .filter_map(|i| jobs.get(*i).map(|j| j.record.id))
-                        .collect();
-                    async move { ask::attestations(&http, &url, &ids).await }
-                })
-                .collect();
-            let answers = concurrent::bounded(requests, IN_FLIGHT).await;
-            for ((v, indexes), answers) in asks.into_values().zip(answers) {
-                let Some(answers) = answers else { continue };
-                for index in indexes {
-                    if let Some(job) = jobs.get_mut(index)
-                        && let Some(answer) = answers.get(&job.record.id)
-                    {
-                        self.accept(job, &v, answer);
-                    }
-                }
+            for v in job.candidates() {
+                job.asked.push(v.address.0);
+                asks.entry(v.address.0)
+                    .or_insert_with(|| (v, Vec::new()))
+                    .1
+                    .push(index);
             }
         }
+        let mut answers = tokio::task::JoinSet::new();
+        for (v, indexes) in asks.into_values() {
+            let http = self.http.clone();
+            let ids: Vec<[u8; 32]> = indexes
+                .iter()
+                .filter_map(|i| jobs.get(*i).map(|j| j.record.id))
+                .collect();
+            answers.spawn(async move {
+                let answers = ask::attestations(&http, &v.url, &ids).await;
+                (v, indexes, answers)
+            });
+        }
+        let asked_at = tokio::time::Instant::now();
+        let mut deadline: Option<tokio::time::Instant> = None;
+        loop {
+            let next = match deadline {
+                Some(at) => match tokio::time::timeout_at(at, answers.join_next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        tracing::warn!(validators = answers.len(), "validators answering long after the others are not waited for this pass; asked again next pass");
+                        break;
+                    }
+                },
+                None => answers.join_next().await,
+            };
+            let Some(answer) = next else { break };
+            // From the first answer on, the others get a grace of LATE_ANSWER (more when the
+            // first was slow itself: a network where every member is far).
+            deadline.get_or_insert_with(|| {
+                let now = tokio::time::Instant::now();
+                now + LATE_ANSWER.max(now.duration_since(asked_at) * 3)
+            });
+            let Ok((v, indexes, answers)) = answer else {
+                continue;
+            };
+            for index in indexes {
+                if let Some(job) = jobs.get_mut(index)
+                    && let Some(answer) = answers.get(&job.record.id)
+                {
+                    self.accept(job, &v, answer);
+                }
+            }
+            if jobs.iter().all(|j| j.missing() == 0) {
+                break;
+            }
+        }
+        // Dropping the set aborts the requests still out.
+        drop(answers);
         self.persist_collected(jobs).await
     }
 
@@ -209,7 +229,15 @@ impl Collect<'_> {
     /// Keeps the signatures of validator `v`'s answer that recover to `v` for the set's epoch.
     fn accept(&self, job: &mut Job, v: &ValidatorEndpoint, response: &AttestationsResponse) {
         let epoch = job.route.set.epoch();
-        for item in response.attestations.iter().filter(|a| a.epoch == epoch) {
+        // A member signs a message once per epoch: only its first item for the epoch is
+        // checked (an answer with thousands would otherwise cost a recovery and a log line
+        // each).
+        for item in response
+            .attestations
+            .iter()
+            .filter(|a| a.epoch == epoch)
+            .take(1)
+        {
             let Ok(sig) = hex::decode(item.signature.trim_start_matches("0x")) else {
                 continue;
             };

@@ -70,10 +70,13 @@ impl Lane {
             settings: settings.clone(),
             store: store.clone(),
             metrics: metrics.clone(),
-            // Short timeouts: an unreachable validator must not hold up the queue.
+            // Short timeouts: an unreachable validator must not hold up the queue. No
+            // redirects: a validator's endpoint answers itself or not at all (a redirect could
+            // point the relayer anywhere, another validator's endpoint included).
             http: reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(2))
                 .timeout(Duration::from_secs(5))
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Io {
                     what: "building the HTTP client".into(),

@@ -1,6 +1,7 @@
 //! Operational scenarios end to end on two anvil chains with the Solidity bridge deployed:
 //! the destination's guardian and admin at work (timelock cancelled, rate limit, pause,
-//! validator-set rotation), validators and RPC endpoints going down. Validators and relayers
+//! validator-set rotation), validators and RPC endpoints going down, a validator endpoint
+//! turned hostile. Validators and relayers
 //! are the real daemons, in process, every store SQLite unless the test says PostgreSQL. The
 //! relayer killed mid-flight (SIGKILL) is a `trestle relayer run` process: trestle-cli's
 //! `relayer_run::restart`.
@@ -9,5 +10,6 @@ mod balance;
 mod dropped;
 mod failures;
 mod guardian;
+mod hostile;
 mod rotation;
 mod rpc;

@@ -233,29 +233,31 @@ impl EvmChain {
 
     /// The gas limit of the latest block: no transaction asking for more is ever mined.
     pub async fn block_gas_limit(&self) -> Result<u64, CoreError> {
-        let header = self.header_by_tag(BlockNumberOrTag::Latest).await?;
-        header
-            .map(|h| h.gas_limit)
-            .ok_or_else(|| CoreError::MalformedResponse {
-                endpoint: self.config.name.clone(),
-                reason: "eth_getBlockByNumber(\"latest\") returned null".into(),
-            })
+        Ok(self
+            .tagged_header(BlockNumberOrTag::Latest)
+            .await?
+            .gas_limit)
     }
 
     /// The latest block that is final by the chain's rule.
     pub async fn safe_height(&self) -> Result<u64, CoreError> {
         match self.info.finality {
             FinalityRule::Confirmations(n) => Ok(self.block_number().await?.saturating_sub(n)),
-            _ => {
-                let header = self.header_by_tag(BlockNumberOrTag::Finalized).await?;
-                header
-                    .map(|h| h.number)
-                    .ok_or_else(|| CoreError::MalformedResponse {
-                        endpoint: self.config.name.clone(),
-                        reason: "eth_getBlockByNumber(\"finalized\") returned null".into(),
-                    })
-            }
+            _ => Ok(self
+                .tagged_header(BlockNumberOrTag::Finalized)
+                .await?
+                .number),
         }
+    }
+
+    /// The header of the block `tag` names; an error when the node has none.
+    async fn tagged_header(&self, tag: BlockNumberOrTag) -> Result<BlockHeader, CoreError> {
+        self.header_by_tag(tag)
+            .await?
+            .ok_or_else(|| CoreError::MalformedResponse {
+                endpoint: self.config.name.clone(),
+                reason: format!("eth_getBlockByNumber(\"{tag}\") returned null"),
+            })
     }
 
     /// The next nonce of `address`, counting pending transactions.

@@ -64,14 +64,16 @@ pub enum MessagesCommand {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
-    /// Put a message back at the start of the pipeline with a fresh attempt budget.
+    /// Put a message back at the start of the pipeline with a fresh attempt budget (a
+    /// failed, skipped, pending or ready one; not one in flight or settled on chain).
     Retry {
         #[command(flatten)]
         config: ConfigArg,
         /// The message id (0x-prefixed hex).
         id: String,
     },
-    /// Take a message out of the pipeline (until `retry`).
+    /// Take a message out of the pipeline (until `retry`); not one whose transaction is in
+    /// flight.
     Skip {
         #[command(flatten)]
         config: ConfigArg,

@@ -6,23 +6,35 @@ use super::{Pool, Store, now_ms};
 use crate::error::{Error, Result};
 
 impl Store {
-    /// Operator: puts a failed, skipped or stuck message back at the start of the pipeline
-    /// with a fresh attempt budget. Refuses delivered messages and those the destination
-    /// cancelled (final on chain).
+    /// Operator: puts a message back at the start of the pipeline with a fresh attempt
+    /// budget: a failed or skipped one, or one stuck before it was sent (`pending`, `ready`).
+    /// Refuses the others: `submitted` (its transaction may still land: the confirm step
+    /// settles it), `queued`, `delivered` and `cancelled` (the destination has it), and
+    /// `orphaned` (no longer on the origin chain; the indexer revives it if it comes back).
     pub async fn retry(&self, id: &[u8; 32]) -> Result<MessageRecord> {
         self.operator_move(id, MessageState::Pending, |s| {
-            !matches!(s, MessageState::Delivered | MessageState::Cancelled)
+            matches!(
+                s,
+                MessageState::Failed
+                    | MessageState::Skipped
+                    | MessageState::Pending
+                    | MessageState::Ready
+            )
         })
         .await
     }
 
     /// Operator: takes a message out of the pipeline for good (until `retry`). Refuses
-    /// delivered, cancelled and skipped messages.
+    /// `submitted` (its transaction may still land), and delivered, cancelled and skipped
+    /// messages.
     pub async fn skip(&self, id: &[u8; 32]) -> Result<MessageRecord> {
         self.operator_move(id, MessageState::Skipped, |s| {
             !matches!(
                 s,
-                MessageState::Delivered | MessageState::Skipped | MessageState::Cancelled
+                MessageState::Delivered
+                    | MessageState::Skipped
+                    | MessageState::Cancelled
+                    | MessageState::Submitted
             )
         })
         .await

@@ -522,6 +522,33 @@ async fn operator_retry_and_skip(store: Store, _url: String) {
         store.retry(&[3; 32]).await,
         Err(Error::UnknownMessage(_))
     ));
+    // In flight, on the destination or gone from the origin: not the operator's to restart.
+    let more = seed(&store, 6).await;
+    for (id, state) in more.iter().skip(2).zip([
+        MessageState::Submitted,
+        MessageState::Queued,
+        MessageState::Orphaned,
+    ]) {
+        assert!(
+            store
+                .transition(id, MessageState::Pending, state, None, None)
+                .await
+                .unwrap()
+        );
+        assert!(
+            matches!(store.retry(id).await, Err(Error::InvalidTransition { .. })),
+            "retry from {state:?}"
+        );
+    }
+    assert!(matches!(
+        store.skip(&more[2]).await,
+        Err(Error::InvalidTransition { .. })
+    ));
+    assert_eq!(
+        store.retry(&more[5]).await.unwrap().state,
+        MessageState::Pending,
+        "a pending message gets a fresh attempt budget"
+    );
 }
 
 async fn reorg_rollback_orphans_unsubmitted_messages(store: Store, _url: String) {

@@ -10,13 +10,20 @@
 //! - `GET /healthz` (the process runs), `GET /readyz` (the chains are connected and the store
 //!   answers);
 //! - `GET /metrics`: Prometheus text format.
+//!
+//! A validator may serve the attestation routes on a listener of their own
+//! (`api.public_listen`, [`public_router`]: body limit, timeout, load shedding), and keep the
+//! rest on the operator's (`api.listen`, loopback unless a bearer token guards it,
+//! [`router`]).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -48,16 +55,121 @@ fn attestation_item(a: &AttestationRecord) -> AttestationItem {
     }
 }
 
-/// The router.
-pub fn router(state: ApiState) -> Router {
+/// The largest request body the public listener reads: a batch of [`MAX_BATCH_IDS`] ids
+/// (68 characters each) with room to spare.
+pub const PUBLIC_BODY_LIMIT: usize = 128 * 1024;
+
+/// How long a request to the public listener may take before it is answered 503.
+pub const PUBLIC_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Requests the public listener works on at once; one more is answered 503 at once rather
+/// than queued (a flood sheds load instead of growing memory and latency for everyone).
+pub const PUBLIC_IN_FLIGHT: usize = 64;
+
+/// The bearer token the operator's routes require, from the environment variable
+/// `api.token_env`: never logged, zeroized when dropped.
+#[derive(Clone)]
+pub struct OperatorToken(Arc<zeroize::Zeroizing<String>>);
+
+impl OperatorToken {
+    /// The token; an error when it is shorter than 16 characters.
+    pub fn new(token: String) -> Result<Self, String> {
+        let token = zeroize::Zeroizing::new(token);
+        if token.trim().chars().count() < 16 {
+            return Err("the operator API token must be at least 16 characters".into());
+        }
+        Ok(Self(Arc::new(token)))
+    }
+
+    /// Whether an `Authorization` header value carries the token (compared in constant
+    /// time for a given length).
+    fn admits(&self, header: Option<&str>) -> bool {
+        let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
+            return false;
+        };
+        let expected = self.0.as_bytes();
+        given.len() == expected.len()
+            && given
+                .bytes()
+                .zip(expected)
+                .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                == 0
+    }
+}
+
+impl std::fmt::Debug for OperatorToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OperatorToken(<redacted>)")
+    }
+}
+
+/// The attestation routes, public on a validator.
+fn attestation_routes() -> Router<ApiState> {
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .route("/v1/attestations", post(attestations_batch))
         .route("/v1/attestations/{id}", get(attestations))
+}
+
+/// The operator's router: probes, metrics and the status API (behind `token` when one is
+/// set; the probes never are), and the attestation routes when `attestations` (no public
+/// listener of their own).
+pub fn router(state: ApiState, attestations: bool, token: Option<OperatorToken>) -> Router {
+    let mut operator = Router::new()
+        .route("/metrics", get(metrics))
         .route("/v1/messages/{id}", get(message))
-        .route("/v1/messages", get(messages))
+        .route("/v1/messages", get(messages));
+    if let Some(token) = token {
+        operator = operator.layer(middleware::from_fn(move |request: Request, next: Next| {
+            let token = token.clone();
+            async move {
+                let header = request
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok());
+                if token.admits(header) {
+                    next.run(request).await
+                } else {
+                    error(
+                        StatusCode::UNAUTHORIZED,
+                        "this route needs the operator's bearer token (Authorization: Bearer ...)",
+                    )
+                }
+            }
+        }));
+    }
+    let mut app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(operator);
+    if attestations {
+        app = app.merge(attestation_routes());
+    }
+    app.with_state(state)
+}
+
+/// A validator's public router: the attestation routes and `/healthz`, each request's body
+/// at most [`PUBLIC_BODY_LIMIT`], answered within [`PUBLIC_TIMEOUT`], at most
+/// [`PUBLIC_IN_FLIGHT`] at once.
+pub fn public_router(state: ApiState) -> Router {
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(PUBLIC_IN_FLIGHT));
+    attestation_routes()
+        .route("/healthz", get(healthz))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let permit = in_flight.clone().try_acquire_owned();
+            async move {
+                let Ok(_permit) = permit else {
+                    return error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "busy: too many requests in flight; try again",
+                    );
+                };
+                match tokio::time::timeout(PUBLIC_TIMEOUT, next.run(request)).await {
+                    Ok(response) => response,
+                    Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "timed out"),
+                }
+            }
+        }))
+        .layer(DefaultBodyLimit::max(PUBLIC_BODY_LIMIT))
         .with_state(state)
 }
 

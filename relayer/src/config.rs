@@ -107,18 +107,30 @@ impl Default for StoreConfig {
     }
 }
 
-/// The HTTP server.
+/// The HTTP servers: the operator's (status, messages, metrics, probes) and, for a
+/// validator, the public one other operators' relayers ask for attestations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApiConfig {
-    /// Listen address, default `127.0.0.1:9090`.
+    /// The operator's listen address, default `127.0.0.1:9090`. Bound to anything but
+    /// loopback, it needs `token_env`. Serves the attestation routes too while
+    /// `public_listen` is not set.
     pub listen: String,
+    /// The public attestation listener of a validator (`GET`/`POST /v1/attestations`,
+    /// `/healthz` only), with a body limit, a request timeout and a cap on requests in
+    /// flight. Unset: the attestations are served on `listen`.
+    pub public_listen: Option<String>,
+    /// The environment variable holding the bearer token the operator's routes require
+    /// (`Authorization: Bearer ...`; the probes `/healthz` and `/readyz` excepted).
+    pub token_env: Option<String>,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:9090".into(),
+            public_listen: None,
+            token_env: None,
         }
     }
 }
@@ -511,12 +523,16 @@ impl Config {
 
     /// The API listen address.
     pub fn api_listen(&self) -> Result<SocketAddr> {
-        self.api.listen.parse().map_err(|e| {
-            Error::config(
-                "api.listen",
-                format!("`{}` is not an IP:port address: {e}", self.api.listen),
-            )
-        })
+        parse_listen("api.listen", &self.api.listen)
+    }
+
+    /// The public attestation listener's address, when one is configured.
+    pub fn api_public_listen(&self) -> Result<Option<SocketAddr>> {
+        self.api
+            .public_listen
+            .as_deref()
+            .map(|listen| parse_listen("api.public_listen", listen))
+            .transpose()
     }
 
     /// The chain with this name.
@@ -596,6 +612,13 @@ impl Config {
         addresses.sort();
         trestle_bridge::ValidatorSet::new_for_configuration(route.epoch, addresses, route.threshold)
     }
+}
+
+/// `listen` (the value of `field`) as an address.
+fn parse_listen(field: &str, listen: &str) -> Result<SocketAddr> {
+    listen
+        .parse()
+        .map_err(|e| Error::config(field, format!("`{listen}` is not an IP:port address: {e}")))
 }
 
 /// The URL with any password replaced by `***`.

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use trestle_evm::{EvmChain, EvmSender};
 
-use crate::api::{ApiState, router};
+use crate::api::{ApiState, OperatorToken, public_router, router};
 use crate::config::{ChainKind, Config};
 use crate::error::{Error, Result};
 pub use crate::keys::Keys;
@@ -32,6 +32,7 @@ pub struct Daemon {
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     api_addr: SocketAddr,
+    public_addr: Option<SocketAddr>,
     store: Store,
 }
 
@@ -64,7 +65,8 @@ impl Daemon {
         let (shutdown, rx) = watch::channel(false);
         let ready = Arc::new(AtomicBool::new(false));
         let mut tasks = Vec::new();
-        let api_addr = serve_api(&config, &store, &metrics, &ready, &rx, &mut tasks).await?;
+        let (api_addr, public_addr) =
+            serve_api(&config, &store, &metrics, &ready, &rx, &mut tasks).await?;
 
         let mut chains: BTreeMap<String, Arc<EvmChain>> = BTreeMap::new();
         for c in &config.chains {
@@ -100,18 +102,24 @@ impl Daemon {
         }
 
         ready.store(true, Ordering::Release);
-        tracing::info!(api = %api_addr, store = store.backend(), "daemon started");
+        tracing::info!(api = %api_addr, public_api = ?public_addr, store = store.backend(), "daemon started");
         Ok(Self {
             shutdown,
             tasks,
             api_addr,
+            public_addr,
             store,
         })
     }
 
-    /// Where the HTTP API listens.
+    /// Where the operator's HTTP API listens.
     pub fn api_addr(&self) -> SocketAddr {
         self.api_addr
+    }
+
+    /// Where the public attestation listener listens, when `api.public_listen` is set.
+    pub fn public_addr(&self) -> Option<SocketAddr> {
+        self.public_addr
     }
 
     /// The store.
@@ -212,7 +220,8 @@ pub(crate) async fn pause(shutdown: &mut watch::Receiver<bool>, d: Duration) -> 
     }
 }
 
-/// Binds the API and serves it until shutdown; returns its address.
+/// Binds the operator's API (and the public attestation listener when configured) and serves
+/// them until shutdown; returns their addresses.
 async fn serve_api(
     config: &Config,
     store: &Store,
@@ -220,23 +229,66 @@ async fn serve_api(
     ready: &Arc<AtomicBool>,
     rx: &watch::Receiver<bool>,
     tasks: &mut Vec<JoinHandle<()>>,
-) -> Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind(config.api_listen()?)
-        .await
-        .map_err(|source| Error::Io {
-            what: format!("binding the API to {}", config.api.listen),
-            source,
-        })?;
-    let api_addr = listener.local_addr().map_err(|source| Error::Io {
-        what: "reading the API address".into(),
-        source,
-    })?;
-    let app = router(ApiState {
+) -> Result<(SocketAddr, Option<SocketAddr>)> {
+    let token = match &config.api.token_env {
+        None => None,
+        Some(name) => {
+            let token = std::env::var(name).map_err(|_| {
+                Error::config(
+                    "api.token_env",
+                    format!("the environment variable {name} is not set"),
+                )
+            })?;
+            Some(
+                OperatorToken::new(token)
+                    .map_err(|reason| Error::config("api.token_env", reason))?,
+            )
+        }
+    };
+    let state = ApiState {
         store: store.clone(),
         metrics: metrics.clone(),
         ready: ready.clone(),
-    });
+    };
+    let public = config.api_public_listen()?;
+    let operator = router(state.clone(), public.is_none(), token);
+    let api_addr = serve(config.api_listen()?, "the API", operator, rx, tasks).await?;
+    let public_addr = match public {
+        Some(listen) => Some(
+            serve(
+                listen,
+                "the public attestation API",
+                public_router(state),
+                rx,
+                tasks,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    Ok((api_addr, public_addr))
+}
+
+/// Binds `listen` and serves `app` on it until shutdown; returns the bound address.
+async fn serve(
+    listen: SocketAddr,
+    what: &str,
+    app: axum::Router,
+    rx: &watch::Receiver<bool>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| Error::Io {
+            what: format!("binding {what} to {listen}"),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| Error::Io {
+        what: format!("reading the address of {what}"),
+        source,
+    })?;
     let mut api_rx = rx.clone();
+    let what = what.to_owned();
     tasks.push(tokio::spawn(async move {
         let stop = async move {
             let _ = api_rx.wait_for(|stop| *stop).await;
@@ -245,10 +297,10 @@ async fn serve_api(
             .with_graceful_shutdown(stop)
             .await
         {
-            tracing::error!(error = %e, "API server failed");
+            tracing::error!(error = %e, "{what} failed");
         }
     }));
-    Ok(api_addr)
+    Ok(addr)
 }
 
 /// Runs the daemon until SIGTERM or SIGINT, then shuts it down gracefully. A signal while

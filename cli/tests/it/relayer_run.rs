@@ -1,7 +1,9 @@
 //! `trestle relayer run` as a process: encrypted keystore with the password from the
 //! environment, JSON logs, health and metrics endpoints, graceful shutdown on SIGTERM; killed
-//! with SIGKILL mid-flight and restarted (`restart`); started with its RPC down (`rpc_down`).
+//! with SIGKILL mid-flight and restarted (`restart`); started with its RPC down (`rpc_down`);
+//! its public and operator listeners (`api`).
 
+mod api;
 mod restart;
 mod rpc_down;
 

@@ -142,6 +142,26 @@ fn bad_values_name_their_key() {
             "listen = \"localhost\"",
             "api.listen",
         ),
+        (
+            "listen = \"127.0.0.1:9090\"",
+            "listen = \"0.0.0.0:9090\"",
+            "api.listen",
+        ),
+        (
+            "listen = \"127.0.0.1:9090\"",
+            "listen = \"127.0.0.1:9090\"\npublic_listen = \"127.0.0.1:9090\"",
+            "api.public_listen",
+        ),
+        (
+            "listen = \"127.0.0.1:9090\"",
+            "listen = \"127.0.0.1:9090\"\npublic_listen = \"0.0.0.0\"",
+            "api.public_listen",
+        ),
+        (
+            "listen = \"127.0.0.1:9090\"",
+            "listen = \"0.0.0.0:9090\"\ntoken_env = \" \"",
+            "api.token_env",
+        ),
         ("domain = 2", "domain = 0", "chains[1].domain"),
         ("domain = 2", "domain = 1", "chains[1].domain"),
         ("name = \"anvil-b\"", "name = \"anvil-a\"", "chains[1].name"),
@@ -400,5 +420,23 @@ ws_url = "ws://127.0.0.1:8900"
     assert!(
         reason.contains("`ws_url` is not a key of solana chains (Solana chains are polled)"),
         "{reason}"
+    );
+}
+
+#[test]
+fn the_operator_api_binds_beyond_loopback_only_with_a_token_and_beside_a_public_listener() {
+    let c = Config::parse(&with(
+        "listen = \"127.0.0.1:9090\"",
+        "listen = \"0.0.0.0:9090\"\npublic_listen = \"0.0.0.0:9443\"\ntoken_env = \"OPS_TOKEN\"",
+    ))
+    .unwrap();
+    assert_eq!(c.api.token_env.as_deref(), Some("OPS_TOKEN"));
+    assert_eq!(
+        c.api_public_listen().unwrap(),
+        Some("0.0.0.0:9443".parse().unwrap())
+    );
+    assert_eq!(
+        Config::parse(VALID).unwrap().api_public_listen().unwrap(),
+        None
     );
 }

@@ -14,7 +14,7 @@ impl Config {
     /// Checks every value; the error names the first bad key.
     pub fn validate(&self) -> Result<()> {
         self.validate_store()?;
-        self.api_listen()?;
+        self.validate_api()?;
         self.validate_chains()?;
         self.validate_routes()?;
         if self.validator.is_none() && self.relayer.is_none() {
@@ -82,6 +82,37 @@ impl Config {
                     "must not be zero",
                 ));
             }
+        }
+        Ok(())
+    }
+
+    fn validate_api(&self) -> Result<()> {
+        let operator = self.api_listen()?;
+        if let Some(public) = self.api_public_listen()?
+            && public == operator
+        {
+            return Err(Error::config(
+                "api.public_listen",
+                "is the operator's `api.listen`: give the public listener its own address",
+            ));
+        }
+        if let Some(name) = &self.api.token_env
+            && name.trim().is_empty()
+        {
+            return Err(Error::config(
+                "api.token_env",
+                "is empty: name an environment variable",
+            ));
+        }
+        if !operator.ip().is_loopback() && self.api.token_env.is_none() {
+            return Err(Error::config(
+                "api.listen",
+                format!(
+                    "`{operator}` is not loopback: the operator API (messages, metrics) then \
+                     needs a bearer token, `api.token_env`; validators publish attestations \
+                     on `api.public_listen`"
+                ),
+            ));
         }
         Ok(())
     }

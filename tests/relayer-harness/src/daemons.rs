@@ -55,6 +55,7 @@ pub fn config(
         },
         api: ApiConfig {
             listen: "127.0.0.1:0".into(),
+            ..ApiConfig::default()
         },
         log: LogConfig::default(),
         routes: vec![RouteConfig {

@@ -21,7 +21,7 @@ use trestle_relayer_harness::wait::wait_until;
 use trestle_tests::DEV_ACCOUNTS;
 
 const MINUTE: Duration = Duration::from_secs(60);
-const PASSWORD_ENV: &str = "TEST_RELAYER_PASSWORD";
+pub(super) const PASSWORD_ENV: &str = "TEST_RELAYER_PASSWORD";
 
 /// Writes the relayer's encrypted keystore (dev account 2) and `cfg` as TOML into `dir`.
 pub(super) fn write_config(dir: &Path, mut cfg: Config) -> PathBuf {

@@ -5,11 +5,14 @@
 //! One pass claims at least `batch_size` messages (so that a full batch can become ready at
 //! once) and asks every member that has not signed them for all of them at the same time (one
 //! batched request per member, [`ask`]); it stops waiting once every message has its
-//! threshold, or [`LATE_ANSWER`] after the first member answered. Every signature is checked (it must recover to the member asked, for the set's
+//! threshold, or [`LATE_ANSWER`] after the first member answered: the answers of members it
+//! did not wait for are checked and stored when they come (a member is not asked again while
+//! a request to it is out), so a slow member delays nothing and is still counted. Every signature is checked (it must recover to the member asked, for the set's
 //! epoch) before it is kept, and one answer costs at most one check per message. The pass persists in two commits: the new signatures, then the moves to `ready`
 //! (a message is never `ready` without its stored signatures).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use trestle_bridge::signatures::recover_strict;
@@ -23,7 +26,8 @@ use super::ask;
 use super::routes::{Route, Routes};
 use crate::config::ValidatorEndpoint;
 use crate::error::{Error, Result};
-use crate::store::{MessageRecord, MessageState, SignatureRecord, now_ms};
+use crate::metrics::Metrics;
+use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
 
 /// The fewest pending messages one collect pass claims (more when `batch_size` is larger).
 const COLLECT_CLAIM: usize = 32;
@@ -92,6 +96,11 @@ pub(crate) struct Collect<'a> {
     pub(crate) attempts: Attempts<'a>,
     /// This worker's name in row claims.
     pub(crate) worker: &'a str,
+    /// The members a request is out to (from this pass or an earlier one): not asked again
+    /// until it ends.
+    pub(crate) asking: &'a Arc<Mutex<HashSet<[u8; 20]>>>,
+    /// The daemon's metrics, for the answers checked after their pass.
+    pub(crate) metrics: &'a Arc<Metrics>,
 }
 
 /// What a collect pass did.
@@ -102,6 +111,63 @@ pub(crate) struct Collected {
     /// Some recently indexed message still waits for attestations: ask again after
     /// `attestation_poll_ms` rather than a whole tick.
     pub(crate) waiting: bool,
+}
+
+/// Member `v`'s signature in `response` of the attestation `digest` (epoch `epoch` of `set`),
+/// if it has a valid one. A member signs a message once per epoch: only one item is checked
+/// (the first it names as its own for the epoch, else the first for the epoch; an answer with
+/// thousands would otherwise cost a recovery and a log line each), and it must recover to `v`.
+fn member_signature(
+    v: &ValidatorEndpoint,
+    response: &AttestationsResponse,
+    epoch: u64,
+    digest: &[u8; 32],
+    set: &ValidatorSet,
+    metrics: &Metrics,
+) -> Option<[u8; 65]> {
+    let mine =
+        |signer: &str| hex::decode(signer.trim_start_matches("0x")).is_ok_and(|s| s == v.address.0);
+    let mut for_epoch = response.attestations.iter().filter(|a| a.epoch == epoch);
+    let first = for_epoch.clone().next()?;
+    // None named as its own: the first for the epoch stands for it (an endpoint that answers
+    // with another key's signature is counted as wrong once).
+    let item = for_epoch.find(|a| mine(&a.signer)).unwrap_or(first);
+    let signature = hex::decode(item.signature.trim_start_matches("0x"))
+        .ok()
+        .and_then(|s| <[u8; 65]>::try_from(s.as_slice()).ok());
+    match signature.map(|s| (recover_strict(0, &s, digest), s)) {
+        Some((Ok(signer), signature)) if signer == v.address && set.contains(&signer) => {
+            Some(signature)
+        }
+        _ => {
+            metrics.failure("collect", "bad_signature");
+            tracing::warn!(validator = %v.address, digest = %hex::encode(digest), "attestation does not recover to the validator; ignored");
+            None
+        }
+    }
+}
+
+/// What an answer that comes after its pass ended is checked against, per job of the pass.
+struct Late {
+    id: [u8; 32],
+    epoch: u64,
+    digest: [u8; 32],
+    set: ValidatorSet,
+}
+
+/// Marks a member as being asked until dropped (when its request ends, however it ends).
+struct Asking {
+    members: Arc<Mutex<HashSet<[u8; 20]>>>,
+    member: [u8; 20],
+}
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        self.members
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.member);
+    }
 }
 
 impl Collect<'_> {
@@ -135,12 +201,20 @@ impl Collect<'_> {
         // its threshold: one slow or hostile member cannot hold up a pass the others can
         // complete (its request is dropped).
         let mut asks: BTreeMap<[u8; 20], (ValidatorEndpoint, Vec<usize>)> = BTreeMap::new();
+        let busy = self
+            .asking
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         for (index, job) in jobs.iter_mut().enumerate() {
             if job.missing() == 0 {
                 continue;
             }
             for v in job.candidates() {
                 job.asked.push(v.address.0);
+                if busy.contains(&v.address.0) {
+                    continue; // its answer to an earlier pass is stored when it comes
+                }
                 asks.entry(v.address.0)
                     .or_insert_with(|| (v, Vec::new()))
                     .1
@@ -154,8 +228,17 @@ impl Collect<'_> {
                 .iter()
                 .filter_map(|i| jobs.get(*i).map(|j| j.record.id))
                 .collect();
+            self.asking
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(v.address.0);
+            let asking = Asking {
+                members: self.asking.clone(),
+                member: v.address.0,
+            };
             answers.spawn(async move {
                 let answers = ask::attestations(&http, &v.url, &ids).await;
+                drop(asking);
                 (v, indexes, answers)
             });
         }
@@ -166,7 +249,10 @@ impl Collect<'_> {
                 Some(at) => match tokio::time::timeout_at(at, answers.join_next()).await {
                     Ok(next) => next,
                     Err(_) => {
-                        tracing::warn!(validators = answers.len(), "validators answering long after the others are not waited for this pass; asked again next pass");
+                        tracing::warn!(
+                            validators = answers.len(),
+                            "validators answering long after the others are not waited for this pass; asked again next pass"
+                        );
                         break;
                     }
                 },
@@ -193,8 +279,25 @@ impl Collect<'_> {
                 break;
             }
         }
-        // Dropping the set aborts the requests still out.
-        drop(answers);
+        if !answers.is_empty() {
+            // The members still out are not waited for, but not lost either: their answers are
+            // checked and stored when they come, and a later pass counts them.
+            let late: Vec<Late> = jobs
+                .iter()
+                .map(|j| Late {
+                    id: j.record.id,
+                    epoch: j.route.set.epoch(),
+                    digest: j.digest,
+                    set: j.route.set.clone(),
+                })
+                .collect();
+            tokio::spawn(store_late(
+                answers,
+                late,
+                self.attempts.store.clone(),
+                self.metrics.clone(),
+            ));
+        }
         self.persist_collected(jobs).await
     }
 
@@ -226,41 +329,28 @@ impl Collect<'_> {
         })
     }
 
-    /// Keeps the signatures of validator `v`'s answer that recover to `v` for the set's epoch.
+    /// Keeps the signature of validator `v` in its answer, if it recovers to `v` for the
+    /// set's epoch ([`member_signature`]).
     fn accept(&self, job: &mut Job, v: &ValidatorEndpoint, response: &AttestationsResponse) {
         let epoch = job.route.set.epoch();
-        // A member signs a message once per epoch: only its first item for the epoch is
-        // checked (an answer with thousands would otherwise cost a recovery and a log line
-        // each).
-        for item in response
-            .attestations
-            .iter()
-            .filter(|a| a.epoch == epoch)
-            .take(1)
-        {
-            let Ok(sig) = hex::decode(item.signature.trim_start_matches("0x")) else {
-                continue;
-            };
-            let Ok(signature) = <[u8; 65]>::try_from(sig.as_slice()) else {
-                continue;
-            };
-            match recover_strict(0, &signature, &job.digest) {
-                Ok(signer) if signer == v.address && job.route.set.contains(&signer) => {
-                    if !job.signers.contains(&signer.0) {
-                        job.signers.push(signer.0);
-                        job.new.push(SignatureRecord {
-                            message_id: job.record.id,
-                            epoch,
-                            signer: signer.0,
-                            signature,
-                        });
-                    }
-                }
-                _ => {
-                    self.attempts.metrics.failure("collect", "bad_signature");
-                    tracing::warn!(validator = %v.address, id = %hex::encode(job.record.id), "attestation does not recover to the validator; ignored");
-                }
-            }
+        let Some(signature) = member_signature(
+            v,
+            response,
+            epoch,
+            &job.digest,
+            &job.route.set,
+            self.attempts.metrics,
+        ) else {
+            return;
+        };
+        if !job.signers.contains(&v.address.0) {
+            job.signers.push(v.address.0);
+            job.new.push(SignatureRecord {
+                message_id: job.record.id,
+                epoch,
+                signer: v.address.0,
+                signature,
+            });
         }
     }
 
@@ -337,6 +427,37 @@ fn counted_signers(set: &ValidatorSet, have: &[SignatureRecord]) -> Vec<[u8; 20]
     signers.sort_unstable();
     signers.dedup();
     signers
+}
+
+/// Checks and stores the signatures in the answers a pass did not wait for, as they come.
+async fn store_late(
+    mut answers: tokio::task::JoinSet<(ValidatorEndpoint, Vec<usize>, ask::Answers)>,
+    late: Vec<Late>,
+    store: Store,
+    metrics: Arc<Metrics>,
+) {
+    while let Some(answer) = answers.join_next().await {
+        let Ok((v, indexes, answers)) = answer else {
+            continue;
+        };
+        let records: Vec<SignatureRecord> = indexes
+            .iter()
+            .filter_map(|i| late.get(*i))
+            .filter_map(|l| {
+                let answer = answers.get(&l.id)?;
+                let signature = member_signature(&v, answer, l.epoch, &l.digest, &l.set, &metrics)?;
+                Some(SignatureRecord {
+                    message_id: l.id,
+                    epoch: l.epoch,
+                    signer: v.address.0,
+                    signature,
+                })
+            })
+            .collect();
+        if let Err(e) = store.add_signatures(&records).await {
+            tracing::warn!(error = %e, "cannot store attestations that came after their pass");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -83,7 +83,8 @@ async fn rotated_validator_set_is_followed_by_validators_and_relayer() {
     let to = Address::from([0x2b; 20]);
     net.send(ETHER, to).await;
     let first = wait_for_state(&store, 0, MessageState::Delivered, MINUTE).await;
-    assert_eq!(store.signatures(&first.id, 1).await.unwrap().len(), 2);
+    // Every member is asked at once: the threshold's worth at least, all from the set.
+    assert!(store.signatures(&first.id, 1).await.unwrap().len() >= 2);
     for v in &new {
         assert_eq!(v.store().attestation_count().await.unwrap(), 0);
     }
@@ -110,7 +111,7 @@ async fn rotated_validator_set_is_followed_by_validators_and_relayer() {
     let second = wait_for_state(&store, 1, MessageState::Delivered, MINUTE).await;
     assert_eq!(net.balance(to).await, U256::from(3 * ETHER));
     let sigs = store.signatures(&second.id, 2).await.unwrap();
-    assert_eq!(sigs.len(), 2);
+    assert!(sigs.len() >= 2, "{sigs:?}");
     assert!(
         sigs.iter()
             .all(|s| next_addrs.contains(&EvmAddress(s.signer)))

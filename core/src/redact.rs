@@ -47,8 +47,8 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
-/// `text` with every URL in it (`scheme://…`, up to the first space, quote or bracket)
-/// replaced by its [`redact_url`] form.
+/// `text` with every URL in it (`scheme://…`, up to the first space, quote, angle bracket or
+/// backslash) replaced by its [`redact_url`] form.
 ///
 /// ```
 /// use trestle_core::redact::scrub_urls;
@@ -76,9 +76,22 @@ pub fn scrub_urls(text: &str) -> String {
         {
             start -= 1;
         }
-        let end = text[marker..]
-            .find(|c: char| c.is_whitespace() || "\"'`<>()[]{}\\,|^".contains(c))
+        // The URL runs to the first space, quote, angle bracket or backslash: everything a
+        // query may hold unencoded (`|`, `,`, `[`, `]`, `{`, `}`) stays inside it, and a
+        // bracketed IPv6 host too. A closing `)` right after it (a URL in parentheses) is
+        // text again, unless the URL opened one itself.
+        let mut end = text[marker..]
+            .find(|c: char| c.is_whitespace() || "\"'`<>\\".contains(c))
             .map_or(text.len(), |n| marker + n);
+        while end > marker + 3 {
+            let url = &text[start..end];
+            let closing = url.ends_with(')') && url.matches('(').count() < url.matches(')').count();
+            if closing || url.ends_with([',', '.', ';', ':']) {
+                end -= 1;
+            } else {
+                break;
+            }
+        }
         out.push_str(&text[copied..start]);
         out.push_str(&redact_url(&text[start..end]));
         copied = end;
@@ -133,6 +146,12 @@ mod tests {
              HTTP 401 \"see https://b.example/…\", then wss://c.example"
         );
         assert_eq!(scrub_urls("no url here: a://"), "no url here: a://");
+        // Characters a query may hold unencoded, and an IPv6 host, do not end the URL early.
+        assert_eq!(
+            scrub_urls("at http://[::1]:8545/v3/K1, then https://h/?key=a|K2,b[K3]{K4}."),
+            "at http://[::1]:8545/…, then https://h?…."
+        );
+        assert_eq!(scrub_urls("(see http://h/K5)"), "(see http://h/…)");
         assert_eq!(scrub_urls("://K at the start"), "://K at the start");
         assert_eq!(scrub_urls("é http://h/K é"), "é http://h/… é");
     }

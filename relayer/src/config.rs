@@ -621,17 +621,22 @@ fn parse_listen(field: &str, listen: &str) -> Result<SocketAddr> {
         .map_err(|e| Error::config(field, format!("`{listen}` is not an IP:port address: {e}")))
 }
 
-/// The URL with any password replaced by `***`.
+/// The store URL with any password replaced by `***` and any query (`?password=...`,
+/// `?sslpassword=...`) by `?…`; the user, host and database stay (operators need them).
 pub fn redact_url(url: &str) -> String {
+    let (url, query) = match url.split_once('?') {
+        Some((url, _)) => (url, "?…"),
+        None => (url, ""),
+    };
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+        return format!("{url}{query}");
     };
     let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_owned();
+        return format!("{url}{query}");
     };
     match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}{query}"),
+        None => format!("{url}{query}"),
     }
 }
 

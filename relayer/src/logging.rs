@@ -8,7 +8,12 @@ use crate::config::{LogConfig, LogFormat};
 /// alloy's WebSocket transport logs every dropped connection at ERROR level, four lines each
 /// time, although nothing failed: the new-head watcher (`trestle_evm::heads`) logs the drop
 /// once itself and reconnects. These targets are silenced unless the filter names `alloy`.
-const QUIET: [&str; 2] = ["alloy_pubsub=off", "alloy_transport_ws=off"];
+/// And alloy's HTTP transport names the full endpoint URL (API key included) in its debug spans.
+const QUIET: [&str; 3] = [
+    "alloy_pubsub=off",
+    "alloy_transport_ws=off",
+    "alloy_transport_http=info",
+];
 
 /// Installs the global subscriber once; later calls do nothing.
 pub fn init(config: &LogConfig) {

@@ -262,6 +262,10 @@ fn passwords_in_store_urls_are_redacted() {
     );
     assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
     assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    assert_eq!(
+        redact_url("postgres://u@h/db?sslmode=verify-full&password=secret"),
+        "postgres://u@h/db?…"
+    );
     let c = Config::parse(&with(
         "url = \"sqlite:///tmp/trestle-test.db\"",
         "url = \"postgres://u:hunter2@127.0.0.1/db\"",

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use reqwest::StatusCode;
+use trestle_core::redact::{redact_url, scrub_urls};
 
 use super::concurrent::{self, IN_FLIGHT};
 use trestle_bridge_client::api::wire::{
@@ -75,7 +76,7 @@ async fn batch(http: &reqwest::Client, base: &str, ids: &[[u8; 32]]) -> Batch {
     {
         Ok(r) => r,
         Err(e) => {
-            tracing::debug!(validator = %base, error = %e, "attestation request failed");
+            tracing::debug!(validator = %redact_url(base), error = %scrub_urls(&e.to_string()), "attestation request failed");
             return Batch::Failed;
         }
     };
@@ -83,7 +84,7 @@ async fn batch(http: &reqwest::Client, base: &str, ids: &[[u8; 32]]) -> Batch {
         s if s.is_success() => {}
         StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => return Batch::Unsupported,
         s => {
-            tracing::debug!(validator = %base, status = %s, "attestation request refused");
+            tracing::debug!(validator = %redact_url(base), status = %s, "attestation request refused");
             return Batch::Failed;
         }
     }
@@ -100,7 +101,7 @@ async fn batch(http: &reqwest::Client, base: &str, ids: &[[u8; 32]]) -> Batch {
                 .collect(),
         ),
         Err(e) => {
-            tracing::warn!(validator = %base, error = %e, "malformed attestation response");
+            tracing::warn!(validator = %redact_url(base), error = %e, "malformed attestation response");
             Batch::Failed
         }
     }
@@ -121,7 +122,7 @@ async fn one_by_one(http: &reqwest::Client, base: &str, ids: &[[u8; 32]]) -> Ans
                 match serde_json::from_slice::<AttestationsResponse>(&body) {
                     Ok(answer) => Some((id, answer)),
                     Err(e) => {
-                        tracing::warn!(validator = %url, error = %e, "malformed attestation response");
+                        tracing::warn!(validator = %redact_url(&url), error = %e, "malformed attestation response");
                         None
                     }
                 }
@@ -140,7 +141,7 @@ async fn one_by_one(http: &reqwest::Client, base: &str, ids: &[[u8; 32]]) -> Ans
 /// or breaks off: it is read a chunk at a time and dropped as soon as it is too long.
 async fn bounded_body(mut response: reqwest::Response, from: &str) -> Option<Vec<u8>> {
     let too_long = || {
-        tracing::warn!(validator = %from, limit = MAX_ANSWER_BYTES, "attestation answer too long; dropped");
+        tracing::warn!(validator = %redact_url(from), limit = MAX_ANSWER_BYTES, "attestation answer too long; dropped");
     };
     if response
         .content_length()

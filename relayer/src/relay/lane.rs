@@ -311,7 +311,7 @@ impl Attempts<'_> {
             self.settings.backoff_max_ms,
             &record.id,
         );
-        tracing::warn!(destination = %self.destination, nonce = record.nonce, origin = record.origin, stage, error = %e, retry_in_ms = delay.as_millis() as u64, "message attempt failed");
+        tracing::warn!(destination = %self.destination, nonce = record.nonce, origin = record.origin, stage, error = %trestle_core::redact::scrub_urls(&e.to_string()), retry_in_ms = delay.as_millis() as u64, "message attempt failed");
         match self
             .store
             .record_failure(

@@ -174,7 +174,11 @@ impl EvmDestination {
             .map(|l| (l.receipt, l.outcomes.get(&record.id).copied()));
         let Some((receipt, outcome)) = found else {
             let age_ms = now_ms().saturating_sub(record.updated_at);
-            if age_ms > 300_000 {
+            // Back to `ready` (sent again under a new nonce) only once no version of it can be
+            // mined any more: its nonce went to another transaction. While the nonce is open
+            // the transaction is kept replaced here; abandoning it would leave a gap that
+            // holds every later transaction of the sender.
+            if age_ms > 300_000 && self.nonce_spent(&hash).await? {
                 return Err(Error::Chain(trestle_core::Error::Timeout {
                     what: format!("receipt of 0x{}", hex::encode(hash)),
                     after: Duration::from_millis(u64::try_from(age_ms).unwrap_or(0)),
@@ -194,6 +198,26 @@ impl EvmDestination {
             return Ok(None);
         }
         Ok(Some((receipt, outcome)))
+    }
+
+    /// Whether the nonce of the transaction first sent as `root` is spent on chain (the
+    /// sender's mined count is past it). True when no version is recorded (nothing to keep
+    /// replacing).
+    async fn nonce_spent(&self, root: &[u8; 32]) -> Result<bool> {
+        let versions = self.lane.store.submissions(root).await?;
+        let Some(latest) = versions.last() else {
+            return Ok(true);
+        };
+        let Ok((transaction, _, _)) = trestle_core::evm::transaction::decode_signed(&latest.raw)
+        else {
+            return Ok(true);
+        };
+        let mined = self
+            .contract
+            .chain()
+            .latest_nonce(self.sender.address())
+            .await?;
+        Ok(mined > transaction.nonce())
     }
 
     /// The receipt of whichever version of the transaction first sent as `root` was mined

@@ -74,8 +74,9 @@ pub struct OperatorToken(Arc<zeroize::Zeroizing<String>>);
 impl OperatorToken {
     /// The token; an error when it is shorter than 16 characters.
     pub fn new(token: String) -> Result<Self, String> {
-        let token = zeroize::Zeroizing::new(token);
-        if token.trim().chars().count() < 16 {
+        // Surrounding whitespace (a trailing newline from a secrets file) is not part of it.
+        let token = zeroize::Zeroizing::new(token.trim().to_owned());
+        if token.chars().count() < 16 {
             return Err("the operator API token must be at least 16 characters".into());
         }
         Ok(Self(Arc::new(token)))
@@ -103,11 +104,31 @@ impl std::fmt::Debug for OperatorToken {
     }
 }
 
-/// The attestation routes, public on a validator.
+/// The attestation routes, public on a validator, with the public listener's limits: each
+/// request's body at most [`PUBLIC_BODY_LIMIT`], answered within [`PUBLIC_TIMEOUT`], at most
+/// [`PUBLIC_IN_FLIGHT`] at once (wherever they are served).
 fn attestation_routes() -> Router<ApiState> {
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(PUBLIC_IN_FLIGHT));
     Router::new()
         .route("/v1/attestations", post(attestations_batch))
         .route("/v1/attestations/{id}", get(attestations))
+        .route("/healthz", get(healthz))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let permit = in_flight.clone().try_acquire_owned();
+            async move {
+                let Ok(_permit) = permit else {
+                    return error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "busy: too many requests in flight; try again",
+                    );
+                };
+                match tokio::time::timeout(PUBLIC_TIMEOUT, next.run(request)).await {
+                    Ok(response) => response,
+                    Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "timed out"),
+                }
+            }
+        }))
+        .layer(DefaultBodyLimit::max(PUBLIC_BODY_LIMIT))
 }
 
 /// The operator's router: probes, metrics and the status API (behind `token` when one is
@@ -137,40 +158,19 @@ pub fn router(state: ApiState, attestations: bool, token: Option<OperatorToken>)
             }
         }));
     }
-    let mut app = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .merge(operator);
-    if attestations {
-        app = app.merge(attestation_routes());
-    }
+    let app = Router::new().route("/readyz", get(readyz)).merge(operator);
+    let app = if attestations {
+        app.merge(attestation_routes())
+    } else {
+        app.route("/healthz", get(healthz))
+    };
     app.with_state(state)
 }
 
-/// A validator's public router: the attestation routes and `/healthz`, each request's body
-/// at most [`PUBLIC_BODY_LIMIT`], answered within [`PUBLIC_TIMEOUT`], at most
-/// [`PUBLIC_IN_FLIGHT`] at once.
+/// A validator's public router: the attestation routes and `/healthz`, with their limits
+/// ([`attestation_routes`]).
 pub fn public_router(state: ApiState) -> Router {
-    let in_flight = Arc::new(tokio::sync::Semaphore::new(PUBLIC_IN_FLIGHT));
-    attestation_routes()
-        .route("/healthz", get(healthz))
-        .layer(middleware::from_fn(move |request: Request, next: Next| {
-            let permit = in_flight.clone().try_acquire_owned();
-            async move {
-                let Ok(_permit) = permit else {
-                    return error(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "busy: too many requests in flight; try again",
-                    );
-                };
-                match tokio::time::timeout(PUBLIC_TIMEOUT, next.run(request)).await {
-                    Ok(response) => response,
-                    Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "timed out"),
-                }
-            }
-        }))
-        .layer(DefaultBodyLimit::max(PUBLIC_BODY_LIMIT))
-        .with_state(state)
+    attestation_routes().with_state(state)
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {

@@ -3,16 +3,14 @@
 //! `ready` at the route's threshold.
 //!
 //! One pass claims at least `batch_size` messages (so that a full batch can become ready at
-//! once) and asks every member that has not signed them for all of them at the same time (one
-//! batched request per member, [`ask`]); it stops waiting once every message has its
-//! threshold, or [`LATE_ANSWER`] after the first member answered: the answers of members it
-//! did not wait for are checked and stored when they come (a member is not asked again while
-//! a request to it is out), so a slow member delays nothing and is still counted. Every signature is checked (it must recover to the member asked, for the set's
-//! epoch) before it is kept, and one answer costs at most one check per message. The pass persists in two commits: the new signatures, then the moves to `ready`
+//! once) and asks the validators for all of them at the same time, at most
+//! [`concurrent::IN_FLIGHT`] requests in flight: first, per message, as many members as
+//! signatures are missing; then the other members, for the messages still short. Every
+//! signature is checked (it must recover to the member asked, for the set's epoch) before it
+//! is kept. The pass persists in two commits: the new signatures, then the moves to `ready`
 //! (a message is never `ready` without its stored signatures).
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use trestle_bridge::signatures::recover_strict;
@@ -23,11 +21,12 @@ use trestle_core::evm::EvmAddress;
 
 use super::Attempts;
 use super::ask;
+use super::concurrent::{self, IN_FLIGHT};
 use super::routes::{Route, Routes};
 use crate::config::ValidatorEndpoint;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
+use crate::store::{MessageRecord, MessageState, SignatureRecord, now_ms};
 
 /// The fewest pending messages one collect pass claims (more when `batch_size` is larger).
 const COLLECT_CLAIM: usize = 32;
@@ -37,11 +36,6 @@ const COLLECT_CLAIM: usize = 32;
 pub(crate) fn claim_limit(batch_size: usize, batches: usize) -> u32 {
     u32::try_from(batch_size.saturating_mul(batches).max(COLLECT_CLAIM)).unwrap_or(u32::MAX)
 }
-
-/// How long a collect pass waits for the other members once one has answered (at least):
-/// a member slower than that (or a hostile one that answers slowly on purpose) does not hold
-/// up the pass; it is asked again with the next one.
-const LATE_ANSWER: Duration = Duration::from_secs(1);
 
 /// How long after indexing a message waiting for attestations is asked again after
 /// `attestation_poll_ms` rather than after a tick.
@@ -96,11 +90,6 @@ pub(crate) struct Collect<'a> {
     pub(crate) attempts: Attempts<'a>,
     /// This worker's name in row claims.
     pub(crate) worker: &'a str,
-    /// The members a request is out to (from this pass or an earlier one): not asked again
-    /// until it ends.
-    pub(crate) asking: &'a Arc<Mutex<HashSet<[u8; 20]>>>,
-    /// The daemon's metrics, for the answers checked after their pass.
-    pub(crate) metrics: &'a Arc<Metrics>,
 }
 
 /// What a collect pass did.
@@ -147,29 +136,6 @@ fn member_signature(
     }
 }
 
-/// What an answer that comes after its pass ended is checked against, per job of the pass.
-struct Late {
-    id: [u8; 32],
-    epoch: u64,
-    digest: [u8; 32],
-    set: ValidatorSet,
-}
-
-/// Marks a member as being asked until dropped (when its request ends, however it ends).
-struct Asking {
-    members: Arc<Mutex<HashSet<[u8; 20]>>>,
-    member: [u8; 20],
-}
-
-impl Drop for Asking {
-    fn drop(&mut self) {
-        self.members
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.member);
-    }
-}
-
 impl Collect<'_> {
     /// Collects the attestations of `records` (claimed `pending` messages), stores them and
     /// moves the messages at their route's threshold to `ready`; the others are put back.
@@ -196,107 +162,53 @@ impl Collect<'_> {
                 Err(e) => self.fail(&record, &e).await,
             }
         }
-        // By validator: its endpoint and the jobs to ask it about. Every member that has not
-        // signed is asked at once, and the pass stops waiting as soon as every message has
-        // its threshold: one slow or hostile member cannot hold up a pass the others can
-        // complete (its request is dropped).
-        let mut asks: BTreeMap<[u8; 20], (ValidatorEndpoint, Vec<usize>)> = BTreeMap::new();
-        let busy = self
-            .asking
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        for (index, job) in jobs.iter_mut().enumerate() {
-            if job.missing() == 0 {
-                continue;
-            }
-            for v in job.candidates() {
-                job.asked.push(v.address.0);
-                if busy.contains(&v.address.0) {
-                    continue; // its answer to an earlier pass is stored when it comes
+        for round in 0..2 {
+            // By validator: its endpoint and the jobs to ask it about.
+            let mut asks: BTreeMap<[u8; 20], (ValidatorEndpoint, Vec<usize>)> = BTreeMap::new();
+            for (index, job) in jobs.iter_mut().enumerate() {
+                let missing = job.missing();
+                if missing == 0 {
+                    continue;
                 }
-                asks.entry(v.address.0)
-                    .or_insert_with(|| (v, Vec::new()))
-                    .1
-                    .push(index);
-            }
-        }
-        let mut answers = tokio::task::JoinSet::new();
-        for (v, indexes) in asks.into_values() {
-            let http = self.http.clone();
-            let ids: Vec<[u8; 32]> = indexes
-                .iter()
-                .filter_map(|i| jobs.get(*i).map(|j| j.record.id))
-                .collect();
-            self.asking
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(v.address.0);
-            let asking = Asking {
-                members: self.asking.clone(),
-                member: v.address.0,
-            };
-            answers.spawn(async move {
-                let answers = ask::attestations(&http, &v.url, &ids).await;
-                drop(asking);
-                (v, indexes, answers)
-            });
-        }
-        let asked_at = tokio::time::Instant::now();
-        let mut deadline: Option<tokio::time::Instant> = None;
-        loop {
-            let next = match deadline {
-                Some(at) => match tokio::time::timeout_at(at, answers.join_next()).await {
-                    Ok(next) => next,
-                    Err(_) => {
-                        tracing::warn!(
-                            validators = answers.len(),
-                            "validators answering long after the others are not waited for this pass; asked again next pass"
-                        );
-                        break;
-                    }
-                },
-                None => answers.join_next().await,
-            };
-            let Some(answer) = next else { break };
-            // From the first answer on, the others get a grace of LATE_ANSWER (more when the
-            // first was slow itself: a network where every member is far).
-            deadline.get_or_insert_with(|| {
-                let now = tokio::time::Instant::now();
-                now + LATE_ANSWER.max(now.duration_since(asked_at) * 3)
-            });
-            let Ok((v, indexes, answers)) = answer else {
-                continue;
-            };
-            for index in indexes {
-                if let Some(job) = jobs.get_mut(index)
-                    && let Some(answer) = answers.get(&job.record.id)
-                {
-                    self.accept(job, &v, answer);
+                let candidates = job.candidates();
+                let take = if round == 0 {
+                    missing
+                } else {
+                    candidates.len()
+                };
+                for v in candidates.into_iter().take(take) {
+                    job.asked.push(v.address.0);
+                    asks.entry(v.address.0)
+                        .or_insert_with(|| (v, Vec::new()))
+                        .1
+                        .push(index);
                 }
             }
-            if jobs.iter().all(|j| j.missing() == 0) {
+            if asks.is_empty() {
                 break;
             }
-        }
-        if !answers.is_empty() {
-            // The members still out are not waited for, but not lost either: their answers are
-            // checked and stored when they come, and a later pass counts them.
-            let late: Vec<Late> = jobs
-                .iter()
-                .map(|j| Late {
-                    id: j.record.id,
-                    epoch: j.route.set.epoch(),
-                    digest: j.digest,
-                    set: j.route.set.clone(),
+            let requests = asks
+                .values()
+                .map(|(v, indexes)| {
+                    let (http, url) = (self.http.clone(), v.url.clone());
+                    let ids: Vec<[u8; 32]> = indexes
+                        .iter()
+                        .filter_map(|i| jobs.get(*i).map(|j| j.record.id))
+                        .collect();
+                    async move { ask::attestations(&http, &url, &ids).await }
                 })
                 .collect();
-            tokio::spawn(store_late(
-                answers,
-                late,
-                self.attempts.store.clone(),
-                self.metrics.clone(),
-            ));
+            let answers = concurrent::bounded(requests, IN_FLIGHT).await;
+            for ((v, indexes), answers) in asks.into_values().zip(answers) {
+                let Some(answers) = answers else { continue };
+                for index in indexes {
+                    if let Some(job) = jobs.get_mut(index)
+                        && let Some(answer) = answers.get(&job.record.id)
+                    {
+                        self.accept(job, &v, answer);
+                    }
+                }
+            }
         }
         self.persist_collected(jobs).await
     }
@@ -400,7 +312,16 @@ impl Collect<'_> {
             .iter()
             .partition(|j| now_ms().saturating_sub(j.record.created_at) < RECENT_MS);
         let settings = self.attempts.settings;
-        let soon = Duration::from_millis(settings.attestation_poll_ms);
+        // Once per batch's worth of waiting messages the validators get another poll's time
+        // to sign: asking every 10 ms while a flood is signed took validator time from the
+        // signing (cold flood 93% -> 71-80% of the block-gas bound, docs/benchmarks.md).
+        let batches = young.len() / settings.batch_size.max(1);
+        let soon = Duration::from_millis(
+            settings
+                .attestation_poll_ms
+                .saturating_mul(1 + u64::try_from(batches).unwrap_or(u64::MAX)),
+        )
+        .min(Duration::from_millis(settings.poll_interval_ms));
         let tick = Duration::from_millis(settings.poll_interval_ms);
         for (group, delay) in [(young, soon), (old, tick)] {
             let ids: Vec<[u8; 32]> = group.iter().map(|j| j.record.id).collect();
@@ -427,37 +348,6 @@ fn counted_signers(set: &ValidatorSet, have: &[SignatureRecord]) -> Vec<[u8; 20]
     signers.sort_unstable();
     signers.dedup();
     signers
-}
-
-/// Checks and stores the signatures in the answers a pass did not wait for, as they come.
-async fn store_late(
-    mut answers: tokio::task::JoinSet<(ValidatorEndpoint, Vec<usize>, ask::Answers)>,
-    late: Vec<Late>,
-    store: Store,
-    metrics: Arc<Metrics>,
-) {
-    while let Some(answer) = answers.join_next().await {
-        let Ok((v, indexes, answers)) = answer else {
-            continue;
-        };
-        let records: Vec<SignatureRecord> = indexes
-            .iter()
-            .filter_map(|i| late.get(*i))
-            .filter_map(|l| {
-                let answer = answers.get(&l.id)?;
-                let signature = member_signature(&v, answer, l.epoch, &l.digest, &l.set, &metrics)?;
-                Some(SignatureRecord {
-                    message_id: l.id,
-                    epoch: l.epoch,
-                    signer: v.address.0,
-                    signature,
-                })
-            })
-            .collect();
-        if let Err(e) = store.add_signatures(&records).await {
-            tracing::warn!(error = %e, "cannot store attestations that came after their pass");
-        }
-    }
 }
 
 #[cfg(test)]

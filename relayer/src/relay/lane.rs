@@ -47,8 +47,7 @@ pub(crate) struct Lane {
     pub(crate) waiting: AtomicBool,
     /// The client the validators are asked with.
     http: reqwest::Client,
-    /// The validators a collect request is out to.
-    asking: Arc<std::sync::Mutex<std::collections::HashSet<[u8; 20]>>>,
+
     /// The chain's `low_balance`, in base units.
     low_balance: Option<u128>,
 }
@@ -85,7 +84,7 @@ impl Lane {
                     source: std::io::Error::other(e),
                 })?,
             low_balance: chain.low_balance_units(),
-            asking: Arc::default(),
+
             waiting: AtomicBool::new(false),
         })
     }
@@ -222,8 +221,6 @@ impl Lane {
             http: &self.http,
             attempts: self.attempts(),
             worker: &self.worker,
-            asking: &self.asking,
-            metrics: &self.metrics,
         }
         .pass(records)
         .await;

@@ -112,7 +112,6 @@ fn attestation_routes() -> Router<ApiState> {
     Router::new()
         .route("/v1/attestations", post(attestations_batch))
         .route("/v1/attestations/{id}", get(attestations))
-        .route("/healthz", get(healthz))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             let permit = in_flight.clone().try_acquire_owned();
             async move {
@@ -158,19 +157,24 @@ pub fn router(state: ApiState, attestations: bool, token: Option<OperatorToken>)
             }
         }));
     }
-    let app = Router::new().route("/readyz", get(readyz)).merge(operator);
-    let app = if attestations {
-        app.merge(attestation_routes())
-    } else {
-        app.route("/healthz", get(healthz))
-    };
+    // The probes stay outside every limit: a flood of attestation requests must not make a
+    // liveness probe fail (and a supervisor restart the daemon).
+    let mut app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(operator);
+    if attestations {
+        app = app.merge(attestation_routes());
+    }
     app.with_state(state)
 }
 
-/// A validator's public router: the attestation routes and `/healthz`, with their limits
-/// ([`attestation_routes`]).
+/// A validator's public router: the attestation routes, with their limits
+/// ([`attestation_routes`]), and `/healthz` outside them.
 pub fn public_router(state: ApiState) -> Router {
-    attestation_routes().with_state(state)
+    attestation_routes()
+        .route("/healthz", get(healthz))
+        .with_state(state)
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {

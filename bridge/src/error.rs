@@ -284,6 +284,36 @@ pub enum Error {
         delay: u64,
     },
 
+    // ---- delivery fees ----
+    /// A quote whose cost in destination units or whose fee does not fit a `u128`.
+    #[error(
+        "the fee overflows: the destination's fee configuration prices this message above 2^128 units"
+    )]
+    FeeOverflow,
+    /// A fee-oracle update for a destination whose prices governance has not set.
+    #[error("the destination has no fee prices yet: governance sets the first ones")]
+    FeeNotConfigured,
+    /// A fee-oracle update within the update interval of the last one.
+    #[error(
+        "fee prices were updated less than a minute ago: the next update is allowed at {next_at} (now {now})"
+    )]
+    FeeUpdateTooSoon {
+        /// The time given.
+        now: u64,
+        /// The earliest time of the next update.
+        next_at: u64,
+    },
+    /// A fee-oracle update that moves a price by more than a factor of two, or to 0.
+    #[error("{field} may move to between half and twice {old} in one update, not to {new}")]
+    FeeChangeTooLarge {
+        /// `"gas_price"` or `"exchange_rate"`.
+        field: &'static str,
+        /// The current value.
+        old: u128,
+        /// The value refused.
+        new: u128,
+    },
+
     // ---- Solana program accounts ----
     /// An account of the Solana bridge program does not decode (wrong discriminator, length
     /// or field value).
@@ -345,6 +375,10 @@ impl Error {
             Error::TimelockPending { .. } => "timelock_pending",
             Error::ProposalExpired { .. } => "proposal_expired",
             Error::TimeOverflow { .. } => "time_overflow",
+            Error::FeeOverflow => "fee_overflow",
+            Error::FeeNotConfigured => "fee_not_configured",
+            Error::FeeUpdateTooSoon { .. } => "fee_update_too_soon",
+            Error::FeeChangeTooLarge { .. } => "fee_change_too_large",
             Error::InvalidAccount { .. } => "invalid_account",
             Error::InvalidInstruction { .. } => "invalid_instruction",
         }

@@ -5,6 +5,7 @@
 //! same file and must reach the same answers.
 
 use serde_json::{Value, json};
+use trestle_bridge::fee::{self, FeeConfig};
 use trestle_bridge::signatures::{HALF_CURVE_ORDER, verify_digest};
 use trestle_bridge::{
     Attestation, Body, MAX_BODY_LEN, Message, NATIVE_TOKEN, TokenBucket, TokenTransfer,
@@ -684,6 +685,215 @@ fn bucket_steps() -> Vec<Value> {
         .collect()
 }
 
+/// A fee configuration as the vectors write it: every number a decimal string.
+fn fee_config_json(c: &FeeConfig) -> Value {
+    json!({
+        "gas_price": c.gas_price.to_string(),
+        "exchange_rate": c.exchange_rate.to_string(),
+        "fixed_cost": c.fixed_cost.to_string(),
+        "message_gas": c.message_gas.to_string(),
+        "signatures_gas": c.signatures_gas.to_string(),
+        "transfer_gas": c.transfer_gas.to_string(),
+        "gas_per_byte": c.gas_per_byte.to_string(),
+        "last_update": c.last_update.to_string(),
+    })
+}
+
+/// The fee configurations of the vectors: EVM to EVM (ether both sides), EVM to Solana (wei
+/// per lamport, a fixed cost of signatures and rent), Solana to EVM (lamports per wei), one
+/// that rounds at each step, and the largest prices.
+fn fee_configs() -> Vec<(&'static str, FeeConfig)> {
+    let evm = FeeConfig {
+        gas_price: 3 * 10u128.pow(18), // 3 gwei per gas
+        exchange_rate: fee::RATE_SCALE,
+        fixed_cost: 0,
+        message_gas: 65_000,
+        signatures_gas: 21_000,
+        transfer_gas: 110_000,
+        gas_per_byte: 16,
+        last_update: 1_700_000_000,
+    };
+    vec![
+        ("evm_to_evm", evm),
+        (
+            "evm_to_solana",
+            FeeConfig {
+                gas_price: 5_000_000,                        // 5,000 micro-lamports per CU
+                exchange_rate: 45_000_000 * fee::RATE_SCALE, // 4.5e7 wei per lamport
+                fixed_cost: 2_044_280,                       // signatures and a receipt's rent
+                message_gas: 30_000,
+                signatures_gas: 45_000,
+                transfer_gas: 75_000,
+                gas_per_byte: 0,
+                last_update: 1_700_000_000,
+            },
+        ),
+        (
+            "solana_to_evm",
+            FeeConfig {
+                exchange_rate: 22_222_222_222, // 2.2e-8 lamports per wei, times 10^18
+                ..evm
+            },
+        ),
+        (
+            "rounds_up_at_each_step",
+            FeeConfig {
+                gas_price: 700_000_001,
+                exchange_rate: 1_500_000_000_000_000_001,
+                fixed_cost: 0,
+                message_gas: 1,
+                signatures_gas: 0,
+                transfer_gas: 0,
+                gas_per_byte: 1,
+                last_update: 0,
+            },
+        ),
+        ("unset_is_free", FeeConfig::default()),
+        (
+            "largest_prices",
+            FeeConfig {
+                gas_price: u128::MAX,
+                exchange_rate: u128::MAX,
+                fixed_cost: u128::MAX,
+                message_gas: u64::MAX,
+                signatures_gas: u64::MAX,
+                transfer_gas: u64::MAX,
+                gas_per_byte: u32::MAX,
+                last_update: u64::MAX,
+            },
+        ),
+        (
+            "fixed_cost_at_the_limit",
+            FeeConfig {
+                fixed_cost: u128::MAX,
+                exchange_rate: fee::RATE_SCALE,
+                ..FeeConfig::default()
+            },
+        ),
+        (
+            "fee_overflows_after_the_exchange",
+            FeeConfig {
+                fixed_cost: u128::MAX,
+                exchange_rate: fee::RATE_SCALE + 1,
+                ..FeeConfig::default()
+            },
+        ),
+    ]
+}
+
+/// `fee_quotes`: the fee of messages (gas limit, body length) and of a token transfer under
+/// each configuration, or the error code.
+fn fee_quotes() -> Vec<Value> {
+    let cases: [(u64, u64); 4] = [
+        (1, 9),
+        (200_000, 109),
+        (1_200_000, 681),
+        (5_000_000, 16_384),
+    ];
+    let mut out = Vec::new();
+    for (name, config) in fee_configs() {
+        let mut quote =
+            |kind: &str, gas_limit: u64, body_len: u64, r: trestle_bridge::Result<u128>| {
+                let mut v = json!({
+                    "name": format!("{name}/{kind}"),
+                    "config": fee_config_json(&config),
+                    "gas_limit": gas_limit.to_string(),
+                    "body_len": body_len.to_string(),
+                });
+                match r {
+                    Ok(fee) => v["fee"] = json!(fee.to_string()),
+                    Err(e) => v["error"] = json!(e.code()),
+                }
+                out.push(v);
+            };
+        for (gas_limit, body_len) in cases {
+            quote(
+                "message",
+                gas_limit,
+                body_len,
+                config.quote(gas_limit, body_len),
+            );
+        }
+        quote(
+            "transfer",
+            config.transfer_gas,
+            fee::TRANSFER_BODY_LEN,
+            config.quote_transfer(),
+        );
+    }
+    out
+}
+
+/// `fee_updates`: whether the fee oracle may set new prices at a time, from a configuration.
+fn fee_updates() -> Vec<Value> {
+    let base = fee_configs()[0].1;
+    let (p, r, t) = (base.gas_price, base.exchange_rate, base.last_update);
+    let interval = fee::FEE_UPDATE_INTERVAL;
+    let cases: Vec<(&str, FeeConfig, u128, u128, u64)> = vec![
+        ("unchanged_after_the_interval", base, p, r, t + interval),
+        ("double_and_half", base, 2 * p, r / 2, t + interval),
+        ("too_soon", base, p, r, t + interval - 1),
+        ("gas_price_over_twice", base, 2 * p + 1, r, t + interval),
+        ("exchange_rate_under_half", base, p, r / 2 - 1, t + interval),
+        ("gas_price_zero", base, 0, r, t + interval),
+        (
+            "odd_value_halved_rounds_against_the_oracle",
+            FeeConfig {
+                gas_price: 3,
+                ..base
+            },
+            1,
+            r,
+            t + interval,
+        ),
+        (
+            "odd_value_halved_up",
+            FeeConfig {
+                gas_price: 3,
+                ..base
+            },
+            2,
+            r,
+            t + interval,
+        ),
+        (
+            "never_set_by_governance",
+            FeeConfig::default(),
+            1,
+            1,
+            t + interval,
+        ),
+        (
+            "largest_values_double",
+            FeeConfig {
+                gas_price: u128::MAX / 2,
+                exchange_rate: u128::MAX,
+                ..base
+            },
+            u128::MAX - 1,
+            u128::MAX,
+            t + interval,
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, config, gas_price, exchange_rate, now)| {
+            let expected = match config.check_price_update(gas_price, exchange_rate, now) {
+                Ok(()) => "ok",
+                Err(e) => e.code(),
+            };
+            json!({
+                "name": name,
+                "config": fee_config_json(&config),
+                "gas_price": gas_price.to_string(),
+                "exchange_rate": exchange_rate.to_string(),
+                "now": now.to_string(),
+                "expected": expected,
+            })
+        })
+        .collect()
+}
+
 fn generate() -> String {
     let msgs: Vec<Value> = messages()
         .iter()
@@ -717,6 +927,8 @@ fn generate() -> String {
         "signature_set_count": sig_sets.len(),
         "signature_sets": sig_sets,
         "bucket_steps": bucket_steps(),
+        "fee_quotes": fee_quotes(),
+        "fee_updates": fee_updates(),
     });
     let mut s = serde_json::to_string_pretty(&v).unwrap();
     s.push('\n');

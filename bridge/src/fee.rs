@@ -36,8 +36,8 @@ pub const FEE_UPDATE_INTERVAL: u64 = 60;
 /// current value.
 pub const MAX_PRICE_FACTOR: u128 = 2;
 
-/// The fee parameters an origin bridge keeps for one destination domain. All zero: the
-/// destination is free (every quote is 0).
+/// The fee parameters an origin bridge keeps for one destination domain. An exchange rate of
+/// 0 (as in the all-zero default) makes the destination free: every quote is 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FeeConfig {
     /// Destination price of one gas unit (compute unit on Solana), in 10^-9 destination base
@@ -63,9 +63,13 @@ pub struct FeeConfig {
 
 impl FeeConfig {
     /// What a message whose recipient gas limit is `gas_limit` and whose body is `body_len`
-    /// bytes costs to deliver, in origin base units. [`Error::FeeOverflow`] when the cost in
-    /// destination units or the fee does not fit a `u128`.
+    /// bytes costs to deliver, in origin base units. An exchange rate of 0 makes the
+    /// destination free (0, whatever the other fields). [`Error::FeeOverflow`] when the cost
+    /// in destination units or the fee does not fit a `u128`.
     pub fn quote(&self, gas_limit: u64, body_len: u64) -> Result<u128> {
+        if self.exchange_rate == 0 {
+            return Ok(0);
+        }
         let gas = u128::from(self.message_gas)
             + u128::from(self.signatures_gas)
             + u128::from(gas_limit)

@@ -750,6 +750,19 @@ fn fee_configs() -> Vec<(&'static str, FeeConfig)> {
         ),
         ("unset_is_free", FeeConfig::default()),
         (
+            "free_when_the_rate_is_zero",
+            FeeConfig {
+                gas_price: u128::MAX,
+                exchange_rate: 0,
+                fixed_cost: u128::MAX,
+                message_gas: u64::MAX,
+                signatures_gas: u64::MAX,
+                transfer_gas: u64::MAX,
+                gas_per_byte: u32::MAX,
+                last_update: 0,
+            },
+        ),
+        (
             "largest_prices",
             FeeConfig {
                 gas_price: u128::MAX,

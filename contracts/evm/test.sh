@@ -50,7 +50,7 @@ echo "==> forge test (unit, fuzz, invariant, shared vectors)"
 "$forge" test --offline
 
 echo "==> gas of deliver (token transfer; transaction gas = 21000 + calldata + execution)"
-"$forge" test --offline --match-contract GasTest -vv | grep -E '^\s+(deliver|per extra)' | sed 's/^ */    /'
+"$forge" test --offline --match-contract GasTest -vv | grep -E '^\s+(deliver|per extra|sendToken)' | sed 's/^ */    /'
 
 echo "==> storage layout of the implementation (storage-layout.json)"
 if ((bless)); then

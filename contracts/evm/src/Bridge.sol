@@ -74,11 +74,14 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
     /// on an EVM remote, not a left-padded address), a zero gas limit, more than
     /// `SOLANA_MAX_GAS_LIMIT` to Solana, and a body (`0x00 || gasLimit || payload`) over
     /// `maxBody(destination)` (when none is set: `SOLANA_MAX_BODY_LEN`, 681, to a Solana remote,
-    /// the protocol's 16 KiB to an EVM one). Returns the message id.
+    /// the protocol's 16 KiB to an EVM one). `msg.value` pays the delivery: at least
+    /// `quote(destination, gasLimit, body length)` (`FeeTooLow`), all of it recorded for the
+    /// message (`GasPaid`). Returns the message id.
     function sendMessage(uint32 destination, bytes32 recipient, uint64 gasLimit, bytes calldata payload)
         external
+        payable
         whenNotPaused
-        returns (bytes32)
+        returns (bytes32 id)
     {
         if (_remoteBridge[destination] == bytes32(0)) revert UnknownRemote(destination);
         uint8 kind = _remotes[destination].kind;
@@ -91,7 +94,11 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
         uint256 cap = _maxBody[destination];
         if (cap == 0) cap = kind == KIND_SOLANA ? P.SOLANA_MAX_BODY_LEN : P.MAX_BODY_LEN;
         if (len > cap) revert P.BodyTooLarge(len);
-        return _send(destination, bytes32(uint256(uint160(msg.sender))), recipient, P.encodeMessage(gasLimit, payload));
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint256 fee = _quote(_fees[destination], gasLimit, uint64(len)); // len <= 16 KiB
+        if (msg.value < fee) revert FeeTooLow(msg.value, fee);
+        id = _send(destination, bytes32(uint256(uint160(msg.sender))), recipient, P.encodeMessage(gasLimit, payload));
+        _payFee(id, destination, msg.value);
     }
 
     /// @notice Sends `amount` (local base units) of token `tokenId` to `beneficiary` on
@@ -102,23 +109,77 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
     /// amount over the route's outbound bucket, a bridged token's amount above what the
     /// destination sent here in net (`LedgerExceeded`: its ledger would refuse it), and a
     /// beneficiary the destination can never pay (`InvalidBeneficiary`: zero, the destination
-    /// bridge itself, or on an EVM remote not a left-padded address). Returns the message id.
+    /// bridge itself, or on an EVM remote not a left-padded address). What `msg.value` holds
+    /// beyond the ether sent (all of it for an ERC-20) pays the delivery: at least
+    /// `quoteTransfer(destination)` (`FeeTooLow`), all of it recorded for the message
+    /// (`GasPaid`). Returns the message id.
     function sendToken(uint32 destination, bytes32 tokenId, uint256 amount, bytes32 beneficiary)
         external
         payable
         whenNotPaused
         nonReentrant
-        returns (bytes32)
+        returns (bytes32 id)
     {
         bytes32 remoteBridge = _remoteBridge[destination];
         if (remoteBridge == bytes32(0)) revert UnknownRemote(destination);
         Token memory t = _tokens[tokenId];
         if (t.local == address(0)) revert UnknownToken(tokenId);
         uint256 home = _takeOutbound(t, tokenId, destination, amount, beneficiary, remoteBridge);
-        _lock(t, amount);
-        return _send(
+        uint256 paid = _lock(t, amount);
+        FeeConfig storage f = _fees[destination];
+        uint256 fee = _quote(f, f.transferGas, uint64(P.TOKEN_TRANSFER_LEN));
+        if (paid < fee) revert FeeTooLow(paid, fee);
+        id = _send(
             destination, bytes32(uint256(uint160(msg.sender))), remoteBridge, P.encodeTransfer(tokenId, home, beneficiary)
         );
+        _payFee(id, destination, paid);
+    }
+
+    /// @notice Pays `msg.value` more for the delivery of message `id` to `destination` (a
+    /// top-up of an underpaid or stuck message; anyone, at any time, even while paused).
+    /// Relayers add it to what the message paid at its send (`GasPaid`).
+    function payForGas(bytes32 id, uint32 destination) external payable {
+        if (msg.value == 0) revert ZeroValue();
+        if (_remoteBridge[destination] == bytes32(0)) revert UnknownRemote(destination);
+        _payFee(id, destination, msg.value);
+    }
+
+    /// @notice The fee oracle sets `destination`'s two prices: only after governance set them,
+    /// at most once per `FEE_UPDATE_INTERVAL`, each within half and twice its current value.
+    function updateFeePrices(uint32 destination, uint128 gasPrice, uint128 exchangeRate) external {
+        if (msg.sender != _feeOracle || msg.sender == address(0)) revert OnlyFeeOracle();
+        FeeConfig storage f = _fees[destination];
+        _checkPriceUpdate(f, destination, gasPrice, exchangeRate);
+        f.gasPrice = gasPrice;
+        f.exchangeRate = exchangeRate;
+        f.lastUpdate = uint64(block.timestamp);
+        emit FeePricesUpdated(destination, gasPrice, exchangeRate);
+    }
+
+    /// @notice Pays every fee held to the fee beneficiary (anyone may call it).
+    function withdrawFees() external nonReentrant {
+        address to = _feeBeneficiary;
+        if (to == address(0)) revert NoFeeBeneficiary();
+        uint256 amount = _feesHeld;
+        if (amount == 0) revert NothingOwed(NATIVE, to);
+        _feesHeld = 0;
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed();
+        emit FeesWithdrawn(to, amount);
+    }
+
+    /// @notice The delivery fee (wei) of a message to `destination` whose recipient gas limit
+    /// is `gasLimit` and whose body (`0x00 || gasLimit || payload`) is `bodyLen` bytes
+    /// (docs/protocol.md, "Delivery fees"). 0 where no fees are set.
+    function quote(uint32 destination, uint64 gasLimit, uint64 bodyLen) external view returns (uint256) {
+        return _quote(_fees[destination], gasLimit, bodyLen);
+    }
+
+    /// @notice The delivery fee (wei) of a token transfer to `destination`, paid on top of the
+    /// ether sent (`sendToken`).
+    function quoteTransfer(uint32 destination) external view returns (uint256) {
+        FeeConfig storage f = _fees[destination];
+        return _quote(f, f.transferGas, uint64(P.TOKEN_TRANSFER_LEN));
     }
 
     /// @dev The send-side checks of a token transfer on its route (in the order of the spec),
@@ -158,14 +219,15 @@ contract Bridge is BridgeBase, UUPSUpgradeable {
         }
     }
 
-    /// @dev Takes `amount` from the caller: exactly `msg.value` of ether, a home ERC-20 into the
-    /// lock (refusing fee-on-transfer tokens), or a bridged token burned.
-    function _lock(Token memory t, uint256 amount) private {
+    /// @dev Takes `amount` from the caller: ether from `msg.value`, a home ERC-20 into the
+    /// lock (refusing fee-on-transfer tokens), or a bridged token burned. Returns what
+    /// `msg.value` holds beyond the ether sent: the delivery's payment.
+    function _lock(Token memory t, uint256 amount) private returns (uint256 paid) {
         if (t.local == NATIVE) {
-            if (msg.value != amount) revert InvalidAmount(msg.value);
-            return;
+            if (msg.value < amount) revert InvalidAmount(msg.value);
+            return msg.value - amount;
         }
-        if (msg.value != 0) revert InvalidAmount(msg.value);
+        paid = msg.value;
         if (t.home) {
             uint256 before = IERC20(t.local).balanceOf(address(this));
             if (!_tryCall(t.local, abi.encodeCall(IERC20.transferFrom, (msg.sender, address(this), amount)), gasleft()))

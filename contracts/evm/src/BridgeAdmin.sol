@@ -172,6 +172,7 @@ contract BridgeAdmin is BridgeBase {
                 && sel != this.setRoute.selector && sel != this.setLimits.selector && sel != this.setAdminDelay.selector
                 && sel != this.setRoles.selector && sel != this.unpause.selector && sel != this.setMaxBody.selector
                 && sel != this.refundCancelled.selector && sel != this.voidQueued.selector
+                && sel != this.setFeeConfig.selector && sel != this.setFeeRoles.selector
                 && sel != IUpgradeable.upgradeToAndCall.selector
         ) revert NotAnAdminCall(sel);
     }
@@ -297,6 +298,43 @@ contract BridgeAdmin is BridgeBase {
         emit MaxBodySet(domain, maxLen);
     }
 
+    /// @notice Sets `destination`'s delivery fees (docs/protocol.md, "Delivery fees"): both
+    /// prices and every overhead, unbounded (the fee oracle's bounds are for the oracle). The
+    /// oracle's last update time is kept. An exchange rate of 0 makes the destination free.
+    function setFeeConfig(
+        uint32 destination,
+        uint128 gasPrice,
+        uint128 exchangeRate,
+        uint128 fixedCost,
+        uint64 messageGas,
+        uint64 signaturesGas,
+        uint64 transferGas,
+        uint32 gasPerByte
+    ) external onlySelf {
+        if (_remoteBridge[destination] == bytes32(0)) revert UnknownRemote(destination);
+        FeeConfig memory f = FeeConfig(
+            gasPrice,
+            exchangeRate,
+            fixedCost,
+            messageGas,
+            signaturesGas,
+            transferGas,
+            gasPerByte,
+            _fees[destination].lastUpdate
+        );
+        _fees[destination] = f;
+        emit FeeConfigSet(destination, f);
+    }
+
+    /// @notice Sets the fee oracle (updates prices within bounds; never the admin or the
+    /// guardian; zero: none) and the fee beneficiary (receives `withdrawFees`; zero: none).
+    function setFeeRoles(address oracle, address beneficiary) external onlySelf {
+        if (oracle != address(0) && (oracle == _admin || oracle == _guardian)) revert InvalidConfig();
+        _feeOracle = oracle;
+        _feeBeneficiary = beneficiary;
+        emit FeeRolesSet(oracle, beneficiary);
+    }
+
     /// @notice Changes the admin delay (1 s .. `MAX_ADMIN_DELAY`).
     function setAdminDelay(uint64 delay) external onlySelf {
         if (delay == 0) revert ZeroValue();
@@ -365,6 +403,22 @@ contract BridgeAdmin is BridgeBase {
         );
         _refunds[id] = refundId;
         emit TransferRefunded(id, refundId);
+    }
+
+    // ================================================================== fees
+    /// @notice `destination`'s delivery fees (all zero: free).
+    function feeConfig(uint32 destination) external view returns (FeeConfig memory) {
+        return _fees[destination];
+    }
+
+    /// @notice The fee oracle and the fee beneficiary (zero: none).
+    function feeRoles() external view returns (address oracle, address beneficiary) {
+        return (_feeOracle, _feeBeneficiary);
+    }
+
+    /// @notice Fees paid and not withdrawn yet (wei).
+    function feesHeld() external view returns (uint256) {
+        return _feesHeld;
     }
 
     // ================================================================== views

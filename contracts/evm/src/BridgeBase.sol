@@ -69,6 +69,18 @@ abstract contract BridgeBase is Initializable {
     error NotCancelled(bytes32 id);
     error AlreadyRefunded(bytes32 id);
     error InsufficientGas(uint256 left, uint256 needed);
+    /// @notice A send that paid less than its delivery fee (`quote`; docs/protocol.md,
+    /// "Delivery fees").
+    error FeeTooLow(uint256 paid, uint256 quote);
+    /// @notice A fee whose cost in destination units or whose amount exceeds `2^128 - 1`.
+    error FeeOverflow();
+    error OnlyFeeOracle();
+    /// @notice A price update for a destination whose prices governance has not set.
+    error FeeNotConfigured(uint32 destination);
+    error FeeUpdateTooSoon(uint256 now_, uint256 nextAt);
+    /// @notice A price update beyond half or twice the current price (or to 0).
+    error FeeChangeTooLarge(uint256 old, uint256 proposed);
+    error NoFeeBeneficiary();
 
     // ------------------------------------------------------------------ events
     /// @notice A message left for `destination`; `message` is its full encoding.
@@ -89,6 +101,15 @@ abstract contract BridgeBase is Initializable {
     event PayoutOwed(bytes32 indexed id, address indexed beneficiary, address token, uint256 amount);
     /// @notice `amount` of `token` owed to `account` was paid to `to`.
     event Withdrawn(address indexed account, address token, address to, uint256 amount);
+    /// @notice `amount` (wei) was paid for the delivery of message `id` to `destination`, at
+    /// its send or as a top-up (`payForGas`). Relayers add up every payment of an id.
+    event GasPaid(bytes32 indexed id, uint32 indexed destination, uint256 amount);
+    /// @notice The fee oracle set `destination`'s prices.
+    event FeePricesUpdated(uint32 indexed destination, uint128 gasPrice, uint128 exchangeRate);
+    event FeeConfigSet(uint32 indexed destination, FeeConfig config);
+    event FeeRolesSet(address oracle, address beneficiary);
+    /// @notice Every fee held (`feesHeld`) was paid to the fee beneficiary.
+    event FeesWithdrawn(address indexed beneficiary, uint256 amount);
     /// @notice Cancelled transfer `id` was sent back to its origin as transfer `refundId`.
     event TransferRefunded(bytes32 indexed id, bytes32 indexed refundId);
     event PausedBy(address guardian);
@@ -216,6 +237,22 @@ abstract contract BridgeBase is Initializable {
         uint64 pauseCount;
     }
 
+    /// @notice The delivery fees of one destination (docs/protocol.md, "Delivery fees";
+    /// `trestle_bridge::FeeConfig`), in three slots. `gasPrice`: 10^-9 destination base units
+    /// per gas unit; `exchangeRate`: origin wei per destination base unit, times 10^18;
+    /// `fixedCost`: destination base units per delivery; the gas fields: destination gas;
+    /// `lastUpdate`: the fee oracle's last price update. All zero: free.
+    struct FeeConfig {
+        uint128 gasPrice;
+        uint128 exchangeRate;
+        uint128 fixedCost;
+        uint64 messageGas;
+        uint64 signaturesGas;
+        uint64 transferGas;
+        uint32 gasPerByte;
+        uint64 lastUpdate;
+    }
+
     // ------------------------------------------------------------------ constants
     /// @notice The home-token sentinel for native ether.
     address public constant NATIVE = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
@@ -231,6 +268,11 @@ abstract contract BridgeBase is Initializable {
     /// @dev The range of a route's ledger (`int120`, see `Route`).
     int256 internal constant LEDGER_MAX = type(int120).max;
     int256 internal constant LEDGER_MIN = type(int120).min;
+    /// @dev The scales of `FeeConfig.gasPrice` and `FeeConfig.exchangeRate`.
+    uint256 internal constant PRICE_SCALE = 1e9;
+    uint256 internal constant RATE_SCALE = 1e18;
+    /// @notice The least time between two price updates of one destination by the fee oracle.
+    uint64 public constant FEE_UPDATE_INTERVAL = 60;
 
     // ------------------------------------------------------------------ state
     // slot 0
@@ -266,6 +308,14 @@ abstract contract BridgeBase is Initializable {
     /// @dev How many times the bridge was paused (an unpause ends only the pause it was
     /// proposed in).
     uint64 internal _pauseCount;
+    /// @dev Delivery fees per destination domain.
+    mapping(uint32 => FeeConfig) internal _fees;
+    /// @dev Updates destinations' prices within bounds (`updateFeePrices`).
+    address internal _feeOracle;
+    /// @dev Receives the fees held (`withdrawFees`).
+    address internal _feeBeneficiary;
+    /// @dev Fees paid and not withdrawn yet (wei), apart from the ether locked for transfers.
+    uint256 internal _feesHeld;
 
     bool private transient _locked;
 
@@ -367,6 +417,47 @@ abstract contract BridgeBase is Initializable {
         );
         id = keccak256(message);
         emit MessageSent(id, destination, nonce, message);
+    }
+
+    /// @dev The delivery fee (wei) of a message to a destination with fees `f`, whose recipient
+    /// gas limit is `gasLimit` and whose body is `bodyLen` bytes: the spec's formula, each
+    /// division rounded up (`trestle_bridge::FeeConfig::quote`). No step can overflow: `gas <
+    /// 2^98`, so `gas * gasPrice < 2^226`; `cost < 2^128`, so `cost * exchangeRate < 2^256 -
+    /// 2^129`. An exchange rate of 0 makes the destination free (one storage read).
+    function _quote(FeeConfig storage f, uint64 gasLimit, uint64 bodyLen) internal view returns (uint256 fee) {
+        if (f.exchangeRate == 0) return 0;
+        uint256 gas = uint256(f.messageGas) + f.signaturesGas + gasLimit + uint256(bodyLen) * f.gasPerByte;
+        uint256 cost = (gas * f.gasPrice + PRICE_SCALE - 1) / PRICE_SCALE + f.fixedCost;
+        if (cost > type(uint128).max) revert FeeOverflow();
+        fee = (cost * f.exchangeRate + RATE_SCALE - 1) / RATE_SCALE;
+        if (fee > type(uint128).max) revert FeeOverflow();
+    }
+
+    /// @dev Refuses a fee-oracle update of `destination` (fees `f`) to `gasPrice` and
+    /// `exchangeRate` now, unless governance set both prices, `FEE_UPDATE_INTERVAL` has passed
+    /// since the last update, and each new price is within half and twice the current one
+    /// (`trestle_bridge::FeeConfig::check_price_update`).
+    function _checkPriceUpdate(FeeConfig storage f, uint32 destination, uint128 gasPrice, uint128 exchangeRate)
+        internal
+        view
+    {
+        if (f.gasPrice == 0 || f.exchangeRate == 0) revert FeeNotConfigured(destination);
+        uint256 nextAt = uint256(f.lastUpdate) + FEE_UPDATE_INTERVAL;
+        if (block.timestamp < nextAt) revert FeeUpdateTooSoon(block.timestamp, nextAt);
+        _checkFactor(f.gasPrice, gasPrice);
+        _checkFactor(f.exchangeRate, exchangeRate);
+    }
+
+    /// @dev `proposed` is not 0 and within half and twice `old`, exactly.
+    function _checkFactor(uint256 old, uint256 proposed) private pure {
+        if (proposed == 0 || proposed > old * 2 || proposed * 2 < old) revert FeeChangeTooLarge(old, proposed);
+    }
+
+    /// @dev Records `amount` wei paid for message `id` to `destination` (nothing when 0).
+    function _payFee(bytes32 id, uint32 destination, uint256 amount) internal {
+        if (amount == 0) return;
+        _feesHeld += amount;
+        emit GasPaid(id, destination, amount);
     }
 
     /// @dev What the bucket allows now: `min(capacity, level + elapsed * refill)`.

@@ -171,6 +171,49 @@ contract GasTest is Fixture {
         assertLe(perSig * 100, (3000 + calldataPerSig) * 125, "per-signature cost within 1.25x of its floor");
     }
 
+    /// @dev What paying a delivery fee adds to `sendToken` (native ether, a route sent on
+    /// before, the bridge's storage cold): free destination vs fees set, the first fee ever
+    /// held (zero to non-zero) and a later one.
+    function test_gas_send_fee_overhead() public {
+        address sender = address(0x5E4D);
+        vm.deal(sender, 100 ether);
+        vm.prank(sender);
+        bridge.sendToken{value: 1 ether}(ORIGIN, nativeId, 1 ether, b32(BOB));
+        bytes memory data = abi.encodeCall(Bridge.sendToken, (ORIGIN, nativeId, 1 ether, b32(BOB)));
+        uint256 free = _sendGas(sender, data, 1 ether);
+        adminCall(abi.encodeCall(BridgeAdmin.setFeeConfig, (ORIGIN, 3e18, 1e18, 0, 65_000, 21_000, 110_000, 16)));
+        uint256 fee = bridge.quoteTransfer(ORIGIN);
+        uint256 first = _sendGas(sender, data, 1 ether + fee);
+        bridge.payForGas{value: 1}(bytes32(0), ORIGIN);
+        uint256 later = _sendGas(sender, data, 1 ether + fee);
+        log("sendToken native, free destination: execution gas", free);
+        log("sendToken native, fee paid (first fee held): execution gas", first);
+        log("sendToken native, fee paid: execution gas", later);
+        log("sendToken native, fee paid: overhead", later - free);
+        assertLe(later - free, 12_000, "a paid send costs at most 12k gas more than a free one");
+    }
+
+    function _sendGas(address sender, bytes memory data, uint256 value) internal returns (uint256 exec) {
+        vm.deal(address(this), value);
+        try this.measureSendAndRevert(sender, data, value) {}
+        catch (bytes memory ret) {
+            if (ret.length != 36) revert("unexpected revert");
+            assembly ("memory-safe") {
+                exec := mload(add(ret, 36))
+            }
+        }
+    }
+
+    function measureSendAndRevert(address sender, bytes memory data, uint256 value) external {
+        vm.cool(address(bridge)); // its storage cold, as in a transaction of its own
+        vm.prank(sender);
+        uint256 g = gasleft();
+        (bool ok,) = address(bridge).call{value: value}(data);
+        uint256 used = g - gasleft();
+        require(ok, "send failed");
+        revert Measured(used);
+    }
+
     /// @dev Execution gas of a delivery, rolled back so that measurements see the same state.
     function _executionGas(bytes memory data) internal returns (uint256 exec) {
         try this.measureAndRevert(data) {}

@@ -11,6 +11,8 @@ interface Vm {
     }
 
     function warp(uint256 timestamp) external;
+    /// @dev Marks every storage slot of `target` cold again (EIP-2929), as in a new transaction.
+    function cool(address target) external;
     function load(address target, bytes32 slot) external view returns (bytes32);
     function prank(address sender) external;
     function startPrank(address sender) external;

@@ -104,3 +104,22 @@ contract BucketHarness is BridgeBase {
         return _routes[TOKEN][REMOTE].inbound.level;
     }
 }
+
+/// @notice The bridge's fee code (`BridgeBase._quote`, `_checkPriceUpdate`) on one
+/// destination's fee configuration, for the shared vectors' `fee_quotes` and `fee_updates`:
+/// the same functions `sendMessage`, `sendToken`, `quote` and `updateFeePrices` run.
+contract FeeHarness is BridgeBase {
+    uint32 internal constant DESTINATION = 1;
+
+    function set(FeeConfig memory f) external {
+        _fees[DESTINATION] = f;
+    }
+
+    function quote(uint64 gasLimit, uint64 bodyLen) external view returns (uint256) {
+        return _quote(_fees[DESTINATION], gasLimit, bodyLen);
+    }
+
+    function checkPriceUpdate(uint128 gasPrice, uint128 exchangeRate) external view {
+        _checkPriceUpdate(_fees[DESTINATION], DESTINATION, gasPrice, exchangeRate);
+    }
+}

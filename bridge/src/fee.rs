@@ -38,7 +38,7 @@ pub const MAX_PRICE_FACTOR: u128 = 2;
 
 /// The fee parameters an origin bridge keeps for one destination domain. An exchange rate of
 /// 0 (as in the all-zero default) makes the destination free: every quote is 0.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct FeeConfig {
     /// Destination price of one gas unit (compute unit on Solana), in 10^-9 destination base
     /// units ([`PRICE_SCALE`]). Updated by the fee oracle within bounds.

@@ -14,6 +14,7 @@ use crate::message::Message;
 
 pub mod admin;
 pub mod events;
+pub mod fees;
 pub mod loader;
 pub mod relay;
 pub mod send;
@@ -222,6 +223,19 @@ impl BridgeProgram {
     /// `["proposal", proposal id (u64 LE)]`.
     pub fn proposal(&self, proposal_id: u64) -> SolanaAddress {
         self.pda(&[b"proposal", &proposal_id.to_le_bytes()])
+    }
+    /// `["fee_config", destination (u32 LE)]`: the delivery fees of a destination (the
+    /// account may not exist: the destination is then free).
+    pub fn fee_config(&self, destination: u32) -> SolanaAddress {
+        self.pda(&[b"fee_config", &destination.to_le_bytes()])
+    }
+    /// `["fees"]`: the fee oracle and the fee beneficiary.
+    pub fn fee_roles(&self) -> SolanaAddress {
+        self.pda(&[b"fees"])
+    }
+    /// `["fee_vault"]`: holds the delivery fees paid.
+    pub fn fee_vault(&self) -> SolanaAddress {
+        self.pda(&[b"fee_vault"])
     }
 }
 

@@ -6,8 +6,8 @@
 //
 // writes idl/trestle_bridge.json with PROGRAM_ID (base58, 32 bytes) in every address field that
 // names the program: the IDL's `address` (what `new Program(idl, provider)` calls), and the
-// fixed `address` of `initialize.program` and `send.program`. Nothing else in the IDL depends
-// on the program id (PDAs are derived from the IDL's `address` by the client; `program_data`'s
+// fixed `address` of `initialize.program`, `send.program` and `pay_for_gas.program`. Nothing
+// else in the IDL depends on the program id (PDAs are derived from the IDL's `address` by the client; `program_data`'s
 // seed is the `program` account), and this script refuses an IDL where something else does.
 // Without OUT the IDL goes to stdout. The committed IDL names the placeholder id
 // TRESTLEbridge111111111111111111111111111111; any IDL this script wrote can be rewritten

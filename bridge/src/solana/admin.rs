@@ -137,6 +137,24 @@ pub enum Action {
         /// [`crate::solana::loader::code_hash`] of the bytes written to an exactly sized one).
         code_hash: [u8; 32],
     },
+    /// 11: the delivery fees of `destination` (a configured remote: `UnknownRemote`), any
+    /// values; creates its fee config (and the fee vault) if missing. Every field but
+    /// `last_update` is encoded: the program keeps the oracle's last update time.
+    SetFeeConfig {
+        /// The destination domain.
+        destination: u32,
+        /// The fees (`last_update` is not sent; it decodes as 0).
+        config: crate::FeeConfig,
+    },
+    /// 12: the fee oracle (updates prices within bounds; neither the admin nor the guardian:
+    /// `OutOfRange`) and the fee beneficiary (receives `withdraw_fees`); the zero key is none.
+    /// Creates the fee roles (and the fee vault) if missing.
+    SetFeeRoles {
+        /// The fee oracle.
+        oracle: SolanaAddress,
+        /// The fee beneficiary.
+        beneficiary: SolanaAddress,
+    },
 }
 
 fn encode_bucket(args: Args, b: &BucketLimits) -> Args {
@@ -230,6 +248,23 @@ impl Action {
                 .fixed(&buffer.0)
                 .fixed(&spill.0)
                 .fixed(code_hash),
+            Action::SetFeeConfig {
+                destination,
+                config,
+            } => args
+                .u8(11)
+                .u32(*destination)
+                .u128(config.gas_price)
+                .u128(config.exchange_rate)
+                .u128(config.fixed_cost)
+                .u64(config.message_gas)
+                .u64(config.signatures_gas)
+                .u64(config.transfer_gas)
+                .u32(config.gas_per_byte),
+            Action::SetFeeRoles {
+                oracle,
+                beneficiary,
+            } => args.u8(12).fixed(&oracle.0).fixed(&beneficiary.0),
         }
         .into_data()
     }
@@ -291,6 +326,23 @@ impl Action {
                 buffer: SolanaAddress(r.array()?),
                 spill: SolanaAddress(r.array()?),
                 code_hash: r.array()?,
+            },
+            11 => Action::SetFeeConfig {
+                destination: r.u32()?,
+                config: crate::FeeConfig {
+                    gas_price: u128::from_le_bytes(r.array()?),
+                    exchange_rate: u128::from_le_bytes(r.array()?),
+                    fixed_cost: u128::from_le_bytes(r.array()?),
+                    message_gas: r.u64()?,
+                    signatures_gas: r.u64()?,
+                    transfer_gas: r.u64()?,
+                    gas_per_byte: r.u32()?,
+                    last_update: 0,
+                },
+            },
+            12 => Action::SetFeeRoles {
+                oracle: SolanaAddress(r.array()?),
+                beneficiary: SolanaAddress(r.array()?),
             },
             tag => return Err(bad_action(format!("unknown action tag {tag}"))),
         };
@@ -395,6 +447,15 @@ impl Action {
                 AccountMeta::new_readonly(SYSVAR_RENT_ID, false),
                 AccountMeta::new_readonly(program.upgrade_authority(), false),
                 AccountMeta::new_readonly(BPF_LOADER_UPGRADEABLE_ID, false),
+            ],
+            Action::SetFeeConfig { destination, .. } => vec![
+                AccountMeta::new(program.fee_config(*destination), false),
+                AccountMeta::new(program.fee_vault(), false),
+                AccountMeta::new_readonly(program.remote(*destination), false),
+            ],
+            Action::SetFeeRoles { .. } => vec![
+                AccountMeta::new(program.fee_roles(), false),
+                AccountMeta::new(program.fee_vault(), false),
             ],
             Action::Unpause | Action::SetRoles { .. } | Action::SetAdminDelay { .. } => Vec::new(),
         })
@@ -714,7 +775,57 @@ mod tests {
                 spill: SolanaAddress([9; 32]),
                 code_hash: [10; 32],
             },
+            Action::SetFeeConfig {
+                destination: 7,
+                config: crate::FeeConfig {
+                    gas_price: u128::MAX,
+                    exchange_rate: 2,
+                    fixed_cost: 3,
+                    message_gas: 4,
+                    signatures_gas: 5,
+                    transfer_gas: 6,
+                    gas_per_byte: 7,
+                    // Not encoded: the program keeps its own.
+                    last_update: 0,
+                },
+            },
+            Action::SetFeeRoles {
+                oracle: SolanaAddress([11; 32]),
+                beneficiary: SolanaAddress([12; 32]),
+            },
         ]
+    }
+
+    #[test]
+    fn fee_actions_name_their_accounts() {
+        let p = BridgeProgram::new(SolanaAddress([0x42; 32]));
+        let all = actions();
+        let config = all
+            .iter()
+            .find(|a| matches!(a, Action::SetFeeConfig { .. }))
+            .unwrap();
+        assert_eq!(config.encode().len(), 1 + 4 + 3 * 16 + 3 * 8 + 4);
+        let accounts = config.execute_accounts(&p, 1, None).unwrap();
+        assert_eq!(
+            accounts,
+            vec![
+                AccountMeta::new(p.fee_config(7), false),
+                AccountMeta::new(p.fee_vault(), false),
+                AccountMeta::new_readonly(p.remote(7), false),
+            ]
+        );
+        let roles = all
+            .iter()
+            .find(|a| matches!(a, Action::SetFeeRoles { .. }))
+            .unwrap();
+        assert_eq!(
+            roles.execute_accounts(&p, 1, None).unwrap(),
+            vec![
+                AccountMeta::new(p.fee_roles(), false),
+                AccountMeta::new(p.fee_vault(), false),
+            ]
+        );
+        assert!(roles.guardian_can_veto() && roles.propose_accounts().is_empty());
     }
 
     #[test]

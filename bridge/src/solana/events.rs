@@ -108,6 +108,23 @@ pub enum Event {
         /// When it becomes executable now.
         eta: i64,
     },
+    /// `send` with a delivery fee, or `pay_for_gas`: lamports paid for delivering message
+    /// `id` (relayers add up every `GasPaid` of an id).
+    GasPaid {
+        /// The message id.
+        id: [u8; 32],
+        /// Its destination domain (as the payer gave it, for `pay_for_gas`).
+        destination: u32,
+        /// Lamports paid.
+        amount: u64,
+    },
+    /// `withdraw_fees`: the fee vault paid the fees to the beneficiary.
+    FeesWithdrawn {
+        /// The fee beneficiary.
+        beneficiary: SolanaAddress,
+        /// Lamports paid.
+        amount: u64,
+    },
 }
 
 fn invalid(reason: String) -> Error {
@@ -231,6 +248,15 @@ pub fn decode_event(data: &[u8]) -> Result<Event> {
             id: f.u64()?,
             eta: f.i64()?,
         },
+        "GasPaid" => Event::GasPaid {
+            id: f.array()?,
+            destination: f.u32()?,
+            amount: f.u64()?,
+        },
+        "FeesWithdrawn" => Event::FeesWithdrawn {
+            beneficiary: SolanaAddress(f.array()?),
+            amount: f.u64()?,
+        },
         _ => Event::ProposalCancelled { id: f.u64()? },
     };
     f.finish()?;
@@ -238,7 +264,7 @@ pub fn decode_event(data: &[u8]) -> Result<Event> {
 }
 
 /// Every event the program emits.
-pub const EVENT_NAMES: [&str; 11] = [
+pub const EVENT_NAMES: [&str; 13] = [
     "MessageSent",
     "MessageDelivered",
     "TransferExecuted",
@@ -250,6 +276,8 @@ pub const EVENT_NAMES: [&str; 11] = [
     "ProposalExecuted",
     "ProposalCancelled",
     "ProposalApproved",
+    "GasPaid",
+    "FeesWithdrawn",
 ];
 
 /// An inner instruction with its program and accounts resolved to addresses (as a reader that

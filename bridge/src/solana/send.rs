@@ -2,16 +2,24 @@
 //! (bridged mint) `amount` local units of a registered token and emit a token-transfer message
 //! to `destination` for `beneficiary` (`MessageSent`, as a self-CPI event and a log line).
 //!
-//! Accounts, in the IDL's order: `sender` (signer), `config` (writable), `remote`
+//! Accounts, in the IDL's order: `sender` (signer, writable: it pays the delivery fee),
+//! `config` (writable), `remote`
 //! (`["remote", destination]`), `token_config` (`["token", token id]`), `route` (writable,
 //! `["route", token id, destination]`), `sender_token` (writable), `mint` (writable), `vault`
 //! (writable `["vault", mint]` for a home token; the program id, read-only, for a bridged mint),
 //! `token_program` (SPL Token), `clock` (sysvar), `event_authority` (`["__event_authority"]`),
-//! `program` (the bridge). Arguments: `destination: u32`, `token_id: [u8; 32]`, `beneficiary:
-//! [u8; 32]`, `amount: u64`.
+//! `program` (the bridge), `fee_config` (`["fee_config", destination]`; it may not exist: the
+//! destination is free), `fee_vault` (writable, `["fee_vault"]`), `system_program`. Arguments:
+//! `destination: u32`, `token_id: [u8; 32]`, `beneficiary: [u8; 32]`, `amount: u64`, `max_fee:
+//! u64` (lamports).
+//!
+//! The program charges exactly the destination's token-transfer quote
+//! ([`crate::FeeConfig::quote_transfer`] of the `fee_config` account, 0 without one) from the
+//! sender into the fee vault, and refuses the send (`FeeTooLow`, the quote in its log) when the
+//! quote is above `max_fee`.
 
 use trestle_core::solana::SolanaAddress;
-use trestle_core::solana::address::{SYSVAR_CLOCK_ID, TOKEN_PROGRAM_ID};
+use trestle_core::solana::address::{SYSTEM_PROGRAM_ID, SYSVAR_CLOCK_ID, TOKEN_PROGRAM_ID};
 use trestle_core::solana::instruction::{AccountMeta, Instruction};
 
 use super::{Args, BridgeProgram};
@@ -50,19 +58,27 @@ pub struct SendParams {
 /// The program's instruction name (its Anchor discriminator is `sha256("global:send")[..8]`).
 pub const NAME: &str = "send";
 
-/// The `send` instruction for `params` on `program`.
+/// The `send` instruction for `params` on `program`, paying no delivery fee (`max_fee` 0):
+/// accepted for a destination without fees only ([`send_paying`] for the others).
+pub fn send(program: &BridgeProgram, params: &SendParams) -> Instruction {
+    send_paying(program, params, 0)
+}
+
+/// The `send` instruction for `params` on `program`, paying at most `max_fee` lamports of
+/// delivery fee (the program charges exactly the quote).
 ///
 /// Builds what the program expects and nothing more: it does not check that the token is
 /// registered, that `destination` is a known remote with a route, that the amount is
-/// representable there or that the beneficiary is payable; the program refuses those
-/// (`UnknownRemote`, `RouteDisabled`, `BadAmount`, `InvalidBeneficiary`, ...).
-pub fn send(program: &BridgeProgram, params: &SendParams) -> Instruction {
+/// representable there, that the beneficiary is payable or that `max_fee` covers the quote;
+/// the program refuses those (`UnknownRemote`, `RouteDisabled`, `BadAmount`,
+/// `InvalidBeneficiary`, `FeeTooLow`, ...).
+pub fn send_paying(program: &BridgeProgram, params: &SendParams, max_fee: u64) -> Instruction {
     let vault = match params.kind {
         TokenKind::Home => AccountMeta::new(program.vault(&params.mint), false),
         TokenKind::Bridged => AccountMeta::new_readonly(program.id, false),
     };
     let accounts = vec![
-        AccountMeta::new_readonly(params.sender, true),
+        AccountMeta::new(params.sender, true),
         AccountMeta::new(program.config(), false),
         AccountMeta::new_readonly(program.remote(params.destination), false),
         AccountMeta::new_readonly(program.token(&params.token_id), false),
@@ -74,12 +90,16 @@ pub fn send(program: &BridgeProgram, params: &SendParams) -> Instruction {
         AccountMeta::new_readonly(SYSVAR_CLOCK_ID, false),
         AccountMeta::new_readonly(program.event_authority(), false),
         AccountMeta::new_readonly(program.id, false),
+        AccountMeta::new_readonly(program.fee_config(params.destination), false),
+        AccountMeta::new(program.fee_vault(), false),
+        AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
     ];
     let data = Args::instruction(NAME)
         .u32(params.destination)
         .fixed(&params.token_id)
         .fixed(&params.beneficiary)
         .u64(params.amount)
+        .u64(max_fee)
         .into_data();
     Instruction {
         program_id: program.id,
@@ -120,10 +140,14 @@ mod tests {
         assert_eq!(&ix.data[12..44], &[2; 32]);
         assert_eq!(&ix.data[44..76], &[5; 32]);
         assert_eq!(
-            &ix.data[76..],
+            &ix.data[76..84],
             &[0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]
         );
-        assert_eq!(ix.data.len(), 8 + 4 + 32 + 32 + 8);
+        assert_eq!(&ix.data[84..], &[0; 8], "max_fee 0");
+        assert_eq!(ix.data.len(), 8 + 4 + 32 + 32 + 8 + 8);
+        let paying = send_paying(&program(), &params(TokenKind::Home), 0x0102);
+        assert_eq!(&paying.data[84..], &[2, 1, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(paying.accounts, ix.accounts);
         assert_eq!(ix.program_id, program().id);
     }
 
@@ -132,7 +156,7 @@ mod tests {
         let p = program();
         let ix = send(&p, &params(TokenKind::Home));
         let expected = [
-            (SolanaAddress([1; 32]), true, false),
+            (SolanaAddress([1; 32]), true, true),
             (p.config(), false, true),
             (p.remote(0x0102_0304), false, false),
             (p.token(&[2; 32]), false, false),
@@ -144,6 +168,9 @@ mod tests {
             (SYSVAR_CLOCK_ID, false, false),
             (p.event_authority(), false, false),
             (p.id, false, false),
+            (p.fee_config(0x0102_0304), false, false),
+            (p.fee_vault(), false, true),
+            (SYSTEM_PROGRAM_ID, false, false),
         ];
         let got: Vec<_> = ix
             .accounts
@@ -157,11 +184,11 @@ mod tests {
     fn a_bridged_mint_passes_the_program_id_as_vault() {
         let p = program();
         let ix = send(&p, &params(TokenKind::Bridged));
-        assert_eq!(ix.accounts.len(), 12);
+        assert_eq!(ix.accounts.len(), 15);
         assert_eq!(ix.accounts[7], AccountMeta::new_readonly(p.id, false));
         // Everything else is as for a home token.
         let home = send(&p, &params(TokenKind::Home));
-        for i in (0..12).filter(|i| *i != 7) {
+        for i in (0..15).filter(|i| *i != 7) {
             assert_eq!(ix.accounts[i], home.accounts[i]);
         }
         assert_eq!(ix.data, home.data);
@@ -176,7 +203,7 @@ mod tests {
         other.token_id = [9; 32];
         other.mint = SolanaAddress([8; 32]);
         let b = send(&p, &other);
-        for i in [2, 3, 4, 7] {
+        for i in [2, 3, 4, 7, 12] {
             assert_ne!(a.accounts[i].pubkey, b.accounts[i].pubkey, "account {i}");
         }
         assert_eq!(a.accounts[1].pubkey, b.accounts[1].pubkey);

@@ -82,6 +82,10 @@ impl<'a> Fields<'a> {
         Ok(u64::from_le_bytes(self.array()?))
     }
 
+    fn u128(&mut self) -> Result<u128> {
+        Ok(u128::from_le_bytes(self.array()?))
+    }
+
     fn i64(&mut self) -> Result<i64> {
         Ok(i64::from_le_bytes(self.array()?))
     }
@@ -643,6 +647,73 @@ impl Proposal {
             approved_by,
             action,
         })
+    }
+}
+
+/// `FeeConfig` (PDA `["fee_config", destination (u32 LE)]`): the delivery fees of one
+/// destination. No account: the destination is free.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeConfigAccount {
+    /// PDA bump.
+    pub bump: u8,
+    /// The destination domain.
+    pub destination: u32,
+    /// The configuration ([`crate::FeeConfig::quote`] computes what the program charges).
+    pub config: crate::FeeConfig,
+}
+
+impl FeeConfigAccount {
+    /// Account size.
+    pub const LEN: usize = 97;
+
+    /// Decodes a `FeeConfig` account's data.
+    pub fn decode(data: &[u8]) -> Result<Self> {
+        let mut f = Fields::open("FeeConfig", data, Self::LEN)?;
+        let account = Self {
+            bump: f.u8()?,
+            destination: f.u32()?,
+            config: crate::FeeConfig {
+                gas_price: f.u128()?,
+                exchange_rate: f.u128()?,
+                fixed_cost: f.u128()?,
+                message_gas: f.u64()?,
+                signatures_gas: f.u64()?,
+                transfer_gas: f.u64()?,
+                gas_per_byte: f.u32()?,
+                last_update: f.u64()?,
+            },
+        };
+        f.finish()?;
+        Ok(account)
+    }
+}
+
+/// `FeeRoles` (PDA `["fees"]`): who updates prices and who receives the fees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeRoles {
+    /// PDA bump.
+    pub bump: u8,
+    /// The fee oracle (`None`: nobody updates prices).
+    pub oracle: Option<SolanaAddress>,
+    /// The fee beneficiary (`None`: `withdraw_fees` is refused).
+    pub beneficiary: Option<SolanaAddress>,
+}
+
+impl FeeRoles {
+    /// Account size.
+    pub const LEN: usize = 73;
+
+    /// Decodes a `FeeRoles` account's data.
+    pub fn decode(data: &[u8]) -> Result<Self> {
+        let mut f = Fields::open("FeeRoles", data, Self::LEN)?;
+        let some = |a: SolanaAddress| Some(a).filter(|a| a.0 != [0; 32]);
+        let roles = Self {
+            bump: f.u8()?,
+            oracle: some(f.address()?),
+            beneficiary: some(f.address()?),
+        };
+        f.finish()?;
+        Ok(roles)
     }
 }
 

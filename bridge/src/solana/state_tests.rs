@@ -146,10 +146,10 @@ fn proposal_decodes_its_action() {
     d[17] = 3;
     assert!(Proposal::decode(&d).is_err());
     d[17] = 0;
-    *d.last_mut().unwrap() = 11;
+    *d.last_mut().unwrap() = 13;
     let e = Proposal::decode(&d).unwrap_err().to_string();
     assert!(
-        e.starts_with("Proposal account: Action: unknown action tag 11"),
+        e.starts_with("Proposal account: Action: unknown action tag 13"),
         "{e}"
     );
 }
@@ -205,4 +205,47 @@ fn route_decodes_its_signed_ledger_and_buckets() {
             .contains("inbound_bounded")
     );
     assert!(Route::decode(&d[..Route::LEN - 1]).is_err());
+}
+
+#[test]
+fn fee_accounts_decode() {
+    let mut d = account_discriminator("FeeConfig").to_vec();
+    d.push(254);
+    d.extend_from_slice(&7u32.to_le_bytes());
+    for v in [1u128, 2, 3] {
+        d.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [4u64, 5, 6] {
+        d.extend_from_slice(&v.to_le_bytes());
+    }
+    d.extend_from_slice(&8u32.to_le_bytes());
+    d.extend_from_slice(&9u64.to_le_bytes());
+    let a = FeeConfigAccount::decode(&d).unwrap();
+    assert_eq!((a.bump, a.destination), (254, 7));
+    assert_eq!(
+        a.config,
+        crate::FeeConfig {
+            gas_price: 1,
+            exchange_rate: 2,
+            fixed_cost: 3,
+            message_gas: 4,
+            signatures_gas: 5,
+            transfer_gas: 6,
+            gas_per_byte: 8,
+            last_update: 9,
+        }
+    );
+    d.push(0);
+    assert!(FeeConfigAccount::decode(&d).is_err(), "trailing byte");
+    let mut r = account_discriminator("FeeRoles").to_vec();
+    r.push(1);
+    r.extend_from_slice(&[0; 32]);
+    r.extend_from_slice(&[3; 32]);
+    let roles = FeeRoles::decode(&r).unwrap();
+    assert_eq!(roles.oracle, None);
+    assert_eq!(roles.beneficiary, Some(SolanaAddress([3; 32])));
+    assert!(
+        FeeConfigAccount::decode(&r).is_err(),
+        "another account type"
+    );
 }

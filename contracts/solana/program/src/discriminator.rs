@@ -30,6 +30,14 @@ pub const CANCEL_PROPOSAL: [u8; 8] = [106, 74, 128, 146, 19, 65, 39, 23];
 pub const CLOSE_SIGNATURES: [u8; 8] = [192, 65, 63, 117, 213, 138, 179, 190];
 /// `approve_proposal`
 pub const APPROVE_PROPOSAL: [u8; 8] = [136, 108, 102, 85, 98, 114, 7, 147];
+/// `update_fee_prices`
+pub const UPDATE_FEE_PRICES: [u8; 8] = [145, 206, 13, 213, 111, 76, 18, 212];
+/// `quote`
+pub const QUOTE: [u8; 8] = [149, 42, 109, 247, 134, 146, 213, 123];
+/// `pay_for_gas`
+pub const PAY_FOR_GAS: [u8; 8] = [118, 206, 89, 159, 148, 167, 219, 205];
+/// `withdraw_fees`
+pub const WITHDRAW_FEES: [u8; 8] = [198, 212, 171, 109, 144, 215, 174, 89];
 
 /// Account `Config`
 pub const CONFIG_ACCOUNT: [u8; 8] = [155, 12, 170, 224, 30, 250, 204, 130];
@@ -45,6 +53,12 @@ pub const RECEIPT_ACCOUNT: [u8; 8] = [39, 154, 73, 106, 80, 102, 145, 153];
 pub const SIGNATURE_SET_ACCOUNT: [u8; 8] = [17, 212, 246, 114, 183, 159, 65, 246];
 /// Account `Proposal`
 pub const PROPOSAL_ACCOUNT: [u8; 8] = [26, 94, 189, 187, 116, 136, 53, 33];
+/// Account `FeeConfig`
+pub const FEE_CONFIG_ACCOUNT: [u8; 8] = [143, 52, 146, 187, 219, 123, 76, 155];
+/// Account `FeeRoles`
+pub const FEE_ROLES_ACCOUNT: [u8; 8] = [172, 86, 216, 114, 73, 24, 158, 97];
+/// Account `FeeVault`
+pub const FEE_VAULT_ACCOUNT: [u8; 8] = [192, 178, 69, 232, 58, 149, 157, 132];
 
 /// Anchor's `EVENT_IX_TAG` (`0x1d9acb512ea545e4`, little-endian): the first 8 bytes of the
 /// self-CPI event instruction (`emit_cpi!`).
@@ -72,3 +86,7 @@ pub const PROPOSAL_EXECUTED_EVENT: [u8; 8] = [92, 213, 189, 201, 101, 83, 111, 8
 pub const PROPOSAL_CANCELLED_EVENT: [u8; 8] = [253, 59, 104, 46, 129, 78, 9, 14];
 /// Event `ProposalApproved`
 pub const PROPOSAL_APPROVED_EVENT: [u8; 8] = [70, 49, 155, 228, 157, 43, 88, 49];
+/// Event `GasPaid`
+pub const GAS_PAID_EVENT: [u8; 8] = [198, 249, 227, 41, 33, 6, 79, 129];
+/// Event `FeesWithdrawn`
+pub const FEES_WITHDRAWN_EVENT: [u8; 8] = [234, 15, 0, 119, 148, 241, 40, 21];

@@ -209,6 +209,23 @@ errors! {
     /// A `RefundCancelled` whose origin's remote is no longer the bridge the cancelled message
     /// came from.
     WrongRemote = 6086 => "The origin's remote is not the bridge the message came from",
+    // ---- delivery fees ----
+    /// `send` with a `max_fee` below the destination's quote (the quote is logged before).
+    FeeTooLow = 6087 => "Delivery fee quote above max_fee",
+    /// `fee_overflow`: a quote whose cost or fee does not fit a u128, or a fee above u64::MAX
+    /// lamports.
+    FeeOverflow = 6088 => "Delivery fee overflow",
+    /// `fee_not_configured`: a price update for a destination whose prices governance has
+    /// not set.
+    FeeNotConfigured = 6089 => "Delivery fee not configured for this destination",
+    /// `fee_update_too_soon`: a price update less than 60 s after the last one.
+    FeeUpdateTooSoon = 6090 => "Fee price update too soon",
+    /// `fee_change_too_large`: a new price of 0, above twice or below half the current one.
+    FeeChangeTooLarge = 6091 => "Fee price change too large",
+    /// The signer is not the fee oracle (or none is set).
+    NotFeeOracle = 6092 => "Signer is not the fee oracle",
+    /// `withdraw_fees` with no fee beneficiary set.
+    NoFeeBeneficiary = 6093 => "No fee beneficiary set",
 }
 
 impl From<BridgeError> for ProgramError {

@@ -2,7 +2,8 @@
 //!
 //! - Every event is logged as one `Program data:` line (Anchor's `emit!`, read by
 //!   `EventParser`).
-//! - `MessageSent` (from `send` and the `RefundCancelled` action) is also emitted as a self-CPI
+//! - `MessageSent` (from `send` and the `RefundCancelled` action) and `GasPaid` (from `send`
+//!   and `pay_for_gas`: relayers add up what was paid for a message) are also emitted as a self-CPI
 //!   (Anchor's `emit_cpi!`): an inner instruction to this program whose data is
 //!   `EVENT_IX_TAG_LE || event bytes` and whose only account is the event authority PDA
 //!   `["__event_authority"]`, signing. Inner instructions are recorded in the transaction's
@@ -116,7 +117,32 @@ pub fn message_sent(
         &len.to_le_bytes(),
         message,
     ];
-    let event = EventBytes::new(&disc::EVENT_IX_TAG_LE, &disc::MESSAGE_SENT_EVENT, &fields)?;
+    emit_cpi(program_id, events, &disc::MESSAGE_SENT_EVENT, &fields)
+}
+
+/// Emits `GasPaid { id, destination, amount }` (lamports paid for delivering message `id`) as
+/// a self-CPI event and as a log line.
+pub fn gas_paid(
+    program_id: &Address,
+    events: &EventAccounts,
+    id: &[u8; 32],
+    destination: u32,
+    amount: u64,
+) -> Result<(), BridgeError> {
+    let fields: [&[u8]; 3] = [id, &destination.to_le_bytes(), &amount.to_le_bytes()];
+    emit_cpi(program_id, events, &disc::GAS_PAID_EVENT, &fields)
+}
+
+/// Emits event `discriminator` with `fields` (Borsh, in order) as a self-CPI instruction
+/// signed by the event authority (Anchor's `emit_cpi!`; logs can be truncated, inner
+/// instructions cannot) and as a `Program data:` log line.
+pub fn emit_cpi(
+    program_id: &Address,
+    events: &EventAccounts,
+    discriminator: &[u8; 8],
+    fields: &[&[u8]],
+) -> Result<(), BridgeError> {
+    let event = EventBytes::new(&disc::EVENT_IX_TAG_LE, discriminator, fields)?;
     let metas = [InstructionAccount::readonly_signer(
         events.authority.address(),
     )];

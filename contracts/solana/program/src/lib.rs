@@ -18,6 +18,7 @@ pub mod crypto;
 pub mod discriminator;
 pub mod error;
 pub mod events;
+pub mod fee;
 pub mod instructions;
 pub mod message;
 pub mod payout;
@@ -53,6 +54,18 @@ pub fn log_data(fields: &[&[u8]]) {
     }
     #[cfg(not(target_arch = "bpf"))]
     let _ = fields;
+}
+
+/// Sets the instruction's return data (`sol_set_return_data`), what `simulateTransaction`
+/// reports and a calling program reads with `sol_get_return_data`.
+pub fn set_return_data(data: &[u8]) {
+    #[cfg(target_arch = "bpf")]
+    // SAFETY: the syscall reads `len` bytes at the pointer.
+    unsafe {
+        solana_define_syscall::definitions::sol_set_return_data(data.as_ptr(), data.len() as u64);
+    }
+    #[cfg(not(target_arch = "bpf"))]
+    let _ = data;
 }
 
 /// Logs `message` as one `Program log:` line (`sol_log_`).
@@ -95,6 +108,10 @@ pub fn process_instruction(
         d::APPROVE_PROPOSAL => governance::approve(program_id, accounts, args),
         d::CLOSE_SIGNATURES => close_signatures::process(program_id, accounts, args),
         d::EXECUTE_MESSAGE => execute_message::process(program_id, accounts, args),
+        d::UPDATE_FEE_PRICES => fees::update_prices(program_id, accounts, args),
+        d::QUOTE => fees::quote(program_id, accounts, args),
+        d::PAY_FOR_GAS => fees::pay_for_gas(program_id, accounts, args),
+        d::WITHDRAW_FEES => fees::withdraw(program_id, accounts, args),
         d::EVENT_IX_TAG_LE => events::process_event_instruction(program_id, accounts),
         _ => Err(BridgeError::InvalidInstructionData),
     };

@@ -29,6 +29,12 @@ pub const SEED_PROPOSAL: &[u8] = b"proposal";
 pub const SEED_EVENT_AUTHORITY: &[u8] = b"__event_authority";
 /// Seeds of the PDA the program's upgrade authority is handed to: `["upgrade_authority"]`.
 pub const SEED_UPGRADE_AUTHORITY: &[u8] = b"upgrade_authority";
+/// Seeds of a destination's delivery-fee configuration: `["fee_config", destination (u32 LE)]`.
+pub const SEED_FEE_CONFIG: &[u8] = b"fee_config";
+/// Seeds of the fee roles (oracle, beneficiary): `["fees"]`.
+pub const SEED_FEE_ROLES: &[u8] = b"fees";
+/// Seeds of the fee vault, which holds the delivery fees paid: `["fee_vault"]`.
+pub const SEED_FEE_VAULT: &[u8] = b"fee_vault";
 
 /// `Config` (PDA `["config"]`).
 pub mod config {
@@ -262,6 +268,56 @@ pub mod proposal {
     pub const EXECUTED: u8 = 1;
     /// Cancelled.
     pub const CANCELLED: u8 = 2;
+}
+
+/// `FeeConfig` (PDA `["fee_config", destination LE]`): what a delivery to `destination` costs
+/// (docs/protocol.md "Delivery fees", `trestle_bridge::FeeConfig`). No account (or all zero):
+/// the destination is free.
+pub mod fee_config {
+    /// `bump: u8`
+    pub const BUMP: usize = 8;
+    /// `destination: u32`
+    pub const DESTINATION: usize = 9;
+    /// `gas_price: u128` (10^-9 destination base units per gas unit)
+    pub const GAS_PRICE: usize = 13;
+    /// `exchange_rate: u128` (lamports per destination base unit, times 10^18)
+    pub const EXCHANGE_RATE: usize = 29;
+    /// `fixed_cost: u128` (destination base units per delivery)
+    pub const FIXED_COST: usize = 45;
+    /// `message_gas: u64`
+    pub const MESSAGE_GAS: usize = 61;
+    /// `signatures_gas: u64`
+    pub const SIGNATURES_GAS: usize = 69;
+    /// `transfer_gas: u64`
+    pub const TRANSFER_GAS: usize = 77;
+    /// `gas_per_byte: u32`
+    pub const GAS_PER_BYTE: usize = 85;
+    /// `last_update: u64` (when the fee oracle last set the prices, seconds)
+    pub const LAST_UPDATE: usize = 89;
+    /// Size.
+    pub const LEN: usize = 97;
+}
+
+/// `FeeRoles` (PDA `["fees"]`): who may update prices and who receives the fees. A zero key
+/// is none.
+pub mod fee_roles {
+    /// `bump: u8`
+    pub const BUMP: usize = 8;
+    /// `oracle: Pubkey` (updates prices within bounds; never the admin or the guardian)
+    pub const ORACLE: usize = 9;
+    /// `beneficiary: Pubkey` (receives `withdraw_fees`)
+    pub const BENEFICIARY: usize = 41;
+    /// Size.
+    pub const LEN: usize = 73;
+}
+
+/// `FeeVault` (PDA `["fee_vault"]`): holds the fees paid (its lamports above its rent-exempt
+/// minimum).
+pub mod fee_vault {
+    /// `bump: u8`
+    pub const BUMP: usize = 8;
+    /// Size.
+    pub const LEN: usize = 9;
 }
 
 /// How long a proposal stays executable after its ETA: 14 days.

@@ -14,13 +14,21 @@
 //! | 8 | `VoidQueued` | `origin: u32, origin_bridge: [u8; 32], nonce: u64` |
 //! | 9 | `RefundCancelled` | `origin: u32, origin_bridge: [u8; 32], nonce: u64` |
 //! | 10 | `Upgrade` | `buffer: Pubkey, spill: Pubkey, code_hash: [u8; 32]` |
+//! | 11 | `SetFeeConfig` | `destination: u32, config: FeeConfigArgs` |
+//! | 12 | `SetFeeRoles` | `oracle: Pubkey, beneficiary: Pubkey` |
 //!
 //! `BucketLimits { capacity: u64, refill_per_second: u64 }`, both non-zero. A token's timelock
 //! delay is 1 s to 30 days (`OutOfRange` above). `code_hash` is sha256 of the buffer's program
 //! bytes (everything after the loader's 37-byte buffer header), non-zero.
+//! `FeeConfigArgs { gas_price: u128, exchange_rate: u128, fixed_cost: u128, message_gas: u64,
+//! signatures_gas: u64, transfer_gas: u64, gas_per_byte: u32 }` (any values; the destination
+//! is not 0 nor this bridge's domain, and a configured remote when executed). `SetFeeRoles`' oracle is neither the
+//! admin nor the guardian (`OutOfRange`); a zero key is none.
 
 use crate::bytes::{self, Reader};
 use crate::error::BridgeError;
+use crate::fee::FeeParams;
+use crate::instructions::fees::read_params;
 use crate::state::{self, config, remote};
 use crate::token::pow10;
 use crate::validators::validate_set;
@@ -47,6 +55,10 @@ pub const VOID_QUEUED: u8 = 8;
 pub const REFUND_CANCELLED: u8 = 9;
 /// `Upgrade`.
 pub const UPGRADE: u8 = 10;
+/// `SetFeeConfig`.
+pub const SET_FEE_CONFIG: u8 = 11;
+/// `SetFeeRoles`.
+pub const SET_FEE_ROLES: u8 = 12;
 
 /// Largest remote exponent: `10^77` is the largest power of ten below `2^256`.
 pub const MAX_REMOTE_EXP: u8 = 77;
@@ -159,6 +171,20 @@ pub enum Action<'a> {
         spill: [u8; 32],
         /// sha256 of the buffer's program bytes.
         code_hash: [u8; 32],
+    },
+    /// 11
+    SetFeeConfig {
+        /// The destination domain.
+        destination: u32,
+        /// Its fee configuration (`last_update` is not part of the action).
+        config: FeeParams,
+    },
+    /// 12
+    SetFeeRoles {
+        /// Updates prices within bounds (zero: none).
+        oracle: [u8; 32],
+        /// Receives the fees (zero: none).
+        beneficiary: [u8; 32],
     },
 }
 
@@ -350,6 +376,29 @@ pub fn parse<'a>(bytes_in: &'a [u8], config_data: &[u8]) -> Result<Action<'a>, B
                 buffer,
                 spill,
                 code_hash,
+            }
+        }
+        SET_FEE_CONFIG => {
+            let destination = r.u32()?;
+            let config = read_params(&mut r)?;
+            check_remote_domain(destination, domain)?;
+            Action::SetFeeConfig {
+                destination,
+                config,
+            }
+        }
+        SET_FEE_ROLES => {
+            let oracle: [u8; 32] = r.array()?;
+            let beneficiary: [u8; 32] = r.array()?;
+            // The oracle is its own key: a stolen oracle key must not be a role's too.
+            if oracle == bytes::read::<32>(config_data, config::ADMIN)?
+                || oracle == bytes::read::<32>(config_data, config::GUARDIAN)?
+            {
+                return Err(BridgeError::OutOfRange);
+            }
+            Action::SetFeeRoles {
+                oracle,
+                beneficiary,
             }
         }
         _ => return Err(BridgeError::InvalidInstructionData),

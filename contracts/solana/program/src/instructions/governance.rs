@@ -41,8 +41,11 @@
 //! `route` (writable); `RefundCancelled`: `receipt` (writable), `token_config`, `remote` (of
 //! the receipt's origin), `event_authority`, `program`; `Upgrade`: `program_data` (writable),
 //! `program` (writable), `buffer` (writable), `spill` (writable), `rent` (sysvar),
-//! `upgrade_authority` (`["upgrade_authority"]`), `bpf_loader_upgradeable`; `Unpause`,
-//! `SetRoles`, `SetAdminDelay`: none.
+//! `upgrade_authority` (`["upgrade_authority"]`), `bpf_loader_upgradeable`; `SetFeeConfig`:
+//! `fee_config` (writable, `["fee_config", destination]`), `fee_vault` (writable), `remote`
+//! (of the destination); `SetFeeRoles`:
+//! `fee_roles` (writable, `["fees"]`), `fee_vault` (writable); `Unpause`, `SetRoles`,
+//! `SetAdminDelay`: none.
 //! `cancel_proposal` accounts: `authority` (signer: admin or guardian), `config`, `proposal`
 //! (writable).
 
@@ -56,7 +59,7 @@ use crate::error::BridgeError;
 use crate::events;
 use crate::instructions::action::{self, Action};
 use crate::instructions::remotes::{self, RemoteUpdate};
-use crate::instructions::{queued, refund, tokens, upgrade};
+use crate::instructions::{fees, queued, refund, tokens, upgrade};
 use crate::state::{self, config, proposal};
 
 /// Runs `pause`.
@@ -498,6 +501,28 @@ pub fn execute(
             };
             upgrade::upgrade(program_id, extra, clock, &target)?;
         }
+        Action::SetFeeConfig {
+            destination,
+            config,
+        } => fees::set_config(
+            program_id,
+            extra,
+            payer,
+            system_program,
+            destination,
+            &config,
+        )?,
+        Action::SetFeeRoles {
+            oracle,
+            beneficiary,
+        } => fees::set_roles(
+            program_id,
+            extra,
+            payer,
+            system_program,
+            &oracle,
+            &beneficiary,
+        )?,
     }
     events::emit(&disc::PROPOSAL_EXECUTED_EVENT, &[&id.to_le_bytes()])
 }

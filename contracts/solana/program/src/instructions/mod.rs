@@ -5,6 +5,7 @@ pub mod action;
 pub mod close_signatures;
 pub mod deliver;
 pub mod execute_message;
+pub mod fees;
 pub mod governance;
 pub mod initialize;
 pub mod post_signatures;

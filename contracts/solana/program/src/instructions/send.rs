@@ -1,4 +1,4 @@
-//! `send(destination, token_id, beneficiary, amount)`: locks (home token: into the vault) or
+//! `send(destination, token_id, beneficiary, amount, max_fee)`: locks (home token: into the vault) or
 //! burns (bridged mint) `amount` local units of a registered token for `beneficiary` on
 //! `destination`, with the next outbound nonce, and emits `MessageSent` (self-CPI event and log
 //! line). Refused before anything moves, as docs/protocol.md "Sending" lists: an unknown
@@ -10,12 +10,20 @@
 //! bridge itself, or for an EVM destination not a 20-byte address). The local amount is added
 //! to the route's ledger.
 //!
-//! Accounts: `sender` (signer), `config` (writable), `remote` (`["remote", destination]`),
+//! Delivery fee (docs/protocol.md "Delivery fees"): the sender pays exactly the destination's
+//! token-transfer quote in lamports into the fee vault (System transfer), refused with
+//! `FeeTooLow` (the quote logged before the error) when it is above `max_fee`, and emits
+//! `GasPaid { id, destination, amount }` (self-CPI and log line) when it is not 0. A
+//! destination without fee config (its PDA not created) is free, and then neither the vault
+//! nor the sender's lamports are touched.
+//!
+//! Accounts: `sender` (signer; writable when a fee is charged), `config` (writable), `remote` (`["remote", destination]`),
 //! `token_config` (`["token", token_id]`), `route` (writable, `["route", token_id,
 //! destination]`), `sender_token` (writable; the sender's account of the mint), `mint`
 //! (writable), `vault` (writable `["vault", mint]`, or this program id for a bridged token),
 //! `token_program` (SPL Token), `clock` (sysvar), `event_authority` (`["__event_authority"]`),
-//! `program` (this program).
+//! `program` (this program), `fee_config` (`["fee_config", destination]`, which may not
+//! exist), `fee_vault` (writable, `["fee_vault"]`), `system_program`.
 
 use pinocchio::{AccountView, Address};
 
@@ -25,6 +33,7 @@ use crate::checks;
 use crate::cpi;
 use crate::error::BridgeError;
 use crate::events::{self, EventAccounts};
+use crate::fee;
 use crate::message::{encode_token_transfer, message_id};
 use crate::route;
 use crate::state::{config, remote, route as route_layout};
@@ -60,6 +69,7 @@ pub fn process(
     let token_id: [u8; 32] = r.array()?;
     let beneficiary: [u8; 32] = r.array()?;
     let amount = r.u64()?;
+    let max_fee = r.u64()?;
     r.finish()?;
     if amount == 0 {
         return Err(BridgeError::BadAmount);
@@ -76,6 +86,9 @@ pub fn process(
     let token_program = get(accounts, 8)?;
     let clock = get(accounts, 9)?;
     let events_accounts = EventAccounts::check(program_id, get(accounts, 10)?, get(accounts, 11)?)?;
+    let fee_config = get(accounts, 12)?;
+    let fee_vault = get(accounts, 13)?;
+    let system_program = get(accounts, 14)?;
 
     checks::signer(sender)?;
     checks::writable(config_account)?;
@@ -105,6 +118,21 @@ pub fn process(
     };
     accounts::route(route_account, program_id, &token_id, destination)?;
     check_token_accounts(program_id, &info, sender, sender_token, mint, vault)?;
+
+    // The fee of this destination, checked before anything changes.
+    let fee = match fee::load_config(fee_config, program_id, destination)? {
+        Some(params) => params.quote_transfer()?,
+        None => 0,
+    };
+    if fee > max_fee {
+        fee::log_quote(fee, max_fee);
+        return Err(BridgeError::FeeTooLow);
+    }
+    if fee > 0 {
+        checks::writable(sender)?;
+        checks::system_program(system_program)?;
+        fee::check_vault(fee_vault, program_id)?;
+    }
 
     // The amount must reach the destination whole, then fit the outbound bucket.
     let message_amount = to_message_amount(amount, info.scale_exp)?;
@@ -158,7 +186,12 @@ pub fn process(
         destination,
         nonce,
         &message,
-    )
+    )?;
+    if fee > 0 {
+        cpi::transfer_lamports(sender, fee_vault, fee)?;
+        events::gas_paid(program_id, &events_accounts, &id, destination, fee)?;
+    }
+    Ok(())
 }
 
 /// The mint, the sender's token account and the vault (home token) or the program id

@@ -204,6 +204,10 @@ impl Borsh {
         self.0.extend_from_slice(&v.to_le_bytes());
         self
     }
+    pub fn u128(mut self, v: u128) -> Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
     pub fn u64(mut self, v: u64) -> Self {
         self.0.extend_from_slice(&v.to_le_bytes());
         self
@@ -266,6 +270,15 @@ pub fn receipt_pda(key: &Key) -> Pubkey {
         &key.bridge,
         &key.nonce.to_le_bytes(),
     ])
+}
+pub fn fee_config_pda(destination: u32) -> Pubkey {
+    pda(&[b"fee_config", &destination.to_le_bytes()])
+}
+pub fn fee_roles_pda() -> Pubkey {
+    pda(&[b"fees"])
+}
+pub fn fee_vault_pda() -> Pubkey {
+    pda(&[b"fee_vault"])
 }
 pub fn proposal_pda(id: u64) -> Pubkey {
     pda(&[b"proposal", &id.to_le_bytes()])
@@ -775,6 +788,41 @@ impl Env {
         self.advance(ADMIN_DELAY);
         let ix = self.execute_proposal_ix(id, extra);
         self.send(&[ix], &[])
+    }
+
+    /// Sets the fee configuration of `destination` through the timelock.
+    pub fn set_fee_config(&mut self, destination: u32, c: &trestle_bridge::FeeConfig) -> Outcome {
+        self.govern(
+            &set_fee_config_action(destination, c),
+            set_fee_config_accounts(destination),
+        )
+    }
+
+    /// Sets the fee roles through the timelock.
+    pub fn set_fee_roles(&mut self, oracle: &Pubkey, beneficiary: &Pubkey) -> Outcome {
+        self.govern(
+            &set_fee_roles_action(oracle, beneficiary),
+            set_fee_roles_accounts(),
+        )
+    }
+
+    /// The fee `quote` of the program (simulated; its return data), or the error code.
+    pub fn quote(&self, destination: u32, gas_limit: u64, body_len: u64) -> Result<u64, u32> {
+        let out = self.simulate(&[quote_ix(destination, gas_limit, body_len)], &[]);
+        match &out {
+            Ok(meta) => {
+                assert_eq!(meta.return_data.program_id, PROGRAM_ID);
+                Ok(u64::from_le_bytes(
+                    meta.return_data.data.as_slice().try_into().unwrap(),
+                ))
+            }
+            Err(_) => Err(custom_code(&out).expect("a custom error")),
+        }
+    }
+
+    /// The lamports at `address` (0 when there is no account).
+    pub fn lamports(&self, address: &Pubkey) -> u64 {
+        self.svm.get_account(address).map_or(0, |a| a.lamports)
     }
 
     /// The id the next proposal gets.

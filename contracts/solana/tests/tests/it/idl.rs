@@ -21,7 +21,7 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use trestle_bridge::solana::admin::{Action, BucketLimits};
 use trestle_bridge::solana::relay::{self, Payout, Signatures};
-use trestle_bridge::solana::send::{SendParams, TokenKind, send};
+use trestle_bridge::solana::send::{SendParams, TokenKind, send, send_paying};
 use trestle_bridge::solana::state::RemoteKind;
 use trestle_bridge::solana::{BridgeProgram, ReceiptKey};
 use trestle_core::solana::SolanaAddress;
@@ -133,10 +133,11 @@ fn occurrences(v: &Value, path: &str, key: &Pubkey, out: &mut Vec<String>) {
 
 /// The address fields that name the deployment's program id: nothing else in the IDL
 /// depends on it (`contracts/solana/idl.cjs` rewrites exactly these for a deployment).
-const PROGRAM_ID_FIELDS: [&str; 3] = [
+const PROGRAM_ID_FIELDS: [&str; 4] = [
     "idl.address",
     "idl.instructions[initialize].accounts[program].address",
     "idl.instructions[send].accounts[program].address",
+    "idl.instructions[pay_for_gas].accounts[program].address",
 ];
 
 /// Only the address fields depend on the deployment: the program id appears nowhere else
@@ -459,6 +460,9 @@ fn account_layouts_match_the_program() {
         ("Receipt", "receipt"),
         ("SignatureSet", "signature_set"),
         ("Proposal", "proposal"),
+        ("FeeConfig", "fee_config"),
+        ("FeeRoles", "fee_roles"),
+        ("FeeVault", "fee_vault"),
     ] {
         let offsets = state_offsets(module);
         let def = named(&idl["types"], account);
@@ -805,6 +809,84 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
     ));
     run(&mut s.env, send_ix, &[&user]);
 
+    // Delivery fees: SetFeeConfig and SetFeeRoles through the timelock (the fee config from
+    // the destination argument), send paying, update_fee_prices, quote, pay_for_gas (the
+    // event accounts), withdraw_fees (the beneficiary from the fee roles: relations).
+    let oracle = Keypair::new();
+    let beneficiary = Pubkey::new_unique();
+    let admin = s.env.admin.insecure_clone();
+    let fee_config = trestle_bridge::FeeConfig {
+        gas_price: 2 * 10u128.pow(18),
+        exchange_rate: 2 * 10u128.pow(10),
+        fixed_cost: 0,
+        message_gas: 60_000,
+        signatures_gas: 20_000,
+        transfer_gas: 90_000,
+        gas_per_byte: 16,
+        last_update: 0,
+    };
+    for action in [
+        Action::SetFeeConfig {
+            destination: ORIGIN,
+            config: fee_config,
+        },
+        Action::SetFeeRoles {
+            oracle: addr(&oracle.pubkey()),
+            beneficiary: addr(&beneficiary),
+        },
+    ] {
+        let id = s.env.next_proposal();
+        run(
+            &mut s.env,
+            sdk(p.propose(&addr(&admin.pubkey()), id, &action)),
+            &[&admin],
+        );
+        s.env.bump_proposal();
+        s.env.advance(ADMIN_DELAY);
+        run(
+            &mut s.env,
+            sdk(p
+                .execute_proposal(&addr(&payer), id, &action, DOMAIN, None)
+                .unwrap()),
+            &[],
+        );
+    }
+    let fee = u64::try_from(fee_config.quote_transfer().unwrap()).unwrap();
+    s.env.svm.airdrop(&user.pubkey(), 1_000_000_000).unwrap();
+    let paying = sdk(send_paying(
+        &p,
+        &SendParams {
+            sender: addr(&user.pubkey()),
+            token_id: s.home_id,
+            mint: addr(&s.home_mint),
+            sender_token: addr(&user_token),
+            kind: TokenKind::Home,
+            destination: ORIGIN,
+            beneficiary: evm_sender(),
+            amount: 100,
+        },
+        fee,
+    ));
+    run(&mut s.env, paying, &[&user]);
+    run(
+        &mut s.env,
+        sdk(p.update_fee_prices(
+            &addr(&oracle.pubkey()),
+            ORIGIN,
+            fee_config.gas_price,
+            fee_config.exchange_rate,
+        )),
+        &[&oracle],
+    );
+    run(&mut s.env, sdk(p.quote(ORIGIN, 200_000, 109)), &[]);
+    run(
+        &mut s.env,
+        sdk(p.pay_for_gas(&addr(&payer), &[7; 32], ORIGIN, 1_000)),
+        &[],
+    );
+    run(&mut s.env, sdk(p.withdraw_fees(&addr(&beneficiary))), &[]);
+    assert_eq!(s.env.lamports(&beneficiary), fee + 1_000);
+
     // post_signatures (the set from remote.epoch), deliver (queued), execute_queued.
     let payout = Payout {
         token_id: s.home_id,
@@ -889,7 +971,7 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
     );
     run(&mut s.env, execute_b, &[]);
     assert_eq!(s.env.token_balance(&bridged_ata), 5_000);
-    let send_b = sdk(send(
+    let send_b = sdk(send_paying(
         &p,
         &SendParams {
             sender: addr(&user.pubkey()),
@@ -901,6 +983,7 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
             beneficiary: evm_sender(),
             amount: 2_000,
         },
+        fee,
     ));
     assert_eq!(send_b.accounts[7].pubkey, PROGRAM_ID, "send's vault: null");
     run(&mut s.env, send_b, &[&user]);
@@ -1061,6 +1144,9 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
         route_pda(&s.home_id, ORIGIN),
         receipt_pda(&Key::of(&m, &bridge)),
         proposal_pda(pid),
+        fee_config_pda(ORIGIN),
+        fee_roles_pda(),
+        fee_vault_pda(),
     ];
     let m4 = s.transfer(&s.home_id.clone(), 10);
     let id4 = keccak(&[&m4]);
@@ -1108,6 +1194,8 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
         "ProposalExecuted",
         "ProposalCancelled",
         "ProposalApproved",
+        "GasPaid",
+        "FeesWithdrawn",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
@@ -1339,7 +1427,19 @@ fn the_generated_idl_drives_the_program_at_another_address() {
     let vault = Pubkey::new_from_array(p.vault(&addr(&mint)).0);
     assert_eq!(env.token_balance(&vault), 100);
     assert_eq!(env.token_balance(&user_token), 900);
-    for name in ["initialize", "propose", "execute_proposal", "send"] {
+    // The other instruction with the program's address (its self-CPI event).
+    run(
+        &mut env,
+        p.pay_for_gas(&addr(&payer), &[7; 32], ORIGIN, 1_000),
+        &[],
+    );
+    for name in [
+        "initialize",
+        "propose",
+        "execute_proposal",
+        "send",
+        "pay_for_gas",
+    ] {
         assert!(
             checked.iter().any(|c| c.starts_with(&format!("{name} "))),
             "{name}: {checked:?}"

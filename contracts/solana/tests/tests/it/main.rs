@@ -17,6 +17,7 @@ mod close_signatures;
 mod common;
 mod deliver;
 mod e2e;
+mod fees;
 mod governance;
 mod idl;
 mod initialize;

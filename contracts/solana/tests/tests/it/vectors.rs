@@ -10,7 +10,8 @@
 //! with `post_signatures`), expecting `onchain_expected`; the digests to Solana are signed as the
 //! vectors give them and must verify (a full delivery of the token transfer to Solana); the
 //! bucket steps run through the route's inbound bucket (`deliver`, `execute_queued`,
-//! `SetRoute`).
+//! `SetRoute`); the fee quotes through the `quote` instruction (its return data) of a fee
+//! config set by `SetFeeConfig`, and the fee updates through the oracle's `update_fee_prices`.
 
 use litesvm::LiteSVM;
 use serde_json::Value;
@@ -731,5 +732,105 @@ fn register_limits(token: [u8; 32], threshold: u64) -> Action {
         token_id: token,
         timelock_threshold: threshold,
         timelock_delay: 1,
+    }
+}
+
+fn fee_config(v: &Value) -> trestle_bridge::FeeConfig {
+    let n = |k: &str| -> u128 { v[k].as_str().unwrap().parse().unwrap() };
+    trestle_bridge::FeeConfig {
+        gas_price: n("gas_price"),
+        exchange_rate: n("exchange_rate"),
+        fixed_cost: n("fixed_cost"),
+        message_gas: n("message_gas").try_into().unwrap(),
+        signatures_gas: n("signatures_gas").try_into().unwrap(),
+        transfer_gas: n("transfer_gas").try_into().unwrap(),
+        gas_per_byte: n("gas_per_byte").try_into().unwrap(),
+        last_update: n("last_update").try_into().unwrap(),
+    }
+}
+
+/// Each `fee_quotes` vector: the program's `quote` of the vector's configuration (set through
+/// the timelock) is the vector's fee, or its error; a fee above `u64::MAX` lamports is
+/// `FeeOverflow` on Solana.
+#[test]
+fn fee_quotes() {
+    let mut env = Env::new(1, 1);
+    let vectors = vectors()["fee_quotes"].as_array().unwrap();
+    assert!(!vectors.is_empty());
+    let (mut answered, mut refused) = (0, 0);
+    for v in vectors {
+        let name = v["name"].as_str().unwrap();
+        let config = fee_config(&v["config"]);
+        expect_ok(env.set_fee_config(ORIGIN, &config));
+        let gas_limit: u64 = v["gas_limit"].as_str().unwrap().parse().unwrap();
+        let body_len: u64 = v["body_len"].as_str().unwrap().parse().unwrap();
+        let got = env.quote(ORIGIN, gas_limit, body_len);
+        match (v["fee"].as_str(), v["error"].as_str()) {
+            (Some(fee), None) => {
+                let fee: u128 = fee.parse().unwrap();
+                match u64::try_from(fee) {
+                    Ok(fee) => {
+                        assert_eq!(got, Ok(fee), "{name}");
+                        answered += 1;
+                    }
+                    Err(_) => {
+                        assert_eq!(got, Err(code("FeeOverflow")), "{name}: above u64::MAX");
+                        refused += 1;
+                    }
+                }
+            }
+            (None, Some(error)) => {
+                assert_eq!(got, Err(code(error)), "{name}");
+                refused += 1;
+            }
+            _ => panic!("{name}: neither fee nor error"),
+        }
+    }
+    println!("fee_quotes: {answered} quoted, {refused} refused");
+}
+
+/// Each `fee_updates` vector: the oracle's `update_fee_prices` at the vector's time on the
+/// vector's configuration (set through the timelock; the oracle's `last_update`, which
+/// governance does not set, written into the account) is accepted or refused with the
+/// vector's code.
+#[test]
+fn fee_updates() {
+    let mut env = Env::new(1, 1);
+    let oracle = Keypair::new();
+    expect_ok(env.set_fee_roles(&oracle.pubkey(), &Pubkey::new_unique()));
+    let vectors = vectors()["fee_updates"].as_array().unwrap();
+    assert!(!vectors.is_empty());
+    for v in vectors {
+        let name = v["name"].as_str().unwrap();
+        let config = fee_config(&v["config"]);
+        expect_ok(env.set_fee_config(ORIGIN, &config));
+        let mut data = env.data(&fee_config_pda(ORIGIN));
+        data[89..97].copy_from_slice(&config.last_update.to_le_bytes());
+        env.put(fee_config_pda(ORIGIN), PROGRAM_ID, data);
+        let now: i64 = v["now"].as_str().unwrap().parse().unwrap();
+        env.set_time(now);
+        let gas_price: u128 = v["gas_price"].as_str().unwrap().parse().unwrap();
+        let exchange_rate: u128 = v["exchange_rate"].as_str().unwrap().parse().unwrap();
+        let ix = update_fee_prices_ix(&oracle.pubkey(), ORIGIN, gas_price, exchange_rate);
+        let out = env.send(&[ix], &[&oracle]);
+        match v["expected"].as_str().unwrap() {
+            "ok" => {
+                expect_ok(out);
+                let data = env.data(&fee_config_pda(ORIGIN));
+                assert_eq!(
+                    u128::from_le_bytes(data[13..29].try_into().unwrap()),
+                    gas_price,
+                    "{name}"
+                );
+                assert_eq!(
+                    u64::from_le_bytes(data[89..97].try_into().unwrap()),
+                    u64::try_from(now).unwrap(),
+                    "{name}"
+                );
+            }
+            error => {
+                assert_eq!(custom_code(&out), Some(code(error)), "{name}: {out:?}");
+            }
+        }
     }
 }

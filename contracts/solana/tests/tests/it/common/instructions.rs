@@ -145,7 +145,7 @@ pub struct SendArgs {
     pub amount: u64,
 }
 
-/// `send` instruction.
+/// `send` instruction with `max_fee` 0 (a destination without fee config is free).
 pub fn send_ix(
     sender: &Pubkey,
     args: &SendArgs,
@@ -153,8 +153,21 @@ pub fn send_ix(
     mint: &Pubkey,
     vault: &Pubkey,
 ) -> Instruction {
+    send_ix_max_fee(sender, args, sender_token, mint, vault, 0)
+}
+
+/// `send` instruction paying at most `max_fee` lamports (the sender is writable: it pays the
+/// fee).
+pub fn send_ix_max_fee(
+    sender: &Pubkey,
+    args: &SendArgs,
+    sender_token: &Pubkey,
+    mint: &Pubkey,
+    vault: &Pubkey,
+    max_fee: u64,
+) -> Instruction {
     let mut accounts = vec![
-        AccountMeta::new_readonly(*sender, true),
+        AccountMeta::new(*sender, true),
         AccountMeta::new(config_pda(), false),
         AccountMeta::new_readonly(remote_pda(args.destination), false),
         AccountMeta::new_readonly(token_pda(&args.token_id), false),
@@ -166,6 +179,11 @@ pub fn send_ix(
         AccountMeta::new_readonly(CLOCK, false),
     ];
     accounts.extend(event_metas());
+    accounts.extend([
+        AccountMeta::new_readonly(fee_config_pda(args.destination), false),
+        AccountMeta::new(fee_vault_pda(), false),
+        AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+    ]);
     Instruction::new_with_bytes(
         PROGRAM_ID,
         &Borsh::ix("send")
@@ -173,6 +191,7 @@ pub fn send_ix(
             .raw(&args.token_id)
             .raw(&args.beneficiary)
             .u64(args.amount)
+            .u64(max_fee)
             .0,
         accounts,
     )
@@ -454,4 +473,148 @@ pub fn cancel_proposal_ix(authority: &Pubkey, id: u64) -> Instruction {
             AccountMeta::new(proposal_pda(id), false),
         ],
     )
+}
+
+/// A destination's fee configuration as the `SetFeeConfig` action encodes it (the field order
+/// of `trestle_bridge::FeeConfig`, without `last_update`, which the program keeps).
+pub fn encode_fee_config(b: Borsh, c: &trestle_bridge::FeeConfig) -> Borsh {
+    b.u128(c.gas_price)
+        .u128(c.exchange_rate)
+        .u128(c.fixed_cost)
+        .u64(c.message_gas)
+        .u64(c.signatures_gas)
+        .u64(c.transfer_gas)
+        .u32(c.gas_per_byte)
+}
+
+/// The `SetFeeConfig` action (tag 11).
+pub fn set_fee_config_action(destination: u32, c: &trestle_bridge::FeeConfig) -> Vec<u8> {
+    encode_fee_config(Borsh::default().u8(11).u32(destination), c).0
+}
+
+/// `SetFeeConfig`'s accounts after `execute_proposal`'s own.
+pub fn set_fee_config_accounts(destination: u32) -> Vec<AccountMeta> {
+    vec![
+        AccountMeta::new(fee_config_pda(destination), false),
+        AccountMeta::new(fee_vault_pda(), false),
+        AccountMeta::new_readonly(remote_pda(destination), false),
+    ]
+}
+
+/// The `SetFeeRoles` action (tag 12).
+pub fn set_fee_roles_action(oracle: &Pubkey, beneficiary: &Pubkey) -> Vec<u8> {
+    Borsh::default()
+        .u8(12)
+        .raw(oracle.as_ref())
+        .raw(beneficiary.as_ref())
+        .0
+}
+
+/// `SetFeeRoles`' accounts after `execute_proposal`'s own.
+pub fn set_fee_roles_accounts() -> Vec<AccountMeta> {
+    vec![
+        AccountMeta::new(fee_roles_pda(), false),
+        AccountMeta::new(fee_vault_pda(), false),
+    ]
+}
+
+/// `update_fee_prices` signed by `oracle`.
+pub fn update_fee_prices_ix(
+    oracle: &Pubkey,
+    destination: u32,
+    gas_price: u128,
+    exchange_rate: u128,
+) -> Instruction {
+    Instruction::new_with_bytes(
+        PROGRAM_ID,
+        &Borsh::ix("update_fee_prices")
+            .u32(destination)
+            .u128(gas_price)
+            .u128(exchange_rate)
+            .0,
+        vec![
+            AccountMeta::new_readonly(*oracle, true),
+            AccountMeta::new_readonly(fee_roles_pda(), false),
+            AccountMeta::new(fee_config_pda(destination), false),
+            AccountMeta::new_readonly(CLOCK, false),
+        ],
+    )
+}
+
+/// `quote(destination, gas_limit, body_len)`: the fee in the return data.
+pub fn quote_ix(destination: u32, gas_limit: u64, body_len: u64) -> Instruction {
+    Instruction::new_with_bytes(
+        PROGRAM_ID,
+        &Borsh::ix("quote")
+            .u32(destination)
+            .u64(gas_limit)
+            .u64(body_len)
+            .0,
+        vec![AccountMeta::new_readonly(
+            fee_config_pda(destination),
+            false,
+        )],
+    )
+}
+
+/// `pay_for_gas(id, destination, lamports)` paid by `payer`.
+pub fn pay_for_gas_ix(
+    payer: &Pubkey,
+    id: &[u8; 32],
+    destination: u32,
+    lamports: u64,
+) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new(*payer, true),
+        AccountMeta::new(fee_vault_pda(), false),
+        AccountMeta::new_readonly(SYSTEM_PROGRAM, false),
+    ];
+    accounts.extend(event_metas());
+    Instruction::new_with_bytes(
+        PROGRAM_ID,
+        &Borsh::ix("pay_for_gas")
+            .raw(id)
+            .u32(destination)
+            .u64(lamports)
+            .0,
+        accounts,
+    )
+}
+
+/// `withdraw_fees()` to `beneficiary`.
+pub fn withdraw_fees_ix(beneficiary: &Pubkey) -> Instruction {
+    Instruction::new_with_bytes(
+        PROGRAM_ID,
+        &Borsh::ix("withdraw_fees").0,
+        vec![
+            AccountMeta::new_readonly(fee_roles_pda(), false),
+            AccountMeta::new(fee_vault_pda(), false),
+            AccountMeta::new(*beneficiary, false),
+        ],
+    )
+}
+
+/// The `GasPaid { id, destination, amount }` events of a transaction (self-CPI), checked
+/// equal to the logged ones.
+pub fn gas_paid_events(meta: &TransactionMetadata, keys: &[Pubkey]) -> Vec<([u8; 32], u32, u64)> {
+    let disc = event_disc("GasPaid");
+    let decode = |f: &[u8]| {
+        assert_eq!(f.len(), 44, "GasPaid length");
+        (
+            f[..32].try_into().unwrap(),
+            u32::from_le_bytes(f[32..36].try_into().unwrap()),
+            u64::from_le_bytes(f[36..44].try_into().unwrap()),
+        )
+    };
+    let from_cpi: Vec<_> = cpi_events(meta, keys)
+        .into_iter()
+        .filter(|e| e.starts_with(&disc))
+        .map(|e| decode(&e[8..]))
+        .collect();
+    let from_logs: Vec<_> = logged_events(&meta.logs, "GasPaid")
+        .iter()
+        .map(|e| decode(e))
+        .collect();
+    assert_eq!(from_cpi, from_logs, "self-CPI and logged GasPaid differ");
+    from_cpi
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use trestle_bridge::MessageId;
 use trestle_bridge::solana::events::{ResolvedInstruction, message_sent_in};
-use trestle_bridge::solana::send::{SendParams, TokenKind, send};
+use trestle_bridge::solana::send::{SendParams, TokenKind, send_paying};
 use trestle_bridge::solana::state::{self, ReceiptStatus, RemoteKind, TokenConfig};
 use trestle_bridge::solana::{BridgeProgram, ReceiptKey};
 use trestle_core::chain::{TxId, UniversalAddress};
@@ -157,13 +157,44 @@ impl SolanaBridge {
             .and_then(|r| (r.threshold > 0).then_some(usize::from(r.threshold))))
     }
 
+    /// The program's fee configuration for `destination` (its `FeeConfig` account
+    /// `["fee_config", destination]`; all zero when it has none: the destination is free).
+    pub async fn fee_config(&self, destination: u32) -> Result<trestle_bridge::FeeConfig> {
+        match self
+            .program_account(&self.program.fee_config(destination), "FeeConfig")
+            .await?
+        {
+            Some(data) => Ok(state::FeeConfigAccount::decode(&data)?.config),
+            None => Ok(trestle_bridge::FeeConfig::default()),
+        }
+    }
+
+    /// The delivery fee (lamports) the program charges now for a token transfer to
+    /// `destination`: [`trestle_bridge::FeeConfig::quote_transfer`] of its `FeeConfig` account
+    /// (`["fee_config", destination]`), 0 when it has none (the destination is free). Refuses
+    /// a quote the program refuses too (`FeeOverflow`: above `u64::MAX` lamports).
+    pub async fn quote_transfer(&self, destination: u32) -> Result<u64> {
+        let Some(data) = self
+            .program_account(&self.program.fee_config(destination), "FeeConfig")
+            .await?
+        else {
+            return Ok(0);
+        };
+        let account = state::FeeConfigAccount::decode(&data)?;
+        let fee = account.config.quote_transfer()?;
+        u64::try_from(fee).map_err(|_| trestle_bridge::Error::FeeOverflow.into())
+    }
+
     /// Sends `amount` base units of the registered token `token_id` from `signer`'s
     /// associated token account to `beneficiary` on `destination`, lands the transaction
     /// (priority fee, compute budget, resends, rebuild on expiry: `trestle-solana`) and
     /// returns the message the program emitted. Refuses a zero amount, an unknown token or
     /// destination, a beneficiary the destination cannot pay (zero, or not a 20-byte address
     /// for an EVM destination), a token without a route there, and an amount over the sender's
-    /// balance before sending.
+    /// balance before sending. Pays the destination's delivery fee as quoted now
+    /// ([`SolanaBridge::quote_transfer`], in lamports from `signer`) as `max_fee`: if the fee
+    /// oracle raises the price before the transaction lands, the program refuses it
+    /// (`FeeTooLow`) and nothing moves.
     pub async fn send_token(
         &self,
         signer: &SolanaSigner,
@@ -241,7 +272,8 @@ impl SolanaBridge {
             beneficiary: beneficiary.0,
             amount,
         };
-        let ix = send(&self.program, &params);
+        let max_fee = self.quote_transfer(destination).await?;
+        let ix = send_paying(&self.program, &params, max_fee);
         let landed = self
             .client
             .land(TransactionRequest::new(signer, vec![ix]))

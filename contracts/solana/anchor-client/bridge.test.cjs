@@ -18,6 +18,7 @@
 //    `program.coder.events`; the message bytes, nonce and id are checked against
 //    docs/protocol.md (lib/protocol.cjs, itself checked against bridge/vectors/v2.json).
 // 3. Errors: refusals reach `.rpc()` callers as `AnchorError` with the IDL's name and code.
+// 4. Return data: `quote` answers through Anchor's `.view()` (simulation, the IDL's `returns`).
 //
 // Environment: TRESTLE_BRIDGE_SO (the program, from contracts/solana/build.sh; default
 // $TRESTLE_CACHE/sbf/trestle_bridge.so), TRESTLE_SOLANA_TEST_VALIDATOR or TRESTLE_CACHE (the
@@ -95,6 +96,9 @@ const PDA = {
   proposal: (id) => pda('proposal', le64(id)),
   messenger: (recipient) => pda('messenger', recipient.toBuffer()),
   eventAuthority: () => pda('__event_authority'),
+  feeConfig: (destination) => pda('fee_config', le32(destination)),
+  feeRoles: () => pda('fees'),
+  feeVault: () => pda('fee_vault'),
   programData: () => PublicKey.findProgramAddressSync([PROGRAM_ID.toBuffer()], UPGRADEABLE_LOADER)[0],
 };
 const SYSTEM_PROGRAM = web3.SystemProgram.programId;
@@ -172,6 +176,7 @@ describe("contracts/solana/idl.cjs: the IDL for this run's program id", () => {
       ['idl.address', PLACEHOLDER, PROGRAM_ID.toBase58()],
       ['idl.instructions[initialize].accounts[program].address', PLACEHOLDER, PROGRAM_ID.toBase58()],
       ['idl.instructions[send].accounts[program].address', PLACEHOLDER, PROGRAM_ID.toBase58()],
+      ['idl.instructions[pay_for_gas].accounts[program].address', PLACEHOLDER, PROGRAM_ID.toBase58()],
     ]);
     const text = JSON.stringify(idl);
     assert.ok(!text.includes(PLACEHOLDER), 'the placeholder id is gone');
@@ -515,7 +520,7 @@ describe("an Anchor client built from the IDL for a random program id, on solana
   /** A send of `amount` to the EVM remote; checks its MessageSent (logs and inner instruction). */
   async function sendAndCheck(amount, nonce) {
     const builder = program.methods
-      .send(ORIGIN, arr(tokenId), arr(beneficiary), new BN(amount))
+      .send(ORIGIN, arr(tokenId), arr(beneficiary), new BN(amount), new BN(0))
       .accounts(only('send', { sender: user.publicKey, senderToken: userToken }))
       .signers([user]);
     await assertResolved(builder, {
@@ -529,6 +534,9 @@ describe("an Anchor client built from the IDL for a random program id, on solana
       clock: CLOCK,
       eventAuthority: PDA.eventAuthority(),
       program: PROGRAM_ID,
+      feeConfig: PDA.feeConfig(ORIGIN),
+      feeVault: PDA.feeVault(),
+      systemProgram: SYSTEM_PROGRAM,
     });
     const tx = await landed(await builder.rpc());
 
@@ -832,7 +840,7 @@ describe("an Anchor client built from the IDL for a random program id, on solana
     // 2 of them go back: burned here; the message carries home units. Plain .accounts() as
     // for the home token: the vault is null, from the token config.
     const sent = program.methods
-      .send(ORIGIN, arr(bridgedId), arr(beneficiary), new BN(2_000_000_000))
+      .send(ORIGIN, arr(bridgedId), arr(beneficiary), new BN(2_000_000_000), new BN(0))
       .accounts(only('send', { sender: user.publicKey, senderToken: userBridged }))
       .signers([user]);
     await assertResolved(sent, {
@@ -922,11 +930,142 @@ describe("an Anchor client built from the IDL for a random program id, on solana
     assert.equal((await program.account.receipt.fetch(receipt)).status, 5, 'message executed');
   });
 
+  it('delivery fees: SetFeeConfig and SetFeeRoles through the timelock; quote through .view(); send pays exactly the quote (GasPaid); pay_for_gas; withdraw_fees to the beneficiary', async () => {
+    const FEE_DESTINATION = 31_338; // a second EVM remote, so the other steps stay free
+    await govern(
+      {
+        setRemote: {
+          domain: FEE_DESTINATION,
+          bridge: arr(REMOTE_BRIDGE),
+          kind: { evm: {} },
+          epoch: new BN(1),
+          threshold: 1,
+          validators: [arr(Buffer.alloc(20, 0x11))],
+        },
+      },
+      [w(PDA.remote(FEE_DESTINATION))],
+    );
+    await govern(
+      {
+        setRoute: {
+          tokenId: arr(tokenId),
+          domain: FEE_DESTINATION,
+          remoteExp: 0,
+          remoteMax: new BN('1000000000000'),
+          inbound: { capacity: new BN(1_000_000), refillPerSecond: new BN(1_000) },
+          outbound: { capacity: new BN(1_000_000), refillPerSecond: new BN(1_000) },
+        },
+      },
+      [r(PDA.token(tokenId)), w(PDA.route(tokenId, FEE_DESTINATION)), r(PDA.remote(FEE_DESTINATION))],
+    );
+    // The sender pays the fee in lamports.
+    const funded = await connection.requestAirdrop(user.publicKey, LAMPORTS_PER_SOL);
+    await connection.confirmTransaction({ signature: funded, ...(await connection.getLatestBlockhash()) }, 'confirmed');
+    const quoteView = () => program.methods.quote(FEE_DESTINATION, new BN(90_000), new BN(97)).view();
+    assert.equal((await quoteView()).toString(), '0', 'free before SetFeeConfig');
+    // 2 gwei per gas, 2 * 10^-8 lamports per wei.
+    const config = {
+      gasPrice: 2n * 10n ** 18n,
+      exchangeRate: 2n * 10n ** 10n,
+      fixedCost: 10n ** 12n,
+      messageGas: 60_000n,
+      signaturesGas: 20_000n,
+      transferGas: 90_000n,
+      gasPerByte: 16n,
+    };
+    const ceil = (a, b) => (a + b - 1n) / b;
+    const gas = config.messageGas + config.signaturesGas + config.transferGas + 97n * config.gasPerByte;
+    const cost = ceil(gas * config.gasPrice, 10n ** 9n) + config.fixedCost;
+    const fee = ceil(cost * config.exchangeRate, 10n ** 18n);
+    const bn = (v) => new BN(v.toString());
+    await govern(
+      {
+        setFeeConfig: {
+          destination: FEE_DESTINATION,
+          config: {
+            gasPrice: bn(config.gasPrice),
+            exchangeRate: bn(config.exchangeRate),
+            fixedCost: bn(config.fixedCost),
+            messageGas: bn(config.messageGas),
+            signaturesGas: bn(config.signaturesGas),
+            transferGas: bn(config.transferGas),
+            gasPerByte: Number(config.gasPerByte),
+          },
+        },
+      },
+      [w(PDA.feeConfig(FEE_DESTINATION)), w(PDA.feeVault()), r(PDA.remote(FEE_DESTINATION))],
+    );
+    const stored = await program.account.feeConfig.fetch(PDA.feeConfig(FEE_DESTINATION));
+    assert.equal(stored.destination, FEE_DESTINATION);
+    assert.equal(stored.gasPrice.toString(), config.gasPrice.toString());
+    assert.equal((await quoteView()).toString(), fee.toString(), 'the quote instruction through .view()');
+
+    const oracle = Keypair.generate();
+    const feeBeneficiary = Keypair.generate().publicKey;
+    await govern({ setFeeRoles: { oracle: oracle.publicKey, beneficiary: feeBeneficiary } }, [
+      w(PDA.feeRoles()),
+      w(PDA.feeVault()),
+    ]);
+    const roles = await program.account.feeRoles.fetch(PDA.feeRoles());
+    assert.ok(roles.oracle.equals(oracle.publicKey) && roles.beneficiary.equals(feeBeneficiary));
+
+    // send: max_fee one lamport short is refused; the quote itself is charged exactly.
+    const sendWith = (maxFee) =>
+      program.methods
+        .send(FEE_DESTINATION, arr(tokenId), arr(beneficiary), new BN(5), bn(maxFee))
+        .accounts(only('send', { sender: user.publicKey, senderToken: userToken }))
+        .signers([user]);
+    await assertAnchorError(sendWith(fee - 1n).rpc(), 'FeeTooLow');
+    const vaultBefore = BigInt(await connection.getBalance(PDA.feeVault(), 'confirmed'));
+    const paying = sendWith(fee + 1_000n);
+    await assertResolved(paying, {
+      feeConfig: PDA.feeConfig(FEE_DESTINATION),
+      feeVault: PDA.feeVault(),
+      systemProgram: SYSTEM_PROGRAM,
+    });
+    const tx = await landed(await paying.rpc());
+    const events = eventsOf(tx);
+    assert.deepEqual(events.map((e) => e.name), ['messageSent', 'gasPaid']);
+    assert.equal(hex(events[1].data.id), hex(events[0].data.id));
+    assert.equal(events[1].data.destination, FEE_DESTINATION);
+    assert.equal(events[1].data.amount.toString(), fee.toString());
+    const vaultAfter = BigInt(await connection.getBalance(PDA.feeVault(), 'confirmed'));
+    assert.equal(vaultAfter - vaultBefore, fee, 'exactly the quote');
+
+    // pay_for_gas: a top-up for the same message (event accounts resolved).
+    const topUp = program.methods.payForGas(arr(events[0].data.id), FEE_DESTINATION, new BN(7_000)).accounts(only('payForGas', { payer: user.publicKey })).signers([user]);
+    await assertResolved(topUp, { feeVault: PDA.feeVault(), eventAuthority: PDA.eventAuthority(), program: PROGRAM_ID });
+    const topped = eventsOf(await landed(await topUp.rpc()));
+    assert.deepEqual(topped.map((e) => [e.name, e.data.amount.toString()]), [['gasPaid', '7000']]);
+
+    // update_fee_prices: the oracle only, and within bounds.
+    const update = (who, gasPrice) =>
+      program.methods
+        .updateFeePrices(FEE_DESTINATION, bn(gasPrice), bn(config.exchangeRate))
+        .accounts(only('updateFeePrices', { oracle: who.publicKey }))
+        .signers([who]);
+    await assertAnchorError(update(admin, config.gasPrice).rpc(), 'NotFeeOracle');
+    await assertAnchorError(update(oracle, 2n * config.gasPrice + 1n).rpc(), 'FeeChangeTooLarge');
+    await landed(await update(oracle, 2n * config.gasPrice).rpc());
+    assert.equal((await program.account.feeConfig.fetch(PDA.feeConfig(FEE_DESTINATION))).gasPrice.toString(), (2n * config.gasPrice).toString());
+    await assertAnchorError(update(oracle, config.gasPrice).rpc(), 'FeeUpdateTooSoon');
+
+    // withdraw_fees: the beneficiary from the fee roles (relations); the vault keeps its rent.
+    const withdraw = program.methods.withdrawFees().accounts(only('withdrawFees', {}));
+    await assertResolved(withdraw, { feeRoles: PDA.feeRoles(), feeVault: PDA.feeVault(), beneficiary: feeBeneficiary });
+    const withdrawn = eventsOf(await landed(await withdraw.rpc()));
+    const rent = BigInt(await connection.getMinimumBalanceForRentExemption(9));
+    assert.deepEqual(withdrawn.map((e) => e.name), ['feesWithdrawn']);
+    assert.equal(withdrawn[0].data.amount.toString(), (vaultAfter + 7_000n - rent).toString());
+    assert.equal(BigInt(await connection.getBalance(feeBeneficiary, 'confirmed')), vaultAfter + 7_000n - rent);
+    assert.equal(BigInt(await connection.getBalance(PDA.feeVault(), 'confirmed')), rent);
+  });
+
   it("typed errors through .rpc(): AnchorError with the IDL's name and code", async () => {
     // A send of 0: BadAmount.
     await assertAnchorError(
       program.methods
-        .send(ORIGIN, arr(tokenId), arr(beneficiary), new BN(0))
+        .send(ORIGIN, arr(tokenId), arr(beneficiary), new BN(0), new BN(0))
         .accounts(only('send', { sender: user.publicKey, senderToken: userToken }))
         .signers([user])
         .rpc(),
@@ -999,7 +1138,7 @@ describe("an Anchor client built from the IDL for a random program id, on solana
     assert.equal((await program.account.config.fetch(PDA.config())).paused, true);
     await assertAnchorError(
       program.methods
-        .send(ORIGIN, arr(tokenId), arr(beneficiary), new BN(5))
+        .send(ORIGIN, arr(tokenId), arr(beneficiary), new BN(5), new BN(0))
         .accounts(only('send', { sender: user.publicKey, senderToken: userToken }))
         .signers([user])
         .rpc(),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use trestle_bridge::solana::admin::{Action, BucketLimits};
-use trestle_bridge::solana::send::{SendParams, TokenKind, send};
+use trestle_bridge::solana::send::{SendParams, TokenKind, send_paying};
 use trestle_bridge::solana::state::{Config, Receipt};
 use trestle_bridge::solana::{BridgeProgram, LOCAL_PROGRAM_ID, ReceiptKey};
 use trestle_core::chain::TxId;
@@ -267,10 +267,37 @@ impl SolanaNode {
             .map_err(sol(format!("reading {owner}'s balance of {mint}")))
     }
 
-    /// Calls the program's `send` from `user`'s associated token account and returns the
+    /// The delivery fee (lamports) the program charges now for a token transfer to
+    /// `destination`: the quote of its `FeeConfig` account, 0 when it has none.
+    pub async fn quote_transfer(&self, destination: u32) -> Result<u64> {
+        let what = "quoting the delivery fee";
+        let account = self
+            .client
+            .account_at(
+                &self.program.fee_config(destination),
+                trestle_solana::Commitment::Confirmed,
+            )
+            .await
+            .map_err(sol(what))?;
+        let Some(account) = account.filter(|a| a.owner == self.program.id) else {
+            return Ok(0);
+        };
+        let bad = |reason: String| Error::Solana {
+            what: what.into(),
+            reason,
+        };
+        let fee = trestle_bridge::solana::state::FeeConfigAccount::decode(&account.data)
+            .and_then(|a| a.config.quote_transfer())
+            .map_err(|e| bad(e.to_string()))?;
+        u64::try_from(fee).map_err(|_| bad(format!("{fee} lamports is above u64::MAX")))
+    }
+
+    /// Calls the program's `send` from `user`'s associated token account, paying the
+    /// destination's delivery fee as quoted now ([`Self::quote_transfer`]), and returns the
     /// message it emitted (read back from the transaction's `MessageSent` self-CPI event).
     pub async fn send_token(&self, user: &SolanaSigner, params: SendParams) -> Result<SentMessage> {
-        let ix = send(&self.program, &params);
+        let max_fee = self.quote_transfer(params.destination).await?;
+        let ix = send_paying(&self.program, &params, max_fee);
         let landed = self.land(user, vec![ix], &[], "send").await?;
         let TxId::Solana(signature) = landed.id else {
             return Err(Error::Solana {

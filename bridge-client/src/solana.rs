@@ -174,14 +174,7 @@ impl SolanaBridge {
     /// (`["fee_config", destination]`), 0 when it has none (the destination is free). Refuses
     /// a quote the program refuses too (`FeeOverflow`: above `u64::MAX` lamports).
     pub async fn quote_transfer(&self, destination: u32) -> Result<u64> {
-        let Some(data) = self
-            .program_account(&self.program.fee_config(destination), "FeeConfig")
-            .await?
-        else {
-            return Ok(0);
-        };
-        let account = state::FeeConfigAccount::decode(&data)?;
-        let fee = account.config.quote_transfer()?;
+        let fee = self.fee_config(destination).await?.quote_transfer()?;
         u64::try_from(fee).map_err(|_| trestle_bridge::Error::FeeOverflow.into())
     }
 

@@ -55,6 +55,9 @@ impl RelayerMessage {
                 threshold,
             },
             RelayerState::Ready => Stage::Ready,
+            RelayerState::Underpaid => Stage::Underpaid {
+                reason: self.last_error.clone(),
+            },
             RelayerState::Submitted => Stage::Submitted {
                 tx: self.tx_hash.map(|h| format!("0x{}", hex::encode(h))),
             },

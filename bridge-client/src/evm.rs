@@ -18,6 +18,7 @@ use crate::sent::SentMessage;
 use crate::status::Stage;
 
 mod deploy;
+mod fees;
 mod relay;
 
 pub use deploy::{BridgeInit, proposal_id};
@@ -270,6 +271,30 @@ impl EvmBridge {
                 ),
             ));
         }
+        let fee = self.quote_transfer(send.destination).await?;
+        let native = self
+            .chain
+            .native_balance(&UniversalAddress::from_evm(from.0))
+            .await?;
+        let needed = U256::from(fee).saturating_add(if token.is_native() {
+            send.amount
+        } else {
+            U256::ZERO
+        });
+        if native < needed {
+            return Err(Error::input(
+                "amount",
+                format!(
+                    "{from} holds {native} wei: not enough for {needed} (the delivery fee {fee} to domain {}{})",
+                    send.destination,
+                    if token.is_native() {
+                        " plus the amount"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
         Ok(token)
     }
 
@@ -300,15 +325,17 @@ impl EvmBridge {
                     .await?;
             }
         }
-        let request = self.send_token_request(send, token.is_native());
+        let fee = self.quote_transfer(send.destination).await?;
+        let request = self.send_token_request(send, token.is_native(), fee);
         let (pending, receipt) = sender.land(request, policy).await?;
         self.sent_in(pending.hash, receipt.block_number).await
     }
 
-    /// The `sendToken` transaction of `send` to this bridge, paying the amount as
-    /// `msg.value` when the token is the chain's native one (`native`). Checks and sends
-    /// nothing: [`EvmBridge::send_token`] does both.
-    pub fn send_token_request(&self, send: &TokenSend, native: bool) -> TxRequest {
+    /// The `sendToken` transaction of `send` to this bridge, paying `fee` (wei, the delivery
+    /// fee: [`EvmBridge::quote_transfer`]) and, when the token is the chain's native one
+    /// (`native`), the amount as `msg.value`. Checks and sends nothing:
+    /// [`EvmBridge::send_token`] does both.
+    pub fn send_token_request(&self, send: &TokenSend, native: bool, fee: u128) -> TxRequest {
         let data = Bridge::sendTokenCall {
             destination: send.destination,
             tokenId: B256::from(send.token_id),
@@ -316,17 +343,14 @@ impl EvmBridge {
             beneficiary: B256::from(send.beneficiary.0),
         }
         .abi_encode();
-        let request = TxRequest::call(self.address, data);
-        if native {
-            request.with_value(send.amount)
-        } else {
-            request
-        }
+        let value = if native { send.amount } else { U256::ZERO };
+        TxRequest::call(self.address, data).with_value(value.saturating_add(U256::from(fee)))
     }
 
     /// Sends `payload` to `recipient` on `destination` (`sendMessage`), giving the recipient's
-    /// call `gas_limit` (EVM gas, or compute units on a Solana destination), and returns the
-    /// message read from the receipt.
+    /// call `gas_limit` (EVM gas, or compute units on a Solana destination), paying the
+    /// delivery fee it quotes now ([`EvmBridge::quote_message`]), and returns the message read
+    /// from the receipt.
     pub async fn send_message(
         &self,
         sender: &EvmSender,
@@ -360,6 +384,9 @@ impl EvmBridge {
                 ),
             ));
         }
+        let fee = self
+            .quote_message(destination, gas_limit, payload.len())
+            .await?;
         let data = Bridge::sendMessageCall {
             destination,
             recipient: B256::from(recipient.0),
@@ -371,9 +398,8 @@ impl EvmBridge {
             stuck_after: (timeout / 3).max(Duration::from_secs(1)),
             timeout,
         };
-        let (pending, receipt) = sender
-            .land(TxRequest::call(self.address, data), policy)
-            .await?;
+        let request = TxRequest::call(self.address, data).with_value(U256::from(fee));
+        let (pending, receipt) = sender.land(request, policy).await?;
         self.sent_in(pending.hash, receipt.block_number).await
     }
 

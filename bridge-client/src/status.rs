@@ -21,6 +21,12 @@ pub enum Stage {
     },
     /// Enough attestations; waiting for the relayer to submit it.
     Ready,
+    /// Attested, but what was paid for its delivery does not cover the relayer's price: it
+    /// waits for a top-up (`payForGas` / `pay_for_gas`), then goes.
+    Underpaid {
+        /// What was paid and what is needed, as the relayer says.
+        reason: Option<String>,
+    },
     /// A `deliver` transaction was sent to the destination.
     Submitted {
         /// The destination transaction, if known.
@@ -85,7 +91,7 @@ impl Stage {
         )
     }
 
-    /// A short machine name: `unknown`, `attesting`, `ready`, `submitted`, `queued`,
+    /// A short machine name: `unknown`, `attesting`, `ready`, `underpaid`, `submitted`, `queued`,
     /// `delivered`, `received`, `recipient_failed`, `cancelled`, `failed`, `skipped`,
     /// `orphaned`, `relaying`.
     pub fn name(&self) -> &'static str {
@@ -93,6 +99,7 @@ impl Stage {
             Stage::Unknown => "unknown",
             Stage::Attesting { .. } => "attesting",
             Stage::Ready => "ready",
+            Stage::Underpaid { .. } => "underpaid",
             Stage::Submitted { .. } => "submitted",
             Stage::Queued { .. } => "queued",
             Stage::Delivered => "delivered",
@@ -120,6 +127,10 @@ impl fmt::Display for Stage {
                 _ => f.write_str("sent, waiting for attestations"),
             },
             Stage::Ready => f.write_str("attested, waiting for submission"),
+            Stage::Underpaid {
+                reason: Some(reason),
+            } => write!(f, "underpaid, waiting for a top-up: {reason}"),
+            Stage::Underpaid { reason: None } => f.write_str("underpaid, waiting for a top-up"),
             Stage::Submitted { tx: Some(tx) } => write!(f, "submitted in {tx}"),
             Stage::Submitted { tx: None } => f.write_str("submitted"),
             Stage::Queued {

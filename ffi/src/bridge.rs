@@ -74,6 +74,11 @@ pub enum TransferStage {
     },
     /// Attested; waiting for the relayer to submit it.
     Ready,
+    /// Attested, but what was paid does not cover the relayer's price: waiting for a top-up.
+    Underpaid {
+        /// What was paid and what is needed, as the relayer says.
+        reason: Option<String>,
+    },
     /// Submitted to the destination in `tx`.
     Submitted {
         /// The destination transaction, if known.
@@ -124,6 +129,7 @@ impl From<client::Stage> for TransferStage {
                 threshold: count(threshold),
             },
             S::Ready => Self::Ready,
+            S::Underpaid { reason } => Self::Underpaid { reason },
             S::Submitted { tx } => Self::Submitted { tx },
             S::Queued { release_at } => Self::Queued { release_at },
             S::Delivered => Self::Delivered,
@@ -234,6 +240,33 @@ impl EvmBridge {
         }))
     }
 
+    /// The delivery fee (wei, decimal string) this bridge charges now for a token transfer
+    /// to domain `destination` ("0" where it charges none). `send_token` pays it on top.
+    pub async fn quote_transfer(&self, destination: u32) -> Result<String> {
+        let bridge = self.inner.clone();
+        on_runtime(async move { Ok(bridge.quote_transfer(destination).await?.to_string()) }).await
+    }
+
+    /// The delivery fee (wei, decimal string) of a message to domain `destination` whose
+    /// recipient gets `gas_limit` and whose payload is `payload_len` bytes. `send_message`
+    /// pays it.
+    pub async fn quote_message(
+        &self,
+        destination: u32,
+        gas_limit: u64,
+        payload_len: u32,
+    ) -> Result<String> {
+        let bridge = self.inner.clone();
+        on_runtime(async move {
+            let len = usize::try_from(payload_len).unwrap_or(usize::MAX);
+            Ok(bridge
+                .quote_message(destination, gas_limit, len)
+                .await?
+                .to_string())
+        })
+        .await
+    }
+
     /// Sends `amount` base units (decimal string; wei for ether) of the token `token_id`
     /// (see [`token_id`]) from the EVM account at `path` of `wallet` to `beneficiary` (an EVM
     /// or Solana address) on domain `destination`: ether as value, a home ERC-20 after an
@@ -241,6 +274,7 @@ impl EvmBridge {
     /// receipt at most `timeout_ms` and returns the message read from it. Refuses an unknown
     /// token, a disabled route, an amount the destination cannot represent or over the rate
     /// limit or the balance, before signing anything (`InvalidArgument`, `UnknownToken`).
+    /// Pays the delivery fee `quote_transfer` gives now, on top of the amount.
     #[allow(clippy::too_many_arguments)] // Mirrors the Rust call one to one.
     pub async fn send_token(
         &self,
@@ -368,6 +402,13 @@ impl SolanaBridge {
         Ok(Arc::new(Self {
             inner: client::SolanaBridge::new(client.inner(), program),
         }))
+    }
+
+    /// The delivery fee (lamports) the program charges now for a token transfer to domain
+    /// `destination` (0 where it charges none). `send_token` pays it from the sender.
+    pub async fn quote_transfer(&self, destination: u32) -> Result<u64> {
+        let bridge = self.inner.clone();
+        on_runtime(async move { Ok(bridge.quote_transfer(destination).await?) }).await
     }
 
     /// Sends `amount` base units of the registered token `token_id` from the associated token

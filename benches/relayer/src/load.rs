@@ -75,9 +75,9 @@ impl Load {
             Some(b) => {
                 let mut send = self.send;
                 send.beneficiary = *b;
-                self.bridge.send_token_request(&send, true)
+                self.bridge.send_token_request(&send, true, 0)
             }
-            None => self.bridge.send_token_request(&self.send, true),
+            None => self.bridge.send_token_request(&self.send, true, 0),
         }
     }
 

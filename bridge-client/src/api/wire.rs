@@ -18,6 +18,8 @@ pub enum RelayerState {
     Pending,
     /// Enough attestations; waiting to be submitted.
     Ready,
+    /// Attested, but what was paid does not cover the relayer's price: waiting for a top-up.
+    Underpaid,
     /// A `deliver` transaction was sent.
     Submitted,
     /// Delivered and held by the destination; to be executed.
@@ -38,9 +40,10 @@ pub enum RelayerState {
 
 impl RelayerState {
     /// The states this client knows.
-    pub const KNOWN: [RelayerState; 9] = [
+    pub const KNOWN: [RelayerState; 10] = [
         RelayerState::Pending,
         RelayerState::Ready,
+        RelayerState::Underpaid,
         RelayerState::Submitted,
         RelayerState::Queued,
         RelayerState::Delivered,
@@ -55,6 +58,7 @@ impl RelayerState {
         match self {
             RelayerState::Pending => "pending",
             RelayerState::Ready => "ready",
+            RelayerState::Underpaid => "underpaid",
             RelayerState::Submitted => "submitted",
             RelayerState::Queued => "queued",
             RelayerState::Delivered => "delivered",

@@ -52,6 +52,9 @@ pub struct Receipt {
     pub success: bool,
     /// Gas used by the transaction.
     pub gas_used: u64,
+    /// The price paid per gas (wei; `effectiveGasPrice`, 0 when the node leaves it out), so
+    /// that `gas_used * effective_gas_price` is what the transaction cost its sender.
+    pub effective_gas_price: u128,
     /// The created contract, for a deployment.
     pub contract_address: Option<EvmAddress>,
 }
@@ -125,6 +128,8 @@ struct RpcReceipt {
     #[serde(default)]
     status: Option<U64>,
     gas_used: U128,
+    #[serde(default)]
+    effective_gas_price: Option<U128>,
     #[serde(default)]
     contract_address: Option<Address>,
     #[serde(default)]
@@ -434,6 +439,7 @@ impl EvmChain {
             // Pre-Byzantium receipts have a root instead of a status; treat them as success.
             success: r.status.is_none_or(|s| s == U64::from(1)),
             gas_used: u64::try_from(r.gas_used.to::<u128>()).unwrap_or(u64::MAX),
+            effective_gas_price: r.effective_gas_price.map_or(0, |p| p.to::<u128>()),
             contract_address: r.contract_address.map(|a| EvmAddress(a.0.0)),
         };
         let mut logs = Vec::with_capacity(r.logs.len());

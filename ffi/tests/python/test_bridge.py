@@ -249,6 +249,19 @@ class EvmBridgeTest(unittest.TestCase):
         self.b.send(self.b.bridge, "deliver(bytes,bytes)", "0x" + sent.message.hex(),
                     signatures)
 
+    def test_quotes_are_zero_until_a_fee_is_set_then_follow_it(self):
+        # B -> A only: the other tests send A -> B, where nothing is charged.
+        self.assertEqual(run(self.bridge_b.quote_transfer(DOMAIN_A)), "0")
+        self.b.configure([
+            calldata("setFeeConfig(uint32,uint128,uint128,uint128,uint64,uint64,uint64,uint32)",
+                     DOMAIN_A, 2 * E18, E18, 0, 65_000, 21_000, 110_000, 16),
+        ])
+        gwei2 = 2 * 10**9
+        self.assertEqual(run(self.bridge_b.quote_transfer(DOMAIN_A)),
+                         str((65_000 + 21_000 + 110_000 + 97 * 16) * gwei2))
+        self.assertEqual(run(self.bridge_b.quote_message(DOMAIN_A, 200_000, 100)),
+                         str((65_000 + 21_000 + 200_000 + (9 + 100) * 16) * gwei2))
+
     def test_send_ether_then_status_on_the_destination(self):
         before = int(run(self.chain_a.native_balance(self.a.bridge)))
         amount = 15 * E18 // 10

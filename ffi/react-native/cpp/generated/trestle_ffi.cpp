@@ -159,6 +159,16 @@ extern "C" {
         RustBuffer nonce, 
         uint64_t search_from
     );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_evmbridge_quote_message(
+        /*handle*/ uint64_t ptr, 
+        uint32_t destination, 
+        uint64_t gas_limit, 
+        uint32_t payload_len
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_evmbridge_quote_transfer(
+        /*handle*/ uint64_t ptr, 
+        uint32_t destination
+    );
     /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_evmbridge_send_message(
         /*handle*/ uint64_t ptr, 
         /*handle*/ uint64_t wallet, 
@@ -218,6 +228,10 @@ extern "C" {
         RustBuffer message_id, 
         uint32_t origin, 
         uint64_t nonce
+    );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_solanabridge_quote_transfer(
+        /*handle*/ uint64_t ptr, 
+        uint32_t destination
     );
     /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_solanabridge_send_token(
         /*handle*/ uint64_t ptr, 
@@ -808,6 +822,10 @@ extern "C" {
     );
     uint16_t uniffi_trestle_ffi_checksum_method_evmbridge_delivery(
     );
+    uint16_t uniffi_trestle_ffi_checksum_method_evmbridge_quote_message(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_method_evmbridge_quote_transfer(
+    );
     uint16_t uniffi_trestle_ffi_checksum_method_evmbridge_send_message(
     );
     uint16_t uniffi_trestle_ffi_checksum_method_evmbridge_send_token(
@@ -817,6 +835,8 @@ extern "C" {
     uint16_t uniffi_trestle_ffi_checksum_method_relayerapi_status(
     );
     uint16_t uniffi_trestle_ffi_checksum_method_solanabridge_delivery(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_method_solanabridge_quote_transfer(
     );
     uint16_t uniffi_trestle_ffi_checksum_method_solanabridge_send_token(
     );
@@ -2846,6 +2866,22 @@ NativeTrestleFfi::NativeTrestleFfi(
             return this->cpp_uniffi_trestle_ffi_fn_method_evmbridge_delivery(rt, thisVal, args, count);
         }
     );
+    props["ubrn_uniffi_trestle_ffi_fn_method_evmbridge_quote_message"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_evmbridge_quote_message"),
+        4,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_method_evmbridge_quote_message(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_method_evmbridge_quote_transfer"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_evmbridge_quote_transfer"),
+        2,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_method_evmbridge_quote_transfer(rt, thisVal, args, count);
+        }
+    );
     props["ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message"] = jsi::Function::createFromHostFunction(
         rt,
         jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message"),
@@ -2932,6 +2968,14 @@ NativeTrestleFfi::NativeTrestleFfi(
         4,
         [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
             return this->cpp_uniffi_trestle_ffi_fn_method_solanabridge_delivery(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_fn_method_solanabridge_quote_transfer"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_solanabridge_quote_transfer"),
+        2,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_method_solanabridge_quote_transfer(rt, thisVal, args, count);
         }
     );
     props["ubrn_uniffi_trestle_ffi_fn_method_solanabridge_send_token"] = jsi::Function::createFromHostFunction(
@@ -4094,6 +4138,22 @@ NativeTrestleFfi::NativeTrestleFfi(
             return this->cpp_uniffi_trestle_ffi_checksum_method_evmbridge_delivery(rt, thisVal, args, count);
         }
     );
+    props["ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_quote_message"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_quote_message"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_method_evmbridge_quote_message(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_quote_transfer"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_quote_transfer"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_method_evmbridge_quote_transfer(rt, thisVal, args, count);
+        }
+    );
     props["ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_message"] = jsi::Function::createFromHostFunction(
         rt,
         jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_message"),
@@ -4132,6 +4192,14 @@ NativeTrestleFfi::NativeTrestleFfi(
         0,
         [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
             return this->cpp_uniffi_trestle_ffi_checksum_method_solanabridge_delivery(rt, thisVal, args, count);
+        }
+    );
+    props["ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_quote_transfer"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_quote_transfer"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_method_solanabridge_quote_transfer(rt, thisVal, args, count);
         }
     );
     props["ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_send_token"] = jsi::Function::createFromHostFunction(
@@ -4776,6 +4844,20 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_evmbridge_delivery
         
         return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
 }
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_evmbridge_quote_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_fn_method_evmbridge_quote_message(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[1]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[2]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[3])
+        );
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_evmbridge_quote_transfer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_fn_method_evmbridge_quote_transfer(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[1])
+        );
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_evmbridge_send_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
         auto value = uniffi_trestle_ffi_fn_method_evmbridge_send_message(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[1]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[2]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[3]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[4]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[5]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[6]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[7])
         );
@@ -4866,6 +4948,13 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_constructor_solanabridge_
 }
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_solanabridge_delivery(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
         auto value = uniffi_trestle_ffi_fn_method_solanabridge_delivery(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[1]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[2]), uniffi_jsi::Bridging<uint64_t>::fromJs(rt, callInvoker, args[3])
+        );
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_method_solanabridge_quote_transfer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_fn_method_solanabridge_quote_transfer(uniffi_jsi::Bridging</*handle*/ uint64_t>::fromJs(rt, callInvoker, args[0]), uniffi_jsi::Bridging<uint32_t>::fromJs(rt, callInvoker, args[1])
         );
 
         
@@ -6091,6 +6180,20 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_evmbridge_de
         
         return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
 }
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_evmbridge_quote_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_method_evmbridge_quote_message(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_evmbridge_quote_transfer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_method_evmbridge_quote_transfer(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_evmbridge_send_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
         auto value = uniffi_trestle_ffi_checksum_method_evmbridge_send_message(
         );
@@ -6121,6 +6224,13 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_relayerapi_s
 }
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_solanabridge_delivery(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
         auto value = uniffi_trestle_ffi_checksum_method_solanabridge_delivery(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_method_solanabridge_quote_transfer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_method_solanabridge_quote_transfer(
         );
 
         

@@ -26,6 +26,8 @@ class NativeTrestleFfi : public jsi::HostObject {
     jsi::Value cpp_uniffi_trestle_ffi_fn_free_evmbridge(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_constructor_evmbridge_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_method_evmbridge_delivery(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
+    jsi::Value cpp_uniffi_trestle_ffi_fn_method_evmbridge_quote_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
+    jsi::Value cpp_uniffi_trestle_ffi_fn_method_evmbridge_quote_transfer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_method_evmbridge_send_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_method_evmbridge_send_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_method_evmbridge_sent_in(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
@@ -37,6 +39,7 @@ class NativeTrestleFfi : public jsi::HostObject {
     jsi::Value cpp_uniffi_trestle_ffi_fn_free_solanabridge(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_constructor_solanabridge_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_method_solanabridge_delivery(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
+    jsi::Value cpp_uniffi_trestle_ffi_fn_method_solanabridge_quote_transfer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_method_solanabridge_send_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_clone_evmchain(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_free_evmchain(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
@@ -182,11 +185,14 @@ class NativeTrestleFfi : public jsi::HostObject {
     jsi::Value cpp_uniffi_trestle_ffi_checksum_func_verify_solana_offchain_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_func_verify_solana_signature(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_method_evmbridge_delivery(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
+    jsi::Value cpp_uniffi_trestle_ffi_checksum_method_evmbridge_quote_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
+    jsi::Value cpp_uniffi_trestle_ffi_checksum_method_evmbridge_quote_transfer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_method_evmbridge_send_message(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_method_evmbridge_send_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_method_evmbridge_sent_in(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_method_relayerapi_status(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_method_solanabridge_delivery(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
+    jsi::Value cpp_uniffi_trestle_ffi_checksum_method_solanabridge_quote_transfer(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_method_solanabridge_send_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_method_evmchain_chain_id(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_method_evmchain_native_balance(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);

@@ -109,6 +109,8 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_fn_func_wordlist(language: Uint8Array, uniffi_out_err: UniffiRustCallStatus): Uint8Array;
     ubrn_uniffi_trestle_ffi_fn_constructor_evmbridge_new(chain: bigint, address: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmbridge_delivery(uniffiSelf: bigint, messageId: Uint8Array, origin: Uint8Array, nonce: Uint8Array, searchFrom: bigint): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_evmbridge_quote_message(uniffiSelf: bigint, destination: number, gasLimit: bigint, payloadLen: number): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_evmbridge_quote_transfer(uniffiSelf: bigint, destination: number): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_message(uniffiSelf: bigint, wallet: bigint, path: Uint8Array, destination: number, recipient: Uint8Array, gasLimit: bigint, payload: Uint8Array, timeoutMs: bigint): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmbridge_send_token(uniffiSelf: bigint, wallet: bigint, path: Uint8Array, destination: number, tokenId: Uint8Array, amount: Uint8Array, beneficiary: Uint8Array, timeoutMs: bigint): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmbridge_sent_in(uniffiSelf: bigint, txHash: Uint8Array, block: bigint): bigint;
@@ -126,6 +128,7 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_fn_method_securekeystore_load_seed(uniffiSelf: bigint, keyId: Uint8Array, uniffi_out_err: UniffiRustCallStatus): Uint8Array;
     ubrn_uniffi_trestle_ffi_fn_constructor_solanabridge_new(client: bigint, programId: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_solanabridge_delivery(uniffiSelf: bigint, messageId: Uint8Array, origin: number, nonce: bigint): bigint;
+    ubrn_uniffi_trestle_ffi_fn_method_solanabridge_quote_transfer(uniffiSelf: bigint, destination: number): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_solanabridge_send_token(uniffiSelf: bigint, wallet: bigint, path: Uint8Array, destination: number, tokenId: Uint8Array, amount: bigint, beneficiary: Uint8Array): bigint;
     ubrn_uniffi_trestle_ffi_fn_constructor_solanaclient_new(rpcUrl: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_solanaclient_balance(uniffiSelf: bigint, address: Uint8Array): bigint;
@@ -181,6 +184,8 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_checksum_func_wordlist(): number;
     ubrn_uniffi_trestle_ffi_checksum_constructor_evmbridge_new(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_delivery(): number;
+    ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_quote_message(): number;
+    ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_quote_transfer(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_message(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_token(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_sent_in(): number;
@@ -198,6 +203,7 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_checksum_method_securekeystore_load_seed(): number;
     ubrn_uniffi_trestle_ffi_checksum_constructor_solanabridge_new(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_delivery(): number;
+    ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_quote_transfer(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_send_token(): number;
     ubrn_uniffi_trestle_ffi_checksum_constructor_solanaclient_new(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_solanaclient_balance(): number;

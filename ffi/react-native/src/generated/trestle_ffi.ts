@@ -1221,6 +1221,7 @@ export enum TransferStage_Tags {
     Unknown = "Unknown",
     Attesting = "Attesting",
     Ready = "Ready",
+    Underpaid = "Underpaid",
     Submitted = "Submitted",
     Queued = "Queued",
     Delivered = "Delivered",
@@ -1321,6 +1322,40 @@ inner: {signatures?: number; threshold?: number }): Attesting_ {
 
         static instanceOf(obj: any): obj is Ready_ {
             return obj.tag === TransferStage_Tags.Ready;
+        }
+
+    }
+
+    type Underpaid__interface = {
+        tag: TransferStage_Tags.Underpaid;
+        inner: 
+Readonly<{reason?: string}>
+    };
+    /**
+     * Attested, but what was paid does not cover the relayer's price: waiting for a top-up.
+     */
+    class Underpaid_ extends UniffiEnum implements Underpaid__interface {
+        /**
+         * @private
+         * This field is private and should not be used, use `tag` instead.
+         */
+        readonly [uniffiTypeNameSymbol] = "TransferStage";
+        readonly tag = TransferStage_Tags.Underpaid;
+        readonly inner: 
+Readonly<{reason?: string}>;
+        constructor(
+inner: {reason?: string }) {
+            super("TransferStage", "Underpaid");
+
+            this.inner = Object.freeze(inner);
+        }
+        static new(
+inner: {reason?: string }): Underpaid_ {
+            return new Underpaid_(inner);
+        }
+
+        static instanceOf(obj: any): obj is Underpaid_ {
+            return obj.tag === TransferStage_Tags.Underpaid;
         }
 
     }
@@ -1632,6 +1667,7 @@ inner: {state: string }): Relaying_ {
   Unknown: Unknown_, 
   Attesting: Attesting_, 
   Ready: Ready_, 
+  Underpaid: Underpaid_, 
   Submitted: Submitted_, 
   Queued: Queued_, 
   Delivered: Delivered_, 
@@ -1649,7 +1685,7 @@ inner: {state: string }): Relaying_ {
  * How far a transfer has come.
  */
 export type TransferStage = InstanceType<
-    typeof TransferStage['Unknown' | 'Attesting' | 'Ready' | 'Submitted' | 'Queued' | 'Delivered' | 'Received' | 'RecipientFailed' | 'Cancelled' | 'Failed' | 'Skipped' | 'Orphaned' | 'Relaying']
+    typeof TransferStage['Unknown' | 'Attesting' | 'Ready' | 'Underpaid' | 'Submitted' | 'Queued' | 'Delivered' | 'Received' | 'RecipientFailed' | 'Cancelled' | 'Failed' | 'Skipped' | 'Orphaned' | 'Relaying']
 >;
 
 // FfiConverter for enum TransferStage
@@ -1661,16 +1697,17 @@ const FfiConverterTypeTransferStage = (() => {
                 case 1: return new TransferStage.Unknown();
                 case 2: return new TransferStage.Attesting({signatures: FfiConverterOptionalUInt32.readFromCursor(c), threshold: FfiConverterOptionalUInt32.readFromCursor(c) });
                 case 3: return new TransferStage.Ready();
-                case 4: return new TransferStage.Submitted({tx: FfiConverterOptionalString.readFromCursor(c) });
-                case 5: return new TransferStage.Queued({releaseAt: FfiConverterOptionalUInt64.readFromCursor(c) });
-                case 6: return new TransferStage.Delivered();
-                case 7: return new TransferStage.Received();
-                case 8: return new TransferStage.RecipientFailed();
-                case 9: return new TransferStage.Cancelled();
-                case 10: return new TransferStage.Failed({reason: FfiConverterOptionalString.readFromCursor(c) });
-                case 11: return new TransferStage.Skipped();
-                case 12: return new TransferStage.Orphaned();
-                case 13: return new TransferStage.Relaying({state: FfiConverterString.readFromCursor(c) });
+                case 4: return new TransferStage.Underpaid({reason: FfiConverterOptionalString.readFromCursor(c) });
+                case 5: return new TransferStage.Submitted({tx: FfiConverterOptionalString.readFromCursor(c) });
+                case 6: return new TransferStage.Queued({releaseAt: FfiConverterOptionalUInt64.readFromCursor(c) });
+                case 7: return new TransferStage.Delivered();
+                case 8: return new TransferStage.Received();
+                case 9: return new TransferStage.RecipientFailed();
+                case 10: return new TransferStage.Cancelled();
+                case 11: return new TransferStage.Failed({reason: FfiConverterOptionalString.readFromCursor(c) });
+                case 12: return new TransferStage.Skipped();
+                case 13: return new TransferStage.Orphaned();
+                case 14: return new TransferStage.Relaying({state: FfiConverterString.readFromCursor(c) });
                 default: throw new UniffiInternalError.UnexpectedEnumCase();
             }
         }
@@ -1691,50 +1728,56 @@ const FfiConverterTypeTransferStage = (() => {
                     c.writeI32(3);
                     return;
                 }
-                case TransferStage_Tags.Submitted: {
+                case TransferStage_Tags.Underpaid: {
                     c.writeI32(4);
+                    const inner = value.inner;
+                    FfiConverterOptionalString.writeIntoCursor(inner.reason, c);
+                    return;
+                }
+                case TransferStage_Tags.Submitted: {
+                    c.writeI32(5);
                     const inner = value.inner;
                     FfiConverterOptionalString.writeIntoCursor(inner.tx, c);
                     return;
                 }
                 case TransferStage_Tags.Queued: {
-                    c.writeI32(5);
+                    c.writeI32(6);
                     const inner = value.inner;
                     FfiConverterOptionalUInt64.writeIntoCursor(inner.releaseAt, c);
                     return;
                 }
                 case TransferStage_Tags.Delivered: {
-                    c.writeI32(6);
-                    return;
-                }
-                case TransferStage_Tags.Received: {
                     c.writeI32(7);
                     return;
                 }
-                case TransferStage_Tags.RecipientFailed: {
+                case TransferStage_Tags.Received: {
                     c.writeI32(8);
                     return;
                 }
-                case TransferStage_Tags.Cancelled: {
+                case TransferStage_Tags.RecipientFailed: {
                     c.writeI32(9);
                     return;
                 }
-                case TransferStage_Tags.Failed: {
+                case TransferStage_Tags.Cancelled: {
                     c.writeI32(10);
+                    return;
+                }
+                case TransferStage_Tags.Failed: {
+                    c.writeI32(11);
                     const inner = value.inner;
                     FfiConverterOptionalString.writeIntoCursor(inner.reason, c);
                     return;
                 }
                 case TransferStage_Tags.Skipped: {
-                    c.writeI32(11);
-                    return;
-                }
-                case TransferStage_Tags.Orphaned: {
                     c.writeI32(12);
                     return;
                 }
-                case TransferStage_Tags.Relaying: {
+                case TransferStage_Tags.Orphaned: {
                     c.writeI32(13);
+                    return;
+                }
+                case TransferStage_Tags.Relaying: {
+                    c.writeI32(14);
                     const inner = value.inner;
                     FfiConverterString.writeIntoCursor(inner.state, c);
                     return;
@@ -1758,6 +1801,12 @@ const FfiConverterTypeTransferStage = (() => {
                 }
                 case TransferStage_Tags.Ready: {
                     return 4;
+                }
+                case TransferStage_Tags.Underpaid: {
+                    const inner = value.inner;
+                    let size = 4;
+                    size += FfiConverterOptionalString.allocationSize(inner.reason);
+                    return size;
                 }
                 case TransferStage_Tags.Submitted: {
                     const inner = value.inner;
@@ -4454,6 +4503,17 @@ export interface EvmBridgeLike {
  */
     delivery(messageId: string, origin: number | undefined, nonce: bigint | undefined, searchFrom: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TransferStatus>;
 /**
+ * The delivery fee (wei, decimal string) of a message to domain `destination` whose
+ * recipient gets `gas_limit` and whose payload is `payload_len` bytes. `send_message`
+ * pays it.
+ */
+    quoteMessage(destination: number, gasLimit: bigint, payloadLen: number, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
+/**
+ * The delivery fee (wei, decimal string) this bridge charges now for a token transfer
+ * to domain `destination` ("0" where it charges none). `send_token` pays it on top.
+ */
+    quoteTransfer(destination: number, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<string>;
+/**
  * Sends `payload` to `recipient` (the receiving contract or program, EVM or Solana
  * address) on domain `destination` from the EVM account at `path`, giving the recipient's
  * call `gas_limit` (EVM gas, or compute units on Solana; signed into the message, so no
@@ -4468,6 +4528,7 @@ export interface EvmBridgeLike {
  * receipt at most `timeout_ms` and returns the message read from it. Refuses an unknown
  * token, a disabled route, an amount the destination cannot represent or over the rate
  * limit or the balance, before signing anything (`InvalidArgument`, `UnknownToken`).
+ * Pays the delivery fee `quote_transfer` gives now, on top of the amount.
  */
     sendToken(wallet: WalletLike, path: string, destination: number, tokenId: string, amount: string, beneficiary: string, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<SentMessage>;
 /**
@@ -4560,6 +4621,97 @@ export class EvmBridge extends UniffiAbstractObject implements EvmBridgeLike {
     }
     
 /**
+ * The delivery fee (wei, decimal string) of a message to domain `destination` whose
+ * recipient gets `gas_limit` and whose payload is `payload_len` bytes. `send_message`
+ * pays it.
+ */
+    async quoteMessage(destination: number, gasLimit: bigint, payloadLen: number, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmbridge_quote_message(
+                    uniffiTypeEvmBridgeObjectFactory.clonePointer(this),FfiConverterUInt32.lower(destination, nativeModule().rustbuffer_alloc),FfiConverterUInt64.lower(gasLimit, nativeModule().rustbuffer_alloc),FfiConverterUInt32.lower(payloadLen, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterString.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * The delivery fee (wei, decimal string) this bridge charges now for a token transfer
+ * to domain `destination` ("0" where it charges none). `send_token` pays it on top.
+ */
+    async quoteTransfer(destination: number, asyncOpts_?: { signal: AbortSignal }): Promise<string> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_evmbridge_quote_transfer(
+                    uniffiTypeEvmBridgeObjectFactory.clonePointer(this),FfiConverterUInt32.lower(destination, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_rust_buffer,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_rust_buffer,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_rust_buffer,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_rust_buffer,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            // Borrowed view over foreign memory: the call site owns the free,
+            // as on the sync paths. Unconditional — a no-op where buffers are
+            // already JS-owned.
+            /*liftFunc:*/ (__rb) => {
+                try {
+                    return FfiConverterString.lift(__rb);
+                } finally {
+                    nativeModule().rustbuffer_free(__rb);
+                }
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
  * Sends `payload` to `recipient` (the receiving contract or program, EVM or Solana
  * address) on domain `destination` from the EVM account at `path`, giving the recipient's
  * call `gas_limit` (EVM gas, or compute units on Solana; signed into the message, so no
@@ -4614,6 +4766,7 @@ export class EvmBridge extends UniffiAbstractObject implements EvmBridgeLike {
  * receipt at most `timeout_ms` and returns the message read from it. Refuses an unknown
  * token, a disabled route, an amount the destination cannot represent or over the rate
  * limit or the balance, before signing anything (`InvalidArgument`, `UnknownToken`).
+ * Pays the delivery fee `quote_transfer` gives now, on top of the amount.
  */
     async sendToken(wallet: WalletLike, path: string, destination: number, tokenId: string, amount: string, beneficiary: string, timeoutMs: bigint, asyncOpts_?: { signal: AbortSignal }): Promise<SentMessage> /*throws*/ {
     const __stack = uniffiIsDebug ? new Error().stack : undefined;
@@ -5605,6 +5758,11 @@ export interface SolanaBridgeLike {
  */
     delivery(messageId: string, origin: number, nonce: bigint, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<TransferStatus>;
 /**
+ * The delivery fee (lamports) the program charges now for a token transfer to domain
+ * `destination` (0 where it charges none). `send_token` pays it from the sender.
+ */
+    quoteTransfer(destination: number, asyncOpts_?: { signal: AbortSignal }) /*throws*/: Promise<bigint>;
+/**
  * Sends `amount` base units of the registered token `token_id` from the associated token
  * account of the Solana account at `path` to `beneficiary` (EVM or Solana address) on
  * domain `destination`, lands the transaction and returns the message the program
@@ -5684,6 +5842,42 @@ export class SolanaBridge extends UniffiAbstractObject implements SolanaBridgeLi
                     nativeModule().rustbuffer_free(__rb);
                 }
             },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+            /*asyncOpts:*/ asyncOpts_,
+            /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
+        );
+    } catch (__error: any) {
+        if (uniffiIsDebug && __error instanceof Error) {
+            __error.stack = __stack;
+        }
+        throw __error;
+    }
+    }
+    
+/**
+ * The delivery fee (lamports) the program charges now for a token transfer to domain
+ * `destination` (0 where it charges none). `send_token` pays it from the sender.
+ */
+    async quoteTransfer(destination: number, asyncOpts_?: { signal: AbortSignal }): Promise<bigint> /*throws*/ {
+    const __stack = uniffiIsDebug ? new Error().stack : undefined;
+    try {
+        return await uniffiRustCallAsync(
+            /*rustCaller:*/ uniffiCaller,
+            /*rustFutureFunc:*/ () => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_method_solanabridge_quote_transfer(
+                    uniffiTypeSolanaBridgeObjectFactory.clonePointer(this),FfiConverterUInt32.lower(destination, nativeModule().rustbuffer_alloc)
+                );
+            },
+            /*pollFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_poll_u64,
+            /*cancelFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_cancel_u64,
+            /*completeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_complete_u64,
+            /*freeFunc:*/ nativeModule().ubrn_ffi_trestle_ffi_rust_future_free_u64,
+            // Async returns always go through the JS-side converter: the
+            // FFI symbol returns the future handle (u64), and the user-level
+            // RustBuffer comes back via the shared `rust_future_complete_*`
+            // export. The bytes the runtime hands back must be deserialized
+            // here using the per-callable return-type converter.
+            /*liftFunc:*/ FfiConverterUInt64.lift.bind(FfiConverterUInt64),
             /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
             /*asyncOpts:*/ asyncOpts_,
             /*errorHandler:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError)
@@ -6422,10 +6616,16 @@ function uniffiEnsureInitialized() {
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_delivery() !== 18695) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmbridge_delivery");
     }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_quote_message() !== 43077) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmbridge_quote_message");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_quote_transfer() !== 15786) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmbridge_quote_transfer");
+    }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_message() !== 1106) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmbridge_send_message");
     }
-    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_token() !== 30546) {
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_send_token() !== 16506) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_evmbridge_send_token");
     }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_evmbridge_sent_in() !== 51394) {
@@ -6472,6 +6672,9 @@ function uniffiEnsureInitialized() {
     }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_delivery() !== 17925) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_solanabridge_delivery");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_quote_transfer() !== 18356) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_solanabridge_quote_transfer");
     }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_solanabridge_send_token() !== 46726) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_solanabridge_send_token");

@@ -53,9 +53,11 @@ use trestle_evm::{Finality, Preset};
 
 use crate::error::{Error, Result};
 
+mod fees;
 mod low_balance;
 mod solana;
 mod validate;
+pub use fees::{Account, FeePolicy, PaymentPolicy, Verdict};
 pub use low_balance::parse_amount;
 pub use solana::{ChainToml, SolanaChainConfig, SolanaCommitment, SolanaKeyConfig};
 
@@ -261,7 +263,7 @@ impl ChainConfig {
     }
 
     /// Decimals of the native unit `low_balance` is written in (ether, SOL).
-    fn native_decimals(&self) -> u32 {
+    pub fn native_decimals(&self) -> u32 {
         match self.kind {
             ChainKind::Evm(_) => low_balance::EVM_DECIMALS,
             ChainKind::Solana(_) => low_balance::SOLANA_DECIMALS,
@@ -328,6 +330,10 @@ pub struct RouteConfig {
     /// validator key listed here attests once the destination's set holds it. Default none.
     #[serde(default)]
     pub standby: Vec<ValidatorEndpoint>,
+    /// This relayer's delivery-fee policy on the route (`[routes.fees]`; default: deliver
+    /// what paid at least 90% of the origin's current quote). Validators ignore it.
+    #[serde(default)]
+    pub fees: FeePolicy,
 }
 
 impl RouteConfig {

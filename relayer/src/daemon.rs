@@ -21,6 +21,7 @@ pub use crate::keys::Keys;
 use crate::metrics::Metrics;
 use crate::origin::{self, evm::EvmOrigin, solana::SolanaOrigin};
 use crate::relay::EvmDestination;
+use crate::relay::fees::FeeQuoter;
 use crate::relay::routes::Routes;
 use crate::relay::solana::SolanaDestination;
 use crate::remote_set::DestinationSet;
@@ -187,6 +188,7 @@ fn start_roles(
     {
         tracing::warn!(address = %signer.address(), "the validator key is in no route's validator set: nothing to attest");
     }
+    let fees = Arc::new(FeeQuoter::for_config(config, chains)?);
     if let (Some(settings), Some(signer)) = (&config.relayer, &keys.relayer) {
         let senders: BTreeMap<String, Arc<EvmSender>> = chains
             .iter()
@@ -197,12 +199,16 @@ fn start_roles(
                 )
             })
             .collect();
-        for d in EvmDestination::for_config(config, settings, &senders, store, metrics, worker)? {
+        for d in
+            EvmDestination::for_config(config, settings, &senders, store, metrics, worker, &fees)?
+        {
             tasks.push(tokio::spawn(d.run(shutdown.clone())));
         }
     }
     if let Some(settings) = &config.relayer {
-        for d in SolanaDestination::for_config(config, settings, keys, store, metrics, worker)? {
+        for d in
+            SolanaDestination::for_config(config, settings, keys, store, metrics, worker, &fees)?
+        {
             tasks.push(tokio::spawn(d.run(shutdown.clone())));
         }
     }

@@ -44,6 +44,13 @@ pub struct Metrics {
     /// 1 while the relayer's wallet on a destination holds less than the chain's
     /// `low_balance`, else 0 (only for chains with `low_balance` set).
     pub wallet_balance_low: Family<Labels, Gauge>,
+    /// Delivery fees paid on origins (at sends and top-ups) as this daemon indexed them, in
+    /// the origin's native token, by origin and destination domain.
+    pub fees_paid: Family<Labels, Counter<f64, AtomicU64>>,
+    /// What this relayer's deliveries cost it on the destination (a transaction's fee shared
+    /// by the messages it delivered), in the destination's native token, by origin and
+    /// destination domain.
+    pub delivery_cost: Family<Labels, Counter<f64, AtomicU64>>,
 }
 
 impl Default for Metrics {
@@ -69,6 +76,18 @@ impl Metrics {
         let delivery_latency = Histogram::new(exponential_buckets(1.0, 2.0, 14));
         let wallet_balance = Family::<Labels, Gauge<f64, AtomicU64>>::default();
         let wallet_balance_low = Family::<Labels, Gauge>::default();
+        let fees_paid = Family::<Labels, Counter<f64, AtomicU64>>::default();
+        let delivery_cost = Family::<Labels, Counter<f64, AtomicU64>>::default();
+        registry.register(
+            "fees_paid",
+            "Delivery fees paid on origins (sends and top-ups), in the origin's native token",
+            fees_paid.clone(),
+        );
+        registry.register(
+            "delivery_cost",
+            "What deliveries cost this relayer on the destination, in its native token",
+            delivery_cost.clone(),
+        );
         registry.register(
             "indexed_height",
             "Indexer cursor height",
@@ -141,6 +160,8 @@ impl Metrics {
             delivery_latency,
             wallet_balance,
             wallet_balance_low,
+            fees_paid,
+            delivery_cost,
         }
     }
 
@@ -177,6 +198,22 @@ impl Metrics {
                 "relayer wallet balance is back above low_balance"
             );
         }
+    }
+
+    /// Adds `units` (base units with `decimals` places) to the fees paid on route
+    /// `origin` -> `destination` (domains).
+    pub fn fee_paid(&self, origin: u32, destination: u32, units: u128, decimals: u32) {
+        self.fees_paid
+            .get_or_create(&route_labels(origin, destination))
+            .inc_by(units as f64 / 10f64.powi(i32::try_from(decimals).unwrap_or(0)));
+    }
+
+    /// Adds `units` (base units with `decimals` places) to what delivering on route
+    /// `origin` -> `destination` (domains) cost.
+    pub fn delivery_cost(&self, origin: u32, destination: u32, units: u128, decimals: u32) {
+        self.delivery_cost
+            .get_or_create(&route_labels(origin, destination))
+            .inc_by(units as f64 / 10f64.powi(i32::try_from(decimals).unwrap_or(0)));
     }
 
     /// Counts a message delivered on `destination` and observes its latency from
@@ -222,4 +259,12 @@ impl Metrics {
         }
         out
     }
+}
+
+/// The labels of a route's metrics: its origin and destination domains.
+fn route_labels(origin: u32, destination: u32) -> Labels {
+    vec![
+        ("origin", origin.to_string()),
+        ("destination", destination.to_string()),
+    ]
 }

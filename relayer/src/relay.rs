@@ -14,6 +14,7 @@ mod concurrent;
 mod confirm;
 pub(crate) mod destination;
 mod execute;
+pub mod fees;
 mod gas;
 mod lane;
 pub(crate) mod routes;
@@ -33,6 +34,7 @@ use crate::config::{Config, RelayerConfig};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::store::{MessageRecord, Store, now_ms};
+use fees::FeeQuoter;
 pub(crate) use lane::Attempts;
 use lane::Lane;
 use worker::{Stage, Unit};
@@ -77,13 +79,14 @@ impl EvmDestination {
         store: &Store,
         metrics: &Arc<Metrics>,
         worker: &str,
+        fees: &Arc<FeeQuoter>,
     ) -> Result<Vec<EvmDestination>> {
         let mut out = Vec::new();
         for dest in &config.chains {
             let Some(evm) = dest.evm() else {
                 continue; // a Solana destination has its own worker (`relay::solana`)
             };
-            let lane = Lane::new(config, dest, settings, store, metrics, worker)?;
+            let lane = Lane::new(config, dest, settings, store, metrics, worker, fees)?;
             if lane.routes.is_empty() {
                 continue;
             }

@@ -68,7 +68,11 @@ mod claims;
 mod gaps;
 mod lookups;
 mod operator;
+mod payments;
 mod submissions;
+
+pub use payments::NewPayment;
+use payments::insert_payments;
 
 pub use gaps::NonceGap;
 
@@ -190,6 +194,20 @@ impl Store {
         hash: [u8; 32],
         messages: &[NewMessage],
     ) -> Result<usize> {
+        self.record_read(chain, height, hash, messages, &[]).await
+    }
+
+    /// [`Store::record_indexed`] with the range's delivery-fee `payments`, recorded in the
+    /// commit that moves the cursor (each once; one for an `underpaid` message sends it back
+    /// to `pending`).
+    pub async fn record_read(
+        &self,
+        chain: &str,
+        height: u64,
+        hash: [u8; 32],
+        messages: &[NewMessage],
+        payments: &[NewPayment],
+    ) -> Result<usize> {
         let now = now_ms();
         let height = i64_of(height, "height")?;
         let rows: Vec<records::NewRow> = messages
@@ -204,8 +222,14 @@ impl Store {
         };
         let last = chunks.len().saturating_sub(1);
         for (index, chunk) in chunks.into_iter().enumerate() {
+            let at_cursor = index == last;
             let added = self
-                .record_chunk(chunk, (index == last).then_some((chain, height, hash)), now)
+                .record_chunk(
+                    chunk,
+                    at_cursor.then_some((chain, height, hash)),
+                    if at_cursor { payments } else { &[] },
+                    now,
+                )
                 .await?;
             if added > 0 {
                 self.indexed.send_modify(|n| *n = n.wrapping_add(1));
@@ -215,11 +239,13 @@ impl Store {
         Ok(inserted)
     }
 
-    /// One transaction of [`Store::record_indexed`]: `rows`, and the cursor when given.
+    /// One transaction of [`Store::record_read`]: `rows`, then `payments`, and the cursor
+    /// when given.
     async fn record_chunk(
         &self,
         rows: &[records::NewRow],
         cursor: Option<(&str, i64, [u8; 32])>,
+        payments: &[NewPayment],
         now: i64,
     ) -> Result<usize> {
         dispatch!(self, p => {
@@ -252,6 +278,7 @@ impl Store {
                 .await?;
                 inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
             }
+            insert_payments!(tx, payments, now);
             if let Some((chain, height, hash)) = cursor {
                 sqlx::query(SET_CURSOR)
                 .bind(chain)
@@ -267,7 +294,8 @@ impl Store {
     }
 
     /// A reorg on chain `chain` (domain `origin`) voided the blocks above `height`: messages
-    /// from those blocks that were not submitted yet become [`MessageState::Orphaned`] (the
+    /// from those blocks that were not submitted yet become [`MessageState::Orphaned`] and
+    /// their fee payments are deleted (the
     /// indexer reads the canonical blocks again and records what is really there), and the
     /// cursor moves to `(height, hash)`, in one transaction. Returns how many were orphaned.
     pub async fn rollback(
@@ -284,7 +312,7 @@ impl Store {
             let done = sqlx::query(
                 "UPDATE messages SET state = $1, updated_at = $2, claimed_by = NULL, \
                  claimed_until = NULL \
-                 WHERE origin = $3 AND origin_height > $4 AND state IN ($5, $6)",
+                 WHERE origin = $3 AND origin_height > $4 AND state IN ($5, $6, $7)",
             )
             .bind(MessageState::Orphaned.as_str())
             .bind(now)
@@ -292,6 +320,13 @@ impl Store {
             .bind(height)
             .bind(MessageState::Pending.as_str())
             .bind(MessageState::Ready.as_str())
+            .bind(MessageState::Underpaid.as_str())
+            .execute(&mut *tx)
+            .await?;
+            // Payments of the voided blocks go too (the canonical ones are read again).
+            sqlx::query("DELETE FROM gas_payments WHERE origin = $1 AND origin_height > $2")
+            .bind(i64::from(origin))
+            .bind(height)
             .execute(&mut *tx)
             .await?;
             sqlx::query(SET_CURSOR)

@@ -232,6 +232,12 @@ impl Config {
                     format!("route {} -> {} is configured twice", r.from, r.to),
                 ));
             }
+            if r.fees.tolerance_percent > 100 {
+                return Err(Error::config(
+                    key("fees.tolerance_percent"),
+                    format!("{} is not a percentage (0..=100)", r.fees.tolerance_percent),
+                ));
+            }
             let mut addresses: Vec<EvmAddress> = Vec::with_capacity(r.validators.len());
             let listed = r
                 .validators

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use crate::config::ChainConfig;
 use crate::error::Result;
 use crate::metrics::Metrics;
-use crate::store::{NewMessage, Store};
+use crate::store::{NewMessage, NewPayment, Store};
 
 pub mod gaps;
 
@@ -34,6 +34,8 @@ pub enum Read {
         to: u64,
         /// The messages found.
         found: Vec<NewMessage>,
+        /// The delivery-fee payments found.
+        payments: Vec<NewPayment>,
         /// The new cursor.
         cursor: (u64, [u8; 32]),
     },
@@ -94,13 +96,22 @@ pub async fn run<O: OriginReader>(
                 from,
                 to,
                 found,
+                payments,
                 cursor,
             }) => match store
-                .record_indexed(&chain.name, cursor.0, cursor.1, &found)
+                .record_read(&chain.name, cursor.0, cursor.1, &found, &payments)
                 .await
             {
                 Ok(new) => {
                     origin.persisted(true);
+                    for p in &payments {
+                        metrics.fee_paid(
+                            chain.domain,
+                            p.payment.destination,
+                            p.payment.amount,
+                            chain.native_decimals(),
+                        );
+                    }
                     tracing::debug!(chain = %chain.name, from, to, new, "indexed");
                     metrics
                         .indexed_height

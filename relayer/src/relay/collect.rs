@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use trestle_bridge::signatures::recover_strict;
-use trestle_bridge::{Attestation, ValidatorSet};
+use trestle_bridge::{Attestation, Message, ValidatorSet};
 use trestle_bridge_client::api::wire::AttestationsResponse;
 use trestle_core::chain::UniversalAddress;
 use trestle_core::evm::EvmAddress;
@@ -22,8 +22,9 @@ use trestle_core::evm::EvmAddress;
 use super::Attempts;
 use super::ask;
 use super::concurrent::{self, IN_FLIGHT};
+use super::fees::FeeQuoter;
 use super::routes::{Route, Routes};
-use crate::config::ValidatorEndpoint;
+use crate::config::{ValidatorEndpoint, Verdict};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::store::{MessageRecord, MessageState, SignatureRecord, now_ms};
@@ -90,6 +91,8 @@ pub(crate) struct Collect<'a> {
     pub(crate) attempts: Attempts<'a>,
     /// This worker's name in row claims.
     pub(crate) worker: &'a str,
+    /// The origins' delivery fees, for the routes' fee policies.
+    pub(crate) fees: &'a FeeQuoter,
 }
 
 /// What a collect pass did.
@@ -286,8 +289,10 @@ impl Collect<'_> {
                     .inc_by(job.new.len() as u64);
             }
         }
-        let (ready, waiting): (Vec<&Job>, Vec<&Job>) = jobs.iter().partition(|j| j.missing() == 0);
+        let (attested, waiting): (Vec<&Job>, Vec<&Job>) =
+            jobs.iter().partition(|j| j.missing() == 0);
         let mut out = Collected::default();
+        let (ready, unsure) = self.weigh_fees(attested).await;
         let ids: Vec<[u8; 32]> = ready.iter().map(|j| j.record.id).collect();
         match store
             .transition_many(
@@ -323,6 +328,8 @@ impl Collect<'_> {
         )
         .min(Duration::from_millis(settings.poll_interval_ms));
         let tick = Duration::from_millis(settings.poll_interval_ms);
+        // Messages whose fees could not be weighed now (the origin unreadable): a tick later.
+        let old: Vec<&Job> = old.into_iter().chain(unsure).collect();
         for (group, delay) in [(young, soon), (old, tick)] {
             let ids: Vec<[u8; 32]> = group.iter().map(|j| j.record.id).collect();
             if let Err(e) = store.defer_many(&ids, MessageState::Pending, delay).await {
@@ -332,6 +339,61 @@ impl Collect<'_> {
             }
         }
         out
+    }
+}
+
+impl Collect<'_> {
+    /// Weighs attested messages against their routes' fee policies
+    /// ([`crate::config::FeePolicy`]): those to deliver are returned first; those the policy
+    /// holds back are parked here (`underpaid`, or `skipped` when a deny list names them, with
+    /// the reason as the last error); those whose origin's fees cannot be read now are
+    /// returned second, to be weighed again later (never delivered unweighed).
+    async fn weigh_fees<'j>(&self, attested: Vec<&'j Job>) -> (Vec<&'j Job>, Vec<&'j Job>) {
+        let store = self.attempts.store;
+        let ids: Vec<[u8; 32]> = attested.iter().map(|j| j.record.id).collect();
+        let paid = match store.paid(&ids).await {
+            Ok(paid) => paid,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read what was paid for attested messages");
+                return (Vec::new(), attested);
+            }
+        };
+        let (mut deliver, mut unsure, mut held) = (Vec::new(), Vec::new(), Vec::new());
+        for job in attested {
+            let r = &job.record;
+            let (sender, recipient) = (UniversalAddress(r.sender), UniversalAddress(r.recipient));
+            let policy = &job.route.config.fees;
+            let quote = if policy.needs_quote(&sender, &recipient) {
+                let quoted = match Message::decode(&r.encoded) {
+                    Ok(message) => self.fees.quote(&message).await,
+                    Err(e) => Err(e.into()),
+                };
+                match quoted {
+                    Ok(q) => Some(q),
+                    Err(e) => {
+                        tracing::warn!(origin = r.origin, destination = r.destination, error = %e, "cannot quote the origin's fee; the message waits");
+                        self.attempts.metrics.failure("fees", "quote");
+                        unsure.push(job);
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            let paid = paid.get(&r.id).copied().unwrap_or(0);
+            match policy.verdict(&sender, &recipient, paid, quote) {
+                Verdict::Deliver => deliver.push(job),
+                Verdict::Underpaid(why) => held.push((r.id, MessageState::Underpaid, why)),
+                Verdict::Denied(why) => held.push((r.id, MessageState::Skipped, why)),
+            }
+        }
+        if let Err(e) = store.hold_back(&held, self.worker).await {
+            tracing::warn!(error = %e, "cannot park messages the fee policy holds back");
+        }
+        for (id, state, why) in &held {
+            tracing::info!(id = %hex::encode(id), state = %state, reason = %why, "held back by the route's fee policy");
+        }
+        (deliver, unsure)
     }
 }
 

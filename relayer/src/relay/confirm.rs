@@ -11,8 +11,8 @@
 //! safe height is read once per pass, and the moves of one pass are committed together per
 //! target state.
 
-use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use trestle_bridge_client::DeliveryStatus;
@@ -86,8 +86,17 @@ impl EvmDestination {
         )
         .await;
         let mut moves: Vec<(MessageState, Vec<MessageRecord>)> = Vec::new();
+        // Each message's share of its transaction's fee (the messages it delivered share it).
+        let mut costs: HashMap<[u8; 32], u128> = HashMap::new();
         let from_logs = settled.into_iter().map(|(r, t, s)| ((r, t), Some(Ok(s))));
         for ((record, receipt), status) in landed.into_iter().zip(statuses).chain(from_logs) {
+            let carried = record
+                .tx_hash
+                .and_then(|h| pass.receipts.get(&h))
+                .and_then(Option::as_ref)
+                .map_or(1, |l| l.outcomes.len().max(1));
+            let fee = u128::from(receipt.gas_used).saturating_mul(receipt.effective_gas_price);
+            costs.insert(record.id, fee / carried as u128);
             let status = status.unwrap_or_else(|| Err(task_ended("statusOf")));
             match status.and_then(|s| settled_state(s, &receipt)) {
                 Ok(to) => match moves.iter_mut().find(|(state, _)| *state == to) {
@@ -106,6 +115,15 @@ impl EvmDestination {
                 .await
             {
                 Ok(done) => {
+                    for (record, _) in group.iter().zip(&done).filter(|(_, d)| **d) {
+                        let cost = costs.get(&record.id).copied().unwrap_or(0);
+                        self.lane.metrics.delivery_cost(
+                            record.origin,
+                            record.destination,
+                            cost,
+                            18,
+                        );
+                    }
                     let count = done.iter().filter(|d| **d).count();
                     if count > 0 {
                         moved = true;

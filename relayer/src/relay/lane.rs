@@ -15,6 +15,7 @@ use trestle_core::chain::UniversalAddress;
 
 use super::collect::Collect;
 use super::destination::{DestinationBridge, Ledger};
+use super::fees::FeeQuoter;
 use super::routes::{Route, Routes};
 use super::{CLAIM_LEASE, backoff};
 use crate::config::{ChainConfig, Config, RelayerConfig};
@@ -47,13 +48,16 @@ pub(crate) struct Lane {
     pub(crate) waiting: AtomicBool,
     /// The client the validators are asked with.
     http: reqwest::Client,
+    /// The origins' delivery fees (shared by every lane of the daemon).
+    fees: Arc<FeeQuoter>,
 
     /// The chain's `low_balance`, in base units.
     low_balance: Option<u128>,
 }
 
 impl Lane {
-    /// The lane of the worker of `chain` (a destination of some route), named after `worker`.
+    /// The lane of the worker of `chain` (a destination of some route), named after `worker`,
+    /// weighing the routes' fee policies with `fees`.
     pub(crate) fn new(
         config: &Config,
         chain: &ChainConfig,
@@ -61,8 +65,10 @@ impl Lane {
         store: &Store,
         metrics: &Arc<Metrics>,
         worker: &str,
+        fees: &Arc<FeeQuoter>,
     ) -> Result<Self> {
         Ok(Self {
+            fees: fees.clone(),
             worker: format!("{worker}/{}", chain.name),
             domain: chain.domain,
             name: chain.name.clone(),
@@ -221,6 +227,7 @@ impl Lane {
             http: &self.http,
             attempts: self.attempts(),
             worker: &self.worker,
+            fees: &self.fees,
         }
         .pass(records)
         .await;

@@ -233,6 +233,7 @@ mod tests {
                 threshold: configured.threshold(),
                 validators: Vec::new(),
                 standby: Vec::new(),
+                fees: crate::config::FeePolicy::default(),
             },
         };
         Routes {

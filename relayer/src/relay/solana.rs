@@ -38,6 +38,7 @@ use trestle_bridge_client::{DeliveryStatus, SolanaBridge};
 
 mod collect;
 mod message;
+use super::fees::FeeQuoter;
 use crate::config::{ChainConfig, Config, RelayerConfig};
 use crate::error::{Error, Result};
 use crate::keys::Keys;
@@ -79,6 +80,7 @@ impl SolanaDestination {
         store: &Store,
         metrics: &Arc<Metrics>,
         worker: &str,
+        fees: &Arc<FeeQuoter>,
     ) -> Result<Vec<SolanaDestination>> {
         let mut out = Vec::new();
         for chain in config.chains.iter().filter(|c| c.solana().is_some()) {
@@ -94,7 +96,7 @@ impl SolanaDestination {
                     ),
                 )
             })?;
-            let lane = Lane::new(config, chain, settings, store, metrics, worker)?;
+            let lane = Lane::new(config, chain, settings, store, metrics, worker, fees)?;
             out.push(Self::new(
                 lane,
                 chain,

@@ -99,7 +99,7 @@ impl Store {
             .collect::<Result<_>>()?;
         let mut inserted = 0usize;
         for chunk in rows.chunks(super::INDEXED_PER_COMMIT) {
-            let added = self.record_chunk(chunk, None, super::now_ms()).await?;
+            let added = self.record_chunk(chunk, None, &[], super::now_ms()).await?;
             if added > 0 {
                 self.indexed.send_modify(|n| *n = n.wrapping_add(1));
             }

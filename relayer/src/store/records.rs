@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 /// `pending` (indexed; attestations being collected) -> `ready` (threshold met; to submit)
 /// -> `submitted` (transaction sent; to confirm) -> `delivered`, or `queued` (the destination
 /// holds it behind a timelock or rate limit; to execute) -> `delivered`, or `cancelled` when
-/// the destination's guardian cancelled it while queued. `failed` after the retry cap,
+/// the destination's guardian cancelled it while queued; `underpaid` instead of `ready` when
+/// the route's fee policy wants more than was paid (back to `pending` at a top-up). `failed`
+/// after the retry cap,
 /// `skipped` by an operator, `orphaned` when a reorg removed its origin block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -19,6 +21,9 @@ pub enum MessageState {
     Pending,
     /// Enough attestations; waiting to be submitted.
     Ready,
+    /// Attested, but what was paid for its delivery does not cover the route's fee policy:
+    /// waits for a top-up (a payment indexed for it sends it back to `pending`).
+    Underpaid,
     /// A `deliver` transaction was sent; waiting for its receipt.
     Submitted,
     /// Delivered but held by the destination (timelock or rate limit); to be executed.
@@ -38,9 +43,10 @@ pub enum MessageState {
 
 impl MessageState {
     /// Every state.
-    pub const ALL: [MessageState; 9] = [
+    pub const ALL: [MessageState; 10] = [
         MessageState::Pending,
         MessageState::Ready,
+        MessageState::Underpaid,
         MessageState::Submitted,
         MessageState::Queued,
         MessageState::Delivered,
@@ -55,6 +61,7 @@ impl MessageState {
         match self {
             MessageState::Pending => "pending",
             MessageState::Ready => "ready",
+            MessageState::Underpaid => "underpaid",
             MessageState::Submitted => "submitted",
             MessageState::Queued => "queued",
             MessageState::Delivered => "delivered",
@@ -81,6 +88,7 @@ impl From<MessageState> for RelayerState {
         match state {
             MessageState::Pending => RelayerState::Pending,
             MessageState::Ready => RelayerState::Ready,
+            MessageState::Underpaid => RelayerState::Underpaid,
             MessageState::Submitted => RelayerState::Submitted,
             MessageState::Queued => RelayerState::Queued,
             MessageState::Delivered => RelayerState::Delivered,

@@ -9,6 +9,7 @@
 mod balance;
 mod dropped;
 mod failures;
+mod fees;
 mod guardian;
 mod hostile;
 mod rotation;

@@ -65,6 +65,7 @@ pub fn config(
             threshold: 2,
             validators,
             standby: Vec::new(),
+            fees: trestle_relayer::config::FeePolicy::default(),
         }],
         chains,
         validator: validator.then(|| ValidatorConfig {

@@ -94,6 +94,57 @@ impl Net {
         .await;
     }
 
+    /// Dev account `sender` sends `amount` wei of ether from A to `beneficiary` on B, paying
+    /// `fee` wei for its delivery on top.
+    pub async fn send_from(&self, sender: usize, amount: u128, fee: u128, beneficiary: Address) {
+        let from = EvmSender::new(self.user.chain().clone(), signer(sender));
+        let data = Bridge::sendTokenCall::new((
+            DOMAIN_B,
+            alloy_primitives::B256::from(self.d.token),
+            U256::from(amount),
+            alloy_primitives::FixedBytes::<32>::left_padding_from(beneficiary.as_slice()),
+        ))
+        .abi_encode();
+        let r = send(
+            &from,
+            TxRequest::call(self.d.bridge_a, data).with_value(U256::from(amount + fee)),
+        )
+        .await;
+        assert!(r.success, "sendToken reverted");
+    }
+
+    /// The user pays `amount` wei more for the delivery of message `id` to B (`payForGas`).
+    pub async fn pay_for_gas(&self, id: [u8; 32], amount: u128) {
+        let data =
+            Bridge::payForGasCall::new((alloy_primitives::B256::from(id), DOMAIN_B)).abi_encode();
+        let r = send(
+            &self.user,
+            TxRequest::call(self.d.bridge_a, data).with_value(U256::from(amount)),
+        )
+        .await;
+        assert!(r.success, "payForGas reverted");
+    }
+
+    /// Runs `calls` on A through the admin timelock (propose, let the delay pass, execute).
+    pub async fn admin_a(&self, calls: Vec<Vec<u8>>) {
+        let admin = EvmSender::new(self.user.chain().clone(), signer(0));
+        configure(&self.anvil_a, &admin, self.d.bridge_a, calls).await;
+    }
+
+    /// Bridge A's delivery fee for a token transfer to B now (`quoteTransfer`).
+    pub async fn quote_transfer(&self) -> u128 {
+        let out = self
+            .user
+            .chain()
+            .call(
+                self.d.bridge_a,
+                &Bridge::quoteTransferCall::new((DOMAIN_B,)).abi_encode(),
+            )
+            .await
+            .unwrap();
+        u128::try_from(U256::from_be_slice(&out)).unwrap()
+    }
+
     /// The bridged-ether balance of `owner` on B.
     pub async fn balance(&self, owner: Address) -> U256 {
         balance_of(&self.chain_b, self.d.wrapped, owner).await

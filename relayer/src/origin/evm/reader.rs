@@ -1,4 +1,4 @@
-//! The indexer's reader of an EVM origin: `MessageSent` logs of final blocks through `trestle-evm`'s
+//! The indexer's reader of an EVM origin: `MessageSent` and `GasPaid` logs of final blocks through `trestle-evm`'s
 //! [`Indexer`] (batched ranges, reorg detection by block-hash continuity).
 //!
 //! Between polls it waits `chains[].poll_interval_ms`, or less when the chain has a `ws_url`:
@@ -20,7 +20,7 @@ use crate::config::ChainConfig;
 use crate::error::Result;
 use crate::metrics::Metrics;
 use crate::origin::indexer::{OriginReader, Read};
-use crate::store::{NewMessage, Store};
+use crate::store::{NewMessage, NewPayment, Store};
 
 /// The reader of an EVM origin's bridge.
 pub struct EvmReader {
@@ -94,11 +94,13 @@ impl OriginReader for EvmReader {
                 cursor,
             }) => {
                 let found = found_messages(&events, &self.bridge, &self.chain, &self.metrics);
+                let payments = found_payments(&events, &self.bridge, &self.chain, &self.metrics);
                 self.unpersisted = Some(current);
                 Ok(Read::Advanced {
                     from,
                     to,
                     found,
+                    payments,
                     cursor: (cursor.height, cursor.hash),
                 })
             }
@@ -251,8 +253,45 @@ pub(crate) fn found_messages(
     found
 }
 
+/// The delivery-fee payments among `events` (`GasPaid` logs of the bridge); a malformed one
+/// is counted and skipped.
+pub(crate) fn found_payments(
+    events: &[ChainEvent],
+    bridge: &EvmBridge,
+    config: &ChainConfig,
+    metrics: &Metrics,
+) -> Vec<NewPayment> {
+    let mut found = Vec::new();
+    for event in events {
+        match bridge.decode_gas_paid(event) {
+            Ok(Some(payment)) => found.push(NewPayment {
+                origin: config.domain,
+                origin_tx: match &event.tx_id {
+                    TxId::Evm(h) => h.to_vec(),
+                    TxId::Solana(s) => s.to_vec(),
+                },
+                index: event.index,
+                origin_height: event.height,
+                payment,
+            }),
+            Ok(None) => {}
+            Err(e) => {
+                metrics.failure("index", "malformed_log");
+                metrics
+                    .indexer_unparseable
+                    .get_or_create(&vec![("chain", config.name.clone())])
+                    .inc();
+                tracing::error!(chain = %config.name, height = event.height, error = %e, "ignoring a malformed GasPaid log");
+            }
+        }
+    }
+    found
+}
+
+/// Opens the indexer of the bridge's `MessageSent` and `GasPaid` logs at the persisted cursor
+/// (or the chain's start block).
 async fn open(bridge: &EvmBridge, config: &ChainConfig, store: &Store) -> Result<Indexer> {
-    let (chain, filter) = (bridge.chain(), bridge.message_sent_filter());
+    let (chain, filter) = (bridge.chain(), bridge.origin_filter());
     let indexer = match store.cursor(&config.name).await? {
         Some((height, hash)) => Indexer::resume(chain.clone(), filter, Cursor { height, hash }),
         None => Indexer::start_after(chain.clone(), filter, config.start_block).await?,

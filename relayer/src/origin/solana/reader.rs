@@ -70,6 +70,7 @@ impl OriginReader for SolanaReader {
             from,
             to,
             found,
+            payments: Vec::new(),
             cursor: (to, [0; 32]),
         })
     }

@@ -243,6 +243,7 @@ async fn ready(
         &store,
         &Arc::new(Metrics::new()),
         "test",
+        &Arc::new(crate::relay::fees::FeeQuoter::free()),
     )
     .unwrap();
     let chosen = |which: usize| -> HashSet<[u8; 32]> {

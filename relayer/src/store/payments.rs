@@ -1,0 +1,135 @@
+//! Delivery-fee payments (`gas_payments`): every `GasPaid` event the origin indexers read,
+//! recorded with the messages of the same range, and what the collect pass asks for: the sum
+//! paid per message. A payment for an `underpaid` message sends it back to `pending`, where
+//! the collect pass weighs it again.
+
+use std::collections::HashMap;
+
+use trestle_bridge_client::GasPayment;
+
+use super::{MessageState, Pool, Store, now_ms};
+use crate::error::{Error, Result};
+
+/// A `GasPaid` event as an origin's indexer read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPayment {
+    /// The origin domain.
+    pub origin: u32,
+    /// The transaction that paid.
+    pub origin_tx: Vec<u8>,
+    /// The event's position (EVM log index in its block; Solana: in its transaction).
+    pub index: u64,
+    /// The block (slot) of the transaction.
+    pub origin_height: u64,
+    /// The payment.
+    pub payment: GasPayment,
+}
+
+/// Inserts `payments` (each once, by origin, transaction and index) and sends every
+/// `underpaid` message they pay for back to `pending`, in the caller's transaction.
+macro_rules! insert_payments {
+    ($tx:expr, $payments:expr, $now:expr) => {{
+        for p in $payments {
+            let added = sqlx::query(
+                "INSERT INTO gas_payments (origin, origin_tx, log_index, message_id, destination, \
+                 amount, origin_height, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (origin, origin_tx, log_index) DO NOTHING",
+            )
+            .bind(i64::from(p.origin))
+            .bind(&p.origin_tx)
+            .bind(i64_of(p.index, "log index")?)
+            .bind(p.payment.id.as_slice())
+            .bind(i64::from(p.payment.destination))
+            .bind(p.payment.amount.to_string())
+            .bind(i64_of(p.origin_height, "height")?)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+            if added == 1 {
+                sqlx::query(
+                    "UPDATE messages SET state = $1, next_attempt_at = $2, updated_at = $2 \
+                     WHERE id = $3 AND state = $4",
+                )
+                .bind(MessageState::Pending.as_str())
+                .bind($now)
+                .bind(p.payment.id.as_slice())
+                .bind(MessageState::Underpaid.as_str())
+                .execute(&mut *$tx)
+                .await?;
+            }
+        }
+    }};
+}
+pub(super) use insert_payments;
+
+impl Store {
+    /// What was paid for each of `ids` (the sum of its recorded payments, in the origin's base
+    /// units); ids without a payment are absent.
+    pub async fn paid(&self, ids: &[[u8; 32]]) -> Result<HashMap<[u8; 32], u128>> {
+        let mut out: HashMap<[u8; 32], u128> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT message_id, amount FROM gas_payments WHERE message_id IN ({})",
+            marks.join(", ")
+        );
+        let rows: Vec<(Vec<u8>, String)> = dispatch!(self, p => {
+            let mut q = sqlx::query_as(&sql);
+            for id in ids {
+                q = q.bind(id.as_slice());
+            }
+            q.fetch_all(p).await?
+        });
+        for (id, amount) in rows {
+            let id: [u8; 32] = id
+                .try_into()
+                .map_err(|_| Error::CorruptRow("gas_payments.message_id is not 32 bytes".into()))?;
+            let amount: u128 = amount
+                .parse()
+                .map_err(|_| Error::CorruptRow(format!("gas_payments.amount `{amount}`")))?;
+            let sum = out.entry(id).or_default();
+            *sum = sum.saturating_add(amount);
+        }
+        Ok(out)
+    }
+
+    /// Moves each of `moves` (`id`, the state, the reason) from `pending`, claimed by
+    /// `worker`, to its state with its reason as the last error, in one commit: the collect
+    /// pass parking what the fee policy holds back. Returns whether each moved.
+    pub async fn hold_back(
+        &self,
+        moves: &[([u8; 32], MessageState, String)],
+        worker: &str,
+    ) -> Result<Vec<bool>> {
+        let now = now_ms();
+        let mut moved = Vec::with_capacity(moves.len());
+        if moves.is_empty() {
+            return Ok(moved);
+        }
+        dispatch!(self, p => {
+            let mut tx = p.begin().await?;
+            for (id, state, reason) in moves {
+                let done = sqlx::query(
+                    "UPDATE messages SET state = $1, last_error = $2, updated_at = $3, \
+                     next_attempt_at = $3, claimed_by = NULL, claimed_until = NULL \
+                     WHERE id = $4 AND state = $5 AND claimed_by = $6",
+                )
+                .bind(state.as_str())
+                .bind(reason)
+                .bind(now)
+                .bind(id.as_slice())
+                .bind(MessageState::Pending.as_str())
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                moved.push(done == 1);
+            }
+            tx.commit().await?;
+        });
+        Ok(moved)
+    }
+}

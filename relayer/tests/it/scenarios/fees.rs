@@ -1,0 +1,113 @@
+//! Delivery fees end to end (docs/protocol.md, "Delivery fees"): A charges for deliveries to
+//! B, and the relayer's route policy is `paid` with an allow list and a deny list. A message
+//! that paid nothing waits `underpaid` (store, status API) until top-ups cover the quote;
+//! an allow-listed sender is delivered unpaid; a denied sender never is; a message that paid
+//! at its send goes at once.
+
+use std::time::Duration;
+
+use alloy_primitives::Address;
+use alloy_sol_types::SolCall;
+use trestle_bridge::evm_bindings::Bridge;
+use trestle_core::chain::{U256, UniversalAddress};
+use trestle_relayer::config::Account;
+use trestle_relayer::store::MessageState;
+use trestle_relayer_harness::daemons::{
+    http_get, live_endpoints, start_relayer, start_validators, wait_for_state,
+};
+use trestle_relayer_harness::evm::{DOMAIN_B, ETHER, signer};
+use trestle_relayer_harness::net::{Net, relayer_config};
+use trestle_relayer_harness::wait::wait_until;
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn underpaid_messages_wait_for_a_top_up_and_the_lists_decide_before_the_payment() {
+    let net = Net::start(u128::MAX).await;
+    let (allowed, denied) = (signer(4).address(), signer(8).address());
+    // Sent while B was free: each paid nothing.
+    let to = |b: u8| Address::from([b; 20]);
+    net.send(ETHER, to(0xa0)).await; // nonce 0, the user (dev account 3)
+    net.send_from(4, ETHER, 0, to(0xa1)).await; // nonce 1, allow-listed
+    net.send_from(8, ETHER, 0, to(0xa2)).await; // nonce 2, denied
+    // A now charges 1 gwei per gas of B's, ether for ether.
+    net.admin_a(vec![
+        Bridge::setFeeConfigCall::new((
+            DOMAIN_B,
+            1_000_000_000_000_000_000u128,
+            1_000_000_000_000_000_000u128,
+            0u128,
+            65_000u64,
+            21_000u64,
+            110_000u64,
+            16u32,
+        ))
+        .abi_encode(),
+    ])
+    .await;
+    let quote = net.quote_transfer().await;
+    assert_eq!(quote, (65_000 + 21_000 + 110_000 + 97 * 16) * 1_000_000_000);
+    net.send_from(3, ETHER, quote, to(0xa3)).await; // nonce 3, paid at its send
+
+    let (validators, _dirs) =
+        start_validators(&net.keys, || net.chains(), &net.placeholders()).await;
+    let endpoints = live_endpoints(&net.placeholders(), &validators);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = relayer_config(&net, dir.path(), endpoints);
+    let account = |a: trestle_core::evm::EvmAddress| Account(UniversalAddress::from_evm(a.0));
+    cfg.routes[0].fees.allow_senders = vec![account(allowed)];
+    cfg.routes[0].fees.deny_senders = vec![account(denied)];
+    let relayer = start_relayer(cfg).await;
+    let store = relayer.store().clone();
+
+    wait_for_state(&store, 1, MessageState::Delivered, MINUTE).await;
+    wait_for_state(&store, 3, MessageState::Delivered, MINUTE).await;
+    let skipped = wait_for_state(&store, 2, MessageState::Skipped, MINUTE).await;
+    assert!(
+        skipped
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("deny list"),
+        "{:?}",
+        skipped.last_error
+    );
+    let unpaid = wait_for_state(&store, 0, MessageState::Underpaid, MINUTE).await;
+    let needed = quote * 9 / 10;
+    let why = unpaid.last_error.clone().unwrap_or_default();
+    assert!(why.contains(&format!("paid 0, needs {needed}")), "{why}");
+    let base = format!("http://{}", relayer.api_addr());
+    let (status, body) =
+        http_get(&format!("{base}/v1/messages/0x{}", hex::encode(unpaid.id))).await;
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["state"], "underpaid", "{body}");
+    // Held a few passes later, nothing sent for it.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(net.balance(to(0xa0)).await, U256::ZERO);
+    assert_eq!(net.deliveries_on_b().await, 2);
+
+    // Half of what is needed: weighed again, still underpaid.
+    net.pay_for_gas(unpaid.id, needed / 2).await;
+    wait_until("the first top-up is recorded", MINUTE, || async {
+        store.paid(&[unpaid.id]).await.unwrap().get(&unpaid.id) == Some(&(needed / 2))
+    })
+    .await;
+    let again = wait_for_state(&store, 0, MessageState::Underpaid, MINUTE).await;
+    let why = again.last_error.unwrap_or_default();
+    assert!(
+        why.contains(&format!("paid {}, needs {needed}", needed / 2)),
+        "{why}"
+    );
+    // The rest: delivered, once.
+    net.pay_for_gas(unpaid.id, needed - needed / 2).await;
+    wait_for_state(&store, 0, MessageState::Delivered, MINUTE).await;
+    assert_eq!(net.balance(to(0xa0)).await, U256::from(ETHER));
+    assert_eq!(net.balance(to(0xa2)).await, U256::ZERO, "the denied sender");
+    assert_eq!(net.deliveries_on_b().await, 3);
+
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}

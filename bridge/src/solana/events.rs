@@ -2,12 +2,14 @@
 //! Borsh fields.
 //!
 //! - `MessageSent { id, destination, nonce, message }` (from `send` and the `RefundCancelled`
-//!   action) is emitted as a **self-CPI event**: an inner instruction to the bridge program whose
-//!   data is [`EVENT_IX_TAG`] (little-endian) followed by the event, and whose only account is
-//!   the event authority PDA `["__event_authority"]`, signing. The program refuses that
-//!   instruction unless the PDA signs, which only the program itself can do, and inner
-//!   instructions are kept whole in the transaction's metadata: indexers and validators read
-//!   messages with [`message_sent_events`], never from logs.
+//!   action) and `GasPaid { id, destination, amount }` (from `send` when it charges a fee, and
+//!   `pay_for_gas`) are emitted as **self-CPI events**: an inner instruction to the bridge
+//!   program whose data is [`EVENT_IX_TAG`] (little-endian) followed by the event, and whose
+//!   only account is the event authority PDA `["__event_authority"]`, signing. The program
+//!   refuses that instruction unless the PDA signs, which only the program itself can do, and
+//!   inner instructions are kept whole in the transaction's metadata: indexers and validators
+//!   read messages ([`message_sent_events`]) and payments ([`cpi_events_in`]) there, never
+//!   from logs.
 //! - Every event, `MessageSent` included, is also logged as one `Program data:` line (Anchor's
 //!   `emit!`); [`decode_event`] reads one such record, for clients that read logs.
 //!
@@ -292,17 +294,17 @@ pub struct ResolvedInstruction<'a> {
     pub data: &'a [u8],
 }
 
-/// The messages `program` sent in one successful transaction, read from its inner
+/// The self-CPI events `program` emitted in one successful transaction, read from its inner
 /// instructions, in order: every inner instruction to the program whose data starts with
-/// [`EVENT_IX_TAG`] must be a `MessageSent` event whose only account is the program's event
-/// authority (errors name what is not). Inner instructions of other programs, or of the program
-/// without the tag, are skipped. Only inner instructions may be passed, and only those of a
-/// successful transaction: its success proves the event authority signed, which only the
-/// program itself can make it do.
-pub fn message_sent_in<'a>(
+/// [`EVENT_IX_TAG`] must be an event the program emits that way (`MessageSent` or `GasPaid`)
+/// whose only account is the program's event authority (errors name what is not). Inner
+/// instructions of other programs, or of the program without the tag, are skipped. Only inner
+/// instructions may be passed, and only those of a successful transaction: its success proves
+/// the event authority signed, which only the program itself can make it do.
+pub fn cpi_events_in<'a>(
     program: &BridgeProgram,
     inner: impl IntoIterator<Item = ResolvedInstruction<'a>>,
-) -> Result<Vec<MessageSent>> {
+) -> Result<Vec<Event>> {
     let tag = EVENT_IX_TAG.to_le_bytes();
     let authority = program.event_authority();
     let mut out = Vec::new();
@@ -319,15 +321,31 @@ pub fn message_sent_in<'a>(
             ));
         }
         match decode_event(event)? {
-            Event::MessageSent(sent) => out.push(sent),
+            event @ (Event::MessageSent(_) | Event::GasPaid { .. }) => out.push(event),
             other => {
                 return Err(invalid(format!(
-                    "an event instruction carries {other:?}, not MessageSent"
+                    "an event instruction carries {other:?}, not MessageSent or GasPaid"
                 )));
             }
         }
     }
     Ok(out)
+}
+
+/// The messages `program` sent in one successful transaction: the `MessageSent` events of
+/// [`cpi_events_in`] (whose rules and errors apply to every event instruction, the
+/// `GasPaid` ones skipped here included).
+pub fn message_sent_in<'a>(
+    program: &BridgeProgram,
+    inner: impl IntoIterator<Item = ResolvedInstruction<'a>>,
+) -> Result<Vec<MessageSent>> {
+    Ok(cpi_events_in(program, inner)?
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::MessageSent(sent) => Some(sent),
+            _ => None,
+        })
+        .collect())
 }
 
 /// [`message_sent_in`] over compiled inner instructions: `account_keys` are the transaction's
@@ -543,6 +561,55 @@ mod tests {
         let got = message_sent_events(&program, &keys, [&foreign, &event_ix, &plain]).unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].message, m);
+        // A send that charges a fee also emits GasPaid: read by cpi_events_in, skipped (not
+        // refused) by message_sent_events.
+        let mut paid = EVENT_IX_TAG.to_le_bytes().to_vec();
+        let mut fields = m.id().to_vec();
+        fields.extend_from_slice(&1u32.to_le_bytes());
+        fields.extend_from_slice(&5_000u64.to_le_bytes());
+        paid.extend_from_slice(&event("GasPaid", &fields));
+        let gas_ix = CompiledInstruction {
+            data: paid,
+            ..event_ix.clone()
+        };
+        let got = message_sent_events(&program, &keys, [&event_ix, &gas_ix]).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].message, m);
+        let resolved = |ix: &CompiledInstruction| {
+            (
+                keys[usize::from(ix.program_id_index)],
+                ix.accounts
+                    .iter()
+                    .map(|i| keys[usize::from(*i)])
+                    .collect::<Vec<_>>(),
+                ix.data.clone(),
+            )
+        };
+        let owned: Vec<_> = [&event_ix, &foreign, &gas_ix]
+            .into_iter()
+            .map(resolved)
+            .collect();
+        let events = cpi_events_in(
+            &program,
+            owned
+                .iter()
+                .map(|(program_id, accounts, data)| ResolvedInstruction {
+                    program_id,
+                    accounts,
+                    data,
+                }),
+        )
+        .unwrap();
+        assert_eq!(events.len(), 2, "the foreign program's event is not read");
+        assert!(matches!(events[0], Event::MessageSent(_)));
+        assert_eq!(
+            events[1],
+            Event::GasPaid {
+                id: m.id(),
+                destination: 1,
+                amount: 5_000
+            }
+        );
         // An event instruction with another account: refused.
         let wrong_authority = CompiledInstruction {
             accounts: vec![3],

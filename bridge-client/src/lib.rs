@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod api;
+pub mod arrival;
 mod delivery;
 mod error;
 pub mod evm;
@@ -12,6 +13,7 @@ pub mod tracker;
 pub mod units;
 
 pub use api::{RelayerApi, RelayerMessage, RelayerState};
+pub use arrival::Arrival;
 pub use delivery::DeliveryStatus;
 pub use error::{Error, Result};
 pub use evm::{BridgeInit, EvmBridge, EvmToken, TokenSend};
@@ -20,4 +22,4 @@ pub use sent::SentMessage;
 pub use solana::SolanaBridge;
 pub use status::{Stage, StatusSource, TransferStatus, parse_message_id};
 pub use tracker::{Destination, FollowUntil, Tracker};
-pub use units::{parse_base_units, parse_units};
+pub use units::{format_units, parse_base_units, parse_units};

@@ -10,12 +10,13 @@ use trestle_bridge::solana::events::{ResolvedInstruction, message_sent_in};
 use trestle_bridge::solana::send::{SendParams, TokenKind, send_paying};
 use trestle_bridge::solana::state::{self, ReceiptStatus, RemoteKind, TokenConfig};
 use trestle_bridge::solana::{BridgeProgram, ReceiptKey};
-use trestle_core::chain::{TxId, UniversalAddress};
+use trestle_core::chain::{TxId, U256, UniversalAddress};
 use trestle_core::solana::address::TOKEN_PROGRAM_ID;
 use trestle_core::solana::instruction::get_associated_token_address;
 use trestle_core::solana::{SolanaAddress, SolanaSigner};
 use trestle_solana::{Commitment, ProgramTransaction, SolanaClient, TransactionRequest};
 
+use crate::arrival::{Arrival, InboundState, predict};
 use crate::error::{Error, Result};
 use crate::sent::SentMessage;
 use crate::status::Stage;
@@ -146,6 +147,93 @@ impl SolanaBridge {
             .await?
             .map(|data| Ok(state::Remote::decode(&data)?))
             .transpose()
+    }
+
+    /// Pays `lamports` more for the delivery of message `id` to `destination`
+    /// (`pay_for_gas`) from `signer`, lands the transaction and returns its signature.
+    pub async fn pay_for_gas(
+        &self,
+        signer: &SolanaSigner,
+        id: &MessageId,
+        destination: u32,
+        lamports: u64,
+    ) -> Result<TxId> {
+        if lamports == 0 {
+            return Err(Error::input("amount", "a top-up of 0 pays nothing"));
+        }
+        if self.remote(destination).await?.is_none() {
+            return Err(Error::input(
+                "destination",
+                format!(
+                    "the program on {} has no remote domain {destination}",
+                    self.name()
+                ),
+            ));
+        }
+        let ix = self
+            .program
+            .pay_for_gas(&signer.pubkey(), id, destination, lamports);
+        let landed = self
+            .client
+            .land(TransactionRequest::new(signer, vec![ix]))
+            .await?;
+        Ok(landed.id)
+    }
+
+    /// When a transfer of `home_amount` (message units) of `token_id` from domain `origin`
+    /// would arrive at this (destination) program, from its accounts now
+    /// ([`crate::arrival`]); the bucket's level is refilled to this machine's clock.
+    pub async fn arrival(
+        &self,
+        origin: u32,
+        token_id: &[u8; 32],
+        home_amount: U256,
+    ) -> Result<Arrival> {
+        let token = match self.token(token_id).await {
+            Ok(t) => t,
+            Err(Error::UnknownToken { .. }) => {
+                return Ok(Arrival::Refused {
+                    reason: format!("the program on {} does not know this token", self.name()),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let paused = self.config().await?.paused;
+        let Some(data) = self
+            .program_account(&self.program.route(token_id, origin), "Route")
+            .await?
+        else {
+            return Ok(Arrival::Refused {
+                reason: format!(
+                    "the program on {} has no route for this token from domain {origin}",
+                    self.name()
+                ),
+            });
+        };
+        let route = state::Route::decode(&data)?;
+        let scale = U256::from(10u8).checked_pow(U256::from(token.scale_exp));
+        let local = scale.and_then(|s| (home_amount % s).is_zero().then(|| home_amount / s));
+        let bucket = &route.inbound;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let elapsed = now.saturating_sub(u64::try_from(bucket.last_update).unwrap_or(0));
+        let refilled = u128::from(bucket.level).saturating_add(
+            u128::from(elapsed).saturating_mul(u128::from(bucket.refill_per_second)),
+        );
+        Ok(predict(&InboundState {
+            paused,
+            local,
+            threshold: U256::from(token.timelock_threshold),
+            delay: u64::try_from(token.timelock_delay).unwrap_or(0),
+            open: route.remote_max != 0,
+            capacity: U256::from(bucket.capacity),
+            available: U256::from(refilled.min(u128::from(bucket.capacity))),
+            refill: U256::from(bucket.refill_per_second),
+            ledger_room: route
+                .inbound_bounded
+                .then(|| U256::from(u128::try_from(route.ledger.max(0)).unwrap_or(0))),
+        }))
     }
 
     /// The attestation threshold the program requires for messages from `origin`; `None`

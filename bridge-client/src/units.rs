@@ -53,9 +53,46 @@ pub fn parse_base_units(text: &str) -> Result<U256> {
     Ok(value)
 }
 
+/// `value` base units of a token with `decimals` decimals as people write it, exactly:
+/// `format_units(1_500_000_000_000_000_000, 18)` is `1.5`, trailing zeros dropped.
+pub fn format_units(value: U256, decimals: u8) -> String {
+    let digits = value.to_string();
+    let places = usize::from(decimals);
+    if places == 0 {
+        return digits;
+    }
+    let padded = format!("{digits:0>width$}", width = places + 1);
+    let (whole, frac) = padded.split_at(padded.len() - places);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        whole.to_owned()
+    } else {
+        format!("{whole}.{frac}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_units_is_exact_and_round_trips() {
+        assert_eq!(
+            format_units(U256::from(1_500_000_000_000_000_000u128), 18),
+            "1.5"
+        );
+        assert_eq!(
+            format_units(U256::from(197_000_000_000_000u128), 18),
+            "0.000197"
+        );
+        assert_eq!(format_units(U256::ZERO, 9), "0");
+        assert_eq!(format_units(U256::from(5u8), 0), "5");
+        assert_eq!(format_units(U256::from(2_000_000_000u64), 9), "2");
+        for (text, decimals) in [("0.000000000000000001", 18u8), ("123.456", 6), ("7", 9)] {
+            let v = parse_units(text, decimals).unwrap();
+            assert_eq!(format_units(v, decimals), text);
+        }
+    }
 
     #[test]
     fn decimal_amounts_scale_exactly() {

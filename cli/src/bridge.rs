@@ -7,6 +7,7 @@
 //! from an encrypted keystore whose password is in `TRESTLE_KEYSTORE_PASSWORD`.
 
 mod chains;
+mod fees;
 mod output;
 
 use std::io::Write as _;
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use serde_json::json;
+use serde_json::{Value, json};
 use trestle_bridge::{NATIVE_TOKEN, token_id};
 use trestle_bridge_client::{
     FollowUntil, RelayerApi, Stage, TokenSend, Tracker, TransferStatus, parse_base_units,
@@ -87,41 +88,42 @@ pub enum BridgeCommand {
     Send {
         #[command(flatten)]
         source: SourceArgs,
-        /// The origin chain (a name in the file).
-        #[arg(long)]
-        from: String,
-        /// The destination chain.
-        #[arg(long)]
-        to: String,
-        /// The beneficiary of a token, or the recipient contract/program of a message, on the
-        /// destination.
-        #[arg(long)]
-        recipient: String,
-        /// A token whose home is the origin chain: `native` (ether), an ERC-20 address or an
-        /// SPL mint.
-        #[arg(long, conflicts_with_all = ["token_id", "payload"])]
-        token: Option<String>,
-        /// Any registered token by its bridge token id (32 bytes hex), e.g. a bridged token
-        /// sent back home.
-        #[arg(long, conflicts_with = "payload")]
-        token_id: Option<String>,
-        /// The amount in token units (`1.5`), scaled by the token's decimals; see
-        /// --base-units.
-        #[arg(long)]
-        amount: Option<String>,
-        /// --amount is an integer of base units (wei, lamports-like) instead.
-        #[arg(long)]
-        base_units: bool,
-        /// Send a message with this payload (0x hex) instead of a token (EVM origins).
-        #[arg(long)]
-        payload: Option<String>,
-        /// The gas the recipient's call gets on the destination (compute units on Solana),
-        /// signed into the message: no relayer can give it less.
-        #[arg(long, requires = "payload", default_value_t = DEFAULT_MESSAGE_GAS_LIMIT)]
-        gas_limit: u64,
+        #[command(flatten)]
+        request: SendRequest,
         /// Follow the message to the destination.
         #[arg(long)]
         wait: bool,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// What a send would cost and when it would arrive, without sending: the origin's
+    /// delivery fee now, and for a token the destination's verdict (at once, held by its
+    /// timelock or rate limit, paused, or refused).
+    Quote {
+        #[command(flatten)]
+        source: SourceArgs,
+        #[command(flatten)]
+        request: SendRequest,
+    },
+    /// Pay more for the delivery of a sent message (a top-up of one the relayer holds
+    /// `underpaid`): --amount in the origin's native token (ether, SOL).
+    Pay {
+        #[command(flatten)]
+        source: SourceArgs,
+        /// The message id (0x + 64 hex digits).
+        id: String,
+        /// The message's origin chain, where the payment is made.
+        #[arg(long)]
+        from: String,
+        /// The message's destination chain.
+        #[arg(long)]
+        to: String,
+        /// The amount in the native token's units (`0.001`); see --base-units.
+        #[arg(long)]
+        amount: String,
+        /// --amount is an integer of base units (wei, lamports) instead.
+        #[arg(long)]
+        base_units: bool,
         #[command(flatten)]
         key: KeyArgs,
     },
@@ -156,30 +158,28 @@ pub fn run(command: BridgeCommand, json_output: bool) -> anyhow::Result<Outcome>
         match command {
             BridgeCommand::Send {
                 source,
-                from,
-                to,
-                recipient,
-                token,
-                token_id,
-                amount,
-                base_units,
-                payload,
-                gas_limit,
+                request,
                 wait,
                 key,
+            } => send(&source, request, wait, &key, json_output).await,
+            BridgeCommand::Quote { source, request } => fees::quote(&source, &request).await,
+            BridgeCommand::Pay {
+                source,
+                id,
+                from,
+                to,
+                amount,
+                base_units,
+                key,
             } => {
-                let request = SendRequest {
+                let pay = fees::Payment {
+                    id,
                     from,
                     to,
-                    recipient,
-                    token,
-                    token_id,
                     amount,
                     base_units,
-                    payload,
-                    gas_limit,
                 };
-                send(&source, request, wait, &key, json_output).await
+                fees::pay(&source, &pay, &key).await
             }
             BridgeCommand::Status {
                 source,
@@ -192,15 +192,40 @@ pub fn run(command: BridgeCommand, json_output: bool) -> anyhow::Result<Outcome>
     })
 }
 
-struct SendRequest {
+/// What to send, from where to where (`send` and `quote`).
+#[derive(Debug, Args)]
+pub struct SendRequest {
+    /// The origin chain (a name in the file).
+    #[arg(long)]
     from: String,
+    /// The destination chain.
+    #[arg(long)]
     to: String,
-    recipient: String,
+    /// The beneficiary of a token, or the recipient contract/program of a message, on the
+    /// destination (`send` needs it).
+    #[arg(long)]
+    recipient: Option<String>,
+    /// A token whose home is the origin chain: `native` (ether), an ERC-20 address or an
+    /// SPL mint.
+    #[arg(long, conflicts_with_all = ["token_id", "payload"])]
     token: Option<String>,
+    /// Any registered token by its bridge token id (32 bytes hex), e.g. a bridged token
+    /// sent back home.
+    #[arg(long, conflicts_with = "payload")]
     token_id: Option<String>,
+    /// The amount in token units (`1.5`), scaled by the token's decimals; see
+    /// --base-units.
+    #[arg(long)]
     amount: Option<String>,
+    /// --amount is an integer of base units (wei, lamports-like) instead.
+    #[arg(long)]
     base_units: bool,
+    /// Send a message with this payload (0x hex) instead of a token (EVM origins).
+    #[arg(long)]
     payload: Option<String>,
+    /// The gas the recipient's call gets on the destination (compute units on Solana),
+    /// signed into the message: no relayer can give it less.
+    #[arg(long, requires = "payload", default_value_t = DEFAULT_MESSAGE_GAS_LIMIT)]
     gas_limit: u64,
 }
 
@@ -314,9 +339,27 @@ async fn send(
     if origin.name == dest.name {
         bail!("--from and --to are the same chain `{}`", origin.name);
     }
-    let recipient = parse_address(dest, "--recipient", &req.recipient)?;
+    let recipient = req.recipient.as_deref().context(
+        "`send` needs --recipient: the beneficiary of a token, or the recipient of a message",
+    )?;
+    let recipient = parse_address(dest, "--recipient", recipient)?;
     let timeout = Duration::from_secs(source.timeout.clamp(10, 600));
     let origin_bridge = connect(origin).await?;
+    // What it costs and what the destination would do with it, before anything is signed.
+    let preview = fees::preview(origin, &origin_bridge, dest, &req).await?;
+    if let Some(Ok(trestle_bridge_client::Arrival::Refused { reason })) = &preview.arrival {
+        bail!(
+            "the bridge on {} would refuse this transfer ({reason}); nothing was sent",
+            dest.name
+        );
+    }
+    if !json_output {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            preview.lines(&origin.name, &dest.name)
+        );
+    }
     let sent = match (&origin_bridge, &req.payload) {
         (Bridge::Evm(bridge), Some(payload)) => {
             if req.amount.is_some() {
@@ -370,6 +413,9 @@ async fn send(
         }
     };
     let mut out = sent_json(&sent, &origin.name, &dest.name);
+    if let (Some(obj), Value::Object(extra)) = (out.as_object_mut(), preview.json()) {
+        obj.extend(extra);
+    }
     let mut text = format!(
         "sent message {} (nonce {}) from {} to {} in {}",
         sent.id_hex(),
@@ -572,7 +618,7 @@ mod tests {
         let req = |token: Option<&str>, id: Option<&str>| SendRequest {
             from: "a".into(),
             to: "b".into(),
-            recipient: String::new(),
+            recipient: None,
             token: token.map(str::to_owned),
             token_id: id.map(str::to_owned),
             amount: None,

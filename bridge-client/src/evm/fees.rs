@@ -1,14 +1,16 @@
 //! Delivery fees on an EVM origin bridge: its fee configuration per destination and quotes
-//! (computed by [`FeeConfig`], as the contract computes them), top-ups, and its `GasPaid` logs.
+//! (computed by [`FeeConfig`], as the contract computes them), top-ups, and its `GasPaid` logs;
+//! and, on a destination bridge, when a transfer would arrive ([`EvmBridge::arrival`]).
 
 use alloy_primitives::B256;
 use alloy_sol_types::{SolCall, SolEvent};
 use trestle_bridge::evm_bindings::Bridge;
 use trestle_bridge::{FeeConfig, MessageId};
 use trestle_core::chain::{ChainEvent, U256, UniversalAddress};
-use trestle_evm::LogFilter;
+use trestle_evm::{EvmSender, LandingPolicy, LogFilter, TxRequest};
 
 use super::EvmBridge;
+use crate::arrival::{Arrival, InboundState, predict};
 use crate::error::Result;
 use crate::fees::GasPayment;
 
@@ -53,6 +55,31 @@ impl EvmBridge {
             .fee_config(destination)
             .await?
             .quote(gas_limit, body_len)?)
+    }
+
+    /// Pays `amount` wei more for the delivery of message `id` to `destination`
+    /// (`payForGas`) with `sender`'s key; waits for the receipt (fee bumps when stuck, at most
+    /// `timeout`) and returns the transaction hash.
+    pub async fn pay_for_gas(
+        &self,
+        sender: &EvmSender,
+        id: &MessageId,
+        destination: u32,
+        amount: U256,
+        timeout: std::time::Duration,
+    ) -> Result<[u8; 32]> {
+        if amount.is_zero() {
+            return Err(crate::Error::input("amount", "a top-up of 0 pays nothing"));
+        }
+        self.remote_of(destination, "destination").await?;
+        let policy = LandingPolicy {
+            stuck_after: (timeout / 3).max(std::time::Duration::from_secs(1)),
+            timeout,
+        };
+        let request = TxRequest::call(self.address, Self::pay_for_gas_call(id, destination))
+            .with_value(amount);
+        let (pending, _receipt) = sender.land(request, policy).await?;
+        Ok(pending.hash)
     }
 
     /// Calldata of `payForGas(id, destination)` (the value is the payment).
@@ -108,5 +135,78 @@ impl EvmBridge {
                 "destination or amount out of range",
             )),
         }
+    }
+}
+
+impl EvmBridge {
+    /// When a transfer of `home_amount` (message units) of `token_id` from domain `origin`
+    /// would arrive at this (destination) bridge, from its state now ([`crate::arrival`]).
+    pub async fn arrival(
+        &self,
+        origin: u32,
+        token_id: &[u8; 32],
+        home_amount: U256,
+    ) -> Result<Arrival> {
+        let id = B256::from(*token_id);
+        let t = self
+            .view(Bridge::tokensCall { tokenId: id }, "tokens(id)")
+            .await?;
+        if t.local == alloy_primitives::Address::ZERO {
+            return Ok(Arrival::Refused {
+                reason: format!("the bridge on {} does not know this token", self.name()),
+            });
+        }
+        let paused = self.view(Bridge::pausedCall {}, "paused()").await?;
+        let route = self
+            .view(
+                Bridge::routesCall {
+                    tokenId: id,
+                    remote_: origin,
+                },
+                "routes(id, origin)",
+            )
+            .await?;
+        let available = self
+            .view(
+                Bridge::availableForCall {
+                    tokenId: id,
+                    remote_: origin,
+                    inbound: true,
+                },
+                "availableFor(id, origin, true)",
+            )
+            .await?;
+        let refills = self
+            .view(
+                Bridge::refillsCall {
+                    tokenId: id,
+                    remote_: origin,
+                },
+                "refills(id, origin)",
+            )
+            .await?;
+        let ledger = self
+            .view(
+                Bridge::ledgerCall {
+                    tokenId: id,
+                    remote_: origin,
+                },
+                "ledger(id, origin)",
+            )
+            .await?;
+        let scale = U256::from(10u8).checked_pow(U256::from(t.localExp));
+        let local = scale.and_then(|s| (home_amount % s).is_zero().then(|| home_amount / s));
+        let room = ledger.net.max(alloy_primitives::I256::ZERO).into_raw();
+        Ok(predict(&InboundState {
+            paused,
+            local,
+            threshold: U256::from(t.timelockThreshold),
+            delay: t.delay,
+            open: route.remoteMax != 0,
+            capacity: U256::from(route.inCapacity),
+            available,
+            refill: refills.inbound,
+            ledger_room: ledger.inboundChecked.then_some(room),
+        }))
     }
 }

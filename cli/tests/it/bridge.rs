@@ -616,6 +616,128 @@ async fn bridge_send_and_status_through_a_running_relayer() {
     assert!(!ok);
     assert!(err.contains("no mnemonic"), "{err}");
 
+    // 8. Fees and arrival. B is free and 1 ether arrives at once; 5 would wait B's hour.
+    let quote = |extra: &[&str]| {
+        let mut v = args(&["quote", "--config", &file, "--from", "a", "--to", "b"]);
+        v.extend(args(extra));
+        v
+    };
+    let (ok, out, err) = run(quote(&["--token", "native", "--amount", "1"]), false).await;
+    assert!(ok, "{err}");
+    assert_eq!(out["fee"]["amount"], "0", "{out}");
+    assert_eq!(out["arrival"]["kind"], "at_once", "{out}");
+    let (ok, out, err) = run(quote(&["--token", "native", "--amount", "5"]), false).await;
+    assert!(ok, "{err}");
+    assert_eq!(out["arrival"]["kind"], "timelocked", "{out}");
+    assert_eq!(out["arrival"]["delay_seconds"], 3_600, "{out}");
+    // A charges 2 gwei per gas of B's, ether for ether: the quote, then a send pays it.
+    configure(
+        &anvil_a,
+        &admin_a,
+        d.bridge_a,
+        vec![
+            Bridge::setFeeConfigCall::new((
+                DOMAIN_B,
+                2 * E18,
+                E18,
+                0u128,
+                65_000u64,
+                21_000u64,
+                110_000u64,
+                16u32,
+            ))
+            .abi_encode(),
+        ],
+    )
+    .await;
+    let fee = (65_000 + 21_000 + 110_000 + 97 * 16) * 2_000_000_000u128;
+    let (ok, out, err) = run(quote(&["--token", "native", "--amount", "1"]), false).await;
+    assert!(ok, "{err}");
+    assert_eq!(out["fee"]["amount"], fee.to_string(), "{out}");
+    assert_eq!(out["fee"]["unit"], "wei");
+    let (ok, out, err) = run(
+        quote(&["--payload", "0x68656c6c6f", "--gas-limit", "50000"]),
+        false,
+    )
+    .await;
+    assert!(ok, "{err}");
+    let message_fee = (65_000 + 21_000 + 50_000 + (9 + 5) * 16) * 2_000_000_000u128;
+    assert_eq!(out["fee"]["amount"], message_fee.to_string(), "{out}");
+    let fees_held = || async {
+        let out = chain_a
+            .call(d.bridge_a, &Bridge::feesHeldCall {}.abi_encode())
+            .await
+            .unwrap();
+        U256::from_be_slice(&out)
+    };
+    let (ok, out, err) = run(
+        common(&["--token", "native", "--amount", "0.5", "--wait"]),
+        true,
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out["fee"]["amount"], fee.to_string(), "{out}");
+    assert_eq!(out["status"]["stage"], "delivered", "{out}");
+    assert_eq!(fees_held().await, U256::from(fee));
+    // A top-up of a sent message, by anyone.
+    let paid_id = out["id"].as_str().unwrap().to_owned();
+    let (ok, out, err) = run(
+        args(&[
+            "pay", &paid_id, "--config", &file, "--from", "a", "--to", "b", "--amount", "0.001",
+            "--index", USER_INDEX,
+        ]),
+        true,
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out["amount"], (E18 / 1_000).to_string(), "{out}");
+    assert_eq!(fees_held().await, U256::from(fee + E18 / 1_000));
+    let (ok, _, err) = run(
+        args(&[
+            "pay", &paid_id, "--config", &file, "--from", "a", "--to", "b", "--amount", "0",
+            "--index", USER_INDEX,
+        ]),
+        true,
+    )
+    .await;
+    assert!(!ok);
+    assert!(err.contains("must not be zero"), "{err}");
+    // In text, before it signs: the fee in ether and wei, and when it arrives.
+    let text_err = {
+        let file = file.clone();
+        tokio::task::spawn_blocking(move || {
+            let out = trestle()
+                .env("TRESTLE_MNEMONIC", MNEMONIC)
+                .args([
+                    "bridge", "send", "--config", &file, "--from", "a", "--to", "b",
+                ])
+                .args([
+                    "--token", "native", "--amount", "0.1", "--index", USER_INDEX,
+                ])
+                .args(["--recipient", "0x4242424242424242424242424242424242424242"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stderr).unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    assert!(
+        text_err.contains(&format!(
+            "fee: 0.000395104 ({fee} wei) to the bridge on a, for the delivery on b"
+        )),
+        "{text_err}"
+    );
+    assert!(
+        text_err.contains("arrival: arrives once delivered"),
+        "{text_err}"
+    );
+
     relayer.shutdown().await;
     for v in validators {
         v.shutdown().await;

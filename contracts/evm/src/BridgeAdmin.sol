@@ -535,6 +535,13 @@ contract BridgeAdmin is BridgeBase {
 
     /// @notice What the inbound (`inbound`) or outbound bucket of route `(tokenId, remote)`
     /// allows now.
+    /// @notice How fast the route's buckets refill (local units per second): how long a
+    /// rate-limited transfer waits.
+    function refills(bytes32 tokenId, uint32 remote_) external view returns (uint256 inbound, uint256 outbound) {
+        Route storage r = _routes[tokenId][remote_];
+        return (r.inbound.refill, r.outbound.refill);
+    }
+
     function availableFor(bytes32 tokenId, uint32 remote_, bool inbound) external view returns (uint256) {
         Route storage r = _routes[tokenId][remote_];
         return inbound ? _available(r.inbound, r.inCapacity) : _available(r.outbound, r.outCapacity);

@@ -204,6 +204,16 @@ contract FeesTest is Fixture {
         );
     }
 
+    /// What clients predict a transfer's arrival with (how long a rate-limited one waits).
+    function test_refills_read_the_routes_buckets() public {
+        (uint256 inbound, uint256 outbound) = gov.refills(nativeId, ORIGIN);
+        assertEq(inbound, REFILL, "inbound refill");
+        assertEq(outbound, REFILL, "outbound refill");
+        adminCall(abi.encodeCall(BridgeAdmin.setLimits, (nativeId, ORIGIN, CAPACITY, 7, CAPACITY, 9)));
+        (inbound, outbound) = gov.refills(nativeId, ORIGIN);
+        assertTrue(inbound == 7 && outbound == 9, "after setLimits");
+    }
+
     function _rejectCall(bytes memory call) internal returns (bytes4) {
         bytes32 salt = keccak256(abi.encode(call, block.timestamp, "reject"));
         vm.prank(ADMIN);

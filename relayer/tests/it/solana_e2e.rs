@@ -43,6 +43,7 @@ use trestle_tests::Anvil;
 
 mod concurrent;
 mod evm_validator;
+mod fees;
 mod messages;
 mod validator;
 

@@ -247,13 +247,17 @@ impl SolanaBridge {
 
     /// The program's fee configuration for `destination` (its `FeeConfig` account
     /// `["fee_config", destination]`; all zero when it has none: the destination is free).
+    /// An account at that address the program does not own is no configuration, as the
+    /// program itself reads it: anyone can send lamports to the address, and that must not
+    /// make quoting fail (it stalled every relay from this origin and every send).
     pub async fn fee_config(&self, destination: u32) -> Result<trestle_bridge::FeeConfig> {
-        match self
-            .program_account(&self.program.fee_config(destination), "FeeConfig")
-            .await?
-        {
-            Some(data) => Ok(state::FeeConfigAccount::decode(&data)?.config),
-            None => Ok(trestle_bridge::FeeConfig::default()),
+        let commitment = self.client.config().commitments.read;
+        let address = self.program.fee_config(destination);
+        match self.client.account_at(&address, commitment).await? {
+            Some(account) if account.owner == self.program.id => {
+                Ok(state::FeeConfigAccount::decode(&account.data)?.config)
+            }
+            _ => Ok(trestle_bridge::FeeConfig::default()),
         }
     }
 

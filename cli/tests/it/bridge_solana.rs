@@ -150,10 +150,19 @@ bridge = "{evm_bridge}"
         2_500_000
     );
 
+    // Lamports sent to the address of the EVM domain's fee configuration (anyone can) make
+    // no configuration: the program still charges nothing, and the client must read it so
+    // too (regression: quoting failed on the foreign-owned account, and every send with it).
+    sol.fund(&sol.program.fee_config(DOMAIN_EVM)).await;
     // The next send takes the next nonce; refusals are named before anything is signed.
     let (ok, out, err) = trestle(send("1")).await;
     assert!(ok, "{err}");
     assert_eq!(out["nonce"], 1);
+    assert_eq!(out["fee"]["amount"], "0", "{out}");
+    assert_eq!(out["fee"]["unit"], "lamports");
+    // The EVM destination is unreachable here: its verdict is unknown, its URL not shown
+    // beyond its host.
+    assert_eq!(out["arrival"]["kind"], "unknown", "{out}");
     let (ok, _, err) = trestle(send("100")).await;
     assert!(!ok);
     assert!(err.contains("is more than the balance 6500000"), "{err}");

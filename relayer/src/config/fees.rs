@@ -140,12 +140,29 @@ pub enum Verdict {
 
 impl FeePolicy {
     /// Whether this policy needs the origin's quote to decide about a message from `sender`
-    /// to `recipient` (it does unless a list decides or nothing needs paying).
-    pub fn needs_quote(&self, sender: &UniversalAddress, recipient: &UniversalAddress) -> bool {
-        self.listed(sender, recipient).is_none() && self.policy == PaymentPolicy::Paid
+    /// to `recipient` on a route whose origin bridge is `origin_bridge` (it does unless a list
+    /// decides, the message is a refund, or nothing needs paying).
+    pub fn needs_quote(
+        &self,
+        origin_bridge: &UniversalAddress,
+        sender: &UniversalAddress,
+        recipient: &UniversalAddress,
+    ) -> bool {
+        self.listed(origin_bridge, sender, recipient).is_none()
+            && self.policy == PaymentPolicy::Paid
     }
 
-    fn listed(&self, sender: &UniversalAddress, recipient: &UniversalAddress) -> Option<Verdict> {
+    fn listed(
+        &self,
+        origin_bridge: &UniversalAddress,
+        sender: &UniversalAddress,
+        recipient: &UniversalAddress,
+    ) -> Option<Verdict> {
+        // A refund of a cancelled transfer is sent by the origin bridge itself, which pays no
+        // fee: it returns a user's funds and is always delivered.
+        if sender == origin_bridge {
+            return Some(Verdict::Deliver);
+        }
         let has = |list: &[Account], a: &UniversalAddress| list.iter().any(|x| x.0 == *a);
         if has(&self.deny_senders, sender) {
             return Some(Verdict::Denied(format!(
@@ -163,18 +180,20 @@ impl FeePolicy {
             .then_some(Verdict::Deliver)
     }
 
-    /// The verdict on a message from `sender` to `recipient` for which `paid` was paid (origin
-    /// base units) and whose quote is `quote` now (`None` when the policy does not need it):
-    /// deny lists first, then allow lists, then the payment against the quote less the
-    /// tolerance (rounded up).
+    /// The verdict on a message from `sender` to `recipient` on a route whose origin bridge
+    /// is `origin_bridge`, for which `paid` was paid (origin base units) and whose quote is
+    /// `quote` now (`None` when the policy does not need it): a refund (sent by the origin
+    /// bridge) is delivered; then deny lists, allow lists, and the payment against the quote
+    /// less the tolerance (rounded up).
     pub fn verdict(
         &self,
+        origin_bridge: &UniversalAddress,
         sender: &UniversalAddress,
         recipient: &UniversalAddress,
         paid: u128,
         quote: Option<u128>,
     ) -> Verdict {
-        if let Some(v) = self.listed(sender, recipient) {
+        if let Some(v) = self.listed(origin_bridge, sender, recipient) {
             return v;
         }
         let (PaymentPolicy::Paid, Some(quote)) = (self.policy, quote) else {
@@ -226,27 +245,45 @@ mod tests {
     }
 
     #[test]
-    fn deny_wins_then_allow_then_the_payment_against_the_quote() {
+    fn refunds_go_then_deny_wins_then_allow_then_the_payment_against_the_quote() {
+        let bridge = evm(0xb1);
         let mut p = FeePolicy {
             allow_senders: vec![Account(evm(1))],
             deny_recipients: vec![Account(evm(9))],
             ..FeePolicy::default()
         };
         assert!(matches!(
-            p.verdict(&evm(1), &evm(9), 0, None),
+            p.verdict(&bridge, &evm(1), &evm(9), 0, None),
             Verdict::Denied(_)
         ));
-        assert_eq!(p.verdict(&evm(1), &evm(2), 0, None), Verdict::Deliver);
-        assert!(!p.needs_quote(&evm(1), &evm(2)));
-        assert!(p.needs_quote(&evm(3), &evm(2)));
+        assert_eq!(
+            p.verdict(&bridge, &evm(1), &evm(2), 0, None),
+            Verdict::Deliver
+        );
+        assert!(!p.needs_quote(&bridge, &evm(1), &evm(2)));
+        assert!(p.needs_quote(&bridge, &evm(3), &evm(2)));
         // 10% tolerance: 90 of 100 is enough, 89 is not.
-        assert_eq!(p.verdict(&evm(3), &evm(2), 90, Some(100)), Verdict::Deliver);
-        let Verdict::Underpaid(why) = p.verdict(&evm(3), &evm(2), 89, Some(100)) else {
+        assert_eq!(
+            p.verdict(&bridge, &evm(3), &evm(2), 90, Some(100)),
+            Verdict::Deliver
+        );
+        let Verdict::Underpaid(why) = p.verdict(&bridge, &evm(3), &evm(2), 89, Some(100)) else {
             panic!("89 of 100 is underpaid");
         };
         assert!(why.contains("paid 89, needs 90"), "{why}");
+        // A refund, sent by the origin bridge itself, pays nothing and is delivered, whatever
+        // the lists say (regression: it waited underpaid forever).
+        p.deny_senders.push(Account(bridge));
+        assert_eq!(
+            p.verdict(&bridge, &bridge, &evm(2), 0, Some(100)),
+            Verdict::Deliver
+        );
+        assert!(!p.needs_quote(&bridge, &bridge, &evm(2)));
         p.policy = PaymentPolicy::None;
-        assert_eq!(p.verdict(&evm(3), &evm(2), 0, Some(100)), Verdict::Deliver);
+        assert_eq!(
+            p.verdict(&bridge, &evm(3), &evm(2), 0, Some(100)),
+            Verdict::Deliver
+        );
     }
 
     #[test]

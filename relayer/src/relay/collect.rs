@@ -38,6 +38,10 @@ pub(crate) fn claim_limit(batch_size: usize, batches: usize) -> u32 {
     u32::try_from(batch_size.saturating_mul(batches).max(COLLECT_CLAIM)).unwrap_or(u32::MAX)
 }
 
+/// How long an `underpaid` message waits before its fee policy weighs it again without a new
+/// payment (prices fall, a destination becomes free, an operator changes the policy).
+const UNDERPAID_RECHECK: Duration = Duration::from_secs(60);
+
 /// How long after indexing a message waiting for attestations is asked again after
 /// `attestation_poll_ms` rather than after a tick.
 const RECENT_MS: i64 = 10_000;
@@ -350,8 +354,14 @@ impl Collect<'_> {
     /// returned second, to be weighed again later (never delivered unweighed).
     async fn weigh_fees<'j>(&self, attested: Vec<&'j Job>) -> (Vec<&'j Job>, Vec<&'j Job>) {
         let store = self.attempts.store;
-        let ids: Vec<[u8; 32]> = attested.iter().map(|j| j.record.id).collect();
-        let paid = match store.paid(&ids).await {
+        // Payments recorded from here on may find their message still `pending` (not woken):
+        // `hold_back` leaves those for the next pass instead of parking them.
+        let since = now_ms();
+        let keys: Vec<([u8; 32], u32, u32)> = attested
+            .iter()
+            .map(|j| (j.record.id, j.record.origin, j.record.destination))
+            .collect();
+        let paid = match store.paid(&keys).await {
             Ok(paid) => paid,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read what was paid for attested messages");
@@ -362,14 +372,20 @@ impl Collect<'_> {
         for job in attested {
             let r = &job.record;
             let (sender, recipient) = (UniversalAddress(r.sender), UniversalAddress(r.recipient));
-            let policy = &job.route.config.fees;
-            let quote = if policy.needs_quote(&sender, &recipient) {
+            let (policy, bridge) = (&job.route.config.fees, &job.route.origin_bridge);
+            let quote = if policy.needs_quote(bridge, &sender, &recipient) {
                 let quoted = match Message::decode(&r.encoded) {
                     Ok(message) => self.fees.quote(&message).await,
-                    Err(e) => Err(e.into()),
+                    Err(e) => Ok(Err(e)),
                 };
                 match quoted {
-                    Ok(q) => Some(q),
+                    Ok(Ok(q)) => Some(q),
+                    Ok(Err(e)) => {
+                        // Not a read that may work next tick: parked, weighed again later.
+                        let why = format!("the origin's fee configuration cannot price it: {e}");
+                        held.push((job, MessageState::Underpaid, why));
+                        continue;
+                    }
                     Err(e) => {
                         tracing::warn!(origin = r.origin, destination = r.destination, error = %e, "cannot quote the origin's fee; the message waits");
                         self.attempts.metrics.failure("fees", "quote");
@@ -381,17 +397,34 @@ impl Collect<'_> {
                 None
             };
             let paid = paid.get(&r.id).copied().unwrap_or(0);
-            match policy.verdict(&sender, &recipient, paid, quote) {
+            match policy.verdict(bridge, &sender, &recipient, paid, quote) {
                 Verdict::Deliver => deliver.push(job),
-                Verdict::Underpaid(why) => held.push((r.id, MessageState::Underpaid, why)),
-                Verdict::Denied(why) => held.push((r.id, MessageState::Skipped, why)),
+                Verdict::Underpaid(why) => held.push((job, MessageState::Underpaid, why)),
+                Verdict::Denied(why) => held.push((job, MessageState::Skipped, why)),
             }
         }
-        if let Err(e) = store.hold_back(&held, self.worker).await {
-            tracing::warn!(error = %e, "cannot park messages the fee policy holds back");
-        }
-        for (id, state, why) in &held {
-            tracing::info!(id = %hex::encode(id), state = %state, reason = %why, "held back by the route's fee policy");
+        let moves: Vec<([u8; 32], MessageState, String)> = held
+            .iter()
+            .map(|(job, state, why)| (job.record.id, *state, why.clone()))
+            .collect();
+        match store
+            .hold_back(&moves, self.worker, since, UNDERPAID_RECHECK)
+            .await
+        {
+            Ok(moved) => {
+                for ((job, state, why), moved) in held.into_iter().zip(moved) {
+                    if moved {
+                        tracing::info!(id = %hex::encode(job.record.id), state = %state, reason = %why, "held back by the route's fee policy");
+                    } else {
+                        // Paid meanwhile (or no longer ours): weighed again next time.
+                        unsure.push(job);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot park messages the fee policy holds back");
+                unsure.extend(held.into_iter().map(|(job, _, _)| job));
+            }
         }
         (deliver, unsure)
     }

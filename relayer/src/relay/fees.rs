@@ -31,7 +31,14 @@ pub struct FeeQuoter {
     /// Every quote is 0 (tests of the pipeline that are not about fees).
     free: bool,
     cache: Mutex<HashMap<(u32, u32), (Instant, FeeConfig)>>,
+    /// When reading a configuration last failed: asked again only after
+    /// [`FEE_FAILURE_BACKOFF`], so that an unreachable origin costs one timeout per pass, not
+    /// one per message.
+    failed: Mutex<HashMap<(u32, u32), (Instant, String)>>,
 }
+
+/// How long a failed read of an origin's fee configuration is not tried again.
+pub const FEE_FAILURE_BACKOFF: Duration = Duration::from_secs(5);
 
 impl FeeQuoter {
     /// The quoter of `config`'s route origins: EVM origins through the daemon's `chains`,
@@ -80,15 +87,32 @@ impl FeeQuoter {
         {
             return Ok(config);
         }
+        if let Some(reason) = self.recent_failure(origin, destination) {
+            return Err(Error::config(
+                "routes",
+                format!(
+                    "the fees of domain {origin} for {destination} cannot be read now: {reason}"
+                ),
+            ));
+        }
         let source = self.sources.get(&origin).ok_or_else(|| {
             Error::config(
                 "routes",
                 format!("no route starts at domain {origin}: its fees are unknown"),
             )
         })?;
-        let config = match source {
-            FeeSource::Evm(bridge) => bridge.fee_config(destination).await?,
-            FeeSource::Solana(bridge) => bridge.fee_config(destination).await?,
+        let read = match source {
+            FeeSource::Evm(bridge) => bridge.fee_config(destination).await,
+            FeeSource::Solana(bridge) => bridge.fee_config(destination).await,
+        };
+        let config = match read {
+            Ok(config) => config,
+            Err(e) => {
+                if let Ok(mut failed) = self.failed.lock() {
+                    failed.insert((origin, destination), (Instant::now(), e.to_string()));
+                }
+                return Err(e.into());
+            }
         };
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert((origin, destination), (Instant::now(), config));
@@ -96,21 +120,32 @@ impl FeeQuoter {
         Ok(config)
     }
 
+    fn recent_failure(&self, origin: u32, destination: u32) -> Option<String> {
+        let failed = self.failed.lock().ok()?;
+        let (at, reason) = failed.get(&(origin, destination))?;
+        (at.elapsed() < FEE_FAILURE_BACKOFF).then(|| reason.clone())
+    }
+
     fn cached(&self, origin: u32, destination: u32) -> Option<(Instant, FeeConfig)> {
         self.cache.lock().ok()?.get(&(origin, destination)).copied()
     }
 
     /// What `message` would cost its sender on its origin now: the quote of its gas limit and
-    /// body (a token transfer: the configuration's transfer gas and 97 bytes).
-    pub(crate) async fn quote(&self, message: &Message) -> Result<u128> {
+    /// body (a token transfer: the configuration's transfer gas and 97 bytes). The outer error
+    /// is a read that failed (try again soon); the inner one a configuration that cannot price
+    /// the message (`FeeOverflow`: nothing changes that but governance or the fee oracle).
+    pub(crate) async fn quote(
+        &self,
+        message: &Message,
+    ) -> Result<std::result::Result<u128, trestle_bridge::Error>> {
         let config = self.config(message.origin, message.destination).await?;
-        let quote = match Body::decode(&message.body)? {
-            Body::TokenTransfer(_) => config.quote_transfer(),
-            Body::Message { gas_limit, .. } => config.quote(
+        Ok(match Body::decode(&message.body) {
+            Ok(Body::TokenTransfer(_)) => config.quote_transfer(),
+            Ok(Body::Message { gas_limit, .. }) => config.quote(
                 gas_limit,
                 u64::try_from(message.body.len()).unwrap_or(u64::MAX),
             ),
-        };
-        Ok(quote?)
+            Err(e) => Err(e),
+        })
     }
 }

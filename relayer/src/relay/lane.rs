@@ -271,6 +271,15 @@ impl Lane {
             if ticks.is_multiple_of(30) {
                 self.refresh_balance(bridge).await;
             }
+            match self.store.wake_underpaid(self.domain).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::debug!(destination = %self.name, messages = n, "underpaid messages weighed again")
+                }
+                Err(e) => {
+                    tracing::warn!(destination = %self.name, error = %e, "cannot wake underpaid messages")
+                }
+            }
             ticks = ticks.wrapping_add(1);
             if crate::daemon::pause(&mut shutdown, self.tick()).await {
                 return;

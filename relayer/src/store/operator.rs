@@ -19,6 +19,7 @@ impl Store {
                     | MessageState::Skipped
                     | MessageState::Pending
                     | MessageState::Ready
+                    | MessageState::Underpaid
             )
         })
         .await

@@ -64,29 +64,40 @@ macro_rules! insert_payments {
 pub(super) use insert_payments;
 
 impl Store {
-    /// What was paid for each of `ids` (the sum of its recorded payments, in the origin's base
-    /// units); ids without a payment are absent.
-    pub async fn paid(&self, ids: &[[u8; 32]]) -> Result<HashMap<[u8; 32], u128>> {
+    /// What was paid for each of `messages` (id, origin domain, destination domain): the sum
+    /// of its recorded payments made on its own origin for its own destination, in the
+    /// origin's base units. A payment made on another chain for the same id, or naming another
+    /// destination, pays nothing here (its units are another chain's). Messages without a
+    /// payment are absent.
+    pub async fn paid(&self, messages: &[([u8; 32], u32, u32)]) -> Result<HashMap<[u8; 32], u128>> {
         let mut out: HashMap<[u8; 32], u128> = HashMap::new();
-        if ids.is_empty() {
+        if messages.is_empty() {
             return Ok(out);
         }
-        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let marks: Vec<String> = (1..=messages.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT message_id, amount FROM gas_payments WHERE message_id IN ({})",
+            "SELECT message_id, origin, destination, amount FROM gas_payments \
+             WHERE message_id IN ({})",
             marks.join(", ")
         );
-        let rows: Vec<(Vec<u8>, String)> = dispatch!(self, p => {
+        let rows: Vec<(Vec<u8>, i64, i64, String)> = dispatch!(self, p => {
             let mut q = sqlx::query_as(&sql);
-            for id in ids {
+            for (id, _, _) in messages {
                 q = q.bind(id.as_slice());
             }
             q.fetch_all(p).await?
         });
-        for (id, amount) in rows {
+        let routes: HashMap<[u8; 32], (i64, i64)> = messages
+            .iter()
+            .map(|(id, o, d)| (*id, (i64::from(*o), i64::from(*d))))
+            .collect();
+        for (id, origin, destination, amount) in rows {
             let id: [u8; 32] = id
                 .try_into()
                 .map_err(|_| Error::CorruptRow("gas_payments.message_id is not 32 bytes".into()))?;
+            if routes.get(&id) != Some(&(origin, destination)) {
+                continue;
+            }
             let amount: u128 = amount
                 .parse()
                 .map_err(|_| Error::CorruptRow(format!("gas_payments.amount `{amount}`")))?;
@@ -98,11 +109,16 @@ impl Store {
 
     /// Moves each of `moves` (`id`, the state, the reason) from `pending`, claimed by
     /// `worker`, to its state with its reason as the last error, in one commit: the collect
-    /// pass parking what the fee policy holds back. Returns whether each moved.
+    /// pass parking what the fee policy holds back, to be weighed again after `recheck`
+    /// (an `underpaid` message; a payment wakes it sooner). A message for which a payment
+    /// was recorded at or after `since` (while it was being weighed: the payment could not wake
+    /// it, it was not parked yet) is not moved. Returns whether each moved.
     pub async fn hold_back(
         &self,
         moves: &[([u8; 32], MessageState, String)],
         worker: &str,
+        since: i64,
+        recheck: std::time::Duration,
     ) -> Result<Vec<bool>> {
         let now = now_ms();
         let mut moved = Vec::with_capacity(moves.len());
@@ -114,8 +130,9 @@ impl Store {
             for (id, state, reason) in moves {
                 let done = sqlx::query(
                     "UPDATE messages SET state = $1, last_error = $2, updated_at = $3, \
-                     next_attempt_at = $3, claimed_by = NULL, claimed_until = NULL \
-                     WHERE id = $4 AND state = $5 AND claimed_by = $6",
+                     next_attempt_at = $7, claimed_by = NULL, claimed_until = NULL \
+                     WHERE id = $4 AND state = $5 AND claimed_by = $6 AND NOT EXISTS \
+                     (SELECT 1 FROM gas_payments WHERE message_id = $4 AND created_at >= $8)",
                 )
                 .bind(state.as_str())
                 .bind(reason)
@@ -123,6 +140,8 @@ impl Store {
                 .bind(id.as_slice())
                 .bind(MessageState::Pending.as_str())
                 .bind(worker)
+                .bind(now.saturating_add(i64::try_from(recheck.as_millis()).unwrap_or(i64::MAX)))
+                .bind(since)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -131,5 +150,26 @@ impl Store {
             tx.commit().await?;
         });
         Ok(moved)
+    }
+
+    /// Sends the `underpaid` messages to `destination` that are due again (their fee policy's
+    /// recheck time has come: prices fall, a destination becomes free, a policy changes) back
+    /// to `pending`, where the collect pass weighs them again. Returns how many.
+    pub async fn wake_underpaid(&self, destination: u32) -> Result<u64> {
+        let now = now_ms();
+        let done = dispatch!(self, p => {
+            sqlx::query(
+                "UPDATE messages SET state = $1, updated_at = $2, next_attempt_at = $2 \
+                 WHERE destination = $3 AND state = $4 AND next_attempt_at <= $2",
+            )
+            .bind(MessageState::Pending.as_str())
+            .bind(now)
+            .bind(i64::from(destination))
+            .bind(MessageState::Underpaid.as_str())
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(done)
     }
 }

@@ -8,7 +8,7 @@ use trestle_bridge::Message;
 use trestle_core::chain::UniversalAddress;
 use trestle_relayer::Error;
 use trestle_relayer::store::{
-    AttestOutcome, AttestationRecord, ListFilter, MessageState, NewMessage, NonceGap,
+    AttestOutcome, AttestationRecord, ListFilter, MessageState, NewMessage, NewPayment, NonceGap,
     SignatureRecord, Store,
 };
 
@@ -105,6 +105,7 @@ store_suite!(
     nonce_gaps_name_the_missing_nonces_and_their_heights,
     release_all_claims_frees_a_dead_runs_claims,
     a_claim_is_not_a_change,
+    payments_count_once_on_their_own_route_and_wake_what_they_pay_for,
 );
 
 fn message(nonce: u64, origin: u32, destination: u32, sender: u8) -> Message {
@@ -929,4 +930,118 @@ async fn a_claim_is_not_a_change(store: Store, _url: String) {
             .unwrap()
     );
     assert!(store.message(&ids[0]).await.unwrap().unwrap().updated_at > before);
+}
+
+/// A payment of `amount` for `id` to `destination`, made on `origin` in transaction `tx` (its
+/// event `index`) at `height`.
+fn payment(
+    origin: u32,
+    tx: u8,
+    index: u64,
+    height: u64,
+    id: [u8; 32],
+    destination: u32,
+    amount: u128,
+) -> NewPayment {
+    NewPayment {
+        origin,
+        origin_tx: vec![tx; 32],
+        index,
+        origin_height: height,
+        payment: trestle_bridge_client::GasPayment {
+            id,
+            destination,
+            amount,
+        },
+    }
+}
+
+/// What was paid for a message counts only payments made on its origin for its destination,
+/// each once (regression: the sum took every row of the id, so wei paid on a cheap chain
+/// counted as lamports for a Solana message). A payment wakes an underpaid message; one
+/// recorded while the message is being weighed keeps it from being parked; a rollback takes
+/// the payments of the voided blocks; due underpaid messages are weighed again.
+async fn payments_count_once_on_their_own_route_and_wake_what_they_pay_for(
+    store: Store,
+    _url: String,
+) {
+    let ids = seed(&store, 2).await; // origin 1 -> destination 2
+    let (id, other) = (ids[0], ids[1]);
+    let key = [(id, 1u32, 2u32)];
+    let claim = |store: Store| async move {
+        store
+            .claim(2, MessageState::Pending, "w", Duration::from_secs(60), 10)
+            .await
+            .unwrap()
+    };
+    assert_eq!(claim(store.clone()).await.len(), 2);
+    let since = trestle_relayer::store::now_ms();
+    let moved = store
+        .hold_back(
+            &[
+                (id, MessageState::Underpaid, "paid 0, needs 5".into()),
+                (other, MessageState::Underpaid, "paid 0, needs 5".into()),
+            ],
+            "w",
+            since,
+            Duration::ZERO,
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, vec![true, true]);
+    let state = |id: [u8; 32]| {
+        let store = store.clone();
+        async move { store.message(&id).await.unwrap().unwrap() }
+    };
+    assert_eq!(state(id).await.state, MessageState::Underpaid);
+    assert_eq!(
+        state(id).await.last_error.as_deref(),
+        Some("paid 0, needs 5")
+    );
+
+    let payments = [
+        payment(1, 0xa, 0, 20, id, 2, 5),
+        payment(1, 0xa, 0, 20, id, 2, 5), // the same event read twice
+        payment(9, 0xb, 0, 20, id, 2, 7), // another origin's units
+        payment(1, 0xc, 1, 20, id, 7, 11), // named another destination
+    ];
+    store
+        .record_read("a", 20, [20; 32], &[], &payments)
+        .await
+        .unwrap();
+    assert_eq!(store.paid(&key).await.unwrap().get(&id), Some(&5));
+    assert_eq!(
+        state(id).await.state,
+        MessageState::Pending,
+        "woken by its payment"
+    );
+    assert_eq!(state(other).await.state, MessageState::Underpaid);
+
+    // Paid while it was being weighed: not parked.
+    assert_eq!(claim(store.clone()).await.len(), 1);
+    let since = trestle_relayer::store::now_ms();
+    store
+        .record_read("a", 21, [21; 32], &[], &[payment(1, 0xd, 0, 21, id, 2, 1)])
+        .await
+        .unwrap();
+    let moved = store
+        .hold_back(
+            &[(id, MessageState::Underpaid, "paid 5, needs 9".into())],
+            "w",
+            since,
+            Duration::ZERO,
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, vec![false]);
+    assert_eq!(store.paid(&key).await.unwrap().get(&id), Some(&6));
+
+    // A reorg to height 20 takes the payment of block 21.
+    store.rollback("a", 1, 20, [20; 32]).await.unwrap();
+    assert_eq!(store.paid(&key).await.unwrap().get(&id), Some(&5));
+
+    // Due underpaid messages go back to pending.
+    assert_eq!(store.wake_underpaid(2).await.unwrap(), 1);
+    assert_eq!(state(other).await.state, MessageState::Pending);
+    assert_eq!(store.wake_underpaid(2).await.unwrap(), 0);
 }

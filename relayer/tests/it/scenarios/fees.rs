@@ -90,7 +90,12 @@ async fn underpaid_messages_wait_for_a_top_up_and_the_lists_decide_before_the_pa
     // Half of what is needed: weighed again, still underpaid.
     net.pay_for_gas(unpaid.id, needed / 2).await;
     wait_until("the first top-up is recorded", MINUTE, || async {
-        store.paid(&[unpaid.id]).await.unwrap().get(&unpaid.id) == Some(&(needed / 2))
+        store
+            .paid(&[(unpaid.id, unpaid.origin, unpaid.destination)])
+            .await
+            .unwrap()
+            .get(&unpaid.id)
+            == Some(&(needed / 2))
     })
     .await;
     let again = wait_for_state(&store, 0, MessageState::Underpaid, MINUTE).await;

@@ -7,6 +7,7 @@
 //! [routes.fees]
 //! policy = "paid"            # or "none": deliver whatever was paid
 //! tolerance_percent = 10     # deliver at 90% of the quote (prices move between send and relay)
+//! min_paid = "0.0005"        # and never for less (origin's native token): this relayer's floor
 //! allow_senders = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]   # delivered unpaid
 //! deny_recipients = ["4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T"] # never delivered
 //! ```
@@ -41,6 +42,12 @@ pub struct FeePolicy {
     /// (0..=100; default 10): prices may rise between the send and the delivery.
     #[serde(default = "default_tolerance")]
     pub tolerance_percent: u8,
+    /// The least this relayer delivers a paid message for, in the origin's native token
+    /// (`"0.0005"` ether or SOL), whatever the origin quotes: a floor under an origin's fee
+    /// oracle (one that lags, or a stolen oracle key halving prices every minute). Default
+    /// none.
+    #[serde(default)]
+    pub min_paid: Option<String>,
     /// Senders whose messages are delivered whatever was paid.
     #[serde(default)]
     pub allow_senders: Vec<Account>,
@@ -64,6 +71,7 @@ impl Default for FeePolicy {
         Self {
             policy: PaymentPolicy::default(),
             tolerance_percent: default_tolerance(),
+            min_paid: None,
             allow_senders: Vec::new(),
             allow_recipients: Vec::new(),
             deny_senders: Vec::new(),
@@ -184,7 +192,7 @@ impl FeePolicy {
     /// is `origin_bridge`, for which `paid` was paid (origin base units) and whose quote is
     /// `quote` now (`None` when the policy does not need it): a refund (sent by the origin
     /// bridge) is delivered; then deny lists, allow lists, and the payment against the quote
-    /// less the tolerance (rounded up).
+    /// less the tolerance (rounded up), and at least `floor` (`min_paid` in base units).
     pub fn verdict(
         &self,
         origin_bridge: &UniversalAddress,
@@ -192,6 +200,7 @@ impl FeePolicy {
         recipient: &UniversalAddress,
         paid: u128,
         quote: Option<u128>,
+        floor: u128,
     ) -> Verdict {
         if let Some(v) = self.listed(origin_bridge, sender, recipient) {
             return v;
@@ -199,12 +208,17 @@ impl FeePolicy {
         let (PaymentPolicy::Paid, Some(quote)) = (self.policy, quote) else {
             return Verdict::Deliver;
         };
-        let needed = self.needed(quote);
+        let needed = self.needed(quote).max(floor);
         if paid >= needed {
             Verdict::Deliver
         } else {
+            let floor = if floor > 0 {
+                format!(", and never less than {floor}")
+            } else {
+                String::new()
+            };
             Verdict::Underpaid(format!(
-                "paid {paid}, needs {needed} (the origin quotes {quote} now; this relayer delivers at {}% of it): top it up with payForGas / pay_for_gas",
+                "paid {paid}, needs {needed} (the origin quotes {quote} now; this relayer delivers at {}% of it{floor}): top it up with payForGas / pay_for_gas",
                 100 - self.tolerance_percent.min(100)
             ))
         }
@@ -253,21 +267,21 @@ mod tests {
             ..FeePolicy::default()
         };
         assert!(matches!(
-            p.verdict(&bridge, &evm(1), &evm(9), 0, None),
+            p.verdict(&bridge, &evm(1), &evm(9), 0, None, 0),
             Verdict::Denied(_)
         ));
         assert_eq!(
-            p.verdict(&bridge, &evm(1), &evm(2), 0, None),
+            p.verdict(&bridge, &evm(1), &evm(2), 0, None, 0),
             Verdict::Deliver
         );
         assert!(!p.needs_quote(&bridge, &evm(1), &evm(2)));
         assert!(p.needs_quote(&bridge, &evm(3), &evm(2)));
         // 10% tolerance: 90 of 100 is enough, 89 is not.
         assert_eq!(
-            p.verdict(&bridge, &evm(3), &evm(2), 90, Some(100)),
+            p.verdict(&bridge, &evm(3), &evm(2), 90, Some(100), 0),
             Verdict::Deliver
         );
-        let Verdict::Underpaid(why) = p.verdict(&bridge, &evm(3), &evm(2), 89, Some(100)) else {
+        let Verdict::Underpaid(why) = p.verdict(&bridge, &evm(3), &evm(2), 89, Some(100), 0) else {
             panic!("89 of 100 is underpaid");
         };
         assert!(why.contains("paid 89, needs 90"), "{why}");
@@ -275,13 +289,26 @@ mod tests {
         // the lists say (regression: it waited underpaid forever).
         p.deny_senders.push(Account(bridge));
         assert_eq!(
-            p.verdict(&bridge, &bridge, &evm(2), 0, Some(100)),
+            p.verdict(&bridge, &bridge, &evm(2), 0, Some(100), 0),
             Verdict::Deliver
         );
         assert!(!p.needs_quote(&bridge, &bridge, &evm(2)));
+        // This relayer's floor: 95 is below it, whatever the origin quotes.
+        let Verdict::Underpaid(why) = p.verdict(&bridge, &evm(3), &evm(2), 95, Some(100), 96)
+        else {
+            panic!("95 is under the floor of 96");
+        };
+        assert!(
+            why.contains("needs 96") && why.contains("never less than 96"),
+            "{why}"
+        );
+        assert_eq!(
+            p.verdict(&bridge, &evm(3), &evm(2), 96, Some(10), 96),
+            Verdict::Deliver
+        );
         p.policy = PaymentPolicy::None;
         assert_eq!(
-            p.verdict(&bridge, &evm(3), &evm(2), 0, Some(100)),
+            p.verdict(&bridge, &evm(3), &evm(2), 0, Some(100), 0),
             Verdict::Deliver
         );
     }

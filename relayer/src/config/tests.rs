@@ -444,3 +444,34 @@ fn the_operator_api_binds_beyond_loopback_only_with_a_token_and_beside_a_public_
         None
     );
 }
+
+#[test]
+fn a_routes_fee_policy_parses_and_bad_values_name_their_key() {
+    let policy = "  { address = \"0x90F79bf6EB2c4f870365E785982E1f101E93b906\", url = \"http://127.0.0.1:7003\" },\n]";
+    let fees = |table: &str| with(policy, &format!("{policy}\n\n[routes.fees]\n{table}"));
+    let c = Config::parse(&fees(
+        "policy = \"paid\"\ntolerance_percent = 5\nmin_paid = \"0.0005\"\nallow_senders = [\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\"]\ndeny_recipients = [\"4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T\"]",
+    ))
+    .unwrap();
+    let f = &c.routes[0].fees;
+    assert_eq!(
+        (f.policy, f.tolerance_percent, f.min_paid.as_deref()),
+        (PaymentPolicy::Paid, 5, Some("0.0005"))
+    );
+    assert_eq!(f.allow_senders.len(), 1);
+    // Defaults: paid, 10% tolerance, no floor, no lists.
+    let d = &Config::parse(VALID).unwrap().routes[0].fees;
+    assert_eq!(d, &FeePolicy::default());
+    assert_eq!((d.policy, d.tolerance_percent), (PaymentPolicy::Paid, 10));
+    assert_eq!(
+        key_of(&fees("tolerance_percent = 101")),
+        "routes[0].fees.tolerance_percent"
+    );
+    assert_eq!(
+        key_of(&fees("min_paid = \"0.0000000000000000001\"")),
+        "routes[0].fees.min_paid"
+    );
+    assert!(parse_reason(&fees("policy = \"free\"")).contains("policy"));
+    assert!(parse_reason(&fees("deny_senders = [\"0x1234\"]")).contains("4 hex digits"));
+    assert!(parse_reason(&fees("surcharge = 1")).contains("surcharge"));
+}

@@ -232,6 +232,11 @@ impl Config {
                     format!("route {} -> {} is configured twice", r.from, r.to),
                 ));
             }
+            if let (Some(text), Some(origin)) = (&r.fees.min_paid, self.chain(&r.from))
+                && let Err(e) = super::parse_amount(text, origin.native_decimals())
+            {
+                return Err(Error::config(key("fees.min_paid"), e));
+            }
             if r.fees.tolerance_percent > 100 {
                 return Err(Error::config(
                     key("fees.tolerance_percent"),

@@ -397,7 +397,7 @@ impl Collect<'_> {
                 None
             };
             let paid = paid.get(&r.id).copied().unwrap_or(0);
-            match policy.verdict(bridge, &sender, &recipient, paid, quote) {
+            match policy.verdict(bridge, &sender, &recipient, paid, quote, job.route.min_paid) {
                 Verdict::Deliver => deliver.push(job),
                 Verdict::Underpaid(why) => held.push((job, MessageState::Underpaid, why)),
                 Verdict::Denied(why) => held.push((job, MessageState::Skipped, why)),

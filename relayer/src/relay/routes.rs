@@ -35,6 +35,8 @@ pub(crate) struct Route {
     pub(crate) older: Option<(ValidatorSet, u32)>,
     /// The route as configured (its validators' endpoints).
     pub(crate) config: RouteConfig,
+    /// Its fee policy's `min_paid` in the origin's base units (0: none).
+    pub(crate) min_paid: u128,
 }
 
 /// The routes into one destination, by origin domain.
@@ -55,6 +57,14 @@ impl Routes {
             let set = config.validator_set(r).map_err(|e| {
                 Error::config(format!("routes ({} -> {})", r.from, r.to), e.to_string())
             })?;
+            let min_paid = match &r.fees.min_paid {
+                None => 0,
+                Some(text) => {
+                    crate::config::parse_amount(text, origin.native_decimals()).map_err(|e| {
+                        Error::config(format!("routes ({} -> {}).fees.min_paid", r.from, r.to), e)
+                    })?
+                }
+            };
             by_origin.insert(
                 origin.domain,
                 Route {
@@ -64,6 +74,7 @@ impl Routes {
                     read: false,
                     older: None,
                     config: r.clone(),
+                    min_paid,
                 },
             );
         }
@@ -235,6 +246,7 @@ mod tests {
                 standby: Vec::new(),
                 fees: crate::config::FeePolicy::default(),
             },
+            min_paid: 0,
         };
         Routes {
             destination: "b".into(),

@@ -96,17 +96,27 @@ pub struct Route {
     pub epoch: u64,
     /// Signatures needed.
     pub threshold: usize,
+    /// The relayer's floor under the origin's fee quote (`[routes.fees] min_paid`, in the
+    /// origin's native token), if any.
+    pub min_paid: Option<String>,
 }
 
 impl Route {
-    /// `from -> to`, epoch 1, 2 signatures.
+    /// `from -> to`, epoch 1, 2 signatures, the relayer's default fee policy.
     pub fn new(from: &str, to: &str) -> Self {
         Self {
             from: from.into(),
             to: to.into(),
             epoch: 1,
             threshold: 2,
+            min_paid: None,
         }
+    }
+
+    /// The route with the relayer's floor `min_paid` (origin's native token, `"0.0003"`).
+    pub fn min_paid(mut self, min_paid: &str) -> Self {
+        self.min_paid = Some(min_paid.into());
+        self
     }
 }
 
@@ -310,6 +320,11 @@ impl Daemons {
                     t.insert("epoch".into(), to_int(r.epoch));
                     t.insert("threshold".into(), to_int(r.threshold as u64));
                     t.insert("validators".into(), Value::Array(endpoints.clone()));
+                    if let Some(min) = &r.min_paid {
+                        let mut fees = Table::new();
+                        fees.insert("min_paid".into(), min.clone().into());
+                        t.insert("fees".into(), Value::Table(fees));
+                    }
                     Value::Table(t)
                 })
                 .collect();

@@ -255,6 +255,36 @@ impl EvmNode {
         self.sent_message(&receipt).await
     }
 
+    /// What this node's bridge charges now for delivering a token transfer to `destination`
+    /// (wei; `sendToken` takes it on top of the amount).
+    pub async fn quote_transfer(&self, destination: u32) -> Result<U256> {
+        self.contract()
+            .quote_transfer(destination)
+            .await
+            .map(U256::from)
+            .map_err(|e| Error::evm(format!("quoting on `{}`", self.name), e))
+    }
+
+    /// Pays `amount` wei more for the delivery of message `id` to `destination`
+    /// (`payForGas`, from `payer`); returns the transaction hash.
+    pub async fn pay_for_gas(
+        &self,
+        payer: &EvmSender,
+        id: [u8; 32],
+        destination: u32,
+        amount: U256,
+    ) -> Result<Vec<u8>> {
+        let data = EvmBridge::pay_for_gas_call(&id, destination);
+        let receipt = self
+            .send(
+                payer,
+                TxRequest::call(self.bridge, data).with_value(amount),
+                "payForGas",
+            )
+            .await?;
+        Ok(receipt.transaction_hash.to_vec())
+    }
+
     /// This node's bridge through `trestle-bridge-client`.
     pub fn contract(&self) -> EvmBridge {
         EvmBridge::new(self.chain.clone(), self.bridge)
@@ -446,6 +476,7 @@ impl EvmNetworkBuilder {
                     ))
                     .abi_encode(),
                 );
+                calls.push(demo_fee_config(other.domain));
             }
             for home in &nodes {
                 let token = B256::from(ether_token(home.domain));
@@ -493,6 +524,27 @@ impl EvmNetworkBuilder {
     }
 }
 
+/// What a bridge of the network charges for deliveries to another anvil chain
+/// (docs/protocol.md, "Delivery fees"): 1 gwei per gas of the destination's, ether for ether,
+/// 65,000 gas per delivery, 21,000 per signature set, 110,000 for a token transfer and 16
+/// per body byte: a transfer costs 197,552 gwei.
+pub const DEMO_GAS_PRICE: u128 = 1_000_000_000_000_000_000;
+
+/// `setFeeConfig` of `destination` with the network's fees ([`DEMO_GAS_PRICE`]).
+fn demo_fee_config(destination: u32) -> Vec<u8> {
+    Bridge::setFeeConfigCall::new((
+        destination,
+        DEMO_GAS_PRICE,
+        1_000_000_000_000_000_000u128,
+        0u128,
+        65_000u64,
+        21_000u64,
+        110_000u64,
+        16u32,
+    ))
+    .abi_encode()
+}
+
 /// The 20-byte native-ether sentinel.
 pub const NATIVE_ADDRESS: [u8; 20] = [0xee; 20];
 
@@ -524,7 +576,9 @@ pub fn ether_token(home_domain: u32) -> [u8; 32] {
 /// let user = a.sender(keys::user());
 /// let beneficiary = trestle_localnet::evm::pad(keys::user().address()).0;
 /// let amount = U256::from(10u64.pow(18));
-/// let sent = a.send_token(&user, b.domain, ether_token(a.domain), amount, beneficiary, amount).await?;
+/// // The ether sent, and the delivery fee b charges on top.
+/// let value = amount + a.quote_transfer(b.domain).await?;
+/// let sent = a.send_token(&user, b.domain, ether_token(a.domain), amount, beneficiary, value).await?;
 /// println!("message 0x{} waits for the validators and a relayer", hex::encode(sent.id));
 /// // Start daemons for it with trestle_localnet::daemons::Daemons.
 /// # Ok(()) }

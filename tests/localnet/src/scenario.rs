@@ -1,7 +1,8 @@
 //! The local bridge demo as a reusable scenario: two anvil chains and Solana, three
 //! validators and a relayer (each its own `trestle relayer run` process), then transfers
-//! a -> b, Solana -> a, one large transfer that waits in the destination's timelock, and
-//! a -> Solana. Every transfer is followed through the relayer's status API and
+//! a -> b (paying a's delivery fee, below the relayer's floor: held underpaid, then topped up),
+//! Solana -> a, one large transfer that waits in the destination's timelock (paying the
+//! floor at its send), and a -> Solana. Every transfer is followed through the relayer's status API and
 //! checked on chain: the beneficiary's balance grows by exactly the amount, and the
 //! destination recorded exactly one delivery of the message.
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
+pub use evm_route::FeeAtSend;
 pub use report::{ETHER, Progress, TransferReport, format_ether, summary};
 pub use solana_route::{HOME_SUPPLY, SolanaLink, bs58_signature};
 
@@ -31,6 +33,9 @@ pub const DOMAIN_B: u32 = 2;
 pub const DOMAIN_SOLANA: u32 = 3;
 /// Inbound transfers of at least this many local units (100 ether) wait in the timelock.
 pub const TIMELOCK_THRESHOLD: u128 = 100 * ETHER;
+/// The relayer's floor on route a -> b (`[routes.fees] min_paid`): 0.0003 ETH, above a's
+/// quote (0.000197552 ETH), so that a transfer paying only the quote waits for a top-up.
+pub const RELAYER_FLOOR: u128 = 300_000_000_000_000;
 
 /// Options of the demo.
 #[derive(Debug, Clone)]
@@ -112,6 +117,11 @@ impl Demo {
             format_ether(TIMELOCK_THRESHOLD),
             options.timelock_delay
         ));
+        let (a, b) = (evm.node("a")?, evm.node("b")?);
+        progress.info(&format!(
+            "delivery fees (docs/protocol.md): each bridge charges 1 gwei per gas of the other chain; a transfer a -> b costs {} at a's quote now",
+            format_ether(a.quote_transfer(b.domain).await?.saturating_to::<u128>())
+        ));
 
         let solana = if options.solana {
             progress.step("Starting solana-test-validator with the bridge program (upgradeable)");
@@ -155,7 +165,10 @@ impl Demo {
                 std::path::Path::new("/tmp"),
             ))?;
         let mut chains: Vec<_> = evm.nodes.iter().map(evm_chain_table).collect();
-        let mut routes = vec![Route::new("a", "b"), Route::new("b", "a")];
+        let mut routes = vec![
+            Route::new("a", "b").min_paid(&format_ether(RELAYER_FLOOR).replace(" ETH", "")),
+            Route::new("b", "a"),
+        ];
         let mut relayer_solana_key = None;
         if let Some(link) = &solana {
             chains.push(link.node.chain_table());
@@ -204,6 +217,10 @@ impl Demo {
                 link.relayer.pubkey()
             ));
         }
+        progress.info(&format!(
+            "the relayer delivers a -> b for at least {} (its floor, [routes.fees] min_paid): what pays less waits underpaid for a top-up",
+            format_ether(RELAYER_FLOOR)
+        ));
         progress.info(&format!("logs: {}/*/daemon.log", dir.path().display()));
         Ok(Self {
             daemons,
@@ -225,8 +242,20 @@ impl Demo {
             n += 1;
             p.step(&format!("Transfer {n}: {title}"));
         };
-        step(&self.progress, "1.5 ETH from chain a to chain b".into());
-        reports.push(self.evm_ether_transfer("a", "b", 15 * ETHER / 10).await?);
+        step(
+            &self.progress,
+            "1.5 ETH from chain a to chain b, paying a's quote: below the relayer's floor, topped up".into(),
+        );
+        reports.push(
+            self.evm_ether_transfer(
+                "a",
+                "b",
+                15 * ETHER / 10,
+                FeeAtSend::Quote,
+                Some(RELAYER_FLOOR),
+            )
+            .await?,
+        );
         if self.solana.is_some() {
             step(&self.progress, "25 DEMO from solana to chain a".into());
             reports.push(self.solana_to_evm("a", 25 * 1_000_000_000).await?);
@@ -239,7 +268,16 @@ impl Demo {
                 self.options.timelock_delay
             ),
         );
-        reports.push(self.evm_ether_transfer("a", "b", 150 * ETHER).await?);
+        reports.push(
+            self.evm_ether_transfer(
+                "a",
+                "b",
+                150 * ETHER,
+                FeeAtSend::RelayerFloor(RELAYER_FLOOR),
+                Some(RELAYER_FLOOR),
+            )
+            .await?,
+        );
         if self.solana.is_some() {
             step(
                 &self.progress,

@@ -14,15 +14,28 @@ use crate::evm::{ether_token, pad};
 use crate::keys;
 use crate::status::MessageStatus;
 
+/// What a demo transfer pays for its delivery at its send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeeAtSend {
+    /// The origin bridge's quote (the least it accepts).
+    Quote,
+    /// The relayer's floor on the route (`min_paid`), in wei, when it is above the quote.
+    RelayerFloor(u128),
+}
+
 impl Demo {
-    /// Sends `amount` wei of chain `from`'s ether to the user's address on `to`, follows the
-    /// message through the relayer until the funds arrive, and checks the balance and that
-    /// the message was delivered exactly once.
+    /// Sends `amount` wei of chain `from`'s ether to the user's address on `to`, paying
+    /// `fee` for its delivery, follows the message through the relayer until the funds arrive
+    /// (topping it up with `payForGas` when the relayer holds it underpaid: its floor
+    /// `relayer_floor` wei is above what was paid), and checks the balance and that the
+    /// message was delivered exactly once.
     pub async fn evm_ether_transfer(
         &self,
         from: &str,
         to: &str,
         amount: u128,
+        fee: FeeAtSend,
+        relayer_floor: Option<u128>,
     ) -> Result<TransferReport> {
         let route = format!("{from} -> {to}");
         let origin = self.evm.node(from)?;
@@ -35,6 +48,11 @@ impl Demo {
         let beneficiary: EvmAddress = user.address();
         let before = destination.balance(Some(token), beneficiary).await?;
         let value = U256::from(amount);
+        let quote = origin.quote_transfer(destination.domain).await?;
+        let paid = match fee {
+            FeeAtSend::Quote => quote,
+            FeeAtSend::RelayerFloor(floor) => quote.max(U256::from(floor)),
+        };
         let sender = origin.sender(user);
         let sent = origin
             .send_token(
@@ -43,26 +61,58 @@ impl Demo {
                 ether_token(origin.domain),
                 value,
                 pad(beneficiary).0,
-                value,
+                value + paid,
             )
             .await?;
         let sent_at = Instant::now();
         let p = &self.progress;
         p.info(&format!(
-            "sendToken on {from}: tx {} (nonce {})",
+            "sendToken on {from}: tx {} (nonce {}); delivery fee paid {} ({from} quotes {})",
             hex0x(&sent.tx),
-            sent.nonce
+            sent.nonce,
+            format_ether(paid.saturating_to::<u128>()),
+            format_ether(quote.saturating_to::<u128>())
         ));
         p.info(&format!("message id {}", hex0x(&sent.id)));
 
         let status = self.daemons.status()?;
         let timeout = self.options.transfer_timeout;
         let print = |s: &MessageStatus, t: Duration| print_state(p, s, t);
-        let reached = status
+        let mut reached = status
             .follow(&sent.id, timeout, print, |s| {
-                matches!(s.state, RelayerState::Delivered | RelayerState::Queued)
+                matches!(
+                    s.state,
+                    RelayerState::Delivered | RelayerState::Queued | RelayerState::Underpaid
+                )
             })
             .await?;
+        let mut top_up = None;
+        if reached.state == RelayerState::Underpaid {
+            let floor = relayer_floor.ok_or_else(|| Error::Transfer {
+                route: route.clone(),
+                reason: format!(
+                    "held underpaid with no floor on the route: {}",
+                    reached.last_error.as_deref().unwrap_or("no reason given")
+                ),
+            })?;
+            let more = U256::from(floor).saturating_sub(paid);
+            let tx = origin
+                .pay_for_gas(&sender, sent.id, destination.domain, more)
+                .await?;
+            p.info(&format!(
+                "topped up with payForGas on {from}: {} more (tx {}); the relayer's floor on {route} is {}",
+                format_ether(more.saturating_to::<u128>()),
+                hex0x(&tx),
+                format_ether(floor)
+            ));
+            top_up = Some(format_ether(more.saturating_to::<u128>()));
+            let print = |s: &MessageStatus, t: Duration| print_state(p, s, t);
+            reached = status
+                .follow(&sent.id, timeout, print, |s| {
+                    matches!(s.state, RelayerState::Delivered | RelayerState::Queued)
+                })
+                .await?;
+        }
         let mut executed_tx = None;
         if reached.state == RelayerState::Queued {
             let ready_at =
@@ -166,6 +216,8 @@ impl Demo {
             delivery_tx,
             executed_tx,
             latency,
+            fee: Some(format_ether(paid.saturating_to::<u128>())),
+            top_up,
         })
     }
 }

@@ -78,6 +78,10 @@ pub struct TransferReport {
     pub executed_tx: Option<String>,
     /// From the origin transaction's receipt to the funds arriving.
     pub latency: Duration,
+    /// The delivery fee paid at the send, for people (`0.000197552 ETH`), where known.
+    pub fee: Option<String>,
+    /// What a top-up (`payForGas`) added after the relayer held the transfer underpaid.
+    pub top_up: Option<String>,
 }
 
 pub(crate) fn hex0x(bytes: &[u8]) -> String {
@@ -103,6 +107,12 @@ pub(crate) fn print_state(p: &Progress, s: &MessageStatus, t: Duration) {
         "submitted" => format!("deliver submitted to the destination: tx {tx}"),
         "queued" => format!("delivered into the destination's queue: tx {tx}"),
         "delivered" => format!("delivered: tx {tx}"),
+        "underpaid" => format!(
+            "held: {}",
+            s.last_error
+                .as_deref()
+                .unwrap_or("what was paid is below the relayer's price")
+        ),
         other => {
             let error = s.last_error.as_deref().unwrap_or("no error");
             format!("{other} (attempts {}, last error: {error})", s.attempts)
@@ -125,6 +135,15 @@ pub fn summary(reports: &[TransferReport]) -> String {
         let _ = writeln!(out, "   delivery tx  {}", r.delivery_tx);
         if let Some(tx) = &r.executed_tx {
             let _ = writeln!(out, "   executed tx  {tx} (after the timelock)");
+        }
+        if let Some(fee) = &r.fee {
+            let _ = writeln!(out, "   fee paid     {fee}");
+        }
+        if let Some(more) = &r.top_up {
+            let _ = writeln!(
+                out,
+                "   topped up    {more} (payForGas, after the relayer held it underpaid)"
+            );
         }
         let _ = writeln!(out, "   latency      {:.1} s", r.latency.as_secs_f64());
     }

@@ -333,6 +333,8 @@ impl Demo {
             delivery_tx,
             executed_tx: None,
             latency,
+            fee: None,
+            top_up: None,
         })
     }
 
@@ -404,6 +406,8 @@ impl Demo {
             delivery_tx,
             executed_tx: None,
             latency,
+            fee: None,
+            top_up: None,
         })
     }
 

@@ -21,6 +21,29 @@ async fn evm_only_demo_arrives_exactly_once() {
     assert_eq!(routes, ["a -> b", "a -> b"]);
     assert!(reports[0].executed_tx.is_none());
     assert!(reports[1].executed_tx.is_some(), "{:?}", reports[1]);
+    // The first paid a's quote, below the relayer's floor: held underpaid, topped up. The
+    // second paid the floor at its send.
+    assert_eq!(reports[0].fee.as_deref(), Some("0.000197552 ETH"));
+    assert_eq!(reports[0].top_up.as_deref(), Some("0.000102448 ETH"));
+    assert_eq!(reports[1].fee.as_deref(), Some("0.0003 ETH"));
+    assert_eq!(reports[1].top_up, None);
+    // What was paid is held apart on a, for its fee beneficiary.
+    let a = demo.node("a").unwrap();
+    let held = a
+        .contract()
+        .chain()
+        .call(
+            a.bridge,
+            &alloy_sol_types::SolCall::abi_encode(
+                &trestle_bridge::evm_bindings::Bridge::feesHeldCall {},
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        U256::from_be_slice(&held),
+        U256::from(600_000_000_000_000u128)
+    );
 
     tokio::time::sleep(Duration::from_secs(2)).await;
     demo.daemons.check_running().unwrap();

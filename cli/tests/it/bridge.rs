@@ -12,7 +12,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use trestle_bridge::evm_bindings::{Bridge, BridgedToken};
 use trestle_bridge::token_id;
-use trestle_core::chain::{U256, UniversalAddress};
+use trestle_core::chain::{Chain as _, U256, UniversalAddress};
 use trestle_core::evm::EvmAddress;
 use trestle_evm::{EvmSender, TxRequest};
 use trestle_relayer::{Daemon, Keys};
@@ -736,6 +736,36 @@ async fn bridge_send_and_status_through_a_running_relayer() {
     assert!(
         text_err.contains("arrival: arrives once delivered"),
         "{text_err}"
+    );
+    // What was paid goes to the beneficiary governance sets, by anyone's call, and never
+    // the ether locked for transfers.
+    let treasury = Address::from([0x7e; 20]);
+    configure(
+        &anvil_a,
+        &admin_a,
+        d.bridge_a,
+        vec![Bridge::setFeeRolesCall::new((Address::ZERO, treasury)).abi_encode()],
+    )
+    .await;
+    let held = fees_held().await;
+    assert_eq!(held, U256::from(2 * fee + E18 / 1_000));
+    let bridge_a_account = UniversalAddress::from_evm(d.bridge_a.0);
+    let locked = chain_a.native_balance(&bridge_a_account).await.unwrap() - held;
+    let anyone = EvmSender::new(chain_a.clone(), signer(9));
+    send(
+        &anyone,
+        TxRequest::call(d.bridge_a, Bridge::withdrawFeesCall {}.abi_encode()),
+    )
+    .await;
+    let treasury_account = UniversalAddress::from_evm(treasury.0.0);
+    assert_eq!(
+        chain_a.native_balance(&treasury_account).await.unwrap(),
+        held
+    );
+    assert_eq!(fees_held().await, U256::ZERO);
+    assert_eq!(
+        chain_a.native_balance(&bridge_a_account).await.unwrap(),
+        locked
     );
 
     relayer.shutdown().await;

@@ -13,11 +13,11 @@ interface IUpgradeable {
 /// @notice Runs only by delegatecall from `Bridge` (its fallback), on the proxy's storage and
 /// with the original sender: `onlySelf` therefore means "an executed proposal", as in a single
 /// contract. What the bridge accepts and how that changes: remotes (bridge, kind) and their
-/// validator sets, tokens, routes with their buckets and ledgers, body caps; the roles, the
-/// guardian's pause, cancels and vetoes, and the admin timelock (`propose` -> `adminDelay` ->
-/// `execute`, within `GRACE_PERIOD`) that every setter, `voidQueued`, `refundCancelled` and
-/// `upgradeToAndCall` go through. Called directly (not through a proxy) it only ever sees its
-/// own empty storage, where no role is set.
+/// validator sets, tokens, routes with their buckets and ledgers, body caps, delivery fees; the
+/// roles, the guardian's pause, cancels, vetoes and removal of the fee oracle, and the admin
+/// timelock (`propose` -> `adminDelay` -> `execute`, within `GRACE_PERIOD`) that every setter,
+/// `voidQueued`, `refundCancelled` and `upgradeToAndCall` go through. Called directly (not
+/// through a proxy) it only ever sees its own empty storage, where no role is set.
 contract BridgeAdmin is BridgeBase {
     // (Declared here, not in BridgeBase: public constants there would add selectors to
     // `Bridge`'s dispatcher, which every delivery walks.)
@@ -71,6 +71,15 @@ contract BridgeAdmin is BridgeBase {
     /// them with `refundCancelled`.
     function cancelQueued(bytes32 id) external onlyGuardian {
         _cancelQueued(id);
+    }
+
+    /// @notice Guardian: removes the fee oracle at once (a stolen oracle key could otherwise
+    /// halve or double prices every `FEE_UPDATE_INTERVAL` until governance replaced it), also
+    /// while paused; the beneficiary stays. Governance may name an oracle again
+    /// (`setFeeRoles`). Emits `FeeRolesSet(address(0), beneficiary)`, also when none was set.
+    function clearFeeOracle() external onlyGuardian {
+        _feeOracle = address(0);
+        emit FeeRolesSet(address(0), _feeBeneficiary);
     }
 
     /// @notice Guardian: consents to proposal `id` replacing it (a `setRoles` that changes the
@@ -343,12 +352,15 @@ contract BridgeAdmin is BridgeBase {
         emit AdminDelaySet(delay);
     }
 
-    /// @notice Changes the roles (never zero, never the same key). Executes while paused; the
-    /// guardian cannot veto it. A proposal that replaces the guardian waits
+    /// @notice Changes the roles (never zero, never the same key, never the fee oracle: it is
+    /// its own key, `InvalidConfig`, as `setFeeRoles` refuses the converse). Executes while
+    /// paused; the guardian cannot veto it. A proposal that replaces the guardian waits
     /// `GUARDIAN_CHANGE_DELAY` unless the guardian approves it (see `propose`).
     function setRoles(address admin_, address guardian_) external onlySelf {
         if (admin_ == address(0) || guardian_ == address(0)) revert ZeroValue();
-        if (admin_ == guardian_) revert InvalidConfig();
+        // (Neither is zero, so a zero oracle, none, never matches.)
+        address oracle = _feeOracle;
+        if (admin_ == guardian_ || admin_ == oracle || guardian_ == oracle) revert InvalidConfig();
         _admin = admin_;
         _guardian = guardian_;
         emit RolesSet(admin_, guardian_);

@@ -204,6 +204,69 @@ contract FeesTest is Fixture {
         );
     }
 
+    /// Review: a role change could make the fee oracle the admin or the guardian (the oracle is
+    /// its own key: `setFeeRoles` refused the converse only). `setRoles` refuses it when
+    /// executed, also for a proposal made before the key became the oracle.
+    function test_setRoles_never_makes_the_fee_oracle_admin_or_guardian() public {
+        bytes4 sel = _rejectCall(abi.encodeCall(BridgeAdmin.setRoles, (ORACLE, GUARDIAN)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.InvalidConfig.selector), "oracle as admin");
+        sel = _rejectCall(abi.encodeCall(BridgeAdmin.setRoles, (ADMIN, ORACLE)));
+        assertEq(bytes32(sel), bytes32(BridgeBase.InvalidConfig.selector), "oracle as guardian");
+        // Proposed while `next` was no oracle, executed once it is one.
+        address next = address(0xA2);
+        bytes memory roles = abi.encodeCall(BridgeAdmin.setRoles, (next, GUARDIAN));
+        vm.prank(ADMIN);
+        gov.propose(roles, "later oracle");
+        adminCall(abi.encodeCall(BridgeAdmin.setFeeRoles, (next, TREASURY)));
+        (bool ok, bytes memory ret) =
+            address(bridge).call(abi.encodeCall(BridgeAdmin.execute, (roles, bytes32("later oracle"))));
+        assertTrue(!ok && selectorOf(ret) == BridgeBase.InvalidConfig.selector, "executed as oracle");
+        // Once the key is no longer the oracle, it may take a role.
+        vm.prank(GUARDIAN);
+        gov.clearFeeOracle();
+        adminCall(roles);
+        assertEq(gov.admin(), next, "admin after the oracle was cleared");
+    }
+
+    /// Review: a stolen oracle key halves (or doubles) prices once a minute until the timelocked
+    /// admin replaces it. The guardian removes the oracle at once, also while paused; the
+    /// beneficiary and the prices stay, and governance may name an oracle again.
+    function test_the_guardian_clears_the_fee_oracle_at_once() public {
+        vm.prank(ORACLE);
+        bridge.updateFeePrices(ORIGIN, GAS_PRICE / 2, RATE);
+        bytes memory clear = abi.encodeCall(BridgeAdmin.clearFeeOracle, ());
+        expectErrorFrom(ORACLE, clear, 0, BridgeBase.OnlyGuardian.selector);
+        expectErrorFrom(ADMIN, clear, 0, BridgeBase.OnlyGuardian.selector);
+        expectErrorFrom(BOB, clear, 0, BridgeBase.OnlyGuardian.selector);
+        vm.prank(GUARDIAN);
+        gov.pause();
+        vm.recordLogs();
+        vm.prank(GUARDIAN);
+        gov.clearFeeOracle();
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1, "one event");
+        assertEq(logs[0].topics[0], keccak256("FeeRolesSet(address,address)"), "FeeRolesSet");
+        assertEq(logs[0].data, abi.encode(address(0), TREASURY), "no oracle, the same beneficiary");
+        (address oracle, address beneficiary) = gov.feeRoles();
+        assertTrue(oracle == address(0) && beneficiary == TREASURY, "roles read back");
+        vm.warp(block.timestamp + 60);
+        expectErrorFrom(
+            ORACLE,
+            abi.encodeCall(Bridge.updateFeePrices, (ORIGIN, GAS_PRICE / 4, RATE)),
+            0,
+            BridgeBase.OnlyFeeOracle.selector
+        );
+        assertEq(gov.feeConfig(ORIGIN).gasPrice, GAS_PRICE / 2, "prices kept");
+        // Idempotent: a second guardian transaction does not fail.
+        vm.prank(GUARDIAN);
+        gov.clearFeeOracle();
+        address next = address(0x0FAC2E);
+        adminCall(abi.encodeCall(BridgeAdmin.setFeeRoles, (next, TREASURY)));
+        vm.prank(next);
+        bridge.updateFeePrices(ORIGIN, GAS_PRICE, RATE);
+        assertEq(bridge.quoteTransfer(ORIGIN), _transferFee(), "a new oracle");
+    }
+
     /// What clients predict a transfer's arrival with (how long a rate-limited one waits).
     function test_refills_read_the_routes_buckets() public {
         (uint256 inbound, uint256 outbound) = gov.refills(nativeId, ORIGIN);

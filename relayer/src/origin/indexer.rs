@@ -53,6 +53,16 @@ pub enum Read {
     },
 }
 
+/// What an origin bridge emitted in a range of blocks (slots): the messages it sent and the
+/// delivery fees paid to it (`GasPaid`, at a send or a top-up).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Emitted {
+    /// The messages sent.
+    pub messages: Vec<NewMessage>,
+    /// The delivery-fee payments.
+    pub payments: Vec<NewPayment>,
+}
+
 /// An origin chain's bridge as its indexer reads it.
 pub trait OriginReader: Send {
     /// Reads what follows the cursor persisted in `store`.
@@ -63,8 +73,8 @@ pub trait OriginReader: Send {
     /// reads again from the persisted cursor.
     fn persisted(&mut self, ok: bool);
 
-    /// The messages of blocks `from..=to`, read again (the nonce-gap check).
-    fn rescan(&self, from: u64, to: u64) -> impl Future<Output = Result<Vec<NewMessage>>> + Send;
+    /// The messages and payments of blocks `from..=to`, read again (the nonce-gap check).
+    fn rescan(&self, from: u64, to: u64) -> impl Future<Output = Result<Emitted>> + Send;
 
     /// Waits after a read that found nothing new (started at `started`); returns whether
     /// shutdown was asked.

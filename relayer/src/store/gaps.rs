@@ -89,17 +89,30 @@ impl Store {
             .transpose()
     }
 
-    /// Records messages found outside the indexer's forward pass (a re-scan of a gap), as
-    /// [`Store::record_indexed`] does but without moving any cursor. Returns how many were
-    /// new or revived.
-    pub async fn record_found(&self, messages: &[NewMessage]) -> Result<usize> {
+    /// Records messages and payments found outside the indexer's forward pass (a re-scan of
+    /// a gap), as [`Store::record_read`] does but without moving any cursor (the payments with
+    /// the last messages; each payment once). Returns how many messages were new or revived.
+    pub async fn record_found(
+        &self,
+        messages: &[NewMessage],
+        payments: &[super::NewPayment],
+    ) -> Result<usize> {
         let rows: Vec<records::NewRow> = messages
             .iter()
             .map(records::NewRow::of)
             .collect::<Result<_>>()?;
         let mut inserted = 0usize;
-        for chunk in rows.chunks(super::INDEXED_PER_COMMIT) {
-            let added = self.record_chunk(chunk, None, &[], super::now_ms()).await?;
+        let chunks: Vec<&[records::NewRow]> = if rows.is_empty() {
+            vec![&[]]
+        } else {
+            rows.chunks(super::INDEXED_PER_COMMIT).collect()
+        };
+        let last = chunks.len().saturating_sub(1);
+        for (index, chunk) in chunks.into_iter().enumerate() {
+            let paid = if index == last { payments } else { &[] };
+            let added = self
+                .record_chunk(chunk, None, paid, super::now_ms())
+                .await?;
             if added > 0 {
                 self.indexed.send_modify(|n| *n = n.wrapping_add(1));
             }

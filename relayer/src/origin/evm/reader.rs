@@ -19,7 +19,7 @@ use trestle_evm::{Cursor, Head, HeadWatcher, HeadWatcherConfig, Indexer, Indexer
 use crate::config::ChainConfig;
 use crate::error::Result;
 use crate::metrics::Metrics;
-use crate::origin::indexer::{OriginReader, Read};
+use crate::origin::indexer::{Emitted, OriginReader, Read};
 use crate::store::{NewMessage, NewPayment, Store};
 
 /// The reader of an EVM origin's bridge.
@@ -143,18 +143,16 @@ impl OriginReader for EvmReader {
         }
     }
 
-    async fn rescan(&self, from: u64, to: u64) -> Result<Vec<NewMessage>> {
+    async fn rescan(&self, from: u64, to: u64) -> Result<Emitted> {
         let events = self
             .bridge
             .chain()
-            .logs(&self.bridge.message_sent_filter(), from, to)
+            .logs(&self.bridge.origin_filter(), from, to)
             .await?;
-        Ok(found_messages(
-            &events,
-            &self.bridge,
-            &self.chain,
-            &self.metrics,
-        ))
+        Ok(Emitted {
+            messages: found_messages(&events, &self.bridge, &self.chain, &self.metrics),
+            payments: found_payments(&events, &self.bridge, &self.chain, &self.metrics),
+        })
     }
 
     async fn wait(&mut self, shutdown: &mut watch::Receiver<bool>, started: Instant) -> bool {

@@ -59,8 +59,8 @@ impl GapTracker {
     }
 
     /// Looks for gaps and re-reads the heights around each with `rescan(from, to)` (which
-    /// returns the messages the origin bridge sent in those blocks or slots), recording what it
-    /// finds. Returns the gaps still open after the check.
+    /// returns the messages the origin bridge sent in those blocks or slots, and the payments
+    /// made to it), recording what it finds. Returns the gaps still open after the check.
     pub async fn check<F, Fut>(
         &mut self,
         store: &Store,
@@ -69,7 +69,7 @@ impl GapTracker {
     ) -> Result<Vec<NonceGap>>
     where
         F: FnMut(u64, u64) -> Fut,
-        Fut: Future<Output = Result<Vec<NewMessage>>>,
+        Fut: Future<Output = Result<super::Emitted>>,
     {
         self.last_check = Some(Instant::now());
         let labels = vec![("chain", self.chain.clone())];
@@ -96,10 +96,13 @@ impl GapTracker {
             metrics.indexer_rescans.get_or_create(&labels).inc();
             let found = rescan(gap.from_height, gap.to_height).await?;
             let wanted: Vec<NewMessage> = found
+                .messages
                 .into_iter()
                 .filter(|m| (gap.first..=gap.last).contains(&m.message.nonce))
                 .collect();
-            let recovered = store.record_found(&wanted).await?;
+            // The payments of those blocks too: a node that left out a message's log may
+            // have left out its GasPaid as well (each is recorded once).
+            let recovered = store.record_found(&wanted, &found.payments).await?;
             tracing::warn!(
                 chain = %self.chain,
                 first = gap.first,

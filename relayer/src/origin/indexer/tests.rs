@@ -11,7 +11,7 @@ use alloy_sol_types::SolCall;
 use serde_json::json;
 use tokio::sync::watch;
 use trestle_bridge::evm_bindings::Bridge;
-use trestle_core::chain::UniversalAddress;
+use trestle_core::chain::{U256, UniversalAddress};
 use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_evm::{EvmChain, EvmSender, Preset, TxRequest};
 use trestle_tests::{Anvil, DEV_ACCOUNTS};
@@ -85,13 +85,15 @@ impl Origin {
         }
     }
 
-    /// Sends one message; returns once it is mined.
+    /// Sends one message paying 1,000 wei for its delivery (a `GasPaid` log beside its
+    /// `MessageSent`); returns once it is mined.
     async fn send_message(&self, payload: &[u8]) {
         let recipient = B256::from(UniversalAddress::from_evm([0x33; 20]).0);
         let data =
             Bridge::sendMessageCall::new((REMOTE, recipient, 100_000u64, payload.to_vec().into()))
                 .abi_encode();
-        send(&self.user, TxRequest::call(self.bridge, data)).await;
+        let request = TxRequest::call(self.bridge, data).with_value(U256::from(1_000u64));
+        send(&self.user, request).await;
     }
 
     fn chain_config(&self, poll_ms: u64, ws_url: Option<String>, start_block: u64) -> ChainConfig {
@@ -374,6 +376,18 @@ async fn anvil_indexer_reads_again_the_blocks_of_a_missing_nonce() {
         .collect();
     nonces.sort_unstable();
     assert_eq!(nonces, [0, 1, 2, 3]);
+    // Their payments were read again with them (regression: the re-read took messages only,
+    // and a message whose GasPaid the node had left out too stayed unpaid).
+    for r in running.store.list(&ListFilter::default()).await.unwrap() {
+        if [1, 2].contains(&r.nonce) {
+            let paid = running
+                .store
+                .paid(&[(r.id, r.origin, r.destination)])
+                .await
+                .unwrap();
+            assert_eq!(paid.get(&r.id), Some(&1_000), "nonce {}", r.nonce);
+        }
+    }
     // The cursor did not move back: the re-read recorded without rewinding.
     assert_eq!(running.cursor().await, head.number);
     running.stop().await;

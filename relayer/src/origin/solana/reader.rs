@@ -84,8 +84,8 @@ impl OriginReader for SolanaReader {
         // Nothing kept between reads: the next one starts from the persisted cursor.
     }
 
-    async fn rescan(&self, from: u64, to: u64) -> Result<Vec<NewMessage>> {
-        messages_in(&self.client, &self.chain, &self.metrics, from, to).await
+    async fn rescan(&self, from: u64, to: u64) -> Result<Emitted> {
+        emitted_in(&self.client, &self.chain, &self.metrics, from, to).await
     }
 
     async fn wait(&mut self, shutdown: &mut watch::Receiver<bool>, _started: Instant) -> bool {
@@ -120,15 +120,7 @@ pub async fn step(
     }
 }
 
-/// What the bridge program of `chain` emitted in a range of slots: the messages it sent and
-/// the delivery fees paid to it (`GasPaid`, at a send or a `pay_for_gas` top-up).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Emitted {
-    /// The messages sent.
-    pub messages: Vec<NewMessage>,
-    /// The delivery-fee payments.
-    pub payments: Vec<NewPayment>,
-}
+pub use crate::origin::indexer::Emitted;
 
 /// What the bridge program of `chain` emitted in slots `from..=to`, from its self-CPI events
 /// (every transaction of the program is read, a `pay_for_gas` without a message included).
@@ -180,18 +172,6 @@ pub async fn emitted_in(
         found.payments.extend(emitted.payments);
     }
     Ok(found)
-}
-
-/// The messages the bridge program of `chain` sent in slots `from..=to` ([`emitted_in`]
-/// without the payments).
-pub async fn messages_in(
-    client: &SolanaClient,
-    chain: &ChainConfig,
-    metrics: &Metrics,
-    from: u64,
-    to: u64,
-) -> Result<Vec<NewMessage>> {
-    Ok(emitted_in(client, chain, metrics, from, to).await?.messages)
 }
 
 /// The messages and payments of `program` in the successful transaction `tx` of the chain of

@@ -858,8 +858,8 @@ async fn nonce_gaps_name_the_missing_nonces_and_their_heights(store: Store, _url
     );
     assert_eq!(store.max_nonce(1).await.unwrap(), Some(4));
     // A re-read finds nonce 2: recorded, the cursor stays where the indexer left it.
-    assert_eq!(store.record_found(&[at(2)]).await.unwrap(), 1);
-    assert_eq!(store.record_found(&[at(2)]).await.unwrap(), 0);
+    assert_eq!(store.record_found(&[at(2)], &[]).await.unwrap(), 1);
+    assert_eq!(store.record_found(&[at(2)], &[]).await.unwrap(), 0);
     assert_eq!(store.nonce_gaps(1, 0, 16).await.unwrap(), vec![]);
     assert_eq!(store.cursor("a").await.unwrap(), Some((160, [6; 32])));
 }

@@ -141,6 +141,7 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<Outcome> {
                 .and_then(|r| r.solana.as_ref())
                 .map(|k| k.key()),
         ),
+        ("fee_oracle", config.fee_oracle.as_ref().map(|o| o.key())),
     ];
     for (role, key) in roles {
         let Some(key) = key else { continue };

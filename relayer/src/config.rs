@@ -86,6 +86,56 @@ pub struct Config {
     /// The relayer role: present means enabled.
     #[serde(default)]
     pub relayer: Option<RelayerConfig>,
+    /// The fee-oracle updater role (`[fee_oracle]`): present means enabled.
+    #[serde(default)]
+    pub fee_oracle: Option<FeeOracleConfig>,
+}
+
+/// The fee-oracle updater role: with the fee oracle's key (the origin bridges' `setFeeRoles`),
+/// it keeps each route's origin quoting the destination's gas price now. Every
+/// `interval_ms` it reads the destination's gas price and, when it differs from what the
+/// origin charges by more than `drift_percent`, updates the origin's price (within the
+/// bridge's bounds: at most twice or half per update, one update a minute; a larger move
+/// takes several). The exchange rate stays as governance or the last update set it. EVM
+/// routes only for now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeOracleConfig {
+    /// The fee oracle's key: a Web3 Secret Storage v3 file.
+    pub keystore: PathBuf,
+    /// The environment variable holding its password. Default
+    /// `TRESTLE_FEE_ORACLE_PASSWORD`.
+    #[serde(default = "default_fee_oracle_password_env")]
+    pub password_env: String,
+    /// Update when the destination's gas price differs from the origin's by more than this
+    /// many percent (1..=100; default 10).
+    #[serde(default = "default_drift_percent")]
+    pub drift_percent: u8,
+    /// How often the prices are compared, milliseconds (at least 1,000; default 60,000).
+    #[serde(default = "default_oracle_interval_ms")]
+    pub interval_ms: u64,
+}
+
+fn default_fee_oracle_password_env() -> String {
+    "TRESTLE_FEE_ORACLE_PASSWORD".into()
+}
+
+fn default_drift_percent() -> u8 {
+    10
+}
+
+fn default_oracle_interval_ms() -> u64 {
+    60_000
+}
+
+impl FeeOracleConfig {
+    /// The oracle's key.
+    pub fn key(&self) -> KeyConfig {
+        KeyConfig {
+            keystore: self.keystore.clone(),
+            password_env: self.password_env.clone(),
+        }
+    }
 }
 
 /// The store: a `sqlite://` path (the default, WAL mode) or a `postgres://` URL (several
@@ -559,6 +609,9 @@ impl Config {
         }
         if self.relayer.is_some() {
             roles.push("relayer");
+        }
+        if self.fee_oracle.is_some() {
+            roles.push("fee oracle");
         }
         let chains: Vec<String> = self
             .chains

@@ -188,6 +188,11 @@ fn start_roles(
     {
         tracing::warn!(address = %signer.address(), "the validator key is in no route's validator set: nothing to attest");
     }
+    if let (Some(settings), Some(signer)) = (&config.fee_oracle, &keys.fee_oracle) {
+        let oracle =
+            crate::oracle::FeeOracle::for_config(config, settings, signer, chains, metrics);
+        tasks.push(tokio::spawn(oracle.run(shutdown.clone())));
+    }
     let fees = Arc::new(FeeQuoter::for_config(config, chains)?);
     if let (Some(settings), Some(signer)) = (&config.relayer, &keys.relayer) {
         let senders: BTreeMap<String, Arc<EvmSender>> = chains

@@ -21,6 +21,8 @@ pub struct Keys {
     pub relayer: Option<EvmSigner>,
     /// The relayer's fee payer on Solana destinations (`[relayer.solana]`).
     pub relayer_solana: Option<SolanaSigner>,
+    /// The fee oracle's key (`[fee_oracle]`).
+    pub fee_oracle: Option<EvmSigner>,
 }
 
 impl Keys {
@@ -40,6 +42,11 @@ impl Keys {
             relayer_solana: relayer
                 .and_then(|r| r.solana.as_ref())
                 .map(|k| load_solana_signer("relayer.solana", &k.key()))
+                .transpose()?,
+            fee_oracle: config
+                .fee_oracle
+                .as_ref()
+                .map(|o| load_signer("fee_oracle", &o.key()))
                 .transpose()?,
         })
     }

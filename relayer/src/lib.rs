@@ -9,6 +9,7 @@ pub mod error;
 pub mod keys;
 pub mod logging;
 pub mod metrics;
+pub mod oracle;
 pub mod origin;
 pub mod relay;
 pub mod remote_set;

@@ -200,6 +200,7 @@ async fn bridge_send_and_status_through_a_running_relayer() {
             validator: None,
             relayer: Some(signer(2)),
             relayer_solana: None,
+            fee_oracle: None,
         },
         "r1",
     )

@@ -475,3 +475,33 @@ fn a_routes_fee_policy_parses_and_bad_values_name_their_key() {
     assert!(parse_reason(&fees("deny_senders = [\"0x1234\"]")).contains("4 hex digits"));
     assert!(parse_reason(&fees("surcharge = 1")).contains("surcharge"));
 }
+
+#[test]
+fn the_fee_oracle_is_a_role_of_its_own_with_checked_settings() {
+    let only_oracle = VALID
+        .replace(
+            "[validator]\nkeystore = \"/etc/trestle/validator.json\"\n",
+            "[fee_oracle]\nkeystore = \"/etc/trestle/oracle.json\"\n",
+        )
+        .replace(
+            "[relayer]\nkeystore = \"/etc/trestle/relayer.json\"\npassword_env = \"RELAYER_PW\"\nbatch_size = 4\n",
+            "",
+        );
+    let c = Config::parse(&only_oracle).unwrap();
+    let o = c.fee_oracle.as_ref().unwrap();
+    assert_eq!(
+        (o.password_env.as_str(), o.drift_percent, o.interval_ms),
+        ("TRESTLE_FEE_ORACLE_PASSWORD", 10, 60_000)
+    );
+    assert!(c.summary().contains("fee oracle"), "{}", c.summary());
+    let with_oracle = |extra: &str| format!("{only_oracle}{extra}\n");
+    assert_eq!(
+        key_of(&with_oracle("drift_percent = 0")),
+        "fee_oracle.drift_percent"
+    );
+    assert_eq!(
+        key_of(&with_oracle("interval_ms = 500")),
+        "fee_oracle.interval_ms"
+    );
+    assert!(parse_reason(&with_oracle("price_feed = \"x\"")).contains("price_feed"));
+}

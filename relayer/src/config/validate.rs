@@ -17,11 +17,26 @@ impl Config {
         self.validate_api()?;
         self.validate_chains()?;
         self.validate_routes()?;
-        if self.validator.is_none() && self.relayer.is_none() {
+        if self.validator.is_none() && self.relayer.is_none() && self.fee_oracle.is_none() {
             return Err(Error::config(
                 "validator",
-                "no role enabled: add a [validator] table, a [relayer] table, or both",
+                "no role enabled: add a [validator] table, a [relayer] table, or both (or a [fee_oracle] table)",
             ));
+        }
+        if let Some(o) = &self.fee_oracle {
+            validate_key("fee_oracle", &o.key())?;
+            if !(1..=100).contains(&o.drift_percent) {
+                return Err(Error::config(
+                    "fee_oracle.drift_percent",
+                    format!("{} is not a percentage (1..=100)", o.drift_percent),
+                ));
+            }
+            if o.interval_ms < 1_000 {
+                return Err(Error::config(
+                    "fee_oracle.interval_ms",
+                    "at least 1000 (an origin takes one update a minute)",
+                ));
+            }
         }
         if let Some(v) = &self.validator {
             validate_key("validator", &v.key())?;

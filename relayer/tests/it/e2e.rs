@@ -113,6 +113,7 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
             validator: None,
             relayer: Some(signer(2)),
             relayer_solana: None,
+            fee_oracle: None,
         },
         "r1",
     )
@@ -346,6 +347,7 @@ async fn two_relayers_on_one_postgres_store_deliver_each_message_once() {
             validator: None,
             relayer: Some(signer(key)),
             relayer_solana: None,
+            fee_oracle: None,
         };
         relayers.push(Daemon::start(cfg, keys, &format!("r{i}")).await.unwrap());
         dirs.push(dir);

@@ -55,6 +55,7 @@ async fn validator_signs_only_messages_it_finds_final_on_chain() {
             validator: Some(keys[0].clone()),
             relayer: None,
             relayer_solana: None,
+            fee_oracle: None,
         },
         "v",
     )
@@ -219,6 +220,7 @@ async fn timelocked_transfer_is_executed_when_its_delay_has_passed() {
             validator: None,
             relayer: Some(signer(2)),
             relayer_solana: None,
+            fee_oracle: None,
         },
         "r",
     )
@@ -321,6 +323,7 @@ async fn reorg_orphans_a_message_and_the_validator_never_signs_its_nonce_again()
             validator: Some(keys[1].clone()),
             relayer: None,
             relayer_solana: None,
+            fee_oracle: None,
         },
         "v",
     )
@@ -497,6 +500,7 @@ async fn relayer_ignores_attestations_that_do_not_recover_to_the_validator() {
             validator: None,
             relayer: Some(signer(2)),
             relayer_solana: None,
+            fee_oracle: None,
         },
         "r",
     )
@@ -560,6 +564,7 @@ async fn stuck_deliver_is_replaced_with_a_fee_bump_and_confirmed() {
             validator: None,
             relayer: Some(signer(2)),
             relayer_solana: None,
+            fee_oracle: None,
         },
         "r",
     )

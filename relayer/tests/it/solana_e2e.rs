@@ -125,6 +125,7 @@ async fn start_validators(
             validator: Some(key.clone()),
             relayer: None,
             relayer_solana: None,
+            fee_oracle: None,
         };
         daemons.push(Daemon::start(cfg, keys, "v").await.unwrap());
         dirs.push(dir);
@@ -139,6 +140,7 @@ async fn start_solana_relayer(cfg: Config, payer: &SolanaSigner) -> Daemon {
         with_solana_key(cfg),
         Keys {
             relayer_solana: Some(payer.clone()),
+            fee_oracle: None,
             ..Keys::default()
         },
         "r1",
@@ -549,6 +551,7 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
             validator: None,
             relayer: Some(signer(2)),
             relayer_solana: None,
+            fee_oracle: None,
         },
         "r1",
     )

@@ -85,6 +85,7 @@ pub fn config(
             batch_gas: BatchGas::default(),
             solana: None,
         }),
+        fee_oracle: None,
     }
 }
 
@@ -116,6 +117,7 @@ pub async fn start_validators(
             validator: Some(key.clone()),
             relayer: None,
             relayer_solana: None,
+            fee_oracle: None,
         };
         validators.push(Daemon::start(cfg, keys, "v").await.unwrap());
         dirs.push(dir);
@@ -143,6 +145,7 @@ pub async fn start_relayer(cfg: Config) -> Daemon {
             validator: None,
             relayer: Some(signer(2)),
             relayer_solana: None,
+            fee_oracle: None,
         },
         "r",
     )

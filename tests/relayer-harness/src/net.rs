@@ -131,6 +131,11 @@ impl Net {
         configure(&self.anvil_a, &admin, self.d.bridge_a, calls).await;
     }
 
+    /// The EVM adapter on A.
+    pub fn user_chain(&self) -> Arc<EvmChain> {
+        self.user.chain().clone()
+    }
+
     /// Bridge A's delivery fee for a token transfer to B now (`quoteTransfer`).
     pub async fn quote_transfer(&self) -> u128 {
         let out = self
@@ -231,6 +236,7 @@ pub async fn start_validator(
             validator: Some(key.clone()),
             relayer: None,
             relayer_solana: None,
+            fee_oracle: None,
         },
         "v",
     )

@@ -116,3 +116,92 @@ async fn underpaid_messages_wait_for_a_top_up_and_the_lists_decide_before_the_pa
         v.shutdown().await;
     }
 }
+
+/// The fee-oracle updater role: B's gas price jumps tenfold; a daemon with only
+/// `[fee_oracle]` (the key A's governance made its fee oracle) moves A's price for B toward
+/// it as far as the bridge allows, twice at most, and again a minute later. The exchange rate
+/// stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fee_oracle_follows_the_destinations_gas_price_within_the_bridges_bounds() {
+    let net = Net::start(u128::MAX).await;
+    let oracle = signer(9);
+    let one_gwei = 1_000_000_000u128 * 1_000_000_000;
+    net.admin_a(vec![
+        Bridge::setFeeConfigCall::new((
+            DOMAIN_B,
+            one_gwei,
+            1_000_000_000_000_000_000u128,
+            0u128,
+            65_000u64,
+            21_000u64,
+            110_000u64,
+            16u32,
+        ))
+        .abi_encode(),
+        Bridge::setFeeRolesCall::new((
+            alloy_primitives::Address::from(oracle.address().0),
+            Address::ZERO,
+        ))
+        .abi_encode(),
+    ])
+    .await;
+    // B's base fee now about 10 gwei.
+    tokio::task::block_in_place(|| {
+        net.anvil_b
+            .rpc(
+                "anvil_setNextBlockBaseFeePerGas",
+                serde_json::json!([format!("0x{:x}", 10_000_000_000u64)]),
+            )
+            .unwrap();
+        net.anvil_b.rpc("evm_mine", serde_json::json!([])).unwrap();
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = trestle_relayer_harness::daemons::config(
+        dir.path(),
+        net.chains(),
+        net.placeholders(),
+        false,
+        false,
+    );
+    cfg.fee_oracle = Some(trestle_relayer::config::FeeOracleConfig {
+        keystore: "unused.json".into(),
+        password_env: "UNUSED".into(),
+        drift_percent: 10,
+        interval_ms: 1_000,
+    });
+    let daemon = trestle_relayer::Daemon::start(
+        cfg,
+        trestle_relayer::Keys {
+            validator: None,
+            relayer: None,
+            relayer_solana: None,
+            fee_oracle: Some(oracle),
+        },
+        "oracle",
+    )
+    .await
+    .unwrap();
+    let a = trestle_bridge_client::EvmBridge::new(net.user_chain(), net.d.bridge_a);
+    let price = || async { a.fee_config(DOMAIN_B).await.unwrap() };
+    wait_until("the oracle doubles A's price for B", MINUTE, || async {
+        price().await.gas_price == 2 * one_gwei
+    })
+    .await;
+    // Not again within the minute the bridge asks between updates.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(price().await.gas_price, 2 * one_gwei);
+    assert_eq!(price().await.exchange_rate, 1_000_000_000_000_000_000);
+    // A minute later on A: twice again, toward B's price.
+    tokio::task::block_in_place(|| {
+        net.anvil_a
+            .rpc("evm_increaseTime", serde_json::json!([61]))
+            .unwrap();
+        net.anvil_a.rpc("evm_mine", serde_json::json!([])).unwrap();
+    });
+    wait_until("the oracle doubles it again", MINUTE, || async {
+        price().await.gas_price == 4 * one_gwei
+    })
+    .await;
+    daemon.shutdown().await;
+}

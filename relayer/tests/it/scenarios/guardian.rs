@@ -148,6 +148,7 @@ async fn paused_destination_scenario(store_url: Option<String>) {
             validator: None,
             relayer: Some(signer(2)),
             relayer_solana: None,
+            fee_oracle: None,
         },
         "r",
     )

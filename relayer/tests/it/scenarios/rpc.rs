@@ -75,6 +75,7 @@ async fn daemon_started_while_its_only_rpc_is_down_waits_then_delivers_and_outla
             validator: None,
             relayer: Some(signer(2)),
             relayer_solana: None,
+            fee_oracle: None,
         },
         "r",
     ));

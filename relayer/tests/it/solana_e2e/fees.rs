@@ -150,6 +150,7 @@ async fn an_underpaid_transfer_from_solana_is_delivered_on_evm_after_a_pay_for_g
             validator: None,
             relayer: Some(signer(2)),
             relayer_solana: None,
+            fee_oracle: None,
         },
         "r1",
     )

@@ -368,10 +368,13 @@ impl Action {
     }
 
     /// The accounts `propose` needs after its five fixed ones: the buffer of an `Upgrade`
-    /// (read-only; the program checks its authority and code hash), none for any other action.
-    pub fn propose_accounts(&self) -> Vec<AccountMeta> {
+    /// (read-only; the program checks its authority and code hash); the fee roles `["fees"]`
+    /// of a `SetRoles` (read-only, which may not exist yet: the program refuses a fee oracle as
+    /// admin or guardian); none for any other action.
+    pub fn propose_accounts(&self, program: &BridgeProgram) -> Vec<AccountMeta> {
         match self {
             Action::Upgrade { buffer, .. } => vec![AccountMeta::new_readonly(*buffer, false)],
+            Action::SetRoles { .. } => vec![AccountMeta::new_readonly(program.fee_roles(), false)],
             _ => Vec::new(),
         }
     }
@@ -457,7 +460,8 @@ impl Action {
                 AccountMeta::new(program.fee_roles(), false),
                 AccountMeta::new(program.fee_vault(), false),
             ],
-            Action::Unpause | Action::SetRoles { .. } | Action::SetAdminDelay { .. } => Vec::new(),
+            Action::SetRoles { .. } => vec![AccountMeta::new_readonly(program.fee_roles(), false)],
+            Action::Unpause | Action::SetAdminDelay { .. } => Vec::new(),
         })
     }
 }
@@ -571,7 +575,7 @@ impl BridgeProgram {
 
     /// `propose(action)` by `admin`; `proposal_id` is the config's `next_proposal`. Accounts:
     /// admin (signer, writable), config (writable), proposal (writable), clock, system program,
-    /// then [`Action::propose_accounts`] (an `Upgrade`'s buffer).
+    /// then [`Action::propose_accounts`] (an `Upgrade`'s buffer, a `SetRoles`' fee roles).
     pub fn propose(&self, admin: &SolanaAddress, proposal_id: u64, action: &Action) -> Instruction {
         let mut accounts = vec![
             AccountMeta::new(*admin, true),
@@ -580,7 +584,7 @@ impl BridgeProgram {
             AccountMeta::new_readonly(SYSVAR_CLOCK_ID, false),
             AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
         ];
-        accounts.extend(action.propose_accounts());
+        accounts.extend(action.propose_accounts(self));
         Instruction {
             program_id: self.id,
             accounts,
@@ -825,7 +829,7 @@ mod tests {
                 AccountMeta::new(p.fee_vault(), false),
             ]
         );
-        assert!(roles.guardian_can_veto() && roles.propose_accounts().is_empty());
+        assert!(roles.guardian_can_veto() && roles.propose_accounts(&p).is_empty());
     }
 
     #[test]
@@ -889,10 +893,15 @@ mod tests {
             (buffer.pubkey, buffer.is_signer, buffer.is_writable),
             (SolanaAddress([8; 32]), false, false)
         );
-        for action in &actions()[..10] {
+        let roles = &actions()[5];
+        for action in actions()[..10].iter().filter(|a| *a != roles) {
             assert_eq!(p.propose(&admin, 4, action).accounts.len(), 5);
         }
-        let roles = &actions()[5];
+        // A SetRoles names the fee roles, read-only, when proposed and when executed (the
+        // program refuses the fee oracle as admin or guardian).
+        let fee_roles = vec![AccountMeta::new_readonly(p.fee_roles(), false)];
+        assert_eq!(p.propose(&admin, 4, roles).accounts[5..], fee_roles[..]);
+        assert_eq!(roles.execute_accounts(&p, 2, None).unwrap(), fee_roles);
         assert!(roles.replaces_guardian(&SolanaAddress([9; 32])));
         assert!(!roles.replaces_guardian(&SolanaAddress([2; 32])));
         assert!(!Action::Unpause.replaces_guardian(&SolanaAddress([9; 32])));

@@ -127,6 +127,13 @@ pub enum Event {
         /// Lamports paid.
         amount: u64,
     },
+    /// `clear_fee_oracle`: the guardian removed the fee oracle.
+    FeeOracleCleared {
+        /// The guardian who removed it.
+        guardian: SolanaAddress,
+        /// The oracle removed (zero when none was set).
+        oracle: SolanaAddress,
+    },
 }
 
 fn invalid(reason: String) -> Error {
@@ -259,6 +266,10 @@ pub fn decode_event(data: &[u8]) -> Result<Event> {
             beneficiary: SolanaAddress(f.array()?),
             amount: f.u64()?,
         },
+        "FeeOracleCleared" => Event::FeeOracleCleared {
+            guardian: SolanaAddress(f.array()?),
+            oracle: SolanaAddress(f.array()?),
+        },
         _ => Event::ProposalCancelled { id: f.u64()? },
     };
     f.finish()?;
@@ -266,7 +277,7 @@ pub fn decode_event(data: &[u8]) -> Result<Event> {
 }
 
 /// Every event the program emits.
-pub const EVENT_NAMES: [&str; 13] = [
+pub const EVENT_NAMES: [&str; 14] = [
     "MessageSent",
     "MessageDelivered",
     "TransferExecuted",
@@ -280,6 +291,7 @@ pub const EVENT_NAMES: [&str; 13] = [
     "ProposalApproved",
     "GasPaid",
     "FeesWithdrawn",
+    "FeeOracleCleared",
 ];
 
 /// An inner instruction with its program and accounts resolved to addresses (as a reader that
@@ -495,6 +507,13 @@ mod tests {
             (
                 event("ProposalApproved", &created),
                 Event::ProposalApproved { id: 5, eta: -1 },
+            ),
+            (
+                event("FeeOracleCleared", &[[9; 32], [4; 32]].concat()),
+                Event::FeeOracleCleared {
+                    guardian: SolanaAddress([9; 32]),
+                    oracle: SolanaAddress([4; 32]),
+                },
             ),
         ] {
             assert_eq!(decode_event(&bytes).unwrap(), expected);

@@ -1,7 +1,8 @@
 //! Builders of the program's delivery-fee instructions (docs/protocol.md, "Delivery fees"):
 //! the fee oracle's `update_fee_prices`, `quote` (the fee in its return data, read by
 //! simulating it), `pay_for_gas` (a top-up for a sent message) and `withdraw_fees` (to the fee
-//! beneficiary). Governance configures fees with [`super::admin::Action::SetFeeConfig`] and
+//! beneficiary), and the guardian's `clear_fee_oracle` (removes the fee oracle at once).
+//! Governance configures fees with [`super::admin::Action::SetFeeConfig`] and
 //! [`super::admin::Action::SetFeeRoles`]. Accounts are listed in the IDL's order.
 
 use trestle_core::solana::SolanaAddress;
@@ -99,6 +100,23 @@ impl BridgeProgram {
             data: Args::instruction("withdraw_fees").into_data(),
         }
     }
+
+    /// `clear_fee_oracle()` by the guardian (immediate, also while paused; `NotGuardian` for
+    /// anyone else): the fee roles keep their beneficiary and name no oracle any more, so a
+    /// stolen oracle key stops moving prices until governance names another
+    /// (`SetFeeRoles`). Emits `FeeOracleCleared`. Accounts: guardian (signer), config, fee
+    /// roles (writable; may not exist).
+    pub fn clear_fee_oracle(&self, guardian: &SolanaAddress) -> Instruction {
+        Instruction {
+            program_id: self.id,
+            accounts: vec![
+                AccountMeta::new_readonly(*guardian, true),
+                AccountMeta::new_readonly(self.config(), false),
+                AccountMeta::new(self.fee_roles(), false),
+            ],
+            data: Args::instruction("clear_fee_oracle").into_data(),
+        }
+    }
 }
 
 /// The fee (lamports) in the return data of a `quote` instruction: a little-endian `u64`.
@@ -148,5 +166,15 @@ mod tests {
         assert_eq!(p.quote(5, 1, 2).data.len(), 8 + 4 + 8 + 8);
         assert_eq!(decode_quote(&7u64.to_le_bytes()).unwrap(), 7);
         assert!(decode_quote(&[0; 7]).is_err());
+        let ix = p.clear_fee_oracle(&SolanaAddress([1; 32]));
+        assert_eq!(ix.data.len(), 8);
+        assert_eq!(
+            ix.accounts,
+            vec![
+                AccountMeta::new_readonly(SolanaAddress([1; 32]), true),
+                AccountMeta::new_readonly(p.config(), false),
+                AccountMeta::new(p.fee_roles(), false),
+            ]
+        );
     }
 }

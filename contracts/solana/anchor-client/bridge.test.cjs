@@ -930,7 +930,7 @@ describe("an Anchor client built from the IDL for a random program id, on solana
     assert.equal((await program.account.receipt.fetch(receipt)).status, 5, 'message executed');
   });
 
-  it('delivery fees: SetFeeConfig and SetFeeRoles through the timelock; quote through .view(); send pays exactly the quote (GasPaid); pay_for_gas; withdraw_fees to the beneficiary', async () => {
+  it('delivery fees: SetFeeConfig and SetFeeRoles through the timelock; quote through .view(); send pays exactly the quote (GasPaid); pay_for_gas; withdraw_fees to the beneficiary; clear_fee_oracle by the guardian', async () => {
     const FEE_DESTINATION = 31_338; // a second EVM remote, so the other steps stay free
     await govern(
       {
@@ -1059,6 +1059,30 @@ describe("an Anchor client built from the IDL for a random program id, on solana
     assert.equal(withdrawn[0].data.amount.toString(), (vaultAfter + 7_000n - rent).toString());
     assert.equal(BigInt(await connection.getBalance(feeBeneficiary, 'confirmed')), vaultAfter + 7_000n - rent);
     assert.equal(BigInt(await connection.getBalance(PDA.feeVault(), 'confirmed')), rent);
+
+    // clear_fee_oracle: the guardian only (Anchor resolves config and fee_roles); the oracle
+    // is gone (FeeOracleCleared names it), the beneficiary stays, and SetRoles may not make
+    // a fee oracle a role (the fee roles as its remaining account).
+    const clear = (who) => program.methods.clearFeeOracle().accounts(only('clearFeeOracle', { guardian: who.publicKey })).signers([who]);
+    await assertAnchorError(clear(oracle).rpc(), 'NotGuardian');
+    await assertResolved(clear(guardian), { config: PDA.config(), feeRoles: PDA.feeRoles() });
+    const cleared = eventsOf(await landed(await clear(guardian).rpc()));
+    assert.deepEqual(cleared.map((e) => e.name), ['feeOracleCleared']);
+    assert.ok(cleared[0].data.guardian.equals(guardian.publicKey) && cleared[0].data.oracle.equals(oracle.publicKey));
+    const after = await program.account.feeRoles.fetch(PDA.feeRoles());
+    assert.ok(after.oracle.equals(PublicKey.default) && after.beneficiary.equals(feeBeneficiary));
+    await assertAnchorError(update(oracle, config.gasPrice).rpc(), 'NotFeeOracle');
+    const next = Keypair.generate();
+    await govern({ setFeeRoles: { oracle: next.publicKey, beneficiary: feeBeneficiary } }, [w(PDA.feeRoles()), w(PDA.feeVault())]);
+    await assertAnchorError(
+      program.methods
+        .propose({ setRoles: { admin: next.publicKey, guardian: guardian.publicKey } })
+        .accounts(only('propose', { admin: admin.publicKey }))
+        .remainingAccounts([r(PDA.feeRoles())])
+        .signers([admin])
+        .rpc(),
+      'OutOfRange',
+    );
   });
 
   it("typed errors through .rpc(): AnchorError with the IDL's name and code", async () => {
@@ -1095,6 +1119,7 @@ describe("an Anchor client built from the IDL for a random program id, on solana
     const propose = program.methods
       .propose({ setRoles: { admin: admin.publicKey, guardian: newGuardian } })
       .accounts(only('propose', { admin: admin.publicKey }))
+      .remainingAccounts([r(PDA.feeRoles())])
       .signers([admin]);
     await assertResolved(propose, { proposal: PDA.proposal(id) });
     const created = eventsOf(await landed(await propose.rpc()));

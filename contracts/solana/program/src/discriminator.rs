@@ -38,6 +38,8 @@ pub const QUOTE: [u8; 8] = [149, 42, 109, 247, 134, 146, 213, 123];
 pub const PAY_FOR_GAS: [u8; 8] = [118, 206, 89, 159, 148, 167, 219, 205];
 /// `withdraw_fees`
 pub const WITHDRAW_FEES: [u8; 8] = [198, 212, 171, 109, 144, 215, 174, 89];
+/// `clear_fee_oracle`
+pub const CLEAR_FEE_ORACLE: [u8; 8] = [233, 14, 5, 83, 161, 128, 30, 244];
 
 /// Account `Config`
 pub const CONFIG_ACCOUNT: [u8; 8] = [155, 12, 170, 224, 30, 250, 204, 130];
@@ -90,3 +92,5 @@ pub const PROPOSAL_APPROVED_EVENT: [u8; 8] = [70, 49, 155, 228, 157, 43, 88, 49]
 pub const GAS_PAID_EVENT: [u8; 8] = [198, 249, 227, 41, 33, 6, 79, 129];
 /// Event `FeesWithdrawn`
 pub const FEES_WITHDRAWN_EVENT: [u8; 8] = [234, 15, 0, 119, 148, 241, 40, 21];
+/// Event `FeeOracleCleared`
+pub const FEE_ORACLE_CLEARED_EVENT: [u8; 8] = [220, 48, 96, 94, 48, 160, 95, 119];

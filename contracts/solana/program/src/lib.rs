@@ -112,6 +112,7 @@ pub fn process_instruction(
         d::QUOTE => fees::quote(program_id, accounts, args),
         d::PAY_FOR_GAS => fees::pay_for_gas(program_id, accounts, args),
         d::WITHDRAW_FEES => fees::withdraw(program_id, accounts, args),
+        d::CLEAR_FEE_ORACLE => fees::clear_oracle(program_id, accounts, args),
         d::EVENT_IX_TAG_LE => events::process_event_instruction(program_id, accounts),
         _ => Err(BridgeError::InvalidInstructionData),
     };

@@ -23,7 +23,9 @@
 //! `FeeConfigArgs { gas_price: u128, exchange_rate: u128, fixed_cost: u128, message_gas: u64,
 //! signatures_gas: u64, transfer_gas: u64, gas_per_byte: u32 }` (any values; the destination
 //! is not 0 nor this bridge's domain, and a configured remote when executed). `SetFeeRoles`' oracle is neither the
-//! admin nor the guardian (`OutOfRange`); a zero key is none.
+//! admin nor the guardian (`OutOfRange`); a zero key is none. Conversely, `SetRoles`' admin and
+//! guardian are not the fee oracle (`OutOfRange`): `propose` and `execute_proposal` check that
+//! with the `["fees"]` account ([`super::fees::check_not_oracle`]), which `parse` does not see.
 
 use crate::bytes::{self, Reader};
 use crate::error::BridgeError;

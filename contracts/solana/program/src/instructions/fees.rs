@@ -20,6 +20,12 @@
 //!   `WrongAccountAddress` for another account, `ZeroValue` when nothing is held) and emits
 //!   `FeesWithdrawn { beneficiary, amount }`. Accounts: `fee_roles`, `fee_vault` (writable),
 //!   `beneficiary` (writable).
+//! - `clear_fee_oracle()` (the guardian, at once, also while paused; `NotGuardian` for anyone
+//!   else): sets the oracle of `["fees"]` to none, keeping the beneficiary, so that a stolen
+//!   oracle key stops moving prices before governance names another (`SetFeeRoles`); nothing
+//!   to write when the roles were never set. Emits `FeeOracleCleared { guardian, oracle }`
+//!   (the oracle removed; zero when none was set). Accounts: `guardian` (signer), `config`,
+//!   `fee_roles` (writable, `["fees"]`; may not exist).
 //!
 //! Actions: `SetFeeConfig { destination, config }` writes every field of `FeeConfig` but
 //! `last_update` (any values; the oracle's last update time is kept, 0 for a new one) to
@@ -28,7 +34,9 @@
 //! missing), `remote` (`["remote", destination]`). `SetFeeRoles { oracle,
 //! beneficiary }` writes `["fees"]`, created if missing (the oracle is neither the admin nor
 //! the guardian: `OutOfRange`, checked when proposed and when executed; a zero key is none);
-//! extra accounts `fee_roles` (writable), `fee_vault` (writable; created if missing).
+//! extra accounts `fee_roles` (writable), `fee_vault` (writable; created if missing). The
+//! converse, `SetRoles` never making the oracle the admin or the guardian, is
+//! [`check_not_oracle`].
 
 use pinocchio::{
     AccountView, Address,
@@ -44,7 +52,7 @@ use crate::discriminator as disc;
 use crate::error::BridgeError;
 use crate::events::{self, EventAccounts};
 use crate::fee::{self, FeeParams};
-use crate::state::{self, fee_config, fee_roles, fee_vault};
+use crate::state::{self, config, fee_config, fee_roles, fee_vault};
 
 /// Runs `update_fee_prices`.
 pub fn update_prices(
@@ -173,6 +181,63 @@ pub fn withdraw(
         &disc::FEES_WITHDRAWN_EVENT,
         &[&expected, &amount.to_le_bytes()],
     )
+}
+
+/// Runs `clear_fee_oracle`.
+pub fn clear_oracle(
+    program_id: &Address,
+    accounts: &[AccountView],
+    args: &[u8],
+) -> Result<(), BridgeError> {
+    Reader::new(args).finish()?;
+    let guardian = get(accounts, 0)?;
+    let config_account = get(accounts, 1)?;
+    let roles_account = get(accounts, 2)?;
+    checks::signer(guardian)?;
+    crate::accounts::config(config_account, program_id)?;
+    {
+        let data = config_account
+            .try_borrow()
+            .map_err(|_| BridgeError::WrongAccountData)?;
+        if bytes::read::<32>(&data, config::GUARDIAN)? != *guardian.address().as_array() {
+            return Err(BridgeError::NotGuardian);
+        }
+    }
+    checks::writable(roles_account)?;
+    let oracle = match fee::load_roles(roles_account, program_id)? {
+        Some(roles) => {
+            let mut view = roles_account.clone();
+            let mut data = view
+                .try_borrow_mut()
+                .map_err(|_| BridgeError::WrongAccountData)?;
+            bytes::write(&mut data, fee_roles::ORACLE, &[0u8; 32])?;
+            roles.oracle
+        }
+        None => [0u8; 32],
+    };
+    events::emit(
+        &disc::FEE_ORACLE_CLEARED_EVENT,
+        &[guardian.address().as_array(), &oracle],
+    )
+}
+
+/// `SetRoles`: refuses (`OutOfRange`) an `admin` or `guardian` that is the fee oracle of
+/// `["fees"]` at `account` (the oracle is its own key, as `SetFeeRoles` checks the other way
+/// round). The account is required and its address checked; one that does not exist yet
+/// (never set) holds no oracle.
+pub fn check_not_oracle(
+    account: &AccountView,
+    program_id: &Address,
+    admin: &[u8; 32],
+    guardian: &[u8; 32],
+) -> Result<(), BridgeError> {
+    match fee::load_roles(account, program_id)? {
+        // Neither role is zero (the action refuses it), so a zero oracle, none, never matches.
+        Some(roles) if roles.oracle == *admin || roles.oracle == *guardian => {
+            Err(BridgeError::OutOfRange)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Reads a `FeeConfig` as the `SetFeeConfig` action encodes it: the account's field order,

@@ -7,10 +7,12 @@
 //!   config's `next_proposal`), executable from `now + admin_delay` (its ETA) until ETA + 14
 //!   days (`GRACE_PERIOD`), recording `created_at` and the config's `pause_count`. A `SetRoles`
 //!   that replaces the sitting guardian waits `GUARDIAN_CHANGE_DELAY` (30 days), or the admin
-//!   delay if longer, unless the guardian approves it. An `Unpause` can only be proposed while
-//!   paused (`NotPaused`). An `Upgrade` names its buffer as the one extra account: a loader
-//!   buffer handed to the upgrade-authority PDA, holding the code of its `code_hash`
-//!   (`BufferNotHandedOver`, `CodeHashMismatch`). Emits `ProposalCreated`.
+//!   delay if longer, unless the guardian approves it; it never makes the fee oracle the admin
+//!   or the guardian (`OutOfRange`, checked when proposed and when executed, the converse of
+//!   `SetFeeRoles`' check). An `Unpause` can only be proposed while paused (`NotPaused`). An
+//!   `Upgrade` names its buffer as the one extra account: a loader buffer handed to the
+//!   upgrade-authority PDA, holding the code of its `code_hash` (`BufferNotHandedOver`,
+//!   `CodeHashMismatch`). Emits `ProposalCreated`.
 //! - `approve_proposal(proposal_id)` (the sitting guardian): consents to a pending `SetRoles`
 //!   that replaces it (`NotGuardianChange` for any other proposal), which then executes from
 //!   `created_at + admin_delay` (or now, if that has passed; never later than before), and
@@ -29,8 +31,8 @@
 //!
 //! `pause` accounts: `guardian` (signer), `config` (writable), `clock`.
 //! `propose` accounts: `admin` (signer, writable), `config` (writable), `proposal` (writable),
-//! `clock`, `system_program`, then per action: `Upgrade`: `buffer` (the action's); any other:
-//! none.
+//! `clock`, `system_program`, then per action: `Upgrade`: `buffer` (the action's); `SetRoles`:
+//! `fee_roles` (`["fees"]`, which may not exist); any other: none.
 //! `approve_proposal` accounts: `guardian` (signer), `config`, `proposal` (writable), `clock`.
 //! `execute_proposal` accounts: `payer` (signer, writable), `config` (writable), `proposal`
 //! (writable), `clock`, `system_program`, then per action (from the sixth account on):
@@ -44,8 +46,8 @@
 //! `upgrade_authority` (`["upgrade_authority"]`), `bpf_loader_upgradeable`; `SetFeeConfig`:
 //! `fee_config` (writable, `["fee_config", destination]`), `fee_vault` (writable), `remote`
 //! (of the destination); `SetFeeRoles`:
-//! `fee_roles` (writable, `["fees"]`), `fee_vault` (writable); `Unpause`, `SetRoles`,
-//! `SetAdminDelay`: none.
+//! `fee_roles` (writable, `["fees"]`), `fee_vault` (writable); `SetRoles`: `fee_roles`
+//! (`["fees"]`, which may not exist); `Unpause`, `SetAdminDelay`: none.
 //! `cancel_proposal` accounts: `authority` (signer: admin or guardian), `config`, `proposal`
 //! (writable).
 
@@ -126,8 +128,12 @@ pub fn propose(
         Action::Unpause if !paused => return Err(BridgeError::NotPaused),
         // Replacing the guardian waits 30 days (or the admin delay, if longer) unless the
         // guardian consents (`approve_proposal`).
-        Action::SetRoles { guardian, .. } if guardian != sitting => {
-            delay = delay.max(state::GUARDIAN_CHANGE_DELAY);
+        Action::SetRoles { admin, guardian } => {
+            // Never the fee oracle (checked again at execution, as `SetFeeRoles` is).
+            fees::check_not_oracle(get(accounts, 5)?, program_id, &admin, &guardian)?;
+            if guardian != sitting {
+                delay = delay.max(state::GUARDIAN_CHANGE_DELAY);
+            }
         }
         Action::Upgrade {
             buffer,
@@ -422,6 +428,7 @@ pub fn execute(
             {
                 return Err(BridgeError::ProposalPending);
             }
+            fees::check_not_oracle(get(extra, 0)?, program_id, &admin, &guardian)?;
             bytes::write(&mut config_data, config::ADMIN, &admin)?;
             bytes::write(&mut config_data, config::GUARDIAN, &guardian)?;
         }

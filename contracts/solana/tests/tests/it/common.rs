@@ -735,7 +735,8 @@ impl Env {
         )
     }
 
-    /// `propose(action)` by the admin, with an `Upgrade`'s buffer as its extra account.
+    /// `propose(action)` by the admin, with an `Upgrade`'s buffer or a `SetRoles`' fee roles
+    /// as its extra account.
     pub fn propose_ix(&self, id: u64, action: &[u8]) -> Instruction {
         let mut accounts = vec![
             AccountMeta::new(self.admin.pubkey(), true),
@@ -747,6 +748,9 @@ impl Env {
         if action.first() == Some(&10) && action.len() >= 33 {
             let buffer = Pubkey::new_from_array(action[1..33].try_into().unwrap());
             accounts.push(AccountMeta::new_readonly(buffer, false));
+        }
+        if action.first() == Some(&5) {
+            accounts.extend(set_roles_accounts());
         }
         Instruction::new_with_bytes(PROGRAM_ID, &Borsh::ix("propose").raw(action).0, accounts)
     }

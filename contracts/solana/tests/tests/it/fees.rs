@@ -1,7 +1,9 @@
 //! Delivery fees (docs/protocol.md "Delivery fees"): `SetFeeConfig` and `SetFeeRoles` through
 //! the timelock, the fee oracle's bounded `update_fee_prices`, `send` charging exactly the
 //! quote into the fee vault (`max_fee`, `FeeTooLow`, `GasPaid`), `pay_for_gas`, and
-//! `withdraw_fees` to the beneficiary; substituted fee accounts are refused.
+//! `withdraw_fees` to the beneficiary; the fee oracle is its own key (`SetFeeRoles` and
+//! `SetRoles` both refuse to make it a role's too) and the guardian removes it at once
+//! (`clear_fee_oracle`); substituted fee accounts are refused.
 
 use solana_instruction::AccountMeta;
 use solana_keypair::Keypair;
@@ -456,7 +458,7 @@ fn set_fee_roles_refuses_the_admin_or_guardian_as_oracle() {
         ))
         .unwrap();
     let roles = set_roles_action(&oracle.pubkey(), &guardian);
-    expect_ok(env.govern(&roles, vec![]));
+    expect_ok(env.govern(&roles, set_roles_accounts()));
     let execute = env.execute_proposal_ix(id, set_fee_roles_accounts());
     expect_err(env.send(&[execute], &[]), "OutOfRange");
 }
@@ -497,4 +499,177 @@ fn set_fee_config_creates_then_overwrites_and_the_quote_reads_it() {
     // Another destination's remote for this one.
     let execute = env.execute_proposal_ix(id, set_fee_config_accounts(7));
     expect_err(env.send(&[execute], &[]), "UnknownRemote");
+}
+
+/// Review: `SetRoles` could make the fee oracle the admin or the guardian (only `SetFeeRoles`
+/// checked the keys apart). Refused when proposed and when executed (`OutOfRange`), with the
+/// `["fees"]` account required at its address whether or not it exists.
+#[test]
+fn set_roles_refuses_the_fee_oracle_as_admin_or_guardian() {
+    let mut env = Env::new(1, 1);
+    let admin = env.admin.pubkey();
+    let guardian = env.guardian.pubkey();
+    let oracle = Keypair::new();
+    expect_ok(env.set_fee_roles(&oracle.pubkey(), &Pubkey::new_unique()));
+    for roles in [
+        set_roles_action(&oracle.pubkey(), &guardian),
+        set_roles_action(&admin, &oracle.pubkey()),
+    ] {
+        expect_err(env.try_propose(&roles), "OutOfRange");
+    }
+    // The roles account is required (not optional: its absence cannot prove "no oracle"),
+    // and only at its PDA: a copy elsewhere, or another (system) account.
+    let roles = set_roles_action(&oracle.pubkey(), &guardian);
+    let id = env.next_proposal();
+    let mut ix = env.propose_ix(id, &roles);
+    ix.accounts.pop();
+    expect_err(
+        env.send(&[ix], &[&env.admin.insecure_clone()]),
+        "NotEnoughAccounts",
+    );
+    let copy = Pubkey::new_unique();
+    env.put(copy, PROGRAM_ID, env.data(&fee_roles_pda()));
+    for substitute in [copy, Pubkey::new_unique()] {
+        let mut ix = env.propose_ix(id, &roles);
+        ix.accounts[5] = AccountMeta::new_readonly(substitute, false);
+        expect_err(
+            env.send(&[ix], &[&env.admin.insecure_clone()]),
+            "WrongAccountAddress",
+        );
+    }
+
+    // At execution: proposed while the key was no oracle, executed once it is one.
+    let next = Keypair::new();
+    let to_next = env
+        .propose(&set_roles_action(&next.pubkey(), &guardian))
+        .unwrap();
+    expect_ok(env.set_fee_roles(&next.pubkey(), &Pubkey::new_unique()));
+    expect_err(
+        env.send(
+            &[env.execute_proposal_ix(to_next, set_roles_accounts())],
+            &[],
+        ),
+        "OutOfRange",
+    );
+    expect_err(
+        env.send(&[env.execute_proposal_ix(to_next, vec![])], &[]),
+        "NotEnoughAccounts",
+    );
+    let mut elsewhere = env.data(&fee_roles_pda());
+    elsewhere[9..41].fill(0);
+    env.put(copy, PROGRAM_ID, elsewhere);
+    expect_err(
+        env.send(
+            &[env.execute_proposal_ix(to_next, vec![AccountMeta::new_readonly(copy, false)])],
+            &[],
+        ),
+        "WrongAccountAddress",
+    );
+    // Once the guardian removed the oracle, the key may become the admin.
+    let g = env.guardian.insecure_clone();
+    expect_ok(env.send(&[clear_fee_oracle_ix(&g.pubkey())], &[&g]));
+    expect_ok(env.send(
+        &[env.execute_proposal_ix(to_next, set_roles_accounts())],
+        &[],
+    ));
+    assert_eq!(&env.data(&config_pda())[13..45], next.pubkey().as_ref());
+}
+
+/// Review: a stolen oracle key halves (or doubles) prices once a minute until the timelocked
+/// admin replaces it. The guardian removes the oracle at once, also while paused; the
+/// beneficiary and the prices stay, and governance may name an oracle again.
+#[test]
+fn the_guardian_clears_the_fee_oracle_at_once() {
+    let mut env = Env::new(1, 1);
+    let guardian = env.guardian.insecure_clone();
+    // Without fee roles: nothing to clear, and nothing is created.
+    let meta = expect_ok(env.send(&[clear_fee_oracle_ix(&guardian.pubkey())], &[&guardian]));
+    let mut event = guardian.pubkey().to_bytes().to_vec();
+    event.extend_from_slice(&[0; 32]);
+    assert_eq!(
+        logged_events(&meta.logs, "FeeOracleCleared"),
+        vec![event.clone()]
+    );
+    assert!(env.svm.get_account(&fee_roles_pda()).is_none());
+
+    let c = to_evm();
+    let oracle = Keypair::new();
+    let beneficiary = Pubkey::new_unique();
+    expect_ok(env.set_fee_config(ORIGIN, &c));
+    expect_ok(env.set_fee_roles(&oracle.pubkey(), &beneficiary));
+    let update = |p: u128| update_fee_prices_ix(&oracle.pubkey(), ORIGIN, p, c.exchange_rate);
+    expect_ok(env.send(&[update(c.gas_price / 2)], &[&oracle]));
+
+    // Only the guardian, signing; the accounts at their addresses.
+    let admin = env.admin.insecure_clone();
+    let stranger = Keypair::new();
+    for who in [&admin, &oracle, &stranger] {
+        expect_err(
+            env.send(&[clear_fee_oracle_ix(&who.pubkey())], &[who]),
+            "NotGuardian",
+        );
+    }
+    let mut unsigned = clear_fee_oracle_ix(&guardian.pubkey());
+    unsigned.accounts[0].is_signer = false;
+    expect_err(env.send(&[unsigned], &[]), "MissingSignature");
+    let forged_roles = Pubkey::new_unique();
+    env.put(forged_roles, PROGRAM_ID, env.data(&fee_roles_pda()));
+    let forged_config = Pubkey::new_unique();
+    env.put(forged_config, PROGRAM_ID, env.data(&config_pda()));
+    let cases = [
+        (
+            1,
+            AccountMeta::new_readonly(forged_config, false),
+            "WrongAccountAddress",
+        ),
+        (
+            2,
+            AccountMeta::new(forged_roles, false),
+            "WrongAccountAddress",
+        ),
+        (
+            2,
+            AccountMeta::new_readonly(fee_roles_pda(), false),
+            "NotWritable",
+        ),
+    ];
+    for (i, meta, error) in cases {
+        let mut ix = clear_fee_oracle_ix(&guardian.pubkey());
+        ix.accounts[i] = meta;
+        expect_err(env.send(&[ix], &[&guardian]), error);
+    }
+    assert_eq!(&env.data(&fee_roles_pda())[9..41], oracle.pubkey().as_ref());
+
+    // While paused too.
+    expect_ok(env.pause());
+    let meta = expect_ok(env.send(&[clear_fee_oracle_ix(&guardian.pubkey())], &[&guardian]));
+    let mut cleared = guardian.pubkey().to_bytes().to_vec();
+    cleared.extend_from_slice(oracle.pubkey().as_ref());
+    assert_eq!(logged_events(&meta.logs, "FeeOracleCleared"), vec![cleared]);
+    let roles = env.data(&fee_roles_pda());
+    assert_eq!(&roles[9..41], &[0; 32], "no oracle");
+    assert_eq!(
+        &roles[41..73],
+        beneficiary.as_ref(),
+        "the beneficiary stays"
+    );
+    env.advance(60);
+    expect_err(
+        env.send(&[update(c.gas_price / 4)], &[&oracle]),
+        "NotFeeOracle",
+    );
+    let data = env.data(&fee_config_pda(ORIGIN));
+    assert_eq!(
+        u128::from_le_bytes(data[13..29].try_into().unwrap()),
+        c.gas_price / 2,
+        "prices kept"
+    );
+    // Again: nothing left to clear, not an error (a second guardian transaction).
+    let meta = expect_ok(env.send(&[clear_fee_oracle_ix(&guardian.pubkey())], &[&guardian]));
+    assert_eq!(logged_events(&meta.logs, "FeeOracleCleared"), vec![event]);
+    // Governance names an oracle again.
+    let next = Keypair::new();
+    expect_ok(env.set_fee_roles(&next.pubkey(), &beneficiary));
+    let ix = update_fee_prices_ix(&next.pubkey(), ORIGIN, c.gas_price, c.exchange_rate);
+    expect_ok(env.send(&[ix], &[&next]));
 }

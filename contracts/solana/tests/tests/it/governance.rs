@@ -265,11 +265,11 @@ fn the_guardian_cannot_veto_its_replacement() {
     expect_ok(env.pause());
     env.advance(ADMIN_DELAY);
     expect_err(
-        env.send(&[env.execute_proposal_ix(id, vec![])], &[]),
+        env.send(&[env.execute_proposal_ix(id, set_roles_accounts())], &[]),
         "ProposalPending",
     );
     env.advance(GUARDIAN_CHANGE_DELAY - ADMIN_DELAY);
-    expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
+    expect_ok(env.send(&[env.execute_proposal_ix(id, set_roles_accounts())], &[]));
     let data = env.data(&config_pda());
     assert_eq!(&data[45..77], g.pubkey().as_ref());
     // The old guardian is gone; the new one can unpause nothing but can pause again.
@@ -354,7 +354,10 @@ fn roles_change_through_the_timelock() {
     expect_err(env.govern(&zero, vec![]), "ZeroValue");
     // A new admin alone: the admin delay.
     let guardian = env.guardian.pubkey();
-    expect_ok(env.govern(&set_roles_action(&a.pubkey(), &guardian), vec![]));
+    expect_ok(env.govern(
+        &set_roles_action(&a.pubkey(), &guardian),
+        set_roles_accounts(),
+    ));
     let data = env.data(&config_pda());
     assert_eq!(&data[13..45], a.pubkey().as_ref());
     assert_eq!(&data[45..77], guardian.as_ref());
@@ -365,7 +368,7 @@ fn roles_change_through_the_timelock() {
         .propose(&set_roles_action(&a.pubkey(), &g.pubkey()))
         .unwrap();
     env.advance(GUARDIAN_CHANGE_DELAY);
-    expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
+    expect_ok(env.send(&[env.execute_proposal_ix(id, set_roles_accounts())], &[]));
     assert_eq!(&env.data(&config_pda())[45..77], g.pubkey().as_ref());
 }
 
@@ -388,7 +391,7 @@ fn a_guardian_change_waits_30_days_unless_the_guardian_approves_it() {
     assert_eq!(eta(&env, id), created + GUARDIAN_CHANGE_DELAY);
     env.advance(ADMIN_DELAY);
     expect_err(
-        env.send(&[env.execute_proposal_ix(id, vec![])], &[]),
+        env.send(&[env.execute_proposal_ix(id, set_roles_accounts())], &[]),
         "ProposalPending",
     );
     expect_err(
@@ -437,7 +440,7 @@ fn a_guardian_change_waits_30_days_unless_the_guardian_approves_it() {
         env.send(&[cancel_proposal_ix(&guardian.pubkey(), id)], &[&guardian]),
         "GuardianCannotVeto",
     );
-    expect_ok(env.send(&[env.execute_proposal_ix(id, vec![])], &[]));
+    expect_ok(env.send(&[env.execute_proposal_ix(id, set_roles_accounts())], &[]));
     assert_eq!(&env.data(&config_pda())[45..77], g2.pubkey().as_ref());
     expect_err(
         env.send(&[approve_proposal_ix(&g2.pubkey(), id)], &[&g2]),
@@ -455,7 +458,7 @@ fn a_guardian_change_waits_30_days_unless_the_guardian_approves_it() {
     expect_ok(env.send(&[approve_proposal_ix(&g2.pubkey(), late)], &[&g2]));
     assert_eq!(eta(&env, late), env.now);
     env.advance(GRACE_PERIOD);
-    expect_ok(env.send(&[env.execute_proposal_ix(late, vec![])], &[]));
+    expect_ok(env.send(&[env.execute_proposal_ix(late, set_roles_accounts())], &[]));
     assert!(env.now > proposed + GUARDIAN_CHANGE_DELAY);
     assert_eq!(&env.data(&config_pda())[45..77], g3.pubkey().as_ref());
 }
@@ -484,17 +487,20 @@ fn a_guardian_change_needs_the_approval_of_the_guardian_it_replaces() {
         .unwrap();
     expect_ok(env.send(&[approve_proposal_ix(&g1.pubkey(), to_g2)], &[&g1]));
     env.advance(ADMIN_DELAY);
-    expect_ok(env.send(&[env.execute_proposal_ix(to_g2, vec![])], &[]));
+    expect_ok(env.send(&[env.execute_proposal_ix(to_g2, set_roles_accounts())], &[]));
     // Neither replaces g2 without g2's consent before 30 days.
     for id in [back_to_g1, to_g3] {
         expect_err(
-            env.send(&[env.execute_proposal_ix(id, vec![])], &[]),
+            env.send(&[env.execute_proposal_ix(id, set_roles_accounts())], &[]),
             "ProposalPending",
         );
     }
     // g2 consents to going back to g1.
     expect_ok(env.send(&[approve_proposal_ix(&g2.pubkey(), back_to_g1)], &[&g2]));
-    expect_ok(env.send(&[env.execute_proposal_ix(back_to_g1, vec![])], &[]));
+    expect_ok(env.send(
+        &[env.execute_proposal_ix(back_to_g1, set_roles_accounts())],
+        &[],
+    ));
     assert_eq!(&env.data(&config_pda())[45..77], g1.pubkey().as_ref());
 }
 

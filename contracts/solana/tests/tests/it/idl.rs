@@ -811,7 +811,8 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
 
     // Delivery fees: SetFeeConfig and SetFeeRoles through the timelock (the fee config from
     // the destination argument), send paying, update_fee_prices, quote, pay_for_gas (the
-    // event accounts), withdraw_fees (the beneficiary from the fee roles: relations).
+    // event accounts), withdraw_fees (the beneficiary from the fee roles: relations),
+    // clear_fee_oracle.
     let oracle = Keypair::new();
     let beneficiary = Pubkey::new_unique();
     let admin = s.env.admin.insecure_clone();
@@ -886,6 +887,13 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
     );
     run(&mut s.env, sdk(p.withdraw_fees(&addr(&beneficiary))), &[]);
     assert_eq!(s.env.lamports(&beneficiary), fee + 1_000);
+    // clear_fee_oracle: the guardian removes the oracle (FeeOracleCleared).
+    let guardian = s.env.guardian.insecure_clone();
+    run(
+        &mut s.env,
+        sdk(p.clear_fee_oracle(&addr(&guardian.pubkey()))),
+        &[&guardian],
+    );
 
     // post_signatures (the set from remote.epoch), deliver (queued), execute_queued.
     let payout = Payout {
@@ -993,7 +1001,6 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
     let m2 = s.transfer(&s.home_id.clone(), 5_000);
     expect_ok(s.deliver(&m2, &s.home_accounts()));
     let k2 = ReceiptKey::of(&trestle_bridge::Message::decode(&m2).unwrap(), &bridge);
-    let guardian = s.env.guardian.insecure_clone();
     let cancel = sdk(p.cancel_queued(&addr(&guardian.pubkey()), &k2, &s.home_id));
     run(&mut s.env, cancel, &[&guardian]);
     // ...refunded through the timelock (MessageSent and TransferRefunded).
@@ -1196,6 +1203,7 @@ fn an_anchor_client_resolves_every_account_and_decodes_everything() {
         "ProposalApproved",
         "GasPaid",
         "FeesWithdrawn",
+        "FeeOracleCleared",
     ] {
         assert!(
             names.iter().any(|n| n == expected),

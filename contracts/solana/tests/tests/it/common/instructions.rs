@@ -384,6 +384,24 @@ pub fn set_roles_action(admin: &Pubkey, guardian: &Pubkey) -> Vec<u8> {
         .0
 }
 
+/// The extra accounts of a `SetRoles` (proposed and executed): the fee roles, read-only.
+pub fn set_roles_accounts() -> Vec<AccountMeta> {
+    vec![AccountMeta::new_readonly(fee_roles_pda(), false)]
+}
+
+/// `clear_fee_oracle` signed by `guardian`.
+pub fn clear_fee_oracle_ix(guardian: &Pubkey) -> Instruction {
+    Instruction::new_with_bytes(
+        PROGRAM_ID,
+        &Borsh::ix("clear_fee_oracle").0,
+        vec![
+            AccountMeta::new_readonly(*guardian, true),
+            AccountMeta::new_readonly(config_pda(), false),
+            AccountMeta::new(fee_roles_pda(), false),
+        ],
+    )
+}
+
 /// The `SetRoute` action (tag 6) with the route part of `limits`.
 pub fn set_route_action(token_id: &[u8; 32], domain: u32, limits: &Limits) -> Vec<u8> {
     limits

@@ -114,6 +114,14 @@ pub struct FeeOracleConfig {
     /// How often the prices are compared, milliseconds (at least 1,000; default 60,000).
     #[serde(default = "default_oracle_interval_ms")]
     pub interval_ms: u64,
+    /// The band the destination's gas price must fall in, in gwei (`"0.01"`, `"500"`):
+    /// outside it the price read is not believed (a hostile or broken RPC endpoint), nothing
+    /// is updated and a warning is logged. Default: no band.
+    #[serde(default)]
+    pub min_gwei: Option<String>,
+    /// See `min_gwei`.
+    #[serde(default)]
+    pub max_gwei: Option<String>,
 }
 
 fn default_fee_oracle_password_env() -> String {
@@ -129,6 +137,20 @@ fn default_oracle_interval_ms() -> u64 {
 }
 
 impl FeeOracleConfig {
+    /// `min_gwei` and `max_gwei` in wei; the error names the field.
+    pub fn band(&self) -> std::result::Result<(Option<u128>, Option<u128>), (String, String)> {
+        let wei = |field: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|t| parse_amount(t, 9))
+                .transpose()
+                .map_err(|e| (format!("fee_oracle.{field}"), e))
+        };
+        Ok((
+            wei("min_gwei", &self.min_gwei)?,
+            wei("max_gwei", &self.max_gwei)?,
+        ))
+    }
+
     /// The oracle's key.
     pub fn key(&self) -> KeyConfig {
         KeyConfig {

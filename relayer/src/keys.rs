@@ -30,7 +30,7 @@ impl Keys {
     /// environment variables.
     pub fn load(config: &Config) -> Result<Self> {
         let relayer = config.relayer.as_ref();
-        Ok(Self {
+        let keys = Self {
             validator: config
                 .validator
                 .as_ref()
@@ -48,7 +48,32 @@ impl Keys {
                 .as_ref()
                 .map(|o| load_signer("fee_oracle", &o.key()))
                 .transpose()?,
-        })
+        };
+        keys.check_distinct()?;
+        Ok(keys)
+    }
+
+    /// Refuses a fee-oracle key that is also the relayer's or the validator's: its updates
+    /// and the relayer's deliveries would share nonces (and the oracle is its own key).
+    pub fn check_distinct(&self) -> Result<()> {
+        let Some(oracle) = &self.fee_oracle else {
+            return Ok(());
+        };
+        for (role, other) in [("relayer", &self.relayer), ("validator", &self.validator)] {
+            if other
+                .as_ref()
+                .is_some_and(|k| k.address() == oracle.address())
+            {
+                return Err(Error::config(
+                    "fee_oracle.keystore",
+                    format!(
+                        "the fee oracle's key is also the {role}'s ({}): give it its own",
+                        oracle.address()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -104,4 +129,25 @@ pub fn check_keystore(what: &str, key: &KeyConfig) -> Result<Option<EvmAddress>>
     let parsed = keystore::Keystore::parse(&json)
         .map_err(|e| Error::config(&field, format!("{}: {e}", key.keystore.display())))?;
     Ok(parsed.address().map(EvmAddress))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fee_oracle_has_a_key_of_its_own() {
+        let key = |b: u8| EvmSigner::from_private_key(&[b; 32]).unwrap();
+        let keys = |relayer: u8, validator: u8, oracle: u8| Keys {
+            validator: Some(key(validator)),
+            relayer: Some(key(relayer)),
+            relayer_solana: None,
+            fee_oracle: Some(key(oracle)),
+        };
+        assert!(keys(1, 2, 3).check_distinct().is_ok());
+        for (k, role) in [(keys(3, 2, 3), "relayer"), (keys(1, 3, 3), "validator")] {
+            let e = k.check_distinct().unwrap_err().to_string();
+            assert!(e.contains("fee_oracle.keystore") && e.contains(role), "{e}");
+        }
+    }
 }

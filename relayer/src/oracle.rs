@@ -132,6 +132,12 @@ impl FeeOracle {
                 ..
             } => base.saturating_add(max_priority_fee_per_gas),
         };
+        let (min, max) = self.settings.band().unwrap_or((None, None));
+        if min.is_some_and(|m| wei_per_gas < m) || max.is_some_and(|m| wei_per_gas > m) {
+            self.metrics.failure("fee_oracle", "out_of_band");
+            tracing::warn!(route = %route.name, wei_per_gas, "fee oracle: the destination's gas price is outside [fee_oracle] min_gwei..max_gwei; not believed, nothing updated");
+            return Ok(None);
+        }
         let target = wei_per_gas.saturating_mul(PRICE_SCALE);
         let Some(next) = next_price(config.gas_price, target, self.settings.drift_percent) else {
             return Ok(None);

@@ -474,6 +474,11 @@ fn a_routes_fee_policy_parses_and_bad_values_name_their_key() {
     assert!(parse_reason(&fees("policy = \"free\"")).contains("policy"));
     assert!(parse_reason(&fees("deny_senders = [\"0x1234\"]")).contains("4 hex digits"));
     assert!(parse_reason(&fees("surcharge = 1")).contains("surcharge"));
+    // A floor means nothing to a route that delivers whatever was paid.
+    assert_eq!(
+        key_of(&fees("policy = \"none\"\nmin_paid = \"1\"")),
+        "routes[0].fees.min_paid"
+    );
 }
 
 #[test]
@@ -504,4 +509,17 @@ fn the_fee_oracle_is_a_role_of_its_own_with_checked_settings() {
         "fee_oracle.interval_ms"
     );
     assert!(parse_reason(&with_oracle("price_feed = \"x\"")).contains("price_feed"));
+    let c = Config::parse(&with_oracle("min_gwei = \"0.5\"\nmax_gwei = \"300\"")).unwrap();
+    assert_eq!(
+        c.fee_oracle.unwrap().band(),
+        Ok((Some(500_000_000), Some(300_000_000_000)))
+    );
+    assert_eq!(
+        key_of(&with_oracle("min_gwei = \"5\"\nmax_gwei = \"1\"")),
+        "fee_oracle.max_gwei"
+    );
+    assert_eq!(
+        key_of(&with_oracle("max_gwei = \"0.0000000001\"")),
+        "fee_oracle.max_gwei"
+    );
 }

@@ -37,6 +37,12 @@ impl Config {
                     "at least 1000 (an origin takes one update a minute)",
                 ));
             }
+            let (min, max) = o.band().map_err(|(field, e)| Error::config(field, e))?;
+            if let (Some(min), Some(max)) = (min, max)
+                && min > max
+            {
+                return Err(Error::config("fee_oracle.max_gwei", "below min_gwei"));
+            }
         }
         if let Some(v) = &self.validator {
             validate_key("validator", &v.key())?;
@@ -251,6 +257,12 @@ impl Config {
                 && let Err(e) = super::parse_amount(text, origin.native_decimals())
             {
                 return Err(Error::config(key("fees.min_paid"), e));
+            }
+            if r.fees.min_paid.is_some() && r.fees.policy == super::PaymentPolicy::None {
+                return Err(Error::config(
+                    key("fees.min_paid"),
+                    "a floor needs policy = \"paid\" (policy \"none\" delivers whatever was paid)",
+                ));
             }
             if r.fees.tolerance_percent > 100 {
                 return Err(Error::config(

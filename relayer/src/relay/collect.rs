@@ -354,14 +354,13 @@ impl Collect<'_> {
     /// returned second, to be weighed again later (never delivered unweighed).
     async fn weigh_fees<'j>(&self, attested: Vec<&'j Job>) -> (Vec<&'j Job>, Vec<&'j Job>) {
         let store = self.attempts.store;
-        // Payments recorded from here on may find their message still `pending` (not woken):
-        // `hold_back` leaves those for the next pass instead of parking them.
-        let since = now_ms();
+        // A payment recorded after this read finds its message still `pending` (not woken):
+        // `hold_back` parks only what has the payments it was weighed with.
         let keys: Vec<([u8; 32], u32, u32)> = attested
             .iter()
             .map(|j| (j.record.id, j.record.origin, j.record.destination))
             .collect();
-        let paid = match store.paid(&keys).await {
+        let paid = match store.paid_and_counted(&keys).await {
             Ok(paid) => paid,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read what was paid for attested messages");
@@ -383,7 +382,8 @@ impl Collect<'_> {
                     Ok(Err(e)) => {
                         // Not a read that may work next tick: parked, weighed again later.
                         let why = format!("the origin's fee configuration cannot price it: {e}");
-                        held.push((job, MessageState::Underpaid, why));
+                        let count = paid.get(&r.id).map_or(0, |(_, n)| *n);
+                        held.push((job, MessageState::Underpaid, why, count));
                         continue;
                     }
                     Err(e) => {
@@ -396,23 +396,30 @@ impl Collect<'_> {
             } else {
                 None
             };
-            let paid = paid.get(&r.id).copied().unwrap_or(0);
-            match policy.verdict(bridge, &sender, &recipient, paid, quote, job.route.min_paid) {
+            let (amount, count) = paid.get(&r.id).copied().unwrap_or((0, 0));
+            match policy.verdict(
+                bridge,
+                &sender,
+                &recipient,
+                amount,
+                quote,
+                job.route.min_paid,
+            ) {
                 Verdict::Deliver => deliver.push(job),
-                Verdict::Underpaid(why) => held.push((job, MessageState::Underpaid, why)),
-                Verdict::Denied(why) => held.push((job, MessageState::Skipped, why)),
+                Verdict::Underpaid(why) => held.push((job, MessageState::Underpaid, why, count)),
+                Verdict::Denied(why) => held.push((job, MessageState::Skipped, why, count)),
             }
         }
-        let moves: Vec<([u8; 32], MessageState, String)> = held
+        let moves: Vec<([u8; 32], MessageState, String, i64)> = held
             .iter()
-            .map(|(job, state, why)| (job.record.id, *state, why.clone()))
+            .map(|(job, state, why, count)| (job.record.id, *state, why.clone(), *count))
             .collect();
         match store
-            .hold_back(&moves, self.worker, since, UNDERPAID_RECHECK)
+            .hold_back(&moves, self.worker, UNDERPAID_RECHECK)
             .await
         {
             Ok(moved) => {
-                for ((job, state, why), moved) in held.into_iter().zip(moved) {
+                for ((job, state, why, _), moved) in held.into_iter().zip(moved) {
                     if moved {
                         tracing::info!(id = %hex::encode(job.record.id), state = %state, reason = %why, "held back by the route's fee policy");
                     } else {
@@ -423,7 +430,7 @@ impl Collect<'_> {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot park messages the fee policy holds back");
-                unsure.extend(held.into_iter().map(|(job, _, _)| job));
+                unsure.extend(held.into_iter().map(|(job, _, _, _)| job));
             }
         }
         (deliver, unsure)

@@ -23,6 +23,10 @@ use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::store::{MessageRecord, MessageState, Store};
 
+/// The most `underpaid` messages one housekeeping tick sends back to be weighed again: well
+/// under a collect pass's claim, so that paid messages always find room beside them.
+const UNDERPAID_WAKE: u32 = 8;
+
 /// A destination worker's share of the daemon: the destination, the routes into it, the
 /// store, the metrics and the settings.
 #[derive(Debug)]
@@ -271,7 +275,7 @@ impl Lane {
             if ticks.is_multiple_of(30) {
                 self.refresh_balance(bridge).await;
             }
-            match self.store.wake_underpaid(self.domain).await {
+            match self.store.wake_underpaid(self.domain, UNDERPAID_WAKE).await {
                 Ok(0) => {}
                 Ok(n) => {
                     tracing::debug!(destination = %self.name, messages = n, "underpaid messages weighed again")

@@ -47,14 +47,18 @@ macro_rules! insert_payments {
             .await?
             .rows_affected();
             if added == 1 {
+                // Only a payment on the message's own route wakes it (one for the same id on
+                // another chain pays nothing, and must not make it weighed again on demand).
                 sqlx::query(
                     "UPDATE messages SET state = $1, next_attempt_at = $2, updated_at = $2 \
-                     WHERE id = $3 AND state = $4",
+                     WHERE id = $3 AND state = $4 AND origin = $5 AND destination = $6",
                 )
                 .bind(MessageState::Pending.as_str())
                 .bind($now)
                 .bind(p.payment.id.as_slice())
                 .bind(MessageState::Underpaid.as_str())
+                .bind(i64::from(p.origin))
+                .bind(i64::from(p.payment.destination))
                 .execute(&mut *$tx)
                 .await?;
             }
@@ -70,7 +74,21 @@ impl Store {
     /// destination, pays nothing here (its units are another chain's). Messages without a
     /// payment are absent.
     pub async fn paid(&self, messages: &[([u8; 32], u32, u32)]) -> Result<HashMap<[u8; 32], u128>> {
-        let mut out: HashMap<[u8; 32], u128> = HashMap::new();
+        Ok(self
+            .paid_and_counted(messages)
+            .await?
+            .into_iter()
+            .map(|(id, (amount, _))| (id, amount))
+            .collect())
+    }
+
+    /// [`Store::paid`], with how many payments each sum is made of (what
+    /// [`Store::hold_back`] checks has not changed since).
+    pub async fn paid_and_counted(
+        &self,
+        messages: &[([u8; 32], u32, u32)],
+    ) -> Result<HashMap<[u8; 32], (u128, i64)>> {
+        let mut out: HashMap<[u8; 32], (u128, i64)> = HashMap::new();
         if messages.is_empty() {
             return Ok(out);
         }
@@ -101,23 +119,24 @@ impl Store {
             let amount: u128 = amount
                 .parse()
                 .map_err(|_| Error::CorruptRow(format!("gas_payments.amount `{amount}`")))?;
-            let sum = out.entry(id).or_default();
+            let (sum, count) = out.entry(id).or_default();
             *sum = sum.saturating_add(amount);
+            *count += 1;
         }
         Ok(out)
     }
 
-    /// Moves each of `moves` (`id`, the state, the reason) from `pending`, claimed by
-    /// `worker`, to its state with its reason as the last error, in one commit: the collect
-    /// pass parking what the fee policy holds back, to be weighed again after `recheck`
-    /// (an `underpaid` message; a payment wakes it sooner). A message for which a payment
-    /// was recorded at or after `since` (while it was being weighed: the payment could not wake
-    /// it, it was not parked yet) is not moved. Returns whether each moved.
+    /// Moves each of `moves` (`id`, the state, the reason, how many payments it was weighed
+    /// with) from `pending`, claimed by `worker`, to its state with its reason as the last
+    /// error, in one commit: the collect pass parking what the fee policy holds back, to be
+    /// weighed again after `recheck` (a payment on its route wakes it sooner). A message with
+    /// more payments on its route than it was weighed with (one recorded while it was being
+    /// weighed, which could not wake it: it was not parked yet) is not moved. Returns whether
+    /// each moved.
     pub async fn hold_back(
         &self,
-        moves: &[([u8; 32], MessageState, String)],
+        moves: &[([u8; 32], MessageState, String, i64)],
         worker: &str,
-        since: i64,
         recheck: std::time::Duration,
     ) -> Result<Vec<bool>> {
         let now = now_ms();
@@ -127,12 +146,14 @@ impl Store {
         }
         dispatch!(self, p => {
             let mut tx = p.begin().await?;
-            for (id, state, reason) in moves {
+            for (id, state, reason, weighed) in moves {
                 let done = sqlx::query(
                     "UPDATE messages SET state = $1, last_error = $2, updated_at = $3, \
                      next_attempt_at = $7, claimed_by = NULL, claimed_until = NULL \
-                     WHERE id = $4 AND state = $5 AND claimed_by = $6 AND NOT EXISTS \
-                     (SELECT 1 FROM gas_payments WHERE message_id = $4 AND created_at >= $8)",
+                     WHERE id = $4 AND state = $5 AND claimed_by = $6 AND \
+                     (SELECT COUNT(*) FROM gas_payments g WHERE g.message_id = $4 \
+                      AND g.origin = messages.origin \
+                      AND g.destination = messages.destination) = $8",
                 )
                 .bind(state.as_str())
                 .bind(reason)
@@ -141,7 +162,7 @@ impl Store {
                 .bind(MessageState::Pending.as_str())
                 .bind(worker)
                 .bind(now.saturating_add(i64::try_from(recheck.as_millis()).unwrap_or(i64::MAX)))
-                .bind(since)
+                .bind(*weighed)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -152,20 +173,24 @@ impl Store {
         Ok(moved)
     }
 
-    /// Sends the `underpaid` messages to `destination` that are due again (their fee policy's
-    /// recheck time has come: prices fall, a destination becomes free, a policy changes) back
-    /// to `pending`, where the collect pass weighs them again. Returns how many.
-    pub async fn wake_underpaid(&self, destination: u32) -> Result<u64> {
+    /// Sends at most `limit` of the `underpaid` messages to `destination` that are due again
+    /// (their fee policy's recheck time has come: prices fall, a destination becomes free, a
+    /// policy changes), the longest due first, back to `pending`, where the collect pass weighs
+    /// them again. The limit keeps a crowd of underpaid messages (cheap to send) from filling
+    /// every collect pass ahead of paid ones. Returns how many.
+    pub async fn wake_underpaid(&self, destination: u32, limit: u32) -> Result<u64> {
         let now = now_ms();
         let done = dispatch!(self, p => {
             sqlx::query(
                 "UPDATE messages SET state = $1, updated_at = $2, next_attempt_at = $2 \
-                 WHERE destination = $3 AND state = $4 AND next_attempt_at <= $2",
+                 WHERE id IN (SELECT id FROM messages WHERE destination = $3 AND state = $4 \
+                 AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $5) AND state = $4",
             )
             .bind(MessageState::Pending.as_str())
             .bind(now)
             .bind(i64::from(destination))
             .bind(MessageState::Underpaid.as_str())
+            .bind(i64::from(limit))
             .execute(p)
             .await?
             .rows_affected()

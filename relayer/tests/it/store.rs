@@ -975,15 +975,13 @@ async fn payments_count_once_on_their_own_route_and_wake_what_they_pay_for(
             .unwrap()
     };
     assert_eq!(claim(store.clone()).await.len(), 2);
-    let since = trestle_relayer::store::now_ms();
     let moved = store
         .hold_back(
             &[
-                (id, MessageState::Underpaid, "paid 0, needs 5".into()),
-                (other, MessageState::Underpaid, "paid 0, needs 5".into()),
+                (id, MessageState::Underpaid, "paid 0, needs 5".into(), 0),
+                (other, MessageState::Underpaid, "paid 0, needs 5".into(), 0),
             ],
             "w",
-            since,
             Duration::ZERO,
         )
         .await
@@ -1017,18 +1015,20 @@ async fn payments_count_once_on_their_own_route_and_wake_what_they_pay_for(
     );
     assert_eq!(state(other).await.state, MessageState::Underpaid);
 
-    // Paid while it was being weighed: not parked.
+    // Paid while it was being weighed (with its one payment then): not parked.
     assert_eq!(claim(store.clone()).await.len(), 1);
-    let since = trestle_relayer::store::now_ms();
+    assert_eq!(
+        store.paid_and_counted(&key).await.unwrap().get(&id),
+        Some(&(5, 1))
+    );
     store
         .record_read("a", 21, [21; 32], &[], &[payment(1, 0xd, 0, 21, id, 2, 1)])
         .await
         .unwrap();
     let moved = store
         .hold_back(
-            &[(id, MessageState::Underpaid, "paid 5, needs 9".into())],
+            &[(id, MessageState::Underpaid, "paid 5, needs 9".into(), 1)],
             "w",
-            since,
             Duration::ZERO,
         )
         .await
@@ -1040,8 +1040,23 @@ async fn payments_count_once_on_their_own_route_and_wake_what_they_pay_for(
     store.rollback("a", 1, 20, [20; 32]).await.unwrap();
     assert_eq!(store.paid(&key).await.unwrap().get(&id), Some(&5));
 
-    // Due underpaid messages go back to pending.
-    assert_eq!(store.wake_underpaid(2).await.unwrap(), 1);
+    // A payment for its id on another chain does not wake an underpaid message (regression:
+    // any payment for the id woke it, so stray 1-unit payments had it weighed on demand).
+    store
+        .record_read(
+            "z",
+            30,
+            [30; 32],
+            &[],
+            &[payment(9, 0xe, 0, 30, other, 2, 1)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(state(other).await.state, MessageState::Underpaid);
+    // Due underpaid messages go back to pending, at most `limit` a call.
+    assert_eq!(store.wake_underpaid(2, 0).await.unwrap(), 0);
+    assert_eq!(state(other).await.state, MessageState::Underpaid);
+    assert_eq!(store.wake_underpaid(2, 8).await.unwrap(), 1);
     assert_eq!(state(other).await.state, MessageState::Pending);
-    assert_eq!(store.wake_underpaid(2).await.unwrap(), 0);
+    assert_eq!(store.wake_underpaid(2, 8).await.unwrap(), 0);
 }

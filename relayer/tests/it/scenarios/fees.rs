@@ -169,6 +169,8 @@ async fn the_fee_oracle_follows_the_destinations_gas_price_within_the_bridges_bo
         password_env: "UNUSED".into(),
         drift_percent: 10,
         interval_ms: 1_000,
+        min_gwei: None,
+        max_gwei: Some("50".into()),
     });
     let daemon = trestle_relayer::Daemon::start(
         cfg,

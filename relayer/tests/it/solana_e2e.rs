@@ -467,10 +467,25 @@ async fn a_queued_transfer_to_solana_the_guardian_cancels_is_recorded_cancelled_
     assert_eq!(receipts[0].status, ReceiptStatus::Cancelled);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
+/// A home SPL token on Solana (6 decimals, 10 tokens held by `user`) routed to an anvil
+/// chain (chain id `chain_id`) as a `BridgedToken`, both bridges configured through their
+/// timelocks (2-of-3 validators, transfers of 10^24 units or more timelocked for an hour).
+struct SplFromSolana {
+    sol: SolanaNet,
+    anvil: Anvil,
+    chain: std::sync::Arc<EvmChain>,
+    keys: Vec<EvmSigner>,
+    validator_addrs: Vec<EvmAddress>,
+    user: SolanaSigner,
+    mint: SolanaAddress,
+    token: [u8; 32],
+    bridge: EvmAddress,
+    wrapped: EvmAddress,
+}
+
+async fn spl_from_solana(chain_id: u64) -> SplFromSolana {
     let sol = SolanaNet::start().await;
-    let anvil = Anvil::builder().chain_id(31_338).spawn().unwrap();
+    let anvil = Anvil::builder().chain_id(chain_id).spawn().unwrap();
     let chain = connect(&anvil, "evm").await;
     let (keys, validator_addrs) = validator_keys();
     // A home SPL token on Solana (6 decimals) held by a user.
@@ -482,7 +497,6 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
         .await
         .unwrap();
     let token = token_id(DOMAIN_SOL, &UniversalAddress(mint.0));
-    let program = sol.program.id;
     let big: u128 = 1_000_000 * 10u128.pow(18);
     let admin = EvmSender::new(chain.clone(), signer(0));
     let bridge = evm_bridge(&chain).await;
@@ -501,7 +515,7 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
     let mut sorted: Vec<EvmAddress> = validator_addrs.clone();
     sorted.sort();
     let calls = vec![
-        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(program.0), 1u8)).abi_encode(),
+        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0), 1u8)).abi_encode(),
         Bridge::setValidatorSetCall::new((
             DOMAIN_SOL,
             1u64,
@@ -533,6 +547,35 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
         trestle_relayer_harness::solana::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
     ])
     .await;
+
+    SplFromSolana {
+        sol,
+        anvil,
+        chain,
+        keys,
+        validator_addrs,
+        user,
+        mint,
+        token,
+        bridge,
+        wrapped,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
+    let SplFromSolana {
+        sol,
+        anvil,
+        chain,
+        keys,
+        validator_addrs,
+        user,
+        mint,
+        token,
+        bridge,
+        wrapped,
+    } = spl_from_solana(31_338).await;
 
     // Validators attest at `finalized` (the default).
     let chains = || {

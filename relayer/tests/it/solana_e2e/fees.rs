@@ -29,69 +29,18 @@ fn to_evm() -> FeeConfig {
 /// a `pay_for_gas` top-up of the quote gets the first delivered too, exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_underpaid_transfer_from_solana_is_delivered_on_evm_after_a_pay_for_gas_top_up() {
-    let sol = SolanaNet::start().await;
-    let anvil = Anvil::builder().chain_id(31_342).spawn().unwrap();
-    let chain = connect(&anvil, "evm").await;
-    let (keys, validator_addrs) = validator_keys();
-    // A home SPL token on Solana (6 decimals) held by a user.
-    let user = SolanaSigner::generate().unwrap();
-    sol.fund(&user.pubkey()).await;
-    let mint = sol.create_mint(&sol.payer.pubkey(), 6).await;
-    sol.client
-        .mint_to(&sol.payer, &mint, &sol.payer, &user.pubkey(), 10_000_000)
-        .await
-        .unwrap();
-    let token = token_id(DOMAIN_SOL, &UniversalAddress(mint.0));
-    let big: u128 = 1_000_000 * 10u128.pow(18);
-    let admin = EvmSender::new(chain.clone(), signer(0));
-    let bridge = evm_bridge(&chain).await;
-    let wrapped = deploy(
-        &admin,
-        &BridgedToken::BYTECODE,
-        BridgedToken::constructorCall::new((
-            addr(bridge),
-            "Bridged SPL".to_owned(),
-            "bSPL".to_owned(),
-            6u8,
-        ))
-        .abi_encode(),
-    )
-    .await;
-    let mut sorted: Vec<EvmAddress> = validator_addrs.clone();
-    sorted.sort();
-    let calls = vec![
-        Bridge::setRemoteCall::new((DOMAIN_SOL, B256::from(sol.program.id.0), 1u8)).abi_encode(),
-        Bridge::setValidatorSetCall::new((
-            DOMAIN_SOL,
-            1u64,
-            sorted.iter().map(|v| addr(*v)).collect(),
-            2u8,
-        ))
-        .abi_encode(),
-        Bridge::setTokenCall::new((
-            DOMAIN_SOL,
-            B256::from(mint.0),
-            addr(wrapped),
-            0u8,
-            big,
-            3_600u64,
-        ))
-        .abi_encode(),
-        Bridge::setRouteCall::new((B256::from(token), DOMAIN_SOL, 0u8, u128::MAX)).abi_encode(),
-        Bridge::setLimitsCall::new((B256::from(token), DOMAIN_SOL, big, big, big, big))
-            .abi_encode(),
-    ];
-    govern_evm(&anvil, &chain, bridge, &calls).await;
-    sol.govern(&[
-        set_remote(DOMAIN_EVM, bridge, &validator_addrs, 2),
-        trestle_relayer_harness::solana::register_token(
-            (DOMAIN_SOL, mint.0),
-            (mint, 0),
-            (u64::MAX / 4, 3_600),
-        ),
-        trestle_relayer_harness::solana::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
-    ])
-    .await;
+    let SplFromSolana {
+        sol,
+        anvil,
+        chain,
+        keys,
+        validator_addrs,
+        user,
+        mint,
+        token,
+        bridge,
+        wrapped,
+    } = spl_from_solana(31_342).await;
 
     let beneficiary = Address::from([0x43; 20]);
     let mut padded = [0u8; 32];

@@ -195,8 +195,9 @@ impl EvmBridge {
     /// Checks a token send against what the bridge would refuse, with errors that say why:
     /// zero amount, an unknown remote or token, a beneficiary the destination cannot pay, a
     /// disabled route, an amount the destination cannot represent, the outbound rate limit,
-    /// and the sender's balance.
-    async fn check_send(&self, from: EvmAddress, send: &TokenSend) -> Result<EvmToken> {
+    /// and the sender's balance (of the token, and of ether for the delivery fee). Returns the
+    /// token and the fee it checked, which the send pays.
+    async fn check_send(&self, from: EvmAddress, send: &TokenSend) -> Result<(EvmToken, u128)> {
         if send.amount.is_zero() {
             return Err(Error::input("amount", "must not be zero"));
         }
@@ -272,10 +273,13 @@ impl EvmBridge {
             ));
         }
         let fee = self.quote_transfer(send.destination).await?;
-        let native = self
-            .chain
-            .native_balance(&UniversalAddress::from_evm(from.0))
-            .await?;
+        let native = if token.is_native() {
+            balance
+        } else {
+            self.chain
+                .native_balance(&UniversalAddress::from_evm(from.0))
+                .await?
+        };
         let needed = U256::from(fee).saturating_add(if token.is_native() {
             send.amount
         } else {
@@ -295,7 +299,7 @@ impl EvmBridge {
                 ),
             ));
         }
-        Ok(token)
+        Ok((token, fee))
     }
 
     /// Sends a token with `sender`'s key: ether as `msg.value`, a home ERC-20 after an
@@ -308,7 +312,7 @@ impl EvmBridge {
         send: &TokenSend,
         timeout: Duration,
     ) -> Result<SentMessage> {
-        let token = self.check_send(sender.address(), send).await?;
+        let (token, fee) = self.check_send(sender.address(), send).await?;
         let policy = LandingPolicy {
             stuck_after: (timeout / 3).max(Duration::from_secs(1)),
             timeout,
@@ -325,7 +329,6 @@ impl EvmBridge {
                     .await?;
             }
         }
-        let fee = self.quote_transfer(send.destination).await?;
         let request = self.send_token_request(send, token.is_native(), fee);
         let (pending, receipt) = sender.land(request, policy).await?;
         self.sent_in(pending.hash, receipt.block_number).await

@@ -30,7 +30,9 @@ use crate::metrics::Metrics;
 struct Priced {
     name: String,
     origin: EvmBridge,
-    sender: EvmSender,
+    /// The oracle's sender on the origin chain, shared by every route from it (one nonce
+    /// manager per key and chain).
+    sender: Arc<EvmSender>,
     destination: Arc<EvmChain>,
     destination_domain: u32,
 }
@@ -71,6 +73,7 @@ impl FeeOracle {
         metrics: &Arc<Metrics>,
     ) -> Self {
         let mut routes = Vec::new();
+        let mut senders: BTreeMap<String, Arc<EvmSender>> = BTreeMap::new();
         for r in &config.routes {
             let (Some(origin), Some(dest)) = (config.chain(&r.from), config.chain(&r.to)) else {
                 continue;
@@ -84,7 +87,12 @@ impl FeeOracle {
             routes.push(Priced {
                 name: format!("{} -> {}", r.from, r.to),
                 origin: EvmBridge::new(origin_chain.clone(), evm.bridge),
-                sender: EvmSender::new(origin_chain.clone(), signer.clone()),
+                sender: senders
+                    .entry(r.from.clone())
+                    .or_insert_with(|| {
+                        Arc::new(EvmSender::new(origin_chain.clone(), signer.clone()))
+                    })
+                    .clone(),
                 destination: dest_chain.clone(),
                 destination_domain: dest.domain,
             });

@@ -198,8 +198,8 @@ impl Store {
     }
 
     /// [`Store::record_indexed`] with the range's delivery-fee `payments`, recorded in the
-    /// commit that moves the cursor (each once; one for an `underpaid` message sends it back
-    /// to `pending`).
+    /// commit that moves the cursor (each once; one for an `underpaid` message makes it due to
+    /// be woken).
     pub async fn record_read(
         &self,
         chain: &str,

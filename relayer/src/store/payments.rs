@@ -1,7 +1,7 @@
 //! Delivery-fee payments (`gas_payments`): every `GasPaid` event the origin indexers read,
 //! recorded with the messages of the same range, and what the collect pass asks for: the sum
-//! paid per message. A payment for an `underpaid` message sends it back to `pending`, where
-//! the collect pass weighs it again.
+//! paid per message. A payment for an `underpaid` message makes it due to go back to
+//! `pending` (`wake_underpaid`, a few a tick), where the collect pass weighs it again.
 
 use std::collections::HashMap;
 
@@ -25,8 +25,9 @@ pub struct NewPayment {
     pub payment: GasPayment,
 }
 
-/// Inserts `payments` (each once, by origin, transaction and index) and sends every
-/// `underpaid` message they pay for back to `pending`, in the caller's transaction.
+/// Inserts `payments` (each once, by origin, transaction and index) and makes every
+/// `underpaid` message they pay for (on its own route) due to be woken, in the caller's
+/// transaction.
 macro_rules! insert_payments {
     ($tx:expr, $payments:expr, $now:expr) => {{
         for p in $payments {
@@ -47,13 +48,15 @@ macro_rules! insert_payments {
             .await?
             .rows_affected();
             if added == 1 {
-                // Only a payment on the message's own route wakes it (one for the same id on
-                // another chain pays nothing, and must not make it weighed again on demand).
+                // A payment makes its underpaid message due at once; the wake itself goes
+                // through `wake_underpaid` and its cap per tick, so that 1-unit top-ups of many
+                // parked messages cannot fill every collect pass ahead of paid ones. Only a
+                // payment on the message's own route counts (one for the same id on another
+                // chain pays nothing).
                 sqlx::query(
-                    "UPDATE messages SET state = $1, next_attempt_at = $2, updated_at = $2 \
-                     WHERE id = $3 AND state = $4 AND origin = $5 AND destination = $6",
+                    "UPDATE messages SET next_attempt_at = $1 \
+                     WHERE id = $2 AND state = $3 AND origin = $4 AND destination = $5",
                 )
-                .bind(MessageState::Pending.as_str())
                 .bind($now)
                 .bind(p.payment.id.as_slice())
                 .bind(MessageState::Underpaid.as_str())

@@ -982,7 +982,7 @@ async fn payments_count_once_on_their_own_route_and_wake_what_they_pay_for(
                 (other, MessageState::Underpaid, "paid 0, needs 5".into(), 0),
             ],
             "w",
-            Duration::ZERO,
+            Duration::from_secs(3_600),
         )
         .await
         .unwrap();
@@ -1008,11 +1008,15 @@ async fn payments_count_once_on_their_own_route_and_wake_what_they_pay_for(
         .await
         .unwrap();
     assert_eq!(store.paid(&key).await.unwrap().get(&id), Some(&5));
+    // Its payment makes it due at once (parked for an hour otherwise); the wake, capped per
+    // call, sends it back to pending.
+    assert_eq!(state(id).await.state, MessageState::Underpaid);
     assert_eq!(
-        state(id).await.state,
-        MessageState::Pending,
+        store.wake_underpaid(2, 8).await.unwrap(),
+        1,
         "woken by its payment"
     );
+    assert_eq!(state(id).await.state, MessageState::Pending);
     assert_eq!(state(other).await.state, MessageState::Underpaid);
 
     // Paid while it was being weighed (with its one payment then): not parked.
@@ -1052,8 +1056,21 @@ async fn payments_count_once_on_their_own_route_and_wake_what_they_pay_for(
         )
         .await
         .unwrap();
+    assert_eq!(store.wake_underpaid(2, 8).await.unwrap(), 0, "not due");
     assert_eq!(state(other).await.state, MessageState::Underpaid);
-    // Due underpaid messages go back to pending, at most `limit` a call.
+    // One on its own route makes it due; due underpaid messages go back to pending, at most
+    // `limit` a call (regression: a payment woke its message directly, past any cap).
+    store
+        .record_read(
+            "a",
+            31,
+            [31; 32],
+            &[],
+            &[payment(1, 0xf, 0, 31, other, 2, 1)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(state(other).await.state, MessageState::Underpaid);
     assert_eq!(store.wake_underpaid(2, 0).await.unwrap(), 0);
     assert_eq!(state(other).await.state, MessageState::Underpaid);
     assert_eq!(store.wake_underpaid(2, 8).await.unwrap(), 1);

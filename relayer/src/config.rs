@@ -281,6 +281,11 @@ pub struct ChainConfig {
     pub domain: u32,
     /// RPC endpoints in order of preference (failover).
     pub rpc_urls: Vec<String>,
+    /// How many of `rpc_urls` a validator asks about each message from this chain, and
+    /// needs to agree (the message there as recorded, final, in the same block) before it
+    /// signs: 1..=`rpc_urls.len()`. Default: a majority of them (1 of 1, 2 of 2, 2 of 3,
+    /// 3 of 4). Relayers and indexers fail over between the endpoints and ignore it.
+    pub quorum: Option<usize>,
     /// The indexer starts after this block (slot on Solana) when it has no cursor yet.
     /// Default 0.
     pub start_block: u64,
@@ -316,6 +321,12 @@ impl ChainConfig {
             ChainKind::Evm(_) => None,
             ChainKind::Solana(solana) => Some(solana),
         }
+    }
+
+    /// How many of the chain's endpoints must agree on a message before a validator signs it:
+    /// `quorum` if set, else a majority of `rpc_urls`.
+    pub fn quorum(&self) -> usize {
+        self.quorum.unwrap_or(self.rpc_urls.len() / 2 + 1)
     }
 
     /// The Solana settings, or a configuration error naming the chain.

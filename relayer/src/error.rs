@@ -94,6 +94,10 @@ pub enum Error {
     /// [`Error::Evm`] and [`Error::Protocol`].
     #[error(transparent)]
     Bridge(trestle_bridge_client::Error),
+    /// A validator's RPC endpoints did not confirm a message: too few of them found it final,
+    /// or they disagree about it. Not signed now; asked about again at the next pass.
+    #[error("{0}")]
+    Unconfirmed(String),
     /// An I/O error (binding a socket, reading a file).
     #[error("{what}: {source}")]
     Io {
@@ -132,7 +136,7 @@ impl Error {
             Error::Evm(e) => e.is_retryable(),
             Error::Protocol(e) => e.is_retryable(),
             Error::Bridge(e) => e.is_retryable(),
-            Error::Io { .. } | Error::Interrupted(_) => true,
+            Error::Io { .. } | Error::Interrupted(_) | Error::Unconfirmed(_) => true,
             _ => false,
         }
     }

@@ -31,6 +31,9 @@ pub struct Metrics {
     pub queue_depth: Family<Labels, Gauge>,
     /// Attestations this validator signed.
     pub attestations_signed: Counter,
+    /// Messages a validator's endpoints disagreed on (some found the message as recorded,
+    /// some answered that it is not there), by origin chain.
+    pub validator_disagreements: Family<Labels, Counter>,
     /// Signatures collected from validators, by origin chain.
     pub signatures_collected: Family<Labels, Counter>,
     /// Messages delivered, by destination chain.
@@ -70,6 +73,7 @@ impl Metrics {
         let indexer_rescans = Family::<Labels, Counter>::default();
         let queue_depth = Family::<Labels, Gauge>::default();
         let attestations_signed = Counter::default();
+        let validator_disagreements = Family::<Labels, Counter>::default();
         let signatures_collected = Family::<Labels, Counter>::default();
         let deliveries = Family::<Labels, Counter>::default();
         let failures = Family::<Labels, Counter>::default();
@@ -124,6 +128,11 @@ impl Metrics {
             attestations_signed.clone(),
         );
         registry.register(
+            "validator_disagreements",
+            "Messages the validator's RPC endpoints disagreed on",
+            validator_disagreements.clone(),
+        );
+        registry.register(
             "signatures_collected",
             "Validator signatures collected by the relayer",
             signatures_collected.clone(),
@@ -154,6 +163,7 @@ impl Metrics {
             indexer_rescans,
             queue_depth,
             attestations_signed,
+            validator_disagreements,
             signatures_collected,
             deliveries,
             failures,

@@ -27,14 +27,17 @@ use crate::error::Result;
 use crate::metrics::Metrics;
 use crate::store::{MessageRecord, Store};
 
-/// What a message's check on its origin chain found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a message's check on its origin chain (through one endpoint) found.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
     /// The message is on the origin chain as recorded, and final: it may be signed.
     Final,
     /// The message's block is not final yet: this pass stops here (later messages are later
     /// still) and the next one checks it again.
     NotFinal,
+    /// The chain answered, and the message is not there as recorded (no such log or event,
+    /// another block, a failed transaction); why, in words.
+    Absent(String),
 }
 
 /// The bridge on one origin chain, of one chain kind.
@@ -60,14 +63,30 @@ pub trait Origin: Send + Sync + std::fmt::Debug + 'static {
     /// A reader of the bridge's messages, for the indexer.
     fn reader(&self, metrics: Arc<Metrics>) -> Self::Reader;
 
+    /// This origin once per configured endpoint, each reading that endpoint only: the
+    /// validator's witnesses, of which the chain's `quorum` must agree on a message
+    /// ([`crate::attest::Validator`]). Makes no request.
+    fn witnesses(&self) -> Result<Vec<Self>>
+    where
+        Self: Sized;
+
     /// Whether `message` (stored as `record`) is on the origin chain as the indexer recorded
-    /// it, and final. An error means it is not, or cannot be checked now: it is not signed.
+    /// it, and final. An error means the chain could not be asked now.
     fn check(
         &self,
         record: &MessageRecord,
         message: &Message,
         pass: &mut Self::Pass,
     ) -> impl Future<Output = Result<Found>> + Send;
+}
+
+/// `chain` once per endpoint, each with that endpoint only (for [`Origin::witnesses`]).
+fn per_endpoint(chain: &ChainConfig) -> impl Iterator<Item = ChainConfig> + '_ {
+    chain.rpc_urls.iter().map(|url| ChainConfig {
+        rpc_urls: vec![url.clone()],
+        quorum: None,
+        ..chain.clone()
+    })
 }
 
 /// The daemon's shared handles, as the roles of an origin chain are started with them.

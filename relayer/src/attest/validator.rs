@@ -17,6 +17,13 @@
 //! rotation that kept it, it signs again, for the new epoch, what it signed under an older one
 //! and the destination has not delivered yet.
 //!
+//! A validator does not sign on one RPC endpoint's word: it asks each of the origin's
+//! `rpc_urls` (its witnesses, [`Origin::witnesses`]) at once, and signs a message only when at
+//! least the chain's `quorum` of them find it as recorded and final (a majority of them
+//! unless configured). Endpoints that disagree (some find it, others answer that it is not
+//! there) are logged, counted (`trestle_validator_disagreements_total`) and the message is
+//! not signed; it is asked about again at the next pass.
+//!
 //! A pass checks its messages one by one, signs those found, then persists all their
 //! attestations in one commit ([`crate::Store::attest_many`]), before any of them can be
 //! served.
@@ -49,6 +56,9 @@ const PASS_LIMIT: u32 = 256;
 pub struct Validator<O: Origin> {
     signer: EvmSigner,
     origin: O,
+    /// `origin` once per endpoint; `quorum` of them must agree on a message.
+    witnesses: Vec<O>,
+    quorum: usize,
     origin_name: String,
     origin_domain: u32,
     routes: Vec<SignedRoute>,
@@ -104,8 +114,18 @@ impl<O: Origin> Validator<O> {
         if routes.is_empty() {
             return Ok(None);
         }
+        let witnesses = origin.witnesses()?;
+        let quorum = origin.chain().quorum();
+        if !(1..=witnesses.len()).contains(&quorum) {
+            return Err(Error::config(
+                format!("chains ({}).quorum", origin.chain().name),
+                format!("{quorum} of {} endpoints cannot agree", witnesses.len()),
+            ));
+        }
         Ok(Some(Self {
             signer: signer.clone(),
+            witnesses,
+            quorum,
             origin_name: origin.chain().name.clone(),
             origin_domain: origin.chain().domain,
             origin,
@@ -159,7 +179,7 @@ impl<O: Origin> Validator<O> {
         if active.is_empty() {
             return Ok(0);
         }
-        let mut pass = O::Pass::default();
+        let mut pass = self.passes();
         let mut batch = Vec::new();
         let mut settled = Vec::new();
         for route in &active {
@@ -230,7 +250,7 @@ impl<O: Origin> Validator<O> {
     async fn resign(
         &self,
         active: &ActiveRoute,
-        pass: &mut O::Pass,
+        pass: &mut [O::Pass],
         batch: &mut Vec<Checked>,
     ) -> Result<Option<u64>> {
         let (destination, epoch) = (active.destination, active.epoch);
@@ -314,7 +334,7 @@ impl<O: Origin> Validator<O> {
         &self,
         record: MessageRecord,
         routes: &[ActiveRoute],
-        pass: &mut O::Pass,
+        pass: &mut [O::Pass],
     ) -> Result<Option<Checked>> {
         let message = record.message()?;
         if message.id() != record.id {
@@ -324,15 +344,81 @@ impl<O: Origin> Validator<O> {
                 record.nonce
             )));
         }
-        Ok(match self.origin.check(&record, &message, pass).await? {
+        Ok(match self.witnessed(&record, &message, pass).await? {
             Found::Final => Some(Checked {
                 record,
                 message,
                 routes: routes.to_vec(),
                 again: false,
             }),
-            Found::NotFinal => None,
+            Found::NotFinal | Found::Absent(_) => None,
         })
+    }
+
+    /// A fresh pass of each witness.
+    fn passes(&self) -> Vec<O::Pass> {
+        self.witnesses.iter().map(|_| O::Pass::default()).collect()
+    }
+
+    /// What the witnesses, asked at once, agree on about `message` (stored as `record`):
+    /// final when `quorum` of them find it final; not final yet when that many find it final
+    /// or not final yet, none absent; otherwise an error, naming what each endpoint said.
+    async fn witnessed(
+        &self,
+        record: &MessageRecord,
+        message: &trestle_bridge::Message,
+        passes: &mut [O::Pass],
+    ) -> Result<Found> {
+        let answers = futures_util::future::join_all(
+            self.witnesses
+                .iter()
+                .zip(passes.iter_mut())
+                .map(|(witness, pass)| witness.check(record, message, pass)),
+        )
+        .await;
+        let tally = Tally::of(&answers);
+        let said = || {
+            self.witnesses
+                .iter()
+                .zip(&answers)
+                .map(|(w, answer)| {
+                    let what = match answer {
+                        Ok(Found::Final) => "final".to_owned(),
+                        Ok(Found::NotFinal) => "not final yet".to_owned(),
+                        Ok(Found::Absent(why)) => format!("absent: {why}"),
+                        Err(e) => format!("no answer: {e}"),
+                    };
+                    format!("{}: {what}", endpoint_label(w.chain()))
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let about = || {
+            format!(
+                "message 0x{} (nonce {})",
+                hex::encode(record.id),
+                record.nonce
+            )
+        };
+        if tally.absent > 0 && tally.present > 0 {
+            self.metrics
+                .validator_disagreements
+                .get_or_create(&vec![("chain", self.origin_name.clone())])
+                .inc();
+            tracing::warn!(chain = %self.origin_name, id = %format!("0x{}", hex::encode(record.id)), nonce = record.nonce, endpoints = %said(), "RPC endpoints disagree about a message");
+        }
+        match tally.decide(self.quorum) {
+            Decision::Sign => Ok(Found::Final),
+            Decision::Wait => Ok(Found::NotFinal),
+            Decision::Refuse => Err(Error::Unconfirmed(format!(
+                "{} is not signed: {} of {} endpoints found it final, {} needed ({})",
+                about(),
+                tally.final_,
+                answers.len(),
+                self.quorum,
+                said()
+            ))),
+        }
     }
 
     /// What signing needs of this validator.
@@ -348,9 +434,110 @@ impl<O: Origin> Validator<O> {
     }
 }
 
+/// An endpoint of a witness's chain (it has one), without credentials, path or query.
+fn endpoint_label(chain: &crate::config::ChainConfig) -> String {
+    chain.rpc_urls.first().map_or_else(
+        || chain.name.clone(),
+        |url| trestle_core::redact::redact_url(url),
+    )
+}
+
+/// How many witnesses said what about one message.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Tally {
+    /// Found it as recorded, and final.
+    final_: usize,
+    /// Found it as recorded, or said its block is not final yet.
+    present: usize,
+    /// Answered that it is not there as recorded.
+    absent: usize,
+}
+
+/// What a validator does with a message, from its witnesses' [`Tally`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    /// Enough endpoints found it final.
+    Sign,
+    /// Not final yet where it would count: ask again next pass.
+    Wait,
+    /// Not signed now: endpoints disagree, or too few answered.
+    Refuse,
+}
+
+impl Tally {
+    fn of(answers: &[Result<Found>]) -> Self {
+        let mut tally = Self::default();
+        for answer in answers {
+            match answer {
+                Ok(Found::Final) => {
+                    tally.final_ += 1;
+                    tally.present += 1;
+                }
+                Ok(Found::NotFinal) => tally.present += 1,
+                Ok(Found::Absent(_)) => tally.absent += 1,
+                Err(_) => {}
+            }
+        }
+        tally
+    }
+
+    /// Signed when `quorum` found it final, even with another endpoint disagreeing (that one
+    /// is behind or lying, and outvoted). Waited for when, with no endpoint saying it is
+    /// absent, `quorum` found it final or not final yet. Refused otherwise.
+    fn decide(self, quorum: usize) -> Decision {
+        if self.final_ >= quorum {
+            Decision::Sign
+        } else if self.absent == 0 && self.present >= quorum {
+            Decision::Wait
+        } else {
+            Decision::Refuse
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tally(answers: &[Result<Found>]) -> Tally {
+        Tally::of(answers)
+    }
+
+    #[test]
+    fn a_message_is_signed_only_when_a_quorum_of_endpoints_find_it_final() {
+        let fin = || Ok(Found::Final);
+        let wait = || Ok(Found::NotFinal);
+        let absent = || Ok(Found::Absent("no such log".into()));
+        let down = || Err(Error::Unconfirmed("timed out".into()));
+        use Decision::*;
+        for (answers, quorum, decision) in [
+            (vec![fin()], 1, Sign),
+            (vec![wait()], 1, Wait),
+            (vec![absent()], 1, Refuse),
+            (vec![down()], 1, Refuse),
+            // One forged log against an honest endpoint: not signed, whichever is first.
+            (vec![fin(), absent()], 2, Refuse),
+            (vec![absent(), fin()], 2, Refuse),
+            (vec![fin(), down()], 2, Refuse),
+            (vec![fin(), fin()], 2, Sign),
+            // One endpoint behind: wait for it.
+            (vec![fin(), wait()], 2, Wait),
+            // Outvoted: two honest endpoints of three sign over a lying or lagging third.
+            (vec![fin(), fin(), absent()], 2, Sign),
+            (vec![fin(), absent(), down()], 2, Refuse),
+            (vec![fin(), wait(), absent()], 2, Refuse),
+            (vec![fin(), wait(), down()], 2, Wait),
+            // A quorum of one (opted into) signs on any endpoint's word.
+            (vec![fin(), absent()], 1, Sign),
+        ] {
+            let t = tally(&answers);
+            assert_eq!(
+                t.decide(quorum),
+                decision,
+                "{answers:?} with quorum {quorum}"
+            );
+        }
+    }
 
     #[test]
     fn a_scan_restarts_from_zero_for_other_destinations_and_after_the_full_scan_period() {

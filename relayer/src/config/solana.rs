@@ -146,6 +146,8 @@ pub struct ChainToml {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     chain_id: Option<u64>,
     rpc_urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    quorum: Option<usize>,
     bridge: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     preset: Option<Preset>,
@@ -240,6 +242,7 @@ impl TryFrom<ChainToml> for ChainConfig {
             name: t.name,
             domain: t.domain,
             rpc_urls: t.rpc_urls,
+            quorum: t.quorum,
             start_block: t.start_block,
             index_batch_blocks: t.index_batch_blocks,
             poll_interval_ms: t.poll_interval_ms,
@@ -257,6 +260,7 @@ impl From<ChainConfig> for ChainToml {
             kind: KindName::Evm,
             chain_id: None,
             rpc_urls: c.rpc_urls,
+            quorum: c.quorum,
             bridge: String::new(),
             preset: None,
             finality: None,

@@ -200,6 +200,17 @@ impl Config {
             if c.poll_interval_ms == Some(0) {
                 return Err(Error::config(key("poll_interval_ms"), "must not be zero"));
             }
+            if let Some(quorum) = c.quorum
+                && !(1..=c.rpc_urls.len()).contains(&quorum)
+            {
+                return Err(Error::config(
+                    key("quorum"),
+                    format!(
+                        "{quorum} endpoints cannot agree: it must be 1..={} (the number of rpc_urls)",
+                        c.rpc_urls.len()
+                    ),
+                ));
+            }
             let evm = match &c.kind {
                 ChainKind::Solana(solana) => {
                     validate_solana_chain(c, solana, &key)?;

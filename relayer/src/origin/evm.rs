@@ -1,7 +1,8 @@
 //! An EVM origin: the bridge contract on an EVM chain. The indexer reads its `MessageSent`
-//! logs ([`EvmReader`]); the validator's check of a message: it must be in a `MessageSent` log
-//! of the origin bridge in the block (number and hash) the indexer recorded, and that block
-//! must be final (at or below the chain's safe height) and canonical.
+//! logs ([`EvmReader`]); the validator's check of a message, through each of its witnesses
+//! (one per endpoint): it must be in a `MessageSent` log of the origin bridge in the block
+//! (number and hash) the indexer recorded, and that block must be final (at or below the
+//! endpoint's safe height) and canonical.
 
 pub(crate) mod reader;
 
@@ -79,6 +80,17 @@ impl Origin for EvmOrigin {
         UniversalAddress::from_evm(self.bridge.address().0)
     }
 
+    fn witnesses(&self) -> Result<Vec<Self>> {
+        super::per_endpoint(&self.config)
+            .map(|one| {
+                let adapter = one.evm_config().ok_or_else(|| {
+                    Error::config(format!("chains ({})", one.name), "not an EVM chain")
+                })?;
+                Self::new(Arc::new(EvmChain::new(adapter)?), &one)
+            })
+            .collect()
+    }
+
     fn poll_interval(&self) -> Duration {
         self.chain.poll_interval()
     }
@@ -126,16 +138,13 @@ impl Origin for EvmOrigin {
             logs.iter()
                 .any(|(hash, m)| *hash == record.origin_block_hash && m == message)
         });
-        if !found {
-            return Err(Error::Chain(trestle_core::Error::MalformedResponse {
-                endpoint: self.config.name.clone(),
-                reason: format!(
-                    "message 0x{} (nonce {}) is not in a MessageSent log of block {height} on chain",
-                    hex::encode(record.id),
-                    message.nonce
-                ),
-            }));
-        }
-        Ok(Found::Final)
+        Ok(if found {
+            Found::Final
+        } else {
+            Found::Absent(format!(
+                "not in a MessageSent log of the bridge in block {height} (0x{})",
+                hex::encode(record.origin_block_hash)
+            ))
+        })
     }
 }

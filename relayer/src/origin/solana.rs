@@ -1,7 +1,7 @@
 //! A Solana origin: the bridge program on a Solana chain. The indexer reads the messages it
 //! emitted ([`SolanaReader`]); the validator's check ([`SolanaOrigin`]'s [`Origin::check`]):
 //! for every message the indexer recorded, it fetches its transaction again at the chain's
-//! commitment (`finalized` by default) and checks that it exists, succeeded, landed in the
+//! commitment (`finalized` by default), through each of its witnesses (one per endpoint), and checks that it exists, succeeded, landed in the
 //! recorded slot and that the bridge program emitted exactly this message in it, as a
 //! `MessageSent` self-CPI event (an inner instruction the runtime records whole; logs, which it
 //! truncates, are never read); then it signs the same attestation digest as for EVM origins
@@ -26,7 +26,7 @@ use trestle_solana::{ProgramTransaction, SolanaClient};
 
 use super::{Found, Origin};
 use crate::config::{ChainConfig, SolanaChainConfig};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::metrics::Metrics;
 use crate::store::MessageRecord;
 
@@ -47,6 +47,8 @@ pub struct SolanaOrigin {
 #[derive(Debug, Default)]
 pub struct SolanaPass {
     transactions: HashMap<[u8; 64], Option<ProgramTransaction>>,
+    /// The node's slot at the chain's commitment, read at the pass's first check.
+    slot: Option<u64>,
 }
 
 impl SolanaOrigin {
@@ -80,100 +82,79 @@ impl Origin for SolanaOrigin {
         Duration::from_millis(self.origin.poll_interval_ms.unwrap_or(DEFAULT_POLL_MS))
     }
 
+    fn witnesses(&self) -> Result<Vec<Self>> {
+        super::per_endpoint(&self.origin)
+            .map(|one| Self::new(crate::connect::solana(&one)?, &one))
+            .collect()
+    }
+
+    /// The message must have been emitted by the bridge program in a successful transaction
+    /// the node returns at the chain's commitment, in the slot the indexer recorded, and the
+    /// origin must be this chain. A transaction the node does not have is not final yet while
+    /// the node's slot at that commitment is below the recorded one, and absent after.
     async fn check(
         &self,
         record: &MessageRecord,
         message: &trestle_bridge::Message,
         pass: &mut SolanaPass,
     ) -> Result<Found> {
-        check_transaction(
-            &self.client,
-            &self.origin,
-            &self.settings,
-            record,
-            message,
-            Some(pass),
-        )
-        .await?;
-        Ok(Found::Final)
-    }
-}
-
-/// The message must have been emitted by the bridge program in a successful transaction the
-/// node returns at the chain's commitment, in the slot the indexer recorded, and the origin
-/// must be this chain.
-pub async fn check_on_chain(
-    client: &SolanaClient,
-    origin: &ChainConfig,
-    settings: &SolanaChainConfig,
-    record: &MessageRecord,
-    message: &trestle_bridge::Message,
-) -> Result<()> {
-    check_transaction(client, origin, settings, record, message, None).await
-}
-
-/// [`check_on_chain`], reusing the transactions `pass` fetched (and keeping those it fetches).
-async fn check_transaction(
-    client: &SolanaClient,
-    origin: &ChainConfig,
-    settings: &SolanaChainConfig,
-    record: &MessageRecord,
-    message: &trestle_bridge::Message,
-    pass: Option<&mut SolanaPass>,
-) -> Result<()> {
-    let refuse = |reason: String| {
-        Error::Chain(trestle_core::Error::MalformedResponse {
-            endpoint: origin.name.clone(),
-            reason: format!(
-                "message 0x{} (nonce {}) {reason}",
-                hex::encode(record.id),
-                message.nonce
-            ),
-        })
-    };
-    if message.origin != origin.domain {
-        return Err(refuse(format!(
-            "has origin {}, not this chain's domain {}",
-            message.origin, origin.domain
-        )));
-    }
-    let signature = <[u8; 64]>::try_from(record.origin_tx.as_slice())
-        .map_err(|_| refuse("has no Solana transaction signature recorded".into()))?;
-    let id = TxId::Solana(signature);
-    let fetched;
-    let tx = match pass {
-        Some(pass) => match pass.transactions.entry(signature) {
+        if message.origin != self.origin.domain {
+            return Ok(Found::Absent(format!(
+                "has origin {}, not this chain's domain {}",
+                message.origin, self.origin.domain
+            )));
+        }
+        let Ok(signature) = <[u8; 64]>::try_from(record.origin_tx.as_slice()) else {
+            return Ok(Found::Absent(
+                "has no Solana transaction signature recorded".into(),
+            ));
+        };
+        let id = TxId::Solana(signature);
+        let commitment = self.settings.commitment.to_commitment();
+        // Read before any transaction: a transaction missing at the commitment then is absent
+        // if its slot was already at or below the node's.
+        let slot = match pass.slot {
+            Some(slot) => slot,
+            None => *pass.slot.insert(self.client.slot(commitment).await?),
+        };
+        let tx = match pass.transactions.entry(signature) {
             Entry::Occupied(read) => read.into_mut().as_ref(),
             Entry::Vacant(unread) => unread
-                .insert(client.program_transaction(&id, &settings.program).await?)
+                .insert(
+                    self.client
+                        .program_transaction(&id, &self.settings.program)
+                        .await?,
+                )
                 .as_ref(),
-        },
-        None => {
-            fetched = client.program_transaction(&id, &settings.program).await?;
-            fetched.as_ref()
+        };
+        let Some(tx) = tx else {
+            return Ok(if slot < record.origin_height {
+                Found::NotFinal
+            } else {
+                Found::Absent(format!(
+                    "is not in a transaction the node has at {commitment} commitment ({id}), at slot {slot}"
+                ))
+            });
+        };
+        if let Some(e) = &tx.error {
+            return Ok(Found::Absent(format!(
+                "is in transaction {id}, which failed: {e}"
+            )));
         }
-    };
-    let Some(tx) = tx else {
-        return Err(refuse(format!(
-            "is not in a transaction the node has at {} commitment ({id})",
-            settings.commitment.to_commitment()
-        )));
-    };
-    if let Some(e) = &tx.error {
-        return Err(refuse(format!("is in transaction {id}, which failed: {e}")));
+        if tx.slot != record.origin_height {
+            return Ok(Found::Absent(format!(
+                "was recorded at slot {} but transaction {id} is in slot {}",
+                record.origin_height, tx.slot
+            )));
+        }
+        let emitted = sent_messages(&BridgeProgram::new(self.settings.program), tx)?;
+        Ok(if emitted.iter().any(|sent| sent.message == *message) {
+            Found::Final
+        } else {
+            Found::Absent(format!(
+                "is not among the {} message(s) the bridge program emitted in {id}",
+                emitted.len()
+            ))
+        })
     }
-    if tx.slot != record.origin_height {
-        return Err(refuse(format!(
-            "was recorded at slot {} but transaction {id} is in slot {}",
-            record.origin_height, tx.slot
-        )));
-    }
-    let emitted = sent_messages(&BridgeProgram::new(settings.program), tx)?;
-    if !emitted.iter().any(|sent| sent.message == *message) {
-        return Err(refuse(format!(
-            "is not among the {} message(s) the bridge program emitted in {id}",
-            emitted.len()
-        )));
-    }
-    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Operational scenarios end to end on two anvil chains with the Solidity bridge deployed:
 //! the destination's guardian and admin at work (timelock cancelled, rate limit, pause,
 //! validator-set rotation), validators and RPC endpoints going down, a validator endpoint
-//! turned hostile. Validators and relayers
+//! turned hostile, an origin RPC endpoint forging logs. Validators and relayers
 //! are the real daemons, in process, every store SQLite unless the test says PostgreSQL. The
 //! relayer killed mid-flight (SIGKILL) is a `trestle relayer run` process: trestle-cli's
 //! `relayer_run::restart`.
@@ -12,5 +12,6 @@ mod failures;
 mod fees;
 mod guardian;
 mod hostile;
+mod quorum;
 mod rotation;
 mod rpc;

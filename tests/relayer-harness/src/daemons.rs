@@ -23,6 +23,7 @@ pub fn chain_config(name: &str, domain: u32, anvil: &Anvil, bridge: EvmAddress) 
         name: name.into(),
         domain,
         rpc_urls: vec![anvil.url().into()],
+        quorum: None,
         start_block: 0,
         index_batch_blocks: 50,
         low_balance: None,

@@ -9,6 +9,7 @@
 
 pub mod daemons;
 pub mod evm;
+pub mod forge;
 pub mod net;
 pub mod proxy;
 pub mod solana;

@@ -203,6 +203,7 @@ impl SolanaNet {
             name: name.into(),
             domain: DOMAIN_SOL,
             rpc_urls: vec![self.node.rpc_url().into()],
+            quorum: None,
             start_block: 0,
             index_batch_blocks: 1_000,
             low_balance: None,

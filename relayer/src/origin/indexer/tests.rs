@@ -101,6 +101,7 @@ impl Origin {
             name: "origin".into(),
             domain: DOMAIN,
             rpc_urls: vec![self.anvil.url().into()],
+            quorum: None,
             start_block,
             index_batch_blocks: 50,
             poll_interval_ms: Some(poll_ms),

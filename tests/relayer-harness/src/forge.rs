@@ -1,0 +1,150 @@
+//! [`ForgingRpc`]: a JSON-RPC endpoint that lies. It forwards every request to a real node and
+//! answers what the node answered, except that in `eth_getLogs` answers each token transfer
+//! of a bridge's `MessageSent` logs is rewritten to pay another beneficiary (a well-formed
+//! log, in the real block, with the forged message's id): what a compromised RPC provider
+//! would serve to get a forged transfer signed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use alloy_sol_types::SolEvent;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use serde_json::Value;
+use tokio::task::JoinHandle;
+use trestle_bridge::evm_bindings::Bridge;
+use trestle_bridge::{Body, Message};
+use trestle_core::chain::UniversalAddress;
+use trestle_core::evm::EvmAddress;
+
+/// The lying endpoint; stops when dropped.
+pub struct ForgingRpc {
+    url: String,
+    forged: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+struct Shared {
+    target: String,
+    client: reqwest::Client,
+    bridge: EvmAddress,
+    beneficiary: UniversalAddress,
+    forged: Arc<AtomicUsize>,
+}
+
+impl ForgingRpc {
+    /// Serves on a free loopback port in front of the node at `target`, rewriting the token
+    /// transfers of `bridge`'s `MessageSent` logs to pay `beneficiary`.
+    pub async fn start(target: &str, bridge: EvmAddress, beneficiary: UniversalAddress) -> Self {
+        let forged = Arc::new(AtomicUsize::new(0));
+        let shared = Arc::new(Shared {
+            target: target.to_owned(),
+            client: reqwest::Client::new(),
+            bridge,
+            beneficiary,
+            forged: forged.clone(),
+        });
+        let router = axum::Router::new()
+            .route("/", post(answer))
+            .with_state(shared);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        Self { url, forged, task }
+    }
+
+    /// Its URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// How many logs it has forged so far.
+    pub fn forged(&self) -> usize {
+        self.forged.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for ForgingRpc {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn answer(
+    State(shared): State<Arc<Shared>>,
+    request: axum::body::Bytes,
+) -> impl IntoResponse {
+    let answer = shared
+        .client
+        .post(&shared.target)
+        .header(CONTENT_TYPE, "application/json")
+        .body(request.to_vec())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let request: Value = serde_json::from_slice(&request).unwrap_or(Value::Null);
+    let mut answer: Value = serde_json::from_slice(&answer).unwrap();
+    match (&request, &mut answer) {
+        (Value::Array(requests), Value::Array(answers)) => {
+            for (request, answer) in requests.iter().zip(answers) {
+                shared.forge(request, answer);
+            }
+        }
+        (request, answer) => shared.forge(request, answer),
+    }
+    ([(CONTENT_TYPE, "application/json")], answer.to_string())
+}
+
+impl Shared {
+    /// Rewrites `answer` (to `request`) if it is an `eth_getLogs` answer.
+    fn forge(&self, request: &Value, answer: &mut Value) {
+        if request["method"] != "eth_getLogs" {
+            return;
+        }
+        let Some(logs) = answer["result"].as_array_mut() else {
+            return;
+        };
+        let bridge = format!("0x{}", hex::encode(self.bridge.0));
+        let topic0 = format!("0x{}", hex::encode(Bridge::MessageSent::SIGNATURE_HASH.0));
+        for log in logs {
+            let ours = log["address"]
+                .as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case(&bridge))
+                && log["topics"][0].as_str() == Some(topic0.as_str());
+            if ours && let Some((id, data)) = self.forged_log(log["data"].as_str().unwrap()) {
+                log["topics"][1] = Value::String(format!("0x{}", hex::encode(id)));
+                log["data"] = Value::String(format!("0x{}", hex::encode(data)));
+                self.forged.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// The id and ABI-encoded `bytes message` of the log data `data` (hex) with its token
+    /// transfer paying `self.beneficiary`; `None` for a message that is not a token transfer.
+    fn forged_log(&self, data: &str) -> Option<([u8; 32], Vec<u8>)> {
+        let data = hex::decode(data.trim_start_matches("0x")).unwrap();
+        // `bytes`: offset word, length word, the bytes padded to a word.
+        let len = usize::try_from(u64::from_be_bytes(data[56..64].try_into().unwrap())).unwrap();
+        let mut message = Message::decode(&data[64..64 + len]).unwrap();
+        let Ok(Body::TokenTransfer(mut transfer)) = Body::decode(&message.body) else {
+            return None;
+        };
+        transfer.beneficiary = self.beneficiary;
+        message.body = Body::TokenTransfer(transfer).encode();
+        let bytes = message.encode();
+        let mut out = data[..32].to_vec();
+        let mut length = [0u8; 32];
+        length[24..].copy_from_slice(&(bytes.len() as u64).to_be_bytes());
+        out.extend_from_slice(&length);
+        out.extend_from_slice(&bytes);
+        out.resize(64 + bytes.len().div_ceil(32) * 32, 0);
+        Some((message.id(), out))
+    }
+}

@@ -166,7 +166,11 @@ impl FeeOracleConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     /// `sqlite://PATH` (created if missing) or `postgres://user@host:port/db`. Default
-    /// `sqlite://trestle-relayer.db`.
+    /// `sqlite://trestle-relayer.db`. A PostgreSQL server off this machine wants
+    /// `?sslmode=verify-full&sslrootcert=/path/to/ca.pem` (TLS, the server's certificate and
+    /// name checked against that CA); without it sqlx's default, `prefer`, accepts any
+    /// certificate or none, and the store logs a warning at start. `sslmode=verify-ca` is
+    /// refused. The password is best given in `PGPASSWORD` or `~/.pgpass`, not here.
     pub url: String,
     /// Connection pool size. 1..=100, default 8.
     pub max_connections: u32,

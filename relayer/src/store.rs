@@ -15,7 +15,7 @@ mod records;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -98,10 +98,37 @@ fn i64_of(value: u64, what: &str) -> Result<i64> {
     i64::try_from(value).map_err(|_| Error::CorruptRow(format!("{what} {value} is above 2^63 - 1")))
 }
 
+/// Whether a PostgreSQL connection goes to a server off this machine (not a loopback address,
+/// not a Unix socket) without verifying its certificate (`sslmode` other than `verify-full` or
+/// `verify-ca`; the default is `prefer`, which takes any certificate): [`Store::connect`] warns
+/// about it but connects.
+fn is_unverified_remote(options: &PgConnectOptions) -> bool {
+    let host = options.get_host();
+    let local = options.get_socket().is_some()
+        || host.starts_with('/')
+        || host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let verified = matches!(
+        options.get_ssl_mode(),
+        PgSslMode::VerifyFull | PgSslMode::VerifyCa
+    );
+    !local && !verified
+}
+
 impl Store {
     /// Opens the store at `url` (`sqlite://PATH`, created if missing, WAL journal; or
     /// `postgres://...`) with at most `max_connections` connections, and applies the
     /// migrations this version has that the database has not.
+    ///
+    /// PostgreSQL speaks TLS (rustls) as the URL's `sslmode` says: `verify-full` with
+    /// `sslrootcert=/path/to/ca.pem` checks the server's certificate and name against that CA
+    /// (and the Mozilla roots); a certificate that does not check out fails the connection.
+    /// `sslmode=verify-ca` is refused (a configuration error). A server off this machine
+    /// without `verify-full` is logged as a warning.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         let pool = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
@@ -118,6 +145,25 @@ impl Store {
             Pool::Sqlite(pool)
         } else {
             let options = PgConnectOptions::from_str(url)?;
+            if matches!(options.get_ssl_mode(), PgSslMode::VerifyCa) {
+                // sqlx builds verify-ca's verifier on rustls' process-wide crypto provider,
+                // which this build (ring for sqlx, aws-lc-rs for HTTP) leaves unset: it panics.
+                return Err(Error::config(
+                    "store.url",
+                    "sslmode=verify-ca is not supported: use sslmode=verify-full (with \
+                     sslrootcert=/path/to/ca.pem), which checks the server's name as well",
+                ));
+            }
+            if is_unverified_remote(&options) {
+                tracing::warn!(
+                    host = options.get_host(),
+                    sslmode = ?options.get_ssl_mode(),
+                    "store: the PostgreSQL server is not on this machine and its certificate is \
+                     not verified, so anyone on the network path can pose as it and read or \
+                     change the store (the validator's record of what it signed included): add \
+                     sslmode=verify-full&sslrootcert=/path/to/ca.pem to store.url"
+                );
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(10))
@@ -422,5 +468,49 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use sqlx::postgres::PgConnectOptions;
+
+    use super::is_unverified_remote;
+
+    #[test]
+    fn only_an_unverified_server_off_this_machine_is_warned_about() {
+        let cases = [
+            ("postgres://u:p@db.example.com/trestle", true),
+            ("postgres://u:p@db.example.com/trestle?sslmode=prefer", true),
+            (
+                "postgres://u:p@db.example.com/trestle?sslmode=require",
+                true,
+            ),
+            ("postgres://u:p@10.0.0.5:5433/trestle?sslmode=disable", true),
+            ("postgres://u:p@[2001:db8::1]/trestle?sslmode=require", true),
+            (
+                "postgres://u:p@db.example.com/trestle?sslmode=verify-full",
+                false,
+            ),
+            (
+                "postgres://u:p@db.example.com/t?sslmode=verify-ca&sslrootcert=/ca.pem",
+                false,
+            ),
+            ("postgres://u:p@127.0.0.1/trestle", false),
+            (
+                "postgres://u:p@127.0.0.2:5432/trestle?sslmode=disable",
+                false,
+            ),
+            ("postgres://u:p@localhost/trestle", false),
+            ("postgres://u:p@[::1]/trestle", false),
+            ("postgres://u@%2Fvar%2Frun%2Fpostgresql/trestle", false),
+            ("postgres:///trestle?host=/var/run/postgresql", false),
+        ];
+        for (url, warned) in cases {
+            let options = PgConnectOptions::from_str(url).unwrap();
+            assert_eq!(is_unverified_remote(&options), warned, "{url}");
+        }
     }
 }

@@ -17,4 +17,5 @@ mod solana_e2e;
 mod store;
 mod store_attest;
 mod store_batch;
+mod store_tls;
 mod support;

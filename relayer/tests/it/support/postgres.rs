@@ -2,6 +2,8 @@
 //! free loopback port (as the `postgres` user through `runuser` when the tests run as root,
 //! since PostgreSQL refuses to run as root), stopped and deleted on drop.
 //!
+//! [`Postgres::start_tls`] starts one that takes only TLS connections over TCP, with a password.
+//!
 //! It never skips: without PostgreSQL installed it panics with the command that installs it.
 
 use std::net::TcpListener;
@@ -10,6 +12,14 @@ use std::process::{Command, Output};
 
 const HINT: &str = "PostgreSQL is needed for the relayer's store tests: run scripts/setup-postgres.sh \
      (it installs the Debian package postgresql)";
+
+/// What [`Postgres::start_tls`] serves: the server's certificate (PEM, the chain up to but
+/// without the root) and private key (PEM), and the password user `postgres` must give.
+pub struct Tls<'a> {
+    pub cert: &'a Path,
+    pub key: &'a Path,
+    pub password: &'a str,
+}
 
 /// A running server; stopped on drop.
 pub struct Postgres {
@@ -23,18 +33,36 @@ impl Postgres {
     /// Initialises and starts a server; panics (naming scripts/setup-postgres.sh) when
     /// PostgreSQL is not installed or does not start.
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Like [`Postgres::start`], but the server accepts TCP connections only over TLS with
+    /// `tls`'s certificate (`hostssl` with scram-sha-256 and `tls.password`, no `host` line:
+    /// a plaintext connection is refused); the Unix socket keeps trust authentication.
+    pub fn start_tls(tls: &Tls<'_>) -> Self {
+        Self::start_with(Some(tls))
+    }
+
+    fn start_with(tls: Option<&Tls<'_>>) -> Self {
         let bin = find_bin_dir().unwrap_or_else(|| panic!("initdb not found. {HINT}"));
         let run_as = is_root().then(|| "postgres".to_owned());
         let dir = tempfile::Builder::new()
             .prefix("trestle-pg-")
             .tempdir()
             .expect("temporary directory");
-        if let Some(user) = &run_as {
-            let (uid, gid) = user_ids(user).unwrap_or_else(|| {
+        let owner = run_as.as_ref().map(|user| {
+            user_ids(user).unwrap_or_else(|| {
                 panic!("running as root, but there is no `{user}` user to run PostgreSQL. {HINT}")
-            });
-            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("chown temp dir");
-        }
+            })
+        });
+        // The server's files belong to the user it runs as (it refuses a key it does not own).
+        let give = |path: &Path| {
+            if let Some((uid, gid)) = owner {
+                std::os::unix::fs::chown(path, Some(uid), Some(gid))
+                    .unwrap_or_else(|e| panic!("chown {}: {e}", path.display()));
+            }
+        };
+        give(dir.path());
         let data = dir.path().join("data");
         let mut pg = Postgres {
             dir,
@@ -42,29 +70,56 @@ impl Postgres {
             run_as,
             port: 0,
         };
-        let out = pg.run(
-            "initdb",
-            &[
-                "-D",
-                path_str(&data),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ],
-        );
+        let mut initdb = vec![
+            "-D",
+            path_str(&data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ];
+        let pwfile = pg.dir.path().join("pwfile");
+        if let Some(tls) = tls {
+            std::fs::write(&pwfile, tls.password).expect("write the password file");
+            give(&pwfile);
+            initdb.extend(["--pwfile", path_str(&pwfile)]);
+        }
+        let out = pg.run("initdb", &initdb);
         assert!(
             out.status.success(),
             "initdb failed: {}. {HINT}",
             output_text(&out)
         );
+        let mut ssl = String::new();
+        if let Some(tls) = tls {
+            let cert = pg.dir.path().join("server.crt");
+            let key = pg.dir.path().join("server.key");
+            std::fs::copy(tls.cert, &cert).expect("copy the server certificate");
+            std::fs::copy(tls.key, &key).expect("copy the server key");
+            std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .expect("chmod 600 the server key");
+            give(&cert);
+            give(&key);
+            let hba = data.join("pg_hba.conf");
+            std::fs::write(
+                &hba,
+                "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
+            )
+            .expect("write pg_hba.conf");
+            give(&hba);
+            ssl = format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                path_str(&cert),
+                path_str(&key)
+            );
+        }
         let mut last = String::new();
         for _ in 0..5 {
             let port = free_port();
             let options = format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=50",
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=50{ssl}",
                 path_str(pg.dir.path())
             );
             let log = pg.dir.path().join("server.log");
@@ -99,6 +154,11 @@ impl Postgres {
     /// The URL of database `postgres` (user `postgres`, trust authentication).
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// The server's TCP port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     fn run(&self, tool: &str, args: &[&str]) -> Output {

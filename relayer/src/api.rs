@@ -12,16 +12,24 @@
 //! - `GET /metrics`: Prometheus text format.
 //!
 //! A validator may serve the attestation routes on a listener of their own
-//! (`api.public_listen`, [`public_router`]: body limit, timeout, load shedding), and keep the
-//! rest on the operator's (`api.listen`, loopback unless a bearer token guards it,
-//! [`router`]).
+//! (`api.public_listen`, [`public_router`]: body limit, timeout, load shedding, a rate limit
+//! per client), and keep the rest on the operator's (`api.listen`, loopback unless a bearer
+//! token guards it, [`router`]). Both listeners are served by [`serve()`]: a header-read
+//! timeout, a cap on connections.
 
+mod rate_limit;
+mod serve;
+
+pub use rate_limit::{RateLimit, RateLimiter};
+pub use serve::{Limits, OPERATOR_LIMITS, PUBLIC_LIMITS, serve};
+
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -105,10 +113,13 @@ impl std::fmt::Debug for OperatorToken {
 }
 
 /// The attestation routes, public on a validator, with the public listener's limits: each
-/// request's body at most [`PUBLIC_BODY_LIMIT`], answered within [`PUBLIC_TIMEOUT`], at most
-/// [`PUBLIC_IN_FLIGHT`] at once (wherever they are served).
-fn attestation_routes() -> Router<ApiState> {
+/// client at most `rate` ([`RateLimiter`], 429 past it; a request without the peer's address,
+/// which [`serve()`] always adds, is not counted), each request's body at most
+/// [`PUBLIC_BODY_LIMIT`], answered within [`PUBLIC_TIMEOUT`], at most [`PUBLIC_IN_FLIGHT`] at
+/// once (wherever they are served).
+fn attestation_routes(rate: RateLimit) -> Router<ApiState> {
     let in_flight = Arc::new(tokio::sync::Semaphore::new(PUBLIC_IN_FLIGHT));
+    let limiter = Arc::new(RateLimiter::new(rate));
     Router::new()
         .route("/v1/attestations", post(attestations_batch))
         .route("/v1/attestations/{id}", get(attestations))
@@ -128,12 +139,43 @@ fn attestation_routes() -> Router<ApiState> {
             }
         }))
         .layer(DefaultBodyLimit::max(PUBLIC_BODY_LIMIT))
+        // Outermost: a refused request takes no in-flight slot and reads no body.
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let admitted = match request.extensions().get::<ConnectInfo<SocketAddr>>() {
+                Some(ConnectInfo(peer)) => limiter.admit(peer.ip(), Instant::now()),
+                None => Ok(()),
+            };
+            async move {
+                match admitted {
+                    Ok(()) => next.run(request).await,
+                    Err(wait) => too_many_requests(wait),
+                }
+            }
+        }))
+}
+
+/// 429 with `Retry-After` (whole seconds, at least 1).
+fn too_many_requests(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many requests from this address; try again later",
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(seconds.max(1)),
+    );
+    response
 }
 
 /// The operator's router: probes, metrics and the status API (behind `token` when one is
-/// set; the probes never are), and the attestation routes when `attestations` (no public
-/// listener of their own).
-pub fn router(state: ApiState, attestations: bool, token: Option<OperatorToken>) -> Router {
+/// set; the probes never are), and the attestation routes with their limits (`attestations`
+/// the rate limit per client) when they have no public listener of their own.
+pub fn router(
+    state: ApiState,
+    attestations: Option<RateLimit>,
+    token: Option<OperatorToken>,
+) -> Router {
     let mut operator = Router::new()
         .route("/metrics", get(metrics))
         .route("/v1/messages/{id}", get(message))
@@ -163,16 +205,16 @@ pub fn router(state: ApiState, attestations: bool, token: Option<OperatorToken>)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(operator);
-    if attestations {
-        app = app.merge(attestation_routes());
+    if let Some(rate) = attestations {
+        app = app.merge(attestation_routes(rate));
     }
     app.with_state(state)
 }
 
 /// A validator's public router: the attestation routes, with their limits
-/// ([`attestation_routes`]), and `/healthz` outside them.
-pub fn public_router(state: ApiState) -> Router {
-    attestation_routes()
+/// ([`attestation_routes`]; `rate` per client), and `/healthz` outside them.
+pub fn public_router(state: ApiState, rate: RateLimit) -> Router {
+    attestation_routes(rate)
         .route("/healthz", get(healthz))
         .with_state(state)
 }
@@ -204,8 +246,19 @@ async fn readyz(State(state): State<ApiState>) -> Response {
     }
     match state.store.ping().await {
         Ok(()) => "ready".into_response(),
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        // The detail (a driver's error may name the database's host, user or file) is the
+        // operator's, in the log; a client learns only that the store does not answer.
+        Err(e) => store_failed(&e),
     }
+}
+
+/// What the API answers (503) when the store fails a request: the error itself is logged.
+pub const STORE_UNAVAILABLE: &str = "store unavailable";
+
+/// The answer to a request the store failed: 503 [`STORE_UNAVAILABLE`], the error logged.
+fn store_failed(e: &crate::error::Error) -> Response {
+    tracing::warn!(error = %e, "API request: the store failed");
+    error(StatusCode::SERVICE_UNAVAILABLE, STORE_UNAVAILABLE)
 }
 
 async fn metrics(State(state): State<ApiState>) -> Response {
@@ -234,7 +287,7 @@ async fn attestations(State(state): State<ApiState>, Path(id): Path<String>) -> 
             attestations: list.iter().map(attestation_item).collect(),
         })
         .into_response(),
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(e) => store_failed(&e),
     }
 }
 
@@ -271,7 +324,7 @@ async fn attestations_batch(
                 .collect();
             Json(AttestationsBatch { messages }).into_response()
         }
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(e) => store_failed(&e),
     }
 }
 
@@ -283,7 +336,7 @@ async fn message(State(state): State<ApiState>, Path(id): Path<String>) -> Respo
     match state.store.message(&id).await {
         Ok(Some(m)) => Json(m.view()).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, "no such message"),
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(e) => store_failed(&e),
     }
 }
 
@@ -338,6 +391,6 @@ async fn messages(State(state): State<ApiState>, Query(q): Query<MessagesQuery>)
             messages: list.iter().map(MessageRecord::view).collect(),
         })
         .into_response(),
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(e) => store_failed(&e),
     }
 }

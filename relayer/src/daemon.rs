@@ -14,7 +14,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use trestle_evm::{EvmChain, EvmSender};
 
-use crate::api::{ApiState, OperatorToken, public_router, router};
+use crate::api::{
+    ApiState, Limits, OPERATOR_LIMITS, OperatorToken, PUBLIC_LIMITS, RateLimit, public_router,
+    router,
+};
 use crate::config::{ChainKind, Config};
 use crate::error::{Error, Result};
 pub use crate::keys::Keys;
@@ -262,14 +265,27 @@ async fn serve_api(
         ready: ready.clone(),
     };
     let public = config.api_public_listen()?;
-    let operator = router(state.clone(), public.is_none(), token);
-    let api_addr = serve(config.api_listen()?, "the API", operator, rx, tasks).await?;
+    let operator = router(
+        state.clone(),
+        public.is_none().then_some(RateLimit::PUBLIC),
+        token,
+    );
+    let api_addr = serve(
+        config.api_listen()?,
+        "the API",
+        operator,
+        OPERATOR_LIMITS,
+        rx,
+        tasks,
+    )
+    .await?;
     let public_addr = match public {
         Some(listen) => Some(
             serve(
                 listen,
                 "the public attestation API",
-                public_router(state),
+                public_router(state, RateLimit::PUBLIC),
+                PUBLIC_LIMITS,
                 rx,
                 tasks,
             )
@@ -280,11 +296,13 @@ async fn serve_api(
     Ok((api_addr, public_addr))
 }
 
-/// Binds `listen` and serves `app` on it until shutdown; returns the bound address.
+/// Binds `listen` and serves `app` on it within `limits` ([`crate::api::serve`]) until
+/// shutdown; returns the bound address.
 async fn serve(
     listen: SocketAddr,
     what: &str,
     app: axum::Router,
+    limits: Limits,
     rx: &watch::Receiver<bool>,
     tasks: &mut Vec<JoinHandle<()>>,
 ) -> Result<SocketAddr> {
@@ -299,17 +317,11 @@ async fn serve(
         source,
     })?;
     let mut api_rx = rx.clone();
-    let what = what.to_owned();
     tasks.push(tokio::spawn(async move {
         let stop = async move {
             let _ = api_rx.wait_for(|stop| *stop).await;
         };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-        {
-            tracing::error!(error = %e, "{what} failed");
-        }
+        crate::api::serve(listener, app, limits, stop).await;
     }));
     Ok(addr)
 }

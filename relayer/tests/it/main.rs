@@ -10,6 +10,7 @@
     reason = "tests: a failed unwrap is a failed test"
 )]
 
+mod api;
 mod e2e;
 mod roles;
 mod scenarios;

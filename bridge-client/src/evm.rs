@@ -116,6 +116,12 @@ impl EvmBridge {
         C::abi_decode_returns(&out).map_err(|e| malformed(&self.chain, what, e))
     }
 
+    /// `paused()`: whether the guardian paused the bridge (every delivery and execution
+    /// reverts until the admin unpauses it).
+    pub async fn paused(&self) -> Result<bool> {
+        self.view(Bridge::pausedCall {}, "paused()").await
+    }
+
     /// `localDomain()`.
     pub async fn domain(&self) -> Result<u32> {
         self.view(Bridge::localDomainCall {}, "localDomain()").await

@@ -64,13 +64,24 @@ pub enum MessagesCommand {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
-    /// Put a message back at the start of the pipeline with a fresh attempt budget (a
-    /// failed, skipped, pending or ready one; not one in flight or settled on chain).
+    /// Put messages back at the start of the pipeline with a fresh attempt budget (failed,
+    /// skipped, underpaid, pending or ready ones; never one in flight or settled on chain):
+    /// one by id, every one in a state (`--state failed`), or every one that can be (`--all`).
+    #[command(group = clap::ArgGroup::new("which").required(true).args(["id", "state", "all"]))]
     Retry {
         #[command(flatten)]
         config: ConfigArg,
         /// The message id (0x-prefixed hex).
-        id: String,
+        id: Option<String>,
+        /// Every message in this state (failed, skipped, underpaid, pending or ready).
+        #[arg(long)]
+        state: Option<String>,
+        /// Every message that can be retried.
+        #[arg(long)]
+        all: bool,
+        /// With --state or --all: only messages to this destination domain.
+        #[arg(long, conflicts_with = "id")]
+        destination: Option<u32>,
     },
     /// Take a message out of the pipeline (until `retry`); not one whose transaction is in
     /// flight.
@@ -239,7 +250,31 @@ async fn messages(command: MessagesCommand) -> anyhow::Result<Outcome> {
                 json!({ "messages": records.iter().map(MessageRecord::view).collect::<Vec<_>>() }),
             ))
         }
-        MessagesCommand::Retry { config, id } => {
+        MessagesCommand::Retry {
+            config,
+            id: None,
+            state,
+            destination,
+            ..
+        } => {
+            let state = state
+                .map(|s| MessageState::parse(&s))
+                .transpose()
+                .context("--state")?;
+            let store = open_store(&config.config).await?;
+            let moved = store.retry_all(state, destination).await;
+            store.close().await;
+            let moved = moved?;
+            Ok(Outcome::ok(
+                format!("{moved} message(s) put back to pending"),
+                json!({ "retried": moved }),
+            ))
+        }
+        MessagesCommand::Retry {
+            config,
+            id: Some(id),
+            ..
+        } => {
             let id = parse_id(&id)?;
             let store = open_store(&config.config).await?;
             let record = store.retry(&id).await;

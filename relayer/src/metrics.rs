@@ -44,6 +44,9 @@ pub struct Metrics {
     pub delivery_latency: Histogram,
     /// Native balance of the relayer's wallet on each destination, in ether.
     pub wallet_balance: Family<Labels, Gauge<f64, AtomicU64>>,
+    /// 1 while the destination's bridge is paused (deliveries wait, burning no attempt),
+    /// else 0, by destination chain.
+    pub destination_paused: Family<Labels, Gauge>,
     /// 1 while the relayer's wallet on a destination holds less than the chain's
     /// `low_balance`, else 0 (only for chains with `low_balance` set).
     pub wallet_balance_low: Family<Labels, Gauge>,
@@ -80,6 +83,7 @@ impl Metrics {
         let delivery_latency = Histogram::new(exponential_buckets(1.0, 2.0, 14));
         let wallet_balance = Family::<Labels, Gauge<f64, AtomicU64>>::default();
         let wallet_balance_low = Family::<Labels, Gauge>::default();
+        let destination_paused = Family::<Labels, Gauge>::default();
         let fees_paid = Family::<Labels, Counter<f64, AtomicU64>>::default();
         let delivery_cost = Family::<Labels, Counter<f64, AtomicU64>>::default();
         registry.register(
@@ -150,6 +154,11 @@ impl Metrics {
             wallet_balance.clone(),
         );
         registry.register(
+            "destination_paused",
+            "1 while the destination bridge is paused (deliveries wait)",
+            destination_paused.clone(),
+        );
+        registry.register(
             "wallet_balance_low",
             "1 while the relayer wallet holds less than the chain's low_balance",
             wallet_balance_low.clone(),
@@ -170,6 +179,7 @@ impl Metrics {
             delivery_latency,
             wallet_balance,
             wallet_balance_low,
+            destination_paused,
             fees_paid,
             delivery_cost,
         }

@@ -156,7 +156,7 @@ impl EvmBridge {
                 reason: format!("the bridge on {} does not know this token", self.name()),
             });
         }
-        let paused = self.view(Bridge::pausedCall {}, "paused()").await?;
+        let paused = self.paused().await?;
         let route = self
             .view(
                 Bridge::routesCall {

@@ -242,6 +242,25 @@ async fn messages_list_retry_and_skip() {
         MessageState::Pending
     );
 
+    // In bulk: every skipped message (two), then a state retry refuses, then neither an id,
+    // a state nor --all.
+    for m in [&msgs[0], &msgs[2]] {
+        store.skip(&m.message.id()).await.unwrap();
+    }
+    let (code, v, err) = run(&["retry", "--state", "skipped"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(v["retried"], 2);
+    let (_, v, _) = run(&["list", "--state", "pending"]);
+    assert_eq!(v["messages"].as_array().unwrap().len(), 3);
+    let (code, _, err) = run(&["retry", "--state", "delivered"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("cannot be retried"), "{err}");
+    let (code, v, err) = run(&["retry", "--all", "--destination", "2"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(v["retried"], 3);
+    let (code, _, err) = run(&["retry"]);
+    assert_eq!(code, Some(2), "{err}");
+
     let (code, _, err) = run(&["retry", "0x1234"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("not 32 bytes"), "{err}");

@@ -192,9 +192,17 @@ fn bad_values_name_their_key() {
             "domain = 1\npoll_interval_ms = 0\n",
             "chains[0].poll_interval_ms",
         ),
-        ("domain = 1\n", "domain = 1\nquorum = 0\n", "chains[0].quorum"),
+        (
+            "domain = 1\n",
+            "domain = 1\nquorum = 0\n",
+            "chains[0].quorum",
+        ),
         // One endpoint cannot make a quorum of two.
-        ("domain = 1\n", "domain = 1\nquorum = 2\n", "chains[0].quorum"),
+        (
+            "domain = 1\n",
+            "domain = 1\nquorum = 2\n",
+            "chains[0].quorum",
+        ),
         ("from = \"anvil-a\"", "from = \"nowhere\"", "routes[0].from"),
         ("to = \"anvil-b\"", "to = \"anvil-a\"", "routes[0].to"),
         ("epoch = 1", "epoch = 0", "routes[0].epoch"),

@@ -51,6 +51,12 @@ pub(crate) trait DestinationBridge: Sync {
     fn status(&self, record: &MessageRecord)
     -> impl Future<Output = Result<DeliveryStatus>> + Send;
 
+    /// Whether the bridge is paused now (its guardian stopped deliveries and executions until
+    /// the admin unpauses it). By default never.
+    fn paused(&self) -> impl Future<Output = Result<bool>> + Send {
+        async { Ok(false) }
+    }
+
     /// Sends the transaction that executes queued `record` and waits for it; `Ok(false)` when
     /// the bridge would refuse it now (its delay has not passed, its bucket is empty).
     fn execute_queued(&self, record: &MessageRecord) -> impl Future<Output = Result<bool>> + Send;

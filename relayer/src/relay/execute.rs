@@ -35,6 +35,10 @@ impl DestinationBridge for EvmDestination {
         Ok(self.contract.status_of(&record.encoded).await?)
     }
 
+    async fn paused(&self) -> Result<bool> {
+        Ok(self.contract.paused().await?)
+    }
+
     async fn execute_queued(&self, record: &MessageRecord) -> Result<bool> {
         let data = EvmBridge::execute_queued_call(&record.encoded);
         // Not executable yet (timelock pending, bucket empty): the call reverts; wait.

@@ -50,6 +50,9 @@ pub(crate) struct Lane {
     /// Set by a collect pass that left recently indexed messages waiting for attestations:
     /// the collect stage then pauses `attestation_poll_ms` instead of a whole tick.
     pub(crate) waiting: AtomicBool,
+    /// Whether the destination's bridge was paused when last read: the submit and execute
+    /// stages then take no message (they would revert) and failures burn no attempt.
+    paused: AtomicBool,
     /// The client the validators are asked with.
     http: reqwest::Client,
     /// The origins' delivery fees (shared by every lane of the daemon).
@@ -96,6 +99,7 @@ impl Lane {
             low_balance: chain.low_balance_units(),
 
             waiting: AtomicBool::new(false),
+            paused: AtomicBool::new(false),
         })
     }
 
@@ -142,9 +146,40 @@ impl Lane {
         }
     }
 
+    /// Whether the destination's bridge was paused when last read ([`Lane::refresh_paused`]).
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::Relaxed)
+    }
+
+    /// Reads whether the destination's bridge is paused; logs and counts each change. While
+    /// it is, deliveries and executions wait without burning attempts; they resume by
+    /// themselves once it is unpaused. A bridge that cannot be read keeps the last answer.
+    pub(crate) async fn refresh_paused(&self, bridge: &impl DestinationBridge) {
+        let paused = match bridge.paused().await {
+            Ok(paused) => paused,
+            Err(e) => {
+                tracing::debug!(destination = %self.name, error = %e, "cannot read whether the bridge is paused");
+                return;
+            }
+        };
+        if self.paused.swap(paused, Ordering::Relaxed) != paused {
+            if paused {
+                tracing::warn!(destination = %self.name, "the destination bridge is paused; deliveries wait until it is unpaused");
+            } else {
+                tracing::info!(destination = %self.name, "the destination bridge is unpaused; deliveries resume");
+            }
+        }
+        self.metrics
+            .destination_paused
+            .get_or_create(&vec![("chain", self.name.clone())])
+            .set(i64::from(paused));
+    }
+
     /// Records a failed attempt of `record` in `state` at `stage`, with backoff. A message
     /// that failed while `submitted` goes back to `ready` first (submit checks the destination
-    /// before it sends anything again); if it is no longer there, nothing is recorded.
+    /// before it sends anything again); if it is no longer there, nothing is recorded. While
+    /// the destination is paused the failure (most likely the pause's revert) is not counted:
+    /// the message waits a tick.
     pub(crate) async fn fail(
         &self,
         record: &MessageRecord,
@@ -168,6 +203,11 @@ impl Lane {
                 Ok(true) => state = MessageState::Ready,
                 _ => return,
             }
+        }
+        if self.is_paused() {
+            tracing::debug!(destination = %self.name, stage, error = %e, "attempt failed while the destination is paused; not counted");
+            self.defer(record, state, self.tick()).await;
+            return;
         }
         self.attempts().failed(record, state, stage, e).await;
     }
@@ -262,8 +302,8 @@ impl Lane {
         }
     }
 
-    /// Re-reads the destination's validator sets every tick and the relayer's balance every
-    /// 30 ticks, until shutdown.
+    /// Re-reads whether the destination is paused and its validator sets every tick, and the
+    /// relayer's balance every 30 ticks, until shutdown.
     pub(crate) async fn housekeeping(
         &self,
         bridge: &impl DestinationBridge,
@@ -271,6 +311,7 @@ impl Lane {
     ) {
         let mut ticks: u64 = 0;
         loop {
+            self.refresh_paused(bridge).await;
             self.refresh_sets(bridge).await;
             if ticks.is_multiple_of(30) {
                 self.refresh_balance(bridge).await;

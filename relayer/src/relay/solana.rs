@@ -409,6 +409,10 @@ impl DestinationBridge for SolanaDestination {
         Ok(receipt.map_or(DeliveryStatus::None, |r| r.status.into()))
     }
 
+    async fn paused(&self) -> Result<bool> {
+        Ok(self.bridge.config().await?.paused)
+    }
+
     /// Lands `execute_queued` once the receipt's release time has passed on this clock (a
     /// transfer queued by the rate limit is tried until the bucket has refilled).
     async fn execute_queued(&self, record: &MessageRecord) -> Result<bool> {

@@ -119,6 +119,7 @@ pub(crate) async fn run<D: Destination>(destination: D, shutdown: watch::Receive
     // The sets the destination holds now (a rotation while the daemon was down), before any
     // stage uses them.
     destination.lane().refresh_sets(&destination).await;
+    destination.lane().refresh_paused(&destination).await;
     let worker = Arc::new(Worker {
         destination,
         kicks: Kicks::default(),
@@ -214,6 +215,12 @@ impl<D: Destination> Worker<D> {
         .await
     }
 
+    /// Whether `stage` takes no message now: submit and execute while the destination is
+    /// paused (what they would send reverts; collect and confirm go on).
+    fn held(&self, stage: Stage) -> bool {
+        matches!(stage, Stage::Submit | Stage::Execute) && self.lane().is_paused()
+    }
+
     /// How many messages a pass of `stage` claims now.
     async fn room(&self, stage: Stage) -> u32 {
         match stage {
@@ -292,6 +299,9 @@ impl<D: Destination> Worker<D> {
     /// One pass of a [`Unit::Pass`] stage, in its own task: a panic in it is logged and ends
     /// the pass (its messages keep their claims until the lease ends), not the worker.
     async fn pass(self: &Arc<Self>, stage: Stage) -> bool {
+        if self.held(stage) {
+            return false;
+        }
         let room = self.room(stage).await;
         if room == 0 {
             return false;
@@ -310,7 +320,7 @@ impl<D: Destination> Worker<D> {
     async fn start(self: Arc<Self>, stage: Stage, flights: &mut Flights) -> bool {
         let worked = flights.reap();
         let free = flights.places.available_permits();
-        if free == 0 {
+        if free == 0 || self.held(stage) {
             return worked;
         }
         let lane = self.lane();

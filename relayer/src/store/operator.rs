@@ -5,6 +5,20 @@ use super::records::{MessageRecord, MessageState};
 use super::{Pool, Store, now_ms};
 use crate::error::{Error, Result};
 
+/// The states [`Store::retry`] puts back at the start of the pipeline; `pending` first, so
+/// that [`Store::retry_all`] counts each message once.
+const RETRYABLE: [MessageState; 5] = [
+    MessageState::Pending,
+    MessageState::Ready,
+    MessageState::Underpaid,
+    MessageState::Failed,
+    MessageState::Skipped,
+];
+
+fn retryable(state: MessageState) -> bool {
+    RETRYABLE.contains(&state)
+}
+
 impl Store {
     /// Operator: puts a message back at the start of the pipeline with a fresh attempt
     /// budget: a failed or skipped one, or one stuck before it was sent (`pending`, `ready`).
@@ -12,17 +26,49 @@ impl Store {
     /// settles it), `queued`, `delivered` and `cancelled` (the destination has it), and
     /// `orphaned` (no longer on the origin chain; the indexer revives it if it comes back).
     pub async fn retry(&self, id: &[u8; 32]) -> Result<MessageRecord> {
-        self.operator_move(id, MessageState::Pending, |s| {
-            matches!(
-                s,
-                MessageState::Failed
-                    | MessageState::Skipped
-                    | MessageState::Pending
-                    | MessageState::Ready
-                    | MessageState::Underpaid
-            )
-        })
-        .await
+        self.operator_move(id, MessageState::Pending, retryable)
+            .await
+    }
+
+    /// Operator: [`Store::retry`] for every message in `state` (every state `retry` accepts
+    /// when `None`), to `destination` if given; a message a worker holds a claim on now is
+    /// left alone. Refuses a state `retry` refuses. Returns how many were put back.
+    pub async fn retry_all(
+        &self,
+        state: Option<MessageState>,
+        destination: Option<u32>,
+    ) -> Result<u64> {
+        let states: Vec<MessageState> = match state {
+            Some(s) if !retryable(s) => {
+                return Err(Error::InvalidTransition {
+                    id: "*".into(),
+                    state: s.as_str().into(),
+                    reason: "messages in this state cannot be retried".into(),
+                });
+            }
+            Some(s) => vec![s],
+            None => RETRYABLE.to_vec(),
+        };
+        let now = now_ms();
+        let mut moved = 0;
+        for s in states {
+            moved += dispatch!(self, p => {
+                sqlx::query(
+                    "UPDATE messages SET state = $1, attempts = 0, next_attempt_at = $2, \
+                     updated_at = $2, claimed_by = NULL, claimed_until = NULL \
+                     WHERE state = $3 AND ($4 IS NULL OR destination = $4) \
+                     AND (claimed_until IS NULL OR claimed_until < $2)",
+                )
+                .bind(MessageState::Pending.as_str())
+                .bind(now)
+                .bind(s.as_str())
+                .bind(destination.map(i64::from))
+                .execute(p)
+                .await?
+                .rows_affected()
+            });
+        }
+        Ok(moved)
     }
 
     /// Operator: takes a message out of the pipeline for good (until `retry`). Refuses

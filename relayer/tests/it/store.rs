@@ -97,6 +97,7 @@ store_suite!(
     concurrent_claims_never_share_a_message,
     transitions_failures_and_the_retry_cap,
     operator_retry_and_skip,
+    operator_retry_all_by_state_and_destination,
     reorg_rollback_orphans_unsubmitted_messages,
     attestations_refuse_equivocation,
     signatures_are_kept_once_in_signer_order,
@@ -550,6 +551,80 @@ async fn operator_retry_and_skip(store: Store, _url: String) {
         MessageState::Pending,
         "a pending message gets a fresh attempt budget"
     );
+}
+
+async fn operator_retry_all_by_state_and_destination(store: Store, _url: String) {
+    // Six messages to destination 2 and two to destination 3.
+    let mut msgs: Vec<NewMessage> = (0..6)
+        .map(|n| found(message(n, 1, 2, 0x5e), 10 + n))
+        .collect();
+    msgs.extend((6..8).map(|n| found(message(n, 1, 3, 0x5e), 10 + n)));
+    let ids: Vec<[u8; 32]> = msgs.iter().map(|m| m.message.id()).collect();
+    store.record_indexed("a", 20, [9; 32], &msgs).await.unwrap();
+    let fail = |id: [u8; 32]| {
+        let store = &store;
+        async move {
+            store
+                .record_failure(&id, MessageState::Pending, "paused", Duration::ZERO, 1)
+                .await
+                .unwrap()
+        }
+    };
+    for id in [ids[0], ids[1], ids[6]] {
+        assert_eq!(fail(id).await, Some(MessageState::Failed));
+    }
+    store.skip(&ids[2]).await.unwrap();
+    assert!(
+        store
+            .transition(
+                &ids[3],
+                MessageState::Pending,
+                MessageState::Submitted,
+                None,
+                None
+            )
+            .await
+            .unwrap()
+    );
+    let state = |id: [u8; 32]| {
+        let store = &store;
+        async move { store.message(&id).await.unwrap().unwrap() }
+    };
+
+    // A state retry refuses is refused as a whole.
+    assert!(matches!(
+        store.retry_all(Some(MessageState::Submitted), None).await,
+        Err(Error::InvalidTransition { .. })
+    ));
+    // Failed ones to destination 2 only.
+    assert_eq!(
+        store
+            .retry_all(Some(MessageState::Failed), Some(2))
+            .await
+            .unwrap(),
+        2
+    );
+    for id in [ids[0], ids[1]] {
+        let r = state(id).await;
+        assert_eq!((r.state, r.attempts), (MessageState::Pending, 0));
+    }
+    assert_eq!(state(ids[6]).await.state, MessageState::Failed);
+    assert_eq!(state(ids[2]).await.state, MessageState::Skipped);
+
+    // A message a worker holds now is left alone, even by --all.
+    let claimed = store
+        .claim(2, MessageState::Pending, "w", Duration::from_secs(60), 1)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    // --all: the failed one to 3, the skipped one and the four pending ones not claimed
+    // (nonces 0, 1, 4, 5 and 7, less the claimed one); never the submitted or claimed one.
+    assert_eq!(store.retry_all(None, None).await.unwrap(), 6);
+    assert_eq!(state(ids[6]).await.state, MessageState::Pending);
+    assert_eq!(state(ids[2]).await.state, MessageState::Pending);
+    assert_eq!(state(ids[3]).await.state, MessageState::Submitted);
+    let r = state(claimed[0].id).await;
+    assert_eq!(r.claimed_by.as_deref(), Some("w"), "{r:?}");
 }
 
 async fn reorg_rollback_orphans_unsubmitted_messages(store: Store, _url: String) {

@@ -6,7 +6,9 @@
 //! - `POST /v1/attestations` with `{"ids": ["0x..", ...]}` (at most [`MAX_BATCH_IDS`]): the
 //!   attestations of several messages in one request, `{"messages": [...]}` holding one
 //!   `GET` body per message that has any (the relayer's collect step asks this way);
-//! - `GET /v1/messages/{id}` and `GET /v1/messages?state=&sender=&origin=&destination=&limit=`;
+//! - `GET /v1/messages/{id}` and
+//!   `GET /v1/messages?state=&sender=&origin=&destination=&limit=&after=`: a page of at most
+//!   `limit` (100, at most 1,000), `next` in the answer the `after` of the next page;
 //! - `GET /healthz` (the process runs), `GET /readyz` (the chains are connected and the store
 //!   answers);
 //! - `GET /metrics`: Prometheus text format.
@@ -41,7 +43,7 @@ use trestle_bridge_client::api::wire::{
 };
 
 use crate::metrics::Metrics;
-use crate::store::{AttestationRecord, ListFilter, MessageRecord, MessageState, Store};
+use crate::store::{AttestationRecord, ListCursor, ListFilter, MessageRecord, MessageState, Store};
 
 /// What the handlers share.
 #[derive(Debug, Clone)]
@@ -349,6 +351,8 @@ struct MessagesQuery {
     origin: Option<u32>,
     destination: Option<u32>,
     limit: Option<u32>,
+    /// The `next` of the previous page.
+    after: Option<String>,
 }
 
 async fn messages(State(state): State<ApiState>, Query(q): Query<MessagesQuery>) -> Response {
@@ -379,6 +383,16 @@ async fn messages(State(state): State<ApiState>, Query(q): Query<MessagesQuery>)
             }
         }
     };
+    let after = match q.after.as_deref().map(ListCursor::parse) {
+        None => None,
+        Some(Some(cursor)) => Some(cursor),
+        Some(None) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "`after` is not a cursor: pass the `next` of the previous page",
+            );
+        }
+    };
     let filter = ListFilter {
         state: message_state,
         sender,
@@ -386,9 +400,10 @@ async fn messages(State(state): State<ApiState>, Query(q): Query<MessagesQuery>)
         destination: q.destination,
         limit: q.limit,
     };
-    match state.store.list(&filter).await {
-        Ok(list) => Json(MessageList {
-            messages: list.iter().map(MessageRecord::view).collect(),
+    match state.store.list_page(&filter, after.as_ref()).await {
+        Ok(page) => Json(MessageList {
+            messages: page.messages.iter().map(MessageRecord::view).collect(),
+            next: page.next.map(|c| c.to_string()),
         })
         .into_response(),
         Err(e) => store_failed(&e),

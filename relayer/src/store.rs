@@ -66,6 +66,7 @@ macro_rules! dispatch {
 mod attestations;
 mod claims;
 mod gaps;
+mod list;
 mod lookups;
 mod operator;
 mod payments;
@@ -75,6 +76,7 @@ pub use payments::NewPayment;
 use payments::insert_payments;
 
 pub use gaps::NonceGap;
+pub use list::{ListCursor, MAX_PAGE, MessagePage};
 
 /// The relayer's store. Cheap to clone (a connection pool).
 #[derive(Debug, Clone)]
@@ -396,78 +398,6 @@ impl Store {
             sqlx::query_as(&sql).bind(id.as_slice()).fetch_optional(p).await?
         });
         row.map(MessageRow::into_record).transpose()
-    }
-
-    /// Messages matching `filter`, newest first (by origin and nonce), at most
-    /// `filter.limit` (default 100, at most 1,000).
-    pub async fn list(&self, filter: &ListFilter) -> Result<Vec<MessageRecord>> {
-        let mut clauses: Vec<String> = Vec::new();
-        let mut n = 0;
-        let mut next = || {
-            n += 1;
-            format!("${n}")
-        };
-        if filter.state.is_some() {
-            clauses.push(format!("state = {}", next()));
-        }
-        if filter.sender.is_some() {
-            clauses.push(format!("sender = {}", next()));
-        }
-        if filter.origin.is_some() {
-            clauses.push(format!("origin = {}", next()));
-        }
-        if filter.destination.is_some() {
-            clauses.push(format!("destination = {}", next()));
-        }
-        let limit_param = next();
-        let where_clause = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages {where_clause} \
-             ORDER BY origin, nonce DESC LIMIT {limit_param}"
-        );
-        let limit = i64::from(filter.limit.unwrap_or(100).clamp(1, 1_000));
-        let rows: Vec<MessageRow> = dispatch!(self, p => {
-            let mut q = sqlx::query_as(&sql);
-            if let Some(state) = filter.state {
-                q = q.bind(state.as_str());
-            }
-            if let Some(sender) = &filter.sender {
-                q = q.bind(sender.to_vec());
-            }
-            if let Some(origin) = filter.origin {
-                q = q.bind(i64::from(origin));
-            }
-            if let Some(destination) = filter.destination {
-                q = q.bind(i64::from(destination));
-            }
-            q.bind(limit).fetch_all(p).await?
-        });
-        rows.into_iter().map(MessageRow::into_record).collect()
-    }
-
-    /// How many messages each destination has in each state.
-    pub async fn counts(&self) -> Result<Vec<StateCount>> {
-        let rows: Vec<(i64, String, i64)> = dispatch!(self, p => {
-            sqlx::query_as(
-                "SELECT destination, state, COUNT(*) FROM messages \
-                 GROUP BY destination, state ORDER BY destination, state",
-            )
-            .fetch_all(p)
-            .await?
-        });
-        rows.into_iter()
-            .map(|(destination, state, count)| {
-                Ok(StateCount {
-                    destination: records::u32_of(destination, "messages.destination")?,
-                    state: MessageState::parse(&state)?,
-                    count: records::u64_of(count, "count")?,
-                })
-            })
-            .collect()
     }
 }
 

@@ -176,8 +176,13 @@ pub struct MessageView {
 /// The body of `GET /v1/messages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageList {
-    /// The records, newest first.
+    /// The records, newest nonces first (in key order: origin, nonce, id; descending).
     pub messages: Vec<MessageView>,
+    /// When there are more: the cursor to ask for the next page with (`after=`; opaque,
+    /// `ORIGIN:NONCE:0xID` today). Absent on the last page, and from relayers older than
+    /// pagination (which serve one page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// The body of a validator's `GET /v1/attestations/{message_id}`.
@@ -233,6 +238,17 @@ pub fn hex0x(bytes: impl AsRef<[u8]>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_list_without_next_is_the_last_page_both_ways() {
+        // A relayer older than pagination answers without `next`; a last page omits it.
+        let old: MessageList = serde_json::from_str(r#"{"messages":[]}"#).unwrap();
+        assert_eq!(old.next, None);
+        assert_eq!(serde_json::to_string(&old).unwrap(), r#"{"messages":[]}"#);
+        let paged: MessageList =
+            serde_json::from_str(r#"{"messages":[],"next":"1:2:0xab"}"#).unwrap();
+        assert_eq!(paged.next.as_deref(), Some("1:2:0xab"));
+    }
 
     #[test]
     fn states_round_trip_by_name_and_unknown_names_are_kept() {

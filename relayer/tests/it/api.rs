@@ -267,3 +267,64 @@ async fn the_daemons_listeners_cut_off_a_request_head_that_never_ends() {
     }
     daemon.shutdown().await;
 }
+
+/// `GET /v1/messages` pages: `next` until the last page, each message once; a malformed
+/// `after` is a 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_message_list_pages_with_next_and_after() {
+    use trestle_bridge::Message;
+    use trestle_bridge_client::api::wire::MessageList;
+    use trestle_core::chain::UniversalAddress;
+    use trestle_relayer::store::NewMessage;
+
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(&dir).await;
+    let msgs: Vec<NewMessage> = (0..25u64)
+        .map(|nonce| NewMessage {
+            message: Message::new(
+                nonce,
+                1,
+                UniversalAddress([1; 32]),
+                2,
+                UniversalAddress([2; 32]),
+                vec![],
+            )
+            .unwrap(),
+            origin_height: 1,
+            origin_block_hash: [1; 32],
+            origin_tx: vec![1; 32],
+        })
+        .collect();
+    state
+        .store
+        .record_indexed("a", 1, [1; 32], &msgs)
+        .await
+        .unwrap();
+    let (addr, _stop) = serve(
+        router(state, None, None),
+        limits(16, Duration::from_secs(5)),
+    )
+    .await;
+    let mut nonces = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut url = format!("http://{addr}/v1/messages?limit=10");
+        if let Some(after) = &after {
+            url.push_str(&format!("&after={after}"));
+        }
+        let page: MessageList = reqwest::get(url).await.unwrap().json().await.unwrap();
+        pages += 1;
+        nonces.extend(page.messages.iter().map(|m| m.nonce));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(nonces, (0..25).rev().collect::<Vec<u64>>());
+    let bad = reqwest::get(format!("http://{addr}/v1/messages?after=1:x"))
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+}

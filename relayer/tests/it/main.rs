@@ -18,5 +18,6 @@ mod solana_e2e;
 mod store;
 mod store_attest;
 mod store_batch;
+mod store_list;
 mod store_tls;
 mod support;

@@ -45,10 +45,15 @@ use trestle_bridge_client::api::wire::{
 use crate::metrics::Metrics;
 use crate::store::{AttestationRecord, ListCursor, ListFilter, MessageRecord, MessageState, Store};
 
+/// Connections of the API's own read-only pool ([`Store::connect_reader`]): the daemon's
+/// roles keep theirs whatever the API is asked.
+pub const API_STORE_CONNECTIONS: u32 = 2;
+
 /// What the handlers share.
 #[derive(Debug, Clone)]
 pub struct ApiState {
-    /// The store.
+    /// The store (the daemon gives the API a read-only pool of its own,
+    /// [`API_STORE_CONNECTIONS`]).
     pub store: Store,
     /// The metrics.
     pub metrics: Arc<Metrics>,

@@ -15,8 +15,8 @@ use tokio::task::JoinHandle;
 use trestle_evm::{EvmChain, EvmSender};
 
 use crate::api::{
-    ApiState, Limits, OPERATOR_LIMITS, OperatorToken, PUBLIC_LIMITS, RateLimit, public_router,
-    router,
+    API_STORE_CONNECTIONS, ApiState, Limits, OPERATOR_LIMITS, OperatorToken, PUBLIC_LIMITS,
+    RateLimit, public_router, router,
 };
 use crate::config::{ChainKind, Config};
 use crate::error::{Error, Result};
@@ -69,8 +69,7 @@ impl Daemon {
         let (shutdown, rx) = watch::channel(false);
         let ready = Arc::new(AtomicBool::new(false));
         let mut tasks = Vec::new();
-        let (api_addr, public_addr) =
-            serve_api(&config, &store, &metrics, &ready, &rx, &mut tasks).await?;
+        let (api_addr, public_addr) = serve_api(&config, &metrics, &ready, &rx, &mut tasks).await?;
 
         let mut chains: BTreeMap<String, Arc<EvmChain>> = BTreeMap::new();
         for c in &config.chains {
@@ -235,10 +234,10 @@ pub(crate) async fn pause(shutdown: &mut watch::Receiver<bool>, d: Duration) -> 
 }
 
 /// Binds the operator's API (and the public attestation listener when configured) and serves
-/// them until shutdown; returns their addresses.
+/// them until shutdown, reading the store through a read-only pool of their own
+/// ([`API_STORE_CONNECTIONS`], closed once both have stopped); returns their addresses.
 async fn serve_api(
     config: &Config,
-    store: &Store,
     metrics: &Arc<Metrics>,
     ready: &Arc<AtomicBool>,
     rx: &watch::Receiver<bool>,
@@ -259,8 +258,11 @@ async fn serve_api(
             )
         }
     };
+    // Its own pool: a flood of API requests waits for these connections, never for the
+    // ones the roles work with.
+    let reader = Store::connect_reader(&config.store.url, API_STORE_CONNECTIONS).await?;
     let state = ApiState {
-        store: store.clone(),
+        store: reader.clone(),
         metrics: metrics.clone(),
         ready: ready.clone(),
     };
@@ -270,34 +272,42 @@ async fn serve_api(
         public.is_none().then_some(RateLimit::PUBLIC),
         token,
     );
+    let mut servers = Vec::new();
     let api_addr = serve(
         config.api_listen()?,
         "the API",
         operator,
         OPERATOR_LIMITS,
         rx,
-        tasks,
+        &mut servers,
     )
-    .await?;
+    .await;
     let public_addr = match public {
-        Some(listen) => Some(
-            serve(
-                listen,
-                "the public attestation API",
-                public_router(state, RateLimit::PUBLIC),
-                PUBLIC_LIMITS,
-                rx,
-                tasks,
-            )
-            .await?,
-        ),
-        None => None,
+        Some(listen) if api_addr.is_ok() => serve(
+            listen,
+            "the public attestation API",
+            public_router(state, RateLimit::PUBLIC),
+            PUBLIC_LIMITS,
+            rx,
+            &mut servers,
+        )
+        .await
+        .map(Some),
+        _ => Ok(None),
     };
-    Ok((api_addr, public_addr))
+    // The servers stop at shutdown (or a bind failed: `Daemon::start` then asks them to);
+    // then the API's pool closes.
+    tasks.push(tokio::spawn(async move {
+        for server in servers {
+            let _ = server.await;
+        }
+        reader.close().await;
+    }));
+    Ok((api_addr?, public_addr?))
 }
 
 /// Binds `listen` and serves `app` on it within `limits` ([`crate::api::serve`]) until
-/// shutdown; returns the bound address.
+/// shutdown, its task added to `tasks`; returns the bound address.
 async fn serve(
     listen: SocketAddr,
     what: &str,

@@ -38,6 +38,12 @@ const SET_CURSOR: &str = "INSERT INTO cursors (chain, height, hash, updated_at) 
      VALUES ($1, $2, $3, $4) \
      ON CONFLICT (chain) DO UPDATE SET height = $2, hash = $3, updated_at = $4";
 
+/// How long a reader ([`Store::connect_reader`]) waits for a connection of its pool.
+pub const READER_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a reader's statement may run on PostgreSQL before the server cancels it.
+pub const READER_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Messages per transaction when the indexer records a range ([`Store::record_indexed`]).
 const INDEXED_PER_COMMIT: usize = 256;
 
@@ -172,6 +178,57 @@ impl Store {
                 .connect_with(options)
                 .await?;
             POSTGRES_MIGRATIONS.run(&pool).await?;
+            Pool::Postgres(pool)
+        };
+        Ok(Self {
+            pool,
+            indexed: std::sync::Arc::new(tokio::sync::watch::Sender::new(0)),
+        })
+    }
+
+    /// A read-only view of the store at `url` (opened and migrated already by
+    /// [`Store::connect`]) over a pool of its own, at most `max_connections`: the HTTP API
+    /// reads through it, so a flood of API requests queues for these connections and never
+    /// for the ones the indexers, validators and relayers work with. Its connections refuse
+    /// writes; a request waits at most [`READER_ACQUIRE_TIMEOUT`] for one, and on PostgreSQL a
+    /// statement is cancelled after [`READER_STATEMENT_TIMEOUT`]. Refuses an in-memory SQLite
+    /// database (a second pool would open another, empty one).
+    pub async fn connect_reader(url: &str, max_connections: u32) -> Result<Self> {
+        let pool = if url.starts_with("sqlite:") {
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                return Err(Error::config(
+                    "store.url",
+                    "an in-memory SQLite database cannot be the daemon's store: give a file",
+                ));
+            }
+            let options = SqliteConnectOptions::from_str(url)?
+                .read_only(true)
+                .busy_timeout(READER_ACQUIRE_TIMEOUT);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(READER_ACQUIRE_TIMEOUT)
+                .connect_with(options)
+                .await?;
+            Pool::Sqlite(pool)
+        } else {
+            let options = PgConnectOptions::from_str(url)?;
+            if matches!(options.get_ssl_mode(), PgSslMode::VerifyCa) {
+                // As in `connect`, which refuses it first.
+                return Err(Error::config(
+                    "store.url",
+                    "sslmode=verify-ca is not supported: use sslmode=verify-full",
+                ));
+            }
+            let timeout = READER_STATEMENT_TIMEOUT.as_millis().to_string();
+            let options = options.application_name("trestle-relayer-api").options([
+                ("default_transaction_read_only", "on"),
+                ("statement_timeout", timeout.as_str()),
+            ]);
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(READER_ACQUIRE_TIMEOUT)
+                .connect_with(options)
+                .await?;
             Pool::Postgres(pool)
         };
         Ok(Self {

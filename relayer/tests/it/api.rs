@@ -235,9 +235,10 @@ async fn a_failing_store_is_store_unavailable_and_its_error_text_is_not_served()
 }
 
 /// The daemon serves both of its listeners within their limits: a client that never finishes
-/// its request head is cut off after [`api::PUBLIC_LIMITS`]'s timeout, on either.
+/// its request head is cut off after [`api::PUBLIC_LIMITS`]'s timeout, on either; and the API
+/// reads the store through a pool of its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_daemons_listeners_cut_off_a_request_head_that_never_ends() {
+async fn the_daemons_listeners_cut_off_a_request_head_that_never_ends_and_read_their_own_pool() {
     use trestle_relayer_harness::daemons::{free_listen, start_relayer};
     use trestle_relayer_harness::net::{Net, relayer_config};
 
@@ -264,6 +265,15 @@ async fn the_daemons_listeners_cut_off_a_request_head_that_never_ends() {
         let closed = closed.unwrap_or_else(|| panic!("{addr}: still open"));
         assert!(closed >= timeout / 2, "{addr}: closed after {closed:?}");
         assert!(!got.starts_with(b"HTTP/1.1 200"), "{addr}: answered");
+    }
+
+    // The API reads through a pool of its own: with every connection of the roles' pool
+    // gone, it still answers (and so a flood of API requests cannot take the roles').
+    daemon.store().close().await;
+    let base = format!("http://{}", daemon.api_addr());
+    for path in ["/v1/messages", "/readyz"] {
+        let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
     }
     daemon.shutdown().await;
 }
@@ -327,4 +337,59 @@ async fn the_message_list_pages_with_next_and_after() {
         .await
         .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
+}
+
+/// The API's reader ([`Store::connect_reader`]) sees what the roles commit and cannot write.
+async fn the_reader_sees_commits_and_refuses_writes(store: Store, url: String) {
+    use trestle_bridge::Message;
+    use trestle_core::chain::UniversalAddress;
+    use trestle_relayer::store::{ListFilter, NewMessage};
+
+    let reader = Store::connect_reader(&url, api::API_STORE_CONNECTIONS)
+        .await
+        .unwrap();
+    let found = |nonce: u64| NewMessage {
+        message: Message::new(
+            nonce,
+            1,
+            UniversalAddress([1; 32]),
+            2,
+            UniversalAddress([2; 32]),
+            vec![],
+        )
+        .unwrap(),
+        origin_height: 1,
+        origin_block_hash: [1; 32],
+        origin_tx: vec![1; 32],
+    };
+    store
+        .record_indexed("a", 1, [1; 32], &[found(0)])
+        .await
+        .unwrap();
+    assert_eq!(reader.list(&ListFilter::default()).await.unwrap().len(), 1);
+    assert!(
+        reader
+            .record_indexed("a", 2, [2; 32], &[found(1)])
+            .await
+            .is_err(),
+        "the reader wrote"
+    );
+    assert_eq!(store.list(&ListFilter::default()).await.unwrap().len(), 1);
+    reader.close().await;
+    assert!(
+        Store::connect_reader("sqlite::memory:", 1).await.is_err(),
+        "an in-memory database opened twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_reader_sees_commits_and_refuses_writes() {
+    let (_guard, store, url) = crate::store::sqlite_store().await;
+    the_reader_sees_commits_and_refuses_writes(store, url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_reader_sees_commits_and_refuses_writes() {
+    let (_guard, store, url) = crate::store::postgres_store().await;
+    the_reader_sees_commits_and_refuses_writes(store, url).await;
 }

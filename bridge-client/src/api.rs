@@ -4,11 +4,20 @@
 //! The JSON shape is the contract: every field is checked (hex lengths), the encoded message
 //! must hash to the id, and the errors name the field. A 404 is
 //! [`Error::NotFound`], other error statuses [`Error::Api`] with the server's `error` text.
+//!
+//! An operator's listener bound off loopback asks for a bearer token
+//! ([`RelayerApi::with_token`], [`ApiToken`]). The URL a client is given may hold secrets too
+//! (user info, a key in the path or query): errors and [`RelayerApi::url`] show it without
+//! them ([`redact_url`]), and an HTTP client's error text, which names the URL, goes through
+//! [`scrub_urls`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 use trestle_bridge::{Message, MessageId};
+use trestle_core::redact::{redact_url, scrub_urls};
+use zeroize::Zeroizing;
 
 pub mod wire;
 
@@ -134,11 +143,57 @@ impl RelayerMessage {
     }
 }
 
+/// The bearer token of a relayer's operator API (`Authorization: Bearer ...`, what the daemon
+/// reads from its `api.token_env`): zeroized when dropped, never shown (no `Display`; `Debug`
+/// prints a redaction).
+#[derive(Clone)]
+pub struct ApiToken(Arc<Zeroizing<String>>);
+
+impl ApiToken {
+    /// The token, without surrounding whitespace (a trailing newline of a secrets file).
+    /// Refuses an empty one and one with characters a header cannot carry (controls,
+    /// non-ASCII).
+    pub fn new(token: &str) -> Result<Self> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(Error::input("relayer API token", "is empty"));
+        }
+        if !token.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            return Err(Error::input(
+                "relayer API token",
+                "holds a character an HTTP header cannot carry",
+            ));
+        }
+        Ok(Self(Arc::new(Zeroizing::new(token.to_owned()))))
+    }
+}
+
+impl std::fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiToken(<redacted>)")
+    }
+}
+
 /// A client of one relayer's (or validator's) HTTP API.
 #[derive(Debug, Clone)]
 pub struct RelayerApi {
     base: String,
+    /// `base` without its secrets, for messages.
+    shown: String,
     http: reqwest::Client,
+    token: Option<ApiToken>,
+}
+
+/// The HTTP client: a 10 s timeout per request; redirects not followed when a token goes
+/// along (it is for the URL the user named, no other).
+fn http_client(follow_redirects: bool) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(10));
+    if !follow_redirects {
+        builder = builder.redirect(reqwest::redirect::Policy::none());
+    }
+    builder
+        .build()
+        .map_err(|e| Error::input("relayer API URL", scrub_urls(&e.to_string())))
 }
 
 impl RelayerApi {
@@ -153,38 +208,55 @@ impl RelayerApi {
         if rest.is_none_or(|host| host.is_empty()) {
             return Err(Error::input(
                 "relayer API URL",
-                format!("`{base_url}` is not an http:// or https:// URL"),
+                format!("`{}` is not an http:// or https:// URL", redact_url(&base)),
             ));
         }
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| Error::input("relayer API URL", e))?;
-        Ok(Self { base, http })
+        Ok(Self {
+            shown: redact_url(&base),
+            base,
+            http: http_client(true)?,
+            token: None,
+        })
     }
 
-    /// The base URL.
+    /// This client, sending `token` as `Authorization: Bearer ...` with every request (what
+    /// an operator's listener bound off loopback asks for), and following no redirect. Over
+    /// `http://` the token crosses the network in clear: off loopback, put TLS in front of
+    /// the listener and use `https://`.
+    pub fn with_token(mut self, token: ApiToken) -> Result<Self> {
+        self.http = http_client(false)?;
+        self.token = Some(token);
+        Ok(self)
+    }
+
+    /// The base URL without its secrets (user info, path, query: [`redact_url`]), as errors
+    /// show it.
     pub fn url(&self) -> &str {
-        &self.base
+        &self.shown
     }
 
     async fn get(&self, path: &str) -> Result<(u16, String)> {
         let url = format!("{}{path}", self.base);
         let unreachable = |e: reqwest::Error| Error::Unreachable {
-            url: self.base.clone(),
-            reason: e.to_string(),
+            url: self.shown.clone(),
+            reason: scrub_urls(&e.to_string()),
         };
-        let response = self.http.get(&url).send().await.map_err(unreachable)?;
+        let mut request = self.http.get(&url);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token.0.as_str());
+        }
+        let response = request.send().await.map_err(unreachable)?;
         let status = response.status().as_u16();
         let body = response.text().await.map_err(unreachable)?;
         Ok((status, body))
     }
 
     fn error_text(body: &str) -> String {
-        serde_json::from_str::<Value>(body)
+        let text = serde_json::from_str::<Value>(body)
             .ok()
             .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
-            .unwrap_or_else(|| body.chars().take(200).collect())
+            .unwrap_or_else(|| body.chars().take(200).collect());
+        scrub_urls(&text)
     }
 
     /// `GET /v1/messages/{id}`: the relayer's record of a message.
@@ -195,21 +267,21 @@ impl RelayerApi {
             200 => {}
             404 => {
                 return Err(Error::NotFound {
-                    url: self.base.clone(),
+                    url: self.shown.clone(),
                     id: id_hex,
                 });
             }
             _ => {
                 return Err(Error::Api {
-                    url: self.base.clone(),
+                    url: self.shown.clone(),
                     status,
                     reason: Self::error_text(&body),
                 });
             }
         }
         let malformed = |reason: String| Error::MalformedApi {
-            url: self.base.clone(),
-            reason,
+            url: self.shown.clone(),
+            reason: scrub_urls(&reason),
         };
         let wire: MessageView =
             serde_json::from_str(&body).map_err(|e| malformed(e.to_string()))?;
@@ -233,7 +305,7 @@ impl RelayerApi {
             404 => return Ok(0),
             _ => {
                 return Err(Error::Api {
-                    url: self.base.clone(),
+                    url: self.shown.clone(),
                     status,
                     reason: Self::error_text(&body),
                 });
@@ -241,8 +313,8 @@ impl RelayerApi {
         }
         let answer: AttestationsResponse =
             serde_json::from_str(&body).map_err(|e| Error::MalformedApi {
-                url: self.base.clone(),
-                reason: e.to_string(),
+                url: self.shown.clone(),
+                reason: scrub_urls(&e.to_string()),
             })?;
         Ok(answer.attestations.len())
     }
@@ -364,6 +436,89 @@ mod tests {
         let mut missing = json.clone();
         missing.as_object_mut().unwrap().remove("state");
         assert!(parse(&missing).unwrap_err().contains("state"));
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    /// Regression (issue 14): the base URL's user info, path and query, and the HTTP client's
+    /// error text that repeats the whole URL, were in every error.
+    #[test]
+    fn errors_show_the_url_without_its_secrets() {
+        let api = RelayerApi::new("http://op:pw-SECRET@127.0.0.1:1/v3/KEY-SECRET?token=TOK-SECRET")
+            .unwrap();
+        assert_eq!(api.url(), "http://127.0.0.1:1/…?…");
+        let e = block_on(api.message(&[7; 32])).unwrap_err();
+        assert!(matches!(e, Error::Unreachable { .. }), "{e:?}");
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(text.contains("127.0.0.1:1"), "{text}");
+        let e = block_on(api.attestation_count(&[7; 32])).unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("SECRET"), "{e:?}");
+        let refused = RelayerApi::new("ftp://op:pw-SECRET@host/KEY-SECRET").unwrap_err();
+        assert!(!refused.to_string().contains("SECRET"), "{refused}");
+    }
+
+    /// A one-shot HTTP server on loopback: answers `status` with `body` and returns the
+    /// request head it read.
+    fn one_answer(
+        status: &'static str,
+        body: &'static str,
+    ) -> (String, std::thread::JoinHandle<String>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                head.push(byte[0]);
+            }
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(answer.as_bytes()).unwrap();
+            String::from_utf8(head).unwrap()
+        });
+        (url, server)
+    }
+
+    #[test]
+    fn a_token_goes_as_a_bearer_header_and_is_never_shown() {
+        let token = ApiToken::new("  s3cret-operator-token-0123456789\n").unwrap();
+        assert_eq!(format!("{token:?}"), "ApiToken(<redacted>)");
+        let (url, server) = one_answer("401 Unauthorized", r#"{"error":"needs the token"}"#);
+        let api = RelayerApi::new(&url).unwrap().with_token(token).unwrap();
+        let e = block_on(api.message(&[7; 32])).unwrap_err();
+        assert!(matches!(e, Error::Api { status: 401, .. }), "{e:?}");
+        assert!(!format!("{api:?} {e:?}").contains("s3cret"));
+        let head = server.join().unwrap().to_ascii_lowercase();
+        assert!(
+            head.contains("\r\nauthorization: bearer s3cret-operator-token-0123456789\r\n"),
+            "{head}"
+        );
+        // Without a token, no header.
+        let (url, server) = one_answer("404 Not Found", r#"{"error":"no such message"}"#);
+        let e = block_on(RelayerApi::new(&url).unwrap().message(&[7; 32])).unwrap_err();
+        assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
+        assert!(
+            !server
+                .join()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("authorization")
+        );
+        for bad in ["", "  \n", "tok\nen", "tøken"] {
+            assert!(ApiToken::new(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

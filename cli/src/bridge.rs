@@ -18,6 +18,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use trestle_bridge::{NATIVE_TOKEN, token_id};
+use trestle_bridge_client::api::ApiToken;
 use trestle_bridge_client::{
     FollowUntil, RelayerApi, Stage, TokenSend, Tracker, TransferStatus, parse_base_units,
     parse_message_id, parse_units,
@@ -31,6 +32,7 @@ use trestle_core::wallet::mnemonic::Language;
 use trestle_core::wallet::path::{DerivationPath, SolanaPathStyle};
 use trestle_evm::{Erc20, EvmSender};
 use trestle_relayer::config::ChainConfig;
+use zeroize::Zeroizing;
 
 use self::chains::{Bridge, ChainsFile, connect, is_solana, parse_address};
 use self::output::{sent_json, status_json};
@@ -50,6 +52,11 @@ pub struct SourceArgs {
     /// file's `[api] listen`.
     #[arg(long)]
     api: Option<String>,
+    /// The environment variable holding the bearer token of the relayer's operator API (what
+    /// a listener bound off loopback asks for; never on the command line). Default, for the
+    /// file's `[api] listen`: the file's `[api] token_env`, when that variable is set.
+    #[arg(long, value_name = "NAME")]
+    api_token_env: Option<String>,
     /// How long to follow a message, in seconds.
     #[arg(long, default_value_t = 600)]
     timeout: u64,
@@ -315,15 +322,34 @@ fn solana_signer(key: &KeyArgs) -> anyhow::Result<SolanaSigner> {
 }
 
 fn api(source: &SourceArgs, file: &ChainsFile) -> anyhow::Result<Option<RelayerApi>> {
-    let url = match &source.api {
-        Some(url) => Some(url.clone()),
+    let (url, from_file) = match &source.api {
+        Some(url) => (Some(url.clone()), false),
         None => match std::env::var(API_ENV) {
-            Ok(url) => Some(url),
-            Err(_) => file.api_url(),
+            Ok(url) => (Some(url), false),
+            Err(_) => (file.api_url(), true),
         },
     };
-    url.map(|u| RelayerApi::new(&u).context("--api"))
-        .transpose()
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    let api = RelayerApi::new(&url).context("--api")?;
+    let token = match &source.api_token_env {
+        Some(name) => Some(std::env::var(name).with_context(|| {
+            format!("--api-token-env: the environment variable {name} is not set")
+        })?),
+        // The relayer of this file reads its token from there: so may its operator.
+        None if from_file => file
+            .api_token_env()
+            .and_then(|name| std::env::var(name).ok()),
+        None => None,
+    };
+    Ok(Some(match token {
+        Some(token) => {
+            let token = Zeroizing::new(token);
+            api.with_token(ApiToken::new(&token).context("--api-token-env")?)?
+        }
+        None => api,
+    }))
 }
 
 async fn send(

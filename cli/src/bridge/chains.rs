@@ -100,6 +100,12 @@ impl ChainsFile {
         Some(format!("http://{listen}"))
     }
 
+    /// The environment variable `[api] token_env` names: where the relayer of this file reads
+    /// its operator token from.
+    pub fn api_token_env(&self) -> Option<&str> {
+        self.api.as_ref()?.token_env.as_deref()
+    }
+
     /// The validators' endpoints and threshold of the route `from` -> `to`, if configured.
     pub fn route(&self, from: &str, to: &str) -> anyhow::Result<Option<(Vec<RelayerApi>, usize)>> {
         let Some(r) = self.routes.iter().find(|r| r.from == from && r.to == to) else {

@@ -1,6 +1,7 @@
 //! `trestle relayer run` with its two listeners (issue 14): the public one serves attestations
 //! only, with a body limit; the operator's requires the bearer token from `api.token_env` on
-//! everything but the probes, and the token never reaches the log.
+//! everything but the probes, and the token never reaches the log; `trestle bridge status`
+//! sends it from the environment variable `--api-token-env` names.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -104,6 +105,45 @@ async fn the_public_listener_serves_attestations_only_and_the_operators_needs_it
     assert_eq!(on_operator.as_u16(), 404);
     let batch_on_operator = format!("http://{operator}/v1/attestations");
     assert_eq!(post(&batch_on_operator, r#"{"ids":[]}"#.into()).await, 401);
+
+    // `trestle bridge status` reaches the operator's listener with the token from the
+    // environment variable `--api-token-env` names (or the file's `[api] token_env` for the
+    // file's own listener), and without it gets the 401.
+    let id = format!("0x{}", "ab".repeat(32));
+    let bridge_status = |args: &[&str], token: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_trestle"));
+        command
+            .args(["bridge", "status", "--config"])
+            .arg(&config)
+            .args(args)
+            .arg(&id)
+            .env_remove("TRESTLE_API_URL")
+            .env_remove(TOKEN_ENV);
+        if token {
+            command.env(TOKEN_ENV, TOKEN);
+        }
+        let out = command.output().unwrap();
+        assert!(!out.status.success());
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!text.contains(TOKEN), "the token is shown: {text}");
+        text
+    };
+    let api_arg = format!("http://{operator}");
+    let without = bridge_status(&["--api", &api_arg], true);
+    assert!(without.contains("401"), "{without}");
+    let named = bridge_status(&["--api", &api_arg, "--api-token-env", TOKEN_ENV], true);
+    assert!(named.contains("does not know message"), "{named}");
+    let from_file = bridge_status(&[], true);
+    assert!(from_file.contains("does not know message"), "{from_file}");
+    let unset = bridge_status(&["--api", &api_arg, "--api-token-env", TOKEN_ENV], false);
+    assert!(
+        unset.contains("--api-token-env") && unset.contains(TOKEN_ENV),
+        "{unset}"
+    );
 
     let term = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

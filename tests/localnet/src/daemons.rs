@@ -137,9 +137,27 @@ pub struct DaemonsConfig {
     /// The relayer's fee payer on Solana destinations (its 32-byte ed25519 seed), written to
     /// an encrypted keystore named in `[relayer.solana]`.
     pub relayer_solana_key: Option<Zeroizing<[u8; 32]>>,
+    /// More relayer processes (`relayer-2`, ...), each with its own EVM key and Solana fee
+    /// payer seed (two instances never share a key: their transactions would share nonces).
+    /// They run with the first relayer's settings; give them a shared store in `relayer_store`.
+    pub extra_relayers: Vec<RelayerKeys>,
+    /// The store of every relayer process (`[store] url`, a `postgres://` URL for several
+    /// relayers sharing the work); default: a SQLite file of each daemon's own.
+    pub relayer_store: Option<String>,
 }
 
-/// One `trestle relayer run` process. Killed on drop.
+/// The keys of one more relayer process (see [`DaemonsConfig::extra_relayers`]).
+#[derive(Debug)]
+pub struct RelayerKeys {
+    /// Its EVM key.
+    pub evm: Zeroizing<[u8; 32]>,
+    /// Its fee payer on Solana destinations (an ed25519 seed), if a route ends on Solana.
+    pub solana: Option<Zeroizing<[u8; 32]>>,
+}
+
+/// One `trestle relayer run` process. Killed on drop; [`DaemonProcess::kill`] and
+/// [`DaemonProcess::restart`] stop and start it again with the same config, keystore
+/// password and log file (appended to).
 #[derive(Debug)]
 pub struct DaemonProcess {
     /// `validator-1`, ..., `relayer`.
@@ -151,6 +169,8 @@ pub struct DaemonProcess {
     /// Base URL of its HTTP API, `http://127.0.0.1:PORT`.
     pub url: String,
     child: Child,
+    bin: PathBuf,
+    env: Vec<(&'static str, Zeroizing<String>)>,
 }
 
 impl DaemonProcess {
@@ -182,6 +202,55 @@ impl DaemonProcess {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Kills the process with SIGKILL (no chance to clean up, as a crash) and reaps it.
+    pub fn kill(&mut self) {
+        // An error means the process is already gone, which is what was asked.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Kills the process if it still runs, then starts it again with the same config and
+    /// environment; its output is appended to the same log.
+    pub fn restart(&mut self) -> Result<()> {
+        self.kill();
+        let home = self.config.parent().unwrap_or(Path::new(".")).to_path_buf();
+        self.child = start_process(
+            &self.bin,
+            &self.name,
+            &home,
+            &self.config,
+            &self.log,
+            &self.env,
+        )?;
+        Ok(())
+    }
+
+    /// Waits until it answers `GET /readyz` with success, or fails after `timeout` (or when
+    /// it exits).
+    pub async fn wait_ready(&mut self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let http = crate::status::http_client()?;
+        loop {
+            self.check_running()?;
+            let ok = http
+                .get(format!("{}/readyz", self.url))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if ok {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(self.error(format!(
+                    "not ready within {} s (GET {}/readyz)",
+                    timeout.as_secs(),
+                    self.url
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 impl Drop for DaemonProcess {
@@ -210,6 +279,8 @@ pub struct Daemons {
     pub validators: Vec<DaemonProcess>,
     /// The relayer.
     pub relayer: DaemonProcess,
+    /// The other relayers ([`DaemonsConfig::extra_relayers`]), in order: `relayer-2`, ...
+    pub extra_relayers: Vec<DaemonProcess>,
     /// Where configs, keystores, stores and logs live.
     pub dir: PathBuf,
 }
@@ -278,7 +349,7 @@ impl Daemons {
     pub async fn start(dir: &Path, config: DaemonsConfig) -> Result<Self> {
         let bin = trestle_binary()?;
         let n = config.validator_keys.len();
-        let ports = free_ports(n + 1)?;
+        let ports = free_ports(n + 1 + config.extra_relayers.len())?;
         let addresses = config
             .validator_keys
             .iter()
@@ -298,10 +369,11 @@ impl Daemons {
             let mut doc = Table::new();
             let mut store = Table::new();
             let store_path = dir.join(name).join("store.db");
-            store.insert(
-                "url".into(),
-                format!("sqlite://{}", store_path.display()).into(),
-            );
+            let url = match &config.relayer_store {
+                Some(url) if name.starts_with("relayer") => url.clone(),
+                _ => format!("sqlite://{}", store_path.display()),
+            };
+            store.insert("url".into(), url.into());
             doc.insert("store".into(), Value::Table(store));
             let mut api = Table::new();
             api.insert("listen".into(), format!("127.0.0.1:{port}").into());
@@ -344,60 +416,95 @@ impl Daemons {
             role.insert("keystore".into(), "validator.json".into());
             role.insert("password_env".into(), VALIDATOR_PASSWORD_ENV.into());
             doc.insert("validator".into(), Value::Table(role));
-            let env = [(VALIDATOR_PASSWORD_ENV, password)];
-            validators.push(spawn(&bin, &name, &home, &doc, *port, &env)?);
+            let env = vec![(VALIDATOR_PASSWORD_ENV, password)];
+            validators.push(spawn(&bin, &name, &home, &doc, *port, env)?);
         }
-        let relayer_port = ports.last().copied().unwrap_or_default();
-        let home = dir.join("relayer");
-        std::fs::create_dir_all(&home).map_err(Error::io("creating", &home))?;
-        let password = random_password();
         let key = config
             .relayer_key
             .as_ref()
             .ok_or_else(|| Error::Setup("the network needs a relayer key".into()))?;
-        write_keystore(&home.join("relayer.json"), key, &password)?;
-        let mut doc = base("relayer", relayer_port);
-        let mut role = Table::new();
-        role.insert("keystore".into(), "relayer.json".into());
-        role.insert("password_env".into(), RELAYER_PASSWORD_ENV.into());
-        role.insert("poll_interval_ms".into(), 200.into());
-        role.insert("backoff_initial_ms".into(), 200.into());
-        role.insert("backoff_max_ms".into(), 2_000.into());
-        let mut env = vec![(RELAYER_PASSWORD_ENV, password)];
-        if let Some(seed) = &config.relayer_solana_key {
+        let start_relayer = |name: &str,
+                             port: u16,
+                             key: &[u8; 32],
+                             solana_seed: Option<&[u8; 32]>|
+         -> Result<DaemonProcess> {
+            let home = dir.join(name);
+            std::fs::create_dir_all(&home).map_err(Error::io("creating", &home))?;
             let password = random_password();
-            write_keystore(&home.join("relayer-solana.json"), seed, &password)?;
-            let mut solana = Table::new();
-            solana.insert("keystore".into(), "relayer-solana.json".into());
-            solana.insert("password_env".into(), RELAYER_SOLANA_PASSWORD_ENV.into());
-            role.insert("solana".into(), Value::Table(solana));
-            env.push((RELAYER_SOLANA_PASSWORD_ENV, password));
+            write_keystore(&home.join("relayer.json"), key, &password)?;
+            let mut doc = base(name, port);
+            let mut role = Table::new();
+            role.insert("keystore".into(), "relayer.json".into());
+            role.insert("password_env".into(), RELAYER_PASSWORD_ENV.into());
+            role.insert("poll_interval_ms".into(), 200.into());
+            role.insert("backoff_initial_ms".into(), 200.into());
+            role.insert("backoff_max_ms".into(), 2_000.into());
+            let mut env = vec![(RELAYER_PASSWORD_ENV, password)];
+            if let Some(seed) = solana_seed {
+                let password = random_password();
+                write_keystore(&home.join("relayer-solana.json"), seed, &password)?;
+                let mut solana = Table::new();
+                solana.insert("keystore".into(), "relayer-solana.json".into());
+                solana.insert("password_env".into(), RELAYER_SOLANA_PASSWORD_ENV.into());
+                role.insert("solana".into(), Value::Table(solana));
+                env.push((RELAYER_SOLANA_PASSWORD_ENV, password));
+            }
+            for (k, v) in &config.relayer_extra {
+                role.insert(k.clone(), v.clone());
+            }
+            doc.insert("relayer".into(), Value::Table(role));
+            spawn(&bin, name, &home, &doc, port, env)
+        };
+        let relayer_port = ports.get(n).copied().unwrap_or_default();
+        let relayer = start_relayer(
+            "relayer",
+            relayer_port,
+            key,
+            config.relayer_solana_key.as_deref(),
+        )?;
+        let mut extra_relayers = Vec::with_capacity(config.extra_relayers.len());
+        for (i, keys) in config.extra_relayers.iter().enumerate() {
+            let port = ports.get(n + 1 + i).copied().unwrap_or_default();
+            let name = format!("relayer-{}", i + 2);
+            extra_relayers.push(start_relayer(
+                &name,
+                port,
+                &keys.evm,
+                keys.solana.as_deref(),
+            )?);
         }
-        for (k, v) in &config.relayer_extra {
-            role.insert(k.clone(), v.clone());
-        }
-        doc.insert("relayer".into(), Value::Table(role));
-        let relayer = spawn(&bin, "relayer", &home, &doc, relayer_port, &env)?;
         let mut daemons = Self {
             validators,
             relayer,
+            extra_relayers,
             dir: dir.to_path_buf(),
         };
         daemons.wait_ready().await?;
         Ok(daemons)
     }
 
-    /// Every process, validators first.
+    /// Every process, validators first, then the relayers.
     pub fn all(&self) -> impl Iterator<Item = &DaemonProcess> {
-        self.validators.iter().chain(std::iter::once(&self.relayer))
+        self.validators
+            .iter()
+            .chain(std::iter::once(&self.relayer))
+            .chain(&self.extra_relayers)
+    }
+
+    /// Every process, mutably, in the order of [`Daemons::all`].
+    pub fn all_mut(&mut self) -> impl Iterator<Item = &mut DaemonProcess> {
+        self.validators
+            .iter_mut()
+            .chain(std::iter::once(&mut self.relayer))
+            .chain(&mut self.extra_relayers)
     }
 
     /// Fails when any process has exited.
     pub fn check_running(&mut self) -> Result<()> {
-        for v in &mut self.validators {
-            v.check_running()?;
+        for d in self.all_mut() {
+            d.check_running()?;
         }
-        self.relayer.check_running()
+        Ok(())
     }
 
     /// A client of the relayer's status API.
@@ -407,32 +514,9 @@ impl Daemons {
 
     async fn wait_ready(&mut self) -> Result<()> {
         let deadline = Instant::now() + READY_TIMEOUT;
-        let http = crate::status::http_client()?;
-        let count = self.validators.len() + 1;
-        for i in 0..count {
-            loop {
-                let daemon = match self.validators.get_mut(i) {
-                    Some(v) => v,
-                    None => &mut self.relayer,
-                };
-                daemon.check_running()?;
-                let ok = http
-                    .get(format!("{}/readyz", daemon.url))
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
-                if ok {
-                    break;
-                }
-                if Instant::now() >= deadline {
-                    return Err(daemon.error(format!(
-                        "not ready within {} s (GET {}/readyz)",
-                        READY_TIMEOUT.as_secs(),
-                        daemon.url
-                    )));
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+        for daemon in self.all_mut() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            daemon.wait_ready(left).await?;
         }
         Ok(())
     }
@@ -445,7 +529,7 @@ fn spawn(
     home: &Path,
     doc: &Table,
     port: u16,
-    env: &[(&str, Zeroizing<String>)],
+    env: Vec<(&'static str, Zeroizing<String>)>,
 ) -> Result<DaemonProcess> {
     let config = home.join("trestle.toml");
     let text = toml::to_string(doc).map_err(|e| Error::Io {
@@ -476,12 +560,40 @@ fn spawn(
             ),
         ));
     }
-    let out = std::fs::File::create(&log).map_err(Error::io("creating", &log))?;
-    let err = out.try_clone().map_err(Error::io("opening", &log))?;
+    // A fresh log per network (the directory is new); a restart appends to it.
+    std::fs::File::create(&log).map_err(Error::io("creating", &log))?;
+    let child = start_process(bin, name, home, &config, &log, &env)?;
+    Ok(DaemonProcess {
+        name: name.into(),
+        config,
+        log,
+        url: format!("http://127.0.0.1:{port}"),
+        child,
+        bin: bin.to_path_buf(),
+        env,
+    })
+}
+
+/// Starts `trestle relayer run --config config` in `home` with `env`, its output appended to
+/// `log`.
+fn start_process(
+    bin: &Path,
+    name: &str,
+    home: &Path,
+    config: &Path,
+    log: &Path,
+    env: &[(&'static str, Zeroizing<String>)],
+) -> Result<Child> {
+    let out = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(log)
+        .map_err(Error::io("opening", log))?;
+    let err = out.try_clone().map_err(Error::io("opening", log))?;
     let mut command = Command::new(bin);
     command
         .args(["relayer", "run", "--config"])
-        .arg(&config)
+        .arg(config)
         .current_dir(home)
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
@@ -490,17 +602,10 @@ fn spawn(
     for (k, v) in env {
         command.env(k, v.as_str());
     }
-    let child = command.spawn().map_err(|e| {
-        daemon_error(
-            format!("cannot start {}: {e}", bin.display()),
-            String::new(),
-        )
-    })?;
-    Ok(DaemonProcess {
+    command.spawn().map_err(|e| Error::Daemon {
         name: name.into(),
-        config,
-        log,
-        url: format!("http://127.0.0.1:{port}"),
-        child,
+        reason: format!("cannot start {}: {e}", bin.display()),
+        log: log.to_path_buf(),
+        tail: String::new(),
     })
 }

@@ -121,6 +121,7 @@ pub async fn start(o: &Options, n: usize) -> Result<SolanaNet> {
             // The config's copy is zeroized on drop; `seed` is a throw-away key of a local
             // chain, made for this run.
             relayer_solana_key: Some(seed.into()),
+            ..Default::default()
         },
     )
     .await

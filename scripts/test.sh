@@ -25,6 +25,15 @@ trap 'rm -f "$nextest_log"' EXIT
 cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$nextest_log"
 summary="$(grep -E '^ +Summary .* tests run: ' "$nextest_log" | tail -n 1)"
 
+step "Chaos soak, short (tests/localnet trestle-soak: 50 transfers under SIGKILLs, RPC faults, reorgs, a pause)"
+# Alone, after the tests: real processes on both cores. The full soak is scripts/soak.sh.
+# --settle 360: a relayer SIGKILLed while it holds claims on the shared PostgreSQL store leaves
+# them to run out their 300 s lease (docs/benchmarks.md, "Chaos soak"); the summary still says
+# whether issue 14's 2-minute target was met. Back to the default (120) once that is fixed.
+cargo build --locked --quiet -p trestle-cli -p trestle-localnet
+TRESTLE_SOLANA_PROGRAM_SO="$TRESTLE_CACHE/sbf/trestle_bridge.so" \
+    "$CARGO_TARGET_DIR/debug/trestle-soak" --short --settle 360
+
 step "Doc tests"
 cargo test --workspace --doc --locked
 

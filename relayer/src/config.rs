@@ -165,8 +165,9 @@ impl FeeOracleConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
-    /// `sqlite://PATH` (created if missing) or `postgres://user@host:port/db`. Default
-    /// `sqlite://trestle-relayer.db`. A PostgreSQL server off this machine wants
+    /// `sqlite://PATH` (created if missing; a relative PATH is beside the configuration
+    /// file) or `postgres://user@host:port/db`. Default `sqlite://trestle-relayer.db`, beside
+    /// the configuration file. A PostgreSQL server off this machine wants
     /// `?sslmode=verify-full&sslrootcert=/path/to/ca.pem` (TLS, the server's certificate and
     /// name checked against that CA); without it sqlx's default, `prefer`, accepts any
     /// certificate or none, and the store logs a warning at start. `sslmode=verify-ca` is
@@ -174,6 +175,23 @@ pub struct StoreConfig {
     pub url: String,
     /// Connection pool size. 1..=100, default 8.
     pub max_connections: u32,
+}
+
+/// `url` with its SQLite file taken relative to `dir`, when it is a `sqlite://` URL with a
+/// relative path (not an in-memory database); `None` otherwise.
+fn sqlite_beside(url: &str, dir: &Path) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let (path, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(p, q)| (p, Some(q)));
+    if path.is_empty() || path.starts_with(':') || Path::new(path).is_absolute() {
+        return None;
+    }
+    let joined = dir.join(path);
+    Some(match query {
+        Some(q) => format!("sqlite://{}?{q}", joined.display()),
+        None => format!("sqlite://{}", joined.display()),
+    })
 }
 
 impl Default for StoreConfig {
@@ -586,8 +604,9 @@ impl Config {
         Ok(config)
     }
 
-    /// Reads, parses and validates a file. Relative keystore paths are taken relative to the
-    /// file's directory.
+    /// Reads, parses and validates a file. Relative keystore paths, and the path of a SQLite
+    /// store, are taken relative to the file's directory (not the daemon's working
+    /// directory, which a service manager may set anywhere).
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::ConfigRead {
             path: path.display().to_string(),
@@ -609,6 +628,9 @@ impl Config {
                 && k.keystore.is_relative()
             {
                 k.keystore = dir.join(&k.keystore);
+            }
+            if let Some(url) = sqlite_beside(&config.store.url, dir) {
+                config.store.url = url;
             }
         }
         Ok(config)

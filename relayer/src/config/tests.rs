@@ -534,3 +534,38 @@ fn the_fee_oracle_is_a_role_of_its_own_with_checked_settings() {
         "fee_oracle.max_gwei"
     );
 }
+
+#[test]
+fn a_relative_sqlite_store_is_beside_the_configuration_file_not_the_working_directory() {
+    let dir = std::path::Path::new("/etc/trestle");
+    assert_eq!(
+        super::sqlite_beside("sqlite://trestle-relayer.db", dir).as_deref(),
+        Some("sqlite:///etc/trestle/trestle-relayer.db")
+    );
+    assert_eq!(
+        super::sqlite_beside("sqlite://data/store.db?mode=rwc", dir).as_deref(),
+        Some("sqlite:///etc/trestle/data/store.db?mode=rwc")
+    );
+    for kept in [
+        "sqlite:///var/lib/trestle/store.db",
+        "sqlite://:memory:",
+        "sqlite::memory:",
+        "postgres://trestle@db.internal/trestle",
+    ] {
+        assert_eq!(super::sqlite_beside(kept, dir), None, "{kept}");
+    }
+    // Through Config::load, the default store too.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("trestle.toml");
+    let text = VALID.replace("url = \"sqlite:///tmp/trestle-test.db\"\n", "");
+    assert_ne!(text, VALID);
+    std::fs::write(&path, text).unwrap();
+    let c = Config::load(&path).unwrap();
+    assert_eq!(
+        c.store.url,
+        format!(
+            "sqlite://{}",
+            tmp.path().join("trestle-relayer.db").display()
+        )
+    );
+}

@@ -310,25 +310,19 @@ impl EvmDestination {
 
     /// The claimed `ready` messages that are to be sent, each with its signature set.
     ///
-    /// A message this relayer may have sent before may have been delivered meanwhile, by a
-    /// transaction of ours that landed late or by another relayer: the destination's
-    /// `delivered` is asked first for those (all at once), and a delivered one is settled
-    /// instead of sent. That is every message with a failed attempt or an earlier
-    /// transaction, which includes a send cut short by a crash: sends are written ahead
-    /// ([`EvmDestination::mark_sending`]), and the confirm step returns such a message here with
-    /// a counted failure. A message never sent is not asked (a round trip per message, for a
-    /// case that cannot arise short of another relayer racing this one; `deliverBatch` skips
-    /// an item the bridge refuses as a replay, and confirm settles it from `statusOf`).
+    /// A message may have been delivered meanwhile, by a transaction of ours that landed late,
+    /// by another relayer, or before this store existed (a fresh or separate store indexes
+    /// the origin's history again): the destination's `delivered` is asked first for every
+    /// message (at once, `concurrent::IN_FLIGHT` at a time), and a delivered one is settled
+    /// instead of sent. (`deliverBatch` would skip a replayed item, but the batch would still
+    /// cost gas; a relayer catching up on history would pay for all of it.)
     ///
     /// The signature sets come from the store in one query. Their signatures were verified
     /// when collected (each recovered to the member it came from, for the set's epoch), so they
     /// are not recovered again here; the set is taken in the order the bridge requires
     /// (ascending signers, members of the current set, the threshold's worth).
     async fn prepare_batch(&self, records: Vec<MessageRecord>) -> Vec<(MessageRecord, Vec<u8>)> {
-        let tried: Vec<&MessageRecord> = records
-            .iter()
-            .filter(|r| r.attempts > 0 || r.tx_hash.is_some())
-            .collect();
+        let tried: Vec<&MessageRecord> = records.iter().collect();
         let checks = concurrent::bounded(
             tried
                 .iter()

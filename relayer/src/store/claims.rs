@@ -31,8 +31,11 @@ impl Store {
     /// Claims up to `limit` messages for `destination` in `state` whose next attempt is due
     /// and that no live claim holds, for `worker`, until `lease` from now. On PostgreSQL the
     /// rows are picked with `FOR UPDATE SKIP LOCKED`, so instances sharing the database never
-    /// claim the same message; on SQLite the single writer serialises claims. Ordered by
-    /// origin and nonce. A claim is not a change: `updated_at` keeps the time of the last one
+    /// claim the same message; on SQLite the single writer serialises claims. The longest
+    /// due are taken first (by `next_attempt_at`, then origin and nonce), so that a flood from
+    /// one origin, or a backlog retried with backoff, never holds up another origin's newer
+    /// messages for long; the claimed records are returned by origin and nonce. A claim is
+    /// not a change: `updated_at` keeps the time of the last one
     /// (the confirm step gives up on a receipt five minutes after the send).
     pub async fn claim(
         &self,
@@ -53,7 +56,7 @@ impl Store {
              WHERE id IN (SELECT id FROM messages \
                WHERE destination = $4 AND state = $5 AND next_attempt_at <= $3 \
                AND (claimed_until IS NULL OR claimed_until < $3) \
-               ORDER BY origin, nonce LIMIT $6 {lock}) \
+               ORDER BY next_attempt_at, origin, nonce LIMIT $6 {lock}) \
              RETURNING {MESSAGE_COLUMNS}"
         );
         let rows: Vec<MessageRow> = dispatch!(self, p => {

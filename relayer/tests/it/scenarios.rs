@@ -10,6 +10,7 @@ mod balance;
 mod dropped;
 mod failures;
 mod fees;
+mod fresh_store;
 mod guardian;
 mod hostile;
 mod quorum;

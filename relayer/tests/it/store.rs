@@ -98,6 +98,7 @@ store_suite!(
     transitions_failures_and_the_retry_cap,
     operator_retry_and_skip,
     operator_retry_all_by_state_and_destination,
+    claims_take_the_longest_due_first_whatever_the_origin,
     reorg_rollback_orphans_unsubmitted_messages,
     attestations_refuse_equivocation,
     signatures_are_kept_once_in_signer_order,
@@ -625,6 +626,55 @@ async fn operator_retry_all_by_state_and_destination(store: Store, _url: String)
     assert_eq!(state(ids[3]).await.state, MessageState::Submitted);
     let r = state(claimed[0].id).await;
     assert_eq!(r.claimed_by.as_deref(), Some("w"), "{r:?}");
+}
+
+async fn claims_take_the_longest_due_first_whatever_the_origin(store: Store, _url: String) {
+    // Origin 9's message is indexed first; then a flood from origin 1 (a lower domain).
+    let early = found(message(0, 9, 2, 0x5e), 5);
+    store
+        .record_indexed("nine", 5, [5; 32], std::slice::from_ref(&early))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let flood: Vec<NewMessage> = (0..10)
+        .map(|n| found(message(n, 1, 2, 0x5e), 10 + n))
+        .collect();
+    store
+        .record_indexed("one", 20, [9; 32], &flood)
+        .await
+        .unwrap();
+    // Before, claims went by origin then nonce: origin 1's flood first, origin 9 starved.
+    let claimed = store
+        .claim(2, MessageState::Pending, "w", Duration::from_secs(60), 2)
+        .await
+        .unwrap();
+    assert!(
+        claimed.iter().any(|r| r.id == early.message.id()),
+        "the message due longest is claimed first: {claimed:?}"
+    );
+    // One retried with backoff goes behind the others.
+    let first = flood[0].message.id();
+    store
+        .defer(&first, MessageState::Pending, Duration::ZERO)
+        .await
+        .unwrap();
+    store
+        .record_failure(
+            &first,
+            MessageState::Pending,
+            "boom",
+            Duration::from_millis(30),
+            8,
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    let next = store
+        .claim(2, MessageState::Pending, "w", Duration::from_secs(60), 9)
+        .await
+        .unwrap();
+    assert_eq!(next.len(), 9);
+    assert!(!next.iter().any(|r| r.id == first), "{next:?}");
 }
 
 async fn reorg_rollback_orphans_unsubmitted_messages(store: Store, _url: String) {

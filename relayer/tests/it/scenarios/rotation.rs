@@ -215,7 +215,7 @@ async fn message_waiting_across_a_rotation_is_signed_again_by_the_validators_kep
     let to = Address::from([0x7c; 20]);
     net.send(ETHER, to).await;
     trestle_relayer_harness::wait::wait_until(
-        "epoch-1 signatures and a failed delivery",
+        "epoch-1 signatures, the message ready and held by the pause",
         MINUTE,
         || {
             let store = store.clone();
@@ -223,7 +223,8 @@ async fn message_waiting_across_a_rotation_is_signed_again_by_the_validators_kep
                 let list = trestle_relayer_harness::daemons::messages(&store).await;
                 match list.first() {
                     Some(m) => {
-                        m.attempts >= 1 && store.signatures(&m.id, 1).await.unwrap().len() >= 2
+                        m.state == MessageState::Ready
+                            && store.signatures(&m.id, 1).await.unwrap().len() >= 2
                     }
                     None => false,
                 }

@@ -67,7 +67,8 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (closing, closing_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
-    let mut full = false;
+    // When the cap was last logged: at most once a minute, however a flood churns.
+    let mut warned: Option<tokio::time::Instant> = None;
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -83,17 +84,16 @@ pub async fn serve(
             },
         };
         let Ok(permit) = slots.clone().try_acquire_owned() else {
-            if !full {
+            if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
                 tracing::warn!(
                     max_connections = limits.max_connections,
                     "the API listener is at its connection cap: closing new connections"
                 );
-                full = true;
+                warned = Some(tokio::time::Instant::now());
             }
             drop(stream);
             continue;
         };
-        full = false;
         connections.spawn(connection(
             stream,
             peer,

@@ -82,18 +82,11 @@ pub struct MessagePage {
 /// The most messages a page holds; [`ListFilter::limit`] defaults to 100.
 pub const MAX_PAGE: u32 = 1_000;
 
-/// The states whose messages the metrics scrape counts ([`Store::counts`]): all but
+/// Whether the metrics scrape counts messages in `state` ([`Store::counts`]): all but
 /// `delivered` and `cancelled`, which only grow.
-const QUEUE_STATES: [MessageState; 8] = [
-    MessageState::Pending,
-    MessageState::Ready,
-    MessageState::Underpaid,
-    MessageState::Submitted,
-    MessageState::Queued,
-    MessageState::Failed,
-    MessageState::Skipped,
-    MessageState::Orphaned,
-];
+fn in_queue(state: MessageState) -> bool {
+    !matches!(state, MessageState::Delivered | MessageState::Cancelled)
+}
 
 impl Store {
     /// Messages matching `filter`, newest nonces first (in key order: origin, nonce, id,
@@ -192,8 +185,9 @@ impl Store {
     /// an operator: every state but `delivered` and `cancelled`, which only grow (the metrics
     /// scrape reads the queue, not the history; an index on state serves it).
     pub async fn counts(&self) -> Result<Vec<StateCount>> {
-        let states = QUEUE_STATES
-            .iter()
+        let states = MessageState::ALL
+            .into_iter()
+            .filter(|s| in_queue(*s))
             .map(|s| format!("'{}'", s.as_str()))
             .collect::<Vec<_>>()
             .join(", ");

@@ -38,11 +38,16 @@ pub struct Daemon {
     api_addr: SocketAddr,
     public_addr: Option<SocketAddr>,
     store: Store,
+    /// This relayer's lock on a shared store, held while it runs.
+    _instance: Option<crate::store::InstanceLock>,
 }
 
 impl Daemon {
-    /// Starts everything `config` enables with `keys`. `worker` names this instance in row
-    /// claims (unique per instance sharing a PostgreSQL store).
+    /// Starts everything `config` enables with `keys`. A relayer names itself in its row
+    /// claims after its key (`relayer-ADDRESS`), and on a shared PostgreSQL store holds a
+    /// lock on that name while it runs: a second instance with the same key is refused, and
+    /// a restart takes the claims its earlier run left back at once. `worker` names a daemon
+    /// without a relayer key.
     ///
     /// The API listens first (`/healthz` answers, `/readyz` fails); then every chain is
     /// connected, retrying with backoff while none of its endpoints answers (a node that
@@ -54,6 +59,22 @@ impl Daemon {
     pub async fn start(config: Config, keys: Keys, worker: &str) -> Result<Self> {
         config.validate()?;
         let store = Store::connect(&config.store.url, config.store.max_connections).await?;
+        let identity = relayer_identity(&keys);
+        let worker = identity.as_deref().unwrap_or(worker);
+        let instance = match &identity {
+            Some(name) if store.backend() != "sqlite" => {
+                let lock = store.lock_instance(name).await?;
+                let released = store.release_claims_of(&format!("{name}/")).await?;
+                if released > 0 {
+                    tracing::info!(
+                        released,
+                        "released the claims an earlier run of this relayer left in the store"
+                    );
+                }
+                lock
+            }
+            _ => None,
+        };
         if store.backend() == "sqlite" {
             // An embedded store belongs to this daemon alone: claims left in it are an
             // earlier run's (stopped by a crash or SIGKILL), not another instance's.
@@ -112,6 +133,7 @@ impl Daemon {
             api_addr,
             public_addr,
             store,
+            _instance: instance,
         })
     }
 
@@ -138,6 +160,16 @@ impl Daemon {
         }
         self.store.close().await;
         tracing::info!("daemon stopped");
+    }
+}
+
+/// The name a relayer takes in its row claims: `relayer-` and its EVM key's address (its
+/// Solana fee payer's when it has no EVM key); `None` for a daemon that relays nothing.
+fn relayer_identity(keys: &Keys) -> Option<String> {
+    match (&keys.relayer, &keys.relayer_solana) {
+        (Some(evm), _) => Some(format!("relayer-{}", evm.address().to_checksum())),
+        (None, Some(solana)) => Some(format!("relayer-{}", solana.pubkey())),
+        (None, None) => None,
     }
 }
 

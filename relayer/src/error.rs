@@ -94,6 +94,11 @@ pub enum Error {
     /// [`Error::Evm`] and [`Error::Protocol`].
     #[error(transparent)]
     Bridge(trestle_bridge_client::Error),
+    /// Another running relayer holds this relayer's key on the shared store.
+    #[error(
+        "another relayer named {0} (the same key) is running on this store: two instances on one key would collide on its nonces; stop it first, or give this one its own key"
+    )]
+    InstanceRunning(String),
     /// A validator's RPC endpoints did not confirm a message: too few of them found it final,
     /// or they disagree about it. Not signed now; asked about again at the next pass.
     #[error("{0}")]

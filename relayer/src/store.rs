@@ -12,6 +12,8 @@
 
 mod records;
 
+pub use instance::InstanceLock;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -72,6 +74,7 @@ macro_rules! dispatch {
 mod attestations;
 mod claims;
 mod gaps;
+mod instance;
 mod list;
 mod lookups;
 mod operator;

@@ -197,6 +197,11 @@ fn bad_values_name_their_key() {
             "domain = 1\nquorum = 0\n",
             "chains[0].quorum",
         ),
+        (
+            "rpc_urls = [\"http://127.0.0.1:8545\"]",
+            "rpc_urls = [\"http://127.0.0.1:8545\", \"http://127.0.0.1:8545/\"]",
+            "chains[0].rpc_urls[1]",
+        ),
         // One endpoint cannot make a quorum of two.
         (
             "domain = 1\n",

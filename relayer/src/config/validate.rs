@@ -218,6 +218,17 @@ impl Config {
                 }
                 ChainKind::Evm(evm) => evm,
             };
+            // The same endpoint twice would count twice toward a validator's quorum (Solana
+            // chains refuse it in validate_solana_chain).
+            let mut seen_urls = BTreeSet::new();
+            for (j, url) in c.rpc_urls.iter().enumerate() {
+                if !seen_urls.insert(url.trim().trim_end_matches('/').to_ascii_lowercase()) {
+                    return Err(Error::config(
+                        key(&format!("rpc_urls[{j}]")),
+                        "is listed twice: each endpoint counts once toward `quorum`",
+                    ));
+                }
+            }
             if let Some(url) = &evm.ws_url {
                 trestle_evm::heads::parse_ws_url(url)
                     .map_err(|reason| Error::config(key("ws_url"), reason))?;

@@ -175,6 +175,9 @@ pub struct StoreConfig {
     pub url: String,
     /// Connection pool size. 1..=100, default 8.
     pub max_connections: u32,
+    /// Days a message the destination settled (delivered, cancelled) is kept, with its
+    /// signatures, attestations, payments and transactions; 0 keeps everything. Default 90.
+    pub retention_days: u32,
 }
 
 /// `url` with its SQLite file taken relative to `dir`, when it is a `sqlite://` URL with a
@@ -199,6 +202,7 @@ impl Default for StoreConfig {
         Self {
             url: "sqlite://trestle-relayer.db".into(),
             max_connections: 8,
+            retention_days: 90,
         }
     }
 }

@@ -88,8 +88,16 @@ impl Daemon {
         }
         let metrics = Arc::new(Metrics::new());
         let (shutdown, rx) = watch::channel(false);
+        let mut retention = None;
+        if config.store.retention_days > 0 {
+            retention = Some(tokio::spawn(prune(
+                store.clone(),
+                config.store.retention_days,
+                rx.clone(),
+            )));
+        }
         let ready = Arc::new(AtomicBool::new(false));
-        let mut tasks = Vec::new();
+        let mut tasks: Vec<JoinHandle<()>> = retention.into_iter().collect();
         let (api_addr, public_addr) = serve_api(&config, &metrics, &ready, &rx, &mut tasks).await?;
 
         let mut chains: BTreeMap<String, Arc<EvmChain>> = BTreeMap::new();
@@ -160,6 +168,42 @@ impl Daemon {
         }
         self.store.close().await;
         tracing::info!("daemon stopped");
+    }
+}
+
+/// Deletes what the store keeps of messages settled more than `days` ago
+/// ([`Store::prune`]): a minute after start, then every hour, in rounds of 1,000 messages.
+async fn prune(store: Store, days: u32, mut shutdown: watch::Receiver<bool>) {
+    let mut wait = Duration::from_secs(60);
+    loop {
+        if pause(&mut shutdown, wait).await {
+            return;
+        }
+        wait = Duration::from_secs(3_600);
+        let before =
+            crate::store::now_ms().saturating_sub(i64::from(days).saturating_mul(86_400_000));
+        let mut pruned = 0;
+        loop {
+            match store.prune(before, 1_000).await {
+                Ok(n) => {
+                    pruned += n;
+                    if n < 1_000 || *shutdown.borrow() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot prune settled messages");
+                    break;
+                }
+            }
+        }
+        if pruned > 0 {
+            tracing::info!(
+                pruned,
+                days,
+                "deleted messages settled before the retention period"
+            );
+        }
     }
 }
 

@@ -79,6 +79,7 @@ mod list;
 mod lookups;
 mod operator;
 mod payments;
+mod retention;
 mod submissions;
 
 pub use payments::NewPayment;

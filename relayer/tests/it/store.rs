@@ -9,7 +9,7 @@ use trestle_core::chain::UniversalAddress;
 use trestle_relayer::Error;
 use trestle_relayer::store::{
     AttestOutcome, AttestationRecord, ListFilter, MessageState, NewMessage, NewPayment, NonceGap,
-    SignatureRecord, Store,
+    SignatureRecord, Store, now_ms,
 };
 
 use crate::support::postgres::Postgres;
@@ -99,6 +99,7 @@ store_suite!(
     operator_retry_and_skip,
     operator_retry_all_by_state_and_destination,
     claims_take_the_longest_due_first_whatever_the_origin,
+    retention_prunes_a_settled_prefix_of_each_origin,
     reorg_rollback_orphans_unsubmitted_messages,
     attestations_refuse_equivocation,
     signatures_are_kept_once_in_signer_order,
@@ -675,6 +676,72 @@ async fn claims_take_the_longest_due_first_whatever_the_origin(store: Store, _ur
         .unwrap();
     assert_eq!(next.len(), 9);
     assert!(!next.iter().any(|r| r.id == first), "{next:?}");
+}
+
+async fn retention_prunes_a_settled_prefix_of_each_origin(store: Store, _url: String) {
+    // Origin 1: nonces 0..=5; origin 3: nonces 0..=1.
+    let mut msgs: Vec<NewMessage> = (0..6)
+        .map(|n| found(message(n, 1, 2, 0x5e), 10 + n))
+        .collect();
+    msgs.extend((0..2).map(|n| found(message(n, 3, 2, 0x5e), 30 + n)));
+    let ids: Vec<[u8; 32]> = msgs.iter().map(|m| m.message.id()).collect();
+    store.record_indexed("a", 40, [9; 32], &msgs).await.unwrap();
+    let root = [0x71; 32];
+    // Delivered (one transaction for the first two), cancelled, pending (nonce 3), delivered.
+    for (i, to) in [
+        (0, MessageState::Delivered),
+        (1, MessageState::Delivered),
+        (2, MessageState::Cancelled),
+        (4, MessageState::Delivered),
+        (5, MessageState::Delivered),
+        (6, MessageState::Delivered),
+        (7, MessageState::Delivered),
+    ] {
+        let tx = (i < 2).then_some(root);
+        assert!(
+            store
+                .transition(&ids[i], MessageState::Pending, to, None, tx)
+                .await
+                .unwrap()
+        );
+    }
+    store
+        .record_submission(&root, &root, 2, &[1, 2, 3])
+        .await
+        .unwrap();
+    store
+        .add_signatures(&[SignatureRecord {
+            message_id: ids[0],
+            epoch: 1,
+            signer: [7; 20],
+            signature: [1; 65],
+        }])
+        .await
+        .unwrap();
+    let gone = |id: [u8; 32]| {
+        let store = &store;
+        async move { store.message(&id).await.unwrap().is_none() }
+    };
+
+    // Settled within the retention period: nothing goes.
+    assert_eq!(store.prune(now_ms() - 60_000, 100).await.unwrap(), 0);
+    // All settled before the cut-off: origin 1's prefix below its pending nonce 3 (0, 1, 2),
+    // and origin 3's nonce 0 (its last nonce stays), in rounds of 3.
+    let cut = now_ms() + 1_000;
+    assert_eq!(store.prune(cut, 3).await.unwrap(), 3);
+    assert_eq!(store.prune(cut, 3).await.unwrap(), 1);
+    assert_eq!(store.prune(cut, 3).await.unwrap(), 0);
+    for i in [0, 1, 2, 6] {
+        assert!(gone(ids[i]).await, "nonce of message {i} kept");
+    }
+    for i in [3, 4, 5, 7] {
+        assert!(!gone(ids[i]).await, "message {i} pruned");
+    }
+    assert!(store.signatures(&ids[0], 1).await.unwrap().is_empty());
+    assert!(store.submissions(&root).await.unwrap().is_empty());
+    // No hole for the indexer's gap check to read history again for.
+    assert!(store.nonce_gaps(1, 0, 10).await.unwrap().is_empty());
+    assert!(store.nonce_gaps(3, 0, 10).await.unwrap().is_empty());
 }
 
 async fn reorg_rollback_orphans_unsubmitted_messages(store: Store, _url: String) {

@@ -53,6 +53,7 @@ pub fn config(
         store: StoreConfig {
             url: format!("sqlite://{}", dir.join("store.db").display()),
             max_connections: 4,
+            ..StoreConfig::default()
         },
         api: ApiConfig {
             listen: "127.0.0.1:0".into(),

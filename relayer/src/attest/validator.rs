@@ -122,6 +122,12 @@ impl<O: Origin> Validator<O> {
                 format!("{quorum} of {} endpoints cannot agree", witnesses.len()),
             ));
         }
+        tracing::info!(
+            chain = %origin.chain().name,
+            quorum,
+            endpoints = witnesses.len(),
+            "the validator signs a message once this many of the chain's RPC endpoints find it final"
+        );
         Ok(Some(Self {
             signer: signer.clone(),
             witnesses,
@@ -363,30 +369,46 @@ impl<O: Origin> Validator<O> {
     /// What the witnesses, asked at once, agree on about `message` (stored as `record`):
     /// final when `quorum` of them find it final; not final yet when that many find it final
     /// or not final yet, none absent; otherwise an error, naming what each endpoint said.
+    /// Decided as soon as `quorum` found it final: a slow endpoint (one that answers just
+    /// before its timeout, on purpose or not) does not hold up what the others agreed on.
     async fn witnessed(
         &self,
         record: &MessageRecord,
         message: &trestle_bridge::Message,
         passes: &mut [O::Pass],
     ) -> Result<Found> {
-        let answers = futures_util::future::join_all(
+        use futures_util::StreamExt;
+        let mut asked: futures_util::stream::FuturesUnordered<_> =
             self.witnesses
                 .iter()
                 .zip(passes.iter_mut())
-                .map(|(witness, pass)| witness.check(record, message, pass)),
-        )
-        .await;
-        let tally = Tally::of(&answers);
+                .enumerate()
+                .map(|(i, (witness, pass))| async move {
+                    (i, witness.check(record, message, pass).await)
+                })
+                .collect();
+        let mut answers: Vec<Option<Result<Found>>> = self.witnesses.iter().map(|_| None).collect();
+        while let Some((i, answer)) = asked.next().await {
+            if let Some(slot) = answers.get_mut(i) {
+                *slot = Some(answer);
+            }
+            if Tally::of(answers.iter().flatten()).final_ >= self.quorum {
+                break;
+            }
+        }
+        drop(asked);
+        let tally = Tally::of(answers.iter().flatten());
         let said = || {
             self.witnesses
                 .iter()
                 .zip(&answers)
                 .map(|(w, answer)| {
                     let what = match answer {
-                        Ok(Found::Final) => "final".to_owned(),
-                        Ok(Found::NotFinal) => "not final yet".to_owned(),
-                        Ok(Found::Absent(why)) => format!("absent: {why}"),
-                        Err(e) => format!("no answer: {e}"),
+                        Some(Ok(Found::Final)) => "final".to_owned(),
+                        Some(Ok(Found::NotFinal)) => "not final yet".to_owned(),
+                        Some(Ok(Found::Absent(why))) => format!("absent: {why}"),
+                        Some(Err(e)) => format!("no answer: {e}"),
+                        None => "not waited for (the quorum had agreed)".to_owned(),
                     };
                     format!("{}: {what}", endpoint_label(w.chain()))
                 })
@@ -465,7 +487,7 @@ enum Decision {
 }
 
 impl Tally {
-    fn of(answers: &[Result<Found>]) -> Self {
+    fn of<'a>(answers: impl IntoIterator<Item = &'a Result<Found>>) -> Self {
         let mut tally = Self::default();
         for answer in answers {
             match answer {
@@ -500,7 +522,7 @@ mod tests {
     use super::*;
 
     fn tally(answers: &[Result<Found>]) -> Tally {
-        Tally::of(answers)
+        Tally::of(answers.iter())
     }
 
     #[test]

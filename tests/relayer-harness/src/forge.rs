@@ -27,6 +27,10 @@ pub struct ForgingRpc {
 }
 
 struct Shared {
+    /// Forge logs (else only the delay).
+    forge: bool,
+    /// How long every answer is held back.
+    delay: std::time::Duration,
     target: String,
     client: reqwest::Client,
     bridge: EvmAddress,
@@ -38,8 +42,32 @@ impl ForgingRpc {
     /// Serves on a free loopback port in front of the node at `target`, rewriting the token
     /// transfers of `bridge`'s `MessageSent` logs to pay `beneficiary`.
     pub async fn start(target: &str, bridge: EvmAddress, beneficiary: UniversalAddress) -> Self {
+        Self::serve(target, bridge, beneficiary, true, std::time::Duration::ZERO).await
+    }
+
+    /// An honest but slow endpoint: answers what `target` answers, each `delay` late.
+    pub async fn slow(target: &str, delay: std::time::Duration) -> Self {
+        Self::serve(
+            target,
+            EvmAddress([0; 20]),
+            UniversalAddress([0; 32]),
+            false,
+            delay,
+        )
+        .await
+    }
+
+    async fn serve(
+        target: &str,
+        bridge: EvmAddress,
+        beneficiary: UniversalAddress,
+        forge: bool,
+        delay: std::time::Duration,
+    ) -> Self {
         let forged = Arc::new(AtomicUsize::new(0));
         let shared = Arc::new(Shared {
+            forge,
+            delay,
             target: target.to_owned(),
             client: reqwest::Client::new(),
             bridge,
@@ -78,6 +106,7 @@ async fn answer(
     State(shared): State<Arc<Shared>>,
     request: axum::body::Bytes,
 ) -> impl IntoResponse {
+    tokio::time::sleep(shared.delay).await;
     let answer = shared
         .client
         .post(&shared.target)
@@ -105,7 +134,7 @@ async fn answer(
 impl Shared {
     /// Rewrites `answer` (to `request`) if it is an `eth_getLogs` answer.
     fn forge(&self, request: &Value, answer: &mut Value) {
-        if request["method"] != "eth_getLogs" {
+        if !self.forge || request["method"] != "eth_getLogs" {
             return;
         }
         let Some(logs) = answer["result"].as_array_mut() else {

@@ -136,3 +136,37 @@ async fn a_validator_does_not_sign_a_message_only_one_of_its_rpc_endpoints_repor
         d.shutdown().await;
     }
 }
+
+/// A slow endpoint (every answer 8 s late, under the 10 s request timeout) beside two prompt
+/// honest ones, quorum 2: the validator signs as soon as the two agree, not after the slow
+/// one (before, it waited for every endpoint, so one slow endpoint delayed every block).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_endpoint_does_not_hold_up_what_a_quorum_agreed_on() {
+    let net = Net::start(u128::MAX).await;
+    let slow = ForgingRpc::slow(net.anvil_a.url(), Duration::from_secs(8)).await;
+    let mut proxy = Proxy::new(net.anvil_a.url());
+    proxy.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The slow one is last: the indexer fails over to it only when the others are down.
+    let v = validator(
+        &net,
+        0,
+        vec![net.anvil_a.url().to_owned(), proxy.url(), slow.url().into()],
+        Some(2),
+        dir.path(),
+    )
+    .await;
+    let sent = std::time::Instant::now();
+    net.send(ETHER, Address::from([0x5f; 20])).await;
+    let real = UniversalAddress::from_evm([0x5f; 20]);
+    wait_until("the validator signs", MINUTE, || async {
+        first_transfer(&v).await == Some((real, 1))
+    })
+    .await;
+    assert!(
+        sent.elapsed() < Duration::from_secs(6),
+        "signed {:?} after the send: it waited for the slow endpoint",
+        sent.elapsed()
+    );
+    v.shutdown().await;
+}

@@ -33,13 +33,13 @@ use crate::store::Store;
 /// A running daemon.
 #[derive(Debug)]
 pub struct Daemon {
-    shutdown: watch::Sender<bool>,
+    shutdown: Arc<watch::Sender<bool>>,
     tasks: Vec<JoinHandle<()>>,
     api_addr: SocketAddr,
     public_addr: Option<SocketAddr>,
     store: Store,
-    /// This relayer's lock on a shared store, held while it runs.
-    _instance: Option<crate::store::InstanceLock>,
+    /// Set when the daemon stopped itself (it lost its instance lock).
+    lost_lock: Arc<AtomicBool>,
 }
 
 impl Daemon {
@@ -60,7 +60,16 @@ impl Daemon {
         config.validate()?;
         let store = Store::connect(&config.store.url, config.store.max_connections).await?;
         let identity = relayer_identity(&keys);
-        let worker = identity.as_deref().unwrap_or(worker);
+        // Claims are named `relayer-ADDRESS/RUN/CHAIN`: the key (a restart releases what its
+        // earlier runs left), then this run (two runs never pass for each other).
+        let named;
+        let worker = match &identity {
+            Some(name) => {
+                named = format!("{name}/{worker}");
+                named.as_str()
+            }
+            None => worker,
+        };
         let instance = match &identity {
             Some(name) if store.backend() != "sqlite" => {
                 let lock = store.lock_instance(name).await?;
@@ -88,6 +97,8 @@ impl Daemon {
         }
         let metrics = Arc::new(Metrics::new());
         let (shutdown, rx) = watch::channel(false);
+        let shutdown = Arc::new(shutdown);
+        let lost_lock = Arc::new(AtomicBool::new(false));
         let mut retention = None;
         if config.store.retention_days > 0 {
             retention = Some(tokio::spawn(prune(
@@ -98,6 +109,14 @@ impl Daemon {
         }
         let ready = Arc::new(AtomicBool::new(false));
         let mut tasks: Vec<JoinHandle<()>> = retention.into_iter().collect();
+        if let Some(lock) = instance {
+            tasks.push(tokio::spawn(watch_lock(
+                lock,
+                shutdown.clone(),
+                lost_lock.clone(),
+                rx.clone(),
+            )));
+        }
         let (api_addr, public_addr) = serve_api(&config, &metrics, &ready, &rx, &mut tasks).await?;
 
         let mut chains: BTreeMap<String, Arc<EvmChain>> = BTreeMap::new();
@@ -141,7 +160,7 @@ impl Daemon {
             api_addr,
             public_addr,
             store,
-            _instance: instance,
+            lost_lock,
         })
     }
 
@@ -160,6 +179,17 @@ impl Daemon {
         &self.store
     }
 
+    /// Resolves once the daemon stopped itself: it lost its instance lock on the shared store
+    /// (the database connection that held it ended), so another instance may be sending with
+    /// its key. Pending while the daemon runs.
+    pub async fn stopped_itself(&self) {
+        let mut rx = self.shutdown.subscribe();
+        let _ = rx.wait_for(|stop| *stop).await;
+        if !self.lost_lock.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+    }
+
     /// Asks every task to stop, waits for them and closes the store.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
@@ -168,6 +198,33 @@ impl Daemon {
         }
         self.store.close().await;
         tracing::info!("daemon stopped");
+    }
+}
+
+/// How often the instance lock's connection is checked.
+const LOCK_CHECK: Duration = Duration::from_secs(5);
+
+/// Checks every [`LOCK_CHECK`] that the instance lock is still held; when it is not (its
+/// connection ended: a database restart, an idle timeout, a terminated backend), another
+/// instance with this key could take it, so the daemon stops every role.
+async fn watch_lock(
+    mut lock: crate::store::InstanceLock,
+    shutdown: Arc<watch::Sender<bool>>,
+    lost: Arc<AtomicBool>,
+    mut rx: watch::Receiver<bool>,
+) {
+    loop {
+        if pause(&mut rx, LOCK_CHECK).await {
+            return;
+        }
+        if !lock.held().await {
+            tracing::error!(
+                "lost the instance lock on the store (its database connection ended); stopping, so that no two relayers send with this key"
+            );
+            lost.store(true, Ordering::SeqCst);
+            let _ = shutdown.send(true);
+            return;
+        }
     }
 }
 
@@ -425,10 +482,18 @@ pub async fn run_until_signal(config: Config, keys: Keys, worker: &str) -> Resul
             return Ok(());
         }
     };
-    signal.await?;
-    tracing::info!("shutdown signal received");
-    daemon.shutdown().await;
-    Ok(())
+    tokio::select! {
+        received = signal => {
+            received?;
+            tracing::info!("shutdown signal received");
+            daemon.shutdown().await;
+            Ok(())
+        }
+        () = daemon.stopped_itself() => {
+            daemon.shutdown().await;
+            Err(Error::InstanceLockLost)
+        }
+    }
 }
 
 async fn wait_for_signal() -> Result<()> {

@@ -99,6 +99,11 @@ pub enum Error {
         "another relayer named {0} (the same key) is running on this store: two instances on one key would collide on its nonces; stop it first, or give this one its own key"
     )]
     InstanceRunning(String),
+    /// The relayer lost its instance lock on the shared store while it ran and stopped.
+    #[error(
+        "stopped: the instance lock on the shared store was lost (its database connection ended); restart the relayer"
+    )]
+    InstanceLockLost,
     /// A validator's RPC endpoints did not confirm a message: too few of them found it final,
     /// or they disagree about it. Not signed now; asked about again at the next pass.
     #[error("{0}")]

@@ -13,7 +13,19 @@ use crate::error::{Error, Result};
 /// the lock.
 #[derive(Debug)]
 pub struct InstanceLock {
-    _connection: sqlx::PgConnection,
+    connection: sqlx::PgConnection,
+}
+
+impl InstanceLock {
+    /// Whether the lock is still held: its connection answers (a server restart, an idle
+    /// timeout or a terminated backend ends the connection, and the lock with it).
+    pub async fn held(&mut self) -> bool {
+        let ping = sqlx::query_as::<_, (i32,)>("SELECT 1").fetch_one(&mut self.connection);
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(5), ping).await,
+            Ok(Ok((1,)))
+        )
+    }
 }
 
 /// The advisory lock key of `identity`: the first 8 bytes of its FNV-1a hash (stable across
@@ -46,9 +58,7 @@ impl Store {
         if !locked {
             return Err(Error::InstanceRunning(identity.to_owned()));
         }
-        Ok(Some(InstanceLock {
-            _connection: connection,
-        }))
+        Ok(Some(InstanceLock { connection }))
     }
 
     /// Releases the claims whose holder's name starts with `prefix` (this instance's, left

@@ -53,6 +53,14 @@ async fn one_relayer_per_key_on_a_shared_store_and_a_restart_takes_its_claims_ba
     // It dies holding a claim on it (as a SIGKILL leaves it: claimed by its name for the
     // whole lease).
     net.guardian_b(Bridge::pauseCall {}.abi_encode()).await;
+    let metrics = format!("http://{}/metrics", first.api_addr());
+    trestle_relayer_harness::wait::wait_until("the relayer sees the pause", MINUTE, || async {
+        trestle_relayer_harness::daemons::http_get(&metrics)
+            .await
+            .1
+            .contains("trestle_destination_paused{chain=\"b\"} 1")
+    })
+    .await;
     net.send(ETHER, Address::from([0x3e; 20])).await;
     let ready = wait_for_state(first.store(), 0, MessageState::Ready, MINUTE).await;
     first.shutdown().await;
@@ -67,13 +75,27 @@ async fn one_relayer_per_key_on_a_shared_store_and_a_restart_takes_its_claims_ba
         )
         .await
         .unwrap();
-    assert_eq!(stranded.len(), 1);
+    assert_eq!(
+        stranded.len(),
+        1,
+        "{:?}",
+        trestle_relayer_harness::daemons::messages(&store).await
+    );
     net.admin_b(vec![Bridge::unpauseCall {}.abi_encode()]).await;
 
     // The restart (same key, any process name) takes its claim back and delivers.
     let restarted = Daemon::start(cfg, keys(2), "restarted").await.unwrap();
     let m = wait_for_state(restarted.store(), 0, MessageState::Delivered, MINUTE).await;
     assert!(m.claimed_by.is_none(), "{m:?}");
+
+    // The database ends the lock's connection (a restart, an idle timeout): the relayer stops
+    // itself rather than run on while another instance could take its key.
+    let ended = pg
+        .psql("SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory'");
+    assert_eq!(ended, "1");
+    tokio::time::timeout(Duration::from_secs(20), restarted.stopped_itself())
+        .await
+        .expect("the relayer ran on without its instance lock");
     restarted.shutdown().await;
     store.close().await;
     for v in validators {

@@ -156,6 +156,29 @@ impl Postgres {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
+    /// Runs `sql` with psql as `postgres` and returns its unaligned output (panics on an
+    /// error).
+    pub fn psql(&self, sql: &str) -> String {
+        let port = self.port.to_string();
+        let out = self.run(
+            "psql",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-tAc",
+                sql,
+            ],
+        );
+        assert!(out.status.success(), "psql failed: {}", output_text(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     /// The server's TCP port on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port

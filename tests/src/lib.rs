@@ -3,6 +3,7 @@
 mod anvil;
 mod error;
 mod ports;
+pub mod postgres;
 mod process;
 mod rpc;
 mod solana;

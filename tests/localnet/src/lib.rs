@@ -5,7 +5,6 @@ mod error;
 pub mod evm;
 pub mod fault_proxy;
 pub mod keys;
-pub mod postgres;
 mod rng;
 pub mod scenario;
 pub mod soak;

@@ -28,8 +28,8 @@ use crate::error::{Error, Result};
 use crate::evm::EvmNetwork;
 use crate::fault_proxy::{FaultCounters, FaultProxy, FaultRates};
 use crate::keys;
-use crate::postgres::Postgres;
 use crate::scenario::{DOMAIN_A, DOMAIN_B, Progress, SolanaLink};
+use trestle_tests::postgres::Postgres;
 
 /// What a soak runs: how many transfers, how fast, and how hard the chaos hits.
 #[derive(Debug, Clone)]
@@ -147,9 +147,10 @@ impl Soak {
         link.node.airdrop(&second_payer.pubkey()).await?;
 
         progress.step("Starting PostgreSQL (the relayers' shared store) and the fault proxies");
+        // It panics (naming scripts/setup-postgres.sh) when PostgreSQL cannot start.
         let postgres = tokio::task::spawn_blocking(Postgres::start)
             .await
-            .map_err(|e| Error::Setup(format!("starting PostgreSQL: {e}")))??;
+            .map_err(|e| Error::Setup(format!("starting PostgreSQL: {e}")))?;
         let counters = Arc::new(FaultCounters::default());
         let mut proxies = Vec::new();
         let upstreams = evm

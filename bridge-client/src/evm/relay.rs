@@ -110,6 +110,44 @@ impl EvmBridge {
         .await
     }
 
+    /// [`EvmBridge::delivered`] asked of every endpoint of the chain: `true` only when every
+    /// endpoint that answered says so (and one did). For a decision that must not rest on
+    /// one endpoint's word, such as settling a message this relayer never sent.
+    pub async fn delivered_everywhere(
+        &self,
+        origin: u32,
+        origin_bridge: &UniversalAddress,
+        nonce: u64,
+    ) -> Result<bool> {
+        let call = Bridge::deliveredCall {
+            origin,
+            originBridge: B256::from(origin_bridge.0),
+            nonce,
+        };
+        let mut answered = false;
+        let mut first_error = None;
+        for (endpoint, out) in self.chain.call_each(self.address, &call.abi_encode()).await {
+            match out.map_err(Error::from).and_then(|out| {
+                Bridge::deliveredCall::abi_decode_returns(&out)
+                    .map_err(|e| super::malformed(&self.chain, "delivered(...)", e))
+            }) {
+                Ok(true) => answered = true,
+                Ok(false) => {
+                    tracing::warn!(chain = %self.name(), %endpoint, origin, nonce, "an endpoint says the message is not delivered where another says it is");
+                    return Ok(false);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match (answered, first_error) {
+            (true, _) => Ok(true),
+            (false, Some(e)) => Err(e),
+            (false, None) => Ok(false),
+        }
+    }
+
     /// `statusOf(message)`: what the bridge recorded for the encoded message.
     pub async fn status_of(&self, message: &[u8]) -> Result<DeliveryStatus> {
         let status = self

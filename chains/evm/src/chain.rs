@@ -373,6 +373,33 @@ impl EvmChain {
         Ok(out.to_vec())
     }
 
+    /// `eth_call` at the latest block on every endpoint (no failover), in configuration
+    /// order: each endpoint's label and output (for answers that must not rest on one
+    /// endpoint's word).
+    pub async fn call_each(
+        &self,
+        to: EvmAddress,
+        data: &[u8],
+    ) -> Vec<(String, Result<Vec<u8>, CoreError>)> {
+        let req = json!({
+            "to": format!("0x{}", hex_of(&to.0)),
+            "input": format!("0x{}", hex_of(data)),
+            "data": format!("0x{}", hex_of(data)),
+        });
+        self.pool
+            .call_each("eth_call", |p| {
+                let req = req.clone();
+                async move {
+                    p.raw_request::<_, Bytes>("eth_call".into(), (req, "latest"))
+                        .await
+                }
+            })
+            .await
+            .into_iter()
+            .map(|(label, out)| (label, out.map(|b| b.to_vec())))
+            .collect()
+    }
+
     /// Broadcasts a signed raw transaction and returns its hash (computed locally). A node
     /// that already has the transaction ("already known") counts as success.
     pub async fn send_raw(&self, raw: &[u8]) -> Result<[u8; 32], CoreError> {

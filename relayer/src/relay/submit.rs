@@ -329,7 +329,21 @@ impl EvmDestination {
                 .map(|r| {
                     let (contract, origin, nonce) = (self.contract.clone(), r.origin, r.nonce);
                     let origin_bridge = self.lane.route(origin).map(|route| route.origin_bridge);
-                    async move { Ok(contract.delivered(origin, &origin_bridge?, nonce).await?) }
+                    // Never sent by this relayer: settled as delivered only on every
+                    // endpoint's word (one lying endpoint would otherwise settle fresh
+                    // messages nobody delivered).
+                    let never_sent = r.attempts == 0 && r.tx_hash.is_none();
+                    async move {
+                        let origin_bridge = origin_bridge?;
+                        let delivered = contract.delivered(origin, &origin_bridge, nonce).await?;
+                        Ok(if delivered && never_sent {
+                            contract
+                                .delivered_everywhere(origin, &origin_bridge, nonce)
+                                .await?
+                        } else {
+                            delivered
+                        })
+                    }
                 })
                 .collect(),
             concurrent::IN_FLIGHT,

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use alloy_sol_types::SolEvent;
+use alloy_sol_types::{SolCall, SolEvent};
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
@@ -29,6 +29,8 @@ pub struct ForgingRpc {
 struct Shared {
     /// Forge logs (else only the delay).
     forge: bool,
+    /// Answer every `delivered(...)` with true and every `statusOf(...)` with Executed.
+    lie_delivered: bool,
     /// How long every answer is held back.
     delay: std::time::Duration,
     target: String,
@@ -42,7 +44,27 @@ impl ForgingRpc {
     /// Serves on a free loopback port in front of the node at `target`, rewriting the token
     /// transfers of `bridge`'s `MessageSent` logs to pay `beneficiary`.
     pub async fn start(target: &str, bridge: EvmAddress, beneficiary: UniversalAddress) -> Self {
-        Self::serve(target, bridge, beneficiary, true, std::time::Duration::ZERO).await
+        Self::serve(
+            target,
+            bridge,
+            beneficiary,
+            (true, false),
+            std::time::Duration::ZERO,
+        )
+        .await
+    }
+
+    /// A destination endpoint that says every message is delivered (`delivered` true,
+    /// `statusOf` Executed) and otherwise answers what `target` answers.
+    pub async fn lying_delivered(target: &str) -> Self {
+        Self::serve(
+            target,
+            EvmAddress([0; 20]),
+            UniversalAddress([0; 32]),
+            (false, true),
+            std::time::Duration::ZERO,
+        )
+        .await
     }
 
     /// An honest but slow endpoint: answers what `target` answers, each `delay` late.
@@ -51,7 +73,7 @@ impl ForgingRpc {
             target,
             EvmAddress([0; 20]),
             UniversalAddress([0; 32]),
-            false,
+            (false, false),
             delay,
         )
         .await
@@ -61,12 +83,13 @@ impl ForgingRpc {
         target: &str,
         bridge: EvmAddress,
         beneficiary: UniversalAddress,
-        forge: bool,
+        (forge, lie_delivered): (bool, bool),
         delay: std::time::Duration,
     ) -> Self {
         let forged = Arc::new(AtomicUsize::new(0));
         let shared = Arc::new(Shared {
             forge,
+            lie_delivered,
             delay,
             target: target.to_owned(),
             client: reqwest::Client::new(),
@@ -134,6 +157,21 @@ async fn answer(
 impl Shared {
     /// Rewrites `answer` (to `request`) if it is an `eth_getLogs` answer.
     fn forge(&self, request: &Value, answer: &mut Value) {
+        if self.lie_delivered && request["method"] == "eth_call" {
+            let call = &request["params"][0];
+            let data = call["input"]
+                .as_str()
+                .or(call["data"].as_str())
+                .unwrap_or("");
+            let selector = |sig: [u8; 4]| data.starts_with(&format!("0x{}", hex::encode(sig)));
+            if selector(Bridge::deliveredCall::SELECTOR) || selector(Bridge::statusOfCall::SELECTOR)
+            {
+                // `true`, or `Status.Executed` (1): the same word.
+                answer["result"] = Value::String(format!("0x{:064x}", 1));
+                self.forged.fetch_add(1, Ordering::SeqCst);
+            }
+            return;
+        }
         if !self.forge || request["method"] != "eth_getLogs" {
             return;
         }

@@ -69,3 +69,30 @@ async fn a_fresh_store_settles_the_delivered_history_without_sending_anything() 
         v.shutdown().await;
     }
 }
+
+/// A destination endpoint that says every message is already delivered, first in the
+/// relayer's `rpc_urls` before the honest node: a message this relayer never sent is settled
+/// as delivered only when every endpoint says so, so the transfer is sent and arrives (before
+/// the one endpoint's word settled it, and nobody ever delivered it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_lying_endpoint_cannot_settle_a_message_nobody_delivered() {
+    let net = Net::start(u128::MAX).await;
+    let (validators, _dirs) =
+        start_validators(&net.keys, || net.chains(), &net.placeholders()).await;
+    let endpoints = live_endpoints(&net.placeholders(), &validators);
+    let liar = trestle_relayer_harness::forge::ForgingRpc::lying_delivered(net.anvil_b.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = relayer_config(&net, dir.path(), endpoints);
+    cfg.chains[1].rpc_urls = vec![liar.url().to_owned(), net.anvil_b.url().to_owned()];
+    let relayer = start_relayer(cfg).await;
+    let to = Address::from([0x4e; 20]);
+    net.send(ETHER, to).await;
+    wait_all_delivered(relayer.store(), 1, MINUTE).await;
+    assert!(liar.forged() > 0, "the lying endpoint was never asked");
+    assert_eq!(net.balance(to).await, U256::from(ETHER));
+    assert_eq!(net.deliveries_on_b().await, 1);
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}

@@ -114,6 +114,21 @@ fn i64_of(value: u64, what: &str) -> Result<i64> {
 /// not a Unix socket) without verifying its certificate (`sslmode` other than `verify-full` or
 /// `verify-ca`; the default is `prefer`, which takes any certificate): [`Store::connect`] warns
 /// about it but connects.
+/// The options of the PostgreSQL store at `url`, for either pool. Refuses `sslmode=verify-ca`:
+/// sqlx builds its verifier on rustls' process-wide crypto provider, which this build (ring
+/// for sqlx, aws-lc-rs for HTTP) leaves unset, and it panics.
+fn postgres_options(url: &str) -> Result<PgConnectOptions> {
+    let options = PgConnectOptions::from_str(url)?;
+    if matches!(options.get_ssl_mode(), PgSslMode::VerifyCa) {
+        return Err(Error::config(
+            "store.url",
+            "sslmode=verify-ca is not supported: use sslmode=verify-full (with \
+             sslrootcert=/path/to/ca.pem), which checks the server's name as well",
+        ));
+    }
+    Ok(options)
+}
+
 fn is_unverified_remote(options: &PgConnectOptions) -> bool {
     let host = options.get_host();
     let local = options.get_socket().is_some()
@@ -156,16 +171,7 @@ impl Store {
             SQLITE_MIGRATIONS.run(&pool).await?;
             Pool::Sqlite(pool)
         } else {
-            let options = PgConnectOptions::from_str(url)?;
-            if matches!(options.get_ssl_mode(), PgSslMode::VerifyCa) {
-                // sqlx builds verify-ca's verifier on rustls' process-wide crypto provider,
-                // which this build (ring for sqlx, aws-lc-rs for HTTP) leaves unset: it panics.
-                return Err(Error::config(
-                    "store.url",
-                    "sslmode=verify-ca is not supported: use sslmode=verify-full (with \
-                     sslrootcert=/path/to/ca.pem), which checks the server's name as well",
-                ));
-            }
+            let options = postgres_options(url)?;
             if is_unverified_remote(&options) {
                 tracing::warn!(
                     host = options.get_host(),
@@ -215,14 +221,7 @@ impl Store {
                 .await?;
             Pool::Sqlite(pool)
         } else {
-            let options = PgConnectOptions::from_str(url)?;
-            if matches!(options.get_ssl_mode(), PgSslMode::VerifyCa) {
-                // As in `connect`, which refuses it first.
-                return Err(Error::config(
-                    "store.url",
-                    "sslmode=verify-ca is not supported: use sslmode=verify-full",
-                ));
-            }
+            let options = postgres_options(url)?;
             let timeout = READER_STATEMENT_TIMEOUT.as_millis().to_string();
             let options = options.application_name("trestle-relayer-api").options([
                 ("default_transaction_read_only", "on"),

@@ -26,17 +26,25 @@ pub struct ForgingRpc {
     task: JoinHandle<()>,
 }
 
+/// What the endpoint lies about.
+enum Lie {
+    /// Nothing: an honest (possibly slow) endpoint.
+    Nothing,
+    /// Every token transfer of `bridge`'s `MessageSent` logs pays `beneficiary`.
+    Transfers {
+        bridge: EvmAddress,
+        beneficiary: UniversalAddress,
+    },
+    /// Every `delivered(...)` is true and every `statusOf(...)` is Executed.
+    Delivered,
+}
+
 struct Shared {
-    /// Forge logs (else only the delay).
-    forge: bool,
-    /// Answer every `delivered(...)` with true and every `statusOf(...)` with Executed.
-    lie_delivered: bool,
+    lie: Lie,
     /// How long every answer is held back.
     delay: std::time::Duration,
     target: String,
     client: reqwest::Client,
-    bridge: EvmAddress,
-    beneficiary: UniversalAddress,
     forged: Arc<AtomicUsize>,
 }
 
@@ -44,57 +52,31 @@ impl ForgingRpc {
     /// Serves on a free loopback port in front of the node at `target`, rewriting the token
     /// transfers of `bridge`'s `MessageSent` logs to pay `beneficiary`.
     pub async fn start(target: &str, bridge: EvmAddress, beneficiary: UniversalAddress) -> Self {
-        Self::serve(
-            target,
+        let lie = Lie::Transfers {
             bridge,
             beneficiary,
-            (true, false),
-            std::time::Duration::ZERO,
-        )
-        .await
+        };
+        Self::serve(target, lie, std::time::Duration::ZERO).await
     }
 
     /// A destination endpoint that says every message is delivered (`delivered` true,
     /// `statusOf` Executed) and otherwise answers what `target` answers.
     pub async fn lying_delivered(target: &str) -> Self {
-        Self::serve(
-            target,
-            EvmAddress([0; 20]),
-            UniversalAddress([0; 32]),
-            (false, true),
-            std::time::Duration::ZERO,
-        )
-        .await
+        Self::serve(target, Lie::Delivered, std::time::Duration::ZERO).await
     }
 
     /// An honest but slow endpoint: answers what `target` answers, each `delay` late.
     pub async fn slow(target: &str, delay: std::time::Duration) -> Self {
-        Self::serve(
-            target,
-            EvmAddress([0; 20]),
-            UniversalAddress([0; 32]),
-            (false, false),
-            delay,
-        )
-        .await
+        Self::serve(target, Lie::Nothing, delay).await
     }
 
-    async fn serve(
-        target: &str,
-        bridge: EvmAddress,
-        beneficiary: UniversalAddress,
-        (forge, lie_delivered): (bool, bool),
-        delay: std::time::Duration,
-    ) -> Self {
+    async fn serve(target: &str, lie: Lie, delay: std::time::Duration) -> Self {
         let forged = Arc::new(AtomicUsize::new(0));
         let shared = Arc::new(Shared {
-            forge,
-            lie_delivered,
+            lie,
             delay,
             target: target.to_owned(),
             client: reqwest::Client::new(),
-            bridge,
-            beneficiary,
             forged: forged.clone(),
         });
         let router = axum::Router::new()
@@ -155,63 +137,85 @@ async fn answer(
 }
 
 impl Shared {
-    /// Rewrites `answer` (to `request`) if it is an `eth_getLogs` answer.
+    /// Rewrites `answer` (to `request`) as the endpoint's lie says.
     fn forge(&self, request: &Value, answer: &mut Value) {
-        if self.lie_delivered && request["method"] == "eth_call" {
-            let call = &request["params"][0];
-            let data = call["input"]
-                .as_str()
-                .or(call["data"].as_str())
-                .unwrap_or("");
-            let selector = |sig: [u8; 4]| data.starts_with(&format!("0x{}", hex::encode(sig)));
-            if selector(Bridge::deliveredCall::SELECTOR) || selector(Bridge::statusOfCall::SELECTOR)
-            {
-                // `true`, or `Status.Executed` (1): the same word.
-                answer["result"] = Value::String(format!("0x{:064x}", 1));
-                self.forged.fetch_add(1, Ordering::SeqCst);
-            }
+        match &self.lie {
+            Lie::Nothing => {}
+            Lie::Delivered => self.lie_delivered(request, answer),
+            Lie::Transfers {
+                bridge,
+                beneficiary,
+            } => self.forge_transfers(request, answer, bridge, beneficiary),
+        }
+    }
+
+    /// `delivered(...)` and `statusOf(...)` answered with 1 (`true`, `Status.Executed`).
+    fn lie_delivered(&self, request: &Value, answer: &mut Value) {
+        if request["method"] != "eth_call" {
             return;
         }
-        if !self.forge || request["method"] != "eth_getLogs" {
+        let call = &request["params"][0];
+        let data = call["input"]
+            .as_str()
+            .or(call["data"].as_str())
+            .unwrap_or("");
+        let selector = |sig: [u8; 4]| data.starts_with(&format!("0x{}", hex::encode(sig)));
+        if selector(Bridge::deliveredCall::SELECTOR) || selector(Bridge::statusOfCall::SELECTOR) {
+            answer["result"] = Value::String(format!("0x{:064x}", 1));
+            self.forged.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// The token transfers of `bridge`'s `MessageSent` logs in an `eth_getLogs` answer
+    /// rewritten to pay `beneficiary`.
+    fn forge_transfers(
+        &self,
+        request: &Value,
+        answer: &mut Value,
+        bridge: &EvmAddress,
+        beneficiary: &UniversalAddress,
+    ) {
+        if request["method"] != "eth_getLogs" {
             return;
         }
         let Some(logs) = answer["result"].as_array_mut() else {
             return;
         };
-        let bridge = format!("0x{}", hex::encode(self.bridge.0));
+        let bridge = format!("0x{}", hex::encode(bridge.0));
         let topic0 = format!("0x{}", hex::encode(Bridge::MessageSent::SIGNATURE_HASH.0));
         for log in logs {
             let ours = log["address"]
                 .as_str()
                 .is_some_and(|a| a.eq_ignore_ascii_case(&bridge))
                 && log["topics"][0].as_str() == Some(topic0.as_str());
-            if ours && let Some((id, data)) = self.forged_log(log["data"].as_str().unwrap()) {
+            if ours && let Some((id, data)) = forged_log(log["data"].as_str().unwrap(), beneficiary)
+            {
                 log["topics"][1] = Value::String(format!("0x{}", hex::encode(id)));
                 log["data"] = Value::String(format!("0x{}", hex::encode(data)));
                 self.forged.fetch_add(1, Ordering::SeqCst);
             }
         }
     }
+}
 
-    /// The id and ABI-encoded `bytes message` of the log data `data` (hex) with its token
-    /// transfer paying `self.beneficiary`; `None` for a message that is not a token transfer.
-    fn forged_log(&self, data: &str) -> Option<([u8; 32], Vec<u8>)> {
-        let data = hex::decode(data.trim_start_matches("0x")).unwrap();
-        // `bytes`: offset word, length word, the bytes padded to a word.
-        let len = usize::try_from(u64::from_be_bytes(data[56..64].try_into().unwrap())).unwrap();
-        let mut message = Message::decode(&data[64..64 + len]).unwrap();
-        let Ok(Body::TokenTransfer(mut transfer)) = Body::decode(&message.body) else {
-            return None;
-        };
-        transfer.beneficiary = self.beneficiary;
-        message.body = Body::TokenTransfer(transfer).encode();
-        let bytes = message.encode();
-        let mut out = data[..32].to_vec();
-        let mut length = [0u8; 32];
-        length[24..].copy_from_slice(&(bytes.len() as u64).to_be_bytes());
-        out.extend_from_slice(&length);
-        out.extend_from_slice(&bytes);
-        out.resize(64 + bytes.len().div_ceil(32) * 32, 0);
-        Some((message.id(), out))
-    }
+/// The id and ABI-encoded `bytes message` of the log data `data` (hex) with its token transfer
+/// paying `beneficiary`; `None` for a message that is not a token transfer.
+fn forged_log(data: &str, beneficiary: &UniversalAddress) -> Option<([u8; 32], Vec<u8>)> {
+    let data = hex::decode(data.trim_start_matches("0x")).unwrap();
+    // `bytes`: offset word, length word, the bytes padded to a word.
+    let len = usize::try_from(u64::from_be_bytes(data[56..64].try_into().unwrap())).unwrap();
+    let mut message = Message::decode(&data[64..64 + len]).unwrap();
+    let Ok(Body::TokenTransfer(mut transfer)) = Body::decode(&message.body) else {
+        return None;
+    };
+    transfer.beneficiary = *beneficiary;
+    message.body = Body::TokenTransfer(transfer).encode();
+    let bytes = message.encode();
+    let mut out = data[..32].to_vec();
+    let mut length = [0u8; 32];
+    length[24..].copy_from_slice(&(bytes.len() as u64).to_be_bytes());
+    out.extend_from_slice(&length);
+    out.extend_from_slice(&bytes);
+    out.resize(64 + bytes.len().div_ceil(32) * 32, 0);
+    Some((message.id(), out))
 }

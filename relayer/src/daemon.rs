@@ -40,6 +40,10 @@ pub struct Daemon {
     store: Store,
     /// Set when the daemon stopped itself (it lost its instance lock).
     lost_lock: Arc<AtomicBool>,
+    /// The instance lock's watcher, which hands the lock back at shutdown: it is released
+    /// only once every task has finished (a successor must not take over claims and the key
+    /// while this run still sends).
+    lock_watch: Option<JoinHandle<Option<crate::store::InstanceLock>>>,
 }
 
 impl Daemon {
@@ -109,14 +113,14 @@ impl Daemon {
         }
         let ready = Arc::new(AtomicBool::new(false));
         let mut tasks: Vec<JoinHandle<()>> = retention.into_iter().collect();
-        if let Some(lock) = instance {
-            tasks.push(tokio::spawn(watch_lock(
+        let lock_watch = instance.map(|lock| {
+            tokio::spawn(watch_lock(
                 lock,
                 shutdown.clone(),
                 lost_lock.clone(),
                 rx.clone(),
-            )));
-        }
+            ))
+        });
         let (api_addr, public_addr) = serve_api(&config, &metrics, &ready, &rx, &mut tasks).await?;
 
         let mut chains: BTreeMap<String, Arc<EvmChain>> = BTreeMap::new();
@@ -161,6 +165,7 @@ impl Daemon {
             public_addr,
             store,
             lost_lock,
+            lock_watch,
         })
     }
 
@@ -196,6 +201,10 @@ impl Daemon {
         for t in self.tasks {
             let _ = t.await;
         }
+        // Only now that nothing sends any more.
+        if let Some(watch) = self.lock_watch {
+            drop(watch.await);
+        }
         self.store.close().await;
         tracing::info!("daemon stopped");
     }
@@ -206,16 +215,17 @@ const LOCK_CHECK: Duration = Duration::from_secs(5);
 
 /// Checks every [`LOCK_CHECK`] that the instance lock is still held; when it is not (its
 /// connection ended: a database restart, an idle timeout, a terminated backend), another
-/// instance with this key could take it, so the daemon stops every role.
+/// instance with this key could take it, so the daemon stops every role. Returns the lock at
+/// shutdown (for [`Daemon::shutdown`] to release after the tasks), `None` once lost.
 async fn watch_lock(
     mut lock: crate::store::InstanceLock,
     shutdown: Arc<watch::Sender<bool>>,
     lost: Arc<AtomicBool>,
     mut rx: watch::Receiver<bool>,
-) {
+) -> Option<crate::store::InstanceLock> {
     loop {
         if pause(&mut rx, LOCK_CHECK).await {
-            return;
+            return Some(lock);
         }
         if !lock.held().await {
             tracing::error!(
@@ -223,7 +233,7 @@ async fn watch_lock(
             );
             lost.store(true, Ordering::SeqCst);
             let _ = shutdown.send(true);
-            return;
+            return None;
         }
     }
 }

@@ -111,8 +111,10 @@ impl EvmBridge {
     }
 
     /// [`EvmBridge::delivered`] asked of every endpoint of the chain: `true` only when every
-    /// endpoint that answered says so (and one did). For a decision that must not rest on
-    /// one endpoint's word, such as settling a message this relayer never sent.
+    /// endpoint says so; an endpoint that does not answer is an error (ask again later), so
+    /// that a liar's `true` never stands alone while the honest endpoints are down. For a
+    /// decision that must not rest on one endpoint's word, such as settling a message as
+    /// delivered without sending it.
     pub async fn delivered_everywhere(
         &self,
         origin: u32,
@@ -124,14 +126,13 @@ impl EvmBridge {
             originBridge: B256::from(origin_bridge.0),
             nonce,
         };
-        let mut answered = false;
         let mut first_error = None;
         for (endpoint, out) in self.chain.call_each(self.address, &call.abi_encode()).await {
             match out.map_err(Error::from).and_then(|out| {
                 Bridge::deliveredCall::abi_decode_returns(&out)
                     .map_err(|e| super::malformed(&self.chain, "delivered(...)", e))
             }) {
-                Ok(true) => answered = true,
+                Ok(true) => {}
                 Ok(false) => {
                     tracing::warn!(chain = %self.name(), %endpoint, origin, nonce, "an endpoint says the message is not delivered where another says it is");
                     return Ok(false);
@@ -141,11 +142,7 @@ impl EvmBridge {
                 }
             }
         }
-        match (answered, first_error) {
-            (true, _) => Ok(true),
-            (false, Some(e)) => Err(e),
-            (false, None) => Ok(false),
-        }
+        first_error.map_or(Ok(true), Err)
     }
 
     /// `statusOf(message)`: what the bridge recorded for the encoded message.

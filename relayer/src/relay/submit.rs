@@ -329,20 +329,15 @@ impl EvmDestination {
                 .map(|r| {
                     let (contract, origin, nonce) = (self.contract.clone(), r.origin, r.nonce);
                     let origin_bridge = self.lane.route(origin).map(|route| route.origin_bridge);
-                    // Never sent by this relayer: settled as delivered only on every
-                    // endpoint's word (one lying endpoint would otherwise settle fresh
-                    // messages nobody delivered).
-                    let never_sent = r.attempts == 0 && r.tx_hash.is_none();
+                    // Settled as delivered only on every endpoint's word: one lying endpoint
+                    // would otherwise settle messages nobody delivered, which retry refuses.
                     async move {
                         let origin_bridge = origin_bridge?;
                         let delivered = contract.delivered(origin, &origin_bridge, nonce).await?;
-                        Ok(if delivered && never_sent {
-                            contract
+                        Ok(delivered
+                            && contract
                                 .delivered_everywhere(origin, &origin_bridge, nonce)
-                                .await?
-                        } else {
-                            delivered
-                        })
+                                .await?)
                     }
                 })
                 .collect(),

@@ -343,10 +343,12 @@ fn start_roles(
         let senders: BTreeMap<String, Arc<EvmSender>> = chains
             .iter()
             .map(|(name, chain)| {
-                (
-                    name.clone(),
-                    Arc::new(EvmSender::new(chain.clone(), signer.clone())),
-                )
+                let mut sender = EvmSender::new(chain.clone(), signer.clone());
+                if let Some(c) = config.chains.iter().find(|c| &c.name == name) {
+                    let journal = crate::relay::journal(store, c.domain, signer.address().0);
+                    sender = sender.with_journal(journal);
+                }
+                (name.clone(), Arc::new(sender))
             })
             .collect();
         for d in

@@ -47,6 +47,10 @@ pub struct Metrics {
     /// 1 while the destination's bridge is paused (deliveries wait, burning no attempt),
     /// else 0, by destination chain.
     pub destination_paused: Family<Labels, Gauge>,
+    /// What the relayer did about a stuck nonce of its own on a destination (a transaction
+    /// unmined past twice `replace_after_ms` that no stage was following), by destination
+    /// chain and action (`replaced`, `rebroadcast`, `cancelled`).
+    pub stuck_transactions: Family<Labels, Counter>,
     /// 1 while the relayer's wallet on a destination holds less than the chain's
     /// `low_balance`, else 0 (only for chains with `low_balance` set).
     pub wallet_balance_low: Family<Labels, Gauge>,
@@ -84,6 +88,7 @@ impl Metrics {
         let wallet_balance = Family::<Labels, Gauge<f64, AtomicU64>>::default();
         let wallet_balance_low = Family::<Labels, Gauge>::default();
         let destination_paused = Family::<Labels, Gauge>::default();
+        let stuck_transactions = Family::<Labels, Counter>::default();
         let fees_paid = Family::<Labels, Counter<f64, AtomicU64>>::default();
         let delivery_cost = Family::<Labels, Counter<f64, AtomicU64>>::default();
         registry.register(
@@ -154,6 +159,11 @@ impl Metrics {
             wallet_balance.clone(),
         );
         registry.register(
+            "stuck_transactions",
+            "Stuck transactions of the relayer's own nonces it replaced, rebroadcast or cancelled",
+            stuck_transactions.clone(),
+        );
+        registry.register(
             "destination_paused",
             "1 while the destination bridge is paused (deliveries wait)",
             destination_paused.clone(),
@@ -180,6 +190,7 @@ impl Metrics {
             wallet_balance,
             wallet_balance_low,
             destination_paused,
+            stuck_transactions,
             fees_paid,
             delivery_cost,
         }
@@ -244,6 +255,17 @@ impl Metrics {
             .inc();
         let seconds = (now_ms().saturating_sub(created_at_ms)) as f64 / 1000.0;
         self.delivery_latency.observe(seconds.max(0.0));
+    }
+
+    /// Counts an `action` (`replaced`, `rebroadcast`, `cancelled`) on a stuck transaction of
+    /// the relayer's on `destination`.
+    pub fn stuck_transaction(&self, destination: &str, action: &'static str) {
+        self.stuck_transactions
+            .get_or_create(&vec![
+                ("destination", destination.to_owned()),
+                ("action", action.to_owned()),
+            ])
+            .inc();
     }
 
     /// Counts a failure at `stage` (index, attest, collect, submit, confirm, execute) for a

@@ -20,6 +20,7 @@ mod lane;
 pub(crate) mod routes;
 pub mod solana;
 mod submit;
+mod unstick;
 pub(crate) mod worker;
 
 use std::collections::BTreeMap;
@@ -36,6 +37,7 @@ use crate::metrics::Metrics;
 use crate::store::{MessageRecord, Store, now_ms};
 use fees::FeeQuoter;
 pub(crate) use lane::Attempts;
+pub(crate) use unstick::journal;
 use lane::Lane;
 use worker::{Stage, Unit};
 
@@ -51,6 +53,8 @@ pub struct EvmDestination {
     learned: std::sync::Mutex<gas::LearnedGas>,
     /// The destination's block gas limit and when it was read.
     block_gas: std::sync::Mutex<Option<(u64, std::time::Instant)>>,
+    /// The unsticker's view of the relayer's nonces on the destination ([`unstick`]).
+    unstick: std::sync::Mutex<unstick::Watch>,
 }
 
 /// How long a claimed message stays with the worker that claimed it, in every destination
@@ -99,6 +103,7 @@ impl EvmDestination {
                 sender: sender.clone(),
                 learned: std::sync::Mutex::default(),
                 block_gas: std::sync::Mutex::default(),
+                unstick: std::sync::Mutex::default(),
             });
         }
         Ok(out)

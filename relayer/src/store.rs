@@ -29,6 +29,7 @@ pub use records::{
     AttestOutcome, AttestationRecord, ListFilter, MessageRecord, MessageState, NewMessage,
     SignatureRecord, StateCount,
 };
+pub use sent::SentTransaction;
 pub use submissions::Submission;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -80,6 +81,7 @@ mod lookups;
 mod operator;
 mod payments;
 mod retention;
+mod sent;
 mod submissions;
 
 pub use payments::NewPayment;

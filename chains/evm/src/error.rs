@@ -49,6 +49,16 @@ pub enum Error {
         actual: u64,
     },
 
+    /// The sender's journal could not record a transaction, which was therefore not
+    /// broadcast.
+    #[error("{chain}: transaction not sent: the send journal cannot record it: {reason}")]
+    Journal {
+        /// The chain name.
+        chain: String,
+        /// What the journal answered.
+        reason: String,
+    },
+
     /// The chain reorganised below the oldest block the indexer remembers.
     #[error(
         "{chain}: reorg deeper than the indexer remembers: no remembered block down to height \
@@ -69,7 +79,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Core(e) => e.is_retryable(),
-            Error::FeeCeiling { .. } => true,
+            Error::FeeCeiling { .. } | Error::Journal { .. } => true,
             Error::Config { .. } | Error::ChainIdMismatch { .. } | Error::ReorgTooDeep { .. } => {
                 false
             }
@@ -88,11 +98,13 @@ impl From<Error> for trestle_core::Error {
     fn from(e: Error) -> Self {
         match e {
             Error::Core(e) => e,
-            Error::FeeCeiling { ref chain, .. } => trestle_core::Error::TransactionRejected {
-                endpoint: chain.clone(),
-                reason: e.to_string(),
-                retryable: true,
-            },
+            Error::FeeCeiling { ref chain, .. } | Error::Journal { ref chain, .. } => {
+                trestle_core::Error::TransactionRejected {
+                    endpoint: chain.clone(),
+                    reason: e.to_string(),
+                    retryable: true,
+                }
+            }
             Error::ChainIdMismatch { ref endpoint, .. } => trestle_core::Error::Rpc {
                 endpoint: endpoint.clone(),
                 reason: e.to_string(),

@@ -20,4 +20,4 @@ pub use heads::{Head, HeadWatcher, HeadWatcherConfig};
 pub use indexer::{Cursor, Indexer, IndexerStep};
 pub use nonce::{NonceGuard, NonceManager};
 pub use rpc::{EndpointStatus, Rejection, RpcPool, classify_rejection};
-pub use sender::{EvmSender, LandingPolicy, PendingTx, TxRequest};
+pub use sender::{EvmSender, LandingPolicy, PendingTx, SendJournal, Signed, TxRequest};

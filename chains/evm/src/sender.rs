@@ -1,8 +1,16 @@
 //! [`EvmSender`]: builds, signs (with core's [`EvmSigner`]) and broadcasts transactions of
 //! one signer, with its nonce manager, fee-bump replacement and dropped-transaction recovery.
+//!
+//! A sender may keep a [`SendJournal`]: every transaction it signs (a first send, a fee-bump
+//! replacement, a cancellation) is written there before it is broadcast, so that whoever runs
+//! the sender knows every transaction that may hold one of its nonces, even one whose
+//! broadcast had no answer or whose process stopped right after sending it.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
 
 use trestle_core::Error as CoreError;
 use trestle_core::chain::{TxId, U256};
@@ -86,6 +94,40 @@ pub struct PendingTx {
 }
 
 impl PendingTx {
+    /// A transaction signed earlier, from its raw bytes (as a [`SendJournal`] keeps them), to
+    /// rebroadcast or replace. Only legacy and EIP-1559 transactions (what [`EvmSender`]
+    /// sends) are read; `sent_at` is now.
+    pub fn from_raw(raw: &[u8]) -> Result<Self> {
+        let (transaction, _, _) = trestle_core::evm::transaction::decode_signed(raw)?;
+        let fees = match &transaction {
+            TypedTransaction::Eip1559(t) => Fees::Eip1559 {
+                max_fee_per_gas: t.max_fee_per_gas.try_into().unwrap_or(u128::MAX),
+                max_priority_fee_per_gas: t
+                    .max_priority_fee_per_gas
+                    .try_into()
+                    .unwrap_or(u128::MAX),
+            },
+            TypedTransaction::Legacy(t) => Fees::Legacy {
+                gas_price: t.gas_price.try_into().unwrap_or(u128::MAX),
+            },
+            _ => {
+                return Err(CoreError::InvalidTransaction {
+                    field: "type".into(),
+                    reason: "only legacy and EIP-1559 transactions sent by this sender are read"
+                        .into(),
+                }
+                .into());
+            }
+        };
+        Ok(Self {
+            hash: trestle_core::evm::keccak256(raw),
+            transaction,
+            raw: raw.to_vec(),
+            fees,
+            sent_at: Instant::now(),
+        })
+    }
+
     /// The chain-neutral id.
     pub fn id(&self) -> TxId {
         TxId::Evm(self.hash)
@@ -106,12 +148,36 @@ pub struct LandingPolicy {
     pub timeout: Duration,
 }
 
+/// A transaction [`EvmSender`] signed and is about to broadcast.
+#[derive(Debug, Clone, Copy)]
+pub struct Signed<'a> {
+    /// Its hash.
+    pub hash: [u8; 32],
+    /// Its nonce.
+    pub nonce: u64,
+    /// The raw signed bytes.
+    pub raw: &'a [u8],
+    /// The hash of the transaction it replaces (a fee bump or a cancellation of the same
+    /// nonce), if it replaces one the sender knows.
+    pub replaces: Option<[u8; 32]>,
+}
+
+/// Where an [`EvmSender`] writes each transaction it signs before broadcasting it (a write-ahead
+/// record: a transaction whose broadcast failed may be recorded too). An error stops the
+/// broadcast, and a first send gives its nonce back.
+#[async_trait]
+pub trait SendJournal: Send + Sync + fmt::Debug {
+    /// Records `signed`, durably, before it is broadcast.
+    async fn record(&self, signed: Signed<'_>) -> std::result::Result<(), String>;
+}
+
 /// Sends transactions of one signer on one chain.
 #[derive(Debug)]
 pub struct EvmSender {
     chain: Arc<EvmChain>,
     signer: EvmSigner,
     nonces: NonceManager,
+    journal: Option<Arc<dyn SendJournal>>,
 }
 
 impl EvmSender {
@@ -124,7 +190,37 @@ impl EvmSender {
             chain,
             signer,
             nonces,
+            journal: None,
         }
+    }
+
+    /// The same sender, writing every transaction it signs to `journal` before broadcasting it.
+    pub fn with_journal(mut self, journal: Arc<dyn SendJournal>) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// Writes `signed` to the journal, if there is one.
+    async fn journal(
+        &self,
+        signed: &trestle_core::evm::SignedTransaction,
+        replaces: Option<[u8; 32]>,
+    ) -> Result<()> {
+        let Some(journal) = &self.journal else {
+            return Ok(());
+        };
+        journal
+            .record(Signed {
+                hash: signed.hash,
+                nonce: signed.transaction.nonce(),
+                raw: &signed.raw,
+                replaces,
+            })
+            .await
+            .map_err(|reason| Error::Journal {
+                chain: self.chain.config().name.clone(),
+                reason,
+            })
     }
 
     /// The signer's address.
@@ -164,6 +260,8 @@ impl EvmSender {
             let guard = self.nonces.lock(&self.chain).await?;
             let tx = self.build(&request, guard.nonce(), gas_limit, fees);
             let signed = self.signer.sign_transaction(&tx)?;
+            // Not broadcast unless recorded: the guard dropped gives the nonce back.
+            self.journal(&signed, None).await?;
             match self.chain.send_raw(&signed.raw).await {
                 Ok(hash) => {
                     guard.commit();
@@ -272,6 +370,7 @@ impl EvmSender {
             }
         };
         let signed = self.signer.sign_transaction(&tx)?;
+        self.journal(&signed, Some(pending.hash)).await?;
         let hash = self.chain.send_raw(&signed.raw).await?;
         tracing::info!(
             chain = %config.name,
@@ -280,6 +379,37 @@ impl EvmSender {
             new = %TxId::Evm(hash),
             max_fee_per_gas = fees.max_per_gas(),
             "transaction replaced with a fee bump"
+        );
+        Ok(PendingTx {
+            hash,
+            transaction: tx,
+            raw: signed.raw,
+            fees,
+            sent_at: Instant::now(),
+        })
+    }
+
+    /// Sends a cancellation of whatever holds `nonce`: a transfer of nothing to the signer
+    /// itself at `nonce` with `fees`, to free a nonce held by a stuck transaction this sender
+    /// cannot replace (one it has no record of). `replaces` names the transaction cancelled
+    /// when known. The nonce manager is left alone: `nonce` is one it handed out already.
+    pub async fn cancel(
+        &self,
+        nonce: u64,
+        fees: Fees,
+        replaces: Option<[u8; 32]>,
+    ) -> Result<PendingTx> {
+        let request = TxRequest::transfer(self.address(), U256::ZERO);
+        let tx = self.build(&request, nonce, 21_000, fees);
+        let signed = self.signer.sign_transaction(&tx)?;
+        self.journal(&signed, replaces).await?;
+        let hash = self.chain.send_raw(&signed.raw).await?;
+        tracing::info!(
+            chain = %self.chain.config().name,
+            nonce,
+            tx = %TxId::Evm(hash),
+            max_fee_per_gas = fees.max_per_gas(),
+            "nonce freed with a cancellation"
         );
         Ok(PendingTx {
             hash,

@@ -17,8 +17,7 @@ use std::time::Duration;
 
 use trestle_bridge_client::DeliveryStatus;
 use trestle_core::chain::ChainEvent;
-use trestle_core::evm::TypedTransaction;
-use trestle_evm::{Fees, PendingTx, Receipt};
+use trestle_evm::{PendingTx, Receipt};
 
 use super::concurrent::{self, IN_FLIGHT};
 use super::{EvmDestination, task_ended};
@@ -286,35 +285,12 @@ impl EvmDestination {
     /// bump (same nonce) and records the new version; at the fee ceiling, broadcasts it
     /// again instead.
     async fn replace(&self, root: &[u8; 32], latest: &Submission) {
-        let transaction = match trestle_core::evm::transaction::decode_signed(&latest.raw) {
-            Ok((tx, _, _)) => tx,
+        let pending = match PendingTx::from_raw(&latest.raw) {
+            Ok(pending) => pending,
             Err(e) => {
                 tracing::error!(error = %e, "stored transaction does not decode; not replacing");
                 return;
             }
-        };
-        let fees = match &transaction {
-            TypedTransaction::Eip1559(t) => Fees::Eip1559 {
-                max_fee_per_gas: t.max_fee_per_gas.try_into().unwrap_or(u128::MAX),
-                max_priority_fee_per_gas: t
-                    .max_priority_fee_per_gas
-                    .try_into()
-                    .unwrap_or(u128::MAX),
-            },
-            TypedTransaction::Legacy(t) => Fees::Legacy {
-                gas_price: t.gas_price.try_into().unwrap_or(u128::MAX),
-            },
-            _ => {
-                tracing::warn!("only legacy and EIP-1559 transactions are replaced");
-                return;
-            }
-        };
-        let pending = PendingTx {
-            hash: latest.tx_hash,
-            transaction,
-            raw: latest.raw.clone(),
-            fees,
-            sent_at: std::time::Instant::now(),
         };
         match self.sender.replace(&pending).await {
             Ok(next) => {

@@ -60,6 +60,13 @@ pub(crate) trait DestinationBridge: Sync {
     /// Sends the transaction that executes queued `record` and waits for it; `Ok(false)` when
     /// the bridge would refuse it now (its delay has not passed, its bucket is empty).
     fn execute_queued(&self, record: &MessageRecord) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Housekeeping of the relayer's own transactions on the chain: on an EVM chain, a stuck
+    /// transaction holding the relayer's next nonce replaced ([`super::unstick`]). By default
+    /// nothing (a Solana transaction expires with its blockhash).
+    fn unstick(&self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
 }
 
 /// Where a destination worker records the messages its bridge settled.

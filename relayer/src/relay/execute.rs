@@ -9,7 +9,7 @@ use std::time::Duration;
 use trestle_bridge::ValidatorSet;
 use trestle_bridge_client::{DeliveryStatus, EvmBridge};
 use trestle_core::chain::{Chain, UniversalAddress};
-use trestle_evm::TxRequest;
+use trestle_evm::{LandingPolicy, TxRequest};
 
 use super::EvmDestination;
 use super::destination::DestinationBridge;
@@ -39,6 +39,10 @@ impl DestinationBridge for EvmDestination {
         Ok(self.contract.paused().await?)
     }
 
+    async fn unstick(&self) {
+        EvmDestination::unstick(self).await;
+    }
+
     async fn execute_queued(&self, record: &MessageRecord) -> Result<bool> {
         let data = EvmBridge::execute_queued_call(&record.encoded);
         // Not executable yet (timelock pending, bucket empty): the call reverts; wait.
@@ -51,12 +55,15 @@ impl DestinationBridge for EvmDestination {
         {
             return Ok(false);
         }
+        // Replaced with a fee bump while it waits, like a delivery; past the wait, the
+        // unsticker follows it (it is in the send journal).
+        let policy = LandingPolicy {
+            stuck_after: Duration::from_millis(self.lane.settings.replace_after_ms),
+            timeout: Duration::from_secs(120),
+        };
         let (pending, _receipt) = self
             .sender
-            .send_and_wait(
-                TxRequest::call(self.contract.address(), data),
-                Duration::from_secs(120),
-            )
+            .land(TxRequest::call(self.contract.address(), data), policy)
             .await?;
         tracing::info!(destination = %self.lane.name, tx = %pending.id(), id = %hex::encode(record.id), "queued transfer executed");
         Ok(true)

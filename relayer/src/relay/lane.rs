@@ -313,6 +313,7 @@ impl Lane {
         loop {
             self.refresh_paused(bridge).await;
             self.refresh_sets(bridge).await;
+            bridge.unstick().await;
             if ticks.is_multiple_of(30) {
                 self.refresh_balance(bridge).await;
             }

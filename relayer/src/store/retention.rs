@@ -1,9 +1,10 @@
 //! Retention: the messages the destination settled long ago (`delivered`, `cancelled`), with
 //! the signatures, attestations, payments and transactions kept for them, are deleted after
-//! `store.retention_days`, so that a relayer's store does not grow forever. Only a prefix of
-//! each origin's nonces goes (every message at or below the nonce settled before the cut-off,
-//! and never an origin's last one): what remains has no hole the indexer's nonce-gap check
-//! would read the origin's history again for. The validators' equivocation guard
+//! `store.retention_days` (and so is every entry of the send journal that old), so that a
+//! relayer's store does not grow forever. Only a prefix of each origin's nonces goes (every
+//! message at or below the nonce settled before the cut-off, and never an origin's last one):
+//! what remains has no hole the indexer's nonce-gap check would read the origin's history
+//! again for. The validators' equivocation guard
 //! (`attested_nonces`) is kept whole.
 
 use super::{MessageState, Pool, Store};
@@ -57,6 +58,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            // The send journal's transactions are mined or replaced long before.
+            sqlx::query("DELETE FROM sent_transactions WHERE created_at < $1")
+                .bind(before_ms)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(due.len() as u64)
         })

@@ -17,3 +17,4 @@ mod instance;
 mod quorum;
 mod rotation;
 mod rpc;
+mod stuck;

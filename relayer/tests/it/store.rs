@@ -105,6 +105,7 @@ store_suite!(
     signatures_are_kept_once_in_signer_order,
     unattested_lists_what_the_signer_has_not_signed,
     submissions_keep_every_version_of_a_transaction,
+    the_send_journal_knows_the_latest_transaction_of_each_nonce,
     nonce_gaps_name_the_missing_nonces_and_their_heights,
     release_all_claims_frees_a_dead_runs_claims,
     a_claim_is_not_a_change,
@@ -742,6 +743,76 @@ async fn retention_prunes_a_settled_prefix_of_each_origin(store: Store, _url: St
     // No hole for the indexer's gap check to read history again for.
     assert!(store.nonce_gaps(1, 0, 10).await.unwrap().is_empty());
     assert!(store.nonce_gaps(3, 0, 10).await.unwrap().is_empty());
+}
+
+async fn the_send_journal_knows_the_latest_transaction_of_each_nonce(store: Store, _url: String) {
+    let (me, other) = ([0xa1; 20], [0xa2; 20]);
+    assert_eq!(store.latest_sent(2, &me, 7).await.unwrap(), None);
+    store
+        .record_sent(2, &me, 7, &[1; 32], &[0xf1], None)
+        .await
+        .unwrap();
+    // Recorded twice (a retried write): kept once.
+    store
+        .record_sent(2, &me, 7, &[1; 32], &[0xf1], None)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    store
+        .record_sent(2, &me, 7, &[2; 32], &[0xf2], Some(&[1; 32]))
+        .await
+        .unwrap();
+    // Another nonce, another sender, another chain: none of them is nonce 7's.
+    store
+        .record_sent(2, &me, 8, &[3; 32], &[0xf3], None)
+        .await
+        .unwrap();
+    store
+        .record_sent(2, &other, 7, &[4; 32], &[0xf4], None)
+        .await
+        .unwrap();
+    store
+        .record_sent(5, &me, 7, &[5; 32], &[0xf5], None)
+        .await
+        .unwrap();
+    let latest = store.latest_sent(2, &me, 7).await.unwrap().unwrap();
+    assert_eq!(
+        (latest.tx_hash, latest.nonce, latest.raw, latest.replaces),
+        ([2; 32], 7, vec![0xf2], Some([1; 32]))
+    );
+    assert_eq!(
+        store
+            .latest_sent(2, &other, 7)
+            .await
+            .unwrap()
+            .unwrap()
+            .tx_hash,
+        [4; 32]
+    );
+    // A delivery's versions are found from any of them.
+    store
+        .record_submission(&[1; 32], &[1; 32], 2, &[0xf1])
+        .await
+        .unwrap();
+    store
+        .record_submission(&[1; 32], &[2; 32], 2, &[0xf2])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.submission_root(&[2; 32]).await.unwrap(),
+        Some([1; 32])
+    );
+    assert_eq!(store.submission_root(&[3; 32]).await.unwrap(), None);
+    // Retention takes the journal's old entries.
+    store.prune(now_ms() - 60_000, 10).await.unwrap();
+    assert!(store.latest_sent(2, &me, 8).await.unwrap().is_some());
+    store.prune(now_ms() + 1_000, 10).await.unwrap();
+    for (sender, domain, nonce) in [(me, 2, 7), (me, 2, 8), (other, 2, 7), (me, 5, 7)] {
+        assert_eq!(
+            store.latest_sent(domain, &sender, nonce).await.unwrap(),
+            None
+        );
+    }
 }
 
 async fn reorg_rollback_orphans_unsubmitted_messages(store: Store, _url: String) {

@@ -16,6 +16,7 @@ mod endpoints;
 mod finality;
 mod heads;
 mod indexer;
+mod journal;
 mod nonces;
 mod replacement;
 mod transfers;

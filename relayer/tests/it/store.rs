@@ -100,6 +100,7 @@ store_suite!(
     operator_retry_all_by_state_and_destination,
     claims_take_the_longest_due_first_whatever_the_origin,
     retention_prunes_a_settled_prefix_of_each_origin,
+    retention_keeps_open_gaps_and_passes_orphaned_messages,
     reorg_rollback_orphans_unsubmitted_messages,
     attestations_refuse_equivocation,
     signatures_are_kept_once_in_signer_order,
@@ -743,6 +744,73 @@ async fn retention_prunes_a_settled_prefix_of_each_origin(store: Store, _url: St
     // No hole for the indexer's gap check to read history again for.
     assert!(store.nonce_gaps(1, 0, 10).await.unwrap().is_empty());
     assert!(store.nonce_gaps(3, 0, 10).await.unwrap().is_empty());
+}
+
+async fn retention_keeps_open_gaps_and_passes_orphaned_messages(store: Store, _url: String) {
+    // Origin 5: nonces 0, 1, 3, 4 (2 not seen yet). Origin 6: nonces 0..=3, nonce 1 seen
+    // twice: first in a block reorganised away (orphaned), then in its new block.
+    let mut msgs: Vec<NewMessage> = [0, 1, 3, 4]
+        .into_iter()
+        .map(|n| found(message(n, 5, 2, 0x5e), 10 + n))
+        .collect();
+    msgs.extend((0..4).map(|n| found(message(n, 6, 2, 0x5e), 20 + n)));
+    let orphan = found(message(1, 6, 2, 0x6f), 21);
+    let ids: Vec<[u8; 32]> = msgs.iter().map(|m| m.message.id()).collect();
+    let orphan_id = orphan.message.id();
+    store
+        .record_indexed("a", 30, [9; 32], &[orphan])
+        .await
+        .unwrap();
+    assert!(
+        store
+            .transition(
+                &orphan_id,
+                MessageState::Pending,
+                MessageState::Orphaned,
+                None,
+                None
+            )
+            .await
+            .unwrap()
+    );
+    store.record_indexed("a", 40, [9; 32], &msgs).await.unwrap();
+    for id in &ids {
+        assert!(
+            store
+                .transition(
+                    id,
+                    MessageState::Pending,
+                    MessageState::Delivered,
+                    None,
+                    None
+                )
+                .await
+                .unwrap()
+        );
+    }
+    let cut = now_ms() + 1_000;
+    // Origin 5: only nonce 0; nonce 1 stays as the gap's lower neighbour. Origin 6: nonces 0,
+    // 1 (both messages) and 2; its last stays.
+    assert_eq!(store.prune(cut, 100).await.unwrap(), 5);
+    assert_eq!(store.prune(cut, 100).await.unwrap(), 0);
+    let kept = |id: [u8; 32]| {
+        let store = &store;
+        async move { store.message(&id).await.unwrap().is_some() }
+    };
+    let expected = [false, true, true, true, false, false, false, true];
+    for (i, keep) in expected.into_iter().enumerate() {
+        assert_eq!(kept(ids[i]).await, keep, "message {i}");
+    }
+    assert!(
+        !kept(orphan_id).await,
+        "the orphaned message held the prefix back"
+    );
+    let gaps = store.nonce_gaps(5, 0, 10).await.unwrap();
+    assert_eq!(
+        gaps.iter().map(|g| (g.first, g.last)).collect::<Vec<_>>(),
+        vec![(2, 2)],
+        "the open gap is still seen"
+    );
 }
 
 async fn the_send_journal_knows_the_latest_transaction_of_each_nonce(store: Store, _url: String) {

@@ -102,7 +102,7 @@ impl EvmBridge {
         &self.chain.config().name
     }
 
-    async fn view<C: SolCall>(&self, call: C, what: &str) -> Result<C::Return> {
+    pub(crate) async fn view<C: SolCall>(&self, call: C, what: &str) -> Result<C::Return> {
         let out = self.chain.call(self.address, &call.abi_encode()).await?;
         if out.is_empty() {
             return Err(Error::Chain(trestle_core::Error::MalformedResponse {

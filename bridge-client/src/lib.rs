@@ -6,6 +6,7 @@ mod delivery;
 mod error;
 pub mod evm;
 pub mod fees;
+pub mod governance;
 mod sent;
 pub mod solana;
 pub mod status;

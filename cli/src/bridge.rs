@@ -8,6 +8,7 @@
 
 mod chains;
 mod fees;
+pub mod govern;
 mod output;
 
 use std::io::Write as _;

@@ -45,6 +45,17 @@ enum Command {
         #[command(subcommand)]
         command: relayer::RelayerCommand,
     },
+    /// The guardian's emergency actions on a chain's bridge: pause, cancel a queued
+    /// transfer, approve its replacement, remove the fee oracle.
+    Guardian {
+        #[command(subcommand)]
+        command: bridge::govern::GuardianCommand,
+    },
+    /// The admin's timelocked proposals on a chain's bridge: list, propose, execute, cancel.
+    Governance {
+        #[command(subcommand)]
+        command: bridge::govern::GovernanceCommand,
+    },
 }
 
 /// Runs the parsed command line.
@@ -53,6 +64,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Wallet { command } => wallet::run(command),
         Command::Bridge { command } => bridge::run(command, cli.json),
         Command::Relayer { command } => relayer::run(command),
+        Command::Guardian { command } => bridge::govern::run_guardian(command),
+        Command::Governance { command } => bridge::govern::run_governance(command),
     }
 }
 

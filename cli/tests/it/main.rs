@@ -13,6 +13,7 @@
 
 mod bridge;
 mod bridge_solana;
+mod governance;
 mod relayer_commands;
 mod relayer_run;
 mod relayer_solana;

@@ -100,8 +100,13 @@ pub fn run(command: RelayerCommand) -> anyhow::Result<Outcome> {
             let config = Config::load(&config.config)?;
             trestle_relayer::logging::init(&config.log);
             let keys = trestle_relayer::Keys::load(&config)?;
+            // Host, process and start time: in a container every run is PID 1 on the same
+            // host name, and two runs must never pass for each other in the store's claims.
+            let started = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
             let worker = format!(
-                "{}-{}",
+                "{}-{}-{started:x}",
                 std::env::var("HOSTNAME").unwrap_or_else(|_| "trestle".into()),
                 std::process::id()
             );

@@ -14,6 +14,7 @@
 mod bridge;
 mod bridge_solana;
 mod governance;
+mod governance_solana;
 mod relayer_commands;
 mod relayer_run;
 mod relayer_solana;

@@ -85,15 +85,24 @@ pub const RECIPIENT_ID: [u8; 32] = [0x77; 32];
 impl SolanaNet {
     /// Starts the node with the bridge program and initializes the bridge.
     pub async fn start() -> Self {
-        Self::start_with(None).await
+        Self::start_with(None, None).await
     }
 
     /// [`SolanaNet::start`] with the example message recipient loaded at [`RECIPIENT_ID`].
     pub async fn start_with_recipient() -> Self {
-        Self::start_with(Some(recipient_so())).await
+        Self::start_with(Some(recipient_so()), None).await
     }
 
-    async fn start_with(recipient: Option<PathBuf>) -> Self {
+    /// [`SolanaNet::start`] with the bridge's `admin` and `guardian` given (e.g. keys of a
+    /// mnemonic the command line signs with).
+    pub async fn start_with_roles(admin: SolanaSigner, guardian: SolanaSigner) -> Self {
+        Self::start_with(None, Some((admin, guardian))).await
+    }
+
+    async fn start_with(
+        recipient: Option<PathBuf>,
+        roles: Option<(SolanaSigner, SolanaSigner)>,
+    ) -> Self {
         init_logs();
         let so = program_so();
         let payer = SolanaSigner::generate().unwrap();
@@ -113,13 +122,19 @@ impl SolanaNet {
             SolanaConfig::new("sol", node.rpc_url()).with_events_commitment(Commitment::Confirmed),
         ));
         let program = BridgeProgram::new(SolanaAddress::parse(LOCAL_PROGRAM_ID).unwrap());
+        let (admin, guardian) = roles.unwrap_or_else(|| {
+            (
+                SolanaSigner::generate().unwrap(),
+                SolanaSigner::generate().unwrap(),
+            )
+        });
         let net = Self {
             node,
             client,
             program,
             payer,
-            admin: SolanaSigner::generate().unwrap(),
-            guardian: SolanaSigner::generate().unwrap(),
+            admin,
+            guardian,
         };
         net.fund(&net.payer.pubkey()).await;
         net.fund(&net.admin.pubkey()).await;

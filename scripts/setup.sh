@@ -18,7 +18,8 @@ info "ok"
 step "Cargo tools"
 cargo_tool cargo-nextest cargo-nextest 0.9.143
 cargo_tool cargo-fuzz cargo-fuzz 0.13.2
-info "cargo-nextest $(cargo nextest --version 2>/dev/null | head -1 | awk '{print $2}'), cargo-fuzz $(cargo fuzz --version 2>/dev/null | awk '{print $2}')"
+cargo_tool cargo-deny cargo-deny 0.20.2
+info "cargo-nextest $(cargo nextest --version 2>/dev/null | head -1 | awk '{print $2}'), cargo-fuzz $(cargo fuzz --version 2>/dev/null | awk '{print $2}'), cargo-deny $(cargo deny --version 2>/dev/null | awk '{print $2}')"
 
 if [ -x "$TRESTLE_REPO/scripts/setup-chains.sh" ]; then
     step "Local chain tools"

@@ -16,6 +16,14 @@ cargo fmt --all --check
 step "cargo clippy (-D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "cargo deny (bans, licenses, sources)"
+# deny.toml. The advisories check is not run: its database is a git clone from GitHub, which
+# these machines cannot reach (see deny.toml). `cargo fetch` brings in the crates of every
+# target deny.toml checks (from the registry, as any build would); cargo-deny itself then
+# runs offline.
+cargo fetch --locked --quiet
+cargo deny --locked --offline check --hide-inclusion-graph bans licenses sources
+
 step "Solana bridge program: SBF toolchain, build and lints (its tests run under nextest)"
 "$TRESTLE_REPO/contracts/solana/test.sh" --build-only
 
@@ -31,6 +39,9 @@ step "Chaos soak, short (tests/localnet trestle-soak: 50 transfers under SIGKILL
 cargo build --locked --quiet -p trestle-cli -p trestle-localnet
 TRESTLE_SOLANA_PROGRAM_SO="$TRESTLE_CACHE/sbf/trestle_bridge.so" \
     "$CARGO_TARGET_DIR/debug/trestle-soak" --short
+
+step "systemd unit of the daemon (packaging/systemd: verify, security exposure, sysusers)"
+"$TRESTLE_REPO/packaging/systemd/check.sh" "$CARGO_TARGET_DIR/debug/trestle"
 
 step "Doc tests"
 cargo test --workspace --doc --locked

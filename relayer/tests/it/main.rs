@@ -12,6 +12,7 @@
 
 mod api;
 mod e2e;
+mod packaging;
 mod roles;
 mod scenarios;
 mod solana_e2e;

@@ -16,9 +16,13 @@
 //! A validator may serve the attestation routes on a listener of their own
 //! (`api.public_listen`, [`public_router`]: body limit, timeout, load shedding, a rate limit
 //! per client), and keep the rest on the operator's (`api.listen`, loopback unless a bearer
-//! token guards it, [`router`]). Both listeners are served by [`serve()`]: a header-read
-//! timeout, a cap on connections.
+//! token guards it, [`router`]). Both listeners are served by [`serve()`] within their
+//! [`Limits`]: a header-read timeout, a cap on connections and (public listener) on one
+//! peer's connections, a deadline for the client to read each answer, a lifetime per
+//! connection. A peer, for the connection cap and the rate limit alike, is an IPv4 address or
+//! an IPv6 /64.
 
+mod peer;
 mod rate_limit;
 mod serve;
 

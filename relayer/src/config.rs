@@ -312,10 +312,15 @@ pub struct ChainConfig {
     /// signs: 1..=`rpc_urls.len()`. Default: a majority of them (1 of 1, 2 of 2, 2 of 3,
     /// 3 of 4). Relayers and indexers fail over between the endpoints and ignore it.
     pub quorum: Option<usize>,
-    /// The indexer starts after this block (slot on Solana) when it has no cursor yet.
-    /// Default 0.
-    pub start_block: u64,
-    /// Blocks (slots) read per indexer step. 1..=100,000, default 1,000.
+    /// The indexer starts after this block (slot on Solana) when it has no cursor yet; an
+    /// explicit value is used as is. Default on an EVM chain: the bridge's deployment block,
+    /// found by a binary search of `eth_getCode` at the first start (a node without old
+    /// state, not an archive node, cannot say: then block 0, with a warning); on Solana,
+    /// slot 0, the program's first transaction the node has (a Solana indexer lists the
+    /// program's transactions, so a start costs their number, not the slots').
+    pub start_block: Option<u64>,
+    /// Blocks read per indexer step (EVM). 1..=100,000, default 1,000. A Solana indexer
+    /// reads a page of up to 1,000 of the program's transactions per step instead.
     pub index_batch_blocks: u64,
     /// Poll interval of the indexer and receipt waits, in milliseconds. Default: the EVM
     /// preset's, or the Solana default.

@@ -61,6 +61,9 @@ pub struct Metrics {
     /// by the messages it delivered), in the destination's native token, by origin and
     /// destination domain.
     pub delivery_cost: Family<Labels, Counter<f64, AtomicU64>>,
+    /// Signature sets the relayer staged on a Solana destination and closed (their rent back)
+    /// outside a `deliver`, by destination chain.
+    pub solana_signature_sets_closed: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -91,6 +94,12 @@ impl Metrics {
         let stuck_transactions = Family::<Labels, Counter>::default();
         let fees_paid = Family::<Labels, Counter<f64, AtomicU64>>::default();
         let delivery_cost = Family::<Labels, Counter<f64, AtomicU64>>::default();
+        let solana_signature_sets_closed = Family::<Labels, Counter>::default();
+        registry.register(
+            "solana_signature_sets_closed",
+            "Staged Solana signature sets the relayer closed to get their rent back",
+            solana_signature_sets_closed.clone(),
+        );
         registry.register(
             "fees_paid",
             "Delivery fees paid on origins (sends and top-ups), in the origin's native token",
@@ -193,6 +202,7 @@ impl Metrics {
             stuck_transactions,
             fees_paid,
             delivery_cost,
+            solana_signature_sets_closed,
         }
     }
 
@@ -265,6 +275,13 @@ impl Metrics {
                 ("destination", destination.to_owned()),
                 ("action", action.to_owned()),
             ])
+            .inc();
+    }
+
+    /// Counts a staged signature set closed on the Solana chain `destination`.
+    pub fn signature_set_closed(&self, destination: &str) {
+        self.solana_signature_sets_closed
+            .get_or_create(&vec![("destination", destination.to_owned())])
             .inc();
     }
 

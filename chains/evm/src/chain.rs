@@ -265,6 +265,22 @@ impl EvmChain {
             })
     }
 
+    /// `eth_getCode` of `address` at block `block`: the contract's runtime bytecode as of
+    /// that block, empty when no contract was there (not deployed yet, or an account without
+    /// code). A node that no longer holds that block's state (a full node, not an archive
+    /// node, asked about an old block) answers an error, as does one that does not have the
+    /// block yet.
+    pub async fn code_at(&self, address: EvmAddress, block: u64) -> Result<Vec<u8>, CoreError> {
+        let addr = Address::from(address.0);
+        let code: Bytes = self
+            .pool
+            .call("eth_getCode", |p| async move {
+                p.get_code_at(addr).number(block).await
+            })
+            .await?;
+        Ok(code.to_vec())
+    }
+
     /// The next nonce of `address`, counting pending transactions.
     pub async fn pending_nonce(&self, address: EvmAddress) -> Result<u64, CoreError> {
         let addr = Address::from(address.0);

@@ -237,6 +237,65 @@ impl SolanaClient {
         }))
     }
 
+    /// The accounts `program` owns whose data holds each of `filters` (`(offset, bytes)`, a
+    /// `memcmp` filter each), at the read commitment, with their addresses
+    /// (`getProgramAccounts`; some providers refuse it or need filters to answer it).
+    pub async fn program_accounts(
+        &self,
+        program: &SolanaAddress,
+        filters: &[(usize, &[u8])],
+    ) -> Result<Vec<(SolanaAddress, AccountInfo)>> {
+        #[derive(Deserialize)]
+        struct Keyed {
+            pubkey: String,
+            account: RpcAccount,
+        }
+        let filters: Vec<Value> = filters
+            .iter()
+            .map(|(offset, bytes)| {
+                json!({ "memcmp": {
+                    "offset": offset,
+                    "bytes": bs58::encode(bytes).into_string(),
+                    "encoding": "base58",
+                }})
+            })
+            .collect();
+        let answer: Vec<Keyed> = self
+            .call(
+                RpcRequest::GetProgramAccounts,
+                json!([program.to_string(), {
+                    "encoding": "base64",
+                    "commitment": self.config.commitments.read.as_str(),
+                    "filters": filters,
+                }]),
+            )
+            .await?;
+        answer
+            .into_iter()
+            .map(|keyed| {
+                let address = self.parse_address(&keyed.pubkey, "program account")?;
+                let (data, encoding) = keyed.account.data;
+                if encoding != "base64" {
+                    return Err(error::malformed(
+                        self.endpoint(),
+                        format!(
+                            "account {address} data in encoding {encoding:?}, asked for base64"
+                        ),
+                    ));
+                }
+                Ok((
+                    address,
+                    AccountInfo {
+                        lamports: keyed.account.lamports,
+                        owner: self.parse_address(&keyed.account.owner, "account owner")?,
+                        data: self.decode_base64(&data, "account data")?,
+                        executable: keyed.account.executable,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     /// The lamports an account of `space` data bytes needs to be rent-exempt.
     pub async fn minimum_balance_for_rent_exemption(&self, space: u64) -> Result<u64> {
         self.call(

@@ -76,6 +76,22 @@ pub struct UnparseableTransaction {
     pub reason: String,
 }
 
+/// A transaction of a program as `getSignaturesForAddress` lists it
+/// ([`SolanaClient::program_signature_page`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedTransaction {
+    /// Its id (first signature).
+    pub id: TxId,
+    /// The slot it landed in.
+    pub slot: u64,
+    /// Its position in the block, when the node reports it.
+    pub transaction_index: Option<u32>,
+    /// Unix time of the block, when known.
+    pub block_time: Option<i64>,
+    /// `Some(error)` when it failed.
+    pub error: Option<String>,
+}
+
 /// What [`SolanaClient::program_transactions`] read from a slot range.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProgramTransactions {
@@ -143,6 +159,55 @@ impl SolanaClient {
         found.reverse();
         found.sort_by_key(|s| (s.slot, s.transaction_index));
         Ok(found)
+    }
+
+    /// One `getSignaturesForAddress` page of `program`'s transactions at the events
+    /// commitment, newest first: at most `limit` (1 to [`MAX_SIGNATURE_PAGE`]) transactions
+    /// older than `before` (from the newest when `None`), stopping at `until` (exclusive) when
+    /// given. The page below a given `before` is the same whenever it is asked for (at a
+    /// commitment no fork reaches), so a reader can list pages once and read them later; a
+    /// page shorter than `limit` is the last one.
+    pub async fn program_signature_page(
+        &self,
+        program: &SolanaAddress,
+        before: Option<&TxId>,
+        until: Option<&TxId>,
+        limit: usize,
+    ) -> Result<Vec<ListedTransaction>> {
+        let mut config = Map::new();
+        config.insert("limit".into(), json!(limit.clamp(1, MAX_SIGNATURE_PAGE)));
+        config.insert(
+            "commitment".into(),
+            json!(self.events_commitment().as_str()),
+        );
+        if let Some(before) = before {
+            config.insert("before".into(), json!(before.to_string()));
+        }
+        if let Some(until) = until {
+            config.insert("until".into(), json!(until.to_string()));
+        }
+        let page: Vec<RpcConfirmedTransactionStatusWithSignature> = self
+            .call(
+                RpcRequest::GetSignaturesForAddress,
+                json!([program.to_string(), Value::Object(config)]),
+            )
+            .await?;
+        page.into_iter().map(|entry| self.listed(entry)).collect()
+    }
+
+    /// A listing entry, its signature decoded (a listing with a signature that does not decode
+    /// is a broken answer about the whole listing).
+    fn listed(
+        &self,
+        entry: RpcConfirmedTransactionStatusWithSignature,
+    ) -> Result<ListedTransaction> {
+        Ok(ListedTransaction {
+            id: TxId::Solana(self.decode_signature(&entry.signature)?),
+            slot: entry.slot,
+            transaction_index: entry.transaction_index,
+            block_time: entry.block_time,
+            error: entry.err.map(|e| e.to_string()),
+        })
     }
 
     /// The transaction `id` decoded for `program`, at the events commitment; `None` when the
@@ -235,20 +300,34 @@ impl SolanaClient {
         to: u64,
     ) -> Result<ProgramTransactions> {
         let signatures = self.program_signatures(program, from, to, None).await?;
+        let listed = signatures
+            .into_iter()
+            .map(|entry| self.listed(entry))
+            .collect::<Result<Vec<_>>>()?;
+        self.listed_program_transactions(program, &listed).await
+    }
+
+    /// The transactions `listed` (of `program`), fetched and decoded in the given order as
+    /// [`SolanaClient::program_transactions`] does: failed ones as listed, one that does not
+    /// decode in [`ProgramTransactions::unparseable`], a transport failure or a listed
+    /// transaction the node does not return failing the whole call.
+    pub async fn listed_program_transactions(
+        &self,
+        program: &SolanaAddress,
+        listed: &[ListedTransaction],
+    ) -> Result<ProgramTransactions> {
         let mut out = ProgramTransactions::default();
-        for entry in signatures {
-            // A listing with a signature that does not decode is a broken answer about the
-            // range itself: the range fails (and is read again, through another endpoint).
-            let id = TxId::Solana(self.decode_signature(&entry.signature)?);
+        for entry in listed {
+            let id = entry.id.clone();
             // A failed transaction did nothing: it is reported as listed, not fetched (anyone
             // can make failing transactions that name the program, one request each).
-            if let Some(err) = &entry.err {
+            if let Some(err) = &entry.error {
                 out.transactions.push(ProgramTransaction {
                     id,
                     slot: entry.slot,
                     transaction_index: entry.transaction_index,
                     block_time: entry.block_time,
-                    error: Some(err.to_string()),
+                    error: Some(err.clone()),
                     instructions: Vec::new(),
                     logs: Vec::new(),
                     events: Vec::new(),

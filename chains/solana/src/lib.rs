@@ -16,7 +16,8 @@ pub use client::{AccountInfo, Blockhash, SOL_DECIMALS, SolanaClient};
 pub use config::{Commitment, Commitments, LandingConfig, MAX_SIGNATURE_PAGE, SolanaConfig};
 pub use error::{Error, Result};
 pub use events::{
-    ProgramInstruction, ProgramTransaction, ProgramTransactions, UnparseableTransaction,
+    ListedTransaction, ProgramInstruction, ProgramTransaction, ProgramTransactions,
+    UnparseableTransaction,
 };
 pub use fees::{MAX_COMPUTE_UNIT_LIMIT, compute_unit_limit, percentile_fee};
 pub use landing::{Landed, Simulation, TransactionRequest};

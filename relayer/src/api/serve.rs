@@ -1,28 +1,50 @@
-//! Serving a router on a TCP listener with the limits of a server anyone can reach: a client
-//! has [`Limits::header_read_timeout`] to send each request's head (a slowloris connection,
-//! and a kept-alive connection left idle, are closed when it runs out), at most
-//! [`Limits::max_connections`] connections are served at once (one more is accepted and
-//! closed at once, so a flood of idle sockets costs the daemon neither memory nor tasks), and
-//! shutdown waits at most [`Limits::shutdown_grace`] for the connections it drains.
+//! Serving a router on a TCP listener with the limits of a server anyone can reach:
+//!
+//! - a client has [`Limits::header_read_timeout`] to send each request's head (a slowloris
+//!   connection, and a kept-alive connection left idle, are closed when it runs out);
+//! - at most [`Limits::max_connections`] connections are served at once, and at most
+//!   [`Limits::max_connections_per_peer`] of them from one peer (an IPv4 address, an IPv6
+//!   /64; see `peer.rs`): a connection past either cap is accepted and closed at once, so a
+//!   flood of idle sockets costs the daemon neither memory nor tasks, and one peer cannot take
+//!   every slot from the others;
+//! - each answer must be read by the client within [`Limits::write_timeout`] of the server
+//!   starting to write it (a client that reads slowly, or not at all, has its connection
+//!   closed);
+//! - a connection lives at most [`Limits::max_lifetime`]: then it finishes the request it is
+//!   in and closes (hyper's graceful shutdown: the answer says `connection: close`), and if
+//!   that has not happened [`Limits::shutdown_grace`] later it is dropped. A client that
+//!   keeps one connection busy with a request every few seconds therefore still gives its
+//!   slot back;
+//! - shutdown waits at most [`Limits::shutdown_grace`] for the connections it drains.
 //!
 //! `axum::serve` (0.8) sets none of these: its hyper connections have no timer, so no header
 //! timeout, and it accepts without bound. This is its loop with them: HTTP/1.1 only (the
 //! daemon's axum has no HTTP/2), the peer's address in every request as
-//! [`ConnectInfo<SocketAddr>`] (the public listener's rate limit reads it).
+//! [`ConnectInfo<SocketAddr>`] (the public listener's rate limit reads it). hyper has a
+//! header-read timeout and a graceful shutdown, which are used; it has no write timeout,
+//! so [`WriteDeadline`] wraps the socket.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
+use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
+use tokio::time::{Instant, Sleep};
+
+use super::peer::Peer;
 
 /// The limits of one listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,28 +52,46 @@ pub struct Limits {
     /// Connections served at once; past it a new connection is closed as soon as it is
     /// accepted.
     pub max_connections: usize,
+    /// Connections served at once from one peer (an IPv4 address, an IPv6 /64); past it a
+    /// new connection from that peer is closed as soon as it is accepted.
+    pub max_connections_per_peer: usize,
     /// How long a client has to send the head of a request (request line and headers),
     /// counted from when the server starts waiting for it: on a new connection, and after
     /// each answer on a kept-alive one (so also how long an idle connection stays open).
     pub header_read_timeout: Duration,
+    /// How long the client has to read an answer, from when the server starts writing it
+    /// until the last byte is in the kernel's send buffer; then the connection is closed.
+    pub write_timeout: Duration,
+    /// How long a connection is kept: then it finishes the request in progress and closes
+    /// (an idle one closes at once), and is dropped [`Limits::shutdown_grace`] later if it
+    /// has not.
+    pub max_lifetime: Duration,
     /// How long shutdown waits for open connections to finish their requests before it drops
     /// them.
     pub shutdown_grace: Duration,
 }
 
-/// The public attestation listener's limits: 5 s for a request head, 256 connections.
+/// The public attestation listener's limits: 256 connections, 16 per peer, 5 s for a
+/// request head, 10 s to read an answer, 60 s a connection.
 pub const PUBLIC_LIMITS: Limits = Limits {
     max_connections: 256,
+    max_connections_per_peer: 16,
     header_read_timeout: Duration::from_secs(5),
+    write_timeout: Duration::from_secs(10),
+    max_lifetime: Duration::from_secs(60),
     shutdown_grace: Duration::from_secs(10),
 };
 
-/// The operator's listener's limits: 5 s for a request head, 64 connections (a scraper, a
-/// few command-line calls; when it also serves the attestation routes, the relayers that
-/// ask for them).
+/// The operator's listener's limits: 64 connections (a scraper, a few command-line calls;
+/// when it also serves the attestation routes, the relayers that ask for them), 16 per peer
+/// (on loopback every client is one peer: there the global cap is what counts... see
+/// below), 5 s for a request head, 10 s to read an answer, 60 s a connection.
 pub const OPERATOR_LIMITS: Limits = Limits {
     max_connections: 64,
+    max_connections_per_peer: 64,
     header_read_timeout: Duration::from_secs(5),
+    write_timeout: Duration::from_secs(10),
+    max_lifetime: Duration::from_secs(60),
     shutdown_grace: Duration::from_secs(10),
 };
 
@@ -65,10 +105,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let peers = PeerSlots::new(limits.max_connections_per_peer.max(1));
     let (closing, closing_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
-    // When the cap was last logged: at most once a minute, however a flood churns.
-    let mut warned: Option<tokio::time::Instant> = None;
+    // When each cap was last logged: at most once a minute, however a flood churns.
+    let mut warned: Option<Instant> = None;
+    let mut warned_peer: Option<Instant> = None;
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -83,13 +125,25 @@ pub async fn serve(
                 }
             },
         };
+        let Some(peer_slot) = peers.try_take(Peer::of(peer.ip())) else {
+            if warned_peer.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+                tracing::warn!(
+                    %peer,
+                    max_connections_per_peer = limits.max_connections_per_peer,
+                    "an API client is at its connection cap: closing its new connections"
+                );
+                warned_peer = Some(Instant::now());
+            }
+            drop(stream);
+            continue;
+        };
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
                 tracing::warn!(
                     max_connections = limits.max_connections,
                     "the API listener is at its connection cap: closing new connections"
                 );
-                warned = Some(tokio::time::Instant::now());
+                warned = Some(Instant::now());
             }
             drop(stream);
             continue;
@@ -98,9 +152,9 @@ pub async fn serve(
             stream,
             peer,
             app.clone(),
-            limits.header_read_timeout,
+            limits,
             closing_rx.clone(),
-            permit,
+            (permit, peer_slot),
         ));
     }
     drop(listener);
@@ -118,6 +172,65 @@ pub async fn serve(
     }
 }
 
+/// The open connections of each peer. An entry exists only while its peer has a
+/// connection open, so there are at most [`Limits::max_connections`] of them (plus the few
+/// accepted and closed at once).
+#[derive(Debug, Clone)]
+struct PeerSlots {
+    max: usize,
+    open: Arc<Mutex<HashMap<Peer, usize>>>,
+}
+
+/// One connection counted against its peer until it is dropped.
+#[derive(Debug)]
+struct PeerSlot {
+    slots: PeerSlots,
+    peer: Peer,
+}
+
+impl PeerSlots {
+    fn new(max: usize) -> Self {
+        PeerSlots {
+            max,
+            open: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// A slot for one more connection of `peer`, unless it has `max` open.
+    fn try_take(&self, peer: Peer) -> Option<PeerSlot> {
+        // Nothing panics while the lock is held; a poisoned lock still holds valid counts.
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = open.entry(peer).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(PeerSlot {
+            slots: self.clone(),
+            peer,
+        })
+    }
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut open = self
+            .slots
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.peer) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.peer);
+            }
+        }
+    }
+}
+
 /// An accept error: a connection that failed before it was accepted is skipped; anything
 /// else (out of file descriptors) waits a moment first rather than spinning.
 async fn accept_failed(e: &std::io::Error) {
@@ -132,15 +245,16 @@ async fn accept_failed(e: &std::io::Error) {
     tokio::time::sleep(Duration::from_millis(200)).await;
 }
 
-/// Serves one connection until it ends, the header timeout closes it, or shutdown (then it
-/// finishes the request in progress). Holds its connection slot (`_permit`) until then.
+/// Serves one connection until it ends, a timeout or its lifetime closes it, or shutdown
+/// (then it finishes the request in progress). Holds its connection slots (`_slots`) until
+/// then.
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     app: Router,
-    header_read_timeout: Duration,
+    limits: Limits,
     mut closing: watch::Receiver<bool>,
-    _permit: OwnedSemaphorePermit,
+    _slots: (OwnedSemaphorePermit, PeerSlot),
 ) {
     let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
@@ -154,16 +268,23 @@ async fn connection(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout)
+        .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let io = WriteDeadline::new(stream, limits.write_timeout);
+    let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
+    // The lifetime: at the first deadline the connection is asked to close, at the second
+    // it is dropped.
+    let expires = Instant::now() + limits.max_lifetime;
+    let deadline = tokio::time::sleep_until(expires);
+    tokio::pin!(deadline);
     let mut draining = false;
     loop {
         tokio::select! {
             result = conn.as_mut() => {
                 if let Err(e) = result {
-                    // A header timeout, a client that went away: the client's business.
+                    // A header or write timeout, a client that went away: the client's
+                    // business.
                     tracing::debug!(%peer, error = %e, "API connection ended");
                 }
                 break;
@@ -171,7 +292,129 @@ async fn connection(
             _ = closing.wait_for(|closing| *closing), if !draining => {
                 draining = true;
                 conn.as_mut().graceful_shutdown();
+                deadline.as_mut().reset(Instant::now() + limits.shutdown_grace);
+            }
+            () = deadline.as_mut() => {
+                if draining {
+                    tracing::debug!(%peer, "API connection dropped: it outlived its lifetime");
+                    break;
+                }
+                draining = true;
+                conn.as_mut().graceful_shutdown();
+                deadline.as_mut().reset(Instant::now() + limits.shutdown_grace);
             }
         }
+    }
+}
+
+/// A socket whose writes must finish in time: from the first write after the last
+/// completed flush (hyper flushes once its buffer is empty, so at the end of each answer),
+/// the client has `timeout` to take everything; a write or flush still waiting on the client
+/// then fails with [`io::ErrorKind::TimedOut`], which ends the connection. A client that
+/// reads a trickle gets no more time than one that reads nothing.
+#[derive(Debug)]
+struct WriteDeadline<I> {
+    io: I,
+    timeout: Duration,
+    /// When the unfinished write began.
+    started: Option<Instant>,
+    /// Armed once a write has had to wait on the client.
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl<I> WriteDeadline<I> {
+    fn new(io: I, timeout: Duration) -> Self {
+        WriteDeadline {
+            io,
+            timeout,
+            started: None,
+            sleep: None,
+        }
+    }
+
+    /// A write is under way (its clock starts now unless it already runs).
+    fn begin(&mut self) {
+        if self.started.is_none() {
+            self.started = Some(Instant::now());
+        }
+    }
+
+    /// Everything written has been taken: the clock stops.
+    fn finished(&mut self) {
+        self.started = None;
+        self.sleep = None;
+    }
+
+    /// The write is waiting on the client: pending until the deadline, an error past it.
+    fn waiting<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let Some(started) = self.started else {
+            return Poll::Pending;
+        };
+        let timeout = self.timeout;
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(started + timeout)));
+        match sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client did not read the answer in time",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for WriteDeadline<I> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<I: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<I> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.begin();
+        match Pin::new(&mut self.io).poll_write(cx, buf) {
+            Poll::Pending => self.waiting(cx),
+            ready => ready,
+        }
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.begin();
+        match Pin::new(&mut self.io).poll_write_vectored(cx, bufs) {
+            Poll::Pending => self.waiting(cx),
+            ready => ready,
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match Pin::new(&mut self.io).poll_flush(cx) {
+            Poll::Ready(Ok(())) => {
+                self.finished();
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => self.waiting(cx),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }

@@ -155,8 +155,8 @@ pub struct ChainToml {
     finality: Option<Finality>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     commitment: Option<SolanaCommitment>,
-    #[serde(default)]
-    start_block: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    start_block: Option<u64>,
     #[serde(default = "default_index_batch")]
     index_batch_blocks: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -574,3 +574,25 @@ fn a_relative_sqlite_store_is_beside_the_configuration_file_not_the_working_dire
         )
     );
 }
+
+#[test]
+fn start_block_is_unset_by_default_and_an_explicit_one_is_kept_even_0() {
+    let c = Config::parse(VALID).unwrap();
+    // Unset: an EVM origin's indexer finds the bridge's deployment block.
+    assert_eq!(c.chain("anvil-a").unwrap().start_block, None);
+    for (value, expected) in [("0", Some(0)), ("12345678", Some(12_345_678))] {
+        let text = with(
+            "domain = 1\n",
+            &format!("domain = 1\nstart_block = {value}\n"),
+        );
+        let c = Config::parse(&text).unwrap();
+        assert_eq!(c.chain("anvil-a").unwrap().start_block, expected);
+        // And written back as it was read.
+        let again = toml::to_string(&c.chains[0]).unwrap();
+        assert!(again.contains(&format!("start_block = {value}")), "{again}");
+    }
+    let again = toml::to_string(&Config::parse(VALID).unwrap().chains[0]).unwrap();
+    assert!(!again.contains("start_block"), "{again}");
+    let reason = parse_reason(&with("domain = 1\n", "domain = 1\nstart_block = -1\n"));
+    assert!(reason.contains("start_block"), "{reason}");
+}

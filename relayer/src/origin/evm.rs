@@ -4,6 +4,7 @@
 //! (number and hash) the indexer recorded, and that block must be final (at or below the
 //! endpoint's safe height) and canonical.
 
+mod deployment;
 pub(crate) mod reader;
 
 pub use reader::EvmReader;

@@ -18,6 +18,11 @@
 //! never delivers twice (a second `deliver` fails with `AlreadyDelivered`, and the receipt
 //! moves the message on). `messages.tx_hash` holds the first 32 bytes of the landed
 //! transaction's signature (the column is 32 bytes); the full signature is in the logs.
+//!
+//! A staged `deliver` closes the signature set it used; every other set the payer staged (a
+//! message someone else delivered, an epoch rotated away, a run that stopped halfway) is
+//! closed with `close_signatures` for its rent (`sets`: as it goes, and a sweep at start and
+//! hourly).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -38,6 +43,7 @@ use trestle_bridge_client::{DeliveryStatus, SolanaBridge};
 
 mod collect;
 mod message;
+mod sets;
 use super::fees::FeeQuoter;
 use crate::config::{ChainConfig, Config, RelayerConfig};
 use crate::error::{Error, Result};
@@ -48,6 +54,7 @@ use crate::relay::lane::Lane;
 use crate::relay::routes::Route;
 use crate::relay::worker::{self, Stage, Unit};
 use crate::store::{MessageRecord, MessageState, SignatureRecord, Store, now_ms};
+use sets::SignatureSets;
 
 /// Signatures per `post_signatures` transaction (6 x ~25,000 CU of recovery, ~400 bytes).
 pub const STAGE_CHUNK: usize = 6;
@@ -68,6 +75,8 @@ pub struct SolanaDestination {
     payer: SolanaSigner,
     /// When this process first looked for the receipt of each submitted message not seen yet.
     waiting: Mutex<HashMap<[u8; 32], Instant>>,
+    /// The payer's staged signature sets, closed once they cannot be used.
+    sets: Arc<SignatureSets>,
 }
 
 impl SolanaDestination {
@@ -97,11 +106,19 @@ impl SolanaDestination {
                 )
             })?;
             let lane = Lane::new(config, chain, settings, store, metrics, worker, fees)?;
+            let origins = config
+                .routes
+                .iter()
+                .filter(|r| r.to == chain.name)
+                .filter_map(|r| config.chain(&r.from))
+                .map(|origin| (origin.domain, origin.bridge_address()))
+                .collect();
             out.push(Self::new(
                 lane,
                 chain,
                 crate::connect::solana(chain)?,
                 payer,
+                origins,
             )?);
         }
         Ok(out)
@@ -113,12 +130,23 @@ impl SolanaDestination {
         chain: &ChainConfig,
         client: Arc<SolanaClient>,
         payer: SolanaSigner,
+        origins: HashMap<u32, UniversalAddress>,
     ) -> Result<Self> {
         let solana = chain.solana_settings()?;
+        let program = BridgeProgram::new(solana.program);
         Ok(Self {
+            sets: Arc::new(SignatureSets::new(
+                lane.name.clone(),
+                client.clone(),
+                program,
+                payer.clone(),
+                lane.store.clone(),
+                lane.metrics.clone(),
+                origins,
+            )),
             lane,
             commitment: solana.commitment.to_commitment(),
-            program: BridgeProgram::new(solana.program),
+            program,
             bridge: SolanaBridge::new(client.clone(), solana.program),
             client,
             payer,
@@ -190,11 +218,14 @@ impl SolanaDestination {
     /// Lands `deliver` (staging the signatures first when they do not fit), unless the receipt
     /// shows the message delivered already; then `ready` -> `submitted`.
     async fn submit_one(&self, record: &MessageRecord) -> Result<bool> {
+        let route = self.lane.route(record.origin)?;
         let found = self.confirmed_receipt(record).await?;
         if found.is_some() {
+            // Delivered by someone else or an earlier attempt: a set this payer staged for it
+            // (in this run, or at the current epoch in an earlier one) is of no more use.
+            self.sets.release(&record.id, Some(route.set.epoch())).await;
             return self.submitted(record, None).await;
         }
-        let route = self.lane.route(record.origin)?;
         // Read now, not from the routes' cache: a landing for a set the program no longer
         // holds would be refused and charged an attempt (a rotation since the last tick).
         let set = self
@@ -252,6 +283,7 @@ impl SolanaDestination {
             Err(e) => {
                 // Someone (another instance, an earlier attempt) may have delivered it.
                 if self.confirmed_receipt(record).await?.is_some() {
+                    self.sets.release(&record.id, Some(set.epoch())).await;
                     return self.submitted(record, None).await;
                 }
                 Err(e)
@@ -281,6 +313,7 @@ impl SolanaDestination {
         sigs: &[SignatureRecord],
     ) -> Result<()> {
         let payer = self.payer.pubkey();
+        self.sets.staging(&record.id, set.epoch()).await;
         let address = self.program.signature_set(&record.id, set.epoch(), &payer);
         let staged = match self.client.account(&address).await? {
             Some(a) if a.owner == self.program.id => SignatureSet::decode(&a.data)?.signers,
@@ -351,6 +384,9 @@ impl SolanaDestination {
             return Ok(false);
         };
         self.forget(&record.id);
+        // A staged `deliver` closed the set it used; any other this process staged (an older
+        // epoch) is closed now.
+        self.sets.release(&record.id, None).await;
         if receipt.status == ReceiptStatus::Received {
             self.execute_message(record).await?;
         }
@@ -452,7 +488,8 @@ impl SolanaDestination {
     /// Works the queues until shutdown ([`worker::run`]).
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
         tracing::info!(destination = %self.lane.name, payer = %self.payer.pubkey(), program = %self.program.id, in_flight = self.lane.settings.batch_size, "solana destination worker started");
-        worker::run(self, shutdown).await;
+        let sets = self.sets.clone();
+        tokio::join!(worker::run(self, shutdown.clone()), sets.run(shutdown));
     }
 
     /// The step of `record` in `state`, its outcome persisted: moved on, deferred a tick (not

@@ -1,15 +1,17 @@
 //! The HTTP API's listeners against hostile clients (issue 14): a request head sent too
-//! slowly and an idle kept-alive connection are closed, connections past the cap are closed
-//! at once, a client past its rate gets 429, and a failing store's error text stays in the
-//! log.
+//! slowly and an idle kept-alive connection are closed, connections past the cap (and past
+//! one peer's cap, while other peers are still served) are closed at once, a client that
+//! does not read its answer is cut off at the write deadline, a busy kept-alive connection
+//! at its lifetime, a client past its rate gets 429, and a failing store's error text stays
+//! in the log.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::oneshot;
 use trestle_relayer::Store;
 use trestle_relayer::api::{self, ApiState, Limits, RateLimit, public_router, router};
@@ -39,9 +41,30 @@ async fn serve(app: axum::Router, limits: Limits) -> (SocketAddr, oneshot::Sende
 fn limits(max_connections: usize, header_read_timeout: Duration) -> Limits {
     Limits {
         max_connections,
+        max_connections_per_peer: max_connections,
         header_read_timeout,
+        write_timeout: Duration::from_secs(10),
+        max_lifetime: Duration::from_secs(600),
         shutdown_grace: Duration::from_secs(1),
     }
+}
+
+/// A connection to `addr` from the loopback address `from` (127.0.0.1 and 127.0.0.2 are
+/// two peers on Linux).
+async fn connect_from(from: Ipv4Addr, addr: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::new(IpAddr::V4(from), 0)).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+/// Whether a connection from `from` is answered (`GET /healthz`, 200) rather than closed
+/// unanswered.
+async fn answered(from: Ipv4Addr, addr: SocketAddr) -> bool {
+    let mut c = connect_from(from, addr).await;
+    let _ = c.write_all(HEALTHZ).await;
+    let mut got = Vec::new();
+    let _ = closed_within(&mut c, Duration::from_secs(2), &mut got).await;
+    got.starts_with(b"HTTP/1.1 200")
 }
 
 /// Reads until the server closes the connection (end of stream or reset), for at most
@@ -172,12 +195,146 @@ async fn connections_past_the_cap_are_closed_until_one_ends() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_peer_past_its_connection_cap_is_refused_while_another_is_still_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let per_peer = 3;
+    let (addr, _stop) = serve(
+        router(state(&dir).await, None, None),
+        Limits {
+            max_connections_per_peer: per_peer,
+            ..limits(16, Duration::from_secs(60))
+        },
+    )
+    .await;
+    let (greedy, other) = (Ipv4Addr::new(127, 0, 0, 1), Ipv4Addr::new(127, 0, 0, 2));
+    // The greedy peer holds its share (each connection is served: it answers).
+    let mut held = Vec::new();
+    for _ in 0..per_peer {
+        let mut c = connect_from(greedy, addr).await;
+        assert_eq!(healthz_status(&mut c).await, "HTTP/1.1 200 OK");
+        held.push(c);
+    }
+    // One more of its connections is closed unanswered, however many it tries...
+    for _ in 0..3 {
+        assert!(
+            !answered(greedy, addr).await,
+            "a connection past the peer's cap was served"
+        );
+    }
+    // ...while another peer is served, with connections of its own up to its own cap.
+    let mut others = Vec::new();
+    for _ in 0..per_peer {
+        let mut c = connect_from(other, addr).await;
+        assert_eq!(healthz_status(&mut c).await, "HTTP/1.1 200 OK");
+        others.push(c);
+    }
+    // One of the greedy peer's connections ends: it may open one again.
+    drop(held.pop());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !answered(greedy, addr).await {
+        assert!(
+            Instant::now() < deadline,
+            "the peer's freed slot was never reused"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A route whose answer is larger than every socket buffer between server and client.
+const BIG: usize = 32 << 20;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_does_not_read_its_answer_is_cut_off_at_the_write_deadline() {
+    let write_timeout = Duration::from_secs(1);
+    let app = axum::Router::new().route("/big", axum::routing::get(|| async { vec![b'x'; BIG] }));
+    let (addr, _stop) = serve(
+        app,
+        Limits {
+            write_timeout,
+            ..limits(16, Duration::from_secs(60))
+        },
+    )
+    .await;
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut c = socket.connect(addr).await.unwrap();
+    c.write_all(b"GET /big HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let asked = Instant::now();
+    // The client reads nothing while the server writes; the server gives up at the deadline
+    // (not to be observed from here but by what is left to read afterwards).
+    tokio::time::sleep(write_timeout * 3).await;
+    let mut got = Vec::new();
+    let closed = closed_within(&mut c, Duration::from_secs(20), &mut got).await;
+    assert!(
+        closed.is_some(),
+        "the slow reader's connection is still open"
+    );
+    assert!(got.starts_with(b"HTTP/1.1 200"));
+    assert!(
+        got.len() < BIG,
+        "the whole answer ({} bytes) was sent to a client that did not read for {:?}",
+        got.len(),
+        asked.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_alive_connection_that_never_idles_is_closed_at_its_lifetime() {
+    let dir = tempfile::tempdir().unwrap();
+    let max_lifetime = Duration::from_secs(1);
+    let (addr, _stop) = serve(
+        router(state(&dir).await, None, None),
+        Limits {
+            max_lifetime,
+            ..limits(16, Duration::from_secs(5))
+        },
+    )
+    .await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let opened = Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    // A request every 100 ms, well within the header timeout, each answer read.
+    let closed_after = loop {
+        assert!(
+            opened.elapsed() < Duration::from_secs(10),
+            "the connection outlived its lifetime"
+        );
+        if c.write_all(HEALTHZ).await.is_err() {
+            break opened.elapsed();
+        }
+        match tokio::time::timeout(Duration::from_millis(100), c.read(&mut buf)).await {
+            Ok(Ok(0) | Err(_)) => break opened.elapsed(),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    };
+    assert!(
+        closed_after >= max_lifetime,
+        "closed after {closed_after:?}"
+    );
+    // Gracefully: between two requests (an idle kept-alive connection closes at once), not
+    // at the grace period's end, and no answer cut short.
+    assert!(
+        closed_after < max_lifetime + Duration::from_millis(800),
+        "closed after {closed_after:?}"
+    );
+    let text = String::from_utf8_lossy(&got).to_ascii_lowercase();
+    let answers = text.matches("http/1.1 200 ok").count();
+    assert!(answers >= 5, "{text}");
+    assert_eq!(text.matches("\r\n\r\nok").count(), answers, "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_past_its_rate_gets_429_and_the_probe_does_not() {
     let dir = tempfile::tempdir().unwrap();
     let rate = RateLimit {
         per_second: 0.001,
         burst: 3.0,
         max_clients: 16,
+        ..RateLimit::PUBLIC
     };
     let (addr, _stop) = serve(
         public_router(state(&dir).await, rate),

@@ -44,7 +44,9 @@ use trestle_tests::Anvil;
 mod concurrent;
 mod evm_validator;
 mod fees;
+mod indexer;
 mod messages;
+mod signature_sets;
 mod validator;
 
 const DOMAIN_EVM: u32 = 1;
@@ -209,6 +211,8 @@ struct EtherToSolana {
     messages: usize,
     validators: Vec<Daemon>,
     relayer: Daemon,
+    /// The relayer's configuration (its store in `_dirs.1`), to start it again.
+    relayer_config: Config,
     _dirs: (Vec<tempfile::TempDir>, tempfile::TempDir),
 }
 
@@ -283,7 +287,7 @@ impl EtherToSolana {
         let relayer_dir = tempfile::tempdir().unwrap();
         let mut relayer_config = config(relayer_dir.path(), chains(), endpoints, false, true);
         relayer_config.routes[0].threshold = threshold;
-        let relayer = start_solana_relayer(relayer_config, &payer).await;
+        let relayer = start_solana_relayer(relayer_config.clone(), &payer).await;
 
         let beneficiary = SolanaSigner::generate().unwrap().pubkey();
         let user = EvmSender::new(chain.clone(), signer(3));
@@ -312,6 +316,7 @@ impl EtherToSolana {
             messages: amounts_wei.len(),
             validators,
             relayer,
+            relayer_config,
             _dirs: (_dirs, relayer_dir),
         }
     }

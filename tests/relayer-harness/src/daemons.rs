@@ -24,7 +24,7 @@ pub fn chain_config(name: &str, domain: u32, anvil: &Anvil, bridge: EvmAddress) 
         domain,
         rpc_urls: vec![anvil.url().into()],
         quorum: None,
-        start_block: 0,
+        start_block: None,
         index_batch_blocks: 50,
         low_balance: None,
         poll_interval_ms: Some(100),

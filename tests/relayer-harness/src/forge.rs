@@ -4,8 +4,9 @@
 //! log, in the real block, with the forged message's id): what a compromised RPC provider
 //! would serve to get a forged transfer signed.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use alloy_sol_types::{SolCall, SolEvent};
 use axum::extract::State;
@@ -23,7 +24,17 @@ use trestle_core::evm::EvmAddress;
 pub struct ForgingRpc {
     url: String,
     forged: Arc<AtomicUsize>,
+    counts: Arc<Mutex<Counts>>,
     task: JoinHandle<()>,
+}
+
+/// What the endpoint was asked and answered, by JSON-RPC method.
+#[derive(Debug, Default)]
+struct Counts {
+    /// Requests.
+    calls: HashMap<String, usize>,
+    /// Entries of the array results.
+    results: HashMap<String, usize>,
 }
 
 /// What the endpoint lies about.
@@ -46,6 +57,7 @@ struct Shared {
     target: String,
     client: reqwest::Client,
     forged: Arc<AtomicUsize>,
+    counts: Arc<Mutex<Counts>>,
 }
 
 impl ForgingRpc {
@@ -65,6 +77,12 @@ impl ForgingRpc {
         Self::serve(target, Lie::Delivered, std::time::Duration::ZERO).await
     }
 
+    /// An honest endpoint that counts what it is asked ([`ForgingRpc::calls`],
+    /// [`ForgingRpc::results`]).
+    pub async fn counting(target: &str) -> Self {
+        Self::serve(target, Lie::Nothing, std::time::Duration::ZERO).await
+    }
+
     /// An honest but slow endpoint: answers what `target` answers, each `delay` late.
     pub async fn slow(target: &str, delay: std::time::Duration) -> Self {
         Self::serve(target, Lie::Nothing, delay).await
@@ -72,12 +90,14 @@ impl ForgingRpc {
 
     async fn serve(target: &str, lie: Lie, delay: std::time::Duration) -> Self {
         let forged = Arc::new(AtomicUsize::new(0));
+        let counts = Arc::new(Mutex::new(Counts::default()));
         let shared = Arc::new(Shared {
             lie,
             delay,
             target: target.to_owned(),
             client: reqwest::Client::new(),
             forged: forged.clone(),
+            counts: counts.clone(),
         });
         let router = axum::Router::new()
             .route("/", post(answer))
@@ -87,7 +107,12 @@ impl ForgingRpc {
         let task = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
-        Self { url, forged, task }
+        Self {
+            url,
+            forged,
+            counts,
+            task,
+        }
     }
 
     /// Its URL.
@@ -98,6 +123,18 @@ impl ForgingRpc {
     /// How many logs it has forged so far.
     pub fn forged(&self) -> usize {
         self.forged.load(Ordering::SeqCst)
+    }
+
+    /// How many `method` requests it has answered so far.
+    pub fn calls(&self, method: &str) -> usize {
+        let counts = self.counts.lock().unwrap();
+        counts.calls.get(method).copied().unwrap_or(0)
+    }
+
+    /// How many entries its answers to `method` held so far, counting the array results.
+    pub fn results(&self, method: &str) -> usize {
+        let counts = self.counts.lock().unwrap();
+        counts.results.get(method).copied().unwrap_or(0)
     }
 }
 
@@ -139,6 +176,13 @@ async fn answer(
 impl Shared {
     /// Rewrites `answer` (to `request`) as the endpoint's lie says.
     fn forge(&self, request: &Value, answer: &mut Value) {
+        if let Some(method) = request["method"].as_str() {
+            let mut counts = self.counts.lock().unwrap();
+            *counts.calls.entry(method.to_owned()).or_default() += 1;
+            if let Some(entries) = answer["result"].as_array() {
+                *counts.results.entry(method.to_owned()).or_default() += entries.len();
+            }
+        }
         match &self.lie {
             Lie::Nothing => {}
             Lie::Delivered => self.lie_delivered(request, answer),

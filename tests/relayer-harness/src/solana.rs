@@ -219,7 +219,7 @@ impl SolanaNet {
             domain: DOMAIN_SOL,
             rpc_urls: vec![self.node.rpc_url().into()],
             quorum: None,
-            start_block: 0,
+            start_block: None,
             index_batch_blocks: 1_000,
             low_balance: None,
             poll_interval_ms: Some(200),

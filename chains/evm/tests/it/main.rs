@@ -12,6 +12,7 @@
 mod common;
 
 mod artifact;
+mod code;
 mod endpoints;
 mod finality;
 mod heads;

@@ -16,6 +16,7 @@ use trestle_bridge_client::EvmBridge;
 use trestle_core::chain::{ChainEvent, TxId};
 use trestle_evm::{Cursor, Head, HeadWatcher, HeadWatcherConfig, Indexer, IndexerStep};
 
+use super::deployment;
 use crate::config::ChainConfig;
 use crate::error::Result;
 use crate::metrics::Metrics;
@@ -34,6 +35,10 @@ pub struct EvmReader {
     poll: Duration,
     /// Whether the last read failed.
     failed: bool,
+    /// The block a first start (no cursor) begins after, once found
+    /// ([`deployment::find`] when `chains[].start_block` is not set): the search is not
+    /// repeated while the cursor is still to be persisted.
+    start_after: Option<u64>,
     /// Kept alive as long as the reader: its notifications wake [`OriginReader::wait`].
     _watcher: Option<HeadWatcher>,
     heads: Option<watch::Receiver<Option<Head>>>,
@@ -52,6 +57,7 @@ impl EvmReader {
             indexer: None,
             unpersisted: None,
             failed: false,
+            start_after: None,
             _watcher: watcher,
             heads,
         }
@@ -78,7 +84,7 @@ impl OriginReader for EvmReader {
         self.failed = true;
         let mut current = match self.indexer.take() {
             Some(i) => i,
-            None => open(&self.bridge, &self.chain, store).await?,
+            None => open(&self.bridge, &self.chain, store, &mut self.start_after).await?,
         };
         // Heads announced from here on wake the next wait: this poll may not see them.
         if let Some(rx) = self.heads.as_mut() {
@@ -286,13 +292,28 @@ pub(crate) fn found_payments(
     found
 }
 
-/// Opens the indexer of the bridge's `MessageSent` and `GasPaid` logs at the persisted cursor
-/// (or the chain's start block).
-async fn open(bridge: &EvmBridge, config: &ChainConfig, store: &Store) -> Result<Indexer> {
+/// Opens the indexer of the bridge's `MessageSent` and `GasPaid` logs at the persisted cursor,
+/// or, on a first start, after `chains[].start_block` when it is set, else just before the
+/// bridge's deployment block ([`deployment::find`], remembered in `start_after`).
+async fn open(
+    bridge: &EvmBridge,
+    config: &ChainConfig,
+    store: &Store,
+    start_after: &mut Option<u64>,
+) -> Result<Indexer> {
     let (chain, filter) = (bridge.chain(), bridge.origin_filter());
     let indexer = match store.cursor(&config.name).await? {
         Some((height, hash)) => Indexer::resume(chain.clone(), filter, Cursor { height, hash }),
-        None => Indexer::start_after(chain.clone(), filter, config.start_block).await?,
+        None => {
+            let after = match (config.start_block, *start_after) {
+                (Some(block), _) | (None, Some(block)) => block,
+                (None, None) => deployment::find(chain, bridge.address(), config)
+                    .await?
+                    .after(),
+            };
+            *start_after = Some(after);
+            Indexer::start_after(chain.clone(), filter, after).await?
+        }
     };
     Ok(indexer.with_batch(config.index_batch_blocks))
 }

@@ -1,7 +1,8 @@
 //! The indexer on a real anvil node with the Solidity bridge: with a `ws_url` it indexes a
 //! message long before its (deliberately long) poll interval; with a `ws_url` that never
 //! connects it still indexes by polling; a message its node left out is found again from the
-//! gap in the origin's nonces.
+//! gap in the origin's nonces; without a `start_block` a first start begins at the bridge's
+//! deployment block (not block 0), with one it begins there.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,12 +44,22 @@ struct Origin {
     anvil: Anvil,
     chain: Arc<EvmChain>,
     bridge: EvmAddress,
+    /// The block the bridge's proxy was deployed in.
+    deployed_at: u64,
     user: EvmSender,
 }
 
 impl Origin {
     async fn start() -> Origin {
+        Self::start_after_blocks(0).await
+    }
+
+    /// An origin whose bridge is deployed after `blocks` empty blocks.
+    async fn start_after_blocks(blocks: u64) -> Origin {
         let anvil = Anvil::builder().spawn().unwrap();
+        if blocks > 0 {
+            tokio::task::block_in_place(|| anvil.rpc("anvil_mine", json!([blocks])).unwrap());
+        }
         let mut config =
             trestle_evm::EvmChainConfig::preset(Preset::Anvil, vec![anvil.url().into()]);
         config.name = "origin".into();
@@ -65,6 +76,8 @@ impl Origin {
             .await
             .unwrap()
             .address();
+        // Anvil mines each transaction in a block of its own: the proxy's is the last.
+        let deployed_at = chain.block_number().await.unwrap();
         // setRemote through the admin timelock (1 s delay).
         let remote = B256::from(UniversalAddress::from_evm([0x22; 20]).0);
         let call: Vec<u8> = Bridge::setRemoteCall::new((REMOTE, remote, 0u8)).abi_encode();
@@ -81,6 +94,7 @@ impl Origin {
             anvil,
             chain,
             bridge,
+            deployed_at,
             user,
         }
     }
@@ -96,7 +110,12 @@ impl Origin {
         send(&self.user, request).await;
     }
 
-    fn chain_config(&self, poll_ms: u64, ws_url: Option<String>, start_block: u64) -> ChainConfig {
+    fn chain_config(
+        &self,
+        poll_ms: u64,
+        ws_url: Option<String>,
+        start_block: Option<u64>,
+    ) -> ChainConfig {
         ChainConfig {
             name: "origin".into(),
             domain: DOMAIN,
@@ -209,7 +228,7 @@ async fn anvil_indexer_with_ws_url_indexes_long_before_its_poll_interval() {
     let origin = Origin::start().await;
     let start = origin.chain.block_number().await.unwrap();
     // A 5 s poll: anything indexed within a second was woken by a notification.
-    let config = origin.chain_config(5_000, Some(origin.anvil.ws_url()), start - 1);
+    let config = origin.chain_config(5_000, Some(origin.anvil.ws_url()), Some(start - 1));
     let running = Running::start(config).await;
     assert!(
         running
@@ -263,7 +282,7 @@ async fn anvil_indexer_with_a_ws_url_that_never_connects_indexes_by_polling() {
         .local_addr()
         .unwrap()
         .port();
-    let config = origin.chain_config(200, Some(format!("ws://127.0.0.1:{closed}")), start);
+    let config = origin.chain_config(200, Some(format!("ws://127.0.0.1:{closed}")), Some(start));
     let running = Running::start(config).await;
     for n in 1..=2 {
         origin.send_message(&[n]).await;
@@ -284,7 +303,7 @@ async fn anvil_indexer_with_a_lying_ws_url_indexes_only_the_chain() {
     // The WebSocket belongs to another node, which announces blocks as fast as it can mine
     // them: heads that do not exist on the origin, at other heights, with other hashes.
     let liar = Arc::new(Anvil::builder().chain_id(31_338).spawn().unwrap());
-    let config = origin.chain_config(200, Some(liar.ws_url()), start);
+    let config = origin.chain_config(200, Some(liar.ws_url()), Some(start));
     let running = Running::start(config).await;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let miner = std::thread::spawn({
@@ -344,7 +363,7 @@ async fn anvil_indexer_reads_again_the_blocks_of_a_missing_nonce() {
         .await
         .unwrap()
         .unwrap();
-    let config = origin.chain_config(200, None, start);
+    let config = origin.chain_config(200, None, Some(start));
     let bridge = trestle_bridge_client::EvmBridge::new(origin.chain.clone(), origin.bridge);
     let events = origin
         .chain
@@ -392,4 +411,201 @@ async fn anvil_indexer_reads_again_the_blocks_of_a_missing_nonce() {
     // The cursor did not move back: the re-read recorded without rewinding.
     assert_eq!(running.cursor().await, head.number);
     running.stop().await;
+}
+
+/// A JSON-RPC endpoint in front of a node that forwards everything and records the
+/// `fromBlock` of each `eth_getLogs` it forwards; it may answer `eth_getCode` for blocks
+/// below a height otherwise ([`OldCode`]).
+struct LogRangeRecorder {
+    url: String,
+    from_blocks: Arc<std::sync::Mutex<Vec<u64>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// What [`LogRangeRecorder`] answers to `eth_getCode` below a height.
+#[derive(Debug, Clone, Copy)]
+enum OldCode {
+    /// An error, as a full node does: the state is gone.
+    Pruned(u64),
+    /// No code (a lie, once the contract is deployed).
+    Empty(u64),
+}
+
+fn quantity(value: &serde_json::Value) -> u64 {
+    u64::from_str_radix(value.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+impl LogRangeRecorder {
+    async fn start(target: &str, old_code: Option<OldCode>) -> Self {
+        let from_blocks = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (target, client) = (target.to_owned(), reqwest::Client::new());
+        let recorded = from_blocks.clone();
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::post(move |axum::Json(request): axum::Json<serde_json::Value>| {
+                let (target, client, recorded) = (target.clone(), client.clone(), recorded.clone());
+                async move {
+                    // (alloy sends one call per request.)
+                    if request["method"] == "eth_getLogs" {
+                        let from = quantity(&request["params"][0]["fromBlock"]);
+                        recorded.lock().unwrap().push(from);
+                    }
+                    if request["method"] == "eth_getCode" {
+                        let block = quantity(&request["params"][1]);
+                        let id = &request["id"];
+                        match old_code {
+                            Some(OldCode::Pruned(below)) if block < below => {
+                                return axum::Json(json!({
+                                    "jsonrpc": "2.0",
+                                    "id": id,
+                                    "error": {"code": -32000, "message": "missing trie node"},
+                                }));
+                            }
+                            Some(OldCode::Empty(below)) if block < below => {
+                                return axum::Json(
+                                    json!({"jsonrpc": "2.0", "id": id, "result": "0x"}),
+                                );
+                            }
+                            _ => {}
+                        }
+                    }
+                    let answer = client.post(&target).json(&request).send().await.unwrap();
+                    axum::Json(answer.json::<serde_json::Value>().await.unwrap())
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        LogRangeRecorder {
+            url,
+            from_blocks,
+            task,
+        }
+    }
+
+    fn log_starts(&self) -> Vec<u64> {
+        self.from_blocks.lock().unwrap().clone()
+    }
+}
+
+impl Drop for LogRangeRecorder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_indexer_first_start_begins_at_the_bridge_deployment_block() {
+    // 1,000 empty blocks before the bridge: from block 0 that is 20 getLogs of 50 blocks.
+    let origin = Origin::start_after_blocks(1_000).await;
+    assert!(origin.deployed_at > 1_000);
+    for payload in [&b"one"[..], b"two", b"three"] {
+        origin.send_message(payload).await;
+    }
+
+    // No start_block: the first getLogs begins at the deployment block, none reads before it,
+    // and every message is recorded.
+    let recorder = LogRangeRecorder::start(origin.anvil.url(), None).await;
+    let mut config = origin.chain_config(50, None, None);
+    config.rpc_urls = vec![recorder.url.clone()];
+    let running = Running::start(config).await;
+    assert!(
+        running
+            .within(WAIT, async |r| r.messages().await == 3)
+            .await,
+        "the messages after the deployment are all recorded"
+    );
+    running.stop().await;
+    let from_blocks = recorder.log_starts();
+    assert_eq!(
+        from_blocks.iter().min(),
+        Some(&origin.deployed_at),
+        "getLogs from blocks {from_blocks:?}"
+    );
+
+    // An explicit start_block is used as it is, even 0.
+    let recorder = LogRangeRecorder::start(origin.anvil.url(), None).await;
+    let mut config = origin.chain_config(50, None, Some(0));
+    config.rpc_urls = vec![recorder.url.clone()];
+    let running = Running::start(config).await;
+    assert!(
+        running
+            .within(WAIT, async |r| r.messages().await == 3)
+            .await
+    );
+    running.stop().await;
+    assert_eq!(recorder.log_starts().iter().min(), Some(&1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_indexer_on_a_node_without_old_state_starts_at_block_0_unless_the_deployment_is_recent()
+ {
+    let origin = Origin::start_after_blocks(500).await;
+    for payload in [&b"one"[..], b"two"] {
+        origin.send_message(payload).await;
+    }
+    // The node has no state before the deployment's next block: it cannot say when the
+    // bridge was deployed, so the indexer reads from block 0 (and misses nothing), not from
+    // the oldest block it has state for.
+    let recorder = LogRangeRecorder::start(
+        origin.anvil.url(),
+        Some(OldCode::Pruned(origin.deployed_at + 1)),
+    )
+    .await;
+    let mut config = origin.chain_config(50, None, None);
+    config.rpc_urls = vec![recorder.url.clone()];
+    let running = Running::start(config).await;
+    assert!(
+        running
+            .within(WAIT, async |r| r.messages().await == 2)
+            .await
+    );
+    running.stop().await;
+    assert_eq!(recorder.log_starts().iter().min(), Some(&1));
+
+    // Its state reaches back past the deployment: the search finds the block.
+    let recorder = LogRangeRecorder::start(
+        origin.anvil.url(),
+        Some(OldCode::Pruned(origin.deployed_at - 100)),
+    )
+    .await;
+    let mut config = origin.chain_config(50, None, None);
+    config.rpc_urls = vec![recorder.url.clone()];
+    let running = Running::start(config).await;
+    assert!(
+        running
+            .within(WAIT, async |r| r.messages().await == 2)
+            .await
+    );
+    running.stop().await;
+    assert_eq!(
+        recorder.log_starts().iter().min(),
+        Some(&origin.deployed_at)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_indexer_does_not_start_late_on_one_endpoints_word() {
+    let origin = Origin::start_after_blocks(500).await;
+    for payload in [&b"one"[..], b"two"] {
+        origin.send_message(payload).await;
+    }
+    // The endpoint in use says the bridge had no code until after the messages were sent;
+    // the other endpoint (the node itself) says it had: the indexer reads from block 0 and
+    // records both messages.
+    let tip = origin.chain.block_number().await.unwrap();
+    let liar = LogRangeRecorder::start(origin.anvil.url(), Some(OldCode::Empty(tip))).await;
+    let mut config = origin.chain_config(50, None, None);
+    config.rpc_urls = vec![liar.url.clone(), origin.anvil.url().into()];
+    let running = Running::start(config).await;
+    assert!(
+        running
+            .within(WAIT, async |r| r.messages().await == 2)
+            .await
+    );
+    running.stop().await;
+    assert_eq!(liar.log_starts().iter().min(), Some(&1));
 }

@@ -1,8 +1,26 @@
-//! The indexer's reader of a Solana origin: reads the bridge program's transactions slot range by slot
-//! range from its persisted cursor (the last slot read), at the chain's commitment
-//! (`finalized` by default, so nothing it records can be rolled back), and records the
-//! messages the program emitted, idempotently (the message id is unique in the store, a
-//! payment's transaction and position too).
+//! The indexer's reader of a Solana origin: reads the bridge program's transactions after its
+//! persisted cursor (the last slot read), at the chain's commitment (`finalized` by default,
+//! so nothing it records can be rolled back), and records the messages the program emitted,
+//! idempotently (the message id is unique in the store, a payment's transaction and position
+//! too).
+//!
+//! The program's transactions are found with `getSignaturesForAddress`, which pages from the
+//! newest transaction backwards, so the cost of a read is the number of the program's
+//! transactions it lists, never the number of slots (a long-lived cluster is hundreds of
+//! millions of slots ahead of 0):
+//!
+//! - When it has nothing listed, the reader lists the program's transactions once, from the
+//!   newest back to the cursor ([`Listing`]): one request per page (up to 1,000 signatures),
+//!   keeping each page's `before` (the newest page whole). After a read of this process the
+//!   listing stops at the newest transaction already read (`until`), so a poll that finds
+//!   nothing new is one request answered with nothing.
+//! - It then reads the listing oldest page first, one page per step (each page fetched again by
+//!   its `before`: the ledger below a transaction at the commitment does not change), and
+//!   moves the cursor to the slot below the page's newest (that slot may go on in the next
+//!   page), then to the slot the listing was made at after the newest page. A page is given up
+//!   only once its step is persisted: a step that could not be recorded is read again.
+//! - On a first start (no cursor) the cursor is `chains[].start_block`: 0 by default, the
+//!   program's first transaction the node has.
 //!
 //! Messages and delivery-fee payments are read from the program's `MessageSent` and `GasPaid`
 //! self-CPI event instructions, which the runtime records in full, never from logs (which it
@@ -22,7 +40,7 @@ use trestle_bridge::solana::BridgeProgram;
 use trestle_bridge::solana::events::{Event, ResolvedInstruction, cpi_events_in};
 use trestle_bridge_client::GasPayment;
 use trestle_core::chain::TxId;
-use trestle_solana::{ProgramTransaction, SolanaClient};
+use trestle_solana::{ListedTransaction, ProgramTransaction, ProgramTransactions, SolanaClient};
 
 use crate::config::ChainConfig;
 use crate::daemon::pause;
@@ -39,6 +57,41 @@ pub struct SolanaReader {
     client: Arc<SolanaClient>,
     chain: ChainConfig,
     metrics: Arc<Metrics>,
+    /// What is listed and not read yet; `None` when the next read lists anew.
+    listing: Option<Listing>,
+    /// The newest transaction read, with the cursor persisted after it: a listing made from
+    /// that cursor stops there.
+    newest: Option<(u64, TxId)>,
+    /// What the last read moves on to once it is persisted.
+    next: Option<Step>,
+}
+
+/// The program's transactions above a cursor, listed newest first from the tip.
+#[derive(Debug)]
+struct Listing {
+    /// The persisted cursor the listing is read from (moved on as pages are read).
+    cursor: u64,
+    /// The slot at the chain's commitment when listed: transactions listed above it are left
+    /// to the next listing.
+    tip: u64,
+    /// The `before` of each page older than the newest, newest first: the last one is read
+    /// next.
+    pages: Vec<TxId>,
+    /// The newest page, as listed.
+    head: Vec<ListedTransaction>,
+    /// The newest transaction read from this listing, at or below `tip`.
+    newest: Option<TxId>,
+}
+
+/// What a read moves the reader on to once persisted.
+#[derive(Debug)]
+struct Step {
+    /// The new cursor.
+    cursor: u64,
+    /// The newest transaction of the step at or below the listing's tip.
+    newest: Option<TxId>,
+    /// Whether the step read the listing's newest page (the listing is then done).
+    head: bool,
 }
 
 impl SolanaReader {
@@ -48,31 +101,127 @@ impl SolanaReader {
             client,
             chain: chain.clone(),
             metrics,
+            listing: None,
+            newest: None,
+            next: None,
         }
+    }
+
+    fn page_size(&self) -> usize {
+        self.client
+            .config()
+            .signature_page_size
+            .clamp(1, trestle_solana::MAX_SIGNATURE_PAGE)
+    }
+
+    /// Lists the program's transactions from the newest back to `cursor` (or to the newest
+    /// one read, when it is known to be at `cursor`), made at `tip`.
+    async fn list(&self, cursor: u64, tip: u64) -> Result<Listing> {
+        let program = self.chain.solana_settings()?.program;
+        let limit = self.page_size();
+        let until = self
+            .newest
+            .as_ref()
+            .filter(|(at, _)| *at == cursor)
+            .map(|(_, id)| id.clone());
+        let mut head: Option<Vec<ListedTransaction>> = None;
+        let mut pages = Vec::new();
+        let mut before: Option<TxId> = None;
+        loop {
+            let page = self
+                .client
+                .program_signature_page(&program, before.as_ref(), until.as_ref(), limit)
+                .await?;
+            let done = page.len() < limit || page.last().is_none_or(|t| t.slot <= cursor);
+            let oldest = page.last().map(|t| t.id.clone());
+            match (&head, before) {
+                (None, _) => head = Some(page),
+                (Some(_), Some(b)) => pages.push(b),
+                (Some(_), None) => {}
+            }
+            if done {
+                break;
+            }
+            before = oldest;
+        }
+        if !pages.is_empty() {
+            tracing::info!(chain = %self.chain.name, cursor, tip, pages = pages.len() + 1, "listed the program's transactions to read");
+        }
+        Ok(Listing {
+            cursor,
+            tip,
+            pages,
+            head: head.unwrap_or_default(),
+            newest: None,
+        })
     }
 }
 
 impl OriginReader for SolanaReader {
     async fn read(&mut self, store: &Store) -> Result<Read> {
+        self.next = None;
         let chain = &self.chain;
         let commitment = chain.solana_settings()?.commitment.to_commitment();
-        let tip = self.client.slot(commitment).await?;
+        let program = chain.solana_settings()?.program;
         let cursor = match store.cursor(&chain.name).await? {
             Some((slot, _)) => slot,
-            None => chain.start_block,
+            None => chain.start_block.unwrap_or(0),
         };
-        let from = cursor.saturating_add(1);
-        if from > tip {
-            return Ok(Read::Idle {
-                cursor,
-                lag: Some(tip.saturating_sub(cursor)),
-            });
+        if self.listing.as_ref().is_some_and(|l| l.cursor != cursor) {
+            // Not the cursor this reader left: list again from the persisted one.
+            self.listing = None;
         }
-        let to = tip.min(from.saturating_add(chain.index_batch_blocks.saturating_sub(1)));
-        let Emitted { messages, payments } =
-            emitted_in(&self.client, chain, &self.metrics, from, to).await?;
+        let listing = match self.listing.take() {
+            Some(listing) => listing,
+            None => {
+                let tip = self.client.slot(commitment).await?;
+                if cursor >= tip {
+                    return Ok(Read::Idle {
+                        cursor,
+                        lag: Some(tip.saturating_sub(cursor)),
+                    });
+                }
+                self.list(cursor, tip).await?
+            }
+        };
+        let limit = self.page_size();
+        let listing = &*self.listing.insert(listing);
+        // The next page, oldest first (a page's transactions newest first).
+        let (page, head) = match listing.pages.last() {
+            Some(before) => (
+                self.client
+                    .program_signature_page(&program, Some(before), None, limit)
+                    .await?,
+                false,
+            ),
+            None => (listing.head.clone(), true),
+        };
+        let mut batch: Vec<ListedTransaction> = page
+            .into_iter()
+            .filter(|t| t.slot > listing.cursor && t.slot <= listing.tip)
+            .collect();
+        batch.sort_by_key(|t| (t.slot, t.transaction_index));
+        let to = if head {
+            listing.tip
+        } else {
+            // The page's newest slot may go on in the next page.
+            batch
+                .last()
+                .map_or(listing.cursor, |t| t.slot.saturating_sub(1))
+                .max(listing.cursor)
+        };
+        let read = self
+            .client
+            .listed_program_transactions(&program, &batch)
+            .await?;
+        let Emitted { messages, payments } = emitted_from(read, chain, &self.metrics);
+        self.next = Some(Step {
+            cursor: to,
+            newest: batch.last().map(|t| t.id.clone()),
+            head,
+        });
         Ok(Read::Advanced {
-            from,
+            from: listing.cursor.saturating_add(1),
             to,
             found: messages,
             payments,
@@ -80,8 +229,32 @@ impl OriginReader for SolanaReader {
         })
     }
 
-    fn persisted(&mut self, _ok: bool) {
-        // Nothing kept between reads: the next one starts from the persisted cursor.
+    fn persisted(&mut self, ok: bool) {
+        let Some(step) = self.next.take() else {
+            return;
+        };
+        if !ok {
+            // Read the same page again from the persisted cursor.
+            return;
+        }
+        let Some(listing) = self.listing.as_mut() else {
+            return;
+        };
+        listing.cursor = step.cursor;
+        if step.newest.is_some() {
+            listing.newest = step.newest;
+        }
+        if step.head {
+            if let Some(newest) = listing.newest.take() {
+                self.newest = Some((step.cursor, newest));
+            } else if let Some(known) = self.newest.as_mut() {
+                // Nothing newer was read: the newest read is still the last one.
+                known.0 = step.cursor;
+            }
+            self.listing = None;
+        } else {
+            listing.pages.pop();
+        }
     }
 
     async fn rescan(&self, from: u64, to: u64) -> Result<Emitted> {
@@ -137,6 +310,16 @@ pub async fn emitted_in(
     let read = client
         .program_transactions(&settings.program, from, to)
         .await?;
+    Ok(emitted_from(read, chain, metrics))
+}
+
+/// What the bridge program of `chain` emitted in the transactions `read` (see
+/// [`emitted_in`]).
+fn emitted_from(read: ProgramTransactions, chain: &ChainConfig, metrics: &Metrics) -> Emitted {
+    let program = match chain.solana() {
+        Some(settings) => BridgeProgram::new(settings.program),
+        None => return Emitted::default(),
+    };
     let unparseable = || {
         metrics
             .indexer_unparseable
@@ -147,7 +330,6 @@ pub async fn emitted_in(
         unparseable();
         tracing::warn!(chain = %chain.name, tx = %skipped.id, slot = skipped.slot, reason = %skipped.reason, "skipping a transaction that cannot be parsed");
     }
-    let program = BridgeProgram::new(settings.program);
     let mut found = Emitted::default();
     for tx in read.transactions {
         if tx.error.is_some() {
@@ -171,7 +353,7 @@ pub async fn emitted_in(
         }
         found.payments.extend(emitted.payments);
     }
-    Ok(found)
+    found
 }
 
 /// The messages and payments of `program` in the successful transaction `tx` of the chain of

@@ -450,6 +450,69 @@ impl crate::SolanaBridge {
         self.land_one(payer, ix).await
     }
 
+    /// `cancel_queued` of the transfer `message_id` signed by the guardian: its receipt found
+    /// among the program's accounts (`getProgramAccounts` by the message id; a provider that
+    /// refuses it cannot serve this), refused unless it is queued.
+    pub async fn cancel_queued(
+        &self,
+        guardian: &SolanaSigner,
+        message_id: &[u8; 32],
+    ) -> Result<TxId> {
+        use trestle_bridge::solana::state::{Receipt, ReceiptStatus};
+        use trestle_bridge::solana::{ReceiptKey, account_discriminator};
+        /// Where a `Receipt` holds its message id: after the discriminator, bump, status and
+        /// queue reason.
+        const MESSAGE_ID_OFFSET: usize = 11;
+        let discriminator = account_discriminator("Receipt");
+        let found = self
+            .client()
+            .program_accounts(
+                &self.program().id,
+                &[
+                    (0, discriminator.as_slice()),
+                    (MESSAGE_ID_OFFSET, message_id.as_slice()),
+                ],
+            )
+            .await?;
+        let (_, account) = found.first().ok_or_else(|| {
+            Error::input(
+                "message id",
+                format!(
+                    "0x{} was never delivered to the program on {}",
+                    hex::encode(message_id),
+                    self.name()
+                ),
+            )
+        })?;
+        let receipt = Receipt::decode(&account.data)?;
+        if receipt.message_id != *message_id {
+            return Err(Error::input(
+                "message id",
+                "the receipt found holds another message id",
+            ));
+        }
+        if receipt.status != ReceiptStatus::Queued {
+            return Err(Error::input(
+                "message id",
+                format!(
+                    "0x{} is {:?} on {}, not queued: nothing to cancel",
+                    hex::encode(message_id),
+                    receipt.status,
+                    self.name()
+                ),
+            ));
+        }
+        let key = ReceiptKey {
+            origin: receipt.origin,
+            origin_bridge: receipt.origin_bridge,
+            nonce: receipt.nonce,
+        };
+        let ix = self
+            .program()
+            .cancel_queued(&guardian.pubkey(), &key, &receipt.token_id);
+        self.land_one(guardian, ix).await
+    }
+
     /// `cancel_proposal(id)` signed by the admin or the guardian.
     pub async fn cancel_proposal(&self, authority: &SolanaSigner, id: u64) -> Result<TxId> {
         let ix = self.program().cancel_proposal(&authority.pubkey(), id);

@@ -53,7 +53,7 @@ pub enum GuardianCommand {
         #[command(flatten)]
         key: KeyArgs,
     },
-    /// Cancel a queued (timelocked or rate-limited) transfer by its message id (EVM).
+    /// Cancel a queued (timelocked or rate-limited) transfer by its message id.
     CancelQueued {
         #[command(flatten)]
         chain: ChainArgs,
@@ -159,19 +159,26 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub fn run_guardian(command: GuardianCommand) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async move {
         match command {
-            GuardianCommand::Pause { chain, safe, key } => {
-                match open(&chain).await? {
-                    (name, Bridge::Evm(bridge)) => {
-                        let call = EvmBridge::pause_call();
-                        evm_act(&name, &bridge, "pause", vec![call], &safe, &key, Note::default()).await
-                    }
-                    (name, Bridge::Solana(bridge)) => {
-                        no_safe(&safe)?;
-                        let tx = bridge.pause(&solana_signer(&key)?).await?;
-                        Ok(done(&name, "pause", &tx.to_string(), json!({})))
-                    }
+            GuardianCommand::Pause { chain, safe, key } => match open(&chain).await? {
+                (name, Bridge::Evm(bridge)) => {
+                    let call = EvmBridge::pause_call();
+                    evm_act(
+                        &name,
+                        &bridge,
+                        "pause",
+                        vec![call],
+                        &safe,
+                        &key,
+                        Note::default(),
+                    )
+                    .await
                 }
-            }
+                (name, Bridge::Solana(bridge)) => {
+                    no_safe(&safe)?;
+                    let tx = bridge.pause(&solana_signer(&key)?).await?;
+                    Ok(done(&name, "pause", &tx.to_string(), json!({})))
+                }
+            },
             GuardianCommand::CancelQueued {
                 chain,
                 id,
@@ -182,11 +189,28 @@ pub fn run_guardian(command: GuardianCommand) -> anyhow::Result<Outcome> {
                 match open(&chain).await? {
                     (name, Bridge::Evm(bridge)) => {
                         let call = EvmBridge::cancel_queued_call(&id);
-                        evm_act(&name, &bridge, "cancelQueued", vec![call], &safe, &key, Note::default()).await
+                        evm_act(
+                            &name,
+                            &bridge,
+                            "cancelQueued",
+                            vec![call],
+                            &safe,
+                            &key,
+                            Note::default(),
+                        )
+                        .await
                     }
-                    (name, Bridge::Solana(_)) => bail!(
-                        "`guardian cancel-queued` on the Solana chain `{name}` is not supported yet: the program's cancel_queued takes the transfer's receipt (origin, origin bridge, nonce)"
-                    ),
+                    (name, Bridge::Solana(bridge)) => {
+                        no_safe(&safe)?;
+                        let tx = bridge.cancel_queued(&solana_signer(&key)?, &id).await?;
+                        let id = format!("0x{}", hex::encode(id));
+                        Ok(done(
+                            &name,
+                            "cancel_queued",
+                            &tx.to_string(),
+                            json!({ "id": id }),
+                        ))
+                    }
                 }
             }
             GuardianCommand::Approve {
@@ -198,21 +222,42 @@ pub fn run_guardian(command: GuardianCommand) -> anyhow::Result<Outcome> {
                 (name, Bridge::Evm(bridge)) => {
                     let id = parse_id("proposal", &proposal)?;
                     let call = EvmBridge::approve_proposal_call(&id);
-                    evm_act(&name, &bridge, "approveProposal", vec![call], &safe, &key, Note::default()).await
+                    evm_act(
+                        &name,
+                        &bridge,
+                        "approveProposal",
+                        vec![call],
+                        &safe,
+                        &key,
+                        Note::default(),
+                    )
+                    .await
                 }
                 (name, Bridge::Solana(bridge)) => {
                     no_safe(&safe)?;
                     let id = parse_number(&proposal)?;
-                    let tx = bridge
-                        .approve_proposal(&solana_signer(&key)?, id)
-                        .await?;
-                    Ok(done(&name, "approve_proposal", &tx.to_string(), json!({ "proposal": id })))
+                    let tx = bridge.approve_proposal(&solana_signer(&key)?, id).await?;
+                    Ok(done(
+                        &name,
+                        "approve_proposal",
+                        &tx.to_string(),
+                        json!({ "proposal": id }),
+                    ))
                 }
             },
             GuardianCommand::ClearFeeOracle { chain, safe, key } => match open(&chain).await? {
                 (name, Bridge::Evm(bridge)) => {
                     let call = EvmBridge::clear_fee_oracle_call();
-                    evm_act(&name, &bridge, "clearFeeOracle", vec![call], &safe, &key, Note::default()).await
+                    evm_act(
+                        &name,
+                        &bridge,
+                        "clearFeeOracle",
+                        vec![call],
+                        &safe,
+                        &key,
+                        Note::default(),
+                    )
+                    .await
                 }
                 (name, Bridge::Solana(_)) => bail!(
                     "`guardian clear-fee-oracle` on the Solana chain `{name}` is not supported yet"

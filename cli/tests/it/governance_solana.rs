@@ -152,6 +152,23 @@ bridge = "{}"
     .await;
     assert!(!ok && err.contains("`first`"), "{err}");
 
+    // A transfer the program never received: named, nothing sent.
+    let unknown = format!("0x{}", "ab".repeat(32));
+    let (ok, _, err) = run(
+        &[
+            "guardian",
+            "cancel-queued",
+            "-c",
+            file,
+            "--chain",
+            "sol",
+            &unknown,
+        ],
+        Some(1),
+    )
+    .await;
+    assert!(!ok && err.contains("never delivered"), "{err}");
+
     // The guardian pauses; a stranger cannot; a Safe is for EVM roles.
     let (ok, _, err) = run(
         &["guardian", "pause", "-c", file, "--chain", "sol"],

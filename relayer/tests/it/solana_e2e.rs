@@ -18,7 +18,6 @@ use alloy_primitives::{Address, B256, FixedBytes};
 use alloy_sol_types::{SolCall, SolConstructor};
 use serde_json::json;
 use trestle_bridge::evm_bindings::{Bridge, BridgedToken};
-use trestle_bridge::solana::ReceiptKey;
 use trestle_bridge::solana::admin::Action;
 use trestle_bridge::solana::relay::{Payout, Signatures, deliver};
 use trestle_bridge::solana::send::{SendParams, TokenKind, send as send_ix};
@@ -456,16 +455,19 @@ async fn a_queued_transfer_to_solana_the_guardian_cancels_is_recorded_cancelled_
     net.wait_until(MessageState::Queued).await;
     let receipt = net.receipts().await.remove(0);
     assert_eq!(receipt.status, ReceiptStatus::Queued);
-    let key = ReceiptKey {
-        origin: DOMAIN_EVM,
-        origin_bridge: UniversalAddress::from_evm(net.bridge.0).0,
-        nonce: receipt.nonce,
-    };
-    let cancel = net
-        .sol
-        .program
-        .cancel_queued(&net.sol.guardian.pubkey(), &key, &receipt.token_id);
-    net.sol.land(&net.sol.guardian, vec![cancel]).await;
+    // The guardian's client finds the receipt by the message id alone (what `trestle
+    // guardian cancel-queued` does), and refuses what is not queued.
+    let bridge =
+        trestle_bridge_client::SolanaBridge::new(net.sol.client.clone(), net.sol.program.id);
+    bridge
+        .cancel_queued(&net.sol.guardian, &receipt.message_id)
+        .await
+        .unwrap();
+    let again = bridge
+        .cancel_queued(&net.sol.guardian, &receipt.message_id)
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("not queued"), "{again}");
     net.wait_until(MessageState::Cancelled).await;
     let (balance, receipts, _) = net.finish().await;
     assert_eq!(balance, 0, "nothing was paid out");

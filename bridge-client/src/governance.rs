@@ -11,8 +11,8 @@
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use serde::Serialize;
 use trestle_bridge::evm_bindings::Bridge;
-use trestle_core::evm::{EvmAddress, keccak256};
 use trestle_core::chain::TxId;
+use trestle_core::evm::{EvmAddress, keccak256};
 use trestle_core::solana::SolanaSigner;
 use trestle_evm::LogFilter;
 
@@ -177,10 +177,12 @@ impl EvmBridge {
             .header(head)
             .await?
             .map(|h| h.timestamp)
-            .ok_or_else(|| Error::Chain(trestle_core::Error::MalformedResponse {
-                endpoint: chain.config().name.clone(),
-                reason: format!("block {head} has no header"),
-            }))?;
+            .ok_or_else(|| {
+                Error::Chain(trestle_core::Error::MalformedResponse {
+                    endpoint: chain.config().name.clone(),
+                    reason: format!("block {head} has no header"),
+                })
+            })?;
         let filter = LogFilter {
             addresses: vec![self.address()],
             topic0: vec![
@@ -202,6 +204,18 @@ impl EvmBridge {
             if *topic0 == Bridge::Proposed::SIGNATURE_HASH.0 {
                 let e = Bridge::Proposed::decode_raw_log(topics, data)
                     .map_err(|e| self.malformed_log("a Proposed log", e))?;
+                // The id is the bridge's hash of (call, salt): a log whose id does not match
+                // its call (an endpoint that forges logs) would have `execute` run another
+                // proposal than the one asked for.
+                if proposal_id(&e.call, &e.salt.0) != e.id.0 {
+                    return Err(self.malformed_log(
+                        "a Proposed log",
+                        format!(
+                            "its id 0x{} is not the hash of its call and salt",
+                            hex::encode(e.id.0)
+                        ),
+                    ));
+                }
                 out.push(EvmProposal {
                     id: e.id.0,
                     call: e.call.to_vec(),
@@ -535,5 +549,29 @@ impl crate::SolanaBridge {
             .land(trestle_solana::TransactionRequest::new(signer, vec![ix]))
             .await?;
         Ok(landed.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_proposal_id_binds_its_call_and_salt() {
+        let call = Bridge::setAdminDelayCall { delay: 5 }.abi_encode();
+        let id = proposal_id(&call, &[0; 32]);
+        // keccak256(abi.encode(bytes call, bytes32 salt)): offset, salt, length, padded call.
+        let mut encoded = Vec::new();
+        encoded.extend_from_slice(&alloy_primitives::U256::from(64).to_be_bytes::<32>());
+        encoded.extend_from_slice(&[0; 32]);
+        encoded.extend_from_slice(&alloy_primitives::U256::from(call.len()).to_be_bytes::<32>());
+        encoded.extend_from_slice(&call);
+        encoded.resize(encoded.len().div_ceil(32) * 32, 0);
+        assert_eq!(id, keccak256(&encoded));
+        assert_ne!(id, proposal_id(&call, &[1; 32]));
+        let other = Bridge::setAdminDelayCall { delay: 6 }.abi_encode();
+        assert_ne!(id, proposal_id(&other, &[0; 32]));
+        assert_eq!(function_name(&call), "setAdminDelay");
+        assert_eq!(function_name(&[0xde, 0xad, 0xbe, 0xef]), "0xdeadbeef");
     }
 }

@@ -474,6 +474,21 @@ impl RelayerApi {
         }))
     }
 
+    /// The API at `url` sending `token` as `Authorization: Bearer ...` with every request
+    /// (what a relayer's operator listener with `api.token_env` set asks for) and following
+    /// no redirect (the token is for this URL only). The token is kept zeroized and never
+    /// shown; over `http://` it crosses the network in clear, so off loopback use `https://`
+    /// behind TLS. An empty token, or one with characters a header cannot carry, is
+    /// `InvalidArgument`. Makes no request.
+    #[uniffi::constructor]
+    pub fn with_token(url: String, token: String) -> Result<Arc<Self>> {
+        let token = zeroize::Zeroizing::new(token);
+        let token = client::api::ApiToken::new(&token)?;
+        Ok(Arc::new(Self {
+            inner: client::RelayerApi::new(&url)?.with_token(token)?,
+        }))
+    }
+
     /// The status of message `message_id` as the relayer reports it
     /// (`GET /v1/messages/{id}`). A message it does not know is `NotFound`; an answer of the
     /// wrong shape `MalformedResponse`; an unreachable relayer `Rpc`.

@@ -107,12 +107,16 @@ class Daemon:
     `index`), for the route a -> b whose validators are `members` (address, API URL); its
     SQLite store and API on a free loopback port."""
 
-    def __init__(self, a, b, members, role="relayer", index=2):
+    def __init__(self, a, b, members, role="relayer", index=2, token=None):
         self.dir = tempfile.mkdtemp(prefix=f"trestle-ffi-{role}-")
         binary = trestle_binary()
         env = dict(os.environ, TRESTLE_MNEMONIC=MNEMONIC,
                    TRESTLE_KEYSTORE_PASSWORD="daemon password",
                    TRESTLE_DAEMON_PASSWORD="daemon password")
+        token_env = ""
+        if token is not None:
+            env["TRESTLE_FFI_TEST_API_TOKEN"] = token
+            token_env = 'token_env = "TRESTLE_FFI_TEST_API_TOKEN"\n'
         keystore = os.path.join(self.dir, f"{role}.json")
         subprocess.run([binary, "wallet", "export-keystore", "--out", keystore, "--kdf",
                         "scrypt-light", "--index", str(index)], env=env, check=True,
@@ -142,7 +146,7 @@ url = "sqlite://{self.dir}/store.db"
 
 [api]
 listen = "127.0.0.1:{port}"
-{chains}
+{token_env}{chains}
 [[routes]]
 from = "a"
 to = "b"
@@ -324,6 +328,31 @@ class EvmBridgeTest(unittest.TestCase):
             self.assertEqual((status.origin, status.destination, status.nonce),
                              (DOMAIN_A, DOMAIN_B, sent.nonce))
             self.assertEqual(status.id, sent.id)
+        finally:
+            relayer.stop()
+
+    def test_status_from_a_relayer_that_asks_for_its_token(self):
+        """A relayer whose operator API has a token (`api.token_env`): `RelayerApi(url)` is
+        refused (401), `RelayerApi.with_token(url, token)` is served, a wrong token is refused,
+        and the token never shows in an error."""
+        token = "operator-token-for-the-ffi-test"
+        relayer = Daemon(self.a, self.b, [(v, "http://127.0.0.1:1") for v, _ in self.validators],
+                         token=token)
+        try:
+            unknown = "0x" + "cd" * 32
+            with self.assertRaises(t.TrestleError.Rpc) as cm:
+                run(t.RelayerApi(relayer.url).status(unknown))
+            self.assertIn("401", str(cm.exception))
+            with self.assertRaises(t.TrestleError.Rpc) as cm:
+                run(t.RelayerApi.with_token(relayer.url, "not-the-operator-token").status(unknown))
+            self.assertIn("401", str(cm.exception))
+            self.assertNotIn("not-the-operator-token", str(cm.exception))
+            with self.assertRaises(t.TrestleError.NotFound) as cm:
+                run(t.RelayerApi.with_token(relayer.url, token).status(unknown))
+            self.assertNotIn(token, str(cm.exception))
+            for bad in ("", "line\nbreak"):
+                with self.assertRaises(t.TrestleError.InvalidArgument):
+                    t.RelayerApi.with_token(relayer.url, bad)
         finally:
             relayer.stop()
 

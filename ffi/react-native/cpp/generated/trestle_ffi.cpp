@@ -206,6 +206,11 @@ extern "C" {
         RustBuffer url, 
         RustCallStatus *uniffi_out_err
     );
+    /*handle*/ uint64_t uniffi_trestle_ffi_fn_constructor_relayerapi_with_token(
+        RustBuffer url, 
+        RustBuffer token, 
+        RustCallStatus *uniffi_out_err
+    );
     /*handle*/ uint64_t uniffi_trestle_ffi_fn_method_relayerapi_status(
         /*handle*/ uint64_t ptr, 
         RustBuffer message_id
@@ -905,6 +910,8 @@ extern "C" {
     uint16_t uniffi_trestle_ffi_checksum_constructor_evmbridge_new(
     );
     uint16_t uniffi_trestle_ffi_checksum_constructor_relayerapi_new(
+    );
+    uint16_t uniffi_trestle_ffi_checksum_constructor_relayerapi_with_token(
     );
     uint16_t uniffi_trestle_ffi_checksum_constructor_solanabridge_new(
     );
@@ -2930,6 +2937,14 @@ NativeTrestleFfi::NativeTrestleFfi(
             return this->cpp_uniffi_trestle_ffi_fn_constructor_relayerapi_new(rt, thisVal, args, count);
         }
     );
+    props["ubrn_uniffi_trestle_ffi_fn_constructor_relayerapi_with_token"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_constructor_relayerapi_with_token"),
+        2,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_fn_constructor_relayerapi_with_token(rt, thisVal, args, count);
+        }
+    );
     props["ubrn_uniffi_trestle_ffi_fn_method_relayerapi_status"] = jsi::Function::createFromHostFunction(
         rt,
         jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_fn_method_relayerapi_status"),
@@ -4474,6 +4489,14 @@ NativeTrestleFfi::NativeTrestleFfi(
             return this->cpp_uniffi_trestle_ffi_checksum_constructor_relayerapi_new(rt, thisVal, args, count);
         }
     );
+    props["ubrn_uniffi_trestle_ffi_checksum_constructor_relayerapi_with_token"] = jsi::Function::createFromHostFunction(
+        rt,
+        jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_constructor_relayerapi_with_token"),
+        0,
+        [this](jsi::Runtime &rt, const jsi::Value &thisVal, const jsi::Value *args, size_t count) -> jsi::Value {
+            return this->cpp_uniffi_trestle_ffi_checksum_constructor_relayerapi_with_token(rt, thisVal, args, count);
+        }
+    );
     props["ubrn_uniffi_trestle_ffi_checksum_constructor_solanabridge_new"] = jsi::Function::createFromHostFunction(
         rt,
         jsi::PropNameID::forAscii(rt, "ubrn_uniffi_trestle_ffi_checksum_constructor_solanabridge_new"),
@@ -4902,6 +4925,16 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_free_relayerapi(jsi::Runt
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_constructor_relayerapi_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
         RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
         auto value = uniffi_trestle_ffi_fn_constructor_relayerapi_new(uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[0]), 
+            &status
+        );
+        uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
+
+        
+        return uniffi_jsi::Bridging</*handle*/ uint64_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_fn_constructor_relayerapi_with_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        RustCallStatus status = uniffi::trestle_ffi::Bridging<RustCallStatus>::rustSuccess(rt);
+        auto value = uniffi_trestle_ffi_fn_constructor_relayerapi_with_token(uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[0]), uniffi::trestle_ffi::Bridging<RustBuffer>::fromJs(rt, callInvoker, args[1]), 
             &status
         );
         uniffi::trestle_ffi::Bridging<RustCallStatus>::copyIntoJs(rt, callInvoker, status, args[count - 1]);
@@ -6469,6 +6502,13 @@ jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_constructor_evmbrid
 }
 jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_constructor_relayerapi_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
         auto value = uniffi_trestle_ffi_checksum_constructor_relayerapi_new(
+        );
+
+        
+        return uniffi_jsi::Bridging<uint16_t>::toJs(rt, callInvoker, value);
+}
+jsi::Value NativeTrestleFfi::cpp_uniffi_trestle_ffi_checksum_constructor_relayerapi_with_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count) {
+        auto value = uniffi_trestle_ffi_checksum_constructor_relayerapi_with_token(
         );
 
         

@@ -34,6 +34,7 @@ class NativeTrestleFfi : public jsi::HostObject {
     jsi::Value cpp_uniffi_trestle_ffi_fn_clone_relayerapi(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_free_relayerapi(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_constructor_relayerapi_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
+    jsi::Value cpp_uniffi_trestle_ffi_fn_constructor_relayerapi_with_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_method_relayerapi_status(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_clone_solanabridge(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_fn_free_solanabridge(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
@@ -227,6 +228,7 @@ class NativeTrestleFfi : public jsi::HostObject {
     jsi::Value cpp_uniffi_trestle_ffi_checksum_method_wallet_solana_account_at(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_constructor_evmbridge_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_constructor_relayerapi_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
+    jsi::Value cpp_uniffi_trestle_ffi_checksum_constructor_relayerapi_with_token(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_constructor_solanabridge_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_constructor_evmchain_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);
     jsi::Value cpp_uniffi_trestle_ffi_checksum_constructor_solanaclient_new(jsi::Runtime& rt, const jsi::Value& thisVal, const jsi::Value* args, size_t count);

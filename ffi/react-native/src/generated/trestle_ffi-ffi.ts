@@ -124,6 +124,7 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_fn_method_evmchain_transaction_status(uniffiSelf: bigint, txHash: Uint8Array): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_evmchain_wait_for_transaction(uniffiSelf: bigint, txHash: Uint8Array, untilFinal: number, timeoutMs: bigint): bigint;
     ubrn_uniffi_trestle_ffi_fn_constructor_relayerapi_new(url: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
+    ubrn_uniffi_trestle_ffi_fn_constructor_relayerapi_with_token(url: Uint8Array, token: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_relayerapi_status(uniffiSelf: bigint, messageId: Uint8Array): bigint;
     ubrn_uniffi_trestle_ffi_fn_method_securekeystore_load_seed(uniffiSelf: bigint, keyId: Uint8Array, uniffi_out_err: UniffiRustCallStatus): Uint8Array;
     ubrn_uniffi_trestle_ffi_fn_constructor_solanabridge_new(client: bigint, programId: Uint8Array, uniffi_out_err: UniffiRustCallStatus): bigint;
@@ -199,6 +200,7 @@ interface NativeModuleInterface {
     ubrn_uniffi_trestle_ffi_checksum_method_evmchain_transaction_status(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_evmchain_wait_for_transaction(): number;
     ubrn_uniffi_trestle_ffi_checksum_constructor_relayerapi_new(): number;
+    ubrn_uniffi_trestle_ffi_checksum_constructor_relayerapi_with_token(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_relayerapi_status(): number;
     ubrn_uniffi_trestle_ffi_checksum_method_securekeystore_load_seed(): number;
     ubrn_uniffi_trestle_ffi_checksum_constructor_solanabridge_new(): number;

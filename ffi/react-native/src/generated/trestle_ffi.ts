@@ -5443,6 +5443,27 @@ export class RelayerApi extends UniffiAbstractObject implements RelayerApiLike {
     }
 
     
+/**
+ * The API at `url` sending `token` as `Authorization: Bearer ...` with every request
+ * (what a relayer's operator listener with `api.token_env` set asks for) and following
+ * no redirect (the token is for this URL only). The token is kept zeroized and never
+ * shown; over `http://` it crosses the network in clear, so off loopback use `https://`
+ * behind TLS. An empty token, or one with characters a header cannot carry, is
+ * `InvalidArgument`. Makes no request.
+ */
+    static withToken(url: string, token: string): RelayerApiLike /*throws*/ {
+    return FfiConverterTypeRelayerApi.lift(uniffiCaller.rustCallWithError(
+            /*liftError:*/ FfiConverterTypeTrestleError.lift.bind(FfiConverterTypeTrestleError),
+            /*caller:*/ (callStatus) => {
+                return nativeModule().ubrn_uniffi_trestle_ffi_fn_constructor_relayerapi_with_token(
+        FfiConverterString.lower(url, nativeModule().rustbuffer_alloc),
+        FfiConverterString.lower(token, nativeModule().rustbuffer_alloc),
+                callStatus);
+            },
+            /*liftString:*/ FfiConverterString.lift.bind(FfiConverterString),
+    ));
+    }
+    
 
     
 /**
@@ -6660,6 +6681,9 @@ function uniffiEnsureInitialized() {
     }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_constructor_relayerapi_new() !== 41104) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_constructor_relayerapi_new");
+    }
+    if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_constructor_relayerapi_with_token() !== 19431) {
+        throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_constructor_relayerapi_with_token");
     }
     if (nativeModule().ubrn_uniffi_trestle_ffi_checksum_method_relayerapi_status() !== 51550) {
         throw new UniffiInternalError.ApiChecksumMismatch("uniffi_trestle_ffi_checksum_method_relayerapi_status");

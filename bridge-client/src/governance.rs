@@ -488,7 +488,7 @@ impl crate::SolanaBridge {
                 ],
             )
             .await?;
-        let (_, account) = found.first().ok_or_else(|| {
+        let (address, account) = found.first().ok_or_else(|| {
             Error::input(
                 "message id",
                 format!(
@@ -521,6 +521,14 @@ impl crate::SolanaBridge {
             origin_bridge: receipt.origin_bridge,
             nonce: receipt.nonce,
         };
+        // The program cancels the receipt at the address its key derives; an answer whose
+        // address is not that one (a forged account) would cancel another transfer.
+        if self.program().receipt(&key) != *address {
+            return Err(Error::input(
+                "message id",
+                format!("the receipt the node returned for it is not at its own address {address}"),
+            ));
+        }
         let ix = self
             .program()
             .cancel_queued(&guardian.pubkey(), &key, &receipt.token_id);

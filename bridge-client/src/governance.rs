@@ -464,45 +464,41 @@ impl crate::SolanaBridge {
         self.land_one(payer, ix).await
     }
 
-    /// `cancel_queued` of the transfer `message_id` signed by the guardian: its receipt found
-    /// among the program's accounts (`getProgramAccounts` by the message id; a provider that
-    /// refuses it cannot serve this), refused unless it is queued.
+    /// `cancel_queued` of the queued transfer `message` (from an origin whose bridge is
+    /// `origin_bridge`) signed by the guardian. The receipt is the one at the address the
+    /// message's own key derives (`origin`, origin bridge, `nonce`: the message is given whole,
+    /// so its id is its hash and no node's answer chooses which transfer is cancelled); it must
+    /// hold this message's id and be queued.
     pub async fn cancel_queued(
         &self,
         guardian: &SolanaSigner,
-        message_id: &[u8; 32],
+        message: &trestle_bridge::Message,
+        origin_bridge: &[u8; 32],
     ) -> Result<TxId> {
+        use trestle_bridge::solana::ReceiptKey;
         use trestle_bridge::solana::state::{Receipt, ReceiptStatus};
-        use trestle_bridge::solana::{ReceiptKey, account_discriminator};
-        /// Where a `Receipt` holds its message id: after the discriminator, bump, status and
-        /// queue reason.
-        const MESSAGE_ID_OFFSET: usize = 11;
-        let discriminator = account_discriminator("Receipt");
-        let found = self
-            .client()
-            .program_accounts(
-                &self.program().id,
-                &[
-                    (0, discriminator.as_slice()),
-                    (MESSAGE_ID_OFFSET, message_id.as_slice()),
-                ],
-            )
-            .await?;
-        let (address, account) = found.first().ok_or_else(|| {
+        let id = message.id();
+        let key = ReceiptKey::of(message, origin_bridge);
+        let address = self.program().receipt(&key);
+        let account = self.client().account(&address).await?.ok_or_else(|| {
             Error::input(
                 "message id",
                 format!(
-                    "0x{} was never delivered to the program on {}",
-                    hex::encode(message_id),
+                    "0x{} was never delivered to the program on {} (no receipt at {address})",
+                    hex::encode(id),
                     self.name()
                 ),
             )
         })?;
         let receipt = Receipt::decode(&account.data)?;
-        if receipt.message_id != *message_id {
+        if receipt.message_id != id {
             return Err(Error::input(
                 "message id",
-                "the receipt found holds another message id",
+                format!(
+                    "the receipt at {address} holds 0x{}, not 0x{}",
+                    hex::encode(receipt.message_id),
+                    hex::encode(id)
+                ),
             ));
         }
         if receipt.status != ReceiptStatus::Queued {
@@ -510,25 +506,13 @@ impl crate::SolanaBridge {
                 "message id",
                 format!(
                     "0x{} is {:?} on {}, not queued: nothing to cancel",
-                    hex::encode(message_id),
+                    hex::encode(id),
                     receipt.status,
                     self.name()
                 ),
             ));
         }
-        let key = ReceiptKey {
-            origin: receipt.origin,
-            origin_bridge: receipt.origin_bridge,
-            nonce: receipt.nonce,
-        };
-        // The program cancels the receipt at the address its key derives; an answer whose
-        // address is not that one (a forged account) would cancel another transfer.
-        if self.program().receipt(&key) != *address {
-            return Err(Error::input(
-                "message id",
-                format!("the receipt the node returned for it is not at its own address {address}"),
-            ));
-        }
+        // The program checks the route account against the token of the receipt it holds.
         let ix = self
             .program()
             .cancel_queued(&guardian.pubkey(), &key, &receipt.token_id);

@@ -59,6 +59,13 @@ pub enum GuardianCommand {
         chain: ChainArgs,
         /// The message id (0x + 64 hex digits).
         id: String,
+        /// A Solana --chain: the transfer's origin chain (EVM), where the message is read
+        /// and its id checked (the program cancels by the message's origin and nonce).
+        #[arg(long)]
+        from: Option<String>,
+        /// With --from: the first origin block to look for the message from.
+        #[arg(long, default_value_t = 0)]
+        from_block: u64,
         #[command(flatten)]
         safe: SafeArgs,
         #[command(flatten)]
@@ -182,6 +189,8 @@ pub fn run_guardian(command: GuardianCommand) -> anyhow::Result<Outcome> {
             GuardianCommand::CancelQueued {
                 chain,
                 id,
+                from,
+                from_block,
                 safe,
                 key,
             } => {
@@ -202,14 +211,33 @@ pub fn run_guardian(command: GuardianCommand) -> anyhow::Result<Outcome> {
                     }
                     (name, Bridge::Solana(bridge)) => {
                         no_safe(&safe)?;
-                        let tx = bridge.cancel_queued(&solana_signer(&key)?, &id).await?;
+                        let from = from.with_context(|| {
+                            format!("a transfer queued on the Solana chain `{name}` is cancelled by its origin and nonce: give --from, its origin chain")
+                        })?;
+                        let file = ChainsFile::load(&chain.config)?;
+                        let origin = file.chain(&from).context("--from")?;
+                        let Bridge::Evm(origin_bridge) = connect(origin).await? else {
+                            bail!("--from `{from}` is a Solana chain: a transfer to Solana comes from an EVM chain");
+                        };
+                        let sent = origin_bridge
+                            .find_sent(&id, from_block)
+                            .await?
+                            .with_context(|| {
+                                format!(
+                                    "no message 0x{} was sent on `{from}` since block {from_block}",
+                                    hex::encode(id)
+                                )
+                            })?;
+                        if sent.message.id() != id {
+                            bail!("the message `{from}` returned is not 0x{}", hex::encode(id));
+                        }
+                        let origin_address =
+                            trestle_core::chain::UniversalAddress::from_evm(origin_bridge.address().0);
+                        let tx = bridge
+                            .cancel_queued(&solana_signer(&key)?, &sent.message, &origin_address.0)
+                            .await?;
                         let id = format!("0x{}", hex::encode(id));
-                        Ok(done(
-                            &name,
-                            "cancel_queued",
-                            &tx.to_string(),
-                            json!({ "id": id }),
-                        ))
+                        Ok(done(&name, "cancel_queued", &tx.to_string(), json!({ "id": id })))
                     }
                 }
             }

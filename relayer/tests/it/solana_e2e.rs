@@ -455,19 +455,36 @@ async fn a_queued_transfer_to_solana_the_guardian_cancels_is_recorded_cancelled_
     net.wait_until(MessageState::Queued).await;
     let receipt = net.receipts().await.remove(0);
     assert_eq!(receipt.status, ReceiptStatus::Queued);
-    // The guardian's client finds the receipt by the message id alone (what `trestle
-    // guardian cancel-queued` does), and refuses what is not queued.
+    // The guardian's client cancels it by the message itself (its id is its hash: no node's
+    // answer chooses the transfer), and refuses what is not queued.
+    let message = net
+        .relayer
+        .store()
+        .message(&receipt.message_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .message()
+        .unwrap();
+    let origin_bridge = UniversalAddress::from_evm(net.bridge.0).0;
     let bridge =
         trestle_bridge_client::SolanaBridge::new(net.sol.client.clone(), net.sol.program.id);
     bridge
-        .cancel_queued(&net.sol.guardian, &receipt.message_id)
+        .cancel_queued(&net.sol.guardian, &message, &origin_bridge)
         .await
         .unwrap();
     let again = bridge
-        .cancel_queued(&net.sol.guardian, &receipt.message_id)
+        .cancel_queued(&net.sol.guardian, &message, &origin_bridge)
         .await
         .unwrap_err();
     assert!(again.to_string().contains("not queued"), "{again}");
+    let mut other = message.clone();
+    other.nonce += 1;
+    let never = bridge
+        .cancel_queued(&net.sol.guardian, &other, &origin_bridge)
+        .await
+        .unwrap_err();
+    assert!(never.to_string().contains("never delivered"), "{never}");
     net.wait_until(MessageState::Cancelled).await;
     let (balance, receipts, _) = net.finish().await;
     assert_eq!(balance, 0, "nothing was paid out");

@@ -169,6 +169,13 @@ pub struct Signed<'a> {
 pub trait SendJournal: Send + Sync + fmt::Debug {
     /// Records `signed`, durably, before it is broadcast.
     async fn record(&self, signed: Signed<'_>) -> std::result::Result<(), String>;
+
+    /// The node refused the transaction `hash` recorded before (it was not broadcast, and a
+    /// first send's nonce was given back): it holds no nonce. By default kept.
+    async fn abandoned(&self, hash: [u8; 32]) -> std::result::Result<(), String> {
+        let _ = hash;
+        Ok(())
+    }
 }
 
 /// Sends transactions of one signer on one chain.
@@ -198,6 +205,17 @@ impl EvmSender {
     pub fn with_journal(mut self, journal: Arc<dyn SendJournal>) -> Self {
         self.journal = Some(journal);
         self
+    }
+
+    /// Tells the journal that `hash` was refused by the node (never broadcast). A failure is
+    /// only logged: the entry then names a transaction no node has, which costs the unsticker
+    /// a refused rebroadcast at most.
+    async fn journal_abandoned(&self, hash: [u8; 32]) {
+        if let Some(journal) = &self.journal
+            && let Err(reason) = journal.abandoned(hash).await
+        {
+            tracing::warn!(chain = %self.chain.config().name, tx = %TxId::Evm(hash), reason, "cannot mark a refused transaction in the send journal");
+        }
     }
 
     /// Writes `signed` to the journal, if there is one.
@@ -276,6 +294,7 @@ impl EvmSender {
                 }
                 Err(e) if rejection_of(&e) == Some(Rejection::NonceTooLow) && attempts < 3 => {
                     tracing::info!(chain = %self.chain.config().name, nonce = tx.nonce(), "nonce too low; resyncing");
+                    self.journal_abandoned(signed.hash).await;
                     guard.invalidate();
                 }
                 Err(
@@ -288,6 +307,8 @@ impl EvmSender {
                     return Err(e.into());
                 }
                 Err(e) => {
+                    // Refused outright: never broadcast, so it holds no nonce.
+                    self.journal_abandoned(signed.hash).await;
                     if rejection_of(&e) == Some(Rejection::NonceTooLow) {
                         guard.invalidate();
                     }
@@ -392,18 +413,43 @@ impl EvmSender {
     /// Sends a cancellation of whatever holds `nonce`: a transfer of nothing to the signer
     /// itself at `nonce` with `fees`, to free a nonce held by a stuck transaction this sender
     /// cannot replace (one it has no record of). `replaces` names the transaction cancelled
-    /// when known. The nonce manager is left alone: `nonce` is one it handed out already.
+    /// when known. Sent under the nonce manager's lock and refused when the manager's next
+    /// nonce is `nonce` or below (a send of this sender would take that nonce: a cancellation
+    /// could replace it); the manager itself is left as it was. Its gas limit is estimated
+    /// (a chain that charges more than 21,000 for a transfer), with the configured margin.
     pub async fn cancel(
         &self,
         nonce: u64,
         fees: Fees,
         replaces: Option<[u8; 32]>,
     ) -> Result<PendingTx> {
-        let request = TxRequest::transfer(self.address(), U256::ZERO);
-        let tx = self.build(&request, nonce, 21_000, fees);
+        let me = self.address();
+        let gas_limit = match self.chain.estimate_gas(me, Some(me), U256::ZERO, &[]).await {
+            Ok(estimate) => {
+                let margin = self.chain.config().fees.gas_limit_multiplier_percent;
+                u64::try_from(fees::percent_of(u128::from(estimate), margin))
+                    .unwrap_or(u64::MAX)
+                    .max(21_000)
+            }
+            Err(_) => 21_000,
+        };
+        let guard = self.nonces.lock(&self.chain).await?;
+        if guard.nonce() <= nonce {
+            return Err(CoreError::InvalidTransaction {
+                field: "nonce".into(),
+                reason: format!(
+                    "nonce {nonce} is this sender's next ({}): its next send fills it, a cancellation could replace that send",
+                    guard.nonce()
+                ),
+            }
+            .into());
+        }
+        let request = TxRequest::transfer(me, U256::ZERO);
+        let tx = self.build(&request, nonce, gas_limit, fees);
         let signed = self.signer.sign_transaction(&tx)?;
         self.journal(&signed, replaces).await?;
         let hash = self.chain.send_raw(&signed.raw).await?;
+        drop(guard);
         tracing::info!(
             chain = %self.chain.config().name,
             nonce,

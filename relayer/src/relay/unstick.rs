@@ -7,9 +7,10 @@
 //! later transaction of the key on that chain, so every delivery behind it.
 //!
 //! Every transaction the relayer's sender signs is written to the send journal before it is
-//! broadcast ([`StoreJournal`], `sent_transactions`). Each housekeeping tick the worker reads
-//! the key's mined count (`latest`) and what is outstanding (the node's pending count, and the
-//! sender's own next nonce); when something is outstanding and the mined count has not moved
+//! broadcast ([`StoreJournal`], `sent_transactions`; a transaction the node refused is taken
+//! out again). Each housekeeping tick the worker reads the key's mined count (`latest`) and
+//! what of its own is outstanding (the sender's next nonce, the journal's highest nonce: never
+//! a node's pending count); when something is outstanding and the mined count has not moved
 //! for `2 x replace_after_ms` — longer than the confirm stage waits, so a delivery it follows
 //! is its to replace — while the chain went on making blocks (a chain that stopped is not a
 //! stuck transaction), the transaction holding the next nonce is stuck, and:
@@ -19,9 +20,11 @@
 //!   version of that delivery, so the confirm stage finds its receipt;
 //! - the journal knows it, and the node does not (dropped from its pool, or never broadcast):
 //!   it is broadcast again, and replaced when the node refuses it;
-//! - the journal does not know it (sent from elsewhere, or the journal was lost): the nonce is
-//!   freed with a cancellation (nothing sent to the relayer itself), priced above the current
-//!   fee estimate by one more bump at each try (the stuck transaction's fees are unknown).
+//! - the journal does not know it (sent from elsewhere, or the journal was lost) and one of
+//!   the relayer's own transactions waits behind it: the nonce is freed with a cancellation
+//!   (nothing sent to the relayer itself), priced above the current fee estimate by one more
+//!   bump at each try (the stuck transaction's fees are unknown), under the sender's nonce
+//!   lock and never at the nonce its next send would take.
 //!
 //! After acting it waits another `2 x replace_after_ms` before acting on the same nonce
 //! again. Every action is logged and counted (`trestle_stuck_transactions_total`).
@@ -70,6 +73,13 @@ impl SendJournal for StoreJournal {
             .await
             .map_err(|e| e.to_string())
     }
+
+    async fn abandoned(&self, hash: [u8; 32]) -> Result<(), String> {
+        self.store
+            .abandon_sent(&hash)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// What the unsticker remembers between ticks.
@@ -101,9 +111,16 @@ impl EvmDestination {
         let address = self.sender.address();
         let height = chain.block_number().await?;
         let mined = chain.latest_nonce(address).await?;
-        let pending = chain.pending_nonce(address).await?;
+        // What is outstanding is what this relayer sent (its nonce manager, its journal), not
+        // what a node says is pending: a node reporting pending transactions that are not
+        // there must not have the relayer cancel anything.
         let ours = self.sender.nonces().peek().await.unwrap_or(0);
-        let outstanding = pending.max(ours) > mined;
+        let journaled = self
+            .lane
+            .store
+            .highest_sent_nonce(self.lane.domain, &address.0)
+            .await?;
+        let outstanding = ours > mined || journaled.is_some_and(|n| n >= mined);
         let stuck_after = self.stuck_after();
         {
             let mut watch = self.unstick.lock().unwrap_or_else(|e| e.into_inner());
@@ -137,7 +154,9 @@ impl EvmDestination {
         tracing::warn!(destination = %self.lane.name, nonce = mined, known = known.is_some(), "the relayer's next nonce has not been mined for twice replace_after_ms; unsticking it");
         match known {
             Some(known) => self.replace_known(&known).await?,
-            None => self.cancel(mined).await?,
+            // Cancelled only when one of this relayer's own transactions waits behind it.
+            None if journaled.is_some_and(|n| n > mined) => self.cancel(mined).await?,
+            None => return Ok(()),
         }
         // Acted: the same nonce waits another `stuck_after` (a failure above is tried again
         // next tick; a cancellation one bump higher).

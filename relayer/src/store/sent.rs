@@ -95,6 +95,36 @@ impl Store {
         .transpose()
     }
 
+    /// Forgets `tx_hash`: the node refused it, so it was never broadcast and holds no nonce.
+    pub async fn abandon_sent(&self, tx_hash: &[u8; 32]) -> Result<()> {
+        dispatch!(self, p => {
+            sqlx::query("DELETE FROM sent_transactions WHERE tx_hash = $1")
+                .bind(tx_hash.as_slice())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The highest nonce `sender` signed a transaction for on the chain of `domain`, if any.
+    pub async fn highest_sent_nonce(&self, domain: u32, sender: &[u8; 20]) -> Result<Option<u64>> {
+        let (highest,): (Option<i64>,) = dispatch!(self, p => {
+            sqlx::query_as(
+                "SELECT MAX(nonce) FROM sent_transactions WHERE chain = $1 AND sender = $2",
+            )
+            .bind(i64::from(domain))
+            .bind(sender.as_slice())
+            .fetch_one(p)
+            .await?
+        });
+        highest
+            .map(|n| {
+                u64::try_from(n)
+                    .map_err(|_| Error::CorruptRow(format!("sent_transactions.nonce is {n}")))
+            })
+            .transpose()
+    }
+
     /// The first version (root) of the delivery transaction one of whose versions is
     /// `tx_hash`, if it is one.
     pub async fn submission_root(&self, tx_hash: &[u8; 32]) -> Result<Option<[u8; 32]>> {

@@ -857,6 +857,15 @@ async fn the_send_journal_knows_the_latest_transaction_of_each_nonce(store: Stor
             .tx_hash,
         [4; 32]
     );
+    assert_eq!(store.highest_sent_nonce(2, &me).await.unwrap(), Some(8));
+    assert_eq!(store.highest_sent_nonce(3, &me).await.unwrap(), None);
+    // A transaction the node refused holds no nonce.
+    store.abandon_sent(&[3; 32]).await.unwrap();
+    assert_eq!(store.highest_sent_nonce(2, &me).await.unwrap(), Some(7));
+    store
+        .record_sent(2, &me, 8, &[3; 32], &[0xf3], None)
+        .await
+        .unwrap();
     // A delivery's versions are found from any of them.
     store
         .record_submission(&[1; 32], &[1; 32], 2, &[0xf1])

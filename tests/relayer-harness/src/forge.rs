@@ -2,9 +2,11 @@
 //! answers what the node answered, except that in `eth_getLogs` answers each token transfer
 //! of a bridge's `MessageSent` logs is rewritten to pay another beneficiary (a well-formed
 //! log, in the real block, with the forged message's id): what a compromised RPC provider
-//! would serve to get a forged transfer signed.
+//! would serve to get a forged transfer signed. Other lies: every message delivered, and a
+//! Solana page of signatures answered empty once when it is asked for again (a node that
+//! lacks the page's `before` signature).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -48,6 +50,16 @@ enum Lie {
     },
     /// Every `delivered(...)` is true and every `statusOf(...)` is Executed.
     Delivered,
+    /// Every `eth_getTransactionCount(_, "pending")` is 5 above the truth: transactions
+    /// pending that are not there.
+    PendingInflated,
+    /// The first `getSignaturesForAddress` asked with a `before` that was asked for already is
+    /// answered with an empty list, once: what a node that lacks that signature answers (one
+    /// with a shorter ledger history, or lagging, after a failover).
+    EmptyPageAgain {
+        /// The `before`s asked for so far; `None` once the lie is told.
+        asked: Mutex<Option<HashSet<String>>>,
+    },
 }
 
 struct Shared {
@@ -77,10 +89,28 @@ impl ForgingRpc {
         Self::serve(target, Lie::Delivered, std::time::Duration::ZERO).await
     }
 
+    /// An EVM endpoint that says every account has 5 transactions pending that it does not
+    /// have (`eth_getTransactionCount` at `pending`), and otherwise answers what `target`
+    /// answers.
+    pub async fn inflating_pending(target: &str) -> Self {
+        Self::serve(target, Lie::PendingInflated, std::time::Duration::ZERO).await
+    }
+
     /// An honest endpoint that counts what it is asked ([`ForgingRpc::calls`],
     /// [`ForgingRpc::results`]).
     pub async fn counting(target: &str) -> Self {
         Self::serve(target, Lie::Nothing, std::time::Duration::ZERO).await
+    }
+
+    /// A Solana endpoint that answers the first page of signatures asked for again (by a
+    /// `before` asked for already) with an empty list, once, and otherwise what `target`
+    /// answers; counts like [`ForgingRpc::counting`], and [`ForgingRpc::forged`] is 1 once the
+    /// lie is told.
+    pub async fn empty_page_again(target: &str) -> Self {
+        let lie = Lie::EmptyPageAgain {
+            asked: Mutex::new(Some(HashSet::new())),
+        };
+        Self::serve(target, lie, std::time::Duration::ZERO).await
     }
 
     /// An honest but slow endpoint: answers what `target` answers, each `delay` late.
@@ -176,6 +206,17 @@ async fn answer(
 impl Shared {
     /// Rewrites `answer` (to `request`) as the endpoint's lie says.
     fn forge(&self, request: &Value, answer: &mut Value) {
+        match &self.lie {
+            Lie::Nothing => {}
+            Lie::Delivered => self.lie_delivered(request, answer),
+            Lie::PendingInflated => self.inflate_pending(request, answer),
+            Lie::EmptyPageAgain { asked } => self.empty_page_again(request, answer, asked),
+            Lie::Transfers {
+                bridge,
+                beneficiary,
+            } => self.forge_transfers(request, answer, bridge, beneficiary),
+        }
+        // What it answered, lies included.
         if let Some(method) = request["method"].as_str() {
             let mut counts = self.counts.lock().unwrap();
             *counts.calls.entry(method.to_owned()).or_default() += 1;
@@ -183,14 +224,21 @@ impl Shared {
                 *counts.results.entry(method.to_owned()).or_default() += entries.len();
             }
         }
-        match &self.lie {
-            Lie::Nothing => {}
-            Lie::Delivered => self.lie_delivered(request, answer),
-            Lie::Transfers {
-                bridge,
-                beneficiary,
-            } => self.forge_transfers(request, answer, bridge, beneficiary),
+    }
+
+    /// `eth_getTransactionCount(_, "pending")` answered 5 higher.
+    fn inflate_pending(&self, request: &Value, answer: &mut Value) {
+        if request["method"] != "eth_getTransactionCount" || request["params"][1] != "pending" {
+            return;
         }
+        let Some(count) = answer["result"]
+            .as_str()
+            .and_then(|h| u64::from_str_radix(h.trim_start_matches("0x"), 16).ok())
+        else {
+            return;
+        };
+        answer["result"] = Value::String(format!("0x{:x}", count + 5));
+        self.forged.fetch_add(1, Ordering::SeqCst);
     }
 
     /// `delivered(...)` and `statusOf(...)` answered with 1 (`true`, `Status.Executed`).
@@ -208,6 +256,31 @@ impl Shared {
             answer["result"] = Value::String(format!("0x{:064x}", 1));
             self.forged.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    /// The first `getSignaturesForAddress` answer to a `before` asked for already emptied.
+    fn empty_page_again(
+        &self,
+        request: &Value,
+        answer: &mut Value,
+        asked: &Mutex<Option<HashSet<String>>>,
+    ) {
+        if request["method"] != "getSignaturesForAddress" {
+            return;
+        }
+        let Some(before) = request["params"][1]["before"].as_str() else {
+            return;
+        };
+        let mut asked = asked.lock().unwrap();
+        let Some(seen) = asked.as_mut() else {
+            return;
+        };
+        if seen.insert(before.to_owned()) {
+            return;
+        }
+        *asked = None;
+        answer["result"] = Value::Array(Vec::new());
+        self.forged.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The token transfers of `bridge`'s `MessageSent` logs in an `eth_getLogs` answer

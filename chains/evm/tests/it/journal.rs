@@ -25,6 +25,7 @@ struct Recorder {
     chain: Arc<EvmChain>,
     entries: Mutex<Vec<Entry>>,
     refuse: Mutex<bool>,
+    abandoned: Mutex<Vec<[u8; 32]>>,
 }
 
 #[async_trait]
@@ -41,6 +42,11 @@ impl SendJournal for Recorder {
         ));
         Ok(())
     }
+
+    async fn abandoned(&self, hash: [u8; 32]) -> Result<(), String> {
+        self.abandoned.lock().unwrap().push(hash);
+        Ok(())
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,6 +57,7 @@ async fn anvil_every_signed_transaction_is_journaled_before_it_is_broadcast() {
         chain: chain.clone(),
         entries: Mutex::default(),
         refuse: Mutex::new(false),
+        abandoned: Mutex::default(),
     });
     let sender =
         EvmSender::new(chain.clone(), dev_signer(&anvil, 4)).with_journal(recorder.clone());
@@ -115,4 +122,25 @@ async fn anvil_every_signed_transaction_is_journaled_before_it_is_broadcast() {
         first.nonce() + 1,
         "no gap left by the refused send"
     );
+
+    assert!(recorder.abandoned.lock().unwrap().is_empty());
+
+    // A transaction the node refuses (more than the balance) is taken out of the journal:
+    // it holds no nonce.
+    let too_much = sender
+        .send(TxRequest::transfer(EvmAddress([9; 20]), U256::MAX))
+        .await;
+    assert!(too_much.is_err(), "{too_much:?}");
+    let last = recorder.entries.lock().unwrap().last().unwrap().0.0;
+    assert_eq!(*recorder.abandoned.lock().unwrap(), vec![last]);
+
+    // A cancellation at the nonce this sender's next send takes could replace that send:
+    // refused, nothing signed.
+    let recorded = recorder.entries.lock().unwrap().len();
+    let refused = sender.cancel(next.nonce() + 1, fees, None).await;
+    assert!(
+        matches!(&refused, Err(Error::Core(e)) if e.to_string().contains("its next send fills it")),
+        "{refused:?}"
+    );
+    assert_eq!(recorder.entries.lock().unwrap().len(), recorded);
 }

@@ -175,3 +175,69 @@ async fn stuck_nonces_nobody_follows_are_rebroadcast_or_cancelled_and_deliveries
         v.shutdown().await;
     }
 }
+
+/// The `cancelled` count of `trestle_stuck_transactions_total` on destination `b`.
+async fn cancellations(relayer: &trestle_relayer::Daemon) -> u64 {
+    let (_, metrics) = http_get(&format!("http://{}/metrics", relayer.api_addr())).await;
+    metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(
+                "trestle_stuck_transactions_total{destination=\"b\",action=\"cancelled\"} ",
+            )
+        })
+        .map_or(0, |v| v.trim().parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_reporting_pending_transactions_that_are_not_there_gets_nothing_cancelled() {
+    // Regression (review M1): the unsticker took the node's pending count as what was
+    // outstanding, so a node that inflated it had the relayer cancel its next nonce every
+    // twice replace_after_ms, for ever.
+    let net = Net::start(u128::MAX).await;
+    let liar =
+        trestle_relayer_harness::forge::ForgingRpc::inflating_pending(net.anvil_b.url()).await;
+    let (validators, _dirs) =
+        start_validators(&net.keys, || net.chains(), &net.placeholders()).await;
+    let endpoints = live_endpoints(&net.placeholders(), &validators);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = relayer_config(&net, dir.path(), endpoints);
+    if let Some(relayer) = cfg.relayer.as_mut() {
+        relayer.replace_after_ms = 500; // stuck after 1 s
+    }
+    for chain in cfg.chains.iter_mut().filter(|c| c.name == "b") {
+        chain.rpc_urls = vec![liar.url().to_owned()];
+    }
+    let relayer = start_relayer(cfg).await;
+    let store = relayer.store().clone();
+    net.anvil_b
+        .rpc("evm_setIntervalMining", json!([1]))
+        .unwrap();
+    let beneficiary = Address::from([0x74; 20]);
+    net.send(ETHER, beneficiary).await;
+    wait_for_state(&store, 0, MessageState::Delivered, Duration::from_secs(90)).await;
+    assert_eq!(net.deliveries_on_b().await, 1);
+    assert!(liar.forged() > 0, "the lie was never told");
+
+    // Blocks go on being made, nothing of the relayer's is outstanding: for several times the
+    // stuck threshold, nothing is cancelled and its nonce stays where it is.
+    let relayer_address = signer(2).address();
+    let before = (
+        cancellations(&relayer).await,
+        net.chain_b.latest_nonce(relayer_address).await.unwrap(),
+    );
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let after = (
+        cancellations(&relayer).await,
+        net.chain_b.latest_nonce(relayer_address).await.unwrap(),
+    );
+    assert_eq!(
+        before, after,
+        "(cancellations, relayer's mined nonce) moved"
+    );
+
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}

@@ -11,14 +11,23 @@
 //!
 //! - When it has nothing listed, the reader lists the program's transactions once, from the
 //!   newest back to the cursor ([`Listing`]): one request per page (up to 1,000 signatures),
-//!   keeping each page's `before` (the newest page whole). After a read of this process the
-//!   listing stops at the newest transaction already read (`until`), so a poll that finds
-//!   nothing new is one request answered with nothing.
-//! - It then reads the listing oldest page first, one page per step (each page fetched again by
-//!   its `before`: the ledger below a transaction at the commitment does not change), and
-//!   moves the cursor to the slot below the page's newest (that slot may go on in the next
-//!   page), then to the slot the listing was made at after the newest page. A page is given up
-//!   only once its step is persisted: a step that could not be recorded is read again.
+//!   keeping each page's `before`, newest and oldest signature and length (the newest page
+//!   whole). After a read of this process the listing stops at the newest transaction already
+//!   read (`until`), so a poll that finds nothing new is one request answered with nothing.
+//! - Each page listed must be older than the one before it (slot, then position in the block)
+//!   and a listing holds at most [`MAX_LISTED_PAGES`]: a node that answers pages that do not
+//!   go back, or never end, is an error naming the chain, never a loop. An empty page below a
+//!   full one (the program's history ends there, or the node that answered lacks the `before`
+//!   signature: a failover to one with a shorter ledger history, or lagging) is believed only
+//!   once the page above it, fetched again, is as listed.
+//! - It then reads the listing oldest page first, one page per step, each page fetched again by
+//!   its `before` (the ledger below a transaction at the commitment does not change) and
+//!   checked against the listing: a page that comes back otherwise (empty, shorter, other
+//!   signatures at its ends) fails the read and the next read lists afresh from the persisted
+//!   cursor, so no page is skipped. The cursor moves to the slot below the page's newest (that
+//!   slot may go on in the next page), then to the slot the listing was made at after the
+//!   newest page. A page is given up only once its step is persisted: a step that could not be
+//!   recorded is read again.
 //! - On a first start (no cursor) the cursor is `chains[].start_block`: 0 by default, the
 //!   program's first transaction the node has.
 //!
@@ -31,6 +40,7 @@
 //!
 //! The cursor's hash is unused on Solana (zero): finalized slots are never reorganised.
 
+use std::cmp::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,13 +54,18 @@ use trestle_solana::{ListedTransaction, ProgramTransaction, ProgramTransactions,
 
 use crate::config::ChainConfig;
 use crate::daemon::pause;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::origin::indexer::{OriginReader, Read};
 use crate::store::{NewMessage, NewPayment, Store};
 
 /// Default poll interval of a Solana chain (about two slots).
 pub const DEFAULT_POLL_MS: u64 = 800;
+
+/// The most pages one listing holds besides the newest: 100 million of the program's
+/// transactions at 1,000 a page (about 20 MB of listing). A longer listing, or a node that
+/// keeps answering pages, is refused naming the chain (start it from a later slot).
+pub const MAX_LISTED_PAGES: usize = 100_000;
 
 /// The reader of a Solana origin's bridge program.
 pub struct SolanaReader {
@@ -74,9 +89,11 @@ struct Listing {
     /// The slot at the chain's commitment when listed: transactions listed above it are left
     /// to the next listing.
     tip: u64,
-    /// The `before` of each page older than the newest, newest first: the last one is read
-    /// next.
-    pages: Vec<TxId>,
+    /// The `until` it was listed with (each page is fetched again with it).
+    until: Option<TxId>,
+    /// The pages older than the newest that hold transactions above the cursor, newest first:
+    /// the last one is read next.
+    pages: Vec<Page>,
     /// The newest page, as listed.
     head: Vec<ListedTransaction>,
     /// The newest transaction read from this listing, at or below `tip`.
@@ -124,36 +141,219 @@ impl SolanaReader {
             .as_ref()
             .filter(|(at, _)| *at == cursor)
             .map(|(_, id)| id.clone());
-        let mut head: Option<Vec<ListedTransaction>> = None;
-        let mut pages = Vec::new();
-        let mut before: Option<TxId> = None;
+        let mut lister = Lister::new(cursor, limit, MAX_LISTED_PAGES);
         loop {
+            let before = lister.before().cloned();
             let page = self
                 .client
                 .program_signature_page(&program, before.as_ref(), until.as_ref(), limit)
                 .await?;
-            let done = page.len() < limit || page.last().is_none_or(|t| t.slot <= cursor);
-            let oldest = page.last().map(|t| t.id.clone());
-            match (&head, before) {
-                (None, _) => head = Some(page),
-                (Some(_), Some(b)) => pages.push(b),
-                (Some(_), None) => {}
+            if page.is_empty()
+                && before.is_some()
+                && let Some(above) = lister.last()
+            {
+                // Below a full page: the history ends there, or this node lacks `before`.
+                let again = self
+                    .client
+                    .program_signature_page(&program, above.before.as_ref(), until.as_ref(), limit)
+                    .await?;
+                above
+                    .check(&again)
+                    .map_err(|reason| self.unexpected(reason))?;
             }
-            if done {
-                break;
+            match lister.take(page) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(Refusal::NotOlder(reason)) => return Err(self.unexpected(reason)),
+                Err(Refusal::TooLong) => {
+                    return Err(Error::config(
+                        format!("chains ({}).start_block", self.chain.name),
+                        format!(
+                            "more than {MAX_LISTED_PAGES} pages of {limit} of the program's transactions are listed after slot {cursor}: start from a later slot"
+                        ),
+                    ));
+                }
             }
-            before = oldest;
         }
-        if !pages.is_empty() {
-            tracing::info!(chain = %self.chain.name, cursor, tip, pages = pages.len() + 1, "listed the program's transactions to read");
+        let listing = lister.finish(tip, until);
+        if !listing.pages.is_empty() {
+            tracing::info!(chain = %self.chain.name, cursor, tip, pages = listing.pages.len() + 1, "listed the program's transactions to read");
         }
-        Ok(Listing {
-            cursor,
-            tip,
-            pages,
-            head: head.unwrap_or_default(),
-            newest: None,
+        Ok(listing)
+    }
+
+    /// An answer about the program's transactions that contradicts the listing, as an error
+    /// naming the chain.
+    fn unexpected(&self, reason: String) -> Error {
+        Error::Chain(trestle_core::Error::MalformedResponse {
+            endpoint: self.client.endpoint().to_owned(),
+            reason: format!("chain {}: {reason}", self.chain.name),
         })
+    }
+}
+
+/// A page of the program's transactions as listed: the request (`before`) and what it
+/// answered (its ends and length), to tell the same page when it is fetched again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Page {
+    /// The transaction it is below (`None` for the newest page).
+    before: Option<TxId>,
+    /// Its newest transaction.
+    newest: TxId,
+    /// Its oldest transaction.
+    oldest: TxId,
+    /// How many transactions it held.
+    len: usize,
+}
+
+impl Page {
+    /// Checks that `fetched`, the page below [`Page::before`] asked for again, is the page as
+    /// listed; else says how it differs (a node that lacks `before`, lags, or is on another
+    /// fork).
+    fn check(&self, fetched: &[ListedTransaction]) -> Result<(), String> {
+        let same = fetched.len() == self.len
+            && fetched.first().is_some_and(|t| t.id == self.newest)
+            && fetched.last().is_some_and(|t| t.id == self.oldest);
+        if same {
+            return Ok(());
+        }
+        let now = match (fetched.first(), fetched.last()) {
+            (Some(newest), Some(oldest)) => {
+                format!("{} from {} to {}", fetched.len(), newest.id, oldest.id)
+            }
+            _ => "none".to_owned(),
+        };
+        let below = self
+            .before
+            .as_ref()
+            .map_or_else(|| "the tip".to_owned(), ToString::to_string);
+        Err(format!(
+            "the page of the program's transactions below {below} held {} from {} to {} when listed and {now} when fetched again; listing afresh",
+            self.len, self.newest, self.oldest
+        ))
+    }
+}
+
+/// Why a listing is refused.
+#[derive(Debug, PartialEq, Eq)]
+enum Refusal {
+    /// A page is not older than the one before it: the listing would not end.
+    NotOlder(String),
+    /// More pages than the cap.
+    TooLong,
+}
+
+/// A listing as it is made, newest page first: checks that each page goes back and counts
+/// them.
+#[derive(Debug)]
+struct Lister {
+    /// The persisted cursor listed back to.
+    cursor: u64,
+    /// The page size asked for: a shorter page is the last.
+    limit: usize,
+    /// The most pages older than the newest it takes.
+    max_pages: usize,
+    /// The newest page, once listed.
+    head: Option<Vec<ListedTransaction>>,
+    /// The older pages to read, newest first.
+    pages: Vec<Page>,
+    /// The last non-empty page taken.
+    last: Option<Page>,
+    /// The oldest transaction listed so far: the next page is below it, and older.
+    oldest: Option<ListedTransaction>,
+}
+
+impl Lister {
+    fn new(cursor: u64, limit: usize, max_pages: usize) -> Self {
+        Self {
+            cursor,
+            limit,
+            max_pages,
+            head: None,
+            pages: Vec::new(),
+            last: None,
+            oldest: None,
+        }
+    }
+
+    /// The `before` of the next page to list (`None`: the newest).
+    fn before(&self) -> Option<&TxId> {
+        self.oldest.as_ref().map(|t| &t.id)
+    }
+
+    /// The last non-empty page taken.
+    fn last(&self) -> Option<&Page> {
+        self.last.as_ref()
+    }
+
+    /// Takes the next page (the one below [`Lister::before`], newest first); returns whether
+    /// the listing goes on (the page is full and its oldest is above the cursor).
+    fn take(&mut self, page: Vec<ListedTransaction>) -> Result<bool, Refusal> {
+        let more = page.len() >= self.limit && page.last().is_some_and(|t| t.slot > self.cursor);
+        let before = self.before().cloned();
+        if let Some(previous) = &self.oldest
+            && let Some(late) = page.iter().find(|t| !older(t, previous))
+        {
+            return Err(Refusal::NotOlder(format!(
+                "the page below {} lists {} (slot {}), which is not older than it (slot {})",
+                previous.id, late.id, late.slot, previous.slot
+            )));
+        }
+        let listed = match (page.first(), page.last()) {
+            (Some(newest), Some(oldest)) => Some((
+                Page {
+                    before: before.clone(),
+                    newest: newest.id.clone(),
+                    oldest: oldest.id.clone(),
+                    len: page.len(),
+                },
+                newest.slot,
+                oldest.clone(),
+            )),
+            _ => None,
+        };
+        if self.head.is_none() {
+            self.head = Some(page);
+        } else if let Some((listed, newest_slot, _)) = &listed
+            && *newest_slot > self.cursor
+        {
+            // A page with nothing above the cursor has nothing to read.
+            if self.pages.len() >= self.max_pages {
+                return Err(Refusal::TooLong);
+            }
+            self.pages.push(listed.clone());
+        }
+        if let Some((listed, _, oldest)) = listed {
+            self.last = Some(listed);
+            self.oldest = Some(oldest);
+        }
+        Ok(more)
+    }
+
+    /// The listing made, at `tip`, with `until`.
+    fn finish(self, tip: u64, until: Option<TxId>) -> Listing {
+        Listing {
+            cursor: self.cursor,
+            tip,
+            until,
+            pages: self.pages,
+            head: self.head.unwrap_or_default(),
+            newest: None,
+        }
+    }
+}
+
+/// Whether `a` is older than `b` in the chain's order: slot, then position in the block. Of
+/// two transactions of one slot without positions (a node that does not report them) only a
+/// different one counts as older.
+fn older(a: &ListedTransaction, b: &ListedTransaction) -> bool {
+    match a.slot.cmp(&b.slot) {
+        Ordering::Less => true,
+        Ordering::Greater => false,
+        Ordering::Equal => match (a.transaction_index, b.transaction_index) {
+            (Some(a), Some(b)) => a < b,
+            _ => a.id != b.id,
+        },
     }
 }
 
@@ -185,17 +385,35 @@ impl OriginReader for SolanaReader {
             }
         };
         let limit = self.page_size();
-        let listing = &*self.listing.insert(listing);
         // The next page, oldest first (a page's transactions newest first).
         let (page, head) = match listing.pages.last() {
-            Some(before) => (
-                self.client
-                    .program_signature_page(&program, Some(before), None, limit)
-                    .await?,
-                false,
-            ),
+            Some(listed) => {
+                let fetched = match self
+                    .client
+                    .program_signature_page(
+                        &program,
+                        listed.before.as_ref(),
+                        listing.until.as_ref(),
+                        limit,
+                    )
+                    .await
+                {
+                    Ok(fetched) => fetched,
+                    Err(e) => {
+                        // Unanswered: the same page next time.
+                        self.listing = Some(listing);
+                        return Err(e.into());
+                    }
+                };
+                // Not the page listed: dropped with the listing, listed afresh next time.
+                listed
+                    .check(&fetched)
+                    .map_err(|reason| self.unexpected(reason))?;
+                (fetched, false)
+            }
             None => (listing.head.clone(), true),
         };
+        let listing = &*self.listing.insert(listing);
         let mut batch: Vec<ListedTransaction> = page
             .into_iter()
             .filter(|t| t.slot > listing.cursor && t.slot <= listing.tip)

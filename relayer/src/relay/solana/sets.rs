@@ -13,8 +13,13 @@
 //!   payer is this relayer's (`getProgramAccounts`, filtered on the account's discriminator
 //!   and payer), left by an earlier run or an attempt that failed, whose message the store
 //!   holds and that the destination holds (`queued`, `delivered`, `cancelled`, or a receipt on
-//!   chain), or whose epoch is no longer the route's current one. A set whose message the store
+//!   chain), or whose epoch is below the route's current one. A set whose message the store
 //!   does not know (yet) is left for a later sweep.
+//!
+//! Only epochs below the one read are closed: the program's epoch for an origin only goes up
+//! (`set_remote` refuses an epoch that is not above the stored one), so a set below it can
+//! never be used, while one above it means the endpoint that answered lags (a failover) and
+//! that set is the usable one ([`rotated_away`]).
 //!
 //! Each closure is counted in `trestle_solana_signature_sets_closed_total{destination}`.
 
@@ -83,14 +88,15 @@ impl SignatureSets {
     }
 
     /// Records that this process stages `id`'s signatures at `epoch`, and closes the sets it
-    /// staged for `id` at any other epoch (the program verifies a staged set against its
-    /// current epoch only: an older set can never be used).
+    /// staged for `id` at lower epochs (the program verifies a staged set against its current
+    /// epoch only, and epochs only go up: an older set can never be used). A set at a higher
+    /// epoch is kept: `epoch` was read from an endpoint that lags.
     pub(crate) async fn staging(&self, id: &[u8; 32], epoch: u64) {
-        let older: Vec<u64> = {
+        let older = {
             let mut staged = self.lock();
             let epochs = staged.entry(*id).or_default();
             epochs.insert(epoch);
-            epochs.iter().copied().filter(|e| *e != epoch).collect()
+            superseded(epochs, epoch)
         };
         for e in older {
             self.close(id, e, "rotated").await;
@@ -250,6 +256,49 @@ impl SignatureSets {
             .bridge
             .validator_set(record.origin, origin_bridge)
             .await?;
-        Ok((current.epoch() != set.epoch).then_some("rotated"))
+        Ok(rotated_away(set.epoch, current.epoch()).then_some("rotated"))
+    }
+}
+
+/// Whether a set staged at `epoch` can no longer be used when the program holds `current`
+/// for its origin: when it is below. The program's epoch for an origin only goes up, so a set
+/// below the one a `deliver` is verified against never will be; a set above `current` is the
+/// usable one when `current` came from an endpoint that lags, and is kept.
+fn rotated_away(epoch: u64, current: u64) -> bool {
+    epoch < current
+}
+
+/// The epochs of `staged` that a set staged at `current` makes unusable ([`rotated_away`]).
+fn superseded(staged: &BTreeSet<u64>, current: u64) -> Vec<u64> {
+    staged
+        .iter()
+        .copied()
+        .filter(|e| rotated_away(*e, current))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_epochs_below_the_current_one_are_superseded() {
+        let staged = BTreeSet::from([3, 5, 7]);
+        // Staging at 5 after a rotation from 3: 3 goes, 7 (read earlier from an endpoint
+        // ahead of this one, so the usable set) stays.
+        assert_eq!(superseded(&staged, 5), vec![3]);
+        // An endpoint that lags reports 1: nothing staged is closed.
+        assert_eq!(superseded(&staged, 1), Vec::<u64>::new());
+        assert_eq!(superseded(&staged, 3), Vec::<u64>::new());
+        assert_eq!(superseded(&staged, 8), vec![3, 5, 7]);
+        assert_eq!(superseded(&BTreeSet::new(), 4), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn the_sweep_keeps_a_set_above_the_epoch_an_endpoint_reports() {
+        assert!(rotated_away(4, 5));
+        assert!(!rotated_away(5, 5));
+        // An endpoint that lags behind a rotation to 5 reports 4.
+        assert!(!rotated_away(5, 4));
     }
 }

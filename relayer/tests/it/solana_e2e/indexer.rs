@@ -1,6 +1,7 @@
 //! The Solana origin's indexer lists the program's transactions, not slots: a first start on a
 //! cluster far ahead of slot 0 costs requests in proportion to the program's transactions, each
-//! is read once, and a poll with nothing new lists nothing.
+//! is read once, and a poll with nothing new lists nothing. A page a node answers differently
+//! when it is fetched again is listed afresh, not skipped.
 
 use std::sync::Arc;
 
@@ -64,6 +65,39 @@ async fn catch_up(reader: &mut SolanaReader, store: &Store, tip: u64) -> usize {
             Read::Idle { cursor, .. } if cursor >= tip => return reads,
             Read::Idle { .. } => tokio::time::sleep(Duration::from_millis(100)).await,
             Read::Reorg { .. } => panic!("a reorg on Solana"),
+        }
+    }
+    panic!("not caught up with slot {tip} in 10,000 reads");
+}
+
+/// [`catch_up`] through failed reads (the indexer loop logs them and reads again); returns how
+/// many reads failed.
+async fn catch_up_through_errors(reader: &mut SolanaReader, store: &Store, tip: u64) -> usize {
+    let mut failed = 0;
+    for _ in 0..10_000 {
+        match reader.read(store).await {
+            Ok(Read::Advanced {
+                found,
+                payments,
+                cursor,
+                ..
+            }) => {
+                store
+                    .record_read("sol", cursor.0, cursor.1, &found, &payments)
+                    .await
+                    .unwrap();
+                reader.persisted(true);
+                if cursor.0 >= tip {
+                    return failed;
+                }
+            }
+            Ok(Read::Idle { cursor, .. }) if cursor >= tip => return failed,
+            Ok(Read::Idle { .. }) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Ok(Read::Reorg { .. }) => panic!("a reorg on Solana"),
+            Err(e) => {
+                failed += 1;
+                assert!(failed < 10, "the reader does not recover: {e}");
+            }
         }
     }
     panic!("not caught up with slot {tip} in 10,000 reads");
@@ -198,4 +232,63 @@ async fn the_solana_indexer_reads_the_programs_transactions_once_not_every_slot(
     catch_up(&mut again, &store, now).await;
     assert_eq!(nonces(&store).await, (0..10).collect::<Vec<u64>>());
     assert_eq!(rpc.calls("getTransaction"), fetched + 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_answered_empty_when_fetched_again_is_listed_afresh_not_skipped() {
+    let sol = SolanaNet::start().await;
+    let (_, validator_addrs) = validator_keys();
+    let user = SolanaSigner::generate().unwrap();
+    sol.fund(&user.pubkey()).await;
+    let mint = sol.create_mint(&sol.payer.pubkey(), 6).await;
+    sol.client
+        .mint_to(&sol.payer, &mint, &sol.payer, &user.pubkey(), 1_000)
+        .await
+        .unwrap();
+    sol.govern(&[
+        set_remote(DOMAIN_EVM, EvmAddress([0x11; 20]), &validator_addrs, 2),
+        trestle_relayer_harness::solana::register_token(
+            (DOMAIN_SOL, mint.0),
+            (mint, 0),
+            (u64::MAX / 4, 3_600),
+        ),
+        trestle_relayer_harness::solana::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
+    ])
+    .await;
+    // Read from after the governance: with two signatures a page, the listing is the newest
+    // page (sends 5 and 4), then 3 and 2, then 1 (with what precedes it at or below the
+    // cursor), and the oldest page, fetched again first, holds the first message.
+    let start = sol.client.slot(Commitment::Confirmed).await.unwrap();
+    for amount in 1..=5 {
+        send_one(&sol, &user, mint, amount).await;
+    }
+    let tip = sol.client.slot(Commitment::Confirmed).await.unwrap();
+
+    // An endpoint that answers the first page fetched again with nothing, as a node that lacks
+    // its `before` signature does (a failover to one with a shorter ledger history).
+    let rpc = ForgingRpc::empty_page_again(sol.node.rpc_url()).await;
+    let mut chain = sol.chain_config("sol", SolanaCommitment::Confirmed);
+    chain.rpc_urls = vec![rpc.url().to_owned()];
+    chain.start_block = Some(start);
+    let mut config = SolanaConfig::with_rpc_urls("sol", [rpc.url().to_owned()])
+        .with_events_commitment(Commitment::Confirmed);
+    config.signature_page_size = 2;
+    let client = Arc::new(SolanaClient::new(config));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(
+        &format!("sqlite://{}", dir.path().join("i.db").display()),
+        2,
+    )
+    .await
+    .unwrap();
+    let mut reader = SolanaReader::new(client, &chain, Arc::new(Metrics::new()));
+    let failed = catch_up_through_errors(&mut reader, &store, tip).await;
+    assert_eq!(rpc.forged(), 1, "no page was answered empty");
+    assert_eq!(
+        nonces(&store).await,
+        vec![0, 1, 2, 3, 4],
+        "a message skipped"
+    );
+    // The read that got the empty page failed; the next listed afresh.
+    assert_eq!(failed, 1);
 }

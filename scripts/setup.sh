@@ -13,6 +13,9 @@ command -v node >/dev/null || die "node not found: install Node.js 20 and npm fi
 
 step "Debian packages"
 apt_install build-essential pkg-config xz-utils
+# SoftHSM2 (a PKCS#11 token in files) and OpenSC's pkcs11-tool: the tests of keys in an HSM
+# (trestle-pkcs11, the daemon's `pkcs11 = {...}` keys) make their tokens and keys with them.
+apt_install softhsm2 opensc
 info "ok"
 
 step "Cargo tools"

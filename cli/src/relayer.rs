@@ -142,8 +142,8 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<Outcome> {
         Ok(config) => config,
         Err(e) => return failed(e),
     };
-    // The keystores must exist and parse (they are not decrypted here); a validator key
-    // should be in some route's set.
+    // The keystores must exist and parse (they are not decrypted here), keys in an HSM must
+    // open; a validator key should be in some route's set.
     let mut notes = Vec::new();
     let mut keys = serde_json::Map::new();
     let roles = [
@@ -158,14 +158,36 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<Outcome> {
                 .map(|k| k.key()),
         ),
         ("fee_oracle", config.fee_oracle.as_ref().map(|o| o.key())),
+        (
+            "fee_oracle.solana",
+            config
+                .fee_oracle
+                .as_ref()
+                .and_then(|o| o.solana.as_ref())
+                .map(|k| k.key()),
+        ),
     ];
     for (role, key) in roles {
         let Some(key) = key else { continue };
-        let address = match trestle_relayer::keys::check_keystore(role, &key) {
+        // A key in an HSM (`pkcs11 = {...}`) is opened: the module, the token, the PIN from
+        // its variable and the key label are checked.
+        let hsm = match role {
+            "validator" => config.validator.as_ref().and_then(|v| v.pkcs11.clone()),
+            "relayer" => config.relayer.as_ref().and_then(|r| r.pkcs11.clone()),
+            _ => None,
+        };
+        let checked = match hsm {
+            Some(hsm) => trestle_relayer::keys::check_evm_key(
+                role,
+                &trestle_relayer::config::EvmKeySource::Pkcs11(hsm),
+            ),
+            None => trestle_relayer::keys::check_keystore(role, &key),
+        };
+        let address = match checked {
             Ok(a) => a,
             Err(e) => return failed(e),
         };
-        if role == "relayer.solana" {
+        if role.ends_with(".solana") {
             // Its secret is an ed25519 seed: the EVM address a keystore declares says nothing.
             notes.push(format!(
                 "{role} key: keystore {} parses (its Solana address shows once decrypted)",

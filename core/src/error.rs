@@ -157,6 +157,17 @@ pub enum Error {
         /// Whether resubmitting (with a new nonce, fee or blockhash) can help.
         retryable: bool,
     },
+    /// A key held outside this process (an HSM, a KMS) could not sign or be read. The reason
+    /// names the device and key; never a PIN or credential.
+    #[error("external signer {signer}: {reason}")]
+    ExternalSigner {
+        /// Where the key lives (`pkcs11 token "ops" key "validator"`).
+        signer: String,
+        /// What went wrong.
+        reason: String,
+        /// Whether trying again (after the device or its session recovers) can help.
+        retryable: bool,
+    },
     /// An optional capability this implementation does not have.
     #[error("unsupported operation: {0}")]
     Unsupported(&'static str),
@@ -173,9 +184,9 @@ impl Error {
     /// transient rejections are not.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Rpc { retryable, .. } | Error::TransactionRejected { retryable, .. } => {
-                *retryable
-            }
+            Error::Rpc { retryable, .. }
+            | Error::TransactionRejected { retryable, .. }
+            | Error::ExternalSigner { retryable, .. } => *retryable,
             Error::Timeout { .. } | Error::MalformedResponse { .. } => true,
             _ => false,
         }

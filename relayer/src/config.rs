@@ -55,10 +55,12 @@ use crate::error::{Error, Result};
 
 mod fees;
 mod low_balance;
+mod pkcs11;
 mod solana;
 mod validate;
 pub use fees::{Account, FeePolicy, PaymentPolicy, Verdict};
 pub use low_balance::parse_amount;
+pub use pkcs11::{EvmKeySource, Pkcs11KeyConfig};
 pub use solana::{ChainToml, SolanaChainConfig, SolanaCommitment, SolanaKeyConfig};
 
 /// The whole configuration file.
@@ -91,17 +93,19 @@ pub struct Config {
     pub fee_oracle: Option<FeeOracleConfig>,
 }
 
-/// The fee-oracle updater role: with the fee oracle's key (the origin bridges' `setFeeRoles`),
-/// it keeps each route's origin quoting the destination's gas price now. Every
-/// `interval_ms` it reads the destination's gas price and, when it differs from what the
+/// The fee-oracle updater role: with the fee oracle's keys (the origin bridges'
+/// `setFeeRoles` / `SetFeeRoles`), it keeps each route's origin quoting the destination's gas
+/// price now. Every `interval_ms` it reads the destination's gas price (an EVM chain's wei per
+/// gas, a Solana cluster's micro-lamports per compute unit) and, when it differs from what the
 /// origin charges by more than `drift_percent`, updates the origin's price (within the
 /// bridge's bounds: at most twice or half per update, one update a minute; a larger move
-/// takes several). The exchange rate stays as governance or the last update set it. EVM
-/// routes only for now.
+/// takes several). The exchange rate stays as governance or the last update set it. An EVM
+/// origin is updated with `keystore`'s key, a Solana origin with `[fee_oracle.solana]`'s
+/// (without it, routes from Solana are left out).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeeOracleConfig {
-    /// The fee oracle's key: a Web3 Secret Storage v3 file.
+    /// The fee oracle's key on EVM origins: a Web3 Secret Storage v3 file.
     pub keystore: PathBuf,
     /// The environment variable holding its password. Default
     /// `TRESTLE_FEE_ORACLE_PASSWORD`.
@@ -114,7 +118,7 @@ pub struct FeeOracleConfig {
     /// How often the prices are compared, milliseconds (at least 1,000; default 60,000).
     #[serde(default = "default_oracle_interval_ms")]
     pub interval_ms: u64,
-    /// The band the destination's gas price must fall in, in gwei (`"0.01"`, `"500"`):
+    /// The band an EVM destination's gas price must fall in, in gwei (`"0.01"`, `"500"`):
     /// outside it the price read is not believed (a hostile or broken RPC endpoint), nothing
     /// is updated and a warning is logged. Default: no band.
     #[serde(default)]
@@ -122,6 +126,44 @@ pub struct FeeOracleConfig {
     /// See `min_gwei`.
     #[serde(default)]
     pub max_gwei: Option<String>,
+    /// The band a Solana destination's compute-unit price must fall in, micro-lamports per
+    /// compute unit, as `min_gwei`/`max_gwei` for EVM destinations. Default: no band.
+    #[serde(default)]
+    pub min_micro_lamports: Option<u64>,
+    /// See `min_micro_lamports`.
+    #[serde(default)]
+    pub max_micro_lamports: Option<u64>,
+    /// The fee oracle's key on Solana origins (`[fee_oracle.solana]`), which signs and pays
+    /// for their `update_fee_prices`.
+    #[serde(default)]
+    pub solana: Option<FeeOracleSolanaKey>,
+}
+
+/// `[fee_oracle.solana]`: the fee oracle's key on Solana origins, a Web3 Secret Storage v3
+/// file whose secret is the 32-byte ed25519 seed (like `[relayer.solana]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeOracleSolanaKey {
+    /// The keystore file.
+    pub keystore: PathBuf,
+    /// The environment variable holding its password. Default
+    /// `TRESTLE_FEE_ORACLE_SOLANA_PASSWORD`.
+    #[serde(default = "default_fee_oracle_solana_password_env")]
+    pub password_env: String,
+}
+
+impl FeeOracleSolanaKey {
+    /// The key.
+    pub fn key(&self) -> KeyConfig {
+        KeyConfig {
+            keystore: self.keystore.clone(),
+            password_env: self.password_env.clone(),
+        }
+    }
+}
+
+fn default_fee_oracle_solana_password_env() -> String {
+    "TRESTLE_FEE_ORACLE_SOLANA_PASSWORD".into()
 }
 
 fn default_fee_oracle_password_env() -> String {
@@ -484,11 +526,26 @@ pub struct KeyConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValidatorConfig {
-    /// The signing key: a Web3 Secret Storage v3 file.
+    /// The signing key: a Web3 Secret Storage v3 file. Give this or `pkcs11`.
+    #[serde(default, skip_serializing_if = "path_unset")]
     pub keystore: PathBuf,
     /// The environment variable holding its password. Default `TRESTLE_VALIDATOR_PASSWORD`.
     #[serde(default = "default_validator_password_env")]
     pub password_env: String,
+    /// The signing key in an HSM instead (`pkcs11 = { module, token_label or slot,
+    /// key_label, pin_env }`): a secp256k1 key pair on a PKCS#11 token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkcs11: Option<Pkcs11KeyConfig>,
+}
+
+/// An unset `keystore` (a role whose key is in an HSM).
+fn path_unset(path: &Path) -> bool {
+    path.as_os_str().is_empty()
+}
+
+/// Whether `name` can name an environment variable (`A-Z`, `0-9`, `_`; not empty).
+pub(crate) fn is_env_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn default_validator_password_env() -> String {
@@ -500,21 +557,39 @@ fn default_relayer_password_env() -> String {
 }
 
 impl ValidatorConfig {
-    /// The signing key.
+    /// The signing key's keystore (unset when the key is in an HSM: see
+    /// [`ValidatorConfig::key_source`]).
     pub fn key(&self) -> KeyConfig {
         KeyConfig {
             keystore: self.keystore.clone(),
             password_env: self.password_env.clone(),
         }
     }
+
+    /// Where the signing key is: the keystore, or the HSM.
+    pub fn key_source(&self) -> EvmKeySource {
+        match &self.pkcs11 {
+            Some(p) => EvmKeySource::Pkcs11(p.clone()),
+            None => EvmKeySource::Keystore(self.key()),
+        }
+    }
 }
 
 impl RelayerConfig {
-    /// The sending key.
+    /// The sending key's keystore (unset when the key is in an HSM: see
+    /// [`RelayerConfig::key_source`]).
     pub fn key(&self) -> KeyConfig {
         KeyConfig {
             keystore: self.keystore.clone(),
             password_env: self.password_env.clone(),
+        }
+    }
+
+    /// Where the sending key is: the keystore, or the HSM.
+    pub fn key_source(&self) -> EvmKeySource {
+        match &self.pkcs11 {
+            Some(p) => EvmKeySource::Pkcs11(p.clone()),
+            None => EvmKeySource::Keystore(self.key()),
         }
     }
 }
@@ -523,12 +598,17 @@ impl RelayerConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RelayerConfig {
-    /// The key that pays for and sends `deliver` transactions on every destination: a Web3
-    /// Secret Storage v3 file.
+    /// The key that pays for and sends `deliver` transactions on every EVM destination: a
+    /// Web3 Secret Storage v3 file. Give this or `pkcs11`.
+    #[serde(default, skip_serializing_if = "path_unset")]
     pub keystore: PathBuf,
     /// The environment variable holding its password. Default `TRESTLE_RELAYER_PASSWORD`.
     #[serde(default = "default_relayer_password_env")]
     pub password_env: String,
+    /// That key in an HSM instead (`pkcs11 = { module, token_label or slot, key_label,
+    /// pin_env }`): a secp256k1 key pair on a PKCS#11 token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkcs11: Option<Pkcs11KeyConfig>,
     /// Most messages in one `deliverBatch`. 1..=64, default 8 (1 sends plain `deliver`).
     /// On a Solana destination (no batch transaction): most messages landing at once.
     #[serde(default = "default_batch_size")]
@@ -625,15 +705,27 @@ impl Config {
         if let Some(dir) = path.parent() {
             if let Some(v) = config.validator.as_mut()
                 && v.keystore.is_relative()
+                && !path_unset(&v.keystore)
             {
                 v.keystore = dir.join(&v.keystore);
             }
             if let Some(r) = config.relayer.as_mut()
                 && r.keystore.is_relative()
+                && !path_unset(&r.keystore)
             {
                 r.keystore = dir.join(&r.keystore);
             }
             if let Some(k) = config.relayer.as_mut().and_then(|r| r.solana.as_mut())
+                && k.keystore.is_relative()
+            {
+                k.keystore = dir.join(&k.keystore);
+            }
+            if let Some(o) = config.fee_oracle.as_mut()
+                && o.keystore.is_relative()
+            {
+                o.keystore = dir.join(&o.keystore);
+            }
+            if let Some(k) = config.fee_oracle.as_mut().and_then(|o| o.solana.as_mut())
                 && k.keystore.is_relative()
             {
                 k.keystore = dir.join(&k.keystore);

@@ -333,9 +333,17 @@ fn start_roles(
     {
         tracing::warn!(address = %signer.address(), "the validator key is in no route's validator set: nothing to attest");
     }
-    if let (Some(settings), Some(signer)) = (&config.fee_oracle, &keys.fee_oracle) {
-        let oracle =
-            crate::oracle::FeeOracle::for_config(config, settings, signer, chains, metrics);
+    if let Some(settings) = &config.fee_oracle
+        && (keys.fee_oracle.is_some() || keys.fee_oracle_solana.is_some())
+    {
+        let oracle = crate::oracle::FeeOracle::for_config(
+            config,
+            settings,
+            keys.fee_oracle.as_ref(),
+            keys.fee_oracle_solana.as_ref(),
+            chains,
+            metrics,
+        )?;
         tasks.push(tokio::spawn(oracle.run(shutdown.clone())));
     }
     let fees = Arc::new(FeeQuoter::for_config(config, chains)?);

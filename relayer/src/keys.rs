@@ -1,8 +1,9 @@
 //! Signing keys of the daemon: Web3 Secret Storage files whose password is read from the
 //! environment variable the configuration names (never from the file itself). One loader for
 //! every role and chain kind: the file's secret is a secp256k1 private key for the EVM keys
-//! (`[validator]`, `[relayer]`) and the 32-byte ed25519 seed for the relayer's fee payer on
-//! Solana destinations (`[relayer.solana]`).
+//! (`[validator]`, `[relayer]`, `[fee_oracle]`) and the 32-byte ed25519 seed for the Solana
+//! keys (the relayer's fee payer on Solana destinations, `[relayer.solana]`, and the fee
+//! oracle's key on Solana origins, `[fee_oracle.solana]`).
 
 use trestle_core::evm::{EvmAddress, EvmSigner};
 use trestle_core::solana::SolanaSigner;
@@ -11,6 +12,9 @@ use zeroize::Zeroizing;
 
 use crate::config::{Config, KeyConfig};
 use crate::error::{Error, Result};
+
+mod pkcs11;
+pub use pkcs11::{check_evm_key, load_evm_key, open_evm_key};
 
 /// The keys of the enabled roles.
 #[derive(Debug, Clone, Default)]
@@ -21,8 +25,10 @@ pub struct Keys {
     pub relayer: Option<EvmSigner>,
     /// The relayer's fee payer on Solana destinations (`[relayer.solana]`).
     pub relayer_solana: Option<SolanaSigner>,
-    /// The fee oracle's key (`[fee_oracle]`).
+    /// The fee oracle's key on EVM origins (`[fee_oracle]`).
     pub fee_oracle: Option<EvmSigner>,
+    /// The fee oracle's key on Solana origins (`[fee_oracle.solana]`).
+    pub fee_oracle_solana: Option<SolanaSigner>,
 }
 
 impl Keys {
@@ -34,10 +40,10 @@ impl Keys {
             validator: config
                 .validator
                 .as_ref()
-                .map(|v| load_signer("validator", &v.key()))
+                .map(|v| load_evm_key("validator", &v.key_source()))
                 .transpose()?,
             relayer: relayer
-                .map(|r| load_signer("relayer", &r.key()))
+                .map(|r| load_evm_key("relayer", &r.key_source()))
                 .transpose()?,
             relayer_solana: relayer
                 .and_then(|r| r.solana.as_ref())
@@ -48,14 +54,32 @@ impl Keys {
                 .as_ref()
                 .map(|o| load_signer("fee_oracle", &o.key()))
                 .transpose()?,
+            fee_oracle_solana: config
+                .fee_oracle
+                .as_ref()
+                .and_then(|o| o.solana.as_ref())
+                .map(|k| load_solana_signer("fee_oracle.solana", &k.key()))
+                .transpose()?,
         };
         keys.check_distinct()?;
         Ok(keys)
     }
 
     /// Refuses a fee-oracle key that is also the relayer's or the validator's: its updates
-    /// and the relayer's deliveries would share nonces (and the oracle is its own key).
+    /// and the relayer's deliveries would share nonces (and the oracle is its own key); on
+    /// Solana, one that is also the relayer's fee payer.
     pub fn check_distinct(&self) -> Result<()> {
+        if let (Some(oracle), Some(payer)) = (&self.fee_oracle_solana, &self.relayer_solana)
+            && oracle.pubkey() == payer.pubkey()
+        {
+            return Err(Error::config(
+                "fee_oracle.solana.keystore",
+                format!(
+                    "the fee oracle's Solana key is also the relayer's fee payer ({}): give it its own",
+                    oracle.pubkey()
+                ),
+            ));
+        }
         let Some(oracle) = &self.fee_oracle else {
             return Ok(());
         };
@@ -143,11 +167,21 @@ mod tests {
             relayer: Some(key(relayer)),
             relayer_solana: None,
             fee_oracle: Some(key(oracle)),
+            fee_oracle_solana: None,
         };
         assert!(keys(1, 2, 3).check_distinct().is_ok());
         for (k, role) in [(keys(3, 2, 3), "relayer"), (keys(1, 3, 3), "validator")] {
             let e = k.check_distinct().unwrap_err().to_string();
             assert!(e.contains("fee_oracle.keystore") && e.contains(role), "{e}");
         }
+        let solana = |b: u8| SolanaSigner::from_secret_key(&[b; 32]);
+        let on_solana = |payer: u8, oracle: u8| Keys {
+            relayer_solana: Some(solana(payer)),
+            fee_oracle_solana: Some(solana(oracle)),
+            ..Keys::default()
+        };
+        assert!(on_solana(1, 2).check_distinct().is_ok());
+        let e = on_solana(2, 2).check_distinct().unwrap_err().to_string();
+        assert!(e.contains("fee_oracle.solana.keystore"), "{e}");
     }
 }

@@ -57,9 +57,10 @@ pub struct Metrics {
     /// Delivery fees paid on origins (at sends and top-ups) as this daemon indexed them, in
     /// the origin's native token, by origin and destination domain.
     pub fees_paid: Family<Labels, Counter<f64, AtomicU64>>,
-    /// What this relayer's deliveries cost it on the destination (a transaction's fee shared
-    /// by the messages it delivered), in the destination's native token, by origin and
-    /// destination domain.
+    /// What this relayer's deliveries cost it on the destination, in the destination's
+    /// native token, by origin and destination domain: on EVM a delivery transaction's fee
+    /// shared by the messages it delivered; on Solana the fee (`meta.fee`, no rent) of every
+    /// transaction landed for a message (`deliver`, `post_signatures`, `execute_queued`).
     pub delivery_cost: Family<Labels, Counter<f64, AtomicU64>>,
     /// Signature sets the relayer staged on a Solana destination and closed (their rent back)
     /// outside a `deliver`, by destination chain.
@@ -107,7 +108,7 @@ impl Metrics {
         );
         registry.register(
             "delivery_cost",
-            "What deliveries cost this relayer on the destination, in its native token",
+            "What deliveries cost this relayer on the destination (transaction fees, not rent), in its native token",
             delivery_cost.clone(),
         );
         registry.register(

@@ -1,12 +1,27 @@
-//! The fee-oracle updater role (`[fee_oracle]`): with the fee oracle's key, it keeps each
+//! The fee-oracle updater role (`[fee_oracle]`): with the fee oracle's keys, it keeps each
 //! route's origin bridge quoting the destination's gas price now (docs/protocol.md, "Delivery
 //! fees"). Every `interval_ms` it reads what a transaction costs per gas on the destination
-//! (the next block's base fee and the priority fee this daemon would pay, or the legacy gas
-//! price) and, when the origin's `gas_price` for that destination is off by more than
-//! `drift_percent`, sends `updateFeePrices` with the new price, moved at most as far as the
-//! bridge allows in one update (twice or half); the next update follows a minute later. The
-//! exchange rate is left as it is. A destination whose prices governance has not set is left
-//! alone (the oracle may only move prices, not create them). EVM routes only for now.
+//! and, when the origin's `gas_price` for that destination is off by more than
+//! `drift_percent`, sets the new price, moved at most as far as the bridge allows in one
+//! update (twice or half); the next update follows a minute later. The exchange rate is left
+//! as it is. A destination whose prices governance has not set is left alone (the oracle may
+//! only move prices, not create them).
+//!
+//! - The price of an EVM destination is the next block's base fee plus the priority fee this
+//!   daemon would pay (the legacy gas price where there is no base fee), in wei per gas; of a
+//!   Solana destination, the compute-unit price this daemon's landing would pay (the chain's
+//!   percentile of the cluster's recent prioritization fees), in micro-lamports per compute
+//!   unit, and at least 1 (an origin refuses a price of 0). The per-signature fee of a Solana
+//!   delivery is in the fee configuration's `fixed_cost`, which only governance sets.
+//! - An EVM origin is updated with `updateFeePrices` from the `[fee_oracle]` key, a Solana
+//!   origin with `update_fee_prices` signed and paid by the `[fee_oracle.solana]` key.
+//!
+//! Nothing the bridge would refuse is sent: a price read outside the configured band is not
+//! believed, an update within the minute after the last one waits, and every update is
+//! checked against the bridge's bounds ([`FeeConfig::check_price_update`]) before it goes.
+//! The configuration is read again right before sending and the update skipped when it
+//! changed meanwhile, so that an exchange rate governance just set is not written back to the
+//! one read before (the bridges' update entry point takes both prices).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,26 +29,55 @@ use std::time::Duration;
 
 use alloy_sol_types::SolCall;
 use tokio::sync::watch;
+use trestle_bridge::FeeConfig;
 use trestle_bridge::evm_bindings::Bridge;
-use trestle_bridge::fee::{FEE_UPDATE_INTERVAL, MAX_PRICE_FACTOR, PRICE_SCALE};
-use trestle_bridge_client::EvmBridge;
+use trestle_bridge::fee::{MAX_PRICE_FACTOR, PRICE_SCALE};
+use trestle_bridge_client::{EvmBridge, SolanaBridge};
 use trestle_core::chain::U256;
 use trestle_core::evm::EvmSigner;
+use trestle_core::solana::SolanaSigner;
+use trestle_core::solana::address::SYSVAR_CLOCK_ID;
 use trestle_evm::{EvmChain, EvmSender, Fees, TxRequest};
+use trestle_solana::{SolanaClient, TransactionRequest};
 
-use crate::config::{Config, FeeOracleConfig};
-use crate::error::Result;
+use crate::config::{ChainKind, Config, FeeOracleConfig};
+use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 
-/// One route the oracle keeps priced: the origin bridge (and the oracle's sender there) and
-/// the destination chain.
+/// A Solana destination's `gas_price` per micro-lamport per compute unit: the price is in
+/// 10^-9 lamports, a micro-lamport is 10^-6.
+pub const PRICE_PER_MICRO_LAMPORT: u128 = 1_000;
+
+/// How long an EVM origin's `updateFeePrices` may take to be mined.
+const EVM_UPDATE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Where a route's origin keeps its fee configuration, and the oracle's key there.
+enum Origin {
+    /// An EVM bridge, and the oracle's sender on its chain (shared by every route from it: one
+    /// nonce manager per key and chain).
+    Evm {
+        bridge: EvmBridge,
+        sender: Arc<EvmSender>,
+    },
+    /// A Solana bridge program, and the oracle's key there (signer and fee payer; boxed: a
+    /// keypair is large).
+    Solana {
+        bridge: SolanaBridge,
+        oracle: Box<SolanaSigner>,
+    },
+}
+
+/// Where a route's destination gas price is read.
+enum Destination {
+    Evm(Arc<EvmChain>),
+    Solana(Arc<SolanaClient>),
+}
+
+/// One route the oracle keeps priced.
 struct Priced {
     name: String,
-    origin: EvmBridge,
-    /// The oracle's sender on the origin chain, shared by every route from it (one nonce
-    /// manager per key and chain).
-    sender: Arc<EvmSender>,
-    destination: Arc<EvmChain>,
+    origin: Origin,
+    destination: Destination,
     destination_domain: u32,
 }
 
@@ -62,51 +106,116 @@ pub fn next_price(current: u128, target: u128, drift_percent: u8) -> Option<u128
     Some(target.clamp(lowest, highest))
 }
 
+/// A Solana destination's price in the fee configuration's units from its compute-unit price
+/// (micro-lamports): at least 1 micro-lamport (an origin refuses a price of 0, and a cluster
+/// without recent priority fees charges next to nothing per compute unit).
+pub fn solana_price(micro_lamports_per_cu: u64) -> u128 {
+    u128::from(micro_lamports_per_cu.max(1)) * PRICE_PER_MICRO_LAMPORT
+}
+
+/// What the oracle does about a route in one round (see [`FeeOracle::decide`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Nothing to do: the prices are not set, or close enough.
+    Keep,
+    /// Too soon after the last update: compared again next round.
+    Wait,
+    /// The bridge would refuse this update: not sent.
+    Refused,
+    /// Send this gas price (the exchange rate unchanged).
+    Update(u128),
+}
+
 impl FeeOracle {
-    /// The updater of `config`'s EVM routes with the oracle key `signer`, on the daemon's
-    /// connected `chains`. Routes with a Solana end are logged and left out.
+    /// The updater of `config`'s routes with the oracle's keys: `evm` for EVM origins,
+    /// `solana` for Solana origins, on the daemon's connected EVM `chains` (a Solana chain
+    /// gets a client of its own). Routes whose origin has no key here are logged and left
+    /// out; so are routes between two Solana chains.
     pub(crate) fn for_config(
         config: &Config,
         settings: &FeeOracleConfig,
-        signer: &EvmSigner,
+        evm: Option<&EvmSigner>,
+        solana: Option<&SolanaSigner>,
         chains: &BTreeMap<String, Arc<EvmChain>>,
         metrics: &Arc<Metrics>,
-    ) -> Self {
+    ) -> Result<Self> {
         let mut routes = Vec::new();
         let mut senders: BTreeMap<String, Arc<EvmSender>> = BTreeMap::new();
+        let mut clients: BTreeMap<String, Arc<SolanaClient>> = BTreeMap::new();
+        let mut solana_client = |name: &str| -> Result<Option<Arc<SolanaClient>>> {
+            let Some(chain) = config.chain(name) else {
+                return Ok(None);
+            };
+            if let Some(c) = clients.get(name) {
+                return Ok(Some(c.clone()));
+            }
+            let client = crate::connect::solana(chain)?;
+            clients.insert(name.to_owned(), client.clone());
+            Ok(Some(client))
+        };
         for r in &config.routes {
-            let (Some(origin), Some(dest)) = (config.chain(&r.from), config.chain(&r.to)) else {
+            let name = format!("{} -> {}", r.from, r.to);
+            let (Some(from), Some(to)) = (config.chain(&r.from), config.chain(&r.to)) else {
                 continue;
             };
-            let (Some(evm), Some(origin_chain), Some(dest_chain)) =
-                (origin.evm(), chains.get(&r.from), chains.get(&r.to))
-            else {
-                tracing::warn!(route = %format!("{} -> {}", r.from, r.to), "the fee oracle prices EVM routes only; this one is left out");
+            let destination = match &to.kind {
+                ChainKind::Evm(_) => chains.get(&r.to).cloned().map(Destination::Evm),
+                ChainKind::Solana(_) => solana_client(&r.to)?.map(Destination::Solana),
+            };
+            let origin = match (&from.kind, evm, solana) {
+                (ChainKind::Evm(e), Some(signer), _) => chains.get(&r.from).map(|chain| {
+                    let sender = senders
+                        .entry(r.from.clone())
+                        .or_insert_with(|| Arc::new(EvmSender::new(chain.clone(), signer.clone())))
+                        .clone();
+                    Origin::Evm {
+                        bridge: EvmBridge::new(chain.clone(), e.bridge),
+                        sender,
+                    }
+                }),
+                (ChainKind::Solana(s), _, Some(oracle)) => {
+                    solana_client(&r.from)?.map(|client| Origin::Solana {
+                        bridge: SolanaBridge::new(client, s.program),
+                        oracle: Box::new(oracle.clone()),
+                    })
+                }
+                (ChainKind::Evm(_), None, _) => {
+                    tracing::warn!(route = %name, "the fee oracle has no EVM key: this route is not priced");
+                    None
+                }
+                (ChainKind::Solana(_), _, None) => {
+                    tracing::warn!(route = %name, "the fee oracle has no Solana key ([fee_oracle.solana]): this route is not priced");
+                    None
+                }
+            };
+            if matches!(
+                (&origin, &destination),
+                (Some(Origin::Solana { .. }), Some(Destination::Solana(_)))
+            ) {
+                tracing::warn!(route = %name, "the fee oracle does not price a route between two Solana chains");
+                continue;
+            }
+            let (Some(origin), Some(destination)) = (origin, destination) else {
                 continue;
             };
             routes.push(Priced {
-                name: format!("{} -> {}", r.from, r.to),
-                origin: EvmBridge::new(origin_chain.clone(), evm.bridge),
-                sender: senders
-                    .entry(r.from.clone())
-                    .or_insert_with(|| {
-                        Arc::new(EvmSender::new(origin_chain.clone(), signer.clone()))
-                    })
-                    .clone(),
-                destination: dest_chain.clone(),
-                destination_domain: dest.domain,
+                name,
+                origin,
+                destination,
+                destination_domain: to.domain,
             });
         }
-        Self {
+        Ok(Self {
             routes,
             settings: settings.clone(),
             metrics: metrics.clone(),
-        }
+        })
     }
 
     /// Compares and updates every route every `interval_ms` until shutdown.
     pub(crate) async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let interval = Duration::from_millis(self.settings.interval_ms);
+        tracing::info!(routes = self.routes.len(), "fee oracle started");
         loop {
             for route in &self.routes {
                 match self.update(route).await {
@@ -126,56 +235,197 @@ impl FeeOracle {
         }
     }
 
+    /// What to do about an origin's `config` at its time `now` when the destination's price
+    /// is `target` (fee configuration units): every update it returns passes the bridge's
+    /// checks ([`FeeConfig::check_price_update`]) with the exchange rate unchanged.
+    pub fn decide(config: &FeeConfig, target: u128, now: u64, drift_percent: u8) -> Decision {
+        if config.gas_price == 0 || config.exchange_rate == 0 {
+            return Decision::Keep; // governance sets the first prices
+        }
+        let Some(next) = next_price(config.gas_price, target, drift_percent) else {
+            return Decision::Keep;
+        };
+        match config.check_price_update(next, config.exchange_rate, now) {
+            Ok(()) => Decision::Update(next),
+            Err(trestle_bridge::Error::FeeUpdateTooSoon { .. }) => Decision::Wait,
+            Err(_) => Decision::Refused,
+        }
+    }
+
     /// One comparison of `route`; the new price when it was updated.
     async fn update(&self, route: &Priced) -> Result<Option<u128>> {
-        let config = route.origin.fee_config(route.destination_domain).await?;
+        let domain = route.destination_domain;
+        let config = route.origin.fee_config(domain).await?;
         if config.gas_price == 0 || config.exchange_rate == 0 {
-            return Ok(None); // governance sets the first prices
-        }
-        let (fees, base) = route.destination.estimate_fees().await?;
-        let wei_per_gas = match fees {
-            Fees::Legacy { gas_price } => gas_price,
-            Fees::Eip1559 {
-                max_priority_fee_per_gas,
-                ..
-            } => base.saturating_add(max_priority_fee_per_gas),
-        };
-        let (min, max) = self.settings.band().unwrap_or((None, None));
-        if min.is_some_and(|m| wei_per_gas < m) || max.is_some_and(|m| wei_per_gas > m) {
-            self.metrics.failure("fee_oracle", "out_of_band");
-            tracing::warn!(route = %route.name, wei_per_gas, "fee oracle: the destination's gas price is outside [fee_oracle] min_gwei..max_gwei; not believed, nothing updated");
             return Ok(None);
         }
-        let target = wei_per_gas.saturating_mul(PRICE_SCALE);
-        let Some(next) = next_price(config.gas_price, target, self.settings.drift_percent) else {
+        let now = route.origin.now().await?;
+        if now
+            < config
+                .last_update
+                .saturating_add(trestle_bridge::fee::FEE_UPDATE_INTERVAL)
+        {
+            return Ok(None); // no transaction within the minute the bridge asks for
+        }
+        let Some(target) = self.destination_price(route).await? else {
             return Ok(None);
         };
-        let call = Bridge::updateFeePricesCall {
-            destination: route.destination_domain,
-            gasPrice: next,
-            exchangeRate: config.exchange_rate,
-        }
-        .abi_encode();
-        // Within the minute after the last update the bridge refuses (FeeUpdateTooSoon): no
-        // transaction is sent then. Any other refusal (not the origin's oracle, ...) is an
-        // error, logged and counted.
-        let chain = route.origin.chain();
-        let now = match chain.header(chain.block_number().await?).await? {
-            Some(h) => h.timestamp,
-            None => return Ok(None),
+        let next = match Self::decide(&config, target, now, self.settings.drift_percent) {
+            Decision::Update(next) => next,
+            Decision::Keep | Decision::Wait => return Ok(None),
+            Decision::Refused => {
+                // Not reached while `next_price` clamps to the bounds: a belt, so that no
+                // update the bridge refuses is ever sent.
+                self.metrics.failure("fee_oracle", "out_of_bounds");
+                tracing::warn!(route = %route.name, current = config.gas_price, target, "fee oracle: the update is beyond the bridge's bounds; not sent");
+                return Ok(None);
+            }
         };
-        if now < config.last_update.saturating_add(FEE_UPDATE_INTERVAL) {
+        // Governance may have set the configuration since it was read: the update carries the
+        // exchange rate read, and would write it back over the new one.
+        let fresh = route.origin.fee_config(domain).await?;
+        if fresh != config {
+            tracing::info!(route = %route.name, "fee oracle: the origin's fee configuration changed while comparing; compared again next round");
             return Ok(None);
         }
         route
-            .sender
-            .send_and_wait(
-                TxRequest::call(route.origin.address(), call),
-                Duration::from_secs(120),
-            )
+            .origin
+            .update_prices(domain, next, config.exchange_rate)
             .await?;
         Ok(Some(next))
     }
+
+    /// The destination's price now in fee configuration units, `None` (with a warning and a
+    /// count) when it is outside the configured band.
+    async fn destination_price(&self, route: &Priced) -> Result<Option<u128>> {
+        match &route.destination {
+            Destination::Evm(chain) => {
+                let (fees, base) = chain.estimate_fees().await?;
+                let wei_per_gas = match fees {
+                    Fees::Legacy { gas_price } => gas_price,
+                    Fees::Eip1559 {
+                        max_priority_fee_per_gas,
+                        ..
+                    } => base.saturating_add(max_priority_fee_per_gas),
+                };
+                let (min, max) = self.settings.band().unwrap_or((None, None));
+                if min.is_some_and(|m| wei_per_gas < m) || max.is_some_and(|m| wei_per_gas > m) {
+                    self.out_of_band(route, wei_per_gas, "min_gwei..max_gwei");
+                    return Ok(None);
+                }
+                Ok(Some(wei_per_gas.saturating_mul(PRICE_SCALE)))
+            }
+            Destination::Solana(client) => {
+                let micro_lamports = client.priority_fee(&[]).await?.max(1);
+                let (min, max) = (
+                    self.settings.min_micro_lamports,
+                    self.settings.max_micro_lamports,
+                );
+                if min.is_some_and(|m| micro_lamports < m)
+                    || max.is_some_and(|m| micro_lamports > m)
+                {
+                    self.out_of_band(
+                        route,
+                        u128::from(micro_lamports),
+                        "min_micro_lamports..max_micro_lamports",
+                    );
+                    return Ok(None);
+                }
+                Ok(Some(solana_price(micro_lamports)))
+            }
+        }
+    }
+
+    fn out_of_band(&self, route: &Priced, read: u128, band: &'static str) {
+        self.metrics.failure("fee_oracle", "out_of_band");
+        tracing::warn!(route = %route.name, price = read, band, "fee oracle: the destination's gas price is outside the [fee_oracle] band; not believed, nothing updated");
+    }
+}
+
+impl Origin {
+    /// The origin's fee configuration for `destination`.
+    async fn fee_config(&self, destination: u32) -> Result<FeeConfig> {
+        Ok(match self {
+            Origin::Evm { bridge, .. } => bridge.fee_config(destination).await?,
+            Origin::Solana { bridge, .. } => bridge.fee_config(destination).await?,
+        })
+    }
+
+    /// The origin's clock, seconds: the latest block's timestamp, the cluster's `Clock`.
+    async fn now(&self) -> Result<u64> {
+        match self {
+            Origin::Evm { bridge, .. } => {
+                let chain = bridge.chain();
+                let number = chain.block_number().await?;
+                let header = chain.header(number).await?.ok_or_else(|| {
+                    Error::Chain(trestle_core::Error::MalformedResponse {
+                        endpoint: chain.config().name.clone(),
+                        reason: format!("no header for block {number}, the latest"),
+                    })
+                })?;
+                Ok(header.timestamp)
+            }
+            Origin::Solana { bridge, .. } => cluster_time(bridge.client()).await,
+        }
+    }
+
+    /// Sets the prices of `destination` (the oracle's entry point of the bridge), waiting
+    /// until the update is mined (EVM) or landed (Solana); a refusal is an error.
+    async fn update_prices(
+        &self,
+        destination: u32,
+        gas_price: u128,
+        exchange_rate: u128,
+    ) -> Result<()> {
+        match self {
+            Origin::Evm { bridge, sender } => {
+                let call = Bridge::updateFeePricesCall {
+                    destination,
+                    gasPrice: gas_price,
+                    exchangeRate: exchange_rate,
+                }
+                .abi_encode();
+                sender
+                    .send_and_wait(TxRequest::call(bridge.address(), call), EVM_UPDATE_TIMEOUT)
+                    .await?;
+            }
+            Origin::Solana { bridge, oracle } => {
+                let ix = bridge.program().update_fee_prices(
+                    &oracle.pubkey(),
+                    destination,
+                    gas_price,
+                    exchange_rate,
+                );
+                bridge
+                    .client()
+                    .land(TransactionRequest::new(oracle, vec![ix]))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The cluster's clock (`Clock` sysvar `unix_timestamp`), seconds, as the program reads it.
+async fn cluster_time(client: &SolanaClient) -> Result<u64> {
+    let malformed = |reason: String| {
+        Error::Chain(trestle_core::Error::MalformedResponse {
+            endpoint: client.endpoint().to_owned(),
+            reason,
+        })
+    };
+    let account = client
+        .account(&SYSVAR_CLOCK_ID)
+        .await?
+        .ok_or_else(|| malformed("the cluster has no Clock sysvar".into()))?;
+    // slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp (LE).
+    let bytes: [u8; 8] = account
+        .data
+        .get(32..40)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| malformed("the Clock sysvar is shorter than 40 bytes".into()))?;
+    u64::try_from(i64::from_le_bytes(bytes))
+        .map_err(|_| malformed("the Clock sysvar's time is before 1970".into()))
 }
 
 #[cfg(test)]
@@ -198,5 +448,40 @@ mod tests {
         );
         assert_eq!(next_price(u128::MAX, 1, 50), Some(u128::MAX.div_ceil(2)));
         assert_eq!(next_price(u128::MAX / 2, u128::MAX, 1), Some(u128::MAX - 1));
+    }
+
+    #[test]
+    fn a_solana_price_is_in_billionths_of_a_lamport_and_never_zero() {
+        // 1,000 micro-lamports per CU is 10^6 (docs/protocol.md, "Delivery fees").
+        assert_eq!(solana_price(1_000), 1_000_000);
+        assert_eq!(solana_price(0), 1_000, "a quiet cluster: 1 micro-lamport");
+    }
+
+    #[test]
+    fn every_update_decided_is_one_the_bridge_accepts() {
+        let config = FeeConfig {
+            gas_price: 1_000,
+            exchange_rate: 7,
+            last_update: 1_000,
+            ..FeeConfig::default()
+        };
+        let d = |target, now| FeeOracle::decide(&config, target, now, 10);
+        assert_eq!(d(10_000, 1_060), Decision::Update(2_000), "twice at most");
+        assert_eq!(d(1, 1_060), Decision::Update(500), "half at most");
+        assert_eq!(d(1_050, 1_060), Decision::Keep, "within the drift");
+        assert_eq!(d(10_000, 1_059), Decision::Wait, "within the minute");
+        assert_eq!(
+            FeeOracle::decide(&FeeConfig::default(), 10_000, 1_060, 10),
+            Decision::Keep,
+            "governance sets the first prices"
+        );
+        // Whatever the target and time, an update decided passes the bridge's own check.
+        for target in [1, 499, 500, 999, 1_101, 1_999, 2_000, 2_001, u128::MAX] {
+            for now in [1_059, 1_060, 5_000] {
+                if let Decision::Update(next) = d(target, now) {
+                    assert!(config.check_price_update(next, 7, now).is_ok());
+                }
+            }
+        }
     }
 }

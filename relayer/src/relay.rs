@@ -37,8 +37,8 @@ use crate::metrics::Metrics;
 use crate::store::{MessageRecord, Store, now_ms};
 use fees::FeeQuoter;
 pub(crate) use lane::Attempts;
-pub(crate) use unstick::journal;
 use lane::Lane;
+pub(crate) use unstick::journal;
 use worker::{Stage, Unit};
 
 /// The worker of one destination chain.

@@ -6,6 +6,7 @@ mod ports;
 pub mod postgres;
 mod process;
 mod rpc;
+pub mod softhsm;
 mod solana;
 mod tool;
 

@@ -109,6 +109,23 @@ impl SolanaClient {
             .unwrap_or_default())
     }
 
+    /// The fee in lamports the fee payer of the landed transaction `id` paid (`meta.fee` of
+    /// `getTransaction` at `confirmed`: signatures and priority fee, not rent), `None` when
+    /// the node does not have it (yet) or did not say.
+    pub async fn transaction_fee(&self, id: &TxId) -> Result<Option<u64>> {
+        let tx: Option<EncodedConfirmedTransactionWithStatusMeta> = self
+            .call(
+                RpcRequest::GetTransaction,
+                json!([id.to_string(), {
+                    "encoding": "base64",
+                    "commitment": "confirmed",
+                    "maxSupportedTransactionVersion": 0,
+                }]),
+            )
+            .await?;
+        Ok(tx.and_then(|tx| tx.transaction.meta).map(|meta| meta.fee))
+    }
+
     /// A [`Error::TransactionFailed`] for `signature` with `error` and its program logs.
     pub(crate) async fn failure(&self, signature: &[u8; 64], error: &str) -> Error {
         let mut reason = error.to_owned();

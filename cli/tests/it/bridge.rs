@@ -201,6 +201,7 @@ async fn bridge_send_and_status_through_a_running_relayer() {
             relayer: Some(signer(2)),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "r1",
     )

@@ -16,6 +16,7 @@ mod bridge_solana;
 mod governance;
 mod governance_solana;
 mod relayer_commands;
+mod relayer_hsm;
 mod relayer_run;
 mod relayer_solana;
 mod wallet;

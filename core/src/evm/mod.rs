@@ -1,8 +1,10 @@
-//! EVM addresses, transactions, EIP-191 messages, EIP-712 typed data and the secp256k1 signer.
+//! EVM addresses, transactions, EIP-191 messages, EIP-712 typed data and the secp256k1 signer
+//! (a local key, or an [`ExternalSigner`] such as an HSM).
 
 pub mod address;
 pub mod eip191;
 pub mod eip712;
+pub mod external;
 mod quantity;
 mod rlp;
 pub mod signature;
@@ -11,6 +13,7 @@ pub mod transaction;
 
 pub use address::EvmAddress;
 pub use eip712::TypedData;
+pub use external::ExternalSigner;
 pub use signature::Signature;
 pub use signer::EvmSigner;
 pub use transaction::{SignedTransaction, TransactionRequest, TypedTransaction};

@@ -538,6 +538,36 @@ fn the_fee_oracle_is_a_role_of_its_own_with_checked_settings() {
         key_of(&with_oracle("max_gwei = \"0.0000000001\"")),
         "fee_oracle.max_gwei"
     );
+    // Solana: a band of micro-lamports per compute unit, and a key of its own.
+    let c = Config::parse(&with_oracle(
+        "min_micro_lamports = 1\nmax_micro_lamports = 50000\n[fee_oracle.solana]\nkeystore = \"sol-oracle.json\"",
+    ))
+    .unwrap();
+    let o = c.fee_oracle.unwrap();
+    assert_eq!(
+        (o.min_micro_lamports, o.max_micro_lamports),
+        (Some(1), Some(50_000))
+    );
+    let k = o.solana.unwrap();
+    assert_eq!(
+        (k.keystore.to_str(), k.password_env.as_str()),
+        (
+            Some("sol-oracle.json"),
+            "TRESTLE_FEE_ORACLE_SOLANA_PASSWORD"
+        )
+    );
+    assert_eq!(
+        key_of(&with_oracle(
+            "min_micro_lamports = 5\nmax_micro_lamports = 1"
+        )),
+        "fee_oracle.max_micro_lamports"
+    );
+    assert!(
+        parse_reason(&with_oracle(
+            "[fee_oracle.solana]\nkeystore = \"s.json\"\nseed = \"x\""
+        ))
+        .contains("seed")
+    );
 }
 
 #[test]

@@ -43,12 +43,29 @@ impl Config {
             {
                 return Err(Error::config("fee_oracle.max_gwei", "below min_gwei"));
             }
+            if let (Some(min), Some(max)) = (o.min_micro_lamports, o.max_micro_lamports)
+                && min > max
+            {
+                return Err(Error::config(
+                    "fee_oracle.max_micro_lamports",
+                    "below min_micro_lamports",
+                ));
+            }
+            if let Some(k) = &o.solana {
+                validate_key("fee_oracle.solana", &k.key())?;
+            }
         }
         if let Some(v) = &self.validator {
-            validate_key("validator", &v.key())?;
+            super::pkcs11::validate_source("validator", &v.keystore, v.pkcs11.as_ref())?;
+            if v.pkcs11.is_none() {
+                validate_key("validator", &v.key())?;
+            }
         }
         if let Some(r) = &self.relayer {
-            validate_key("relayer", &r.key())?;
+            super::pkcs11::validate_source("relayer", &r.keystore, r.pkcs11.as_ref())?;
+            if r.pkcs11.is_none() {
+                validate_key("relayer", &r.key())?;
+            }
             match &r.solana {
                 Some(k) => validate_key("relayer.solana", &k.key())?,
                 None => {

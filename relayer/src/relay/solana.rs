@@ -23,6 +23,10 @@
 //! message someone else delivered, an epoch rotated away, a run that stopped halfway) is
 //! closed with `close_signatures` for its rent (`sets`: as it goes, and a sweep at start and
 //! hourly).
+//!
+//! The fee of every transaction landed for a message (`post_signatures`, `deliver`,
+//! `execute_queued`), read back with `getTransaction`, is added to the route's
+//! `trestle_delivery_cost_total`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -278,7 +282,10 @@ impl SolanaDestination {
                 tracing::info!(destination = %self.lane.name, tx = %landed.id, slot = landed.slot, id = %hex::encode(record.id), "deliver landed");
                 let mut root = [0u8; 32];
                 root.copy_from_slice(signature.get(..32).unwrap_or(&[0; 32]));
-                self.submitted(record, Some(root)).await
+                // The state first: reading the fee back is one more request.
+                let moved = self.submitted(record, Some(root)).await;
+                self.record_cost(record, &landed).await;
+                moved
             }
             Err(e) => {
                 // Someone (another instance, an earlier attempt) may have delivered it.
@@ -334,9 +341,31 @@ impl SolanaDestination {
                 set.epoch(),
                 &bytes,
             );
-            self.land(vec![post], "post_signatures").await?;
+            let landed = self.land(vec![post], "post_signatures").await?;
+            self.record_cost(record, &landed).await;
         }
         Ok(())
+    }
+
+    /// Adds the fee `landed` cost the payer for `record` (`meta.fee`, read back from the
+    /// node: signatures and priority fee; rent is not a fee) to the route's
+    /// `trestle_delivery_cost_total`, in SOL. A fee the node cannot tell yet is logged and
+    /// left out: the metric never blocks a delivery.
+    async fn record_cost(&self, record: &MessageRecord, landed: &Landed) {
+        match self.client.transaction_fee(&landed.id).await {
+            Ok(Some(lamports)) => self.lane.metrics.delivery_cost(
+                record.origin,
+                self.lane.domain,
+                u128::from(lamports),
+                9,
+            ),
+            Ok(None) => {
+                tracing::debug!(destination = %self.lane.name, tx = %landed.id, "the node has no fee for a landed transaction yet; its cost is not counted");
+            }
+            Err(e) => {
+                tracing::debug!(destination = %self.lane.name, tx = %landed.id, error = %e, "cannot read a landed transaction's fee; its cost is not counted");
+            }
+        }
     }
 
     async fn land(&self, instructions: Vec<Instruction>, what: &'static str) -> Result<Landed> {
@@ -466,6 +495,7 @@ impl DestinationBridge for SolanaDestination {
         ];
         match self.land(instructions, "execute_queued").await {
             Ok(landed) => {
+                self.record_cost(record, &landed).await;
                 tracing::info!(destination = %self.lane.name, tx = %landed.id, id = %hex::encode(record.id), "queued transfer executed");
                 Ok(true)
             }

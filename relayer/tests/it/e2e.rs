@@ -114,6 +114,7 @@ async fn ether_from_a_arrives_on_b_exactly_once() {
             relayer: Some(signer(2)),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "r1",
     )
@@ -348,6 +349,7 @@ async fn two_relayers_on_one_postgres_store_deliver_each_message_once() {
             relayer: Some(signer(key)),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         };
         relayers.push(Daemon::start(cfg, keys, &format!("r{i}")).await.unwrap());
         dirs.push(dir);

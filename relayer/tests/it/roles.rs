@@ -56,6 +56,7 @@ async fn validator_signs_only_messages_it_finds_final_on_chain() {
             relayer: None,
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "v",
     )
@@ -221,6 +222,7 @@ async fn timelocked_transfer_is_executed_when_its_delay_has_passed() {
             relayer: Some(signer(2)),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "r",
     )
@@ -324,6 +326,7 @@ async fn reorg_orphans_a_message_and_the_validator_never_signs_its_nonce_again()
             relayer: None,
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "v",
     )
@@ -501,6 +504,7 @@ async fn relayer_ignores_attestations_that_do_not_recover_to_the_validator() {
             relayer: Some(signer(2)),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "r",
     )
@@ -565,6 +569,7 @@ async fn stuck_deliver_is_replaced_with_a_fee_bump_and_confirmed() {
             relayer: Some(signer(2)),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "r",
     )

@@ -13,6 +13,7 @@ mod fees;
 mod fresh_store;
 mod guardian;
 mod hostile;
+mod hsm;
 mod instance;
 mod quorum;
 mod rotation;

@@ -127,6 +127,7 @@ async fn start_validators(
             relayer: None,
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         };
         daemons.push(Daemon::start(cfg, keys, "v").await.unwrap());
         dirs.push(dir);
@@ -142,6 +143,7 @@ async fn start_solana_relayer(cfg: Config, payer: &SolanaSigner) -> Daemon {
         Keys {
             relayer_solana: Some(payer.clone()),
             fee_oracle: None,
+            fee_oracle_solana: None,
             ..Keys::default()
         },
         "r1",
@@ -619,6 +621,7 @@ async fn an_spl_token_from_solana_arrives_on_evm_as_the_bridged_erc20() {
             relayer: Some(signer(2)),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "r1",
     )

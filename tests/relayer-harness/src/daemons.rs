@@ -73,10 +73,12 @@ pub fn config(
         validator: validator.then(|| ValidatorConfig {
             keystore: "unused.json".into(),
             password_env: "UNUSED".into(),
+            pkcs11: None,
         }),
         relayer: relayer.then(|| RelayerConfig {
             keystore: "unused.json".into(),
             password_env: "UNUSED".into(),
+            pkcs11: None,
             batch_size: 8,
             max_attempts: 8,
             backoff_initial_ms: 200,
@@ -120,6 +122,7 @@ pub async fn start_validators(
             relayer: None,
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         };
         validators.push(Daemon::start(cfg, keys, "v").await.unwrap());
         dirs.push(dir);
@@ -148,6 +151,7 @@ pub async fn start_relayer(cfg: Config) -> Daemon {
             relayer: Some(signer(2)),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "r",
     )

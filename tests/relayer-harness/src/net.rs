@@ -42,11 +42,16 @@ pub struct Net {
 impl Net {
     /// Deploys with transfers of `timelock_threshold_b` wei or more held an hour on B.
     pub async fn start(timelock_threshold_b: u128) -> Net {
+        Self::start_with_keys(timelock_threshold_b, (5..8).map(signer).collect()).await
+    }
+
+    /// Like [`Net::start`], with `keys` as B's validator set for A (2-of-3: give three),
+    /// e.g. keys held in an HSM.
+    pub async fn start_with_keys(timelock_threshold_b: u128, keys: Vec<EvmSigner>) -> Net {
         let anvil_a = Anvil::builder().chain_id(31_337).spawn().unwrap();
         let anvil_b = Anvil::builder().chain_id(31_338).spawn().unwrap();
         let chain_a = connect(&anvil_a, "a").await;
         let chain_b = connect(&anvil_b, "b").await;
-        let keys: Vec<EvmSigner> = (5..8).map(signer).collect();
         let addrs: Vec<EvmAddress> = keys.iter().map(|k| k.address()).collect();
         let d = deploy_bridges(
             &anvil_a,
@@ -237,6 +242,7 @@ pub async fn start_validator(
             relayer: None,
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "v",
     )

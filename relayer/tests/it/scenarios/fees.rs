@@ -176,6 +176,9 @@ async fn the_fee_oracle_follows_the_destinations_gas_price_within_the_bridges_bo
         interval_ms: 1_000,
         min_gwei: None,
         max_gwei: Some("50".into()),
+        min_micro_lamports: None,
+        max_micro_lamports: None,
+        solana: None,
     });
     let daemon = trestle_relayer::Daemon::start(
         cfg,
@@ -184,6 +187,7 @@ async fn the_fee_oracle_follows_the_destinations_gas_price_within_the_bridges_bo
             relayer: None,
             relayer_solana: None,
             fee_oracle: Some(oracle),
+            fee_oracle_solana: None,
         },
         "oracle",
     )

@@ -44,6 +44,7 @@ async fn a_fresh_store_settles_the_delivered_history_without_sending_anything() 
             relayer: Some(key.clone()),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "r2",
     )

@@ -150,6 +150,7 @@ async fn paused_destination_scenario(store_url: Option<String>) {
             relayer: Some(signer(2)),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "r",
     )

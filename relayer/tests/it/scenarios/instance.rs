@@ -24,6 +24,7 @@ fn keys(key: usize) -> Keys {
         relayer: Some(signer(key)),
         relayer_solana: None,
         fee_oracle: None,
+        fee_oracle_solana: None,
     }
 }
 

@@ -38,6 +38,7 @@ async fn validator(
         relayer: None,
         relayer_solana: None,
         fee_oracle: None,
+        fee_oracle_solana: None,
     };
     Daemon::start(cfg, keys, "v").await.unwrap()
 }

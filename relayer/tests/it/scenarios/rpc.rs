@@ -76,6 +76,7 @@ async fn daemon_started_while_its_only_rpc_is_down_waits_then_delivers_and_outla
             relayer: Some(signer(2)),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "r",
     ));

@@ -100,6 +100,7 @@ async fn an_underpaid_transfer_from_solana_is_delivered_on_evm_after_a_pay_for_g
             relayer: Some(signer(2)),
             relayer_solana: None,
             fee_oracle: None,
+            fee_oracle_solana: None,
         },
         "r1",
     )
@@ -199,4 +200,241 @@ async fn an_underpaid_transfer_from_solana_is_delivered_on_evm_after_a_pay_for_g
     for v in validators {
         v.shutdown().await;
     }
+}
+
+/// `name{labels} value` of the Prometheus text `metrics`, if present.
+fn metric(metrics: &str, name: &str, labels: &str) -> Option<f64> {
+    let prefix = format!("{name}{{{labels}}} ");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(|v| v.trim().parse().unwrap())
+}
+
+/// What a delivery to Solana cost the relayer is in `trestle_delivery_cost_total`: the fee of
+/// the `deliver` transaction (`meta.fee`), in SOL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cost_of_a_delivery_to_solana_is_the_fee_of_its_deliver_transaction() {
+    let net = EtherToSolana::start(&[10u128.pow(18)], u64::MAX / 4, 3_600, (3, 2, 3)).await;
+    net.wait_until(MessageState::Delivered).await;
+    // The one deliver transaction, and its fee as the node reports it.
+    let sol = &net.sol;
+    let tip = sol.client.slot(Commitment::Confirmed).await.unwrap();
+    let deliver = trestle_bridge::solana::instruction_discriminator("deliver");
+    let delivers: Vec<TxId> = sol
+        .client
+        .program_transactions(&sol.program.id, 0, tip)
+        .await
+        .unwrap()
+        .transactions
+        .into_iter()
+        .filter(|tx| tx.error.is_none())
+        .filter(|tx| {
+            tx.instructions
+                .iter()
+                .any(|ix| ix.data.starts_with(&deliver))
+        })
+        .map(|tx| tx.id)
+        .collect();
+    assert_eq!(delivers.len(), 1, "{delivers:?}");
+    let fee = sol
+        .client
+        .transaction_fee(&delivers[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(fee >= 5_000, "at least one signature: {fee}");
+    let url = format!("http://{}/metrics", net.relayer.api_addr());
+    let labels = format!("origin=\"{DOMAIN_EVM}\",destination=\"{DOMAIN_SOL}\"");
+    let cost = eventually(30, "the delivery's cost in the metrics", || async {
+        let (_, text) = trestle_relayer_harness::daemons::http_get(&url).await;
+        metric(&text, "trestle_delivery_cost_total", &labels).filter(|c| *c > 0.0)
+    })
+    .await;
+    assert!(
+        (cost - fee as f64 / 1e9).abs() < 1e-15,
+        "the metric {cost} SOL is the deliver's fee {fee} lamports"
+    );
+    net.finish().await;
+}
+
+/// The fee oracle keeps both origins of a Solana <-> EVM pair of routes priced: the program's
+/// price for the EVM destination follows anvil's gas price, the EVM bridge's price for the
+/// Solana destination the cluster's compute-unit price (1 micro-lamport on a quiet
+/// test validator), each at most twice or half per update and once a minute; a gas price
+/// read outside the band is not believed, and nothing is sent while none is due.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fee_oracle_moves_both_origins_toward_their_destinations_within_the_bounds() {
+    let SplFromSolana {
+        sol,
+        anvil,
+        chain,
+        validator_addrs,
+        bridge,
+        ..
+    } = spl_from_solana(31_343).await;
+    let evm_oracle = signer(9);
+    let sol_oracle = SolanaSigner::generate().unwrap();
+    sol.fund(&sol_oracle.pubkey()).await;
+    // The EVM bridge charges for Solana deliveries at 8 micro-lamports per CU.
+    let rate = 5 * 10u128.pow(25); // wei per lamport, times 10^18
+    govern_evm(
+        &anvil,
+        &chain,
+        bridge,
+        &[
+            Bridge::setFeeConfigCall::new((
+                DOMAIN_SOL, 8_000u128, rate, 10_000u128, 200_000u64, 50_000u64, 100_000u64, 0u32,
+            ))
+            .abi_encode(),
+            Bridge::setFeeRolesCall::new((addr(evm_oracle.address()), Address::ZERO)).abi_encode(),
+        ],
+    )
+    .await;
+    // The program charges for EVM deliveries at 2 gwei.
+    sol.govern(&[
+        Action::SetFeeConfig {
+            destination: DOMAIN_EVM,
+            config: to_evm(),
+        },
+        Action::SetFeeRoles {
+            oracle: sol_oracle.pubkey(),
+            beneficiary: SolanaAddress([0; 32]),
+        },
+    ])
+    .await;
+    let base_fee = |gwei: u64| {
+        tokio::task::block_in_place(|| {
+            anvil
+                .rpc(
+                    "anvil_setNextBlockBaseFeePerGas",
+                    json!([format!("0x{:x}", gwei * 1_000_000_000)]),
+                )
+                .unwrap();
+            anvil.rpc("evm_mine", json!([])).unwrap();
+        })
+    };
+    // Anvil's gas price is 100 gwei: outside the oracle's band (at most 50).
+    base_fee(100);
+
+    let chains = || {
+        vec![
+            sol.chain_config("sol", SolanaCommitment::Confirmed),
+            trestle_relayer_harness::daemons::chain_config("evm", DOMAIN_EVM, &anvil, bridge),
+        ]
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(
+        dir.path(),
+        chains(),
+        placeholder_endpoints(&validator_addrs),
+        false,
+        false,
+    );
+    let mut back = cfg.routes[0].clone();
+    std::mem::swap(&mut back.from, &mut back.to);
+    cfg.routes.push(back);
+    cfg.fee_oracle = Some(trestle_relayer::config::FeeOracleConfig {
+        keystore: "unused.json".into(),
+        password_env: "UNUSED".into(),
+        drift_percent: 10,
+        interval_ms: 1_000,
+        min_gwei: None,
+        max_gwei: Some("50".into()),
+        min_micro_lamports: None,
+        max_micro_lamports: None,
+        solana: Some(trestle_relayer::config::FeeOracleSolanaKey {
+            keystore: "unused-solana.json".into(),
+            password_env: "UNUSED".into(),
+        }),
+    });
+    let sol_balance = || async { sol.client.balance(&sol_oracle.pubkey()).await.unwrap() };
+    let funded = sol_balance().await;
+    let daemon = Daemon::start(
+        cfg,
+        Keys {
+            fee_oracle: Some(evm_oracle.clone()),
+            fee_oracle_solana: Some(sol_oracle.clone()),
+            ..Keys::default()
+        },
+        "oracle",
+    )
+    .await
+    .unwrap();
+    let evm = trestle_bridge_client::EvmBridge::new(chain.clone(), bridge);
+    let program = trestle_bridge_client::SolanaBridge::new(sol.client.clone(), sol.program.id);
+    let evm_price = || async { evm.fee_config(DOMAIN_SOL).await.unwrap() };
+    let sol_price = || async { program.fee_config(DOMAIN_EVM).await.unwrap() };
+    let evm_nonce = || async {
+        tokio::task::block_in_place(|| {
+            anvil
+                .rpc(
+                    "eth_getTransactionCount",
+                    json!([format!("{}", evm_oracle.address()), "latest"]),
+                )
+                .unwrap()
+        })
+    };
+
+    // EVM origin: halved toward 1 micro-lamport (no more than half in one update).
+    eventually(60, "the EVM bridge's Solana price halved", || async {
+        (evm_price().await.gas_price == 4_000).then_some(())
+    })
+    .await;
+    // Solana origin: anvil's price is not believed, nothing is sent.
+    let metrics_url = format!("http://{}/metrics", daemon.api_addr());
+    eventually(30, "the out-of-band price counted", || async {
+        let (_, text) = trestle_relayer_harness::daemons::http_get(&metrics_url).await;
+        metric(
+            &text,
+            "trestle_failures_total",
+            "stage=\"fee_oracle\",reason=\"out_of_band\"",
+        )
+        .filter(|n| *n >= 1.0)
+    })
+    .await;
+    assert_eq!(sol_price().await.gas_price, to_evm().gas_price);
+    assert_eq!(
+        sol_balance().await,
+        funded,
+        "no Solana transaction was sent"
+    );
+    // Within the minute after its update, the EVM origin is sent nothing more.
+    let nonce = evm_nonce().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(evm_nonce().await, nonce, "no EVM transaction was sent");
+    assert_eq!(evm_price().await.gas_price, 4_000);
+    assert_eq!(evm_price().await.exchange_rate, rate, "the rate is kept");
+
+    // Anvil's gas price within the band (about 20 gwei): the program's price doubles from
+    // 2 gwei, no more in one update.
+    base_fee(20);
+    eventually(60, "the program's EVM price doubled", || async {
+        (sol_price().await.gas_price == 2 * to_evm().gas_price).then_some(())
+    })
+    .await;
+    let updated = sol_price().await;
+    assert_eq!(
+        updated.exchange_rate,
+        to_evm().exchange_rate,
+        "the rate is kept"
+    );
+    assert!(updated.last_update > 0);
+    let paid = sol_balance().await;
+    assert!(paid < funded, "the oracle's Solana key paid for its update");
+    // Not again within the minute: nothing is sent.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(sol_price().await, updated);
+    assert_eq!(sol_balance().await, paid, "no Solana transaction was sent");
+
+    // A minute later on the EVM chain: halved again, toward 1 micro-lamport per CU.
+    tokio::task::block_in_place(|| {
+        anvil.rpc("evm_increaseTime", json!([61])).unwrap();
+        anvil.rpc("evm_mine", json!([])).unwrap();
+    });
+    eventually(60, "the EVM bridge's Solana price halved again", || async {
+        (evm_price().await.gas_price == 2_000).then_some(())
+    })
+    .await;
+    daemon.shutdown().await;
 }

@@ -52,5 +52,5 @@ cd "$suite"
 export NODE_PATH="$modules/node_modules"
 export TRESTLE_INTEROP_DRIVER="$driver"
 exec node --disable-warning=ExperimentalWarning --test --test-reporter=spec \
-  mnemonic.test.cjs evm.test.cjs eip712.test.cjs solana.test.cjs keystore.test.cjs \
-  bridge-vectors.test.cjs bridge-evm.test.cjs
+  mnemonic.test.cjs evm.test.cjs eip712.test.cjs solana.test.cjs solana-dapp.test.cjs siwe.test.cjs \
+  keystore.test.cjs bridge-vectors.test.cjs bridge-evm.test.cjs

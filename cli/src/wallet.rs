@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use ruint::aliases::U256;
 use serde_json::json;
-use trestle_core::evm::{EvmAddress, EvmSigner, TransactionRequest, TypedData};
+use trestle_core::evm::eip7702::{Authorization, SignRequest};
+use trestle_core::evm::{EvmAddress, EvmSigner, TypedData};
 use trestle_core::solana::{self, SolanaAddress};
 use trestle_core::wallet::HdWallet;
 use trestle_core::wallet::keystore::{self, KdfParams, Keystore};
@@ -16,6 +18,8 @@ use crate::outcome::Outcome;
 use crate::secrets::{
     read_keystore_password, read_mnemonic, read_passphrase, write_new_private_file,
 };
+
+mod dapp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Chain {
@@ -73,7 +77,8 @@ pub enum WalletCommand {
         /// The address to check.
         address: String,
     },
-    /// Sign a transaction: an eth_signTransaction JSON file on EVM, a SOL transfer on Solana.
+    /// Sign a transaction: an eth_signTransaction JSON file on EVM; on Solana a SOL transfer,
+    /// or a dApp's wire transaction (--wire) signed over its message bytes as given.
     SignTx {
         /// Chain family.
         #[arg(long, value_enum)]
@@ -94,6 +99,14 @@ pub enum WalletCommand {
         /// Solana: recent blockhash (base58).
         #[arg(long)]
         blockhash: Option<String>,
+        /// Solana: a dApp's wire transaction, base64 (legacy or v0, possibly partly signed),
+        /// signed over its message bytes as given; repeat to sign several, all or none.
+        #[arg(long)]
+        wire: Vec<String>,
+        /// Solana: file of dApp wire transactions, base64, one per line ("-" for stdin when the
+        /// mnemonic comes from TRESTLE_MNEMONIC).
+        #[arg(long)]
+        wire_file: Option<PathBuf>,
         #[command(flatten)]
         account: AccountArgs,
     },
@@ -133,6 +146,27 @@ pub enum WalletCommand {
         /// The keystore file.
         #[arg(long)]
         file: PathBuf,
+    },
+    /// Sign in with Solana (Wallet Standard solana:signIn): build the message from fields, or
+    /// check a dApp's message (--message-file) against --domain, the account and the clock;
+    /// then sign its text with ed25519.
+    SignIn(dapp::SignInArgs),
+    /// Sign an EIP-7702 authorization (delegate this account's code to --address); prints
+    /// `{chainId, address, nonce, yParity, r, s}` as an authorizationList entry.
+    SignAuthorization {
+        /// The chain it is valid on (0: every chain).
+        #[arg(long)]
+        chain_id: String,
+        /// The contract whose code the account delegates to (the zero address clears a
+        /// delegation).
+        #[arg(long)]
+        address: String,
+        /// The account's nonce when the authorization is applied (the sending transaction's
+        /// nonce + 1 when the account sends it itself).
+        #[arg(long)]
+        nonce: u64,
+        #[command(flatten)]
+        account: AccountArgs,
     },
     /// Sign EIP-712 typed data given as eth_signTypedData_v4 JSON.
     SignTypedData {
@@ -184,22 +218,31 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
             to,
             lamports,
             blockhash,
+            wire,
+            wire_file,
             account,
         } => match chain {
             Chain::Evm => {
-                if transfer || to.is_some() || lamports.is_some() || blockhash.is_some() {
+                if transfer
+                    || to.is_some()
+                    || lamports.is_some()
+                    || blockhash.is_some()
+                    || !wire.is_empty()
+                    || wire_file.is_some()
+                {
                     bail!(
-                        "--transfer, --to, --lamports and --blockhash are for --chain solana; \
-                         an EVM transaction comes from --tx FILE"
+                        "--transfer, --to, --lamports, --blockhash, --wire and --wire-file are for \
+                         --chain solana; an EVM transaction comes from --tx FILE"
                     );
                 }
                 let file = tx.context("--chain evm needs --tx FILE (eth_signTransaction JSON)")?;
                 let text = read_input_file(&file)?;
-                let request = TransactionRequest::from_json(&text)
+                // Types 0, 1, 2 and 0x4 (EIP-7702, with its authorizationList).
+                let request = SignRequest::from_json(&text)
                     .with_context(|| format!("transaction file {}", file.display()))?;
                 let (wallet, path) = open_account(chain, &account)?;
                 let signer = wallet.evm_signer(&path)?;
-                let signed = signer.sign_request(&request)?;
+                let signed = request.sign(&signer)?;
                 let raw = format!("0x{}", hex::encode(&signed.raw));
                 Ok(Outcome::ok(
                     raw.clone(),
@@ -217,9 +260,20 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
                         "--tx is for --chain evm; a Solana transfer uses --transfer --to --lamports --blockhash"
                     );
                 }
+                if !wire.is_empty() || wire_file.is_some() {
+                    if transfer || to.is_some() || lamports.is_some() || blockhash.is_some() {
+                        bail!(
+                            "--wire/--wire-file sign a dApp's transaction as given; \
+                             --transfer, --to, --lamports and --blockhash build one instead"
+                        );
+                    }
+                    let wires = dapp::read_wires(wire, wire_file)?;
+                    return dapp::sign_wires(wires, &account);
+                }
                 if !transfer {
                     bail!(
-                        "--chain solana signs a SOL transfer: pass --transfer --to ADDRESS --lamports N --blockhash HASH"
+                        "--chain solana signs a dApp's transaction (--wire BASE64 or --wire-file FILE) or a SOL \
+                         transfer (--transfer --to ADDRESS --lamports N --blockhash HASH)"
                     );
                 }
                 let to = to.context("--transfer needs --to ADDRESS")?;
@@ -326,6 +380,27 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
                 json!({ "file": file.display().to_string(), "address": address.to_string(), "kdf": store.kdf_params().kdf_name() }),
             ))
         }
+        WalletCommand::SignIn(args) => dapp::sign_in(args),
+        WalletCommand::SignAuthorization {
+            chain_id,
+            address,
+            nonce,
+            account,
+        } => {
+            let chain_id = parse_chain_id(&chain_id)?;
+            let address = EvmAddress::parse(&address)
+                .map_err(|e| anyhow::anyhow!("--address {address}: {e}"))?;
+            let (wallet, path) = open_account(Chain::Evm, &account)?;
+            let signer = wallet.evm_signer(&path)?;
+            let signed = Authorization {
+                chain_id,
+                address,
+                nonce,
+            }
+            .sign(&signer)?;
+            let entry = signed.to_json();
+            Ok(Outcome::ok(entry.to_string(), entry))
+        }
         WalletCommand::SignTypedData { file, account } => {
             let text = read_input_file(&file)?;
             let typed = TypedData::from_json(&text)
@@ -430,4 +505,14 @@ fn read_input_file(file: &std::path::Path) -> anyhow::Result<String> {
         return Ok(text);
     }
     std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
+}
+
+/// `--chain-id` of an authorization: a decimal or `0x` hex quantity up to 2^256 - 1.
+fn parse_chain_id(text: &str) -> anyhow::Result<U256> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) if !hex.is_empty() => U256::from_str_radix(hex, 16),
+        Some(_) => bail!("--chain-id {text}: no digits after 0x"),
+        None => U256::from_str_radix(text, 10),
+    };
+    parsed.map_err(|e| anyhow::anyhow!("--chain-id {text}: not a chain id ({e})"))
 }

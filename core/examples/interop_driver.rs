@@ -69,6 +69,12 @@ fn handle(request: &Value) -> Answer {
         "sol_offchain" => sol_offchain(request),
         "sol_ata" => sol_ata(request),
         "sol_parse_address" => sol_parse_address(request),
+        "sol_sign_wire" => sol_sign_wire(request),
+        "sol_sign_all" => sol_sign_all(request),
+        "siws_text" => siws_text(request),
+        "siws_sign" => siws_sign(request),
+        "siwe_parse" => siwe_parse(request),
+        "siwe_sign" => siwe_sign(request),
         "keystore_encrypt" => keystore_encrypt(request),
         "keystore_decrypt" => keystore_decrypt(request),
         other => Err(format!("unknown op {other:?}")),
@@ -392,4 +398,138 @@ fn keystore_decrypt(r: &Value) -> Answer {
     let key =
         keystore::decrypt(str_field(r, "json")?, &hex_field(r, "password")?).map_err(str_err)?;
     Ok(Value::String(hex::encode(*key)))
+}
+
+// ---- dApp requests: wire transactions and Sign-In With Solana --------------------------------
+
+fn wire_signed_json(
+    wire: &trestle_core::solana::WireTransaction,
+    signed: &trestle_core::solana::WireSignature,
+) -> Value {
+    json!({
+        "wire": hex::encode(wire.as_bytes()),
+        "version": wire.version().as_str(),
+        "signature": hex::encode(signed.signature),
+        "index": signed.index,
+        "fee_payer": signed.fee_payer,
+        "writable": signed.writable,
+    })
+}
+
+/// `{secret, wire}` -> the dApp's wire transaction signed in the key's slot, byte-exact.
+fn sol_sign_wire(r: &Value) -> Answer {
+    let signer = SolanaSigner::from_secret_key(&key32_field(r, "secret")?);
+    let mut wire =
+        trestle_core::solana::WireTransaction::parse(&hex_field(r, "wire")?).map_err(str_err)?;
+    let signed = wire.sign(&signer).map_err(str_err)?;
+    Ok(wire_signed_json(&wire, &signed))
+}
+
+/// `{secret, wires: [hex]}` -> `[signed]`, all or nothing (`signAllTransactions`).
+fn sol_sign_all(r: &Value) -> Answer {
+    let signer = SolanaSigner::from_secret_key(&key32_field(r, "secret")?);
+    let wires = field(r, "wires")?
+        .as_array()
+        .ok_or("field wires is not an array")?
+        .iter()
+        .map(|w| {
+            w.as_str()
+                .and_then(|h| hex::decode(h).ok())
+                .ok_or_else(|| "wires holds a non-hex entry".to_owned())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let slices: Vec<&[u8]> = wires.iter().map(Vec::as_slice).collect();
+    let signed = trestle_core::solana::sign_all(&slices, &signer).map_err(str_err)?;
+    Ok(Value::Array(
+        signed.iter().map(|(w, s)| wire_signed_json(w, s)).collect(),
+    ))
+}
+
+/// `SolanaSignInInput` JSON (camelCase) -> `{text}`.
+fn siws_text(r: &Value) -> Answer {
+    use trestle_core::solana::sign_in::{SignInFields, SignInMessage};
+    let opt = |name: &str| r.get(name).and_then(Value::as_str).map(str::to_owned);
+    let fields = SignInFields {
+        domain: str_field(r, "domain")?.to_owned(),
+        address: sol_field(r, "address")?,
+        statement: opt("statement"),
+        uri: opt("uri"),
+        version: opt("version"),
+        chain_id: opt("chainId"),
+        nonce: opt("nonce"),
+        issued_at: opt("issuedAt"),
+        expiration_time: opt("expirationTime"),
+        not_before: opt("notBefore"),
+        request_id: opt("requestId"),
+        resources: r.get("resources").and_then(Value::as_array).map(|list| {
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        }),
+    };
+    let message = SignInMessage::new(fields).map_err(str_err)?;
+    Ok(json!({ "text": message.text() }))
+}
+
+/// `{secret, text, domain, now (RFC 3339)}` -> `{address, signature}` after the wallet's checks.
+fn siws_sign(r: &Value) -> Answer {
+    use trestle_core::solana::sign_in::SignInMessage;
+    let signer = SolanaSigner::from_secret_key(&key32_field(r, "secret")?);
+    let message = SignInMessage::parse(str_field(r, "text")?).map_err(str_err)?;
+    let now = SignInMessage::parse_time(str_field(r, "now")?).map_err(str_err)?;
+    let signature = message
+        .sign(&signer, str_field(r, "domain")?, now)
+        .map_err(str_err)?;
+    Ok(json!({
+        "address": signer.pubkey().to_string(),
+        "signature": hex::encode(signature),
+    }))
+}
+
+// ---- Sign-In with Ethereum (EIP-4361) -------------------------------------------------------
+
+/// `{text}` -> the message's fields (as the `siwe` package names them) and its text rendered
+/// again from them.
+fn siwe_parse(r: &Value) -> Answer {
+    use trestle_core::evm::siwe::SiweMessage;
+    let m = SiweMessage::parse(str_field(r, "text")?).map_err(str_err)?;
+    let time =
+        |t: &Option<trestle_core::evm::siwe::DateTime>| t.as_ref().map(|t| t.as_str().to_owned());
+    Ok(json!({
+        "scheme": m.scheme,
+        "domain": m.domain,
+        "address": m.address.to_checksum(),
+        "statement": m.statement,
+        "uri": m.uri,
+        "chainId": m.chain_id,
+        "nonce": m.nonce,
+        "issuedAt": m.issued_at.as_str(),
+        "expirationTime": time(&m.expiration_time),
+        "notBefore": time(&m.not_before),
+        "requestId": m.request_id,
+        "resources": m.resources,
+        "text": m.to_message().map_err(str_err)?,
+    }))
+}
+
+/// `{secret, text, domain, chainId, nonce, now (RFC 3339)}` -> `{address, signature}`: the
+/// wallet's checks, then `personal_sign` of the text as given.
+fn siwe_sign(r: &Value) -> Answer {
+    use trestle_core::evm::siwe::{DateTime, SiweExpectations, sign_message_text};
+    let signer = EvmSigner::from_private_key(&key32_field(r, "secret")?).map_err(str_err)?;
+    let now = DateTime::parse(str_field(r, "now")?).map_err(str_err)?;
+    let seconds = u64::try_from(now.unix_seconds()).map_err(str_err)?;
+    let expected = SiweExpectations {
+        domain: Some(str_field(r, "domain")?.to_owned()),
+        chain_id: r.get("chainId").and_then(Value::as_u64),
+        nonce: r.get("nonce").and_then(Value::as_str).map(str::to_owned),
+        time: Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds)),
+        ..SiweExpectations::default()
+    };
+    let (_, signature) =
+        sign_message_text(str_field(r, "text")?, &expected, &signer).map_err(str_err)?;
+    Ok(json!({
+        "address": signer.address().to_checksum(),
+        "signature": signature.to_hex(),
+    }))
 }

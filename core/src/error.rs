@@ -86,6 +86,16 @@ pub enum Error {
     /// A signature that is malformed or does not verify.
     #[error("invalid signature: {0}")]
     InvalidSignature(String),
+    /// An EIP-4361 (Sign-In with Ethereum) message that does not follow the EIP's grammar, or
+    /// that does not match what the wallet expects (domain, chain id, nonce, validity window).
+    #[error("Sign-In with Ethereum message: {field}: {reason}")]
+    InvalidSiweMessage {
+        /// The message field, as the message names it (`Chain ID`, `Nonce`, `Expiration Time`,
+        /// `domain`, `address`, ...).
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 
     // ---- Solana ----
     /// A Solana message or transaction that cannot be built or decoded.

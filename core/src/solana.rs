@@ -1,4 +1,6 @@
-//! Solana addresses, messages, transactions, off-chain messages and the ed25519 signer.
+//! Solana addresses, messages, transactions, off-chain messages and the ed25519 signer, and
+//! what a wallet signs for dApps: their wire transactions byte-exact ([`wire_transaction`])
+//! and Sign-In With Solana messages ([`sign_in`]).
 //!
 //! Everything here is implemented from the wire formats; nothing depends on the Solana SDK.
 //! Messages compile with the account order of solana-message (legacy and v0), so the bytes a
@@ -33,9 +35,11 @@ mod compile;
 pub mod instruction;
 pub mod message;
 pub mod offchain;
+pub mod sign_in;
 pub mod signer;
 pub mod transaction;
 mod wire;
+pub mod wire_transaction;
 
 pub use address::SolanaAddress;
 pub use instruction::{AccountMeta, Instruction};
@@ -46,3 +50,4 @@ pub use message::{
 pub use offchain::{MessageFormat, OffchainMessage};
 pub use signer::SolanaSigner;
 pub use transaction::Transaction;
+pub use wire_transaction::{MessageVersion, WireSignature, WireTransaction, sign_all};

@@ -94,6 +94,9 @@ fn alloy_encode(tx: &TypedTransaction, sig: &Signature) -> (B256, Vec<u8>) {
         }
         .into_signed(asig)
         .into(),
+        TypedTransaction::Eip7702(_) => {
+            unreachable!("these strategies make types 0 to 2; type 4 is in eip7702_differential.rs")
+        }
     };
     let h = match &envelope {
         TxEnvelope::Eip2930(s) => s.signature_hash(),

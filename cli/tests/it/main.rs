@@ -20,3 +20,4 @@ mod relayer_hsm;
 mod relayer_run;
 mod relayer_solana;
 mod wallet;
+mod wallet_dapp;

@@ -497,3 +497,103 @@ fn keystore_export_and_inspect() {
     );
     assert!(err.contains("refusing to overwrite"), "{err}");
 }
+
+/// `cast wallet sign-auth 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --nonce 7 --chain 31337`
+/// with anvil's first key (Foundry 1.7.1): the RLP of the signed authorization, from an
+/// implementation independent of Trestle's.
+const CAST_AUTHORIZATION: &str = "f85c827a699470997970c51812dc3a010c7d01b50e0d17dc79c80780a0373aa34af40358c7b57baa7940498bad2c1b5cb2ec6675909404bd1ad3386227a03d5523eb41719b507ee51cffbf0cd49a4d6dc66ed84f6c9aef2fe24e747380a5";
+
+#[test]
+fn sign_authorization_matches_cast_and_signs_into_a_type_4_transaction() {
+    use trestle_core::evm::eip7702::SignedAuthorization;
+    use trestle_core::evm::transaction::TypedTransaction;
+
+    let entry = json(with_mnemonic().args([
+        "wallet",
+        "sign-authorization",
+        "--chain-id",
+        "31337",
+        "--address",
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        "--nonce",
+        "7",
+    ]));
+    assert_eq!(entry["chainId"], "0x7a69");
+    assert_eq!(entry["nonce"], "0x7");
+    let signed = SignedAuthorization::from_json_value(&entry, "output").unwrap();
+    assert_eq!(hex::encode(signed.to_rlp()), CAST_AUTHORIZATION);
+    assert_eq!(signed.authority().unwrap().to_string(), ANVIL_0);
+    // The same from a hex chain id.
+    let hex_id = json(with_mnemonic().args([
+        "wallet",
+        "sign-authorization",
+        "--chain-id",
+        "0x7a69",
+        "--address",
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        "--nonce",
+        "7",
+    ]));
+    assert_eq!(hex_id, entry);
+
+    // A type 0x4 transaction carrying it, as eth_signTransaction gives it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tx.json");
+    let request = serde_json::json!({
+        "type": "0x4", "chainId": "0x7a69", "nonce": "0x6",
+        "to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "value": "0x0", "gas": "0x186a0",
+        "maxFeePerGas": "0x3b9aca00", "maxPriorityFeePerGas": "0x1", "input": "0x",
+        "authorizationList": [entry],
+    });
+    std::fs::write(&file, request.to_string()).unwrap();
+    let v = json(
+        with_mnemonic()
+            .args(["wallet", "sign-tx", "--chain", "evm", "--tx"])
+            .arg(&file),
+    );
+    let raw = hex::decode(v["raw"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+    assert_eq!(raw[0], 0x04);
+    let (tx, _sig, sender) = evm::transaction::decode_signed(&raw).unwrap();
+    assert_eq!(sender.to_string(), ANVIL_0);
+    let TypedTransaction::Eip7702(tx) = tx else {
+        panic!("not a type 4 transaction: {tx:?}");
+    };
+    assert_eq!(tx.authorization_list, vec![signed]);
+
+    // Without an authorization list a type 0x4 request is refused, naming the field.
+    std::fs::write(
+        &file,
+        r#"{"type":"0x4","chainId":"0x7a69","nonce":"0x6","to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","gas":"0x186a0","maxFeePerGas":"0x1","maxPriorityFeePerGas":"0x1"}"#,
+    )
+    .unwrap();
+    let err = fails(
+        with_mnemonic()
+            .args(["wallet", "sign-tx", "--chain", "evm", "--tx"])
+            .arg(&file),
+    );
+    assert!(err.contains("authorizationList"), "{err}");
+
+    // Bad arguments are named.
+    let err = fails(with_mnemonic().args([
+        "wallet",
+        "sign-authorization",
+        "--chain-id",
+        "mainnet",
+        "--address",
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        "--nonce",
+        "0",
+    ]));
+    assert!(err.contains("--chain-id mainnet"), "{err}");
+    let err = fails(with_mnemonic().args([
+        "wallet",
+        "sign-authorization",
+        "--chain-id",
+        "1",
+        "--address",
+        "0x1234",
+        "--nonce",
+        "0",
+    ]));
+    assert!(err.contains("--address 0x1234"), "{err}");
+}

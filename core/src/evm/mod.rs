@@ -4,11 +4,13 @@
 pub mod address;
 pub mod eip191;
 pub mod eip712;
+pub mod eip7702;
 pub mod external;
 mod quantity;
 mod rlp;
 pub mod signature;
 pub mod signer;
+pub mod siwe;
 pub mod transaction;
 
 pub use address::EvmAddress;

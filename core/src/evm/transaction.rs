@@ -1,6 +1,6 @@
-//! EVM transactions: the `eth_signTransaction` request object, the three signable envelope
-//! types (legacy with EIP-155, EIP-2930, EIP-1559), their signing hashes, signed encodings and
-//! decoding of signed raw transactions.
+//! EVM transactions: the `eth_signTransaction` request object, the four signable envelope
+//! types (legacy with EIP-155, EIP-2930, EIP-1559, EIP-7702), their signing hashes, signed
+//! encodings and decoding of signed raw transactions.
 
 mod decode;
 mod request;
@@ -11,6 +11,7 @@ pub use request::TransactionRequest;
 use ruint::aliases::U256;
 
 use crate::evm::address::EvmAddress;
+use crate::evm::eip7702::{SignedAuthorization, encode_authorization_list};
 use crate::evm::keccak256;
 use crate::evm::rlp;
 use crate::evm::signature::Signature;
@@ -87,6 +88,32 @@ pub struct Eip1559Transaction {
     pub access_list: Vec<AccessListItem>,
 }
 
+/// An EIP-7702 (type `0x04`) transaction: EIP-1559 fees, and a list of authorizations that
+/// set the code of their signers' accounts before the call.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Eip7702Transaction {
+    /// The chain id.
+    pub chain_id: u64,
+    /// The sender's nonce.
+    pub nonce: u64,
+    /// Tip per unit of gas, in wei.
+    pub max_priority_fee_per_gas: U256,
+    /// Maximum total fee per unit of gas, in wei.
+    pub max_fee_per_gas: U256,
+    /// Gas limit.
+    pub gas_limit: u64,
+    /// Recipient: a type `0x04` transaction cannot create a contract.
+    pub to: EvmAddress,
+    /// Wei transferred.
+    pub value: U256,
+    /// Call data.
+    pub data: Vec<u8>,
+    /// Accounts and storage slots to pre-warm.
+    pub access_list: Vec<AccessListItem>,
+    /// The authorizations, applied in order (a valid transaction has at least one).
+    pub authorization_list: Vec<SignedAuthorization>,
+}
+
 /// A transaction of one of the envelope types this crate signs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TypedTransaction {
@@ -96,15 +123,18 @@ pub enum TypedTransaction {
     Eip2930(Eip2930Transaction),
     /// EIP-1559 (type `0x2`).
     Eip1559(Eip1559Transaction),
+    /// EIP-7702 (type `0x4`).
+    Eip7702(Eip7702Transaction),
 }
 
 impl TypedTransaction {
-    /// The EIP-2718 type number: 0, 1 or 2.
+    /// The EIP-2718 type number: 0, 1, 2 or 4.
     pub fn tx_type(&self) -> u8 {
         match self {
             Self::Legacy(_) => 0,
             Self::Eip2930(_) => 1,
             Self::Eip1559(_) => 2,
+            Self::Eip7702(_) => 4,
         }
     }
 
@@ -114,6 +144,7 @@ impl TypedTransaction {
             Self::Legacy(t) => t.chain_id,
             Self::Eip2930(t) => t.chain_id,
             Self::Eip1559(t) => t.chain_id,
+            Self::Eip7702(t) => t.chain_id,
         }
     }
 
@@ -123,6 +154,7 @@ impl TypedTransaction {
             Self::Legacy(t) => t.nonce,
             Self::Eip2930(t) => t.nonce,
             Self::Eip1559(t) => t.nonce,
+            Self::Eip7702(t) => t.nonce,
         }
     }
 
@@ -132,6 +164,7 @@ impl TypedTransaction {
             Self::Legacy(t) => t.gas_limit,
             Self::Eip2930(t) => t.gas_limit,
             Self::Eip1559(t) => t.gas_limit,
+            Self::Eip7702(t) => t.gas_limit,
         }
     }
 
@@ -141,6 +174,7 @@ impl TypedTransaction {
             Self::Legacy(t) => t.to,
             Self::Eip2930(t) => t.to,
             Self::Eip1559(t) => t.to,
+            Self::Eip7702(t) => Some(t.to),
         }
     }
 
@@ -222,6 +256,18 @@ impl TypedTransaction {
                 rlp::encode_u256(&mut out, &t.value);
                 rlp::encode_bytes(&mut out, &t.data);
                 encode_access_list(&mut out, &t.access_list);
+            }
+            Self::Eip7702(t) => {
+                rlp::encode_u64(&mut out, t.chain_id);
+                rlp::encode_u64(&mut out, t.nonce);
+                rlp::encode_u256(&mut out, &t.max_priority_fee_per_gas);
+                rlp::encode_u256(&mut out, &t.max_fee_per_gas);
+                rlp::encode_u64(&mut out, t.gas_limit);
+                rlp::encode_bytes(&mut out, t.to.as_bytes());
+                rlp::encode_u256(&mut out, &t.value);
+                rlp::encode_bytes(&mut out, &t.data);
+                encode_access_list(&mut out, &t.access_list);
+                encode_authorization_list(&mut out, &t.authorization_list);
             }
         }
         out

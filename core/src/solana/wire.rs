@@ -54,6 +54,11 @@ impl<'a> Reader<'a> {
         ))
     }
 
+    /// How many bytes have been read.
+    pub(crate) fn offset(&self) -> usize {
+        self.offset
+    }
+
     /// The next byte, without consuming it.
     pub(crate) fn peek(&self) -> Option<u8> {
         self.rest.first().copied()

@@ -1,13 +1,15 @@
-//! Decoding a signed raw transaction (legacy with EIP-155, EIP-2930, EIP-1559) and recovering
-//! its sender, refusing anything non-canonical.
+//! Decoding a signed raw transaction (legacy with EIP-155, EIP-2930, EIP-1559, EIP-7702) and
+//! recovering its sender, refusing anything non-canonical.
 
 use ruint::aliases::U256;
 
 use super::{
-    AccessListItem, Eip1559Transaction, Eip2930Transaction, LegacyTransaction, TypedTransaction,
+    AccessListItem, Eip1559Transaction, Eip2930Transaction, Eip7702Transaction, LegacyTransaction,
+    TypedTransaction,
 };
 use crate::error::{Error, Result};
 use crate::evm::address::EvmAddress;
+use crate::evm::eip7702::decode_authorization_list;
 use crate::evm::rlp::{self, Item};
 use crate::evm::signature::Signature;
 
@@ -15,10 +17,14 @@ fn decode_err(reason: impl Into<String>) -> Error {
     Error::TransactionDecode(reason.into())
 }
 
-/// Decodes a raw signed transaction (legacy with EIP-155, type 1 or type 2) and recovers its
+/// Decodes a raw signed transaction (legacy with EIP-155, type 1, 2 or 4) and recovers its
 /// sender.
 ///
-/// Refuses trailing bytes, non-canonical RLP, other transaction types, pre-EIP-155 legacy
+/// Refuses trailing bytes, non-canonical RLP, other transaction types, a type 4 transaction
+/// with no recipient or an empty or malformed authorization list (each tuple exactly
+/// `[chainId, address, nonce, yParity, r, s]` within the EIP's bounds; whether each
+/// authorization verifies is for [`crate::evm::eip7702::SignedAuthorization::recover_authority`]:
+/// one that does not is skipped on chain, it does not invalidate the transaction), pre-EIP-155 legacy
 /// transactions (`v` of 27 or 28: they carry no chain id), high-`s` signatures (invalid since
 /// EIP-2) and signatures from which no key recovers.
 pub fn decode_signed(raw: &[u8]) -> Result<(TypedTransaction, Signature, EvmAddress)> {
@@ -26,9 +32,11 @@ pub fn decode_signed(raw: &[u8]) -> Result<(TypedTransaction, Signature, EvmAddr
     let (tx, signature) = match first {
         0xc0..=0xff => decode_legacy(raw)?,
         0x01 | 0x02 => decode_typed(first, rest)?,
+        0x04 => decode_eip7702(rest)?,
         other => {
             return Err(decode_err(format!(
-                "transaction type 0x{other:02x} is not supported (only legacy, 0x01 and 0x02)"
+                "transaction type 0x{other:02x} is not supported (only legacy, 0x01, 0x02 and \
+                 0x04)"
             )));
         }
     };
@@ -154,12 +162,57 @@ fn decode_typed(ty: u8, body: &[u8]) -> Result<(TypedTransaction, Signature)> {
     let [y, r, s] = tail else {
         return Err(decode_err(format!("{what} has the wrong number of fields")));
     };
+    Ok((tx, decode_signature(y, r, s)?))
+}
+
+fn decode_eip7702(body: &[u8]) -> Result<(TypedTransaction, Signature)> {
+    const WHAT: &str = "EIP-7702 transaction";
+    let item = rlp::decode_exact(body).map_err(decode_err)?;
+    let list = item.list(WHAT).map_err(decode_err)?;
+    let f = fields_of(list, 13, WHAT)?;
+    let [
+        chain_id,
+        nonce,
+        tip,
+        max_fee,
+        gas,
+        to,
+        value,
+        data,
+        al,
+        auths,
+        y,
+        r,
+        s,
+    ] = f
+    else {
+        return Err(decode_err(format!("{WHAT} has the wrong number of fields")));
+    };
+    let to = decode_to(to)?.ok_or_else(|| {
+        decode_err("EIP-7702 transaction has no destination (it cannot create a contract)")
+    })?;
+    let tx = Eip7702Transaction {
+        chain_id: chain_id.u64("chainId").map_err(decode_err)?,
+        nonce: nonce.u64("nonce").map_err(decode_err)?,
+        max_priority_fee_per_gas: tip.u256("maxPriorityFeePerGas").map_err(decode_err)?,
+        max_fee_per_gas: max_fee.u256("maxFeePerGas").map_err(decode_err)?,
+        gas_limit: gas.u64("gas").map_err(decode_err)?,
+        to,
+        value: value.u256("value").map_err(decode_err)?,
+        data: data.bytes("data").map_err(decode_err)?.to_vec(),
+        access_list: decode_access_list(al)?,
+        authorization_list: decode_authorization_list(auths).map_err(decode_err)?,
+    };
+    Ok((TypedTransaction::Eip7702(tx), decode_signature(y, r, s)?))
+}
+
+fn decode_signature(y: &Item<'_>, r: &Item<'_>, s: &Item<'_>) -> Result<Signature> {
     let y_parity = match y.u64("yParity").map_err(decode_err)? {
         0 => false,
         1 => true,
         other => return Err(decode_err(format!("yParity must be 0 or 1, got {other}"))),
     };
-    Ok((tx, decode_rs(r, s, y_parity)?))
+    decode_rs(r, s, y_parity)
 }
 
 fn decode_to(item: &Item<'_>) -> Result<Option<EvmAddress>> {

@@ -13,6 +13,17 @@
 //! and that block would never be indexed. Reading every block's logs from 0 is slow on a long
 //! chain, never wrong.
 //!
+//! The search's answer is believed only when the chain shows the deployment itself: the
+//! bridge's ERC-1967 proxy emits `Upgraded(implementation)` in its constructor, so the block
+//! found must hold an `Upgraded` log of the bridge. A node that answers `0x` rather than an
+//! error for state it pruned (code "appears" at the oldest block it kept) fails this check,
+//! and the indexer starts from block 0.
+//!
+//! No code at the bridge's address at the tip (not deployed yet, a wrong `bridge`, or an
+//! endpoint that lags or lies) is not a start: the read fails, naming the address, and is
+//! tried again at the next poll, so an endpoint that answers "no code" cannot move a first
+//! start to its tip and past every message before it.
+//!
 //! The search goes through the chain's endpoint in use, like the indexer's reads. A block
 //! found too late would hide every message before it for good (the nonce-gap check only
 //! sees gaps above the first message recorded), so with more than one endpoint each of the
@@ -24,18 +35,16 @@
 use std::time::Duration;
 
 use trestle_core::evm::EvmAddress;
-use trestle_evm::EvmChain;
+use trestle_evm::{EvmChain, LogFilter};
 
 use crate::config::ChainConfig;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Where the indexer of a chain without a cursor begins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Start {
     /// The bridge's code first appears in this block.
     Deployed(u64),
-    /// No code at the bridge's address at the tip `.0`: nothing to index up to there.
-    NotDeployed(u64),
     /// The node cannot say when the bridge was deployed (no historical state): from block 0.
     Unknown,
 }
@@ -46,14 +55,14 @@ impl Start {
     pub(crate) fn after(self) -> u64 {
         match self {
             Start::Deployed(block) => block.saturating_sub(1),
-            Start::NotDeployed(tip) => tip,
             Start::Unknown => 0,
         }
     }
 }
 
 /// Finds the block `bridge` was deployed in on `chain` (configured as `config`). An error
-/// only when the node answers neither its tip nor the code there.
+/// when the node answers neither its tip nor the code there, or says there is no code at the
+/// bridge's address at its tip (tried again at the next poll).
 pub(crate) async fn find(
     chain: &EvmChain,
     bridge: EvmAddress,
@@ -62,13 +71,14 @@ pub(crate) async fn find(
     let name = config.name.as_str();
     let tip = chain.block_number().await?;
     if chain.code_at(bridge, tip).await?.is_empty() {
-        tracing::warn!(
-            chain = %name,
-            bridge = %bridge.to_checksum(),
-            tip,
-            "no contract at the bridge address at the chain's tip: indexing from the tip"
-        );
-        return Ok(Start::NotDeployed(tip));
+        return Err(Error::config(
+            format!("chains ({name}).bridge"),
+            format!(
+                "no contract at {} at block {tip} (the chain's tip as the endpoint answers): not \
+                 deployed yet, a wrong address, or an endpoint that lags; indexing waits for it",
+                bridge.to_checksum()
+            ),
+        ));
     }
     // The lowest block in [0, tip] the node says holds code at `bridge`. Code stays once it
     // is there (a proxy is never destroyed), so the answer is monotone; a block the node has
@@ -104,6 +114,17 @@ pub(crate) async fn find(
                 );
                 return Ok(Start::Unknown);
             }
+            if !emitted_upgraded(chain, bridge, high).await? {
+                tracing::warn!(
+                    chain = %name,
+                    block = high,
+                    "the bridge's code first appears in this block, but its proxy's Upgraded log \
+                     is not there (a node answering 0x for state it pruned?): indexing from block \
+                     0; set chains[].start_block to the bridge's deployment block to skip the \
+                     blocks before it"
+                );
+                return Ok(Start::Unknown);
+            }
             tracing::info!(chain = %name, block = high, "the bridge was deployed in this block: indexing from it");
             Ok(Start::Deployed(high))
         }
@@ -123,6 +144,19 @@ pub(crate) async fn find(
             Ok(Start::Unknown)
         }
     }
+}
+
+/// `keccak256("Upgraded(address)")`: the event an ERC-1967 proxy emits when it is given its
+/// implementation, first in its constructor.
+const UPGRADED: [u8; 32] = [
+    0xbc, 0x7c, 0xd7, 0x5a, 0x20, 0xee, 0x27, 0xfd, 0x9a, 0xde, 0xba, 0xb3, 0x20, 0x41, 0xf7, 0x55,
+    0x21, 0x4d, 0xbc, 0x6b, 0xff, 0xa9, 0x0c, 0xc0, 0x22, 0x5b, 0x39, 0xda, 0x2e, 0x5c, 0x2d, 0x3b,
+];
+
+/// Whether `bridge` emitted `Upgraded` in `block`: the proxy's construction is there.
+async fn emitted_upgraded(chain: &EvmChain, bridge: EvmAddress, block: u64) -> Result<bool> {
+    let filter = LogFilter::contract(bridge).with_event(UPGRADED);
+    Ok(!chain.logs(&filter, block, block).await?.is_empty())
 }
 
 /// How long the other endpoints have to answer whether the bridge had code before the block
@@ -150,4 +184,14 @@ async fn disputed(config: &ChainConfig, bridge: EvmAddress, block: u64) -> Optio
         .into_iter()
         .flatten()
         .next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UPGRADED;
+
+    #[test]
+    fn the_upgraded_topic_is_the_events_hash() {
+        assert_eq!(UPGRADED, trestle_core::evm::keccak256(b"Upgraded(address)"));
+    }
 }

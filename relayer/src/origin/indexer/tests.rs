@@ -427,8 +427,12 @@ struct LogRangeRecorder {
 enum OldCode {
     /// An error, as a full node does: the state is gone.
     Pruned(u64),
-    /// No code (a lie, once the contract is deployed).
+    /// No code (a lie, once the contract is deployed; or a node that answers `0x` for state
+    /// it pruned).
     Empty(u64),
+    /// No code at any block for the first this many `eth_getCode` calls (an endpoint that
+    /// lags behind the deployment), then the node's answers.
+    EmptyFirst(usize),
 }
 
 fn quantity(value: &serde_json::Value) -> u64 {
@@ -440,10 +444,12 @@ impl LogRangeRecorder {
         let from_blocks = Arc::new(std::sync::Mutex::new(Vec::new()));
         let (target, client) = (target.to_owned(), reqwest::Client::new());
         let recorded = from_blocks.clone();
+        let code_calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let app = axum::Router::new().route(
             "/",
             axum::routing::post(move |axum::Json(request): axum::Json<serde_json::Value>| {
                 let (target, client, recorded) = (target.clone(), client.clone(), recorded.clone());
+                let code_calls = code_calls.clone();
                 async move {
                     // (alloy sends one call per request.)
                     if request["method"] == "eth_getLogs" {
@@ -453,7 +459,14 @@ impl LogRangeRecorder {
                     if request["method"] == "eth_getCode" {
                         let block = quantity(&request["params"][1]);
                         let id = &request["id"];
+                        let calls =
+                            code_calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                         match old_code {
+                            Some(OldCode::EmptyFirst(n)) if calls <= n => {
+                                return axum::Json(
+                                    json!({"jsonrpc": "2.0", "id": id, "result": "0x"}),
+                                );
+                            }
                             Some(OldCode::Pruned(below)) if block < below => {
                                 return axum::Json(json!({
                                     "jsonrpc": "2.0",
@@ -608,4 +621,51 @@ async fn anvil_indexer_does_not_start_late_on_one_endpoints_word() {
     );
     running.stop().await;
     assert_eq!(liar.log_starts().iter().min(), Some(&1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_indexer_does_not_start_late_on_a_node_answering_0x_for_pruned_state() {
+    let origin = Origin::start_after_blocks(500).await;
+    for payload in [&b"one"[..], b"two"] {
+        origin.send_message(payload).await;
+    }
+    // The only endpoint answers `0x` (not an error) below its tip, as a node that pruned old
+    // state may: code "appears" at the tip. No Upgraded log of the proxy there, so the search
+    // is not believed and the indexer reads from block 0.
+    let tip = origin.chain.block_number().await.unwrap();
+    let pruned = LogRangeRecorder::start(origin.anvil.url(), Some(OldCode::Empty(tip))).await;
+    let mut config = origin.chain_config(50, None, None);
+    config.rpc_urls = vec![pruned.url.clone()];
+    let running = Running::start(config).await;
+    assert!(
+        running
+            .within(WAIT, async |r| r.messages().await == 2)
+            .await,
+        "both messages recorded"
+    );
+    running.stop().await;
+    assert_eq!(pruned.log_starts().iter().min(), Some(&1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_indexer_waits_for_the_bridge_when_an_endpoint_says_it_has_no_code() {
+    let origin = Origin::start_after_blocks(100).await;
+    for payload in [&b"one"[..], b"two"] {
+        origin.send_message(payload).await;
+    }
+    // An endpoint that lags says there is no code at the bridge's address for its first
+    // answers: a first start waits for the code instead of starting at the tip (past both
+    // messages), then finds the deployment block.
+    let lagging = LogRangeRecorder::start(origin.anvil.url(), Some(OldCode::EmptyFirst(3))).await;
+    let mut config = origin.chain_config(50, None, None);
+    config.rpc_urls = vec![lagging.url.clone()];
+    let running = Running::start(config).await;
+    assert!(
+        running
+            .within(WAIT, async |r| r.messages().await == 2)
+            .await,
+        "both messages recorded"
+    );
+    running.stop().await;
+    assert_eq!(lagging.log_starts().iter().min(), Some(&origin.deployed_at));
 }

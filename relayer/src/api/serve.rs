@@ -4,9 +4,12 @@
 //!   connection, and a kept-alive connection left idle, are closed when it runs out);
 //! - at most [`Limits::max_connections`] connections are served at once, and at most
 //!   [`Limits::max_connections_per_peer`] of them from one peer (an IPv4 address, an IPv6
-//!   /64; see `peer.rs`): a connection past either cap is accepted and closed at once, so a
-//!   flood of idle sockets costs the daemon neither memory nor tasks, and one peer cannot take
-//!   every slot from the others;
+//!   /64; see `peer.rs`) and [`Limits::max_connections_per_site`] from one IPv6 /48 (a host
+//!   with a /48 has 65,536 /64s): a connection past any cap is accepted and closed at once, so
+//!   a flood of idle sockets costs the daemon neither memory nor tasks, and one peer or site
+//!   cannot take every slot from the others. On the operator's listener a loopback client
+//!   (the daemon's own host: the operator's commands, a scraper, a sidecar, all one address)
+//!   is held to the global cap only ([`Limits::per_peer_on_loopback`]);
 //! - each answer must be read by the client within [`Limits::write_timeout`] of the server
 //!   starting to write it (a client that reads slowly, or not at all, has its connection
 //!   closed);
@@ -28,7 +31,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -44,7 +47,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, Sleep};
 
-use super::peer::Peer;
+use super::peer::{Peer, Site};
 
 /// The limits of one listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +58,13 @@ pub struct Limits {
     /// Connections served at once from one peer (an IPv4 address, an IPv6 /64); past it a
     /// new connection from that peer is closed as soon as it is accepted.
     pub max_connections_per_peer: usize,
+    /// Connections served at once from one IPv6 /48, all its /64s together; past it a new
+    /// connection from that site is closed as soon as it is accepted.
+    pub max_connections_per_site: usize,
+    /// Whether a loopback client is held to the per-peer and per-site caps. Every local
+    /// client is the one address `127.0.0.1` (or `::1`); when `false` they share the global
+    /// cap only.
+    pub per_peer_on_loopback: bool,
     /// How long a client has to send the head of a request (request line and headers),
     /// counted from when the server starts waiting for it: on a new connection, and after
     /// each answer on a kept-alive one (so also how long an idle connection stays open).
@@ -71,24 +81,29 @@ pub struct Limits {
     pub shutdown_grace: Duration,
 }
 
-/// The public attestation listener's limits: 256 connections, 16 per peer, 5 s for a
-/// request head, 10 s to read an answer, 60 s a connection.
+/// The public attestation listener's limits: 256 connections, 16 per peer, 64 per IPv6 /48,
+/// 5 s for a request head, 10 s to read an answer, 60 s a connection.
 pub const PUBLIC_LIMITS: Limits = Limits {
     max_connections: 256,
     max_connections_per_peer: 16,
+    max_connections_per_site: 64,
+    per_peer_on_loopback: true,
     header_read_timeout: Duration::from_secs(5),
     write_timeout: Duration::from_secs(10),
     max_lifetime: Duration::from_secs(60),
     shutdown_grace: Duration::from_secs(10),
 };
 
-/// The operator's listener's limits: 64 connections (a scraper, a few command-line calls;
-/// when it also serves the attestation routes, the relayers that ask for them), 16 per peer
-/// (on loopback every client is one peer: there the global cap is what counts... see
-/// below), 5 s for a request head, 10 s to read an answer, 60 s a connection.
+/// The operator's listener's limits: 64 connections (a scraper, probes, a few command-line
+/// calls; when it also serves the attestation routes, the relayers that ask for them), 16 per
+/// remote peer and 32 per IPv6 /48 (one remote client, or one relayer asking for
+/// attestations, leaves the probes and the rest at least 48), loopback clients to the global
+/// cap only, 5 s for a request head, 10 s to read an answer, 60 s a connection.
 pub const OPERATOR_LIMITS: Limits = Limits {
     max_connections: 64,
-    max_connections_per_peer: 64,
+    max_connections_per_peer: 16,
+    max_connections_per_site: 32,
+    per_peer_on_loopback: false,
     header_read_timeout: Duration::from_secs(5),
     write_timeout: Duration::from_secs(10),
     max_lifetime: Duration::from_secs(60),
@@ -105,7 +120,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let peers = PeerSlots::new(limits.max_connections_per_peer.max(1));
+    let peers = PeerSlots::new(&limits);
     let (closing, closing_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
     // When each cap was last logged: at most once a minute, however a flood churns.
@@ -125,12 +140,13 @@ pub async fn serve(
                 }
             },
         };
-        let Some(peer_slot) = peers.try_take(Peer::of(peer.ip())) else {
+        let Some(peer_slot) = peers.try_take(peer.ip()) else {
             if warned_peer.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
                 tracing::warn!(
                     %peer,
                     max_connections_per_peer = limits.max_connections_per_peer,
-                    "an API client is at its connection cap: closing its new connections"
+                    max_connections_per_site = limits.max_connections_per_site,
+                    "an API client (or its IPv6 /48) is at its connection cap: closing its new connections"
                 );
                 warned_peer = Some(Instant::now());
             }
@@ -172,45 +188,78 @@ pub async fn serve(
     }
 }
 
-/// The open connections of each peer. An entry exists only while its peer has a
-/// connection open, so there are at most [`Limits::max_connections`] of them (plus the few
-/// accepted and closed at once).
-#[derive(Debug, Clone)]
-struct PeerSlots {
-    max: usize,
-    open: Arc<Mutex<HashMap<Peer, usize>>>,
+/// What a connection is counted against: its peer, and the IPv6 /48 of an IPv6 peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Counted {
+    Peer(Peer),
+    Site(Site),
 }
 
-/// One connection counted against its peer until it is dropped.
+/// The open connections of each peer and IPv6 site. An entry exists only while it has a
+/// connection open, so there are at most twice [`Limits::max_connections`] of them (plus
+/// the few accepted and closed at once).
+#[derive(Debug, Clone)]
+struct PeerSlots {
+    per_peer: usize,
+    per_site: usize,
+    on_loopback: bool,
+    open: Arc<Mutex<HashMap<Counted, usize>>>,
+}
+
+/// One connection counted against its peer and site until it is dropped (nothing, for a
+/// loopback client the caps do not hold).
 #[derive(Debug)]
 struct PeerSlot {
     slots: PeerSlots,
-    peer: Peer,
+    counted: Vec<Counted>,
 }
 
 impl PeerSlots {
-    fn new(max: usize) -> Self {
+    fn new(limits: &Limits) -> Self {
         PeerSlots {
-            max,
+            per_peer: limits.max_connections_per_peer.max(1),
+            per_site: limits.max_connections_per_site.max(1),
+            on_loopback: limits.per_peer_on_loopback,
             open: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
-    /// A slot for one more connection of `peer`, unless it has `max` open.
-    fn try_take(&self, peer: Peer) -> Option<PeerSlot> {
+    /// A slot for one more connection from `ip`, unless its peer or its site is at its cap.
+    fn try_take(&self, ip: IpAddr) -> Option<PeerSlot> {
+        let loopback = match ip {
+            IpAddr::V4(v4) => v4.is_loopback(),
+            IpAddr::V6(v6) => {
+                v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
+        };
+        if loopback && !self.on_loopback {
+            return Some(PeerSlot {
+                slots: self.clone(),
+                counted: Vec::new(),
+            });
+        }
+        let peer = Peer::of(ip);
+        let mut counted = vec![(Counted::Peer(peer), self.per_peer)];
+        if let Some(site) = peer.site() {
+            counted.push((Counted::Site(site), self.per_site));
+        }
         // Nothing panics while the lock is held; a poisoned lock still holds valid counts.
         let mut open = self
             .open
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let n = open.entry(peer).or_insert(0);
-        if *n >= self.max {
+        if counted
+            .iter()
+            .any(|(key, max)| open.get(key).is_some_and(|n| *n >= *max))
+        {
             return None;
         }
-        *n += 1;
+        for (key, _) in &counted {
+            *open.entry(*key).or_insert(0) += 1;
+        }
         Some(PeerSlot {
             slots: self.clone(),
-            peer,
+            counted: counted.into_iter().map(|(key, _)| key).collect(),
         })
     }
 }
@@ -222,10 +271,12 @@ impl Drop for PeerSlot {
             .open
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(n) = open.get_mut(&self.peer) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                open.remove(&self.peer);
+        for key in &self.counted {
+            if let Some(n) = open.get_mut(key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    open.remove(key);
+                }
             }
         }
     }
@@ -416,5 +467,105 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<I> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    use super::*;
+
+    fn v6(segments: [u16; 8]) -> IpAddr {
+        let [a, b, c, d, e, f, g, h] = segments;
+        IpAddr::V6(Ipv6Addr::new(a, b, c, d, e, f, g, h))
+    }
+
+    fn slots(per_peer: usize, per_site: usize, per_peer_on_loopback: bool) -> PeerSlots {
+        PeerSlots::new(&Limits {
+            max_connections_per_peer: per_peer,
+            max_connections_per_site: per_site,
+            per_peer_on_loopback,
+            ..PUBLIC_LIMITS
+        })
+    }
+
+    #[test]
+    fn one_ipv6_site_cannot_take_every_slot_through_its_64s() {
+        let slots = slots(2, 5, true);
+        let mut held = Vec::new();
+        // Five /64s of one /48, each under its own cap: the site's cap stops the sixth
+        // connection, whichever /64 it comes from.
+        for i in 0..5u16 {
+            held.push(
+                slots
+                    .try_take(v6([0x2001, 0xdb8, 7, i, 0, 0, 0, 1]))
+                    .unwrap(),
+            );
+        }
+        assert!(
+            slots
+                .try_take(v6([0x2001, 0xdb8, 7, 99, 0, 0, 0, 1]))
+                .is_none()
+        );
+        // Another /48 is served; and a slot freed in the site is reused.
+        assert!(
+            slots
+                .try_take(v6([0x2001, 0xdb8, 8, 0, 0, 0, 0, 1]))
+                .is_some()
+        );
+        drop(held.pop());
+        assert!(
+            slots
+                .try_take(v6([0x2001, 0xdb8, 7, 99, 0, 0, 0, 1]))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_peer_is_held_to_its_cap_and_its_count_goes_when_its_connections_do() {
+        let slots = slots(2, 64, true);
+        let a = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+        let held: Vec<_> = (0..2).map(|_| slots.try_take(a).unwrap()).collect();
+        assert!(slots.try_take(a).is_none());
+        drop(held);
+        assert!(
+            slots.open.lock().unwrap().is_empty(),
+            "entries outlive their connections"
+        );
+        assert!(slots.try_take(a).is_some());
+    }
+
+    #[test]
+    fn loopback_clients_share_the_global_cap_only_where_the_limits_say() {
+        let operator = slots(2, 2, false);
+        for ip in [
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+            IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped()),
+        ] {
+            let held: Vec<_> = (0..10).map(|_| operator.try_take(ip)).collect();
+            assert!(held.iter().all(Option::is_some), "{ip} refused");
+        }
+        // A remote peer is still capped there.
+        let remote = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+        let held: Vec<_> = (0..2).map(|_| operator.try_take(remote).unwrap()).collect();
+        assert!(operator.try_take(remote).is_none());
+        drop(held);
+        // The public listener caps loopback like any peer.
+        let public = slots(2, 2, true);
+        let local = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let _held: Vec<_> = (0..2).map(|_| public.try_take(local).unwrap()).collect();
+        assert!(public.try_take(local).is_none());
+    }
+
+    #[test]
+    fn the_operator_listener_leaves_room_beside_its_greediest_remote_clients() {
+        const {
+            let l = OPERATOR_LIMITS;
+            assert!(l.max_connections_per_peer * 3 <= l.max_connections);
+            assert!(l.max_connections_per_site < l.max_connections);
+            assert!(PUBLIC_LIMITS.max_connections_per_site < PUBLIC_LIMITS.max_connections);
+        }
     }
 }

@@ -42,6 +42,8 @@ fn limits(max_connections: usize, header_read_timeout: Duration) -> Limits {
     Limits {
         max_connections,
         max_connections_per_peer: max_connections,
+        max_connections_per_site: max_connections,
+        per_peer_on_loopback: true,
         header_read_timeout,
         write_timeout: Duration::from_secs(10),
         max_lifetime: Duration::from_secs(600),

@@ -48,11 +48,21 @@ impl NonceManager {
     /// Waits for exclusive use of the next nonce, reading it from `chain` (pending count)
     /// when unknown.
     pub async fn lock(&self, chain: &EvmChain) -> Result<NonceGuard, CoreError> {
+        self.lock_with(|| chain.pending_nonce(self.address)).await
+    }
+
+    /// [`NonceManager::lock`], reading the nonce with `sync` when unknown (a sender that
+    /// bounds a node's pending count by what it knows it sent).
+    pub async fn lock_with<F, Fut>(&self, sync: F) -> Result<NonceGuard, CoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<u64, CoreError>>,
+    {
         let mut guard = Arc::clone(&self.next).lock_owned().await;
         let nonce = match *guard {
             Some(n) => n,
             None => {
-                let n = chain.pending_nonce(self.address).await?;
+                let n = sync().await?;
                 tracing::debug!(address = %self.address, nonce = n, "nonce synced from chain");
                 *guard = Some(n);
                 n

@@ -176,7 +176,26 @@ pub trait SendJournal: Send + Sync + fmt::Debug {
         let _ = hash;
         Ok(())
     }
+
+    /// The highest nonce of a transaction recorded (and not abandoned), `None` when nothing
+    /// is. A journal that answers bounds the nonce a sender syncs from a node's pending
+    /// count; by default a journal does not say (an error), and the pending count is taken
+    /// as the node gives it.
+    async fn highest_nonce(&self) -> std::result::Result<Option<u64>, String> {
+        Err("this journal does not keep nonces".into())
+    }
+
+    /// Whether a transaction recorded (and not abandoned) holds `nonce`.
+    async fn holds(&self, nonce: u64) -> std::result::Result<bool, String> {
+        let _ = nonce;
+        Ok(false)
+    }
 }
+
+/// The most gas a cancellation (a transfer of nothing to oneself) is given, whatever a node
+/// estimates: enough for chains that charge an L1 data fee in gas, and an estimate inflated
+/// past the key's balance cannot make every cancellation fail.
+pub const MAX_CANCEL_GAS: u64 = 500_000;
 
 /// Sends transactions of one signer on one chain.
 #[derive(Debug)]
@@ -216,6 +235,46 @@ impl EvmSender {
         {
             tracing::warn!(chain = %self.chain.config().name, tx = %TxId::Evm(hash), reason, "cannot mark a refused transaction in the send journal");
         }
+    }
+
+    /// Takes the nonce lock; an unknown nonce is read from the node's pending count, bounded
+    /// (with a journal) by what this sender knows it sent: never above the mined count or
+    /// the journal's highest nonce + 1, whichever is higher. A node that reports pending
+    /// transactions that are not there cannot make this sender leave a gap of nonces behind
+    /// it (every later transaction would wait behind the gap).
+    async fn lock_nonce(&self) -> Result<crate::nonce::NonceGuard> {
+        Ok(self.nonces.lock_with(|| self.synced_nonce()).await?)
+    }
+
+    async fn synced_nonce(&self) -> std::result::Result<u64, CoreError> {
+        let address = self.address();
+        let pending = self.chain.pending_nonce(address).await?;
+        let Some(journal) = &self.journal else {
+            return Ok(pending);
+        };
+        let latest = self.chain.latest_nonce(address).await?;
+        if pending <= latest {
+            return Ok(pending.max(latest));
+        }
+        let known = match journal.highest_nonce().await {
+            Ok(known) => known,
+            Err(reason) => {
+                tracing::debug!(chain = %self.chain.config().name, reason, "the send journal does not say its highest nonce: taking the node's pending count");
+                return Ok(pending);
+            }
+        };
+        let ceiling = known.map_or(latest, |n| n.saturating_add(1)).max(latest);
+        if pending > ceiling {
+            tracing::warn!(
+                chain = %self.chain.config().name,
+                pending,
+                mined = latest,
+                journaled = ?known,
+                next = ceiling,
+                "the node reports more pending transactions than this sender sent: sending from the next nonce it knows of"
+            );
+        }
+        Ok(pending.min(ceiling))
     }
 
     /// Writes `signed` to the journal, if there is one.
@@ -275,7 +334,7 @@ impl EvmSender {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let guard = self.nonces.lock(&self.chain).await?;
+            let guard = self.lock_nonce().await?;
             let tx = self.build(&request, guard.nonce(), gas_limit, fees);
             let signed = self.signer.sign_transaction(&tx)?;
             // Not broadcast unless recorded: the guard dropped gives the nonce back.
@@ -429,17 +488,31 @@ impl EvmSender {
                 let margin = self.chain.config().fees.gas_limit_multiplier_percent;
                 u64::try_from(fees::percent_of(u128::from(estimate), margin))
                     .unwrap_or(u64::MAX)
-                    .max(21_000)
+                    .clamp(21_000, MAX_CANCEL_GAS)
             }
             Err(_) => 21_000,
         };
-        let guard = self.nonces.lock(&self.chain).await?;
+        let guard = self.lock_nonce().await?;
         if guard.nonce() <= nonce {
             return Err(CoreError::InvalidTransaction {
                 field: "nonce".into(),
                 reason: format!(
                     "nonce {nonce} is this sender's next ({}): its next send fills it, a cancellation could replace that send",
                     guard.nonce()
+                ),
+            }
+            .into());
+        }
+        // A transaction of ours may have taken the nonce since the caller looked (a send
+        // between its look and this lock): a cancellation not naming it would replace it.
+        if replaces.is_none()
+            && let Some(journal) = &self.journal
+            && journal.holds(nonce).await.unwrap_or(true)
+        {
+            return Err(CoreError::InvalidTransaction {
+                field: "nonce".into(),
+                reason: format!(
+                    "nonce {nonce} is held by a transaction this sender sent (or the journal cannot say): not cancelled"
                 ),
             }
             .into());

@@ -80,6 +80,21 @@ impl SendJournal for StoreJournal {
             .await
             .map_err(|e| e.to_string())
     }
+
+    async fn highest_nonce(&self) -> Result<Option<u64>, String> {
+        self.store
+            .highest_sent_nonce(self.domain, &self.sender)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn holds(&self, nonce: u64) -> Result<bool, String> {
+        self.store
+            .latest_sent(self.domain, &self.sender, nonce)
+            .await
+            .map(|sent| sent.is_some())
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// What the unsticker remembers between ticks.

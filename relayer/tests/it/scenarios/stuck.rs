@@ -67,8 +67,9 @@ async fn stuck_nonces_nobody_follows_are_rebroadcast_or_cancelled_and_deliveries
         Address::from([0x73; 20]),
     );
 
-    // B stops mining. The relayer's own transaction (in its journal) takes nonce n, one sent
-    // with its key from elsewhere n + 1, and the relayer's delivery n + 2.
+    // B stops mining. The relayer's own transactions (in its journal) take nonces n and
+    // n + 2, one sent with its key from elsewhere n + 1, and the relayer's delivery n + 3 (its
+    // sender syncs from the pending count, bounded by the journal's highest nonce).
     net.anvil_b.rpc("evm_setAutomine", json!([false])).unwrap();
     let journaled = EvmSender::new(net.chain_b.clone(), relayer_key.clone())
         .with_journal(std::sync::Arc::new(Journal(store.clone())));
@@ -82,6 +83,12 @@ async fn stuck_nonces_nobody_follows_are_rebroadcast_or_cancelled_and_deliveries
         .await
         .unwrap();
     assert_eq!(foreign.nonce(), own.nonce() + 1);
+    journaled.nonces().resync().await;
+    let own_later = journaled
+        .send(TxRequest::transfer(meant, U256::from(1u64)))
+        .await
+        .unwrap();
+    assert_eq!(own_later.nonce(), own.nonce() + 2);
     net.send(ETHER, beneficiary).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -96,10 +103,10 @@ async fn stuck_nonces_nobody_follows_are_rebroadcast_or_cancelled_and_deliveries
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let delivery = store
-        .latest_sent(DOMAIN_B, &relayer_address.0, own.nonce() + 2)
+        .latest_sent(DOMAIN_B, &relayer_address.0, own.nonce() + 3)
         .await
         .unwrap()
-        .expect("the delivery is in the send journal, behind both");
+        .expect("the delivery is in the send journal, behind all three");
 
     // Both leave the node's pool unmined; blocks go on being made, and nothing of the
     // relayer's can be mined behind the hole.
@@ -136,7 +143,7 @@ async fn stuck_nonces_nobody_follows_are_rebroadcast_or_cancelled_and_deliveries
                 .unwrap()
         }
     };
-    assert_eq!(balance(meant).await, U256::from(1u64));
+    assert_eq!(balance(meant).await, U256::from(2u64));
     assert_eq!(balance(foreign_to).await, U256::ZERO);
     assert!(net.chain_b.receipt(foreign.hash).await.unwrap().is_none());
     let cancel = store
@@ -218,10 +225,22 @@ async fn a_node_reporting_pending_transactions_that_are_not_there_gets_nothing_c
     wait_for_state(&store, 0, MessageState::Delivered, Duration::from_secs(90)).await;
     assert_eq!(net.deliveries_on_b().await, 1);
     assert!(liar.forged() > 0, "the lie was never told");
+    // Regression (review H1 of the second review): the sender synced its nonce from the
+    // inflated pending count, sent the delivery 5 nonces ahead, and the unsticker then
+    // cancelled the gap one nonce at a time. The delivery is the relayer's first transaction,
+    // and nothing was cancelled.
+    let relayer_address = signer(2).address();
+    assert_eq!(
+        (
+            cancellations(&relayer).await,
+            net.chain_b.latest_nonce(relayer_address).await.unwrap()
+        ),
+        (0, 1),
+        "(cancellations, relayer's mined nonce) after one delivery"
+    );
 
     // Blocks go on being made, nothing of the relayer's is outstanding: for several times the
     // stuck threshold, nothing is cancelled and its nonce stays where it is.
-    let relayer_address = signer(2).address();
     let before = (
         cancellations(&relayer).await,
         net.chain_b.latest_nonce(relayer_address).await.unwrap(),

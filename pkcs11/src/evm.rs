@@ -44,7 +44,7 @@ impl ExternalSigner for Pkcs11Key {
                 self.curve()
             )));
         }
-        let signature = self.sign(hash).map_err(|e| core_error(self, &e))?;
+        let signature = off_the_runtime(|| self.sign(hash)).map_err(|e| core_error(self, &e))?;
         signature.as_slice().try_into().map_err(|_| {
             core_error(
                 self,
@@ -59,6 +59,20 @@ impl ExternalSigner for Pkcs11Key {
 
     fn describe(&self) -> String {
         Pkcs11Key::describe(self)
+    }
+}
+
+/// Runs `f`, a blocking call into the token (`C_Sign`, and `C_OpenSession`/`C_Login` after
+/// the token lost the session), without parking the async runtime: on a multi-threaded tokio
+/// runtime the worker hands its other tasks to the rest first (`block_in_place`), so a slow
+/// or hung network HSM holds up the signatures waiting for it, not the daemon's API, indexers
+/// and health checks. Elsewhere (no runtime, a current-thread runtime) it just runs.
+fn off_the_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }
 

@@ -121,3 +121,40 @@ fn a_token_chosen_by_slot() {
     let by_slot = evm_signer(loc, pin).unwrap();
     assert_eq!(by_slot.address(), by_label.address());
 }
+
+/// Signing from async code, as the daemon does: on a multi-threaded runtime the blocking
+/// token call is moved off the worker (`block_in_place`), on a current-thread runtime (where
+/// that would panic) it runs in place. Both sign, and a task on the runtime goes on meanwhile.
+#[test]
+fn signs_from_async_code_on_either_runtime_flavour() {
+    let (loc, pin) = location("evm-2");
+    let signer = evm_signer(loc, pin).unwrap();
+    let hash = keccak256(b"async");
+    for multi in [true, false] {
+        let runtime = if multi {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+        } else {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        }
+        .unwrap();
+        let sig = runtime.block_on(async {
+            let ticks = tokio::spawn(async {
+                for _ in 0..5 {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                }
+            });
+            let mut sig = signer.sign_hash(&hash).unwrap();
+            for _ in 0..20 {
+                sig = signer.sign_hash(&hash).unwrap();
+            }
+            ticks.await.unwrap();
+            sig
+        });
+        assert_eq!(sig.recover_address(&hash).unwrap(), signer.address());
+    }
+}

@@ -172,7 +172,11 @@ const NONCE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 const nonce = (rng) => Array.from({ length: rng.int(8, 32) }, () => rng.pick(NONCE_CHARS)).join('');
 /** One line of text without line breaks that does not start like a field line. */
 function oneLine(rng, maxLen) {
-  const text = rng.text(maxLen).replace(/[\r\n\u0085\u2028\u2029]/g, ' ').trim();
+  // No control, line-separator or text-direction characters: the wallet refuses them.
+  const text = rng
+    .text(maxLen)
+    .replace(/[\p{Cc}\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/gu, ' ')
+    .trim();
   return `${rng.pick(['Sign in', 'Welcome', '¡Hola', '登录', 'Accept'])} ${text}`;
 }
 

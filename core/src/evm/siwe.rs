@@ -373,13 +373,34 @@ impl SiweMessage {
 
 /// Parses a dApp's message, checks it against `expected` (with the signer's address added
 /// when `expected.address` is `None`), and signs the given text itself with `personal_sign`.
-/// Refuses everything [`SiweMessage::parse`] and [`SiweMessage::validate`] refuse.
+/// Refuses everything [`SiweMessage::parse`] and [`SiweMessage::validate`] refuse, an
+/// `expected` without a domain (the wallet must bind the signature to the requesting
+/// origin), and a message naming a scheme other than `https` unless `expected.scheme` is it.
 pub fn sign_message_text(
     text: &str,
     expected: &SiweExpectations,
     signer: &EvmSigner,
 ) -> Result<(SiweMessage, Signature)> {
     let message = SiweMessage::parse(text)?;
+    // A wallet always knows where a request came from, and a message signed without that
+    // check is one a phishing site can get for another domain.
+    if expected.domain.is_none() {
+        return Err(siwe_err(
+            "domain",
+            "the wallet must say which domain the request came from before signing",
+        ));
+    }
+    if expected.scheme.is_none()
+        && let Some(scheme) = &message.scheme
+        && scheme != "https"
+    {
+        return Err(siwe_err(
+            "scheme",
+            format!(
+                "the message names {scheme:?}: only https is signed unless the request came over it"
+            ),
+        ));
+    }
     let mut expected = expected.clone();
     if let Some(address) = expected.address
         && address != signer.address()

@@ -190,6 +190,17 @@ impl SignInFields {
             if let Some(c) = value.chars().find(|c| matches!(c, '\n' | '\r')) {
                 return Err(bad(format!("{what} contains a line break ({c:?})")));
             }
+            // What a wallet shows must be what is signed: no control characters (U+0085 is a
+            // line break to some renderers), line or paragraph separators, or bidirectional
+            // formatting that can make one line look like other field lines.
+            if let Some(c) = value.chars().find(|c| deceptive(*c)) {
+                return Err(bad(format!(
+                    "{what} contains {:?} (U+{:04X}), a control, line-separator or text-direction \
+                     character that can make the message display otherwise than it reads",
+                    c,
+                    u32::from(c)
+                )));
+            }
             Ok(())
         };
         if let Some(statement) = &self.statement {
@@ -450,6 +461,22 @@ fn read_field_lines(lines: &[&str], fields: &mut SignInFields) -> Result<()> {
         next_label = index + 1;
     }
     Ok(())
+}
+
+/// A character a sign-in message must not hold: a control character (C0, DEL, C1 including
+/// U+0085), U+2028/U+2029, or a bidirectional formatting mark or override.
+fn deceptive(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{061C}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+        )
 }
 
 #[cfg(test)]

@@ -225,13 +225,13 @@ fn sign_and_verify() {
     other.address = EvmAddress::ZERO;
     assert_eq!(field_of(other.sign(&s).unwrap_err()), "address");
     let text_other = other.to_message().unwrap();
-    let err = sign_message_text(&text_other, &SiweExpectations::default(), &s).unwrap_err();
-    assert_eq!(field_of(err), "address");
-    // A dApp's text is signed as given.
     let expected = SiweExpectations {
         domain: Some("example.com".into()),
         ..SiweExpectations::default()
     };
+    let err = sign_message_text(&text_other, &expected, &s).unwrap_err();
+    assert_eq!(field_of(err), "address");
+    // A dApp's text is signed as given.
     let (parsed, sig2) = sign_message_text(&text, &expected, &s).unwrap();
     assert_eq!(parsed, m);
     assert_eq!(sig2, sig);
@@ -267,4 +267,39 @@ proptest::proptest! {
             proptest::prop_assert_eq!(m.to_message().unwrap(), text);
         }
     }
+}
+
+#[test]
+fn a_wallet_signs_only_for_a_domain_it_names_and_https_unless_told() {
+    let signer = EvmSigner::from_private_key(&[0x11; 32]).unwrap();
+    let mut m = SiweMessage::new(
+        "example.com",
+        signer.address(),
+        "https://example.com/login",
+        1,
+        "abcdefgh1",
+        DateTime::parse("2026-01-01T00:00:00Z").unwrap(),
+    );
+    let text = m.to_message().unwrap();
+    let e = sign_message_text(&text, &SiweExpectations::default(), &signer)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("domain"), "{e}");
+    let for_example = SiweExpectations {
+        domain: Some("example.com".into()),
+        ..SiweExpectations::default()
+    };
+    sign_message_text(&text, &for_example, &signer).unwrap();
+
+    m.scheme = Some("http".into());
+    let text = m.to_message().unwrap();
+    let e = sign_message_text(&text, &for_example, &signer)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("scheme"), "{e}");
+    let over_http = SiweExpectations {
+        scheme: Some("http".into()),
+        ..for_example
+    };
+    sign_message_text(&text, &over_http, &signer).unwrap();
 }

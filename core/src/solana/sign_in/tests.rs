@@ -249,3 +249,31 @@ fn refuses_texts_not_in_the_exact_format() {
         assert!(e.contains(want), "{e} (wanted {want:?})");
     }
 }
+
+#[test]
+fn statements_that_would_display_otherwise_are_refused() {
+    for bad in [
+        "a\u{202E}b",
+        "a\u{2028}URI: https://evil",
+        "a\u{0085}b",
+        "a\u{7}b",
+        "x\u{2067}y",
+    ] {
+        let fields = SignInFields {
+            domain: "example.com".into(),
+            address: SolanaAddress([7; 32]),
+            statement: Some(bad.into()),
+            ..SignInFields::default()
+        };
+        let e = SignInMessage::new(fields).unwrap_err().to_string();
+        assert!(e.contains("the statement contains"), "{bad:?}: {e}");
+    }
+    // Other scripts and symbols are fine.
+    let fields = SignInFields {
+        domain: "example.com".into(),
+        address: SolanaAddress([7; 32]),
+        statement: Some("¡Hola! 登录 — ok".into()),
+        ..SignInFields::default()
+    };
+    SignInMessage::new(fields).unwrap();
+}

@@ -164,6 +164,12 @@ impl SolanaClient {
         .await
     }
 
+    /// The lowest slot the node still has in its ledger (`minimumLedgerSlot`): it cannot
+    /// list or return transactions below it.
+    pub async fn minimum_ledger_slot(&self) -> Result<u64> {
+        self.call(RpcRequest::MinimumLedgerSlot, json!([])).await
+    }
+
     /// The current block height at `commitment` (what blockhash expiry is measured in).
     pub async fn block_height(&self, commitment: Commitment) -> Result<u64> {
         self.call(

@@ -15,7 +15,7 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::post;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 use trestle_bridge::evm_bindings::Bridge;
 use trestle_bridge::{Body, Message};
@@ -60,6 +60,10 @@ enum Lie {
         /// The `before`s asked for so far; `None` once the lie is told.
         asked: Mutex<Option<HashSet<String>>>,
     },
+    /// A node whose ledger begins at `.0`: `getSignaturesForAddress` leaves out every entry
+    /// below that slot and `minimumLedgerSlot` says so (a non-archive node after a long
+    /// outage of the relayer, or a failover to one).
+    ShortHistory(u64),
 }
 
 struct Shared {
@@ -111,6 +115,16 @@ impl ForgingRpc {
             asked: Mutex::new(Some(HashSet::new())),
         };
         Self::serve(target, lie, std::time::Duration::ZERO).await
+    }
+
+    /// A node in front of `target` whose ledger begins at `first_slot` (see the lie).
+    pub async fn short_history(target: &str, first_slot: u64) -> Self {
+        Self::serve(
+            target,
+            Lie::ShortHistory(first_slot),
+            std::time::Duration::ZERO,
+        )
+        .await
     }
 
     /// An honest but slow endpoint: answers what `target` answers, each `delay` late.
@@ -211,6 +225,7 @@ impl Shared {
             Lie::Delivered => self.lie_delivered(request, answer),
             Lie::PendingInflated => self.inflate_pending(request, answer),
             Lie::EmptyPageAgain { asked } => self.empty_page_again(request, answer, asked),
+            Lie::ShortHistory(first) => self.short_history(request, answer, *first),
             Lie::Transfers {
                 bridge,
                 beneficiary,
@@ -259,6 +274,24 @@ impl Shared {
     }
 
     /// The first `getSignaturesForAddress` answer to a `before` asked for already emptied.
+    fn short_history(&self, request: &Value, answer: &mut Value, first: u64) {
+        if request["method"] == "minimumLedgerSlot" {
+            answer["result"] = json!(first);
+            self.forged.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        if request["method"] != "getSignaturesForAddress" {
+            return;
+        }
+        if let Some(entries) = answer["result"].as_array_mut() {
+            let before = entries.len();
+            entries.retain(|e| e["slot"].as_u64().is_some_and(|slot| slot >= first));
+            if entries.len() < before {
+                self.forged.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
     fn empty_page_again(
         &self,
         request: &Value,

@@ -132,8 +132,10 @@ impl SolanaReader {
     }
 
     /// Lists the program's transactions from the newest back to `cursor` (or to the newest
-    /// one read, when it is known to be at `cursor`), made at `tip`.
-    async fn list(&self, cursor: u64, tip: u64) -> Result<Listing> {
+    /// one read, when it is known to be at `cursor`), made at `tip`. With `whole` (a cursor
+    /// persisted, or an explicit `start_block`), a listing that ends above the cursor is
+    /// believed only when the node's ledger reaches back to the cursor.
+    async fn list(&self, cursor: u64, tip: u64, whole: bool) -> Result<Listing> {
         let program = self.chain.solana_settings()?.program;
         let limit = self.page_size();
         let until = self
@@ -175,11 +177,34 @@ impl SolanaReader {
                 }
             }
         }
+        // (Nothing listed after the newest transaction read is the common idle poll: the
+        // node knew that transaction, so its ledger reaches it.)
+        let idle = lister.listed_nothing() && until.is_some();
+        if whole && !idle && lister.ended_above_cursor() {
+            self.check_history(cursor).await?;
+        }
         let listing = lister.finish(tip, until);
         if !listing.pages.is_empty() {
             tracing::info!(chain = %self.chain.name, cursor, tip, pages = listing.pages.len() + 1, "listed the program's transactions to read");
         }
         Ok(listing)
+    }
+
+    /// A listing that ended above `cursor` is the program's whole history since the cursor
+    /// only if the node's ledger reaches back there: one that begins later (a non-archive
+    /// node, after the relayer was away longer than its retention) leaves out whatever was
+    /// sent in between, and the cursor would move past it for good. Such a listing fails the
+    /// read, naming the slots.
+    async fn check_history(&self, cursor: u64) -> Result<()> {
+        let first = self.client.minimum_ledger_slot().await?;
+        if first > cursor.saturating_add(1) {
+            return Err(self.unexpected(format!(
+                "the endpoint's ledger begins at slot {first}, after the cursor (slot {cursor}): \
+                 it cannot list the program's transactions in between; indexing waits for an \
+                 endpoint with a longer history (an archive node) in chains[].rpc_urls"
+            )));
+        }
+        Ok(())
     }
 
     /// An answer about the program's transactions that contradicts the listing, as an error
@@ -276,6 +301,17 @@ impl Lister {
         }
     }
 
+    /// Whether the listing ended without reaching the cursor: its oldest transaction is above
+    /// the cursor (or nothing was listed), so the node's history ended first.
+    fn ended_above_cursor(&self) -> bool {
+        self.oldest.as_ref().is_none_or(|t| t.slot > self.cursor)
+    }
+
+    /// Whether no transaction was listed.
+    fn listed_nothing(&self) -> bool {
+        self.oldest.is_none()
+    }
+
     /// The `before` of the next page to list (`None`: the newest).
     fn before(&self) -> Option<&TxId> {
         self.oldest.as_ref().map(|t| &t.id)
@@ -363,7 +399,10 @@ impl OriginReader for SolanaReader {
         let chain = &self.chain;
         let commitment = chain.solana_settings()?.commitment.to_commitment();
         let program = chain.solana_settings()?.program;
-        let cursor = match store.cursor(&chain.name).await? {
+        let persisted = store.cursor(&chain.name).await?;
+        // A first start without start_block takes the program's history the node has.
+        let whole = persisted.is_some() || chain.start_block.is_some();
+        let cursor = match persisted {
             Some((slot, _)) => slot,
             None => chain.start_block.unwrap_or(0),
         };
@@ -381,7 +420,7 @@ impl OriginReader for SolanaReader {
                         lag: Some(tip.saturating_sub(cursor)),
                     });
                 }
-                self.list(cursor, tip).await?
+                self.list(cursor, tip, whole).await?
             }
         };
         let limit = self.page_size();

@@ -292,3 +292,75 @@ async fn a_page_answered_empty_when_fetched_again_is_listed_afresh_not_skipped()
     // The read that got the empty page failed; the next listed afresh.
     assert_eq!(failed, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_whose_ledger_begins_after_the_cursor_cannot_move_it_past_messages() {
+    let sol = SolanaNet::start().await;
+    let (_, validator_addrs) = validator_keys();
+    let user = SolanaSigner::generate().unwrap();
+    sol.fund(&user.pubkey()).await;
+    let mint = sol.create_mint(&sol.payer.pubkey(), 6).await;
+    sol.client
+        .mint_to(&sol.payer, &mint, &sol.payer, &user.pubkey(), 1_000)
+        .await
+        .unwrap();
+    sol.govern(&[
+        set_remote(DOMAIN_EVM, EvmAddress([0x11; 20]), &validator_addrs, 2),
+        trestle_relayer_harness::solana::register_token(
+            (DOMAIN_SOL, mint.0),
+            (mint, 0),
+            (u64::MAX / 4, 3_600),
+        ),
+        trestle_relayer_harness::solana::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
+    ])
+    .await;
+    let start = sol.client.slot(Commitment::Confirmed).await.unwrap();
+    for amount in 1..=2 {
+        send_one(&sol, &user, mint, amount).await;
+    }
+    let between = sol.client.slot(Commitment::Confirmed).await.unwrap();
+    for amount in 3..=5 {
+        send_one(&sol, &user, mint, amount).await;
+    }
+    let tip = sol.client.slot(Commitment::Confirmed).await.unwrap();
+
+    let open = |url: String| {
+        let mut chain = sol.chain_config("sol", SolanaCommitment::Confirmed);
+        chain.rpc_urls = vec![url.clone()];
+        chain.start_block = Some(start);
+        let config =
+            SolanaConfig::with_rpc_urls("sol", [url]).with_events_commitment(Commitment::Confirmed);
+        SolanaReader::new(
+            Arc::new(SolanaClient::new(config)),
+            &chain,
+            Arc::new(Metrics::new()),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(
+        &format!("sqlite://{}", dir.path().join("i.db").display()),
+        2,
+    )
+    .await
+    .unwrap();
+
+    // An endpoint whose ledger begins after the first two messages lists only the last three:
+    // the read fails, naming the slots, and records nothing (the cursor stays).
+    let short = ForgingRpc::short_history(sol.node.rpc_url(), between + 1).await;
+    let mut reader = open(short.url().to_owned());
+    for _ in 0..3 {
+        let e = reader
+            .read(&store)
+            .await
+            .err()
+            .expect("the short listing was believed");
+        assert!(e.to_string().contains("ledger begins at slot"), "{e}");
+    }
+    assert!(short.forged() > 0, "the lie was never told");
+    assert!(nonces(&store).await.is_empty());
+
+    // An endpoint with the whole history then reads every message.
+    let mut reader = open(sol.node.rpc_url().to_owned());
+    catch_up(&mut reader, &store, tip).await;
+    assert_eq!(nonces(&store).await, vec![0, 1, 2, 3, 4]);
+}

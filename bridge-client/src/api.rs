@@ -134,7 +134,10 @@ impl RelayerMessage {
             origin_tx: hex_field("origin_tx", &w.origin_tx)?,
             state: w.state,
             attempts: w.attempts,
-            last_error: w.last_error,
+            // In words even from a relayer that stored the hex (`custom error 0x...`).
+            last_error: w
+                .last_error
+                .map(|e| crate::errors::in_words(&e).into_owned()),
             tx_hash,
             next_attempt_at: w.next_attempt_at,
             created_at: w.created_at,

@@ -88,15 +88,31 @@ pub enum Error {
         /// What it holds instead.
         reason: String,
     },
-    /// A chain call failed (RPC, refused or failed transaction, timeout).
-    #[error(transparent)]
-    Chain(#[from] trestle_core::Error),
-    /// The EVM adapter refused (configuration, fee ceiling, ...).
-    #[error(transparent)]
-    Evm(#[from] trestle_evm::Error),
+    /// A chain call failed (RPC, refused or failed transaction, timeout). Displayed with the
+    /// bridge's contract errors in words ([`crate::errors::in_words`]).
+    #[error("{}", crate::errors::in_words(&.0.to_string()))]
+    Chain(trestle_core::Error),
+    /// The EVM adapter refused (configuration, fee ceiling, ...), or its chain call failed.
+    /// Displayed with the bridge's contract errors in words.
+    #[error("{}", crate::errors::in_words(&.0.to_string()))]
+    Evm(trestle_evm::Error),
     /// A message or account that does not decode by the protocol's rules.
     #[error(transparent)]
     Protocol(#[from] trestle_bridge::Error),
+}
+
+// By hand rather than `#[from]`: the inner error is displayed (in words), not a `source`
+// that `{:#}` would print a second time, in hex.
+impl From<trestle_core::Error> for Error {
+    fn from(e: trestle_core::Error) -> Self {
+        Error::Chain(e)
+    }
+}
+
+impl From<trestle_evm::Error> for Error {
+    fn from(e: trestle_evm::Error) -> Self {
+        Error::Evm(e)
+    }
 }
 
 impl Error {

@@ -4,6 +4,7 @@ pub mod api;
 pub mod arrival;
 mod delivery;
 mod error;
+pub mod errors;
 pub mod evm;
 pub mod fees;
 pub mod governance;

@@ -36,7 +36,7 @@ use trestle_relayer::config::ChainConfig;
 use zeroize::Zeroizing;
 
 use self::chains::{Bridge, ChainsFile, connect, is_solana, parse_address};
-use self::output::{sent_json, status_json};
+use self::output::{sent_json, status_json, status_text};
 use crate::outcome::Outcome;
 use crate::secrets::{read_keystore_password, read_mnemonic, read_passphrase};
 
@@ -403,7 +403,8 @@ async fn send(
                     &payload,
                     timeout,
                 )
-                .await?
+                .await
+                .with_context(|| format!("sending from {}", origin.name))?
         }
         (Bridge::Solana(_), Some(_)) => {
             bail!("messages from Solana are not sent by this command yet; send a token")
@@ -424,7 +425,10 @@ async fn send(
                 amount,
                 beneficiary: recipient,
             };
-            bridge.send_token(&sender, &send, timeout).await?
+            bridge
+                .send_token(&sender, &send, timeout)
+                .await
+                .with_context(|| format!("sending from {}", origin.name))?
         }
         (Bridge::Solana(bridge), None) => {
             let id = resolve_token(origin, &req)?;
@@ -436,7 +440,8 @@ async fn send(
             let signer = solana_signer(key)?;
             bridge
                 .send_token(&signer, dest.domain, &id, amount, recipient)
-                .await?
+                .await
+                .with_context(|| format!("sending from {}", origin.name))?
         }
     };
     let mut out = sent_json(&sent, &origin.name, &dest.name);
@@ -618,8 +623,7 @@ async fn status(
         }
         return Ok(Outcome::failed(text, out));
     }
-    let text = format!("{} {}", status.id_hex(), status.stage);
-    Ok(Outcome::ok(text, status_json(&status)))
+    Ok(Outcome::ok(status_text(&status), status_json(&status)))
 }
 
 #[cfg(test)]

@@ -83,11 +83,13 @@ pub enum Error {
     #[error(transparent)]
     Protocol(#[from] trestle_bridge::Error),
     /// A chain call failed.
-    #[error(transparent)]
-    Chain(#[from] trestle_core::Error),
-    /// The EVM adapter failed.
-    #[error(transparent)]
-    Evm(#[from] trestle_evm::Error),
+    /// Displayed with the bridge's contract errors in words (`custom error 0x9e87fac8` as
+    /// `Paused: the bridge is paused`), as logs, `last_error` and the status API show it.
+    #[error("{}", trestle_bridge_client::errors::in_words(&.0.to_string()))]
+    Chain(trestle_core::Error),
+    /// The EVM adapter failed. Displayed with the bridge's contract errors in words.
+    #[error("{}", trestle_bridge_client::errors::in_words(&.0.to_string()))]
+    Evm(trestle_evm::Error),
     /// The bridge contract client refused: a bridge does not hold what a route needs (no
     /// such remote, another origin bridge, no usable validator set), or an answer of the
     /// wrong shape. Its chain, EVM and protocol errors become [`Error::Chain`],
@@ -116,6 +118,20 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+}
+
+// By hand rather than `#[from]`: the inner error is displayed (in words), not a `source`
+// that would be printed a second time, in hex.
+impl From<trestle_core::Error> for Error {
+    fn from(e: trestle_core::Error) -> Self {
+        Error::Chain(e)
+    }
+}
+
+impl From<trestle_evm::Error> for Error {
+    fn from(e: trestle_evm::Error) -> Self {
+        Error::Evm(e)
+    }
 }
 
 impl From<trestle_bridge_client::Error> for Error {

@@ -254,7 +254,14 @@ fn transport_error(endpoint: &str, method: &str, err: TransportError) -> CoreErr
     match err {
         RpcError::ErrorResp(payload) => {
             let message = payload.message.to_string();
-            let reason = format!("{method}: {message} (code {})", payload.code);
+            let reason = match payload.as_revert_data() {
+                Some(data) if !data.is_empty() => format!(
+                    "{method}: {} (code {}, revert data {data})",
+                    without_revert_arguments(&message),
+                    payload.code,
+                ),
+                _ => format!("{method}: {message} (code {})", payload.code),
+            };
             if method == "eth_sendRawTransaction" {
                 let retryable = !matches!(
                     classify_rejection(&message),
@@ -314,6 +321,21 @@ fn transport_error(endpoint: &str, method: &str, err: TransportError) -> CoreErr
             reason: format!("{method}: {other}"),
             retryable: false,
         },
+    }
+}
+
+/// A node's revert message without what follows a custom error's selector: anvil appends the
+/// error's arguments there as raw text when they happen to be valid UTF-8 (NUL bytes and all).
+/// The revert data, appended by the caller, keeps them whole (`trestle-bridge-client` decodes
+/// it into the error's name, words and arguments).
+fn without_revert_arguments(message: &str) -> &str {
+    const MARK: &str = "custom error 0x";
+    match message.find(MARK) {
+        Some(at) => {
+            let end = at + MARK.len() + 8;
+            message.get(..end).unwrap_or(message)
+        }
+        None => message,
     }
 }
 
@@ -469,5 +491,30 @@ mod tests {
             "{e}"
         );
         assert!(!is_endpoint_fault(&e));
+    }
+
+    /// anvil's answer to a call that reverts with `Paused(5)` (a made-up argument): the
+    /// argument comes back as NUL characters in the message, whole in `data`.
+    #[test]
+    fn a_custom_error_keeps_its_revert_data_and_drops_the_raw_arguments() {
+        let data = format!("0x9e87fac8{:064x}", 5);
+        let answer = serde_json::json!({
+            "code": 3,
+            "message": format!("execution reverted: custom error 0x9e87fac8: {}\u{5}", "\0".repeat(31)),
+            "data": data,
+        });
+        let payload = serde_json::from_value(answer).unwrap();
+        let e = map_transport_error(
+            "http://x",
+            "eth_estimateGas",
+            TransportError::ErrorResp(payload),
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "RPC error from http://x: eth_estimateGas: execution reverted: custom error \
+                 0x9e87fac8 (code 3, revert data {data})"
+            )
+        );
     }
 }

@@ -20,6 +20,23 @@ pub fn sent_json(sent: &SentMessage, from: &str, to: &str) -> Value {
     })
 }
 
+/// A status as a person reads it: the id and the stage, and on a line of its own the
+/// relayer's last error while the message is still on its way (`ready`, `submitted`,
+/// `queued`, ...: the attempts that failed, with the bridge's errors in words), unless the
+/// stage says it already (`failed: ...`, `underpaid, ...: ...`).
+pub fn status_text(s: &TransferStatus) -> String {
+    let mut text = format!("{} {}", s.id_hex(), s.stage);
+    let shown = matches!(
+        s.stage,
+        Stage::Failed { reason: Some(_) } | Stage::Underpaid { reason: Some(_) }
+    );
+    let settled = matches!(s.stage, Stage::Delivered | Stage::Cancelled);
+    if let Some(error) = s.last_error.as_deref().filter(|_| !shown && !settled) {
+        text.push_str(&format!("\nlast error: {error}"));
+    }
+    text
+}
+
 /// A status: `stage` (machine name), `detail` (words), `source`, the known facts, and the
 /// stage's own fields (`signatures`/`threshold`, `release_at`, `tx`).
 pub fn status_json(s: &TransferStatus) -> Value {
@@ -55,4 +72,34 @@ pub fn status_json(s: &TransferStatus) -> Value {
         }
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use trestle_bridge_client::TransferStatus;
+
+    use super::*;
+
+    #[test]
+    fn plain_status_shows_the_last_error_while_on_the_way() {
+        let mut s = TransferStatus::unknown([7; 32], StatusSource::Relayer);
+        s.stage = Stage::Ready;
+        s.last_error = Some("Paused: the bridge is paused".into());
+        let id = format!("0x{}", "07".repeat(32));
+        assert_eq!(
+            status_text(&s),
+            format!(
+                "{id} attested, waiting for submission\nlast error: Paused: the bridge is paused"
+            )
+        );
+        s.stage = Stage::Delivered;
+        assert_eq!(status_text(&s), format!("{id} delivered"));
+        s.stage = Stage::Failed {
+            reason: s.last_error.clone(),
+        };
+        assert_eq!(
+            status_text(&s),
+            format!("{id} failed: Paused: the bridge is paused")
+        );
+    }
 }

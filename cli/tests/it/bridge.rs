@@ -775,3 +775,163 @@ async fn bridge_send_and_status_through_a_running_relayer() {
         v.shutdown().await;
     }
 }
+
+/// The bridge's contract errors reach the user in words, never as a hex selector: B's route
+/// for A's ether is disabled, so the relayer's delivery reverts with `RouteDisabled`, which
+/// its status API and plain `trestle bridge status` show with the error's arguments; then A's
+/// guardian pauses A and `trestle bridge send` says the bridge is paused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_errors_are_shown_in_words() {
+    use trestle_relayer_harness::daemons::{messages, start_relayer};
+    use trestle_relayer_harness::net::{Net, relayer_config};
+
+    let net = Net::start(u128::MAX).await;
+    net.admin_b(vec![
+        Bridge::setRouteCall::new((net.d.token, DOMAIN_A, 0u8, 0u128)).abi_encode(),
+    ])
+    .await;
+    let (validators, _dirs) =
+        start_validators(&net.keys, || net.chains(), &net.placeholders()).await;
+    let endpoints = live_endpoints(&net.placeholders(), &validators);
+    let relayer_dir = tempfile::tempdir().unwrap();
+    let relayer = start_relayer(relayer_config(&net, relayer_dir.path(), endpoints.clone())).await;
+    let api = format!("http://{}", relayer.api_addr());
+    let dir = tempfile::tempdir().unwrap();
+    let validator_urls: Vec<String> = endpoints.iter().map(|e| e.url.clone()).collect();
+    let file = chains_file(
+        dir.path(),
+        &net.anvil_a,
+        &net.anvil_b,
+        (net.d.bridge_a, net.d.bridge_b),
+        &validator_urls,
+    );
+
+    // The relayer's failed attempts: in words in its store and its status API.
+    net.send(E18 / 10, Address::from([0x42; 20])).await;
+    let store = relayer.store().clone();
+    let record = wait_until_some("a failed delivery attempt", || async {
+        messages(&store)
+            .await
+            .into_iter()
+            .find(|m| m.last_error.is_some())
+    })
+    .await;
+    let id = format!("0x{}", hex::encode(record.id));
+    let words = format!(
+        "RouteDisabled: the token's route with this domain is disabled (tokenId {}, domain {DOMAIN_A})",
+        net.d.token
+    );
+    let last_error = record.last_error.unwrap();
+    assert!(last_error.contains(&words), "{last_error}");
+    assert!(!last_error.contains("custom error"), "{last_error}");
+    let (_, body) = http_get(&format!("{api}/v1/messages/{id}")).await;
+    let json: Value = serde_json::from_str(&body).unwrap();
+    let served = json["last_error"].as_str().unwrap();
+    assert!(served.contains(&words), "{body}");
+    assert!(
+        !served.contains("custom error") && !served.contains("revert data"),
+        "{served}"
+    );
+
+    // Plain `bridge status` shows the stage and, on its own line, the last error.
+    let text = {
+        let (file, id, api) = (file.clone(), id.clone(), api.clone());
+        tokio::task::spawn_blocking(move || {
+            let out = trestle()
+                .args(["bridge", "status", &id, "--config", &file, "--api", &api])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with(&id), "{text}");
+    let line = lines.next().unwrap_or_default();
+    assert!(
+        line.starts_with("last error: ") && line.contains(&words),
+        "{text}"
+    );
+
+    // A paused origin (B's route open again, which `send` checks first): `bridge send` is
+    // refused with the words, in JSON and in text.
+    net.admin_b(vec![
+        Bridge::setRouteCall::new((net.d.token, DOMAIN_A, 0u8, u128::MAX)).abi_encode(),
+    ])
+    .await;
+    let guardian_a = EvmSender::new(net.user_chain(), signer(1));
+    send(
+        &guardian_a,
+        TxRequest::call(net.d.bridge_a, Bridge::pauseCall {}.abi_encode()),
+    )
+    .await;
+    let send_args = args(&[
+        "send",
+        "--config",
+        &file,
+        "--from",
+        "a",
+        "--to",
+        "b",
+        "--token",
+        "native",
+        "--amount",
+        "0.1",
+        "--recipient",
+        "0x4242424242424242424242424242424242424242",
+        "--index",
+        USER_INDEX,
+    ]);
+    let (ok, _, err) = run(send_args.clone(), true).await;
+    assert!(!ok);
+    assert!(err.contains("Paused: the bridge is paused"), "{err}");
+    assert!(!err.contains("0x9e87fac8"), "{err}");
+    let err = tokio::task::spawn_blocking(move || {
+        let out = trestle()
+            .env("TRESTLE_MNEMONIC", MNEMONIC)
+            .arg("bridge")
+            .args(&send_args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        err.contains("error: sending from a: ")
+            && err.contains("execution reverted: Paused: the bridge is paused"),
+        "{err}"
+    );
+    assert!(!err.contains("custom error"), "{err}");
+
+    relayer.shutdown().await;
+    for v in validators {
+        v.shutdown().await;
+    }
+}
+
+/// Polls `f` until it gives a value, for at most a minute.
+async fn wait_until_some<T, F, Fut>(what: &str, f: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

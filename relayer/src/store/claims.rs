@@ -12,10 +12,12 @@ use crate::error::Result;
 pub const LAST_ERROR_CHARS: usize = 1_000;
 
 /// `error` as a message's `last_error` keeps it, which the status API serves and logs show:
-/// every URL in it redacted (an RPC error can name its endpoint, API key included) and at most
-/// [`LAST_ERROR_CHARS`] characters.
+/// the bridge's contract errors in words (`Paused: the bridge is paused`, not `custom error
+/// 0x9e87fac8`), every URL in it redacted (an RPC error can name its endpoint, API key
+/// included) and at most [`LAST_ERROR_CHARS`] characters.
 fn last_error(error: &str) -> String {
-    let scrubbed = trestle_core::redact::scrub_urls(error);
+    let scrubbed =
+        trestle_core::redact::scrub_urls(&trestle_bridge_client::errors::in_words(error));
     match scrubbed.char_indices().nth(LAST_ERROR_CHARS) {
         Some((end, _)) => format!("{}…", scrubbed.get(..end).unwrap_or_default()),
         None => scrubbed,

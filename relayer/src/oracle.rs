@@ -86,6 +86,11 @@ pub struct FeeOracle {
     routes: Vec<Priced>,
     settings: FeeOracleConfig,
     metrics: Arc<Metrics>,
+    /// When an update of each route (by name) was last sent, by this process's clock: an
+    /// origin node whose clock or `last_update` lies cannot make the oracle send (and pay
+    /// for) an update more than once per [`trestle_bridge::fee::FEE_UPDATE_INTERVAL`], even
+    /// when each one reverts.
+    last_sent: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
 /// The price the origin should move to from `current` toward `target` (both in the fee
@@ -209,6 +214,7 @@ impl FeeOracle {
             routes,
             settings: settings.clone(),
             metrics: metrics.clone(),
+            last_sent: std::sync::Mutex::default(),
         })
     }
 
@@ -288,11 +294,31 @@ impl FeeOracle {
             tracing::info!(route = %route.name, "fee oracle: the origin's fee configuration changed while comparing; compared again next round");
             return Ok(None);
         }
+        if !self.claim_send(&route.name) {
+            tracing::debug!(route = %route.name, "fee oracle: an update was sent less than a minute ago by this clock; not again yet");
+            return Ok(None);
+        }
         route
             .origin
             .update_prices(domain, next, config.exchange_rate)
             .await?;
         Ok(Some(next))
+    }
+
+    /// Whether an update of `route` may be sent now: at most one per route and
+    /// [`trestle_bridge::fee::FEE_UPDATE_INTERVAL`] by this process's clock, counted before
+    /// sending (a send that fails or reverts waits as long as one that lands).
+    fn claim_send(&self, route: &str) -> bool {
+        let mut last = self
+            .last_sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let interval = std::time::Duration::from_secs(trestle_bridge::fee::FEE_UPDATE_INTERVAL);
+        if last.get(route).is_some_and(|at| at.elapsed() < interval) {
+            return false;
+        }
+        last.insert(route.to_owned(), std::time::Instant::now());
+        true
     }
 
     /// The destination's price now in fee configuration units, `None` (with a warning and a
@@ -431,6 +457,33 @@ async fn cluster_time(client: &SolanaClient) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_update_per_route_and_minute_by_the_oracles_own_clock() {
+        // Regression (second review L3): an origin node lying about its clock or the last
+        // update had the oracle send (and pay for) a reverting update every interval.
+        let oracle = FeeOracle {
+            routes: Vec::new(),
+            settings: toml::from_str("keystore = \"oracle.json\"").unwrap(),
+            metrics: Arc::new(Metrics::new()),
+            last_sent: std::sync::Mutex::default(),
+        };
+        assert!(oracle.claim_send("a->b"));
+        assert!(
+            !oracle.claim_send("a->b"),
+            "a second send within the minute"
+        );
+        assert!(oracle.claim_send("a->c"), "routes are counted apart");
+        let interval = std::time::Duration::from_secs(trestle_bridge::fee::FEE_UPDATE_INTERVAL);
+        oracle.last_sent.lock().unwrap().insert(
+            "a->b".into(),
+            std::time::Instant::now().checked_sub(interval).unwrap(),
+        );
+        assert!(
+            oracle.claim_send("a->b"),
+            "a minute later it may send again"
+        );
+    }
 
     #[test]
     fn prices_move_past_the_drift_and_within_the_bridges_bounds() {

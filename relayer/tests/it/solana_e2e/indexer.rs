@@ -352,8 +352,7 @@ async fn an_endpoint_whose_ledger_begins_after_the_cursor_cannot_move_it_past_me
         let e = reader
             .read(&store)
             .await
-            .err()
-            .expect("the short listing was believed");
+            .expect_err("the short listing was believed");
         assert!(e.to_string().contains("ledger begins at slot"), "{e}");
     }
     assert!(short.forged() > 0, "the lie was never told");

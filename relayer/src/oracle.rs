@@ -93,6 +93,23 @@ pub struct FeeOracle {
     last_sent: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
+/// The price a Solana destination's compute-unit price `read` (micro-lamports, as the node
+/// reports it) stands for, `None` when it is outside `band` (min, max). The band is checked on
+/// the answer itself, before `clamp` (the landing settings' minimum and maximum) makes it what
+/// a delivery pays: clamped first, an absurd answer would become the landing maximum and be
+/// believed.
+fn solana_target(
+    read: u64,
+    band: (Option<u64>, Option<u64>),
+    clamp: impl Fn(u64) -> u64,
+) -> Option<u128> {
+    let (min, max) = band;
+    if min.is_some_and(|m| read < m) || max.is_some_and(|m| read > m) {
+        return None;
+    }
+    Some(solana_price(clamp(read).max(1)))
+}
+
 /// The price the origin should move to from `current` toward `target` (both in the fee
 /// configuration's units), or `None` while `target` is within `drift_percent` of `current`:
 /// `target`, or as far toward it as one update may go (twice or half of `current`, rounded
@@ -342,22 +359,22 @@ impl FeeOracle {
                 Ok(Some(wei_per_gas.saturating_mul(PRICE_SCALE)))
             }
             Destination::Solana(client) => {
-                let micro_lamports = client.priority_fee(&[]).await?.max(1);
-                let (min, max) = (
+                let read = client.recent_priority_fee(&[]).await?;
+                let band = (
                     self.settings.min_micro_lamports,
                     self.settings.max_micro_lamports,
                 );
-                if min.is_some_and(|m| micro_lamports < m)
-                    || max.is_some_and(|m| micro_lamports > m)
-                {
-                    self.out_of_band(
-                        route,
-                        u128::from(micro_lamports),
-                        "min_micro_lamports..max_micro_lamports",
-                    );
-                    return Ok(None);
+                match solana_target(read, band, |fee| client.clamp_priority_fee(fee)) {
+                    Some(price) => Ok(Some(price)),
+                    None => {
+                        self.out_of_band(
+                            route,
+                            u128::from(read),
+                            "min_micro_lamports..max_micro_lamports",
+                        );
+                        Ok(None)
+                    }
                 }
-                Ok(Some(solana_price(micro_lamports)))
             }
         }
     }
@@ -457,6 +474,29 @@ async fn cluster_time(client: &SolanaClient) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_solana_price_is_checked_against_the_band_before_it_is_clamped() {
+        // Regression (second review L2): the node's answer was clamped to the landing maximum
+        // first, so an absurd answer became the maximum and passed a wider band.
+        let landing = |fee: u64| fee.clamp(1, 1_000_000);
+        let band = (Some(10), Some(2_000_000));
+        assert_eq!(solana_target(1_000_000_000_000, band, landing), None);
+        assert_eq!(solana_target(5, band, landing), None);
+        assert_eq!(
+            solana_target(1_500_000, band, landing),
+            Some(solana_price(1_000_000)),
+            "within the band, a delivery pays at most the landing maximum"
+        );
+        assert_eq!(
+            solana_target(1_000, band, landing),
+            Some(solana_price(1_000))
+        );
+        assert_eq!(
+            solana_target(0, (None, None), landing),
+            Some(solana_price(1))
+        );
+    }
 
     #[test]
     fn one_update_per_route_and_minute_by_the_oracles_own_clock() {

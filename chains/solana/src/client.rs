@@ -315,20 +315,35 @@ impl SolanaClient {
     /// `writable_accounts`: the configured percentile of the recent prioritization fees of
     /// those accounts, clamped to the configured minimum and maximum.
     pub async fn priority_fee(&self, writable_accounts: &[SolanaAddress]) -> Result<u64> {
+        let fee = self.clamp_priority_fee(self.recent_priority_fee(writable_accounts).await?);
+        tracing::debug!(fee, "priority fee");
+        Ok(fee)
+    }
+
+    /// The configured percentile of the recent prioritization fees of `writable_accounts`
+    /// as the node reports them, not clamped (what a fee oracle checks against its band
+    /// before believing it).
+    pub async fn recent_priority_fee(&self, writable_accounts: &[SolanaAddress]) -> Result<u64> {
         let addresses: Vec<String> = writable_accounts.iter().map(ToString::to_string).collect();
         let fees: Vec<RpcPrioritizationFee> = self
             .call(RpcRequest::GetRecentPrioritizationFees, json!([addresses]))
             .await?;
         let values: Vec<u64> = fees.iter().map(|f| f.prioritization_fee).collect();
+        Ok(percentile_fee(
+            &values,
+            self.config.landing.priority_fee_percentile,
+        ))
+    }
+
+    /// `fee` within the configured minimum and maximum compute-unit price.
+    pub fn clamp_priority_fee(&self, fee: u64) -> u64 {
         let landing = &self.config.landing;
-        let fee = percentile_fee(&values, landing.priority_fee_percentile).clamp(
+        fee.clamp(
             landing.min_priority_fee_micro_lamports,
             landing
                 .max_priority_fee_micro_lamports
                 .max(landing.min_priority_fee_micro_lamports),
-        );
-        tracing::debug!(samples = values.len(), fee, "priority fee");
-        Ok(fee)
+        )
     }
 
     /// The base fee of a transaction with one signature, from `getFeeForMessage`.

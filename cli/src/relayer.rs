@@ -142,8 +142,9 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<Outcome> {
         Ok(config) => config,
         Err(e) => return failed(e),
     };
-    // The keystores must exist and parse (they are not decrypted here), keys in an HSM must
-    // open; a validator key should be in some route's set.
+    // The keystores must exist and parse (they are not decrypted here, but for a Solana
+    // keystore that declares no address while its password variable is set), keys in an HSM
+    // must open; a validator key should be in some route's set.
     let mut notes = Vec::new();
     let mut keys = serde_json::Map::new();
     let roles = [
@@ -189,10 +190,21 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<Outcome> {
         };
         if role.ends_with(".solana") {
             // Its secret is an ed25519 seed: the EVM address a keystore declares says nothing.
-            notes.push(format!(
-                "{role} key: keystore {} parses (its Solana address shows once decrypted)",
-                key.keystore.display()
-            ));
+            match solana_key_address(role, &key) {
+                Ok(Some(a)) => {
+                    notes.push(format!(
+                        "{role} key: {a} (Solana; {})",
+                        solana_purpose(role)
+                    ));
+                    keys.insert(role.into(), json!(a.to_string()));
+                }
+                Ok(None) => notes.push(format!(
+                    "{role} key: keystore {} declares no Solana address; set {} to show it",
+                    key.keystore.display(),
+                    key.password_env
+                )),
+                Err(e) => return failed(e),
+            }
             continue;
         }
         match address {
@@ -226,6 +238,33 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<Outcome> {
             "routes": config.routes.iter().map(|r| json!({"from": r.from, "to": r.to, "epoch": r.epoch, "threshold": r.threshold})).collect::<Vec<_>>(),
         }),
     ))
+}
+
+/// The Solana address of a `[relayer.solana]` or `[fee_oracle.solana]` keystore: the one it
+/// declares (`x-trestle.address`, as `trestle wallet new-keystore --chain solana` writes), else
+/// its seed's key when the password variable is set (the keystore is then decrypted).
+fn solana_key_address(
+    role: &str,
+    key: &trestle_relayer::config::KeyConfig,
+) -> trestle_relayer::Result<Option<trestle_core::solana::SolanaAddress>> {
+    if let Some(address) = trestle_relayer::keys::check_solana_keystore(role, key)? {
+        return Ok(Some(address));
+    }
+    if std::env::var_os(&key.password_env).is_none() {
+        return Ok(None);
+    }
+    Ok(Some(
+        trestle_relayer::keys::load_solana_signer(role, key)?.pubkey(),
+    ))
+}
+
+/// What a Solana key pays for, so the operator knows to fund it.
+fn solana_purpose(role: &str) -> &'static str {
+    if role == "relayer.solana" {
+        "fund it with SOL: it pays the fees and rent of deliveries to Solana"
+    } else {
+        "fund it with SOL: it pays the fees of fee-rate updates on Solana origins"
+    }
 }
 
 async fn open_store(path: &std::path::Path) -> anyhow::Result<Store> {

@@ -7,19 +7,17 @@ use clap::{Args, Subcommand, ValueEnum};
 use ruint::aliases::U256;
 use serde_json::json;
 use trestle_core::evm::eip7702::{Authorization, SignRequest};
-use trestle_core::evm::{EvmAddress, EvmSigner, TypedData};
+use trestle_core::evm::{EvmAddress, TypedData};
 use trestle_core::solana::{self, SolanaAddress};
 use trestle_core::wallet::HdWallet;
-use trestle_core::wallet::keystore::{self, KdfParams, Keystore};
 use trestle_core::wallet::mnemonic::{Language, Mnemonic};
 use trestle_core::wallet::path::{DerivationPath, SolanaPathStyle};
 
 use crate::outcome::Outcome;
-use crate::secrets::{
-    read_keystore_password, read_mnemonic, read_passphrase, write_new_private_file,
-};
+use crate::secrets::{read_mnemonic, read_passphrase};
 
 mod dapp;
+mod keys;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Chain {
@@ -29,17 +27,22 @@ pub enum Chain {
     Solana,
 }
 
-/// Which account of the mnemonic to use.
+/// Which key to use: an account of the mnemonic, or an encrypted keystore.
 #[derive(Debug, Args)]
 pub struct AccountArgs {
     /// Account index: m/44'/60'/0'/0/I on EVM, m/44'/501'/I'/0' on Solana (see
     /// --solana-path-style).
-    #[arg(long, default_value_t = 0, conflicts_with = "path")]
+    #[arg(long, default_value_t = 0, conflicts_with_all = ["path", "keystore"])]
     index: u32,
     /// Full derivation path instead of an index, e.g. "m/44'/60'/0'/0/7" (hardened markers
     /// ' or h).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "keystore")]
     path: Option<String>,
+    /// Sign with the key of this encrypted keystore instead of the mnemonic (an EVM keystore
+    /// for EVM commands, a Solana one for Solana commands); its password comes from
+    /// TRESTLE_KEYSTORE_PASSWORD, or is asked at a terminal.
+    #[arg(long, value_name = "FILE")]
+    keystore: Option<PathBuf>,
     /// Solana path style for --index: bip44-change = m/44'/501'/I'/0' (Phantom, Solflare,
     /// solana-keygen), bip44 = m/44'/501'/I' (Ledger Live, Trust Wallet).
     #[arg(long, default_value = "bip44-change")]
@@ -126,10 +129,15 @@ pub enum WalletCommand {
         #[command(flatten)]
         account: AccountArgs,
     },
-    /// Write the EVM account's private key as an encrypted Web3 Secret Storage v3 keystore
-    /// (readable by geth, ethers, MetaMask and `trestle relayer`). The password comes from
-    /// TRESTLE_KEYSTORE_PASSWORD, or is asked twice at a terminal.
+    /// Write an account's private key as an encrypted Web3 Secret Storage v3 keystore: on EVM
+    /// readable by geth, ethers, MetaMask and `trestle relayer`; on Solana the ed25519 seed,
+    /// marked with its address, for `trestle relayer` ([relayer.solana], [fee_oracle.solana])
+    /// and --keystore. The password comes from TRESTLE_KEYSTORE_PASSWORD, or is asked twice at
+    /// a terminal.
     ExportKeystore {
+        /// Chain family of the key.
+        #[arg(long, value_enum, default_value = "evm")]
+        chain: Chain,
         /// File to create (never overwritten; created with mode 0600).
         #[arg(long)]
         out: PathBuf,
@@ -140,12 +148,56 @@ pub enum WalletCommand {
         #[command(flatten)]
         account: AccountArgs,
     },
-    /// Decrypt a keystore with TRESTLE_KEYSTORE_PASSWORD (or a prompt) and print its address;
-    /// the key itself is never printed.
+    /// Create a keystore holding a new random key, which exists nowhere else (e.g. the
+    /// relayer's fee payer on Solana, or a fee oracle's key); prints its address to fund. The
+    /// password comes from TRESTLE_KEYSTORE_PASSWORD, or is asked twice at a terminal.
+    NewKeystore {
+        /// Chain family of the key.
+        #[arg(long, value_enum)]
+        chain: Chain,
+        /// File to create (never overwritten; created with mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Key derivation: scrypt (n=2^18, geth's standard), scrypt-light (n=2^12, p=6) or
+        /// pbkdf2 (262,144 iterations).
+        #[arg(long, value_enum, default_value = "scrypt")]
+        kdf: KdfChoice,
+    },
+    /// Decrypt a keystore with TRESTLE_KEYSTORE_PASSWORD (or a prompt) and print its address
+    /// (a Solana keystore's Solana address); the key itself is never printed.
     InspectKeystore {
         /// The keystore file.
         #[arg(long)]
         file: PathBuf,
+        /// Read the key as this chain's: by default a keystore marked as a Solana key is read
+        /// as one and any other as an EVM key; `solana` reads an unmarked keystore's secret as
+        /// an ed25519 seed (Solana keystores written before the mark).
+        #[arg(long, value_enum)]
+        chain: Option<Chain>,
+    },
+    /// Import a Solana keypair file in solana-keygen's id.json format (a JSON array of 64
+    /// numbers: the secret seed, then the public key) into a new Solana keystore. Refuses a
+    /// file of the wrong length or whose public key is not its seed's.
+    ImportKeypair {
+        /// The id.json file.
+        #[arg(long)]
+        file: PathBuf,
+        /// The keystore to create (never overwritten; created with mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Key derivation of the keystore.
+        #[arg(long, value_enum, default_value = "scrypt")]
+        kdf: KdfChoice,
+    },
+    /// Write a Solana key (of the mnemonic's account, or of --keystore) as a solana-keygen
+    /// id.json keypair file, unencrypted, for the solana CLI and web3.js'
+    /// Keypair.fromSecretKey. Created with mode 0600, never overwritten.
+    ExportKeypair {
+        /// File to create.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        account: AccountArgs,
     },
     /// Sign in with Solana (Wallet Standard solana:signIn): build the message from fields, or
     /// check a dApp's message (--message-file) against --domain, the account and the clock;
@@ -200,15 +252,19 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
             ))
         }
         WalletCommand::Address { chain, account } => {
-            let (wallet, path) = open_account(chain, &account)?;
-            let address = match chain {
-                Chain::Evm => wallet.evm_signer(&path)?.address().to_string(),
-                Chain::Solana => wallet.solana_signer(&path)?.pubkey().to_string(),
+            let (address, origin) = match chain {
+                Chain::Evm => {
+                    let (signer, origin) = keys::evm_signer(&account)?;
+                    (signer.address().to_string(), origin)
+                }
+                Chain::Solana => {
+                    let (signer, origin) = keys::solana_signer(&account)?;
+                    (signer.pubkey().to_string(), origin)
+                }
             };
-            Ok(Outcome::ok(
-                address.clone(),
-                json!({ "chain": chain_name(chain), "path": path.to_string(), "address": address }),
-            ))
+            let mut answer = json!({ "chain": chain_name(chain), "address": address });
+            origin.add_to(&mut answer);
+            Ok(Outcome::ok(address, answer))
         }
         WalletCommand::ValidateAddress { chain, address } => Ok(validate_address(chain, &address)),
         WalletCommand::SignTx {
@@ -240,8 +296,7 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
                 // Types 0, 1, 2 and 0x4 (EIP-7702, with its authorizationList).
                 let request = SignRequest::from_json(&text)
                     .with_context(|| format!("transaction file {}", file.display()))?;
-                let (wallet, path) = open_account(chain, &account)?;
-                let signer = wallet.evm_signer(&path)?;
+                let (signer, _) = keys::evm_signer(&account)?;
                 let signed = request.sign(&signer)?;
                 let raw = format!("0x{}", hex::encode(&signed.raw));
                 Ok(Outcome::ok(
@@ -281,8 +336,7 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
                 let lamports = lamports.context("--transfer needs --lamports N")?;
                 let blockhash = blockhash.context("--transfer needs --blockhash HASH")?;
                 let blockhash = parse_blockhash(&blockhash)?;
-                let (wallet, path) = open_account(chain, &account)?;
-                let signer = wallet.solana_signer(&path)?;
+                let (signer, _) = keys::solana_signer(&account)?;
                 let from = signer.pubkey();
                 let transfer = solana::instruction::system_transfer(&from, &to, lamports);
                 let message = solana::Message::try_compile(&[transfer], Some(&from), blockhash)?;
@@ -305,81 +359,50 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
             message,
             offchain,
             account,
-        } => {
-            let (wallet, path) = open_account(chain, &account)?;
-            match chain {
-                Chain::Evm => {
-                    if offchain {
-                        bail!("--offchain is for --chain solana");
-                    }
-                    let signer = wallet.evm_signer(&path)?;
-                    let signature = format!(
-                        "0x{}",
-                        hex::encode(signer.sign_message(message.as_bytes())?.to_bytes())
-                    );
-                    Ok(Outcome::ok(
-                        signature.clone(),
-                        json!({ "chain": "evm", "address": signer.address().to_string(), "signature": signature }),
-                    ))
+        } => match chain {
+            Chain::Evm => {
+                if offchain {
+                    bail!("--offchain is for --chain solana");
                 }
-                Chain::Solana => {
-                    let signer = wallet.solana_signer(&path)?;
-                    let signature = if offchain {
-                        signer.sign_offchain_message(&message)?
-                    } else {
-                        signer.sign_message(message.as_bytes())
-                    };
-                    let signature = bs58::encode(signature).into_string();
-                    Ok(Outcome::ok(
-                        signature.clone(),
-                        json!({
-                            "chain": "solana",
-                            "address": signer.pubkey().to_string(),
-                            "signature": signature,
-                            "format": if offchain { "offchain" } else { "raw" },
-                        }),
-                    ))
-                }
-            }
-        }
-        WalletCommand::ExportKeystore { out, kdf, account } => {
-            if out.exists() {
-                bail!(
-                    "--out {}: the file exists; refusing to overwrite a keystore",
-                    out.display()
+                let (signer, _) = keys::evm_signer(&account)?;
+                let signature = format!(
+                    "0x{}",
+                    hex::encode(signer.sign_message(message.as_bytes())?.to_bytes())
                 );
+                Ok(Outcome::ok(
+                    signature.clone(),
+                    json!({ "chain": "evm", "address": signer.address().to_string(), "signature": signature }),
+                ))
             }
-            let (wallet, path) = open_account(Chain::Evm, &account)?;
-            let password = read_keystore_password(true)?;
-            let params = match kdf {
-                KdfChoice::Scrypt => KdfParams::scrypt_standard(),
-                KdfChoice::ScryptLight => KdfParams::scrypt_light(),
-                KdfChoice::Pbkdf2 => KdfParams::pbkdf2(keystore::PBKDF2_DEFAULT_ITERATIONS)?,
-            };
-            let key = wallet.evm_private_key(&path)?;
-            let address = EvmSigner::from_private_key(&key)?.address();
-            let json = keystore::encrypt(&key, password.as_bytes(), params)?;
-            write_new_private_file(&out, json.as_bytes())?;
-            Ok(Outcome::ok(
-                format!("wrote {} for {address} ({})", out.display(), path),
-                json!({ "file": out.display().to_string(), "address": address.to_string(), "path": path.to_string() }),
-            ))
-        }
-        WalletCommand::InspectKeystore { file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let store =
-                Keystore::parse(&text).with_context(|| format!("keystore {}", file.display()))?;
-            let password = read_keystore_password(false)?;
-            let key = store
-                .decrypt(password.as_bytes())
-                .with_context(|| format!("keystore {}", file.display()))?;
-            let address = EvmSigner::from_private_key(&key)?.address();
-            Ok(Outcome::ok(
-                address.to_string(),
-                json!({ "file": file.display().to_string(), "address": address.to_string(), "kdf": store.kdf_params().kdf_name() }),
-            ))
-        }
+            Chain::Solana => {
+                let (signer, _) = keys::solana_signer(&account)?;
+                let signature = if offchain {
+                    signer.sign_offchain_message(&message)?
+                } else {
+                    signer.sign_message(message.as_bytes())
+                };
+                let signature = bs58::encode(signature).into_string();
+                Ok(Outcome::ok(
+                    signature.clone(),
+                    json!({
+                        "chain": "solana",
+                        "address": signer.pubkey().to_string(),
+                        "signature": signature,
+                        "format": if offchain { "offchain" } else { "raw" },
+                    }),
+                ))
+            }
+        },
+        WalletCommand::ExportKeystore {
+            chain,
+            out,
+            kdf,
+            account,
+        } => keys::export_keystore(chain, &out, kdf, &account),
+        WalletCommand::NewKeystore { chain, out, kdf } => keys::new_keystore(chain, &out, kdf),
+        WalletCommand::InspectKeystore { file, chain } => keys::inspect_keystore(&file, chain),
+        WalletCommand::ImportKeypair { file, out, kdf } => keys::import_keypair(&file, &out, kdf),
+        WalletCommand::ExportKeypair { out, account } => keys::export_keypair(&out, &account),
         WalletCommand::SignIn(args) => dapp::sign_in(args),
         WalletCommand::SignAuthorization {
             chain_id,
@@ -390,8 +413,7 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
             let chain_id = parse_chain_id(&chain_id)?;
             let address = EvmAddress::parse(&address)
                 .map_err(|e| anyhow::anyhow!("--address {address}: {e}"))?;
-            let (wallet, path) = open_account(Chain::Evm, &account)?;
-            let signer = wallet.evm_signer(&path)?;
+            let (signer, _) = keys::evm_signer(&account)?;
             let signed = Authorization {
                 chain_id,
                 address,
@@ -405,8 +427,7 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
             let text = read_input_file(&file)?;
             let typed = TypedData::from_json(&text)
                 .with_context(|| format!("typed data file {}", file.display()))?;
-            let (wallet, path) = open_account(Chain::Evm, &account)?;
-            let signer = wallet.evm_signer(&path)?;
+            let (signer, _) = keys::evm_signer(&account)?;
             let signature = signer.sign_typed_data(&typed)?;
             let signature = format!("0x{}", hex::encode(signature.to_bytes()));
             Ok(Outcome::ok(

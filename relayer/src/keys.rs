@@ -6,7 +6,7 @@
 //! oracle's key on Solana origins, `[fee_oracle.solana]`).
 
 use trestle_core::evm::{EvmAddress, EvmSigner};
-use trestle_core::solana::SolanaSigner;
+use trestle_core::solana::{SolanaAddress, SolanaSigner};
 use trestle_core::wallet::keystore;
 use zeroize::Zeroizing;
 
@@ -101,10 +101,10 @@ impl Keys {
     }
 }
 
-/// Decrypts the keystore of `key` with the password in its environment variable: its secret
-/// bytes. `what` names the key in errors ("validator", "relayer", "relayer.solana"); no error
-/// holds the password or the secret.
-fn decrypt(what: &str, key: &KeyConfig) -> Result<Zeroizing<[u8; 32]>> {
+/// Reads and parses the keystore of `key` and the password in its environment variable.
+/// `what` names the key in errors ("validator", "relayer", "relayer.solana"); no error holds
+/// the password or the secret.
+fn open(what: &str, key: &KeyConfig) -> Result<(keystore::Keystore, Zeroizing<String>)> {
     let secret = |reason: String| Error::Secret {
         what: what.to_owned(),
         reason,
@@ -121,12 +121,26 @@ fn decrypt(what: &str, key: &KeyConfig) -> Result<Zeroizing<[u8; 32]>> {
             key.keystore.display()
         ))
     })?);
-    keystore::decrypt(&json, password.as_bytes()).map_err(|e| {
-        secret(format!(
-            "keystore {} does not decrypt: {e}",
-            key.keystore.display()
-        ))
-    })
+    let parsed = keystore::Keystore::parse(&json)
+        .map_err(|e| secret(format!("keystore {}: {e}", key.keystore.display())))?;
+    Ok((parsed, password))
+}
+
+/// The error of a keystore that does not decrypt.
+fn undecryptable(what: &str, key: &KeyConfig, e: &trestle_core::Error) -> Error {
+    Error::Secret {
+        what: what.to_owned(),
+        reason: format!("keystore {} does not decrypt: {e}", key.keystore.display()),
+    }
+}
+
+/// Decrypts the keystore of `key` with the password in its environment variable: its secret
+/// bytes (a secp256k1 private key). Refuses a keystore marked as a Solana key.
+fn decrypt(what: &str, key: &KeyConfig) -> Result<Zeroizing<[u8; 32]>> {
+    let (store, password) = open(what, key)?;
+    store
+        .decrypt(password.as_bytes())
+        .map_err(|e| undecryptable(what, key, &e))
 }
 
 /// The EVM key in the keystore of `key` (a secp256k1 private key).
@@ -134,15 +148,31 @@ pub fn load_signer(what: &str, key: &KeyConfig) -> Result<EvmSigner> {
     Ok(EvmSigner::from_private_key(&*decrypt(what, key)?)?)
 }
 
-/// The Solana key in the keystore of `key` (its secret is the ed25519 seed).
+/// The Solana key in the keystore of `key` (its secret is the ed25519 seed, as
+/// `trestle wallet new-keystore --chain solana` writes). Refuses a keystore whose declared
+/// Solana address (`x-trestle.address`) is not its seed's.
 pub fn load_solana_signer(what: &str, key: &KeyConfig) -> Result<SolanaSigner> {
-    Ok(SolanaSigner::from_secret_key(&*decrypt(what, key)?))
+    let (store, password) = open(what, key)?;
+    store
+        .decrypt_solana(password.as_bytes())
+        .map_err(|e| undecryptable(what, key, &e))
+}
+
+/// Checks that the keystore of `key` exists and is a well-formed Web3 Secret Storage file,
+/// without decrypting it (for `check-config`). Returns the Solana address it declares
+/// (`x-trestle.address`), if any. Errors name the config key `{what}.keystore`.
+pub fn check_solana_keystore(what: &str, key: &KeyConfig) -> Result<Option<SolanaAddress>> {
+    Ok(parse_keystore(what, key)?.solana_address())
 }
 
 /// Checks that the keystore of `key` exists and is a well-formed Web3 Secret Storage file,
 /// without decrypting it (for `check-config`). Returns the address it declares, if any.
 /// Errors name the config key `{what}.keystore`.
 pub fn check_keystore(what: &str, key: &KeyConfig) -> Result<Option<EvmAddress>> {
+    Ok(parse_keystore(what, key)?.address().map(EvmAddress))
+}
+
+fn parse_keystore(what: &str, key: &KeyConfig) -> Result<keystore::Keystore> {
     let field = format!("{what}.keystore");
     let json = std::fs::read_to_string(&key.keystore).map_err(|e| {
         Error::config(
@@ -150,9 +180,8 @@ pub fn check_keystore(what: &str, key: &KeyConfig) -> Result<Option<EvmAddress>>
             format!("cannot read {}: {e}", key.keystore.display()),
         )
     })?;
-    let parsed = keystore::Keystore::parse(&json)
-        .map_err(|e| Error::config(&field, format!("{}: {e}", key.keystore.display())))?;
-    Ok(parsed.address().map(EvmAddress))
+    keystore::Keystore::parse(&json)
+        .map_err(|e| Error::config(&field, format!("{}: {e}", key.keystore.display())))
 }
 
 #[cfg(test)]

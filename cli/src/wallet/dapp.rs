@@ -11,7 +11,7 @@ use trestle_core::evm::siwe::{DateTime, SiweExpectations, SiweMessage, sign_mess
 use trestle_core::solana::sign_in::{SignInFields, SignInMessage};
 use trestle_core::solana::{SolanaSigner, WireSignature, WireTransaction, sign_all};
 
-use super::{AccountArgs, Chain, open_account, read_input_file};
+use super::{AccountArgs, Chain, keys, read_input_file};
 use crate::outcome::Outcome;
 
 /// Reads the transactions of `--wire` (repeatable) and `--wire-file` (one base64 transaction
@@ -51,8 +51,7 @@ pub(super) fn sign_wires(
     wires: Vec<WireTransaction>,
     account: &AccountArgs,
 ) -> anyhow::Result<Outcome> {
-    let (wallet, path) = open_account(Chain::Solana, account)?;
-    let signer = wallet.solana_signer(&path)?;
+    let (signer, origin) = keys::solana_signer(account)?;
     let bytes: Vec<&[u8]> = wires.iter().map(WireTransaction::as_bytes).collect();
     let signed = sign_all(&bytes, &signer)?;
     let one = signed.len() == 1;
@@ -66,17 +65,17 @@ pub(super) fn sign_wires(
         let mut object = objects.into_iter().next().unwrap_or_default();
         if let Some(map) = object.as_object_mut() {
             map.insert("chain".to_owned(), json!("solana"));
-            map.insert("path".to_owned(), json!(path.to_string()));
         }
         object
     } else {
         json!({
             "chain": "solana",
             "signer": signer.pubkey().to_string(),
-            "path": path.to_string(),
             "transactions": objects,
         })
     };
+    let mut json = json;
+    origin.add_to(&mut json);
     Ok(Outcome::ok(texts.join("\n\n"), json))
 }
 
@@ -199,8 +198,7 @@ pub(super) fn sign_in(args: SignInArgs) -> anyhow::Result<Outcome> {
         }
         None => None,
     };
-    let (wallet, path) = open_account(Chain::Solana, &args.account)?;
-    let signer = wallet.solana_signer(&path)?;
+    let (signer, origin) = keys::solana_signer(&args.account)?;
     let message = match given {
         Some(message) => message,
         None => build(&args, &signer, now_ms)?,
@@ -208,17 +206,18 @@ pub(super) fn sign_in(args: SignInArgs) -> anyhow::Result<Outcome> {
     let signature = message.sign(&signer, &args.domain, now_ms)?;
     let signature = bs58::encode(signature).into_string();
     let text = message.text();
+    let mut answer = json!({
+        "chain": "solana",
+        "address": signer.pubkey().to_string(),
+        "message": text,
+        "signed_message": hex::encode(text.as_bytes()),
+        "signature": signature,
+        "signature_type": "ed25519",
+    });
+    origin.add_to(&mut answer);
     Ok(Outcome::ok(
         format!("{text}\n\nsignature: {signature}"),
-        json!({
-            "chain": "solana",
-            "address": signer.pubkey().to_string(),
-            "path": path.to_string(),
-            "message": text,
-            "signed_message": hex::encode(text.as_bytes()),
-            "signature": signature,
-            "signature_type": "ed25519",
-        }),
+        answer,
     ))
 }
 
@@ -273,8 +272,7 @@ fn sign_in_with_ethereum(args: SignInArgs) -> anyhow::Result<Outcome> {
         Some(file) => Some(read_input_file(file)?),
         None => None,
     };
-    let (wallet, path) = open_account(Chain::Evm, &args.account)?;
-    let signer = wallet.evm_signer(&path)?;
+    let (signer, origin) = keys::evm_signer(&args.account)?;
     let expected = SiweExpectations {
         domain: Some(args.domain.clone()),
         chain_id,
@@ -323,15 +321,16 @@ fn sign_in_with_ethereum(args: SignInArgs) -> anyhow::Result<Outcome> {
     };
     let (_, signature) = sign_message_text(&text, &expected, &signer)?;
     let signature = signature.to_hex();
+    let mut answer = json!({
+        "chain": "evm",
+        "address": signer.address().to_string(),
+        "message": text,
+        "signature": signature,
+        "signature_type": "personal_sign",
+    });
+    origin.add_to(&mut answer);
     Ok(Outcome::ok(
         format!("{text}\n\nsignature: {signature}"),
-        json!({
-            "chain": "evm",
-            "address": signer.address().to_string(),
-            "path": path.to_string(),
-            "message": text,
-            "signature": signature,
-            "signature_type": "personal_sign",
-        }),
+        answer,
     ))
 }

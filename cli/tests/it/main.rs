@@ -21,3 +21,4 @@ mod relayer_run;
 mod relayer_solana;
 mod wallet;
 mod wallet_dapp;
+mod wallet_keys;

@@ -16,6 +16,10 @@
 //! - `id` and `address` are optional, as in geth. An `address` (any case, with or without `0x`)
 //!   must be the key's address: [`decrypt`] checks it, as ethers does.
 //! - Unknown fields, such as ethers' `x-ethers`, are ignored.
+//! - A Solana key (its 32-byte ed25519 seed) is kept in the same format, marked by
+//!   `"x-trestle": {"chain": "solana", "address": "<base58 public key>"}` and without an EVM
+//!   `address`: see [`Keystore::encrypt_solana`]. [`Keystore::decrypt`] refuses such a file,
+//!   [`Keystore::decrypt_solana`] checks its address.
 //! - The decrypted secret must be 32 bytes and a valid secp256k1 scalar. Very early geth
 //!   versions wrote 31- or 30-byte keys (geth's own test data has two); those are refused.
 //!
@@ -43,6 +47,7 @@
 //! ciphertext or MAC was altered look the same: [`Error::KeystoreWrongPassword`].
 
 mod kdf;
+mod solana;
 
 use std::fmt;
 use std::str::FromStr;
@@ -58,6 +63,7 @@ use sha3::{Digest, Keccak256};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::solana::SolanaAddress;
 
 pub use kdf::{
     KdfParams, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_WORK, PBKDF2_DEFAULT_ITERATIONS,
@@ -93,6 +99,8 @@ type Aes128Ctr = ctr::Ctr128BE<Aes128>;
 pub struct Keystore {
     id: Option<String>,
     address: Option<[u8; 20]>,
+    /// The Solana public key of a file holding an ed25519 seed (`x-trestle`).
+    solana: Option<SolanaAddress>,
     kdf: KdfParams,
     dklen: u64,
     salt: Vec<u8>,
@@ -130,8 +138,38 @@ impl Keystore {
                 "not a secp256k1 private key: zero or not below the curve order".into(),
             )
         })?;
-        let address = address_of(&secret);
+        Self::seal(
+            private_key,
+            password,
+            params,
+            Some(address_of(&secret)),
+            None,
+        )
+    }
 
+    /// A new random secp256k1 key from the OS random number generator, encrypted under
+    /// `password`: the key exists only in the file. Reports a failing generator.
+    pub fn generate(password: &[u8], params: KdfParams) -> Result<Self> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        // A uniform 32-byte value is a valid scalar but with probability about 2^-128.
+        loop {
+            OsRng
+                .try_fill_bytes(key.as_mut_slice())
+                .map_err(|e| Error::Rng(e.to_string()))?;
+            if let Some(secret) = secret_key(&key) {
+                return Self::seal(&key, password, params, Some(address_of(&secret)), None);
+            }
+        }
+    }
+
+    /// Encrypts `secret` with fresh randomness; the file names `address` and `solana`.
+    fn seal(
+        secret: &[u8; 32],
+        password: &[u8],
+        params: KdfParams,
+        address: Option<[u8; 20]>,
+        solana: Option<SolanaAddress>,
+    ) -> Result<Self> {
         let mut salt = vec![0u8; SALT_LEN];
         let mut iv = [0u8; 16];
         let mut uuid = [0u8; 16];
@@ -143,7 +181,7 @@ impl Keystore {
 
         let derived = params.derive(password, &salt)?;
         let (cipher_key, mac_key) = derived.split_at(16);
-        let mut buffer = Zeroizing::new(*private_key);
+        let mut buffer = Zeroizing::new(*secret);
         apply_cipher(cipher_key, &iv, &mut *buffer)?;
         let ciphertext = *buffer;
         let mac = mac(mac_key, &ciphertext);
@@ -154,7 +192,8 @@ impl Keystore {
                     .into_uuid()
                     .to_string(),
             ),
-            address: Some(address),
+            address,
+            solana,
             kdf: params,
             dklen: MIN_DKLEN,
             salt,
@@ -168,16 +207,15 @@ impl Keystore {
     ///
     /// Returns [`Error::KeystoreWrongPassword`] when the MAC does not match (compared in constant
     /// time), and [`Error::InvalidKeystore`] when the secret is not a valid secp256k1 key or is
-    /// not the key of the file's `address`.
+    /// not the key of the file's `address`, or the file holds a Solana key (`x-trestle`).
     pub fn decrypt(&self, password: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
-        let derived = self.kdf.derive(password, &self.salt)?;
-        let (cipher_key, mac_key) = derived.split_at(16);
-        if !bool::from(mac(mac_key, &self.ciphertext).ct_eq(&self.mac)) {
-            return Err(Error::KeystoreWrongPassword);
+        if let Some(solana) = &self.solana {
+            return Err(invalid(
+                "x-trestle",
+                format!("the file holds the Solana key {solana} (an ed25519 seed), not an EVM key"),
+            ));
         }
-        let mut key = Zeroizing::new(self.ciphertext);
-        apply_cipher(cipher_key, &self.iv, &mut *key)?;
-
+        let key = self.open(password)?;
         let secret = secret_key(&key).ok_or_else(|| {
             Error::InvalidKeystore(
                 "ciphertext: the decrypted secret is not a secp256k1 private key".into(),
@@ -193,6 +231,18 @@ impl Keystore {
                 )));
             }
         }
+        Ok(key)
+    }
+
+    /// The decrypted 32-byte secret, after the MAC check.
+    fn open(&self, password: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+        let derived = self.kdf.derive(password, &self.salt)?;
+        let (cipher_key, mac_key) = derived.split_at(16);
+        if !bool::from(mac(mac_key, &self.ciphertext).ct_eq(&self.mac)) {
+            return Err(Error::KeystoreWrongPassword);
+        }
+        let mut key = Zeroizing::new(self.ciphertext);
+        apply_cipher(cipher_key, &self.iv, &mut *key)?;
         Ok(key)
     }
 
@@ -257,6 +307,9 @@ impl Keystore {
             root.insert("id".into(), id.as_str().into());
         }
         root.insert("version".into(), VERSION.into());
+        if let Some(solana) = &self.solana {
+            root.insert("x-trestle".into(), solana::marker(solana));
+        }
         root.into()
     }
 
@@ -290,6 +343,8 @@ impl Keystore {
             Some(Value::String(s)) if s.is_empty() => None,
             Some(other) => Some(hex_array::<20>(other, "address")?),
         };
+
+        let solana = solana::parse_marker(root)?;
 
         let crypto = match (root.get("crypto"), root.get("Crypto")) {
             (Some(crypto), None) | (None, Some(crypto)) => crypto,
@@ -388,6 +443,7 @@ impl Keystore {
         Ok(Keystore {
             id,
             address,
+            solana,
             kdf,
             dklen,
             salt,

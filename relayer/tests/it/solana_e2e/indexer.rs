@@ -112,24 +112,7 @@ async fn nonces(store: &Store) -> Vec<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_solana_indexer_reads_the_programs_transactions_once_not_every_slot() {
     let sol = SolanaNet::start().await;
-    let (_, validator_addrs) = validator_keys();
-    let user = SolanaSigner::generate().unwrap();
-    sol.fund(&user.pubkey()).await;
-    let mint = sol.create_mint(&sol.payer.pubkey(), 6).await;
-    sol.client
-        .mint_to(&sol.payer, &mint, &sol.payer, &user.pubkey(), 1_000)
-        .await
-        .unwrap();
-    sol.govern(&[
-        set_remote(DOMAIN_EVM, EvmAddress([0x11; 20]), &validator_addrs, 2),
-        trestle_relayer_harness::solana::register_token(
-            (DOMAIN_SOL, mint.0),
-            (mint, 0),
-            (u64::MAX / 4, 3_600),
-        ),
-        trestle_relayer_harness::solana::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
-    ])
-    .await;
+    let (user, mint) = a_user_with_a_route(&sol).await;
     for amount in 1..=5 {
         send_one(&sol, &user, mint, amount).await;
     }
@@ -234,9 +217,8 @@ async fn the_solana_indexer_reads_the_programs_transactions_once_not_every_slot(
     assert_eq!(rpc.calls("getTransaction"), fetched + 5);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_page_answered_empty_when_fetched_again_is_listed_afresh_not_skipped() {
-    let sol = SolanaNet::start().await;
+/// A funded user holding 1,000 of a new mint whose route to the EVM domain is open.
+async fn a_user_with_a_route(sol: &SolanaNet) -> (SolanaSigner, SolanaAddress) {
     let (_, validator_addrs) = validator_keys();
     let user = SolanaSigner::generate().unwrap();
     sol.fund(&user.pubkey()).await;
@@ -255,6 +237,13 @@ async fn a_page_answered_empty_when_fetched_again_is_listed_afresh_not_skipped()
         trestle_relayer_harness::solana::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
     ])
     .await;
+    (user, mint)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_answered_empty_when_fetched_again_is_listed_afresh_not_skipped() {
+    let sol = SolanaNet::start().await;
+    let (user, mint) = a_user_with_a_route(&sol).await;
     // Read from after the governance: with two signatures a page, the listing is the newest
     // page (sends 5 and 4), then 3 and 2, then 1 (with what precedes it at or below the
     // cursor), and the oldest page, fetched again first, holds the first message.
@@ -296,24 +285,7 @@ async fn a_page_answered_empty_when_fetched_again_is_listed_afresh_not_skipped()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endpoint_whose_ledger_begins_after_the_cursor_cannot_move_it_past_messages() {
     let sol = SolanaNet::start().await;
-    let (_, validator_addrs) = validator_keys();
-    let user = SolanaSigner::generate().unwrap();
-    sol.fund(&user.pubkey()).await;
-    let mint = sol.create_mint(&sol.payer.pubkey(), 6).await;
-    sol.client
-        .mint_to(&sol.payer, &mint, &sol.payer, &user.pubkey(), 1_000)
-        .await
-        .unwrap();
-    sol.govern(&[
-        set_remote(DOMAIN_EVM, EvmAddress([0x11; 20]), &validator_addrs, 2),
-        trestle_relayer_harness::solana::register_token(
-            (DOMAIN_SOL, mint.0),
-            (mint, 0),
-            (u64::MAX / 4, 3_600),
-        ),
-        trestle_relayer_harness::solana::route_to((DOMAIN_SOL, mint.0), (DOMAIN_EVM, 0)),
-    ])
-    .await;
+    let (user, mint) = a_user_with_a_route(&sol).await;
     let start = sol.client.slot(Commitment::Confirmed).await.unwrap();
     for amount in 1..=2 {
         send_one(&sol, &user, mint, amount).await;

@@ -217,6 +217,10 @@ pub enum WalletCommand {
         /// nonce + 1 when the account sends it itself).
         #[arg(long)]
         nonce: u64,
+        /// Required with --chain-id 0: the authorization hands the account to --address on
+        /// every EVM chain, the classic phishing request.
+        #[arg(long)]
+        all_chains: bool,
         #[command(flatten)]
         account: AccountArgs,
     },
@@ -408,11 +412,18 @@ pub fn run(command: WalletCommand) -> anyhow::Result<Outcome> {
             chain_id,
             address,
             nonce,
+            all_chains,
             account,
         } => {
             let chain_id = parse_chain_id(&chain_id)?;
             let address = EvmAddress::parse(&address)
                 .map_err(|e| anyhow::anyhow!("--address {address}: {e}"))?;
+            if chain_id.is_zero() && !all_chains {
+                bail!(
+                    "--chain-id 0 makes the authorization valid on every EVM chain: the account's \
+                     code becomes {address}'s everywhere; pass --all-chains if that is meant"
+                );
+            }
             let (signer, _) = keys::evm_signer(&account)?;
             let signed = Authorization {
                 chain_id,

@@ -596,4 +596,25 @@ fn sign_authorization_matches_cast_and_signs_into_a_type_4_transaction() {
         "0",
     ]));
     assert!(err.contains("--address 0x1234"), "{err}");
+
+    // Chain id 0 (every chain) only when asked for by name.
+    let every_chain = |extra: &[&str]| {
+        let mut cmd = with_mnemonic();
+        cmd.args([
+            "wallet",
+            "sign-authorization",
+            "--chain-id",
+            "0",
+            "--address",
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            "--nonce",
+            "0",
+        ])
+        .args(extra);
+        cmd
+    };
+    let err = fails(&mut every_chain(&[]));
+    assert!(err.contains("--all-chains"), "{err}");
+    let entry = json(&mut every_chain(&["--all-chains"]));
+    assert_eq!(entry["chainId"], "0x0");
 }

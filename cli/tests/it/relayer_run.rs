@@ -51,6 +51,9 @@ chain_id = {chain_a}
 rpc_urls = ["{url_a}"]
 bridge = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 preset = "anvil"
+# No bridge is deployed at that address here: an explicit start (without it a first start
+# waits for the bridge's code, logging each poll)
+start_block = 0
 
 [[chains]]
 name = "b"
@@ -59,6 +62,9 @@ chain_id = {chain_b}
 rpc_urls = ["{url_b}"]
 bridge = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 preset = "anvil"
+# No bridge is deployed at that address here: an explicit start (without it a first start
+# waits for the bridge's code, logging each poll)
+start_block = 0
 
 [[routes]]
 from = "a"
@@ -190,4 +196,60 @@ async fn run_serves_health_and_metrics_and_stops_on_sigterm() {
     assert!(said("daemon started"), "{err}");
     assert!(said("shutdown signal received"), "{err}");
     assert!(said("daemon stopped"), "{err}");
+}
+
+/// Human logs written to a pipe or a file (not a terminal) carry no ANSI colour codes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn human_logs_to_a_pipe_have_no_colour_codes() {
+    let a = Anvil::builder().chain_id(31_337).spawn().unwrap();
+    let b = Anvil::builder().chain_id(31_338).spawn().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), &a, &b, port);
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("format = \"json\"", "format = \"human\""),
+    )
+    .unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("trestle"))
+        .args(["relayer", "run", "--config"])
+        .arg(&config)
+        .env("TEST_VALIDATOR_PASSWORD", "correct horse")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !reqwest::get(format!("{base}/readyz"))
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the daemon exited early"
+        );
+        assert!(Instant::now() < deadline, "the daemon did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "{err}");
+    assert!(err.contains("daemon started"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "ANSI escape codes in piped logs: {err:?}"
+    );
 }

@@ -59,7 +59,7 @@ impl RelayerMessage {
     /// fill in the attestation progress of a pending message when known.
     pub fn status(&self, signatures: Option<usize>, threshold: Option<usize>) -> TransferStatus {
         let stage = match &self.state {
-            RelayerState::Pending => Stage::Attesting {
+            RelayerState::Pending | RelayerState::Signed => Stage::Attesting {
                 signatures,
                 threshold,
             },

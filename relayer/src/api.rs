@@ -9,8 +9,9 @@
 //! - `GET /v1/messages/{id}` and
 //!   `GET /v1/messages?state=&sender=&origin=&destination=&limit=&after=`: a page of at most
 //!   `limit` (100, at most 1,000), `next` in the answer the `after` of the next page;
-//! - `GET /healthz` (the process runs), `GET /readyz` (the chains are connected and the store
-//!   answers);
+//! - `GET /healthz` (the process runs), `GET /readyz` (the chains are connected, every
+//!   indexer read its chain successfully within its bound, [`crate::metrics::stale_after`],
+//!   and the store answers);
 //! - `GET /metrics`: Prometheus text format.
 //!
 //! A validator may serve the attestation routes on a listener of their own
@@ -255,6 +256,24 @@ async fn readyz(State(state): State<ApiState>) -> Response {
             "starting: waiting for the chains' RPC endpoints",
         );
     }
+    let stale = state.metrics.stale_indexers();
+    if !stale.is_empty() {
+        let chains: Vec<String> = stale
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}: no successful read for {:.1} s (bound {:.1} s)",
+                    s.chain,
+                    s.age.as_secs_f64(),
+                    s.bound.as_secs_f64()
+                )
+            })
+            .collect();
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("indexer behind its chain's RPC: {}", chains.join("; ")),
+        );
+    }
     match state.store.ping().await {
         Ok(()) => "ready".into_response(),
         // The detail (a driver's error may name the database's host, user or file) is the
@@ -351,6 +370,17 @@ async fn message(State(state): State<ApiState>, Path(id): Path<String>) -> Respo
     }
 }
 
+/// The answer to a `?state=` that names no state: what was asked and every valid name.
+fn unknown_state(name: &str) -> String {
+    let valid: Vec<&str> = MessageState::ALL.iter().map(|s| s.as_str()).collect();
+    // The name is the client's own text: quoted as JSON would (no control characters).
+    format!(
+        "unknown state {:?}; valid states: {}",
+        name.chars().take(64).collect::<String>(),
+        valid.join(", ")
+    )
+}
+
 /// Query of `GET /v1/messages`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -365,9 +395,12 @@ struct MessagesQuery {
 }
 
 async fn messages(State(state): State<ApiState>, Query(q): Query<MessagesQuery>) -> Response {
-    let message_state = match q.state.as_deref().map(MessageState::parse).transpose() {
-        Ok(s) => s,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    let message_state = match q.state.as_deref() {
+        None => None,
+        Some(name) => match MessageState::ALL.into_iter().find(|s| s.as_str() == name) {
+            Some(s) => Some(s),
+            None => return error(StatusCode::BAD_REQUEST, unknown_state(name)),
+        },
     };
     let sender = match q.sender.as_deref() {
         None => None,

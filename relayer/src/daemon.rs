@@ -99,7 +99,10 @@ impl Daemon {
                 );
             }
         }
-        let metrics = Arc::new(Metrics::new());
+        let metrics = Arc::new(
+            Metrics::new()
+                .with_chain_names(config.chains.iter().map(|c| (c.domain, c.name.clone()))),
+        );
         let (shutdown, rx) = watch::channel(false);
         let shutdown = Arc::new(shutdown);
         let lost_lock = Arc::new(AtomicBool::new(false));
@@ -130,7 +133,9 @@ impl Daemon {
             };
             match crate::connect::evm(adapter).await {
                 Ok(chain) => {
-                    chains.insert(c.name.clone(), Arc::new(chain));
+                    let chain = Arc::new(chain);
+                    metrics.watch_rpc(&c.name, chain.clone());
+                    chains.insert(c.name.clone(), chain);
                 }
                 Err(e) => {
                     let _ = shutdown.send(true);
@@ -144,6 +149,26 @@ impl Daemon {
         }
 
         check_routes(&config, &chains).await;
+
+        // A validator-only run left what it signed `signed`: the relayer takes it up now.
+        match store
+            .unmark_signed(&relayed_destinations(&config, &keys))
+            .await
+        {
+            Ok(0) => {}
+            Ok(taken) => tracing::info!(
+                taken,
+                "messages a validator-only run signed are pending for the relayer again"
+            ),
+            Err(e) => {
+                let _ = shutdown.send(true);
+                for t in tasks {
+                    let _ = t.await;
+                }
+                store.close().await;
+                return Err(e);
+            }
+        }
 
         if let Err(e) = start_roles(
             &config, &keys, &chains, &store, &metrics, &rx, worker, &mut tasks,
@@ -301,6 +326,7 @@ fn start_roles(
     worker: &str,
     tasks: &mut Vec<JoinHandle<()>>,
 ) -> Result<()> {
+    let relayed = relayed_destinations(config, keys);
     let cx = origin::Context {
         config,
         signer: keys.validator.as_ref(),
@@ -308,6 +334,7 @@ fn start_roles(
         store,
         metrics,
         shutdown,
+        relayed: &relayed,
     };
     let mut validating = false;
     for chain in &config.chains {
@@ -373,6 +400,24 @@ fn start_roles(
         }
     }
     Ok(())
+}
+
+/// The destinations (domains) this daemon relays to: with a `[relayer]` table, every chain a
+/// route ends at whose kind it has a key for.
+fn relayed_destinations(config: &Config, keys: &Keys) -> Vec<u32> {
+    if config.relayer.is_none() {
+        return Vec::new();
+    }
+    config
+        .chains
+        .iter()
+        .filter(|c| config.routes.iter().any(|r| r.to == c.name))
+        .filter(|c| match c.kind {
+            ChainKind::Evm(_) => keys.relayer.is_some(),
+            ChainKind::Solana(_) => keys.relayer_solana.is_some(),
+        })
+        .map(|c| c.domain)
+        .collect()
 }
 
 /// Sleeps for `d` or until shutdown; returns whether shutdown was asked.

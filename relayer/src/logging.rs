@@ -1,6 +1,8 @@
 //! Installs the `tracing` subscriber of the `trestle relayer` commands: human-readable or
 //! JSON lines on stderr, filtered by `RUST_LOG` or the configured level.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogConfig, LogFormat};
@@ -16,9 +18,13 @@ const QUIET: [&str; 3] = [
 ];
 
 /// Installs the global subscriber once; later calls do nothing.
+///
+/// Human logs are coloured only when stderr is a terminal: redirected to a file, a pipe or
+/// the journal they carry no ANSI escape codes.
 pub fn init(config: &LogConfig) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter(config, std::env::var("RUST_LOG").ok()))
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match config.format {
         LogFormat::Json => builder.json().try_init(),

@@ -1,5 +1,8 @@
 //! Prometheus metrics of the daemon, with bounded label sets (chain, destination, state,
-//! reason).
+//! reason). Every chain is labelled by its configured name, never its domain number.
+//!
+//! The metrics also keep what `/readyz` judges the daemon by: when each indexer last read its
+//! chain successfully ([`Metrics::watch_indexer`], [`Metrics::stale_indexers`]).
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -7,7 +10,12 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use trestle_evm::EvmChain;
 
 use crate::store::{MessageState, Store, now_ms};
 
@@ -65,6 +73,47 @@ pub struct Metrics {
     /// Signature sets the relayer staged on a Solana destination and closed (their rent back)
     /// outside a `deliver`, by destination chain.
     pub solana_signature_sets_closed: Family<Labels, Counter>,
+    /// 1 while an RPC endpoint of a chain answers the daemon's calls, 0 after a call to it
+    /// failed (until one succeeds), by chain and endpoint (redacted: scheme, host, port).
+    pub rpc_up: Family<Labels, Gauge>,
+    /// Seconds since each indexer's last successful read of its chain, by chain (refreshed
+    /// at each scrape).
+    pub indexer_last_read_age: Family<Labels, Gauge<f64, AtomicU64>>,
+    /// Chain names by domain, for the labels of metrics that are kept by domain.
+    names: BTreeMap<u32, String>,
+    /// The EVM chains whose endpoints' health `rpc_up` shows (read at each scrape).
+    pools: Mutex<Vec<(String, Arc<EvmChain>)>>,
+    /// Each indexer's last successful read, by chain.
+    reads: Mutex<BTreeMap<String, LastRead>>,
+}
+
+/// When an indexer last read its chain successfully, and how old that may get before the
+/// daemon is not ready.
+#[derive(Debug, Clone, Copy)]
+struct LastRead {
+    at: Instant,
+    bound: Duration,
+}
+
+/// An indexer whose last successful read is older than this is stale: three of its poll
+/// intervals plus [`READ_SLACK`].
+pub fn stale_after(poll_interval: Duration) -> Duration {
+    poll_interval.saturating_mul(3).saturating_add(READ_SLACK)
+}
+
+/// What [`stale_after`] adds to the poll intervals: a read that is slow but succeeds (a large
+/// range of logs, a busy provider) does not make the daemon unready.
+pub const READ_SLACK: Duration = Duration::from_secs(5);
+
+/// An indexer that has not read its chain successfully for longer than its bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleIndexer {
+    /// The chain's name.
+    pub chain: String,
+    /// How long ago its last successful read was (or its start, before any).
+    pub age: Duration,
+    /// Its bound ([`stale_after`] of its poll interval).
+    pub bound: Duration,
 }
 
 impl Default for Metrics {
@@ -96,6 +145,18 @@ impl Metrics {
         let fees_paid = Family::<Labels, Counter<f64, AtomicU64>>::default();
         let delivery_cost = Family::<Labels, Counter<f64, AtomicU64>>::default();
         let solana_signature_sets_closed = Family::<Labels, Counter>::default();
+        let rpc_up = Family::<Labels, Gauge>::default();
+        let indexer_last_read_age = Family::<Labels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "rpc_up",
+            "1 while the chain's RPC endpoint answers the daemon's calls, 0 since a call to it failed",
+            rpc_up.clone(),
+        );
+        registry.register(
+            "indexer_last_read_age_seconds",
+            "Seconds since the indexer's last successful read of its chain",
+            indexer_last_read_age.clone(),
+        );
         registry.register(
             "solana_signature_sets_closed",
             "Staged Solana signature sets the relayer closed to get their rent back",
@@ -204,7 +265,81 @@ impl Metrics {
             fees_paid,
             delivery_cost,
             solana_signature_sets_closed,
+            rpc_up,
+            indexer_last_read_age,
+            names: BTreeMap::new(),
+            pools: Mutex::default(),
+            reads: Mutex::default(),
         }
+    }
+
+    /// These metrics with the chains' names (domain, name): metrics kept by domain (queue
+    /// depths, fees) are labelled with the name. An unknown domain is labelled with its
+    /// number.
+    pub fn with_chain_names(mut self, names: impl IntoIterator<Item = (u32, String)>) -> Self {
+        self.names = names.into_iter().collect();
+        self
+    }
+
+    /// The label of the chain with `domain`: its name, or the number if it has none.
+    fn chain_label(&self, domain: u32) -> String {
+        self.names
+            .get(&domain)
+            .cloned()
+            .unwrap_or_else(|| domain.to_string())
+    }
+
+    /// Shows the health of `chain`'s endpoints in `rpc_up` at every scrape: an endpoint is
+    /// up until a call of the daemon's to it fails, and again from its next success
+    /// (`trestle_evm`'s pool keeps the count; every call an indexer, validator or relayer
+    /// makes through `chain` goes through it).
+    pub fn watch_rpc(&self, name: &str, chain: Arc<EvmChain>) {
+        lock(&self.pools).push((name.to_owned(), chain));
+    }
+
+    /// Records a call to `endpoint` (already redacted) of `chain`: `ok` whether it answered.
+    /// For chains whose client keeps no per-endpoint health of its own.
+    pub fn rpc_call(&self, chain: &str, endpoint: &str, ok: bool) {
+        self.rpc_up
+            .get_or_create(&vec![
+                ("chain", chain.to_owned()),
+                ("endpoint", endpoint.to_owned()),
+            ])
+            .set(i64::from(ok));
+    }
+
+    /// Starts judging the indexer of `chain` for readiness: it is stale once its last
+    /// successful read (counted from now until the first) is older than
+    /// [`stale_after`]`(poll_interval)`.
+    pub fn watch_indexer(&self, chain: &str, poll_interval: Duration) {
+        lock(&self.reads).insert(
+            chain.to_owned(),
+            LastRead {
+                at: Instant::now(),
+                bound: stale_after(poll_interval),
+            },
+        );
+    }
+
+    /// Records a successful read of `chain` by its indexer (a chain not watched is ignored).
+    pub fn indexer_read(&self, chain: &str) {
+        if let Some(read) = lock(&self.reads).get_mut(chain) {
+            read.at = Instant::now();
+        }
+    }
+
+    /// The indexers whose last successful read is older than their bound, by chain name.
+    pub fn stale_indexers(&self) -> Vec<StaleIndexer> {
+        let now = Instant::now();
+        lock(&self.reads)
+            .iter()
+            .map(|(chain, read)| StaleIndexer {
+                chain: chain.clone(),
+                age: now.saturating_duration_since(read.at),
+                bound: read.bound,
+            })
+            .filter(|s| s.age > s.bound)
+            .collect()
     }
 
     /// Records the relayer wallet's balance on `chain`: `units` base units (wei, lamports) of
@@ -246,7 +381,7 @@ impl Metrics {
     /// `origin` -> `destination` (domains).
     pub fn fee_paid(&self, origin: u32, destination: u32, units: u128, decimals: u32) {
         self.fees_paid
-            .get_or_create(&route_labels(origin, destination))
+            .get_or_create(&self.route_labels(origin, destination))
             .inc_by(units as f64 / 10f64.powi(i32::try_from(decimals).unwrap_or(0)));
     }
 
@@ -254,7 +389,7 @@ impl Metrics {
     /// `origin` -> `destination` (domains) cost.
     pub fn delivery_cost(&self, origin: u32, destination: u32, units: u128, decimals: u32) {
         self.delivery_cost
-            .get_or_create(&route_labels(origin, destination))
+            .get_or_create(&self.route_labels(origin, destination))
             .inc_by(units as f64 / 10f64.powi(i32::try_from(decimals).unwrap_or(0)));
     }
 
@@ -297,17 +432,32 @@ impl Metrics {
             .inc();
     }
 
-    /// The text exposition, after refreshing the queue depths from the store.
+    /// The text exposition, after refreshing the queue depths from the store, the endpoints'
+    /// health and the indexers' read ages.
     pub async fn render(&self, store: &Store) -> String {
+        for (name, chain) in lock(&self.pools).iter() {
+            for endpoint in chain.pool().endpoints() {
+                self.rpc_call(name, &endpoint.endpoint, endpoint.consecutive_failures == 0);
+            }
+        }
+        let now = Instant::now();
+        for (chain, read) in lock(&self.reads).iter() {
+            self.indexer_last_read_age
+                .get_or_create(&vec![("chain", chain.clone())])
+                .set(now.saturating_duration_since(read.at).as_secs_f64());
+        }
         if let Ok(counts) = store.counts().await {
             self.queue_depth.clear();
             for c in counts {
-                if matches!(c.state, MessageState::Delivered | MessageState::Cancelled) {
+                if matches!(
+                    c.state,
+                    MessageState::Delivered | MessageState::Cancelled | MessageState::Signed
+                ) {
                     continue;
                 }
                 self.queue_depth
                     .get_or_create(&vec![
-                        ("destination", c.destination.to_string()),
+                        ("destination", self.chain_label(c.destination)),
                         ("state", c.state.as_str().to_owned()),
                     ])
                     .set(i64::try_from(c.count).unwrap_or(i64::MAX));
@@ -321,10 +471,20 @@ impl Metrics {
     }
 }
 
-/// The labels of a route's metrics: its origin and destination domains.
-fn route_labels(origin: u32, destination: u32) -> Labels {
-    vec![
-        ("origin", origin.to_string()),
-        ("destination", destination.to_string()),
-    ]
+impl Metrics {
+    /// The labels of a route's metrics: its origin and destination chains' names.
+    fn route_labels(&self, origin: u32, destination: u32) -> Labels {
+        vec![
+            ("origin", self.chain_label(origin)),
+            ("destination", self.chain_label(destination)),
+        ]
+    }
+}
+
+/// The data behind `mutex`, even if a thread panicked holding it (nothing it guards can be
+/// left half-written: each is replaced or pushed whole).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -100,16 +100,20 @@ pub(crate) struct Context<'a> {
     pub(crate) store: &'a Store,
     pub(crate) metrics: &'a Arc<Metrics>,
     pub(crate) shutdown: &'a watch::Receiver<bool>,
+    /// The destinations (domains) this daemon relays to.
+    pub(crate) relayed: &'a [u32],
 }
 
-/// Runs the roles of one origin chain, adding their tasks to `tasks`: its indexer, and, when
-/// the daemon has a validator key that some route from it lists, its validator. Returns
-/// whether it runs a validator.
+/// Runs the roles of one origin chain, adding their tasks to `tasks`: its indexer (watched
+/// for readiness: [`Metrics::watch_indexer`]), and, when the daemon has a validator key that
+/// some route from it lists, its validator. Returns whether it runs a validator.
 pub(crate) fn start<O: Origin>(
     origin: O,
     cx: Context<'_>,
     tasks: &mut Vec<JoinHandle<()>>,
 ) -> Result<bool> {
+    cx.metrics
+        .watch_indexer(&origin.chain().name, origin.poll_interval());
     tasks.push(tokio::spawn(indexer::run(
         origin.reader(cx.metrics.clone()),
         origin.chain().clone(),
@@ -125,6 +129,7 @@ pub(crate) fn start<O: Origin>(
     else {
         return Ok(false);
     };
+    let validator = validator.relaying_to(cx.relayed);
     tasks.push(tokio::spawn(validator.run(cx.shutdown.clone())));
     Ok(true)
 }

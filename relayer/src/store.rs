@@ -422,7 +422,7 @@ impl Store {
             let done = sqlx::query(
                 "UPDATE messages SET state = $1, updated_at = $2, claimed_by = NULL, \
                  claimed_until = NULL \
-                 WHERE origin = $3 AND origin_height > $4 AND state IN ($5, $6, $7)",
+                 WHERE origin = $3 AND origin_height > $4 AND state IN ($5, $6, $7, $8)",
             )
             .bind(MessageState::Orphaned.as_str())
             .bind(now)
@@ -431,6 +431,7 @@ impl Store {
             .bind(MessageState::Pending.as_str())
             .bind(MessageState::Ready.as_str())
             .bind(MessageState::Underpaid.as_str())
+            .bind(MessageState::Signed.as_str())
             .execute(&mut *tx)
             .await?;
             // Payments of the voided blocks go too (the canonical ones are read again).

@@ -34,13 +34,16 @@ pub enum RelayerState {
     Orphaned,
     /// Queued on the destination, then cancelled there by the guardian.
     Cancelled,
+    /// Signed by the validator whose daemon answers, which does not relay it (other relayers
+    /// collect the signatures and deliver it).
+    Signed,
     /// A state this client does not know, by its name.
     Other(String),
 }
 
 impl RelayerState {
     /// The states this client knows.
-    pub const KNOWN: [RelayerState; 10] = [
+    pub const KNOWN: [RelayerState; 11] = [
         RelayerState::Pending,
         RelayerState::Ready,
         RelayerState::Underpaid,
@@ -51,6 +54,7 @@ impl RelayerState {
         RelayerState::Skipped,
         RelayerState::Orphaned,
         RelayerState::Cancelled,
+        RelayerState::Signed,
     ];
 
     /// The API's name of the state.
@@ -66,6 +70,7 @@ impl RelayerState {
             RelayerState::Skipped => "skipped",
             RelayerState::Orphaned => "orphaned",
             RelayerState::Cancelled => "cancelled",
+            RelayerState::Signed => "signed",
             RelayerState::Other(name) => name,
         }
     }

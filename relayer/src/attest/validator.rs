@@ -68,6 +68,9 @@ pub struct Validator<O: Origin> {
     resign_from: Mutex<BTreeMap<(u32, u64), u64>>,
     /// Where the next pass starts looking for messages not attested yet.
     scan: Mutex<Scan>,
+    /// The destinations of its routes this daemon does not relay to: a message to one of them
+    /// that this validator signed becomes `signed` ([`Store::mark_signed`]).
+    unrelayed: Vec<u32>,
 }
 
 /// Where a pass starts looking for messages not attested yet: every message of `destinations`
@@ -144,7 +147,24 @@ impl<O: Origin> Validator<O> {
                 from: 0,
                 full_at: Instant::now(),
             }),
+            unrelayed: Vec::new(),
         }))
+    }
+
+    /// This validator on a daemon that relays to `relayed` (destination domains) only: the
+    /// messages it signed to any other destination of its routes leave `pending` for
+    /// `signed`, so that its store's queue holds only what is left to sign (by default every
+    /// signed message stays `pending` for the daemon's relayer).
+    pub fn relaying_to(mut self, relayed: &[u32]) -> Self {
+        self.unrelayed = self
+            .routes
+            .iter()
+            .map(|r| r.destination)
+            .filter(|d| !relayed.contains(d))
+            .collect();
+        self.unrelayed.sort_unstable();
+        self.unrelayed.dedup();
+        self
     }
 
     /// Attests until shutdown. After a pass that signed something the next one starts at
@@ -234,6 +254,18 @@ impl<O: Origin> Validator<O> {
             }
         }
         let signed = signing.sign(batch).await?;
+        if let Err(e) = self
+            .store
+            .mark_signed(
+                self.origin_domain,
+                &self.origin.origin_bridge().0,
+                &self.unrelayed,
+                &self.signer.address().0,
+            )
+            .await
+        {
+            tracing::warn!(chain = %self.origin_name, error = %e, "cannot mark signed messages");
+        }
         // Only now that what they looked at is committed.
         self.resign_from
             .lock()

@@ -101,7 +101,11 @@ pub async fn run<O: OriginReader>(
             return;
         }
         let started = Instant::now();
-        let idle = match origin.read(&store).await {
+        let read = origin.read(&store).await;
+        if read.is_ok() {
+            metrics.indexer_read(&chain.name);
+        }
+        let idle = match read {
             Ok(Read::Advanced {
                 from,
                 to,

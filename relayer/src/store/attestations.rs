@@ -129,6 +129,69 @@ impl Store {
         row.map(|(n,)| records::u64_of(n, "nonce")).transpose()
     }
 
+    /// On a daemon that does not relay to `destinations`: moves the `pending` messages from
+    /// `origin` (its bridge `origin_bridge`) to one of them that `signer` has attested to
+    /// [`MessageState::Signed`], its validator's work on them done. Returns how many moved.
+    /// Reads only `pending` rows (an index on state), so a pass costs what is left to sign.
+    pub async fn mark_signed(
+        &self,
+        origin: u32,
+        origin_bridge: &[u8; 32],
+        destinations: &[u32],
+        signer: &[u8; 20],
+    ) -> Result<u64> {
+        if destinations.is_empty() {
+            return Ok(0);
+        }
+        // Domains are integers, so they are inlined rather than bound (no injection).
+        let list: Vec<String> = destinations.iter().map(u32::to_string).collect();
+        let sql = format!(
+            "UPDATE messages SET state = $1, updated_at = $2 WHERE state = $3 AND origin = $4 \
+             AND destination IN ({}) AND EXISTS (SELECT 1 FROM attested_nonces a \
+             WHERE a.origin = messages.origin AND a.origin_bridge = $5 \
+             AND a.nonce = messages.nonce AND a.signer = $6 AND a.message_id = messages.id)",
+            list.join(", ")
+        );
+        let done = dispatch!(self, p => {
+            sqlx::query(&sql)
+                .bind(MessageState::Signed.as_str())
+                .bind(now_ms())
+                .bind(MessageState::Pending.as_str())
+                .bind(i64::from(origin))
+                .bind(origin_bridge.as_slice())
+                .bind(signer.as_slice())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(done)
+    }
+
+    /// Gives the messages to `destinations` that a validator-only run left
+    /// [`MessageState::Signed`] back to the relayer (`pending`), as a daemon that relays to
+    /// them starts. Returns how many.
+    pub async fn unmark_signed(&self, destinations: &[u32]) -> Result<u64> {
+        if destinations.is_empty() {
+            return Ok(0);
+        }
+        let list: Vec<String> = destinations.iter().map(u32::to_string).collect();
+        let sql = format!(
+            "UPDATE messages SET state = $1, updated_at = $2 WHERE state = $3 \
+             AND destination IN ({})",
+            list.join(", ")
+        );
+        let done = dispatch!(self, p => {
+            sqlx::query(&sql)
+                .bind(MessageState::Pending.as_str())
+                .bind(now_ms())
+                .bind(MessageState::Signed.as_str())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(done)
+    }
+
     // ------------------------------------------------------------------ signatures
 
     /// Keeps a signature the relayer collected (idempotent).

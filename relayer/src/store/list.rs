@@ -83,9 +83,12 @@ pub struct MessagePage {
 pub const MAX_PAGE: u32 = 1_000;
 
 /// Whether the metrics scrape counts messages in `state` ([`Store::counts`]): all but
-/// `delivered` and `cancelled`, which only grow.
+/// `delivered` and `cancelled`, and a validator-only daemon's `signed`, which only grow.
 fn in_queue(state: MessageState) -> bool {
-    !matches!(state, MessageState::Delivered | MessageState::Cancelled)
+    !matches!(
+        state,
+        MessageState::Delivered | MessageState::Cancelled | MessageState::Signed
+    )
 }
 
 impl Store {

@@ -39,11 +39,15 @@ pub enum MessageState {
     /// Queued on the destination, then cancelled there by the guardian: never executed, and
     /// never tried again.
     Cancelled,
+    /// Signed by this daemon's validator, on a daemon that does not relay to the message's
+    /// destination: nothing is left for it to do (other relayers collect the signature). A
+    /// relayer started on the store later takes them back to `pending`.
+    Signed,
 }
 
 impl MessageState {
     /// Every state.
-    pub const ALL: [MessageState; 10] = [
+    pub const ALL: [MessageState; 11] = [
         MessageState::Pending,
         MessageState::Ready,
         MessageState::Underpaid,
@@ -54,6 +58,7 @@ impl MessageState {
         MessageState::Skipped,
         MessageState::Orphaned,
         MessageState::Cancelled,
+        MessageState::Signed,
     ];
 
     /// The stored (and displayed) name.
@@ -69,6 +74,7 @@ impl MessageState {
             MessageState::Skipped => "skipped",
             MessageState::Orphaned => "orphaned",
             MessageState::Cancelled => "cancelled",
+            MessageState::Signed => "signed",
         }
     }
 
@@ -96,6 +102,7 @@ impl From<MessageState> for RelayerState {
             MessageState::Skipped => RelayerState::Skipped,
             MessageState::Orphaned => RelayerState::Orphaned,
             MessageState::Cancelled => RelayerState::Cancelled,
+            MessageState::Signed => RelayerState::Signed,
         }
     }
 }

@@ -12,6 +12,7 @@
 
 mod api;
 mod e2e;
+mod monitoring;
 mod packaging;
 mod roles;
 mod scenarios;

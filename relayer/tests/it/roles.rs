@@ -149,9 +149,10 @@ async fn validator_signs_only_messages_it_finds_final_on_chain() {
         || {
             let store = store.clone();
             async move {
+                // A validator-only daemon moves what it signed out of `pending`.
                 let list = store
                     .list(&ListFilter {
-                        state: Some(MessageState::Pending),
+                        state: Some(MessageState::Signed),
                         ..Default::default()
                     })
                     .await

@@ -137,7 +137,7 @@ impl RelayerMessage {
             // In words even from a relayer that stored the hex (`custom error 0x...`).
             last_error: w
                 .last_error
-                .map(|e| crate::errors::in_words(&e).into_owned()),
+                .map(|e| crate::errors::printable(&crate::errors::in_words(&e)).into_owned()),
             tx_hash,
             next_attempt_at: w.next_attempt_at,
             created_at: w.created_at,

@@ -68,12 +68,57 @@ const PROGRAM_ERROR: &str = "custom program error: 0x";
 /// How `InstructionError::Custom(n)` prints with `{:?}`.
 const CUSTOM_DEBUG: &str = "Custom(";
 
+/// The most of an error's text [`in_words`] reads and keeps (16 KiB; the rest is cut, marked
+/// with `…`).
+pub const MAX_TEXT: usize = 16 * 1024;
+
+/// `text` with what a terminal or a log viewer would act on made visible instead: control
+/// characters (C0 but `\n` and `\t`, DEL, C1: escape sequences, carriage returns) and
+/// bidirectional formatting characters become `\u{..}` escapes. For error text a node, a
+/// recipient program or a relayer wrote, before it is stored or printed.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let odd = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(
+                c,
+                '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{2028}' | '\u{2029}'
+            )
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if !text.chars().any(odd) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if odd(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// `text` (an error message) with every bridge error it names in hex in words: a custom
 /// error's selector (and, when the revert data is there, its arguments) and the Solana
 /// program's `custom program error: 0x...` or `Custom(n)`. Text without one, a selector no
 /// contract of the bridge declares, and another program's code are left as they are.
 pub fn in_words(text: &str) -> Cow<'_, str> {
-    let mut out = Cow::Borrowed(text);
+    // An error's text is a node's (or a relayer's) to write: only its first MAX_TEXT bytes
+    // are read, so a hostile answer of megabytes of codes costs no more than a long one.
+    let mut out = match text.get(..MAX_TEXT) {
+        Some(_) if text.len() > MAX_TEXT => {
+            let mut end = MAX_TEXT;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            Cow::Owned(format!("{}…", text.get(..end).unwrap_or_default()))
+        }
+        _ => Cow::Borrowed(text),
+    };
     if let Some(rewritten) = evm_in_words(&out) {
         out = Cow::Owned(rewritten);
     }

@@ -261,3 +261,46 @@ fn texts_are_rewritten_in_words() {
         assert!(matches!(in_words(text), Cow::Borrowed(_)), "{text}");
     }
 }
+
+#[test]
+fn escape_sequences_and_direction_marks_are_made_visible() {
+    // Regression (third review L1): a recipient program's log or a node's message put
+    // terminal escape sequences and carriage returns into last_error and `bridge status`.
+    let hostile = "failed\r\u{1b}[2K\u{1b}]52;c;aGk=\u{7}delivered \u{202e}lapyap";
+    let shown = printable(hostile);
+    assert!(
+        !shown
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "{shown}"
+    );
+    assert!(!shown.contains('\u{202e}'));
+    assert!(
+        shown.contains("\\u{1b}[2K") && shown.contains("\\u{d}"),
+        "{shown}"
+    );
+    // Ordinary text, line breaks and other scripts are left as they are.
+    let plain = "Paused: the bridge is paused\nretry: 登录 ¡ok!\t(1)";
+    assert!(matches!(printable(plain), Cow::Borrowed(_)));
+}
+
+#[test]
+fn a_huge_error_is_read_and_kept_only_to_its_first_16_kib() {
+    // Regression (third review M2): megabytes of `Custom(6033)` from a hostile node made
+    // each rewording quadratic in the text's length.
+    let huge = "Custom(6033) ".repeat(200_000);
+    let started = std::time::Instant::now();
+    let out = in_words(&huge);
+    // (Each code becomes a sentence: the words are a few times the codes they replace.)
+    assert!(out.len() <= MAX_TEXT * 8, "{} bytes kept", out.len());
+    assert!(out.ends_with('…'));
+    assert!(
+        out.starts_with("Paused: the bridge is paused"),
+        "{}",
+        &out[..60]
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Cut on a character boundary.
+    let wide = "é".repeat(MAX_TEXT);
+    assert!(in_words(&wide).ends_with('…'));
+}

@@ -16,8 +16,10 @@ pub const LAST_ERROR_CHARS: usize = 1_000;
 /// 0x9e87fac8`), every URL in it redacted (an RPC error can name its endpoint, API key
 /// included) and at most [`LAST_ERROR_CHARS`] characters.
 fn last_error(error: &str) -> String {
-    let scrubbed =
-        trestle_core::redact::scrub_urls(&trestle_bridge_client::errors::in_words(error));
+    use trestle_bridge_client::errors::{in_words, printable};
+    // Recipient programs' logs and nodes' messages are in the text: no escape sequences or
+    // direction marks reach the status API or a terminal.
+    let scrubbed = printable(&trestle_core::redact::scrub_urls(&in_words(error))).into_owned();
     match scrubbed.char_indices().nth(LAST_ERROR_CHARS) {
         Some((end, _)) => format!("{}…", scrubbed.get(..end).unwrap_or_default()),
         None => scrubbed,

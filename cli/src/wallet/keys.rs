@@ -306,6 +306,17 @@ pub(super) fn export_keypair(out: &Path, account: &AccountArgs) -> anyhow::Resul
 /// Reads and checks a solana-keygen keypair file; the errors name the file and what is wrong
 /// (not JSON numbers, how many, a public key that is not the seed's), never its contents.
 fn read_keypair_file(file: &Path) -> anyhow::Result<SolanaSigner> {
+    // A keypair file is 64 numbers (under 300 bytes); a FIFO, a device or a huge file is
+    // refused before it is read.
+    const MAX_KEYPAIR_FILE: u64 = 4096;
+    let meta =
+        std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
+    if !meta.is_file() || meta.len() > MAX_KEYPAIR_FILE {
+        anyhow::bail!(
+            "keypair file {}: not a regular file of at most {MAX_KEYPAIR_FILE} bytes (a solana-keygen id.json is a JSON array of 64 numbers)",
+            file.display()
+        );
+    }
     let bytes = Zeroizing::new(
         std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?,
     );

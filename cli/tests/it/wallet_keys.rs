@@ -237,6 +237,11 @@ fn malformed_keypair_files_are_refused_naming_what_is_wrong() {
         ("not json".to_owned(), "not an array of numbers"),
     ];
     cases.push((String::new(), "not an array of numbers"));
+    // A huge file is refused unread (third review: no reading of /dev/zero or a FIFO).
+    cases.push((
+        "[".to_owned() + &"1,".repeat(5_000) + "1]",
+        "not a regular file of at most",
+    ));
     for (i, (content, why)) in cases.into_iter().enumerate() {
         let id = dir.path().join(format!("bad{i}.json"));
         std::fs::write(&id, &content).unwrap();
@@ -272,6 +277,12 @@ fn malformed_keypair_files_are_refused_naming_what_is_wrong() {
             .arg(dir.path().join("x.json")),
     );
     assert!(err.contains("/nonexistent/id.json"), "{err}");
+    let err = fails(
+        with_password()
+            .args(["wallet", "import-keypair", "--file", "/dev/zero", "--out"])
+            .arg(dir.path().join("z.json")),
+    );
+    assert!(err.contains("not a regular file"), "{err}");
 }
 
 #[test]
